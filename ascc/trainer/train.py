@@ -1,0 +1,292 @@
+"""Run the phases of a train config with TRL's SFTTrainer, loss on the assistant's tokens only.
+
+Layout of `output_dir`:
+
+    phases/<name>/checkpoint-<step>/   Trainer checkpoints (a rerun resumes from the last one)
+    phases/<name>/final/               the phase's weights (LoRA merged in), tokenizer and chat template
+    phases/<name>/ascc_phase.json      the phase's state: "running" or "done", base model, steps, loss, data
+    config.json, model.safetensors, tokenizer files, chat_template.jinja   the last phase's final model
+    README.md, ascc_training.json      the model card and the same facts as JSON
+
+A rerun of the same command skips phases whose state is "done" and resumes an unfinished phase from its last
+checkpoint. Phase N+1 starts from `phases/<phase N>/final`.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from accelerate import PartialState
+from peft import LoraConfig
+from trl import SFTConfig, SFTTrainer
+
+from ascc.trainer.card import write_model_card
+from ascc.trainer.config import Phase, TrainConfig
+from ascc.trainer.data import TraceSummary, build_sft_dataset
+from ascc.trainer.model import load_model
+from ascc.trainer.template import TemplateChoice, install_chat_template
+
+STATE_FILE = "ascc_phase.json"
+Log = Callable[[str], None]
+
+
+class TrainError(RuntimeError):
+    """A run that cannot start as configured (e.g. packing without a GPU)."""
+
+
+@dataclass(frozen=True)
+class Hardware:
+    """What the run trains on, and the settings that follow from it."""
+
+    device: str
+    bf16: bool
+    attn_implementation: str | None
+    liger: bool
+    gradient_checkpointing: bool
+
+    @property
+    def dtype(self) -> torch.dtype:
+        return torch.bfloat16 if self.bf16 else torch.float32
+
+
+@dataclass
+class PhaseOutcome:
+    """How one phase went: recorded in its state file and in the model card."""
+
+    name: str
+    base_model: str
+    status: str = "running"
+    global_step: int = 0
+    train_loss: float | None = None
+    first_loss: float | None = None
+    last_loss: float | None = None
+    seconds: float = 0.0
+    seconds_per_step: float | None = None
+    resumed_from: str | None = None
+    template: str = ""
+    settings: dict[str, Any] = field(default_factory=dict)
+    data: dict[str, Any] = field(default_factory=dict)
+    skipped: bool = False
+
+
+def detect_hardware(config: TrainConfig) -> Hardware:
+    """CPU: fp32, no gradient checkpointing (both made CPU steps ~2x slower). GPU: bf16 where supported."""
+    if not torch.cuda.is_available():
+        if config.packing:
+            raise TrainError("packing needs a GPU with flash-attention (set `packing: false` to train on CPU)")
+        return Hardware("cpu", False, None, False, bool(config.gradient_checkpointing))
+    flash = importlib.util.find_spec("flash_attn") is not None
+    if config.packing and not flash:
+        raise TrainError("packing needs flash-attention 2 (pip install flash-attn) so packed conversations "
+                         "do not attend to each other; set `packing: false` otherwise")
+    checkpointing = True if config.gradient_checkpointing is None else config.gradient_checkpointing
+    return Hardware(
+        device=torch.cuda.get_device_name(0),
+        bf16=torch.cuda.is_bf16_supported(),
+        attn_implementation="flash_attention_2" if flash else "sdpa",
+        liger=importlib.util.find_spec("liger_kernel") is not None,
+        gradient_checkpointing=checkpointing,
+    )
+
+
+def sft_config(config: TrainConfig, phase: Phase, phase_dir: Path, hardware: Hardware) -> SFTConfig:
+    """TRL settings for one phase."""
+    return SFTConfig(
+        output_dir=str(phase_dir),
+        assistant_only_loss=True,
+        # No packing by default: the "wrapped" strategy cuts sequences at max_length wherever they fall, splitting
+        # assistant turns (and their masks) across rows; "bfd" keeps conversations whole but needs padding-free
+        # attention (flash-attention) so packed conversations don't see each other, hence GPU only.
+        packing=config.packing,
+        packing_strategy="bfd",
+        padding_free=config.packing,
+        max_length=config.max_length,
+        num_train_epochs=phase.epochs,
+        max_steps=config.max_steps,
+        learning_rate=phase.learning_rate,
+        lr_scheduler_type=config.lr_scheduler,
+        warmup_steps=config.warmup_ratio,  # a float below 1 is read as a fraction of the total steps
+        per_device_train_batch_size=config.batch_size,
+        gradient_accumulation_steps=config.grad_accum,
+        bf16=hardware.bf16,
+        use_cpu=hardware.device == "cpu",
+        gradient_checkpointing=hardware.gradient_checkpointing,
+        use_liger_kernel=hardware.liger,
+        save_strategy="steps",
+        save_steps=config.save_steps,
+        save_total_limit=config.save_total_limit,
+        logging_steps=config.logging_steps,
+        logging_first_step=True,
+        seed=config.seed,
+        report_to="none",
+    )
+
+
+def lora_config(config: TrainConfig) -> LoraConfig | None:
+    """The peft adapter for `method: lora`, None for full fine-tuning."""
+    if config.method != "lora":
+        return None
+    targets = config.lora.target_modules
+    return LoraConfig(
+        r=config.lora.r,
+        lora_alpha=config.lora.alpha,
+        lora_dropout=config.lora.dropout,
+        target_modules=targets if isinstance(targets, str) else list(targets),
+        task_type="CAUSAL_LM",
+    )
+
+
+def read_state(phase_dir: Path) -> dict[str, Any] | None:
+    """A phase's recorded state, None when it never started."""
+    path = phase_dir / STATE_FILE
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+
+
+def write_state(phase_dir: Path, outcome: PhaseOutcome) -> None:
+    """Record a phase's state; written to a temporary file and renamed, so a kill never leaves half a file."""
+    if not PartialState().is_main_process:
+        return
+    phase_dir.mkdir(parents=True, exist_ok=True)
+    scratch = phase_dir / f".{STATE_FILE}.tmp"
+    scratch.write_text(json.dumps(asdict(outcome), indent=2, default=str) + "\n", encoding="utf-8")
+    scratch.replace(phase_dir / STATE_FILE)
+
+
+def last_complete_checkpoint(phase_dir: Path) -> str | None:
+    """The newest `checkpoint-<step>` whose trainer state was written.
+
+    The Trainer writes `trainer_state.json` last, so a run killed while saving leaves a checkpoint without it;
+    transformers' `get_last_checkpoint` would pick that one and the resume would fail.
+    """
+    if not phase_dir.is_dir():
+        return None
+    complete = [path for path in phase_dir.glob("checkpoint-*")
+                if path.name.split("-")[-1].isdigit() and (path / "trainer_state.json").is_file()]
+    return str(max(complete, key=lambda path: int(path.name.split("-")[-1]))) if complete else None
+
+
+def phase_settings(config: TrainConfig, phase: Phase) -> dict[str, Any]:
+    """The settings a phase's result depends on, recorded so a changed config can be reported on rerun."""
+    return {
+        "traces": list(phase.traces), "domains": list(phase.domains or []), "epochs": phase.epochs,
+        "learning_rate": phase.learning_rate, "method": config.method, "max_length": config.max_length,
+        "batch_size": config.batch_size, "grad_accum": config.grad_accum, "seed": config.seed,
+        "max_steps": config.max_steps, "require_passed": config.require_passed,
+    }
+
+
+def train(config: TrainConfig, log: Log = print) -> list[PhaseOutcome]:
+    """Run every phase in order (skipping finished ones), then publish the final model and its card."""
+    hardware = detect_hardware(config)
+    if hardware.device == "cpu":
+        torch.set_num_threads(config.threads)
+    log(f"device: {hardware.device} ({'bf16' if hardware.bf16 else 'fp32'})")
+    outcomes: list[PhaseOutcome] = []
+    base = config.model
+    for phase in config.phases:
+        phase_dir = config.output_dir / "phases" / phase.name
+        outcome = _finished(config, phase, phase_dir, log) or run_phase(config, phase, base, phase_dir,
+                                                                       hardware, log)
+        outcomes.append(outcome)
+        base = str(phase_dir / "final")
+    if PartialState().is_main_process:
+        publish(config, outcomes, Path(base), hardware)
+        log(f"model saved to {config.output_dir}")
+    return outcomes
+
+
+def _finished(config: TrainConfig, phase: Phase, phase_dir: Path, log: Log) -> PhaseOutcome | None:
+    state = read_state(phase_dir)
+    if not state or state.get("status") != "done" or not (phase_dir / "final").is_dir():
+        return None
+    outcome = PhaseOutcome(**{**state, "skipped": True})
+    log(f"phase {phase.name}: already done ({outcome.global_step} steps), skipped")
+    if outcome.settings != phase_settings(config, phase):
+        log(f"phase {phase.name}: warning: the config changed since it ran; delete {phase_dir} to retrain it")
+    return outcome
+
+
+def run_phase(
+    config: TrainConfig, phase: Phase, base: str, phase_dir: Path, hardware: Hardware, log: Log
+) -> PhaseOutcome:
+    """Train one phase from `base`, resuming from its last checkpoint if a previous run was cut short."""
+    dataset, summary = build_sft_dataset(list(phase.traces), config.base_dir, list(phase.domains or []) or None,
+                                         config.require_passed)
+    model, tokenizer = load_model(base, hardware.dtype, hardware.attn_implementation, config.seed)
+    choice = install_chat_template(tokenizer)
+    if choice.added_tokens:
+        model.resize_token_embeddings(len(tokenizer))
+    outcome = PhaseOutcome(phase.name, base, template=_describe(choice), settings=phase_settings(config, phase),
+                           data=asdict(summary))
+    checkpoint = last_complete_checkpoint(phase_dir)
+    outcome.resumed_from = Path(checkpoint).name if checkpoint else None
+    log(f"phase {phase.name}: {summary.rows_kept} traces {_domains(summary)} from {base}"
+        + (f", resuming from {outcome.resumed_from}" if checkpoint else ""))
+    write_state(phase_dir, outcome)
+    trainer = SFTTrainer(model=model, args=sft_config(config, phase, phase_dir, hardware), train_dataset=dataset,
+                         processing_class=tokenizer, peft_config=lora_config(config))
+    started = time.perf_counter()
+    result = trainer.train(resume_from_checkpoint=checkpoint)
+    outcome.seconds = round(time.perf_counter() - started, 2)
+    _record_progress(outcome, trainer, result.metrics)
+    save_final(trainer, tokenizer, phase_dir / "final", merge=config.method == "lora")
+    outcome.status = "done"
+    write_state(phase_dir, outcome)
+    log(f"phase {phase.name}: done, {outcome.global_step} steps, loss {outcome.first_loss} -> {outcome.last_loss}")
+    return outcome
+
+
+def _record_progress(outcome: PhaseOutcome, trainer: SFTTrainer, metrics: dict[str, float]) -> None:
+    losses = [entry["loss"] for entry in trainer.state.log_history if "loss" in entry]
+    outcome.global_step = trainer.state.global_step
+    outcome.train_loss = metrics.get("train_loss")
+    outcome.first_loss = losses[0] if losses else None
+    outcome.last_loss = losses[-1] if losses else None
+    runtime, steps = metrics.get("train_runtime"), trainer.state.global_step
+    resumed_at = int(outcome.resumed_from.split("-")[-1]) if outcome.resumed_from else 0
+    if runtime and steps > resumed_at:
+        outcome.seconds_per_step = round(runtime / (steps - resumed_at), 3)
+
+
+def save_final(trainer: SFTTrainer, tokenizer: Any, target: Path, merge: bool) -> None:
+    """Save a phase's model (LoRA merged into the base weights, so the next phase and `hf:` agents load a plain
+    model), its tokenizer and chat template."""
+    if merge:
+        if PartialState().is_main_process:
+            trainer.model.merge_and_unload().save_pretrained(target)
+    else:
+        trainer.save_model(str(target))  # gathers sharded weights under FSDP / DeepSpeed
+    if PartialState().is_main_process:
+        tokenizer.save_pretrained(target)
+    PartialState().wait_for_everyone()
+
+
+def publish(config: TrainConfig, outcomes: list[PhaseOutcome], final: Path, hardware: Hardware) -> None:
+    """Copy the last phase's model to `output_dir` and write the model card next to it."""
+    for item in final.iterdir():
+        if item.is_file():
+            shutil.copy2(item, config.output_dir / item.name)
+    write_model_card(config, outcomes, hardware_text(hardware))
+
+
+def hardware_text(hardware: Hardware) -> str:
+    """One line describing the hardware and precision, for the model card."""
+    precision = "bf16" if hardware.bf16 else "fp32"
+    extras = [name for name, on in (("liger", hardware.liger), ("grad-ckpt", hardware.gradient_checkpointing)) if on]
+    return f"{hardware.device}, {precision}" + (f", {', '.join(extras)}" if extras else "")
+
+
+def _describe(choice: TemplateChoice) -> str:
+    return f"{choice.source}: {choice.reason}"
+
+
+def _domains(summary: TraceSummary) -> str:
+    return "(" + ", ".join(f"{name}: {count}" for name, count in summary.domains.items()) + ")"
