@@ -1,0 +1,109 @@
+"""The `ascc` command line."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from ascc import __version__
+
+app = typer.Typer(name="ascc", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+                  help="The environment compiler for agent training.")
+err = Console(stderr=True, highlight=False)
+out = Console(highlight=False)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"ascc {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                       help="Print the version and exit.")) -> None:
+    pass
+
+
+def _report(results, fmt: str) -> int:
+    """Print diagnostics the rustc way (or as JSON); return the exit status."""
+    from ascc.diagnostics import SourceCache, render_all, to_json
+
+    diags = [d for r in results for d in r.diagnostics]
+    if fmt == "json":
+        print(to_json(diags))
+    elif diags:
+        cwd = Path.cwd()
+
+        def display(f: str) -> str:
+            try:
+                return str(Path(f).resolve().relative_to(cwd))
+            except ValueError:
+                return f
+
+        sys.stderr.write(render_all(diags, SourceCache(), display_path=display) + "\n")
+    return 1 if any(not r.ok for r in results) else 0
+
+
+@app.command("compile")
+def compile_cmd(
+    paths: list[Path] = typer.Argument(..., help="Spec files or folders of *.env.yaml files."),
+    out_dir: Path = typer.Option(Path("build"), "--out", "-o", help="Where build/<domain>/ folders go."),
+    force: bool = typer.Option(False, "--force", help="Recompile even when the input is unchanged."),
+    fmt: str = typer.Option("human", "--format", help="Diagnostics as `human` text or `json`."),
+    jobs: int = typer.Option(0, "--jobs", "-j", help="Worker processes (0: one per core)."),
+) -> None:
+    """Compile specs into DuckDB schemas, tool modules, tool schemas and dependency graphs."""
+    from ascc.compiler.driver import compile_many
+
+    results = compile_many(paths, out_dir, force=force, jobs=jobs, console=err if fmt == "human" else None)
+    raise typer.Exit(_report(results, fmt))
+
+
+@app.command("check")
+def check_cmd(
+    paths: list[Path] = typer.Argument(..., help="Spec files or folders."),
+    fmt: str = typer.Option("human", "--format", help="Diagnostics as `human` text or `json`."),
+) -> None:
+    """Check specs and report diagnostics; write nothing."""
+    from ascc.compiler.driver import compile_many
+
+    results = compile_many(paths, None, jobs=1, console=None)
+    status = _report(results, fmt)
+    if fmt == "human" and status == 0:
+        err.print(f"checked {len(results)} spec{'s' if len(results) != 1 else ''}: no errors")
+    raise typer.Exit(status)
+
+
+@app.command("explain")
+def explain_cmd(code: str = typer.Argument(..., help="A diagnostic code such as E238.")) -> None:
+    """Explain a diagnostic code, with an example of the mistake and its fix."""
+    from ascc.codes import explain
+
+    text = explain(code.upper())
+    if text is None:
+        err.print(f"error: no diagnostic code `{code}`")
+        raise typer.Exit(1)
+    print(text)
+
+
+def main() -> None:
+    _register_optional()
+    app()
+
+
+def _register_optional() -> None:
+    """Commands from the later stages, registered when their modules are present."""
+    import importlib
+
+    for module in ("ascc.runtime.cli", "ascc.sim.cli", "ascc.trainer.cli"):
+        try:
+            mod = importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name == module:
+                continue
+            raise
+        mod.register(app)

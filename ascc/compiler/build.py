@@ -1,0 +1,201 @@
+"""`ascc compile`: spec files → build/<domain>/ with every output, or diagnostics. Content-hash cached.
+
+Outputs per domain: schema.sql, tools.py, tools.json, tools.strict.json, user_tools.json (when the domain
+has user-side tools), graph.json, domain.json (what the runtime loads), state/<entity>.parquet (the seeded
+initial state) and manifest.json (input hash, compiler version, counts). Same input → byte-identical output.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ascc import __version__
+from ascc.compiler import types as T
+from ascc.compiler.ddl import domain_ddl
+from ascc.compiler.graph import build_graph, graph_json
+from ascc.compiler.ir import Domain
+from ascc.compiler.passes import check_spec
+from ascc.compiler.pygen import render_module
+from ascc.compiler.schemas import domain_schemas
+from ascc.compiler.seed import StateBuilder, json_default
+from ascc.compiler.state import write_state
+from ascc.diagnostics import Diagnostic, DiagnosticBag
+from ascc.dsl.reader import read_spec
+
+SPEC_SUFFIX = ".env.yaml"
+
+
+@dataclass
+class CompileResult:
+    spec: Path
+    domain: str | None = None
+    out_dir: Path | None = None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    cached: bool = False
+    counts: dict = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not any(d.severity == "error" for d in self.diagnostics)
+
+
+def find_specs(paths: list[Path]) -> list[Path]:
+    out = []
+    for p in paths:
+        if p.is_dir():
+            out += sorted(x for x in p.rglob(f"*{SPEC_SUFFIX}") if x.is_file())
+        else:
+            out.append(p)
+    return out
+
+
+def _dumps(obj) -> str:
+    return json.dumps(obj, indent=2, sort_keys=False, ensure_ascii=False, default=json_default) + "\n"
+
+
+def input_hash(text: str, extra: list[tuple[str, str]]) -> str:
+    h = hashlib.sha256(f"ascc {__version__}\n".encode())
+    h.update(text.encode("utf-8"))
+    for name, digest in extra:
+        h.update(f"\n{name}={digest}".encode())
+    return h.hexdigest()
+
+
+def _file_digest(p: Path) -> str:
+    try:
+        return hashlib.sha256(p.read_bytes()).hexdigest()
+    except OSError:
+        return "missing"
+
+
+def _cached(spec: Path, text: str, out_root: Path) -> CompileResult | None:
+    """A previous build of the same input, found by the manifest named after the spec's input hash."""
+    index = out_root / ".index" / (hashlib.sha256(str(spec.resolve()).encode()).hexdigest()[:32] + ".json")
+    try:
+        entry = json.loads(index.read_text())
+        manifest = json.loads((Path(entry["out_dir"]) / "manifest.json").read_text())
+    except (OSError, ValueError, KeyError):
+        return None
+    files = [(n, _file_digest(spec.parent / n)) for n in manifest.get("seed_files", [])]
+    if manifest.get("input_hash") != input_hash(text, files):
+        return None
+    return CompileResult(spec, manifest["domain"], Path(entry["out_dir"]), cached=True, counts=manifest["counts"])
+
+
+def compile_file(spec: Path, out_root: Path | None, *, force: bool = False) -> CompileResult:
+    """Check one spec and, when `out_root` is given and it has no errors, write its outputs."""
+    try:
+        text = spec.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        bag = DiagnosticBag()
+        bag.error("E000", f"cannot read `{spec}`: {exc.strerror if isinstance(exc, OSError) else exc}", None)
+        return CompileResult(spec, diagnostics=bag.sorted())
+    if out_root is not None and not force and (hit := _cached(spec, text, out_root)) is not None:
+        return hit
+    bag = DiagnosticBag()
+    result = CompileResult(spec)
+    try:
+        domain = _check(spec, text, bag)
+        if domain is not None and not bag.has_errors:
+            rows = StateBuilder(domain, bag).build()
+            if not bag.has_errors and out_root is not None:
+                result.out_dir = out_root / domain.name
+                result.counts = write_outputs(domain, rows, text, result.out_dir)
+                _write_index(spec, out_root, result.out_dir)
+        result.domain = domain.name if domain else None
+    except RecursionError:
+        bag.error("E105", "the spec nests too deeply to compile", None)
+    except Exception as exc:  # a compiler bug must still end as a diagnostic, not a traceback
+        import traceback
+
+        bag.error("E900", f"internal compiler error: {type(exc).__name__}: {exc}", None,
+                  notes=("this is a bug in ascc; please report it with the spec",
+                         traceback.format_exc(limit=-3).strip().splitlines()[-3]))
+    result.diagnostics = bag.sorted()
+    return result
+
+
+def _check(spec: Path, text: str, bag: DiagnosticBag) -> Domain | None:
+    raw = read_spec(str(spec), text, bag)
+    if raw is None:
+        return None
+    return check_spec(raw, text, bag)
+
+
+def _write_index(spec: Path, out_root: Path, out_dir: Path) -> None:
+    index = out_root / ".index"
+    index.mkdir(parents=True, exist_ok=True)
+    name = hashlib.sha256(str(spec.resolve()).encode()).hexdigest()[:32] + ".json"
+    (index / name).write_text(json.dumps({"spec": str(spec.resolve()), "out_dir": str(out_dir)}))
+
+
+def _write(path: Path, text: str) -> None:
+    """Write atomically, so a killed compile never leaves a half-written output."""
+    tmp = path.with_name(path.name + f".tmp{os.getpid()}")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def write_outputs(domain: Domain, rows: dict, text: str, out: Path) -> dict:
+    out.mkdir(parents=True, exist_ok=True)
+    seed_files = sorted({p for _, p, _ in domain.seed.files})
+    spec_dir = Path(domain.file).parent
+    digest = input_hash(text, [(n, _file_digest(spec_dir / n)) for n in seed_files])
+    graph = build_graph(domain)
+    _write(out / "schema.sql", domain_ddl(domain))
+    _write(out / "tools.py", render_module(domain))
+    _write(out / "tools.json", _dumps(domain_schemas(domain)))
+    _write(out / "tools.strict.json", _dumps(domain_schemas(domain, strict=True)))
+    if any(t.actor == "user" for t in domain.tools.values()):
+        _write(out / "user_tools.json", _dumps(domain_schemas(domain, actor="user")))
+    _write(out / "graph.json", _dumps(graph_json(graph)))
+    state_counts = write_state(domain, rows, out / "state")
+    _write(out / "domain.json", _dumps(domain_json(domain)))
+    tools = list(domain.tools.values())
+    counts = {"entities": len(domain.entities), "tools": len(tools),
+              "writes": sum(t.kind == "write" for t in tools), "graph_edges": graph.number_of_edges(),
+              "rows": state_counts}
+    manifest = {"domain": domain.name, "version": domain.version, "compiler": __version__,
+                "spec": Path(domain.file).name, "input_hash": digest, "source_hash": domain.source_hash,
+                "seed_files": seed_files, "counts": counts}
+    _write(out / "manifest.json", _dumps(manifest))
+    return counts
+
+
+def _field_json(f) -> dict:
+    d: dict = {"type": T.to_json(f.type)}
+    for k in ("ref", "pattern", "description"):
+        if getattr(f, k):
+            d[k] = getattr(f, k)
+    if f.unique:
+        d["unique"] = True
+    if f.is_key:
+        d["key"] = True
+    if f.has_default:
+        d["default"] = f.default
+    if f.check_text:
+        d["check"] = f.check_text
+    return d
+
+
+def domain_json(domain: Domain) -> dict:
+    """What the runtime needs to validate arguments and run tools, without re-reading the spec."""
+    return {
+        "domain": domain.name, "version": domain.version, "description": domain.description,
+        "policy": domain.policy, "clock": {"today": domain.today, "now": domain.now},
+        "spec": Path(domain.file).name,
+        "structs": {s.name: {f.name: _field_json(f) for f in s.fields.values()} for s in domain.structs.values()},
+        "entities": {e.name: {"key": e.key, "fields": {f.name: _field_json(f) for f in e.fields.values()}}
+                     for e in domain.entities.values()},
+        "tools": {t.name: {
+            "kind": t.kind, "actor": t.actor, "description": t.description, "intent": t.intent, "line": t.line,
+            "params": [{"name": p.name, "py_name": p.py_name, "type": T.to_json(p.type), "required": p.required,
+                        "default": p.default, "ref": p.ref, "description": p.description} for p in t.params],
+            "reads": sorted(t.reads), "writes": sorted(t.writes),
+            "returns": T.to_json(t.returns_type) if t.returns_type else None,
+        } for t in domain.tools.values()},
+    }

@@ -1,0 +1,94 @@
+"""Compiling many specs: a process pool over files, with a rich progress bar and a summary table."""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from ascc.compiler.build import CompileResult, compile_file, find_specs
+from ascc.diagnostics import DiagnosticBag
+
+
+def _one(args) -> CompileResult:
+    spec, out_root, force = args
+    return compile_file(spec, out_root, force=force)
+
+
+def compile_many(paths: list[Path], out_root: Path | None, *, force: bool = False, jobs: int = 0,
+                 console=None) -> list[CompileResult]:
+    specs = find_specs(paths)
+    missing = [p for p in paths if not p.exists()]
+    results: list[CompileResult] = []
+    for p in missing:
+        bag = DiagnosticBag()
+        bag.error("E000", f"no such file or folder: `{p}`", None)
+        results.append(CompileResult(p, diagnostics=bag.sorted()))
+    specs = [s for s in specs if s.exists()]
+    if not specs and not missing:
+        bag = DiagnosticBag()
+        bag.error("E000", f"no `*.env.yaml` specs under {', '.join(map(str, paths))}", None)
+        return [CompileResult(paths[0] if paths else Path("."), diagnostics=bag.sorted())]
+    jobs = jobs or min(len(specs), os.cpu_count() or 1)
+    work = [(s, out_root, force) for s in specs]
+    if jobs <= 1 or len(specs) < 4:
+        done = _run_serial(work, console)
+    else:
+        done = _run_pool(work, jobs, console)
+    results += done
+    _check_duplicates(results)
+    if console is not None and out_root is not None:
+        _summary(results, console)
+    return results
+
+
+def _progress(console, total: int):
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(TextColumn("compiling"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    console=console, transient=True, disable=console is None or total < 8)
+
+
+def _run_serial(work, console) -> list[CompileResult]:
+    out = []
+    with _progress(console, len(work)) as bar:
+        task = bar.add_task("compile", total=len(work))
+        for w in work:
+            out.append(_one(w))
+            bar.advance(task)
+    return out
+
+
+def _run_pool(work, jobs: int, console) -> list[CompileResult]:
+    import multiprocessing as mp
+
+    with _progress(console, len(work)) as bar, ProcessPoolExecutor(jobs, mp_context=mp.get_context("fork")) as pool:
+        task = bar.add_task("compile", total=len(work))
+        out = []
+        for r in pool.map(_one, work, chunksize=max(1, len(work) // (jobs * 8))):
+            out.append(r)
+            bar.advance(task)
+    return out
+
+
+def _check_duplicates(results: list[CompileResult]) -> None:
+    seen: dict[str, Path] = {}
+    for r in results:
+        if r.domain and r.ok:
+            if r.domain in seen:
+                from ascc.diagnostics import Diagnostic
+
+                r.diagnostics.append(Diagnostic("E094", f"domain `{r.domain}` is also defined in {seen[r.domain]}",
+                                                None))
+            seen.setdefault(r.domain, r.spec)
+
+
+def _summary(results: list[CompileResult], console) -> None:
+    ok = [r for r in results if r.ok]
+    cached = sum(r.cached for r in ok)
+    tools = sum(r.counts.get("tools", 0) for r in ok)
+    failed = len(results) - len(ok)
+    line = f"compiled {len(ok)} domain{'s' if len(ok) != 1 else ''} ({cached} unchanged), {tools} tools"
+    if failed:
+        line += f"; {failed} failed"
+    console.print(line)

@@ -1,0 +1,355 @@
+"""The expression type checker: resolves every name, types every node, and rejects what cannot run.
+
+An expression reaches only tool parameters (`$name`), named values, loop variables, the fields of the row in
+scope, entities (through lookups and queries) and the builtin table in `builtins.py`. Anything else (an unknown
+function such as `__import__`, a dunder attribute, a method on a value) is a compile error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from ascc.compiler import builtins as BI
+from ascc.compiler import types as T
+from ascc.compiler.ir import Domain, Param
+from ascc.compiler.scope import Binding, Scope
+from ascc.compiler.types import Type
+from ascc.diagnostics import DiagnosticBag, Span, did_you_mean
+from ascc.dsl import ast
+
+QUERY_OPS = {"one": "one row or null", "first": "the first row by key, or null", "all": "all rows by key",
+             "exists": "whether a row matches", "count": "the number of matching rows"}
+
+
+class ExprChecker:
+    def __init__(self, domain: Domain, bag: DiagnosticBag, params: dict[str, Param] | None = None,
+                 *, context: str = "tool", writes: bool = False):
+        self.domain, self.bag = domain, bag
+        self.params = params or {}
+        self.context = context  # tool, check, seed
+        self.writes = writes
+        self.reads: set[str] = set()
+
+    def err(self, code: str, msg: str, span: Span, **kw) -> None:
+        self.bag.error(code, msg, span, **kw)
+
+    # ---- entry point
+    def check(self, node: ast.Node, scope: Scope, expected: Type | None = None) -> Type:
+        method = getattr(self, "_" + type(node).__name__.lower())
+        t = method(node, scope, expected)
+        node.type = t if t is not None else T.ANY
+        return node.type
+
+    def expect(self, node: ast.Node, scope: Scope, want: Type, what: str) -> Type:
+        t = self.check(node, scope, want)
+        if not T.assignable(t, want):
+            help_ = "it may be null: add `else \"message\"` to its lookup, or use coalesce(x, default)" \
+                if t.nullable and T.assignable(t.nonnull(), want) else None
+            self.err("E230", f"{what}: expected {want}, found {t}", node.span, help=help_)
+        return t
+
+    def expect_bool(self, node: ast.Node, scope: Scope, what: str) -> None:
+        self.expect(node, scope, T.BOOL, what)
+
+    # ---- leaves
+    def _literal(self, n: ast.Literal, scope, expected):
+        if n.kind == "str" and expected is not None and expected.kind == "enum":
+            if n.value not in expected.values:
+                self.err("E231", f"`{n.value}` is not a value of {expected.nonnull()}", n.span,
+                         help=did_you_mean(n.value, expected.values))
+                return None
+            return Type("enum", values=(n.value,))
+        if n.kind == "decimal":
+            scale = len(n.value.split(".")[1]) if "." in n.value else 0
+            if expected is not None and expected.kind == "float":
+                return T.FLOAT
+            return T.decimal(38, min(scale, 10))
+        return {"int": T.INT, "str": T.STR, "bool": T.BOOL, "null": T.NULL}[n.kind]
+
+    def _param(self, n: ast.Param, scope, expected):
+        p = self.params.get(n.name)
+        if p is None:
+            where = "a seed generator" if self.context == "seed" else "this tool"
+            self.err("E232", f"unknown parameter `${n.name}` in {where}", n.span,
+                     help=did_you_mean(n.name, self.params) or (f"parameters: {', '.join(self.params)}" if self.params else None))
+            return None
+        return p.type
+
+    def _name(self, n: ast.Name, scope: Scope, expected):
+        b = scope.lookup(n.name)
+        if b is not None:
+            n.ref = b
+            return b.type
+        if expected is not None and expected.kind == "enum" and n.name in expected.values:
+            n.ref = Binding("enum", Type("enum", values=(n.name,)), repr(n.name))
+            return n.ref.type
+        if n.name in self.domain.entities:
+            self.err("E233", f"entity `{n.name}` is not a value", n.span,
+                     help=f"look a row up with `{n.name}[key]` or query with `{n.name}.all(condition)`")
+            return None
+        if n.name in BI.BUILTINS:
+            self.err("E233", f"builtin `{n.name}` is not a value", n.span, help=f"call it: `{n.name}(…)`")
+            return None
+        help_ = did_you_mean(n.name, scope.visible() | set(self.domain.entities))
+        if help_ is None and not n.name.startswith("$") and n.name in self.params:
+            help_ = f"parameters are written with a `$`: `${n.name}`"
+        if help_ is None and expected is not None and expected.kind == "enum":
+            help_ = f"expected a value of {expected}"
+        self.err("E234", f"unknown name `{n.name}`", n.span, help=help_)
+        return None
+
+    # ---- access
+    def _attr(self, n: ast.Attr, scope, expected):
+        if n.name.startswith("_"):
+            self.err("E235", f"attribute `{n.name}` is not accessible", n.name_span,
+                     help="expressions reach fields of rows and structs only")
+            self.check(n.obj, scope)
+            return None
+        t = self.check(n.obj, scope)
+        if t.kind == "any":
+            return None
+        if not t.is_record:
+            self.err("E236", f"{t} has no fields (looking for `{n.name}`)", n.name_span)
+            return None
+        if t.nullable:
+            self.err("E237", f"`{_text(n.obj)}` may be null here", n.obj.span,
+                     help="fail early with `else \"message\"` on its lookup, or test it with `!= null`")
+            return None
+        fields = self.domain.record_fields(t)
+        f = fields.get(n.name)
+        if f is None:
+            owner = f"entity `{t.name}`" if t.kind == "row" else f"type `{t.name}`"
+            self.err("E238", f"unknown field `{n.name}` on {owner}", n.name_span, help=did_you_mean(n.name, fields))
+            return None
+        return f.type
+
+    def _index(self, n: ast.Index, scope: Scope, expected):
+        if isinstance(n.obj, ast.Name) and n.obj.name in self.domain.entities and scope.lookup(n.obj.name) is None:
+            ent = self.domain.entities[n.obj.name]
+            n.ref = ("entity", ent.name)
+            n.obj.type = T.ANY
+            self.reads.add(ent.name)
+            self.expect(n.key, scope, ent.key_field.type, f"the key of `{ent.name}`")
+            return T.row(ent.name).as_nullable()
+        t = self.check(n.obj, scope)
+        if t.kind == "any":
+            self.check(n.key, scope)
+            return None
+        if t.nullable:
+            self.err("E237", f"`{_text(n.obj)}` may be null here", n.obj.span)
+            return None
+        if t.kind == "list":
+            n.ref = ("list",)
+            self.expect(n.key, scope, T.INT, "a list index")
+            return t.elem
+        if t.kind == "map":
+            n.ref = ("map",)
+            self.expect(n.key, scope, T.STR, "a map key")
+            return t.elem.as_nullable()
+        self.err("E239", f"{t} cannot be indexed", n.span)
+        return None
+
+    def _method(self, n: ast.Method, scope: Scope, expected):
+        if not (isinstance(n.obj, ast.Name) and n.obj.name in self.domain.entities and scope.lookup(n.obj.name) is None):
+            self.check(n.obj, scope)
+            self.err("E240", f"unknown method `{n.name}`", n.name_span,
+                     help="only entities have methods (`customer.all(…)`); use builtins for values, e.g. len(x)")
+            return None
+        ent = self.domain.entities[n.obj.name]
+        n.obj.type = T.ANY
+        if n.name not in QUERY_OPS:
+            self.err("E240", f"unknown query `{n.name}` on entity `{ent.name}`", n.name_span,
+                     help=did_you_mean(n.name, QUERY_OPS) or f"queries: {', '.join(QUERY_OPS)}")
+            return None
+        if self.context != "tool":
+            self.err("E241", f"queries are not available in {self._context_name()}", n.span)
+            return None
+        if len(n.args) > 1:
+            self.err("E242", f"`{n.name}` takes one condition", n.args[1].span,
+                     help="combine conditions with `and`")
+        self.reads.add(ent.name)
+        n.ref = ("query", ent.name, n.name)
+        if n.args:
+            inner = scope.child(record=(T.row(ent.name), ent.fields, "_r", True))
+            self.expect_bool(n.args[0], inner, "a query condition")
+            self._check_sql_able(n.args[0])
+        row = T.row(ent.name)
+        return {"one": row.as_nullable(), "first": row.as_nullable(), "all": T.list_of(row),
+                "exists": T.BOOL, "count": T.INT}[n.name]
+
+    def _context_name(self) -> str:
+        return {"seed": "seed generators", "check": "field checks"}.get(self.context, "this place")
+
+    def _check_sql_able(self, node: ast.Node) -> None:
+        """A query condition runs in DuckDB: the parts that read the row's columns must be SQL-expressible."""
+        from ascc.compiler.sqlexpr import unsupported_in_sql
+
+        bad = unsupported_in_sql(node)
+        if bad is not None:
+            self.err("E243", "this cannot be evaluated inside a query condition", bad.span,
+                     help="query conditions compare the row's fields with values; compute other values in `let:` first")
+
+    # ---- calls and operators
+    def _call(self, n: ast.Call, scope: Scope, expected):
+        sig = BI.BUILTINS.get(n.func)
+        if sig is None:
+            self.err("E244", f"unknown function `{n.func}`", n.func_span,
+                     help=did_you_mean(n.func, BI.BUILTINS) or "see `ascc explain E244` for the builtin table")
+            for a in n.args:
+                if not isinstance(a, ast.Comprehension):
+                    self.check(a, scope)
+            return None
+        if sig.contexts and self.context not in sig.contexts:
+            self.err("E245", f"`{n.func}()` is not available in {self._context_name()}", n.func_span)
+            return None
+        return sig.check(self, n, scope, expected)
+
+    def _unary(self, n: ast.Unary, scope, expected):
+        t = self.check(n.operand, scope, expected)
+        if t.kind == "any":
+            return None
+        if not t.is_numeric or t.nullable:
+            self.err("E246", f"cannot negate {t}", n.span)
+            return None
+        return t
+
+    def _binary(self, n: ast.Binary, scope, expected):
+        lt = self.check(n.left, scope, expected)
+        rt = self.check(n.right, scope, expected if expected and expected.is_numeric else None)
+        if T.ANY in (lt, rt) or "any" in (lt.kind, rt.kind):
+            return None
+        for side, t in ((n.left, lt), (n.right, rt)):
+            if t.nullable:
+                self.err("E237", f"`{_text(side)}` may be null here", side.span,
+                         help="use coalesce(x, default), or fail early with `else \"message\"`")
+                return None
+        if lt.is_numeric and rt.is_numeric:
+            return T.numeric_result(lt, rt, n.op)
+        if n.op == "+" and {lt.kind, rt.kind} <= {"str", "enum"}:
+            return T.STR
+        if n.op == "+" and lt.kind == rt.kind == "list":
+            u = T.unify(lt.elem, rt.elem)
+            if u is not None:
+                return T.list_of(u)
+        self.err("E247", f"`{n.op}` cannot combine {lt} and {rt}", n.span)
+        return None
+
+    def _compare(self, n: ast.Compare, scope, expected):
+        lt = self.check(n.left, scope)
+        if n.op in ("in", "not in"):
+            want = T.list_of(lt.nonnull()) if lt.kind != "any" else None
+            rt = self.check(n.right, scope, want)
+            if "any" in (lt.kind, rt.kind):
+                return T.BOOL
+            if rt.nullable:
+                self.err("E237", f"`{_text(n.right)}` may be null here", n.right.span)
+            elif rt.kind == "list" and rt.elem is not None and not T.comparable(lt, rt.elem):
+                self.err("E248", f"cannot look for {lt} in {rt}", n.span)
+            elif rt.kind == "map" and lt.nonnull().kind not in ("str", "enum"):
+                self.err("E248", f"map keys are strings; cannot look for {lt}", n.span)
+            elif rt.kind in ("str",) and lt.nonnull().kind not in ("str", "enum"):
+                self.err("E248", f"cannot look for {lt} in a string", n.span)
+            elif rt.kind not in ("list", "map", "str"):
+                self.err("E248", f"`{n.op}` needs a list, map or string on the right, found {rt}", n.right.span)
+            return T.BOOL
+        rt = self.check(n.right, scope, lt if lt.kind == "enum" else None)
+        if lt.kind == "any" or rt.kind == "any":
+            return T.BOOL
+        if not T.comparable(lt, rt):
+            self.err("E248", f"cannot compare {lt} with {rt}", n.span)
+        elif n.op not in ("==", "!=") and (lt.nullable or rt.nullable):
+            side = n.left if lt.nullable else n.right
+            self.err("E237", f"`{_text(side)}` may be null here", side.span,
+                     help=f"`{n.op}` needs values; test for null with `!= null` first")
+        elif n.op not in ("==", "!=") and (lt.is_record or lt.kind in ("list", "map", "bool")):
+            self.err("E248", f"{lt} values cannot be ordered with `{n.op}`", n.span)
+        if rt.kind == "enum" and lt.kind == "str" and isinstance(n.right, ast.Literal):
+            pass
+        return T.BOOL
+
+    def _boolop(self, n: ast.BoolOp, scope, expected):
+        self.expect_bool(n.left, scope, f"the left side of `{n.op}`")
+        self.expect_bool(n.right, scope, f"the right side of `{n.op}`")
+        return T.BOOL
+
+    def _not(self, n: ast.Not, scope, expected):
+        self.expect_bool(n.operand, scope, "the operand of `not`")
+        return T.BOOL
+
+    def _ifexp(self, n: ast.IfExp, scope, expected):
+        self.expect_bool(n.cond, scope, "a condition")
+        a = self.check(n.then, scope, expected)
+        b = self.check(n.other, scope, expected)
+        if "any" in (a.kind, b.kind):
+            return None
+        u = T.unify(a, b)
+        if u is None:
+            self.err("E249", f"the branches of `if … else` differ: {a} and {b}", n.span)
+        return u
+
+    # ---- literals of compound values
+    def _listlit(self, n: ast.ListLit, scope, expected):
+        want = expected.elem if expected is not None and expected.kind == "list" else None
+        if not n.items:
+            return T.list_of(want) if want is not None else Type("list", elem=T.ANY)
+        types = [self.check(i, scope, want) for i in n.items]
+        out = types[0]
+        for i, t in zip(n.items[1:], types[1:]):
+            u = T.unify(out, t)
+            if u is None:
+                self.err("E249", f"list items differ in type: {out} and {t}", i.span)
+                return None
+            out = u
+        return T.list_of(want if want is not None and all(T.assignable(t, want) for t in types) else out)
+
+    def _dictlit(self, n: ast.DictLit, scope, expected):
+        from ascc.compiler.records import check_record_literal
+
+        return check_record_literal(self, n, scope, expected)
+
+    def _comprehension(self, n: ast.Comprehension, scope: Scope, expected):
+        it = self.check(n.iterable, scope)
+        elem = T.ANY
+        if it.kind != "any":
+            if it.nullable:
+                self.err("E237", f"`{_text(n.iterable)}` may be null here", n.iterable.span)
+            elif it.kind == "list":
+                elem = it.elem
+            elif it.kind == "map":
+                elem = T.STR
+            else:
+                self.err("E250", f"cannot iterate over {it}", n.iterable.span)
+        inner = scope.child()
+        inner.bind(n.var, elem, _loop_py(n.var))
+        if n.cond is not None:
+            self.expect_bool(n.cond, inner, "a comprehension's condition")
+        want = expected.elem if expected is not None and expected.kind == "list" else None
+        et = self.check(n.elem, inner, want)
+        return T.list_of(et)
+
+
+def _loop_py(name: str) -> str:
+    from ascc.compiler.resolve import py_name
+
+    return py_name(name)
+
+
+def _text(node: ast.Node) -> str:
+    match node:
+        case ast.Name(name=x):
+            return x
+        case ast.Param(name=x):
+            return "$" + x
+        case ast.Attr(obj=o, name=x):
+            return f"{_text(o)}.{x}"
+        case ast.Index(obj=o):
+            return f"{_text(o)}[…]"
+        case ast.Method(obj=o, name=x):
+            return f"{_text(o)}.{x}(…)"
+        case ast.Call(func=f):
+            return f"{f}(…)"
+    return "this value"
+
+
+def strip_nullable(t: Type) -> Type:
+    return replace(t, nullable=False)

@@ -1,0 +1,186 @@
+"""The resolved, typed IR of a domain. Code generation reads only these objects.
+
+Expressions inside are `ascc.dsl.ast` nodes that the checker has annotated with `type` and `ref`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+from ascc.compiler.types import Type
+from ascc.diagnostics import Span
+from ascc.dsl import ast
+
+
+@dataclass
+class Field:
+    name: str
+    type: Type
+    span: Span
+    line: int
+    has_default: bool = False
+    default: object = None
+    unique: bool = False
+    pattern: str | None = None
+    check: ast.Node | None = None
+    check_text: str | None = None
+    ref: str | None = None  # the entity this field refers to
+    description: str | None = None
+    is_key: bool = False
+
+
+@dataclass
+class Struct:
+    name: str
+    span: Span
+    fields: dict[str, Field]
+
+
+@dataclass
+class Entity:
+    name: str
+    span: Span
+    key: str
+    fields: dict[str, Field]
+    description: str | None = None
+
+    @property
+    def key_field(self) -> Field:
+        return self.fields[self.key]
+
+
+@dataclass
+class Param:
+    name: str
+    py_name: str
+    type: Type
+    span: Span
+    line: int
+    required: bool = True
+    default: object = None
+    ref: str | None = None
+    description: str | None = None
+
+
+@dataclass
+class Let:
+    name: str
+    py_name: str
+    expr: ast.Node
+    message: str | None
+    line: int
+    type: Type | None = None
+
+
+@dataclass
+class Require:
+    cond: ast.Node
+    message: str
+    line: int
+    after: int  # evaluated right after this many lets are bound (as early as its names allow)
+
+
+@dataclass
+class Assign:
+    field: Field
+    value: ast.Node
+
+
+@dataclass
+class Effect:
+    """One state change. `verb` picks the variant; the fields used depend on it.
+
+    update/delete: `target` (a row), `entity`. insert: `entity`, `assigns`, `key_value`.
+    append: `target`, `field` (a list field), `value`, `extend`. update_where/remove_where: `target`, `field`,
+    `cond` (over the element's fields), `assigns` (for update_where). put/update_entry/remove_entry: `target`,
+    `field` (a map field), `key`, `value` / `assigns`. for: `var`, `iterable`, `body`. if: `cond`, `body`, `orelse`.
+    """
+
+    verb: str
+    line: int
+    entity: str | None = None
+    target: ast.Node | None = None
+    field: Field | None = None
+    assigns: list[Assign] = dataclasses.field(default_factory=list)
+    value: ast.Node | None = None
+    extend: bool = False
+    key: ast.Node | None = None
+    cond: ast.Node | None = None
+    var: str | None = None
+    var_py: str | None = None
+    iterable: ast.Node | None = None
+    body: list[Effect] = dataclasses.field(default_factory=list)
+    orelse: list[Effect] = dataclasses.field(default_factory=list)
+    elem_var: str = "_e"  # the Python name of the element inside update_where/remove_where
+    fill: dict = dataclasses.field(default_factory=dict)  # insert: defaults of the fields not given
+
+
+@dataclass
+class SqlQuery:
+    text: str
+    params: list[str]  # parameter / let names referenced as $name, in order of first use
+    is_select: bool
+    tables: list[str]
+
+
+@dataclass
+class Tool:
+    name: str
+    kind: str  # read write generic
+    actor: str  # agent or user
+    description: str
+    span: Span
+    line: int
+    intent: str | None = None
+    params: list[Param] = field(default_factory=list)
+    lets: list[Let] = field(default_factory=list)
+    requires: list[Require] = field(default_factory=list)
+    effects: list[Effect] = field(default_factory=list)
+    returns: ast.Node | None = None
+    projection: list[tuple[str, ast.Node]] | None = None
+    returns_type: Type | None = None
+    sql: SqlQuery | None = None
+    reads: set[str] = field(default_factory=set)
+    writes: set[str] = field(default_factory=set)
+
+
+@dataclass
+class SeedGenerator:
+    entity: str
+    count: int
+    lets: list[Let]
+    fields: list[tuple[str, ast.Node]]
+    line: int
+
+
+@dataclass
+class Seed:
+    random_seed: int = 0
+    files: list[tuple[str, str, Span]] = field(default_factory=list)  # entity, path, span
+    rows: list[tuple[str, list]] = field(default_factory=list)  # entity, [YMap]
+    generators: list[SeedGenerator] = field(default_factory=list)
+
+
+@dataclass
+class Domain:
+    name: str
+    file: str
+    version: int
+    description: str
+    policy: str
+    today: str
+    now: str
+    structs: dict[str, Struct]
+    entities: dict[str, Entity]
+    tools: dict[str, Tool]
+    seed: Seed
+    source_hash: str = ""
+
+    def record_fields(self, t: Type) -> dict[str, Field]:
+        """The fields of a struct or row type."""
+        if t.kind == "row":
+            return self.entities[t.name].fields
+        if t.kind == "struct":
+            return self.structs[t.name].fields
+        return {}

@@ -1,0 +1,129 @@
+"""The checker: raw spec → typed `Domain`, in small ordered passes that each add diagnostics.
+
+CHECKS runs in order; a pass sees the domain as the earlier passes left it. A pass never raises for a bad spec.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from ascc.compiler import types as T
+from ascc.compiler.exprcheck import ExprChecker
+from ascc.compiler.ir import Domain, Seed, SeedGenerator
+from ascc.compiler.resolve import TypeResolver, resolve_entities, resolve_structs
+from ascc.compiler.scope import Scope
+from ascc.compiler.toolcheck import check_tool
+from ascc.diagnostics import DiagnosticBag, Label
+from ascc.dsl.raw import RawSpec
+
+DEFAULT_TODAY = "2025-01-15"
+
+
+def new_domain(raw: RawSpec, bag: DiagnosticBag) -> Domain:
+    import datetime as dt
+
+    today = raw.today.value if raw.today else DEFAULT_TODAY
+    now = raw.now.value if raw.now else f"{today}T09:00:00"
+    for node, value, kind in ((raw.today, today, dt.date), (raw.now, now, dt.datetime)):
+        try:
+            kind.fromisoformat(value)
+        except ValueError:
+            bag.error("E290", f"`{value}` is not an ISO {kind.__name__}", node.span if node else raw.span)
+    return Domain(raw.domain.value if raw.domain else "unnamed", raw.file, raw.version, raw.description or "",
+                  raw.policy or "", today, now, {}, {}, {}, Seed())
+
+
+def check_names(raw: RawSpec, domain: Domain, bag: DiagnosticBag, tr: TypeResolver) -> None:
+    """Entities, types and tools share no names; a spec has something to compile."""
+    seen = {}
+    for kind, items in (("type", raw.types), ("entity", raw.entities)):
+        for it in items:
+            prev = seen.get(it.name.value)
+            if prev is not None and prev[0] != kind:
+                continue  # reported by resolve_entities (E212)
+            seen[it.name.value] = (kind, it.name.span)
+    if not raw.tools and raw.domain is not None:
+        bag.warning("W291", f"domain `{domain.name}` has no tools", raw.domain.span)
+
+
+def check_structs_entities(raw: RawSpec, domain: Domain, bag: DiagnosticBag, tr: TypeResolver) -> None:
+    domain.structs = resolve_structs(raw, tr, bag)
+    domain.entities = resolve_entities(raw, tr, bag)
+
+
+def check_refs(raw: RawSpec, domain: Domain, bag: DiagnosticBag, tr: TypeResolver) -> None:
+    """A field's `ref:` must point at an entity whose key has the field's type."""
+    for e in domain.entities.values():
+        for f in e.fields.values():
+            if f.ref and f.ref in domain.entities:
+                key = domain.entities[f.ref].key_field.type
+                if f.type.nonnull().kind != key.kind:
+                    bag.error("E292", f"`{e.name}.{f.name}` refers to `{f.ref}` but its type {f.type} is not the "
+                                      f"key type {key}", f.span)
+
+
+def check_field_checks(raw: RawSpec, domain: Domain, bag: DiagnosticBag, tr: TypeResolver) -> None:
+    """`check:` expressions on fields: booleans over the row's own fields and literals."""
+    for re_ in raw.entities:
+        ent = domain.entities.get(re_.name.value)
+        if ent is None:
+            continue
+        for rf in re_.fields:
+            f = ent.fields.get(rf.name.value)
+            if rf.check is None or f is None:
+                continue
+            c = ExprChecker(domain, bag, context="check")
+            scope = Scope(record=(T.row(ent.name), ent.fields, "row", False))
+            c.expect_bool(rf.check, scope, f"the check of `{ent.name}.{f.name}`")
+            f.check = rf.check
+            f.check_text = _source_text(raw, rf.check)
+
+
+def _source_text(raw: RawSpec, node) -> str:
+    s = node.span
+    try:
+        with open(raw.file, encoding="utf-8") as fh:
+            lines = fh.read().splitlines()
+        if s.line == s.end_line:
+            return lines[s.line - 1][s.col - 1:s.end_col - 1]
+    except (OSError, IndexError):
+        pass
+    return "check"
+
+
+def check_tools(raw: RawSpec, domain: Domain, bag: DiagnosticBag, tr: TypeResolver) -> None:
+    from ascc.compiler.resolve import py_name
+
+    seen = {}
+    for rt in raw.tools:
+        py = py_name(rt.name.value)
+        if py in seen:
+            bag.error("E293", f"tools `{seen[py][0]}` and `{rt.name.value}` collide", rt.name.span,
+                      labels=(Label(seen[py][1], "first here"),))
+            continue
+        seen[py] = (rt.name.value, rt.name.span)
+        tool = check_tool(rt, domain, tr, bag)
+        if tool is not None:
+            domain.tools[tool.name] = tool
+
+
+def check_seed(raw: RawSpec, domain: Domain, bag: DiagnosticBag, tr: TypeResolver) -> None:
+    from ascc.compiler.seedcheck import check_seed_spec
+
+    if raw.seed is not None:
+        domain.seed = check_seed_spec(raw.seed, domain, bag)
+
+
+CHECKS = (check_names, check_structs_entities, check_refs, check_field_checks, check_tools, check_seed)
+
+
+def check_spec(raw: RawSpec, text: str, bag: DiagnosticBag) -> Domain:
+    domain = new_domain(raw, bag)
+    domain.source_hash = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    tr = TypeResolver(raw, bag)
+    for check in CHECKS:
+        check(raw, domain, bag, tr)
+    return domain
+
+
+__all__ = ["CHECKS", "check_spec", "Seed", "SeedGenerator"]

@@ -1,0 +1,161 @@
+"""A tool's body as a flat plan of statements with their Python text decided; the template only lays them out.
+
+Statement kinds (one template macro each): assign, guard, require, call, for, if, return.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ascc.compiler.ir import Effect, Tool
+from ascc.compiler.pyexpr import py, _value_literal
+from ascc.dsl import ast
+
+
+@dataclass
+class Stmt:
+    kind: str
+    line: int
+    text: str = ""  # the expression or call
+    var: str = ""
+    message: str = ""
+    body: list[Stmt] = field(default_factory=list)
+    orelse: list[Stmt] = field(default_factory=list)
+
+
+def tool_plan(tool: Tool) -> list[Stmt]:
+    out: list[Stmt] = []
+    pending = list(tool.requires)
+    for i, let in enumerate(tool.lets, start=1):
+        if i == 1:
+            out += _requires([r for r in pending if r.after == 0])
+        out.append(Stmt("assign", let.line, py(let.expr), let.py_name))
+        if let.message is not None:
+            out.append(Stmt("guard", let.line, var=let.py_name, message=let.message))
+        out += _requires([r for r in pending if r.after == i])
+    if not tool.lets:
+        out += _requires(pending)
+    if tool.sql is not None:
+        args = ", ".join(f"{p!r}: {_sql_arg(tool, p)}" for p in tool.sql.params)
+        out.append(Stmt("return", tool.line, f"ctx.sql({tool.sql.text!r}, {{{args}}})"))
+        return out
+    out += effects_plan(tool.effects)
+    if tool.projection is not None:
+        items = ", ".join(f"{k!r}: {py(v)}" for k, v in tool.projection)
+        out.append(Stmt("return", tool.line, "{" + items + "}"))
+    elif tool.returns is not None:
+        out.append(Stmt("return", tool.returns.span.line, py(tool.returns)))
+    else:
+        out.append(Stmt("return", tool.line, "None"))
+    return out
+
+
+def _sql_arg(tool: Tool, name: str) -> str:
+    from ascc.compiler.resolve import py_name
+
+    return py_name(name)
+
+
+def _requires(reqs) -> list[Stmt]:
+    return [Stmt("require", r.line, py(r.cond), message=r.message) for r in reqs]
+
+
+def _target(node: ast.Node, entity: str) -> str:
+    """The row an effect changes; an entity lookup that finds nothing fails the call."""
+    if isinstance(node, ast.Index) and node.ref and node.ref[0] == "entity":
+        return f"ctx.get_required({entity!r}, {py(node.key)})"
+    return py(node)
+
+
+def effects_plan(effects: list[Effect]) -> list[Stmt]:
+    out: list[Stmt] = []
+    for e in effects:
+        out += _EFFECTS[e.verb](e)
+    return out
+
+
+def _bind(e: Effect, var: str) -> tuple[list[Stmt], str]:
+    """Statements that name the target row, and the name: none needed when it is already a local."""
+    target = _target(e.target, e.entity)
+    if target.isidentifier():
+        return [], target
+    return [Stmt("assign", e.line, target, var)], var
+
+
+def _update(e: Effect) -> list[Stmt]:
+    changes = ", ".join(f"{a.field.name!r}: {py(a.value)}" for a in e.assigns)
+    pre, row = _bind(e, e.elem_var)
+    return pre + [Stmt("call", e.line, f"ctx.update({e.entity!r}, {row}, {{{changes}}})")]
+
+
+def _insert(e: Effect) -> list[Stmt]:
+    values = [f"{a.field.name!r}: {py(a.value)}" for a in e.assigns]
+    values += [f"{k!r}: {_value_literal(v)}" for k, v in e.fill.items()]
+    return [Stmt("call", e.line, f"ctx.insert({e.entity!r}, {{{', '.join(values)}}})")]
+
+
+def _delete(e: Effect) -> list[Stmt]:
+    return [Stmt("call", e.line, f"ctx.delete({e.entity!r}, {_target(e.target, e.entity)})")]
+
+
+def _nested(e: Effect, new_value: str) -> list[Stmt]:
+    """Set a nested list or map field of the target row to `new_value`, computed from `_row[field]`."""
+    pre, row = _bind(e, "_row")
+    return pre + [Stmt("call", e.line, f"ctx.update({e.entity!r}, {row}, {{{e.field.name!r}: {new_value}}})")]
+
+
+def _row(e: Effect) -> str:
+    target = _target(e.target, e.entity)
+    return target if target.isidentifier() else "_row"
+
+
+def _append(e: Effect) -> list[Stmt]:
+    cur = f"{_row(e)}[{e.field.name!r}]"
+    value = py(e.value)
+    return _nested(e, f"{cur} + {value}" if e.extend else f"{cur} + [{value}]")
+
+
+def _merge(e: Effect) -> str:
+    return "{**" + e.elem_var + ", " + ", ".join(f"{a.field.name!r}: {py(a.value)}" for a in e.assigns) + "}"
+
+
+def _update_where(e: Effect) -> list[Stmt]:
+    cur = f"{_row(e)}[{e.field.name!r}]"
+    v = e.elem_var
+    return _nested(e, f"[{_merge(e)} if {py(e.cond)} else {v} for {v} in {cur}]")
+
+
+def _remove_where(e: Effect) -> list[Stmt]:
+    v = e.elem_var
+    return _nested(e, f"[{v} for {v} in {_row(e)}[{e.field.name!r}] if not {py(e.cond)}]")
+
+
+def _put(e: Effect) -> list[Stmt]:
+    return _nested(e, f"B.with_entry({_row(e)}[{e.field.name!r}], {py(e.key)}, {py(e.value)})")
+
+
+def _update_entry(e: Effect) -> list[Stmt]:
+    pre, row = _bind(e, "_row")
+    cur = f"{row}[{e.field.name!r}]"
+    key = py(e.key)
+    return pre + [Stmt("assign", e.line, f"B.entry({cur}, {key})", e.elem_var),
+                  Stmt("call", e.line, f"ctx.update({e.entity!r}, {row}, {{{e.field.name!r}: "
+                                       f"B.with_entry({cur}, {key}, {_merge(e)})}})")]
+
+
+def _remove_entry(e: Effect) -> list[Stmt]:
+    return _nested(e, f"B.without_entry({_row(e)}[{e.field.name!r}], {py(e.key)})")
+
+
+def _for(e: Effect) -> list[Stmt]:
+    return [Stmt("for", e.line, py(e.iterable), e.var_py, body=effects_plan(e.body) or [Stmt("pass", e.line)])]
+
+
+def _if(e: Effect) -> list[Stmt]:
+    return [Stmt("if", e.line, py(e.cond), body=effects_plan(e.body) or [Stmt("pass", e.line)],
+                 orelse=effects_plan(e.orelse))]
+
+
+_EFFECTS = {"update": _update, "insert": _insert, "delete": _delete, "append": _append,
+            "update_where": _update_where, "remove_where": _remove_where, "put": _put,
+            "update_entry": _update_entry, "remove_entry": _remove_entry, "for": _for, "if": _if}

@@ -1,0 +1,300 @@
+"""Passes that resolve names and types: struct types, entities and their fields, tool parameters."""
+
+from __future__ import annotations
+
+import datetime as dt
+import keyword
+import re
+from decimal import Decimal, InvalidOperation
+
+from ascc.compiler import types as T
+from ascc.compiler.ir import Entity, Field, Param, Struct
+from ascc.compiler.types import Type
+from ascc.diagnostics import DiagnosticBag, Label, did_you_mean
+from ascc.dsl import ast
+from ascc.dsl.raw import RawField, RawParam, RawSpec
+from ascc.dsl.yamlnodes import YScalar
+
+BUILTIN_TYPES = ("str", "int", "float", "decimal", "bool", "date", "datetime", "list", "map")
+# Names the generated module itself uses; a spec name equal to one of them gets a trailing underscore.
+RESERVED_PY = {"ctx", "B", "Decimal", "ToolError", "date", "datetime", "Any", "annotations", "TOOLS", "self"}
+
+
+def py_name(name: str) -> str:
+    """A safe Python identifier for a spec name: keywords and reserved names get a trailing underscore."""
+    if keyword.iskeyword(name) or keyword.issoftkeyword(name) or name in RESERVED_PY or name in dir(__builtins__):
+        return name + "_"
+    if name.startswith("_"):
+        return "v" + name
+    return name
+
+
+class TypeResolver:
+    """Turns written types (`decimal(10,2)`, `list[payment]`, `{enum: [...]}`, `{ref: order}`) into `Type`s."""
+
+    def __init__(self, raw: RawSpec, bag: DiagnosticBag):
+        self.bag = bag
+        self.struct_names = {s.name.value for s in raw.types}
+        self.entity_keys: dict[str, RawField | None] = {}
+        for e in raw.entities:
+            key = e.key.value if e.key else None
+            self.entity_keys[e.name.value] = next((f for f in e.fields if f.name.value == key), None)
+        self.resolving: set[str] = set()
+
+    def type_expr(self, t: ast.TypeExpr) -> Type | None:
+        base = self._base(t)
+        return base.as_nullable() if base is not None and t.nullable else base
+
+    def _base(self, t: ast.TypeExpr) -> Type | None:
+        name, args = t.name, t.args
+        if name == "decimal":
+            p, s = (args + (18, 2))[:2] if len(args) < 2 else args[:2]
+            if len(args) == 1:
+                p, s = args[0], 0
+            if not (1 <= p <= 38 and 0 <= s <= p):
+                self.bag.error("E201", f"`decimal({p},{s})` is out of range", t.span,
+                               help="precision is 1..38 and scale 0..precision, e.g. decimal(10,2)")
+                return None
+            return T.decimal(p, s)
+        if name in ("list", "map"):
+            return self._generic(t)
+        if args:
+            self.bag.error("E202", f"type `{name}` takes no arguments", t.span)
+            return None
+        if name in T.SCALARS:
+            return Type(name)
+        if name in self.struct_names:
+            return Type("struct", name=name)
+        if name in self.entity_keys:
+            self.bag.error("E203", f"`{name}` is an entity, not a type", t.span,
+                           help=f"to refer to a `{name}` row, write `{{ref: {name}}}`")
+            return None
+        self.bag.error("E204", f"unknown type `{name}`", t.span,
+                       help=did_you_mean(name, (*T.SCALARS, *self.struct_names)))
+        return None
+
+    def _generic(self, t: ast.TypeExpr) -> Type | None:
+        types = [a for a in t.args if isinstance(a, ast.TypeExpr)]
+        if t.name == "list":
+            if len(types) != 1:
+                self.bag.error("E202", "`list` takes one element type, as in `list[str]`", t.span)
+                return None
+            elem = self.type_expr(types[0])
+            return T.list_of(elem) if elem else None
+        if len(types) != 2 or types[0].name != "str" or types[0].nullable:
+            self.bag.error("E202", "`map` is keyed by strings: write `map[str, T]`", t.span)
+            return None
+        elem = self.type_expr(types[1])
+        return T.map_of(elem) if elem else None
+
+    def of(self, f: RawField | RawParam, nullable: bool = False) -> Type | None:
+        """The type a field or parameter declares through `type:`, `enum:` or `ref:`."""
+        t: Type | None = None
+        if f.type is not None:
+            t = self.type_expr(f.type)
+        elif f.enum is not None:
+            values = [str(v.value) for v in f.enum]
+            for i, v in enumerate(f.enum):
+                if str(v.value) in values[:i]:
+                    self.bag.error("E205", f"enum value `{v.value}` is listed twice", v.span)
+            t = Type("enum", values=tuple(dict.fromkeys(values)))
+        elif f.ref is not None:
+            t = self.ref_type(f.ref)
+        return t.as_nullable() if t is not None and nullable else t
+
+    def ref_type(self, ref) -> Type | None:
+        if ref.value not in self.entity_keys:
+            self.bag.error("E206", f"`ref: {ref.value}` names no entity", ref.span,
+                           help=did_you_mean(ref.value, self.entity_keys))
+            return None
+        key = self.entity_keys[ref.value]
+        if key is None or key.type is None:
+            return Type("str")  # the entity's own diagnostics explain its key
+        return self.type_expr(key.type) or Type("str")
+
+
+def literal_value(v: YScalar, t: Type, bag: DiagnosticBag, what: str):
+    """A YAML scalar as a value of type `t` (defaults, seed rows); a diagnostic and None when it does not fit."""
+    x = v.value
+    try:
+        return convert_value(x, t)
+    except (TypeError, ValueError, InvalidOperation) as exc:
+        bag.error("E207", f"{what} `{x}` is not a valid {t}", v.span, notes=(str(exc),) if str(exc) else ())
+        return None
+
+
+def convert_value(x, t: Type, records=None):
+    """A plain Python/JSON value converted to the runtime's representation of `t`; raises on mismatch.
+
+    `records(t)` gives the fields of a struct type (needed for nested values).
+    """
+    if x is None:
+        if t.nullable or t.kind in ("null", "any"):
+            return None
+        raise ValueError("null is not allowed here")
+    k = t.kind
+    if k in ("str",) and isinstance(x, str):
+        return x
+    if k == "enum":
+        if isinstance(x, str) and x in t.values:
+            return x
+        raise ValueError(f"expected one of: {', '.join(t.values)}")
+    if k == "bool" and isinstance(x, bool):
+        return x
+    if k == "int" and isinstance(x, int) and not isinstance(x, bool):
+        return x
+    if k == "float" and isinstance(x, (int, float)) and not isinstance(x, bool):
+        return float(x)
+    if k == "decimal" and isinstance(x, (int, float, str, Decimal)) and not isinstance(x, bool):
+        d = Decimal(str(x))
+        if not d.is_finite():
+            raise ValueError("not a finite number")
+        q = d.quantize(Decimal(1).scaleb(-t.scale))
+        if len(q.as_tuple().digits) - max(0, -q.as_tuple().exponent) > t.precision - t.scale:
+            raise ValueError(f"too many digits for decimal({t.precision},{t.scale})")
+        return q
+    if k == "date":
+        if isinstance(x, dt.date) and not isinstance(x, dt.datetime):
+            return x
+        if isinstance(x, str):
+            return dt.date.fromisoformat(x)
+    if k == "datetime":
+        if isinstance(x, dt.datetime):
+            return x
+        if isinstance(x, str):
+            return dt.datetime.fromisoformat(x)
+    if k == "list" and isinstance(x, list):
+        return [convert_value(i, t.elem, records) for i in x]
+    if k == "map" and isinstance(x, dict):
+        return {str(kk): convert_value(v, t.elem, records) for kk, v in x.items()}
+    if k == "struct" and isinstance(x, dict) and records is not None:
+        return convert_record(x, records(t), records)
+    raise TypeError(f"expected {t}, found {type(x).__name__}")
+
+
+def _field(rf: RawField, tr: TypeResolver, bag: DiagnosticBag) -> Field | None:
+    t = tr.of(rf, nullable=rf.nullable)
+    if t is None:
+        return None
+    f = Field(rf.name.value, t, rf.name.span, rf.name.span.line, unique=rf.unique, description=rf.description,
+              ref=rf.ref.value if rf.ref else None)
+    if rf.pattern is not None:
+        try:
+            re.compile(rf.pattern.value)
+            f.pattern = rf.pattern.value
+        except re.error as exc:
+            bag.error("E208", f"invalid pattern: {exc.msg}", rf.pattern.span)
+        if t.nonnull().kind != "str":
+            bag.error("E209", f"`pattern` needs a `str` field, `{f.name}` is {t}", rf.pattern.span)
+    if rf.default is not None:
+        value = literal_value(rf.default, t, bag, "default")
+        if value is not None or rf.default.value is None:
+            f.has_default, f.default = True, value
+    elif t.nullable:
+        f.has_default = True
+    return f
+
+
+def resolve_structs(raw: RawSpec, tr: TypeResolver, bag: DiagnosticBag) -> dict[str, Struct]:
+    out = {}
+    for s in raw.types:
+        if s.name.value in BUILTIN_TYPES:
+            bag.error("E210", f"type `{s.name.value}` shadows a built-in type", s.name.span)
+            continue
+        fields = {f.name: f for rf in s.fields if (f := _field(rf, tr, bag))}
+        out[s.name.value] = Struct(s.name.value, s.name.span, fields)
+    _check_recursion(out, bag)
+    return out
+
+
+def _check_recursion(structs: dict[str, Struct], bag: DiagnosticBag) -> None:
+    def refs(t: Type | None) -> set[str]:
+        if t is None:
+            return set()
+        return {t.name} if t.kind == "struct" else refs(t.elem)
+
+    for name, s in structs.items():
+        seen, stack = set(), [name]
+        while stack:
+            cur = stack.pop()
+            for f in structs.get(cur, Struct("", s.span, {})).fields.values():
+                for r in refs(f.type):
+                    if r == name:
+                        bag.error("E211", f"type `{name}` contains itself", s.span,
+                                  help="nested values must be finite; use a separate entity with a `ref:`")
+                        stack = []
+                        break
+                    if r not in seen:
+                        seen.add(r)
+                        stack.append(r)
+
+
+def resolve_entities(raw: RawSpec, tr: TypeResolver, bag: DiagnosticBag) -> dict[str, Entity]:
+    out = {}
+    for e in raw.entities:
+        if e.name.value in tr.struct_names:
+            bag.error("E212", f"`{e.name.value}` is both a type and an entity", e.name.span)
+            continue
+        fields = {f.name: f for rf in e.fields if (f := _field(rf, tr, bag))}
+        if e.key is None:
+            bag.error("E213", f"entity `{e.name.value}` has no `key:`", e.name.span,
+                      help="name the field that identifies a row, e.g. `key: id`")
+            continue
+        key = fields.get(e.key.value)
+        if key is None:
+            if not any(rf.name.value == e.key.value for rf in e.fields):
+                bag.error("E214", f"the key `{e.key.value}` is not a field of `{e.name.value}`", e.key.span,
+                          help=did_you_mean(e.key.value, fields))
+            continue
+        if key.type.nullable or key.type.kind not in ("str", "int"):
+            bag.error("E215", f"the key `{key.name}` must be a non-null `str` or `int`, not {key.type}", e.key.span)
+            continue
+        key.is_key = True
+        out[e.name.value] = Entity(e.name.value, e.name.span, key.name, fields, e.description)
+    return out
+
+
+def resolve_params(rp: list[RawParam], tr: TypeResolver, bag: DiagnosticBag) -> list[Param]:
+    out, seen = [], {}
+    for p in rp:
+        t = tr.of(p, nullable=p.optional)
+        if t is None:
+            continue
+        py = py_name(p.name.value)
+        if py in seen:
+            bag.error("E216", f"parameters `{seen[py]}` and `{p.name.value}` collide", p.name.span,
+                      help="rename one of them")
+            continue
+        seen[py] = p.name.value
+        param = Param(p.name.value, py, t, p.name.span, p.name.span.line, description=p.description,
+                      ref=p.ref.value if p.ref else None)
+        if p.default is not None:
+            param.default = literal_value(p.default, t.as_nullable(), bag, "default")
+            param.required = False
+        elif p.optional:
+            param.required = False
+        out.append(param)
+    return out
+
+
+def first_defined_label(span, what="first defined here") -> tuple[Label, ...]:
+    return (Label(span, what),)
+
+
+def convert_record(x: dict, fields: dict, records) -> dict:
+    """A dict converted field by field; omitted fields take their defaults, unknown ones are refused."""
+    unknown = [k for k in x if k not in fields]
+    if unknown:
+        raise ValueError(f"unknown field `{unknown[0]}`")
+    out = {}
+    for f in fields.values():
+        if f.name in x:
+            try:
+                out[f.name] = convert_value(x[f.name], f.type, records)
+            except (TypeError, ValueError) as exc:
+                raise type(exc)(f"`{f.name}`: {exc}") from None
+        elif f.has_default:
+            out[f.name] = f.default
+        else:
+            raise ValueError(f"missing field `{f.name}`")
+    return out

@@ -1,0 +1,189 @@
+"""Building a domain's initial state: rows from files, inline rows and seeded generators, all validated.
+
+Deterministic for a given `random_seed`: one `random.Random` and one seeded Faker drive every generator, in
+the order the spec writes them. Every row is checked against the schema (types, enums, patterns, keys, unique
+fields, references, checks); problems are E4xx diagnostics that point at the row.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import random
+from decimal import Decimal
+from pathlib import Path
+
+from ascc.compiler.ir import Domain, Entity
+from ascc.compiler.resolve import convert_value
+from ascc.compiler.seedeval import SeedEvaluator
+from ascc.diagnostics import DiagnosticBag, Span
+from ascc.dsl.yamlnodes import YMap, YScalar, YSeq
+
+MAX_ROW_ERRORS = 5
+
+
+def _plain(node):
+    """A YAML node as plain Python data (for inline rows)."""
+    if isinstance(node, YScalar):
+        return node.value
+    if isinstance(node, YSeq):
+        return [_plain(i) for i in node.items]
+    if isinstance(node, YMap):
+        return {str(k.value): _plain(v) for k, v in node.items}
+    return None
+
+
+class StateBuilder:
+    def __init__(self, domain: Domain, bag: DiagnosticBag):
+        self.domain, self.bag = domain, bag
+        self.rows: dict[str, list[dict]] = {e: [] for e in domain.entities}
+        self.keys: dict[str, set] = {e: set() for e in domain.entities}
+        self.errors: dict[tuple, int] = {}
+        self.ev = SeedEvaluator(domain, random.Random(domain.seed.random_seed), self.rows, domain.seed.random_seed)
+
+    def build(self) -> dict[str, list[dict]]:
+        seed = self.domain.seed
+        base = Path(self.domain.file).parent
+        for entity, path, span in seed.files:
+            for where, row in self._read_file(base / path, span):
+                self._add(entity, row, where)
+        for entity, rows in seed.rows:
+            for node in rows:
+                self._add(entity, _plain(node), node.span)
+        ev = self.ev
+        for g in seed.generators:
+            ent = self.domain.entities[g.entity]
+            for i in range(g.count):
+                row, span = ev.generate(g, i)
+                if row is not None:
+                    self._add(ent.name, row, span, note=f"generated row {i}")
+                elif span is not None:
+                    self._row_error(ent.name, span, f"cannot generate `{ent.name}` rows: {ev.last_error}",
+                                    f"first seen at row {i}")
+        self._check_refs()
+        return self.rows
+
+    # ---- files
+    def _read_file(self, path: Path, span: Span):
+        if not path.is_file():
+            self.bag.error("E410", f"seed file `{path.name}` not found", span, notes=(f"looked at {path}",))
+            return
+        suffix = path.suffix.lower()
+        try:
+            if suffix == ".jsonl":
+                with path.open(encoding="utf-8") as fh:
+                    for n, line in enumerate(fh, 1):
+                        if line.strip():
+                            yield Span.point(str(path), n, 1), json.loads(line)
+            elif suffix == ".json":
+                data = json.loads(path.read_text(encoding="utf-8"))
+                items = data.values() if isinstance(data, dict) else data
+                for i, row in enumerate(items):
+                    yield Span.point(str(path), 1, 1), row if isinstance(row, dict) else {"__bad__": row}
+            elif suffix == ".csv":
+                with path.open(encoding="utf-8", newline="") as fh:
+                    for n, row in enumerate(csv.DictReader(fh), 2):
+                        yield Span.point(str(path), n, 1), {k: (None if v == "" else v) for k, v in row.items()}
+            elif suffix == ".parquet":
+                import pyarrow.parquet as pq
+
+                for row in pq.read_table(path).to_pylist():
+                    yield span, row
+            else:
+                self.bag.error("E411", f"unsupported seed file type `{suffix}`", span,
+                               help="use .json, .jsonl, .csv or .parquet")
+        except (json.JSONDecodeError, UnicodeDecodeError, OSError, ValueError) as exc:
+            self.bag.error("E412", f"cannot read seed file `{path.name}`: {exc}", span)
+
+    # ---- rows
+    def _row_error(self, entity: str, span: Span, msg: str, note: str | None = None) -> None:
+        """One diagnostic per distinct problem (the first row that has it), at most a few per entity."""
+        key = (entity, msg)
+        if key in self.errors:
+            return
+        n = sum(1 for e, _ in self.errors if e == entity) + 1
+        self.errors[key] = n
+        if n <= MAX_ROW_ERRORS:
+            self.bag.error("E413", msg, span, notes=(note,) if note else ())
+        elif n == MAX_ROW_ERRORS + 1:
+            self.bag.error("E414", f"more `{entity}` rows are invalid; only the first {MAX_ROW_ERRORS} problems "
+                                   "are shown", span)
+
+    def _add(self, entity: str, row, span: Span, note: str | None = None) -> None:
+        ent = self.domain.entities[entity]
+        if not isinstance(row, dict):
+            self._row_error(entity, span, f"a `{entity}` row must be an object")
+            return
+        unknown = [k for k in row if k not in ent.fields]
+        if unknown:
+            self._row_error(entity, span, f"unknown field `{unknown[0]}` in a `{entity}` row", note)
+            return
+        out = {}
+        for f in ent.fields.values():
+            if f.name not in row:
+                if not f.has_default:
+                    self._row_error(entity, span, f"`{entity}` row lacks `{f.name}`", note)
+                    return
+                out[f.name] = f.default
+                continue
+            try:
+                out[f.name] = convert_value(_coerce_text(row[f.name], f.type), f.type, self.domain.record_fields)
+            except (TypeError, ValueError, ArithmeticError) as exc:
+                self._row_error(entity, span, f"`{entity}.{f.name}`: {exc}", note)
+                return
+        problem = self._row_problem(ent, out)
+        if problem:
+            self._row_error(entity, span, problem, note)
+            return
+        self.rows[entity].append(out)
+        self.keys[entity].add(out[ent.key])
+
+    def _row_problem(self, ent: Entity, row: dict) -> str | None:
+        import re
+
+        if row[ent.key] in self.keys[ent.name]:
+            return f"duplicate key {row[ent.key]!r} in `{ent.name}`"
+        for f in ent.fields.values():
+            v = row[f.name]
+            if f.pattern and v is not None and not re.fullmatch(f.pattern, v):
+                return f"`{ent.name}.{f.name}` = {v!r} does not match the pattern {f.pattern!r}"
+            if f.unique and v is not None and any(r[f.name] == v for r in self.rows[ent.name]):
+                return f"`{ent.name}.{f.name}` = {v!r} is not unique"
+        return self.ev.check_row(ent, row)
+
+    def _check_refs(self) -> None:
+        for ent in self.domain.entities.values():
+            for f in ent.fields.values():
+                if not f.ref:
+                    continue
+                keys = self.keys[f.ref]
+                for row in self.rows[ent.name]:
+                    v = row[f.name]
+                    if v is not None and v not in keys:
+                        self._row_error(ent.name, self.domain.entities[ent.name].span,
+                                        f"`{ent.name}` {row[ent.key]!r}: `{f.name}` = {v!r} names no `{f.ref}`")
+                        break
+
+
+def _coerce_text(v, t):
+    """CSV cells are text: read numbers, booleans and nested JSON out of them before type conversion."""
+    if not isinstance(v, str):
+        return v
+    if t.kind == "int":
+        return int(v)
+    if t.kind in ("float",):
+        return float(v)
+    if t.kind == "bool" and v.lower() in ("true", "false"):
+        return v.lower() == "true"
+    if t.kind in ("list", "map", "struct") and v[:1] in "[{":
+        return json.loads(v)
+    return v
+
+
+def json_default(v):
+    if isinstance(v, Decimal):
+        return str(v)
+    if isinstance(v, (dt.date, dt.datetime)):
+        return v.isoformat()
+    raise TypeError(type(v).__name__)

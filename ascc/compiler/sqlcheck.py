@@ -1,0 +1,129 @@
+"""`sql:` tools: one statement, parsed and checked by sqlglot against the domain's schema at compile time.
+
+Only the domain's tables may be read or written; `$name` placeholders must name the tool's parameters or named
+values and are bound by DuckDB at run time. Table functions (file readers and the like) are refused here, and
+the runtime also turns DuckDB's external access off.
+"""
+
+from __future__ import annotations
+
+import re
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import OptimizeError, ParseError
+from sqlglot.optimizer.qualify import qualify
+
+from ascc.compiler.ddl import sql_type
+from ascc.compiler.ir import Domain, SqlQuery, Tool
+from ascc.compiler.scope import Scope
+from ascc.diagnostics import DiagnosticBag, Span, did_you_mean
+from ascc.dsl.yamlnodes import YScalar
+
+_WRITES = (exp.Update, exp.Insert, exp.Delete)
+_FORBIDDEN_FUNCS = re.compile(r"^(read_|glob|getenv|.*_scan$|sniff_|parquet_|duckdb_|pragma_|query|current_setting)", re.I)
+
+
+def _span_at(node: YScalar, start: int, end: int) -> Span:
+    text = node.value
+    line = text.count("\n", 0, start) + 1
+    col = start - (text.rfind("\n", 0, start) + 1) + 1
+    rel = Span(node.span.file, line, col, line, col + max(1, end - start + 1))
+    return rel.shifted(node.text_line, node.text_col, node.style in ("|", ">"))
+
+
+def _meta_span(node: YScalar, e: exp.Expression) -> Span:
+    m = getattr(e, "meta", None) or getattr(getattr(e, "this", None), "meta", None) or {}
+    if "start" in m and "end" in m:
+        return _span_at(node, m["start"], m["end"])
+    return node.span
+
+
+def check_sql(node: YScalar, tool: Tool, domain: Domain, scope: Scope, bag: DiagnosticBag) -> SqlQuery | None:
+    text = node.value.strip().rstrip(";")
+    try:
+        statements = [s for s in sqlglot.parse(text, read="duckdb") if s is not None]
+    except ParseError as err:
+        e = err.errors[0] if err.errors else {}
+        span = _span_at(node, e.get("start", 0), e.get("end", 0)) if "start" in e else node.span
+        desc = str(e.get("description", err)).split("<Token")[0].strip().rstrip(" but got")
+        bag.error("E301", f"invalid SQL: {desc}", span)
+        return None
+    if len(statements) != 1:
+        bag.error("E302", "`sql:` holds exactly one statement", node.span)
+        return None
+    stmt = statements[0]
+    is_select = isinstance(stmt, (exp.Select, exp.Union, exp.Intersect, exp.Except))
+    if not is_select and not isinstance(stmt, _WRITES):
+        bag.error("E303", f"`sql:` may hold SELECT, INSERT, UPDATE or DELETE, not {stmt.key.upper()}", node.span)
+        return None
+    if not is_select and tool.kind != "write":
+        bag.error("E304", f"`{tool.name}` changes data with SQL but is `kind: {tool.kind}`", node.span,
+                  help="declare it `kind: write`")
+    ok = _check_sources(stmt, node, domain, bag)
+    params = _check_placeholders(stmt, node, tool, scope, bag)
+    if ok:
+        _check_columns(stmt, node, domain, bag)
+    tables = sorted({t.name for t in stmt.find_all(exp.Table) if t.name in domain.entities})
+    return SqlQuery(text, params, is_select, tables)
+
+
+def _check_sources(stmt, node, domain: Domain, bag) -> bool:
+    ctes = {c.alias_or_name for c in stmt.find_all(exp.CTE)}
+    ok = True
+    for f in stmt.find_all(exp.Func):
+        name = f.sql_name() if not isinstance(f, exp.Anonymous) else f.name
+        if _FORBIDDEN_FUNCS.match(name or ""):
+            bag.error("E305", f"`{name}` reaches outside the domain's tables", _meta_span(node, f))
+            ok = False
+    for t in stmt.find_all(exp.Table):
+        if not isinstance(t.this, exp.Identifier):
+            bag.error("E305", "only the domain's tables may be read", _meta_span(node, t))
+            ok = False
+        elif t.name not in domain.entities and t.name not in ctes:
+            bag.error("E306", f"unknown table `{t.name}`", _meta_span(node, t.this),
+                      help=did_you_mean(t.name, domain.entities))
+            ok = False
+        elif t.args.get("db") or t.args.get("catalog"):
+            bag.error("E305", "tables are named without a schema or database", _meta_span(node, t))
+            ok = False
+    return ok
+
+
+def _check_placeholders(stmt, node, tool: Tool, scope: Scope, bag) -> list[str]:
+    params = {p.name: p for p in tool.params}
+    out: list[str] = []
+    for ph in stmt.find_all(exp.Placeholder):
+        name = ph.name
+        if not name or name == "?":
+            bag.error("E307", "use named parameters (`$name`), not `?`", _meta_span(node, ph))
+            continue
+        b = scope.lookup(name)
+        t = params[name].type if name in params else b.type if b is not None and b.kind == "local" else None
+        if t is None:
+            bag.error("E308", f"unknown parameter `${name}` in SQL", _meta_span(node, ph),
+                      help=did_you_mean(name, set(params) | scope.visible()))
+        elif t.is_record:
+            bag.error("E309", f"`${name}` is a {t}; SQL takes plain values", _meta_span(node, ph))
+        elif name not in out:
+            out.append(name)
+    return out
+
+
+def _check_columns(stmt, node, domain: Domain, bag) -> None:
+    schema = {e.name: {f.name: sql_type(f.type, domain) for f in e.fields.values()} for e in domain.entities.values()}
+    try:
+        qualify(stmt.copy(), schema=schema, dialect="duckdb", validate_qualify_columns=True,
+                identify=False, quote_identifiers=False)
+    except OptimizeError as err:
+        msg = str(err)
+        m = re.match(r"Column '(.+?)' could not be resolved", msg)
+        if m:
+            col = next((c for c in stmt.find_all(exp.Column) if c.name == m.group(1)), None)
+            known = {f for cols in schema.values() for f in cols}
+            bag.error("E310", f"unknown column `{m.group(1)}`", _meta_span(node, col) if col else node.span,
+                      help=did_you_mean(m.group(1), known))
+        else:
+            bag.error("E311", f"SQL does not fit the schema: {msg.split('. Line')[0]}", node.span)
+    except Exception as err:  # sqlglot's optimizer raises assorted errors on unusual SQL
+        bag.warning("W312", f"the SQL could not be fully checked: {err}", node.span)

@@ -1,0 +1,141 @@
+"""Checking a tool's body: named values, preconditions, effects and its return value."""
+
+from __future__ import annotations
+
+import string
+
+from ascc.compiler import types as T
+from ascc.compiler.effects import EffectChecker
+from ascc.compiler.exprcheck import ExprChecker
+from ascc.compiler.ir import Domain, Let, Require, Tool
+from ascc.compiler.resolve import TypeResolver, py_name, resolve_params
+from ascc.compiler.scope import Scope
+from ascc.diagnostics import DiagnosticBag, Label
+from ascc.dsl import ast
+from ascc.dsl.raw import RawTool
+
+KINDS = ("read", "write", "generic")
+ACTORS = ("agent", "user")
+
+
+def check_tool(raw: RawTool, domain: Domain, tr: TypeResolver, bag: DiagnosticBag) -> Tool | None:
+    kind = raw.kind.value if raw.kind else "read"
+    if raw.kind and kind not in KINDS:
+        bag.error("E260", f"unknown tool kind `{kind}`", raw.kind.span, help="kinds: read, write, generic")
+    actor = raw.actor.value if raw.actor else "agent"
+    if raw.actor and actor not in ACTORS:
+        bag.error("E261", f"unknown actor `{actor}`", raw.actor.span, help="actors: agent (default), user")
+    desc = (raw.description or "").strip()
+    if raw.description is not None and not desc:
+        bag.error("E262", "the description is empty", raw.description_span,
+                  help="the description becomes the agent's tool schema; say what the tool does")
+    tool = Tool(raw.name.value, kind, actor, desc, raw.name.span, raw.name.span.line,
+                intent=raw.intent.value if raw.intent else None)
+    tool.params = resolve_params(raw.params, tr, bag)
+    params = {p.name: p for p in tool.params}
+    _check_intent(raw, params, bag)
+    c = ExprChecker(domain, bag, params, writes=kind == "write")
+    scope = Scope()
+    _check_lets(raw, tool, c, scope, bag)
+    _check_requires(raw, tool, c, scope)
+    if raw.sql is not None:
+        from ascc.compiler.sqlcheck import check_sql
+
+        if raw.effects or raw.returns is not None:
+            bag.error("E263", "a tool with `sql:` has no `effects:` or `returns:`", raw.sql.span,
+                      help="the statement's result is the tool's result")
+        tool.sql = check_sql(raw.sql, tool, domain, scope, bag)
+    effects = EffectChecker(c, domain)
+    tool.effects = effects.check_list(raw.effects, scope)
+    tool.writes = effects.writes | (set(tool.sql.tables) if tool.sql and not tool.sql.is_select else set())
+    _check_returns(raw, tool, c, scope)
+    tool.reads = c.reads | (set(tool.sql.tables) if tool.sql else set())
+    _check_kind(raw, tool, bag)
+    return tool
+
+
+def _check_intent(raw: RawTool, params, bag) -> None:
+    if raw.intent is None:
+        return
+    try:
+        fields = [f for _, f, _, _ in string.Formatter().parse(raw.intent.value) if f is not None]
+    except ValueError as exc:
+        bag.error("E264", f"invalid intent template: {exc}", raw.intent.span,
+                  help="use `{param}` holes and `{{`/`}}` for braces")
+        return
+    for f in fields:
+        if f not in params:
+            bag.error("E265", f"the intent mentions `{{{f}}}`, which is not a parameter", raw.intent.span,
+                      help=f"parameters: {', '.join(params) or 'none'}")
+
+
+def _check_lets(raw: RawTool, tool: Tool, c: ExprChecker, scope: Scope, bag) -> None:
+    seen: dict[str, object] = {}
+    for rl in raw.lets:
+        name = rl.name.value
+        if name in seen:
+            bag.error("E266", f"`{name}` is defined twice", rl.name.span, labels=(Label(seen[name], "first here"),))
+            continue
+        if name in domain_names(c.domain):
+            bag.error("E267", f"`{name}` shadows an entity", rl.name.span, help="choose another name")
+        seen[name] = rl.name.span
+        t = c.check(rl.value.expr, scope)
+        if rl.value.message is not None:
+            if t.kind == "bool" and not t.nullable:
+                bag.warning("W268", f"`{name}` is a condition; `else` on it fails only when it is null",
+                            rl.value.message_span, help="put conditions under `requires:`")
+            t = t.nonnull()
+        py = py_name(name)
+        tool.lets.append(Let(name, py, rl.value.expr, rl.value.message, rl.line, t))
+        scope.bind(name, t, py)
+
+
+def domain_names(domain: Domain) -> set[str]:
+    return set(domain.entities)
+
+
+def _check_requires(raw: RawTool, tool: Tool, c: ExprChecker, scope: Scope) -> None:
+    order = {let.name: i for i, let in enumerate(tool.lets)}
+    for rr in raw.requires:
+        g = rr.cond
+        c.expect_bool(g.expr, scope, "a precondition")
+        if g.message is None:
+            c.bag.error("E269", "a precondition needs its error message", g.expr.span,
+                        help="write `condition else \"what the agent is told\"`")
+            continue
+        used = [order[n.name] + 1 for n in ast.walk(g.expr)
+                if isinstance(n, ast.Name) and n.ref is not None and n.ref.kind == "local" and n.name in order]
+        # as early as its values allow, but never before a precondition written above it
+        after = max([*used, tool.requires[-1].after if tool.requires else 0])
+        tool.requires.append(Require(g.expr, g.message, rr.line, after))
+
+
+def _check_returns(raw: RawTool, tool: Tool, c: ExprChecker, scope: Scope) -> None:
+    if raw.returns is None:
+        return
+    if isinstance(raw.returns, list):
+        tool.projection = []
+        names = set()
+        for a in raw.returns:
+            if a.name.value in names:
+                c.err("E257", f"`{a.name.value}` is returned twice", a.name.span)
+            names.add(a.name.value)
+            c.check(a.value, scope)
+            tool.projection.append((a.name.value, a.value))
+        tool.returns_type = T.Type("struct")
+        return
+    tool.returns = raw.returns
+    tool.returns_type = c.check(raw.returns, scope)
+
+
+def _check_kind(raw: RawTool, tool: Tool, bag) -> None:
+    if tool.kind in ("read", "generic") and tool.writes:
+        span = raw.kind.span if raw.kind else raw.name.span
+        bag.error("E270", f"`{tool.name}` is a {tool.kind} tool but changes `{sorted(tool.writes)[0]}`", span,
+                  help="declare it `kind: write`")
+    if tool.kind == "write" and not tool.writes:
+        bag.warning("W271", f"write tool `{tool.name}` changes nothing", raw.name.span,
+                    help="add `effects:`, or declare it `kind: read`")
+    if tool.kind == "generic" and tool.reads:
+        bag.warning("W272", f"generic tool `{tool.name}` reads `{sorted(tool.reads)[0]}`", raw.name.span,
+                    help="tools that read the database are `kind: read`")

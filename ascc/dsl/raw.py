@@ -1,0 +1,154 @@
+"""Raw spec objects: the spec's shape, read from YAML, with spans; names and types not yet resolved."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ascc.diagnostics import Span
+from ascc.dsl import ast
+from ascc.dsl.yamlnodes import YScalar
+
+
+@dataclass
+class Named:
+    """A name as written in the spec, with where it was written."""
+
+    value: str
+    span: Span
+
+
+@dataclass
+class RawField:
+    name: Named
+    span: Span
+    path: str
+    type: ast.TypeExpr | None = None
+    enum: list[YScalar] | None = None
+    ref: Named | None = None
+    default: YScalar | None = None
+    nullable: bool = False
+    unique: bool = False
+    pattern: YScalar | None = None
+    check: ast.Node | None = None
+    description: str | None = None
+
+
+@dataclass
+class RawStruct:
+    name: Named
+    span: Span
+    fields: list[RawField]
+    description: str | None = None
+
+
+@dataclass
+class RawEntity:
+    name: Named
+    span: Span
+    key: Named | None
+    fields: list[RawField]
+    description: str | None = None
+
+
+@dataclass
+class RawParam:
+    name: Named
+    span: Span
+    path: str
+    type: ast.TypeExpr | None = None
+    enum: list[YScalar] | None = None
+    ref: Named | None = None
+    default: YScalar | None = None
+    optional: bool = False
+    description: str | None = None
+
+
+@dataclass
+class RawLet:
+    name: Named
+    value: ast.Guarded
+    line: int
+
+
+@dataclass
+class RawRequire:
+    cond: ast.Guarded
+    span: Span
+    line: int
+
+
+@dataclass
+class RawAssignment:
+    """One `field: expression` of an update, insert, put or projection."""
+
+    name: Named
+    value: ast.Node
+
+
+@dataclass
+class RawEffect:
+    verb: str  # update insert delete append remove put for if
+    span: Span
+    line: int
+    path: str
+    head: ast.EffectHead | None = None
+    assignments: list[RawAssignment] | None = None  # update / insert / put with a map payload
+    value: ast.Node | None = None  # append / put with an expression payload
+    var: Named | None = None  # for
+    iterable: ast.Node | None = None  # for
+    cond: ast.Node | None = None  # if
+    body: list[RawEffect] = field(default_factory=list)  # for / if-then
+    orelse: list[RawEffect] = field(default_factory=list)  # if-else
+
+
+@dataclass
+class RawTool:
+    name: Named
+    span: Span
+    kind: Named | None
+    description: str | None
+    description_span: Span | None = None
+    intent: YScalar | None = None
+    actor: Named | None = None
+    params: list[RawParam] = field(default_factory=list)
+    lets: list[RawLet] = field(default_factory=list)
+    requires: list[RawRequire] = field(default_factory=list)
+    effects: list[RawEffect] = field(default_factory=list)
+    returns: ast.Node | list[RawAssignment] | None = None
+    returns_span: Span | None = None
+    sql: YScalar | None = None
+
+
+@dataclass
+class RawGenerator:
+    entity: Named
+    span: Span
+    count: int
+    count_span: Span
+    lets: list[RawLet] = field(default_factory=list)
+    fields: list[RawAssignment] = field(default_factory=list)
+
+
+@dataclass
+class RawSeed:
+    span: Span
+    random_seed: int = 0
+    files: list[tuple[Named, YScalar]] = field(default_factory=list)
+    rows: list[tuple[Named, list]] = field(default_factory=list)  # (entity, [YMap rows])
+    generate: list[RawGenerator] = field(default_factory=list)
+
+
+@dataclass
+class RawSpec:
+    file: str
+    span: Span
+    domain: Named | None = None
+    version: int = 1
+    description: str | None = None
+    policy: str | None = None
+    today: YScalar | None = None
+    now: YScalar | None = None
+    types: list[RawStruct] = field(default_factory=list)
+    entities: list[RawEntity] = field(default_factory=list)
+    tools: list[RawTool] = field(default_factory=list)
+    seed: RawSeed | None = None

@@ -1,0 +1,174 @@
+"""YAML read into position-carrying nodes.
+
+ruamel.yaml's composer gives every node its start and end marks; we keep them on small immutable nodes so
+that every later diagnostic can point at the exact key or value it is about. Duplicate keys and anchors are
+reported here rather than silently resolved.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
+from ascc.diagnostics import DiagnosticBag, Span
+
+_INT = "tag:yaml.org,2002:int"
+_FLOAT = "tag:yaml.org,2002:float"
+_BOOL = "tag:yaml.org,2002:bool"
+_NULL = "tag:yaml.org,2002:null"
+
+
+@dataclass(frozen=True)
+class YScalar:
+    value: object  # str, int, float, bool or None
+    span: Span
+    style: str | None  # None (plain), "'", '"', "|", ">"
+    # where the string's characters start in the file, for offsetting expression spans
+    text_line: int = 0
+    text_col: int = 0
+
+    @property
+    def is_str(self) -> bool:
+        return isinstance(self.value, str)
+
+
+@dataclass(frozen=True)
+class YMap:
+    items: tuple[tuple[YScalar, YNode], ...]
+    span: Span
+
+    def get(self, key: str) -> YNode | None:
+        for k, v in self.items:
+            if k.value == key:
+                return v
+        return None
+
+    def key_node(self, key: str) -> YScalar | None:
+        for k, _ in self.items:
+            if k.value == key:
+                return k
+        return None
+
+    def keys(self) -> list[str]:
+        return [str(k.value) for k, _ in self.items]
+
+
+@dataclass(frozen=True)
+class YSeq:
+    items: tuple[YNode, ...]
+    span: Span
+
+
+YNode = YScalar | YMap | YSeq
+
+
+@dataclass
+class YamlDocument:
+    root: YNode | None
+    text: str
+    file: str
+    errors: list = field(default_factory=list)
+
+
+def _span(file: str, node) -> Span:
+    s, e = node.start_mark, node.end_mark
+    if e.line > s.line and e.column == 0:  # block nodes end at the start of the next line
+        return Span(file, s.line + 1, s.column + 1, s.line + 1, s.column + 2)
+    return Span(file, s.line + 1, s.column + 1, e.line + 1, e.column + 1)
+
+
+def _scalar_value(node: ScalarNode):
+    if node.style:  # quoted or block scalars are always strings
+        return node.value
+    tag = node.tag if isinstance(node.tag, str) else getattr(node.tag, "value", None)
+    text = node.value
+    try:
+        if tag == _INT:
+            return int(text.replace("_", ""), 0) if text.lower().startswith(("0x", "0o")) else int(text)
+        if tag == _FLOAT:
+            return float(text)
+    except ValueError:
+        return text
+    if tag == _BOOL:
+        return text.lower() == "true"
+    if tag == _NULL:
+        return None
+    return text
+
+
+def _text_start(node: ScalarNode, lines: list[str]) -> tuple[int, int]:
+    """Where a scalar's characters begin: after the quote, or on the first line of a block scalar."""
+    line, col = node.start_mark.line + 1, node.start_mark.column + 1
+    if node.style in ("'", '"'):
+        return line, col + 1
+    if node.style in ("|", ">"):
+        nxt = line  # content starts on the next line, indented
+        if nxt < len(lines):
+            body = lines[nxt]
+            return nxt + 1, len(body) - len(body.lstrip()) + 1
+    return line, col
+
+
+class _Converter:
+    def __init__(self, file: str, text: str, bag: DiagnosticBag):
+        self.file, self.bag = file, bag
+        self.lines = text.splitlines()
+
+    def convert(self, node) -> YNode:
+        if isinstance(node, ScalarNode):
+            line, col = _text_start(node, self.lines)
+            style = node.style if node.style in ("'", '"', "|", ">") else None
+            return YScalar(_scalar_value(node), _span(self.file, node), style, line, col)
+        if isinstance(node, SequenceNode):
+            return YSeq(tuple(self.convert(n) for n in node.value), _span(self.file, node))
+        if isinstance(node, MappingNode):
+            return self._mapping(node)
+        raise TypeError(f"unexpected YAML node {type(node).__name__}")  # pragma: no cover
+
+    def _mapping(self, node: MappingNode) -> YMap:
+        items, seen = [], {}
+        for k, v in node.value:
+            key = self.convert(k)
+            if not isinstance(key, YScalar) or isinstance(key.value, (list, dict)):
+                self.bag.error("E002", "a mapping key must be a plain value", key.span)
+                continue
+            if isinstance(key.value, str) and key.value == "<<":
+                self.bag.error("E003", "YAML merge keys (`<<`) are not supported", key.span,
+                               help="write the fields out; use `types:` for shared shapes")
+                continue
+            first = seen.get(key.value)
+            if first is not None:
+                self.bag.error("E004", f"duplicate key `{key.value}`", key.span,
+                               labels=(_label(first.span, "first defined here"),))
+                continue
+            seen[key.value] = key
+            items.append((key, self.convert(v)))
+        return YMap(tuple(items), _span(self.file, node))
+
+
+def _label(span: Span, msg: str):
+    from ascc.diagnostics import Label
+
+    return Label(span, msg)
+
+
+def load_yaml(text: str, file: str, bag: DiagnosticBag) -> YamlDocument:
+    """Parse one YAML document into nodes; syntax errors become E001 diagnostics."""
+    yaml = YAML(typ="rt")
+    try:
+        root = yaml.compose(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        problem = (exc.problem or exc.context or "invalid YAML").strip()
+        bag.error("E001", f"invalid YAML: {problem}", Span.point(file, line, col))
+        return YamlDocument(None, text, file)
+    except YAMLError as exc:
+        bag.error("E001", f"invalid YAML: {str(exc).splitlines()[0]}", Span.point(file, 1, 1))
+        return YamlDocument(None, text, file)
+    if root is None:
+        return YamlDocument(None, text, file)
+    return YamlDocument(_Converter(file, text, bag).convert(root), text, file)

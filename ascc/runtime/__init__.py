@@ -1,0 +1,1 @@
+"""The runtime: compiled domains executing over DuckDB."""
