@@ -1,0 +1,132 @@
+"""A compiled domain loaded for execution: its metadata, generated tool module and initial state."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+import sys
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from ascc.compiler.resolve import convert_value
+from ascc.compiler.types import from_json
+from ascc.runtime.digest import state_digest_sql
+from ascc.runtime.errors import ToolError
+
+
+@dataclass
+class CompiledDomain:
+    name: str
+    path: Path
+    meta: dict
+    tools: dict  # name -> generated function
+    checks: dict
+    schema_sql: str
+    digest_sql: str
+    schemas: list[dict]
+    user_schemas: list[dict] = field(default_factory=list)
+    _arrow: dict | None = None
+
+    def tool(self, name: str) -> tuple[dict, object]:
+        meta = self.meta["tools"].get(name) if isinstance(name, str) else None
+        if meta is None:
+            raise ToolError(f"unknown tool `{name}`", "unknown_tool")
+        return meta, self.tools[name]
+
+    @property
+    def policy(self) -> str:
+        return self.meta["policy"]
+
+    def arrow_state(self) -> dict:
+        """The initial state as Arrow tables, read once per process."""
+        if self._arrow is None:
+            import pyarrow.parquet as pq
+
+            self._arrow = {e: pq.read_table(self.path / "state" / f"{e}.parquet") for e in self.meta["entities"]}
+        return self._arrow
+
+    @staticmethod
+    @lru_cache(maxsize=256)
+    def pattern(p: str) -> re.Pattern:
+        return re.compile(p)
+
+    @staticmethod
+    def is_write_sql(text: str) -> bool:
+        return not re.match(r"\s*(SELECT|WITH|\()", text, re.I)
+
+
+def _typed_defaults(meta: dict) -> None:
+    """JSON carries defaults as text (decimals, dates); make them runtime values again."""
+    structs = meta["structs"]
+
+    def records(t):
+        return {n: _FieldView(n, f) for n, f in structs[t.name].items()}
+
+    for fields in [*structs.values(), *(e["fields"] for e in meta["entities"].values())]:
+        for f in fields.values():
+            if "default" in f:
+                f["default"] = convert_value(f["default"], from_json(f["type"]).as_nullable(), records)
+    for t in meta["tools"].values():
+        for p in t["params"]:
+            if p["default"] is not None:
+                p["default"] = convert_value(p["default"], from_json(p["type"]), records)
+
+
+class _FieldView:
+    """Adapts a domain.json field to what `convert_value` reads for struct fields."""
+
+    def __init__(self, name: str, f: dict):
+        self.name = name
+        self.type = from_json(f["type"])
+        self.has_default = "default" in f
+        self.default = f.get("default")
+
+
+def _import_module(path: Path, name: str):
+    module_name = f"ascc_domain_{re.sub(r'[^A-Za-z0-9_]', '_', name)}_{abs(hash(str(path))) % 10**8}"
+    if module_name in sys.modules:
+        return sys.modules[module_name]
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def _fix_field_names(meta: dict) -> None:
+    for fields in [*meta["structs"].values(), *(e["fields"] for e in meta["entities"].values())]:
+        for n, f in fields.items():
+            f.setdefault("name", n)
+
+
+@lru_cache(maxsize=64)
+def load_domain(path: str | Path) -> CompiledDomain:
+    """Load `build/<domain>/` (as written by `ascc compile`)."""
+    path = Path(path).resolve()
+    meta = json.loads((path / "domain.json").read_text(encoding="utf-8"))
+    _fix_field_names(meta)
+    _typed_defaults(meta)
+    module = _import_module(path / "tools.py", meta["domain"])
+    user = path / "user_tools.json"
+    return CompiledDomain(
+        name=meta["domain"], path=path, meta=meta, tools=module.TOOLS, checks=module.CHECKS,
+        schema_sql=(path / "schema.sql").read_text(encoding="utf-8"), digest_sql=state_digest_sql(meta),
+        schemas=json.loads((path / "tools.json").read_text(encoding="utf-8")),
+        user_schemas=json.loads(user.read_text(encoding="utf-8")) if user.exists() else [])
+
+
+def compile_and_load(spec: str | Path, out_root: str | Path = "build") -> CompiledDomain:
+    """Compile one spec (cached when unchanged) and load it; bad specs raise `SpecError` with the diagnostics."""
+    from ascc.compiler.build import compile_file
+    from ascc.diagnostics import SourceCache, render_all
+
+    result = compile_file(Path(spec), Path(out_root))
+    if not result.ok:
+        raise SpecError(render_all(result.diagnostics, SourceCache()))
+    return load_domain(str(result.out_dir))
+
+
+class SpecError(Exception):
+    """A spec that does not compile; the message is the rendered diagnostics."""
