@@ -14,7 +14,7 @@ from ascc.compiler.resolve import py_name
 from ascc.compiler.types import Type
 
 _HINTS = {"str": "str", "enum": "str", "int": "int", "float": "float", "decimal": "Decimal", "bool": "bool",
-          "date": "date", "datetime": "datetime", "list": "list", "map": "dict", "struct": "dict", "row": "dict"}
+          "date": "dt.date", "datetime": "dt.datetime", "list": "list", "map": "dict", "struct": "dict", "row": "dict"}
 
 
 def py_literal(s: str) -> str:
@@ -59,12 +59,19 @@ def render_module(domain: Domain) -> str:
     tools = [_tool_view(t, file) for t in domain.tools.values()]
     checks = _checks_view(domain)
     body = repr([(t["signature"], t["plan"]) for t in tools]) + repr(checks)
+    uses_error = "ToolError" in body or any(s.kind in ("guard", "require") for t in tools for s in _walk(t["plan"]))
     return _template().render(
-        uses_decimal="Decimal" in body, uses_builtins="B." in body, uses_error="ToolError" in body
-        or any(s.kind in ("guard", "require") for t in tools for s in _walk(t["plan"])),
+        import_blocks=_imports("dt." in body, "Decimal" in body, "B." in body, uses_error),
         module_doc=docstring(doc_text, indent="")[3:-3] if docstring(doc_text, "").startswith('"""')
         else _escape_doc(doc_text),
         domain=domain.name, file=file, tools=tools, checks=checks)
+
+
+def _imports(uses_dt: bool, uses_decimal: bool, uses_builtins: bool, uses_error: bool) -> list[str]:
+    """The generated module's import blocks, isort-ordered: standard library, then ascc."""
+    stdlib = (["import datetime as dt"] if uses_dt else []) + (["from decimal import Decimal"] if uses_decimal else [])
+    names = (["B"] if uses_builtins else []) + ["Context"] + (["ToolError"] if uses_error else [])
+    return (["\n".join(stdlib)] if stdlib else []) + [f"from ascc.runtime.context import {', '.join(names)}"]
 
 
 def _walk(stmts):

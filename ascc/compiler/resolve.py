@@ -17,7 +17,9 @@ from ascc.dsl.yamlnodes import YScalar
 
 BUILTIN_TYPES = ("str", "int", "float", "decimal", "bool", "date", "datetime", "list", "map")
 # Names the generated module itself uses; a spec name equal to one of them gets a trailing underscore.
-RESERVED_PY = {"ctx", "B", "Decimal", "ToolError", "date", "datetime", "Any", "annotations", "TOOLS", "self"}
+RESERVED_PY = {"ctx", "B", "Decimal", "ToolError", "Context", "dt", "date", "datetime", "Any", "annotations",
+               "TOOLS", "CHECKS", "DOMAIN", "self", "row",
+               "l", "O", "I"}  # the last three: ambiguous-looking names that linters flag (E741)
 
 
 def py_name(name: str) -> str:

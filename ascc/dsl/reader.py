@@ -53,9 +53,9 @@ class SpecReader:
         self.bag.error("E006", f"expected a string for {what}, found {self._kind(node)}", node.span, path=path)
         return None
 
-    def _keys(self, m: YMap, allowed: tuple[str, ...], what: str, path: str) -> None:
+    def _keys(self, m: YMap, allowed: tuple[str, ...], what: str, path: str, skip: tuple = ()) -> None:
         for k, _ in m.items:
-            if k.value not in allowed:
+            if k.value not in allowed and k.value not in skip:
                 self.bag.error("E005", f"unknown key `{k.value}` in {what}", k.span, path=path,
                                help=did_you_mean(str(k.value), allowed) or f"allowed keys: {', '.join(allowed)}")
 
@@ -99,6 +99,9 @@ class SpecReader:
 
     def guarded(self, node: YNode) -> ast.Guarded | None:
         if isinstance(node, YScalar) and node.is_str:
+            if not node.value.strip():
+                self.bag.error("E104", "empty expression", node.span)
+                return None
             return parse(node.value, "start_guarded", node, self.bag)
         e = self.expr(node)
         return ast.Guarded(e, None, None) if e is not None else None
@@ -187,25 +190,29 @@ class SpecReader:
         m = self._expect(node, YMap, f"field `{name.value}`", path)
         if m is None:
             return None
-        self._keys(m, allowed, f"field `{name.value}`", path)
-        self._typed(f, m, path)
+        cut = self._typed(f, m, path)
+        self._keys(m, allowed, f"field `{name.value}`", path, skip=cut)
         f.nullable = self._bool(m.get("nullable"), "`nullable`", path)
         f.unique = self._bool(m.get("unique"), "`unique`", path)
         f.pattern = self._text(m.get("pattern"), "`pattern`", path)
         if (c := m.get("check")) is not None:
             f.check = self.expr(c)
         f.description = self._str_value(m.get("description"), "`description`", path)
-        if not (f.type or f.enum or f.ref):
+        if not (f.type or f.enum or f.ref or cut):
             self.bag.error("E007", f"field `{name.value}` needs `type:`, `enum:` or `ref:`", key.span, path=path)
         return f
 
-    def _typed(self, f, m: YMap, path: str) -> None:
-        """The type-ish keys shared by fields and parameters: type, enum, ref, default."""
+    def _typed(self, f, m: YMap, path: str) -> tuple:
+        """The type-ish keys shared by fields and parameters: type, enum, ref, default.
+
+        Returns the keys left over from a type cut at a comma (`{type: decimal(10,2)}` reads as a `2)` key),
+        which E012 has already reported; a non-empty tuple means the type was cut.
+        """
         if (t := self._text(m.get("type"), "`type`", path)) is not None:
             if t.style is None and t.value.count("(") > t.value.count(")"):
                 self.bag.error("E012", f"the type `{t.value}` was cut at a comma", t.span, path=path,
                                help="inside `{ … }` a comma ends the value: quote the type, e.g. \"decimal(10,2)\"")
-                return
+                return (*(k.value for k, _ in m.items if str(k.value).endswith(")")), "")
             f.type = parse(t.value, "start_type", t, self.bag)
         if (e := self._expect(m.get("enum"), YSeq, "`enum`", path)) is not None:
             f.enum = [v for v in e.items if self._text(v, "an enum value", path) is not None]
@@ -218,7 +225,10 @@ class SpecReader:
             self.bag.error("E010", f"`{kinds[0]}` and `{kinds[1]}` cannot be given together", m.key_node(kinds[1]).span,
                            path=path, help="`ref:` and `enum:` already fix the type")
         if (d := m.get("default")) is not None:
-            f.default = self._expect(d, YScalar, "`default`", path)
+            if isinstance(d, (YSeq, YMap)):  # an empty list or map, or a literal nested value
+                d = YScalar(_plain(d), d.span, None, d.span.line, d.span.col)
+            f.default = d
+        return ()
 
     # ---- tools
     def _tool(self, name: Named, node: YNode, path: str) -> RawTool | None:
@@ -269,15 +279,19 @@ class SpecReader:
         m = self._expect(node, YMap, f"parameter `{name.value}`", path)
         if m is None:
             return None
-        self._keys(m, PARAM_KEYS, f"parameter `{name.value}`", path)
-        self._typed(p, m, path)
+        cut = self._typed(p, m, path)
+        self._keys(m, PARAM_KEYS, f"parameter `{name.value}`", path, skip=cut)
         p.optional = self._bool(m.get("optional"), "`optional`", path)
         p.description = self._str_value(m.get("description"), "`description`", path)
-        if not (p.type or p.enum or p.ref):
+        if not (p.type or p.enum or p.ref or cut):
             self.bag.error("E007", f"parameter `{name.value}` needs `type:`, `enum:` or `ref:`", key.span, path=path)
         return p
 
     def _require(self, item: YNode, path: str) -> RawRequire | None:
+        if isinstance(item, YMap) and len(item.items) == 1 and item.items[0][0].value not in ("check", "error"):
+            self.bag.error("E013", "YAML read this requirement as a mapping", item.span, path=path,
+                           help="a `: ` inside an unquoted line starts a mapping; quote the whole line with '…'")
+            return None
         if isinstance(item, YMap):
             self._keys(item, ("check", "error"), "a requirement", path)
             cond, err = item.get("check"), self._text(item.get("error"), "`error`", path)
@@ -393,6 +407,15 @@ class SpecReader:
         if (fm := self._expect(m.get("fields"), YMap, "`fields`", f"{path}.fields")) is not None:
             gen.fields = self._assignments(fm, f"{path}.fields")
         return gen
+
+
+def _plain(node: YNode):
+    """A YAML node as plain Python data."""
+    if isinstance(node, YScalar):
+        return node.value
+    if isinstance(node, YSeq):
+        return [_plain(i) for i in node.items]
+    return {str(k.value): _plain(v) for k, v in node.items}
 
 
 def read_spec(file: str, text: str, bag: DiagnosticBag) -> RawSpec | None:
