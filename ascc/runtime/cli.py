@@ -1,0 +1,147 @@
+"""The runtime's commands: `ascc replay`, `ascc shell`, `ascc serve`. `register(app)` adds them to the main app."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+err = Console(stderr=True, highlight=False)
+out = Console(highlight=False)
+
+Spec = Annotated[Path, typer.Argument(help="The domain's *.env.yaml spec.")]
+BuildDir = Annotated[Path, typer.Option("--build-dir", help="Where the spec is compiled to (cached when unchanged).")]
+
+
+def load_spec(spec: Path, build_dir: Path):
+    """Compile and load a spec, or print its diagnostics and exit 1."""
+    from ascc.runtime.domain import SpecError, compile_and_load
+
+    if not spec.exists():
+        err.print(f"error: no such spec `{spec}`")
+        raise typer.Exit(1)
+    try:
+        return compile_and_load(spec, build_dir)
+    except SpecError as exc:
+        err.print(str(exc), markup=False)
+        raise typer.Exit(1) from None
+
+
+def replay_cmd(
+    spec: Spec,
+    tasks: Annotated[Path, typer.Argument(help="A JSONL task file (see docs/runtime.md).")],
+    report: Annotated[Path | None, typer.Option("--out", "-o", help="Write the per-task report as JSON here.")] = None,
+    state_file: Annotated[Path | None, typer.Option(
+        "--state-file", help="Write each task's final state to DIR/<task-id>/<table>.jsonl.")] = None,
+    init_state: Annotated[Path | None, typer.Option(
+        "--init-state", help="A folder of <table>.json/.jsonl/.parquet files to start from instead of the "
+                             "compiled seed (tables without a file start empty).")] = None,
+    expect_state: Annotated[Path | None, typer.Option(
+        "--expect-state", help="Expected rows: a JSON file {table: rows} or {\"tasks\": {id: {table: rows}}}, "
+                               "or a folder as --state-file writes.")] = None,
+    build_dir: BuildDir = Path("build"),
+) -> None:
+    """Replay each task's gold calls and check the final state digest; explain mismatches with a state diff."""
+    from ascc.runtime import replay as rp
+    from ascc.runtime.tasks import TaskFileError, load_tasks
+
+    domain = load_spec(spec, build_dir)
+    try:
+        task_list = load_tasks(tasks)
+        if init_state is not None:
+            domain = rp.with_initial_state(domain, init_state)
+        expected_all, expected_per = rp.load_expected(domain, expect_state) if expect_state else (None, {})
+    except TaskFileError as exc:
+        for p in exc.problems:
+            err.print(f"error: {p}", markup=False)
+        raise typer.Exit(1) from None
+    except rp.StateError as exc:
+        err.print(f"error: {exc}", markup=False)
+        raise typer.Exit(1) from None
+    outcomes = rp.replay_tasks(domain, task_list, expected_all, expected_per)
+    _print_outcomes(outcomes)
+    if state_file is not None:
+        for o in outcomes:
+            if o.state is not None:
+                rp.write_state(o.state, state_file / rp.task_dir_name(o.task.id))
+    if report is not None:
+        report.write_text(json.dumps(rp.report_json(str(spec), domain, outcomes), indent=1, ensure_ascii=False)
+                          + "\n", encoding="utf-8")
+    raise typer.Exit(1 if any(o.failed for o in outcomes) else 0)
+
+
+def _print_outcomes(outcomes) -> None:
+    from ascc.runtime.diff import render_diff
+
+    table = Table(title="replay", title_justify="left")
+    for col in ("task", "kind", "calls", "errors", "digest", "match"):
+        table.add_column(col, justify="right" if col in ("calls", "errors") else "left")
+    for o in outcomes:
+        mark = {True: "[green]✓[/]", False: "[red]✗[/]", None: "[dim]–[/]"}[o.match]
+        if o.setup_error:
+            mark = "[red]setup ✗[/]"
+        errors = f"[yellow]{o.errors}[/]" if o.errors else "0"
+        table.add_row(o.task.id, o.task.kind, str(len(o.calls)), errors, (o.digest or "")[:12], mark)
+    out.print(table)
+    for o in outcomes:
+        if o.setup_error:
+            out.print(f"[red]✗ {o.task.id}[/]: {o.setup_error}", markup=True, highlight=False)
+        elif o.match is False:
+            how = ("final state → expected state" if o.diff_against == "gold_state" else
+                   "initial state → final state (no expected rows for this task: this is what the gold calls "
+                   "changed)")
+            why = (f"digest {o.digest[:12]} ≠ gold {o.task.gold_digest[:12]}" if o.task.gold_digest
+                   else "the final state differs from the expected rows")
+            out.print(f"[red]✗ {o.task.id}[/]: {why}; diff {how}:")
+            out.print(render_diff(o.diff, title=o.task.id))
+        for c in o.calls:
+            if not c.ok and o.failed:
+                out.print(f"  [yellow]{c.tool}[/] refused ({c.error_code}): "
+                          f"{json.loads(c.content)['error']['message']}", highlight=False)
+    failed = sum(o.failed for o in outcomes)
+    out.print(f"{len(outcomes)} tasks: {len(outcomes) - failed} passed, {failed} failed")
+
+
+def shell_cmd(
+    spec: Spec,
+    build_dir: BuildDir = Path("build"),
+) -> None:
+    """An interactive session with one environment: call tools, look at tables, digests and diffs."""
+    from ascc.runtime.shell import Shell
+
+    Shell(load_spec(spec, build_dir)).run()
+
+
+def serve_cmd(
+    spec: Spec,
+    transport: Annotated[str, typer.Option("--transport", help="`stdio` or `http` (streamable HTTP).")] = "stdio",
+    host: Annotated[str, typer.Option("--host", help="Address to listen on (http).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port to listen on (http).")] = 8765,
+    build_dir: BuildDir = Path("build"),
+) -> None:
+    """Serve the domain's tools over the Model Context Protocol; each MCP session gets its own environment."""
+    if transport not in ("stdio", "http"):
+        err.print(f"error: --transport must be `stdio` or `http`, got `{transport}`")
+        raise typer.Exit(2)
+    try:
+        from ascc.runtime import serve
+    except ModuleNotFoundError as exc:
+        if exc.name and exc.name.split(".")[0] in ("mcp", "mcp_types"):
+            err.print("error: `ascc serve` needs the `mcp` package: pip install 'ascc[sim]'")
+            raise typer.Exit(1) from None
+        raise
+    domain = load_spec(spec, build_dir)
+    if transport == "stdio":
+        serve.run_stdio(domain)
+    else:
+        serve.run_http(domain, host, port)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("replay")(replay_cmd)
+    app.command("shell")(shell_cmd)
+    app.command("serve")(serve_cmd)
