@@ -172,7 +172,9 @@ def _format(c, n, scope, expected):
         c.check(a, scope)
     holes = fmt.value.replace("{{", "").replace("}}", "").count("{}")
     if holes != fmt.value.replace("{{", "").replace("}}", "").count("{") or holes != len(n.args) - 1:
-        c.err("E254", f"the format string has {holes} `{{}}` holes but {len(n.args) - 1} values follow", fmt.span,
+        values = len(n.args) - 1
+        c.err("E254", f"the format string has {holes} `{{}}` hole{'s' if holes != 1 else ''} but {values} "
+                      f"value{'s follow' if values != 1 else ' follows'}", fmt.span,
               help="use only `{}` holes, one per value; write `{{` and `}}` for braces")
     return T.STR
 

@@ -91,7 +91,7 @@ class ExprChecker:
             self.err("E233", f"builtin `{n.name}` is not a value", n.span, help=f"call it: `{n.name}(…)`")
             return None
         help_ = did_you_mean(n.name, scope.visible() | set(self.domain.entities))
-        if help_ is None and not n.name.startswith("$") and n.name in self.params:
+        if n.name in self.params:
             help_ = f"parameters are written with a `$`: `${n.name}`"
         if help_ is None and expected is not None and expected.kind == "enum":
             help_ = f"expected a value of {expected}"
@@ -151,7 +151,10 @@ class ExprChecker:
 
     def _method(self, n: ast.Method, scope: Scope, expected):
         if not (isinstance(n.obj, ast.Name) and n.obj.name in self.domain.entities and scope.lookup(n.obj.name) is None):
+            before = len(self.bag)
             self.check(n.obj, scope)
+            if len(self.bag) > before:
+                return None  # the object is already wrong; a second error on its method says nothing new
             self.err("E240", f"unknown method `{n.name}`", n.name_span,
                      help="only entities have methods (`customer.all(…)`); use builtins for values, e.g. len(x)")
             return None
@@ -193,8 +196,7 @@ class ExprChecker:
     def _call(self, n: ast.Call, scope: Scope, expected):
         sig = BI.BUILTINS.get(n.func)
         if sig is None:
-            self.err("E244", f"unknown function `{n.func}`", n.func_span,
-                     help=did_you_mean(n.func, BI.BUILTINS) or "see `ascc explain E244` for the builtin table")
+            self.err("E244", f"unknown function `{n.func}`", n.func_span, help=_unknown_function_help(n.func))
             for a in n.args:
                 if not isinstance(a, ast.Comprehension):
                     self.check(a, scope)
@@ -252,6 +254,8 @@ class ExprChecker:
             elif rt.kind not in ("list", "map", "str"):
                 self.err("E248", f"`{n.op}` needs a list, map or string on the right, found {rt}", n.right.span)
             return T.BOOL
+        if lt.kind == "any" and isinstance(n.right, ast.Name) and scope.lookup(n.right.name) is None:
+            return T.BOOL  # the left side is unknown, so a bare name on the right may be one of its enum values
         rt = self.check(n.right, scope, lt if lt.kind == "enum" else None)
         if lt.kind == "any" or rt.kind == "any":
             return T.BOOL
@@ -353,3 +357,12 @@ def _text(node: ast.Node) -> str:
 
 def strip_nullable(t: Type) -> Type:
     return replace(t, nullable=False)
+
+
+def _unknown_function_help(name: str) -> str:
+    """A lookalike builtin, except for Python's own functions: `eval` is not a typo of `values`."""
+    import builtins
+
+    if hasattr(builtins, name) or name.startswith("_"):
+        return f"expressions cannot call Python's `{name}`; see `ascc explain E244` for the builtin table"
+    return did_you_mean(name, BI.BUILTINS) or "see `ascc explain E244` for the builtin table"

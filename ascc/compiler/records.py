@@ -52,7 +52,8 @@ def check_assignments(c, items, fields: dict, scope, owner: str, span, *, partia
         f = fields.get(name)
         if f is None:
             c.err("E238", f"unknown field `{name}` on {owner}", name_span, help=did_you_mean(name, fields))
-            c.check(value, scope)
+            if not isinstance(value, ast.Name):  # a bare name may be an enum value of the misspelt field
+                c.check(value, scope)
             continue
         if name in given:
             c.err("E257", f"field `{name}` is given twice", name_span)
