@@ -24,7 +24,7 @@ _TOKEN_NAMES = {
     "RPAR": "`)`", "LPAR": "`(`", "RSQB": "`]`", "LSQB": "`[`", "RBRACE": "`}`", "LBRACE": "`{`",
     "COMMA": "`,`", "COLON": "`:`", "DOT": "`.`", "COMP_OP": "a comparison", "ADD_OP": "`+` or `-`",
     "MUL_OP": "`*`, `/` or `%`", "$END": "the end of the expression", "ELSE": "`else`", "IF": "`if`",
-    "FOR": "`for`", "IN": "`in`", "WHERE": "`where`", "VERB": "an effect verb", "QMARK": "`?`",
+    "FOR": "`for`", "IN": "`in`", "WHERE": "`where`", "VERB": "an effect verb", "QMARK": "`?`", "MINUS": "`-`",
 }
 
 
@@ -221,8 +221,16 @@ class _ToAst(Transformer):
         return ast.TypeExpr(inner.name, self._span(meta), inner.args, True)
 
 
+_OPERAND_START = {"NAME", "PARAM", "INT", "DECIMAL", "STRING", "LPAR", "LSQB", "LBRACE", "MINUS", "TRUE", "FALSE",
+                  "NULL", "NOT"}
+
+
 def _describe_expected(expected) -> str:
-    names = sorted({_TOKEN_NAMES.get(e, f"`{e.lower()}`") for e in expected})
+    expected = set(expected)
+    lead = []
+    if {"NAME", "INT", "STRING"} <= expected:  # where any operand fits, say so instead of listing its first tokens
+        lead, expected = ["a value"], expected - _OPERAND_START
+    names = lead + sorted({_TOKEN_NAMES.get(e, f"`{e.lower()}`") for e in expected})
     if len(names) > 4:
         names = names[:4] + ["…"]
     return ", ".join(names)
