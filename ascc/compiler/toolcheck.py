@@ -133,7 +133,7 @@ def _check_kind(raw: RawTool, tool: Tool, bag) -> None:
         span = raw.kind.span if raw.kind else raw.name.span
         bag.error("E270", f"`{tool.name}` is a {tool.kind} tool but changes `{sorted(tool.writes)[0]}`", span,
                   help="declare it `kind: write`")
-    if tool.kind == "write" and not tool.writes:
+    if tool.kind == "write" and not tool.writes and len(tool.effects) == len(raw.effects):  # else: effect errors
         bag.warning("W271", f"write tool `{tool.name}` changes nothing", raw.name.span,
                     help="add `effects:`, or declare it `kind: read`")
     if tool.kind == "generic" and tool.reads:

@@ -341,7 +341,7 @@ class SpecReader:
             var, var_span, iterable = head
             return RawEffect("for", m.span, first.span.line, path, var=Named(var, var_span), iterable=iterable,
                              body=self._effects(seq, f"{path}.body"))
-        return self._effect_head(first, body, m.span, path)
+        return self._effect_head(first, body, first.span, path)  # diagnostics point at `verb target`
 
     def _effect_if(self, m: YMap, first: YScalar, body: YNode, path: str) -> RawEffect | None:
         cond = parse(str(first.value), "start_if", first, self.bag)
