@@ -148,10 +148,16 @@ def convert_value(x, t: Type, records=None):
     if k == "float" and isinstance(x, (int, float)) and not isinstance(x, bool):
         return float(x)
     if k == "decimal" and isinstance(x, (int, float, str, Decimal)) and not isinstance(x, bool):
-        d = Decimal(str(x))
+        try:
+            d = Decimal(str(x))
+        except InvalidOperation:
+            raise ValueError(f"{x!r} is not a number") from None
         if not d.is_finite():
             raise ValueError("not a finite number")
-        q = d.quantize(Decimal(1).scaleb(-t.scale))
+        try:
+            q = d.quantize(Decimal(1).scaleb(-t.scale))
+        except InvalidOperation:
+            raise ValueError(f"too many digits for decimal({t.precision},{t.scale})") from None
         if len(q.as_tuple().digits) - max(0, -q.as_tuple().exponent) > t.precision - t.scale:
             raise ValueError(f"too many digits for decimal({t.precision},{t.scale})")
         return q

@@ -39,6 +39,7 @@ class StateBuilder:
         self.domain, self.bag = domain, bag
         self.rows: dict[str, list[dict]] = {e: [] for e in domain.entities}
         self.keys: dict[str, set] = {e: set() for e in domain.entities}
+        self.spans: dict[str, list[Span]] = {e: [] for e in domain.entities}  # where each row was written
         self.errors: dict[tuple, int] = {}
         self.ev = SeedEvaluator(domain, random.Random(domain.seed.random_seed), self.rows, domain.seed.random_seed)
 
@@ -137,6 +138,7 @@ class StateBuilder:
             self._row_error(entity, span, problem, note)
             return
         self.rows[entity].append(out)
+        self.spans[entity].append(span)
         self.keys[entity].add(out[ent.key])
 
     def _row_problem(self, ent: Entity, row: dict) -> str | None:
@@ -158,10 +160,10 @@ class StateBuilder:
                 if not f.ref:
                     continue
                 keys = self.keys[f.ref]
-                for row in self.rows[ent.name]:
+                for row, span in zip(self.rows[ent.name], self.spans[ent.name]):
                     v = row[f.name]
                     if v is not None and v not in keys:
-                        self._row_error(ent.name, self.domain.entities[ent.name].span,
+                        self._row_error(ent.name, span,
                                         f"`{ent.name}` {row[ent.key]!r}: `{f.name}` = {v!r} names no `{f.ref}`")
                         break
 
