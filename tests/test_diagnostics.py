@@ -1,0 +1,95 @@
+"""Golden diagnostic tests, the rustc `tests/ui` way.
+
+Each bad spec `tests/diagnostics/<name>.env.yaml` sits next to `<name>.stderr`: exactly what `ascc check`
+prints for it, with the folder written as `$DIR`. Specs named `warn_*` compile, with warnings only. `pytest tests/test_diagnostics.py --bless` rewrites them.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ascc import codes
+from ascc.compiler.build import compile_file
+from ascc.diagnostics import SourceCache, render_all
+
+HERE = Path(__file__).parent / "diagnostics"
+CASES = sorted(HERE.glob("*.env.yaml"))
+SOURCE = Path(__file__).parents[1] / "ascc"
+
+
+def case_name(path: Path) -> str:
+    return path.name.removesuffix(".env.yaml")
+
+
+def check_output(spec: Path) -> tuple[str, list]:
+    """What `ascc check` writes to stderr for `spec`, with its folder as `$DIR`; and the diagnostics."""
+    result = compile_file(spec, None)
+    display = lambda f: f.replace(str(spec.parent), "$DIR")  # noqa: E731
+    return render_all(result.diagnostics, SourceCache(), display_path=display) + "\n", result.diagnostics
+
+
+def test_there_are_many_cases():
+    assert len(CASES) >= 45
+
+
+@pytest.mark.parametrize("spec", CASES, ids=case_name)
+def test_golden(spec: Path, bless: bool):
+    got, diags = check_output(spec)
+    expected = spec.with_name(case_name(spec) + ".stderr")
+    if bless:
+        expected.write_text(got, encoding="utf-8")
+    assert "Traceback" not in got
+    if spec.name.startswith("warn_"):  # a spec that compiles, with warnings
+        assert diags and all(d.severity == "warning" for d in diags)
+    else:
+        assert any(d.severity == "error" for d in diags), "a bad spec must fail"
+    assert not any(d.code.startswith("E9") for d in diags), "internal compiler error"
+    assert {d.code for d in diags} <= set(codes.CODES)
+    assert expected.exists(), f"no {expected.name}; run pytest {Path(__file__).name} --bless"
+    assert got == expected.read_text(encoding="utf-8")
+
+
+def test_cli_exits_1():
+    """The real command line, for a few cases: exit status 1 and the golden text on stderr."""
+    picks = [HERE / f"{n}.env.yaml" for n in ("yaml_syntax", "unknown_field_typo", "sql_read_csv")]
+    for spec in picks:
+        proc = subprocess.run([sys.executable, "-c", "from ascc.cli import main; main()", "check", spec.name],
+                              cwd=HERE, capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 1, proc.stderr
+        assert "Traceback" not in proc.stderr
+        golden = spec.with_name(case_name(spec) + ".stderr").read_text(encoding="utf-8")
+        assert proc.stderr == golden.replace("$DIR/", "")
+
+
+def codes_in_source() -> set[str]:
+    found = set()
+    for py in SOURCE.rglob("*.py"):
+        if py.name != "codes.py":
+            found |= set(re.findall(r"\"([EW]\d{3})\"", py.read_text(encoding="utf-8")))
+    return found
+
+
+def test_every_emitted_code_is_registered():
+    missing = codes_in_source() - set(codes.CODES)
+    assert not missing, f"add these codes to ascc/codes.py: {sorted(missing)}"
+
+
+def test_every_registered_code_is_explained():
+    for code, entry in codes.CODES.items():
+        text = codes.explain(code)
+        assert text and entry.title in text
+        assert code[0] in "EW" and len(code) == 4
+    assert codes.explain("E999") is None
+
+
+def test_docs_table_is_up_to_date(bless: bool):
+    doc = Path(__file__).parents[1] / "docs" / "diagnostics.md"
+    want = codes.markdown()
+    if bless:
+        doc.write_text(want, encoding="utf-8")
+    assert doc.read_text(encoding="utf-8") == want, "run pytest tests/test_diagnostics.py --bless"
