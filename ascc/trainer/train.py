@@ -118,7 +118,8 @@ def sft_config(config: TrainConfig, phase: Phase, phase_dir: Path, hardware: Har
         gradient_accumulation_steps=config.grad_accum,
         bf16=hardware.bf16,
         use_cpu=hardware.device == "cpu",
-        gradient_checkpointing=hardware.gradient_checkpointing,
+        # `activation_checkpointing` is the transformers 5 name; TRL defaults its old alias to True.
+        activation_checkpointing=hardware.gradient_checkpointing,
         use_liger_kernel=hardware.liger,
         save_strategy="steps",
         save_steps=config.save_steps,
