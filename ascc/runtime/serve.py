@@ -1,0 +1,117 @@
+"""`ascc serve`: a domain's tools as a Model Context Protocol server (the official `mcp` package, 2.x).
+
+Each MCP session gets its own `Environment`, created at its first tool call, so clients never see each other's
+writes: over stdio the process is the session; over streamable HTTP the `Mcp-Session-Id` header names it (the
+server runs stateful, so every client that starts with `initialize` gets one). The tools are listed with the exact
+JSON schemas the compiler wrote (`tools.json`), read tools marked `readOnlyHint`. A call's result is one text
+content block holding the `ToolResult` JSON; a refused or invalid call is the same JSON with `isError: true`,
+and leaves the state as it was.
+"""
+
+from __future__ import annotations
+
+import collections
+import threading
+
+import mcp_types as types
+from mcp.server.lowlevel import Server
+
+from ascc import __version__
+from ascc.runtime.domain import CompiledDomain
+from ascc.runtime.env import Environment
+
+MAX_SESSIONS = 256  # environments kept for HTTP sessions; the least recently used is dropped past this
+
+
+class SessionEnvironments:
+    """One `Environment` per MCP session key (`None` for stdio), least recently used dropped past a bound."""
+
+    def __init__(self, domain: CompiledDomain, limit: int = MAX_SESSIONS):
+        self.domain = domain
+        self.limit = limit
+        self._envs: collections.OrderedDict[str | None, Environment] = collections.OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str | None) -> Environment:
+        with self._lock:
+            env = self._envs.get(key)
+            if env is None:
+                env = self._envs[key] = Environment(self.domain)
+                while len(self._envs) > self.limit:
+                    self._envs.popitem(last=False)[1].close()
+            self._envs.move_to_end(key)
+            return env
+
+    def close(self) -> None:
+        with self._lock:
+            for env in self._envs.values():
+                env.close()
+            self._envs.clear()
+
+
+def session_key(ctx) -> str | None:
+    """The HTTP session id of a request, or None on stdio (no HTTP request)."""
+    request = getattr(ctx, "request", None)
+    headers = getattr(request, "headers", None)
+    return headers.get("mcp-session-id") if headers is not None else None
+
+
+def mcp_tools(domain: CompiledDomain) -> list[types.Tool]:
+    out = []
+    for s in domain.schemas:
+        fn = s["function"]
+        kind = domain.meta["tools"].get(fn["name"], {}).get("kind")
+        out.append(types.Tool(name=fn["name"], description=fn.get("description"), input_schema=fn["parameters"],
+                              annotations=types.ToolAnnotations(read_only_hint=kind == "read",
+                                                                destructive_hint=kind == "write")))
+    return out
+
+
+def build_server(domain: CompiledDomain, envs: SessionEnvironments, *, http: bool = False) -> Server:
+    tools = mcp_tools(domain)
+    schemas = {t.name: t.input_schema for t in tools}
+
+    async def list_tools(ctx, params) -> types.ListToolsResult:
+        return types.ListToolsResult(tools=tools)
+
+    async def call_tool(ctx, params: types.CallToolRequestParams) -> types.CallToolResult:
+        key = session_key(ctx)
+        if http and key is None:
+            text = ('{"error": {"code": "no_session", "message": "this server keeps one environment per MCP '
+                    'session: start with initialize so the server assigns an Mcp-Session-Id"}}')
+            return types.CallToolResult(content=[types.TextContent(text=text)], is_error=True)
+        result = envs.get(key).call(params.name, params.arguments if params.arguments is not None else {})
+        return types.CallToolResult(content=[types.TextContent(text=result.content)], is_error=not result.ok)
+
+    return Server(f"ascc-{domain.name}", version=__version__, description=domain.meta.get("description"),
+                  instructions=domain.policy, on_list_tools=list_tools, on_call_tool=call_tool,
+                  get_tool_input_schema=schemas.get)
+
+
+def run_stdio(domain: CompiledDomain) -> None:
+    import anyio
+    from mcp.server.stdio import stdio_server
+
+    envs = SessionEnvironments(domain, limit=1)
+    server = build_server(domain, envs)
+
+    async def main() -> None:
+        async with stdio_server() as (read, write):
+            await server.run(read, write, server.create_initialization_options())
+
+    try:
+        anyio.run(main)
+    finally:
+        envs.close()
+
+
+def run_http(domain: CompiledDomain, host: str, port: int) -> None:
+    import uvicorn
+
+    envs = SessionEnvironments(domain)
+    server = build_server(domain, envs, http=True)
+    app = server.streamable_http_app(host=host)
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="warning")
+    finally:
+        envs.close()
