@@ -2,8 +2,8 @@
 
 A digest says only *whether* two states differ; a `StateDiff` says *how*. Changed rows list one `FieldChange`
 per leaf that differs, with a path into nested values: `items[0].quantity`, `payments[+1]` (an element only
-the new list has), `payments[-2]` (one only the old list has), `tags["vip"]`. `StateDiff.to_json()` is plain
-JSON (decimals as numbers, dates as ISO text); `render_diff` is the rich view.
+the new list has), `payments[-2]` (one only the old list has), `tags.vip` (`tags['a b']` for other keys).
+`StateDiff.to_json()` is plain JSON (decimals as numbers, dates as ISO text); `render_diff` is the rich view.
 """
 
 from __future__ import annotations
