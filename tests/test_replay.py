@@ -194,3 +194,24 @@ def test_replay_command_reports_bad_task_file(build, tmp_path):
     assert r.returncode == 1
     assert f"{bad}:1: missing required key" in r.stderr.replace("\n", "") or "missing required key" in r.stderr
     assert ":2: expected a JSON object" in r.stderr
+
+
+def test_any_text_is_tasks_or_a_task_file_error():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    scalars = st.none() | st.booleans() | st.integers() | st.text(max_size=5)
+    values = st.recursive(scalars, lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=8), c,
+                                                                                         max_size=4), max_leaves=8)
+    keys = st.sampled_from(["id", "domain", "kind", "gold_calls", "initial_state", "gold_digest", "user", "x"])
+    lines = st.dictionaries(keys, values, max_size=6).map(json.dumps) | st.text(max_size=30)
+
+    @settings(max_examples=200, deadline=None)
+    @given(st.lists(lines, max_size=4))
+    def check(ls):
+        try:
+            parse_tasks("\n".join(x.replace("\n", " ") for x in ls))
+        except TaskFileError as exc:
+            assert all(":" in p for p in exc.problems)
+
+    check()
