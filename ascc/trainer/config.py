@@ -82,6 +82,9 @@ class TrainConfig:
 _TOP_KEYS = {f for f in TrainConfig.__dataclass_fields__ if f != "base_dir"}
 _PHASE_KEYS = set(Phase.__dataclass_fields__)
 _LORA_KEYS = set(LoraSettings.__dataclass_fields__)
+# transformers' SchedulerType values, listed here so a typo fails at config time without importing transformers
+SCHEDULERS = ("linear", "cosine", "cosine_with_restarts", "polynomial", "constant", "constant_with_warmup",
+              "inverse_sqrt", "cosine_with_min_lr", "cosine_warmup_with_min_lr", "warmup_stable_decay")
 _PHASE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
@@ -239,6 +242,10 @@ def parse_config(text: str, file: str = "<config>", base_dir: Path | None = None
     if method not in ("full", "lora"):
         raise reader.fail("method", f"expected `full` or `lora`, got {method!r}", root, "method")
     gc = root.get("gradient_checkpointing")
+    scheduler = reader.value(root, "", "lr_scheduler", "str", "linear")
+    if scheduler not in SCHEDULERS:
+        raise reader.fail("lr_scheduler", f"expected one of {', '.join(SCHEDULERS)}, got {scheduler!r}", root,
+                          "lr_scheduler")
     if _number(root.get("warmup_ratio", 0)) is not None and _number(root.get("warmup_ratio", 0)) >= 1:
         raise reader.fail("warmup_ratio", "expected a fraction of the steps, below 1", root, "warmup_ratio")
     return TrainConfig(
@@ -261,7 +268,7 @@ def parse_config(text: str, file: str = "<config>", base_dir: Path | None = None
         packing=reader.value(root, "", "packing", "bool", False),
         gradient_checkpointing=None if gc is None else reader.value(root, "", "gradient_checkpointing", "bool"),
         warmup_ratio=reader.value(root, "", "warmup_ratio", "num0", 0.0),
-        lr_scheduler=reader.value(root, "", "lr_scheduler", "str", "linear"),
+        lr_scheduler=scheduler,
     )
 
 

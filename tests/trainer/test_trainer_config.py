@@ -78,6 +78,8 @@ def test_bad_configs_fail_with_one_line_naming_the_field(edit, message):
         ("model: m\noutput_dir: o\nphases: []\n", "phases: expected a non-empty list of phases"),
         ("model: m\noutput_dir: o\nphases: [3]\n", "phases[0]: expected a mapping, got 3"),
         ("model: m\noutput_dir: o\nwarmup_ratio: 2\nphases: [{name: a, traces: t}]\n", "warmup_ratio: expected"),
+        ("model: m\noutput_dir: o\nlr_scheduler: cosin\nphases: [{name: a, traces: t}]\n",
+         "train.yaml:3:15: lr_scheduler: expected one of linear, cosine"),
     ],
 )
 def test_bad_shapes(text, message):
