@@ -34,6 +34,13 @@ def _parser() -> Lark:
     return Lark(grammar, parser="lalr", start=_STARTS, propagate_positions=True, maybe_placeholders=True)
 
 
+@lru_cache(maxsize=16384)
+def _tree(text: str, start: str):
+    """The lark tree of one string. Cached: a spec repeats many strings (types, lookups, conditions), and so do
+    the domains one process compiles. Trees are only read by `_ToAst`; a syntax error is raised, never cached."""
+    return _parser().parse(text, start=start)
+
+
 def unescape(raw: str) -> str:
     """The value of a string literal token, quotes removed and escapes resolved."""
     body = raw[1:-1]
@@ -241,7 +248,7 @@ def parse(text: str, start: str, where: YScalar | tuple[str, int, int], bag: Dia
     file, line, col = (where.span.file, where.text_line, where.text_col) if isinstance(where, YScalar) else where
     block = isinstance(where, YScalar) and where.style in ("|", ">")
     try:
-        tree = _parser().parse(text, start=start)
+        tree = _tree(text, start)
     except UnexpectedInput as exc:
         bag.add(_syntax_error(exc, text, file, line, col, start))
         return None
@@ -264,14 +271,17 @@ def _syntax_error(exc: UnexpectedInput, text: str, file: str, line: int, col: in
         return Diagnostic("E102", f"unexpected end of {what}", span,
                           help=f"expected {_describe_expected(expected)}" if expected else None)
     if isinstance(exc, UnexpectedCharacters):
-        ch = text.splitlines()[exc.line - 1][exc.column - 1] if text else "?"
+        lines = text.split("\n")  # lark counts lines by "\n" only; splitlines() also breaks at U+2028 and others
+        line_text = lines[exc.line - 1] if 0 < exc.line <= len(lines) else ""
+        ch = line_text[exc.column - 1] if 0 < exc.column <= len(line_text) else "?"
         span = rel.shifted(line, col)
         help_ = None
         if ch == "=":
             help_ = "use `==` to compare"
         elif ch in "&|!":
             help_ = "use `and`, `or`, `not`"
-        return Diagnostic("E101", f"unexpected character `{ch}` in {what}", span, help=help_)
+        shown = ch if ch.isprintable() and not ch.isspace() else ascii(ch)[1:-1]  # U+2028 shows as `\u2028`
+        return Diagnostic("E101", f"unexpected character `{shown}` in {what}", span, help=help_)
     tok = exc.token
     width = max(1, len(str(tok)))
     span = Span.point(file, tok.line, tok.column, width).shifted(line, col)
