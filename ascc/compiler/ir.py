@@ -152,6 +152,7 @@ class SeedGenerator:
     lets: list[Let]
     fields: list[tuple[str, ast.Node]]
     line: int
+    span: Span | None = None  # the entity name under `generate:`, where problems with its rows are reported
 
 
 @dataclass

@@ -58,7 +58,7 @@ class StateBuilder:
             for i in range(g.count):
                 row, span = ev.generate(g, i)
                 if row is not None:
-                    self._add(ent.name, row, span, note=f"generated row {i}")
+                    self._add(ent.name, row, span or g.span, note=f"generated row {i}")
                 elif span is not None:
                     self._row_error(ent.name, span, f"cannot generate `{ent.name}` rows: {ev.last_error}",
                                     f"first seen at row {i}")

@@ -204,7 +204,7 @@ def check_seed_spec(raw: RawSeed, domain: Domain, bag: DiagnosticBag) -> Seed:
                 c.err("E230", f"field `{f.name}`: expected {f.type}, found {t}", a.value.span)
             fields.append((f.name, a.value))
             scope.bind(f.name, f.type, py_name(f.name))
-        seed.generators.append(SeedGenerator(ent.name, g.count, lets, fields, g.span.line))
+        seed.generators.append(SeedGenerator(ent.name, g.count, lets, fields, g.span.line, g.entity.span))
         available.add(ent.name)
     return seed
 
