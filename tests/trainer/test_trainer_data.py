@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 FIXTURE_TRACES = Path(__file__).parents[1] / "fixtures" / "traces"
 pytest.importorskip("datasets")
@@ -123,3 +125,41 @@ def test_trl_loss_mask_equals_the_assistant_spans(tokenizer):
         assert "<|im_start|>" not in spans and "<tool_response>" not in spans and "Go" not in spans
         last_masked = max(i for i, bit in enumerate(mask) if bit)
         assert ids[last_masked] == end_id
+
+
+_TEXT = st.text(alphabet=st.sampled_from(list("ab Zé✓ \n\t{}<>\"':,.!?0")) , max_size=24)
+_ARGS = st.dictionaries(st.text(alphabet="xyzé_", min_size=1, max_size=4),
+                        st.one_of(st.integers(), _TEXT, st.booleans(), st.none()), max_size=3)
+
+
+@st.composite
+def _conversations(draw):
+    """Trace-form conversations: user turns, assistant turns with text and/or calls, tool results after calls."""
+    messages = [{"role": "system", "content": draw(_TEXT)}] if draw(st.booleans()) else []
+    for turn in range(draw(st.integers(1, 3))):
+        messages.append({"role": "user", "content": draw(_TEXT)})
+        calls = [{"id": f"c{turn}{i}", "type": "function",
+                  "function": {"name": draw(st.sampled_from(["f", "get_x"])), "arguments": json.dumps(draw(_ARGS))}}
+                 for i in range(draw(st.integers(0, 2)))]
+        content = draw(st.one_of(st.none(), _TEXT))
+        if not calls and not (content or "").strip():
+            content = "ok"
+        messages.append({"role": "assistant", "content": content, "tool_calls": calls or None})
+        messages += [{"role": "tool", "tool_call_id": c["id"], "name": c["function"]["name"], "content": draw(_TEXT)}
+                     for c in calls]
+        if calls:
+            messages.append({"role": "assistant", "content": draw(_TEXT) + "done"})
+    return {"messages": messages, "tools": "[]"}
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(row=_conversations())
+def test_transformers_generation_mask_matches_the_turn_structure(tokenizer, row):
+    """The mask TRL gets from transformers (`return_assistant_tokens_mask`, via `{% generation %}` and character
+    offsets) equals the one derived from the turn structure, for arbitrary text at the turn boundaries."""
+    messages, tools = conversation(row)
+    ids, mask = assistant_token_mask(tokenizer, messages, tools)
+    rendered = tokenizer.apply_chat_template(messages, tools=tools or None, tokenize=True, return_dict=True,
+                                             return_assistant_tokens_mask=True)
+    assert rendered["input_ids"] == ids
+    assert rendered["assistant_masks"] == mask
