@@ -18,6 +18,9 @@ from ascc.runtime.errors import ToolError
 __all__ = ["B", "Context", "ToolError"]
 
 
+_BY_KEY: dict[tuple[str, str], str] = {}  # (entity, key column) -> its key-lookup statement
+
+
 def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
@@ -52,14 +55,19 @@ class Context:
         return row
 
     def get(self, entity: str, key) -> dict | None:
-        if (entity, key) in self.cache:
-            return self.cache[(entity, key)]
+        """A row by key: one statement, no ORDER BY, `fetchone`; cached for the rest of the call."""
+        cache_key = (entity, key)
+        if cache_key in self.cache:
+            return self.cache[cache_key]
         keycol = self.meta["entities"][entity]["key"]
-        rows = self._fetch(entity, f"{_q(keycol)} = ?", [key])
-        if not rows:
-            self.cache[(entity, key)] = None
-            return None
-        return rows[0]
+        sql = _BY_KEY.get((entity, keycol))
+        if sql is None:
+            sql = _BY_KEY[(entity, keycol)] = f"SELECT * FROM {_q(entity)} WHERE {_q(keycol)} = ?"
+        cur = self.con.execute(sql, [key])
+        values = cur.fetchone()
+        row = None if values is None else dict(zip([d[0] for d in cur.description], values))
+        self.cache[cache_key] = row
+        return row
 
     def get_required(self, entity: str, key) -> dict:
         row = self.get(entity, key)
@@ -89,6 +97,8 @@ class Context:
         return self.con.execute(sql, params or []).fetchone()[0]
 
     def sql(self, text: str, params: dict) -> list[dict] | int:
+        if self.env.domain.is_write_sql(text):
+            self.env.written(None)
         cur = self.con.execute(text, params)
         if cur.description is None:
             return 0
@@ -134,7 +144,7 @@ class Context:
                 raise ToolError(f"{f['ref']} {v!r} not found", "not_found")
             if (f.get("unique") or (name == keycol and is_new)) and self._taken(entity, name, v, row[keycol], is_new):
                 raise ToolError(f"{entity} with {name} {v!r} already exists", "conflict")
-        for field_name, text, pred in self.env.domain.checks.get(entity, ()):
+        for _field, text, pred in self.env.domain.checks.get(entity, ()):
             try:
                 ok = pred(row)
             except TypeError:
@@ -153,7 +163,7 @@ class Context:
         self._check(entity, row, set(row), True)
         cols = list(row)
         sql = f"INSERT INTO {_q(entity)} ({', '.join(map(_q, cols))}) VALUES ({', '.join('?' * len(cols))})"
-        self._write(sql, [row[c] for c in cols])
+        self._write(entity, sql, [row[c] for c in cols])
         key = row[self.meta["entities"][entity]["key"]]
         self.undo.append(("insert", entity, key))
         return self._remember(entity, dict(row))
@@ -167,19 +177,20 @@ class Context:
         self._check(entity, after, {k for k in changes if changes[k] != before.get(k)}, False)
         cols = list(changes)
         sql = f"UPDATE {_q(entity)} SET {', '.join(f'{_q(c)} = ?' for c in cols)} WHERE {_q(keycol)} = ?"
-        self._write(sql, [changes[c] for c in cols] + [row[keycol]])
+        self._write(entity, sql, [changes[c] for c in cols] + [row[keycol]])
         self.undo.append(("update", entity, before))
         row.update(changes)
         return row
 
     def delete(self, entity: str, row: dict) -> None:
         keycol = self.meta["entities"][entity]["key"]
-        self._write(f"DELETE FROM {_q(entity)} WHERE {_q(keycol)} = ?", [row[keycol]])
+        self._write(entity, f"DELETE FROM {_q(entity)} WHERE {_q(keycol)} = ?", [row[keycol]])
         self.undo.append(("delete", entity, dict(row)))
         self.cache[(entity, row[keycol])] = None
 
-    def _write(self, sql: str, params: list) -> None:
+    def _write(self, entity: str, sql: str, params: list) -> None:
         self.wrote = True
+        self.env.written(entity)
         self.con.execute(sql, params)
 
     def rollback(self) -> None:

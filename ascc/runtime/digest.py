@@ -47,16 +47,21 @@ def canonical_sql(expr: str, t: dict, structs: dict, depth: int = 0) -> str:
         body = f"strftime({expr}, '%Y-%m-%dT%H:%M:%S.%f')"
     elif k == "list":
         inner = canonical_sql(v, t["elem"], structs, depth + 1)
-        body = f"('[' || array_to_string(list_transform({expr}, lambda {v}: {inner}), ',') || ']')"
+        body = f"('[' || {_joined(f'list_transform({expr}, lambda {v}: {inner})')} || ']')"
     elif k == "map":
         inner = canonical_sql(f"{v}.value", t["elem"], structs, depth + 1)
-        body = (f"('{{' || array_to_string(list_transform(list_sort(map_entries({expr})), "
-                f"lambda {v}: {v}.key || '=' || {inner}), ',') || '}}')")
+        entries = f"list_transform(list_sort(map_entries({expr})), lambda {v}: {v}.key || '=' || {inner})"
+        body = f"('{{' || {_joined(entries)} || '}}')"
     else:  # struct
         fields = structs[t["name"]]
         parts = [canonical_sql(f"{expr}.{_q(name)}", f["type"], structs, depth) for name, f in fields.items()]
         body = "('{' || " + " || ',' || ".join(parts) + " || '}')" if parts else "'{}'"
     return f"coalesce({body}, '~')"
+
+
+def _joined(items_sql: str) -> str:
+    """The items joined by `,` (`''` for none): `array_to_string` computes its list twice, this once."""
+    return f"coalesce(list_aggr({items_sql}, 'string_agg', ','), '')"
 
 
 def table_digest_sql(entity: str, fields: dict, structs: dict) -> str:
@@ -66,10 +71,10 @@ def table_digest_sql(entity: str, fields: dict, structs: dict) -> str:
             f"FROM {_q(entity)}")
 
 
-def state_digest_sql(meta: dict) -> str:
-    """One statement for the whole state: a (table, count, sum) row per entity."""
+def state_digest_sql(meta: dict, entities=None) -> str:
+    """One statement for the whole state (or for `entities`): a (table, count, sum) row per entity."""
     parts = [f"SELECT {_sql_str(e)} AS t, * FROM ({table_digest_sql(e, m['fields'], meta['structs'])})"
-             for e, m in sorted(meta["entities"].items())]
+             for e, m in sorted(meta["entities"].items()) if entities is None or e in entities]
     return " UNION ALL ".join(parts)
 
 
@@ -95,10 +100,10 @@ def canonical_text(v, t: dict, structs: dict) -> str:
         return f"{len(v.encode('utf-8'))}:{v}"
     if k == "int":
         return str(int(v))
-    if k == "decimal":
-        return str(Decimal(v).quantize(Decimal(1).scaleb(-t["scale"])))
+    if k == "decimal":  # fixed-point even where str() would write an exponent (0E-10)
+        return format(Decimal(v).quantize(Decimal(1).scaleb(-t["scale"])), "f")
     if k == "float":
-        return "%.17g" % float(v)
+        return format(float(v), ".17g")
     if k == "bool":
         return "t" if v else "f"
     if k == "date":

@@ -28,6 +28,16 @@ class CompiledDomain:
     schemas: list[dict]
     user_schemas: list[dict] = field(default_factory=list)
     _arrow: dict | None = None
+    # per-table (count, sum) of the initial state, filled by the first environment's first digest
+    initial_tables: dict = field(default_factory=dict)
+    _digest_sql: dict = field(default_factory=dict)
+
+    def tables_digest_sql(self, entities: frozenset) -> str:
+        """The digest statement for some of the tables (cached per subset)."""
+        sql = self._digest_sql.get(entities)
+        if sql is None:
+            sql = self._digest_sql[entities] = state_digest_sql(self.meta, entities)
+        return sql
 
     def tool(self, name: str) -> tuple[dict, object]:
         meta = self.meta["tools"].get(name) if isinstance(name, str) else None

@@ -29,19 +29,19 @@ CALLS = [
 def test_digest_equals_python_on_every_domain(domains):
     for name, domain in domains.items():
         with Environment(domain) as env:
-            assert env.digest() == python_digest(domain.meta, env.state()), name
+            assert env.digest() == env.full_digest() == python_digest(domain.meta, env.state()), name
 
 
 def test_digest_equals_python_after_writes(lab_env):
     for name, args in CALLS:
         assert lab_env.call(name, args).ok, name
-        assert lab_env.digest() == python_digest(lab_env.domain.meta, lab_env.state()), name
+        assert lab_env.digest() == lab_env.full_digest() == python_digest(lab_env.domain.meta, lab_env.state()), name
 
 
 def test_shop_digest_equals_python_after_writes(shop_env):
     for o in [o for o in shop_env.rows("order") if o["status"] == "pending"][:5]:
         assert shop_env.call("cancel_pending_order", {"order_id": o["order_id"], "reason": "no longer needed"}).ok
-    assert shop_env.digest() == python_digest(shop_env.domain.meta, shop_env.state())
+    assert shop_env.digest() == shop_env.full_digest() == python_digest(shop_env.domain.meta, shop_env.state())
 
 
 _CHILD = """
@@ -84,7 +84,7 @@ def test_row_order_does_not_matter(domain_name, lab, shop):
         _reinsert_reversed(b)
         first = [r[0] for r in b.con.execute(f'SELECT * FROM "{sorted(domain.meta["entities"])[0]}"').fetchall()]
         assert first == sorted(first, reverse=True)  # the physical order really differs
-        assert a.digest() == b.digest()
+        assert a.full_digest() == b.full_digest() == b.digest()
         assert a.table_digests() == b.table_digests()
 
 
@@ -144,7 +144,7 @@ def _variants(row: dict, fields: dict, structs: dict, key: str):
 def test_any_single_field_change_changes_the_digest(domain_name, lab, shop):
     domain = {"lab": lab, "shop": shop}[domain_name]
     with Environment(domain) as env:
-        base = env.digest()
+        base = env.full_digest()
         seen = {base}
         tried = 0
         for entity, meta in domain.meta["entities"].items():
@@ -156,22 +156,45 @@ def test_any_single_field_change_changes_the_digest(domain_name, lab, shop):
                         continue
                     env.con.execute(f'DELETE FROM {q} WHERE "{key}" = ?', [row[key]])
                     env.con.execute(f"INSERT INTO {q} VALUES ({', '.join('?' * len(cols))})", [new[c] for c in cols])
-                    d = env.digest()
+                    d = env.full_digest()
                     assert d not in seen, f"{entity}.{what}"
                     assert d == python_digest(domain.meta, env.state()), f"{entity}.{what}"
                     seen.add(d)
                     tried += 1
                     env.con.execute(f'DELETE FROM {q} WHERE "{key}" = ?', [new[key]])
                     env.con.execute(f"INSERT INTO {q} VALUES ({', '.join('?' * len(cols))})", [row[c] for c in cols])
-                    assert env.digest() == base
+                    assert env.full_digest() == base
         assert tried >= 10
 
 
+def test_incremental_digest_equals_full(lab, shop):
+    """The cached per-table sums never go stale: after reset, setup, writes, refusals, recovery and restore."""
+    with Environment(lab) as env:
+        steps = [("transfer", {"source": "A001", "target": "A002", "amount": 1}),
+                 ("transfer", {"source": "A002", "target": "A001", "amount": 999}),  # refused after writes
+                 ("get_account", {"account_id": "A001"}),
+                 ("bump_all", {"by": 1}),  # raw SQL write
+                 ("parse_number", {"text": "x"}),  # DuckDB error: replay
+                 ("delete_entry", {"entry_id": "E000001"})]
+        for name, args in steps:
+            env.call(name, args)
+            assert env.digest() == env.full_digest(), name
+        snap = env.snapshot()
+        env.reset(setup=[("rename", {"account_id": "A003", "name": "S"})])
+        assert env.digest() == env.full_digest()
+        env.restore(snap)
+        assert env.digest() == env.full_digest()
+        env.reset()
+        assert env.digest() == env.full_digest()
+    with Environment(shop) as env:
+        assert env.digest() == env.full_digest()
+
+
 def test_null_and_empty_are_distinct(lab_env):
-    base = lab_env.digest()
+    base = lab_env.full_digest()
     seen = {base}
     for city in ("", "~", None):
         lab_env.con.execute("UPDATE account SET address = {'city': ?, 'zip': '0150'} WHERE account_id = 'A001'", [city])
-        d = lab_env.digest()
+        d = lab_env.full_digest()
         assert d not in seen and d == python_digest(lab_env.domain.meta, lab_env.state())
         seen.add(d)

@@ -132,6 +132,8 @@ def test_fuzz_tool_calls(domains, lab):
             else:
                 made["wrote"] += 1
             digests[d] = after
+        for env in envs.values():
+            assert env.digest() == env.full_digest()
 
     try:
         run()
@@ -139,4 +141,5 @@ def test_fuzz_tool_calls(domains, lab):
         for env in envs.values():
             env.close()
     assert made["calls"] >= TOTAL_CALLS
-    assert made["failed"] > made["calls"] // 10 and made["wrote"] > 0, made
+    assert made["failed"] > made["calls"] // 10, made
+    assert made["wrote"] > 0 or TOTAL_CALLS < 2000, made
