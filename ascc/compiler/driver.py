@@ -6,7 +6,7 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from ascc.compiler.build import CompileResult, compile_file, find_specs
+from ascc.compiler.build import CompileResult, _cached, compile_file, find_specs
 from ascc.diagnostics import DiagnosticBag
 
 
@@ -29,17 +29,33 @@ def compile_many(paths: list[Path], out_root: Path | None, *, force: bool = Fals
         bag = DiagnosticBag()
         bag.error("E000", f"no `*.env.yaml` specs under {', '.join(map(str, paths))}", None)
         return [CompileResult(paths[0] if paths else Path("."), diagnostics=bag.sorted())]
-    jobs = jobs or min(len(specs), os.cpu_count() or 1)
-    work = [(s, out_root, force) for s in specs]
-    if jobs <= 1 or len(specs) < 4:
+    found = _cache_hits(specs, out_root) if out_root is not None and not force else [None] * len(specs)
+    todo = [i for i, hit in enumerate(found) if hit is None]
+    jobs = jobs or min(len(todo), os.cpu_count() or 1)
+    work = [(specs[i], out_root, force) for i in todo]
+    if jobs <= 1 or len(todo) < 4:
         done = _run_serial(work, console)
     else:
         done = _run_pool(work, jobs, console)
-    results += done
+    for i, r in zip(todo, done):
+        found[i] = r
+    results += found
     _check_duplicates(results)
     if console is not None and out_root is not None:
         _summary(results, console)
     return results
+
+
+def _cache_hits(specs: list[Path], out_root: Path) -> list[CompileResult | None]:
+    """Each spec's previous build when it is unchanged, found here so that a no-change or one-spec recompile
+    starts no worker processes; None where the spec must be compiled (or cannot be read: compile_file says so)."""
+    hits: list[CompileResult | None] = []
+    for s in specs:
+        try:
+            hits.append(_cached(s, s.read_text(encoding="utf-8"), out_root))
+        except (OSError, UnicodeDecodeError):
+            hits.append(None)
+    return hits
 
 
 def _progress(console, total: int):
