@@ -126,8 +126,8 @@ class DictShop:
         if o["status"] != "pending" or len(line) != 1:
             raise ValueError("cannot change")
         delta = (quantity - line[0]["quantity"]) * line[0]["price"]
-        line[0]["quantity"] = quantity
         self.products[sku]["stock"] -= quantity - line[0]["quantity"]
+        line[0]["quantity"] = quantity
         self.customers[o["customer_id"]]["gift_card_balance"] -= delta
         return o
 
