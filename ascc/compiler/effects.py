@@ -7,7 +7,7 @@ from ascc.compiler.exprcheck import ExprChecker
 from ascc.compiler.ir import Domain, Effect, Field
 from ascc.compiler.records import check_assignments
 from ascc.compiler.resolve import py_name
-from ascc.compiler.scope import Scope
+from ascc.compiler.scope import Scope, nonnull_facts
 from ascc.diagnostics import did_you_mean
 from ascc.dsl import ast
 from ascc.dsl.raw import RawEffect
@@ -29,8 +29,9 @@ class EffectChecker:
             return self._for(r, scope)
         if r.verb == "if":
             self.c.expect_bool(r.cond, scope, "the condition of `if`")
-            return Effect("if", r.line, cond=r.cond, body=self.check_list(r.body, scope.child()),
-                          orelse=self.check_list(r.orelse, scope.child()))
+            return Effect("if", r.line, cond=r.cond,
+                          body=self.check_list(r.body, scope.narrowed(nonnull_facts(r.cond, True))),
+                          orelse=self.check_list(r.orelse, scope.narrowed(nonnull_facts(r.cond, False))))
         return getattr(self, "_" + r.verb)(r, scope)
 
     def _for(self, r: RawEffect, scope: Scope) -> Effect | None:

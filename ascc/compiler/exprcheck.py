@@ -12,7 +12,7 @@ from dataclasses import replace
 from ascc.compiler import builtins as BI
 from ascc.compiler import types as T
 from ascc.compiler.ir import Domain, Param
-from ascc.compiler.scope import Binding, Scope
+from ascc.compiler.scope import Binding, Scope, nonnull_facts, null_path
 from ascc.compiler.types import Type
 from ascc.diagnostics import DiagnosticBag, Span, did_you_mean
 from ascc.dsl import ast
@@ -37,6 +37,10 @@ class ExprChecker:
     def check(self, node: ast.Node, scope: Scope, expected: Type | None = None) -> Type:
         method = getattr(self, "_" + type(node).__name__.lower())
         t = method(node, scope, expected)
+        if t is not None and t.nullable and isinstance(node, (ast.Name, ast.Param, ast.Attr)):
+            path = null_path(node)
+            if path is not None and scope.is_nonnull(path):
+                t = t.nonnull()  # narrowed by an enclosing `!= null` test
         node.type = t if t is not None else T.ANY
         return node.type
 
@@ -273,7 +277,9 @@ class ExprChecker:
 
     def _boolop(self, n: ast.BoolOp, scope, expected):
         self.expect_bool(n.left, scope, f"the left side of `{n.op}`")
-        self.expect_bool(n.right, scope, f"the right side of `{n.op}`")
+        # `x != null and x.f > 0`, `x == null or x.f > 0`: the right side runs only when x is not null
+        right_scope = scope.narrowed(nonnull_facts(n.left, n.op == "and"))
+        self.expect_bool(n.right, right_scope, f"the right side of `{n.op}`")
         return T.BOOL
 
     def _not(self, n: ast.Not, scope, expected):
@@ -282,8 +288,8 @@ class ExprChecker:
 
     def _ifexp(self, n: ast.IfExp, scope, expected):
         self.expect_bool(n.cond, scope, "a condition")
-        a = self.check(n.then, scope, expected)
-        b = self.check(n.other, scope, expected)
+        a = self.check(n.then, scope.narrowed(nonnull_facts(n.cond, True)), expected)
+        b = self.check(n.other, scope.narrowed(nonnull_facts(n.cond, False)), expected)
         if "any" in (a.kind, b.kind):
             return None
         u = T.unify(a, b)
@@ -327,6 +333,7 @@ class ExprChecker:
         inner.bind(n.var, elem, _loop_py(n.var))
         if n.cond is not None:
             self.expect_bool(n.cond, inner, "a comprehension's condition")
+            inner = inner.narrowed(nonnull_facts(n.cond, True))
         want = expected.elem if expected is not None and expected.kind == "list" else None
         et = self.check(n.elem, inner, want)
         return T.list_of(et)

@@ -27,12 +27,27 @@ class Scope:
         self.parent = parent
         self.names = dict(names or {})
         self.record = record  # (type, fields, python variable, is-SQL-column scope)
+        self.nonnull: set[str] = set()  # paths (`o.note`, `$x`) known not to be null here (narrowed by a test)
 
     def bind(self, name: str, t: Type, py: str) -> None:
         self.names[name] = Binding("local", t, py)
 
     def child(self, **kw) -> Scope:
         return Scope(self, **kw)
+
+    def narrowed(self, facts: set[str]) -> Scope:
+        """A child scope in which the given paths are known not to be null."""
+        s = Scope(self)
+        s.nonnull = set(facts)
+        return s
+
+    def is_nonnull(self, path: str) -> bool:
+        s: Scope | None = self
+        while s is not None:
+            if path in s.nonnull:
+                return True
+            s = s.parent
+        return False
 
     def lookup(self, name: str) -> Binding | None:
         s: Scope | None = self
@@ -65,3 +80,38 @@ class Scope:
                 return True
             s = s.parent
         return False
+
+
+def null_path(node) -> str | None:
+    """The path a null test can narrow: a name, a parameter, or fields of one (`o.note`, `$x`)."""
+    from ascc.dsl import ast
+
+    if isinstance(node, ast.Name):
+        return node.name
+    if isinstance(node, ast.Param):
+        return "$" + node.name
+    if isinstance(node, ast.Attr):
+        base = null_path(node.obj)
+        return f"{base}.{node.name}" if base else None
+    return None
+
+
+def nonnull_facts(cond, when: bool) -> set[str]:
+    """Paths that are not null whenever `cond` evaluates to `when`."""
+    from ascc.dsl import ast
+
+    match cond:
+        case ast.Compare(op=op, left=l, right=r) if op in ("==", "!="):
+            null_right = isinstance(r, ast.Literal) and r.kind == "null"
+            null_left = isinstance(l, ast.Literal) and l.kind == "null"
+            path = null_path(l) if null_right else null_path(r) if null_left else None
+            if path is None:
+                return set()
+            return {path} if (op == "!=") == when else set()
+        case ast.BoolOp(op="and", left=l, right=r) if when:
+            return nonnull_facts(l, True) | nonnull_facts(r, True)
+        case ast.BoolOp(op="or", left=l, right=r) if not when:
+            return nonnull_facts(l, False) | nonnull_facts(r, False)
+        case ast.Not(operand=o):
+            return nonnull_facts(o, not when)
+    return set()

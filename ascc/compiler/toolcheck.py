@@ -9,7 +9,7 @@ from ascc.compiler.effects import EffectChecker
 from ascc.compiler.exprcheck import ExprChecker
 from ascc.compiler.ir import Domain, Let, Require, Tool
 from ascc.compiler.resolve import TypeResolver, py_name, resolve_params
-from ascc.compiler.scope import Scope
+from ascc.compiler.scope import Scope, nonnull_facts
 from ascc.diagnostics import DiagnosticBag, Label
 from ascc.dsl import ast
 from ascc.dsl.raw import RawTool
@@ -99,6 +99,7 @@ def _check_requires(raw: RawTool, tool: Tool, c: ExprChecker, scope: Scope) -> N
     for rr in raw.requires:
         g = rr.cond
         c.expect_bool(g.expr, scope, "a precondition")
+        scope.nonnull |= nonnull_facts(g.expr, True)  # effects and returns run only after it held
         if g.message is None:
             c.bag.error("E269", "a precondition needs its error message", g.expr.span,
                         help="write `condition else \"what the agent is told\"`")
