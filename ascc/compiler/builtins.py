@@ -208,7 +208,7 @@ def _new_id(c, n, scope, expected):
         c.check(a, scope)
         kind = "str" if i == 0 else "int"
         if not (isinstance(a, ast.Literal) and a.kind == kind):
-            c.err("E253", f"`new_id()` takes literals: a prefix string and a digit count, as in new_id(\"#W\", 7)",
+            c.err("E253", "`new_id()` takes literals: a prefix string and a digit count, as in new_id(\"#W\", 7)",
                   a.span)
         elif kind == "int" and not 1 <= a.value <= 18:
             c.err("E253", "`new_id()` digit counts go from 1 to 18", a.span)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ascc.compiler.ir import Effect, Tool
-from ascc.compiler.pyexpr import py, _value_literal
+from ascc.compiler.pyexpr import _value_literal, py
 from ascc.dsl import ast
 
 

@@ -80,7 +80,7 @@ class StateBuilder:
             elif suffix == ".json":
                 data = json.loads(path.read_text(encoding="utf-8"))
                 items = data.values() if isinstance(data, dict) else data
-                for i, row in enumerate(items):
+                for row in items:
                     yield Span.point(str(path), 1, 1), row if isinstance(row, dict) else {"__bad__": row}
             elif suffix == ".csv":
                 with path.open(encoding="utf-8", newline="") as fh:

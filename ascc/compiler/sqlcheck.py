@@ -46,7 +46,7 @@ def check_sql(node: YScalar, tool: Tool, domain: Domain, scope: Scope, bag: Diag
     except ParseError as err:
         e = err.errors[0] if err.errors else {}
         span = _span_at(node, e.get("start", 0), e.get("end", 0)) if "start" in e else node.span
-        desc = str(e.get("description", err)).split("<Token")[0].strip().rstrip(" but got")
+        desc = str(e.get("description", err)).split("<Token")[0].strip().removesuffix(" but got")
         bag.error("E301", f"invalid SQL: {desc}", span)
         return None
     if len(statements) != 1:
