@@ -8,7 +8,7 @@ Stages collect them in a `DiagnosticBag`; nothing raises for a bad spec.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 
