@@ -8,8 +8,19 @@ from ascc.diagnostics import DiagnosticBag, Span, did_you_mean
 from ascc.dsl import ast
 from ascc.dsl.exprparse import parse
 from ascc.dsl.raw import (
-    Named, RawAssignment, RawEffect, RawEntity, RawField, RawGenerator, RawLet, RawParam, RawRequire, RawSeed,
-    RawSpec, RawStruct, RawTool,
+    Named,
+    RawAssignment,
+    RawEffect,
+    RawEntity,
+    RawField,
+    RawGenerator,
+    RawLet,
+    RawParam,
+    RawRequire,
+    RawSeed,
+    RawSpec,
+    RawStruct,
+    RawTool,
 )
 from ascc.dsl.yamlnodes import YMap, YNode, YScalar, YSeq, load_yaml
 
