@@ -49,6 +49,11 @@ class ExprChecker:
         if not T.assignable(t, want):
             help_ = "it may be null: add `else \"message\"` to its lookup, or use coalesce(x, default)" \
                 if t.nullable and T.assignable(t.nonnull(), want) else None
+            if isinstance(node, ast.Name) and want.kind == "enum" and node.name in want.values:
+                help_ = f"`{node.name}` here is the named value `{node.name}`, which hides the enum value; " \
+                        f"write it as a string literal, e.g. \"'{node.name}'\" in YAML"
+            if isinstance(node, ast.DictLit) and want.kind == "map" and all(it.bare for it in node.items):
+                help_ = "map literals have quoted keys, as in {\"lang\": 1}; bare names make a record"
             self.err("E230", f"{what}: expected {want}, found {t}", node.span, help=help_)
         return t
 

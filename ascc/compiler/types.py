@@ -33,7 +33,7 @@ class Type:
             case "map":
                 return f"map[str, {self.elem}]{q}"
             case "struct":
-                return f"{self.name}{q}"
+                return f"{self.name}{q}" if self.name else "a record literal"
             case "row":
                 return f"{self.name} row{q}"
         return f"{self.kind}{q}"
