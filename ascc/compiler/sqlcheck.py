@@ -39,15 +39,33 @@ def _meta_span(node: YScalar, e: exp.Expression) -> Span:
     return node.span
 
 
+def _syntax_error(err: ParseError, node: YScalar):
+    """E301 at the token sqlglot stopped on, in words rather than sqlglot's internal class names."""
+    from ascc.diagnostics import Diagnostic
+
+    e = err.errors[0] if err.errors else {}
+    before, token = e.get("start_context") or "", e.get("highlight") or ""
+    at = node.value.find(before + token) if before or token else -1
+    span = _span_at(node, at + len(before), at + len(before) + max(len(token), 1) - 1) if at >= 0 else node.span
+    desc = str(e.get("description", err)).split("<Token")[0].strip().removesuffix(" but got")
+    desc = re.sub(r"<class '(?:[\w.]+\.)?(\w+)'>", lambda m: f"`{m.group(1).upper()}`", desc)
+    message = f"invalid SQL near `{token.strip()}`" if token.strip() else "invalid SQL"
+    return Diagnostic("E301", message, span, notes=(desc,) if desc else ())
+
+
+def _text_span(node: YScalar, needle: str) -> Span:
+    """The first place `needle` is written in the SQL text (placeholders carry no positions in sqlglot)."""
+    m = re.search(re.escape(needle) + (r"(?![A-Za-z0-9_])" if needle[-1:].isalnum() else ""), node.value)
+    return _span_at(node, m.start(), m.end() - 1) if m else node.span
+
+
 def check_sql(node: YScalar, tool: Tool, domain: Domain, scope: Scope, bag: DiagnosticBag) -> SqlQuery | None:
     text = node.value.strip().rstrip(";")
     try:
-        statements = [s for s in sqlglot.parse(text, read="duckdb") if s is not None]
+        # parse the text as written, so offsets in sqlglot's errors and nodes are offsets into the YAML value
+        statements = [s for s in sqlglot.parse(node.value, read="duckdb") if s is not None]
     except ParseError as err:
-        e = err.errors[0] if err.errors else {}
-        span = _span_at(node, e.get("start", 0), e.get("end", 0)) if "start" in e else node.span
-        desc = str(e.get("description", err)).split("<Token")[0].strip().removesuffix(" but got")
-        bag.error("E301", f"invalid SQL: {desc}", span)
+        bag.add(_syntax_error(err, node))
         return None
     if len(statements) != 1:
         bag.error("E302", "`sql:` holds exactly one statement", node.span)
@@ -78,7 +96,8 @@ def _check_sources(stmt, node, domain: Domain, bag) -> bool:
             ok = False
     for t in stmt.find_all(exp.Table):
         if not isinstance(t.this, exp.Identifier):
-            bag.error("E305", "only the domain's tables may be read", _meta_span(node, t))
+            if ok:  # a forbidden table function was already reported at the same place
+                bag.error("E305", "only the domain's tables may be read", _meta_span(node, t))
             ok = False
         elif t.name not in domain.entities and t.name not in ctes:
             bag.error("E306", f"unknown table `{t.name}`", _meta_span(node, t.this),
@@ -96,15 +115,15 @@ def _check_placeholders(stmt, node, tool: Tool, scope: Scope, bag) -> list[str]:
     for ph in stmt.find_all(exp.Placeholder):
         name = ph.name
         if not name or name == "?":
-            bag.error("E307", "use named parameters (`$name`), not `?`", _meta_span(node, ph))
+            bag.error("E307", "use named parameters (`$name`), not `?`", _text_span(node, "?"))
             continue
         b = scope.lookup(name)
         t = params[name].type if name in params else b.type if b is not None and b.kind == "local" else None
         if t is None:
-            bag.error("E308", f"unknown parameter `${name}` in SQL", _meta_span(node, ph),
+            bag.error("E308", f"unknown parameter `${name}` in SQL", _text_span(node, "$" + name),
                       help=did_you_mean(name, set(params) | scope.visible()))
         elif t.is_record:
-            bag.error("E309", f"`${name}` is a {t}; SQL takes plain values", _meta_span(node, ph))
+            bag.error("E309", f"`${name}` is a {t}; SQL takes plain values", _text_span(node, "$" + name))
         elif name not in out:
             out.append(name)
     return out
