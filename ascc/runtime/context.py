@@ -4,66 +4,97 @@ Every read and write of a tool goes through here, as bound-parameter SQL: rows b
 conditions the compiler turned into SQL, inserts, updates and deletes. Rows read in a call are cached by key,
 and writes update the cached row in place, so later effects and the return value see earlier writes. Before a
 write the row is checked (field checks, references, key and unique conflicts) so that a refused write fails as a
-`ToolError` with DuckDB untouched; every write also records how to undo it, for a call that fails later.
+`ToolError` with DuckDB untouched.
+
+Writes are deferred: each is recorded on its row (several writes to one row merge into one statement) and
+reaches DuckDB at `flush` — at the end of the call, or before any query that could see it. Lookups by key never
+need a flush (a written row is always cached). A refused call usually has nothing to undo; where writes did
+reach DuckDB, `rollback` puts back each written row's image from before the call. An `eager` context flushes
+after every write, one statement per write: the environment falls back to it when a merged flush fails.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from decimal import Decimal
 
 from ascc.runtime import builtins as B  # noqa: F401 - re-exported for generated modules
 from ascc.runtime.errors import ToolError
 
 __all__ = ["B", "Context", "ToolError"]
 
-
-_BY_KEY: dict[tuple[str, str], str] = {}  # (entity, key column) -> its key-lookup statement
+_SQL: dict[tuple, str] = {}  # statements by (kind, entity, columns...)
+_SCALARS = (str, int, bool, Decimal, dt.date, type(None))  # types whose `==` means "DuckDB would store the same value"
 
 
 def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def _statement(kind: str, entity: str, keycol: str, cols: tuple = ()) -> str:
+    sql = _SQL.get((kind, entity, keycol, cols))
+    if sql is None:
+        t, k = _q(entity), _q(keycol)
+        sql = {"get": f"SELECT * FROM {t} WHERE {k} = ?",
+               "insert": f"INSERT INTO {t} ({', '.join(map(_q, cols))}) VALUES ({', '.join('?' * len(cols))})",
+               "update": f"UPDATE {t} SET {', '.join(f'{_q(c)} = ?' for c in cols)} WHERE {k} = ?",
+               "delete": f"DELETE FROM {t} WHERE {k} = ?"}[kind]
+        _SQL[(kind, entity, keycol, cols)] = sql
+    return sql
+
+
 class Context:
-    def __init__(self, env, call_index: int):
+    def __init__(self, env, call_index: int = 0, *, eager: bool = False):
         self.env = env
         self.con = env.con
         self.meta = env.domain.meta
+        self.entities = self.meta["entities"]
+        self.eager = eager
         self.cache: dict[tuple[str, object], dict | None] = {}
-        self.undo: list[tuple] = []
+        # (entity, key) -> [op, values], in the order rows were first written; op is "insert" (DuckDB has no
+        # such row; values: the whole row), "update" (values: the changed columns) or "delete"
+        self.pending: dict[tuple[str, object], list] = {}
+        self.before: dict[tuple[str, object], dict | None] = {}  # a written row as DuckDB had it before the call
+        self.flushed: dict[tuple[str, object], bool] = {}  # rows written to DuckDB -> whether DuckDB has the row
         self.wrote = False
+        self.raw_write = False  # raw SQL wrote: not undoable row by row
+        self.flush_failed = False
 
     # ---- reads
     def _fetch(self, entity: str, where: str, params: list, limit: int | None = None) -> list[dict]:
-        key = self.meta["entities"][entity]["key"]
-        sql = f"SELECT * FROM {_q(entity)}" + (f" WHERE {where}" if where else "") + f" ORDER BY {_q(key)}"
-        if limit is not None:
-            sql += f" LIMIT {int(limit)}"
+        if self.pending:
+            self.flush()
+        key = self.entities[entity]["key"]
+        sql = _SQL.get(("fetch", entity, where, limit))
+        if sql is None:
+            sql = f"SELECT * FROM {_q(entity)}" + (f" WHERE {where}" if where else "") + f" ORDER BY {_q(key)}"
+            if limit is not None:
+                sql += f" LIMIT {int(limit)}"
+            _SQL[("fetch", entity, where, limit)] = sql
         cur = self.con.execute(sql, params)
         cols = [d[0] for d in cur.description]
         rows = []
+        cache = self.cache
         for values in cur.fetchall():
             row = dict(zip(cols, values))
-            cached = self.cache.get((entity, row[key]))
-            rows.append(cached if cached is not None else self._remember(entity, row))
+            cached = cache.get((entity, row[key]))
+            if cached is None:
+                cached = cache[(entity, row[key])] = row
+            rows.append(cached)
         return rows
 
     def _remember(self, entity: str, row: dict) -> dict:
-        key = self.meta["entities"][entity]["key"]
-        self.cache[(entity, row[key])] = row
+        self.cache[(entity, row[self.entities[entity]["key"]])] = row
         return row
 
     def get(self, entity: str, key) -> dict | None:
-        """A row by key: one statement, no ORDER BY, `fetchone`; cached for the rest of the call."""
+        """A row by key: one statement, no ORDER BY, `fetchone`; cached for the rest of the call (a row written
+        in this call is always cached, so this never needs a flush)."""
         cache_key = (entity, key)
         if cache_key in self.cache:
             return self.cache[cache_key]
-        keycol = self.meta["entities"][entity]["key"]
-        sql = _BY_KEY.get((entity, keycol))
-        if sql is None:
-            sql = _BY_KEY[(entity, keycol)] = f"SELECT * FROM {_q(entity)} WHERE {_q(keycol)} = ?"
-        cur = self.con.execute(sql, [key])
+        cur = self.con.execute(_statement("get", entity, self.entities[entity]["key"]), [key])
         values = cur.fetchone()
         row = None if values is None else dict(zip([d[0] for d in cur.description], values))
         self.cache[cache_key] = row
@@ -89,24 +120,31 @@ class Context:
         return self._fetch(entity, where, params or [])
 
     def exists(self, entity: str, where: str = "", params: list | None = None) -> bool:
+        if self.pending:
+            self.flush()
         sql = f"SELECT 1 FROM {_q(entity)}" + (f" WHERE {where}" if where else "") + " LIMIT 1"
         return self.con.execute(sql, params or []).fetchone() is not None
 
     def count(self, entity: str, where: str = "", params: list | None = None) -> int:
+        if self.pending:
+            self.flush()
         sql = f"SELECT count(*) FROM {_q(entity)}" + (f" WHERE {where}" if where else "")
         return self.con.execute(sql, params or []).fetchone()[0]
 
     def sql(self, text: str, params: dict) -> list[dict] | int:
-        if self.env.domain.is_write_sql(text):
+        if self.pending:
+            self.flush()
+        write = self.env.domain.is_write_sql(text)
+        if write:
+            self.wrote = self.raw_write = True
+            self.env.needs_replay_on_failure = True
             self.env.written(None)
         cur = self.con.execute(text, params)
         if cur.description is None:
             return 0
         cols = [d[0] for d in cur.description]
         rows = [dict(zip(cols, r)) for r in cur.fetchall()]
-        if self.env.domain.is_write_sql(text):
-            self.wrote = True
-            self.env.needs_replay_on_failure = True
+        if write:
             return rows[0].get("Count", len(rows)) if rows and len(cols) == 1 else len(rows)
         return rows
 
@@ -125,16 +163,16 @@ class Context:
         return f"{prefix}{int(h, 16) % 10 ** digits:0{digits}d}"
 
     # ---- writes
-    def _check(self, entity: str, row: dict, changed: set[str], is_new: bool) -> None:
-        meta = self.meta["entities"][entity]
+    def _check(self, entity: str, row: dict, changed, is_new: bool) -> None:
+        meta = self.entities[entity]
         keycol = meta["key"]
         for name, f in meta["fields"].items():
             if name not in changed:
                 continue
             v = row[name]
-            if v is None and not f["type"].get("nullable"):
-                raise ToolError(f"{entity}.{name} cannot be empty", "invalid_arguments")
             if v is None:
+                if not f["type"].get("nullable"):
+                    raise ToolError(f"{entity}.{name} cannot be empty", "invalid_arguments")
                 continue
             if f["type"]["kind"] == "enum" and v not in f["type"]["values"]:
                 raise ToolError(f"{v!r} is not a valid {entity}.{name}", "invalid_arguments")
@@ -153,58 +191,107 @@ class Context:
                 raise ToolError(f"{entity} {row[keycol]!r} would violate `{text}`", "precondition")
 
     def _taken(self, entity: str, col: str, value, key, is_new: bool) -> bool:
-        keycol = self.meta["entities"][entity]["key"]
+        keycol = self.entities[entity]["key"]
         if col == keycol:
             return self.get(entity, value) is not None
+        if self.pending:
+            self.flush()
         sql = f"SELECT 1 FROM {_q(entity)} WHERE {_q(col)} = ? AND {_q(keycol)} <> ? LIMIT 1"
         return self.con.execute(sql, [value, key]).fetchone() is not None
 
     def insert(self, entity: str, row: dict) -> dict:
-        self._check(entity, row, set(row), True)
-        cols = list(row)
-        sql = f"INSERT INTO {_q(entity)} ({', '.join(map(_q, cols))}) VALUES ({', '.join('?' * len(cols))})"
-        self._write(entity, sql, [row[c] for c in cols])
-        key = row[self.meta["entities"][entity]["key"]]
-        self.undo.append(("insert", entity, key))
-        return self._remember(entity, dict(row))
+        self._check(entity, row, row, True)
+        row = dict(row)
+        pk = (entity, row[self.entities[entity]["key"]])
+        if pk not in self.before:
+            self.before[pk] = None
+        if pk in self.pending:  # deleted earlier in this call: delete, then insert, as written
+            self.flush()
+        self.pending[pk] = ["insert", row]
+        self.cache[pk] = row
+        self.wrote = True
+        if self.eager:
+            self.flush()
+        return row
 
     def update(self, entity: str, row: dict, changes: dict) -> dict:
-        keycol = self.meta["entities"][entity]["key"]
-        if keycol in changes and changes[keycol] != row[keycol]:
+        keycol = self.entities[entity]["key"]
+        key = row[keycol]
+        if keycol in changes and changes[keycol] != key:
             raise ToolError(f"the key of {entity} cannot change", "invalid_arguments")
-        before = dict(row)
-        after = {**row, **changes}
-        self._check(entity, after, {k for k in changes if changes[k] != before.get(k)}, False)
-        cols = list(changes)
-        sql = f"UPDATE {_q(entity)} SET {', '.join(f'{_q(c)} = ?' for c in cols)} WHERE {_q(keycol)} = ?"
-        self._write(entity, sql, [changes[c] for c in cols] + [row[keycol]])
-        self.undo.append(("update", entity, before))
+        changed = [k for k, v in changes.items() if v is not row.get(k) and not _same(v, row.get(k))]
+        self._check(entity, {**row, **changes}, {k for k in changes if changes[k] != row.get(k)}, False)
+        self.wrote = True
+        pk = (entity, key)
+        if pk not in self.before:
+            self.before[pk] = dict(row)
+        p = self.pending.get(pk)
+        if changed:
+            if p is None:
+                self.pending[pk] = ["update", {k: changes[k] for k in changed}]
+            elif p[0] != "delete":
+                p[1].update((k, changes[k]) for k in changed)
         row.update(changes)
+        if self.eager:
+            self.flush()
         return row
 
     def delete(self, entity: str, row: dict) -> None:
-        keycol = self.meta["entities"][entity]["key"]
-        self._write(entity, f"DELETE FROM {_q(entity)} WHERE {_q(keycol)} = ?", [row[keycol]])
-        self.undo.append(("delete", entity, dict(row)))
-        self.cache[(entity, row[keycol])] = None
-
-    def _write(self, entity: str, sql: str, params: list) -> None:
+        pk = (entity, row[self.entities[entity]["key"]])
+        if pk not in self.before:
+            self.before[pk] = dict(row)
+        p = self.pending.get(pk)
+        if p is not None and p[0] == "insert":
+            del self.pending[pk]  # inserted in this call and not yet written: nothing to write
+        else:
+            self.pending[pk] = ["delete", None]
+        self.cache[pk] = None
         self.wrote = True
-        self.env.written(entity)
-        self.con.execute(sql, params)
+        if self.eager:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the pending changes: one statement per written row."""
+        pending, self.pending = self.pending, {}
+        if not pending:
+            return
+        digests = self.env.digests
+        self.flush_failed = True  # until every statement has run
+        for pk, (op, values) in pending.items():
+            entity, key = pk
+            keycol = self.entities[entity]["key"]
+            if op == "update":
+                cols = tuple(values)
+                self.con.execute(_statement("update", entity, keycol, cols), [*values.values(), key])
+            elif op == "insert":
+                cols = tuple(values)
+                self.con.execute(_statement("insert", entity, keycol, cols), list(values.values()))
+            else:
+                self.con.execute(_statement("delete", entity, keycol), [key])
+            self.flushed.pop(pk, None)
+            self.flushed[pk] = op != "delete"
+            digests.touch(entity, key)
+        self.flush_failed = False
 
     def rollback(self) -> None:
-        """Undo this call's writes, newest first (the transaction is still healthy)."""
-        for op, entity, data in reversed(self.undo):
-            keycol = self.meta["entities"][entity]["key"]
-            if op == "insert":
-                self.con.execute(f"DELETE FROM {_q(entity)} WHERE {_q(keycol)} = ?", [data])
-            elif op == "delete":
-                cols = list(data)
-                self.con.execute(f"INSERT INTO {_q(entity)} ({', '.join(map(_q, cols))}) VALUES "
-                                 f"({', '.join('?' * len(cols))})", [data[c] for c in cols])
+        """Undo this call's writes (the transaction is still healthy): drop what is pending, and put back the
+        rows written to DuckDB as they were before the call, newest first."""
+        self.pending = {}
+        for (entity, key), exists in reversed(self.flushed.items()):
+            keycol = self.entities[entity]["key"]
+            before = self.before[(entity, key)]
+            if before is None:
+                if exists:
+                    self.con.execute(_statement("delete", entity, keycol), [key])
+            elif exists:
+                cols = tuple(c for c in before if c != keycol)
+                self.con.execute(_statement("update", entity, keycol, cols), [*(before[c] for c in cols), key])
             else:
-                cols = [c for c in data if c != keycol]
-                self.con.execute(f"UPDATE {_q(entity)} SET {', '.join(f'{_q(c)} = ?' for c in cols)} "
-                                 f"WHERE {_q(keycol)} = ?", [data[c] for c in cols] + [data[keycol]])
-        self.undo.clear()
+                cols = tuple(before)
+                self.con.execute(_statement("insert", entity, keycol, cols), list(before.values()))
+        self.flushed = {}
+
+
+def _same(a, b) -> bool:
+    """Whether writing `a` over `b` would leave DuckDB's value as it is (floats never: -0.0 == 0.0)."""
+    return type(a) is type(b) and isinstance(a, _SCALARS) and a == b

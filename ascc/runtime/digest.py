@@ -27,36 +27,61 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def canonical_sql(expr: str, t: dict, structs: dict, depth: int = 0) -> str:
-    """SQL that renders `expr` (of type `t`) as its canonical text; never NULL."""
+def canonical_sql(expr: str, t: dict, structs: dict, depth: int = 0, not_null: bool = False) -> str:
+    """SQL that renders `expr` (of type `t`) as its canonical text; never NULL. `not_null`: DuckDB enforces
+    that `expr` is not NULL (a NOT NULL column), so no NULL test is needed."""
+    return _concat(_parts(expr, t, structs, depth, not_null))
+
+
+def _concat(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else f"concat({', '.join(parts)})"
+
+
+def _parts(expr: str, t: dict, structs: dict, depth: int, not_null: bool) -> list[str]:
+    """The canonical text as `concat` arguments, none NULL. The statement's cost grows with the number of
+    expression nodes (DuckDB binds and initializes each one per statement, even for a single row), so the
+    text is one flat `concat` where it can be, with a NULL test only where a NULL can occur."""
     k = t["kind"]
     v = f"x{depth}"
     if k in ("str", "enum"):
-        body = f"(strlen({expr})::VARCHAR || ':' || {expr})"
-    elif k == "int":
-        body = f"({expr})::VARCHAR"
-    elif k == "decimal":
-        body = f"({expr})::VARCHAR"
-    elif k == "float":
-        body = f"printf('%.17g', {expr})"
-    elif k == "bool":
-        body = f"(CASE WHEN {expr} THEN 't' ELSE 'f' END)"
-    elif k == "date":
-        body = f"strftime({expr}, '%Y-%m-%d')"
-    elif k == "datetime":
-        body = f"strftime({expr}, '%Y-%m-%dT%H:%M:%S.%f')"
-    elif k == "list":
+        return [f"strlen({expr})", "':'", expr] if not_null else [f"coalesce(strlen({expr})::VARCHAR || ':' || {expr}, '~')"]
+    if k in ("int", "decimal"):
+        return [expr] if not_null else [f"coalesce(({expr})::VARCHAR, '~')"]
+    if k == "bool":
+        return [f"(CASE WHEN {expr} THEN 't' ELSE 'f' END)" if not_null
+                else f"(CASE WHEN {expr} IS NULL THEN '~' WHEN {expr} THEN 't' ELSE 'f' END)"]
+    scalar = {"float": f"printf('%.17g', {expr})", "date": f"strftime({expr}, '%Y-%m-%d')",
+              "datetime": f"strftime({expr}, '%Y-%m-%dT%H:%M:%S.%f')"}.get(k)
+    if scalar is not None:
+        return [scalar] if not_null else [f"coalesce({scalar}, '~')"]
+    if k == "list":
         inner = canonical_sql(v, t["elem"], structs, depth + 1)
-        body = f"('[' || {_joined(f'list_transform({expr}, lambda {v}: {inner})')} || ']')"
+        parts = ["'['", _joined(f"list_transform({expr}, lambda {v}: {inner})"), "']'"]
     elif k == "map":
-        inner = canonical_sql(f"{v}.value", t["elem"], structs, depth + 1)
-        entries = f"list_transform(list_sort(map_entries({expr})), lambda {v}: {v}.key || '=' || {inner})"
-        body = f"('{{' || {_joined(entries)} || '}}')"
+        inner = _concat([f"{v}.key", "'='", *_parts(f"{v}.value", t["elem"], structs, depth + 1, False)])
+        parts = ["'{'", _joined(f"list_transform(list_sort(map_entries({expr})), lambda {v}: {inner})"), "'}'"]
     else:  # struct
-        fields = structs[t["name"]]
-        parts = [canonical_sql(f"{expr}.{_q(name)}", f["type"], structs, depth) for name, f in fields.items()]
-        body = "('{' || " + " || ',' || ".join(parts) + " || '}')" if parts else "'{}'"
-    return f"coalesce({body}, '~')"
+        parts = ["'{'"]
+        for i, (name, f) in enumerate(structs[t["name"]].items()):
+            parts += [*([] if i == 0 else ["','"]), *_parts(f"{expr}.{_q(name)}", f["type"], structs, depth, False)]
+        parts.append("'}'")
+    parts = _merge_literals(parts)
+    return parts if not_null else [f"(CASE WHEN {expr} IS NULL THEN '~' ELSE {_concat(parts)} END)"]
+
+
+def _merge_literals(parts: list[str]) -> list[str]:
+    """Adjacent string literals as one (`'{'`, `','` → `'{,'`)."""
+    out: list[str] = []
+    for p in parts:
+        if out and _is_literal(p) and _is_literal(out[-1]):
+            out[-1] = out[-1][:-1] + p[1:]
+        else:
+            out.append(p)
+    return out
+
+
+def _is_literal(p: str) -> bool:
+    return len(p) >= 2 and p[0] == p[-1] == "'" and "'" not in p[1:-1].replace("''", "")
 
 
 def _joined(items_sql: str) -> str:
@@ -64,10 +89,18 @@ def _joined(items_sql: str) -> str:
     return f"coalesce(list_aggr({items_sql}, 'string_agg', ','), '')"
 
 
+def row_hash_sql(fields: dict, structs: dict) -> str:
+    """SQL for a row's hash (a UBIGINT), from the columns of the row in scope."""
+    parts: list[str] = []
+    for i, (name, f) in enumerate(fields.items()):
+        if i:
+            parts.append("'|'")
+        parts += _parts(_q(name), f["type"], structs, 0, not f["type"].get("nullable"))
+    return f"('0x' || left(md5({_concat(_merge_literals(parts))}), 16))::UBIGINT"
+
+
 def table_digest_sql(entity: str, fields: dict, structs: dict) -> str:
-    parts = [canonical_sql(_q(name), f["type"], structs) for name, f in fields.items()]
-    text = " || '|' || ".join(parts)
-    return (f"SELECT count(*), coalesce(sum(('0x' || left(md5({text}), 16))::UBIGINT::HUGEINT), 0) "
+    return (f"SELECT count(*), coalesce(sum({row_hash_sql(fields, structs)}::HUGEINT), 0) "
             f"FROM {_q(entity)}")
 
 
@@ -130,3 +163,102 @@ def python_digest(meta: dict, rows: dict[str, list[dict]]) -> str:
         rs = rows.get(entity, [])
         tables.append((entity, len(rs), sum(row_hash(r, m["fields"], meta["structs"]) for r in rs)))
     return combine(tables)
+
+
+# ---- the digest kept up to date row by row
+
+
+def row_hashes_sql(meta: dict, whole: tuple[str, ...], some: tuple[str, ...]) -> str:
+    """One statement with one column per table, a list of `{'k': key, 'h': row hash}`: every row of each table
+    in `whole`, then, for each table in `some`, the rows whose keys are bound (as one list) to its `?`."""
+    cols = []
+    for e in (*whole, *some):
+        m = meta["entities"][e]
+        key = _q(m["key"])
+        where = f" WHERE list_contains(?, {key})" if e in some else ""
+        h = row_hash_sql(m["fields"], meta["structs"])
+        cols.append(f"(SELECT list({{'k': {key}, 'h': {h}}}) FROM {_q(e)}{where})")
+    return "SELECT " + ", ".join(cols)
+
+
+class DigestBase:
+    """A domain's initial state as row hashes per table (key → hash), shared read-only by its environments,
+    and the row-hash statements, built once per set of tables."""
+
+    def __init__(self, meta: dict, con):
+        self.meta = meta
+        self._sql: dict[tuple, str] = {}
+        tables = tuple(sorted(meta["entities"]))
+        row = con.execute(self.statement(tables, ())).fetchone()
+        self.initial = {t: {d["k"]: d["h"] for d in got or ()} for t, got in zip(tables, row)}
+        self.totals = {t: (len(m), sum(m.values()) & MASK) for t, m in self.initial.items()}
+
+    def statement(self, whole: tuple[str, ...], some: tuple[str, ...]) -> str:
+        sql = self._sql.get((whole, some))
+        if sql is None:
+            sql = self._sql[(whole, some)] = row_hashes_sql(self.meta, whole, some)
+        return sql
+
+
+class RowDigests:
+    """One environment's digest, kept up to date row by row.
+
+    Writes report the rows they touch (`touch`), raw SQL writes the tables (`touch_table`). `digest` reads the
+    hashes of exactly the touched rows in one statement, takes away their previous hashes (the initial state's,
+    or the ones read at an earlier digest) and adds the new ones to each table's (count, sum); a touched table is
+    read whole. So the value is always the one `state_digest_sql` computes from scratch.
+    """
+
+    def __init__(self, base: DigestBase):
+        self.base = base
+        self.reset()
+
+    def reset(self) -> None:
+        """Back to the initial state."""
+        self.rows = dict(self.base.initial)  # table -> {key: hash} where no later value is known
+        self.changed: dict[str, dict] = {}  # table -> {key: hash, or None for no row}, over `rows`
+        self.totals = dict(self.base.totals)
+        self.dirty: dict[str, set] = {}  # table -> keys written since the last digest
+        self.whole: set[str] = set()  # tables written by raw SQL since the last digest
+        self.value: str | None = None
+
+    def touch(self, table: str, key) -> None:
+        keys = self.dirty.get(table)
+        if keys is None:
+            self.dirty[table] = {key}
+        else:
+            keys.add(key)
+        self.value = None
+
+    def touch_table(self, table: str | None) -> None:
+        """A table (None: every table) written in ways not reported row by row."""
+        self.whole.update(self.base.meta["entities"] if table is None else (table,))
+        self.value = None
+
+    def digest(self, con) -> str:
+        if self.value is None:
+            if self.dirty or self.whole:
+                self._refresh(con)
+            self.value = combine([(t, c, s) for t, (c, s) in self.totals.items()])
+        return self.value
+
+    def _refresh(self, con) -> None:
+        whole = tuple(sorted(self.whole))
+        some = tuple(sorted(t for t in self.dirty if t not in self.whole))
+        got = con.execute(self.base.statement(whole, some), [list(self.dirty[t]) for t in some]).fetchone()
+        for t, pairs in zip(whole, got):
+            m = self.rows[t] = {d["k"]: d["h"] for d in pairs or ()}
+            self.changed[t] = {}
+            self.totals[t] = (len(m), sum(m.values()) & MASK)
+        for t, pairs in zip(some, got[len(whole):]):
+            new = {d["k"]: d["h"] for d in pairs or ()}
+            rows, changed = self.rows[t], self.changed.setdefault(t, {})
+            count, total = self.totals[t]
+            for k in self.dirty[t]:
+                old = changed[k] if k in changed else rows.get(k)
+                h = changed[k] = new.get(k)
+                count += (h is not None) - (old is not None)
+                total += (h or 0) - (old or 0)
+            self.totals[t] = (count, total & MASK)
+        self.dirty.clear()
+        self.whole.clear()

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ascc.compiler.resolve import convert_value
 from ascc.compiler.types import from_json
-from ascc.runtime.digest import state_digest_sql
+from ascc.runtime.digest import DigestBase, state_digest_sql
 from ascc.runtime.errors import ToolError
 
 
@@ -28,16 +28,15 @@ class CompiledDomain:
     schemas: list[dict]
     user_schemas: list[dict] = field(default_factory=list)
     _arrow: dict | None = None
-    # per-table (count, sum) of the initial state, filled by the first environment's first digest
-    initial_tables: dict = field(default_factory=dict)
-    _digest_sql: dict = field(default_factory=dict)
+    # the initial state's row hashes, read by the first environment (not copied by `dataclasses.replace`,
+    # which gives a domain another initial state)
+    _digest_base: DigestBase | None = field(default=None, init=False, repr=False, compare=False)
 
-    def tables_digest_sql(self, entities: frozenset) -> str:
-        """The digest statement for some of the tables (cached per subset)."""
-        sql = self._digest_sql.get(entities)
-        if sql is None:
-            sql = self._digest_sql[entities] = state_digest_sql(self.meta, entities)
-        return sql
+    def digest_base(self, con) -> DigestBase:
+        """The initial state's row hashes; `con` must hold the initial state the first time."""
+        if self._digest_base is None:
+            self._digest_base = DigestBase(self.meta, con)
+        return self._digest_base
 
     def tool(self, name: str) -> tuple[dict, object]:
         meta = self.meta["tools"].get(name) if isinstance(name, str) else None

@@ -1,10 +1,11 @@
 """An environment: one compiled domain's state in its own in-memory DuckDB database, and its tool calls.
 
 State model: after `reset` the database holds the initial state inside one open transaction; `reset` is
-`ROLLBACK; BEGIN` (~0.1 ms) plus the task's setup calls. Every tool call is atomic: a refused call undoes its
-own writes through the context's undo log; a call that breaks the transaction (a DuckDB error, a timeout) is
-recovered by rolling back and replaying the successful calls, which are deterministic. Either way the state
-afterwards equals the state before the call.
+`ROLLBACK; BEGIN` (~0.1 ms) plus the task's setup calls. Every tool call is atomic: its writes reach DuckDB at
+the end of the call (see context.py), so a refused call has usually written nothing, and otherwise puts back
+the rows it wrote; a call that breaks the transaction (a DuckDB error, a timeout) is recovered by rolling back
+and replaying the successful calls, which are deterministic. Either way the state afterwards equals the state
+before the call. The digest is kept up to date row by row (digest.py's `RowDigests`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import duckdb
 
 from ascc.runtime.args import MAX_ARGUMENT_BYTES, parse_arguments
 from ascc.runtime.context import Context
-from ascc.runtime.digest import MASK, combine
+from ascc.runtime.digest import MASK, RowDigests, combine
 from ascc.runtime.domain import CompiledDomain
 from ascc.runtime.errors import ToolError
 
@@ -64,6 +65,7 @@ class CallRecord:
     content: str
     error_code: str | None
     wrote: bool
+    eager: bool = False  # its writes went one statement each (a merged flush had failed)
 
 
 @dataclass
@@ -73,6 +75,7 @@ class Snapshot:
     id_seed: int
     today: dt.date
     now: dt.datetime
+    setup: list[CallRecord] | None = None  # the setup calls of the reset it was taken after
 
 
 @dataclass
@@ -94,6 +97,7 @@ class Environment:
             self.con.register("_ascc_seed", table)
             self.con.execute(f'INSERT INTO "{entity.replace(chr(34), chr(34) * 2)}" SELECT * FROM _ascc_seed')
             self.con.unregister("_ascc_seed")
+        self.digests = RowDigests(domain.digest_base(self.con))
         self.con.execute("SET enable_external_access = false")
         self.con.execute("SET lock_configuration = true")
         self.log: list[CallRecord] = []
@@ -101,8 +105,6 @@ class Environment:
         self.id_seed = 0
         self.needs_replay_on_failure = False
         self._setup: list[CallRecord] = []
-        self.tables: dict[str, tuple[int, int]] = dict(domain.initial_tables)  # (count, sum) of unwritten tables
-        self.pristine = True  # the state is the domain's initial state
         self._set_clock(None, None)
         self.con.execute("BEGIN TRANSACTION")
 
@@ -119,8 +121,7 @@ class Environment:
         self.con.execute("BEGIN TRANSACTION")
         self.log.clear()
         self._setup = []
-        self.tables = dict(self.domain.initial_tables)
-        self.pristine = True
+        self.digests.reset()
         self.id_counter = 0
         self.id_seed = id_seed
         self._set_clock(today, now)
@@ -137,14 +138,19 @@ class Environment:
         started = time.perf_counter()
         counter = self.id_counter
         record_args = arguments
-        wrote = False
+        wrote = eager = False
+        self.needs_replay_on_failure = False
         try:
             meta, fn = self.domain.tool(name)
             kwargs = parse_arguments(meta, arguments, self.domain.meta["structs"], self.limits.max_argument_bytes)
             record_args = _as_args(arguments)
             ctx = Context(self, len(self.log))
-            value = self._run(fn, ctx, kwargs, counter)
-            wrote = ctx.wrote
+            try:
+                value = self._run(fn, ctx, kwargs, counter)
+            except _RunEagerly:
+                ctx = Context(self, len(self.log), eager=True)
+                value = self._run(fn, ctx, kwargs, counter)
+            wrote, eager = ctx.wrote, ctx.eager
             content = json.dumps(to_jsonable(value), ensure_ascii=False)
             if len(content) > self.limits.max_result_bytes:
                 if wrote:
@@ -154,7 +160,7 @@ class Environment:
         except ToolError as err:
             ok, code, content, wrote = False, err.code, json.dumps(err.to_json(), ensure_ascii=False), False
         self.log.append(CallRecord(name if isinstance(name, str) else repr(name), _as_args(record_args), ok,
-                                   content, code, wrote))
+                                   content, code, wrote, eager and ok))
         return ToolResult(str(name), record_args, ok, content, code, wrote, time.perf_counter() - started)
 
     def _run(self, fn, ctx: Context, kwargs: dict, counter: int):
@@ -162,7 +168,9 @@ class Environment:
         if timed:
             WATCHDOG.arm(self, self.limits.call_seconds)
         try:
-            return fn(ctx, **kwargs)
+            value = fn(ctx, **kwargs)
+            ctx.flush()
+            return value
         except ToolError:
             self._undo(ctx, counter)
             raise
@@ -171,6 +179,8 @@ class Environment:
             raise ToolError(f"the call took longer than {self.limits.call_seconds:g} s", "timeout") from None
         except duckdb.Error as exc:
             self._recover(counter)
+            if ctx.flush_failed and not ctx.eager:
+                raise _RunEagerly from None  # merged writes may fail where the tool's own order would not
             raise ToolError(_db_message(exc), "conflict" if isinstance(exc, duckdb.ConstraintException)
                             else "internal") from None
         except Exception as exc:  # a bug in generated code must not reach the agent as a traceback
@@ -182,10 +192,11 @@ class Environment:
 
     def _undo(self, ctx: Context, counter: int) -> None:
         self.id_counter = counter
-        if not ctx.undo and not self.needs_replay_on_failure:
+        if not ctx.flushed and not ctx.raw_write:
+            ctx.pending = {}
             return
         try:
-            if self.needs_replay_on_failure:
+            if ctx.raw_write:
                 raise duckdb.Error("raw SQL writes cannot be undone row by row")
             ctx.rollback()
         except duckdb.Error:
@@ -194,29 +205,23 @@ class Environment:
     def _recover(self, counter: int) -> None:
         """The transaction is broken or cannot be undone in place: rebuild it from the call log."""
         self.needs_replay_on_failure = False
-        self.tables = {}
-        self.pristine = False
+        self.digests.reset()
         self.con.execute("ROLLBACK")
         self.con.execute("BEGIN TRANSACTION")
         self.id_counter = 0
         for rec in [*self._setup, *self.log]:
             if rec.ok and rec.wrote:
                 meta, fn = self.domain.tool(rec.tool)
-                fn(Context(self, 0), **parse_arguments(meta, rec.arguments, self.domain.meta["structs"], 0))
+                ctx = Context(self, 0, eager=rec.eager)
+                fn(ctx, **parse_arguments(meta, rec.arguments, self.domain.meta["structs"], 0))
+                ctx.flush()
         self.id_counter = counter
 
     # ---- state
     def digest(self) -> str:
-        """The state digest (see digest.py). Tables not written since reset keep their cached (count, sum);
-        only written ones are read again, so the value always equals `full_digest()`."""
-        tables = self.tables
-        if len(tables) < len(self.domain.meta["entities"]):
-            missing = frozenset(e for e in self.domain.meta["entities"] if e not in tables)
-            for t, c, s in self.con.execute(self.domain.tables_digest_sql(missing)).fetchall():
-                tables[t] = (c, int(s) & MASK)
-            if self.pristine:
-                self.domain.initial_tables.update(tables)
-        return combine([(t, c, s) for t, (c, s) in tables.items()])
+        """The state digest (see digest.py), kept up to date row by row: only the rows written since the last
+        digest are hashed again (one statement), so the value always equals `full_digest()`."""
+        return self.digests.digest(self.con)
 
     def full_digest(self) -> str:
         """The digest computed from every table, ignoring the cache."""
@@ -226,12 +231,9 @@ class Environment:
         return {t: (c, int(s) & MASK) for t, c, s in self.con.execute(self.domain.digest_sql).fetchall()}
 
     def written(self, entity: str | None) -> None:
-        """Forget the cached digest of a table about to be written (None: every table)."""
-        self.pristine = False
-        if entity is None:
-            self.tables = {}
-        else:
-            self.tables.pop(entity, None)
+        """A table (None: every table) is about to be written other than through a context's row writes: its
+        digest is computed from the whole table next time."""
+        self.digests.touch_table(entity)
 
     def rows(self, entity: str) -> list[dict]:
         key = self.domain.meta["entities"][entity]["key"]
@@ -244,12 +246,13 @@ class Environment:
         return {e: self.rows(e) for e in self.domain.meta["entities"]}
 
     def snapshot(self) -> Snapshot:
-        return Snapshot(list(self.log), self.id_counter, self.id_seed, self.clock_today, self.clock_now)
+        return Snapshot(list(self.log), self.id_counter, self.id_seed, self.clock_today, self.clock_now,
+                        list(self._setup))
 
     def restore(self, snap: Snapshot) -> None:
         """Back to a snapshot's state: reset, then replay the calls that changed something."""
-        setup = [(r.tool, r.arguments) for r in self._setup]
-        self.reset(setup=setup, today=self.clock_today, now=self.clock_now, id_seed=snap.id_seed)
+        setup = [(r.tool, r.arguments) for r in (self._setup if snap.setup is None else snap.setup)]
+        self.reset(setup=setup, today=snap.today, now=snap.now, id_seed=snap.id_seed)
         for rec in snap.calls:
             if rec.ok and rec.wrote:
                 self.call(rec.tool, rec.arguments)
@@ -307,6 +310,10 @@ class _Watchdog:
 
 
 WATCHDOG = _Watchdog()
+
+
+class _RunEagerly(Exception):
+    """A call's merged writes failed in DuckDB (the state is recovered): run it again, one statement a write."""
 
 
 def _as_args(arguments) -> dict:
