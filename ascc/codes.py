@@ -223,7 +223,7 @@ CODES: dict[str, Code] = {
                   'A tool is `kind: read`, `write` or `generic`.',
                   'kind: reed', 'kind: read'),
     'E261': Code('unknown actor',
-                  'A tool is called by the `agent` (default) or the `user`.',
+                  'A tool is called by the `agent` (default), the `user`, or only by the environment (`env`: task setup and checks).',
                   'actor: admin', 'actor: user'),
     'E262': Code('empty description',
                   "The description becomes the agent's tool schema; it must say what the tool does.",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import filecmp
 import importlib.util
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -137,3 +138,23 @@ seed:
     env = Environment(load_domain(str(tmp_path / "out" / "nasty")))
     assert env.call("import", {"from": "x"}).value == {"id": "x", "class": "a'b"}
     assert env.call("import", {"from": "nope"}).value["error"]["message"] == nasty
+
+
+def test_env_tools_are_in_no_schema_file(tmp_path: Path) -> None:
+    """`actor: env` tools (task setup and checks) are compiled and callable, but offered to nobody."""
+    spec = tmp_path / "phone.env.yaml"
+    spec.write_text((Path(__file__).parent / "diagnostics" / "actor_env_misspelt.env.yaml").read_text()
+                    .replace("actor: environment", "actor: env")
+                    .replace("entities:", "seed: {rows: {device: [{device_id: phone}]}}\nentities:"))
+    result = compile_file(spec, tmp_path / "out")
+    assert result.ok, [d.message for d in result.diagnostics]
+    out = tmp_path / "out" / "phone"
+    names = lambda f: [s["function"]["name"] for s in json.loads((out / f).read_text())]  # noqa: E731
+    assert names("user_tools.json") == ["toggle_airplane_mode"]
+    assert names("tools.json") == []
+    from ascc.runtime.domain import load_domain
+    from ascc.runtime.env import Environment
+
+    with Environment(load_domain(str(out))) as env:
+        env.reset(setup=[("turn_airplane_mode_on", {})])
+        assert env.rows("device")[0]["airplane_mode"] is True

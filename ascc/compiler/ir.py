@@ -128,7 +128,7 @@ class SqlQuery:
 class Tool:
     name: str
     kind: str  # read write generic
-    actor: str  # agent or user
+    actor: str  # agent, user or env (task setup and checks only: in no tool schema)
     description: str
     span: Span
     line: int

@@ -15,7 +15,7 @@ from ascc.dsl import ast
 from ascc.dsl.raw import RawTool
 
 KINDS = ("read", "write", "generic")
-ACTORS = ("agent", "user")
+ACTORS = ("agent", "user", "env")
 
 
 def check_tool(raw: RawTool, domain: Domain, tr: TypeResolver, bag: DiagnosticBag) -> Tool | None:
@@ -24,7 +24,7 @@ def check_tool(raw: RawTool, domain: Domain, tr: TypeResolver, bag: DiagnosticBa
         bag.error("E260", f"unknown tool kind `{kind}`", raw.kind.span, help="kinds: read, write, generic")
     actor = raw.actor.value if raw.actor else "agent"
     if raw.actor and actor not in ACTORS:
-        bag.error("E261", f"unknown actor `{actor}`", raw.actor.span, help="actors: agent (default), user")
+        bag.error("E261", f"unknown actor `{actor}`", raw.actor.span, help="actors: agent (default), user, env")
     desc = (raw.description or "").strip()
     if raw.description is not None and not desc:
         bag.error("E262", "the description is empty", raw.description_span,
