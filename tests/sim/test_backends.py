@@ -179,15 +179,21 @@ def test_endpoint_config_from_environment(monkeypatch):
 # ---- LLM user
 
 
-SCENARIO = {"persona": "A patient retiree who types slowly.", "known": {"email": "charles0@example.com"},
-            "instructions": "Ask what your gift card balance is."}
+SCENARIO = {  # the shape ascc.sim.scenario.build_scenario writes
+    "persona": "Ann Lee (ann3@example.com), a customer", "persona_row": {"entity": "customer", "key": "C0001"},
+    "known": {"email": "ann3@example.com", "order id": "#W0000001"}, "unknown": ["customer id"],
+    "instructions": "You want to know your gift card balance.",
+    "request": "I would like to know my gift card balance.", "facts": ["40.00"],
+    "plan": [{"tool": "get_customer", "ask": {}}], "seed": 7}
 
 
-def test_user_prompt_carries_the_scenario():
+def test_user_prompt_carries_the_scenario_but_not_the_solution():
     prompt = user_system_prompt(SCENARIO)
-    for part in ("A patient retiree", "- email: charles0@example.com", "gift card balance", STOP):
+    for part in ("Ann Lee (ann3@example.com)", "- order id: #W0000001", "- customer id", "gift card balance", STOP):
         assert part in prompt
-    assert "What you want: Cancel" in user_system_prompt({"instructions": "Cancel your order."})
+    for secret in ("40.00", "get_customer", "I would like", "C0001"):
+        assert secret not in prompt
+    assert "What you want: ask the agent for help." in user_system_prompt({})
 
 
 def test_roles_are_flipped_and_tool_traffic_hidden():

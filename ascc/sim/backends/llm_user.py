@@ -73,18 +73,20 @@ def is_stop(text: str) -> bool:
 
 
 def user_system_prompt(scenario: dict[str, Any]) -> str:
-    """The user's instructions: the guidelines, then the scenario's persona, known facts and goal."""
+    """The user's instructions: the guidelines, then the scenario (`ascc.sim.scenario`) the user may see.
+
+    Only `persona`, `known`, `unknown` and `instructions` are shown: the scenario's `facts`, `plan`, `request` and
+    `refusal` describe the gold solution, for the verifier and the scripted user, and would leak it.
+    """
     parts = [GUIDELINES, "# Your scenario"]
     if scenario.get("persona"):
         parts.append(f"Who you are: {_as_text(scenario['persona'])}")
     if scenario.get("known"):
-        parts.append(f"What you know:\n{_as_text(scenario['known'])}")
-    instructions = scenario.get("instructions") or scenario.get("instruction") or scenario.get("task")
+        parts.append(f"What you know (tell the agent when it is needed):\n{_as_text(scenario['known'])}")
+    if scenario.get("unknown"):
+        parts.append("What you do not know (if asked, say so; never guess):\n" + _as_text(scenario["unknown"]))
+    instructions = scenario.get("instructions")
     parts.append(f"What you want: {_as_text(instructions) if instructions else 'ask the agent for help.'}")
-    extra = {k: v for k, v in scenario.items() if k not in {"persona", "known", "instructions", "instruction",
-                                                             "task"} and v not in (None, "", [], {})}
-    if extra:
-        parts.append(f"Other details:\n{_as_text(extra)}")
     return "\n\n".join(parts)
 
 
