@@ -66,12 +66,12 @@ class Context:
         if self.pending:
             self.flush()
         key = self.entities[entity]["key"]
-        sql = _SQL.get(("fetch", entity, where, limit))
+        sql = _SQL.get(("fetch", entity, where, (key, limit)))  # the key too: domains share entity names
         if sql is None:
             sql = f"SELECT * FROM {_q(entity)}" + (f" WHERE {where}" if where else "") + f" ORDER BY {_q(key)}"
             if limit is not None:
                 sql += f" LIMIT {int(limit)}"
-            _SQL[("fetch", entity, where, limit)] = sql
+            _SQL[("fetch", entity, where, (key, limit))] = sql
         cur = self.con.execute(sql, params)
         cols = [d[0] for d in cur.description]
         rows = []
