@@ -7,6 +7,7 @@ call sits inside a query condition over a row's columns; builtins without one ca
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -170,12 +171,31 @@ def _format(c, n, scope, expected):
     c.check(fmt, scope)
     for a in n.args[1:]:
         c.check(a, scope)
-    holes = fmt.value.replace("{{", "").replace("}}", "").count("{}")
-    if holes != fmt.value.replace("{{", "").replace("}}", "").count("{") or holes != len(n.args) - 1:
+    bare = _FIXED_HOLE.sub("{}", fmt.value.replace("{{", "").replace("}}", ""))
+    holes = bare.count("{}")
+    if holes != bare.count("{") or holes != len(n.args) - 1:
         values = len(n.args) - 1
         c.err("E254", f"the format string has {holes} `{{}}` hole{'s' if holes != 1 else ''} but {values} "
                       f"value{'s follow' if values != 1 else ' follows'}", fmt.span,
-              help="use only `{}` holes, one per value; write `{{` and `}}` for braces")
+              help="use `{}` (or `{:.2f}` for a number with 2 decimals) holes, one per value; "
+                   "write `{{` and `}}` for braces")
+        return T.STR
+    specs = [m.group(0) for m in re.finditer(r"\{(:\.[0-9]+f)?\}", fmt.value.replace("{{", "").replace("}}", ""))]
+    for hole, a in zip(specs, n.args[1:]):
+        if hole != "{}" and a.type is not None and not (a.type.kind == "any" or a.type.is_numeric):
+            c.err("E252", f"the hole `{hole}` needs a number, found {a.type}", a.span)
+    return T.STR
+
+
+_FIXED_HOLE = re.compile(r"\{:\.[0-9]+f\}")
+
+
+def _join(c, n, scope, expected):
+    types = _args(c, n, scope, 2, 2)
+    if types and _nonnull(c, n, types):
+        _want(c, n, n.args[0], types[0], lambda t: t.kind == "list" and t.elem.kind in ("str", "enum", "any"),
+              "a list of strings")
+        _want(c, n, n.args[1], types[1], lambda t: t.kind in ("str", "enum"), "a string")
     return T.STR
 
 
@@ -294,7 +314,8 @@ BUILTINS: dict[str, Builtin] = {b.name: b for b in [
     Builtin("contains", _contains, "whether a string contains another, or a list or map an element", sql="contains"),
     Builtin("startswith", _str_fn(T.BOOL, 2), "whether a string starts with another", sql="starts_with"),
     Builtin("endswith", _str_fn(T.BOOL, 2), "whether a string ends with another", sql="ends_with"),
-    Builtin("format", _format, "a string with each `{}` replaced by the next value"),
+    Builtin("format", _format, "a string with each `{}` replaced by the next value (`{:.2f}`: a number, 2 decimals)"),
+    Builtin("join", _join, "the strings of a list joined by a separator", sql="array_to_string"),
     Builtin("coalesce", _coalesce, "the first argument that is not null", sql="coalesce"),
     Builtin("today", _nullary(T.DATE), "the environment clock's date", via_ctx=True),
     Builtin("now", _nullary(T.DATETIME), "the environment clock's date and time", via_ctx=True),

@@ -94,6 +94,10 @@ def _show(v):
     return v
 
 
+def join(xs, sep: str) -> str:
+    return sep.join(xs)
+
+
 def coalesce(*args):
     for a in args:
         if a is not None:
