@@ -1,0 +1,145 @@
+"""`ascc simulate` and `ascc synth`: registered on the main app by `ascc.cli` when this module is present."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from ascc.sim.verify import FILTERS
+
+err = Console(stderr=True, highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("simulate")(simulate_cmd)
+    app.command("synth")(synth_cmd)
+
+
+def _print_diagnostics(results) -> None:
+    from ascc.diagnostics import SourceCache, render_all
+
+    diags = [d for r in results for d in r.diagnostics if d.severity == "error"]
+    if diags:
+        sys.stderr.write(render_all(diags, SourceCache()) + "\n")
+        bad = [str(r.spec) for r in results if not r.ok]
+        err.print(f"[yellow]warning[/]: {len(bad)} spec(s) did not compile and are left out: {', '.join(bad)}")
+
+
+def simulate_cmd(
+    paths: list[Path] = typer.Argument(..., help="Spec files or folders of *.env.yaml files."),
+    tasks: int = typer.Option(100, "--tasks", "-n", help="Tasks to synthesise, split evenly over the domains."),
+    seed: int = typer.Option(0, "--seed", help="Task synthesis seed: the same seed gives the same tasks."),
+    out: Path = typer.Option(Path("sim"), "--out", "-o", help="The run folder (rerun it to resume)."),
+    agent: str = typer.Option("oracle", "--agent", help="oracle, broken:<how>, openai:<model>, hf:<spec>."),
+    user: str = typer.Option("scripted", "--user", help="scripted or openai:<model>."),
+    jobs: int = typer.Option(0, "--jobs", "-j", help="Worker processes or concurrent episodes (0: one per core)."),
+    no_filter: list[str] = typer.Option([], "--no-filter", help="Switch a filter off: validity, state, calls."),
+    max_turns: int = typer.Option(30, "--max-turns", help="Agent messages per episode at most."),
+    trials: int = typer.Option(1, "--trials", help="Episodes per task."),
+    max_len: int = typer.Option(4, "--max-len", help="Tool calls per synthesised walk at most."),
+    build: Path = typer.Option(Path("build"), "--build", help="Where compiled domains go."),
+    executor: str = typer.Option(None, "--executor", help="process, async, inline (default: what the backend wants)."),
+    fresh: bool = typer.Option(False, "--fresh", help="Delete the run folder first instead of resuming."),
+    base_url: str = typer.Option(None, "--base-url", help="OpenAI-compatible endpoint (model backends)."),
+    temperature: float = typer.Option(None, "--temperature", help="Agent sampling temperature (model backends)."),
+    fmt: str = typer.Option("human", "--format", help="`human` (progress bar and table) or `json` (the report)."),
+) -> None:
+    """Synthesise tasks, run agent x user episodes, keep the ones that pass the filters."""
+    from ascc.sim.registry import BackendError
+    from ascc.sim.run import RunError, SimConfig, simulate
+
+    bad = [f for f in no_filter if f not in FILTERS]
+    if bad:
+        err.print(f"error: unknown filter `{bad[0]}`; filters: {', '.join(FILTERS)}")
+        raise typer.Exit(2)
+    if tasks < 1 or trials < 1 or max_turns < 1 or max_len < 1:
+        err.print("error: --tasks, --trials, --max-turns and --max-len must be at least 1")
+        raise typer.Exit(2)
+    cfg = SimConfig([str(p) for p in paths], tasks, seed, str(out), agent, user, jobs,
+                    tuple(f for f in FILTERS if f not in no_filter), max_turns, trials, max_len, str(build), executor,
+                    fresh, _options(base_url, temperature))
+    human = fmt == "human"
+    progress = Progress(TextColumn("simulating"), BarColumn(), MofNCompleteColumn(), TextColumn("kept {task.fields[kept]}"),
+                        TimeElapsedColumn(), TimeRemainingColumn(), console=err, disable=not human)
+    bar = progress.add_task("episodes", total=None, kept=0)
+
+    def on_progress(done: int, total: int, kept: int) -> None:
+        progress.update(bar, completed=done, total=total, kept=kept)
+
+    try:
+        with progress:
+            report = simulate(cfg, on_progress, _print_diagnostics)
+    except (RunError, BackendError) as exc:
+        err.print(f"error: {exc}")
+        raise typer.Exit(1) from None
+    if human:
+        print_report(report)
+    else:
+        print(json.dumps(report, indent=2))
+
+
+def _options(base_url, temperature):
+    if base_url is None and temperature is None:
+        return None
+    from ascc.sim.backends import BackendOptions
+
+    return BackendOptions(base_url=base_url, temperature=temperature)
+
+
+def print_report(report: dict) -> None:
+    t = Table(title=f"ascc simulate — {report['agent']} x {report['user']}", title_justify="left")
+    t.add_column("")
+    t.add_column("count", justify="right")
+    t.add_row("tasks", f"{report['tasks']} ({', '.join(f'{k} {v}' for k, v in sorted(report['task_kinds'].items()))})")
+    t.add_row("episodes", str(report["episodes"]))
+    for name, f in report["filters"].items():
+        state = "" if f["enabled"] else " (off)"
+        t.add_row(f"kept after {name}{state}", f"{f['kept_after']}  (failed {f['failed']})")
+    t.add_row("kept", str(report["kept"]))
+    if report["errors"]:
+        t.add_row("errors", str(report["errors"]))
+    s = report["session"]
+    t.add_row("tool calls (this session)", f"{s['tool_calls']} ({s['failed_calls']} failed)")
+    t.add_row("tokens (this session)", f"{s['prompt_tokens']} prompt, {s['completion_tokens']} completion")
+    rate = f", {s['episodes_per_s']} episodes/s" if s["episodes_per_s"] else ""
+    t.add_row("wall time", f"{s['wall_s']:.1f} s (synthesis {s['synth_s']:.1f} s{rate})")
+    Console(highlight=False).print(t)
+    err.print(f"traces: {report['files']['traces']}  rejected: {report['files']['rejected']}")
+
+
+def synth_cmd(
+    paths: list[Path] = typer.Argument(..., help="Spec files or folders."),
+    tasks: int = typer.Option(100, "--tasks", "-n", help="Tasks to synthesise, split evenly over the domains."),
+    seed: int = typer.Option(0, "--seed", help="Synthesis seed."),
+    out: Path = typer.Option(Path("tasks.jsonl"), "--out", "-o", help="The task file to write."),
+    max_len: int = typer.Option(4, "--max-len", help="Tool calls per walk at most."),
+    build: Path = typer.Option(Path("build"), "--build", help="Where compiled domains go."),
+    jobs: int = typer.Option(0, "--jobs", "-j", help="Worker processes (0: one per core)."),
+) -> None:
+    """Only synthesise tasks (the runtime's task format; `ascc replay` checks them)."""
+    import os
+
+    from ascc.runtime.tasks import write_tasks
+    from ascc.sim.run import RunError, SimConfig, compile_domains, synthesize
+
+    try:
+        domains = compile_domains(SimConfig([str(p) for p in paths], build=str(build), jobs=jobs), _print_diagnostics)
+    except RunError as exc:
+        err.print(f"error: {exc}")
+        raise typer.Exit(1) from None
+    found = synthesize(domains, tasks, seed, max_len, jobs or os.cpu_count() or 1)
+    write_tasks(found, out)
+    err.print(f"wrote {len(found)} tasks to {out}")

@@ -1,0 +1,440 @@
+"""`ascc simulate`: compile, synthesise tasks, run agent × user episodes, verify, write traces — resumably.
+
+A run folder holds:
+
+| file | what |
+| --- | --- |
+| `tasks.jsonl` | the synthesised tasks (the runtime's task format), written once, atomically |
+| `run.json` | the settings the tasks came from; a rerun with other settings is refused (`--fresh` starts over) |
+| `traces.jsonl` | kept episodes (docs/traces.md) |
+| `rejected.jsonl` | the other episodes, same columns plus `reason` (the first failed filter) and `end` |
+| `report.json` | counts per filter, kind and domain, tool calls, tokens, wall time |
+
+Every finished episode is one fsync'ed line in `traces.jsonl` or `rejected.jsonl`, so a run killed at any moment
+resumes on rerun: the ids in both files are skipped, a cut-off last line is dropped and redone.
+
+Episodes are spread by an executor from `EXECUTORS`: `process` (a pool of worker processes, each keeping one
+Environment per domain and resetting it per episode: the oracle and local models), `async` (one event loop,
+`jobs` episodes at a time: endpoints), `inline` (this process, one at a time). Backends say which they want
+(`AgentBackend.parallel`); `--executor` overrides. An executor is `fn(setup, chunks, jobs) -> iterator of
+record lists`; `ascc.sim.backends` may register more (`ray`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import time
+import traceback
+from collections import Counter
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ascc.runtime.domain import CompiledDomain, load_domain
+from ascc.runtime.env import Environment
+from ascc.runtime.tasks import Task, TaskFileError, load_tasks, parse_task, write_tasks
+from ascc.sim.output import RecordFile, read_records, write_atomic
+from ascc.sim.verify import FILTERS
+
+SYNTH_CHUNK = 16
+EPISODE_CHUNK = 24
+
+
+class RunError(Exception):
+    """A run that cannot start or go on (bad settings, no domain compiled); the message says what to do."""
+
+
+@dataclass
+class SimConfig:
+    paths: list[str]
+    tasks: int = 100
+    seed: int = 0
+    out: str = "sim"
+    agent: str = "oracle"
+    user: str = "scripted"
+    jobs: int = 0
+    filters: tuple[str, ...] = FILTERS
+    max_turns: int = 30
+    trials: int = 1
+    max_len: int = 4
+    build: str = "build"
+    executor: str | None = None
+    fresh: bool = False
+    options: Any = None  # ascc.sim.backends.BackendOptions for model backends
+
+
+@dataclass
+class WorkerSetup:
+    """What every worker needs to run episodes: picklable, sent once per worker."""
+
+    domains: dict[str, str]  # name -> compiled folder
+    agent: str
+    user: str
+    filters: tuple[str, ...]
+    max_turns: int
+    seed: int
+    options: Any = None
+
+
+@dataclass
+class EpisodeJob:
+    id: str
+    trial: int
+    task: dict  # the task's JSON
+
+
+@dataclass
+class Summary:
+    episodes: int = 0
+    kept: int = 0
+    session_episodes: int = 0
+    tool_calls: int = 0
+    failed_calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    extra: dict = field(default_factory=dict)
+
+
+# ---- the run
+def simulate(cfg: SimConfig, on_progress: Callable[[int, int, int], None] | None = None,
+             on_compile: Callable[[list], None] | None = None) -> dict:
+    """Do (or finish) a run; returns the report (also written to `report.json`)."""
+    started = time.perf_counter()
+    out = Path(cfg.out)
+    if cfg.fresh and out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True, exist_ok=True)
+    domains = compile_domains(cfg, on_compile)
+    jobs = cfg.jobs or os.cpu_count() or 1
+    t0 = time.perf_counter()
+    tasks = tasks_for_run(cfg, domains, out, jobs)
+    synth_s = time.perf_counter() - t0
+    setup = WorkerSetup({n: str(d.path) for n, d in domains.items()}, cfg.agent, cfg.user, tuple(cfg.filters),
+                        cfg.max_turns, cfg.seed, cfg.options)
+    executor = cfg.executor or _default_executor(setup)
+    if executor not in EXECUTORS:
+        raise RunError(f"unknown executor `{executor}`; known: {', '.join(sorted(EXECUTORS))}")
+    summary = Summary()
+    t1 = time.perf_counter()
+    with RecordFile(out / "traces.jsonl") as kept_f, RecordFile(out / "rejected.jsonl") as rej_f:
+        done = kept_f.ids | rej_f.ids
+        pending = [EpisodeJob(f"{t.domain}/{t.id}/{k}", k, t.to_json()) for t in tasks for k in range(cfg.trials)]
+        total = len(pending)
+        pending = [j for j in pending if j.id not in done]
+        summary.episodes, summary.kept = total - len(pending), len(kept_f.ids)
+        if on_progress:
+            on_progress(summary.episodes, total, summary.kept)
+        chunks = [pending[i:i + EPISODE_CHUNK] for i in range(0, len(pending), EPISODE_CHUNK)]
+        for records in EXECUTORS[executor](setup, chunks, jobs):
+            for r in records:
+                _account(summary, r)
+                (kept_f if r["kept"] else rej_f).append(r["record"])
+            if on_progress:
+                on_progress(summary.episodes, total, summary.kept)
+    run_s = time.perf_counter() - t1
+    report = build_report(cfg, out, tasks, summary, synth_s, run_s, time.perf_counter() - started, executor, jobs)
+    write_atomic(out / "report.json", json.dumps(report, indent=2) + "\n")
+    return report
+
+
+def _account(s: Summary, r: dict) -> None:
+    s.episodes += 1
+    s.session_episodes += 1
+    s.kept += r["kept"]
+    st = r["stats"]
+    s.tool_calls += st["calls"]
+    s.failed_calls += st["failed_calls"]
+    s.prompt_tokens += st["prompt_tokens"]
+    s.completion_tokens += st["completion_tokens"]
+
+
+def compile_domains(cfg: SimConfig, on_compile=None) -> dict[str, CompiledDomain]:
+    from ascc.compiler.build import find_specs
+    from ascc.compiler.driver import compile_many
+
+    paths = [Path(p) for p in cfg.paths]
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise RunError(f"no such spec file or folder: {', '.join(missing)}")
+    if not find_specs(paths):
+        raise RunError(f"no *.env.yaml specs under {', '.join(map(str, paths))}")
+    results = compile_many(paths, Path(cfg.build), jobs=cfg.jobs or 0, console=None)
+    if on_compile:
+        on_compile(results)
+    domains = {r.domain: load_domain(str(r.out_dir)) for r in results if r.ok}
+    if not domains:
+        raise RunError("no spec compiled; fix the errors above (`ascc check` shows them)")
+    return dict(sorted(domains.items()))
+
+
+# ---- tasks
+def tasks_for_run(cfg: SimConfig, domains: dict[str, CompiledDomain], out: Path, jobs: int) -> list[Task]:
+    """The run's tasks: read back from `tasks.jsonl` when its settings match, else synthesised and written."""
+    settings = {"tasks": cfg.tasks, "seed": cfg.seed, "max_len": cfg.max_len, "domains": sorted(domains)}
+    run_file, tasks_file = out / "run.json", out / "tasks.jsonl"
+    if tasks_file.exists() and run_file.exists():
+        try:
+            old = json.loads(run_file.read_text(encoding="utf-8")).get("synthesis")
+        except (OSError, json.JSONDecodeError):
+            old = None
+        if old != settings:
+            raise RunError(f"{out} holds a run with other settings ({json.dumps(old)}); "
+                           "use another --out, or --fresh to start this one over")
+        try:
+            return load_tasks(tasks_file)
+        except TaskFileError as exc:
+            raise RunError(f"{tasks_file} is damaged ({exc.problems[0]}); rerun with --fresh") from None
+    tasks = synthesize(domains, cfg.tasks, cfg.seed, cfg.max_len, jobs)
+    tmp = tasks_file.with_suffix(".jsonl.tmp")
+    write_tasks(tasks, tmp)
+    os.replace(tmp, tasks_file)
+    write_atomic(run_file, json.dumps({"synthesis": settings, "agent": cfg.agent, "user": cfg.user}, indent=2))
+    return tasks
+
+
+def split_counts(n: int, names: list[str]) -> dict[str, int]:
+    """`n` tasks over the domains as evenly as can be, the first ones taking the remainder."""
+    return {d: n // len(names) + (i < n % len(names)) for i, d in enumerate(names)}
+
+
+def synthesize(domains: dict[str, CompiledDomain], n: int, seed: int, max_len: int = 4, jobs: int = 1) -> list[Task]:
+    """`n` distinct tasks over the domains; the same for the same inputs whatever `jobs` is."""
+    from ascc.sim.synth import signature
+
+    want = split_counts(n, list(domains))
+    chosen: dict[str, list[Task]] = {d: [] for d in domains}
+    seen: dict[str, set] = {d: set() for d in domains}
+    next_index = dict.fromkeys(domains, 0)
+    for _ in range(20):
+        batches = []
+        for d in domains:
+            short = want[d] - len(chosen[d])
+            if short > 0:
+                idx = list(range(next_index[d], next_index[d] + short + short // 4 + 4))
+                next_index[d] = idx[-1] + 1
+                batches += [(str(domains[d].path), seed, max_len, idx[i:i + SYNTH_CHUNK])
+                            for i in range(0, len(idx), SYNTH_CHUNK)]
+        if not batches:
+            break
+        results = sorted((r for rs in _map(_synth_chunk, batches, jobs) for r in rs), key=lambda r: (r[0], r[1]))
+        for d, _index, obj in results:
+            if obj is None or len(chosen[d]) >= want[d]:
+                continue
+            task = parse_task(obj)
+            if signature(task) not in seen[d]:
+                seen[d].add(signature(task))
+                chosen[d].append(task)
+    return [t for d in domains for t in chosen[d]]
+
+
+_SAMPLERS: dict[tuple, Any] = {}
+
+
+def _synth_chunk(batch: tuple) -> list[tuple[str, int, dict | None]]:
+    from ascc.sim.synth import TaskSampler
+
+    path, seed, max_len, indices = batch
+    domain = load_domain(path)
+    sampler = _SAMPLERS.get((path, seed, max_len))
+    if sampler is None:
+        sampler = _SAMPLERS[(path, seed, max_len)] = TaskSampler(domain, seed, max_len)
+    out = []
+    for i in indices:
+        t = sampler.sample(i)
+        out.append((domain.name, i, t.to_json() if t else None))
+    return out
+
+
+def _map(fn, items: list, jobs: int) -> list:
+    if jobs <= 1 or len(items) <= 1:
+        return [fn(x) for x in items]
+    with ProcessPoolExecutor(max_workers=min(jobs, len(items)), mp_context=_mp()) as pool:
+        return list(pool.map(fn, items))
+
+
+def _mp():
+    import multiprocessing as mp
+
+    return mp.get_context("spawn")
+
+
+# ---- episodes (in a worker)
+class Worker:
+    """A worker's domains, environments and backends, built once and reused for every episode."""
+
+    def __init__(self, setup: WorkerSetup):
+        from ascc.sim.registry import make_agent_backend, make_user_backend
+
+        self.setup = setup
+        self.domains = {n: load_domain(p) for n, p in setup.domains.items()}
+        self.envs: dict[str, Environment] = {}
+        self.agent = make_agent_backend(setup.agent, setup.options)
+        self.user = make_user_backend(setup.user, setup.options)
+
+    def env(self, domain: str) -> Environment:
+        if domain not in self.envs:
+            self.envs[domain] = Environment(self.domains[domain])
+        return self.envs[domain]
+
+    async def episode(self, job: EpisodeJob, env: Environment | None = None) -> dict:
+        """One episode, verified, as `{"kept", "record", "stats"}`; never raises."""
+        from ascc.sim.rollout import rollout
+        from ascc.sim.verify import first_failure, kept, verify
+
+        task = parse_task(job.task)
+        try:
+            domain = self.domains[task.domain]
+            env = env or self.env(task.domain)
+            agent, user = self.agent.for_task(task, domain), self.user.for_task(task, domain)
+            ep = await rollout(task, env, agent, user, domain.schemas, self.setup.max_turns)
+            verdicts = verify(ep, env, self.setup.filters)
+        except Exception as exc:  # a bug or a bad task must not take the run down: the episode is rejected
+            return _failed(job, task, self.setup, exc)
+        ok = kept(verdicts)
+        record = trace_record(job, task, ep.messages, domain.schemas, self.setup, agent, user, verdicts)
+        if not ok:
+            record.update(reason=first_failure(verdicts), end=ep.end, kind=task.kind)
+        stats = {"calls": len(ep.calls), "failed_calls": sum(not c.ok for c in ep.calls),
+                 "prompt_tokens": ep.prompt_tokens, "completion_tokens": ep.completion_tokens}
+        return {"kept": ok, "record": record, "stats": stats}
+
+
+def trace_record(job: EpisodeJob, task: Task, messages: list[dict], schemas: list[dict], setup: WorkerSetup,
+                 agent, user, verdicts) -> dict:
+    """A trace line as docs/traces.md defines it."""
+    return {"id": job.id, "domain": task.domain, "task_id": task.id, "messages": messages,
+            "tools": json.dumps(schemas, ensure_ascii=False), "seed": setup.seed,
+            "agent": getattr(agent, "name", setup.agent), "user": getattr(user, "name", setup.user),
+            "verdicts": json.dumps({k: v.to_json() for k, v in verdicts.items()}, ensure_ascii=False, default=str)}
+
+
+def _failed(job: EpisodeJob, task: Task, setup: WorkerSetup, exc: Exception) -> dict:
+    detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+    verdicts = {n: {"passed": None, "detail": "not run"} for n in FILTERS}
+    record = {"id": job.id, "domain": task.domain, "task_id": task.id, "messages": [], "tools": "[]",
+              "seed": setup.seed, "agent": setup.agent, "user": setup.user, "verdicts": json.dumps(verdicts),
+              "reason": "error", "end": "error", "kind": task.kind, "error": detail}
+    return {"kept": False, "record": record,
+            "stats": {"calls": 0, "failed_calls": 0, "prompt_tokens": 0, "completion_tokens": 0}}
+
+
+_WORKER: Worker | None = None
+
+
+def _init_worker(setup: WorkerSetup) -> None:
+    global _WORKER
+    _WORKER = Worker(setup)
+
+
+def _run_chunk(chunk: list[EpisodeJob]) -> list[dict]:
+    async def go():
+        return [await _WORKER.episode(j) for j in chunk]
+
+    return asyncio.run(go())
+
+
+# ---- executors
+def run_inline(setup: WorkerSetup, chunks: list[list[EpisodeJob]], jobs: int) -> Iterator[list[dict]]:
+    _init_worker(setup)
+    for chunk in chunks:
+        yield _run_chunk(chunk)
+
+
+def run_processes(setup: WorkerSetup, chunks: list[list[EpisodeJob]], jobs: int) -> Iterator[list[dict]]:
+    if jobs <= 1 or len(chunks) <= 1:
+        yield from run_inline(setup, chunks, jobs)
+        return
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=_mp(), initializer=_init_worker,
+                             initargs=(setup,)) as pool:
+        todo = iter(chunks)
+        running = {pool.submit(_run_chunk, c) for c in _take(todo, 2 * jobs)}
+        while running:
+            finished, running = wait(running, return_when=FIRST_COMPLETED)
+            running |= {pool.submit(_run_chunk, c) for c in _take(todo, len(finished))}
+            for f in finished:
+                yield f.result()
+
+
+def run_async(setup: WorkerSetup, chunks: list[list[EpisodeJob]], jobs: int) -> Iterator[list[dict]]:
+    """All episodes in one event loop, `jobs` at a time, each with its own Environment (endpoint backends)."""
+    worker = Worker(setup)
+    flat = [j for c in chunks for j in c]
+    for i in range(0, len(flat), 256):  # one loop per batch; results are yielded (and written) per batch
+        yield asyncio.run(_gather(worker, flat[i:i + 256], max(1, jobs)))
+
+
+async def _gather(worker: Worker, batch: list[EpisodeJob], concurrency: int) -> list[dict]:
+    free: dict[str, list[Environment]] = {}
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(job: EpisodeJob) -> dict:
+        async with gate:
+            domain = job.task["domain"]
+            pool = free.setdefault(domain, [])
+            env = pool.pop() if pool else Environment(worker.domains[domain])
+            try:
+                return await worker.episode(job, env)
+            finally:
+                pool.append(env)
+
+    return list(await asyncio.gather(*(one(j) for j in batch)))
+
+
+def _take(it, n: int) -> list:
+    out = []
+    for x in it:
+        out.append(x)
+        if len(out) >= n:
+            break
+    return out
+
+
+EXECUTORS: dict[str, Callable[[WorkerSetup, list, int], Iterator[list[dict]]]] = {
+    "process": run_processes, "async": run_async, "inline": run_inline}
+
+
+def _default_executor(setup: WorkerSetup) -> str:
+    from ascc.sim.registry import make_agent_backend, make_user_backend
+
+    if setup.agent.partition(":")[0] in ("oracle", "broken") and setup.user == "scripted":
+        return "process"
+    agent = make_agent_backend(setup.agent, setup.options)
+    user = make_user_backend(setup.user, setup.options)
+    return "async" if "async" in (agent.parallel, user.parallel) else "process"
+
+
+# ---- report
+def build_report(cfg: SimConfig, out: Path, tasks: list[Task], s: Summary, synth_s: float, run_s: float,
+                 wall_s: float, executor: str, jobs: int) -> dict:
+    """Counts from the files themselves, so a resumed run reports every episode, not only this session's."""
+    kept_r, rej_r = read_records(out / "traces.jsonl"), read_records(out / "rejected.jsonl")
+    kinds = {t.id: t.kind for t in tasks}
+    filters, survivors = {}, len(kept_r) + len(rej_r)
+    verdicts = [json.loads(r["verdicts"]) for r in kept_r + rej_r if r.get("reason") != "error"]
+    for name in FILTERS:
+        passed = sum(v[name]["passed"] is True for v in verdicts)
+        failed = sum(v[name]["passed"] is False for v in verdicts)
+        survivors -= sum(r.get("reason") == name for r in rej_r)
+        filters[name] = {"enabled": name in cfg.filters, "passed": passed, "failed": failed,
+                         "kept_after": survivors}
+    by_kind, by_domain = Counter(), Counter()
+    for r in kept_r:
+        by_kind[kinds.get(r["task_id"], "?")] += 1
+        by_domain[r["domain"]] += 1
+    return {
+        "agent": cfg.agent, "user": cfg.user, "seed": cfg.seed, "executor": executor, "jobs": jobs,
+        "tasks": len(tasks), "task_kinds": dict(Counter(t.kind for t in tasks)),
+        "episodes": len(kept_r) + len(rej_r), "kept": len(kept_r), "rejected": len(rej_r),
+        "errors": sum(r.get("reason") == "error" for r in rej_r),
+        "filters": filters, "kept_by_kind": dict(by_kind), "kept_by_domain": dict(by_domain),
+        "rejected_by_reason": dict(Counter(r.get("reason") for r in rej_r)),
+        "session": {**asdict(s), "synth_s": round(synth_s, 3), "run_s": round(run_s, 3), "wall_s": round(wall_s, 3),
+                    "episodes_per_s": round(s.session_episodes / run_s, 1) if run_s > 0 else None},
+        "files": {"tasks": str(out / "tasks.jsonl"), "traces": str(out / "traces.jsonl"),
+                  "rejected": str(out / "rejected.jsonl")},
+    }

@@ -1,0 +1,340 @@
+"""Task synthesis: directed walks on a domain's tool graph, executed against the live state (AgentScaler).
+
+A walk starts at a random tool and follows `graph.json` edges until a length limit or a tool without
+successors. Each step's arguments are bound from what is already there: values found in earlier results (the
+edges' `entity.field->param` say which), rows of the entities already referenced, existing keys for `ref`
+parameters, enum values, and values of columns with the parameter's name, else a sensible range. Every step is
+executed, so the gold calls, the gold digest and the facts come from the runtime itself.
+
+Three kinds of task come out: `write` (at least one successful write), `read` (reads only) and `refusal` (reads,
+then a write whose precondition fails: gold is the reads, the state does not change; the refused call and its
+error are kept under `user.refusal`). A task is a function of (domain, seed, index): the random generator is
+seeded with all three and the environment is reset before each attempt.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+from dataclasses import dataclass, field
+
+from ascc.runtime.domain import CompiledDomain
+from ascc.runtime.env import Environment, to_jsonable
+from ascc.runtime.tasks import InitialState, Task, ToolCall
+from ascc.sim.scenario import build_scenario
+
+KIND_SHARES = (("write", 0.6), ("read", 0.25), ("refusal", 0.15))
+READ_KINDS = ("read", "generic")
+
+
+@dataclass
+class Source:
+    """Where a candidate value comes from: a tool result the agent saw (`step`), or the database (`step` None)."""
+
+    value: object
+    step: int | None
+    path: str  # the field name it was found under
+
+
+@dataclass
+class Step:
+    tool: str
+    arguments: dict
+    derived: dict[str, int]  # argument -> the earlier step whose result holds its value
+    ok: bool
+    content: str
+    error: str | None = None
+    used: bool = False  # a later step took an argument from this step's result
+
+
+@dataclass
+class Walk:
+    steps: list[Step]
+    refused: Step | None
+    writes: frozenset  # the domain's write tools
+    refs: list[tuple[str, object]] = field(default_factory=list)  # (entity, key) touched, for the persona
+
+    @property
+    def kind(self) -> str:
+        if self.refused is not None:
+            return "refusal"
+        return "write" if any(s.tool in self.writes for s in self.steps) else "read"
+
+
+class TaskSampler:
+    """Samples tasks for one domain; `sample(index)` is deterministic for (domain, seed, index)."""
+
+    def __init__(self, domain: CompiledDomain, seed: int = 0, max_len: int = 4, attempts: int = 24,
+                 env: Environment | None = None):
+        self.domain, self.seed, self.max_len, self.attempts = domain, seed, max_len, attempts
+        self.env = env or Environment(domain)
+        self.tools = {n: t for n, t in domain.meta["tools"].items() if t.get("actor", "agent") == "agent"}
+        self.writes = frozenset(n for n, t in self.tools.items() if t["kind"] == "write")
+        self.succ, self.via = _graph(domain, self.tools)
+        self.columns = _column_values(domain)
+        self._initial_keys: dict[str, list] = {}
+        self._initial_rows: dict[str, dict] = {}
+        self.dirty = False  # the walk has changed the state: keys and rows must be read live
+
+    # ---- public
+    def sample(self, index: int) -> Task | None:
+        """The task at `index`, or None when no walk of any kind could be executed."""
+        pick = random.Random(f"{self.domain.name}:{self.seed}:{index}:kind").random()
+        want, acc = "write", 0.0
+        for kind, share in KIND_SHARES:
+            acc += share
+            if pick < acc:
+                want = kind
+                break
+        fallback = None
+        for attempt in range(self.attempts):
+            rng = random.Random(f"{self.domain.name}:{self.seed}:{index}:{attempt}")
+            walk = self._walk(rng, want, index)
+            if walk is None or (not walk.steps and walk.refused is None):
+                continue
+            if walk.kind == want:
+                return self._task(walk, index)
+            fallback = fallback or walk
+        return self._task(fallback, index) if fallback else None
+
+    def tasks(self, n: int, start: int = 0) -> list[Task]:
+        """`n` distinct tasks from indices `start`, `start+1`, …: duplicates (same kind and calls) are skipped."""
+        out, seen, index = [], set(), start
+        while len(out) < n and index < start + 20 * n + 20:
+            t = self.sample(index)
+            index += 1
+            if t is not None and signature(t) not in seen:
+                seen.add(signature(t))
+                out.append(t)
+        return out
+
+    def close(self) -> None:
+        self.env.close()
+
+    # ---- walking
+    def _walk(self, rng: random.Random, want: str, index: int) -> Walk | None:
+        env = self.env
+        env.reset(id_seed=index)
+        self.dirty = False
+        allowed = [n for n in self.tools if want != "read" or self.tools[n]["kind"] in READ_KINDS]
+        if not allowed:
+            return None
+        length = rng.randint(1, self.max_len)
+        node = rng.choice(sorted(allowed))
+        steps: list[Step] = []
+        walk = Walk(steps, None, self.writes)
+        pool: list[Source] = []
+        while node is not None and len(steps) < length:
+            is_write = node in self.writes
+            tries = 1 if want == "refusal" and is_write else 3
+            for _ in range(tries):
+                before = env.digest() if is_write else None
+                args, derived = self._bind(rng, node, pool, walk)
+                r = env.call(node, args)
+                if r.ok and is_write and env.digest() == before:
+                    r.ok, r.error_code = False, "no_change"  # a write that changes nothing makes a weak task
+                self.dirty = self.dirty or (r.ok and is_write)
+                if r.ok:
+                    break
+            step = Step(node, args, derived, r.ok, r.content)
+            if not r.ok:
+                if want == "refusal" and is_write and r.error_code == "precondition":
+                    step.error = json.loads(r.content)["error"]["message"]
+                    walk.refused = step
+                    _mark_used(steps, derived)
+                break
+            if want == "refusal" and is_write:
+                return None  # a refusal task changes nothing before its refused write
+            _mark_used(steps, derived)
+            steps.append(step)
+            _collect(json.loads(r.content), len(steps) - 1, "", pool)
+            node = self._next(rng, node, want, walk)
+        return walk
+
+    def _next(self, rng: random.Random, node: str, want: str, walk: Walk) -> str | None:
+        options = [t for t in self.succ.get(node, ()) if want != "read" or self.tools[t]["kind"] in READ_KINDS]
+        if not options:
+            return None
+        if want != "read" and not any(s.tool in self.writes for s in walk.steps) and rng.random() < 0.6:
+            writes = [t for t in options if t in self.writes]
+            options = writes or options
+        return rng.choice(options)
+
+    # ---- binding
+    def _bind(self, rng: random.Random, tool: str, pool: list[Source], walk: Walk) -> tuple[dict, dict]:
+        args: dict = {}
+        derived: dict[str, int] = {}
+        local = list(pool)  # plus rows of the entities bound so far in this call
+        for p in self.tools[tool]["params"]:
+            if not p["required"] and rng.random() < 0.5:
+                continue
+            value, step = self._value(rng, tool, p, local)
+            args[p["name"]] = value
+            if step is not None:
+                derived[p["name"]] = step
+            if p["ref"]:
+                walk.refs.append((p["ref"], value))
+                row = self._row(p["ref"], value)
+                if row is not None:
+                    _collect(to_jsonable(row), None, "", local)
+        return args, derived
+
+    def _value(self, rng: random.Random, tool: str, p: dict, pool: list[Source]) -> tuple[object, int | None]:
+        t = p["type"]
+        names = {p["name"]} | set(self.via.get((tool, p["name"]), ()))
+        if p["ref"]:
+            names.add(self.domain.meta["entities"][p["ref"]]["key"])
+        found = [s for s in pool if s.path in names and _fits(s.value, t)]
+        if p["ref"]:
+            keys = set(self._keys(p["ref"]))
+            found = [s for s in found if s.value in keys]
+        if found:
+            from_results = [s for s in found if s.step is not None]
+            # prefer what the agent has seen: that is what makes the walk's steps depend on each other
+            s = rng.choice(from_results if from_results and rng.random() < 0.85 else found)
+            return s.value, s.step
+        if p["ref"]:
+            keys = self._keys(p["ref"])
+            if keys:
+                return rng.choice(keys), None
+        similar = [s for s in pool if s.step is None and _fits(s.value, t) and t["kind"] in ("int", "decimal", "float")]
+        if similar and rng.random() < 0.5:
+            return rng.choice(similar).value, None
+        return self._fresh(rng, p["name"], t), None
+
+    def _fresh(self, rng: random.Random, name: str, t: dict, depth: int = 0):
+        kind = t["kind"]
+        column = [v for v in self.columns.get(name, ()) if _fits(v, t)]
+        if column and kind not in ("bool", "enum"):
+            return rng.choice(column)
+        if kind == "enum":
+            return rng.choice(t["values"])
+        if kind == "bool":
+            return rng.random() < 0.5
+        if kind == "int":
+            return rng.randint(1, 5)
+        if kind in ("decimal", "float"):
+            return round(rng.uniform(1, 100), min(t.get("scale", 2) or 2, 2))
+        if kind == "date":
+            return (self.env.clock_today + dt.timedelta(days=rng.randint(-30, 30))).isoformat()
+        if kind == "datetime":
+            return (self.env.clock_now + dt.timedelta(hours=rng.randint(-72, 72))).isoformat()
+        if kind == "str":
+            words = self.columns.get("", [])
+            return rng.choice(words) if words else "help"
+        if kind == "list" and depth < 3:
+            return [self._fresh(rng, name, t["elem"], depth + 1)]
+        if kind == "struct" and depth < 3:
+            fields = self.domain.meta["structs"][t["name"]]
+            return {n: self._fresh(rng, n, f["type"], depth + 1) for n, f in fields.items()}
+        return {} if kind == "map" else None
+
+    def _keys(self, entity: str) -> list:
+        if not self.dirty and entity in self._initial_keys:
+            return self._initial_keys[entity]
+        key = self.domain.meta["entities"][entity]["key"]
+        rows = self.env.con.execute(f"SELECT {_q(key)} FROM {_q(entity)} ORDER BY {_q(key)}").fetchall()
+        keys = [to_jsonable(r[0]) for r in rows]
+        if not self.dirty:
+            self._initial_keys[entity] = keys
+        return keys
+
+    def _row(self, entity: str, key) -> dict | None:
+        if not self.dirty:
+            rows = self._initial_rows.get(entity)
+            if rows is None:
+                k = self.domain.meta["entities"][entity]["key"]
+                rows = self._initial_rows[entity] = {to_jsonable(r[k]): r for r in self.env.rows(entity)}
+            return rows.get(key)
+        k = self.domain.meta["entities"][entity]["key"]
+        cur = self.env.con.execute(f"SELECT * FROM {_q(entity)} WHERE {_q(k)} = ?", [key])
+        row = cur.fetchone()
+        return dict(zip([d[0] for d in cur.description], row)) if row else None
+
+    # ---- the task
+    def _task(self, walk: Walk, index: int) -> Task:
+        env = self.env
+        steps = walk.steps
+        task = Task(id=f"{self.domain.name}-{self.seed}-{index:05d}", domain=self.domain.name, kind=walk.kind,
+                    gold_calls=[ToolCall(s.tool, s.arguments) for s in steps],
+                    initial_state=InitialState(today=env.clock_today.isoformat(), now=env.clock_now.isoformat(),
+                                               id_seed=index))
+        task.gold_digest = env.digest()
+        task.user = build_scenario(self.domain, env, walk, self.seed)
+        return task
+
+
+def signature(task: Task) -> str:
+    """What makes two tasks the same task: kind, gold calls and the refused call."""
+    return json.dumps([task.kind, [c.to_json() for c in task.gold_calls],
+                       (task.user.get("refusal") or {}).get("call")], sort_keys=True, default=str)
+
+
+def _mark_used(steps: list[Step], derived: dict[str, int]) -> None:
+    for i in derived.values():
+        steps[i].used = True
+
+
+def _collect(value, step: int | None, path: str, out: list[Source], depth: int = 0) -> None:
+    """Every scalar leaf of a result or row, under the name of the field that holds it."""
+    if depth > 6 or len(out) > 2000:
+        return
+    if isinstance(value, dict):
+        for k, v in value.items():
+            _collect(v, step, str(k), out, depth + 1)
+    elif isinstance(value, list):
+        for v in value[:50]:
+            _collect(v, step, path, out, depth + 1)
+    elif value is not None:
+        out.append(Source(value, step, path or "_result"))
+
+
+def _fits(v, t: dict) -> bool:
+    kind = t["kind"]
+    if kind in ("str", "date", "datetime"):
+        return isinstance(v, str)
+    if kind == "enum":
+        return v in t["values"]
+    if kind == "bool":
+        return isinstance(v, bool)
+    if kind == "int":
+        return isinstance(v, int) and not isinstance(v, bool)
+    if kind in ("decimal", "float"):
+        return isinstance(v, (int, float)) and not isinstance(v, bool)
+    return False
+
+
+def _graph(domain: CompiledDomain, tools: dict) -> tuple[dict, dict]:
+    """Successors per tool and, per (tool, param), the field names earlier results feed it from."""
+    graph = json.loads((domain.path / "graph.json").read_text(encoding="utf-8"))
+    succ: dict[str, list[str]] = {}
+    via: dict[tuple[str, str], set[str]] = {}
+    for e in graph["edges"]:
+        if e["source"] not in tools or e["target"] not in tools:
+            continue
+        succ.setdefault(e["source"], []).append(e["target"])
+        for v in e.get("via", ()):
+            left, _, param = v.partition("->")
+            via.setdefault((e["target"], param), set()).add(left.rpartition(".")[2])
+    for k in succ:
+        succ[k] = sorted(set(succ[k]))
+    return succ, via
+
+
+def _column_values(domain: CompiledDomain) -> dict[str, list]:
+    """Distinct scalar values per column name over the initial state; `""` holds words of text columns."""
+    out: dict[str, set] = {}
+    for table in domain.arrow_state().values():
+        for name in table.column_names:
+            for v in table.column(name).to_pylist()[:500]:
+                v = to_jsonable(v)
+                if isinstance(v, (str, int, float, bool)):
+                    out.setdefault(name, set()).add(v)
+                    if isinstance(v, str) and " " in v:
+                        out.setdefault("", set()).update(w for w in v.split() if len(w) > 3 and w.isalpha())
+    return {k: sorted(v, key=lambda x: (str(type(x)), x)) for k, v in out.items()}
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'

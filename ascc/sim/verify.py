@@ -1,0 +1,191 @@
+"""AgentScaler's three filters on a finished episode, each reported with details and each switchable.
+
+1. `validity`: the conversation is well formed — the user spoke first and stopped it (no turn limit, no backend
+   failure), every assistant message says or calls something, every tool call has an id, a known tool name and
+   arguments that parse as a JSON object, every call is answered by its `tool` message, and there is no
+   degenerate repetition (one word n-gram filling a message, the same message or the same call over and over).
+2. `state`: the final state digest equals the task's gold digest; on a mismatch the detail holds the state
+   diff (the agent's final state against the gold calls' final state).
+3. `calls`: the agent's successful calls match the gold calls, arguments normalised by the tool's parameter
+   types (defaults filled, `"3"` vs `3` for a decimal, …): the writes in the same order, and the same set of
+   reads. Failed calls are not compared: an episode that recovered from its errors is kept. This is the filter
+   that judges read-only tasks, whose state never changes.
+
+An episode is kept when every filter that is switched on passes; a switched-off filter reports `passed: null`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass
+
+from ascc.runtime.args import parse_arguments
+from ascc.runtime.diff import diff_states
+from ascc.runtime.env import Environment, to_jsonable
+from ascc.runtime.errors import ToolError
+from ascc.sim.rollout import Episode, tool_arguments
+
+FILTERS = ("validity", "state", "calls")
+NGRAM = 4
+MAX_REPEATED_SHARE = 0.5  # at most this share of a message's word n-grams may be repeats of earlier ones …
+MIN_NGRAMS = 24  # … in a message at least this long
+MAX_SAME = 3  # the same assistant message or call at most this many times in a row
+
+
+@dataclass
+class Verdict:
+    passed: bool | None
+    detail: object = None
+
+    def to_json(self) -> dict:
+        return {"passed": self.passed, "detail": self.detail}
+
+
+def verify(episode: Episode, env: Environment, enabled=FILTERS) -> dict[str, Verdict]:
+    """Judge an episode whose environment `env` still holds its final state."""
+    out = {}
+    for name in FILTERS:
+        if name not in enabled:
+            out[name] = Verdict(None, "switched off")
+        else:
+            out[name] = {"validity": validity, "state": state, "calls": calls}[name](episode, env)
+    return out
+
+
+def kept(verdicts: dict[str, Verdict]) -> bool:
+    return all(v.passed is not False for v in verdicts.values())
+
+
+def first_failure(verdicts: dict[str, Verdict]) -> str | None:
+    return next((n for n in FILTERS if verdicts[n].passed is False), None)
+
+
+# ---- 1 validity
+def validity(ep: Episode, env: Environment) -> Verdict:
+    problems = _end_problems(ep) + _turn_problems(ep, {t["function"]["name"] for t in env.domain.schemas})
+    problems += _repetition(ep)
+    return Verdict(not problems, problems[:5] or "ok")
+
+
+def _end_problems(ep: Episode) -> list[str]:
+    if ep.end == "user_stop":
+        return []
+    return [f"the conversation did not end with the user stopping: {ep.end}" + (f" ({ep.error})" if ep.error else "")]
+
+
+def _turn_problems(ep: Episode, tool_names: set[str]) -> list[str]:
+    problems, open_ids = [], {}
+    msgs = ep.messages
+    if len(msgs) < 2 or msgs[0].get("role") != "system" or msgs[1].get("role") != "user":
+        problems.append("the conversation must start with the system message and the user")
+    for i, m in enumerate(msgs):
+        role = m.get("role")
+        if role == "assistant":
+            calls, content = m.get("tool_calls") or [], m.get("content")
+            if not calls and not (isinstance(content, str) and content.strip()):
+                problems.append(f"message {i}: an empty assistant message")
+            if content is not None and not isinstance(content, str):
+                problems.append(f"message {i}: assistant content is not text")
+            for tc in calls if isinstance(calls, list) else [None]:
+                problems += _call_problems(i, tc, tool_names, open_ids)
+        elif role == "tool":
+            if open_ids.pop(m.get("tool_call_id"), None) is None:
+                problems.append(f"message {i}: a tool result for no open call")
+        elif role == "user":
+            if not isinstance(m.get("content"), str) or not m["content"].strip():
+                problems.append(f"message {i}: an empty user message")
+        elif role != "system" or i:
+            problems.append(f"message {i}: unexpected role {role!r}")
+    problems += [f"call {cid} got no result" for cid in open_ids]
+    return problems
+
+
+def _call_problems(i: int, tc, tool_names: set[str], open_ids: dict) -> list[str]:
+    fn = tc.get("function") if isinstance(tc, dict) else None
+    if not isinstance(fn, dict) or not isinstance(tc.get("id"), str) or not tc["id"]:
+        return [f"message {i}: a malformed tool call"]
+    open_ids[tc["id"]] = i
+    out = []
+    if fn.get("name") not in tool_names:
+        out.append(f"message {i}: call to unknown tool {str(fn.get('name'))[:80]!r}")
+    if tool_arguments(fn.get("arguments")) is None:
+        out.append(f"message {i}: arguments of {str(fn.get('name'))[:80]} are not a JSON object")
+    return out
+
+
+def _repetition(ep: Episode) -> list[str]:
+    problems = []
+    texts = [(i, m["content"]) for i, m in enumerate(ep.messages)
+             if m.get("role") == "assistant" and isinstance(m.get("content"), str)]
+    for i, t in texts:
+        words = t.lower().split()
+        grams = Counter(tuple(words[j:j + NGRAM]) for j in range(len(words) - NGRAM + 1))
+        total = sum(grams.values())
+        if total >= MIN_NGRAMS and 1 - len(grams) / total > MAX_REPEATED_SHARE:
+            gram, n = grams.most_common(1)[0]
+            problems.append(f"message {i}: degenerate repetition of {' '.join(gram)!r} ({n} times)")
+    problems += _runs([t for _, t in texts], "the same assistant message")
+    problems += _runs([f"{c.tool} {c.arguments}" for c in ep.calls], "the same tool call")
+    return problems
+
+
+def _runs(items: list[str], what: str) -> list[str]:
+    run = 1
+    for a, b in zip(items, items[1:]):
+        run = run + 1 if a == b else 1
+        if run > MAX_SAME:
+            return [f"{what} {run} times in a row"]
+    return []
+
+
+# ---- 2 state
+def state(ep: Episode, env: Environment) -> Verdict:
+    gold = ep.task.gold_digest
+    if gold is None:
+        return Verdict(None, "the task has no gold digest")
+    digest = env.digest()
+    if digest == gold:
+        return Verdict(True, "digest matches")
+    final = env.state()
+    env.reset(**ep.task.initial_state.reset_kwargs())
+    for c in ep.task.gold_calls:
+        env.call(c.tool, c.arguments)
+    diff = diff_states(env.domain.meta, final, env.state())
+    return Verdict(False, {"digest": digest, "gold_digest": gold, "diff_to_gold": diff.to_json()})
+
+
+# ---- 3 exact match
+def calls(ep: Episode, env: Environment) -> Verdict:
+    meta = env.domain.meta
+    done = [(c.tool, _normal(meta, c.tool, c.arguments)) for c in ep.calls if c.ok]
+    gold = [(c.tool, _normal(meta, c.tool, c.arguments)) for c in ep.task.gold_calls]
+    writes = [c for c in done if _is_write(meta, c[0])]
+    gold_writes = [c for c in gold if _is_write(meta, c[0])]
+    reads = {c for c in done if not _is_write(meta, c[0])}
+    gold_reads = {c for c in gold if not _is_write(meta, c[0])}
+    problems = []
+    if writes != gold_writes:
+        problems.append({"writes": [_show(c) for c in writes], "gold_writes": [_show(c) for c in gold_writes]})
+    if reads != gold_reads:
+        problems.append({"missing_reads": sorted(_show(c) for c in gold_reads - reads),
+                         "extra_reads": sorted(_show(c) for c in reads - gold_reads)})
+    return Verdict(not problems, problems or f"{len(done)} successful calls match the gold calls")
+
+
+def _is_write(meta: dict, tool: str) -> bool:
+    return meta["tools"].get(tool, {}).get("kind") == "write"
+
+
+def _normal(meta: dict, tool: str, arguments) -> str:
+    """Arguments as the tool would receive them, as canonical JSON text (so calls compare and hash)."""
+    try:
+        kwargs = parse_arguments(meta["tools"][tool], arguments, meta["structs"])
+        value = to_jsonable(kwargs)
+    except (ToolError, KeyError):
+        value = tool_arguments(arguments)
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+
+
+def _show(call: tuple[str, str]) -> str:
+    return f"{call[0]}({call[1]})"
