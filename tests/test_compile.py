@@ -158,3 +158,19 @@ def test_env_tools_are_in_no_schema_file(tmp_path: Path) -> None:
     with Environment(load_domain(str(out))) as env:
         env.reset(setup=[("turn_airplane_mode_on", {})])
         assert env.rows("device")[0]["airplane_mode"] is True
+
+
+def test_error_messages_fill_parameter_holes(tmp_path: Path) -> None:
+    """`{param}` holes of an error message are filled in; other braces and unknown names stay as written."""
+    spec = tmp_path / "shop.env.yaml"
+    spec.write_text((Path(__file__).parent / "diagnostics" / "warn_message_holes.env.yaml").read_text()
+                    + "seed: {rows: {order: [{order_id: A1, status: cancelled}]}}\n")
+    result = compile_file(spec, tmp_path / "out")
+    assert result.ok and [d.code for d in result.diagnostics] == ["W259"]
+    from ascc.runtime.domain import load_domain
+    from ascc.runtime.env import Environment
+
+    with Environment(load_domain(str(tmp_path / "out" / "shop"))) as env:
+        assert env.call("cancel_order", {"order_id": "Z9"}).value["error"]["message"] == "Order {order} not found"
+        assert env.call("cancel_order", {"order_id": "A1"}).value["error"]["message"] == \
+            "Order A1 is not pending {{as of today}}"

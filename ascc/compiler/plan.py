@@ -25,16 +25,17 @@ class Stmt:
 
 def tool_plan(tool: Tool) -> list[Stmt]:
     out: list[Stmt] = []
+    params = [p.name for p in tool.params]
     pending = list(tool.requires)
     for i, let in enumerate(tool.lets, start=1):
         if i == 1:
-            out += _requires([r for r in pending if r.after == 0])
+            out += _requires([r for r in pending if r.after == 0], params)
         out.append(Stmt("assign", let.line, py(let.expr), let.py_name))
         if let.message is not None:
-            out.append(Stmt("guard", let.line, var=let.py_name, message=let.message))
-        out += _requires([r for r in pending if r.after == i])
+            out.append(Stmt("guard", let.line, var=let.py_name, message=message_py(let.message, params)))
+        out += _requires([r for r in pending if r.after == i], params)
     if not tool.lets:
-        out += _requires(pending)
+        out += _requires(pending, params)
     if tool.sql is not None:
         args = ", ".join(f"{p!r}: {_sql_arg(tool, p)}" for p in tool.sql.params)
         out.append(Stmt("return", tool.line, f"ctx.sql({tool.sql.text!r}, {{{args}}})"))
@@ -56,8 +57,28 @@ def _sql_arg(tool: Tool, name: str) -> str:
     return py_name(name)
 
 
-def _requires(reqs) -> list[Stmt]:
-    return [Stmt("require", r.line, py(r.cond), message=r.message) for r in reqs]
+def _requires(reqs, params: list[str]) -> list[Stmt]:
+    return [Stmt("require", r.line, py(r.cond), message=message_py(r.message, params)) for r in reqs]
+
+
+def message_py(message: str, params: list[str]) -> str:
+    """An error message as Python source: a literal, or `B.format(...)` filling its `{param}` holes (a `{name}`
+    that names no parameter, and any other brace, is kept as written)."""
+    import re
+
+    from ascc.compiler.resolve import py_name
+    from ascc.compiler.toolcheck import MESSAGE_HOLE
+
+    pieces, names, last = [], [], 0
+    for m in MESSAGE_HOLE.finditer(message):
+        if m.group(1) in params:
+            pieces.append(re.sub(r"[{}]", lambda b: b.group(0) * 2, message[last:m.start()]) + "{}")
+            names.append(py_name(m.group(1)))
+            last = m.end()
+    if not names:
+        return repr(message)
+    template = "".join(pieces) + re.sub(r"[{}]", lambda b: b.group(0) * 2, message[last:])
+    return f"B.format({template!r}, {', '.join(names)})"
 
 
 def _target(node: ast.Node, entity: str) -> str:

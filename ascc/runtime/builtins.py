@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import builtins as _py
 import datetime as _dt
+import re as _re
 from decimal import Decimal, InvalidOperation
 
 from ascc.runtime.errors import ToolError
@@ -85,7 +86,13 @@ def endswith(s: str, suffix: str) -> bool:
 
 
 def format(fmt: str, *args) -> str:  # noqa: A001
-    return fmt.format(*(_show(a) for a in args))
+    if ":" not in fmt:
+        return fmt.format(*(_show(a) for a in args))
+    holes = _HOLE.findall(fmt.replace("{{", "").replace("}}", ""))  # `{:.2f}` holes take the number itself
+    return fmt.format(*(a if spec else _show(a) for a, spec in zip(args, holes)))
+
+
+_HOLE = _re.compile(r"\{(:[^}]*)?\}")
 
 
 def _show(v):
