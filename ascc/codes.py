@@ -262,6 +262,11 @@ CODES: dict[str, Code] = {
     'W272': Code('a generic tool that reads',
                   'A `kind: generic` tool works without the database; one that reads tables is `kind: read`.',
                   'kind: generic\nlet: {o: order[$id] …}', 'kind: read'),
+    'W273': Code('a field hides a named value',
+                  'Inside `update … :` values, `where` conditions and query conditions, bare names are fields of the '
+                  'row in question; a `let` value of the same name is hidden there.',
+                  'let: {discount: $pct}\neffects: [update o: {discount: discount}]',
+                  'let: {new_discount: $pct}\neffects: [update o: {discount: new_discount}]'),
     'E280': Code('an effect target is not a row',
                   '`update` and `delete` take a row: a `let` value, a lookup or a loop variable.',
                   'delete $order_id', 'delete order[$order_id]'),

@@ -88,6 +88,10 @@ class ExprChecker:
         b = scope.lookup(n.name)
         if b is not None:
             n.ref = b
+            if b.kind in ("field", "column") and scope.shadowed_local(n.name):
+                self.bag.warning("W273", f"`{n.name}` here is the row's field, not the named value `{n.name}`",
+                                 n.span, help="inside `update … :`, `where` and query conditions bare names are the "
+                                              "row's fields; rename the named value to use it here")
             return b.type
         if expected is not None and expected.kind == "enum" and n.name in expected.values:
             n.ref = Binding("enum", Type("enum", values=(n.name,)), repr(n.name))

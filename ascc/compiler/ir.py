@@ -182,6 +182,16 @@ class Domain:
         """The fields of a struct or row type."""
         if t.kind == "row":
             return self.entities[t.name].fields
-        if t.kind == "struct":
+        if t.kind == "struct" and t.name:
             return self.structs[t.name].fields
+        if t.kind == "struct":
+            return _anonymous_fields(t)
         return {}
+
+
+_NOWHERE = Span("", 0, 0, 0, 0)
+
+
+def _anonymous_fields(t: Type) -> dict[str, Field]:
+    """Fields of a record literal's type, so `x.n` reads `{c: 'a', n: 1}` like a declared struct."""
+    return {n: Field(n, ft, _NOWHERE, 0) for n, ft in t.fields}

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ascc.compiler.ir import Effect, Tool
-from ascc.compiler.pyexpr import _value_literal, py
+from ascc.compiler.pyexpr import _value_literal, bare, py, py_negated
 from ascc.dsl import ast
 
 
@@ -58,7 +58,7 @@ def _sql_arg(tool: Tool, name: str) -> str:
 
 
 def _requires(reqs, params: list[str]) -> list[Stmt]:
-    return [Stmt("require", r.line, py(r.cond), message=message_py(r.message, params)) for r in reqs]
+    return [Stmt("require", r.line, bare(py_negated(r.cond)), message=message_py(r.message, params)) for r in reqs]
 
 
 def message_py(message: str, params: list[str]) -> str:
@@ -173,7 +173,7 @@ def _for(e: Effect) -> list[Stmt]:
 
 
 def _if(e: Effect) -> list[Stmt]:
-    return [Stmt("if", e.line, py(e.cond), body=effects_plan(e.body) or [Stmt("pass", e.line)],
+    return [Stmt("if", e.line, bare(py(e.cond)), body=effects_plan(e.body) or [Stmt("pass", e.line)],
                  orelse=effects_plan(e.orelse))]
 
 

@@ -76,6 +76,36 @@ def _compare(n: ast.Compare) -> str:
     return f"({py(n.left)} {_OPS.get(n.op, n.op)} {py(n.right)})"
 
 
+_NEGATED = {"==": "!=", "!=": "==", "<": ">=", "<=": ">", ">": "<=", ">=": "<", "in": "not in", "not in": "in"}
+
+
+def bare(text: str) -> str:
+    """`text` without one pair of enclosing parentheses, when they enclose all of it (`if x > 1:`)."""
+    if not (text.startswith("(") and text.endswith(")")):
+        return text
+    depth = 0
+    for i, ch in enumerate(text):
+        depth += ch == "("
+        depth -= ch == ")"
+        if depth == 0 and i < len(text) - 1:
+            return text
+    return text[1:-1]
+
+
+def py_negated(n: ast.Node) -> str:
+    """Python for `not n`, written the way a reader (and ruff) expects: `x not in y`, `a >= b`, `x is None`.
+
+    Flipping an ordering is exact here: the checker refuses `<` and friends on values that may be null.
+    """
+    if isinstance(n, ast.Not):
+        return py(n.operand)
+    if isinstance(n, ast.Compare):
+        flipped = ast.Compare(n.span, _NEGATED[n.op], n.left, n.right)
+        flipped.type = n.type
+        return py(flipped)
+    return f"not {py(n)}"
+
+
 def _dictlit(n: ast.DictLit) -> str:
     items = [f"{it.key!r}: {py(it.value)}" for it in n.items]
     items += [f"{k!r}: {_value_literal(v)}" for k, v in (n.fill or {}).items()]

@@ -22,10 +22,9 @@ def check_record_literal(c, n: ast.DictLit, scope, expected: Type | None) -> Typ
         n.fill = check_assignments(c, [(it.key, it.key_span, it.value) for it in n.items], fields, scope,
                                    f"type `{target.name}`", n.span)
         return target
-    for it in n.items:
-        c.check(it.value, scope)
+    fields = tuple((it.key, c.check(it.value, scope)) for it in n.items)
     n.fill = {}
-    return Type("struct")  # an anonymous record: only returned, never read field by field
+    return Type("struct", fields=fields)  # an anonymous record: its fields are readable like a struct's
 
 
 def _map_literal(c, n, scope, expected):

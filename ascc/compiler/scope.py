@@ -62,6 +62,22 @@ class Scope:
             s = s.parent
         return None
 
+    def shadowed_local(self, name: str) -> bool:
+        """Whether `name` resolves to a row field here while an enclosing scope binds a local of that name."""
+        s: Scope | None = self
+        while s is not None:
+            if s.record is not None and name in s.record[1]:
+                p = s.parent
+                while p is not None:
+                    if name in p.names:
+                        return True
+                    p = p.parent
+                return False
+            if name in s.names:
+                return False
+            s = s.parent
+        return False
+
     def visible(self) -> set[str]:
         out: set[str] = set()
         s: Scope | None = self

@@ -19,6 +19,7 @@ class Type:
     values: tuple[str, ...] = ()  # enum values
     elem: Type | None = None  # list element / map value
     name: str = ""
+    fields: tuple[tuple[str, Type], ...] = ()  # an anonymous record's fields (`{c: 'economy', n: 1}`)
 
     def __str__(self) -> str:
         q = "?" if self.nullable and self.kind not in ("null", "any") else ""
@@ -154,9 +155,12 @@ def to_json(t: Type) -> dict:
         out["elem"] = to_json(t.elem)
     if t.name:
         out["name"] = t.name
+    if t.fields:
+        out["fields"] = {n: to_json(ft) for n, ft in t.fields}
     return out
 
 
 def from_json(d: dict) -> Type:
     return Type(d["kind"], d.get("nullable", False), d.get("precision", 0), d.get("scale", 0),
-                tuple(d.get("values", ())), from_json(d["elem"]) if "elem" in d else None, d.get("name", ""))
+                tuple(d.get("values", ())), from_json(d["elem"]) if "elem" in d else None, d.get("name", ""),
+                tuple((n, from_json(ft)) for n, ft in d.get("fields", {}).items()))

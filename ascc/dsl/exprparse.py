@@ -173,6 +173,16 @@ class _ToAst(Transformer):
         return ast.Compare(self._span(meta), "not in", c[0], c[1])
 
     @v_args(meta=True)
+    def is_null(self, meta, c):
+        span = self._span(meta)
+        return ast.Compare(span, "==", c[0], ast.Literal(span, None, "null"))
+
+    @v_args(meta=True)
+    def is_not_null(self, meta, c):
+        span = self._span(meta)
+        return ast.Compare(span, "!=", c[0], ast.Literal(span, None, "null"))
+
+    @v_args(meta=True)
     def and_(self, meta, c):
         return ast.BoolOp(self._span(meta), "and", c[0], c[1])
 

@@ -44,19 +44,19 @@ def borrow_book(ctx: Context, *, card: str, isbn: str) -> object:
     m = ctx.get('member', card)  # spec: library.env.yaml:88
     if m is None:
         raise ToolError('No member with that card')
-    if not (m['status'] == 'active'):  # spec: library.env.yaml:93
+    if m['status'] != 'active':  # spec: library.env.yaml:93
         raise ToolError('The member is suspended')
-    if not (m['fines'] <= 10):  # spec: library.env.yaml:94
+    if m['fines'] > 10:  # spec: library.env.yaml:94
         raise ToolError('Unpaid fines above 10.00 must be paid first')
     b = ctx.get('book', isbn)  # spec: library.env.yaml:89
     if b is None:
         raise ToolError('No book with that ISBN')
     open_loans = ctx.count('loan', '(("card" = ?) AND (NOT "returned"))', [card])  # spec: library.env.yaml:90
-    if not (open_loans < 5):  # spec: library.env.yaml:95
+    if open_loans >= 5:  # spec: library.env.yaml:95
         raise ToolError('The member already has 5 loans')
-    if not (b['available'] > 0):  # spec: library.env.yaml:96
+    if b['available'] <= 0:  # spec: library.env.yaml:96
         raise ToolError('No copy is available; offer to place a hold')
-    if not (not ctx.exists('loan', '((("card" = ?) AND ("isbn" = ?)) AND (NOT "returned"))', [card, isbn])):  # spec: library.env.yaml:97
+    if ctx.exists('loan', '((("card" = ?) AND ("isbn" = ?)) AND (NOT "returned"))', [card, isbn]):  # spec: library.env.yaml:97
         raise ToolError('The member already has this book')
     id = ctx.new_id('LN', 8)  # spec: library.env.yaml:91
     ctx.insert('loan', {'loan_id': id, 'card': card, 'isbn': isbn, 'due': B.add_days(ctx.today(), 21), 'renewed': False, 'returned': False, 'notes': []})  # spec: library.env.yaml:99
@@ -70,11 +70,11 @@ def renew_loan(ctx: Context, *, loan_id: str) -> object:
     l_ = ctx.get('loan', loan_id)  # spec: library.env.yaml:110
     if l_ is None:
         raise ToolError('No such loan')
-    if not (not l_['returned']):  # spec: library.env.yaml:112
+    if l_['returned']:  # spec: library.env.yaml:112
         raise ToolError('The loan was already returned')
-    if not (not l_['renewed']):  # spec: library.env.yaml:113
+    if l_['renewed']:  # spec: library.env.yaml:113
         raise ToolError('A loan can be renewed only once')
-    if not (not ctx.exists('hold', '("isbn" = ?)', [l_['isbn']])):  # spec: library.env.yaml:114
+    if ctx.exists('hold', '("isbn" = ?)', [l_['isbn']]):  # spec: library.env.yaml:114
         raise ToolError('Someone holds this book; it cannot be renewed')
     ctx.update('loan', l_, {'due': B.add_days(l_['due'], 21), 'renewed': True})  # spec: library.env.yaml:116
     ctx.update('loan', l_, {'notes': l_['notes'] + [{'at': ctx.today(), 'text': 'renewed'}]})  # spec: library.env.yaml:117
@@ -87,13 +87,13 @@ def return_book(ctx: Context, *, loan_id: str) -> object:
     l_ = ctx.get('loan', loan_id)  # spec: library.env.yaml:127
     if l_ is None:
         raise ToolError('No such loan')
-    if not (not l_['returned']):  # spec: library.env.yaml:130
+    if l_['returned']:  # spec: library.env.yaml:130
         raise ToolError('The loan was already returned')
     late = B.max(0, B.days_between(l_['due'], ctx.today()))  # spec: library.env.yaml:128
     ctx.update('loan', l_, {'returned': True})  # spec: library.env.yaml:132
     _t0 = ctx.get_required('book', l_['isbn'])  # spec: library.env.yaml:133
     ctx.update('book', _t0, {'available': (_t0['available'] + 1)})  # spec: library.env.yaml:133
-    if (late > 0):  # spec: library.env.yaml:134
+    if late > 0:  # spec: library.env.yaml:134
         _t0 = ctx.get_required('member', l_['card'])  # spec: library.env.yaml:135
         ctx.update('member', _t0, {'fines': (_t0['fines'] + (late * Decimal('0.25')))})  # spec: library.env.yaml:135
         ctx.update('loan', l_, {'notes': l_['notes'] + [{'at': ctx.today(), 'text': B.format('returned {} days late', late)}]})  # spec: library.env.yaml:136
@@ -109,9 +109,9 @@ def place_hold(ctx: Context, *, card: str, isbn: str) -> object:
     b = ctx.get('book', isbn)  # spec: library.env.yaml:148
     if b is None:
         raise ToolError('No book with that ISBN')
-    if not (b['available'] == 0):  # spec: library.env.yaml:151
+    if b['available'] != 0:  # spec: library.env.yaml:151
         raise ToolError('A copy is available; borrow it instead')
-    if not (not ctx.exists('hold', '(("card" = ?) AND ("isbn" = ?))', [card, isbn])):  # spec: library.env.yaml:152
+    if ctx.exists('hold', '(("card" = ?) AND ("isbn" = ?))', [card, isbn]):  # spec: library.env.yaml:152
         raise ToolError('The member already holds this book')
     id = ctx.new_id('H', 6)  # spec: library.env.yaml:149
     ctx.insert('hold', {'hold_id': id, 'card': card, 'isbn': isbn, 'placed': ctx.today()})  # spec: library.env.yaml:154
@@ -124,7 +124,7 @@ def cancel_hold(ctx: Context, *, hold_id: str, card: str) -> object:
     h = ctx.get('hold', hold_id)  # spec: library.env.yaml:164
     if h is None:
         raise ToolError('No such hold')
-    if not (h['card'] == card):  # spec: library.env.yaml:166
+    if h['card'] != card:  # spec: library.env.yaml:166
         raise ToolError('That hold belongs to another member')
     ctx.delete('hold', h)  # spec: library.env.yaml:168
     return 'cancelled'
@@ -136,9 +136,9 @@ def pay_fines(ctx: Context, *, card: str, amount: Decimal) -> object:
     m = ctx.get('member', card)  # spec: library.env.yaml:179
     if m is None:
         raise ToolError('No member with that card')
-    if not (m['fines'] > 0):  # spec: library.env.yaml:181
+    if m['fines'] <= 0:  # spec: library.env.yaml:181
         raise ToolError('There are no fines to pay')
-    if not (amount == m['fines']):  # spec: library.env.yaml:182
+    if amount != m['fines']:  # spec: library.env.yaml:182
         raise ToolError('Fines are paid in full: the amount must equal the fines owed')
     ctx.update('member', m, {'fines': 0})  # spec: library.env.yaml:184
     return {'card': m['card'], 'fines': m['fines']}

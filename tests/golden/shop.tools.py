@@ -46,7 +46,7 @@ def cancel_pending_order(ctx: Context, *, order_id: str, reason: str) -> object:
     o = ctx.get('order', order_id)  # spec: shop.env.yaml:88
     if o is None:
         raise ToolError('Order not found')
-    if not (o['status'] == 'pending'):  # spec: shop.env.yaml:90
+    if o['status'] != 'pending':  # spec: shop.env.yaml:90
         raise ToolError('Non-pending order cannot be cancelled')
     ctx.update('order', o, {'status': 'cancelled', 'cancel_reason': reason})  # spec: shop.env.yaml:92
     _t0 = ctx.get_required('customer', o['customer_id'])  # spec: shop.env.yaml:93
@@ -64,28 +64,28 @@ def change_item_quantity(ctx: Context, *, order_id: str, sku: str, quantity: int
     o = ctx.get('order', order_id)  # spec: shop.env.yaml:109
     if o is None:
         raise ToolError('Order not found')
-    if not (o['status'] == 'pending'):  # spec: shop.env.yaml:115
+    if o['status'] != 'pending':  # spec: shop.env.yaml:115
         raise ToolError('Non-pending order cannot be modified')
     line = [i for i in o['items'] if (i['sku'] == sku)]  # spec: shop.env.yaml:110
-    if not (B.len(line) == 1):  # spec: shop.env.yaml:116
+    if B.len(line) != 1:  # spec: shop.env.yaml:116
         raise ToolError('The order has no such item')
-    if not (quantity >= 1):  # spec: shop.env.yaml:117
+    if quantity < 1:  # spec: shop.env.yaml:117
         raise ToolError('Quantity must be at least 1')
     p = ctx.get('product', sku)  # spec: shop.env.yaml:111
     if p is None:
         raise ToolError('Product not found')
-    if not (p['stock'] >= (quantity - B.item(line, 0)['quantity'])):  # spec: shop.env.yaml:118
+    if p['stock'] < (quantity - B.item(line, 0)['quantity']):  # spec: shop.env.yaml:118
         raise ToolError('Not enough stock')
     c = ctx.get('customer', o['customer_id'])  # spec: shop.env.yaml:112
     if c is None:
         raise ToolError('Customer not found')
     delta = (((quantity - B.item(line, 0)['quantity']) * B.item(line, 0)['price']) if (B.len(line) > 0) else 0)  # spec: shop.env.yaml:113
-    if not (c['gift_card_balance'] >= delta):  # spec: shop.env.yaml:119
+    if c['gift_card_balance'] < delta:  # spec: shop.env.yaml:119
         raise ToolError('Insufficient gift card balance')
     ctx.update('order', o, {'items': [{**_e0, 'quantity': quantity} if (_e0['sku'] == sku) else _e0 for _e0 in o['items']]})  # spec: shop.env.yaml:121
     ctx.update('product', p, {'stock': (p['stock'] - (quantity - B.item(line, 0)['quantity']))})  # spec: shop.env.yaml:122
     ctx.update('customer', c, {'gift_card_balance': (c['gift_card_balance'] - delta)})  # spec: shop.env.yaml:123
-    if (delta != 0):  # spec: shop.env.yaml:124
+    if delta != 0:  # spec: shop.env.yaml:124
         ctx.update('order', o, {'payments': o['payments'] + [{'kind': ('payment' if (delta > 0) else 'refund'), 'amount': B.abs(delta), 'method_id': 'gift_card'}]})  # spec: shop.env.yaml:125
     return {'order_id': o['order_id'], 'items': o['items'], 'charged': delta}
 
