@@ -61,7 +61,7 @@ def test_cancel_booking(env):
 def test_change_party_size(env):
     b = ok(env, "change_party_size", {"diner_id": "D0001", "booking_id": "BK000001", "party": 6})
     assert b["party"] == 6 and b["deposit"] == 60 and row(env, "slot", "SL0002")["seats_left"] == 4
-    ok(env, "book_table", {"diner_id": "D0003", "slot_id": "SL0002", "party": 2})
+    ok(env, "book_table", {"diner_id": "D0003", "slot_id": "SL0002", "party": 3})
     refused(env, "change_party_size", {"diner_id": "D0001", "booking_id": "BK000001", "party": 8},
             "Not enough seats left")
     refused(env, "change_party_size", {"diner_id": "D0003", "booking_id": "BK000002", "party": 3},
