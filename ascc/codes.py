@@ -243,9 +243,9 @@ CODES: dict[str, Code] = {
     'E267': Code('a `let` value shadows an entity',
                   "A `let` name equal to an entity would hide the entity's lookups and queries.",
                   'customer: customer[$id] else "…"', 'c: customer[$id] else "…"'),
-    'W259': Code('error message hole names no parameter',
-                  'An error message may name parameters in `{param}` holes, filled in when the call fails; a '
-                  '`{name}` that names no parameter is shown as written.',
+    'W259': Code('error message hole names no parameter or `let` value',
+                  'An error message may name parameters and `let` values computed before it in `{name}` holes, '
+                  'filled in when the call fails; a `{name}` that names neither is shown as written.',
                   'else "Order {order} not found"', 'else "Order {order_id} not found"'),
     'W268': Code('`else` on a condition',
                   '`else "message"` on a `let` fails only when the value is null, not when a condition is false.',

@@ -25,17 +25,19 @@ class Stmt:
 
 def tool_plan(tool: Tool) -> list[Stmt]:
     out: list[Stmt] = []
-    params = [p.name for p in tool.params]
+    params = {p.name: p.py_name for p in tool.params}
+    names = {**{let.name: let.py_name for let in tool.lets}, **params}  # message holes: lets bound before
     pending = list(tool.requires)
     for i, let in enumerate(tool.lets, start=1):
         if i == 1:
-            out += _requires([r for r in pending if r.after == 0], params)
+            out += _requires([r for r in pending if r.after == 0], names)
         out.append(Stmt("assign", let.line, py(let.expr), let.py_name))
         if let.message is not None:
-            out.append(Stmt("guard", let.line, var=let.py_name, message=message_py(let.message, params)))
-        out += _requires([r for r in pending if r.after == i], params)
+            before = {**{x.name: x.py_name for x in tool.lets[:i - 1]}, **params}
+            out.append(Stmt("guard", let.line, var=let.py_name, message=message_py(let.message, before)))
+        out += _requires([r for r in pending if r.after == i], names)
     if not tool.lets:
-        out += _requires(pending, params)
+        out += _requires(pending, names)
     if tool.sql is not None:
         args = ", ".join(f"{p!r}: {_sql_arg(tool, p)}" for p in tool.sql.params)
         out.append(Stmt("return", tool.line, f"ctx.sql({tool.sql.text!r}, {{{args}}})"))
@@ -61,9 +63,10 @@ def _requires(reqs, params: list[str]) -> list[Stmt]:
     return [Stmt("require", r.line, bare(py_negated(r.cond)), message=message_py(r.message, params)) for r in reqs]
 
 
-def message_py(message: str, params: list[str]) -> str:
-    """An error message as Python source: a literal, or `B.format(...)` filling its `{param}` holes (a `{name}`
-    that names no parameter, and any other brace, is kept as written)."""
+def message_py(message: str, params: list[str] | dict[str, str]) -> str:
+    """An error message as Python source: a literal, or `B.format(...)` filling its `{name}` holes (`params`: the
+    names a hole may use, with their Python names; a `{name}` that names none of them, and any other brace, is
+    kept as written)."""
     import re
 
     from ascc.compiler.resolve import py_name
@@ -73,7 +76,7 @@ def message_py(message: str, params: list[str]) -> str:
     for m in MESSAGE_HOLE.finditer(message):
         if m.group(1) in params:
             pieces.append(re.sub(r"[{}]", lambda b: b.group(0) * 2, message[last:m.start()]) + "{}")
-            names.append(py_name(m.group(1)))
+            names.append(params[m.group(1)] if isinstance(params, dict) else py_name(m.group(1)))
             last = m.end()
     if not names:
         return repr(message)

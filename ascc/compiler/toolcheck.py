@@ -73,14 +73,16 @@ def _check_intent(raw: RawTool, params, bag) -> None:
 MESSAGE_HOLE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
-def _check_message(message: str | None, span, params, bag) -> None:
-    """An error message may name parameters in `{param}` holes, filled in when the call fails; other text,
-    braces included, is kept as written. A `{name}` that names no parameter is kept too, with a warning."""
+def _check_message(message: str | None, span, params, bag, lets=()) -> None:
+    """An error message may name parameters and earlier `let` values in `{name}` holes, filled in when the call
+    fails; other text, braces included, is kept as written. A `{name}` that names neither is kept too, with a
+    warning."""
     for name in MESSAGE_HOLE.findall(message or ""):
-        if name not in params:
-            bag.warning("W259", f"the error message mentions `{{{name}}}`, which is not a parameter", span,
-                        help=f"`{{param}}` holes name parameters: {', '.join(params) or 'none'}; "
-                             "this text is shown as written")
+        if name not in params and name not in lets:
+            known = [*params, *lets]
+            bag.warning("W259", f"the error message mentions `{{{name}}}`, which is not a parameter or `let` value",
+                        span, help=f"`{{name}}` holes name parameters and earlier `let` values: "
+                                   f"{', '.join(known) or 'none'}; this text is shown as written")
 
 
 def _check_lets(raw: RawTool, tool: Tool, c: ExprChecker, scope: Scope, bag) -> None:
@@ -94,7 +96,7 @@ def _check_lets(raw: RawTool, tool: Tool, c: ExprChecker, scope: Scope, bag) -> 
             bag.error("E267", f"`{name}` shadows an entity", rl.name.span, help="choose another name")
         seen[name] = rl.name.span
         t = c.check(rl.value.expr, scope)
-        _check_message(rl.value.message, rl.value.message_span, c.params, bag)
+        _check_message(rl.value.message, rl.value.message_span, c.params, bag, [x.name for x in tool.lets])
         if rl.value.message is not None:
             if t.kind == "bool" and not t.nullable:
                 bag.warning("W268", f"`{name}` is a condition; `else` on it fails only when it is null",
@@ -119,9 +121,10 @@ def _check_requires(raw: RawTool, tool: Tool, c: ExprChecker, scope: Scope) -> N
             c.bag.error("E269", "a precondition needs its error message", g.expr.span,
                         help="write `condition else \"what the agent is told\"`")
             continue
-        _check_message(g.message, g.message_span, c.params, c.bag)
+        _check_message(g.message, g.message_span, c.params, c.bag, order)
         used = [order[n.name] + 1 for n in ast.walk(g.expr)
                 if isinstance(n, ast.Name) and n.ref is not None and n.ref.kind == "local" and n.name in order]
+        used += [order[h] + 1 for h in MESSAGE_HOLE.findall(g.message) if h in order and h not in c.params]
         # as early as its values allow, but never before a precondition written above it
         after = max([*used, tool.requires[-1].after if tool.requires else 0])
         tool.requires.append(Require(g.expr, g.message, rr.line, after))
