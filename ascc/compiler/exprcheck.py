@@ -37,7 +37,7 @@ class ExprChecker:
     def check(self, node: ast.Node, scope: Scope, expected: Type | None = None) -> Type:
         method = getattr(self, "_" + type(node).__name__.lower())
         t = method(node, scope, expected)
-        if t is not None and t.nullable and isinstance(node, (ast.Name, ast.Param, ast.Attr)):
+        if t is not None and t.nullable and isinstance(node, (ast.Name, ast.Param, ast.Attr, ast.Index)):
             path = null_path(node)
             if path is not None and scope.is_nonnull(path):
                 t = t.nonnull()  # narrowed by an enclosing `!= null` test

@@ -99,7 +99,8 @@ class Scope:
 
 
 def null_path(node) -> str | None:
-    """The path a null test can narrow: a name, a parameter, or fields of one (`o.note`, `$x`)."""
+    """The path a null test can narrow: a name, a parameter, fields of one (`o.note`, `$x`), and lookups or map
+    entries keyed by one (`order[$id]`, `f.dates[$date]`)."""
     from ascc.dsl import ast
 
     if isinstance(node, ast.Name):
@@ -109,6 +110,10 @@ def null_path(node) -> str | None:
     if isinstance(node, ast.Attr):
         base = null_path(node.obj)
         return f"{base}.{node.name}" if base else None
+    if isinstance(node, ast.Index):  # a lookup or map entry whose key is a path or a literal: `flight[f.no]`
+        base = null_path(node.obj)
+        key = repr(node.key.value) if isinstance(node.key, ast.Literal) else null_path(node.key)
+        return f"{base}[{key}]" if base and key else None
     return None
 
 
