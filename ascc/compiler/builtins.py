@@ -298,6 +298,41 @@ def _sorted(c, n, scope, expected):
     return T.list_of(e) if e is not None else None
 
 
+def _flatten(c, n, scope, expected):
+    types = _args(c, n, scope, 1, 1, T.list_of(expected) if expected is not None and expected.kind == "list" else None)
+    if not types or not _nonnull(c, n, types):
+        return None
+    t = types[0]
+    if t.kind == "any" or (t.kind == "list" and t.elem is not None and t.elem.kind == "any"):
+        return T.list_of(T.ANY)
+    if not _want(c, n, n.args[0], t, lambda x: x.kind == "list" and x.elem is not None and x.elem.kind == "list",
+                 "a list of lists"):
+        return None
+    return t.elem.nonnull()
+
+
+def _index_by(c, n, scope, expected):
+    if not _arity(c, n, 2, 2, scope):
+        return None
+    want = T.list_of(expected.elem) if expected is not None and expected.kind == "map" else None
+    t = c.check(n.args[0], scope, want)
+    key = n.args[1]
+    c.check(key, scope)
+    if not (isinstance(key, ast.Literal) and key.kind == "str"):
+        c.err("E253", "the field of `index_by()` is a string literal, as in index_by(cards, \"id\")", key.span)
+        return None
+    if t.kind == "any":
+        return T.map_of(T.ANY)
+    if not _nonnull(c, n, [t]) or not _want(c, n, n.args[0], t, lambda x: x.kind == "list" and x.elem is not None
+                                            and x.elem.is_record, "a list of records"):
+        return None
+    f = c.domain.record_fields(t.elem).get(key.value)
+    if f is None or f.type.kind not in ("str", "enum") or f.type.nullable:
+        c.err("E252", f"`index_by()` needs a string field of the records; `{key.value}` is not one", key.span)
+        return None
+    return T.map_of(t.elem)
+
+
 _NUMS = ("int", "decimal", "float", "str")
 BUILTINS: dict[str, Builtin] = {b.name: b for b in [
     Builtin("len", _len, "the length of a list, map or string", sql="len"),
@@ -330,4 +365,8 @@ BUILTINS: dict[str, Builtin] = {b.name: b for b in [
     Builtin("keys", _map_part("keys"), "the keys of a map, sorted"),
     Builtin("values", _map_part("values"), "the values of a map, by sorted key"),
     Builtin("sorted", _sorted, "a list in ascending order"),
+    Builtin("flatten", _flatten, "the elements of a list of lists, in order, as one list"),
+    Builtin("index_by", _index_by, "a map of records keyed by one of their string fields (a later record wins)"),
+    Builtin("calculate", _str_fn(T.STR), "the value of an arithmetic expression (digits, `+ - * / ( ) .` and spaces) "
+            "rounded to 2 decimals, as text: τ²'s calculator"),
 ]}

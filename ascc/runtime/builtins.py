@@ -168,6 +168,51 @@ def sorted(xs) -> list:  # noqa: A001
     return _py.sorted(xs)
 
 
+def flatten(xss) -> list:
+    return [x for xs in xss for x in xs]
+
+
+def index_by(records, field: str) -> dict:
+    return {r[field]: r for r in records}
+
+
+_CALC_CHARS = frozenset("0123456789+-*/(). ")
+
+
+def calculate(expression: str) -> _py.str:
+    """τ²'s `calculate`: only digits, `+ - * / ( ) .` and spaces; the value rounded to 2 decimals, as text."""
+    import ast as _ast
+
+    if not _py.all(ch in _CALC_CHARS for ch in expression):
+        raise ToolError("Invalid characters in expression", "invalid_arguments")
+    try:
+        value = _arith(_ast.parse(expression.strip(), mode="eval").body)
+    except ZeroDivisionError:
+        raise ToolError("division by zero", "invalid_arguments") from None
+    except (SyntaxError, ValueError, TypeError, RecursionError, OverflowError) as exc:
+        raise ToolError(f"invalid expression: {expression}", "invalid_arguments") from exc
+    return _py.str(_py.round(_py.float(value), 2))
+
+
+def _arith(node):
+    import ast as _ast
+    import operator as _op
+
+    ops = {_ast.Add: _op.add, _ast.Sub: _op.sub, _ast.Mult: _op.mul, _ast.Div: _op.truediv,
+           _ast.FloorDiv: _op.floordiv, _ast.Pow: _op.pow}  # `**` and `//` pass τ²'s character check too
+    if isinstance(node, _ast.Constant) and isinstance(node.value, (_py.int, _py.float)):
+        return node.value
+    if isinstance(node, _ast.BinOp) and type(node.op) in ops:
+        left, right = _arith(node.left), _arith(node.right)
+        if isinstance(node.op, _ast.Pow) and _py.abs(right) > 64:
+            raise ValueError("exponent too large")
+        return ops[type(node.op)](left, right)
+    if isinstance(node, _ast.UnaryOp) and isinstance(node.op, (_ast.USub, _ast.UAdd)):
+        v = _arith(node.operand)
+        return -v if isinstance(node.op, _ast.USub) else v
+    raise ValueError("not arithmetic")
+
+
 # ---- helpers the generated code uses for arithmetic and nested values
 
 
