@@ -291,6 +291,14 @@ def _map_part(part: str):
     return check
 
 
+def _range(c, n, scope, expected):
+    types = _args(c, n, scope, 1, 2)
+    if types and _nonnull(c, n, types):
+        for a, t in zip(n.args, types):
+            _want(c, n, a, t, lambda x: x.kind == "int", "a whole number")
+    return T.list_of(T.INT)
+
+
 def _sorted(c, n, scope, expected):
     e = _seq_elem(c, n, scope, expected)
     if len(n.args) != 1:
@@ -369,4 +377,5 @@ BUILTINS: dict[str, Builtin] = {b.name: b for b in [
     Builtin("index_by", _index_by, "a map of records keyed by one of their string fields (a later record wins)"),
     Builtin("calculate", _str_fn(T.STR), "the value of an arithmetic expression (digits, `+ - * / ( ) .` and spaces) "
             "rounded to 2 decimals, as text: τ²'s calculator"),
+    Builtin("range", _range, "the whole numbers from 0 (or a start) up to, not including, an end"),
 ]}

@@ -2,9 +2,9 @@
 
 Generators may use the whole expression language (no queries, no tool parameters) plus: `faker.<provider>`
 (any Faker provider, optionally called with literal arguments), pick(entity) (a random existing key),
-pick_row(entity) (a random existing row), choice(a, b, …), randint(lo, hi), uniform(lo, hi, digits),
-seq(prefix, width), digits(prefix, n), date_between(a, b), datetime_between(a, b), repeat(lo, hi, value),
-maybe(p, value) and index() (the row's number, from 0).
+pick_row(entity) (a random existing row), rows(entity) (the existing rows, in load order), choice(a, b, …),
+randint(lo, hi), uniform(lo, hi, digits), seq(prefix, width), digits(prefix, n), date_between(a, b),
+datetime_between(a, b), repeat(lo, hi, value), maybe(p, value) and index() (the row's number, from 0).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from ascc.diagnostics import DiagnosticBag, did_you_mean
 from ascc.dsl import ast
 from ascc.dsl.raw import RawSeed
 
-SEED_FUNCS = ("pick", "pick_row", "choice", "randint", "uniform", "seq", "digits", "date_between",
+SEED_FUNCS = ("pick", "pick_row", "rows", "choice", "randint", "uniform", "seq", "digits", "date_between",
               "datetime_between", "repeat", "maybe", "index")
 
 
@@ -82,6 +82,10 @@ class SeedChecker(ExprChecker):
     def _seed_pick_row(self, n, scope, expected):
         e = self._entity_arg(n)
         return T.row(e) if e else None
+
+    def _seed_rows(self, n, scope, expected):
+        e = self._entity_arg(n)
+        return T.list_of(T.row(e)) if e else None
 
     def _seed_choice(self, n, scope, expected):
         if not n.args:

@@ -182,6 +182,9 @@ class SeedEvaluator:
             raise EvalError(f"no `{n.args[0].name}` rows to pick from")
         return self.rng.choice(rows)
 
+    def _fn_rows(self, n, env, row):
+        return self.rows[n.args[0].name]
+
     def _fn_choice(self, n, env, row):
         return self.eval(self.rng.choice(n.args), env, row)
 

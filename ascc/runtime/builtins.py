@@ -168,6 +168,10 @@ def sorted(xs) -> list:  # noqa: A001
     return _py.sorted(xs)
 
 
+def range(*args) -> list:  # noqa: A001
+    return list(_py.range(*args))
+
+
 def flatten(xss) -> list:
     return [x for xs in xss for x in xs]
 
