@@ -45,11 +45,17 @@ def failure_labels(r: TrialResult) -> list[str]:
 
 
 def summarize(results: list[TrialResult], max_k: int | None = None) -> dict:
-    """pass^k, failure counts and tool-call counts per domain and overall; the per-task verdicts."""
+    """pass^k, failure counts and tool-call counts per domain, overall and per task kind; the per-task verdicts.
+
+    Per kind matters for reading a weak agent's score: a refusal task whose gold is no call at all is passed by an
+    agent that does nothing.
+    """
     domains = sorted({r.domain for r in results})
-    report = {"domains": {d: _group([r for r in results if r.domain == d], max_k) for d in domains},
-              "overall": _group(results, max_k), "tasks": _tasks(results)}
-    return report
+    kinds = sorted({r.kind for r in results})
+    return {"domains": {d: _group([r for r in results if r.domain == d], max_k) for d in domains},
+            "overall": _group(results, max_k),
+            "kinds": {k: _group([r for r in results if r.kind == k], max_k) for k in kinds},
+            "tasks": _tasks(results)}
 
 
 def _group(results: list[TrialResult], max_k: int | None) -> dict:
@@ -115,6 +121,9 @@ def table(report: dict, title: str = "ascc eval") -> Table:
 
 def print_report(report: dict, console: Console, title: str = "ascc eval") -> None:
     console.print(table(report, title))
+    kinds = ", ".join(f"{k} {g['pass^k']['1']:.3f} ({g['tasks']} tasks)" for k, g in report.get("kinds", {}).items())
+    if kinds:
+        console.print(f"pass^1 by task kind: {kinds}")
     calls = report["overall"]["tool_calls"]
     if calls["total"]:
         errors = ", ".join(f"{c} {n}" for c, n in calls["errors"].items()) or "none"

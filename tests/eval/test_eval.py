@@ -53,6 +53,8 @@ def test_oracle_scores_one_on_every_domain(domains):
     results = evaluate(tasks, domains, EvalSettings(agent="oracle", trials=2))
     report = summarize(results)
     assert report["overall"]["pass^k"] == {"1": 1.0, "2": 1.0}
+    assert set(report["kinds"]) <= {"read", "write", "refusal"}
+    assert sum(g["tasks"] for g in report["kinds"].values()) == report["overall"]["tasks"]
     for name, group in report["domains"].items():
         assert group["pass^k"] == {"1": 1.0, "2": 1.0}, name
         assert group["tasks"] == 4 and group["trials"] == 8
