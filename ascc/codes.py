@@ -267,6 +267,11 @@ CODES: dict[str, Code] = {
                   'row in question; a `let` value of the same name is hidden there.',
                   'let: {discount: $pct}\neffects: [update o: {discount: discount}]',
                   'let: {new_discount: $pct}\neffects: [update o: {discount: new_discount}]'),
+    'W313': Code("SQL reads the machine's clock",
+                  "`current_date`, `now()` and the like read the real time, so a task's result would depend on the "
+                  "day it runs; the environment's clock (`today()`, `now()` in expressions) is fixed per task.",
+                  'sql: SELECT * FROM loan WHERE due < current_date',
+                  'let: {t: today()}\nsql: SELECT * FROM loan WHERE due < $t'),
     'E280': Code('an effect target is not a row',
                   '`update` and `delete` take a row: a `let` value, a lookup or a loop variable.',
                   'delete $order_id', 'delete order[$order_id]'),

@@ -14,9 +14,9 @@ def check_record_literal(c, n: ast.DictLit, scope, expected: Type | None) -> Typ
         c.err("E256", "a literal mixes field names and quoted map keys", n.span,
               help="use bare names for a struct (`{kind: 'refund'}`) or quoted keys for a map (`{\"a\": 1}`)")
         return None
-    if n.items and not n.items[0].bare:
-        return _map_literal(c, n, scope, expected)
     target = expected.nonnull() if expected is not None else None
+    if (n.items and not n.items[0].bare) or (not n.items and target is not None and target.kind == "map"):
+        return _map_literal(c, n, scope, expected)  # `{"a": 1}`, or `{}` where a map is expected
     if target is not None and target.kind == "struct":
         fields = c.domain.structs[target.name].fields
         n.fill = check_assignments(c, [(it.key, it.key_span, it.value) for it in n.items], fields, scope,

@@ -82,8 +82,24 @@ def check_sql(node: YScalar, tool: Tool, domain: Domain, scope: Scope, bag: Diag
     params = _check_placeholders(stmt, node, tool, scope, bag)
     if ok:
         _check_columns(stmt, node, domain, bag)
+    _check_clock(stmt, node, bag)
     tables = sorted({t.name for t in stmt.find_all(exp.Table) if t.name in domain.entities})
     return SqlQuery(text, params, is_select, tables)
+
+
+_DB_CLOCK = (exp.CurrentDate, exp.CurrentTimestamp, exp.CurrentTime, exp.CurrentDatetime)
+
+
+def _check_clock(stmt, node: YScalar, bag) -> None:
+    """SQL's own clock is the machine's: a task's 'today' comes from the environment clock instead."""
+    clock = [f for f in stmt.find_all(*_DB_CLOCK)]
+    clock += [f for f in stmt.find_all(exp.Anonymous) if f.name.lower() in ("now", "today", "get_current_time")]
+    if clock:
+        words = clock[0].name if isinstance(clock[0], exp.Anonymous) else clock[0].sql("duckdb").split("(")[0]
+        m = re.search(re.escape(words), node.value, re.I)
+        span = _span_at(node, m.start(), m.end() - 1) if m else node.span
+        bag.warning("W313", "this SQL reads the machine's clock, not the domain's", span,
+                    help="bind the environment clock instead: `let: {today: today()}` and `$today` in the SQL")
 
 
 def _check_sources(stmt, node, domain: Domain, bag) -> bool:
