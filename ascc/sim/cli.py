@@ -42,7 +42,7 @@ def simulate_cmd(
     paths: list[Path] = typer.Argument(..., help="Spec files or folders of *.env.yaml files."),
     tasks: int = typer.Option(100, "--tasks", "-n", help="Tasks to synthesise, split evenly over the domains."),
     seed: int = typer.Option(0, "--seed", help="Task synthesis seed: the same seed gives the same tasks."),
-    out: Path = typer.Option(Path("sim"), "--out", "-o", help="The run folder (rerun it to resume)."),
+    out: Path = typer.Option(Path("out/sim"), "--out", "-o", help="The run folder (rerun it to resume)."),
     agent: str = typer.Option("oracle", "--agent", help="oracle, broken:<how>, openai:<model>, hf:<spec>."),
     user: str = typer.Option("scripted", "--user", help="scripted or openai:<model>."),
     jobs: int = typer.Option(0, "--jobs", "-j", help="Worker processes or concurrent episodes (0: one per core)."),

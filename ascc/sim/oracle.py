@@ -97,7 +97,9 @@ class OracleAgent:
             if isinstance(value, dict) and set(value) == {"error"} and isinstance(value["error"], dict):
                 refused = value["error"].get("message")
                 continue
-            lines.append(f"- {m.get('name')}: {m.get('content')}")
+            line = f"- {m.get('name')}: {m.get('content')}"
+            if not any(m.get("content") == earlier.split(": ", 1)[1] for earlier in lines):
+                lines.append(line)  # the same record twice (found by phone, then by id) is said once
         head = (f"I'm sorry, but I can't do that: {refused}." if refused
                 else "All done." if any(self.is_write(c.tool) for c, _ in self.calls) else "Here is what I found.")
         return "\n".join([head, *lines]) if lines else head

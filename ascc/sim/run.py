@@ -23,6 +23,7 @@ record lists`; `ascc.sim.backends` may register more (`ray`).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import shutil
@@ -32,6 +33,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +56,7 @@ class SimConfig:
     paths: list[str]
     tasks: int = 100
     seed: int = 0
-    out: str = "sim"
+    out: str = "out/sim"
     agent: str = "oracle"
     user: str = "scripted"
     jobs: int = 0
@@ -111,15 +113,21 @@ def simulate(cfg: SimConfig, on_progress: Callable[[int, int, int], None] | None
     out.mkdir(parents=True, exist_ok=True)
     domains = compile_domains(cfg, on_compile)
     jobs = cfg.jobs or os.cpu_count() or 1
-    t0 = time.perf_counter()
-    tasks = tasks_for_run(cfg, domains, out, jobs)
-    synth_s = time.perf_counter() - t0
     setup = WorkerSetup({n: str(d.path) for n, d in domains.items()}, cfg.agent, cfg.user, tuple(cfg.filters),
                         cfg.max_turns, cfg.seed, cfg.options)
     executor = cfg.executor or _default_executor(setup)
     if executor not in EXECUTORS:
         raise RunError(f"unknown executor `{executor}`; known: {', '.join(sorted(EXECUTORS))}")
-    summary = Summary()
+    with _pool(setup, jobs if executor == "process" else 1) as pool:
+        return _simulate(cfg, out, domains, setup, executor, jobs, pool, started, on_progress)
+
+
+def _simulate(cfg, out, domains, setup, executor, jobs, pool, started, on_progress) -> dict:
+    t0 = time.perf_counter()
+    notes: list[str] = []
+    tasks = tasks_for_run(cfg, domains, out, jobs, pool, notes)
+    synth_s = time.perf_counter() - t0
+    summary = Summary(extra={"notes": notes})
     t1 = time.perf_counter()
     with RecordFile(out / "traces.jsonl") as kept_f, RecordFile(out / "rejected.jsonl") as rej_f:
         done = kept_f.ids | rej_f.ids
@@ -130,7 +138,8 @@ def simulate(cfg: SimConfig, on_progress: Callable[[int, int, int], None] | None
         if on_progress:
             on_progress(summary.episodes, total, summary.kept)
         chunks = [pending[i:i + EPISODE_CHUNK] for i in range(0, len(pending), EPISODE_CHUNK)]
-        for records in EXECUTORS[executor](setup, chunks, jobs):
+        run = partial(run_processes, pool=pool) if executor == "process" else EXECUTORS[executor]
+        for records in run(setup, chunks, jobs):
             for r in records:
                 _account(summary, r)
                 (kept_f if r["kept"] else rej_f).append(r["record"])
@@ -173,23 +182,30 @@ def compile_domains(cfg: SimConfig, on_compile=None) -> dict[str, CompiledDomain
 
 
 # ---- tasks
-def tasks_for_run(cfg: SimConfig, domains: dict[str, CompiledDomain], out: Path, jobs: int) -> list[Task]:
+def tasks_for_run(cfg: SimConfig, domains: dict[str, CompiledDomain], out: Path, jobs: int,
+                  pool: ProcessPoolExecutor | None = None, notes: list[str] | None = None) -> list[Task]:
     """The run's tasks: read back from `tasks.jsonl` when its settings match, else synthesised and written."""
     settings = {"tasks": cfg.tasks, "seed": cfg.seed, "max_len": cfg.max_len, "domains": sorted(domains)}
     run_file, tasks_file = out / "run.json", out / "tasks.jsonl"
     if tasks_file.exists() and run_file.exists():
         try:
-            old = json.loads(run_file.read_text(encoding="utf-8")).get("synthesis")
+            old = json.loads(run_file.read_text(encoding="utf-8")).get("synthesis") or {}
         except (OSError, json.JSONDecodeError):
-            old = None
-        if old != settings:
+            old = {}
+        if {k: old.get(k) for k in ("tasks", "seed", "max_len")} != {k: settings[k] for k in ("tasks", "seed", "max_len")}:
             raise RunError(f"{out} holds a run with other settings ({json.dumps(old)}); "
                            "use another --out, or --fresh to start this one over")
         try:
-            return load_tasks(tasks_file)
+            tasks = load_tasks(tasks_file)
         except TaskFileError as exc:
             raise RunError(f"{tasks_file} is damaged ({exc.problems[0]}); rerun with --fresh") from None
-    tasks = synthesize(domains, cfg.tasks, cfg.seed, cfg.max_len, jobs)
+        gone = sorted({t.domain for t in tasks} - set(domains))
+        if gone:  # the task file is the run's truth; its domains must still compile
+            raise RunError(f"the run's tasks need domain(s) that did not compile now: {', '.join(gone)}")
+        return tasks
+    # inline: measured as fast as 2 workers (each of which builds a sampler per domain); meanwhile the pool's
+    # workers start up and load the domains for the episodes
+    tasks = synthesize(domains, cfg.tasks, cfg.seed, cfg.max_len, 1, None, notes)
     tmp = tasks_file.with_suffix(".jsonl.tmp")
     write_tasks(tasks, tmp)
     os.replace(tmp, tasks_file)
@@ -202,26 +218,36 @@ def split_counts(n: int, names: list[str]) -> dict[str, int]:
     return {d: n // len(names) + (i < n % len(names)) for i, d in enumerate(names)}
 
 
-def synthesize(domains: dict[str, CompiledDomain], n: int, seed: int, max_len: int = 4, jobs: int = 1) -> list[Task]:
-    """`n` distinct tasks over the domains; the same for the same inputs whatever `jobs` is."""
+def synthesize(domains: dict[str, CompiledDomain], n: int, seed: int, max_len: int = 4, jobs: int = 1,
+               pool: ProcessPoolExecutor | None = None, notes: list[str] | None = None) -> list[Task]:
+    """`n` distinct tasks over the domains; the same for the same inputs whatever `jobs` is.
+
+    Each domain's share is filled in index order, skipping duplicates; a domain that stops yielding new tasks
+    (a small or unseeded state) hands the rest of its share to the others, so `n` tasks come out when they
+    can, and `notes` says which domains fell short.
+    """
     from ascc.sim.synth import signature
 
-    want = split_counts(n, list(domains))
-    chosen: dict[str, list[Task]] = {d: [] for d in domains}
-    seen: dict[str, set] = {d: set() for d in domains}
-    next_index = dict.fromkeys(domains, 0)
-    for _ in range(20):
+    names = list(domains)
+    want = split_counts(n, names)
+    chosen: dict[str, list[Task]] = {d: [] for d in names}
+    seen: dict[str, set] = {d: set() for d in names}
+    next_index = dict.fromkeys(names, 0)
+    dry = dict.fromkeys(names, 0)
+    for _ in range(60):
         batches = []
-        for d in domains:
+        for d in names:
             short = want[d] - len(chosen[d])
             if short > 0:
-                idx = list(range(next_index[d], next_index[d] + short + short // 4 + 4))
+                idx = list(range(next_index[d], next_index[d] + short + short // 4 + 1))
                 next_index[d] = idx[-1] + 1
                 batches += [(str(domains[d].path), seed, max_len, idx[i:i + SYNTH_CHUNK])
                             for i in range(0, len(idx), SYNTH_CHUNK)]
         if not batches:
             break
-        results = sorted((r for rs in _map(_synth_chunk, batches, jobs) for r in rs), key=lambda r: (r[0], r[1]))
+        mapped = pool.map(_synth_chunk, batches) if pool else _map(_synth_chunk, batches, jobs)
+        results = sorted((r for rs in mapped for r in rs), key=lambda r: (names.index(r[0]), r[1]))
+        before = {d: len(chosen[d]) for d in names}
         for d, _index, obj in results:
             if obj is None or len(chosen[d]) >= want[d]:
                 continue
@@ -229,7 +255,25 @@ def synthesize(domains: dict[str, CompiledDomain], n: int, seed: int, max_len: i
             if signature(task) not in seen[d]:
                 seen[d].add(signature(task))
                 chosen[d].append(task)
-    return [t for d in domains for t in chosen[d]]
+        _rebalance(names, want, chosen, before, dry, notes)
+    return [t for d in names for t in chosen[d]]
+
+
+def _rebalance(names, want, chosen, before, dry, notes) -> None:
+    """Move the unfilled share of domains that gave nothing new twice running to the others."""
+    for d in names:
+        if len(chosen[d]) < want[d]:
+            dry[d] = 0 if len(chosen[d]) > before[d] else dry[d] + 1
+    spent = [d for d in names if dry[d] >= 2 and len(chosen[d]) < want[d]]
+    live = [d for d in names if dry[d] < 2]
+    for d in spent:
+        extra = want[d] - len(chosen[d])
+        want[d] = len(chosen[d])
+        dry[d] = 99
+        if notes is not None:
+            notes.append(f"{d}: only {want[d]} distinct tasks could be synthesised")
+        for other, k in split_counts(extra, live).items() if live else ():
+            want[other] += k
 
 
 _SAMPLERS: dict[tuple, Any] = {}
@@ -307,10 +351,15 @@ class Worker:
 def trace_record(job: EpisodeJob, task: Task, messages: list[dict], schemas: list[dict], setup: WorkerSetup,
                  agent, user, verdicts) -> dict:
     """A trace line as docs/traces.md defines it."""
-    return {"id": job.id, "domain": task.domain, "task_id": task.id, "messages": messages,
+    return {"id": job.id, "domain": task.domain, "task_id": task.id, "messages": [full_message(m) for m in messages],
             "tools": json.dumps(schemas, ensure_ascii=False), "seed": setup.seed,
             "agent": getattr(agent, "name", setup.agent), "user": getattr(user, "name", setup.user),
             "verdicts": json.dumps({k: v.to_json() for k, v in verdicts.items()}, ensure_ascii=False, default=str)}
+
+
+def full_message(m: dict) -> dict:
+    """Every message with all five keys (null where unused): one Arrow schema for every row of a file."""
+    return {k: m.get(k) for k in ("role", "content", "tool_calls", "tool_call_id", "name")}
 
 
 def _failed(job: EpisodeJob, task: Task, setup: WorkerSetup, exc: Exception) -> dict:
@@ -345,12 +394,13 @@ def run_inline(setup: WorkerSetup, chunks: list[list[EpisodeJob]], jobs: int) ->
         yield _run_chunk(chunk)
 
 
-def run_processes(setup: WorkerSetup, chunks: list[list[EpisodeJob]], jobs: int) -> Iterator[list[dict]]:
-    if jobs <= 1 or len(chunks) <= 1:
+def run_processes(setup: WorkerSetup, chunks: list[list[EpisodeJob]], jobs: int,
+                  pool: ProcessPoolExecutor | None = None) -> Iterator[list[dict]]:
+    """Chunks of episodes on a pool of worker processes (`pool`, else one started here), results as they come."""
+    if pool is None and (jobs <= 1 or len(chunks) <= 1):
         yield from run_inline(setup, chunks, jobs)
         return
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=_mp(), initializer=_init_worker,
-                             initargs=(setup,)) as pool:
+    with contextlib.nullcontext(pool) if pool else _pool(setup, jobs) as pool:
         todo = iter(chunks)
         running = {pool.submit(_run_chunk, c) for c in _take(todo, 2 * jobs)}
         while running:
@@ -383,6 +433,21 @@ async def _gather(worker: Worker, batch: list[EpisodeJob], concurrency: int) -> 
                 pool.append(env)
 
     return list(await asyncio.gather(*(one(j) for j in batch)))
+
+
+@contextlib.contextmanager
+def _pool(setup: WorkerSetup, jobs: int):
+    """Worker processes (spawned: DuckDB and threads do not survive a fork) with the setup loaded; None for 1."""
+    if jobs <= 1:
+        yield None
+        return
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=_mp(), initializer=_init_worker, initargs=(setup,))
+    for _ in range(jobs):  # start the workers now: they import and load while the main process synthesises
+        pool.submit(int)
+    try:
+        yield pool
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _take(it, n: int) -> list:
@@ -433,6 +498,7 @@ def build_report(cfg: SimConfig, out: Path, tasks: list[Task], s: Summary, synth
         "errors": sum(r.get("reason") == "error" for r in rej_r),
         "filters": filters, "kept_by_kind": dict(by_kind), "kept_by_domain": dict(by_domain),
         "rejected_by_reason": dict(Counter(r.get("reason") for r in rej_r)),
+        "notes": s.extra.get("notes", []),
         "session": {**asdict(s), "synth_s": round(synth_s, 3), "run_s": round(run_s, 3), "wall_s": round(wall_s, 3),
                     "episodes_per_s": round(s.session_episodes / run_s, 1) if run_s > 0 else None},
         "files": {"tasks": str(out / "tasks.jsonl"), "traces": str(out / "traces.jsonl"),

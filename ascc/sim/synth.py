@@ -73,6 +73,8 @@ class TaskSampler:
         self.writes = frozenset(n for n, t in self.tools.items() if t["kind"] == "write")
         self.succ, self.via = _graph(domain, self.tools)
         self.columns = _column_values(domain)
+        # a plain parameter named like an entity's key is a reference in all but name (`customer_id: str`)
+        self.key_of = {e["key"]: n for n, e in domain.meta["entities"].items()}
         self._initial_keys: dict[str, list] = {}
         self._initial_rows: dict[str, dict] = {}
         self.dirty = False  # the walk has changed the state: keys and rows must be read live
@@ -125,15 +127,18 @@ class TaskSampler:
         steps: list[Step] = []
         walk = Walk(steps, None, self.writes)
         pool: list[Source] = []
+        last = None  # the state digest, once known
         while node is not None and len(steps) < length:
             is_write = node in self.writes
             tries = 1 if want == "refusal" and is_write else 3
             for _ in range(tries):
-                before = env.digest() if is_write else None
+                before = (last := last or env.digest()) if is_write else None
                 args, derived = self._bind(rng, node, pool, walk)
                 r = env.call(node, args)
-                if r.ok and is_write and env.digest() == before:
-                    r.ok, r.error_code = False, "no_change"  # a write that changes nothing makes a weak task
+                if r.ok and is_write:
+                    last = env.digest()
+                    if last == before:
+                        r.ok, r.error_code = False, "no_change"  # a write that changes nothing: a weak task
                 self.dirty = self.dirty or (r.ok and is_write)
                 if r.ok:
                     break
@@ -173,29 +178,31 @@ class TaskSampler:
             args[p["name"]] = value
             if step is not None:
                 derived[p["name"]] = step
-            if p["ref"]:
-                walk.refs.append((p["ref"], value))
-                row = self._row(p["ref"], value)
+            ref = self._ref(p)
+            if ref:
+                walk.refs.append((ref, value))
+                row = self._row(ref, value)
                 if row is not None:
                     _collect(to_jsonable(row), None, "", local)
         return args, derived
 
     def _value(self, rng: random.Random, tool: str, p: dict, pool: list[Source]) -> tuple[object, int | None]:
         t = p["type"]
-        names = {p["name"]} | set(self.via.get((tool, p["name"]), ()))
-        if p["ref"]:
-            names.add(self.domain.meta["entities"][p["ref"]]["key"])
+        ref = self._ref(p)
+        names = {p["name"], p["name"] + "s"} | set(self.via.get((tool, p["name"]), ()))
+        if ref:
+            names.add(self.domain.meta["entities"][ref]["key"])
         found = [s for s in pool if s.path in names and _fits(s.value, t)]
-        if p["ref"]:
-            keys = set(self._keys(p["ref"]))
+        if ref:
+            keys = set(self._keys(ref))
             found = [s for s in found if s.value in keys]
         if found:
             from_results = [s for s in found if s.step is not None]
             # prefer what the agent has seen: that is what makes the walk's steps depend on each other
             s = rng.choice(from_results if from_results and rng.random() < 0.85 else found)
             return s.value, s.step
-        if p["ref"]:
-            keys = self._keys(p["ref"])
+        if ref:
+            keys = self._keys(ref)
             if keys:
                 return rng.choice(keys), None
         similar = [s for s in pool if s.step is None and _fits(s.value, t) and t["kind"] in ("int", "decimal", "float")]
@@ -229,6 +236,11 @@ class TaskSampler:
             fields = self.domain.meta["structs"][t["name"]]
             return {n: self._fresh(rng, n, f["type"], depth + 1) for n, f in fields.items()}
         return {} if kind == "map" else None
+
+    def _ref(self, p: dict) -> str | None:
+        if p["ref"]:
+            return p["ref"]
+        return self.key_of.get(p["name"]) if p["type"]["kind"] in ("str", "int") else None
 
     def _keys(self, entity: str) -> list:
         if not self.dirty and entity in self._initial_keys:
