@@ -99,7 +99,7 @@ def _register_optional() -> None:
     """Commands from the later stages, registered when their modules are present."""
     import importlib
 
-    for module in ("ascc.runtime.cli", "ascc.sim.cli", "ascc.trainer.cli", "ascc.eval.cli"):
+    for module in ("ascc.runtime.cli", "ascc.sim.cli", "ascc.trainer.cli", "ascc.eval.cli", "ascc.importers.cli"):
         try:
             mod = importlib.import_module(module)
         except ModuleNotFoundError as exc:

@@ -1,0 +1,1 @@
+"""Importers: bring other benchmarks' data and tasks into ascc (`ascc import ...`)."""
