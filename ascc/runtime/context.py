@@ -32,6 +32,47 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+_MAP_IN_LIST: dict[int, dict] = {}  # id(meta) -> {entity: {column: type}} of columns that need `_bindable`
+
+
+def _map_columns(meta: dict) -> dict:
+    """Columns whose type holds a map inside a list. DuckDB infers one element type for a bound list, so maps of
+    different keys there would become one struct of all keys (null-filled); they are bound as key/value lists."""
+    got = _MAP_IN_LIST.get(id(meta))
+    if got is None:
+        structs = meta["structs"]
+
+        def has(t, in_list, seen=()):
+            k = t.get("kind")
+            if k == "map":
+                return in_list or has(t["elem"], in_list, seen)
+            if k == "list":
+                return has(t["elem"], True, seen)
+            if k == "struct" and t.get("name") in structs and t["name"] not in seen:
+                return any(has(f["type"], in_list, (*seen, t["name"])) for f in structs[t["name"]].values())
+            return False
+
+        got = {e: {c: f["type"] for c, f in ent["fields"].items() if has(f["type"], False)}
+               for e, ent in meta["entities"].items()}
+        _MAP_IN_LIST[id(meta)] = got
+    return got
+
+
+def _bindable(v, t: dict, structs: dict):
+    """`v` (of type `t`) with every map as DuckDB's {'key': [...], 'value': [...]} form."""
+    if v is None:
+        return None
+    k = t.get("kind")
+    if k == "map":
+        return {"key": list(v), "value": [_bindable(x, t["elem"], structs) for x in v.values()]}
+    if k == "list":
+        return [_bindable(x, t["elem"], structs) for x in v]
+    if k == "struct" and t.get("name") in structs:
+        fields = structs[t["name"]]
+        return {n: (_bindable(x, fields[n]["type"], structs) if n in fields else x) for n, x in v.items()}
+    return v
+
+
 def _statement(kind: str, entity: str, keycol: str, cols: tuple = ()) -> str:
     sql = _SQL.get((kind, entity, keycol, cols))
     if sql is None:
@@ -256,10 +297,13 @@ class Context:
         if not pending:
             return
         digests = self.env.digests
+        mapped = _map_columns(self.meta)
         self.flush_failed = True  # until every statement has run
         for pk, (op, values) in pending.items():
             entity, key = pk
             keycol = self.entities[entity]["key"]
+            if op != "delete" and mapped[entity]:
+                values = self._bindable(entity, values)
             if op == "update":
                 cols = tuple(values)
                 self.con.execute(_statement("update", entity, keycol, cols), [*values.values(), key])
@@ -273,6 +317,11 @@ class Context:
             digests.touch(entity, key)
         self.flush_failed = False
 
+    def _bindable(self, entity: str, values: dict) -> dict:
+        cols = _map_columns(self.meta)[entity]
+        structs = self.meta["structs"]
+        return {c: (_bindable(v, cols[c], structs) if c in cols else v) for c, v in values.items()}
+
     def rollback(self) -> None:
         """Undo this call's writes (the transaction is still healthy): drop what is pending, and put back the
         rows written to DuckDB as they were before the call, newest first."""
@@ -280,6 +329,8 @@ class Context:
         for (entity, key), exists in reversed(self.flushed.items()):
             keycol = self.entities[entity]["key"]
             before = self.before[(entity, key)]
+            if before is not None and _map_columns(self.meta)[entity]:
+                before = self._bindable(entity, before)
             if before is None:
                 if exists:
                     self.con.execute(_statement("delete", entity, keycol), [key])
