@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from ascc.importers.tau2 import detect_domain, import_tau2
+from ascc.importers.tau2 import detect_domain, domain_folders, import_tau2
 from ascc.runtime.domain import compile_and_load
 from ascc.runtime.env import Environment
 from ascc.runtime.tasks import load_tasks
@@ -199,11 +199,87 @@ def test_env_assertion_that_fails_leaves_the_task_out(tmp_path):
     assert any(w["warning"].startswith("kept although") for w in rep.task_warnings)
 
 
+# ---- retail -----------------------------------------------------------------------------------------------
+
+needs_retail = pytest.mark.skipif(not (ROOT / "specs" / "retail.env.yaml").is_file(), reason="no retail spec")
+
+
+@pytest.fixture(scope="module")
+def retail(tmp_path_factory):
+    return imported(tmp_path_factory, "retail")
+
+
+@needs_retail
+def test_retail_report_and_replay(retail):
+    out, report = retail
+    assert report.records == {"product": {"read": 3, "converted": 3, "skipped": 0},
+                              "user": {"read": 2, "converted": 2, "skipped": 0},
+                              "order": {"read": 5, "converted": 4, "skipped": 1}}
+    [rec] = report.skipped_records
+    assert (rec["entity"], rec["key"]) == ("order", "#W12345") and "does not match the pattern" in rec["reason"]
+    [task] = report.skipped_tasks  # its task cancels the order that could not be imported
+    assert task["id"] == "4" and "refused in ascc (precondition): Order not found" in task["reason"]
+    assert report.kinds == {"write": 3, "read": 1}
+    r = replay(out, "retail")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert json.loads((out / "replay.json").read_text(encoding="utf-8"))["summary"]["matched"] == 4
+
+
+@needs_retail
+def test_retail_exchange_as_tau2(retail):
+    """§3.3.3: status, both lists sorted on their own, the price difference rounded; items and payments kept."""
+    out, _ = retail
+    with gold_env(out, "retail", "0") as env:
+        order = row(env, "order", "#W2378156")
+        assert order["status"] == "exchange requested"
+        assert order["exchange_items"] == ["1151293680", "4983901480"]
+        assert order["exchange_new_items"] == ["7706410293", "7747408585"]
+        diff = 0
+        diff += 269.16 - 272.33
+        diff += 249.01 - 262.47
+        assert order["exchange_price_difference"] == round(diff, 2) == -16.63
+        assert order["exchange_payment_method_id"] == "credit_card_9513926"
+        assert [i["item_id"] for i in order["items"]] == ["1151293680", "4983901480", "9612497925"]
+        assert len(order["payment_history"]) == 1
+
+
+@needs_retail
+def test_retail_modify_items_keeps_tau2s_bug(retail):
+    """§3.3.8: every modified item takes the *last* pair's variant; the payment is the unrounded difference."""
+    out, _ = retail
+    with gold_env(out, "retail", "1") as env:
+        order = row(env, "order", "#W4776164")
+        assert order["status"] == "pending (item modified)"
+        white_l = {"color": "white", "size": "L", "material": "cotton", "style": "crew neck"}
+        assert [(i["item_id"], i["price"], i["options"]) for i in order["items"]] == [
+            ("9612497925", 53.27, white_l), ("3799046073", 53.27, white_l)]
+        diff = 0
+        diff += 50.88 - 49.67
+        diff += 53.27 - 49.52
+        assert order["payment_history"][-1] == {"transaction_type": "payment", "amount": abs(diff),
+                                                "payment_method_id": "credit_card_9513926"}
+
+
+@needs_retail
+def test_retail_cancel_refunds_gift_card(retail):
+    out, _ = retail
+    with gold_env(out, "retail", "2") as env:
+        order = row(env, "order", "#W6390527")
+        assert (order["status"], order["cancel_reason"]) == ("cancelled", "no longer needed")
+        assert order["payment_history"][-1] == {"transaction_type": "refund", "amount": 249.01,
+                                                "payment_method_id": "gift_card_1133700"}
+        gift = row(env, "user", "mei_kovacs_8020")["payment_methods"]["gift_card_1133700"]
+        assert gift["balance"] == round(79.0 + 249.01, 2)
+
+
 # ---- command line and detection ---------------------------------------------------------------------------
 
 def test_detect_domain():
     assert detect_domain(FIXTURES / "airline") == "airline"
     assert detect_domain(FIXTURES / "telecom") == "telecom"
+    assert detect_domain(FIXTURES / "retail") == "retail"
+    assert [p.name for p in domain_folders(FIXTURES)] == ["airline", "retail", "telecom"]
+    assert domain_folders(FIXTURES / "airline") == [FIXTURES / "airline"]
 
 
 def test_cli(tmp_path):

@@ -85,7 +85,11 @@ DOMAINS: dict[str, DomainMap] = {
                "(`B` + 8 hex digits); ascc's id differs.",
                "Without a user_db.toml the phone and surroundings take τ²'s defaults (the spec's seed rows).",
                "τ² task env assertions are copied to user.tau2 and checked after the gold replay at import; "
-               "ascc's task format has no field for them, so `ascc replay` checks only the digest.")),
+               "ascc's task format has no field for them, so `ascc replay` checks only the digest.",
+               "User-side gold actions (toggle_roaming, make_payment, reboot_device, …) are `actor: user` tools: "
+               "`ascc replay` runs them, but ascc's simulated users do not call tools yet, so in `ascc eval` a "
+               "task that needs them cannot be solved by the agent alone (the oracle's user-side calls count as "
+               "malformed).")),
 }
 
 
