@@ -49,3 +49,42 @@ def test_empty_map_literal_is_null_and_record_literal_fields_run(tmp_path: Path)
         before = env.digest()
         assert env.call("clear_tags", {"id": "b"}).value["error"]["message"] == "only annotated loans"
         assert env.digest() == before
+
+
+NESTED = """
+domain: nested
+types:
+  line: {sku: str, qty: int}
+entities:
+  cart:
+    key: id
+    fields:
+      id: str
+      owner: str
+      lines: list[line]
+tools:
+  skus_of:
+    kind: read
+    description: Every sku in an owner's carts with a quantity above a floor, and their total quantity.
+    params: {owner: str, floor: int}
+    let:
+      carts: cart.all(owner == $owner)
+    returns:
+      skus: "[l.sku for c in carts for l in c.lines if l.qty > $floor]"
+      total: "sum(l.qty for c in carts if c.id != 'z' for l in c.lines)"
+seed:
+  rows:
+    cart:
+      - {id: a, owner: ann, lines: [{sku: s1, qty: 1}, {sku: s2, qty: 5}]}
+      - {id: b, owner: ann, lines: [{sku: s3, qty: 7}]}
+      - {id: c, owner: bob, lines: [{sku: s4, qty: 9}]}
+"""
+
+
+def test_comprehensions_with_several_for_clauses(tmp_path: Path) -> None:
+    spec = tmp_path / "nested.env.yaml"
+    spec.write_text(NESTED)
+    result = compile_file(spec, tmp_path / "out")
+    assert result.ok and not result.diagnostics, render_all(result.diagnostics, SourceCache())
+    with Environment(load_domain(str(result.out_dir))) as env:
+        assert env.call("skus_of", {"owner": "ann", "floor": 1}).value == {"skus": ["s2", "s3"], "total": 13}

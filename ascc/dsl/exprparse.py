@@ -123,19 +123,36 @@ class _ToAst(Transformer):
 
     @v_args(meta=True)
     def gencall(self, meta, c):
-        var, var_span, iterable, cond = c[2]
-        comp = ast.Comprehension(self._span(meta), c[1], var, var_span, iterable, cond, reducer=str(c[0]))
-        return ast.Call(self._span(meta), str(c[0]), self._span(c[0]), [comp])
+        span = self._span(meta)
+        clauses = c[2]
+        if len(clauses) == 1:
+            var, var_span, iterable, cond = clauses[0]
+            comp = ast.Comprehension(span, c[1], var, var_span, iterable, cond, reducer=str(c[0]))
+            return ast.Call(span, str(c[0]), self._span(c[0]), [comp])
+        return ast.Call(span, str(c[0]), self._span(c[0]), [self._nested(span, c[1], clauses)])
+
+    def _nested(self, span, elem, clauses) -> ast.Node:
+        """`[e for x in A for y in B]` as `flatten([[e for y in B] for x in A])`, one flatten per outer clause."""
+        var, var_span, iterable, cond = clauses[-1]
+        inner: ast.Node = ast.Comprehension(span, elem, var, var_span, iterable, cond)
+        for var, var_span, iterable, cond in reversed(clauses[:-1]):
+            inner = ast.Call(span, "flatten", span, [ast.Comprehension(span, inner, var, var_span, iterable, cond)])
+        return inner
 
     def arglist(self, c):
         return list(c)
 
     def comp_for(self, c):
+        return list(c)
+
+    def comp_clause(self, c):
         return (str(c[0]), self._span(c[0]), c[1], c[2])
 
     @v_args(meta=True)
     def listcomp(self, meta, c):
-        var, var_span, iterable, cond = c[1]
+        if len(c[1]) > 1:
+            return self._nested(self._span(meta), c[0], c[1])
+        var, var_span, iterable, cond = c[1][0]
         return ast.Comprehension(self._span(meta), c[0], var, var_span, iterable, cond)
 
     @v_args(meta=True)
