@@ -49,7 +49,7 @@ def _method(n: ast.Method) -> str:
 
 def _call(n: ast.Call) -> str:
     b = BUILTINS[n.func]
-    args = ", ".join(py(a) for a in n.args)
+    args = ", ".join(bare(py(a)) for a in n.args)  # `B.abs(a - b)`, not `B.abs((a - b))`
     if b.via_ctx:
         return f"ctx.{n.func}({args})"
     return f"B.{n.func}({args})"

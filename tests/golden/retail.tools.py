@@ -94,7 +94,7 @@ def cancel_pending_order(ctx: Context, *, order_id: str, reason: str) -> object:
     for p in o['payment_history']:  # spec: retail.env.yaml:237
         if p['payment_method_id'] in gift_ids:  # spec: retail.env.yaml:238
             _e1 = B.entry(u['payment_methods'], p['payment_method_id'])  # spec: retail.env.yaml:239
-            ctx.update('user', u, {'payment_methods': B.with_entry(u['payment_methods'], p['payment_method_id'], {**_e1, 'balance': B.round((B.coalesce(_e1['balance'], Decimal('0.0')) + p['amount']), 2)})})  # spec: retail.env.yaml:239
+            ctx.update('user', u, {'payment_methods': B.with_entry(u['payment_methods'], p['payment_method_id'], {**_e1, 'balance': B.round(B.coalesce(_e1['balance'], Decimal('0.0')) + p['amount'], 2)})})  # spec: retail.env.yaml:239
     ctx.update('order', o, {'payment_history': o['payment_history'] + [{'transaction_type': 'refund', 'amount': p['amount'], 'payment_method_id': p['payment_method_id']} for p in o['payment_history']]})  # spec: retail.env.yaml:240
     ctx.update('order', o, {'status': 'cancelled', 'cancel_reason': ('no longer needed' if (reason == 'no longer needed') else 'ordered by mistake')})  # spec: retail.env.yaml:241
     return o
@@ -141,10 +141,10 @@ def modify_pending_order_payment(ctx: Context, *, order_id: str, payment_method_
     ctx.update('order', o, {'payment_history': o['payment_history'] + [{'transaction_type': 'payment', 'amount': paid, 'payment_method_id': payment_method_id}, {'transaction_type': 'refund', 'amount': paid, 'payment_method_id': old_id}]})  # spec: retail.env.yaml:294
     if pm['source'] == 'gift_card':  # spec: retail.env.yaml:297
         _e0 = B.entry(u['payment_methods'], payment_method_id)  # spec: retail.env.yaml:298
-        ctx.update('user', u, {'payment_methods': B.with_entry(u['payment_methods'], payment_method_id, {**_e0, 'balance': B.round((B.coalesce(_e0['balance'], Decimal('0.0')) - paid), 2)})})  # spec: retail.env.yaml:298
+        ctx.update('user', u, {'payment_methods': B.with_entry(u['payment_methods'], payment_method_id, {**_e0, 'balance': B.round(B.coalesce(_e0['balance'], Decimal('0.0')) - paid, 2)})})  # spec: retail.env.yaml:298
     if old_id in gift_ids:  # spec: retail.env.yaml:299
         _e0 = B.entry(u['payment_methods'], old_id)  # spec: retail.env.yaml:300
-        ctx.update('user', u, {'payment_methods': B.with_entry(u['payment_methods'], old_id, {**_e0, 'balance': B.round((B.coalesce(_e0['balance'], Decimal('0.0')) + paid), 2)})})  # spec: retail.env.yaml:300
+        ctx.update('user', u, {'payment_methods': B.with_entry(u['payment_methods'], old_id, {**_e0, 'balance': B.round(B.coalesce(_e0['balance'], Decimal('0.0')) + paid, 2)})})  # spec: retail.env.yaml:300
     return o
 
 
@@ -183,7 +183,7 @@ def modify_pending_order_items(ctx: Context, *, order_id: str, item_ids: list, n
     ctx.update('order', o, {'payment_history': o['payment_history'] + [{'transaction_type': ('payment' if (diff > 0) else 'refund'), 'amount': B.abs(diff), 'payment_method_id': payment_method_id}]})  # spec: retail.env.yaml:340
     if pm['source'] == 'gift_card':  # spec: retail.env.yaml:341
         _e0 = B.entry(u['payment_methods'], payment_method_id)  # spec: retail.env.yaml:342
-        ctx.update('user', u, {'payment_methods': B.with_entry(u['payment_methods'], payment_method_id, {**_e0, 'balance': B.round((B.coalesce(_e0['balance'], Decimal('0.0')) - diff), 2)})})  # spec: retail.env.yaml:342
+        ctx.update('user', u, {'payment_methods': B.with_entry(u['payment_methods'], payment_method_id, {**_e0, 'balance': B.round(B.coalesce(_e0['balance'], Decimal('0.0')) - diff, 2)})})  # spec: retail.env.yaml:342
     for i in B.range(B.len(olds)):  # spec: retail.env.yaml:344
         ctx.update('order', o, {'items': [({'name': B.item(o['items'], j)['name'], 'product_id': B.item(o['items'], j)['product_id'], 'item_id': B.item(new_item_ids, i), 'price': B.item(last, 0)['price'], 'options': B.item(last, 0)['options']} if (j == B.item([m for m in B.range(B.len(o['items'])) if (B.item(o['items'], m)['item_id'] == B.item(item_ids, i))], 0)) else B.item(o['items'], j)) for j in B.range(B.len(o['items']))]})  # spec: retail.env.yaml:345
     ctx.update('order', o, {'status': 'pending (item modified)'})  # spec: retail.env.yaml:351
