@@ -1,20 +1,48 @@
 """The oracle agent: plays a task's gold plan through templates, no model.
 
-It asks the user for the arguments the plan says come from the user (unless the user already said them),
-confirms each write before calling it, calls the gold tools in order (one per assistant message), and ends
-with a report of the results the user asked for. On a refusal task it confirms and attempts the forbidden
-write, then tells the user the tool's error. Its traces pass every filter by construction; the broken
-variants in `broken.py` show that each filter catches what it should.
+It asks the user for the arguments the plan says come from the user (unless the user already said them) —
+identity facts first where the plan starts with an identifying lookup —, confirms each write and calls it only
+after the user's explicit yes (on a no it leaves the write out and says so), calls the gold tools in order (one
+per assistant message), and ends with a report in sentences: for each result the user asked for, its fields
+as `ascc.sim.render` phrases them (so every scenario fact appears verbatim), then an offer of further help. On a
+refusal task it confirms and attempts the forbidden write, then tells the user the tool's error. The phrasing
+varies a little per task (a random generator seeded with the task id). Its traces pass every filter by
+construction; the broken variants in `broken.py` show that each filter catches what it should.
 """
 
 from __future__ import annotations
 
 import json
+import random
+import re
 
 from ascc.runtime.domain import CompiledDomain
 from ascc.runtime.tasks import Task, ToolCall
+from ascc.sim import render
 from ascc.sim.protocols import AgentTurn
-from ascc.sim.scenario import show
+from ascc.sim.scenario import describe_call, label, show
+from ascc.sim.user import own_facts
+
+MAX_CONFIRMS = 2  # the same confirmation asked at most this many times; then the write is left out
+_NO = re.compile(r"^\W*(no|nope|nah)\b|\b(don't|do not|changed my mind|never mind|rather not)\b", re.I)
+_YES = re.compile(r"\b(yes|yeah|yep|sure|please do|go ahead|correct|confirmed?|ok|okay|that's right)\b", re.I)
+
+ASK = ("I can help with that. Could you please give me {x}?", "Sure, I can help. What is {x}?",
+       "I'd be glad to help. Could you tell me {x}?")
+ASK_ID = ("I can help with that. First I need to verify your identity: could you please give me {x}?",
+          "Happy to help. First, I need to confirm who you are. What is {x}?")
+ASK_MORE = ("Thanks. Could you also give me {x}?", "Got it. What is {x}?", "Thank you. Could you tell me {x}?")
+CONFIRM = ("Just to confirm: I will {x}. Shall I go ahead?", "Before I proceed: I'm about to {x}. Do you want me to go ahead?",
+           "To confirm, you'd like me to {x}. Shall I proceed?")
+DONE = ("All set: I was able to {x}.", "Done! I was able to {x}.", "That's taken care of: I was able to {x}.")
+FOUND = ("Here is what I found{y}: {x}.", "I looked that up{y}: {x}.", "Here are the details{y}: {x}.")
+UPDATED = (" Here are the details now: {x}.", " The record now shows: {x}.")
+SAYS = (" The system says: {x}.",)
+REFUSE = ("I'm sorry, but I can't {x}: {e}", "Unfortunately I'm not able to {x}: {e}")
+DECLINED = ("Understood, I have not gone ahead with it: I did not {x}.", "No problem, I left that as it was and did not {x}.")
+CLOSE = ("Is there anything else I can help you with?", "Anything else I can help with today?",
+         "Let me know if there is anything else I can do for you.")
+NOTHING = "I'm sorry, I could not find anything to report."
 
 
 def text(content: str) -> AgentTurn:
@@ -28,17 +56,30 @@ class OracleAgent:
 
     def __init__(self, task: Task, domain: CompiledDomain):
         self.task, self.domain = task, domain
-        plan = task.user.get("plan") or [{} for _ in task.gold_calls]
+        self.rng = random.Random(f"oracle:{task.id}")
+        scenario = task.user or {}
+        plan = scenario.get("plan") or [{} for _ in task.gold_calls]
+        # (call, ask, step info): the gold calls, then a declined or refused call
         self.calls: list[tuple[ToolCall, dict]] = [(c, p.get("ask", {})) for c, p in zip(task.gold_calls, plan)]
-        refusal = task.user.get("refusal")
-        if refusal:
-            c = refusal["call"]
-            self.calls.append((ToolCall(c["tool"], c["arguments"]), refusal.get("ask", {})))
+        self.info: list[dict] = [{"goal": p.get("goal", True), "identify": p.get("identify", False)}
+                                 for _, p in zip(task.gold_calls, plan)]
+        for key in ("decline", "refusal"):
+            extra = scenario.get(key)
+            if extra:
+                c = extra["call"]
+                self.calls.append((ToolCall(c["tool"], c["arguments"]), extra.get("ask", {})))
+                self.info.append({"goal": False, "identify": False, key: True})
+        self.own = own_facts(scenario)
+        self.persona_entity = (scenario.get("persona_row") or {}).get("entity")
         self.i = 0
         self.asked: set[int] = set()
-        self.confirmed: set[int] = set()
+        self.confirms: dict[int, int] = {}
+        self.declined: list[int] = []
+        self.issued: dict[str, int] = {}  # tool call id -> index in self.calls
         self.reported = False
         self.n_calls = 0
+        self.spoke = False
+        self.current = 0  # the index of the call being made
 
     async def respond(self, messages: list[dict], tools: list[dict]) -> AgentTurn:
         said = " ".join(m["content"] for m in messages if m.get("role") == "user" and isinstance(m.get("content"), str))
@@ -48,10 +89,20 @@ class OracleAgent:
                 self.asked.add(self.i)
                 missing = [lab for p, lab in ask.items() if p in call.arguments and show(call.arguments[p]) not in said]
                 if missing:
-                    return text(self.ask_for(missing))
-            if self.is_write(call.tool) and self.i not in self.confirmed:
-                self.confirmed.add(self.i)
-                return text(f"Just to confirm: I will {self.describe(call)}. Shall I go ahead?")
+                    identify = self.info[self.i].get("identify", False)
+                    mine = {lab for p, lab in ask.items() if identify or (lab, show(call.arguments.get(p))) in self.own}
+                    return self._say(self.ask_for(missing, mine))
+            if self.is_write(call.tool):
+                n = self.confirms.get(self.i, 0)
+                answer = _answer(_last_user(messages)) if n else None
+                if answer is None and n < MAX_CONFIRMS:
+                    self.confirms[self.i] = n + 1
+                    return self._say(self.rng.choice(CONFIRM).format(x=self.describe(call)))
+                if answer is not True:  # a no, or no clear yes: the write is left out
+                    self.declined.append(self.i)
+                    self.i += 1
+                    continue
+            self.current = self.i
             self.i += 1
             return self.call(call)
         if not self.reported:
@@ -59,51 +110,86 @@ class OracleAgent:
             return text(self.report(messages))
         return text("Thank you. Is there anything else I can help you with?")
 
+    def _say(self, content: str) -> AgentTurn:
+        self.spoke = True
+        return text(content)
+
     # ---- pieces the broken variants override
     def call(self, call: ToolCall) -> AgentTurn:
         return self.tool_call(call.tool, json.dumps(call.arguments, ensure_ascii=False))
 
     def tool_call(self, tool: str, arguments: str) -> AgentTurn:
         self.n_calls += 1
+        call_id = f"call_{self.n_calls}"
+        self.issued[call_id] = self.current
         return AgentTurn({"role": "assistant", "content": None, "tool_calls": [
-            {"id": f"call_{self.n_calls}", "type": "function", "function": {"name": tool, "arguments": arguments}}]})
+            {"id": call_id, "type": "function", "function": {"name": tool, "arguments": arguments}}]})
 
-    def ask_for(self, labels: list[str]) -> str:
-        return f"I can help with that. Could you please give me the {_join(labels)}?"
+    def ask_for(self, labels: list[str], mine: set[str] = frozenset()) -> str:
+        things = render.join([("your " if lab in mine else "the ") + lab for lab in labels])
+        identify = self.info[self.i].get("identify", False) if self.i < len(self.info) else False
+        templates = ASK_MORE if self.spoke else ASK_ID if identify else ASK
+        return self.rng.choice(templates).format(x=things)
 
     def is_write(self, tool: str) -> bool:
         meta = self.domain.meta["tools"].get(tool)
         return bool(meta and meta["kind"] == "write")
 
     def describe(self, call: ToolCall) -> str:
-        meta = self.domain.meta["tools"][call.tool]
-        if meta.get("intent"):
-            out = meta["intent"]
-            for k, v in call.arguments.items():
-                out = out.replace("{" + k + "}", show(v))
-            return out.replace("{{", "{").replace("}}", "}")
-        args = ", ".join(f"{k.replace('_', ' ')} {show(v)}" for k, v in call.arguments.items())
-        return f"call {call.tool} ({args})" if args else f"call {call.tool}"
+        return describe_call(self.domain, call.tool, call.arguments, self.persona_entity)
 
     def report(self, messages: list[dict]) -> str:
-        """The results of this episode's calls, the refused one's error first."""
-        results = [m for m in messages if m.get("role") == "tool"]
-        lines, refused = [], None
-        for m in results:
-            try:
-                value = json.loads(m.get("content") or "null")
-            except json.JSONDecodeError:
-                value = None
-            if isinstance(value, dict) and set(value) == {"error"} and isinstance(value["error"], dict):
-                refused = value["error"].get("message")
+        """The results the user asked for, in sentences; a refusal's error first; then an offer of more help."""
+        parts: list[str] = []
+        said: set[str] = set()
+        for i in self.declined:
+            parts.append(self.rng.choice(DECLINED).format(x=self.describe(self.calls[i][0])))
+        for m in messages:
+            if m.get("role") != "tool":
                 continue
-            line = f"- {m.get('name')}: {m.get('content')}"
-            if not any(m.get("content") == earlier.split(": ", 1)[1] for earlier in lines):
-                lines.append(line)  # the same record twice (found by phone, then by id) is said once
-        head = (f"I'm sorry, but I can't do that: {refused}." if refused
-                else "All done." if any(self.is_write(c.tool) for c, _ in self.calls) else "Here is what I found.")
-        return "\n".join([head, *lines]) if lines else head
+            index = self.issued.get(m.get("tool_call_id"))
+            value = render.parse(m.get("content"))
+            info = self.info[index] if index is not None and index < len(self.info) else {"goal": True}
+            call = self.calls[index][0] if index is not None and index < len(self.calls) else None
+            if render.is_error(value):
+                if info.get("refusal") or not (self.task.user or {}).get("plan"):
+                    error = str(value["error"].get("message", "")).strip()
+                    what = self.describe(call) if call else "do that"
+                    parts.insert(0, self.rng.choice(REFUSE).format(x=what, e=error) + ("" if error.endswith(".") else "."))
+                continue
+            if not info.get("goal"):
+                continue
+            body = render.sentence(render.summarise(value, call.arguments if call else None))
+            if body in said:
+                continue  # the same record twice (found by phone, then by id) is said once
+            said.add(body)
+            if call is not None and self.is_write(call.tool):
+                done = self.rng.choice(DONE).format(x=self.describe(call))
+                extra = UPDATED if isinstance(value, (dict, list)) else SAYS
+                parts.append(done + (self.rng.choice(extra).format(x=body) if body else ""))
+            else:
+                parts.append(self.rng.choice(FOUND).format(x=body, y=self._for(call)))
+        if not parts:
+            parts.append(NOTHING)
+        return " ".join(parts) + " " + self.rng.choice(CLOSE)
+
+    def _for(self, call: ToolCall | None) -> str:
+        if call is None:
+            return ""
+        ids = [(k, v) for k, v in call.arguments.items() if isinstance(v, (str, int)) and not isinstance(v, bool)
+               and (k.endswith("_id") or k in ("id", "card", "isbn", "sku"))]
+        return f" for {label(ids[0][0])} {show(ids[0][1])}" if ids else ""
 
 
-def _join(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+def _last_user(messages: list[dict]) -> str:
+    for m in reversed(messages):
+        if m.get("role") == "user":
+            return m.get("content") if isinstance(m.get("content"), str) else ""
+    return ""
+
+
+def _answer(reply: str) -> bool | None:
+    """Whether a reply to a confirmation is a yes (True), a no (False) or neither (None)."""
+    if _NO.search(reply):
+        return False
+    return True if _YES.search(reply) else None

@@ -4,26 +4,40 @@ The scenario is the task's free-form `user` object (docs/runtime.md), read by th
 
 | key | meaning |
 | --- | --- |
-| `persona` | who the user is, from a seeded row the task touches (`"Ann Lee (ann3@example.com), a customer"`) |
-| `persona_row` | that row's entity, key and identifying fields |
+| `persona` | who the user is: the task's persona row (`"Ann Lee (ann3@example.com), a customer"`) |
+| `persona_row` | that row's entity, key, key field and identifying fields |
 | `known` | `{label: value}`: what the user can tell the agent when asked (`"order id": "#W0000001"`) |
 | `unknown` | labels the user does not know; the agent must look them up (`"customer id"`) |
 | `instructions` | the goal in the second person, for an LLM user, rendered from the tools' `intent` phrases |
-| `request` | the same goal in the first person: a scripted user's opening message |
-| `facts` | texts the agent's answers must contain before the user is satisfied |
-| `plan` | per gold call, `{"tool", "ask": {argument: label}}`: which arguments come from the user |
+| `request` | the same goal in the first person: a scripted user's opening message (details come when asked) |
+| `facts` | texts the agent's answers must contain before the user is satisfied (`ascc.sim.render` phrasing) |
+| `plan` | per gold call, `{"tool", "ask": {argument: label}, "goal", "identify"}`: which arguments come from the user, whether its result is reported, whether it identifies the user |
 | `refusal` | for refusal tasks: `{"call": {"tool", "arguments"}, "ask", "error"}`, the forbidden request |
+| `decline` | for declined tasks: `{"call": {"tool", "arguments"}, "ask"}`, a write the user says no to at the confirmation |
 """
 
 from __future__ import annotations
 
 import json
+import random
+import re
 
 from ascc.runtime.domain import CompiledDomain
 from ascc.runtime.env import Environment, to_jsonable
+from ascc.sim import render
 
 MAX_FACTS_PER_RESULT = 5
 _IDENTIFYING = ("name", "email", "phone")
+_TELL = ("get", "fetch", "show", "return", "returns", "read", "retrieve", "view", "see", "tell")
+_VERBS = _TELL + (
+    "list", "find", "search", "look", "check", "compute", "calculate", "count", "cancel", "add", "set", "pay", "lend",
+    "take", "renew", "reserve", "change", "move", "put", "book", "hand", "spend", "ask", "give", "create", "update",
+    "delete", "remove", "send", "place", "mark", "record", "open", "close", "register", "request", "schedule",
+    "transfer", "apply", "issue", "compare", "estimate", "quote", "report", "track", "verify", "validate", "measure",
+    "turn", "choose", "replace", "reset", "connect", "disconnect", "restart", "submit", "modify", "redeem", "use")
+OPEN = ("Hi! ", "Hello! ", "Hi there. ", "Good morning. ")
+FIRST_DO = ("I'd like to {x}.", "I need to {x}.", "Could you help me {x}?", "I want to {x}.")
+THEN_DO = ("I'd also like to {x}.", "After that, I want to {x}.", "Then I need to {x}.")
 
 
 def label(param: str) -> str:
@@ -37,7 +51,9 @@ def show(value) -> str:
 
 
 def build_scenario(domain: CompiledDomain, env: Environment, walk, seed: int) -> dict:
-    steps = list(walk.steps) + ([walk.refused] if walk.refused is not None else [])
+    rng = random.Random(f"{domain.name}:{seed}:{getattr(walk, 'index', 0)}:text")
+    extra = [s for s in (walk.refused, getattr(walk, "declined", None)) if s is not None]
+    steps = list(walk.steps) + extra
     known: dict[str, object] = {}
     unknown: list[str] = []
     plan = []
@@ -53,67 +69,151 @@ def build_scenario(domain: CompiledDomain, env: Environment, walk, seed: int) ->
                 key = f"other {key}"
             known[key] = value
             ask[name] = key
-        plan.append({"tool": s.tool, "ask": ask})
+        plan.append({"tool": s.tool, "ask": ask, "goal": s in walk.steps and _is_goal(s, walk),
+                     "identify": bool(getattr(s, "identify", False))})
     unknown = [u for u in unknown if u not in known]
-    goals = [s for s in walk.steps if not s.used or s.tool in walk.writes]
-    persona, row = _persona(domain, env, walk.refs)
-    parts = [_goal(domain, s) for s in goals if s is not walk.refused]
-    if walk.refused is not None:
-        parts.append(_goal(domain, walk.refused))
-    parts = [p for i, p in enumerate(parts) if p not in parts[:i]]
+    goals = [s for s in walk.steps if _is_goal(s, walk)]
+    persona_entity = None
+    if getattr(walk, "persona", None) is not None:
+        persona_entity = walk.persona[0]
+        persona, row = _describe_persona(domain, env, *walk.persona)
+    else:
+        persona, row = _persona(domain, env, walk.refs)
+    wants = [_want(domain, s, persona_entity) for s in goals + extra]
+    wants = [w for i, w in enumerate(wants) if w not in wants[:i]]
     scenario = {
         "persona": persona,
         "persona_row": row,
         "known": {k: to_jsonable(v) for k, v in known.items()},
         "unknown": unknown,
-        "instructions": " ".join(f"{'You want' if i == 0 else 'Then you want'} {p}." for i, p in enumerate(parts)),
-        "request": " ".join(f"{'I would like' if i == 0 else 'Then I would like'} {p}." for i, p in enumerate(parts)),
+        "instructions": " ".join(_instruction(w, i) for i, w in enumerate(wants)),
+        "request": rng.choice(OPEN) + " ".join(_request(rng, w, i) for i, w in enumerate(wants)),
         "facts": _facts(goals, walk),
         "plan": plan[: len(walk.steps)],
         "seed": seed,
     }
     if walk.refused is not None:
         r = walk.refused
-        scenario["refusal"] = {"call": {"tool": r.tool, "arguments": r.arguments}, "ask": plan[-1]["ask"],
-                               "error": r.error}
+        scenario["refusal"] = {"call": {"tool": r.tool, "arguments": r.arguments},
+                               "ask": plan[len(walk.steps)]["ask"], "error": r.error}
         scenario["instructions"] += " If the agent says this cannot be done and why, accept it and end."
+    declined = getattr(walk, "declined", None)
+    if declined is not None:
+        scenario["decline"] = {"call": {"tool": declined.tool, "arguments": declined.arguments},
+                               "ask": plan[-1]["ask"],
+                               "text": describe_call(domain, declined.tool, declined.arguments, persona_entity)}
+        scenario["instructions"] += (" When the agent asks you to confirm that last change, you change your mind:"
+                                     " say no, and do not have it done.")
     return scenario
 
 
-def _goal(domain: CompiledDomain, step) -> str:
-    """One thing the user wants, from the tool's `intent` (`to cancel order #W1 …`) or its description."""
+def _is_goal(step, walk) -> bool:
+    return not getattr(step, "identify", False) and (not step.used or step.tool in walk.writes)
+
+
+# ---- what the user wants, in words
+def _want(domain: CompiledDomain, step, persona_entity: str | None) -> tuple[str, str]:
+    """`("do", "cancel order #W1 because …")` from the tool's intent, or `("ask", "could you tell me …")`."""
     tool = domain.meta["tools"][step.tool]
     if tool.get("intent"):
-        text = tool["intent"]
-        for name, value in step.arguments.items():
-            text = text.replace("{" + name + "}", show(value))
-        return "to " + text.replace("{{", "{").replace("}}", "}")
-    purpose = tool["description"].strip().rstrip(".")
-    purpose = purpose[:1].lower() + purpose[1:]
-    shown = [f"{label(n)} {show(v)}" for n, v in step.arguments.items() if n not in step.derived]
-    return f"the agent to {purpose}" + (f" ({', '.join(shown)})" if shown else "")
+        return "do", intent_text(tool["intent"], step.arguments)
+    return "ask", request_from_description(tool["description"], persona_entity)
 
 
+def intent_text(intent: str, arguments: dict) -> str:
+    text = intent
+    for name, value in arguments.items():
+        text = text.replace("{" + name + "}", show(value))
+    return text.replace("{{", "{").replace("}}", "}")
+
+
+def describe_call(domain: CompiledDomain, tool: str, arguments: dict, persona_entity: str | None) -> str:
+    """A call as the agent says it to the user: the tool's intent, else its description addressed to the user."""
+    meta = domain.meta["tools"].get(tool)
+    if meta is None:
+        return f"use {tool}"
+    if meta.get("intent"):
+        return intent_text(meta["intent"], arguments)
+    out = request_from_description(meta["description"], persona_entity)
+    out = re.sub(r"^could you (tell me )?", "", out)
+    out = re.sub(r"\bmy\b", "your", re.sub(r"\bme\b", "you", out))
+    args = ", ".join(f"{label(k)} {show(v)}" for k, v in arguments.items() if not isinstance(v, (dict, list)))
+    return f"{out} ({args})" if args else out
+
+
+def request_from_description(description: str, persona_entity: str | None) -> str:
+    """`Get a customer's profile and the ids of their orders.` -> `could you tell me my profile and the ids of
+    my orders` (the persona's entity becomes `my`/`me`; another entity's `a X's` becomes `the X's`)."""
+    first = re.split(r"(?<=[.!?])\s|;\s", description.strip(), maxsplit=1)[0].strip().rstrip(".")
+    first = re.sub(r"\s*\([^)]*\)", "", first)
+    words = first.split()
+    if not words:
+        return "could you help me"
+    verb = words[0].lower()
+    rest = " ".join(words[1:])
+    if persona_entity:
+        p = re.escape(persona_entity.replace("_", " "))
+        before = rest
+        rest = re.sub(rf"\b(?:a|an|the) {p}'s\b", "my", rest)
+        rest = re.sub(rf"\b(?:a|an|the) {p}\b", "me", rest)
+        if rest != before:
+            rest = re.sub(r"\btheir\b", "my", rest)
+            rest = re.sub(r"\bthey\b", "I", rest)
+    rest = re.sub(r"\b(?:a|an) (\w+)'s\b", r"the \1's", rest)
+    if verb in _TELL:
+        return f"could you tell me {rest}"
+    if verb in _VERBS:
+        return f"could you {verb} {rest}"
+    return f"could you find {first[:1].lower() + first[1:]}"
+
+
+def _instruction(want: tuple[str, str], i: int) -> str:
+    kind, text = want
+    head = "You want" if i == 0 else "Then you want"
+    if kind == "do":
+        return f"{head} to {text}."
+    return f"{head} to ask the agent: \"{text[:1].upper() + text[1:]}?\""
+
+
+def _request(rng: random.Random, want: tuple[str, str], i: int) -> str:
+    kind, text = want
+    if kind == "do":
+        return rng.choice(FIRST_DO if i == 0 else THEN_DO).format(x=text)
+    question = text[:1].upper() + text[1:] + "?"
+    return question if i == 0 else "Also, " + text + "?"
+
+
+# ---- what the user must be told
 def _facts(goals, walk) -> list[str]:
     out: list[str] = [walk.refused.error] if walk.refused is not None else []
     for s in goals:
-        leaves: list[str] = []
-        _leaves(json.loads(s.content), leaves)
-        for leaf in leaves[:MAX_FACTS_PER_RESULT]:
-            if leaf not in out:
-                out.append(leaf)
+        for f in render.facts(render.parse(s.content), MAX_FACTS_PER_RESULT, s.arguments):
+            if f not in out:
+                out.append(f)
     return out
 
 
-def _leaves(value, out: list[str]) -> None:
-    if isinstance(value, dict):
-        for v in value.values():
-            _leaves(v, out)
-    elif isinstance(value, list):
-        for v in value:
-            _leaves(v, out)
-    elif value is not None and show(value).strip():
-        out.append(show(value))
+# ---- who the user is
+def _describe_persona(domain: CompiledDomain, env: Environment, entity: str, key) -> tuple[str, dict | None]:
+    row = _row(domain, env, entity, key)
+    if row is None:
+        return f"a {domain.name} user", None
+    return _persona_text(domain, entity, key, row)
+
+
+def _persona_text(domain: CompiledDomain, entity: str, key, row: dict) -> tuple[str, dict]:
+    ident = {}
+    for f, v in row.items():
+        v = to_jsonable(v)
+        if isinstance(v, str) and any(w in f for w in _IDENTIFYING):
+            ident[f] = v
+        elif isinstance(v, dict) and any(w in f for w in _IDENTIFYING):
+            ident.update({k: x for k, x in v.items() if isinstance(x, str)})
+    name = ident.get("name") or " ".join(str(ident[k]) for k in ("first_name", "last_name") if k in ident) or str(key)
+    extra = ", ".join(v for f, v in ident.items() if f not in ("name", "first_name", "last_name"))
+    text = f"{name}{f' ({extra})' if extra else ''}, a {entity.replace('_', ' ')}"
+    key_field = domain.meta["entities"][entity]["key"]
+    return text, {"entity": entity, "key": to_jsonable(key), "key_field": key_field, **ident}
 
 
 def _persona(domain: CompiledDomain, env: Environment, refs) -> tuple[str, dict | None]:
@@ -124,11 +224,7 @@ def _persona(domain: CompiledDomain, env: Environment, refs) -> tuple[str, dict 
             if "name" in entities[ent]["fields"]:
                 row = _row(domain, env, ent, k)
                 if row is not None:
-                    ident = {f: to_jsonable(row[f]) for f in row if any(w in f for w in _IDENTIFYING)
-                             and isinstance(row[f], str)}
-                    extra = ", ".join(v for f, v in ident.items() if f != "name")
-                    text = f"{row['name']}{f' ({extra})' if extra else ''}, a {ent.replace('_', ' ')}"
-                    return text, {"entity": ent, "key": to_jsonable(k), **ident}
+                    return _persona_text(domain, ent, k, row)
     return f"a {domain.name} user", None
 
 

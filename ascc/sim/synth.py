@@ -6,6 +6,14 @@ edges' `entity.field->param` say which), rows of the entities already referenced
 parameters, enum values, and values of columns with the parameter's name, else a sensible range. Every step is
 executed, so the gold calls, the gold digest and the facts come from the runtime itself.
 
+A task is one user's errand. Where the domain has a persona entity (one with a name, email or phone that other
+entities reference: customers, guests, members) the walk picks a persona row first; when the domain also has
+identifying lookups (read tools whose parameters are the persona's own fields and that return its key, such as
+`find_user_id_by_email`) the walk starts with one of them, bound from the persona's row. References to the
+persona's entity bind to the persona, references to the entities it owns (orders, reservations, loans) bind to
+its own rows, and other values come preferably from its rows or from earlier results. A refusal then is a
+policy precondition of the persona's own object (a delivered order that cannot be cancelled).
+
 Three kinds of task come out: `write` (at least one successful write), `read` (reads only) and `refusal` (reads,
 then a write whose precondition fails: gold is the reads, the state does not change; the refused call and its
 error are kept under `user.refusal`). A task is a function of (domain, seed, index): the random generator is
@@ -26,6 +34,13 @@ from ascc.sim.scenario import build_scenario
 
 KIND_SHARES = (("write", 0.6), ("read", 0.25), ("refusal", 0.15))
 READ_KINDS = ("read", "generic")
+DECLINE_SHARE = 0.1  # of write walks with a step before their last write: the user says no to that write
+PERSONA_FIELDS = ("name", "email", "phone")
+SKIP_TOOLS = ("transfer_to_human",)  # hand-offs end a conversation; they are not an errand
+
+
+class _Unbindable(Exception):
+    """A parameter the persona has no row for (a guest without reservations): the walk ends before it."""
 
 
 @dataclass
@@ -46,6 +61,8 @@ class Step:
     content: str
     error: str | None = None
     used: bool = False  # a later step took an argument from this step's result
+    identify: bool = False  # the identifying lookup the task starts with
+    before: str | None = None  # for a write: the state digest before it
 
 
 @dataclass
@@ -54,6 +71,10 @@ class Walk:
     refused: Step | None
     writes: frozenset  # the domain's write tools
     refs: list[tuple[str, object]] = field(default_factory=list)  # (entity, key) touched, for the persona
+    persona: tuple[str, object] | None = None  # (entity, key) of the user the task is about
+    declined: Step | None = None  # a write the user says no to at the confirmation (executed at synthesis only)
+    gold_digest: str | None = None  # set when the final state is not the environment's (a declined write)
+    index: int = 0
 
     @property
     def kind(self) -> str:
@@ -69,7 +90,8 @@ class TaskSampler:
                  env: Environment | None = None):
         self.domain, self.seed, self.max_len, self.attempts = domain, seed, max_len, attempts
         self.env = env or Environment(domain)
-        self.tools = {n: t for n, t in domain.meta["tools"].items() if t.get("actor", "agent") == "agent"}
+        self.tools = {n: t for n, t in domain.meta["tools"].items() if t.get("actor", "agent") == "agent"
+                      and not n.startswith(SKIP_TOOLS)}
         self.writes = frozenset(n for n, t in self.tools.items() if t["kind"] == "write")
         self.succ, self.via = _graph(domain, self.tools)
         self.columns = _column_values(domain)
@@ -78,6 +100,10 @@ class TaskSampler:
         self._initial_keys: dict[str, list] = {}
         self._initial_rows: dict[str, dict] = {}
         self.dirty = False  # the walk has changed the state: keys and rows must be read live
+        self.persona_entity, self.owner = _persona_entity(domain.meta)
+        self.identify: list[str] | None = None  # found on the first walk (it needs the initial state)
+        self._owned: dict[object, dict[str, list]] = {}  # persona key -> entity -> own keys, initial state
+        self.persona: object = None  # the current walk's persona key
 
     # ---- public
     def sample(self, index: int) -> Task | None:
@@ -95,7 +121,7 @@ class TaskSampler:
             walk = self._walk(rng, want, index)
             if walk is None or (not walk.steps and walk.refused is None):
                 continue
-            if walk.kind == want:
+            if walk.kind == want or (want == "write" and walk.declined is not None):
                 return self._task(walk, index)
             fallback = fallback or walk
         return self._task(fallback, index) if fallback else None
@@ -123,17 +149,26 @@ class TaskSampler:
         if not allowed:
             return None
         length = rng.randint(1, self.max_len)
-        node = rng.choice(sorted(allowed))
         steps: list[Step] = []
-        walk = Walk(steps, None, self.writes)
+        walk = Walk(steps, None, self.writes, index=index)
         pool: list[Source] = []
+        self.persona = None
+        if self.persona_entity is not None:
+            if not self._start_persona(rng, walk, pool):
+                return None
+            length += len(steps)
+            allowed = [n for n in allowed if n not in (self.identify or ())] or allowed
+        node = rng.choice(sorted(allowed))
         last = None  # the state digest, once known
         while node is not None and len(steps) < length:
             is_write = node in self.writes
             tries = 1 if want == "refusal" and is_write else 3
             for _ in range(tries):
                 before = (last := last or env.digest()) if is_write else None
-                args, derived = self._bind(rng, node, pool, walk)
+                try:
+                    args, derived = self._bind(rng, node, pool, walk)
+                except _Unbindable:
+                    return walk if steps or walk.refused else None
                 r = env.call(node, args)
                 if r.ok and is_write:
                     last = env.digest()
@@ -142,7 +177,7 @@ class TaskSampler:
                 self.dirty = self.dirty or (r.ok and is_write)
                 if r.ok:
                     break
-            step = Step(node, args, derived, r.ok, r.content)
+            step = Step(node, args, derived, r.ok, r.content, before=before)
             if not r.ok:
                 if want == "refusal" and is_write and r.error_code == "precondition":
                     step.error = json.loads(r.content)["error"]["message"]
@@ -155,7 +190,96 @@ class TaskSampler:
             steps.append(step)
             _collect(json.loads(r.content), len(steps) - 1, "", pool)
             node = self._next(rng, node, want, walk)
+        if all(st.identify for st in steps) and walk.refused is None:
+            return None  # identified, then nothing to do
+        if (want == "write" and len(steps) >= 2 and steps[-1].tool in self.writes and steps[-1].before
+                and rng.random() < DECLINE_SHARE):
+            walk.declined = steps.pop()
+            walk.gold_digest = walk.declined.before
         return walk
+
+    # ---- the persona
+    def _start_persona(self, rng: random.Random, walk: Walk, pool: list[Source]) -> bool:
+        """Pick the walk's persona (mostly one with rows of its own) and start with an identifying lookup."""
+        entity = self.persona_entity
+        keys = self._keys(entity)
+        if not keys:
+            return False
+        if self.identify is None:
+            self._owned = self._owned_rows()
+            self.identify = self._identifying(keys[:3])
+        rich = [k for k in keys if self._owned.get(k)]
+        key = rng.choice(rich if rich and rng.random() < 0.9 else keys)
+        self.persona = key
+        walk.persona = (entity, key)
+        row = self._row(entity, key)
+        if row is None:
+            return False
+        _collect(to_jsonable(row), None, "", pool)
+        for owned, ks in self._owned.get(key, {}).items():
+            for k in ks[:20]:
+                r = self._row(owned, k)
+                if r is not None:
+                    _collect(to_jsonable(r), None, "", pool)
+        if self.identify:
+            tool = rng.choice(self.identify)
+            args = self._identity_args(tool, row)
+            r = self.env.call(tool, args)
+            if not r.ok or key not in _leaves(json.loads(r.content)):
+                return False
+            walk.steps.append(Step(tool, args, {}, True, r.content, used=True, identify=True))
+            _collect(json.loads(r.content), 0, "", pool)
+        return True
+
+    def _identity_args(self, tool: str, row: dict) -> dict:
+        found: list[Source] = []
+        _collect(to_jsonable(row), None, "", found)
+        values = {}
+        for s in found:
+            values.setdefault(s.path, s.value)
+        return {p["name"]: values[p["name"]] for p in self.tools[tool]["params"] if p["name"] in values}
+
+    def _identifying(self, sample_keys: list) -> list[str]:
+        """Read tools whose parameters are all fields of the persona's row and that return the persona's key."""
+        entity = self.persona_entity
+        names: set[str] = set()
+        for k in sample_keys:
+            row = self._row(entity, k)
+            found: list[Source] = []
+            _collect(to_jsonable(row), None, "", found)
+            names |= {s.path for s in found}
+        out = []
+        for n, t in sorted(self.tools.items()):
+            params = t["params"]
+            if t["kind"] != "read" or not params or any(p["required"] and p["name"] not in names for p in params):
+                continue
+            if any(self._ref(p) for p in params):
+                continue  # a lookup by key is a `get`, not an identification
+            ok = 0
+            for k in sample_keys:
+                args = self._identity_args(n, self._row(entity, k))
+                r = self.env.call(n, args)
+                ok += r.ok and k in _leaves(json.loads(r.content))
+            if ok == len(sample_keys):
+                out.append(n)
+        return out
+
+    def _owned_rows(self) -> dict[object, dict[str, list]]:
+        out: dict[object, dict[str, list]] = {}
+        for entity, fld in self.owner.items():
+            k = self.domain.meta["entities"][entity]["key"]
+            for owner, key in self.env.con.execute(
+                    f"SELECT {_q(fld)}, {_q(k)} FROM {_q(entity)} ORDER BY {_q(k)}").fetchall():
+                out.setdefault(to_jsonable(owner), {}).setdefault(entity, []).append(to_jsonable(key))
+        return out
+
+    def _own_keys(self, entity: str) -> list:
+        if not self.dirty:
+            return self._owned.get(self.persona, {}).get(entity, [])
+        k, fld = self.domain.meta["entities"][entity]["key"], self.owner[entity]
+        rows = self.env.con.execute(f"SELECT {_q(k)} FROM {_q(entity)} WHERE {_q(fld)} = ? ORDER BY {_q(k)}",
+                                    [self.persona]).fetchall()
+        return [to_jsonable(r[0]) for r in rows]
 
     def _next(self, rng: random.Random, node: str, want: str, walk: Walk) -> str | None:
         options = [t for t in self.succ.get(node, ()) if want != "read" or self.tools[t]["kind"] in READ_KINDS]
@@ -192,6 +316,20 @@ class TaskSampler:
         names = {p["name"], p["name"] + "s"} | set(self.via.get((tool, p["name"]), ()))
         if ref:
             names.add(self.domain.meta["entities"][ref]["key"])
+        if self.persona is not None and ref == self.persona_entity:
+            seen = [s for s in pool if s.step is not None and s.value == self.persona]
+            return (self.persona, seen[-1].step) if seen else (self.persona, None)
+        if self.persona is not None and ref in self.owner:
+            own = self._own_keys(ref)
+            if not own:
+                raise _Unbindable(ref)
+            own_set = set(own)
+            found = [s for s in pool if s.path in names and s.value in own_set]
+            from_results = [s for s in found if s.step is not None]
+            if from_results and rng.random() < 0.85:
+                s = rng.choice(from_results)
+                return s.value, s.step
+            return rng.choice(own), None
         found = [s for s in pool if s.path in names and _fits(s.value, t)]
         if ref:
             keys = set(self._keys(ref))
@@ -272,7 +410,7 @@ class TaskSampler:
                     gold_calls=[ToolCall(s.tool, s.arguments) for s in steps],
                     initial_state=InitialState(today=env.clock_today.isoformat(), now=env.clock_now.isoformat(),
                                                id_seed=index))
-        task.gold_digest = env.digest()
+        task.gold_digest = walk.gold_digest or env.digest()
         task.user = build_scenario(self.domain, env, walk, self.seed)
         return task
 
@@ -280,7 +418,8 @@ class TaskSampler:
 def signature(task: Task) -> str:
     """What makes two tasks the same task: kind, gold calls and the refused call."""
     return json.dumps([task.kind, [c.to_json() for c in task.gold_calls],
-                       (task.user.get("refusal") or {}).get("call")], sort_keys=True, default=str)
+                       (task.user.get("refusal") or {}).get("call"), (task.user.get("decline") or {}).get("call")],
+                      sort_keys=True, default=str)
 
 
 def _mark_used(steps: list[Step], derived: dict[str, int]) -> None:
@@ -300,6 +439,34 @@ def _collect(value, step: int | None, path: str, out: list[Source], depth: int =
             _collect(v, step, path, out, depth + 1)
     elif value is not None:
         out.append(Source(value, step, path or "_result"))
+
+
+def _leaves(value) -> list:
+    out: list[Source] = []
+    _collect(value, None, "", out)
+    return [s.value for s in out]
+
+
+def _persona_entity(meta: dict) -> tuple[str | None, dict[str, str]]:
+    """The entity users are (named, referenced by others: customer, guest, member) and, per entity it owns, the
+    field that references it."""
+    entities = meta["entities"]
+    incoming: dict[str, int] = {}
+    for e in entities.values():
+        for f in e["fields"].values():
+            if f.get("ref"):
+                incoming[f["ref"]] = incoming.get(f["ref"], 0) + 1
+    people = [n for n, e in entities.items() if incoming.get(n)
+              and any(w in f for f in e["fields"] for w in PERSONA_FIELDS)]
+    if not people:
+        return None, {}
+    person = max(people, key=lambda n: (incoming[n], n))
+    owner = {}
+    for n, e in entities.items():
+        for fname, f in e["fields"].items():
+            if f.get("ref") == person and n != person:
+                owner.setdefault(n, fname)
+    return person, owner
 
 
 def _fits(v, t: dict) -> bool:

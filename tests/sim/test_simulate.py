@@ -98,7 +98,7 @@ def test_refusal_and_read_tasks_leave_the_state_as_it_was(domains, envs, tasks):
 def test_scenario_has_persona_knowledge_and_an_instruction(tasks):
     for t in tasks["shop"] + tasks["library"]:
         u = t.user
-        assert u["instructions"].startswith("You want") and u["request"].startswith("I would like")
+        assert u["instructions"].startswith("You want") and u["request"].startswith(("Hi", "Hello", "Good"))
         assert isinstance(u["known"], dict) and isinstance(u["unknown"], list) and u["persona"]
         assert len(u["plan"]) == len(t.gold_calls)
         assert not set(u["unknown"]) & set(u["known"])
