@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -180,6 +181,8 @@ def mutate(text: str, ops) -> str:
 
 
 WORK = Path(tempfile.mkdtemp(prefix="ascc-fuzz-"))
+# Specs name their seed files relative to themselves: the mutants sit where those paths still resolve.
+shutil.copytree(ROOT / "specs" / "data", WORK / "data")
 
 
 def check_mutant(text: str) -> None:
