@@ -51,7 +51,7 @@ def simulate_cmd(
     trials: int = typer.Option(1, "--trials", help="Episodes per task."),
     max_len: int = typer.Option(4, "--max-len", help="Tool calls per synthesised walk at most."),
     build: Path = typer.Option(Path("build"), "--build", help="Where compiled domains go."),
-    executor: str = typer.Option(None, "--executor", help="process, async, inline (default: what the backend wants)."),
+    executor: str = typer.Option(None, "--executor", help="process, async, inline or ray (a local Ray, or the cluster in ASCC_RAY_ADDRESS); default: what the backend wants."),
     fresh: bool = typer.Option(False, "--fresh", help="Delete the run folder first instead of resuming."),
     base_url: str = typer.Option(None, "--base-url", help="OpenAI-compatible endpoint (model backends)."),
     temperature: float = typer.Option(None, "--temperature", help="Agent sampling temperature (model backends)."),

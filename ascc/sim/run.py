@@ -459,8 +459,41 @@ def _take(it, n: int) -> list:
     return out
 
 
+def run_ray(setup: WorkerSetup, chunks: list[list[EpisodeJob]], jobs: int) -> Iterator[list[dict]]:
+    """Chunks of episodes as Ray tasks: a local instance with `jobs` CPUs, or the cluster `ASCC_RAY_ADDRESS` names.
+
+    Each Ray worker process loads the setup once (the domains, the backends) and keeps it; results come back in
+    waves of a few chunks per CPU, so the main process writes (and a killed run keeps) them as they finish.
+    """
+    import ray  # the `ray` extra
+
+    from ascc.sim.backends.ray_executor import init_options
+
+    started_here = not ray.is_initialized()
+    if started_here:
+        ray.init(**init_options(os.environ.get("ASCC_RAY_ADDRESS"), max(1, jobs)))
+    try:
+        remote = ray.remote(num_cpus=1)(_ray_chunk)
+        setup_ref = ray.put(setup)
+        todo = iter(chunks)
+        running = [remote.remote(setup_ref, c) for c in _take(todo, 2 * max(1, jobs))]
+        while running:
+            done, running = ray.wait(running, num_returns=1)
+            running += [remote.remote(setup_ref, c) for c in _take(todo, 1)]
+            yield ray.get(done[0])
+    finally:
+        if started_here:
+            ray.shutdown()
+
+
+def _ray_chunk(setup: WorkerSetup, chunk: list[EpisodeJob]) -> list[dict]:
+    if _WORKER is None or _WORKER.setup != setup:
+        _init_worker(setup)
+    return _run_chunk(chunk)
+
+
 EXECUTORS: dict[str, Callable[[WorkerSetup, list, int], Iterator[list[dict]]]] = {
-    "process": run_processes, "async": run_async, "inline": run_inline}
+    "process": run_processes, "async": run_async, "inline": run_inline, "ray": run_ray}
 
 
 def _default_executor(setup: WorkerSetup) -> str:
