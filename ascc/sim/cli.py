@@ -55,6 +55,7 @@ def simulate_cmd(
     fresh: bool = typer.Option(False, "--fresh", help="Delete the run folder first instead of resuming."),
     base_url: str = typer.Option(None, "--base-url", help="OpenAI-compatible endpoint (model backends)."),
     temperature: float = typer.Option(None, "--temperature", help="Agent sampling temperature (model backends)."),
+    max_tokens: int = typer.Option(None, "--max-tokens", help="New tokens per agent message at most (model backends)."),
     fmt: str = typer.Option("human", "--format", help="`human` (progress bar and table) or `json` (the report)."),
 ) -> None:
     """Synthesise tasks, run agent x user episodes, keep the ones that pass the filters."""
@@ -70,7 +71,7 @@ def simulate_cmd(
         raise typer.Exit(2)
     cfg = SimConfig([str(p) for p in paths], tasks, seed, str(out), agent, user, jobs,
                     tuple(f for f in FILTERS if f not in no_filter), max_turns, trials, max_len, str(build), executor,
-                    fresh, _options(base_url, temperature))
+                    fresh, _options(base_url, temperature, max_tokens))
     human = fmt == "human"
     progress = Progress(TextColumn("simulating"), BarColumn(), MofNCompleteColumn(), TextColumn("kept {task.fields[kept]}"),
                         TimeElapsedColumn(), TimeRemainingColumn(), console=err, disable=not human)
@@ -91,12 +92,14 @@ def simulate_cmd(
         print(json.dumps(report, indent=2))
 
 
-def _options(base_url, temperature):
-    if base_url is None and temperature is None:
+def _options(base_url, temperature, max_tokens):
+    given = {k: v for k, v in (("base_url", base_url), ("temperature", temperature), ("max_tokens", max_tokens))
+             if v is not None}
+    if not given:
         return None
     from ascc.sim.backends import BackendOptions
 
-    return BackendOptions(base_url=base_url, temperature=temperature)
+    return BackendOptions(**given)
 
 
 def print_report(report: dict) -> None:
