@@ -141,7 +141,7 @@ class OracleAgent:
     def report(self, messages: list[dict]) -> str:
         """The results the user asked for, in sentences; a refusal's error first; then an offer of more help."""
         parts: list[str] = []
-        said: set[str] = set()
+        said: set[tuple[str, str]] = set()
         for i in self.declined:
             parts.append(self.rng.choice(DECLINED).format(x=self.describe(self.calls[i][0])))
         for m in messages:
@@ -160,10 +160,12 @@ class OracleAgent:
             if not info.get("goal"):
                 continue
             body = render.sentence(render.summarise(value, call.arguments if call else None))
-            if body in said:
+            write = call is not None and self.is_write(call.tool)
+            seen = (self.describe(call) if write else "", body)
+            if seen in said:
                 continue  # the same record twice (found by phone, then by id) is said once
-            said.add(body)
-            if call is not None and self.is_write(call.tool):
+            said.add(seen)
+            if write:
                 done = self.rng.choice(DONE).format(x=self.describe(call))
                 extra = UPDATED if isinstance(value, (dict, list)) else SAYS
                 parts.append(done + (self.rng.choice(extra).format(x=body) if body else ""))

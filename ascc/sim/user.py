@@ -2,7 +2,8 @@
 
 It opens with the scenario's `request` (the goal in the first person, without the details), answers a question
 with the `known` values whose labels the agent asked for (its own identity facts as `my email is …`), says it
-does not know the `unknown` ones, answers a confirmation with an explicit yes — or no, for the write the
+does not know the `unknown` ones, answers a confirmation (a question to go ahead that asks for nothing: no "what is", "could you give me")
+with an explicit yes — or no, for the write the
 scenario's `decline` names —, and stops (`###STOP###`) once every fact of the scenario has appeared in the
 agent's words and the agent's last message is not a question (an offer of further help does not count). A
 confirmation is a question that asks to go ahead and restates the values it mentions; a question that names a
@@ -20,6 +21,8 @@ from ascc.sim.protocols import STOP, UserTurn
 from ascc.sim.scenario import label, show
 
 _CONFIRM = re.compile(r"\b(confirm|go ahead|proceed|shall i|should i|is that right|is that correct)\b", re.I)
+_ASKING = re.compile(r"\b(what is|what's|could you (?:please )?(?:also )?(?:give|tell|provide)|can you (?:give|tell|provide)"
+                     r"|confirm (?:your|the)\b)", re.I)
 _ANYTHING_ELSE = re.compile(r"\banything else (?:I|we) can\b", re.I)
 YES = ("Yes, please go ahead.", "Yes, that's right. Please do.", "Yes please.")
 NO = ("No, please don't do that. I've changed my mind.", "No, actually, please leave it as it is.")
@@ -56,9 +59,9 @@ class ScriptedUser:
         question = last.rstrip().endswith("?")
         if all(f in said for f in self.facts) and (not question or _ANYTHING_ELSE.search(last)):
             return UserTurn(STOP, stop=True)
-        asked = self.asked(last)
-        if _CONFIRM.search(last) and not [lab for lab in asked if lab in self.known]:
+        if _CONFIRM.search(last) and not _ASKING.search(last):
             return UserTurn(self.confirm(last))
+        asked = [] if _ANYTHING_ELSE.search(last) else self.asked(last)
         answers = [self.answer(lab) for lab in asked]
         if answers:
             text = " ".join(a[:1].upper() + a[1:] for a in [self.rng.choice(ANSWER).format(x=_join(answers))])
