@@ -190,19 +190,34 @@ class SpecReader:
         fields = [f for k, v in (fm.items if fm else ()) if (f := self._field(k, v, f"{path}.fields.{k.value}"))]
         return RawEntity(name, m.span, key, fields, self._str_value(m.get("description"), "`description`", path))
 
-    def _field(self, key: YScalar, node: YNode, path: str, allowed=FIELD_KEYS) -> RawField | None:
-        name = self._name(key, "field")
+    def _declared(self, key: YScalar, node: YNode, path: str, kind: str, make, allowed: tuple[str, ...]):
+        """A field or parameter: `name: type` (short form) or `name: {type|enum|ref: …, …}`.
+
+        Returns (the raw object, its mapping or None for the short form, whether its type was cut at a comma);
+        None when the name or the shape is wrong (already reported).
+        """
+        name = self._name(key, kind)
         if name is None:
             return None
-        f = RawField(name, node.span, path)
+        obj = make(name, node.span, path)
         if isinstance(node, YScalar) and node.is_str:
-            f.type = parse(node.value, "start_type", node, self.bag)
-            return f
-        m = self._expect(node, YMap, f"field `{name.value}`", path)
+            obj.type = parse(node.value, "start_type", node, self.bag)
+            return obj, None, False
+        m = self._expect(node, YMap, f"{kind} `{name.value}`", path)
         if m is None:
             return None
-        cut = self._typed(f, m, path)
-        self._keys(m, allowed, f"field `{name.value}`", path, skip=cut)
+        cut = self._typed(obj, m, path)
+        self._keys(m, allowed, f"{kind} `{name.value}`", path, skip=cut)
+        return obj, m, cut
+
+    def _field(self, key: YScalar, node: YNode, path: str, allowed=FIELD_KEYS) -> RawField | None:
+        found = self._declared(key, node, path, "field", RawField, allowed)
+        if found is None:
+            return None
+        f, m, cut = found
+        if m is None:
+            return f
+        name = f.name
         f.nullable = self._bool(m.get("nullable"), "`nullable`", path)
         f.unique = self._bool(m.get("unique"), "`unique`", path)
         f.pattern = self._text(m.get("pattern"), "`pattern`", path)
@@ -280,18 +295,13 @@ class SpecReader:
         return tool
 
     def _param(self, key: YScalar, node: YNode, path: str) -> RawParam | None:
-        name = self._name(key, "parameter")
-        if name is None:
+        found = self._declared(key, node, path, "parameter", RawParam, PARAM_KEYS)
+        if found is None:
             return None
-        p = RawParam(name, node.span, path)
-        if isinstance(node, YScalar) and node.is_str:
-            p.type = parse(node.value, "start_type", node, self.bag)
-            return p
-        m = self._expect(node, YMap, f"parameter `{name.value}`", path)
+        p, m, cut = found
         if m is None:
-            return None
-        cut = self._typed(p, m, path)
-        self._keys(m, PARAM_KEYS, f"parameter `{name.value}`", path, skip=cut)
+            return p
+        name = p.name
         p.optional = self._bool(m.get("optional"), "`optional`", path)
         p.description = self._str_value(m.get("description"), "`description`", path)
         if not (p.type or p.enum or p.ref or cut):
