@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from scenario_steps import ok, refused
 
 ANA = "ana@mail.example"
 
@@ -10,19 +11,6 @@ ANA = "ana@mail.example"
 @pytest.fixture
 def env(open_env):
     return open_env("email")
-
-
-def ok(env, tool, args):
-    r = env.call(tool, args)
-    assert r.ok, r.content
-    return r.value
-
-
-def refused(env, tool, args, message):
-    before = env.digest()
-    r = env.call(tool, args)
-    assert not r.ok and r.value["error"]["message"] == message, r.content
-    assert env.digest() == before
 
 
 def row(env, entity, key):

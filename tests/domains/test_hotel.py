@@ -3,29 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from scenario_steps import ok, refused, row
 
 
 @pytest.fixture
 def env(open_env):
     return open_env("hotel")
-
-
-def ok(env, tool, args):
-    r = env.call(tool, args)
-    assert r.ok, r.content
-    return r.value
-
-
-def refused(env, tool, args, message):
-    before = env.digest()
-    r = env.call(tool, args)
-    assert not r.ok and r.value["error"]["message"] == message, r.content
-    assert env.digest() == before
-
-
-def row(env, entity, key):
-    k = env.domain.meta["entities"][entity]["key"]
-    return next(x for x in env.rows(entity) if x[k] == key)
 
 
 def test_search_rooms_excludes_taken_and_maintenance(env):

@@ -4,6 +4,7 @@ set-ups that break the phone or the account, and the gold fixes, replayed from t
 from __future__ import annotations
 
 import pytest
+from scenario_steps import refused, row
 
 JOHN = [("set_user_info", {"name": "John Smith", "phone_number": "555-123-2002"})]
 C, L = "C1001", "L1002"
@@ -18,18 +19,6 @@ def ok(env, tool, args=None):
     r = env.call(tool, args or {})
     assert r.ok, r.content
     return r.value
-
-
-def refused(env, tool, args, message):
-    before = env.digest()
-    r = env.call(tool, args)
-    assert not r.ok and r.value["error"]["message"] == message, r.content
-    assert env.digest() == before
-
-
-def row(env, entity, key):
-    k = env.domain.meta["entities"][entity]["key"]
-    return next(x for x in env.rows(entity) if x[k] == key)
 
 
 def phone(env):
