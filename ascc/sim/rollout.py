@@ -56,13 +56,7 @@ async def rollout(task: Task, env: Environment, agent: Agent, user: UserSimulato
 
 async def _talk(ep: Episode, env: Environment, agent: Agent, user: UserSimulator, tools: list[dict],
                 max_turns: int) -> None:
-    try:
-        turn = await user.reply(list(ep.messages))
-    except Exception as exc:
-        ep.end, ep.error = "user_error", f"{type(exc).__name__}: {exc}"
-        return
-    ep.messages.append({"role": "user", "content": turn.text})
-    if turn.stop:
+    if await _user_says(ep, user):
         return
     for _ in range(max_turns):
         reply = await agent.respond(list(ep.messages), tools)
@@ -77,15 +71,20 @@ async def _talk(ep: Episode, env: Environment, agent: Agent, user: UserSimulator
             for tc in message["tool_calls"]:
                 ep.messages.append(_execute(ep, env, tc))
             continue
-        try:
-            turn = await user.reply(list(ep.messages))
-        except Exception as exc:
-            ep.end, ep.error = "user_error", f"{type(exc).__name__}: {exc}"
-            return
-        ep.messages.append({"role": "user", "content": turn.text})
-        if turn.stop:
+        if await _user_says(ep, user):
             return
     ep.end = "max_turns"
+
+
+async def _user_says(ep: Episode, user: UserSimulator) -> bool:
+    """The user's next message, appended; True when the conversation ends (the user stops, or fails)."""
+    try:
+        turn = await user.reply(list(ep.messages))
+    except Exception as exc:
+        ep.end, ep.error = "user_error", f"{type(exc).__name__}: {exc}"
+        return True
+    ep.messages.append({"role": "user", "content": turn.text})
+    return turn.stop
 
 
 def _assistant(message) -> dict:
