@@ -30,7 +30,9 @@ def check_output(spec: Path) -> tuple[str, list]:
     """What `ascc check` writes to stderr for `spec`, with its folder as `$DIR`; and the diagnostics."""
     result = compile_file(spec, None)
     display = lambda f: f.replace(str(spec.parent), "$DIR")  # noqa: E731
-    return render_all(result.diagnostics, SourceCache(), display_path=display) + "\n", result.diagnostics
+    text = render_all(result.diagnostics, SourceCache(), display_path=display) + "\n"
+    # notes may name files too (E410's "looked at ..."): the checkout's folder must not reach the golden text
+    return text.replace(str(spec.parent), "$DIR"), result.diagnostics
 
 
 def test_there_are_many_cases():
