@@ -344,6 +344,14 @@ CODES: dict[str, Code] = {
     'W312': Code('SQL not fully checked',
                   'The SQL checker could not analyse the statement; it compiles but may fail at run time.',
                   '(unusual SQL)', 'simplify the statement'),
+    'E314': Code('a reserved word written bare in SQL',
+                  'DuckDB reads a reserved word (`group`, `order`, `limit`, `desc`, `default`, `check`, …) as a keyword, '
+                  'not as a table or column name, unless it is written in double quotes or after a `.` (`o.limit`).',
+                  'UPDATE "group" SET limit = limit + 1', 'UPDATE "group" SET "limit" = "limit" + 1'),
+    'E315': Code('SQL that DuckDB refuses',
+                  "The statement passed ascc's own checks, but DuckDB does not prepare it against the domain's "
+                  'tables; the note gives DuckDB\'s reason.',
+                  'SELECT default FROM "user"', 'SELECT "default" FROM "user"'),
     'E401': Code('non-literal Faker arguments',
                   'Faker providers in seed generators take literal arguments.',
                   "faker.word(len('abc'))", 'faker.word()'),

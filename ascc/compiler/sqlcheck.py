@@ -2,19 +2,24 @@
 
 Only the domain's tables may be read or written; `$name` placeholders must name the tool's parameters or named
 values and are bound by DuckDB at run time. Table functions (file readers and the like) are refused here, and
-the runtime also turns DuckDB's external access off.
+the runtime also turns DuckDB's external access off. sqlglot accepts some SQL that DuckDB does not (a column
+named after a reserved word, written unquoted: `SELECT group FROM "group"`), so a statement that passed every
+other check is also prepared by DuckDB itself against the domain's schema: what DuckDB refuses is a compile-time
+error, never a failing call.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 
+import duckdb
 import sqlglot
 from sqlglot import exp
 from sqlglot.errors import OptimizeError, ParseError
 from sqlglot.optimizer.qualify import qualify
 
-from ascc.compiler.ddl import sql_type
+from ascc.compiler.ddl import domain_ddl, sql_type
 from ascc.compiler.ir import Domain, SqlQuery, Tool
 from ascc.compiler.scope import Scope
 from ascc.diagnostics import DiagnosticBag, Span, did_you_mean
@@ -39,7 +44,7 @@ def _meta_span(node: YScalar, e: exp.Expression) -> Span:
     return node.span
 
 
-def _syntax_error(err: ParseError, node: YScalar):
+def _syntax_error(err: ParseError, node: YScalar, domain: Domain):
     """E301 at the token sqlglot stopped on, in words rather than sqlglot's internal class names."""
     from ascc.diagnostics import Diagnostic
 
@@ -50,7 +55,10 @@ def _syntax_error(err: ParseError, node: YScalar):
     desc = str(e.get("description", err)).split("<Token")[0].strip().removesuffix(" but got")
     desc = re.sub(r"<class '(?:[\w.]+\.)?(\w+)'>", lambda m: f"`{m.group(1).upper()}`", desc)
     message = f"invalid SQL near `{token.strip()}`" if token.strip() else "invalid SQL"
-    return Diagnostic("E301", message, span, notes=(desc,) if desc else ())
+    word = token.strip().lower()
+    named = word in domain.entities or any(word in e.fields for e in domain.entities.values())
+    help_ = f'`{word}` is a SQL keyword: write the name in double quotes, `"{word}"`' if named else None
+    return Diagnostic("E301", message, span, notes=(desc,) if desc else (), help=help_)
 
 
 def _text_span(node: YScalar, needle: str) -> Span:
@@ -65,7 +73,7 @@ def check_sql(node: YScalar, tool: Tool, domain: Domain, scope: Scope, bag: Diag
         # parse the text as written, so offsets in sqlglot's errors and nodes are offsets into the YAML value
         statements = [s for s in sqlglot.parse(node.value, read="duckdb") if s is not None]
     except ParseError as err:
-        bag.add(_syntax_error(err, node))
+        bag.add(_syntax_error(err, node, domain))
         return None
     if len(statements) != 1:
         bag.error("E302", "`sql:` holds exactly one statement", node.span)
@@ -79,9 +87,11 @@ def check_sql(node: YScalar, tool: Tool, domain: Domain, scope: Scope, bag: Diag
         bag.error("E304", f"`{tool.name}` changes data with SQL but is `kind: {tool.kind}`", node.span,
                   help="declare it `kind: write`")
     ok = _check_sources(stmt, node, domain, bag)
+    before = len(bag)
     params = _check_placeholders(stmt, node, tool, scope, bag)
-    if ok:
-        _check_columns(stmt, node, domain, bag)
+    params_bad = len(bag) > before
+    if ok and _check_columns(stmt, node, domain, bag) and not params_bad:
+        _check_in_duckdb(text, stmt, node, domain, bag)
     _check_clock(stmt, node, bag)
     tables = sorted({t.name for t in stmt.find_all(exp.Table) if t.name in domain.entities})
     return SqlQuery(text, params, is_select, tables)
@@ -145,7 +155,8 @@ def _check_placeholders(stmt, node, tool: Tool, scope: Scope, bag) -> list[str]:
     return out
 
 
-def _check_columns(stmt, node, domain: Domain, bag) -> None:
+def _check_columns(stmt, node, domain: Domain, bag) -> bool:
+    """False when a column or the statement's shape does not fit the schema (reported)."""
     schema = {e.name: {f.name: sql_type(f.type, domain) for f in e.fields.values()} for e in domain.entities.values()}
     try:
         qualify(stmt.copy(), schema=schema, dialect="duckdb", validate_qualify_columns=True,
@@ -160,5 +171,54 @@ def _check_columns(stmt, node, domain: Domain, bag) -> None:
                       help=did_you_mean(m.group(1), known))
         else:
             bag.error("E311", f"SQL does not fit the schema: {msg.split('. Line')[0]}", node.span)
+        return False
     except Exception as err:  # sqlglot's optimizer raises assorted errors on unusual SQL
         bag.warning("W312", f"the SQL could not be fully checked: {err}", node.span)
+    return True
+
+
+@functools.lru_cache(maxsize=8)
+def _schema_db(ddl: str) -> duckdb.DuckDBPyConnection:
+    """An empty database with the domain's tables, to prepare statements against (one per schema text)."""
+    con = duckdb.connect(":memory:", config={"threads": 1, "enable_external_access": False})
+    con.execute(ddl)
+    return con
+
+
+@functools.cache
+def reserved_words() -> frozenset[str]:
+    """DuckDB's reserved keywords: names that must be written in double quotes in SQL."""
+    rows = duckdb.sql("SELECT keyword_name FROM duckdb_keywords() WHERE keyword_category = 'reserved'").fetchall()
+    return frozenset(r[0] for r in rows)
+
+
+def _check_in_duckdb(text: str, stmt, node: YScalar, domain: Domain, bag) -> None:
+    """E314/E315: DuckDB prepares (parses and binds, runs nothing) the statement as the runtime will run it."""
+    try:
+        con = _schema_db(domain_ddl(domain))
+    except Exception:  # an entity whose types did not resolve: reported where the entities are checked
+        return
+    try:
+        con.execute("PREPARE _ascc_check AS " + text)
+    except duckdb.Error as err:
+        word = _unquoted_reserved(stmt, node)
+        if word is not None:
+            bag.error("E314", f"`{word.name}` is a reserved word in DuckDB SQL", _meta_span(node, word),
+                      help=f'write the name in double quotes: `"{word.name}"`')
+        else:
+            bag.error("E315", "DuckDB refuses this SQL", node.span, notes=(str(err).splitlines()[0],))
+        return
+    con.execute("DEALLOCATE PREPARE _ascc_check")
+
+
+def _unquoted_reserved(stmt, node: YScalar) -> exp.Identifier | None:
+    """The first name written bare that DuckDB reads as a keyword (after a `.`, as in `o.group`, it is a name)."""
+    found = []
+    for ident in stmt.find_all(exp.Identifier):
+        start = (ident.meta or {}).get("start")
+        if ident.quoted or start is None or ident.name.lower() not in reserved_words():
+            continue
+        if node.value[:start].rstrip().endswith("."):
+            continue
+        found.append((start, ident))
+    return min(found, key=lambda p: p[0])[1] if found else None

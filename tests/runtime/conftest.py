@@ -47,9 +47,21 @@ def shop(domains) -> CompiledDomain:
 
 
 @pytest.fixture(scope="session")
-def lab(build_dir: Path) -> CompiledDomain:
+def test_domains(build_dir: Path) -> dict[str, CompiledDomain]:
+    """Every compiled domain of this folder's specs/ by name."""
+    return compile_all(TEST_SPECS, build_dir / "lab")
+
+
+@pytest.fixture(scope="session")
+def lab(test_domains) -> CompiledDomain:
     """tests/runtime/specs/lab.env.yaml: every field kind, a mid-effects failure, raw SQL, a slow query."""
-    return compile_all(TEST_SPECS, build_dir / "lab")["lab"]
+    return test_domains["lab"]
+
+
+@pytest.fixture(scope="session")
+def keywords(test_domains) -> CompiledDomain:
+    """tests/runtime/specs/keywords.env.yaml: every name a SQL (and Python) reserved word."""
+    return test_domains["keywords"]
 
 
 @pytest.fixture
