@@ -106,7 +106,9 @@ CODES: dict[str, Code] = {
                   "The `default:` does not fit the field's type.",
                   '{type: int, default: many}', '{type: int, default: 0}'),
     'E208': Code('invalid pattern',
-                  '`pattern:` is not a valid regular expression.',
+                  'A `pattern:` or the pattern of `matches()` is not a regular expression that both Python and '
+                  "DuckDB's RE2 accept: RE2 has no look-arounds (`(?=`), back-references (`\\1`) or `\\Z`, "
+                  'Python no `\\z`, `\\p{L}` or `\\Q…\\E`.',
                   'pattern: "^C[0-9"', 'pattern: "^C[0-9]+$"'),
     'E209': Code('pattern on a non-string field',
                   'Only `str` fields can have a `pattern:`.',
@@ -132,6 +134,12 @@ CODES: dict[str, Code] = {
     'E216': Code('parameters collide',
                   'Two parameter names map to the same Python name (`class` becomes `class_`).',
                   'class: str\nclass_: str', 'class: str\nkind: str'),
+    'E218': Code('a pattern that Python and DuckDB read differently',
+                  'Patterns run in Python (tool code, field checks, seeding) and in DuckDB (table checks, query '
+                  'conditions), so only syntax both read alike is accepted: no `\\s` (RE2 leaves out the vertical '
+                  'tab), no POSIX classes (`[[:alpha:]]`), no `{,n}`, `$` only at the end, and no flag but `(?s)` '
+                  '(RE2 folds case by Unicode rules). `\\d`, `\\w` and `\\b` are ASCII in both.',
+                  'matches($code, "(?i)[a-z]+\\s[0-9]{,3}")', 'matches(lower($code), "[a-z]+ [0-9]{0,3}")'),
     'E230': Code('type mismatch',
                   'A value does not have the type its place needs: a field assignment, a condition, an argument.',
                   'update o: {total: "\'free\'"}', 'update o: {total: 0}'),

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ascc.compiler import types as T
+from ascc.compiler.regex import pattern_problem
 from ascc.compiler.types import Type
 from ascc.dsl import ast
 
@@ -158,6 +159,22 @@ def _contains(c, n, scope, expected):
         c.err("E252", f"`contains()` needs a list, map or string, found {hay}", n.args[0].span)
     elif hay.kind == "str" and needle.kind not in ("any", "str", "enum"):
         c.err("E252", f"`contains()` on a string needs a string, found {needle}", n.args[1].span)
+    return T.BOOL
+
+
+def _matches(c, n, scope, expected):
+    """The pattern is a literal, so it is checked here for both engines that may run it (Python and RE2)."""
+    types = _args(c, n, scope, 2, 2)
+    if not types:
+        return T.BOOL
+    if _nonnull(c, n, types[:1]):
+        _want(c, n, n.args[0], types[0], lambda x: x.kind in ("str", "enum"), "a string")
+    pat = n.args[1]
+    if not (isinstance(pat, ast.Literal) and pat.kind == "str"):
+        c.err("E253", "the pattern of `matches()` is a string literal, as in matches(code, \"[A-Z]{3}[0-9]+\")",
+              pat.span)
+    elif (problem := pattern_problem(pat.value)) is not None:
+        c.err(problem.code, problem.message, pat.span, help=problem.help)
     return T.BOOL
 
 
@@ -357,6 +374,8 @@ BUILTINS: dict[str, Builtin] = {b.name: b for b in [
     Builtin("contains", _contains, "whether a string contains another, or a list or map an element", sql="contains"),
     Builtin("startswith", _str_fn(T.BOOL, 2), "whether a string starts with another", sql="starts_with"),
     Builtin("endswith", _str_fn(T.BOOL, 2), "whether a string ends with another", sql="ends_with"),
+    Builtin("matches", _matches, "whether the whole string matches a regular expression (a string literal)",
+            sql="regexp_full_match"),
     Builtin("format", _format, "a string with each `{}` replaced by the next value (`{:.2f}`: a number, 2 decimals)"),
     Builtin("join", _join, "the strings of a list joined by a separator", sql="array_to_string"),
     Builtin("coalesce", _coalesce, "the first argument that is not null", sql="coalesce"),

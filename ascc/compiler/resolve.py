@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import keyword
-import re
 from decimal import Decimal, InvalidOperation
 
 from ascc.compiler import types as T
 from ascc.compiler.ir import Entity, Field, Param, Struct
+from ascc.compiler.regex import pattern_problem
 from ascc.compiler.types import Type
 from ascc.diagnostics import DiagnosticBag, Label, did_you_mean
 from ascc.dsl import ast
@@ -187,11 +187,11 @@ def _field(rf: RawField, tr: TypeResolver, bag: DiagnosticBag) -> Field | None:
     f = Field(rf.name.value, t, rf.name.span, rf.name.span.line, unique=rf.unique, description=rf.description,
               ref=rf.ref.value if rf.ref else None)
     if rf.pattern is not None:
-        try:
-            re.compile(rf.pattern.value)
+        problem = pattern_problem(rf.pattern.value)
+        if problem is None:
             f.pattern = rf.pattern.value
-        except re.error as exc:
-            bag.error("E208", f"invalid pattern: {exc.msg}", rf.pattern.span)
+        else:
+            bag.error(problem.code, problem.message, rf.pattern.span, help=problem.help)
         if t.nonnull().kind != "str":
             bag.error("E209", f"`pattern` needs a `str` field, `{f.name}` is {t}", rf.pattern.span)
     if rf.default is not None:

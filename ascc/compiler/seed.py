@@ -19,6 +19,7 @@ from ascc.compiler.resolve import convert_value
 from ascc.compiler.seedeval import SeedEvaluator
 from ascc.diagnostics import DiagnosticBag, Span
 from ascc.dsl.yamlnodes import YMap, YScalar, YSeq
+from ascc.runtime import builtins as B
 
 MAX_ROW_ERRORS = 5
 
@@ -142,13 +143,11 @@ class StateBuilder:
         self.keys[entity].add(out[ent.key])
 
     def _row_problem(self, ent: Entity, row: dict) -> str | None:
-        import re
-
         if row[ent.key] in self.keys[ent.name]:
             return f"duplicate key {row[ent.key]!r} in `{ent.name}`"
         for f in ent.fields.values():
             v = row[f.name]
-            if f.pattern and v is not None and not re.fullmatch(f.pattern, v):
+            if f.pattern and v is not None and not B.regex(f.pattern).fullmatch(v):
                 return f"`{ent.name}.{f.name}` = {v!r} does not match the pattern {f.pattern!r}"
             if f.unique and v is not None and any(r[f.name] == v for r in self.rows[ent.name]):
                 return f"`{ent.name}.{f.name}` = {v!r} is not unique"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import builtins as _py
 import datetime as _dt
+import functools as _functools
 import re as _re
 from decimal import Decimal, InvalidOperation
 
@@ -75,6 +76,20 @@ def strip(s: str) -> str:
 
 def contains(hay, needle) -> bool:
     return needle in hay
+
+
+REGEX_FLAGS = _re.ASCII  # `\d`, `\w`, `\b` as DuckDB's RE2 reads them (ascc.compiler.regex)
+
+
+@_functools.lru_cache(maxsize=512)
+def regex(pattern: str) -> _re.Pattern:
+    """A checked pattern (`pattern:` fields and `matches()`), compiled once."""
+    return _re.compile(pattern, REGEX_FLAGS)
+
+
+def matches(s: str, pattern: str) -> bool:
+    """Whether the whole of `s` matches the pattern, as DuckDB's `regexp_full_match` does."""
+    return regex(pattern).fullmatch(s) is not None
 
 
 def startswith(s: str, prefix: str) -> bool:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ascc.compiler.resolve import convert_value
 from ascc.compiler.types import from_json
+from ascc.runtime.builtins import regex
 from ascc.runtime.digest import DigestBase, state_digest_sql
 from ascc.runtime.errors import ToolError
 
@@ -57,9 +58,8 @@ class CompiledDomain:
         return self._arrow
 
     @staticmethod
-    @lru_cache(maxsize=256)
     def pattern(p: str) -> re.Pattern:
-        return re.compile(p)
+        return regex(p)
 
     @staticmethod
     def is_write_sql(text: str) -> bool:
