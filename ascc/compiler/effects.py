@@ -7,7 +7,7 @@ from ascc.compiler.exprcheck import ExprChecker
 from ascc.compiler.ir import Domain, Effect, Field
 from ascc.compiler.records import check_assignments
 from ascc.compiler.resolve import py_name
-from ascc.compiler.scope import Scope, nonnull_facts
+from ascc.compiler.scope import Scope, nonnull_facts, null_path
 from ascc.diagnostics import did_you_mean
 from ascc.dsl import ast
 from ascc.dsl.raw import RawEffect
@@ -213,6 +213,8 @@ class EffectChecker:
             found = self._map_target(r, scope, "remove")
             if found is None:
                 return None
+            if (path := null_path(t)) is not None:  # a `k in m` (or `m[k] != null`) test no longer holds
+                scope.forget(path)
             return Effect("remove_entry", r.line, entity=found[0], target=t.obj.obj, field=found[1], key=t.key)
         if r.head.where is None:
             self.c.err("E287", "`remove` needs `where` (list elements) or a map key", r.span,

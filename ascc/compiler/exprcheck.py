@@ -20,6 +20,9 @@ from ascc.dsl import ast
 QUERY_OPS = {"one": "one row or null", "first": "the first row by key, or null", "all": "all rows by key",
              "exists": "whether a row matches", "count": "the number of matching rows"}
 
+_LOOKUP_HELP = "fail early with `else \"message\"` on its lookup, or test it with `!= null`"
+_ENTRY_HELP = "test that the key is there first: `k in m and m[k].f …`, `… if k in m else …`, or a precondition `k in m`"
+
 
 class ExprChecker:
     def __init__(self, domain: Domain, bag: DiagnosticBag, params: dict[str, Param] | None = None,
@@ -125,8 +128,8 @@ class ExprChecker:
             self.err("E236", f"{t} has no fields (looking for `{n.name}`)", n.name_span)
             return None
         if t.nullable:
-            self.err("E237", f"`{_text(n.obj)}` may be null here", n.obj.span,
-                     help="fail early with `else \"message\"` on its lookup, or test it with `!= null`")
+            help_ = _ENTRY_HELP if isinstance(n.obj, ast.Index) and n.obj.ref == ("map",) else _LOOKUP_HELP
+            self.err("E237", f"`{_text(n.obj)}` may be null here", n.obj.span, help=help_)
             return None
         fields = self.domain.record_fields(t)
         f = fields.get(n.name)

@@ -41,6 +41,13 @@ class Scope:
         s.nonnull = set(facts)
         return s
 
+    def forget(self, path: str) -> None:
+        """An effect removed what `path` names: it, and everything read through it, may be null from here on."""
+        s: Scope | None = self
+        while s is not None:
+            s.nonnull = {p for p in s.nonnull if p != path and not p.startswith((path + ".", path + "["))}
+            s = s.parent
+
     def is_nonnull(self, path: str) -> bool:
         s: Scope | None = self
         while s is not None:
@@ -111,14 +118,26 @@ def null_path(node) -> str | None:
         base = null_path(node.obj)
         return f"{base}.{node.name}" if base else None
     if isinstance(node, ast.Index):  # a lookup or map entry whose key is a path or a literal: `flight[f.no]`
-        base = null_path(node.obj)
-        key = repr(node.key.value) if isinstance(node.key, ast.Literal) else null_path(node.key)
-        return f"{base}[{key}]" if base and key else None
+        return _entry_path(node.obj, node.key)
     return None
 
 
+def _entry_path(obj, key) -> str | None:
+    from ascc.dsl import ast
+
+    base = null_path(obj)
+    k = repr(key.value) if isinstance(key, ast.Literal) else null_path(key)
+    return f"{base}[{k}]" if base and k else None
+
+
+def _has_entry(m) -> bool:
+    """Whether `k in m` means `m[k]` is not null: `m` is a map whose values cannot be null."""
+    t = m.type
+    return t is not None and t.kind == "map" and t.elem is not None and not t.elem.nullable
+
+
 def nonnull_facts(cond, when: bool) -> set[str]:
-    """Paths that are not null whenever `cond` evaluates to `when`."""
+    """Paths that are not null whenever `cond` (already type-checked) evaluates to `when`."""
     from ascc.dsl import ast
 
     match cond:
@@ -129,6 +148,9 @@ def nonnull_facts(cond, when: bool) -> set[str]:
             if path is None:
                 return set()
             return {path} if (op == "!=") == when else set()
+        case ast.Compare(op=op, left=k, right=m) if op in ("in", "not in") and _has_entry(m):
+            path = _entry_path(m, k)  # `k in m` guards `m[k]` as `m[k] != null` does
+            return {path} if path is not None and (op == "in") == when else set()
         case ast.BoolOp(op="and", left=l, right=r) if when:
             return nonnull_facts(l, True) | nonnull_facts(r, True)
         case ast.BoolOp(op="or", left=l, right=r) if not when:
