@@ -1,5 +1,6 @@
 """`k in m` guards `m[k]` the way `m[k] != null` does: in preconditions, conditional expressions, `and`/`or`,
-comprehension conditions and effect `if`s, for maps whose values cannot be null; a `remove m[k]` ends it."""
+comprehension conditions and effect `if`s, for maps whose values cannot be null; a `remove m[k]` ends it, as
+an `update` that may write null ends a `!= null` test of that field."""
 
 from __future__ import annotations
 
@@ -115,3 +116,37 @@ def test_removing_the_entry_ends_the_narrowing(tmp_path: Path) -> None:
     assert errors[0].span.line == removed[:removed.index("    returns: w.methods")].count("\n") + 1
     kept = removed.replace("      - remove w.methods[$method_id]\n", "      - put w.prefs[$method_id]: \"'x'\"\n")
     assert _compile(tmp_path, kept).ok
+
+
+NOTES = """
+domain: notes
+description: Items with notes.
+entities:
+  item:
+    key: id
+    fields:
+      id: str
+      note: str?
+tools:
+  renote:
+    kind: write
+    description: Replace a note and return the new note's length.
+    intent: "renote {id}"
+    params: {id: str, note: {type: str, optional: true}}
+    let:
+      it: item[$id] else "no item"
+    requires:
+      - it.note != null else "no note"
+    effects:
+      - update it: {note: NEW}
+    returns: len(it.note)
+"""
+
+
+def test_setting_a_narrowed_field_to_a_nullable_value_ends_the_narrowing(tmp_path: Path) -> None:
+    """`update it: {note: $note}` may write null, so `it.note` after it is no longer known to be set."""
+    spec = tmp_path / "notes.env.yaml"
+    for value, errors in (("$note", ["E237"]), ('"upper(it.note)"', []), ('"coalesce($note, it.note)"', [])):
+        spec.write_text(NOTES.replace("NEW", value), encoding="utf-8")
+        result = compile_file(spec, None)
+        assert [d.code for d in result.diagnostics if d.severity == "error"] == errors, value

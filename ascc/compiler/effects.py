@@ -117,6 +117,10 @@ class EffectChecker:
         var = _local_name(head.target) or self._temp()
         inner = scope.child(record=(T.row(entity), ent.fields, var, False))
         assigns, _ = self._assigns(r, ent.fields, inner, f"entity `{entity}`", partial=True)
+        if (base := null_path(head.target)) is not None:  # a field set to a value that may be null is no longer
+            for a in assigns:                              # known not to be null (`o.note != null` tested above)
+                if a.value.type is None or a.value.type.nullable:
+                    scope.forget(f"{base}.{a.field.name}")
         return Effect("update", r.line, entity=entity, target=head.target, assigns=assigns, elem_var=var)
 
     def _is_lookup(self, node: ast.Node, scope: Scope) -> bool:
