@@ -7,10 +7,13 @@ write the row is checked (field checks, references, key and unique conflicts) so
 `ToolError` with DuckDB untouched.
 
 Writes are deferred: each is recorded on its row (several writes to one row merge into one statement) and
-reaches DuckDB at `flush` — at the end of the call, or before any query that could see it. Lookups by key never
-need a flush (a written row is always cached). A refused call usually has nothing to undo; where writes did
-reach DuckDB, `rollback` puts back each written row's image from before the call. An `eager` context flushes
-after every write, one statement per write: the environment falls back to it when a merged flush fails.
+reaches DuckDB at `flush` — at the end of the call, or before any query that could see it; updates of the same
+scalar columns of several rows of a table go as one statement. Lookups by key never need a flush (a written row
+is always cached), and a row whose current value is known (known.py) needs no statement at all. A refused call
+usually has nothing to undo; where writes did reach DuckDB, `rollback` puts back each written row's image from
+before the call. An `eager` context flushes after every write, one statement per write: the environment falls
+back to it when a merged flush fails. A successful call's `commit` hands the rows it wrote, as DuckDB now holds
+them, to the known rows and to the digest.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import hashlib
 from decimal import Decimal
 
 from ascc.runtime import builtins as B  # noqa: F401 - re-exported for generated modules
+from ascc.runtime import known as K
 from ascc.runtime.errors import ToolError
 
 __all__ = ["B", "Context", "ToolError"]
@@ -98,6 +102,7 @@ class Context:
         self.pending: dict[tuple[str, object], list] = {}
         self.before: dict[tuple[str, object], dict | None] = {}  # a written row as DuckDB had it before the call
         self.flushed: dict[tuple[str, object], bool] = {}  # rows written to DuckDB -> whether DuckDB has the row
+        self.after: dict[tuple[str, object], object] = {}  # a written row as the call leaves it (None: deleted)
         self.wrote = False
         self.raw_write = False  # raw SQL wrote: not undoable row by row
         self.flush_failed = False
@@ -135,9 +140,16 @@ class Context:
         cache_key = (entity, key)
         if cache_key in self.cache:
             return self.cache[cache_key]
-        cur = self.con.execute(_statement("get", entity, self.entities[entity]["key"]), [key])
-        values = cur.fetchone()
-        row = None if values is None else dict(zip([d[0] for d in cur.description], values))
+        sql = _statement("get", entity, self.entities[entity]["key"])
+        row = self.env.known.get(entity, key)  # no statement for a row whose value is known (known.py)
+        if row is not K.UNKNOWN:
+            if K.CHECK:
+                K.check_hit(self.con, sql, key, row)
+        else:
+            cur = self.con.execute(sql, [key])
+            values = cur.fetchone()
+            row = None if values is None else dict(zip([d[0] for d in cur.description], values))
+            self.env.known.read(entity, key, row)
         self.cache[cache_key] = row
         return row
 
@@ -249,7 +261,7 @@ class Context:
         if pk in self.pending:  # deleted earlier in this call: delete, then insert, as written
             self.flush()
         self.pending[pk] = ["insert", row]
-        self.cache[pk] = row
+        self.cache[pk] = self.after[pk] = row
         self.wrote = True
         if self.eager:
             self.flush()
@@ -273,6 +285,8 @@ class Context:
             elif p[0] != "delete":
                 p[1].update((k, changes[k]) for k in changed)
         row.update(changes)
+        # the row object the call holds is its after-image, unless the call updated two objects of one row
+        self.after[pk] = row if self.after.get(pk, row) is row else K.UNKNOWN
         if self.eager:
             self.flush()
         return row
@@ -286,25 +300,32 @@ class Context:
             del self.pending[pk]  # inserted in this call and not yet written: nothing to write
         else:
             self.pending[pk] = ["delete", None]
-        self.cache[pk] = None
+        self.cache[pk] = self.after[pk] = None
         self.wrote = True
         if self.eager:
             self.flush()
 
     def flush(self) -> None:
-        """Write the pending changes: one statement per written row."""
+        """Write the pending changes: one statement per written row, except that updates of the same scalar
+        columns of several rows of one table go as one statement (`_update_rows`)."""
         pending, self.pending = self.pending, {}
         if not pending:
             return
         digests = self.env.digests
         mapped = _map_columns(self.meta)
+        batches = self._batches(pending) if len(pending) > 1 else {}
         self.flush_failed = True  # until every statement has run
         for pk, (op, values) in pending.items():
             entity, key = pk
             keycol = self.entities[entity]["key"]
             if op != "delete" and mapped[entity]:
                 values = self._bindable(entity, values)
-            if op == "update":
+            batch = batches.get(pk)
+            if batch is not None:
+                if batch:  # the batch's first row: write them all; the others are then done
+                    self._update_rows(entity, keycol, batch)
+                    batch.clear()
+            elif op == "update":
                 cols = tuple(values)
                 self.con.execute(_statement("update", entity, keycol, cols), [*values.values(), key])
             elif op == "insert":
@@ -316,6 +337,44 @@ class Context:
             self.flushed[pk] = op != "delete"
             digests.touch(entity, key)
         self.flush_failed = False
+
+    def _batches(self, pending: dict) -> dict:
+        """{pk: the shared list of (key, values) of its batch}, for updates that can share one statement: the
+        same scalar columns of at least two rows of a table."""
+        groups: dict[tuple, list] = {}
+        for (entity, key), (op, values) in pending.items():
+            if op == "update":
+                groups.setdefault((entity, tuple(values)), []).append((key, values))
+        out = {}
+        for (entity, cols), rows in groups.items():
+            if len(rows) > 1 and _column_types(self.meta, entity, cols) is not None:
+                for key, _values in rows:
+                    out[(entity, key)] = rows
+        return out
+
+    def _update_rows(self, entity: str, keycol: str, rows: list) -> None:
+        """One UPDATE for several rows: `UPDATE t SET c = v.c … FROM (VALUES (?::T, …), …) v WHERE t.k = v.k`.
+        Each parameter is cast to its column's type, so a value is converted exactly as `SET c = ?` would."""
+        cols = tuple(rows[0][1])
+        types = (*_column_types(self.meta, entity, (keycol,)), *_column_types(self.meta, entity, cols))
+        sql = _SQL.get(("update_rows", entity, keycol, cols, types, len(rows)))  # types too: domains share names
+        if sql is None:
+            row = "(" + ", ".join(f"?::{t}" for t in types) + ")"
+            names = ", ".join(f"_v{i}" for i in range(len(types)))
+            sets = ", ".join(f"{_q(c)} = _v.{_q(f'_v{i + 1}')}" for i, c in enumerate(cols))
+            sql = (f"UPDATE {_q(entity)} SET {sets} FROM (VALUES {', '.join([row] * len(rows))}) _v({names}) "
+                   f"WHERE {_q(entity)}.{_q(keycol)} = _v._v0")
+            _SQL[("update_rows", entity, keycol, cols, types, len(rows))] = sql
+        self.con.execute(sql, [x for key, values in rows for x in (key, *values.values())])
+
+    def commit(self) -> None:
+        """The call succeeded and every write reached DuckDB: the rows it wrote become known (to later reads and
+        to the digest) as DuckDB now holds them."""
+        known, digests = self.env.known, self.env.digests
+        for pk in self.flushed:
+            row = known.wrote(*pk, self.after.get(pk, K.UNKNOWN))
+            if row is not K.UNKNOWN:
+                digests.touch(*pk, row)
 
     def _bindable(self, entity: str, values: dict) -> dict:
         cols = _map_columns(self.meta)[entity]
@@ -341,6 +400,19 @@ class Context:
                 cols = tuple(before)
                 self.con.execute(_statement("insert", entity, keycol, cols), list(before.values()))
         self.flushed = {}
+
+
+_SCALAR_SQL = {"str": "VARCHAR", "enum": "VARCHAR", "int": "BIGINT", "float": "DOUBLE", "bool": "BOOLEAN",
+               "date": "DATE", "datetime": "TIMESTAMP"}  # as ddl.py declares the columns
+
+
+def _column_types(meta: dict, entity: str, cols: tuple) -> list[str] | None:
+    """The columns' SQL types, or None where one is not a scalar (nested values are written one row each)."""
+    fields = meta["entities"][entity]["fields"]
+    types = [fields[c]["type"] for c in cols]
+    got = [f"DECIMAL({t['precision']},{t['scale']})" if t["kind"] == "decimal" else _SCALAR_SQL.get(t["kind"])
+           for t in types]
+    return None if None in got else got
 
 
 def _same(a, b) -> bool:

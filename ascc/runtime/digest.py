@@ -21,6 +21,7 @@ from decimal import Decimal
 
 VERSION = "ascc-digest-1"
 MASK = (1 << 64) - 1
+UNKNOWN = object()  # a touched row whose value must be read from DuckDB
 
 
 def _q(name: str) -> str:
@@ -203,10 +204,12 @@ class DigestBase:
 class RowDigests:
     """One environment's digest, kept up to date row by row.
 
-    Writes report the rows they touch (`touch`), raw SQL writes the tables (`touch_table`). `digest` reads the
-    hashes of exactly the touched rows in one statement, takes away their previous hashes (the initial state's,
-    or the ones read at an earlier digest) and adds the new ones to each table's (count, sum); a touched table is
-    read whole. So the value is always the one `state_digest_sql` computes from scratch.
+    Writes report the rows they touch (`touch`), raw SQL writes the tables (`touch_table`). `digest` hashes
+    exactly the touched rows, takes away their previous hashes (the initial state's, or the ones from an earlier
+    digest) and adds the new ones to each table's (count, sum); a touched table is read whole. A row touched with
+    its value as DuckDB holds it (a successful call's row, known.py's stored form) is hashed in Python by
+    `row_hash`, the same definition; the others are hashed by DuckDB, in one statement for all of them. So the
+    value is always the one `state_digest_sql` computes from scratch.
     """
 
     def __init__(self, base: DigestBase):
@@ -218,16 +221,17 @@ class RowDigests:
         self.rows = dict(self.base.initial)  # table -> {key: hash} where no later value is known
         self.changed: dict[str, dict] = {}  # table -> {key: hash, or None for no row}, over `rows`
         self.totals = dict(self.base.totals)
-        self.dirty: dict[str, set] = {}  # table -> keys written since the last digest
+        self.dirty: dict[str, dict] = {}  # table -> {key: row, None (no row) or UNKNOWN} written since the last digest
         self.whole: set[str] = set()  # tables written by raw SQL since the last digest
         self.value: str | None = None
 
-    def touch(self, table: str, key) -> None:
+    def touch(self, table: str, key, row=UNKNOWN) -> None:
+        """The row was written; `row` is its value as DuckDB now holds it (None: no row), if known."""
         keys = self.dirty.get(table)
         if keys is None:
-            self.dirty[table] = {key}
+            self.dirty[table] = {key: row}
         else:
-            keys.add(key)
+            keys[key] = row
         self.value = None
 
     def touch_table(self, table: str | None) -> None:
@@ -244,14 +248,23 @@ class RowDigests:
 
     def _refresh(self, con) -> None:
         whole = tuple(sorted(self.whole))
-        some = tuple(sorted(t for t in self.dirty if t not in self.whole))
-        got = con.execute(self.base.statement(whole, some), [list(self.dirty[t]) for t in some]).fetchone()
+        unknown = {t: [k for k, r in keys.items() if r is UNKNOWN] for t, keys in self.dirty.items()
+                   if t not in self.whole}
+        some = tuple(sorted(t for t, keys in unknown.items() if keys))
+        got = (con.execute(self.base.statement(whole, some), [unknown[t] for t in some]).fetchone()
+               if whole or some else ())
         for t, pairs in zip(whole, got):
             m = self.rows[t] = {d["k"]: d["h"] for d in pairs or ()}
             self.changed[t] = {}
             self.totals[t] = (len(m), sum(m.values()) & MASK)
-        for t, pairs in zip(some, got[len(whole):]):
-            new = {d["k"]: d["h"] for d in pairs or ()}
+        from_sql = dict(zip(some, got[len(whole):]))
+        meta, structs = self.base.meta["entities"], self.base.meta["structs"]
+        for t in unknown:
+            new = {d["k"]: d["h"] for d in from_sql.get(t) or ()}
+            fields = meta[t]["fields"]
+            for k, r in self.dirty[t].items():
+                if r is not UNKNOWN and r is not None:
+                    new[k] = row_hash(r, fields, structs)
             rows, changed = self.rows[t], self.changed.setdefault(t, {})
             count, total = self.totals[t]
             for k in self.dirty[t]:

@@ -32,6 +32,8 @@ class CompiledDomain:
     # the initial state's row hashes, read by the first environment (not copied by `dataclasses.replace`,
     # which gives a domain another initial state)
     _digest_base: DigestBase | None = field(default=None, init=False, repr=False, compare=False)
+    # initial rows read so far by any environment, {entity: {key: row}} (see known.py; not copied either)
+    initial_rows: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def digest_base(self, con) -> DigestBase:
         """The initial state's row hashes; `con` must hold the initial state the first time."""

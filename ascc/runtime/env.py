@@ -5,7 +5,9 @@ State model: after `reset` the database holds the initial state inside one open 
 the end of the call (see context.py), so a refused call has usually written nothing, and otherwise puts back
 the rows it wrote; a call that breaks the transaction (a DuckDB error, a timeout) is recovered by rolling back
 and replaying the successful calls, which are deterministic. Either way the state afterwards equals the state
-before the call. The digest is kept up to date row by row (digest.py's `RowDigests`).
+before the call. The digest is kept up to date row by row (digest.py's `RowDigests`), and rows whose value is
+known in Python are read without a statement (known.py's `KnownRows`); both are told of every write, so code that
+writes to `con` directly must call `written`.
 """
 
 from __future__ import annotations
@@ -19,11 +21,13 @@ from decimal import Decimal
 
 import duckdb
 
+from ascc.runtime import known
 from ascc.runtime.args import MAX_ARGUMENT_BYTES, parse_arguments
 from ascc.runtime.context import Context
 from ascc.runtime.digest import MASK, RowDigests, combine
 from ascc.runtime.domain import CompiledDomain
 from ascc.runtime.errors import ToolError
+from ascc.runtime.known import KnownRowMismatch, KnownRows
 
 MAX_RESULT_BYTES = 1 << 20
 
@@ -98,6 +102,7 @@ class Environment:
             self.con.execute(f'INSERT INTO "{entity.replace(chr(34), chr(34) * 2)}" SELECT * FROM _ascc_seed')
             self.con.unregister("_ascc_seed")
         self.digests = RowDigests(domain.digest_base(self.con))
+        self.known = KnownRows(domain)
         self.con.execute("SET enable_external_access = false")
         self.con.execute("SET lock_configuration = true")
         self.log: list[CallRecord] = []
@@ -122,6 +127,7 @@ class Environment:
         self.log.clear()
         self._setup = []
         self.digests.reset()
+        self.known.reset()
         self.id_counter = 0
         self.id_seed = id_seed
         self._set_clock(today, now)
@@ -170,6 +176,7 @@ class Environment:
         try:
             value = fn(ctx, **kwargs)
             ctx.flush()
+            ctx.commit()
             return value
         except ToolError:
             self._undo(ctx, counter)
@@ -206,6 +213,7 @@ class Environment:
         """The transaction is broken or cannot be undone in place: rebuild it from the call log."""
         self.needs_replay_on_failure = False
         self.digests.reset()
+        self.known.reset()
         self.con.execute("ROLLBACK")
         self.con.execute("BEGIN TRANSACTION")
         self.id_counter = 0
@@ -215,13 +223,18 @@ class Environment:
                 ctx = Context(self, 0, eager=rec.eager)
                 fn(ctx, **parse_arguments(meta, rec.arguments, self.domain.meta["structs"], 0))
                 ctx.flush()
+                ctx.commit()
         self.id_counter = counter
 
     # ---- state
     def digest(self) -> str:
         """The state digest (see digest.py), kept up to date row by row: only the rows written since the last
-        digest are hashed again (one statement), so the value always equals `full_digest()`."""
-        return self.digests.digest(self.con)
+        digest are hashed again (in Python where the call left their value known, else in one statement), so the
+        value always equals `full_digest()` (checked under ASCC_CHECK_KNOWN_ROWS)."""
+        value = self.digests.digest(self.con)
+        if known.CHECK and value != self.full_digest():
+            raise KnownRowMismatch("the incremental digest differs from the full digest")
+        return value
 
     def full_digest(self) -> str:
         """The digest computed from every table, ignoring the cache."""
@@ -232,8 +245,9 @@ class Environment:
 
     def written(self, entity: str | None) -> None:
         """A table (None: every table) is about to be written other than through a context's row writes: its
-        digest is computed from the whole table next time."""
+        digest is computed from the whole table next time, and its rows are read from DuckDB again."""
         self.digests.touch_table(entity)
+        self.known.forget(entity)
 
     def rows(self, entity: str) -> list[dict]:
         key = self.domain.meta["entities"][entity]["key"]
