@@ -63,6 +63,10 @@ CODES: dict[str, Code] = {
     'E013': Code('a requirement read as a mapping',
                   'A `: ` inside an unquoted list item makes YAML read a mapping instead of an expression.',
                   '- o.note != null else "Note: missing"', '- \'o.note != null else "Note: missing"\''),
+    'E014': Code('empty `examples`',
+                  "A parameter's `examples:` lists the values task synthesis gives it (what a user would say); an "
+                  'empty list gives it nothing to choose from.',
+                  'reason: {type: str, examples: []}', 'reason: {type: str, examples: ["moving house", "a new job"]}'),
     'E094': Code('a domain is defined twice',
                   'Two specs compiled together name the same domain; domain names must be unique.',
                   'domain: shop   (in two files)', 'domain: shop_eu'),
@@ -140,6 +144,10 @@ CODES: dict[str, Code] = {
                   'tab), no POSIX classes (`[[:alpha:]]`), no `{,n}`, `$` only at the end, and no flag but `(?s)` '
                   '(RE2 folds case by Unicode rules). `\\d`, `\\w` and `\\b` are ASCII in both.',
                   'matches($code, "(?i)[a-z]+\\s[0-9]{,3}")', 'matches(lower($code), "[a-z]+ [0-9]{0,3}")'),
+    'E217': Code('`examples` on a reference parameter',
+                  'Task synthesis binds a `ref:` parameter to keys that exist (the user\'s own rows first), so '
+                  '`examples:` would be ignored there.',
+                  'order_id: {ref: order, examples: ["#W0000001"]}', 'order_id: {ref: order}'),
     'E230': Code('type mismatch',
                   'A value does not have the type its place needs: a field assignment, a condition, an argument.',
                   'update o: {total: "\'free\'"}', 'update o: {total: 0}'),
@@ -280,6 +288,10 @@ CODES: dict[str, Code] = {
                   "day it runs; the environment's clock (`today()`, `now()` in expressions) is fixed per task.",
                   'sql: SELECT * FROM loan WHERE due < current_date',
                   'let: {t: today()}\nsql: SELECT * FROM loan WHERE due < $t'),
+    'E274': Code('unknown requester',
+                  'A tool is `requested_by: user` (default: a user may ask the agent for it, so task synthesis may '
+                  'make it a goal) or `requested_by: staff` (back-office work no user asks for).',
+                  'requested_by: admin', 'requested_by: staff'),
     'E280': Code('an effect target is not a row',
                   '`update` and `delete` take a row: a `let` value, a lookup or a loop variable.',
                   'delete $order_id', 'delete order[$order_id]'),

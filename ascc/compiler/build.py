@@ -194,8 +194,9 @@ def domain_json(domain: Domain) -> dict:
         "tools": {t.name: {
             "kind": t.kind, "actor": t.actor, "description": t.description, "intent": t.intent, "line": t.line,
             "params": [{"name": p.name, "py_name": p.py_name, "type": T.to_json(p.type), "required": p.required,
-                        "default": p.default, "ref": p.ref, "description": p.description} for p in t.params],
-            "reads": sorted(t.reads), "writes": sorted(t.writes),
+                        "default": p.default, "ref": p.ref, "description": p.description, "examples": p.examples}
+                       for p in t.params],
+            "reads": sorted(t.reads), "writes": sorted(t.writes), "requested_by": t.requested_by,
             "returns": T.to_json(t.returns_type) if t.returns_type else None,
         } for t in domain.tools.values()},
     }

@@ -61,6 +61,7 @@ class Param:
     default: object = None
     ref: str | None = None
     description: str | None = None
+    examples: list | None = None  # values task synthesis gives it (the user's words); not in the tool schema
 
 
 @dataclass
@@ -133,6 +134,7 @@ class Tool:
     span: Span
     line: int
     intent: str | None = None
+    requested_by: str = "user"  # who asks the agent for it: the user (a user's errand) or staff (never an errand)
     params: list[Param] = field(default_factory=list)
     lets: list[Let] = field(default_factory=list)
     requires: list[Require] = field(default_factory=list)

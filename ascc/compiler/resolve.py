@@ -281,8 +281,21 @@ def resolve_params(rp: list[RawParam], tr: TypeResolver, bag: DiagnosticBag) -> 
             param.required = False
         elif p.optional:
             param.required = False
+        param.examples = _examples(p, t, bag)
         out.append(param)
     return out
+
+
+def _examples(p: RawParam, t, bag: DiagnosticBag) -> list | None:
+    """A parameter's `examples:`, each a value of its type; none on a reference, whose values are existing keys."""
+    if p.examples is None:
+        return None
+    if p.ref is not None:
+        bag.error("E217", f"`examples` on the reference parameter `{p.name.value}`", p.examples_span,
+                  help=f"task synthesis binds a `ref:` parameter to existing `{p.ref.value}` keys; remove `examples:`")
+        return None
+    values = [literal_value(v, t.nonnull(), bag, "example") for v in p.examples]
+    return values if values and all(v is not None for v in values) else None
 
 
 def first_defined_label(span, what="first defined here") -> tuple[Label, ...]:

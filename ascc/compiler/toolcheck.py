@@ -11,12 +11,13 @@ from ascc.compiler.exprcheck import ExprChecker
 from ascc.compiler.ir import Domain, Let, Require, Tool
 from ascc.compiler.resolve import TypeResolver, py_name, resolve_params
 from ascc.compiler.scope import Scope, nonnull_facts
-from ascc.diagnostics import DiagnosticBag, Label
+from ascc.diagnostics import DiagnosticBag, Label, did_you_mean
 from ascc.dsl import ast
 from ascc.dsl.raw import RawTool
 
 KINDS = ("read", "write", "generic")
 ACTORS = ("agent", "user", "env")
+REQUESTERS = ("user", "staff")
 
 
 def check_tool(raw: RawTool, domain: Domain, tr: TypeResolver, bag: DiagnosticBag) -> Tool | None:
@@ -32,6 +33,7 @@ def check_tool(raw: RawTool, domain: Domain, tr: TypeResolver, bag: DiagnosticBa
                   help="the description becomes the agent's tool schema; say what the tool does")
     tool = Tool(raw.name.value, kind, actor, desc, raw.name.span, raw.name.span.line,
                 intent=raw.intent.value if raw.intent else None)
+    tool.requested_by = _requested_by(raw, bag)
     tool.params = resolve_params(raw.params, tr, bag)
     params = {p.name: p for p in tool.params}
     _check_intent(raw, params, bag)
@@ -53,6 +55,18 @@ def check_tool(raw: RawTool, domain: Domain, tr: TypeResolver, bag: DiagnosticBa
     tool.reads = c.reads | (set(tool.sql.tables) if tool.sql else set())
     _check_kind(raw, tool, bag)
     return tool
+
+
+def _requested_by(raw: RawTool, bag) -> str:
+    """Who asks the agent for a call: `user` (default: a user's errand) or `staff` (never a synthesised goal)."""
+    if raw.requested_by is None:
+        return "user"
+    who = raw.requested_by.value
+    if who not in REQUESTERS:
+        bag.error("E274", f"unknown requester `{who}`", raw.requested_by.span,
+                  help=did_you_mean(who, REQUESTERS) or "`requested_by` is `user` (default) or `staff`")
+        return "user"
+    return who
 
 
 def _check_intent(raw: RawTool, params, bag) -> None:

@@ -61,6 +61,8 @@ class RawParam:
     default: YScalar | None = None
     optional: bool = False
     description: str | None = None
+    examples: list[YScalar] | None = None  # values task synthesis gives the parameter
+    examples_span: Span | None = None
 
 
 @dataclass
@@ -110,6 +112,7 @@ class RawTool:
     description_span: Span | None = None
     intent: YScalar | None = None
     actor: Named | None = None
+    requested_by: Named | None = None  # user (default) or staff: who asks the agent for a call
     params: list[RawParam] = field(default_factory=list)
     lets: list[RawLet] = field(default_factory=list)
     requires: list[RawRequire] = field(default_factory=list)

@@ -29,8 +29,9 @@ TOP_KEYS = ("domain", "version", "description", "policy", "clock", "types", "ent
 ENTITY_KEYS = ("key", "description", "fields")
 FIELD_KEYS = ("type", "ref", "enum", "default", "nullable", "unique", "pattern", "check", "description")
 STRUCT_FIELD_KEYS = ("type", "ref", "enum", "default", "nullable", "description")
-PARAM_KEYS = ("type", "ref", "enum", "default", "optional", "description")
-TOOL_KEYS = ("kind", "description", "intent", "actor", "params", "let", "requires", "effects", "returns", "sql")
+PARAM_KEYS = ("type", "ref", "enum", "default", "optional", "description", "examples")
+TOOL_KEYS = ("kind", "description", "intent", "actor", "requested_by", "params", "let", "requires", "effects",
+             "returns", "sql")
 SEED_KEYS = ("random_seed", "files", "rows", "generate")
 GEN_KEYS = ("count", "let", "fields")
 _KIND_NAMES = {YMap: "a mapping", YSeq: "a list", YScalar: "a value"}
@@ -269,6 +270,8 @@ class SpecReader:
                        desc.value if desc else None, desc.span if desc else None,
                        intent=self._text(m.get("intent"), "`intent`", f"{path}.intent"),
                        actor=Named(actor.value, actor.span) if actor else None)
+        if (who := self._text(m.get("requested_by"), "`requested_by`", f"{path}.requested_by")) is not None:
+            tool.requested_by = Named(who.value, who.span)
         if kind is None and m.get("kind") is None:
             self.bag.error("E007", f"tool `{name.value}` has no `kind:`", name.span, path=path,
                            help="add `kind: read`, `kind: write` or `kind: generic`")
@@ -304,6 +307,13 @@ class SpecReader:
         name = p.name
         p.optional = self._bool(m.get("optional"), "`optional`", path)
         p.description = self._str_value(m.get("description"), "`description`", path)
+        if (ex := self._expect(m.get("examples"), YSeq, "`examples`", f"{path}.examples")) is not None:
+            p.examples = [YScalar(_plain(v), v.span, None, v.span.line, v.span.col) if isinstance(v, (YSeq, YMap))
+                          else v for v in ex.items]
+            p.examples_span = ex.span
+            if not p.examples:
+                self.bag.error("E014", "`examples` needs at least one value", ex.span, path=f"{path}.examples",
+                               help="list values a user would give, such as `examples: [\"moving house\"]`")
         if not (p.type or p.enum or p.ref or cut):
             self.bag.error("E007", f"parameter `{name.value}` needs `type:`, `enum:` or `ref:`", key.span, path=path)
         return p
