@@ -77,6 +77,8 @@ class TrialResult:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     messages: list[dict] = field(default_factory=list)
+    # the user's own tool calls and results (dual control), each with `before`: see rollout.full_trajectory
+    user_tool_calls: list[dict] = field(default_factory=list)
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -94,7 +96,7 @@ def trial_result(ep: Episode, trial: int, verdicts: dict) -> TrialResult:
         assistant_turns=sum(1 for m in ep.messages if m.get("role") == "assistant"), calls=len(ep.calls),
         calls_ok=sum(c.ok for c in ep.calls), call_errors=dict(Counter(c.error_code for c in ep.calls if not c.ok)),
         seconds=round(ep.seconds, 3), prompt_tokens=ep.prompt_tokens, completion_tokens=ep.completion_tokens,
-        messages=ep.messages)
+        messages=ep.messages, user_tool_calls=[{"before": at, **m} for at, m in ep.user_side])
 
 
 # ---- domains

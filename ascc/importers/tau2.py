@@ -9,8 +9,8 @@ writes, under OUT:
 - `<domain>/data/<entity>.jsonl`: τ²'s records, one per line, exactly as τ² holds them (the compiler converts
   them); records the spec cannot hold are left out and listed;
 - `<domain>/tasks.jsonl`: τ²'s tasks in ascc's task format (ascc/runtime/tasks.py). The gold calls are τ²'s
-  evaluation actions (user-side ones are telecom's `actor: user` tools), τ²'s initialization actions are the
-  setup calls (telecom's `actor: env` tools), the scenario is copied under `user` (τ²'s own task fields under
+  evaluation actions (user-side ones, `requestor: user`, are marked `"actor": "user"`: telecom's `actor: user`
+  tools, which the simulated user calls), τ²'s initialization actions are the setup calls (telecom's `actor: env` tools), the scenario is copied under `user` (τ²'s own task fields under
   `user.tau2`), and `gold_digest` is ascc's digest after replaying the gold calls from the imported state;
 - `<domain>/import_report.json`: what was converted, and every record and task that was not, with the reason.
 
@@ -86,10 +86,9 @@ DOMAINS: dict[str, DomainMap] = {
                "Without a user_db.toml the phone and surroundings take τ²'s defaults (the spec's seed rows).",
                "τ² task env assertions are copied to user.tau2 and checked after the gold replay at import; "
                "ascc's task format has no field for them, so `ascc replay` checks only the digest.",
-               "User-side gold actions (toggle_roaming, make_payment, reboot_device, …) are `actor: user` tools: "
-               "`ascc replay` runs them, but ascc's simulated users do not call tools yet, so in `ascc eval` a "
-               "task that needs them cannot be solved by the agent alone (the oracle's user-side calls count as "
-               "malformed).")),
+               "User-side gold actions (toggle_roaming, make_payment, reboot_device, …) are `actor: user` tools "
+               "and gold calls marked `\"actor\": \"user\"` (τ²'s requestor: user): `ascc replay` runs them, "
+               "and in `ascc eval` the simulated user makes them when the agent asks it to (dual control).")),
 }
 
 
@@ -441,7 +440,7 @@ def _convert_task(raw: dict, tid: str, domain, tools: dict, env):
         if dropped:
             warnings.append(f"gold action `{name}`: dropped {', '.join(dropped)} (τ²'s models drop unknown keys; "
                             "ascc's schema refuses them)")
-        gold.append(ToolCall(name, args))
+        gold.append(ToolCall(name, args, "user" if side == "user" else "agent"))
     task = Task(id=tid, domain=domain.name, kind="refusal", gold_calls=gold,
                 initial_state=InitialState(setup=setup), user=user_scenario(raw))
     if any(not f.startswith("~") for f in fatal):

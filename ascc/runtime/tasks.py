@@ -8,7 +8,9 @@
      "gold_state": {"order": [{...row...}]},
      "user": {"instructions": "..."}}
 
-Required: `id` (unique in the file), `domain`, `gold_calls`, `kind` (`write`, `read` or `refusal`).
+Required: `id` (unique in the file), `domain`, `gold_calls`, `kind` (`write`, `read` or `refusal`). A gold call
+made by the user rather than the agent (dual control: the user's phone in telecom, an `actor: user` tool) says
+so with `"actor": "user"` (τ²'s `requestor: user`); without it a gold call is the agent's.
 Optional: `initial_state` (all of its fields optional too), `gold_digest` (the state digest after the gold
 calls), `gold_state` (expected rows of some or all tables after the gold calls), `user` (a free-form scenario
 for a user simulator; ascc does not read it). Other top-level keys are an error, so a typo does not pass
@@ -24,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 KINDS = ("write", "read", "refusal")
+ACTORS = ("agent", "user")  # who makes a gold call
 _KEYS = {"id", "domain", "initial_state", "gold_calls", "gold_digest", "gold_state", "user", "kind"}
 _STATE_KEYS = {"setup", "today", "now", "id_seed"}
 
@@ -32,9 +35,13 @@ _STATE_KEYS = {"setup", "today", "now", "id_seed"}
 class ToolCall:
     tool: str
     arguments: dict
+    actor: str = "agent"  # or "user": a step the user does on their side (an `actor: user` tool)
 
     def to_json(self) -> dict:
-        return {"tool": self.tool, "arguments": self.arguments}
+        out = {"tool": self.tool, "arguments": self.arguments}
+        if self.actor != "agent":
+            out["actor"] = self.actor
+        return out
 
 
 @dataclass
@@ -61,6 +68,10 @@ class Task:
     gold_state: dict[str, list[dict]] | None = None
     user: dict = field(default_factory=dict)
     line: int = 0
+
+    def gold_calls_of(self, actor: str) -> list[ToolCall]:
+        """The gold calls one side makes (`agent` or `user`), in order."""
+        return [c for c in self.gold_calls if c.actor == actor]
 
     def to_json(self) -> dict:
         out = {"id": self.id, "domain": self.domain, "kind": self.kind,
@@ -143,7 +154,7 @@ def parse_task(obj: dict, line: int = 0) -> Task:
     if not isinstance(user, dict):
         raise _Bad("`user` must be an object")
     return Task(id=task_id, domain=_text(obj, "domain"), kind=obj["kind"],
-                gold_calls=_calls(obj["gold_calls"], "gold_calls"),
+                gold_calls=_calls(obj["gold_calls"], "gold_calls", actors=True),
                 initial_state=_initial_state(obj.get("initial_state", {})), gold_digest=digest,
                 gold_state=_gold_state(obj.get("gold_state")), user=user, line=line)
 
@@ -155,13 +166,19 @@ def _text(obj: dict, key: str) -> str:
     return v
 
 
-def _calls(v, where: str) -> list[ToolCall]:
+def _calls(v, where: str, actors: bool = False) -> list[ToolCall]:
+    """A list of calls; with `actors`, each may say who makes it (`"actor": "agent"|"user"`)."""
     if not isinstance(v, list):
         raise _Bad(f"`{where}` must be a list of {{\"tool\", \"arguments\"}} objects")
+    keys = {"tool", "arguments", "actor"} if actors else {"tool", "arguments"}
     out = []
     for i, c in enumerate(v):
-        if not isinstance(c, dict) or not isinstance(c.get("tool"), str) or set(c) - {"tool", "arguments"}:
-            raise _Bad(f"`{where}[{i}]` must be an object with `tool` (a string) and `arguments`")
+        if not isinstance(c, dict) or not isinstance(c.get("tool"), str) or set(c) - keys:
+            raise _Bad(f"`{where}[{i}]` must be an object with `tool` (a string) and `arguments`"
+                       + (" (and optionally `actor`)" if actors else ""))
+        actor = c.get("actor", "agent")
+        if actor not in ACTORS:
+            raise _Bad(f"`{where}[{i}].actor` must be one of {', '.join(ACTORS)}, got {json.dumps(actor)}")
         args = c.get("arguments", {})
         if isinstance(args, str):  # OpenAI-style raw JSON arguments
             try:
@@ -170,7 +187,7 @@ def _calls(v, where: str) -> list[ToolCall]:
                 raise _Bad(f"`{where}[{i}].arguments` is a string but not JSON") from None
         if not isinstance(args, dict):
             raise _Bad(f"`{where}[{i}].arguments` must be an object")
-        out.append(ToolCall(c["tool"], args))
+        out.append(ToolCall(c["tool"], args, actor))
     return out
 
 

@@ -5,7 +5,9 @@ identity facts first where the plan starts with an identifying lookup —, confi
 after the user's explicit yes (on a no it leaves the write out and says so), calls the gold tools in order (one
 per assistant message), and ends with a report in sentences: for each result the user asked for, its fields
 as `ascc.sim.render` phrases them (so every scenario fact appears verbatim), then an offer of further help. On a
-refusal task it confirms and attempts the forbidden write, then tells the user the tool's error. The phrasing
+refusal task it confirms and attempts the forbidden write, then tells the user the tool's error. A gold call the
+user makes (`"actor": "user"`, dual control) it does not call: it asks the user to do it, in the words of the
+tool's intent ("Could you please restart your phone? …"), and goes on once the user has answered. The phrasing
 varies a little per task (a random generator seeded with the task id). Its traces pass every filter by
 construction; the broken variants in `broken.py` show that each filter catches what it should.
 """
@@ -34,6 +36,8 @@ ASK_ID = ("I can help with that. First I need to verify your identity: could you
 ASK_MORE = ("Thanks. Could you also give me {x}?", "Got it. What is {x}?", "Thank you. Could you tell me {x}?")
 CONFIRM = ("Just to confirm: I will {x}. Shall I go ahead?", "Before I proceed: I'm about to {x}. Do you want me to go ahead?",
            "To confirm, you'd like me to {x}. Shall I proceed?")
+USER_STEP = ("Could you please {x}? Let me know what it shows.", "Next, could you please {x} and tell me what happens?",
+             "Please {x}, then tell me what you see.")
 DONE = ("All set: I was able to {x}.", "Done! I was able to {x}.", "That's taken care of: I was able to {x}.")
 FOUND = ("Here is what I found{y}: {x}.", "I looked that up{y}: {x}.", "Here are the details{y}: {x}.")
 UPDATED = (" Here are the details now: {x}.", " The record now shows: {x}.")
@@ -73,6 +77,7 @@ class OracleAgent:
         self.persona_entity = (scenario.get("persona_row") or {}).get("entity")
         self.i = 0
         self.asked: set[int] = set()
+        self.requested: set[int] = set()  # user-side steps the user was asked to do
         self.confirms: dict[int, int] = {}
         self.declined: list[int] = []
         self.issued: dict[str, int] = {}  # tool call id -> index in self.calls
@@ -85,6 +90,12 @@ class OracleAgent:
         said = " ".join(m["content"] for m in messages if m.get("role") == "user" and isinstance(m.get("content"), str))
         while self.i < len(self.calls):
             call, ask = self.calls[self.i]
+            if call.actor == "user":  # the user's step: ask for it once, then go on after the user's answer
+                if self.i not in self.requested:
+                    self.requested.add(self.i)
+                    return self._say(self.rng.choice(USER_STEP).format(x=self.describe(call)))
+                self.i += 1
+                continue
             if self.i not in self.asked:
                 self.asked.add(self.i)
                 missing = [lab for p, lab in ask.items() if p in call.arguments and show(call.arguments[p]) not in said]

@@ -29,7 +29,9 @@ class AgentTurn:
 class UserTurn:
     text: str
     stop: bool = False
-    tool_calls: list[dict] = field(default_factory=list)  # user-side tools (dual-control domains)
+    # calls to the domain's `actor: user` tools (dual control), OpenAI-shaped like an assistant's; the rollout
+    # runs them and asks the user again with the results, and `text` is not sent to the agent
+    tool_calls: list[dict] = field(default_factory=list)
 
 
 class Agent(Protocol):
@@ -44,5 +46,6 @@ class UserSimulator(Protocol):
     name: str
 
     async def reply(self, messages: list[dict]) -> UserTurn:
-        """The user's next message; `messages` are from the user's point of view (roles as the agent sees them)."""
+        """The user's next message; `messages` are from the user's point of view (roles as the agent sees them),
+        with the user's own tool calls (`user` messages carrying `tool_calls`) and their `tool` results."""
         ...

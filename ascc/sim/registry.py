@@ -83,7 +83,8 @@ def make_user_backend(name: str, options: Any = None) -> UserBackend:
     if not target:
         raise BackendError(f"user backend `{name}` needs a target: `{kind}:<model>`")
     opts = options or backends.BackendOptions()
-    return UserBackend(name, lambda task, domain: backends.make_user(name, task.user, opts), "async")
+    return UserBackend(name, lambda task, domain: backends.make_user(name, task.user, opts, domain.user_schemas),
+                       "async")
 
 
 def _oracle(target: str, options: Any) -> AgentBackend:
@@ -107,7 +108,7 @@ def _scripted(target: str, options: Any) -> UserBackend:
 
     if target:
         raise BackendError("the `scripted` user takes no target")
-    return UserBackend("scripted", lambda task, domain: ScriptedUser(task.user))
+    return UserBackend("scripted", ScriptedUser.for_task)
 
 
 register_agent("oracle", _oracle)

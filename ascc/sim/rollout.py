@@ -5,6 +5,15 @@ user speaks first; then the agent answers — each tool call it makes is execute
 `tool` message, and the agent is asked again — until it writes text, which goes to the user. The conversation
 ends when the user stops (`UserTurn.stop`), the agent's backend fails, or `max_turns` agent messages were
 written. Nothing the agent sends can raise here: the runtime turns bad calls into error results.
+
+Dual control (τ²-bench's telecom): a user turn may carry tool calls to the domain's `actor: user` tools. They run
+in the same environment as the agent's (atomic, the same error shape; ascc/runtime/actors.py), their results go
+back to the user, who is asked again until it says something; only its words reach the agent. So
+`Episode.messages` stays what the agent sees — valid OpenAI chat for training, the user's actions known to the
+agent only as the user reports them — and the user's side is kept apart in `Episode.user_side`: τ²-style user
+messages with `tool_calls` and their `tool` results, each with the index of the `messages` entry it came
+before. `full_trajectory` merges the two: τ²'s view, and what the user is shown. A side calling the other
+side's tool gets an `unknown_tool` error and nothing runs.
 """
 
 from __future__ import annotations
@@ -13,11 +22,13 @@ import json
 import time
 from dataclasses import dataclass, field
 
+from ascc.runtime.actors import call_as
 from ascc.runtime.env import Environment
 from ascc.runtime.tasks import Task
-from ascc.sim.protocols import Agent, UserSimulator
+from ascc.sim.protocols import Agent, UserSimulator, UserTurn
 
 MESSAGE_KEYS = ("role", "content", "tool_calls", "tool_call_id", "name")
+MAX_USER_ROUNDS = 8  # rounds of user tool calls in one user turn before it must say something
 
 
 @dataclass
@@ -33,7 +44,9 @@ class CallOutcome:
 class Episode:
     task: Task
     messages: list[dict]
-    calls: list[CallOutcome] = field(default_factory=list)
+    calls: list[CallOutcome] = field(default_factory=list)  # the agent's
+    user_calls: list[CallOutcome] = field(default_factory=list)  # the user's own (dual control)
+    user_side: list[tuple[int, dict]] = field(default_factory=list)  # (index in messages it precedes, message)
     end: str = "user_stop"  # user_stop | max_turns | agent_error | user_error
     error: str | None = None
     prompt_tokens: int = 0
@@ -56,7 +69,7 @@ async def rollout(task: Task, env: Environment, agent: Agent, user: UserSimulato
 
 async def _talk(ep: Episode, env: Environment, agent: Agent, user: UserSimulator, tools: list[dict],
                 max_turns: int) -> None:
-    if await _user_says(ep, user):
+    if await _user_says(ep, env, user):
         return
     for _ in range(max_turns):
         reply = await agent.respond(list(ep.messages), tools)
@@ -69,22 +82,59 @@ async def _talk(ep: Episode, env: Environment, agent: Agent, user: UserSimulator
         ep.messages.append(message)
         if message.get("tool_calls"):
             for tc in message["tool_calls"]:
-                ep.messages.append(_execute(ep, env, tc))
+                ep.messages.append(_execute(ep, env, tc, "agent", ep.calls))
             continue
-        if await _user_says(ep, user):
+        if await _user_says(ep, env, user):
             return
     ep.end = "max_turns"
 
 
-async def _user_says(ep: Episode, user: UserSimulator) -> bool:
-    """The user's next message, appended; True when the conversation ends (the user stops, or fails)."""
-    try:
-        turn = await user.reply(list(ep.messages))
-    except Exception as exc:
-        ep.end, ep.error = "user_error", f"{type(exc).__name__}: {exc}"
-        return True
-    ep.messages.append({"role": "user", "content": turn.text})
-    return turn.stop
+async def _user_says(ep: Episode, env: Environment, user: UserSimulator) -> bool:
+    """The user's next message, appended; True when the conversation ends (the user stops, or fails).
+
+    While the user answers with tool calls, they are run and the user is asked again with their results."""
+    for _ in range(MAX_USER_ROUNDS + 1):
+        try:
+            turn = await user.reply(full_trajectory(ep.messages, ep.user_side))
+        except Exception as exc:
+            ep.end, ep.error = "user_error", f"{type(exc).__name__}: {exc}"
+            return True
+        if not turn.tool_calls:
+            ep.messages.append({"role": "user", "content": turn.text})
+            return turn.stop
+        _user_acts(ep, env, turn)
+    ep.end, ep.error = "user_error", f"the user made tool calls {MAX_USER_ROUNDS} times without saying anything"
+    return True
+
+
+def _user_acts(ep: Episode, env: Environment, turn: UserTurn) -> None:
+    """Run a user turn's tool calls; the call message and the results join the user's side, not the agent's."""
+    at = len(ep.messages)
+    calls = []
+    for tc in turn.tool_calls:
+        tc = dict(tc) if isinstance(tc, dict) else {"function": {"name": str(tc), "arguments": "{}"}}
+        if not isinstance(tc.get("id"), str) or not tc["id"]:
+            tc["id"] = f"user_call_{len(ep.user_calls) + len(calls) + 1}"
+        tc.setdefault("type", "function")
+        calls.append(tc)
+    ep.user_side.append((at, {"role": "user", "content": turn.text or None, "tool_calls": calls}))
+    for tc in calls:
+        ep.user_side.append((at, _execute(ep, env, tc, "user", ep.user_calls)))
+
+
+def full_trajectory(messages: list[dict], user_side: list[tuple[int, dict]]) -> list[dict]:
+    """τ²'s trajectory: every message of both sides in order (user messages may carry `tool_calls`). It is also
+    what the user is shown: its own calls and their results where they happened, among the agent's messages."""
+    if not user_side:
+        return list(messages)
+    out, j = [], 0
+    for i, m in enumerate(messages):
+        while j < len(user_side) and user_side[j][0] <= i:
+            out.append(user_side[j][1])
+            j += 1
+        out.append(m)
+    out += [m for _, m in user_side[j:]]
+    return out
 
 
 def _assistant(message) -> dict:
@@ -97,13 +147,14 @@ def _assistant(message) -> dict:
     return out
 
 
-def _execute(ep: Episode, env: Environment, tc) -> dict:
+def _execute(ep: Episode, env: Environment, tc, side: str, record: list[CallOutcome]) -> dict:
+    """One call by `side` (`agent` or `user`), run only when the tool is that side's; its `tool` message."""
     fn = tc.get("function") if isinstance(tc, dict) else None
     name = fn.get("name") if isinstance(fn, dict) else None
     arguments = fn.get("arguments") if isinstance(fn, dict) else None
     call_id = tc.get("id") if isinstance(tc, dict) else None
-    r = env.call(name if isinstance(name, str) else str(name), arguments)
-    ep.calls.append(CallOutcome(str(name), arguments, r.ok, r.error_code, r.wrote))
+    r = call_as(env, side, name if isinstance(name, str) else str(name), arguments)
+    record.append(CallOutcome(str(name), arguments, r.ok, r.error_code, r.wrote))
     return {"role": "tool", "tool_call_id": str(call_id), "name": str(name), "content": r.content}
 
 

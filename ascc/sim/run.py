@@ -340,7 +340,7 @@ class Worker:
         except Exception as exc:  # a bug or a bad task must not take the run down: the episode is rejected
             return _failed(job, task, self.setup, exc)
         ok = kept(verdicts)
-        record = trace_record(job, task, ep.messages, domain.schemas, self.setup, agent, user, verdicts)
+        record = trace_record(job, task, ep.messages, domain.schemas, self.setup, agent, user, verdicts, ep.user_side)
         if not ok:
             record.update(reason=first_failure(verdicts), end=ep.end, kind=task.kind)
         stats = {"calls": len(ep.calls), "failed_calls": sum(not c.ok for c in ep.calls),
@@ -349,12 +349,19 @@ class Worker:
 
 
 def trace_record(job: EpisodeJob, task: Task, messages: list[dict], schemas: list[dict], setup: WorkerSetup,
-                 agent, user, verdicts) -> dict:
+                 agent, user, verdicts, user_side: list[tuple[int, dict]] = ()) -> dict:
     """A trace line as docs/traces.md defines it."""
     return {"id": job.id, "domain": task.domain, "task_id": task.id, "messages": [full_message(m) for m in messages],
             "tools": json.dumps(schemas, ensure_ascii=False), "seed": setup.seed,
             "agent": getattr(agent, "name", setup.agent), "user": getattr(user, "name", setup.user),
-            "verdicts": json.dumps({k: v.to_json() for k, v in verdicts.items()}, ensure_ascii=False, default=str)}
+            "verdicts": json.dumps({k: v.to_json() for k, v in verdicts.items()}, ensure_ascii=False, default=str),
+            "user_tool_calls": user_tool_calls(user_side)}
+
+
+def user_tool_calls(user_side: list[tuple[int, dict]]) -> str:
+    """The user's own calls and results (dual control) as one JSON string: messages with `before`, the index in
+    `messages` of the user message they came before (`rollout.full_trajectory` puts them back)."""
+    return json.dumps([{"before": at, **m} for at, m in user_side], ensure_ascii=False, default=str)
 
 
 def full_message(m: dict) -> dict:
@@ -367,6 +374,7 @@ def _failed(job: EpisodeJob, task: Task, setup: WorkerSetup, exc: Exception) -> 
     verdicts = {n: {"passed": None, "detail": "not run"} for n in FILTERS}
     record = {"id": job.id, "domain": task.domain, "task_id": task.id, "messages": [], "tools": "[]",
               "seed": setup.seed, "agent": setup.agent, "user": setup.user, "verdicts": json.dumps(verdicts),
+              "user_tool_calls": "[]",
               "reason": "error", "end": "error", "kind": task.kind, "error": detail}
     return {"kept": False, "record": record,
             "stats": {"calls": 0, "failed_calls": 0, "prompt_tokens": 0, "completion_tokens": 0}}

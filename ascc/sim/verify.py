@@ -9,7 +9,8 @@
 3. `calls`: the agent's successful calls match the gold calls, arguments normalised by the tool's parameter
    types (defaults filled, `"3"` vs `3` for a decimal, …): the writes in the same order, and the same set of
    reads. Failed calls are not compared: an episode that recovered from its errors is kept. This is the filter
-   that judges read-only tasks, whose state never changes.
+   that judges read-only tasks, whose state never changes. In dual-control tasks the agent's calls are compared
+   with the agent's gold calls and the user's own calls with the gold calls marked `"actor": "user"`.
 
 An episode is kept when every filter that is switched on passes; a switched-off filter reports `passed: null`.
 """
@@ -157,9 +158,17 @@ def state(ep: Episode, env: Environment) -> Verdict:
 
 # ---- 3 exact match
 def calls(ep: Episode, env: Environment) -> Verdict:
-    meta = env.domain.meta
-    done = [(c.tool, _normal(meta, c.tool, c.arguments)) for c in ep.calls if c.ok]
-    gold = [(c.tool, _normal(meta, c.tool, c.arguments)) for c in ep.task.gold_calls]
+    """The agent's calls against the agent's gold calls; the user's (dual control) against the user's."""
+    problems = _side_problems(env.domain.meta, ep.calls, ep.task.gold_calls_of("agent"))
+    user = _side_problems(env.domain.meta, ep.user_calls, ep.task.gold_calls_of("user"))
+    problems += [{"user": p} for p in user]
+    n = sum(c.ok for c in ep.calls) + sum(c.ok for c in ep.user_calls)
+    return Verdict(not problems, problems or f"{n} successful calls match the gold calls")
+
+
+def _side_problems(meta: dict, made, gold_calls) -> list[dict]:
+    done = [(c.tool, _normal(meta, c.tool, c.arguments)) for c in made if c.ok]
+    gold = [(c.tool, _normal(meta, c.tool, c.arguments)) for c in gold_calls]
     writes = [c for c in done if _is_write(meta, c[0])]
     gold_writes = [c for c in gold if _is_write(meta, c[0])]
     reads = {c for c in done if not _is_write(meta, c[0])}
@@ -170,7 +179,7 @@ def calls(ep: Episode, env: Environment) -> Verdict:
     if reads != gold_reads:
         problems.append({"missing_reads": sorted(_show(c) for c in gold_reads - reads),
                          "extra_reads": sorted(_show(c) for c in reads - gold_reads)})
-    return Verdict(not problems, problems or f"{len(done)} successful calls match the gold calls")
+    return problems
 
 
 def _is_write(meta: dict, tool: str) -> bool:

@@ -16,7 +16,8 @@ from ascc.runtime.tasks import load_tasks
 from ascc.sim.output import RecordFile, read_records
 
 ROOT = Path(__file__).resolve().parents[2]
-TRACE_COLUMNS = {"id", "domain", "task_id", "messages", "tools", "seed", "agent", "user", "verdicts"}
+TRACE_COLUMNS = {"id", "domain", "task_id", "messages", "tools", "seed", "agent", "user", "verdicts",
+                 "user_tool_calls"}
 
 
 def ascc(*args: str, **kw) -> subprocess.CompletedProcess | subprocess.Popen:

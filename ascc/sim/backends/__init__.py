@@ -8,7 +8,8 @@ Backend names are `<kind>:<target>`, as trace files record them:
 | `hf:<spec>` | agent | a local transformers model (`ascc.trainer.model` spec: dir, `.gguf`, `smollm2`, `tiny:<tok>`) |
 
 `AGENTS[kind](target, options)` builds an agent and `USERS[kind](target, scenario, options)` a simulated user
-(`make_agent`/`make_user` split the name). `BackendOptions` carries the CLI's flags; endpoint settings left None
+(`make_agent`/`make_user` split the name; a user factory is also given the domain's `actor: user` tools when it
+has any). `BackendOptions` carries the CLI's flags; endpoint settings left None
 come from the environment (`ASCC_OPENAI_BASE_URL`, `ASCC_OPENAI_API_KEY` / `OPENAI_API_KEY`). See docs/backends.md.
 """
 
@@ -64,8 +65,8 @@ def hf_agent(spec: str, options: BackendOptions) -> Agent:
     return HFAgent(spec, options.generation())
 
 
-def llm_user(model: str, scenario: dict[str, Any], options: BackendOptions) -> UserSimulator:
-    return LLMUser(model, scenario, options.endpoint(), options.sampling(options.user_temperature))
+def llm_user(model: str, scenario: dict[str, Any], options: BackendOptions, tools: list[dict] = ()) -> UserSimulator:
+    return LLMUser(model, scenario, options.endpoint(), options.sampling(options.user_temperature), list(tools))
 
 
 AGENTS: dict[str, Callable[[str, BackendOptions], Agent]] = {"openai": openai_agent, "hf": hf_agent}
@@ -88,11 +89,15 @@ def make_agent(name: str, options: BackendOptions | None = None) -> Agent:
     return AGENTS[kind](target, options or BackendOptions())
 
 
-def make_user(name: str, scenario: dict[str, Any], options: BackendOptions | None = None) -> UserSimulator:
-    """The simulated user a backend name names (`openai:<model>`), playing `scenario`."""
+def make_user(name: str, scenario: dict[str, Any], options: BackendOptions | None = None,
+              tools: list[dict] = ()) -> UserSimulator:
+    """The simulated user a backend name names (`openai:<model>`), playing `scenario`; `tools` are the domain's
+    `actor: user` tool schemas (dual control), offered to the user's model as its own tools."""
     kind, target = split_name(name)
     if kind not in USERS:
         raise ValueError(f"unknown user backend `{kind}`; known: {', '.join(sorted(USERS))}")
+    if tools:
+        return USERS[kind](target, scenario, options or BackendOptions(), tools)
     return USERS[kind](target, scenario, options or BackendOptions())
 
 
