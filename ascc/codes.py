@@ -138,16 +138,16 @@ CODES: dict[str, Code] = {
     'E216': Code('parameters collide',
                   'Two parameter names map to the same Python name (`class` becomes `class_`).',
                   'class: str\nclass_: str', 'class: str\nkind: str'),
+    'E217': Code('`examples` on a reference parameter',
+                  'Task synthesis binds a `ref:` parameter to keys that exist (the user\'s own rows first), so '
+                  '`examples:` would be ignored there.',
+                  'order_id: {ref: order, examples: ["#W0000001"]}', 'order_id: {ref: order}'),
     'E218': Code('a pattern that Python and DuckDB read differently',
                   'Patterns run in Python (tool code, field checks, seeding) and in DuckDB (table checks, query '
                   'conditions), so only syntax both read alike is accepted: no `\\s` (RE2 leaves out the vertical '
                   'tab), no POSIX classes (`[[:alpha:]]`), no `{,n}`, `$` only at the end, and no flag but `(?s)` '
                   '(RE2 folds case by Unicode rules). `\\d`, `\\w` and `\\b` are ASCII in both.',
                   'matches($code, "(?i)[a-z]+\\s[0-9]{,3}")', 'matches(lower($code), "[a-z]+ [0-9]{0,3}")'),
-    'E217': Code('`examples` on a reference parameter',
-                  'Task synthesis binds a `ref:` parameter to keys that exist (the user\'s own rows first), so '
-                  '`examples:` would be ignored there.',
-                  'order_id: {ref: order, examples: ["#W0000001"]}', 'order_id: {ref: order}'),
     'E230': Code('type mismatch',
                   'A value does not have the type its place needs: a field assignment, a condition, an argument.',
                   'update o: {total: "\'free\'"}', 'update o: {total: 0}'),

@@ -3,8 +3,10 @@
 A walk starts at a random tool and follows `graph.json` edges until a length limit or a tool without
 successors. Each step's arguments are bound from what is already there: values found in earlier results (the
 edges' `entity.field->param` say which), rows of the entities already referenced, existing keys for `ref`
-parameters, enum values, and values of columns with the parameter's name, else a sensible range. Every step is
-executed, so the gold calls, the gold digest and the facts come from the runtime itself.
+parameters, the spec's `examples:` (what a user would say: a reason, a note), enum values, and values of columns
+with the parameter's name, else a sensible range (for free text, a value made up from the name: `freetext.py`).
+Every step is executed, so the gold calls, the gold digest and the facts come from the runtime itself. Tools the
+spec marks `requested_by: staff` are no user's errand: writes are never walked, reads only as a middle step.
 
 A task is one user's errand. Where the domain has a persona entity (one with a name, email or phone that other
 entities reference: customers, guests, members) the walk picks a persona row first; when the domain also has
@@ -30,6 +32,7 @@ from dataclasses import dataclass, field
 from ascc.runtime.domain import CompiledDomain
 from ascc.runtime.env import Environment, to_jsonable
 from ascc.runtime.tasks import InitialState, Task, ToolCall
+from ascc.sim import freetext
 from ascc.sim.scenario import build_scenario
 
 KIND_SHARES = (("write", 0.6), ("read", 0.25), ("refusal", 0.15))
@@ -91,10 +94,13 @@ class TaskSampler:
         self.domain, self.seed, self.max_len, self.attempts = domain, seed, max_len, attempts
         self.env = env or Environment(domain)
         self.tools = {n: t for n, t in domain.meta["tools"].items() if t.get("actor", "agent") == "agent"
-                      and not n.startswith(SKIP_TOOLS)}
+                      and not n.startswith(SKIP_TOOLS) and (t["kind"] == "read" or not _staff(t))}
+        # staff reads (a report across all customers) are never a goal: only a step whose result a later one uses
+        self.staff = frozenset(n for n, t in self.tools.items() if _staff(t))
         self.writes = frozenset(n for n, t in self.tools.items() if t["kind"] == "write")
         self.succ, self.via = _graph(domain, self.tools)
         self.columns = _column_values(domain)
+        self.texts = _text_values(domain)
         # a plain parameter named like an entity's key is a reference in all but name (`customer_id: str`)
         self.key_of = {e["key"]: n for n, e in domain.meta["entities"].items()}
         self._initial_keys: dict[str, list] = {}
@@ -158,7 +164,10 @@ class TaskSampler:
                 return None
             length += len(steps)
             allowed = [n for n in allowed if n not in (self.identify or ())] or allowed
-        node = rng.choice(sorted(allowed))
+        starts = [n for n in allowed if n not in self.staff]
+        if not starts:
+            return None
+        node = rng.choice(sorted(starts))
         last = None  # the state digest, once known
         while node is not None and len(steps) < length:
             is_write = node in self.writes
@@ -190,6 +199,10 @@ class TaskSampler:
             steps.append(step)
             _collect(json.loads(r.content), len(steps) - 1, "", pool)
             node = self._next(rng, node, want, walk)
+        while steps and steps[-1].tool in self.staff and not steps[-1].used:
+            steps.pop()  # a staff read nothing used: the user would not ask for it
+        if any(st.tool in self.staff and not st.used for st in steps):
+            return None
         if all(st.identify for st in steps) and walk.refused is None:
             return None  # identified, then nothing to do
         if (want == "write" and len(steps) >= 2 and steps[-1].tool in self.writes and steps[-1].before
@@ -251,7 +264,7 @@ class TaskSampler:
         out = []
         for n, t in sorted(self.tools.items()):
             params = t["params"]
-            if t["kind"] != "read" or not params or any(p["required"] and p["name"] not in names for p in params):
+            if t["kind"] != "read" or n in self.staff or not params or any(p["required"] and p["name"] not in names for p in params):
                 continue
             if any(self._ref(p) for p in params):
                 continue  # a lookup by key is a `get`, not an identification
@@ -330,6 +343,8 @@ class TaskSampler:
                 s = rng.choice(from_results)
                 return s.value, s.step
             return rng.choice(own), None
+        if p.get("examples") and not ref:
+            return rng.choice(p["examples"]), None  # the spec's own words for what a user would say
         found = [s for s in pool if s.path in names and _fits(s.value, t)]
         if ref:
             keys = set(self._keys(ref))
@@ -346,10 +361,12 @@ class TaskSampler:
         similar = [s for s in pool if s.step is None and _fits(s.value, t) and t["kind"] in ("int", "decimal", "float")]
         if similar and rng.random() < 0.5:
             return rng.choice(similar).value, None
-        return self._fresh(rng, p["name"], t), None
+        return self._fresh(rng, p["name"], t, tool=tool), None
 
-    def _fresh(self, rng: random.Random, name: str, t: dict, depth: int = 0):
+    def _fresh(self, rng: random.Random, name: str, t: dict, depth: int = 0, tool: str | None = None):
         kind = t["kind"]
+        if kind == "str":
+            return self._text(rng, name, tool)
         column = [v for v in self.columns.get(name, ()) if _fits(v, t)]
         if column and kind not in ("bool", "enum"):
             return rng.choice(column)
@@ -365,15 +382,30 @@ class TaskSampler:
             return (self.env.clock_today + dt.timedelta(days=rng.randint(-30, 30))).isoformat()
         if kind == "datetime":
             return (self.env.clock_now + dt.timedelta(hours=rng.randint(-72, 72))).isoformat()
-        if kind == "str":
-            words = self.columns.get("", [])
-            return rng.choice(words) if words else "help"
         if kind == "list" and depth < 3:
-            return [self._fresh(rng, name, t["elem"], depth + 1)]
+            return [self._fresh(rng, name, t["elem"], depth + 1, tool)]
         if kind == "struct" and depth < 3:
             fields = self.domain.meta["structs"][t["name"]]
-            return {n: self._fresh(rng, n, f["type"], depth + 1) for n, f in fields.items()}
+            return {n: self._fresh(rng, n, f["type"], depth + 1, tool) for n, f in fields.items()}
         return {} if kind == "map" else None
+
+    def _text(self, rng: random.Random, name: str, tool: str | None) -> str:
+        """A free string: a value of a field with the name in the entities the tool touches, one made up from the
+        name (a person's name, a street, a reason), the field's values elsewhere, a word of the tool's data."""
+        meta = self.tools.get(tool) or {}
+        near = [*meta.get("writes", ()), *meta.get("reads", ())]
+        for entities in (meta.get("writes", ()), meta.get("reads", ())):  # what it writes says most: a pet's name
+            values = [v for e in entities for v in self.texts.fields.get(e, {}).get(name, ())]
+            if values:
+                return rng.choice(values)
+        made = freetext.guess(name, rng, self.env.clock_today)
+        if made is not None:
+            return made
+        values = sorted({v for fields in self.texts.fields.values() for v in fields.get(name, ())})
+        if values:
+            return rng.choice(values)
+        words = sorted({w for e in near for w in self.texts.words.get(e, ())}) or self.columns.get("", [])
+        return rng.choice(words) if words else "help"
 
     def _ref(self, p: dict) -> str | None:
         if p["ref"]:
@@ -513,6 +545,38 @@ def _column_values(domain: CompiledDomain) -> dict[str, list]:
                     if isinstance(v, str) and " " in v:
                         out.setdefault("", set()).update(w for w in v.split() if len(w) > 3 and w.isalpha())
     return {k: sorted(v, key=lambda x: (str(type(x)), x)) for k, v in out.items()}
+
+
+@dataclass
+class TextValues:
+    """The initial state's strings per entity: `fields[entity][name]`, the values of fields called `name` (columns
+    and fields of nested records), and `words[entity]`, the words of its text (titles, descriptions)."""
+
+    fields: dict[str, dict[str, list[str]]]
+    words: dict[str, list[str]]
+
+
+def _text_values(domain: CompiledDomain) -> TextValues:
+    fields: dict[str, dict[str, set]] = {}
+    words: dict[str, set] = {}
+    for entity, table in domain.arrow_state().items():
+        found: list[Source] = []
+        for name in table.column_names:
+            column: list[Source] = []
+            for v in table.column(name).to_pylist()[:500]:
+                _collect(to_jsonable(v), None, name, column)
+            found += column
+        for s in found:
+            if isinstance(s.value, str) and s.value:
+                fields.setdefault(entity, {}).setdefault(s.path, set()).add(s.value)
+                if " " in s.value or s.value[:1].isupper():  # titles, descriptions, names: not codes or states
+                    words.setdefault(entity, set()).update(w for w in s.value.split() if len(w) > 3 and w.isalpha())
+    return TextValues({e: {n: sorted(v) for n, v in fs.items()} for e, fs in fields.items()},
+                      {e: sorted(w) for e, w in words.items()})
+
+
+def _staff(tool: dict) -> bool:
+    return tool.get("requested_by", "user") == "staff"
 
 
 def _q(name: str) -> str:

@@ -198,13 +198,13 @@ def update_reservation_passengers(ctx: Context, *, reservation_id: str, passenge
 # spec: airline.env.yaml:460
 def send_certificate(ctx: Context, *, user_id: str, amount: int) -> object:
     """Send a certificate to a user. Be careful!"""
-    u = ctx.get('user', user_id)  # spec: airline.env.yaml:468
+    u = ctx.get('user', user_id)  # spec: airline.env.yaml:469
     if u is None:
         raise ToolError(B.format('User {} not found', user_id))
-    cid = ('certificate_3221322' if ('certificate_3221322' not in u['payment_methods']) else ('certificate_3221323' if ('certificate_3221323' not in u['payment_methods']) else ('certificate_3221324' if ('certificate_3221324' not in u['payment_methods']) else None)))  # spec: airline.env.yaml:470
+    cid = ('certificate_3221322' if ('certificate_3221322' not in u['payment_methods']) else ('certificate_3221323' if ('certificate_3221323' not in u['payment_methods']) else ('certificate_3221324' if ('certificate_3221324' not in u['payment_methods']) else None)))  # spec: airline.env.yaml:471
     if cid is None:
         raise ToolError('Too many certificates')
-    ctx.update('user', u, {'payment_methods': B.with_entry(u['payment_methods'], cid, {'source': 'certificate', 'id': cid, 'amount': B.float(amount), 'brand': None, 'last_four': None})})  # spec: airline.env.yaml:476
+    ctx.update('user', u, {'payment_methods': B.with_entry(u['payment_methods'], cid, {'source': 'certificate', 'id': cid, 'amount': B.float(amount), 'brand': None, 'last_four': None})})  # spec: airline.env.yaml:477
     return B.format('Certificate {} added to user {} with amount {}.', cid, user_id, amount)
 
 

@@ -55,216 +55,216 @@ def find_free_rooms(ctx: Context, *, date_: dt.date, start_hour: int, end_hour: 
 # spec: calendar.env.yaml:105
 def create_event(ctx: Context, *, organizer: str, title: str, date_: dt.date, start_hour: int, end_hour: int, room_id: str | None, attendees: list) -> object:
     """Schedule a new event for an organizer, optionally in a room, with invited attendees."""
-    if date_ < ctx.today():  # spec: calendar.env.yaml:125
+    if date_ < ctx.today():  # spec: calendar.env.yaml:130
         raise ToolError('Events are scheduled today or later')
-    if not (((start_hour >= 7) and (end_hour <= 20)) and (end_hour > start_hour)):  # spec: calendar.env.yaml:126
+    if not (((start_hour >= 7) and (end_hour <= 20)) and (end_hour > start_hour)):  # spec: calendar.env.yaml:131
         raise ToolError('Events run between 7 and 20 and end after they start')
-    if (end_hour - start_hour) > 8:  # spec: calendar.env.yaml:127
+    if (end_hour - start_hour) > 8:  # spec: calendar.env.yaml:132
         raise ToolError('An event lasts at most 8 hours')
-    o = ctx.get('user', organizer)  # spec: calendar.env.yaml:118
+    o = ctx.get('user', organizer)  # spec: calendar.env.yaml:123
     if o is None:
         raise ToolError('Organizer not found')
-    clash = [e for e in ctx.all('event', '((("organizer" = ?) AND ("date" = ?)) AND ("status" = ?))', [organizer, date_, 'scheduled']) if ((e['start_hour'] < end_hour) and (e['end_hour'] > start_hour))]  # spec: calendar.env.yaml:119
-    unknown = [a for a in attendees if (not ctx.exists('user', '("user_id" = ?)', [a]))]  # spec: calendar.env.yaml:120
-    if B.len(unknown) != 0:  # spec: calendar.env.yaml:128
+    clash = [e for e in ctx.all('event', '((("organizer" = ?) AND ("date" = ?)) AND ("status" = ?))', [organizer, date_, 'scheduled']) if ((e['start_hour'] < end_hour) and (e['end_hour'] > start_hour))]  # spec: calendar.env.yaml:124
+    unknown = [a for a in attendees if (not ctx.exists('user', '("user_id" = ?)', [a]))]  # spec: calendar.env.yaml:125
+    if B.len(unknown) != 0:  # spec: calendar.env.yaml:133
         raise ToolError('Some attendees are not users')
-    if organizer in attendees:  # spec: calendar.env.yaml:129
+    if organizer in attendees:  # spec: calendar.env.yaml:134
         raise ToolError('The organizer is not an attendee')
-    if B.len(attendees) > 12:  # spec: calendar.env.yaml:130
+    if B.len(attendees) > 12:  # spec: calendar.env.yaml:135
         raise ToolError('At most 12 attendees')
-    if B.len(clash) != 0:  # spec: calendar.env.yaml:131
+    if B.len(clash) != 0:  # spec: calendar.env.yaml:136
         raise ToolError('The organizer already has an event at that time')
-    away = [a for a in attendees if B.any([(date_ in u['out_of_office']) for u in ctx.all('user', '("user_id" = ?)', [a])])]  # spec: calendar.env.yaml:121
-    if B.len(away) != 0:  # spec: calendar.env.yaml:132
+    away = [a for a in attendees if B.any([(date_ in u['out_of_office']) for u in ctx.all('user', '("user_id" = ?)', [a])])]  # spec: calendar.env.yaml:126
+    if B.len(away) != 0:  # spec: calendar.env.yaml:137
         raise ToolError('An attendee is out of office that day')
-    if date_ in o['out_of_office']:  # spec: calendar.env.yaml:133
+    if date_ in o['out_of_office']:  # spec: calendar.env.yaml:138
         raise ToolError('The organizer is out of office that day')
-    if not ((room_id is None) or (not ctx.exists('event', '((((("room_id" IS NOT DISTINCT FROM ?) AND ("date" = ?)) AND ("status" = ?)) AND ("start_hour" < ?)) AND ("end_hour" > ?))', [room_id, date_, 'scheduled', end_hour, start_hour]))):  # spec: calendar.env.yaml:134
+    if not ((room_id is None) or (not ctx.exists('event', '((((("room_id" IS NOT DISTINCT FROM ?) AND ("date" = ?)) AND ("status" = ?)) AND ("start_hour" < ?)) AND ("end_hour" > ?))', [room_id, date_, 'scheduled', end_hour, start_hour]))):  # spec: calendar.env.yaml:139
         raise ToolError('The room is taken at that time')
-    rcap = B.sum([r['capacity'] for r in ctx.all('room', '("room_id" IS NOT DISTINCT FROM ?)', [room_id])])  # spec: calendar.env.yaml:122
-    if not ((room_id is None) or ((B.len(attendees) + 1) <= rcap)):  # spec: calendar.env.yaml:135
+    rcap = B.sum([r['capacity'] for r in ctx.all('room', '("room_id" IS NOT DISTINCT FROM ?)', [room_id])])  # spec: calendar.env.yaml:127
+    if not ((room_id is None) or ((B.len(attendees) + 1) <= rcap)):  # spec: calendar.env.yaml:140
         raise ToolError('The room is too small')
-    id = ctx.new_id('EV', 6)  # spec: calendar.env.yaml:123
-    ctx.insert('event', {'event_id': id, 'organizer': organizer, 'title': title, 'date': date_, 'start_hour': start_hour, 'end_hour': end_hour, 'room_id': room_id, 'attendees': [{'user_id': a, 'response': 'pending'} for a in attendees], 'status': 'scheduled'})  # spec: calendar.env.yaml:137
+    id = ctx.new_id('EV', 6)  # spec: calendar.env.yaml:128
+    ctx.insert('event', {'event_id': id, 'organizer': organizer, 'title': title, 'date': date_, 'start_hour': start_hour, 'end_hour': end_hour, 'room_id': room_id, 'attendees': [{'user_id': a, 'response': 'pending'} for a in attendees], 'status': 'scheduled'})  # spec: calendar.env.yaml:142
     return ctx.get('event', id)
 
 
-# spec: calendar.env.yaml:140
+# spec: calendar.env.yaml:145
 def reschedule_event(ctx: Context, *, user_id: str, event_id: str, date_: dt.date, start_hour: int, end_hour: int) -> object:
     """Move an upcoming event to another day or time; the room is kept if free, and everyone's answer is reset to pending."""
-    e = ctx.get('event', event_id)  # spec: calendar.env.yaml:151
+    e = ctx.get('event', event_id)  # spec: calendar.env.yaml:156
     if e is None:
         raise ToolError('Event not found')
-    if e['organizer'] != user_id:  # spec: calendar.env.yaml:155
+    if e['organizer'] != user_id:  # spec: calendar.env.yaml:160
         raise ToolError('Only the organizer can change the event')
-    if e['status'] != 'scheduled':  # spec: calendar.env.yaml:156
+    if e['status'] != 'scheduled':  # spec: calendar.env.yaml:161
         raise ToolError('The event is cancelled')
-    if e['date'] < ctx.today():  # spec: calendar.env.yaml:157
+    if e['date'] < ctx.today():  # spec: calendar.env.yaml:162
         raise ToolError('Past events cannot change')
-    if date_ < ctx.today():  # spec: calendar.env.yaml:158
+    if date_ < ctx.today():  # spec: calendar.env.yaml:163
         raise ToolError('Events are scheduled today or later')
-    if not (((start_hour >= 7) and (end_hour <= 20)) and (end_hour > start_hour)):  # spec: calendar.env.yaml:159
+    if not (((start_hour >= 7) and (end_hour <= 20)) and (end_hour > start_hour)):  # spec: calendar.env.yaml:164
         raise ToolError('Events run between 7 and 20 and end after they start')
-    if (end_hour - start_hour) > 8:  # spec: calendar.env.yaml:160
+    if (end_hour - start_hour) > 8:  # spec: calendar.env.yaml:165
         raise ToolError('An event lasts at most 8 hours')
-    clash = [x for x in ctx.all('event', '(((("organizer" = ?) AND ("date" = ?)) AND ("status" = ?)) AND ("event_id" <> ?))', [user_id, date_, 'scheduled', event_id]) if ((x['start_hour'] < end_hour) and (x['end_hour'] > start_hour))]  # spec: calendar.env.yaml:152
-    if B.len(clash) != 0:  # spec: calendar.env.yaml:161
+    clash = [x for x in ctx.all('event', '(((("organizer" = ?) AND ("date" = ?)) AND ("status" = ?)) AND ("event_id" <> ?))', [user_id, date_, 'scheduled', event_id]) if ((x['start_hour'] < end_hour) and (x['end_hour'] > start_hour))]  # spec: calendar.env.yaml:157
+    if B.len(clash) != 0:  # spec: calendar.env.yaml:166
         raise ToolError('The organizer already has an event at that time')
-    room_taken = ((e['room_id'] is not None) and ctx.exists('event', '(((((("room_id" IS NOT DISTINCT FROM ?) AND ("event_id" <> ?)) AND ("date" = ?)) AND ("status" = ?)) AND ("start_hour" < ?)) AND ("end_hour" > ?))', [e['room_id'], event_id, date_, 'scheduled', end_hour, start_hour]))  # spec: calendar.env.yaml:153
-    if room_taken:  # spec: calendar.env.yaml:162
+    room_taken = ((e['room_id'] is not None) and ctx.exists('event', '(((((("room_id" IS NOT DISTINCT FROM ?) AND ("event_id" <> ?)) AND ("date" = ?)) AND ("status" = ?)) AND ("start_hour" < ?)) AND ("end_hour" > ?))', [e['room_id'], event_id, date_, 'scheduled', end_hour, start_hour]))  # spec: calendar.env.yaml:158
+    if room_taken:  # spec: calendar.env.yaml:167
         raise ToolError('The room is taken at that time')
-    ctx.update('event', e, {'date': date_, 'start_hour': start_hour, 'end_hour': end_hour})  # spec: calendar.env.yaml:164
-    ctx.update('event', e, {'attendees': [{**_e0, 'response': 'pending'} if (_e0['response'] != 'pending') else _e0 for _e0 in e['attendees']]})  # spec: calendar.env.yaml:165
+    ctx.update('event', e, {'date': date_, 'start_hour': start_hour, 'end_hour': end_hour})  # spec: calendar.env.yaml:169
+    ctx.update('event', e, {'attendees': [{**_e0, 'response': 'pending'} if (_e0['response'] != 'pending') else _e0 for _e0 in e['attendees']]})  # spec: calendar.env.yaml:170
     return ctx.get('event', event_id)
 
 
-# spec: calendar.env.yaml:168
+# spec: calendar.env.yaml:173
 def cancel_event(ctx: Context, *, user_id: str, event_id: str) -> object:
     """Cancel an upcoming event; its room is freed."""
-    e = ctx.get('event', event_id)  # spec: calendar.env.yaml:176
+    e = ctx.get('event', event_id)  # spec: calendar.env.yaml:181
     if e is None:
         raise ToolError('Event not found')
-    if e['organizer'] != user_id:  # spec: calendar.env.yaml:178
+    if e['organizer'] != user_id:  # spec: calendar.env.yaml:183
         raise ToolError('Only the organizer can change the event')
-    if e['status'] != 'scheduled':  # spec: calendar.env.yaml:179
+    if e['status'] != 'scheduled':  # spec: calendar.env.yaml:184
         raise ToolError('The event is already cancelled')
-    if e['date'] < ctx.today():  # spec: calendar.env.yaml:180
+    if e['date'] < ctx.today():  # spec: calendar.env.yaml:185
         raise ToolError('Past events cannot change')
-    ctx.update('event', e, {'status': 'cancelled', 'room_id': None})  # spec: calendar.env.yaml:182
+    ctx.update('event', e, {'status': 'cancelled', 'room_id': None})  # spec: calendar.env.yaml:187
     return {'event_id': e['event_id'], 'status': e['status']}
 
 
-# spec: calendar.env.yaml:185
+# spec: calendar.env.yaml:190
 def invite_attendee(ctx: Context, *, user_id: str, event_id: str, invitee: str) -> object:
     """Invite one more user to an upcoming event."""
-    e = ctx.get('event', event_id)  # spec: calendar.env.yaml:194
+    e = ctx.get('event', event_id)  # spec: calendar.env.yaml:199
     if e is None:
         raise ToolError('Event not found')
-    if e['organizer'] != user_id:  # spec: calendar.env.yaml:198
+    if e['organizer'] != user_id:  # spec: calendar.env.yaml:203
         raise ToolError('Only the organizer can change the event')
-    if not ((e['status'] == 'scheduled') and (e['date'] >= ctx.today())):  # spec: calendar.env.yaml:199
+    if not ((e['status'] == 'scheduled') and (e['date'] >= ctx.today())):  # spec: calendar.env.yaml:204
         raise ToolError('Only upcoming events can change')
-    if not ((invitee != e['organizer']) and (invitee not in [a['user_id'] for a in e['attendees']])):  # spec: calendar.env.yaml:200
+    if not ((invitee != e['organizer']) and (invitee not in [a['user_id'] for a in e['attendees']])):  # spec: calendar.env.yaml:205
         raise ToolError('The user is already on the event')
-    if B.len(e['attendees']) >= 12:  # spec: calendar.env.yaml:201
+    if B.len(e['attendees']) >= 12:  # spec: calendar.env.yaml:206
         raise ToolError('At most 12 attendees')
-    i = ctx.get('user', invitee)  # spec: calendar.env.yaml:195
+    i = ctx.get('user', invitee)  # spec: calendar.env.yaml:200
     if i is None:
         raise ToolError('Invitee not found')
-    cap = (B.sum([r['capacity'] for r in ctx.all('room', '("room_id" = ?)', [e['room_id']])]) if (e['room_id'] is not None) else 13)  # spec: calendar.env.yaml:196
-    if (B.len(e['attendees']) + 2) > cap:  # spec: calendar.env.yaml:202
+    cap = (B.sum([r['capacity'] for r in ctx.all('room', '("room_id" = ?)', [e['room_id']])]) if (e['room_id'] is not None) else 13)  # spec: calendar.env.yaml:201
+    if (B.len(e['attendees']) + 2) > cap:  # spec: calendar.env.yaml:207
         raise ToolError('The room is too small')
-    if e['date'] in i['out_of_office']:  # spec: calendar.env.yaml:203
+    if e['date'] in i['out_of_office']:  # spec: calendar.env.yaml:208
         raise ToolError('The invitee is out of office that day')
-    ctx.update('event', e, {'attendees': e['attendees'] + [{'user_id': invitee, 'response': 'pending'}]})  # spec: calendar.env.yaml:205
+    ctx.update('event', e, {'attendees': e['attendees'] + [{'user_id': invitee, 'response': 'pending'}]})  # spec: calendar.env.yaml:210
     return {'event_id': e['event_id'], 'attendees': [a['user_id'] for a in e['attendees']]}
 
 
-# spec: calendar.env.yaml:208
+# spec: calendar.env.yaml:213
 def remove_attendee(ctx: Context, *, user_id: str, event_id: str, attendee: str) -> object:
     """Take a user off an upcoming event."""
-    e = ctx.get('event', event_id)  # spec: calendar.env.yaml:217
+    e = ctx.get('event', event_id)  # spec: calendar.env.yaml:222
     if e is None:
         raise ToolError('Event not found')
-    if e['organizer'] != user_id:  # spec: calendar.env.yaml:219
+    if e['organizer'] != user_id:  # spec: calendar.env.yaml:224
         raise ToolError('Only the organizer can change the event')
-    if not ((e['status'] == 'scheduled') and (e['date'] >= ctx.today())):  # spec: calendar.env.yaml:220
+    if not ((e['status'] == 'scheduled') and (e['date'] >= ctx.today())):  # spec: calendar.env.yaml:225
         raise ToolError('Only upcoming events can change')
-    if attendee not in [a['user_id'] for a in e['attendees']]:  # spec: calendar.env.yaml:221
+    if attendee not in [a['user_id'] for a in e['attendees']]:  # spec: calendar.env.yaml:226
         raise ToolError('The user is not invited')
-    ctx.update('event', e, {'attendees': [_e0 for _e0 in e['attendees'] if not (_e0['user_id'] == attendee)]})  # spec: calendar.env.yaml:223
+    ctx.update('event', e, {'attendees': [_e0 for _e0 in e['attendees'] if not (_e0['user_id'] == attendee)]})  # spec: calendar.env.yaml:228
     return {'event_id': e['event_id'], 'attendees': [a['user_id'] for a in e['attendees']]}
 
 
-# spec: calendar.env.yaml:226
+# spec: calendar.env.yaml:231
 def respond_to_invitation(ctx: Context, *, user_id: str, event_id: str, response: str) -> object:
     """Answer an invitation to an upcoming event (accepted, declined or tentative)."""
-    e = ctx.get('event', event_id)  # spec: calendar.env.yaml:235
+    e = ctx.get('event', event_id)  # spec: calendar.env.yaml:240
     if e is None:
         raise ToolError('Event not found')
-    if user_id not in [a['user_id'] for a in e['attendees']]:  # spec: calendar.env.yaml:238
+    if user_id not in [a['user_id'] for a in e['attendees']]:  # spec: calendar.env.yaml:243
         raise ToolError('The user is not invited to this event')
-    if not ((e['status'] == 'scheduled') and (e['date'] >= ctx.today())):  # spec: calendar.env.yaml:239
+    if not ((e['status'] == 'scheduled') and (e['date'] >= ctx.today())):  # spec: calendar.env.yaml:244
         raise ToolError('Only upcoming events can be answered')
-    busy = [x for x in ctx.all('event', '((("date" = ?) AND ("status" = ?)) AND ("event_id" <> ?))', [e['date'], 'scheduled', event_id]) if (((x['start_hour'] < e['end_hour']) and (x['end_hour'] > e['start_hour'])) and ((x['organizer'] == user_id) or B.any([((a['user_id'] == user_id) and (a['response'] == 'accepted')) for a in x['attendees']])))]  # spec: calendar.env.yaml:236
-    if not ((response != 'accepted') or (B.len(busy) == 0)):  # spec: calendar.env.yaml:240
+    busy = [x for x in ctx.all('event', '((("date" = ?) AND ("status" = ?)) AND ("event_id" <> ?))', [e['date'], 'scheduled', event_id]) if (((x['start_hour'] < e['end_hour']) and (x['end_hour'] > e['start_hour'])) and ((x['organizer'] == user_id) or B.any([((a['user_id'] == user_id) and (a['response'] == 'accepted')) for a in x['attendees']])))]  # spec: calendar.env.yaml:241
+    if not ((response != 'accepted') or (B.len(busy) == 0)):  # spec: calendar.env.yaml:245
         raise ToolError('The user already has an event at that time')
-    ctx.update('event', e, {'attendees': [{**_e0, 'response': response} if (_e0['user_id'] == user_id) else _e0 for _e0 in e['attendees']]})  # spec: calendar.env.yaml:242
+    ctx.update('event', e, {'attendees': [{**_e0, 'response': response} if (_e0['user_id'] == user_id) else _e0 for _e0 in e['attendees']]})  # spec: calendar.env.yaml:247
     return {'event_id': e['event_id'], 'user_id': user_id, 'response': response}
 
 
-# spec: calendar.env.yaml:245
+# spec: calendar.env.yaml:250
 def book_room(ctx: Context, *, user_id: str, event_id: str, room_id: str) -> object:
     """Put an upcoming event without a room into a room that is free and holds everyone."""
-    e = ctx.get('event', event_id)  # spec: calendar.env.yaml:254
+    e = ctx.get('event', event_id)  # spec: calendar.env.yaml:259
     if e is None:
         raise ToolError('Event not found')
-    if e['organizer'] != user_id:  # spec: calendar.env.yaml:257
+    if e['organizer'] != user_id:  # spec: calendar.env.yaml:262
         raise ToolError('Only the organizer can change the event')
-    if not ((e['status'] == 'scheduled') and (e['date'] >= ctx.today())):  # spec: calendar.env.yaml:258
+    if not ((e['status'] == 'scheduled') and (e['date'] >= ctx.today())):  # spec: calendar.env.yaml:263
         raise ToolError('Only upcoming events can change')
-    if e['room_id'] is not None:  # spec: calendar.env.yaml:259
+    if e['room_id'] is not None:  # spec: calendar.env.yaml:264
         raise ToolError('The event already has a room; release it first')
-    r = ctx.get('room', room_id)  # spec: calendar.env.yaml:255
+    r = ctx.get('room', room_id)  # spec: calendar.env.yaml:260
     if r is None:
         raise ToolError('Room not found')
-    if (B.len(e['attendees']) + 1) > r['capacity']:  # spec: calendar.env.yaml:260
+    if (B.len(e['attendees']) + 1) > r['capacity']:  # spec: calendar.env.yaml:265
         raise ToolError('The room is too small')
-    if ctx.exists('event', '((((("room_id" IS NOT DISTINCT FROM ?) AND ("date" = ?)) AND ("status" = ?)) AND ("start_hour" < ?)) AND ("end_hour" > ?))', [room_id, e['date'], 'scheduled', e['end_hour'], e['start_hour']]):  # spec: calendar.env.yaml:261
+    if ctx.exists('event', '((((("room_id" IS NOT DISTINCT FROM ?) AND ("date" = ?)) AND ("status" = ?)) AND ("start_hour" < ?)) AND ("end_hour" > ?))', [room_id, e['date'], 'scheduled', e['end_hour'], e['start_hour']]):  # spec: calendar.env.yaml:266
         raise ToolError('The room is taken at that time')
-    ctx.update('event', e, {'room_id': room_id})  # spec: calendar.env.yaml:263
+    ctx.update('event', e, {'room_id': room_id})  # spec: calendar.env.yaml:268
     return {'event_id': e['event_id'], 'room_id': e['room_id']}
 
 
-# spec: calendar.env.yaml:266
+# spec: calendar.env.yaml:271
 def release_room(ctx: Context, *, user_id: str, event_id: str) -> object:
     """Free the room of an upcoming event; the event stays scheduled without a room."""
-    e = ctx.get('event', event_id)  # spec: calendar.env.yaml:274
+    e = ctx.get('event', event_id)  # spec: calendar.env.yaml:279
     if e is None:
         raise ToolError('Event not found')
-    if e['organizer'] != user_id:  # spec: calendar.env.yaml:276
+    if e['organizer'] != user_id:  # spec: calendar.env.yaml:281
         raise ToolError('Only the organizer can change the event')
-    if not ((e['status'] == 'scheduled') and (e['date'] >= ctx.today())):  # spec: calendar.env.yaml:277
+    if not ((e['status'] == 'scheduled') and (e['date'] >= ctx.today())):  # spec: calendar.env.yaml:282
         raise ToolError('Only upcoming events can change')
-    if e['room_id'] is None:  # spec: calendar.env.yaml:278
+    if e['room_id'] is None:  # spec: calendar.env.yaml:283
         raise ToolError('The event has no room')
-    ctx.update('event', e, {'room_id': None})  # spec: calendar.env.yaml:280
+    ctx.update('event', e, {'room_id': None})  # spec: calendar.env.yaml:285
     return {'event_id': e['event_id'], 'room_id': e['room_id']}
 
 
-# spec: calendar.env.yaml:283
+# spec: calendar.env.yaml:288
 def transfer_event(ctx: Context, *, user_id: str, event_id: str, new_organizer: str) -> object:
     """Hand an upcoming event over to one of its attendees, who becomes the organizer; the old organizer becomes an accepted attendee."""
-    e = ctx.get('event', event_id)  # spec: calendar.env.yaml:292
+    e = ctx.get('event', event_id)  # spec: calendar.env.yaml:297
     if e is None:
         raise ToolError('Event not found')
-    if e['organizer'] != user_id:  # spec: calendar.env.yaml:294
+    if e['organizer'] != user_id:  # spec: calendar.env.yaml:299
         raise ToolError('Only the organizer can change the event')
-    if not ((e['status'] == 'scheduled') and (e['date'] >= ctx.today())):  # spec: calendar.env.yaml:295
+    if not ((e['status'] == 'scheduled') and (e['date'] >= ctx.today())):  # spec: calendar.env.yaml:300
         raise ToolError('Only upcoming events can change')
-    if new_organizer not in [a['user_id'] for a in e['attendees']]:  # spec: calendar.env.yaml:296
+    if new_organizer not in [a['user_id'] for a in e['attendees']]:  # spec: calendar.env.yaml:301
         raise ToolError('The new organizer must be an attendee')
-    ctx.update('event', e, {'attendees': [_e0 for _e0 in e['attendees'] if not (_e0['user_id'] == new_organizer)]})  # spec: calendar.env.yaml:298
-    ctx.update('event', e, {'attendees': e['attendees'] + [{'user_id': user_id, 'response': 'accepted'}]})  # spec: calendar.env.yaml:299
-    ctx.update('event', e, {'organizer': new_organizer})  # spec: calendar.env.yaml:300
+    ctx.update('event', e, {'attendees': [_e0 for _e0 in e['attendees'] if not (_e0['user_id'] == new_organizer)]})  # spec: calendar.env.yaml:303
+    ctx.update('event', e, {'attendees': e['attendees'] + [{'user_id': user_id, 'response': 'accepted'}]})  # spec: calendar.env.yaml:304
+    ctx.update('event', e, {'organizer': new_organizer})  # spec: calendar.env.yaml:305
     return ctx.get('event', event_id)
 
 
-# spec: calendar.env.yaml:303
+# spec: calendar.env.yaml:308
 def set_out_of_office(ctx: Context, *, user_id: str, date_: dt.date) -> object:
     """Mark a day as out of office for a user (today or later, at most 30 upcoming days); pending invitations that day are declined."""
-    if date_ < ctx.today():  # spec: calendar.env.yaml:313
+    if date_ < ctx.today():  # spec: calendar.env.yaml:318
         raise ToolError('Out-of-office days start today or later')
-    u = ctx.get('user', user_id)  # spec: calendar.env.yaml:311
+    u = ctx.get('user', user_id)  # spec: calendar.env.yaml:316
     if u is None:
         raise ToolError('User not found')
-    if date_ in u['out_of_office']:  # spec: calendar.env.yaml:314
+    if date_ in u['out_of_office']:  # spec: calendar.env.yaml:319
         raise ToolError('The day is already out of office')
-    if B.len([d for d in u['out_of_office'] if (d >= ctx.today())]) >= 30:  # spec: calendar.env.yaml:315
+    if B.len([d for d in u['out_of_office'] if (d >= ctx.today())]) >= 30:  # spec: calendar.env.yaml:320
         raise ToolError('At most 30 upcoming out-of-office days')
-    ctx.update('user', u, {'out_of_office': u['out_of_office'] + [date_]})  # spec: calendar.env.yaml:317
-    for e in ctx.all('event', '(("date" = ?) AND ("status" = ?))', [date_, 'scheduled']):  # spec: calendar.env.yaml:318
-        ctx.update('event', e, {'attendees': [{**_e1, 'response': 'declined'} if ((_e1['user_id'] == user_id) and (_e1['response'] == 'pending')) else _e1 for _e1 in e['attendees']]})  # spec: calendar.env.yaml:319
+    ctx.update('user', u, {'out_of_office': u['out_of_office'] + [date_]})  # spec: calendar.env.yaml:322
+    for e in ctx.all('event', '(("date" = ?) AND ("status" = ?))', [date_, 'scheduled']):  # spec: calendar.env.yaml:323
+        ctx.update('event', e, {'attendees': [{**_e1, 'response': 'declined'} if ((_e1['user_id'] == user_id) and (_e1['response'] == 'pending')) else _e1 for _e1 in e['attendees']]})  # spec: calendar.env.yaml:324
     return {'user_id': u['user_id'], 'out_of_office': u['out_of_office']}
 
 

@@ -50,189 +50,189 @@ def get_appointment(ctx: Context, *, appointment_id: str) -> object:
 # spec: clinic_appointments.env.yaml:111
 def book_appointment(ctx: Context, *, patient_id: str, slot_id: str, reason: str) -> object:
     """Book an open slot for a patient; a specialist visit uses one of the patient's referrals."""
-    p = ctx.get('patient', patient_id)  # spec: clinic_appointments.env.yaml:120
+    p = ctx.get('patient', patient_id)  # spec: clinic_appointments.env.yaml:125
     if p is None:
         raise ToolError('Patient not found')
-    if p['no_shows'] >= 3:  # spec: clinic_appointments.env.yaml:127
+    if p['no_shows'] >= 3:  # spec: clinic_appointments.env.yaml:132
         raise ToolError('The patient has 3 or more no-shows; the front desk must clear them')
-    if p['balance'] > 200:  # spec: clinic_appointments.env.yaml:128
+    if p['balance'] > 200:  # spec: clinic_appointments.env.yaml:133
         raise ToolError('The balance above 200.00 must be paid first')
-    s = ctx.get('slot', slot_id)  # spec: clinic_appointments.env.yaml:121
+    s = ctx.get('slot', slot_id)  # spec: clinic_appointments.env.yaml:126
     if s is None:
         raise ToolError('Slot not found')
-    if not s['open']:  # spec: clinic_appointments.env.yaml:129
+    if not s['open']:  # spec: clinic_appointments.env.yaml:134
         raise ToolError('The slot is taken')
-    if s['date'] <= ctx.today():  # spec: clinic_appointments.env.yaml:130
+    if s['date'] <= ctx.today():  # spec: clinic_appointments.env.yaml:135
         raise ToolError('Appointments are booked from tomorrow on')
-    if ctx.count('appointment', '((("patient_id" = ?) AND ("status" = ?)) AND ("date" > ?))', [patient_id, 'booked', ctx.today()]) >= 2:  # spec: clinic_appointments.env.yaml:131
+    if ctx.count('appointment', '((("patient_id" = ?) AND ("status" = ?)) AND ("date" > ?))', [patient_id, 'booked', ctx.today()]) >= 2:  # spec: clinic_appointments.env.yaml:136
         raise ToolError('A patient holds at most 2 upcoming appointments')
-    if ctx.exists('appointment', '((("patient_id" = ?) AND ("doctor_id" = ?)) AND ("status" = ?))', [patient_id, s['doctor_id'], 'booked']):  # spec: clinic_appointments.env.yaml:132
+    if ctx.exists('appointment', '((("patient_id" = ?) AND ("doctor_id" = ?)) AND ("status" = ?))', [patient_id, s['doctor_id'], 'booked']):  # spec: clinic_appointments.env.yaml:137
         raise ToolError('The patient already has an appointment with this doctor')
-    d = ctx.get('doctor', s['doctor_id'])  # spec: clinic_appointments.env.yaml:122
+    d = ctx.get('doctor', s['doctor_id'])  # spec: clinic_appointments.env.yaml:127
     if d is None:
         raise ToolError('Doctor not found')
-    if not (d['accepts_new'] or ctx.exists('appointment', '((("patient_id" = ?) AND ("doctor_id" = ?)) AND ("status" = ?))', [patient_id, s['doctor_id'], 'completed'])):  # spec: clinic_appointments.env.yaml:133
+    if not (d['accepts_new'] or ctx.exists('appointment', '((("patient_id" = ?) AND ("doctor_id" = ?)) AND ("status" = ?))', [patient_id, s['doctor_id'], 'completed'])):  # spec: clinic_appointments.env.yaml:138
         raise ToolError('The doctor does not accept new patients')
-    specialist = (d['specialty'] in ['cardiology', 'dermatology', 'orthopedics'])  # spec: clinic_appointments.env.yaml:123
-    ref = ctx.first('referral', '(((("patient_id" = ?) AND ("specialty" = ?)) AND (NOT "used")) AND ("expires" >= ?))', [patient_id, d['specialty'], ctx.today()])  # spec: clinic_appointments.env.yaml:124
-    if not ((not specialist) or (ref is not None)):  # spec: clinic_appointments.env.yaml:134
+    specialist = (d['specialty'] in ['cardiology', 'dermatology', 'orthopedics'])  # spec: clinic_appointments.env.yaml:128
+    ref = ctx.first('referral', '(((("patient_id" = ?) AND ("specialty" = ?)) AND (NOT "used")) AND ("expires" >= ?))', [patient_id, d['specialty'], ctx.today()])  # spec: clinic_appointments.env.yaml:129
+    if not ((not specialist) or (ref is not None)):  # spec: clinic_appointments.env.yaml:139
         raise ToolError('A specialist visit needs a valid referral')
-    id = ctx.new_id('AP', 6)  # spec: clinic_appointments.env.yaml:125
-    ctx.insert('appointment', {'appointment_id': id, 'patient_id': patient_id, 'doctor_id': s['doctor_id'], 'slot_id': slot_id, 'date': s['date'], 'reason': reason, 'referral_id': (ref['referral_id'] if ((ref is not None) and specialist) else None), 'status': 'booked', 'fee': Decimal('0.00')})  # spec: clinic_appointments.env.yaml:136
-    ctx.update('slot', s, {'open': False})  # spec: clinic_appointments.env.yaml:137
-    if specialist and (ref is not None):  # spec: clinic_appointments.env.yaml:138
-        ctx.update('referral', ref, {'used': True})  # spec: clinic_appointments.env.yaml:139
+    id = ctx.new_id('AP', 6)  # spec: clinic_appointments.env.yaml:130
+    ctx.insert('appointment', {'appointment_id': id, 'patient_id': patient_id, 'doctor_id': s['doctor_id'], 'slot_id': slot_id, 'date': s['date'], 'reason': reason, 'referral_id': (ref['referral_id'] if ((ref is not None) and specialist) else None), 'status': 'booked', 'fee': Decimal('0.00')})  # spec: clinic_appointments.env.yaml:141
+    ctx.update('slot', s, {'open': False})  # spec: clinic_appointments.env.yaml:142
+    if specialist and (ref is not None):  # spec: clinic_appointments.env.yaml:143
+        ctx.update('referral', ref, {'used': True})  # spec: clinic_appointments.env.yaml:144
     return ctx.get('appointment', id)
 
 
-# spec: clinic_appointments.env.yaml:142
+# spec: clinic_appointments.env.yaml:147
 def cancel_appointment(ctx: Context, *, patient_id: str, appointment_id: str) -> object:
     """Cancel a booked appointment; on its day a 25.00 fee is added to the balance. A used referral becomes valid again."""
-    a = ctx.get('appointment', appointment_id)  # spec: clinic_appointments.env.yaml:150
+    a = ctx.get('appointment', appointment_id)  # spec: clinic_appointments.env.yaml:155
     if a is None:
         raise ToolError('Appointment not found')
-    if a['patient_id'] != patient_id:  # spec: clinic_appointments.env.yaml:153
+    if a['patient_id'] != patient_id:  # spec: clinic_appointments.env.yaml:158
         raise ToolError('The appointment belongs to another patient')
-    if a['status'] != 'booked':  # spec: clinic_appointments.env.yaml:154
+    if a['status'] != 'booked':  # spec: clinic_appointments.env.yaml:159
         raise ToolError('Only a booked appointment can be cancelled')
-    late = (a['date'] <= ctx.today())  # spec: clinic_appointments.env.yaml:151
-    ctx.update('appointment', a, {'status': 'cancelled', 'fee': (25 if late else 0)})  # spec: clinic_appointments.env.yaml:156
-    _t0 = ctx.get_required('slot', a['slot_id'])  # spec: clinic_appointments.env.yaml:157
-    ctx.update('slot', _t0, {'open': True})  # spec: clinic_appointments.env.yaml:157
-    if late:  # spec: clinic_appointments.env.yaml:158
-        _t0 = ctx.get_required('patient', patient_id)  # spec: clinic_appointments.env.yaml:159
-        ctx.update('patient', _t0, {'balance': (_t0['balance'] + 25)})  # spec: clinic_appointments.env.yaml:159
-    if a['referral_id'] is not None:  # spec: clinic_appointments.env.yaml:160
-        _t0 = ctx.get_required('referral', a['referral_id'])  # spec: clinic_appointments.env.yaml:161
-        ctx.update('referral', _t0, {'used': False})  # spec: clinic_appointments.env.yaml:161
+    late = (a['date'] <= ctx.today())  # spec: clinic_appointments.env.yaml:156
+    ctx.update('appointment', a, {'status': 'cancelled', 'fee': (25 if late else 0)})  # spec: clinic_appointments.env.yaml:161
+    _t0 = ctx.get_required('slot', a['slot_id'])  # spec: clinic_appointments.env.yaml:162
+    ctx.update('slot', _t0, {'open': True})  # spec: clinic_appointments.env.yaml:162
+    if late:  # spec: clinic_appointments.env.yaml:163
+        _t0 = ctx.get_required('patient', patient_id)  # spec: clinic_appointments.env.yaml:164
+        ctx.update('patient', _t0, {'balance': (_t0['balance'] + 25)})  # spec: clinic_appointments.env.yaml:164
+    if a['referral_id'] is not None:  # spec: clinic_appointments.env.yaml:165
+        _t0 = ctx.get_required('referral', a['referral_id'])  # spec: clinic_appointments.env.yaml:166
+        ctx.update('referral', _t0, {'used': False})  # spec: clinic_appointments.env.yaml:166
     return {'appointment_id': a['appointment_id'], 'status': a['status'], 'fee': a['fee']}
 
 
-# spec: clinic_appointments.env.yaml:164
+# spec: clinic_appointments.env.yaml:169
 def reschedule_appointment(ctx: Context, *, patient_id: str, appointment_id: str, slot_id: str) -> object:
     """Move a booked appointment to another open slot of the same doctor, before the appointment's day."""
-    a = ctx.get('appointment', appointment_id)  # spec: clinic_appointments.env.yaml:173
+    a = ctx.get('appointment', appointment_id)  # spec: clinic_appointments.env.yaml:178
     if a is None:
         raise ToolError('Appointment not found')
-    if a['patient_id'] != patient_id:  # spec: clinic_appointments.env.yaml:176
+    if a['patient_id'] != patient_id:  # spec: clinic_appointments.env.yaml:181
         raise ToolError('The appointment belongs to another patient')
-    if a['status'] != 'booked':  # spec: clinic_appointments.env.yaml:177
+    if a['status'] != 'booked':  # spec: clinic_appointments.env.yaml:182
         raise ToolError('Only a booked appointment can move')
-    if a['date'] <= ctx.today():  # spec: clinic_appointments.env.yaml:178
+    if a['date'] <= ctx.today():  # spec: clinic_appointments.env.yaml:183
         raise ToolError('An appointment moves only before its day')
-    s = ctx.get('slot', slot_id)  # spec: clinic_appointments.env.yaml:174
+    s = ctx.get('slot', slot_id)  # spec: clinic_appointments.env.yaml:179
     if s is None:
         raise ToolError('Slot not found')
-    if s['doctor_id'] != a['doctor_id']:  # spec: clinic_appointments.env.yaml:179
+    if s['doctor_id'] != a['doctor_id']:  # spec: clinic_appointments.env.yaml:184
         raise ToolError('The new slot is with another doctor')
-    if not s['open']:  # spec: clinic_appointments.env.yaml:180
+    if not s['open']:  # spec: clinic_appointments.env.yaml:185
         raise ToolError('The slot is taken')
-    if s['date'] <= ctx.today():  # spec: clinic_appointments.env.yaml:181
+    if s['date'] <= ctx.today():  # spec: clinic_appointments.env.yaml:186
         raise ToolError('Appointments are booked from tomorrow on')
-    _t0 = ctx.get_required('slot', a['slot_id'])  # spec: clinic_appointments.env.yaml:183
-    ctx.update('slot', _t0, {'open': True})  # spec: clinic_appointments.env.yaml:183
-    ctx.update('slot', s, {'open': False})  # spec: clinic_appointments.env.yaml:184
-    ctx.update('appointment', a, {'slot_id': slot_id, 'date': s['date']})  # spec: clinic_appointments.env.yaml:185
+    _t0 = ctx.get_required('slot', a['slot_id'])  # spec: clinic_appointments.env.yaml:188
+    ctx.update('slot', _t0, {'open': True})  # spec: clinic_appointments.env.yaml:188
+    ctx.update('slot', s, {'open': False})  # spec: clinic_appointments.env.yaml:189
+    ctx.update('appointment', a, {'slot_id': slot_id, 'date': s['date']})  # spec: clinic_appointments.env.yaml:190
     return ctx.get('appointment', appointment_id)
 
 
-# spec: clinic_appointments.env.yaml:188
+# spec: clinic_appointments.env.yaml:193
 def check_in(ctx: Context, *, patient_id: str, appointment_id: str) -> object:
     """Check a patient in for today's appointment."""
-    a = ctx.get('appointment', appointment_id)  # spec: clinic_appointments.env.yaml:196
+    a = ctx.get('appointment', appointment_id)  # spec: clinic_appointments.env.yaml:201
     if a is None:
         raise ToolError('Appointment not found')
-    if a['patient_id'] != patient_id:  # spec: clinic_appointments.env.yaml:198
+    if a['patient_id'] != patient_id:  # spec: clinic_appointments.env.yaml:203
         raise ToolError('The appointment belongs to another patient')
-    if a['status'] != 'booked':  # spec: clinic_appointments.env.yaml:199
+    if a['status'] != 'booked':  # spec: clinic_appointments.env.yaml:204
         raise ToolError('Only a booked appointment can be checked in')
-    if a['date'] != ctx.today():  # spec: clinic_appointments.env.yaml:200
+    if a['date'] != ctx.today():  # spec: clinic_appointments.env.yaml:205
         raise ToolError("Check-in is on the appointment's day")
-    ctx.update('appointment', a, {'status': 'checked_in'})  # spec: clinic_appointments.env.yaml:202
+    ctx.update('appointment', a, {'status': 'checked_in'})  # spec: clinic_appointments.env.yaml:207
     return {'appointment_id': a['appointment_id'], 'status': a['status']}
 
 
-# spec: clinic_appointments.env.yaml:205
+# spec: clinic_appointments.env.yaml:210
 def complete_visit(ctx: Context, *, appointment_id: str) -> object:
     """Close a checked-in visit; the copay for the patient's insurance is added to their balance."""
-    a = ctx.get('appointment', appointment_id)  # spec: clinic_appointments.env.yaml:212
+    a = ctx.get('appointment', appointment_id)  # spec: clinic_appointments.env.yaml:218
     if a is None:
         raise ToolError('Appointment not found')
-    if a['status'] != 'checked_in':  # spec: clinic_appointments.env.yaml:216
+    if a['status'] != 'checked_in':  # spec: clinic_appointments.env.yaml:222
         raise ToolError('The patient is not checked in')
-    p = ctx.get('patient', a['patient_id'])  # spec: clinic_appointments.env.yaml:213
+    p = ctx.get('patient', a['patient_id'])  # spec: clinic_appointments.env.yaml:219
     if p is None:
         raise ToolError('Patient not found')
-    copay = (120 if (p['insurance'] == 'none') else (30 if (p['insurance'] == 'basic') else 10))  # spec: clinic_appointments.env.yaml:214
-    ctx.update('appointment', a, {'status': 'completed', 'fee': copay})  # spec: clinic_appointments.env.yaml:218
-    ctx.update('patient', p, {'balance': (p['balance'] + copay)})  # spec: clinic_appointments.env.yaml:219
+    copay = (120 if (p['insurance'] == 'none') else (30 if (p['insurance'] == 'basic') else 10))  # spec: clinic_appointments.env.yaml:220
+    ctx.update('appointment', a, {'status': 'completed', 'fee': copay})  # spec: clinic_appointments.env.yaml:224
+    ctx.update('patient', p, {'balance': (p['balance'] + copay)})  # spec: clinic_appointments.env.yaml:225
     return {'appointment_id': a['appointment_id'], 'copay': copay, 'balance': p['balance']}
 
 
-# spec: clinic_appointments.env.yaml:222
+# spec: clinic_appointments.env.yaml:228
 def mark_no_show(ctx: Context, *, appointment_id: str) -> object:
     """Mark a booked appointment of an earlier day as a no-show; the patient's no-show count rises."""
-    a = ctx.get('appointment', appointment_id)  # spec: clinic_appointments.env.yaml:229
+    a = ctx.get('appointment', appointment_id)  # spec: clinic_appointments.env.yaml:236
     if a is None:
         raise ToolError('Appointment not found')
-    if a['status'] != 'booked':  # spec: clinic_appointments.env.yaml:232
+    if a['status'] != 'booked':  # spec: clinic_appointments.env.yaml:239
         raise ToolError('Only a booked appointment can be a no-show')
-    if a['date'] >= ctx.today():  # spec: clinic_appointments.env.yaml:233
+    if a['date'] >= ctx.today():  # spec: clinic_appointments.env.yaml:240
         raise ToolError("The appointment's day has not passed")
-    p = ctx.get('patient', a['patient_id'])  # spec: clinic_appointments.env.yaml:230
+    p = ctx.get('patient', a['patient_id'])  # spec: clinic_appointments.env.yaml:237
     if p is None:
         raise ToolError('Patient not found')
-    ctx.update('appointment', a, {'status': 'no_show'})  # spec: clinic_appointments.env.yaml:235
-    ctx.update('patient', p, {'no_shows': (p['no_shows'] + 1)})  # spec: clinic_appointments.env.yaml:236
+    ctx.update('appointment', a, {'status': 'no_show'})  # spec: clinic_appointments.env.yaml:242
+    ctx.update('patient', p, {'no_shows': (p['no_shows'] + 1)})  # spec: clinic_appointments.env.yaml:243
     return {'appointment_id': a['appointment_id'], 'no_shows': p['no_shows']}
 
 
-# spec: clinic_appointments.env.yaml:239
+# spec: clinic_appointments.env.yaml:246
 def issue_referral(ctx: Context, *, patient_id: str, specialty: str) -> object:
     """Issue a specialist referral, valid 180 days, after a completed general-practice visit of the last 90 days."""
-    p = ctx.get('patient', patient_id)  # spec: clinic_appointments.env.yaml:247
+    p = ctx.get('patient', patient_id)  # spec: clinic_appointments.env.yaml:254
     if p is None:
         raise ToolError('Patient not found')
-    since = B.add_days(ctx.today(), -90)  # spec: clinic_appointments.env.yaml:248
-    gps = [d['doctor_id'] for d in ctx.all('doctor', '("specialty" = ?)', ['general'])]  # spec: clinic_appointments.env.yaml:249
-    gp = [a for a in ctx.all('appointment', '((("patient_id" = ?) AND ("status" = ?)) AND ("date" >= ?))', [patient_id, 'completed', since]) if (a['doctor_id'] in gps)]  # spec: clinic_appointments.env.yaml:250
-    if B.len(gp) <= 0:  # spec: clinic_appointments.env.yaml:253
+    since = B.add_days(ctx.today(), -90)  # spec: clinic_appointments.env.yaml:255
+    gps = [d['doctor_id'] for d in ctx.all('doctor', '("specialty" = ?)', ['general'])]  # spec: clinic_appointments.env.yaml:256
+    gp = [a for a in ctx.all('appointment', '((("patient_id" = ?) AND ("status" = ?)) AND ("date" >= ?))', [patient_id, 'completed', since]) if (a['doctor_id'] in gps)]  # spec: clinic_appointments.env.yaml:257
+    if B.len(gp) <= 0:  # spec: clinic_appointments.env.yaml:260
         raise ToolError('A referral needs a completed general-practice visit in the last 90 days')
-    if ctx.exists('referral', '(((("patient_id" = ?) AND ("specialty" = ?)) AND (NOT "used")) AND ("expires" >= ?))', [patient_id, specialty, ctx.today()]):  # spec: clinic_appointments.env.yaml:254
+    if ctx.exists('referral', '(((("patient_id" = ?) AND ("specialty" = ?)) AND (NOT "used")) AND ("expires" >= ?))', [patient_id, specialty, ctx.today()]):  # spec: clinic_appointments.env.yaml:261
         raise ToolError('The patient already has a valid referral for this specialty')
-    id = ctx.new_id('RF', 6)  # spec: clinic_appointments.env.yaml:251
-    ctx.insert('referral', {'referral_id': id, 'patient_id': patient_id, 'specialty': specialty, 'expires': B.add_days(ctx.today(), 180), 'used': False})  # spec: clinic_appointments.env.yaml:256
+    id = ctx.new_id('RF', 6)  # spec: clinic_appointments.env.yaml:258
+    ctx.insert('referral', {'referral_id': id, 'patient_id': patient_id, 'specialty': specialty, 'expires': B.add_days(ctx.today(), 180), 'used': False})  # spec: clinic_appointments.env.yaml:263
     return ctx.get('referral', id)
 
 
-# spec: clinic_appointments.env.yaml:259
+# spec: clinic_appointments.env.yaml:266
 def pay_balance(ctx: Context, *, patient_id: str, amount: Decimal) -> object:
     """Pay part or all of a patient's balance."""
-    p = ctx.get('patient', patient_id)  # spec: clinic_appointments.env.yaml:267
+    p = ctx.get('patient', patient_id)  # spec: clinic_appointments.env.yaml:274
     if p is None:
         raise ToolError('Patient not found')
-    if p['balance'] <= 0:  # spec: clinic_appointments.env.yaml:269
+    if p['balance'] <= 0:  # spec: clinic_appointments.env.yaml:276
         raise ToolError('Nothing is owed')
-    if not ((amount > 0) and (amount <= p['balance'])):  # spec: clinic_appointments.env.yaml:270
+    if not ((amount > 0) and (amount <= p['balance'])):  # spec: clinic_appointments.env.yaml:277
         raise ToolError('The amount must be positive and at most the balance')
-    ctx.update('patient', p, {'balance': (p['balance'] - amount)})  # spec: clinic_appointments.env.yaml:272
+    ctx.update('patient', p, {'balance': (p['balance'] - amount)})  # spec: clinic_appointments.env.yaml:279
     return {'patient_id': p['patient_id'], 'balance': p['balance']}
 
 
-# spec: clinic_appointments.env.yaml:275
+# spec: clinic_appointments.env.yaml:282
 def add_allergy(ctx: Context, *, patient_id: str, allergy: str) -> object:
     """Record an allergy on a patient's file (lower case, at most 20)."""
-    p = ctx.get('patient', patient_id)  # spec: clinic_appointments.env.yaml:283
+    p = ctx.get('patient', patient_id)  # spec: clinic_appointments.env.yaml:290
     if p is None:
         raise ToolError('Patient not found')
-    a = B.lower(B.strip(allergy))  # spec: clinic_appointments.env.yaml:284
-    if B.len(a) <= 0:  # spec: clinic_appointments.env.yaml:286
+    a = B.lower(B.strip(allergy))  # spec: clinic_appointments.env.yaml:291
+    if B.len(a) <= 0:  # spec: clinic_appointments.env.yaml:293
         raise ToolError('The allergy cannot be empty')
-    if a in p['allergies']:  # spec: clinic_appointments.env.yaml:287
+    if a in p['allergies']:  # spec: clinic_appointments.env.yaml:294
         raise ToolError('The allergy is already recorded')
-    if B.len(p['allergies']) >= 20:  # spec: clinic_appointments.env.yaml:288
+    if B.len(p['allergies']) >= 20:  # spec: clinic_appointments.env.yaml:295
         raise ToolError('At most 20 allergies')
-    ctx.update('patient', p, {'allergies': p['allergies'] + [a]})  # spec: clinic_appointments.env.yaml:290
+    ctx.update('patient', p, {'allergies': p['allergies'] + [a]})  # spec: clinic_appointments.env.yaml:297
     return {'patient_id': p['patient_id'], 'allergies': p['allergies']}
 
 

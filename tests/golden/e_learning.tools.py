@@ -93,172 +93,172 @@ def enroll(ctx: Context, *, learner_id: str, course_id: str) -> object:
 # spec: e_learning.env.yaml:156
 def submit_quiz(ctx: Context, *, enrollment_id: str, module_id: str, score: int) -> object:
     """Record a quiz attempt (score 0-100) for a module of an active enrollment; at most 3 attempts, until passed."""
-    if not ((score >= 0) and (score <= 100)):  # spec: e_learning.env.yaml:172
+    if not ((score >= 0) and (score <= 100)):  # spec: e_learning.env.yaml:173
         raise ToolError('The score must be between 0 and 100')
-    e = ctx.get('enrollment', enrollment_id)  # spec: e_learning.env.yaml:165
+    e = ctx.get('enrollment', enrollment_id)  # spec: e_learning.env.yaml:166
     if e is None:
         raise ToolError('Enrollment not found')
-    if e['status'] != 'active':  # spec: e_learning.env.yaml:173
+    if e['status'] != 'active':  # spec: e_learning.env.yaml:174
         raise ToolError('The enrollment is not active')
-    if e['deadline'] < ctx.today():  # spec: e_learning.env.yaml:174
+    if e['deadline'] < ctx.today():  # spec: e_learning.env.yaml:175
         raise ToolError("The enrollment's deadline has passed")
-    c = ctx.get('course', e['course_id'])  # spec: e_learning.env.yaml:166
+    c = ctx.get('course', e['course_id'])  # spec: e_learning.env.yaml:167
     if c is None:
         raise ToolError('Course not found')
-    m = [x for x in c['modules'] if (x['module_id'] == module_id)]  # spec: e_learning.env.yaml:167
-    if B.len(m) != 1:  # spec: e_learning.env.yaml:175
+    m = [x for x in c['modules'] if (x['module_id'] == module_id)]  # spec: e_learning.env.yaml:168
+    if B.len(m) != 1:  # spec: e_learning.env.yaml:176
         raise ToolError('The course has no such module')
-    if not B.item(m, 0)['quiz']:  # spec: e_learning.env.yaml:176
+    if not B.item(m, 0)['quiz']:  # spec: e_learning.env.yaml:177
         raise ToolError('This module has no quiz; mark it done instead')
-    prev = [p for p in B.values(e['progress']) if (p['module_id'] == module_id)]  # spec: e_learning.env.yaml:168
-    if not ((B.len(prev) == 0) or (not B.item(prev, 0)['passed'])):  # spec: e_learning.env.yaml:177
+    prev = [p for p in B.values(e['progress']) if (p['module_id'] == module_id)]  # spec: e_learning.env.yaml:169
+    if not ((B.len(prev) == 0) or (not B.item(prev, 0)['passed'])):  # spec: e_learning.env.yaml:178
         raise ToolError("The module's quiz is already passed")
-    tries = (B.item(prev, 0)['attempts'] if (B.len(prev) == 1) else 0)  # spec: e_learning.env.yaml:169
-    if tries >= 3:  # spec: e_learning.env.yaml:178
+    tries = (B.item(prev, 0)['attempts'] if (B.len(prev) == 1) else 0)  # spec: e_learning.env.yaml:170
+    if tries >= 3:  # spec: e_learning.env.yaml:179
         raise ToolError('No quiz attempts left for this module')
-    best = (B.max(B.item(prev, 0)['score'], score) if (B.len(prev) == 1) else score)  # spec: e_learning.env.yaml:170
-    ctx.update('enrollment', e, {'progress': B.with_entry(e['progress'], module_id, {'module_id': module_id, 'score': best, 'attempts': (tries + 1), 'passed': (best >= c['pass_mark'])})})  # spec: e_learning.env.yaml:180
+    best = (B.max(B.item(prev, 0)['score'], score) if (B.len(prev) == 1) else score)  # spec: e_learning.env.yaml:171
+    ctx.update('enrollment', e, {'progress': B.with_entry(e['progress'], module_id, {'module_id': module_id, 'score': best, 'attempts': (tries + 1), 'passed': (best >= c['pass_mark'])})})  # spec: e_learning.env.yaml:181
     return {'enrollment_id': e['enrollment_id'], 'module_id': module_id, 'score': best, 'attempts': (tries + 1), 'passed': (best >= c['pass_mark'])}
 
 
-# spec: e_learning.env.yaml:183
+# spec: e_learning.env.yaml:184
 def mark_module_done(ctx: Context, *, enrollment_id: str, module_id: str) -> object:
     """Mark a module without a quiz as done for an active enrollment."""
-    e = ctx.get('enrollment', enrollment_id)  # spec: e_learning.env.yaml:191
+    e = ctx.get('enrollment', enrollment_id)  # spec: e_learning.env.yaml:192
     if e is None:
         raise ToolError('Enrollment not found')
-    if e['status'] != 'active':  # spec: e_learning.env.yaml:195
+    if e['status'] != 'active':  # spec: e_learning.env.yaml:196
         raise ToolError('The enrollment is not active')
-    if e['deadline'] < ctx.today():  # spec: e_learning.env.yaml:196
+    if e['deadline'] < ctx.today():  # spec: e_learning.env.yaml:197
         raise ToolError("The enrollment's deadline has passed")
-    c = ctx.get('course', e['course_id'])  # spec: e_learning.env.yaml:192
+    c = ctx.get('course', e['course_id'])  # spec: e_learning.env.yaml:193
     if c is None:
         raise ToolError('Course not found')
-    m = [x for x in c['modules'] if (x['module_id'] == module_id)]  # spec: e_learning.env.yaml:193
-    if B.len(m) != 1:  # spec: e_learning.env.yaml:197
+    m = [x for x in c['modules'] if (x['module_id'] == module_id)]  # spec: e_learning.env.yaml:194
+    if B.len(m) != 1:  # spec: e_learning.env.yaml:198
         raise ToolError('The course has no such module')
-    if B.item(m, 0)['quiz']:  # spec: e_learning.env.yaml:198
+    if B.item(m, 0)['quiz']:  # spec: e_learning.env.yaml:199
         raise ToolError('This module is passed through its quiz')
-    if module_id in e['progress']:  # spec: e_learning.env.yaml:199
+    if module_id in e['progress']:  # spec: e_learning.env.yaml:200
         raise ToolError('The module is already done')
-    ctx.update('enrollment', e, {'progress': B.with_entry(e['progress'], module_id, {'module_id': module_id, 'score': 100, 'attempts': 0, 'passed': True})})  # spec: e_learning.env.yaml:201
+    ctx.update('enrollment', e, {'progress': B.with_entry(e['progress'], module_id, {'module_id': module_id, 'score': 100, 'attempts': 0, 'passed': True})})  # spec: e_learning.env.yaml:202
     return e['progress']
 
 
-# spec: e_learning.env.yaml:204
+# spec: e_learning.env.yaml:205
 def complete_course(ctx: Context, *, enrollment_id: str) -> object:
     """Complete an active enrollment whose modules have all passed, and issue the certificate (grade = average quiz score)."""
-    e = ctx.get('enrollment', enrollment_id)  # spec: e_learning.env.yaml:211
+    e = ctx.get('enrollment', enrollment_id)  # spec: e_learning.env.yaml:212
     if e is None:
         raise ToolError('Enrollment not found')
-    if e['status'] != 'active':  # spec: e_learning.env.yaml:217
+    if e['status'] != 'active':  # spec: e_learning.env.yaml:218
         raise ToolError('The enrollment is not active')
-    c = ctx.get('course', e['course_id'])  # spec: e_learning.env.yaml:212
+    c = ctx.get('course', e['course_id'])  # spec: e_learning.env.yaml:213
     if c is None:
         raise ToolError('Course not found')
-    if not (B.all((m['module_id'] in e['progress']) for m in c['modules']) and B.all(p['passed'] for p in B.values(e['progress']))):  # spec: e_learning.env.yaml:218
+    if not (B.all((m['module_id'] in e['progress']) for m in c['modules']) and B.all(p['passed'] for p in B.values(e['progress']))):  # spec: e_learning.env.yaml:219
         raise ToolError('Not every module has passed yet')
-    quiz_ids = [m['module_id'] for m in c['modules'] if m['quiz']]  # spec: e_learning.env.yaml:213
-    scores = [p['score'] for p in B.values(e['progress']) if (p['module_id'] in quiz_ids)]  # spec: e_learning.env.yaml:214
-    grade = (B.int(B.round(B.div(B.sum(scores), B.len(scores)), 0)) if (B.len(scores) > 0) else 100)  # spec: e_learning.env.yaml:215
-    ctx.update('enrollment', e, {'status': 'completed'})  # spec: e_learning.env.yaml:220
-    _row = ctx.get_required('learner', e['learner_id'])  # spec: e_learning.env.yaml:221
-    ctx.update('learner', _row, {'certificates': _row['certificates'] + [{'course_id': c['course_id'], 'issued': ctx.today(), 'grade': grade}]})  # spec: e_learning.env.yaml:221
+    quiz_ids = [m['module_id'] for m in c['modules'] if m['quiz']]  # spec: e_learning.env.yaml:214
+    scores = [p['score'] for p in B.values(e['progress']) if (p['module_id'] in quiz_ids)]  # spec: e_learning.env.yaml:215
+    grade = (B.int(B.round(B.div(B.sum(scores), B.len(scores)), 0)) if (B.len(scores) > 0) else 100)  # spec: e_learning.env.yaml:216
+    ctx.update('enrollment', e, {'status': 'completed'})  # spec: e_learning.env.yaml:221
+    _row = ctx.get_required('learner', e['learner_id'])  # spec: e_learning.env.yaml:222
+    ctx.update('learner', _row, {'certificates': _row['certificates'] + [{'course_id': c['course_id'], 'issued': ctx.today(), 'grade': grade}]})  # spec: e_learning.env.yaml:222
     return {'enrollment_id': e['enrollment_id'], 'status': e['status'], 'certificate': {'course_id': c['course_id'], 'issued': ctx.today(), 'grade': grade}}
 
 
-# spec: e_learning.env.yaml:224
+# spec: e_learning.env.yaml:225
 def request_refund(ctx: Context, *, enrollment_id: str, learner_id: str) -> object:
     """Refund an active enrollment within 14 days of enrolling and before 30% of the modules have passed; the credits paid come back."""
-    e = ctx.get('enrollment', enrollment_id)  # spec: e_learning.env.yaml:232
+    e = ctx.get('enrollment', enrollment_id)  # spec: e_learning.env.yaml:233
     if e is None:
         raise ToolError('Enrollment not found')
-    if e['learner_id'] != learner_id:  # spec: e_learning.env.yaml:236
+    if e['learner_id'] != learner_id:  # spec: e_learning.env.yaml:237
         raise ToolError('The enrollment belongs to another learner')
-    if e['status'] != 'active':  # spec: e_learning.env.yaml:237
+    if e['status'] != 'active':  # spec: e_learning.env.yaml:238
         raise ToolError('Only active enrollments can be refunded')
-    if B.days_between(e['enrolled_on'], ctx.today()) > 14:  # spec: e_learning.env.yaml:238
+    if B.days_between(e['enrolled_on'], ctx.today()) > 14:  # spec: e_learning.env.yaml:239
         raise ToolError('Refunds are possible only within 14 days of enrolling')
-    c = ctx.get('course', e['course_id'])  # spec: e_learning.env.yaml:233
+    c = ctx.get('course', e['course_id'])  # spec: e_learning.env.yaml:234
     if c is None:
         raise ToolError('Course not found')
-    passed = B.len([p for p in B.values(e['progress']) if p['passed']])  # spec: e_learning.env.yaml:234
-    if (passed * 100) >= (30 * B.len(c['modules'])):  # spec: e_learning.env.yaml:239
+    passed = B.len([p for p in B.values(e['progress']) if p['passed']])  # spec: e_learning.env.yaml:235
+    if (passed * 100) >= (30 * B.len(c['modules'])):  # spec: e_learning.env.yaml:240
         raise ToolError('30% or more of the course is done; it can be dropped but not refunded')
-    ctx.update('enrollment', e, {'status': 'refunded'})  # spec: e_learning.env.yaml:241
-    ctx.update('course', c, {'enrolled': (c['enrolled'] - 1)})  # spec: e_learning.env.yaml:242
-    _t0 = ctx.get_required('learner', learner_id)  # spec: e_learning.env.yaml:243
-    ctx.update('learner', _t0, {'credits': (_t0['credits'] + e['paid'])})  # spec: e_learning.env.yaml:243
+    ctx.update('enrollment', e, {'status': 'refunded'})  # spec: e_learning.env.yaml:242
+    ctx.update('course', c, {'enrolled': (c['enrolled'] - 1)})  # spec: e_learning.env.yaml:243
+    _t0 = ctx.get_required('learner', learner_id)  # spec: e_learning.env.yaml:244
+    ctx.update('learner', _t0, {'credits': (_t0['credits'] + e['paid'])})  # spec: e_learning.env.yaml:244
     return {'enrollment_id': e['enrollment_id'], 'status': e['status'], 'refunded': e['paid']}
 
 
-# spec: e_learning.env.yaml:246
+# spec: e_learning.env.yaml:247
 def drop_course(ctx: Context, *, enrollment_id: str, learner_id: str) -> object:
     """Drop an active enrollment without a refund; the seat is freed."""
-    e = ctx.get('enrollment', enrollment_id)  # spec: e_learning.env.yaml:254
+    e = ctx.get('enrollment', enrollment_id)  # spec: e_learning.env.yaml:255
     if e is None:
         raise ToolError('Enrollment not found')
-    if e['learner_id'] != learner_id:  # spec: e_learning.env.yaml:256
+    if e['learner_id'] != learner_id:  # spec: e_learning.env.yaml:257
         raise ToolError('The enrollment belongs to another learner')
-    if e['status'] != 'active':  # spec: e_learning.env.yaml:257
+    if e['status'] != 'active':  # spec: e_learning.env.yaml:258
         raise ToolError('Only active enrollments can be dropped')
-    ctx.update('enrollment', e, {'status': 'dropped'})  # spec: e_learning.env.yaml:259
-    _t0 = ctx.get_required('course', e['course_id'])  # spec: e_learning.env.yaml:260
-    ctx.update('course', _t0, {'enrolled': (_t0['enrolled'] - 1)})  # spec: e_learning.env.yaml:260
+    ctx.update('enrollment', e, {'status': 'dropped'})  # spec: e_learning.env.yaml:260
+    _t0 = ctx.get_required('course', e['course_id'])  # spec: e_learning.env.yaml:261
+    ctx.update('course', _t0, {'enrolled': (_t0['enrolled'] - 1)})  # spec: e_learning.env.yaml:261
     return {'enrollment_id': e['enrollment_id'], 'status': e['status']}
 
 
-# spec: e_learning.env.yaml:263
+# spec: e_learning.env.yaml:264
 def extend_deadline(ctx: Context, *, enrollment_id: str, days: int) -> object:
     """Extend an active enrollment's deadline once, by 7 to 30 days; free-plan learners pay 10 credits."""
-    if not ((days >= 7) and (days <= 30)):  # spec: e_learning.env.yaml:275
+    if not ((days >= 7) and (days <= 30)):  # spec: e_learning.env.yaml:276
         raise ToolError('An extension is 7 to 30 days')
-    e = ctx.get('enrollment', enrollment_id)  # spec: e_learning.env.yaml:271
+    e = ctx.get('enrollment', enrollment_id)  # spec: e_learning.env.yaml:272
     if e is None:
         raise ToolError('Enrollment not found')
-    if e['status'] != 'active':  # spec: e_learning.env.yaml:276
+    if e['status'] != 'active':  # spec: e_learning.env.yaml:277
         raise ToolError('Only active enrollments can be extended')
-    if e['extended']:  # spec: e_learning.env.yaml:277
+    if e['extended']:  # spec: e_learning.env.yaml:278
         raise ToolError('The deadline has already been extended once')
-    l_ = ctx.get('learner', e['learner_id'])  # spec: e_learning.env.yaml:272
+    l_ = ctx.get('learner', e['learner_id'])  # spec: e_learning.env.yaml:273
     if l_ is None:
         raise ToolError('Learner not found')
-    fee = (0 if (l_['plan'] == 'pro') else 10)  # spec: e_learning.env.yaml:273
-    if l_['credits'] < fee:  # spec: e_learning.env.yaml:278
+    fee = (0 if (l_['plan'] == 'pro') else 10)  # spec: e_learning.env.yaml:274
+    if l_['credits'] < fee:  # spec: e_learning.env.yaml:279
         raise ToolError('Not enough credits for the 10-credit extension fee')
-    ctx.update('enrollment', e, {'deadline': B.add_days(e['deadline'], days), 'extended': True})  # spec: e_learning.env.yaml:280
-    ctx.update('learner', l_, {'credits': (l_['credits'] - fee)})  # spec: e_learning.env.yaml:281
+    ctx.update('enrollment', e, {'deadline': B.add_days(e['deadline'], days), 'extended': True})  # spec: e_learning.env.yaml:281
+    ctx.update('learner', l_, {'credits': (l_['credits'] - fee)})  # spec: e_learning.env.yaml:282
     return {'enrollment_id': e['enrollment_id'], 'deadline': e['deadline'], 'fee': fee}
 
 
-# spec: e_learning.env.yaml:284
+# spec: e_learning.env.yaml:285
 def buy_credits(ctx: Context, *, learner_id: str, amount: Decimal) -> object:
     """Buy credits for a learner (10 to 500 at a time)."""
-    if not ((amount >= 10) and (amount <= 500)):  # spec: e_learning.env.yaml:294
+    if not ((amount >= 10) and (amount <= 500)):  # spec: e_learning.env.yaml:295
         raise ToolError('Credits are bought 10 to 500 at a time')
-    l_ = ctx.get('learner', learner_id)  # spec: e_learning.env.yaml:292
+    l_ = ctx.get('learner', learner_id)  # spec: e_learning.env.yaml:293
     if l_ is None:
         raise ToolError(B.format('Learner {} not found', learner_id))
-    ctx.update('learner', l_, {'credits': (l_['credits'] + amount)})  # spec: e_learning.env.yaml:296
+    ctx.update('learner', l_, {'credits': (l_['credits'] + amount)})  # spec: e_learning.env.yaml:297
     return {'learner_id': l_['learner_id'], 'credits': l_['credits']}
 
 
-# spec: e_learning.env.yaml:299
+# spec: e_learning.env.yaml:300
 def change_plan(ctx: Context, *, learner_id: str, plan: str) -> object:
     """Switch a learner between the free and pro plans; pro costs 29 credits, and going back to free is refused while pro-only courses are active."""
-    l_ = ctx.get('learner', learner_id)  # spec: e_learning.env.yaml:307
+    l_ = ctx.get('learner', learner_id)  # spec: e_learning.env.yaml:308
     if l_ is None:
         raise ToolError(B.format('Learner {} not found', learner_id))
-    if l_['plan'] == plan:  # spec: e_learning.env.yaml:312
+    if l_['plan'] == plan:  # spec: e_learning.env.yaml:313
         raise ToolError('The learner is already on that plan')
-    pro_courses = [c['course_id'] for c in ctx.all('course', '"pro_only"', [])]  # spec: e_learning.env.yaml:308
-    active_pro = [e for e in ctx.all('enrollment', '(("learner_id" = ?) AND ("status" = ?))', [learner_id, 'active']) if (e['course_id'] in pro_courses)]  # spec: e_learning.env.yaml:309
-    if not ((plan == 'pro') or (B.len(active_pro) == 0)):  # spec: e_learning.env.yaml:313
+    pro_courses = [c['course_id'] for c in ctx.all('course', '"pro_only"', [])]  # spec: e_learning.env.yaml:309
+    active_pro = [e for e in ctx.all('enrollment', '(("learner_id" = ?) AND ("status" = ?))', [learner_id, 'active']) if (e['course_id'] in pro_courses)]  # spec: e_learning.env.yaml:310
+    if not ((plan == 'pro') or (B.len(active_pro) == 0)):  # spec: e_learning.env.yaml:314
         raise ToolError('Drop or finish the active pro-only courses first')
-    fee = (29 if (plan == 'pro') else 0)  # spec: e_learning.env.yaml:310
-    if l_['credits'] < fee:  # spec: e_learning.env.yaml:314
+    fee = (29 if (plan == 'pro') else 0)  # spec: e_learning.env.yaml:311
+    if l_['credits'] < fee:  # spec: e_learning.env.yaml:315
         raise ToolError('Not enough credits for the pro plan (29)')
-    ctx.update('learner', l_, {'plan': plan, 'credits': (l_['credits'] - fee)})  # spec: e_learning.env.yaml:316
+    ctx.update('learner', l_, {'plan': plan, 'credits': (l_['credits'] - fee)})  # spec: e_learning.env.yaml:317
     return {'learner_id': l_['learner_id'], 'plan': l_['plan'], 'credits': l_['credits']}
 
 

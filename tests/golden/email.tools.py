@@ -49,222 +49,222 @@ def get_message(ctx: Context, *, address: str, message_id: str) -> object:
 # spec: email.env.yaml:96
 def send_email(ctx: Context, *, address: str, recipients: list, subject: str, body: str, attachment_mb: Decimal) -> object:
     """Send a new message from a mailbox; it is stored in the sent folder and counts against the quota."""
-    m = ctx.get('mailbox', address)  # spec: email.env.yaml:107
+    m = ctx.get('mailbox', address)  # spec: email.env.yaml:115
     if m is None:
         raise ToolError('Mailbox not found')
-    if m['status'] != 'active':  # spec: email.env.yaml:112
+    if m['status'] != 'active':  # spec: email.env.yaml:120
         raise ToolError('The mailbox is suspended')
-    if not ((B.len(recipients) >= 1) and (B.len(recipients) <= 20)):  # spec: email.env.yaml:113
+    if not ((B.len(recipients) >= 1) and (B.len(recipients) <= 20)):  # spec: email.env.yaml:121
         raise ToolError('A message goes to 1 to 20 recipients')
-    size = (Decimal('0.01') + attachment_mb)  # spec: email.env.yaml:108
-    bad = [r for r in recipients if ((not B.contains(r, '@')) or B.contains(r, ' '))]  # spec: email.env.yaml:109
-    if B.len(bad) != 0:  # spec: email.env.yaml:114
+    size = (Decimal('0.01') + attachment_mb)  # spec: email.env.yaml:116
+    bad = [r for r in recipients if ((not B.contains(r, '@')) or B.contains(r, ' '))]  # spec: email.env.yaml:117
+    if B.len(bad) != 0:  # spec: email.env.yaml:122
         raise ToolError('Some recipient addresses are not valid')
-    if not ((attachment_mb >= 0) and (attachment_mb <= 25)):  # spec: email.env.yaml:115
+    if not ((attachment_mb >= 0) and (attachment_mb <= 25)):  # spec: email.env.yaml:123
         raise ToolError('Attachments are limited to 25 MB')
-    if (m['used_mb'] + size) > m['quota_mb']:  # spec: email.env.yaml:116
+    if (m['used_mb'] + size) > m['quota_mb']:  # spec: email.env.yaml:124
         raise ToolError('The mailbox is over its storage quota')
-    id = ctx.new_id('MSG', 7)  # spec: email.env.yaml:110
-    ctx.insert('message', {'message_id': id, 'mailbox': address, 'folder': 'sent', 'sender': address, 'recipients': recipients, 'subject': subject, 'body': body, 'size_mb': size, 'received': ctx.now(), 'read': True, 'starred': False, 'labels': []})  # spec: email.env.yaml:118
-    ctx.update('mailbox', m, {'used_mb': (m['used_mb'] + size)})  # spec: email.env.yaml:119
+    id = ctx.new_id('MSG', 7)  # spec: email.env.yaml:118
+    ctx.insert('message', {'message_id': id, 'mailbox': address, 'folder': 'sent', 'sender': address, 'recipients': recipients, 'subject': subject, 'body': body, 'size_mb': size, 'received': ctx.now(), 'read': True, 'starred': False, 'labels': []})  # spec: email.env.yaml:126
+    ctx.update('mailbox', m, {'used_mb': (m['used_mb'] + size)})  # spec: email.env.yaml:127
     return ctx.get('message', id)
 
 
-# spec: email.env.yaml:122
+# spec: email.env.yaml:130
 def save_draft(ctx: Context, *, address: str, recipients: list, subject: str, body: str) -> object:
     """Save a new draft; drafts do not count against the quota until sent."""
-    if ctx.count('message', '(("mailbox" = ?) AND ("folder" = ?))', [address, 'drafts']) >= 20:  # spec: email.env.yaml:135
+    if ctx.count('message', '(("mailbox" = ?) AND ("folder" = ?))', [address, 'drafts']) >= 20:  # spec: email.env.yaml:151
         raise ToolError('At most 20 drafts')
-    m = ctx.get('mailbox', address)  # spec: email.env.yaml:132
-    if m is None:
-        raise ToolError('Mailbox not found')
-    id = ctx.new_id('MSG', 7)  # spec: email.env.yaml:133
-    ctx.insert('message', {'message_id': id, 'mailbox': address, 'folder': 'drafts', 'sender': address, 'recipients': recipients, 'subject': subject, 'body': body, 'size_mb': 0, 'received': ctx.now(), 'read': True, 'starred': False, 'labels': []})  # spec: email.env.yaml:137
-    return ctx.get('message', id)
-
-
-# spec: email.env.yaml:140
-def send_draft(ctx: Context, *, address: str, message_id: str) -> object:
-    """Send a saved draft as it is."""
     m = ctx.get('mailbox', address)  # spec: email.env.yaml:148
     if m is None:
         raise ToolError('Mailbox not found')
-    x = ctx.get('message', message_id)  # spec: email.env.yaml:149
+    id = ctx.new_id('MSG', 7)  # spec: email.env.yaml:149
+    ctx.insert('message', {'message_id': id, 'mailbox': address, 'folder': 'drafts', 'sender': address, 'recipients': recipients, 'subject': subject, 'body': body, 'size_mb': 0, 'received': ctx.now(), 'read': True, 'starred': False, 'labels': []})  # spec: email.env.yaml:153
+    return ctx.get('message', id)
+
+
+# spec: email.env.yaml:156
+def send_draft(ctx: Context, *, address: str, message_id: str) -> object:
+    """Send a saved draft as it is."""
+    m = ctx.get('mailbox', address)  # spec: email.env.yaml:164
+    if m is None:
+        raise ToolError('Mailbox not found')
+    x = ctx.get('message', message_id)  # spec: email.env.yaml:165
     if x is None:
         raise ToolError('Message not found')
-    if x['mailbox'] != address:  # spec: email.env.yaml:152
+    if x['mailbox'] != address:  # spec: email.env.yaml:168
         raise ToolError('The message belongs to another mailbox')
-    if x['folder'] != 'drafts':  # spec: email.env.yaml:153
+    if x['folder'] != 'drafts':  # spec: email.env.yaml:169
         raise ToolError('Only drafts can be sent this way')
-    if m['status'] != 'active':  # spec: email.env.yaml:154
+    if m['status'] != 'active':  # spec: email.env.yaml:170
         raise ToolError('The mailbox is suspended')
-    if not ((B.len(x['recipients']) >= 1) and (B.len(x['recipients']) <= 20)):  # spec: email.env.yaml:155
+    if not ((B.len(x['recipients']) >= 1) and (B.len(x['recipients']) <= 20)):  # spec: email.env.yaml:171
         raise ToolError('A message goes to 1 to 20 recipients')
-    bad = [r for r in x['recipients'] if ((not B.contains(r, '@')) or B.contains(r, ' '))]  # spec: email.env.yaml:150
-    if B.len(bad) != 0:  # spec: email.env.yaml:156
+    bad = [r for r in x['recipients'] if ((not B.contains(r, '@')) or B.contains(r, ' '))]  # spec: email.env.yaml:166
+    if B.len(bad) != 0:  # spec: email.env.yaml:172
         raise ToolError('Some recipient addresses are not valid')
-    if (m['used_mb'] + Decimal('0.01')) > m['quota_mb']:  # spec: email.env.yaml:157
+    if (m['used_mb'] + Decimal('0.01')) > m['quota_mb']:  # spec: email.env.yaml:173
         raise ToolError('The mailbox is over its storage quota')
-    ctx.update('message', x, {'folder': 'sent', 'size_mb': Decimal('0.01'), 'received': ctx.now()})  # spec: email.env.yaml:159
-    ctx.update('mailbox', m, {'used_mb': (m['used_mb'] + Decimal('0.01'))})  # spec: email.env.yaml:160
+    ctx.update('message', x, {'folder': 'sent', 'size_mb': Decimal('0.01'), 'received': ctx.now()})  # spec: email.env.yaml:175
+    ctx.update('mailbox', m, {'used_mb': (m['used_mb'] + Decimal('0.01'))})  # spec: email.env.yaml:176
     return ctx.get('message', message_id)
 
 
-# spec: email.env.yaml:163
+# spec: email.env.yaml:179
 def move_message(ctx: Context, *, address: str, message_id: str, folder: str) -> object:
     """Move a message to another folder (inbox, archive or spam); drafts and sent mail stay out of inbox and spam."""
-    x = ctx.get('message', message_id)  # spec: email.env.yaml:172
+    x = ctx.get('message', message_id)  # spec: email.env.yaml:188
     if x is None:
         raise ToolError('Message not found')
-    if x['mailbox'] != address:  # spec: email.env.yaml:174
+    if x['mailbox'] != address:  # spec: email.env.yaml:190
         raise ToolError('The message belongs to another mailbox')
-    if x['folder'] == folder:  # spec: email.env.yaml:175
+    if x['folder'] == folder:  # spec: email.env.yaml:191
         raise ToolError('The message is already in that folder')
-    if x['folder'] == 'drafts':  # spec: email.env.yaml:176
+    if x['folder'] == 'drafts':  # spec: email.env.yaml:192
         raise ToolError('Drafts stay in the drafts folder')
-    if not ((x['folder'] != 'sent') or (folder == 'archive')):  # spec: email.env.yaml:177
+    if not ((x['folder'] != 'sent') or (folder == 'archive')):  # spec: email.env.yaml:193
         raise ToolError('Sent mail can only be archived')
-    ctx.update('message', x, {'folder': folder})  # spec: email.env.yaml:179
+    ctx.update('message', x, {'folder': folder})  # spec: email.env.yaml:195
     return {'message_id': x['message_id'], 'folder': x['folder']}
 
 
-# spec: email.env.yaml:182
+# spec: email.env.yaml:198
 def delete_message(ctx: Context, *, address: str, message_id: str) -> object:
     """Delete a message; from any folder it goes to trash, from trash it is removed for good and its space freed."""
-    x = ctx.get('message', message_id)  # spec: email.env.yaml:190
+    x = ctx.get('message', message_id)  # spec: email.env.yaml:206
     if x is None:
         raise ToolError('Message not found')
-    if x['mailbox'] != address:  # spec: email.env.yaml:194
+    if x['mailbox'] != address:  # spec: email.env.yaml:210
         raise ToolError('The message belongs to another mailbox')
-    m = ctx.get('mailbox', address)  # spec: email.env.yaml:191
+    m = ctx.get('mailbox', address)  # spec: email.env.yaml:207
     if m is None:
         raise ToolError('Mailbox not found')
-    forever = (x['folder'] == 'trash')  # spec: email.env.yaml:192
-    if forever:  # spec: email.env.yaml:196
-        ctx.update('mailbox', m, {'used_mb': B.max(0, m['used_mb'] - x['size_mb'])})  # spec: email.env.yaml:197
-        ctx.delete('message', x)  # spec: email.env.yaml:198
+    forever = (x['folder'] == 'trash')  # spec: email.env.yaml:208
+    if forever:  # spec: email.env.yaml:212
+        ctx.update('mailbox', m, {'used_mb': B.max(0, m['used_mb'] - x['size_mb'])})  # spec: email.env.yaml:213
+        ctx.delete('message', x)  # spec: email.env.yaml:214
     else:
-        ctx.update('message', x, {'folder': 'trash', 'starred': False})  # spec: email.env.yaml:200
+        ctx.update('message', x, {'folder': 'trash', 'starred': False})  # spec: email.env.yaml:216
     return {'message_id': message_id, 'deleted_for_good': forever, 'used_mb': m['used_mb']}
 
 
-# spec: email.env.yaml:203
+# spec: email.env.yaml:219
 def empty_trash(ctx: Context, *, address: str) -> object:
     """Remove every message in a mailbox's trash for good and free their space."""
-    m = ctx.get('mailbox', address)  # spec: email.env.yaml:210
+    m = ctx.get('mailbox', address)  # spec: email.env.yaml:226
     if m is None:
         raise ToolError('Mailbox not found')
-    gone = ctx.all('message', '(("mailbox" = ?) AND ("folder" = ?))', [address, 'trash'])  # spec: email.env.yaml:211
-    if B.len(gone) <= 0:  # spec: email.env.yaml:214
+    gone = ctx.all('message', '(("mailbox" = ?) AND ("folder" = ?))', [address, 'trash'])  # spec: email.env.yaml:227
+    if B.len(gone) <= 0:  # spec: email.env.yaml:230
         raise ToolError('The trash is already empty')
-    freed = B.sum(x['size_mb'] for x in gone)  # spec: email.env.yaml:212
-    for x in gone:  # spec: email.env.yaml:216
-        ctx.delete('message', x)  # spec: email.env.yaml:217
-    ctx.update('mailbox', m, {'used_mb': B.max(0, m['used_mb'] - freed)})  # spec: email.env.yaml:218
+    freed = B.sum(x['size_mb'] for x in gone)  # spec: email.env.yaml:228
+    for x in gone:  # spec: email.env.yaml:232
+        ctx.delete('message', x)  # spec: email.env.yaml:233
+    ctx.update('mailbox', m, {'used_mb': B.max(0, m['used_mb'] - freed)})  # spec: email.env.yaml:234
     return {'removed': B.len(gone), 'freed_mb': freed, 'used_mb': m['used_mb']}
 
 
-# spec: email.env.yaml:221
+# spec: email.env.yaml:237
 def mark_read(ctx: Context, *, address: str, message_id: str, read: bool) -> object:
     """Mark a message as read or unread."""
-    x = ctx.get('message', message_id)  # spec: email.env.yaml:230
+    x = ctx.get('message', message_id)  # spec: email.env.yaml:246
     if x is None:
         raise ToolError('Message not found')
-    if x['mailbox'] != address:  # spec: email.env.yaml:232
+    if x['mailbox'] != address:  # spec: email.env.yaml:248
         raise ToolError('The message belongs to another mailbox')
-    if x['read'] == read:  # spec: email.env.yaml:233
+    if x['read'] == read:  # spec: email.env.yaml:249
         raise ToolError('The message already has that state')
-    ctx.update('message', x, {'read': read})  # spec: email.env.yaml:235
+    ctx.update('message', x, {'read': read})  # spec: email.env.yaml:251
     return {'message_id': x['message_id'], 'read': x['read']}
 
 
-# spec: email.env.yaml:238
+# spec: email.env.yaml:254
 def add_label(ctx: Context, *, address: str, message_id: str, label: str) -> object:
     """Add a label (a lower-case word) to a message; at most 5 labels per message."""
-    x = ctx.get('message', message_id)  # spec: email.env.yaml:247
+    x = ctx.get('message', message_id)  # spec: email.env.yaml:263
     if x is None:
         raise ToolError('Message not found')
-    if x['mailbox'] != address:  # spec: email.env.yaml:249
+    if x['mailbox'] != address:  # spec: email.env.yaml:265
         raise ToolError('The message belongs to another mailbox')
-    if not (((label == B.lower(B.strip(label))) and (B.len(label) > 0)) and (not B.contains(label, ' '))):  # spec: email.env.yaml:250
+    if not (((label == B.lower(B.strip(label))) and (B.len(label) > 0)) and (not B.contains(label, ' '))):  # spec: email.env.yaml:266
         raise ToolError('A label is one lower-case word')
-    if label in x['labels']:  # spec: email.env.yaml:251
+    if label in x['labels']:  # spec: email.env.yaml:267
         raise ToolError('The message already has that label')
-    if B.len(x['labels']) >= 5:  # spec: email.env.yaml:252
+    if B.len(x['labels']) >= 5:  # spec: email.env.yaml:268
         raise ToolError('A message has at most 5 labels')
-    if x['folder'] == 'trash':  # spec: email.env.yaml:253
+    if x['folder'] == 'trash':  # spec: email.env.yaml:269
         raise ToolError('Messages in trash cannot be labelled')
-    ctx.update('message', x, {'labels': x['labels'] + [label]})  # spec: email.env.yaml:255
+    ctx.update('message', x, {'labels': x['labels'] + [label]})  # spec: email.env.yaml:271
     return {'message_id': x['message_id'], 'labels': x['labels']}
 
 
-# spec: email.env.yaml:258
+# spec: email.env.yaml:274
 def block_sender(ctx: Context, *, address: str, sender: str) -> object:
     """Block a sender address (at most 50); their inbox mail moves to spam."""
-    m = ctx.get('mailbox', address)  # spec: email.env.yaml:266
+    m = ctx.get('mailbox', address)  # spec: email.env.yaml:282
     if m is None:
         raise ToolError('Mailbox not found')
-    s = B.lower(B.strip(sender))  # spec: email.env.yaml:267
-    if not B.contains(s, '@'):  # spec: email.env.yaml:269
+    s = B.lower(B.strip(sender))  # spec: email.env.yaml:283
+    if not B.contains(s, '@'):  # spec: email.env.yaml:285
         raise ToolError('That is not a valid address')
-    if s == address:  # spec: email.env.yaml:270
+    if s == address:  # spec: email.env.yaml:286
         raise ToolError('A mailbox cannot block itself')
-    if s in m['blocked']:  # spec: email.env.yaml:271
+    if s in m['blocked']:  # spec: email.env.yaml:287
         raise ToolError('The sender is already blocked')
-    if B.len(m['blocked']) >= 50:  # spec: email.env.yaml:272
+    if B.len(m['blocked']) >= 50:  # spec: email.env.yaml:288
         raise ToolError('At most 50 blocked senders')
-    ctx.update('mailbox', m, {'blocked': m['blocked'] + [s]})  # spec: email.env.yaml:274
-    for x in ctx.all('message', '((("mailbox" = ?) AND ("folder" = ?)) AND ("sender" = ?))', [address, 'inbox', s]):  # spec: email.env.yaml:275
-        ctx.update('message', x, {'folder': 'spam'})  # spec: email.env.yaml:276
+    ctx.update('mailbox', m, {'blocked': m['blocked'] + [s]})  # spec: email.env.yaml:290
+    for x in ctx.all('message', '((("mailbox" = ?) AND ("folder" = ?)) AND ("sender" = ?))', [address, 'inbox', s]):  # spec: email.env.yaml:291
+        ctx.update('message', x, {'folder': 'spam'})  # spec: email.env.yaml:292
     return {'address': m['address'], 'blocked': m['blocked'], 'moved_to_spam': ctx.count('message', '((("mailbox" = ?) AND ("folder" = ?)) AND ("sender" = ?))', [address, 'spam', s])}
 
 
-# spec: email.env.yaml:279
+# spec: email.env.yaml:295
 def unblock_sender(ctx: Context, *, address: str, sender: str) -> object:
     """Unblock a blocked sender."""
-    m = ctx.get('mailbox', address)  # spec: email.env.yaml:287
-    if m is None:
-        raise ToolError('Mailbox not found')
-    s = B.lower(B.strip(sender))  # spec: email.env.yaml:288
-    if s not in m['blocked']:  # spec: email.env.yaml:290
-        raise ToolError('The sender is not blocked')
-    ctx.update('mailbox', m, {'blocked': [b for b in m['blocked'] if (b != s)]})  # spec: email.env.yaml:292
-    return {'address': m['address'], 'blocked': m['blocked']}
-
-
-# spec: email.env.yaml:295
-def set_forwarding(ctx: Context, *, address: str, forward_to: str | None) -> object:
-    """Forward new mail to another address, or stop forwarding when no address is given."""
     m = ctx.get('mailbox', address)  # spec: email.env.yaml:303
     if m is None:
         raise ToolError('Mailbox not found')
-    if m['status'] != 'active':  # spec: email.env.yaml:305
+    s = B.lower(B.strip(sender))  # spec: email.env.yaml:304
+    if s not in m['blocked']:  # spec: email.env.yaml:306
+        raise ToolError('The sender is not blocked')
+    ctx.update('mailbox', m, {'blocked': [b for b in m['blocked'] if (b != s)]})  # spec: email.env.yaml:308
+    return {'address': m['address'], 'blocked': m['blocked']}
+
+
+# spec: email.env.yaml:311
+def set_forwarding(ctx: Context, *, address: str, forward_to: str | None) -> object:
+    """Forward new mail to another address, or stop forwarding when no address is given."""
+    m = ctx.get('mailbox', address)  # spec: email.env.yaml:319
+    if m is None:
+        raise ToolError('Mailbox not found')
+    if m['status'] != 'active':  # spec: email.env.yaml:321
         raise ToolError('The mailbox is suspended')
-    if not ((forward_to is None) or B.contains(forward_to, '@')):  # spec: email.env.yaml:306
+    if not ((forward_to is None) or B.contains(forward_to, '@')):  # spec: email.env.yaml:322
         raise ToolError('That is not a valid address')
-    if forward_to == address:  # spec: email.env.yaml:307
+    if forward_to == address:  # spec: email.env.yaml:323
         raise ToolError('A mailbox cannot forward to itself')
-    if not ((forward_to is not None) or (m['forward_to'] is not None)):  # spec: email.env.yaml:308
+    if not ((forward_to is not None) or (m['forward_to'] is not None)):  # spec: email.env.yaml:324
         raise ToolError('Forwarding is already off')
-    ctx.update('mailbox', m, {'forward_to': forward_to})  # spec: email.env.yaml:310
+    ctx.update('mailbox', m, {'forward_to': forward_to})  # spec: email.env.yaml:326
     return {'address': m['address'], 'forward_to': m['forward_to']}
 
 
-# spec: email.env.yaml:313
+# spec: email.env.yaml:329
 def set_auto_reply(ctx: Context, *, address: str, start: dt.date, end: dt.date, text: str) -> object:
     """Turn on an auto-reply for a date range (from today or later, at most 30 days)."""
-    if start < ctx.today():  # spec: email.env.yaml:325
+    if start < ctx.today():  # spec: email.env.yaml:343
         raise ToolError('An auto-reply starts today or later')
-    if end < start:  # spec: email.env.yaml:326
+    if end < start:  # spec: email.env.yaml:344
         raise ToolError('The end is before the start')
-    if B.days_between(start, end) >= 30:  # spec: email.env.yaml:327
+    if B.days_between(start, end) >= 30:  # spec: email.env.yaml:345
         raise ToolError('An auto-reply runs at most 30 days')
-    if B.len(B.strip(text)) <= 0:  # spec: email.env.yaml:328
+    if B.len(B.strip(text)) <= 0:  # spec: email.env.yaml:346
         raise ToolError('The reply text cannot be empty')
-    m = ctx.get('mailbox', address)  # spec: email.env.yaml:323
+    m = ctx.get('mailbox', address)  # spec: email.env.yaml:341
     if m is None:
         raise ToolError('Mailbox not found')
-    ctx.update('mailbox', m, {'auto_reply': {'start': start, 'end': end, 'text': text}})  # spec: email.env.yaml:330
+    ctx.update('mailbox', m, {'auto_reply': {'start': start, 'end': end, 'text': text}})  # spec: email.env.yaml:348
     return m['auto_reply']
 
 

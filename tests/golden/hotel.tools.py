@@ -163,89 +163,89 @@ def check_in(ctx: Context, *, guest_id: str, reservation_id: str) -> object:
 # spec: hotel.env.yaml:213
 def add_room_charge(ctx: Context, *, reservation_id: str, category: str, amount: Decimal) -> object:
     """Add a charge (minibar, room service, spa, laundry) to a stay in progress."""
-    if not ((amount > 0) and (amount <= 1000)):  # spec: hotel.env.yaml:224
+    if not ((amount > 0) and (amount <= 1000)):  # spec: hotel.env.yaml:225
         raise ToolError('A charge is between 0.01 and 1000.00')
-    r = ctx.get('reservation', reservation_id)  # spec: hotel.env.yaml:222
+    r = ctx.get('reservation', reservation_id)  # spec: hotel.env.yaml:223
     if r is None:
         raise ToolError('Reservation not found')
-    if r['status'] != 'checked_in':  # spec: hotel.env.yaml:225
+    if r['status'] != 'checked_in':  # spec: hotel.env.yaml:226
         raise ToolError('Charges are added only during a stay')
-    ctx.update('reservation', r, {'charges': r['charges'] + [{'category': category, 'amount': amount, 'on': ctx.today()}]})  # spec: hotel.env.yaml:227
+    ctx.update('reservation', r, {'charges': r['charges'] + [{'category': category, 'amount': amount, 'on': ctx.today()}]})  # spec: hotel.env.yaml:228
     return {'reservation_id': r['reservation_id'], 'charges': B.sum(c['amount'] for c in r['charges'])}
 
 
-# spec: hotel.env.yaml:230
+# spec: hotel.env.yaml:231
 def check_out(ctx: Context, *, guest_id: str, reservation_id: str) -> object:
     """Check a guest out; the bill is the room total plus charges less the points discount, and the guest earns 1 point per 1.00 of room total."""
-    r = ctx.get('reservation', reservation_id)  # spec: hotel.env.yaml:238
+    r = ctx.get('reservation', reservation_id)  # spec: hotel.env.yaml:239
     if r is None:
         raise ToolError('Reservation not found')
-    if r['guest_id'] != guest_id:  # spec: hotel.env.yaml:242
+    if r['guest_id'] != guest_id:  # spec: hotel.env.yaml:243
         raise ToolError('The reservation belongs to another guest')
-    if r['status'] != 'checked_in':  # spec: hotel.env.yaml:243
+    if r['status'] != 'checked_in':  # spec: hotel.env.yaml:244
         raise ToolError('The guest is not checked in')
-    bill = ((r['room_total'] + B.sum(c['amount'] for c in r['charges'])) - r['discount'])  # spec: hotel.env.yaml:239
-    earned = B.int(r['room_total'])  # spec: hotel.env.yaml:240
-    ctx.update('reservation', r, {'status': 'checked_out'})  # spec: hotel.env.yaml:245
-    _t0 = ctx.get_required('guest', guest_id)  # spec: hotel.env.yaml:246
-    ctx.update('guest', _t0, {'points': (_t0['points'] + earned)})  # spec: hotel.env.yaml:246
+    bill = ((r['room_total'] + B.sum(c['amount'] for c in r['charges'])) - r['discount'])  # spec: hotel.env.yaml:240
+    earned = B.int(r['room_total'])  # spec: hotel.env.yaml:241
+    ctx.update('reservation', r, {'status': 'checked_out'})  # spec: hotel.env.yaml:246
+    _t0 = ctx.get_required('guest', guest_id)  # spec: hotel.env.yaml:247
+    ctx.update('guest', _t0, {'points': (_t0['points'] + earned)})  # spec: hotel.env.yaml:247
     return {'reservation_id': r['reservation_id'], 'bill': bill, 'points_earned': earned}
 
 
-# spec: hotel.env.yaml:249
+# spec: hotel.env.yaml:250
 def redeem_points(ctx: Context, *, guest_id: str, reservation_id: str) -> object:
     """Spend 1000 loyalty points for a discount of one night's rate on a booked reservation (once per reservation)."""
-    g = ctx.get('guest', guest_id)  # spec: hotel.env.yaml:257
+    g = ctx.get('guest', guest_id)  # spec: hotel.env.yaml:258
     if g is None:
         raise ToolError('Guest not found')
-    r = ctx.get('reservation', reservation_id)  # spec: hotel.env.yaml:258
+    r = ctx.get('reservation', reservation_id)  # spec: hotel.env.yaml:259
     if r is None:
         raise ToolError('Reservation not found')
-    if r['guest_id'] != guest_id:  # spec: hotel.env.yaml:261
+    if r['guest_id'] != guest_id:  # spec: hotel.env.yaml:262
         raise ToolError('The reservation belongs to another guest')
-    if r['status'] != 'booked':  # spec: hotel.env.yaml:262
+    if r['status'] != 'booked':  # spec: hotel.env.yaml:263
         raise ToolError('Points are redeemed only before check-in')
-    if r['discount'] != 0:  # spec: hotel.env.yaml:263
+    if r['discount'] != 0:  # spec: hotel.env.yaml:264
         raise ToolError('Points were already redeemed on this reservation')
-    if g['points'] < 1000:  # spec: hotel.env.yaml:264
+    if g['points'] < 1000:  # spec: hotel.env.yaml:265
         raise ToolError('At least 1000 points are needed')
-    rm = ctx.get('room', r['room_id'])  # spec: hotel.env.yaml:259
+    rm = ctx.get('room', r['room_id'])  # spec: hotel.env.yaml:260
     if rm is None:
         raise ToolError('Room not found')
-    ctx.update('guest', g, {'points': (g['points'] - 1000)})  # spec: hotel.env.yaml:266
-    ctx.update('reservation', r, {'discount': rm['rate']})  # spec: hotel.env.yaml:267
+    ctx.update('guest', g, {'points': (g['points'] - 1000)})  # spec: hotel.env.yaml:267
+    ctx.update('reservation', r, {'discount': rm['rate']})  # spec: hotel.env.yaml:268
     return {'reservation_id': r['reservation_id'], 'discount': r['discount'], 'points_left': g['points']}
 
 
-# spec: hotel.env.yaml:270
+# spec: hotel.env.yaml:271
 def add_special_request(ctx: Context, *, guest_id: str, reservation_id: str, request: str) -> object:
     """Add a special request (such as 'late arrival' or 'extra pillows') to an upcoming or current stay; at most 5."""
-    r = ctx.get('reservation', reservation_id)  # spec: hotel.env.yaml:279
+    r = ctx.get('reservation', reservation_id)  # spec: hotel.env.yaml:285
     if r is None:
         raise ToolError('Reservation not found')
-    if r['guest_id'] != guest_id:  # spec: hotel.env.yaml:281
+    if r['guest_id'] != guest_id:  # spec: hotel.env.yaml:287
         raise ToolError('The reservation belongs to another guest')
-    if not ((r['status'] == 'booked') or (r['status'] == 'checked_in')):  # spec: hotel.env.yaml:282
+    if not ((r['status'] == 'booked') or (r['status'] == 'checked_in')):  # spec: hotel.env.yaml:288
         raise ToolError('The reservation is closed')
-    if B.len(r['requests']) >= 5:  # spec: hotel.env.yaml:283
+    if B.len(r['requests']) >= 5:  # spec: hotel.env.yaml:289
         raise ToolError('At most 5 special requests per reservation')
-    if B.strip(request) in r['requests']:  # spec: hotel.env.yaml:284
+    if B.strip(request) in r['requests']:  # spec: hotel.env.yaml:290
         raise ToolError('That request is already noted')
-    ctx.update('reservation', r, {'requests': r['requests'] + [B.strip(request)]})  # spec: hotel.env.yaml:286
+    ctx.update('reservation', r, {'requests': r['requests'] + [B.strip(request)]})  # spec: hotel.env.yaml:292
     return {'reservation_id': r['reservation_id'], 'requests': r['requests']}
 
 
-# spec: hotel.env.yaml:289
+# spec: hotel.env.yaml:295
 def set_room_maintenance(ctx: Context, *, room_id: str, status: str) -> object:
     """Put a room under maintenance or back into service; a room with a guest checked in cannot go under maintenance."""
-    rm = ctx.get('room', room_id)  # spec: hotel.env.yaml:297
+    rm = ctx.get('room', room_id)  # spec: hotel.env.yaml:304
     if rm is None:
         raise ToolError('Room not found')
-    if rm['status'] == status:  # spec: hotel.env.yaml:299
+    if rm['status'] == status:  # spec: hotel.env.yaml:306
         raise ToolError('The room already has that status')
-    if not ((status == 'available') or (not ctx.exists('reservation', '(("room_id" = ?) AND ("status" = ?))', [room_id, 'checked_in']))):  # spec: hotel.env.yaml:300
+    if not ((status == 'available') or (not ctx.exists('reservation', '(("room_id" = ?) AND ("status" = ?))', [room_id, 'checked_in']))):  # spec: hotel.env.yaml:307
         raise ToolError('A guest is staying in the room')
-    ctx.update('room', rm, {'status': status})  # spec: hotel.env.yaml:302
+    ctx.update('room', rm, {'status': status})  # spec: hotel.env.yaml:309
     return {'room_id': rm['room_id'], 'status': rm['status']}
 
 

@@ -46,194 +46,194 @@ def who_is_out(ctx: Context, *, dept_id: str, date_: dt.date) -> object:
 # spec: hr_leave.env.yaml:102
 def submit_leave_request(ctx: Context, *, employee_id: str, kind: str, start: dt.date, end: dt.date, note: str | None) -> object:
     """Ask for leave of a kind from a start date to an end date (both included)."""
-    e = ctx.get('employee', employee_id)  # spec: hr_leave.env.yaml:113
+    e = ctx.get('employee', employee_id)  # spec: hr_leave.env.yaml:117
     if e is None:
         raise ToolError('Employee not found')
-    if e['status'] != 'active':  # spec: hr_leave.env.yaml:120
+    if e['status'] != 'active':  # spec: hr_leave.env.yaml:124
         raise ToolError('Terminated employees cannot request leave')
-    if end < start:  # spec: hr_leave.env.yaml:121
+    if end < start:  # spec: hr_leave.env.yaml:125
         raise ToolError('The end is before the start')
-    d = ctx.get('department', e['dept_id'])  # spec: hr_leave.env.yaml:114
+    d = ctx.get('department', e['dept_id'])  # spec: hr_leave.env.yaml:118
     if d is None:
         raise ToolError('Department not found')
-    n_days = (B.days_between(start, end) + 1)  # spec: hr_leave.env.yaml:115
-    if n_days > 20:  # spec: hr_leave.env.yaml:122
+    n_days = (B.days_between(start, end) + 1)  # spec: hr_leave.env.yaml:119
+    if n_days > 20:  # spec: hr_leave.env.yaml:126
         raise ToolError('A request is at most 20 days')
-    if not ((start >= ctx.today()) or ((kind == 'sick') and (start >= B.add_days(ctx.today(), -7)))):  # spec: hr_leave.env.yaml:123
+    if not ((start >= ctx.today()) or ((kind == 'sick') and (start >= B.add_days(ctx.today(), -7)))):  # spec: hr_leave.env.yaml:127
         raise ToolError('Leave starts today or later; sick leave up to 7 days back')
-    if ctx.exists('leave_request', '(((("employee_id" = ?) AND (("status" = ?) OR ("status" = ?))) AND ("start" <= ?)) AND ("end" >= ?))', [employee_id, 'pending', 'approved', end, start]):  # spec: hr_leave.env.yaml:124
+    if ctx.exists('leave_request', '(((("employee_id" = ?) AND (("status" = ?) OR ("status" = ?))) AND ("start" <= ?)) AND ("end" >= ?))', [employee_id, 'pending', 'approved', end, start]):  # spec: hr_leave.env.yaml:128
         raise ToolError('The request overlaps another request')
-    needs_balance = (kind in ['vacation', 'sick', 'personal'])  # spec: hr_leave.env.yaml:116
-    left = (B.coalesce(B.entry_or_none(e['balances'], kind), 0) if (kind in e['balances']) else 0)  # spec: hr_leave.env.yaml:117
-    if not ((not needs_balance) or (left >= n_days)):  # spec: hr_leave.env.yaml:125
+    needs_balance = (kind in ['vacation', 'sick', 'personal'])  # spec: hr_leave.env.yaml:120
+    left = (B.coalesce(B.entry_or_none(e['balances'], kind), 0) if (kind in e['balances']) else 0)  # spec: hr_leave.env.yaml:121
+    if not ((not needs_balance) or (left >= n_days)):  # spec: hr_leave.env.yaml:129
         raise ToolError('Not enough leave balance')
-    if not ((kind != 'parental') or (B.days_between(e['hired'], ctx.today()) >= 365)):  # spec: hr_leave.env.yaml:126
+    if not ((kind != 'parental') or (B.days_between(e['hired'], ctx.today()) >= 365)):  # spec: hr_leave.env.yaml:130
         raise ToolError('Parental leave needs one year of service')
-    if not ((kind != 'vacation') or (B.len([b for b in d['blackouts'] if ((b['start'] <= end) and (b['end'] >= start))]) == 0)):  # spec: hr_leave.env.yaml:127
+    if not ((kind != 'vacation') or (B.len([b for b in d['blackouts'] if ((b['start'] <= end) and (b['end'] >= start))]) == 0)):  # spec: hr_leave.env.yaml:131
         raise ToolError('Vacation cannot touch a department blackout')
-    id = ctx.new_id('LR', 6)  # spec: hr_leave.env.yaml:118
-    ctx.insert('leave_request', {'request_id': id, 'employee_id': employee_id, 'kind': kind, 'start': start, 'end': end, 'days': n_days, 'note': note, 'status': 'pending', 'decided_by': None})  # spec: hr_leave.env.yaml:129
+    id = ctx.new_id('LR', 6)  # spec: hr_leave.env.yaml:122
+    ctx.insert('leave_request', {'request_id': id, 'employee_id': employee_id, 'kind': kind, 'start': start, 'end': end, 'days': n_days, 'note': note, 'status': 'pending', 'decided_by': None})  # spec: hr_leave.env.yaml:133
     return ctx.get('leave_request', id)
 
 
-# spec: hr_leave.env.yaml:132
+# spec: hr_leave.env.yaml:136
 def change_request_dates(ctx: Context, *, employee_id: str, request_id: str, start: dt.date, end: dt.date) -> object:
     """Change the dates of one of the employee's pending requests, under the same rules."""
-    r = ctx.get('leave_request', request_id)  # spec: hr_leave.env.yaml:142
+    r = ctx.get('leave_request', request_id)  # spec: hr_leave.env.yaml:146
     if r is None:
         raise ToolError('Request not found')
-    if r['employee_id'] != employee_id:  # spec: hr_leave.env.yaml:148
+    if r['employee_id'] != employee_id:  # spec: hr_leave.env.yaml:152
         raise ToolError('The request belongs to another employee')
-    if r['status'] != 'pending':  # spec: hr_leave.env.yaml:149
+    if r['status'] != 'pending':  # spec: hr_leave.env.yaml:153
         raise ToolError('Only a pending request can change')
-    if end < start:  # spec: hr_leave.env.yaml:150
+    if end < start:  # spec: hr_leave.env.yaml:154
         raise ToolError('The end is before the start')
-    e = ctx.get('employee', employee_id)  # spec: hr_leave.env.yaml:143
+    e = ctx.get('employee', employee_id)  # spec: hr_leave.env.yaml:147
     if e is None:
         raise ToolError('Employee not found')
-    d = ctx.get('department', e['dept_id'])  # spec: hr_leave.env.yaml:144
+    d = ctx.get('department', e['dept_id'])  # spec: hr_leave.env.yaml:148
     if d is None:
         raise ToolError('Department not found')
-    n_days = (B.days_between(start, end) + 1)  # spec: hr_leave.env.yaml:145
-    if n_days > 20:  # spec: hr_leave.env.yaml:151
+    n_days = (B.days_between(start, end) + 1)  # spec: hr_leave.env.yaml:149
+    if n_days > 20:  # spec: hr_leave.env.yaml:155
         raise ToolError('A request is at most 20 days')
-    if start < ctx.today():  # spec: hr_leave.env.yaml:152
+    if start < ctx.today():  # spec: hr_leave.env.yaml:156
         raise ToolError('Leave starts today or later')
-    if ctx.exists('leave_request', '((((("employee_id" = ?) AND ("request_id" <> ?)) AND (("status" = ?) OR ("status" = ?))) AND ("start" <= ?)) AND ("end" >= ?))', [employee_id, request_id, 'pending', 'approved', end, start]):  # spec: hr_leave.env.yaml:153
+    if ctx.exists('leave_request', '((((("employee_id" = ?) AND ("request_id" <> ?)) AND (("status" = ?) OR ("status" = ?))) AND ("start" <= ?)) AND ("end" >= ?))', [employee_id, request_id, 'pending', 'approved', end, start]):  # spec: hr_leave.env.yaml:157
         raise ToolError('The request overlaps another request')
-    left = (B.coalesce(B.entry_or_none(e['balances'], B.str(r['kind'])), 0) if (B.str(r['kind']) in e['balances']) else 0)  # spec: hr_leave.env.yaml:146
-    if not ((r['kind'] not in ['vacation', 'sick', 'personal']) or (left >= n_days)):  # spec: hr_leave.env.yaml:154
+    left = (B.coalesce(B.entry_or_none(e['balances'], B.str(r['kind'])), 0) if (B.str(r['kind']) in e['balances']) else 0)  # spec: hr_leave.env.yaml:150
+    if not ((r['kind'] not in ['vacation', 'sick', 'personal']) or (left >= n_days)):  # spec: hr_leave.env.yaml:158
         raise ToolError('Not enough leave balance')
-    if not ((r['kind'] != 'vacation') or (B.len([b for b in d['blackouts'] if ((b['start'] <= end) and (b['end'] >= start))]) == 0)):  # spec: hr_leave.env.yaml:155
+    if not ((r['kind'] != 'vacation') or (B.len([b for b in d['blackouts'] if ((b['start'] <= end) and (b['end'] >= start))]) == 0)):  # spec: hr_leave.env.yaml:159
         raise ToolError('Vacation cannot touch a department blackout')
-    ctx.update('leave_request', r, {'start': start, 'end': end, 'days': n_days})  # spec: hr_leave.env.yaml:157
+    ctx.update('leave_request', r, {'start': start, 'end': end, 'days': n_days})  # spec: hr_leave.env.yaml:161
     return ctx.get('leave_request', request_id)
 
 
-# spec: hr_leave.env.yaml:160
+# spec: hr_leave.env.yaml:164
 def approve_request(ctx: Context, *, manager_id: str, request_id: str) -> object:
     """A manager approves a direct report's pending request; the days come off the balance."""
-    r = ctx.get('leave_request', request_id)  # spec: hr_leave.env.yaml:168
+    r = ctx.get('leave_request', request_id)  # spec: hr_leave.env.yaml:172
     if r is None:
         raise ToolError('Request not found')
-    e = ctx.get('employee', r['employee_id'])  # spec: hr_leave.env.yaml:169
+    e = ctx.get('employee', r['employee_id'])  # spec: hr_leave.env.yaml:173
     if e is None:
         raise ToolError('Employee not found')
-    if e['manager_id'] != manager_id:  # spec: hr_leave.env.yaml:176
+    if e['manager_id'] != manager_id:  # spec: hr_leave.env.yaml:180
         raise ToolError("Only the employee's manager can decide")
-    if r['status'] != 'pending':  # spec: hr_leave.env.yaml:177
+    if r['status'] != 'pending':  # spec: hr_leave.env.yaml:181
         raise ToolError('The request is not pending')
-    d = ctx.get('department', e['dept_id'])  # spec: hr_leave.env.yaml:170
+    d = ctx.get('department', e['dept_id'])  # spec: hr_leave.env.yaml:174
     if d is None:
         raise ToolError('Department not found')
-    colleagues = [x['employee_id'] for x in ctx.all('employee', '("dept_id" = ?)', [e['dept_id']])]  # spec: hr_leave.env.yaml:171
-    overlapping = [x for x in ctx.all('leave_request', '((("status" = ?) AND ("start" <= ?)) AND ("end" >= ?))', ['approved', r['end'], r['start']]) if (x['employee_id'] in colleagues)]  # spec: hr_leave.env.yaml:172
-    if B.len(overlapping) >= d['max_out']:  # spec: hr_leave.env.yaml:178
+    colleagues = [x['employee_id'] for x in ctx.all('employee', '("dept_id" = ?)', [e['dept_id']])]  # spec: hr_leave.env.yaml:175
+    overlapping = [x for x in ctx.all('leave_request', '((("status" = ?) AND ("start" <= ?)) AND ("end" >= ?))', ['approved', r['end'], r['start']]) if (x['employee_id'] in colleagues)]  # spec: hr_leave.env.yaml:176
+    if B.len(overlapping) >= d['max_out']:  # spec: hr_leave.env.yaml:182
         raise ToolError('Too many people in the department are already out then')
-    paid = (r['kind'] in ['vacation', 'sick', 'personal'])  # spec: hr_leave.env.yaml:173
-    left = (B.coalesce(B.entry_or_none(e['balances'], B.str(r['kind'])), 0) if (B.str(r['kind']) in e['balances']) else 0)  # spec: hr_leave.env.yaml:174
-    if not ((not paid) or (left >= r['days'])):  # spec: hr_leave.env.yaml:179
+    paid = (r['kind'] in ['vacation', 'sick', 'personal'])  # spec: hr_leave.env.yaml:177
+    left = (B.coalesce(B.entry_or_none(e['balances'], B.str(r['kind'])), 0) if (B.str(r['kind']) in e['balances']) else 0)  # spec: hr_leave.env.yaml:178
+    if not ((not paid) or (left >= r['days'])):  # spec: hr_leave.env.yaml:183
         raise ToolError('Not enough leave balance')
-    ctx.update('leave_request', r, {'status': 'approved', 'decided_by': manager_id})  # spec: hr_leave.env.yaml:181
-    if paid:  # spec: hr_leave.env.yaml:182
-        ctx.update('employee', e, {'balances': B.with_entry(e['balances'], B.str(r['kind']), (left - r['days']))})  # spec: hr_leave.env.yaml:183
+    ctx.update('leave_request', r, {'status': 'approved', 'decided_by': manager_id})  # spec: hr_leave.env.yaml:185
+    if paid:  # spec: hr_leave.env.yaml:186
+        ctx.update('employee', e, {'balances': B.with_entry(e['balances'], B.str(r['kind']), (left - r['days']))})  # spec: hr_leave.env.yaml:187
     return {'request_id': r['request_id'], 'status': r['status'], 'balances': e['balances']}
 
 
-# spec: hr_leave.env.yaml:186
+# spec: hr_leave.env.yaml:190
 def reject_request(ctx: Context, *, manager_id: str, request_id: str, reason: str) -> object:
     """A manager rejects a direct report's pending request, with a reason."""
-    r = ctx.get('leave_request', request_id)  # spec: hr_leave.env.yaml:195
+    r = ctx.get('leave_request', request_id)  # spec: hr_leave.env.yaml:199
     if r is None:
         raise ToolError('Request not found')
-    e = ctx.get('employee', r['employee_id'])  # spec: hr_leave.env.yaml:196
+    e = ctx.get('employee', r['employee_id'])  # spec: hr_leave.env.yaml:200
     if e is None:
         raise ToolError('Employee not found')
-    if e['manager_id'] != manager_id:  # spec: hr_leave.env.yaml:198
+    if e['manager_id'] != manager_id:  # spec: hr_leave.env.yaml:202
         raise ToolError("Only the employee's manager can decide")
-    if r['status'] != 'pending':  # spec: hr_leave.env.yaml:199
+    if r['status'] != 'pending':  # spec: hr_leave.env.yaml:203
         raise ToolError('The request is not pending')
-    if B.len(B.strip(reason)) <= 0:  # spec: hr_leave.env.yaml:200
+    if B.len(B.strip(reason)) <= 0:  # spec: hr_leave.env.yaml:204
         raise ToolError('A rejection needs a reason')
-    ctx.update('leave_request', r, {'status': 'rejected', 'decided_by': manager_id, 'note': reason})  # spec: hr_leave.env.yaml:202
+    ctx.update('leave_request', r, {'status': 'rejected', 'decided_by': manager_id, 'note': reason})  # spec: hr_leave.env.yaml:206
     return {'request_id': r['request_id'], 'status': r['status']}
 
 
-# spec: hr_leave.env.yaml:205
+# spec: hr_leave.env.yaml:209
 def cancel_request(ctx: Context, *, employee_id: str, request_id: str) -> object:
     """Cancel one of the employee's requests; an approved one only before it starts, with its days returned."""
-    r = ctx.get('leave_request', request_id)  # spec: hr_leave.env.yaml:213
+    r = ctx.get('leave_request', request_id)  # spec: hr_leave.env.yaml:217
     if r is None:
         raise ToolError('Request not found')
-    if r['employee_id'] != employee_id:  # spec: hr_leave.env.yaml:218
+    if r['employee_id'] != employee_id:  # spec: hr_leave.env.yaml:222
         raise ToolError('The request belongs to another employee')
-    if not ((r['status'] == 'pending') or (r['status'] == 'approved')):  # spec: hr_leave.env.yaml:219
+    if not ((r['status'] == 'pending') or (r['status'] == 'approved')):  # spec: hr_leave.env.yaml:223
         raise ToolError('The request is already closed')
-    if not ((r['status'] == 'pending') or (r['start'] > ctx.today())):  # spec: hr_leave.env.yaml:220
+    if not ((r['status'] == 'pending') or (r['start'] > ctx.today())):  # spec: hr_leave.env.yaml:224
         raise ToolError('Approved leave can be cancelled only before it starts')
-    e = ctx.get('employee', employee_id)  # spec: hr_leave.env.yaml:214
+    e = ctx.get('employee', employee_id)  # spec: hr_leave.env.yaml:218
     if e is None:
         raise ToolError('Employee not found')
-    refund = ((r['status'] == 'approved') and (r['kind'] in ['vacation', 'sick', 'personal']))  # spec: hr_leave.env.yaml:215
-    left = (B.coalesce(B.entry_or_none(e['balances'], B.str(r['kind'])), 0) if (B.str(r['kind']) in e['balances']) else 0)  # spec: hr_leave.env.yaml:216
-    ctx.update('leave_request', r, {'status': 'cancelled'})  # spec: hr_leave.env.yaml:222
-    if refund:  # spec: hr_leave.env.yaml:223
-        ctx.update('employee', e, {'balances': B.with_entry(e['balances'], B.str(r['kind']), (left + r['days']))})  # spec: hr_leave.env.yaml:224
+    refund = ((r['status'] == 'approved') and (r['kind'] in ['vacation', 'sick', 'personal']))  # spec: hr_leave.env.yaml:219
+    left = (B.coalesce(B.entry_or_none(e['balances'], B.str(r['kind'])), 0) if (B.str(r['kind']) in e['balances']) else 0)  # spec: hr_leave.env.yaml:220
+    ctx.update('leave_request', r, {'status': 'cancelled'})  # spec: hr_leave.env.yaml:226
+    if refund:  # spec: hr_leave.env.yaml:227
+        ctx.update('employee', e, {'balances': B.with_entry(e['balances'], B.str(r['kind']), (left + r['days']))})  # spec: hr_leave.env.yaml:228
     return {'request_id': r['request_id'], 'status': r['status'], 'days_returned': (r['days'] if refund else 0)}
 
 
-# spec: hr_leave.env.yaml:227
+# spec: hr_leave.env.yaml:231
 def adjust_balance(ctx: Context, *, employee_id: str, kind: str, days: int, reason: str) -> object:
     """HR adds or removes up to 10 days of a leave balance, with a reason."""
-    if not (((days != 0) and (days >= (-10))) and (days <= 10)):  # spec: hr_leave.env.yaml:240
+    if not (((days != 0) and (days >= (-10))) and (days <= 10)):  # spec: hr_leave.env.yaml:245
         raise ToolError('An adjustment is 1 to 10 days up or down')
-    if B.len(B.strip(reason)) <= 0:  # spec: hr_leave.env.yaml:241
+    if B.len(B.strip(reason)) <= 0:  # spec: hr_leave.env.yaml:246
         raise ToolError('An adjustment needs a reason')
-    e = ctx.get('employee', employee_id)  # spec: hr_leave.env.yaml:237
+    e = ctx.get('employee', employee_id)  # spec: hr_leave.env.yaml:242
     if e is None:
         raise ToolError('Employee not found')
-    left = (B.coalesce(B.entry_or_none(e['balances'], kind), 0) if (kind in e['balances']) else 0)  # spec: hr_leave.env.yaml:238
-    if (left + days) < 0:  # spec: hr_leave.env.yaml:242
+    left = (B.coalesce(B.entry_or_none(e['balances'], kind), 0) if (kind in e['balances']) else 0)  # spec: hr_leave.env.yaml:243
+    if (left + days) < 0:  # spec: hr_leave.env.yaml:247
         raise ToolError('A balance cannot go negative')
-    ctx.update('employee', e, {'balances': B.with_entry(e['balances'], kind, (left + days))})  # spec: hr_leave.env.yaml:244
-    ctx.update('employee', e, {'adjustments': e['adjustments'] + [B.format('{} {} {} days: {}', ctx.today(), kind, days, reason)]})  # spec: hr_leave.env.yaml:245
+    ctx.update('employee', e, {'balances': B.with_entry(e['balances'], kind, (left + days))})  # spec: hr_leave.env.yaml:249
+    ctx.update('employee', e, {'adjustments': e['adjustments'] + [B.format('{} {} {} days: {}', ctx.today(), kind, days, reason)]})  # spec: hr_leave.env.yaml:250
     return {'employee_id': e['employee_id'], 'balances': e['balances']}
 
 
-# spec: hr_leave.env.yaml:248
+# spec: hr_leave.env.yaml:253
 def add_blackout(ctx: Context, *, dept_id: str, start: dt.date, end: dt.date, reason: str) -> object:
     """Add a future blackout period (at most 14 days) to a department; vacation cannot be requested then."""
-    if start <= ctx.today():  # spec: hr_leave.env.yaml:260
+    if start <= ctx.today():  # spec: hr_leave.env.yaml:266
         raise ToolError('Blackouts are set for future periods')
-    if not ((end >= start) and (B.days_between(start, end) < 14)):  # spec: hr_leave.env.yaml:261
+    if not ((end >= start) and (B.days_between(start, end) < 14)):  # spec: hr_leave.env.yaml:267
         raise ToolError('A blackout is 1 to 14 days')
-    d = ctx.get('department', dept_id)  # spec: hr_leave.env.yaml:258
+    d = ctx.get('department', dept_id)  # spec: hr_leave.env.yaml:264
     if d is None:
         raise ToolError('Department not found')
-    if B.len([b for b in d['blackouts'] if ((b['start'] <= end) and (b['end'] >= start))]) != 0:  # spec: hr_leave.env.yaml:262
+    if B.len([b for b in d['blackouts'] if ((b['start'] <= end) and (b['end'] >= start))]) != 0:  # spec: hr_leave.env.yaml:268
         raise ToolError('The period overlaps another blackout')
-    ctx.update('department', d, {'blackouts': d['blackouts'] + [{'start': start, 'end': end, 'reason': reason}]})  # spec: hr_leave.env.yaml:264
+    ctx.update('department', d, {'blackouts': d['blackouts'] + [{'start': start, 'end': end, 'reason': reason}]})  # spec: hr_leave.env.yaml:270
     return d['blackouts']
 
 
-# spec: hr_leave.env.yaml:267
+# spec: hr_leave.env.yaml:273
 def change_manager(ctx: Context, *, employee_id: str, manager_id: str) -> object:
     """Give an employee a new manager, an active employee other than themselves who does not report to them."""
-    if employee_id == manager_id:  # spec: hr_leave.env.yaml:278
+    if employee_id == manager_id:  # spec: hr_leave.env.yaml:285
         raise ToolError('An employee cannot manage themselves')
-    e = ctx.get('employee', employee_id)  # spec: hr_leave.env.yaml:275
+    e = ctx.get('employee', employee_id)  # spec: hr_leave.env.yaml:282
     if e is None:
         raise ToolError('Employee not found')
-    m = ctx.get('employee', manager_id)  # spec: hr_leave.env.yaml:276
+    m = ctx.get('employee', manager_id)  # spec: hr_leave.env.yaml:283
     if m is None:
         raise ToolError('Manager not found')
-    if m['status'] != 'active':  # spec: hr_leave.env.yaml:279
+    if m['status'] != 'active':  # spec: hr_leave.env.yaml:286
         raise ToolError('The new manager is not active')
-    if m['manager_id'] == employee_id:  # spec: hr_leave.env.yaml:280
+    if m['manager_id'] == employee_id:  # spec: hr_leave.env.yaml:287
         raise ToolError('The new manager reports to this employee')
-    if e['manager_id'] == manager_id:  # spec: hr_leave.env.yaml:281
+    if e['manager_id'] == manager_id:  # spec: hr_leave.env.yaml:288
         raise ToolError('That is already the manager')
-    ctx.update('employee', e, {'manager_id': manager_id})  # spec: hr_leave.env.yaml:283
+    ctx.update('employee', e, {'manager_id': manager_id})  # spec: hr_leave.env.yaml:290
     return {'employee_id': e['employee_id'], 'manager_id': e['manager_id']}
 
 

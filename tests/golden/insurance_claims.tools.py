@@ -47,175 +47,175 @@ def list_open_claims(ctx: Context) -> object:
     return ctx.sql("SELECT claim_id, policy_no, incident, incident_date, amount, status, len(documents) AS documents\nFROM claim WHERE status IN ('submitted', 'under_review') ORDER BY incident_date, claim_id", {})
 
 
-# spec: insurance_claims.env.yaml:108
+# spec: insurance_claims.env.yaml:109
 def file_claim(ctx: Context, *, holder_id: str, policy_no: str, incident: str, incident_date: dt.date, amount: Decimal, description: str) -> object:
     """File a claim on an active policy for a covered incident of the last 90 days."""
-    p = ctx.get('policy', policy_no)  # spec: insurance_claims.env.yaml:120
+    p = ctx.get('policy', policy_no)  # spec: insurance_claims.env.yaml:124
     if p is None:
         raise ToolError('Policy not found')
-    if p['holder_id'] != holder_id:  # spec: insurance_claims.env.yaml:123
+    if p['holder_id'] != holder_id:  # spec: insurance_claims.env.yaml:127
         raise ToolError('The policy belongs to another holder')
-    if p['status'] != 'active':  # spec: insurance_claims.env.yaml:124
+    if p['status'] != 'active':  # spec: insurance_claims.env.yaml:128
         raise ToolError('The policy is not active')
-    if incident not in p['covers']:  # spec: insurance_claims.env.yaml:125
+    if incident not in p['covers']:  # spec: insurance_claims.env.yaml:129
         raise ToolError('The policy does not cover that incident')
-    if incident_date > ctx.today():  # spec: insurance_claims.env.yaml:126
+    if incident_date > ctx.today():  # spec: insurance_claims.env.yaml:130
         raise ToolError('The incident date is in the future')
-    if incident_date < B.add_days(ctx.today(), -90):  # spec: insurance_claims.env.yaml:127
+    if incident_date < B.add_days(ctx.today(), -90):  # spec: insurance_claims.env.yaml:131
         raise ToolError('Claims are filed within 90 days of the incident')
-    if not ((incident_date >= p['start']) and (incident_date <= p['end'])):  # spec: insurance_claims.env.yaml:128
+    if not ((incident_date >= p['start']) and (incident_date <= p['end'])):  # spec: insurance_claims.env.yaml:132
         raise ToolError('The incident is outside the policy period')
-    if amount <= 0:  # spec: insurance_claims.env.yaml:129
+    if amount <= 0:  # spec: insurance_claims.env.yaml:133
         raise ToolError('The amount must be positive')
-    if amount > (p['annual_limit'] - p['used_this_year']):  # spec: insurance_claims.env.yaml:130
+    if amount > (p['annual_limit'] - p['used_this_year']):  # spec: insurance_claims.env.yaml:134
         raise ToolError('The amount exceeds the coverage left this year')
-    if ctx.exists('claim', '((("policy_no" = ?) AND ("incident_date" = ?)) AND (("status" = ?) OR ("status" = ?)))', [policy_no, incident_date, 'submitted', 'under_review']):  # spec: insurance_claims.env.yaml:131
+    if ctx.exists('claim', '((("policy_no" = ?) AND ("incident_date" = ?)) AND (("status" = ?) OR ("status" = ?)))', [policy_no, incident_date, 'submitted', 'under_review']):  # spec: insurance_claims.env.yaml:135
         raise ToolError('An open claim for that incident date exists')
-    id = ctx.new_id('CL', 7)  # spec: insurance_claims.env.yaml:121
-    ctx.insert('claim', {'claim_id': id, 'policy_no': policy_no, 'holder_id': holder_id, 'incident': incident, 'incident_date': incident_date, 'amount': amount, 'description': description, 'status': 'submitted', 'documents': [], 'approved_amount': None, 'payout': None, 'decided': None, 'reason': None, 'appeal': None})  # spec: insurance_claims.env.yaml:133
+    id = ctx.new_id('CL', 7)  # spec: insurance_claims.env.yaml:125
+    ctx.insert('claim', {'claim_id': id, 'policy_no': policy_no, 'holder_id': holder_id, 'incident': incident, 'incident_date': incident_date, 'amount': amount, 'description': description, 'status': 'submitted', 'documents': [], 'approved_amount': None, 'payout': None, 'decided': None, 'reason': None, 'appeal': None})  # spec: insurance_claims.env.yaml:137
     return ctx.get('claim', id)
 
 
-# spec: insurance_claims.env.yaml:136
+# spec: insurance_claims.env.yaml:140
 def add_document(ctx: Context, *, holder_id: str, claim_id: str, kind: str, name: str) -> object:
     """Attach a document to an open claim (at most 10); a submitted claim moves under review."""
-    c = ctx.get('claim', claim_id)  # spec: insurance_claims.env.yaml:146
+    c = ctx.get('claim', claim_id)  # spec: insurance_claims.env.yaml:150
     if c is None:
         raise ToolError('Claim not found')
-    if c['holder_id'] != holder_id:  # spec: insurance_claims.env.yaml:148
+    if c['holder_id'] != holder_id:  # spec: insurance_claims.env.yaml:152
         raise ToolError('The claim belongs to another holder')
-    if not ((c['status'] == 'submitted') or (c['status'] == 'under_review')):  # spec: insurance_claims.env.yaml:149
+    if not ((c['status'] == 'submitted') or (c['status'] == 'under_review')):  # spec: insurance_claims.env.yaml:153
         raise ToolError('Documents are added only to open claims')
-    if B.len(c['documents']) >= 10:  # spec: insurance_claims.env.yaml:150
+    if B.len(c['documents']) >= 10:  # spec: insurance_claims.env.yaml:154
         raise ToolError('A claim has at most 10 documents')
-    if name in [d['name'] for d in c['documents']]:  # spec: insurance_claims.env.yaml:151
+    if name in [d['name'] for d in c['documents']]:  # spec: insurance_claims.env.yaml:155
         raise ToolError('A document with that name is attached')
-    ctx.update('claim', c, {'documents': c['documents'] + [{'kind': kind, 'name': name, 'added': ctx.today()}]})  # spec: insurance_claims.env.yaml:153
-    ctx.update('claim', c, {'status': 'under_review'})  # spec: insurance_claims.env.yaml:154
+    ctx.update('claim', c, {'documents': c['documents'] + [{'kind': kind, 'name': name, 'added': ctx.today()}]})  # spec: insurance_claims.env.yaml:157
+    ctx.update('claim', c, {'status': 'under_review'})  # spec: insurance_claims.env.yaml:158
     return {'claim_id': c['claim_id'], 'status': c['status'], 'documents': B.len(c['documents'])}
 
 
-# spec: insurance_claims.env.yaml:157
+# spec: insurance_claims.env.yaml:161
 def withdraw_claim(ctx: Context, *, holder_id: str, claim_id: str) -> object:
     """Withdraw an open claim."""
-    c = ctx.get('claim', claim_id)  # spec: insurance_claims.env.yaml:165
+    c = ctx.get('claim', claim_id)  # spec: insurance_claims.env.yaml:169
     if c is None:
         raise ToolError('Claim not found')
-    if c['holder_id'] != holder_id:  # spec: insurance_claims.env.yaml:167
+    if c['holder_id'] != holder_id:  # spec: insurance_claims.env.yaml:171
         raise ToolError('The claim belongs to another holder')
-    if not ((c['status'] == 'submitted') or (c['status'] == 'under_review')):  # spec: insurance_claims.env.yaml:168
+    if not ((c['status'] == 'submitted') or (c['status'] == 'under_review')):  # spec: insurance_claims.env.yaml:172
         raise ToolError('Only an open claim can be withdrawn')
-    ctx.update('claim', c, {'status': 'withdrawn'})  # spec: insurance_claims.env.yaml:170
+    ctx.update('claim', c, {'status': 'withdrawn'})  # spec: insurance_claims.env.yaml:174
     return {'claim_id': c['claim_id'], 'status': c['status']}
 
 
-# spec: insurance_claims.env.yaml:173
+# spec: insurance_claims.env.yaml:177
 def approve_claim(ctx: Context, *, claim_id: str, amount: Decimal) -> object:
     """Approve an open claim for an amount up to the claimed one; the payout is that amount less the deductible."""
-    c = ctx.get('claim', claim_id)  # spec: insurance_claims.env.yaml:181
+    c = ctx.get('claim', claim_id)  # spec: insurance_claims.env.yaml:186
     if c is None:
         raise ToolError('Claim not found')
-    if not ((c['status'] == 'submitted') or (c['status'] == 'under_review')):  # spec: insurance_claims.env.yaml:185
+    if not ((c['status'] == 'submitted') or (c['status'] == 'under_review')):  # spec: insurance_claims.env.yaml:190
         raise ToolError('Only an open claim can be decided')
-    if not ((c['amount'] <= 1000) or (B.len(c['documents']) > 0)):  # spec: insurance_claims.env.yaml:186
+    if not ((c['amount'] <= 1000) or (B.len(c['documents']) > 0)):  # spec: insurance_claims.env.yaml:191
         raise ToolError('Claims above 1000.00 need a document first')
-    if not ((amount > 0) and (amount <= c['amount'])):  # spec: insurance_claims.env.yaml:187
+    if not ((amount > 0) and (amount <= c['amount'])):  # spec: insurance_claims.env.yaml:192
         raise ToolError('The approved amount must be positive and at most the claimed amount')
-    p = ctx.get('policy', c['policy_no'])  # spec: insurance_claims.env.yaml:182
+    p = ctx.get('policy', c['policy_no'])  # spec: insurance_claims.env.yaml:187
     if p is None:
         raise ToolError('Policy not found')
-    net = B.max(0, amount - p['deductible'])  # spec: insurance_claims.env.yaml:183
-    if net > (p['annual_limit'] - p['used_this_year']):  # spec: insurance_claims.env.yaml:188
+    net = B.max(0, amount - p['deductible'])  # spec: insurance_claims.env.yaml:188
+    if net > (p['annual_limit'] - p['used_this_year']):  # spec: insurance_claims.env.yaml:193
         raise ToolError('The payout exceeds the coverage left this year')
-    ctx.update('claim', c, {'status': 'approved', 'approved_amount': amount, 'payout': net, 'decided': ctx.today()})  # spec: insurance_claims.env.yaml:190
-    ctx.update('policy', p, {'used_this_year': (p['used_this_year'] + net)})  # spec: insurance_claims.env.yaml:191
+    ctx.update('claim', c, {'status': 'approved', 'approved_amount': amount, 'payout': net, 'decided': ctx.today()})  # spec: insurance_claims.env.yaml:195
+    ctx.update('policy', p, {'used_this_year': (p['used_this_year'] + net)})  # spec: insurance_claims.env.yaml:196
     return {'claim_id': c['claim_id'], 'status': c['status'], 'payout': c['payout']}
 
 
-# spec: insurance_claims.env.yaml:194
+# spec: insurance_claims.env.yaml:199
 def reject_claim(ctx: Context, *, claim_id: str, reason: str) -> object:
     """Reject an open claim with a reason."""
-    c = ctx.get('claim', claim_id)  # spec: insurance_claims.env.yaml:202
+    c = ctx.get('claim', claim_id)  # spec: insurance_claims.env.yaml:208
     if c is None:
         raise ToolError('Claim not found')
-    if not ((c['status'] == 'submitted') or (c['status'] == 'under_review')):  # spec: insurance_claims.env.yaml:204
+    if not ((c['status'] == 'submitted') or (c['status'] == 'under_review')):  # spec: insurance_claims.env.yaml:210
         raise ToolError('Only an open claim can be decided')
-    if B.len(B.strip(reason)) <= 0:  # spec: insurance_claims.env.yaml:205
+    if B.len(B.strip(reason)) <= 0:  # spec: insurance_claims.env.yaml:211
         raise ToolError('A rejection needs a reason')
-    ctx.update('claim', c, {'status': 'rejected', 'reason': reason, 'decided': ctx.today()})  # spec: insurance_claims.env.yaml:207
+    ctx.update('claim', c, {'status': 'rejected', 'reason': reason, 'decided': ctx.today()})  # spec: insurance_claims.env.yaml:213
     return {'claim_id': c['claim_id'], 'status': c['status'], 'reason': c['reason']}
 
 
-# spec: insurance_claims.env.yaml:210
+# spec: insurance_claims.env.yaml:216
 def appeal_claim(ctx: Context, *, holder_id: str, claim_id: str, statement: str) -> object:
     """Appeal a rejected claim once, within 30 days of the decision; it goes back under review."""
-    c = ctx.get('claim', claim_id)  # spec: insurance_claims.env.yaml:219
+    c = ctx.get('claim', claim_id)  # spec: insurance_claims.env.yaml:228
     if c is None:
         raise ToolError('Claim not found')
-    if c['holder_id'] != holder_id:  # spec: insurance_claims.env.yaml:221
+    if c['holder_id'] != holder_id:  # spec: insurance_claims.env.yaml:230
         raise ToolError('The claim belongs to another holder')
-    if c['status'] != 'rejected':  # spec: insurance_claims.env.yaml:222
+    if c['status'] != 'rejected':  # spec: insurance_claims.env.yaml:231
         raise ToolError('Only a rejected claim can be appealed')
-    if c['appeal'] is not None:  # spec: insurance_claims.env.yaml:223
+    if c['appeal'] is not None:  # spec: insurance_claims.env.yaml:232
         raise ToolError('The claim was already appealed')
-    if not ((c['decided'] is not None) and (B.days_between(c['decided'], ctx.today()) <= 30)):  # spec: insurance_claims.env.yaml:224
+    if not ((c['decided'] is not None) and (B.days_between(c['decided'], ctx.today()) <= 30)):  # spec: insurance_claims.env.yaml:233
         raise ToolError('Appeals are made within 30 days of the decision')
-    if B.len(B.strip(statement)) < 20:  # spec: insurance_claims.env.yaml:225
+    if B.len(B.strip(statement)) < 20:  # spec: insurance_claims.env.yaml:234
         raise ToolError('The statement needs at least 20 characters')
-    ctx.update('claim', c, {'status': 'under_review', 'appeal': statement})  # spec: insurance_claims.env.yaml:227
+    ctx.update('claim', c, {'status': 'under_review', 'appeal': statement})  # spec: insurance_claims.env.yaml:236
     return {'claim_id': c['claim_id'], 'status': c['status']}
 
 
-# spec: insurance_claims.env.yaml:230
+# spec: insurance_claims.env.yaml:239
 def pay_claim(ctx: Context, *, claim_id: str) -> object:
     """Pay an approved claim's payout to the holder's bank account."""
-    c = ctx.get('claim', claim_id)  # spec: insurance_claims.env.yaml:237
+    c = ctx.get('claim', claim_id)  # spec: insurance_claims.env.yaml:247
     if c is None:
         raise ToolError('Claim not found')
-    if c['status'] != 'approved':  # spec: insurance_claims.env.yaml:240
+    if c['status'] != 'approved':  # spec: insurance_claims.env.yaml:250
         raise ToolError('Only an approved claim is paid')
-    h = ctx.get('holder', c['holder_id'])  # spec: insurance_claims.env.yaml:238
+    h = ctx.get('holder', c['holder_id'])  # spec: insurance_claims.env.yaml:248
     if h is None:
         raise ToolError('Policyholder not found')
-    if h['bank_account'] is None:  # spec: insurance_claims.env.yaml:241
+    if h['bank_account'] is None:  # spec: insurance_claims.env.yaml:251
         raise ToolError('The holder has no bank account on file')
-    ctx.update('claim', c, {'status': 'paid'})  # spec: insurance_claims.env.yaml:243
+    ctx.update('claim', c, {'status': 'paid'})  # spec: insurance_claims.env.yaml:253
     return {'claim_id': c['claim_id'], 'status': c['status'], 'payout': c['payout'], 'to': h['bank_account']}
 
 
-# spec: insurance_claims.env.yaml:246
+# spec: insurance_claims.env.yaml:256
 def update_bank_account(ctx: Context, *, holder_id: str, bank_account: str) -> object:
     """Change the bank account payouts go to (country code and 10 to 20 digits), when no approved claim awaits payment."""
-    if ctx.exists('claim', '(("holder_id" = ?) AND ("status" = ?))', [holder_id, 'approved']):  # spec: insurance_claims.env.yaml:256
+    if ctx.exists('claim', '(("holder_id" = ?) AND ("status" = ?))', [holder_id, 'approved']):  # spec: insurance_claims.env.yaml:266
         raise ToolError('An approved claim awaits payment; the account cannot change now')
-    h = ctx.get('holder', holder_id)  # spec: insurance_claims.env.yaml:254
+    h = ctx.get('holder', holder_id)  # spec: insurance_claims.env.yaml:264
     if h is None:
         raise ToolError('Policyholder not found')
-    if h['bank_account'] == bank_account:  # spec: insurance_claims.env.yaml:257
+    if h['bank_account'] == bank_account:  # spec: insurance_claims.env.yaml:267
         raise ToolError('That account is already on file')
-    ctx.update('holder', h, {'bank_account': B.upper(bank_account)})  # spec: insurance_claims.env.yaml:259
+    ctx.update('holder', h, {'bank_account': B.upper(bank_account)})  # spec: insurance_claims.env.yaml:269
     return {'holder_id': h['holder_id'], 'bank_account': h['bank_account']}
 
 
-# spec: insurance_claims.env.yaml:262
+# spec: insurance_claims.env.yaml:272
 def set_beneficiaries(ctx: Context, *, holder_id: str, policy_no: str, beneficiaries: list) -> object:
     """Replace a life policy's beneficiaries; shares are whole percents adding up to 100."""
-    p = ctx.get('policy', policy_no)  # spec: insurance_claims.env.yaml:271
+    p = ctx.get('policy', policy_no)  # spec: insurance_claims.env.yaml:281
     if p is None:
         raise ToolError('Policy not found')
-    if p['holder_id'] != holder_id:  # spec: insurance_claims.env.yaml:273
+    if p['holder_id'] != holder_id:  # spec: insurance_claims.env.yaml:283
         raise ToolError('The policy belongs to another holder')
-    if p['kind'] != 'life':  # spec: insurance_claims.env.yaml:274
+    if p['kind'] != 'life':  # spec: insurance_claims.env.yaml:284
         raise ToolError('Only life policies have beneficiaries')
-    if p['status'] != 'active':  # spec: insurance_claims.env.yaml:275
+    if p['status'] != 'active':  # spec: insurance_claims.env.yaml:285
         raise ToolError('The policy is not active')
-    if not ((B.len(beneficiaries) >= 1) and (B.len(beneficiaries) <= 5)):  # spec: insurance_claims.env.yaml:276
+    if not ((B.len(beneficiaries) >= 1) and (B.len(beneficiaries) <= 5)):  # spec: insurance_claims.env.yaml:286
         raise ToolError('A policy has 1 to 5 beneficiaries')
-    if not B.all([(b['share'] > 0) for b in beneficiaries]):  # spec: insurance_claims.env.yaml:277
+    if not B.all([(b['share'] > 0) for b in beneficiaries]):  # spec: insurance_claims.env.yaml:287
         raise ToolError('Every share must be positive')
-    if B.sum(b['share'] for b in beneficiaries) != 100:  # spec: insurance_claims.env.yaml:278
+    if B.sum(b['share'] for b in beneficiaries) != 100:  # spec: insurance_claims.env.yaml:288
         raise ToolError('The shares must add up to 100')
-    ctx.update('policy', p, {'beneficiaries': beneficiaries})  # spec: insurance_claims.env.yaml:280
+    ctx.update('policy', p, {'beneficiaries': beneficiaries})  # spec: insurance_claims.env.yaml:290
     return p['beneficiaries']
 
 

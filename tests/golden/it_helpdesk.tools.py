@@ -63,121 +63,121 @@ def open_ticket(ctx: Context, *, employee_id: str, title: str, category: str, pr
 # spec: it_helpdesk.env.yaml:115
 def add_comment(ctx: Context, *, ticket_id: str, employee_id: str, text: str) -> object:
     """Add a comment to one of the employee's own tickets that is not closed."""
-    t = ctx.get('ticket', ticket_id)  # spec: it_helpdesk.env.yaml:124
+    t = ctx.get('ticket', ticket_id)  # spec: it_helpdesk.env.yaml:128
     if t is None:
         raise ToolError('Ticket not found')
-    if t['employee_id'] != employee_id:  # spec: it_helpdesk.env.yaml:126
+    if t['employee_id'] != employee_id:  # spec: it_helpdesk.env.yaml:130
         raise ToolError("Only the ticket's owner can comment")
-    if t['status'] == 'closed':  # spec: it_helpdesk.env.yaml:127
+    if t['status'] == 'closed':  # spec: it_helpdesk.env.yaml:131
         raise ToolError('The ticket is closed')
-    if B.len(B.strip(text)) <= 0:  # spec: it_helpdesk.env.yaml:128
+    if B.len(B.strip(text)) <= 0:  # spec: it_helpdesk.env.yaml:132
         raise ToolError('The comment is empty')
-    ctx.update('ticket', t, {'comments': t['comments'] + [{'at': ctx.now(), 'author': employee_id, 'text': B.strip(text)}]})  # spec: it_helpdesk.env.yaml:130
+    ctx.update('ticket', t, {'comments': t['comments'] + [{'at': ctx.now(), 'author': employee_id, 'text': B.strip(text)}]})  # spec: it_helpdesk.env.yaml:134
     return t['comments']
 
 
-# spec: it_helpdesk.env.yaml:133
+# spec: it_helpdesk.env.yaml:137
 def close_ticket(ctx: Context, *, ticket_id: str) -> object:
     """Close a ticket the employee says is solved."""
-    t = ctx.get('ticket', ticket_id)  # spec: it_helpdesk.env.yaml:140
+    t = ctx.get('ticket', ticket_id)  # spec: it_helpdesk.env.yaml:144
     if t is None:
         raise ToolError('Ticket not found')
-    if t['status'] == 'closed':  # spec: it_helpdesk.env.yaml:142
+    if t['status'] == 'closed':  # spec: it_helpdesk.env.yaml:146
         raise ToolError('The ticket is already closed')
-    ctx.update('ticket', t, {'status': 'closed', 'closed_on': ctx.today()})  # spec: it_helpdesk.env.yaml:144
+    ctx.update('ticket', t, {'status': 'closed', 'closed_on': ctx.today()})  # spec: it_helpdesk.env.yaml:148
     return ctx.get('ticket', ticket_id)
 
 
-# spec: it_helpdesk.env.yaml:147
+# spec: it_helpdesk.env.yaml:151
 def reopen_ticket(ctx: Context, *, ticket_id: str) -> object:
     """Reopen a ticket closed within the last 14 days."""
-    t = ctx.get('ticket', ticket_id)  # spec: it_helpdesk.env.yaml:154
+    t = ctx.get('ticket', ticket_id)  # spec: it_helpdesk.env.yaml:158
     if t is None:
         raise ToolError('Ticket not found')
-    if not ((t['status'] == 'closed') and (t['closed_on'] is not None)):  # spec: it_helpdesk.env.yaml:156
+    if not ((t['status'] == 'closed') and (t['closed_on'] is not None)):  # spec: it_helpdesk.env.yaml:160
         raise ToolError('Only closed tickets can be reopened')
-    if B.days_between(t['closed_on'], ctx.today()) > 14:  # spec: it_helpdesk.env.yaml:157
+    if B.days_between(t['closed_on'], ctx.today()) > 14:  # spec: it_helpdesk.env.yaml:161
         raise ToolError('Tickets closed more than 14 days ago cannot be reopened')
-    if ctx.count('ticket', '(("employee_id" = ?) AND ("status" <> ?))', [t['employee_id'], 'closed']) >= 3:  # spec: it_helpdesk.env.yaml:158
+    if ctx.count('ticket', '(("employee_id" = ?) AND ("status" <> ?))', [t['employee_id'], 'closed']) >= 3:  # spec: it_helpdesk.env.yaml:162
         raise ToolError('The employee already has 3 open tickets')
-    ctx.update('ticket', t, {'status': 'open', 'closed_on': None})  # spec: it_helpdesk.env.yaml:160
+    ctx.update('ticket', t, {'status': 'open', 'closed_on': None})  # spec: it_helpdesk.env.yaml:164
     return ctx.get('ticket', ticket_id)
 
 
-# spec: it_helpdesk.env.yaml:163
+# spec: it_helpdesk.env.yaml:167
 def reset_password(ctx: Context, *, employee_id: str) -> object:
     """Reset an employee's password (at most 3 times a day; not for accounts locked by security)."""
-    e = ctx.get('employee', employee_id)  # spec: it_helpdesk.env.yaml:170
+    e = ctx.get('employee', employee_id)  # spec: it_helpdesk.env.yaml:174
     if e is None:
         raise ToolError('Employee not found')
-    if e['account_locked']:  # spec: it_helpdesk.env.yaml:172
+    if e['account_locked']:  # spec: it_helpdesk.env.yaml:176
         raise ToolError('The account is locked by security; open an access ticket')
-    if e['resets_today'] >= 3:  # spec: it_helpdesk.env.yaml:173
+    if e['resets_today'] >= 3:  # spec: it_helpdesk.env.yaml:177
         raise ToolError('The password was already reset 3 times today')
-    ctx.update('employee', e, {'resets_today': (e['resets_today'] + 1)})  # spec: it_helpdesk.env.yaml:175
+    ctx.update('employee', e, {'resets_today': (e['resets_today'] + 1)})  # spec: it_helpdesk.env.yaml:179
     return {'employee_id': e['employee_id'], 'resets_today': e['resets_today'], 'temporary_password_sent_to': e['email']}
 
 
-# spec: it_helpdesk.env.yaml:178
+# spec: it_helpdesk.env.yaml:182
 def grant_license(ctx: Context, *, employee_id: str, software: str) -> object:
     """Give an employee a seat of a software title."""
-    e = ctx.get('employee', employee_id)  # spec: it_helpdesk.env.yaml:186
+    e = ctx.get('employee', employee_id)  # spec: it_helpdesk.env.yaml:190
     if e is None:
         raise ToolError('Employee not found')
-    if software in e['licenses']:  # spec: it_helpdesk.env.yaml:189
+    if software in e['licenses']:  # spec: it_helpdesk.env.yaml:193
         raise ToolError('The employee already has this licence')
-    s = ctx.get('software', software)  # spec: it_helpdesk.env.yaml:187
+    s = ctx.get('software', software)  # spec: it_helpdesk.env.yaml:191
     if s is None:
         raise ToolError('Software not found')
-    if s['used'] >= s['seats']:  # spec: it_helpdesk.env.yaml:190
+    if s['used'] >= s['seats']:  # spec: it_helpdesk.env.yaml:194
         raise ToolError('No free seats for this software')
-    if not ((not s['restricted']) or (software in e['manager_approved'])):  # spec: it_helpdesk.env.yaml:191
+    if not ((not s['restricted']) or (software in e['manager_approved'])):  # spec: it_helpdesk.env.yaml:195
         raise ToolError("Restricted software needs the manager's approval")
-    ctx.update('employee', e, {'licenses': e['licenses'] + [software]})  # spec: it_helpdesk.env.yaml:193
-    ctx.update('software', s, {'used': (s['used'] + 1)})  # spec: it_helpdesk.env.yaml:194
+    ctx.update('employee', e, {'licenses': e['licenses'] + [software]})  # spec: it_helpdesk.env.yaml:197
+    ctx.update('software', s, {'used': (s['used'] + 1)})  # spec: it_helpdesk.env.yaml:198
     return {'employee_id': e['employee_id'], 'licenses': e['licenses']}
 
 
-# spec: it_helpdesk.env.yaml:197
+# spec: it_helpdesk.env.yaml:201
 def revoke_license(ctx: Context, *, employee_id: str, software: str) -> object:
     """Take back an employee's seat of a software title."""
-    e = ctx.get('employee', employee_id)  # spec: it_helpdesk.env.yaml:205
+    e = ctx.get('employee', employee_id)  # spec: it_helpdesk.env.yaml:209
     if e is None:
         raise ToolError('Employee not found')
-    if software not in e['licenses']:  # spec: it_helpdesk.env.yaml:207
+    if software not in e['licenses']:  # spec: it_helpdesk.env.yaml:211
         raise ToolError('The employee has no such licence')
-    ctx.update('employee', e, {'licenses': [x for x in e['licenses'] if (x != software)]})  # spec: it_helpdesk.env.yaml:209
-    _t0 = ctx.get_required('software', software)  # spec: it_helpdesk.env.yaml:210
-    ctx.update('software', _t0, {'used': (_t0['used'] - 1)})  # spec: it_helpdesk.env.yaml:210
+    ctx.update('employee', e, {'licenses': [x for x in e['licenses'] if (x != software)]})  # spec: it_helpdesk.env.yaml:213
+    _t0 = ctx.get_required('software', software)  # spec: it_helpdesk.env.yaml:214
+    ctx.update('software', _t0, {'used': (_t0['used'] - 1)})  # spec: it_helpdesk.env.yaml:214
     return {'employee_id': e['employee_id'], 'licenses': e['licenses']}
 
 
-# spec: it_helpdesk.env.yaml:213
+# spec: it_helpdesk.env.yaml:217
 def lend_laptop(ctx: Context, *, employee_id: str, asset_tag: str, days: int) -> object:
     """Lend a free loaner laptop for 1 to 14 days."""
-    if not ((days >= 1) and (days <= 14)):  # spec: it_helpdesk.env.yaml:224
+    if not ((days >= 1) and (days <= 14)):  # spec: it_helpdesk.env.yaml:228
         raise ToolError('Loaners are lent for 1 to 14 days')
-    l_ = ctx.get('laptop', asset_tag)  # spec: it_helpdesk.env.yaml:222
+    l_ = ctx.get('laptop', asset_tag)  # spec: it_helpdesk.env.yaml:226
     if l_ is None:
         raise ToolError('Laptop not found')
-    if l_['lent_to'] is not None:  # spec: it_helpdesk.env.yaml:225
+    if l_['lent_to'] is not None:  # spec: it_helpdesk.env.yaml:229
         raise ToolError('That laptop is already lent out')
-    if ctx.exists('laptop', '("lent_to" IS NOT DISTINCT FROM ?)', [employee_id]):  # spec: it_helpdesk.env.yaml:226
+    if ctx.exists('laptop', '("lent_to" IS NOT DISTINCT FROM ?)', [employee_id]):  # spec: it_helpdesk.env.yaml:230
         raise ToolError('The employee already has a loaner')
-    ctx.update('laptop', l_, {'lent_to': employee_id, 'due': B.add_days(ctx.today(), days)})  # spec: it_helpdesk.env.yaml:228
+    ctx.update('laptop', l_, {'lent_to': employee_id, 'due': B.add_days(ctx.today(), days)})  # spec: it_helpdesk.env.yaml:232
     return ctx.get('laptop', asset_tag)
 
 
-# spec: it_helpdesk.env.yaml:231
+# spec: it_helpdesk.env.yaml:235
 def return_laptop(ctx: Context, *, asset_tag: str) -> object:
     """Take a loaner laptop back."""
-    l_ = ctx.get('laptop', asset_tag)  # spec: it_helpdesk.env.yaml:238
+    l_ = ctx.get('laptop', asset_tag)  # spec: it_helpdesk.env.yaml:242
     if l_ is None:
         raise ToolError('Laptop not found')
-    if l_['lent_to'] is None:  # spec: it_helpdesk.env.yaml:241
+    if l_['lent_to'] is None:  # spec: it_helpdesk.env.yaml:245
         raise ToolError('That laptop is not lent out')
-    late = (B.max(0, B.days_between(l_['due'], ctx.today())) if (l_['due'] is not None) else 0)  # spec: it_helpdesk.env.yaml:239
-    ctx.update('laptop', l_, {'lent_to': None, 'due': None})  # spec: it_helpdesk.env.yaml:243
+    late = (B.max(0, B.days_between(l_['due'], ctx.today())) if (l_['due'] is not None) else 0)  # spec: it_helpdesk.env.yaml:243
+    ctx.update('laptop', l_, {'lent_to': None, 'due': None})  # spec: it_helpdesk.env.yaml:247
     return {'asset_tag': l_['asset_tag'], 'days_late': late}
 
 

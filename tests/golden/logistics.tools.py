@@ -203,37 +203,37 @@ def cancel_pickup(ctx: Context, *, customer_id: str, pickup_id: str) -> object:
 # spec: logistics.env.yaml:265
 def add_address(ctx: Context, *, customer_id: str, key: str, street: str, city: str, zip: str, country: str) -> object:
     """Save a delivery address under a name (at most 5 saved addresses)."""
-    c = ctx.get('customer', customer_id)  # spec: logistics.env.yaml:277
+    c = ctx.get('customer', customer_id)  # spec: logistics.env.yaml:281
     if c is None:
         raise ToolError('Customer not found')
-    if key in c['addresses']:  # spec: logistics.env.yaml:279
+    if key in c['addresses']:  # spec: logistics.env.yaml:283
         raise ToolError('An address with that name is saved')
-    if B.len(c['addresses']) >= 5:  # spec: logistics.env.yaml:280
+    if B.len(c['addresses']) >= 5:  # spec: logistics.env.yaml:284
         raise ToolError('At most 5 saved addresses')
-    if B.len(B.strip(zip)) < 3:  # spec: logistics.env.yaml:281
+    if B.len(B.strip(zip)) < 3:  # spec: logistics.env.yaml:285
         raise ToolError('The postal code is too short')
-    ctx.update('customer', c, {'addresses': B.with_entry(c['addresses'], key, {'street': street, 'city': city, 'zip': B.strip(zip), 'country': B.upper(country)})})  # spec: logistics.env.yaml:283
+    ctx.update('customer', c, {'addresses': B.with_entry(c['addresses'], key, {'street': street, 'city': city, 'zip': B.strip(zip), 'country': B.upper(country)})})  # spec: logistics.env.yaml:287
     return c['addresses']
 
 
-# spec: logistics.env.yaml:286
+# spec: logistics.env.yaml:290
 def file_damage_claim(ctx: Context, *, customer_id: str, tracking_no: str, amount: Decimal) -> object:
     """Claim for damage to a delivered shipment within 30 days of delivery, once; up to the declared value when insured, else up to 100.00."""
-    s = ctx.get('shipment', tracking_no)  # spec: logistics.env.yaml:295
+    s = ctx.get('shipment', tracking_no)  # spec: logistics.env.yaml:299
     if s is None:
         raise ToolError('Shipment not found')
-    if s['customer_id'] != customer_id:  # spec: logistics.env.yaml:298
+    if s['customer_id'] != customer_id:  # spec: logistics.env.yaml:302
         raise ToolError('The shipment belongs to another customer')
-    if not ((s['status'] == 'delivered') and (s['delivered_on'] is not None)):  # spec: logistics.env.yaml:299
+    if not ((s['status'] == 'delivered') and (s['delivered_on'] is not None)):  # spec: logistics.env.yaml:303
         raise ToolError('Only delivered shipments can be claimed')
-    if s['claim_amount'] is not None:  # spec: logistics.env.yaml:300
+    if s['claim_amount'] is not None:  # spec: logistics.env.yaml:304
         raise ToolError('A claim was already filed')
-    if B.days_between(B.coalesce(s['delivered_on'], ctx.today()), ctx.today()) > 30:  # spec: logistics.env.yaml:301
+    if B.days_between(B.coalesce(s['delivered_on'], ctx.today()), ctx.today()) > 30:  # spec: logistics.env.yaml:305
         raise ToolError('Claims are filed within 30 days of delivery')
-    cap = (s['declared_value'] if s['insured'] else B.min(100, s['declared_value']))  # spec: logistics.env.yaml:296
-    if not ((amount > 0) and (amount <= cap)):  # spec: logistics.env.yaml:302
+    cap = (s['declared_value'] if s['insured'] else B.min(100, s['declared_value']))  # spec: logistics.env.yaml:300
+    if not ((amount > 0) and (amount <= cap)):  # spec: logistics.env.yaml:306
         raise ToolError('The claim exceeds what is covered')
-    ctx.update('shipment', s, {'claim_amount': amount})  # spec: logistics.env.yaml:304
+    ctx.update('shipment', s, {'claim_amount': amount})  # spec: logistics.env.yaml:308
     return {'tracking_no': s['tracking_no'], 'claim_amount': s['claim_amount'], 'covered_up_to': cap}
 
 

@@ -182,28 +182,28 @@ def pay_citation(ctx: Context, *, driver_id: str, citation_id: str) -> object:
 # spec: parking.env.yaml:229
 def appeal_citation(ctx: Context, *, citation_id: str, note: str) -> object:
     """Appeal an unpaid citation within 21 days of issue."""
-    c = ctx.get('citation', citation_id)  # spec: parking.env.yaml:237
+    c = ctx.get('citation', citation_id)  # spec: parking.env.yaml:241
     if c is None:
         raise ToolError('Citation not found')
-    if c['status'] != 'unpaid':  # spec: parking.env.yaml:239
+    if c['status'] != 'unpaid':  # spec: parking.env.yaml:243
         raise ToolError('Only unpaid citations can be appealed')
-    if B.days_between(c['issued'], ctx.today()) > 21:  # spec: parking.env.yaml:240
+    if B.days_between(c['issued'], ctx.today()) > 21:  # spec: parking.env.yaml:244
         raise ToolError('Appeals close 21 days after the citation was issued')
-    if B.len(B.strip(note)) < 10:  # spec: parking.env.yaml:241
+    if B.len(B.strip(note)) < 10:  # spec: parking.env.yaml:245
         raise ToolError('Explain the appeal in at least 10 characters')
-    ctx.update('citation', c, {'status': 'appealed', 'appeal_note': B.strip(note)})  # spec: parking.env.yaml:243
+    ctx.update('citation', c, {'status': 'appealed', 'appeal_note': B.strip(note)})  # spec: parking.env.yaml:247
     return ctx.get('citation', citation_id)
 
 
-# spec: parking.env.yaml:246
+# spec: parking.env.yaml:250
 def top_up(ctx: Context, *, driver_id: str, amount: Decimal) -> object:
     """Add 5 to 200 to a driver's balance."""
-    if not ((amount >= 5) and (amount <= 200)):  # spec: parking.env.yaml:256
+    if not ((amount >= 5) and (amount <= 200)):  # spec: parking.env.yaml:260
         raise ToolError('Top-ups are between 5 and 200')
-    d = ctx.get('driver', driver_id)  # spec: parking.env.yaml:254
+    d = ctx.get('driver', driver_id)  # spec: parking.env.yaml:258
     if d is None:
         raise ToolError('Driver not found')
-    ctx.update('driver', d, {'balance': (d['balance'] + amount)})  # spec: parking.env.yaml:258
+    ctx.update('driver', d, {'balance': (d['balance'] + amount)})  # spec: parking.env.yaml:262
     return {'driver_id': d['driver_id'], 'balance': d['balance']}
 
 

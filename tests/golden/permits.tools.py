@@ -48,187 +48,187 @@ def list_parcel_permits(ctx: Context, *, parcel_id: str) -> object:
 # spec: permits.env.yaml:108
 def create_application(ctx: Context, *, applicant_id: str, parcel_id: str, type_id: str, description: str) -> object:
     """Start a draft application for a permit on a parcel."""
-    a = ctx.get('applicant', applicant_id)  # spec: permits.env.yaml:118
+    a = ctx.get('applicant', applicant_id)  # spec: permits.env.yaml:122
     if a is None:
         raise ToolError('Applicant not found')
-    if a['suspended']:  # spec: permits.env.yaml:123
+    if a['suspended']:  # spec: permits.env.yaml:127
         raise ToolError('The applicant is suspended')
-    p = ctx.get('parcel', parcel_id)  # spec: permits.env.yaml:119
+    p = ctx.get('parcel', parcel_id)  # spec: permits.env.yaml:123
     if p is None:
         raise ToolError('Parcel not found')
-    t = ctx.get('permit_type', type_id)  # spec: permits.env.yaml:120
+    t = ctx.get('permit_type', type_id)  # spec: permits.env.yaml:124
     if t is None:
         raise ToolError('Permit type not found')
-    if not ((p['owner_id'] == applicant_id) or ((t['needs_licence'] and (a['kind'] == 'business')) and (a['licence_no'] is not None))):  # spec: permits.env.yaml:124
+    if not ((p['owner_id'] == applicant_id) or ((t['needs_licence'] and (a['kind'] == 'business')) and (a['licence_no'] is not None))):  # spec: permits.env.yaml:128
         raise ToolError('Only the owner, or a licensed business for this permit type, may apply')
-    if B.str(p['zone']) not in t['zones']:  # spec: permits.env.yaml:125
+    if B.str(p['zone']) not in t['zones']:  # spec: permits.env.yaml:129
         raise ToolError("The permit type is not allowed in the parcel's zone")
-    if ctx.exists('application', '((("parcel_id" = ?) AND ("type_id" = ?)) AND (("status" = ?) OR ("status" = ?)))', [parcel_id, type_id, 'draft', 'submitted']):  # spec: permits.env.yaml:126
+    if ctx.exists('application', '((("parcel_id" = ?) AND ("type_id" = ?)) AND (("status" = ?) OR ("status" = ?)))', [parcel_id, type_id, 'draft', 'submitted']):  # spec: permits.env.yaml:130
         raise ToolError('The parcel already has an open application of this type')
-    id = ctx.new_id('PA', 6)  # spec: permits.env.yaml:121
-    ctx.insert('application', {'app_id': id, 'applicant_id': applicant_id, 'parcel_id': parcel_id, 'type_id': type_id, 'description': description, 'created': ctx.today(), 'status': 'draft', 'fee_paid': Decimal('0.00'), 'refunded': Decimal('0.00'), 'documents': [], 'decided': None, 'reason': None, 'expires': None, 'extended': False, 'inspections': []})  # spec: permits.env.yaml:128
+    id = ctx.new_id('PA', 6)  # spec: permits.env.yaml:125
+    ctx.insert('application', {'app_id': id, 'applicant_id': applicant_id, 'parcel_id': parcel_id, 'type_id': type_id, 'description': description, 'created': ctx.today(), 'status': 'draft', 'fee_paid': Decimal('0.00'), 'refunded': Decimal('0.00'), 'documents': [], 'decided': None, 'reason': None, 'expires': None, 'extended': False, 'inspections': []})  # spec: permits.env.yaml:132
     return ctx.get('application', id)
 
 
-# spec: permits.env.yaml:131
+# spec: permits.env.yaml:135
 def add_document(ctx: Context, *, applicant_id: str, app_id: str, document: str) -> object:
     """Attach a document (by its type name, such as 'site_plan') to a draft application; at most 10."""
-    x = ctx.get('application', app_id)  # spec: permits.env.yaml:140
+    x = ctx.get('application', app_id)  # spec: permits.env.yaml:144
     if x is None:
         raise ToolError('Application not found')
-    if x['applicant_id'] != applicant_id:  # spec: permits.env.yaml:142
+    if x['applicant_id'] != applicant_id:  # spec: permits.env.yaml:146
         raise ToolError('The application belongs to another applicant')
-    if x['status'] != 'draft':  # spec: permits.env.yaml:143
+    if x['status'] != 'draft':  # spec: permits.env.yaml:147
         raise ToolError('Documents are added to drafts only')
-    if document in x['documents']:  # spec: permits.env.yaml:144
+    if document in x['documents']:  # spec: permits.env.yaml:148
         raise ToolError('The document is already attached')
-    if B.len(x['documents']) >= 10:  # spec: permits.env.yaml:145
+    if B.len(x['documents']) >= 10:  # spec: permits.env.yaml:149
         raise ToolError('At most 10 documents')
-    ctx.update('application', x, {'documents': x['documents'] + [document]})  # spec: permits.env.yaml:147
+    ctx.update('application', x, {'documents': x['documents'] + [document]})  # spec: permits.env.yaml:151
     return {'app_id': x['app_id'], 'documents': x['documents']}
 
 
-# spec: permits.env.yaml:150
+# spec: permits.env.yaml:154
 def pay_fee(ctx: Context, *, applicant_id: str, app_id: str, amount: Decimal) -> object:
     """Pay a draft application's fee in full."""
-    x = ctx.get('application', app_id)  # spec: permits.env.yaml:159
+    x = ctx.get('application', app_id)  # spec: permits.env.yaml:163
     if x is None:
         raise ToolError('Application not found')
-    if x['applicant_id'] != applicant_id:  # spec: permits.env.yaml:162
+    if x['applicant_id'] != applicant_id:  # spec: permits.env.yaml:166
         raise ToolError('The application belongs to another applicant')
-    if x['status'] != 'draft':  # spec: permits.env.yaml:163
+    if x['status'] != 'draft':  # spec: permits.env.yaml:167
         raise ToolError('Fees are paid on drafts')
-    if x['fee_paid'] != 0:  # spec: permits.env.yaml:164
+    if x['fee_paid'] != 0:  # spec: permits.env.yaml:168
         raise ToolError('The fee is already paid')
-    t = ctx.get('permit_type', x['type_id'])  # spec: permits.env.yaml:160
+    t = ctx.get('permit_type', x['type_id'])  # spec: permits.env.yaml:164
     if t is None:
         raise ToolError('Permit type not found')
-    if amount != t['fee']:  # spec: permits.env.yaml:165
+    if amount != t['fee']:  # spec: permits.env.yaml:169
         raise ToolError('The amount must equal the permit fee')
-    ctx.update('application', x, {'fee_paid': amount})  # spec: permits.env.yaml:167
+    ctx.update('application', x, {'fee_paid': amount})  # spec: permits.env.yaml:171
     return {'app_id': x['app_id'], 'fee_paid': x['fee_paid']}
 
 
-# spec: permits.env.yaml:170
+# spec: permits.env.yaml:174
 def submit_application(ctx: Context, *, applicant_id: str, app_id: str) -> object:
     """Submit a draft whose fee is paid and whose required documents are attached."""
-    x = ctx.get('application', app_id)  # spec: permits.env.yaml:178
+    x = ctx.get('application', app_id)  # spec: permits.env.yaml:182
     if x is None:
         raise ToolError('Application not found')
-    if x['applicant_id'] != applicant_id:  # spec: permits.env.yaml:182
+    if x['applicant_id'] != applicant_id:  # spec: permits.env.yaml:186
         raise ToolError('The application belongs to another applicant')
-    if x['status'] != 'draft':  # spec: permits.env.yaml:183
+    if x['status'] != 'draft':  # spec: permits.env.yaml:187
         raise ToolError('Only a draft can be submitted')
-    if x['fee_paid'] <= 0:  # spec: permits.env.yaml:184
+    if x['fee_paid'] <= 0:  # spec: permits.env.yaml:188
         raise ToolError('The fee must be paid first')
-    t = ctx.get('permit_type', x['type_id'])  # spec: permits.env.yaml:179
+    t = ctx.get('permit_type', x['type_id'])  # spec: permits.env.yaml:183
     if t is None:
         raise ToolError('Permit type not found')
-    missing = [d for d in t['required_docs'] if (d not in x['documents'])]  # spec: permits.env.yaml:180
-    if B.len(missing) != 0:  # spec: permits.env.yaml:185
+    missing = [d for d in t['required_docs'] if (d not in x['documents'])]  # spec: permits.env.yaml:184
+    if B.len(missing) != 0:  # spec: permits.env.yaml:189
         raise ToolError('Required documents are missing')
-    ctx.update('application', x, {'status': 'submitted'})  # spec: permits.env.yaml:187
+    ctx.update('application', x, {'status': 'submitted'})  # spec: permits.env.yaml:191
     return {'app_id': x['app_id'], 'status': x['status']}
 
 
-# spec: permits.env.yaml:190
+# spec: permits.env.yaml:194
 def withdraw_application(ctx: Context, *, applicant_id: str, app_id: str) -> object:
     """Withdraw a draft or submitted application; a paid fee is refunded for drafts only."""
-    x = ctx.get('application', app_id)  # spec: permits.env.yaml:198
+    x = ctx.get('application', app_id)  # spec: permits.env.yaml:202
     if x is None:
         raise ToolError('Application not found')
-    if x['applicant_id'] != applicant_id:  # spec: permits.env.yaml:201
+    if x['applicant_id'] != applicant_id:  # spec: permits.env.yaml:205
         raise ToolError('The application belongs to another applicant')
-    if not ((x['status'] == 'draft') or (x['status'] == 'submitted')):  # spec: permits.env.yaml:202
+    if not ((x['status'] == 'draft') or (x['status'] == 'submitted')):  # spec: permits.env.yaml:206
         raise ToolError('Only a draft or submitted application can be withdrawn')
-    refund = (x['fee_paid'] if (x['status'] == 'draft') else 0)  # spec: permits.env.yaml:199
-    ctx.update('application', x, {'status': 'withdrawn', 'refunded': refund})  # spec: permits.env.yaml:204
+    refund = (x['fee_paid'] if (x['status'] == 'draft') else 0)  # spec: permits.env.yaml:203
+    ctx.update('application', x, {'status': 'withdrawn', 'refunded': refund})  # spec: permits.env.yaml:208
     return {'app_id': x['app_id'], 'status': x['status'], 'refunded': refund}
 
 
-# spec: permits.env.yaml:207
+# spec: permits.env.yaml:211
 def approve_application(ctx: Context, *, app_id: str) -> object:
     """Approve a submitted application; the permit is valid for the permit type's number of days."""
-    x = ctx.get('application', app_id)  # spec: permits.env.yaml:214
+    x = ctx.get('application', app_id)  # spec: permits.env.yaml:219
     if x is None:
         raise ToolError('Application not found')
-    if x['status'] != 'submitted':  # spec: permits.env.yaml:217
+    if x['status'] != 'submitted':  # spec: permits.env.yaml:222
         raise ToolError('Only a submitted application can be decided')
-    t = ctx.get('permit_type', x['type_id'])  # spec: permits.env.yaml:215
+    t = ctx.get('permit_type', x['type_id'])  # spec: permits.env.yaml:220
     if t is None:
         raise ToolError('Permit type not found')
-    ctx.update('application', x, {'status': 'approved', 'decided': ctx.today(), 'expires': B.add_days(ctx.today(), t['valid_days'])})  # spec: permits.env.yaml:219
+    ctx.update('application', x, {'status': 'approved', 'decided': ctx.today(), 'expires': B.add_days(ctx.today(), t['valid_days'])})  # spec: permits.env.yaml:224
     return {'app_id': x['app_id'], 'status': x['status'], 'expires': x['expires']}
 
 
-# spec: permits.env.yaml:222
+# spec: permits.env.yaml:227
 def reject_application(ctx: Context, *, app_id: str, reason: str) -> object:
     """Reject a submitted application with a reason."""
-    x = ctx.get('application', app_id)  # spec: permits.env.yaml:230
+    x = ctx.get('application', app_id)  # spec: permits.env.yaml:236
     if x is None:
         raise ToolError('Application not found')
-    if x['status'] != 'submitted':  # spec: permits.env.yaml:232
+    if x['status'] != 'submitted':  # spec: permits.env.yaml:238
         raise ToolError('Only a submitted application can be decided')
-    if B.len(B.strip(reason)) <= 0:  # spec: permits.env.yaml:233
+    if B.len(B.strip(reason)) <= 0:  # spec: permits.env.yaml:239
         raise ToolError('A rejection needs a reason')
-    ctx.update('application', x, {'status': 'rejected', 'decided': ctx.today(), 'reason': reason})  # spec: permits.env.yaml:235
+    ctx.update('application', x, {'status': 'rejected', 'decided': ctx.today(), 'reason': reason})  # spec: permits.env.yaml:241
     return {'app_id': x['app_id'], 'status': x['status']}
 
 
-# spec: permits.env.yaml:238
+# spec: permits.env.yaml:244
 def schedule_inspection(ctx: Context, *, applicant_id: str, app_id: str, date_: dt.date) -> object:
     """Book an inspection of an approved, unexpired permit 2 to 60 days ahead; one pending at a time."""
-    x = ctx.get('application', app_id)  # spec: permits.env.yaml:247
+    x = ctx.get('application', app_id)  # spec: permits.env.yaml:253
     if x is None:
         raise ToolError('Application not found')
-    if x['applicant_id'] != applicant_id:  # spec: permits.env.yaml:249
+    if x['applicant_id'] != applicant_id:  # spec: permits.env.yaml:255
         raise ToolError('The application belongs to another applicant')
-    if not (((x['status'] == 'approved') and (x['expires'] is not None)) and (x['expires'] >= ctx.today())):  # spec: permits.env.yaml:250
+    if not (((x['status'] == 'approved') and (x['expires'] is not None)) and (x['expires'] >= ctx.today())):  # spec: permits.env.yaml:256
         raise ToolError('Inspections are for approved, unexpired permits')
-    if not ((date_ >= B.add_days(ctx.today(), 2)) and (date_ <= B.add_days(ctx.today(), 60))):  # spec: permits.env.yaml:251
+    if not ((date_ >= B.add_days(ctx.today(), 2)) and (date_ <= B.add_days(ctx.today(), 60))):  # spec: permits.env.yaml:257
         raise ToolError('Inspections are booked 2 to 60 days ahead')
-    if B.len([i for i in x['inspections'] if (i['result'] == 'pending')]) != 0:  # spec: permits.env.yaml:252
+    if B.len([i for i in x['inspections'] if (i['result'] == 'pending')]) != 0:  # spec: permits.env.yaml:258
         raise ToolError('An inspection is already pending')
-    ctx.update('application', x, {'inspections': x['inspections'] + [{'date': date_, 'result': 'pending', 'notes': None}]})  # spec: permits.env.yaml:254
+    ctx.update('application', x, {'inspections': x['inspections'] + [{'date': date_, 'result': 'pending', 'notes': None}]})  # spec: permits.env.yaml:260
     return {'app_id': x['app_id'], 'inspections': x['inspections']}
 
 
-# spec: permits.env.yaml:257
+# spec: permits.env.yaml:263
 def record_inspection_result(ctx: Context, *, app_id: str, result: str, notes: str | None) -> object:
     """Record the result of a permit's pending inspection; a second failure revokes the permit."""
-    x = ctx.get('application', app_id)  # spec: permits.env.yaml:266
+    x = ctx.get('application', app_id)  # spec: permits.env.yaml:273
     if x is None:
         raise ToolError('Application not found')
-    if B.len([i for i in x['inspections'] if (i['result'] == 'pending')]) != 1:  # spec: permits.env.yaml:269
+    if B.len([i for i in x['inspections'] if (i['result'] == 'pending')]) != 1:  # spec: permits.env.yaml:276
         raise ToolError('No inspection is pending')
-    failures = (B.len([i for i in x['inspections'] if (i['result'] == 'failed')]) + (1 if (result == 'failed') else 0))  # spec: permits.env.yaml:267
-    ctx.update('application', x, {'inspections': [{**_e0, 'result': result, 'notes': notes} if (_e0['result'] == 'pending') else _e0 for _e0 in x['inspections']]})  # spec: permits.env.yaml:271
-    if failures >= 2:  # spec: permits.env.yaml:272
-        ctx.update('application', x, {'status': 'revoked', 'reason': 'two failed inspections'})  # spec: permits.env.yaml:273
+    failures = (B.len([i for i in x['inspections'] if (i['result'] == 'failed')]) + (1 if (result == 'failed') else 0))  # spec: permits.env.yaml:274
+    ctx.update('application', x, {'inspections': [{**_e0, 'result': result, 'notes': notes} if (_e0['result'] == 'pending') else _e0 for _e0 in x['inspections']]})  # spec: permits.env.yaml:278
+    if failures >= 2:  # spec: permits.env.yaml:279
+        ctx.update('application', x, {'status': 'revoked', 'reason': 'two failed inspections'})  # spec: permits.env.yaml:280
     return {'app_id': x['app_id'], 'status': x['status'], 'failed_inspections': failures}
 
 
-# spec: permits.env.yaml:276
+# spec: permits.env.yaml:283
 def extend_permit(ctx: Context, *, applicant_id: str, app_id: str) -> object:
     """Extend an approved permit once by 90 days before it expires, for 25% of the permit fee."""
-    x = ctx.get('application', app_id)  # spec: permits.env.yaml:284
+    x = ctx.get('application', app_id)  # spec: permits.env.yaml:291
     if x is None:
         raise ToolError('Application not found')
-    if x['applicant_id'] != applicant_id:  # spec: permits.env.yaml:288
+    if x['applicant_id'] != applicant_id:  # spec: permits.env.yaml:295
         raise ToolError('The application belongs to another applicant')
-    if x['status'] != 'approved':  # spec: permits.env.yaml:289
+    if x['status'] != 'approved':  # spec: permits.env.yaml:296
         raise ToolError('Only an approved permit can be extended')
-    if x['extended']:  # spec: permits.env.yaml:290
+    if x['extended']:  # spec: permits.env.yaml:297
         raise ToolError('A permit is extended only once')
-    t = ctx.get('permit_type', x['type_id'])  # spec: permits.env.yaml:285
+    t = ctx.get('permit_type', x['type_id'])  # spec: permits.env.yaml:292
     if t is None:
         raise ToolError('Permit type not found')
-    old = x['expires']  # spec: permits.env.yaml:286
+    old = x['expires']  # spec: permits.env.yaml:293
     if old is None:
         raise ToolError('The permit has no expiry date')
-    if old < ctx.today():  # spec: permits.env.yaml:291
+    if old < ctx.today():  # spec: permits.env.yaml:298
         raise ToolError('The permit has expired')
-    ctx.update('application', x, {'extended': True, 'expires': B.add_days(old, 90), 'fee_paid': (x['fee_paid'] + B.round(t['fee'] * Decimal('0.25'), 2))})  # spec: permits.env.yaml:293
+    ctx.update('application', x, {'extended': True, 'expires': B.add_days(old, 90), 'fee_paid': (x['fee_paid'] + B.round(t['fee'] * Decimal('0.25'), 2))})  # spec: permits.env.yaml:300
     return {'app_id': x['app_id'], 'expires': x['expires'], 'fee': B.round(t['fee'] * Decimal('0.25'), 2)}
 
 

@@ -144,72 +144,72 @@ def add_funds(ctx: Context, *, patient_id: str, amount: Decimal) -> object:
 # spec: pharmacy.env.yaml:200
 def transfer_prescription(ctx: Context, *, rx_id: str, pharmacy: str) -> object:
     """Transfer an active prescription to another pharmacy; it can no longer be filled here."""
-    r = ctx.get('prescription', rx_id)  # spec: pharmacy.env.yaml:208
+    r = ctx.get('prescription', rx_id)  # spec: pharmacy.env.yaml:211
     if r is None:
         raise ToolError('Prescription not found')
-    if r['status'] != 'active':  # spec: pharmacy.env.yaml:210
+    if r['status'] != 'active':  # spec: pharmacy.env.yaml:213
         raise ToolError('Only active prescriptions can be transferred')
-    if ctx.exists('fill_order', '(("rx_id" = ?) AND ("status" = ?))', [rx_id, 'pending']):  # spec: pharmacy.env.yaml:211
+    if ctx.exists('fill_order', '(("rx_id" = ?) AND ("status" = ?))', [rx_id, 'pending']):  # spec: pharmacy.env.yaml:214
         raise ToolError('Cancel the pending fill first')
-    ctx.update('prescription', r, {'status': 'transferred'})  # spec: pharmacy.env.yaml:213
+    ctx.update('prescription', r, {'status': 'transferred'})  # spec: pharmacy.env.yaml:216
     return ctx.get('prescription', rx_id)
 
 
-# spec: pharmacy.env.yaml:216
+# spec: pharmacy.env.yaml:219
 def request_renewal(ctx: Context, *, rx_id: str) -> object:
     """Ask the prescriber to renew a prescription that has no refills left or has expired."""
-    r = ctx.get('prescription', rx_id)  # spec: pharmacy.env.yaml:223
+    r = ctx.get('prescription', rx_id)  # spec: pharmacy.env.yaml:226
     if r is None:
         raise ToolError('Prescription not found')
-    if r['status'] != 'active':  # spec: pharmacy.env.yaml:225
+    if r['status'] != 'active':  # spec: pharmacy.env.yaml:228
         raise ToolError('The prescription is not active')
-    if not ((r['refills_left'] == 0) or (r['expires'] < ctx.today())):  # spec: pharmacy.env.yaml:226
+    if not ((r['refills_left'] == 0) or (r['expires'] < ctx.today())):  # spec: pharmacy.env.yaml:229
         raise ToolError('The prescription still has refills; request a refill instead')
-    if r['renewal_requested']:  # spec: pharmacy.env.yaml:227
+    if r['renewal_requested']:  # spec: pharmacy.env.yaml:230
         raise ToolError('A renewal request is already open')
-    ctx.update('prescription', r, {'renewal_requested': True})  # spec: pharmacy.env.yaml:229
+    ctx.update('prescription', r, {'renewal_requested': True})  # spec: pharmacy.env.yaml:232
     return {'rx_id': r['rx_id'], 'renewal_requested': r['renewal_requested']}
 
 
-# spec: pharmacy.env.yaml:232
+# spec: pharmacy.env.yaml:235
 def add_allergy(ctx: Context, *, patient_id: str, ingredient: str) -> object:
     """Record an ingredient the patient is allergic to."""
-    p = ctx.get('patient', patient_id)  # spec: pharmacy.env.yaml:240
+    p = ctx.get('patient', patient_id)  # spec: pharmacy.env.yaml:248
     if p is None:
         raise ToolError('Patient not found')
-    if B.lower(ingredient) in p['allergies']:  # spec: pharmacy.env.yaml:242
+    if B.lower(ingredient) in p['allergies']:  # spec: pharmacy.env.yaml:250
         raise ToolError('The allergy is already recorded')
-    ctx.update('patient', p, {'allergies': p['allergies'] + [B.lower(ingredient)]})  # spec: pharmacy.env.yaml:244
+    ctx.update('patient', p, {'allergies': p['allergies'] + [B.lower(ingredient)]})  # spec: pharmacy.env.yaml:252
     return p['allergies']
 
 
-# spec: pharmacy.env.yaml:247
+# spec: pharmacy.env.yaml:255
 def set_auto_refill(ctx: Context, *, patient_id: str, enabled: bool) -> object:
     """Turn automatic refills on or off; on needs a balance of at least 20."""
-    p = ctx.get('patient', patient_id)  # spec: pharmacy.env.yaml:255
+    p = ctx.get('patient', patient_id)  # spec: pharmacy.env.yaml:263
     if p is None:
         raise ToolError('Patient not found')
-    if p['auto_refill'] == enabled:  # spec: pharmacy.env.yaml:257
+    if p['auto_refill'] == enabled:  # spec: pharmacy.env.yaml:265
         raise ToolError('Automatic refills are already set that way')
-    if not ((not enabled) or (p['balance'] >= 20)):  # spec: pharmacy.env.yaml:258
+    if not ((not enabled) or (p['balance'] >= 20)):  # spec: pharmacy.env.yaml:266
         raise ToolError('Automatic refills need a balance of at least 20')
-    ctx.update('patient', p, {'auto_refill': enabled})  # spec: pharmacy.env.yaml:260
+    ctx.update('patient', p, {'auto_refill': enabled})  # spec: pharmacy.env.yaml:268
     return {'patient_id': p['patient_id'], 'auto_refill': p['auto_refill']}
 
 
-# spec: pharmacy.env.yaml:263
+# spec: pharmacy.env.yaml:271
 def update_address(ctx: Context, *, patient_id: str, street: str, city: str, zip: str) -> object:
     """Change a patient's delivery address."""
-    if B.len(zip) != 5:  # spec: pharmacy.env.yaml:275
+    if B.len(zip) != 5:  # spec: pharmacy.env.yaml:283
         raise ToolError('The postal code must have five digits')
-    p = ctx.get('patient', patient_id)  # spec: pharmacy.env.yaml:273
+    p = ctx.get('patient', patient_id)  # spec: pharmacy.env.yaml:281
     if p is None:
         raise ToolError('Patient not found')
-    ctx.update('patient', p, {'address': {'street': street, 'city': city, 'zip': zip}})  # spec: pharmacy.env.yaml:277
+    ctx.update('patient', p, {'address': {'street': street, 'city': city, 'zip': zip}})  # spec: pharmacy.env.yaml:285
     return p['address']
 
 
-# spec: pharmacy.env.yaml:280
+# spec: pharmacy.env.yaml:288
 def expiring_prescriptions(ctx: Context, *, before: dt.date) -> object:
     """List active prescriptions that expire on or before a date, soonest first."""
     return ctx.sql("SELECT rx_id, patient_id, ndc, expires, refills_left FROM prescription\nWHERE status = 'active' AND expires <= $before ORDER BY expires, rx_id", {'before': before})

@@ -51,257 +51,257 @@ def get_application(ctx: Context, *, app_id: str) -> object:
 # spec: recruiting.env.yaml:126
 def interviewer_schedule(ctx: Context, *, interviewer_id: str) -> object:
     """List an interviewer's scheduled interviews from today on, by day and time."""
-    t = ctx.today()  # spec: recruiting.env.yaml:132
+    t = ctx.today()  # spec: recruiting.env.yaml:133
     return ctx.sql("SELECT app_id, iv.day, iv.time, iv.round FROM (\n  SELECT app_id, unnest(interviews) AS iv FROM application WHERE stage = 'interview')\nWHERE iv.interviewer_id = $interviewer_id AND iv.status = 'scheduled' AND iv.day >= $t\nORDER BY iv.day, iv.time", {'t': t, 'interviewer_id': interviewer_id})
 
 
-# spec: recruiting.env.yaml:139
+# spec: recruiting.env.yaml:140
 def register_candidate(ctx: Context, *, name: str, email: str, years_experience: int, skills: list) -> object:
     """Create a candidate profile; the email must not be registered already."""
-    if not B.contains(email, '@'):  # spec: recruiting.env.yaml:151
+    if not B.contains(email, '@'):  # spec: recruiting.env.yaml:152
         raise ToolError('The email address is not valid')
-    if ctx.exists('candidate', '("email" = ?)', [B.lower(email)]):  # spec: recruiting.env.yaml:152
+    if ctx.exists('candidate', '("email" = ?)', [B.lower(email)]):  # spec: recruiting.env.yaml:153
         raise ToolError('A candidate with this email is already registered')
-    if not ((years_experience >= 0) and (years_experience <= 60)):  # spec: recruiting.env.yaml:153
+    if not ((years_experience >= 0) and (years_experience <= 60)):  # spec: recruiting.env.yaml:154
         raise ToolError('Years of experience must be between 0 and 60')
-    id = ctx.new_id('CA', 5)  # spec: recruiting.env.yaml:149
-    ctx.insert('candidate', {'candidate_id': id, 'name': name, 'email': B.lower(email), 'years_experience': years_experience, 'skills': [B.lower(s) for s in skills], 'do_not_contact': False})  # spec: recruiting.env.yaml:155
+    id = ctx.new_id('CA', 5)  # spec: recruiting.env.yaml:150
+    ctx.insert('candidate', {'candidate_id': id, 'name': name, 'email': B.lower(email), 'years_experience': years_experience, 'skills': [B.lower(s) for s in skills], 'do_not_contact': False})  # spec: recruiting.env.yaml:156
     return ctx.get('candidate', id)
 
 
-# spec: recruiting.env.yaml:158
+# spec: recruiting.env.yaml:159
 def submit_application(ctx: Context, *, candidate_id: str, job_id: str) -> object:
     """Apply a candidate to an open job."""
-    c = ctx.get('candidate', candidate_id)  # spec: recruiting.env.yaml:166
+    c = ctx.get('candidate', candidate_id)  # spec: recruiting.env.yaml:167
     if c is None:
         raise ToolError(B.format('Candidate with ID {} not found', candidate_id))
-    if c['do_not_contact']:  # spec: recruiting.env.yaml:171
+    if c['do_not_contact']:  # spec: recruiting.env.yaml:172
         raise ToolError('The candidate asked not to be contacted')
-    j = ctx.get('job', job_id)  # spec: recruiting.env.yaml:167
+    j = ctx.get('job', job_id)  # spec: recruiting.env.yaml:168
     if j is None:
         raise ToolError('Job not found')
-    if j['status'] != 'open':  # spec: recruiting.env.yaml:172
+    if j['status'] != 'open':  # spec: recruiting.env.yaml:173
         raise ToolError('The job is not open for applications')
-    if j['closes'] < ctx.today():  # spec: recruiting.env.yaml:173
+    if j['closes'] < ctx.today():  # spec: recruiting.env.yaml:174
         raise ToolError('Applications for this job have closed')
-    if ctx.exists('application', '(("candidate_id" = ?) AND ("job_id" = ?))', [candidate_id, job_id]):  # spec: recruiting.env.yaml:174
+    if ctx.exists('application', '(("candidate_id" = ?) AND ("job_id" = ?))', [candidate_id, job_id]):  # spec: recruiting.env.yaml:175
         raise ToolError('The candidate has already applied to this job')
-    active = ctx.count('application', '(("candidate_id" = ?) AND (list_contains(?, "stage")))', [candidate_id, ['applied', 'screening', 'interview', 'offer']])  # spec: recruiting.env.yaml:168
-    if active >= 3:  # spec: recruiting.env.yaml:175
+    active = ctx.count('application', '(("candidate_id" = ?) AND (list_contains(?, "stage")))', [candidate_id, ['applied', 'screening', 'interview', 'offer']])  # spec: recruiting.env.yaml:169
+    if active >= 3:  # spec: recruiting.env.yaml:176
         raise ToolError('A candidate may hold at most 3 active applications')
-    id = ctx.new_id('AP', 6)  # spec: recruiting.env.yaml:169
-    ctx.insert('application', {'app_id': id, 'candidate_id': candidate_id, 'job_id': job_id, 'applied_on': ctx.today(), 'stage': 'applied', 'interviews': [], 'scores': {}, 'offer': None, 'reject_reason': None})  # spec: recruiting.env.yaml:177
+    id = ctx.new_id('AP', 6)  # spec: recruiting.env.yaml:170
+    ctx.insert('application', {'app_id': id, 'candidate_id': candidate_id, 'job_id': job_id, 'applied_on': ctx.today(), 'stage': 'applied', 'interviews': [], 'scores': {}, 'offer': None, 'reject_reason': None})  # spec: recruiting.env.yaml:178
     return ctx.get('application', id)
 
 
-# spec: recruiting.env.yaml:180
+# spec: recruiting.env.yaml:181
 def advance_to_screening(ctx: Context, *, app_id: str) -> object:
     """Move a new application to phone screening."""
-    a = ctx.get('application', app_id)  # spec: recruiting.env.yaml:187
+    a = ctx.get('application', app_id)  # spec: recruiting.env.yaml:189
     if a is None:
         raise ToolError('Application not found')
-    if a['stage'] != 'applied':  # spec: recruiting.env.yaml:190
+    if a['stage'] != 'applied':  # spec: recruiting.env.yaml:192
         raise ToolError('Only new applications can move to screening')
-    j = ctx.get('job', a['job_id'])  # spec: recruiting.env.yaml:188
+    j = ctx.get('job', a['job_id'])  # spec: recruiting.env.yaml:190
     if j is None:
         raise ToolError('Job not found')
-    if j['status'] != 'open':  # spec: recruiting.env.yaml:191
+    if j['status'] != 'open':  # spec: recruiting.env.yaml:193
         raise ToolError('The job is not open')
-    ctx.update('application', a, {'stage': 'screening'})  # spec: recruiting.env.yaml:193
+    ctx.update('application', a, {'stage': 'screening'})  # spec: recruiting.env.yaml:195
     return {'app_id': a['app_id'], 'stage': a['stage']}
 
 
-# spec: recruiting.env.yaml:196
+# spec: recruiting.env.yaml:198
 def schedule_interview(ctx: Context, *, app_id: str, interviewer_id: str, day: dt.date, time: str) -> object:
     """Schedule the next interview round of an application in screening or interview, 1 to 30 days ahead."""
-    a = ctx.get('application', app_id)  # spec: recruiting.env.yaml:206
+    a = ctx.get('application', app_id)  # spec: recruiting.env.yaml:209
     if a is None:
         raise ToolError('Application not found')
-    if not ((a['stage'] == 'screening') or (a['stage'] == 'interview')):  # spec: recruiting.env.yaml:212
+    if not ((a['stage'] == 'screening') or (a['stage'] == 'interview')):  # spec: recruiting.env.yaml:215
         raise ToolError('Interviews can be scheduled only for applications in screening or interview')
-    if not (((B.len(time) == 5) and (time >= '08:00')) and (time <= '17:00')):  # spec: recruiting.env.yaml:213
+    if not (((B.len(time) == 5) and (time >= '08:00')) and (time <= '17:00')):  # spec: recruiting.env.yaml:216
         raise ToolError('Interviews start between 08:00 and 17:00 (HH:MM)')
-    if not ((day > ctx.today()) and (day <= B.add_days(ctx.today(), 30))):  # spec: recruiting.env.yaml:214
+    if not ((day > ctx.today()) and (day <= B.add_days(ctx.today(), 30))):  # spec: recruiting.env.yaml:217
         raise ToolError('Interviews are scheduled 1 to 30 days ahead')
-    if B.any((i['status'] == 'scheduled') for i in a['interviews']):  # spec: recruiting.env.yaml:215
+    if B.any((i['status'] == 'scheduled') for i in a['interviews']):  # spec: recruiting.env.yaml:218
         raise ToolError('The application already has an interview scheduled')
-    iv = ctx.get('interviewer', interviewer_id)  # spec: recruiting.env.yaml:207
+    iv = ctx.get('interviewer', interviewer_id)  # spec: recruiting.env.yaml:210
     if iv is None:
         raise ToolError('Interviewer not found')
-    that_day = B.sum(B.len([i for i in x['interviews'] if (((i['interviewer_id'] == interviewer_id) and (i['day'] == day)) and (i['status'] == 'scheduled'))]) for x in ctx.all('application', '("stage" = ?)', ['interview']))  # spec: recruiting.env.yaml:208
-    busy = B.any(B.any(((((i['interviewer_id'] == interviewer_id) and (i['day'] == day)) and (i['time'] == time)) and (i['status'] == 'scheduled')) for i in x['interviews']) for x in ctx.all('application', '("stage" = ?)', ['interview']))  # spec: recruiting.env.yaml:209
-    rounds = B.len([i for i in a['interviews'] if (i['status'] != 'cancelled')])  # spec: recruiting.env.yaml:210
-    if rounds >= 3:  # spec: recruiting.env.yaml:216
+    that_day = B.sum(B.len([i for i in x['interviews'] if (((i['interviewer_id'] == interviewer_id) and (i['day'] == day)) and (i['status'] == 'scheduled'))]) for x in ctx.all('application', '("stage" = ?)', ['interview']))  # spec: recruiting.env.yaml:211
+    busy = B.any(B.any(((((i['interviewer_id'] == interviewer_id) and (i['day'] == day)) and (i['time'] == time)) and (i['status'] == 'scheduled')) for i in x['interviews']) for x in ctx.all('application', '("stage" = ?)', ['interview']))  # spec: recruiting.env.yaml:212
+    rounds = B.len([i for i in a['interviews'] if (i['status'] != 'cancelled')])  # spec: recruiting.env.yaml:213
+    if rounds >= 3:  # spec: recruiting.env.yaml:219
         raise ToolError('An application has at most 3 interview rounds')
-    if busy:  # spec: recruiting.env.yaml:217
+    if busy:  # spec: recruiting.env.yaml:220
         raise ToolError('The interviewer is busy at that time')
-    if that_day >= iv['max_per_day']:  # spec: recruiting.env.yaml:218
+    if that_day >= iv['max_per_day']:  # spec: recruiting.env.yaml:221
         raise ToolError('The interviewer has no more interview slots that day')
-    ctx.update('application', a, {'interviews': a['interviews'] + [{'round': (rounds + 1), 'interviewer_id': interviewer_id, 'day': day, 'time': time, 'status': 'scheduled'}]})  # spec: recruiting.env.yaml:220
-    ctx.update('application', a, {'stage': 'interview'})  # spec: recruiting.env.yaml:221
+    ctx.update('application', a, {'interviews': a['interviews'] + [{'round': (rounds + 1), 'interviewer_id': interviewer_id, 'day': day, 'time': time, 'status': 'scheduled'}]})  # spec: recruiting.env.yaml:223
+    ctx.update('application', a, {'stage': 'interview'})  # spec: recruiting.env.yaml:224
     return ctx.get('application', app_id)
 
 
-# spec: recruiting.env.yaml:224
+# spec: recruiting.env.yaml:227
 def cancel_interview(ctx: Context, *, app_id: str) -> object:
     """Cancel an application's scheduled interview, until the day before it."""
-    a = ctx.get('application', app_id)  # spec: recruiting.env.yaml:231
+    a = ctx.get('application', app_id)  # spec: recruiting.env.yaml:234
     if a is None:
         raise ToolError('Application not found')
-    open = [i for i in a['interviews'] if (i['status'] == 'scheduled')]  # spec: recruiting.env.yaml:232
-    if B.len(open) != 1:  # spec: recruiting.env.yaml:234
+    open = [i for i in a['interviews'] if (i['status'] == 'scheduled')]  # spec: recruiting.env.yaml:235
+    if B.len(open) != 1:  # spec: recruiting.env.yaml:237
         raise ToolError('The application has no scheduled interview')
-    if B.item(open, 0)['day'] <= ctx.today():  # spec: recruiting.env.yaml:235
+    if B.item(open, 0)['day'] <= ctx.today():  # spec: recruiting.env.yaml:238
         raise ToolError('Interviews can be cancelled only until the day before')
-    ctx.update('application', a, {'interviews': [{**_e0, 'status': 'cancelled'} if (_e0['status'] == 'scheduled') else _e0 for _e0 in a['interviews']]})  # spec: recruiting.env.yaml:237
+    ctx.update('application', a, {'interviews': [{**_e0, 'status': 'cancelled'} if (_e0['status'] == 'scheduled') else _e0 for _e0 in a['interviews']]})  # spec: recruiting.env.yaml:240
     return a['interviews']
 
 
-# spec: recruiting.env.yaml:240
+# spec: recruiting.env.yaml:243
 def record_interview_result(ctx: Context, *, app_id: str, outcome: str, score: int) -> object:
     """Record the outcome and score (1-5) of the scheduled interview, on or after its day."""
-    if not ((score >= 1) and (score <= 5)):  # spec: recruiting.env.yaml:252
+    if not ((score >= 1) and (score <= 5)):  # spec: recruiting.env.yaml:256
         raise ToolError('The score must be between 1 and 5')
-    a = ctx.get('application', app_id)  # spec: recruiting.env.yaml:249
+    a = ctx.get('application', app_id)  # spec: recruiting.env.yaml:253
     if a is None:
         raise ToolError('Application not found')
-    open = [i for i in a['interviews'] if (i['status'] == 'scheduled')]  # spec: recruiting.env.yaml:250
-    if B.len(open) != 1:  # spec: recruiting.env.yaml:253
+    open = [i for i in a['interviews'] if (i['status'] == 'scheduled')]  # spec: recruiting.env.yaml:254
+    if B.len(open) != 1:  # spec: recruiting.env.yaml:257
         raise ToolError('The application has no scheduled interview')
-    if B.item(open, 0)['day'] > ctx.today():  # spec: recruiting.env.yaml:254
+    if B.item(open, 0)['day'] > ctx.today():  # spec: recruiting.env.yaml:258
         raise ToolError('The interview has not taken place yet')
-    ctx.update('application', a, {'interviews': [{**_e0, 'status': outcome} if (_e0['status'] == 'scheduled') else _e0 for _e0 in a['interviews']]})  # spec: recruiting.env.yaml:256
-    ctx.update('application', a, {'scores': B.with_entry(a['scores'], B.item(open, 0)['interviewer_id'], score)})  # spec: recruiting.env.yaml:257
+    ctx.update('application', a, {'interviews': [{**_e0, 'status': outcome} if (_e0['status'] == 'scheduled') else _e0 for _e0 in a['interviews']]})  # spec: recruiting.env.yaml:260
+    ctx.update('application', a, {'scores': B.with_entry(a['scores'], B.item(open, 0)['interviewer_id'], score)})  # spec: recruiting.env.yaml:261
     return ctx.get('application', app_id)
 
 
-# spec: recruiting.env.yaml:260
+# spec: recruiting.env.yaml:264
 def extend_offer(ctx: Context, *, app_id: str, salary: Decimal, start_date: dt.date) -> object:
     """Extend an offer after at least 2 passed interviews and no failed one; the salary must lie in the job's band, the start at least 14 days away. The offer expires in 7 days."""
-    a = ctx.get('application', app_id)  # spec: recruiting.env.yaml:269
+    a = ctx.get('application', app_id)  # spec: recruiting.env.yaml:274
     if a is None:
         raise ToolError('Application not found')
-    if a['stage'] != 'interview':  # spec: recruiting.env.yaml:273
+    if a['stage'] != 'interview':  # spec: recruiting.env.yaml:278
         raise ToolError('Offers are made only to applications in the interview stage')
-    if B.any((i['status'] == 'failed') for i in a['interviews']):  # spec: recruiting.env.yaml:274
+    if B.any((i['status'] == 'failed') for i in a['interviews']):  # spec: recruiting.env.yaml:279
         raise ToolError('The candidate failed an interview')
-    if B.any((i['status'] == 'scheduled') for i in a['interviews']):  # spec: recruiting.env.yaml:275
+    if B.any((i['status'] == 'scheduled') for i in a['interviews']):  # spec: recruiting.env.yaml:280
         raise ToolError('An interview is still scheduled')
-    j = ctx.get('job', a['job_id'])  # spec: recruiting.env.yaml:270
+    j = ctx.get('job', a['job_id'])  # spec: recruiting.env.yaml:275
     if j is None:
         raise ToolError('Job not found')
-    passed = B.len([i for i in a['interviews'] if (i['status'] == 'passed')])  # spec: recruiting.env.yaml:271
-    if passed < 2:  # spec: recruiting.env.yaml:276
+    passed = B.len([i for i in a['interviews'] if (i['status'] == 'passed')])  # spec: recruiting.env.yaml:276
+    if passed < 2:  # spec: recruiting.env.yaml:281
         raise ToolError('An offer needs at least 2 passed interviews')
-    if j['status'] != 'open':  # spec: recruiting.env.yaml:277
+    if j['status'] != 'open':  # spec: recruiting.env.yaml:282
         raise ToolError('The job is not open')
-    if j['hires'] >= j['openings']:  # spec: recruiting.env.yaml:278
+    if j['hires'] >= j['openings']:  # spec: recruiting.env.yaml:283
         raise ToolError('All openings of this job are filled')
-    if not ((salary >= j['salary_min']) and (salary <= j['salary_max'])):  # spec: recruiting.env.yaml:279
+    if not ((salary >= j['salary_min']) and (salary <= j['salary_max'])):  # spec: recruiting.env.yaml:284
         raise ToolError("The salary must be within the job's band")
-    if start_date < B.add_days(ctx.today(), 14):  # spec: recruiting.env.yaml:280
+    if start_date < B.add_days(ctx.today(), 14):  # spec: recruiting.env.yaml:285
         raise ToolError('The start date must be at least 14 days away')
-    ctx.update('application', a, {'stage': 'offer', 'offer': {'salary': salary, 'start_date': start_date, 'extended_on': ctx.today(), 'expires': B.add_days(ctx.today(), 7), 'status': 'extended'}})  # spec: recruiting.env.yaml:282
+    ctx.update('application', a, {'stage': 'offer', 'offer': {'salary': salary, 'start_date': start_date, 'extended_on': ctx.today(), 'expires': B.add_days(ctx.today(), 7), 'status': 'extended'}})  # spec: recruiting.env.yaml:287
     return ctx.get('application', app_id)
 
 
-# spec: recruiting.env.yaml:285
+# spec: recruiting.env.yaml:290
 def accept_offer(ctx: Context, *, app_id: str, candidate_id: str) -> object:
     """Record the candidate's acceptance of an unexpired offer; they are hired, their other active applications are withdrawn, and a job with all openings taken becomes filled."""
-    a = ctx.get('application', app_id)  # spec: recruiting.env.yaml:293
+    a = ctx.get('application', app_id)  # spec: recruiting.env.yaml:298
     if a is None:
         raise ToolError('Application not found')
-    if a['candidate_id'] != candidate_id:  # spec: recruiting.env.yaml:296
+    if a['candidate_id'] != candidate_id:  # spec: recruiting.env.yaml:301
         raise ToolError('The application belongs to another candidate')
-    if not ((a['stage'] == 'offer') and (a['offer'] is not None)):  # spec: recruiting.env.yaml:297
+    if not ((a['stage'] == 'offer') and (a['offer'] is not None)):  # spec: recruiting.env.yaml:302
         raise ToolError('The application has no outstanding offer')
-    if a['offer']['status'] != 'extended':  # spec: recruiting.env.yaml:298
+    if a['offer']['status'] != 'extended':  # spec: recruiting.env.yaml:303
         raise ToolError('The application has no outstanding offer')
-    if a['offer']['expires'] < ctx.today():  # spec: recruiting.env.yaml:299
+    if a['offer']['expires'] < ctx.today():  # spec: recruiting.env.yaml:304
         raise ToolError('The offer has expired')
-    j = ctx.get('job', a['job_id'])  # spec: recruiting.env.yaml:294
+    j = ctx.get('job', a['job_id'])  # spec: recruiting.env.yaml:299
     if j is None:
         raise ToolError('Job not found')
-    if j['hires'] >= j['openings']:  # spec: recruiting.env.yaml:300
+    if j['hires'] >= j['openings']:  # spec: recruiting.env.yaml:305
         raise ToolError('All openings of this job are filled')
-    ctx.update('application', a, {'stage': 'hired', 'offer': {'salary': a['offer']['salary'], 'start_date': a['offer']['start_date'], 'extended_on': a['offer']['extended_on'], 'expires': a['offer']['expires'], 'status': 'accepted'}})  # spec: recruiting.env.yaml:302
-    ctx.update('job', j, {'hires': (j['hires'] + 1), 'status': ('filled' if ((j['hires'] + 1) == j['openings']) else j['status'])})  # spec: recruiting.env.yaml:303
-    for x in ctx.all('application', '((("candidate_id" = ?) AND ("app_id" <> ?)) AND (list_contains(?, "stage")))', [candidate_id, app_id, ['applied', 'screening', 'interview']]):  # spec: recruiting.env.yaml:304
-        ctx.update('application', x, {'stage': 'withdrawn'})  # spec: recruiting.env.yaml:305
+    ctx.update('application', a, {'stage': 'hired', 'offer': {'salary': a['offer']['salary'], 'start_date': a['offer']['start_date'], 'extended_on': a['offer']['extended_on'], 'expires': a['offer']['expires'], 'status': 'accepted'}})  # spec: recruiting.env.yaml:307
+    ctx.update('job', j, {'hires': (j['hires'] + 1), 'status': ('filled' if ((j['hires'] + 1) == j['openings']) else j['status'])})  # spec: recruiting.env.yaml:308
+    for x in ctx.all('application', '((("candidate_id" = ?) AND ("app_id" <> ?)) AND (list_contains(?, "stage")))', [candidate_id, app_id, ['applied', 'screening', 'interview']]):  # spec: recruiting.env.yaml:309
+        ctx.update('application', x, {'stage': 'withdrawn'})  # spec: recruiting.env.yaml:310
     return {'app_id': a['app_id'], 'stage': a['stage'], 'job_id': j['job_id'], 'job_status': j['status'], 'openings_left': (j['openings'] - j['hires'])}
 
 
-# spec: recruiting.env.yaml:308
+# spec: recruiting.env.yaml:313
 def decline_offer(ctx: Context, *, app_id: str, candidate_id: str) -> object:
     """Record that the candidate declines an outstanding offer; the application is withdrawn."""
-    a = ctx.get('application', app_id)  # spec: recruiting.env.yaml:316
+    a = ctx.get('application', app_id)  # spec: recruiting.env.yaml:321
     if a is None:
         raise ToolError('Application not found')
-    if a['candidate_id'] != candidate_id:  # spec: recruiting.env.yaml:318
+    if a['candidate_id'] != candidate_id:  # spec: recruiting.env.yaml:323
         raise ToolError('The application belongs to another candidate')
-    if not ((a['stage'] == 'offer') and (a['offer'] is not None)):  # spec: recruiting.env.yaml:319
+    if not ((a['stage'] == 'offer') and (a['offer'] is not None)):  # spec: recruiting.env.yaml:324
         raise ToolError('The application has no outstanding offer')
-    ctx.update('application', a, {'stage': 'withdrawn', 'offer': {'salary': a['offer']['salary'], 'start_date': a['offer']['start_date'], 'extended_on': a['offer']['extended_on'], 'expires': a['offer']['expires'], 'status': 'declined'}})  # spec: recruiting.env.yaml:321
+    ctx.update('application', a, {'stage': 'withdrawn', 'offer': {'salary': a['offer']['salary'], 'start_date': a['offer']['start_date'], 'extended_on': a['offer']['extended_on'], 'expires': a['offer']['expires'], 'status': 'declined'}})  # spec: recruiting.env.yaml:326
     return {'app_id': a['app_id'], 'stage': a['stage']}
 
 
-# spec: recruiting.env.yaml:324
+# spec: recruiting.env.yaml:329
 def rescind_offer(ctx: Context, *, app_id: str) -> object:
     """Withdraw an outstanding offer; the application goes back to the interview stage."""
-    a = ctx.get('application', app_id)  # spec: recruiting.env.yaml:331
+    a = ctx.get('application', app_id)  # spec: recruiting.env.yaml:337
     if a is None:
         raise ToolError('Application not found')
-    if not ((a['stage'] == 'offer') and (a['offer'] is not None)):  # spec: recruiting.env.yaml:333
+    if not ((a['stage'] == 'offer') and (a['offer'] is not None)):  # spec: recruiting.env.yaml:339
         raise ToolError('The application has no outstanding offer')
-    ctx.update('application', a, {'stage': 'interview', 'offer': {'salary': a['offer']['salary'], 'start_date': a['offer']['start_date'], 'extended_on': a['offer']['extended_on'], 'expires': a['offer']['expires'], 'status': 'rescinded'}})  # spec: recruiting.env.yaml:335
+    ctx.update('application', a, {'stage': 'interview', 'offer': {'salary': a['offer']['salary'], 'start_date': a['offer']['start_date'], 'extended_on': a['offer']['extended_on'], 'expires': a['offer']['expires'], 'status': 'rescinded'}})  # spec: recruiting.env.yaml:341
     return {'app_id': a['app_id'], 'stage': a['stage'], 'offer': a['offer']}
 
 
-# spec: recruiting.env.yaml:338
+# spec: recruiting.env.yaml:344
 def reject_application(ctx: Context, *, app_id: str, reason: str) -> object:
     """Reject an active application with a reason; not while an offer is outstanding."""
-    a = ctx.get('application', app_id)  # spec: recruiting.env.yaml:346
+    a = ctx.get('application', app_id)  # spec: recruiting.env.yaml:353
     if a is None:
         raise ToolError('Application not found')
-    if a['stage'] == 'offer':  # spec: recruiting.env.yaml:348
+    if a['stage'] == 'offer':  # spec: recruiting.env.yaml:355
         raise ToolError('Rescind the outstanding offer before rejecting')
-    if a['stage'] not in ['applied', 'screening', 'interview']:  # spec: recruiting.env.yaml:349
+    if a['stage'] not in ['applied', 'screening', 'interview']:  # spec: recruiting.env.yaml:356
         raise ToolError('Only active applications can be rejected')
-    ctx.update('application', a, {'stage': 'rejected', 'reject_reason': reason})  # spec: recruiting.env.yaml:351
-    ctx.update('application', a, {'interviews': [{**_e0, 'status': 'cancelled'} if (_e0['status'] == 'scheduled') else _e0 for _e0 in a['interviews']]})  # spec: recruiting.env.yaml:352
+    ctx.update('application', a, {'stage': 'rejected', 'reject_reason': reason})  # spec: recruiting.env.yaml:358
+    ctx.update('application', a, {'interviews': [{**_e0, 'status': 'cancelled'} if (_e0['status'] == 'scheduled') else _e0 for _e0 in a['interviews']]})  # spec: recruiting.env.yaml:359
     return {'app_id': a['app_id'], 'stage': a['stage'], 'reject_reason': a['reject_reason']}
 
 
-# spec: recruiting.env.yaml:355
+# spec: recruiting.env.yaml:362
 def withdraw_application(ctx: Context, *, app_id: str, candidate_id: str) -> object:
     """Withdraw a candidate's own active application at their request; any scheduled interview is cancelled."""
-    a = ctx.get('application', app_id)  # spec: recruiting.env.yaml:363
+    a = ctx.get('application', app_id)  # spec: recruiting.env.yaml:370
     if a is None:
         raise ToolError('Application not found')
-    if a['candidate_id'] != candidate_id:  # spec: recruiting.env.yaml:365
+    if a['candidate_id'] != candidate_id:  # spec: recruiting.env.yaml:372
         raise ToolError('The application belongs to another candidate')
-    if a['stage'] not in ['applied', 'screening', 'interview']:  # spec: recruiting.env.yaml:366
+    if a['stage'] not in ['applied', 'screening', 'interview']:  # spec: recruiting.env.yaml:373
         raise ToolError('Only active applications without an offer can be withdrawn')
-    ctx.update('application', a, {'stage': 'withdrawn'})  # spec: recruiting.env.yaml:368
-    ctx.update('application', a, {'interviews': [{**_e0, 'status': 'cancelled'} if (_e0['status'] == 'scheduled') else _e0 for _e0 in a['interviews']]})  # spec: recruiting.env.yaml:369
+    ctx.update('application', a, {'stage': 'withdrawn'})  # spec: recruiting.env.yaml:375
+    ctx.update('application', a, {'interviews': [{**_e0, 'status': 'cancelled'} if (_e0['status'] == 'scheduled') else _e0 for _e0 in a['interviews']]})  # spec: recruiting.env.yaml:376
     return {'app_id': a['app_id'], 'stage': a['stage']}
 
 
-# spec: recruiting.env.yaml:372
+# spec: recruiting.env.yaml:379
 def set_job_status(ctx: Context, *, job_id: str, status: str) -> object:
     """Open, pause (on_hold) or close a job posting; not while an offer is outstanding, and a filled job cannot be reopened."""
-    j = ctx.get('job', job_id)  # spec: recruiting.env.yaml:380
+    j = ctx.get('job', job_id)  # spec: recruiting.env.yaml:388
     if j is None:
         raise ToolError('Job not found')
-    if j['status'] == status:  # spec: recruiting.env.yaml:382
+    if j['status'] == status:  # spec: recruiting.env.yaml:390
         raise ToolError('The job already has that status')
-    if j['status'] == 'filled':  # spec: recruiting.env.yaml:383
+    if j['status'] == 'filled':  # spec: recruiting.env.yaml:391
         raise ToolError('A filled job cannot be changed')
-    if not ((status == 'open') or (not ctx.exists('application', '(("job_id" = ?) AND ("stage" = ?))', [job_id, 'offer']))):  # spec: recruiting.env.yaml:384
+    if not ((status == 'open') or (not ctx.exists('application', '(("job_id" = ?) AND ("stage" = ?))', [job_id, 'offer']))):  # spec: recruiting.env.yaml:392
         raise ToolError('The job has an outstanding offer')
-    if not ((status != 'open') or (j['closes'] >= ctx.today())):  # spec: recruiting.env.yaml:385
+    if not ((status != 'open') or (j['closes'] >= ctx.today())):  # spec: recruiting.env.yaml:393
         raise ToolError('The closing date has passed; the job cannot be reopened')
-    ctx.update('job', j, {'status': status})  # spec: recruiting.env.yaml:387
+    ctx.update('job', j, {'status': status})  # spec: recruiting.env.yaml:395
     return {'job_id': j['job_id'], 'status': j['status']}
 
 

@@ -191,56 +191,56 @@ def leave_waitlist(ctx: Context, *, diner_id: str, entry_id: str) -> object:
 # spec: restaurant_reservations.env.yaml:239
 def seat_booking(ctx: Context, *, booking_id: str) -> object:
     """Mark a confirmed booking as seated when the party arrives, on the booking's day."""
-    b = ctx.get('booking', booking_id)  # spec: restaurant_reservations.env.yaml:246
+    b = ctx.get('booking', booking_id)  # spec: restaurant_reservations.env.yaml:247
     if b is None:
         raise ToolError('Booking not found')
-    if b['status'] != 'confirmed':  # spec: restaurant_reservations.env.yaml:248
+    if b['status'] != 'confirmed':  # spec: restaurant_reservations.env.yaml:249
         raise ToolError('Only a confirmed booking can be seated')
-    if b['date'] != ctx.today():  # spec: restaurant_reservations.env.yaml:249
+    if b['date'] != ctx.today():  # spec: restaurant_reservations.env.yaml:250
         raise ToolError('A booking is seated only on its day')
-    ctx.update('booking', b, {'status': 'seated'})  # spec: restaurant_reservations.env.yaml:251
+    ctx.update('booking', b, {'status': 'seated'})  # spec: restaurant_reservations.env.yaml:252
     return {'booking_id': b['booking_id'], 'status': b['status']}
 
 
-# spec: restaurant_reservations.env.yaml:254
+# spec: restaurant_reservations.env.yaml:255
 def mark_no_show(ctx: Context, *, booking_id: str) -> object:
     """Mark a confirmed booking of a past day as a no-show; the deposit is kept and the diner's no-show count rises."""
-    b = ctx.get('booking', booking_id)  # spec: restaurant_reservations.env.yaml:261
+    b = ctx.get('booking', booking_id)  # spec: restaurant_reservations.env.yaml:263
     if b is None:
         raise ToolError('Booking not found')
-    if b['status'] != 'confirmed':  # spec: restaurant_reservations.env.yaml:264
+    if b['status'] != 'confirmed':  # spec: restaurant_reservations.env.yaml:266
         raise ToolError('Only a confirmed booking can be a no-show')
-    if b['date'] >= ctx.today():  # spec: restaurant_reservations.env.yaml:265
+    if b['date'] >= ctx.today():  # spec: restaurant_reservations.env.yaml:267
         raise ToolError("The booking's day has not passed")
-    d = ctx.get('diner', b['diner_id'])  # spec: restaurant_reservations.env.yaml:262
+    d = ctx.get('diner', b['diner_id'])  # spec: restaurant_reservations.env.yaml:264
     if d is None:
         raise ToolError('Diner not found')
-    ctx.update('booking', b, {'status': 'no_show'})  # spec: restaurant_reservations.env.yaml:267
-    ctx.update('diner', d, {'no_shows': (d['no_shows'] + 1)})  # spec: restaurant_reservations.env.yaml:268
+    ctx.update('booking', b, {'status': 'no_show'})  # spec: restaurant_reservations.env.yaml:269
+    ctx.update('diner', d, {'no_shows': (d['no_shows'] + 1)})  # spec: restaurant_reservations.env.yaml:270
     return {'booking_id': b['booking_id'], 'status': b['status'], 'no_shows': d['no_shows']}
 
 
-# spec: restaurant_reservations.env.yaml:271
+# spec: restaurant_reservations.env.yaml:273
 def set_dietary_note(ctx: Context, *, diner_id: str, topic: str, note: str) -> object:
     """Record or replace one of a diner's dietary notes by topic."""
-    if B.len(B.strip(note)) <= 0:  # spec: restaurant_reservations.env.yaml:282
+    if B.len(B.strip(note)) <= 0:  # spec: restaurant_reservations.env.yaml:289
         raise ToolError('The note cannot be empty')
-    d = ctx.get('diner', diner_id)  # spec: restaurant_reservations.env.yaml:280
+    d = ctx.get('diner', diner_id)  # spec: restaurant_reservations.env.yaml:287
     if d is None:
         raise ToolError('Diner not found')
-    ctx.update('diner', d, {'dietary': B.with_entry(d['dietary'], topic, B.strip(note))})  # spec: restaurant_reservations.env.yaml:284
+    ctx.update('diner', d, {'dietary': B.with_entry(d['dietary'], topic, B.strip(note))})  # spec: restaurant_reservations.env.yaml:291
     return d['dietary']
 
 
-# spec: restaurant_reservations.env.yaml:287
+# spec: restaurant_reservations.env.yaml:294
 def clear_dietary_note(ctx: Context, *, diner_id: str, topic: str) -> object:
     """Remove one of a diner's dietary notes."""
-    d = ctx.get('diner', diner_id)  # spec: restaurant_reservations.env.yaml:295
+    d = ctx.get('diner', diner_id)  # spec: restaurant_reservations.env.yaml:302
     if d is None:
         raise ToolError('Diner not found')
-    if topic not in d['dietary']:  # spec: restaurant_reservations.env.yaml:297
+    if topic not in d['dietary']:  # spec: restaurant_reservations.env.yaml:304
         raise ToolError('The diner has no such note')
-    ctx.update('diner', d, {'dietary': B.without_entry(d['dietary'], topic)})  # spec: restaurant_reservations.env.yaml:299
+    ctx.update('diner', d, {'dietary': B.without_entry(d['dietary'], topic)})  # spec: restaurant_reservations.env.yaml:306
     return d['dietary']
 
 

@@ -155,95 +155,95 @@ def add_tip(ctx: Context, *, rider_id: str, ride_id: str, amount: Decimal) -> ob
 # spec: ride_hailing.env.yaml:225
 def rate_ride(ctx: Context, *, rider_id: str, ride_id: str, stars: int, comment: str | None) -> object:
     """Rate the driver of a completed ride from the last 7 days, 1 to 5 stars, once; a comment can be added."""
-    if not ((stars >= 1) and (stars <= 5)):  # spec: ride_hailing.env.yaml:237
+    if not ((stars >= 1) and (stars <= 5)):  # spec: ride_hailing.env.yaml:241
         raise ToolError('A rating is 1 to 5 stars')
-    x = ctx.get('ride', ride_id)  # spec: ride_hailing.env.yaml:235
+    x = ctx.get('ride', ride_id)  # spec: ride_hailing.env.yaml:239
     if x is None:
         raise ToolError('Ride not found')
-    if x['rider_id'] != rider_id:  # spec: ride_hailing.env.yaml:238
+    if x['rider_id'] != rider_id:  # spec: ride_hailing.env.yaml:242
         raise ToolError('The ride belongs to another rider')
-    if x['status'] != 'completed':  # spec: ride_hailing.env.yaml:239
+    if x['status'] != 'completed':  # spec: ride_hailing.env.yaml:243
         raise ToolError('Only completed rides can be rated')
-    if x['rating'] is not None:  # spec: ride_hailing.env.yaml:240
+    if x['rating'] is not None:  # spec: ride_hailing.env.yaml:244
         raise ToolError('The ride was already rated')
-    if B.days_between(x['day'], ctx.today()) > 7:  # spec: ride_hailing.env.yaml:241
+    if B.days_between(x['day'], ctx.today()) > 7:  # spec: ride_hailing.env.yaml:245
         raise ToolError('Ratings are for rides of the last 7 days')
-    ctx.update('ride', x, {'rating': stars})  # spec: ride_hailing.env.yaml:243
-    if comment is not None:  # spec: ride_hailing.env.yaml:244
-        ctx.update('ride', x, {'reports': x['reports'] + [B.format('rating comment: {}', comment)]})  # spec: ride_hailing.env.yaml:245
+    ctx.update('ride', x, {'rating': stars})  # spec: ride_hailing.env.yaml:247
+    if comment is not None:  # spec: ride_hailing.env.yaml:248
+        ctx.update('ride', x, {'reports': x['reports'] + [B.format('rating comment: {}', comment)]})  # spec: ride_hailing.env.yaml:249
     return {'ride_id': x['ride_id'], 'rating': x['rating']}
 
 
-# spec: ride_hailing.env.yaml:248
+# spec: ride_hailing.env.yaml:252
 def request_refund(ctx: Context, *, rider_id: str, ride_id: str, amount: Decimal, reason: str) -> object:
     """Refund part or all of a completed ride's fare to the rider's wallet, once, within 30 days."""
-    x = ctx.get('ride', ride_id)  # spec: ride_hailing.env.yaml:258
+    x = ctx.get('ride', ride_id)  # spec: ride_hailing.env.yaml:262
     if x is None:
         raise ToolError('Ride not found')
-    if x['rider_id'] != rider_id:  # spec: ride_hailing.env.yaml:261
+    if x['rider_id'] != rider_id:  # spec: ride_hailing.env.yaml:265
         raise ToolError('The ride belongs to another rider')
-    if x['status'] != 'completed':  # spec: ride_hailing.env.yaml:262
+    if x['status'] != 'completed':  # spec: ride_hailing.env.yaml:266
         raise ToolError('Only completed rides can be refunded')
-    if x['refunded'] != 0:  # spec: ride_hailing.env.yaml:263
+    if x['refunded'] != 0:  # spec: ride_hailing.env.yaml:267
         raise ToolError('The ride was already refunded')
-    if B.days_between(x['day'], ctx.today()) > 30:  # spec: ride_hailing.env.yaml:264
+    if B.days_between(x['day'], ctx.today()) > 30:  # spec: ride_hailing.env.yaml:268
         raise ToolError('Refunds are for rides of the last 30 days')
-    if not ((amount > 0) and (amount <= x['fare'])):  # spec: ride_hailing.env.yaml:265
+    if not ((amount > 0) and (amount <= x['fare'])):  # spec: ride_hailing.env.yaml:269
         raise ToolError('The refund is more than the fare')
-    r = ctx.get('rider', rider_id)  # spec: ride_hailing.env.yaml:259
+    r = ctx.get('rider', rider_id)  # spec: ride_hailing.env.yaml:263
     if r is None:
         raise ToolError('Rider not found')
-    ctx.update('ride', x, {'refunded': amount})  # spec: ride_hailing.env.yaml:267
-    ctx.update('ride', x, {'reports': x['reports'] + [B.format('refund: {}', reason)]})  # spec: ride_hailing.env.yaml:268
-    ctx.update('rider', r, {'wallet': (r['wallet'] + amount)})  # spec: ride_hailing.env.yaml:269
+    ctx.update('ride', x, {'refunded': amount})  # spec: ride_hailing.env.yaml:271
+    ctx.update('ride', x, {'reports': x['reports'] + [B.format('refund: {}', reason)]})  # spec: ride_hailing.env.yaml:272
+    ctx.update('rider', r, {'wallet': (r['wallet'] + amount)})  # spec: ride_hailing.env.yaml:273
     return {'ride_id': x['ride_id'], 'refunded': x['refunded'], 'wallet': r['wallet']}
 
 
-# spec: ride_hailing.env.yaml:272
+# spec: ride_hailing.env.yaml:276
 def report_lost_item(ctx: Context, *, rider_id: str, ride_id: str, item: str) -> object:
     """Report an item left in the vehicle of a completed ride from the last 30 days (at most 3 reports a ride)."""
-    x = ctx.get('ride', ride_id)  # spec: ride_hailing.env.yaml:281
+    x = ctx.get('ride', ride_id)  # spec: ride_hailing.env.yaml:285
     if x is None:
         raise ToolError('Ride not found')
-    if x['rider_id'] != rider_id:  # spec: ride_hailing.env.yaml:283
+    if x['rider_id'] != rider_id:  # spec: ride_hailing.env.yaml:287
         raise ToolError('The ride belongs to another rider')
-    if x['status'] != 'completed':  # spec: ride_hailing.env.yaml:284
+    if x['status'] != 'completed':  # spec: ride_hailing.env.yaml:288
         raise ToolError('Lost items are reported for completed rides')
-    if B.days_between(x['day'], ctx.today()) > 30:  # spec: ride_hailing.env.yaml:285
+    if B.days_between(x['day'], ctx.today()) > 30:  # spec: ride_hailing.env.yaml:289
         raise ToolError('Lost items are reported within 30 days')
-    if B.len([t for t in x['reports'] if B.startswith(t, 'lost item')]) >= 3:  # spec: ride_hailing.env.yaml:286
+    if B.len([t for t in x['reports'] if B.startswith(t, 'lost item')]) >= 3:  # spec: ride_hailing.env.yaml:290
         raise ToolError('At most 3 lost-item reports per ride')
-    ctx.update('ride', x, {'reports': x['reports'] + [B.format('lost item: {}', item)]})  # spec: ride_hailing.env.yaml:288
+    ctx.update('ride', x, {'reports': x['reports'] + [B.format('lost item: {}', item)]})  # spec: ride_hailing.env.yaml:292
     return {'ride_id': x['ride_id'], 'reports': x['reports']}
 
 
-# spec: ride_hailing.env.yaml:291
+# spec: ride_hailing.env.yaml:295
 def add_payment_method(ctx: Context, *, rider_id: str, key: str, kind: str, label: str) -> object:
     """Add a payment method to a rider under a key of their choice (at most 4)."""
-    r = ctx.get('rider', rider_id)  # spec: ride_hailing.env.yaml:301
+    r = ctx.get('rider', rider_id)  # spec: ride_hailing.env.yaml:308
     if r is None:
         raise ToolError('Rider not found')
-    if key in r['payment_methods']:  # spec: ride_hailing.env.yaml:303
+    if key in r['payment_methods']:  # spec: ride_hailing.env.yaml:310
         raise ToolError('A payment method with that key exists')
-    if B.len(r['payment_methods']) >= 4:  # spec: ride_hailing.env.yaml:304
+    if B.len(r['payment_methods']) >= 4:  # spec: ride_hailing.env.yaml:311
         raise ToolError('A rider keeps at most 4 payment methods')
-    ctx.update('rider', r, {'payment_methods': B.with_entry(r['payment_methods'], key, {'kind': kind, 'label': label})})  # spec: ride_hailing.env.yaml:306
+    ctx.update('rider', r, {'payment_methods': B.with_entry(r['payment_methods'], key, {'kind': kind, 'label': label})})  # spec: ride_hailing.env.yaml:313
     return r['payment_methods']
 
 
-# spec: ride_hailing.env.yaml:309
+# spec: ride_hailing.env.yaml:316
 def remove_payment_method(ctx: Context, *, rider_id: str, key: str) -> object:
     """Remove one of a rider's payment methods; the last one and any used by an open ride stay."""
-    r = ctx.get('rider', rider_id)  # spec: ride_hailing.env.yaml:317
+    r = ctx.get('rider', rider_id)  # spec: ride_hailing.env.yaml:324
     if r is None:
         raise ToolError('Rider not found')
-    if key not in r['payment_methods']:  # spec: ride_hailing.env.yaml:319
+    if key not in r['payment_methods']:  # spec: ride_hailing.env.yaml:326
         raise ToolError('Unknown payment method')
-    if B.len(r['payment_methods']) <= 1:  # spec: ride_hailing.env.yaml:320
+    if B.len(r['payment_methods']) <= 1:  # spec: ride_hailing.env.yaml:327
         raise ToolError('A rider keeps at least one payment method')
-    if ctx.exists('ride', '((("rider_id" = ?) AND ("payment_method" = ?)) AND ((("status" = ?) OR ("status" = ?)) OR ("status" = ?)))', [rider_id, key, 'requested', 'accepted', 'in_progress']):  # spec: ride_hailing.env.yaml:321
+    if ctx.exists('ride', '((("rider_id" = ?) AND ("payment_method" = ?)) AND ((("status" = ?) OR ("status" = ?)) OR ("status" = ?)))', [rider_id, key, 'requested', 'accepted', 'in_progress']):  # spec: ride_hailing.env.yaml:328
         raise ToolError('An open ride uses this payment method')
-    ctx.update('rider', r, {'payment_methods': B.without_entry(r['payment_methods'], key)})  # spec: ride_hailing.env.yaml:323
+    ctx.update('rider', r, {'payment_methods': B.without_entry(r['payment_methods'], key)})  # spec: ride_hailing.env.yaml:330
     return r['payment_methods']
 
 

@@ -89,191 +89,191 @@ def start_application(ctx: Context, *, applicant_id: str, visa_code: str, travel
 # spec: travel_visa.env.yaml:163
 def upload_document(ctx: Context, *, app_id: str, doc_type: str) -> object:
     """Add a required document to a draft application (replacing an earlier upload of the same type)."""
-    x = ctx.get('application', app_id)  # spec: travel_visa.env.yaml:171
+    x = ctx.get('application', app_id)  # spec: travel_visa.env.yaml:176
     if x is None:
         raise ToolError(B.format('Application {} not found', app_id))
-    if x['status'] != 'draft':  # spec: travel_visa.env.yaml:174
+    if x['status'] != 'draft':  # spec: travel_visa.env.yaml:179
         raise ToolError('Documents can be changed only on draft applications')
-    vt = ctx.get('visa_type', x['visa_code'])  # spec: travel_visa.env.yaml:172
+    vt = ctx.get('visa_type', x['visa_code'])  # spec: travel_visa.env.yaml:177
     if vt is None:
         raise ToolError('Visa type not found')
-    if doc_type not in vt['required_docs']:  # spec: travel_visa.env.yaml:175
+    if doc_type not in vt['required_docs']:  # spec: travel_visa.env.yaml:180
         raise ToolError('This visa type does not ask for that document')
-    ctx.update('application', x, {'documents': B.with_entry(x['documents'], doc_type, {'uploaded': ctx.today(), 'verified': False})})  # spec: travel_visa.env.yaml:177
+    ctx.update('application', x, {'documents': B.with_entry(x['documents'], doc_type, {'uploaded': ctx.today(), 'verified': False})})  # spec: travel_visa.env.yaml:182
     return {'app_id': x['app_id'], 'documents': x['documents'], 'missing': [d for d in vt['required_docs'] if (d not in x['documents'])]}
 
 
-# spec: travel_visa.env.yaml:180
+# spec: travel_visa.env.yaml:185
 def remove_document(ctx: Context, *, app_id: str, doc_type: str) -> object:
     """Remove an uploaded document from a draft application."""
-    x = ctx.get('application', app_id)  # spec: travel_visa.env.yaml:188
+    x = ctx.get('application', app_id)  # spec: travel_visa.env.yaml:198
     if x is None:
         raise ToolError(B.format('Application {} not found', app_id))
-    if x['status'] != 'draft':  # spec: travel_visa.env.yaml:190
+    if x['status'] != 'draft':  # spec: travel_visa.env.yaml:200
         raise ToolError('Documents can be changed only on draft applications')
-    if doc_type not in x['documents']:  # spec: travel_visa.env.yaml:191
+    if doc_type not in x['documents']:  # spec: travel_visa.env.yaml:201
         raise ToolError('No such document was uploaded')
-    ctx.update('application', x, {'documents': B.without_entry(x['documents'], doc_type)})  # spec: travel_visa.env.yaml:193
+    ctx.update('application', x, {'documents': B.without_entry(x['documents'], doc_type)})  # spec: travel_visa.env.yaml:203
     return {'app_id': x['app_id'], 'documents': x['documents']}
 
 
-# spec: travel_visa.env.yaml:196
+# spec: travel_visa.env.yaml:206
 def submit_application(ctx: Context, *, app_id: str, expedite: bool) -> object:
     """Submit a complete draft application and charge the visa fee (plus the expedite fee when expedited); the decision date is set from the processing time."""
-    x = ctx.get('application', app_id)  # spec: travel_visa.env.yaml:204
+    x = ctx.get('application', app_id)  # spec: travel_visa.env.yaml:214
     if x is None:
         raise ToolError(B.format('Application {} not found', app_id))
-    if x['status'] != 'draft':  # spec: travel_visa.env.yaml:209
+    if x['status'] != 'draft':  # spec: travel_visa.env.yaml:219
         raise ToolError('Only draft applications can be submitted')
-    vt = ctx.get('visa_type', x['visa_code'])  # spec: travel_visa.env.yaml:205
+    vt = ctx.get('visa_type', x['visa_code'])  # spec: travel_visa.env.yaml:215
     if vt is None:
         raise ToolError('Visa type not found')
-    if not B.all((d in x['documents']) for d in vt['required_docs']):  # spec: travel_visa.env.yaml:210
+    if not B.all((d in x['documents']) for d in vt['required_docs']):  # spec: travel_visa.env.yaml:220
         raise ToolError('Required documents are missing')
-    if not ((not expedite) or (vt['expedite_fee'] is not None)):  # spec: travel_visa.env.yaml:211
+    if not ((not expedite) or (vt['expedite_fee'] is not None)):  # spec: travel_visa.env.yaml:221
         raise ToolError('This visa type cannot be expedited')
-    days = (B.int(B.div(vt['processing_days'], 2)) if expedite else vt['processing_days'])  # spec: travel_visa.env.yaml:206
-    if B.add_days(ctx.today(), days) > x['travel_date']:  # spec: travel_visa.env.yaml:212
+    days = (B.int(B.div(vt['processing_days'], 2)) if expedite else vt['processing_days'])  # spec: travel_visa.env.yaml:216
+    if B.add_days(ctx.today(), days) > x['travel_date']:  # spec: travel_visa.env.yaml:222
         raise ToolError('There is not enough processing time before the travel date')
-    extra = (B.coalesce(vt['expedite_fee'], 0) if expedite else 0)  # spec: travel_visa.env.yaml:207
-    ctx.update('application', x, {'status': 'submitted', 'fee_paid': (vt['fee'] + extra), 'expedited': expedite, 'decision_due': B.add_days(ctx.today(), days)})  # spec: travel_visa.env.yaml:214
-    ctx.update('application', x, {'history': x['history'] + [{'on': ctx.today(), 'action': 'submitted'}]})  # spec: travel_visa.env.yaml:215
+    extra = (B.coalesce(vt['expedite_fee'], 0) if expedite else 0)  # spec: travel_visa.env.yaml:217
+    ctx.update('application', x, {'status': 'submitted', 'fee_paid': (vt['fee'] + extra), 'expedited': expedite, 'decision_due': B.add_days(ctx.today(), days)})  # spec: travel_visa.env.yaml:224
+    ctx.update('application', x, {'history': x['history'] + [{'on': ctx.today(), 'action': 'submitted'}]})  # spec: travel_visa.env.yaml:225
     return ctx.get('application', app_id)
 
 
-# spec: travel_visa.env.yaml:218
+# spec: travel_visa.env.yaml:228
 def book_biometrics(ctx: Context, *, app_id: str, center_id: str, day: dt.date) -> object:
     """Book the biometrics appointment of a submitted application at a centre, 1 to 21 days ahead and before travel."""
-    x = ctx.get('application', app_id)  # spec: travel_visa.env.yaml:227
+    x = ctx.get('application', app_id)  # spec: travel_visa.env.yaml:237
     if x is None:
         raise ToolError(B.format('Application {} not found', app_id))
-    if x['status'] != 'submitted':  # spec: travel_visa.env.yaml:231
+    if x['status'] != 'submitted':  # spec: travel_visa.env.yaml:241
         raise ToolError('Biometrics are booked for submitted applications without a booking')
-    if not ((day > ctx.today()) and (day <= B.add_days(ctx.today(), 21))):  # spec: travel_visa.env.yaml:232
+    if not ((day > ctx.today()) and (day <= B.add_days(ctx.today(), 21))):  # spec: travel_visa.env.yaml:242
         raise ToolError('Biometrics are booked 1 to 21 days ahead')
-    if day >= x['travel_date']:  # spec: travel_visa.env.yaml:233
+    if day >= x['travel_date']:  # spec: travel_visa.env.yaml:243
         raise ToolError('Biometrics must be before the travel date')
-    c = ctx.get('center', center_id)  # spec: travel_visa.env.yaml:228
+    c = ctx.get('center', center_id)  # spec: travel_visa.env.yaml:238
     if c is None:
         raise ToolError('Centre not found')
-    taken = ctx.count('application', '((("bio_center" IS NOT DISTINCT FROM ?) AND ("bio_day" IS NOT DISTINCT FROM ?)) AND ("status" = ?))', [center_id, day, 'biometrics_booked'])  # spec: travel_visa.env.yaml:229
-    if taken >= c['places_per_day']:  # spec: travel_visa.env.yaml:234
+    taken = ctx.count('application', '((("bio_center" IS NOT DISTINCT FROM ?) AND ("bio_day" IS NOT DISTINCT FROM ?)) AND ("status" = ?))', [center_id, day, 'biometrics_booked'])  # spec: travel_visa.env.yaml:239
+    if taken >= c['places_per_day']:  # spec: travel_visa.env.yaml:244
         raise ToolError('The centre has no free places that day')
-    ctx.update('application', x, {'status': 'biometrics_booked', 'bio_center': center_id, 'bio_day': day})  # spec: travel_visa.env.yaml:236
-    ctx.update('application', x, {'history': x['history'] + [{'on': ctx.today(), 'action': B.format('biometrics booked at {} on {}', center_id, day)}]})  # spec: travel_visa.env.yaml:237
+    ctx.update('application', x, {'status': 'biometrics_booked', 'bio_center': center_id, 'bio_day': day})  # spec: travel_visa.env.yaml:246
+    ctx.update('application', x, {'history': x['history'] + [{'on': ctx.today(), 'action': B.format('biometrics booked at {} on {}', center_id, day)}]})  # spec: travel_visa.env.yaml:247
     return {'app_id': x['app_id'], 'status': x['status'], 'center_id': x['bio_center'], 'day': x['bio_day']}
 
 
-# spec: travel_visa.env.yaml:240
+# spec: travel_visa.env.yaml:250
 def reschedule_biometrics(ctx: Context, *, app_id: str, center_id: str, day: dt.date) -> object:
     """Move a biometrics booking to another centre or day (at most twice per application)."""
-    x = ctx.get('application', app_id)  # spec: travel_visa.env.yaml:249
+    x = ctx.get('application', app_id)  # spec: travel_visa.env.yaml:259
     if x is None:
         raise ToolError(B.format('Application {} not found', app_id))
-    if x['status'] != 'biometrics_booked':  # spec: travel_visa.env.yaml:253
+    if x['status'] != 'biometrics_booked':  # spec: travel_visa.env.yaml:263
         raise ToolError('The application has no biometrics booking')
-    if x['bio_moves'] >= 2:  # spec: travel_visa.env.yaml:254
+    if x['bio_moves'] >= 2:  # spec: travel_visa.env.yaml:264
         raise ToolError('A biometrics booking can be moved at most twice')
-    if not ((x['bio_center'] != center_id) or (x['bio_day'] != day)):  # spec: travel_visa.env.yaml:255
+    if not ((x['bio_center'] != center_id) or (x['bio_day'] != day)):  # spec: travel_visa.env.yaml:265
         raise ToolError('The booking is already at that centre and day')
-    if not ((day > ctx.today()) and (day <= B.add_days(ctx.today(), 21))):  # spec: travel_visa.env.yaml:256
+    if not ((day > ctx.today()) and (day <= B.add_days(ctx.today(), 21))):  # spec: travel_visa.env.yaml:266
         raise ToolError('Biometrics are booked 1 to 21 days ahead')
-    if day >= x['travel_date']:  # spec: travel_visa.env.yaml:257
+    if day >= x['travel_date']:  # spec: travel_visa.env.yaml:267
         raise ToolError('Biometrics must be before the travel date')
-    c = ctx.get('center', center_id)  # spec: travel_visa.env.yaml:250
+    c = ctx.get('center', center_id)  # spec: travel_visa.env.yaml:260
     if c is None:
         raise ToolError('Centre not found')
-    taken = ctx.count('application', '(((("bio_center" IS NOT DISTINCT FROM ?) AND ("bio_day" IS NOT DISTINCT FROM ?)) AND ("status" = ?)) AND ("app_id" <> ?))', [center_id, day, 'biometrics_booked', app_id])  # spec: travel_visa.env.yaml:251
-    if taken >= c['places_per_day']:  # spec: travel_visa.env.yaml:258
+    taken = ctx.count('application', '(((("bio_center" IS NOT DISTINCT FROM ?) AND ("bio_day" IS NOT DISTINCT FROM ?)) AND ("status" = ?)) AND ("app_id" <> ?))', [center_id, day, 'biometrics_booked', app_id])  # spec: travel_visa.env.yaml:261
+    if taken >= c['places_per_day']:  # spec: travel_visa.env.yaml:268
         raise ToolError('The centre has no free places that day')
-    ctx.update('application', x, {'bio_center': center_id, 'bio_day': day, 'bio_moves': (x['bio_moves'] + 1)})  # spec: travel_visa.env.yaml:260
-    ctx.update('application', x, {'history': x['history'] + [{'on': ctx.today(), 'action': B.format('biometrics moved to {} on {}', center_id, day)}]})  # spec: travel_visa.env.yaml:261
+    ctx.update('application', x, {'bio_center': center_id, 'bio_day': day, 'bio_moves': (x['bio_moves'] + 1)})  # spec: travel_visa.env.yaml:270
+    ctx.update('application', x, {'history': x['history'] + [{'on': ctx.today(), 'action': B.format('biometrics moved to {} on {}', center_id, day)}]})  # spec: travel_visa.env.yaml:271
     return {'app_id': x['app_id'], 'center_id': x['bio_center'], 'day': x['bio_day'], 'moves_left': (2 - x['bio_moves'])}
 
 
-# spec: travel_visa.env.yaml:264
+# spec: travel_visa.env.yaml:274
 def request_expedite(ctx: Context, *, app_id: str) -> object:
     """Expedite a submitted application (before review) when its visa type allows; the expedite fee is charged and the decision comes sooner."""
-    x = ctx.get('application', app_id)  # spec: travel_visa.env.yaml:271
+    x = ctx.get('application', app_id)  # spec: travel_visa.env.yaml:281
     if x is None:
         raise ToolError(B.format('Application {} not found', app_id))
-    if not ((x['status'] == 'submitted') or (x['status'] == 'biometrics_booked')):  # spec: travel_visa.env.yaml:274
+    if not ((x['status'] == 'submitted') or (x['status'] == 'biometrics_booked')):  # spec: travel_visa.env.yaml:284
         raise ToolError('Only submitted applications not yet in review can be expedited')
-    if x['expedited']:  # spec: travel_visa.env.yaml:275
+    if x['expedited']:  # spec: travel_visa.env.yaml:285
         raise ToolError('The application is already expedited')
-    vt = ctx.get('visa_type', x['visa_code'])  # spec: travel_visa.env.yaml:272
+    vt = ctx.get('visa_type', x['visa_code'])  # spec: travel_visa.env.yaml:282
     if vt is None:
         raise ToolError('Visa type not found')
-    if vt['expedite_fee'] is None:  # spec: travel_visa.env.yaml:276
+    if vt['expedite_fee'] is None:  # spec: travel_visa.env.yaml:286
         raise ToolError('This visa type cannot be expedited')
-    ctx.update('application', x, {'expedited': True, 'fee_paid': (x['fee_paid'] + vt['expedite_fee']), 'decision_due': B.add_days(ctx.today(), B.int(B.div(vt['processing_days'], 2)))})  # spec: travel_visa.env.yaml:278
-    ctx.update('application', x, {'history': x['history'] + [{'on': ctx.today(), 'action': 'expedited'}]})  # spec: travel_visa.env.yaml:279
+    ctx.update('application', x, {'expedited': True, 'fee_paid': (x['fee_paid'] + vt['expedite_fee']), 'decision_due': B.add_days(ctx.today(), B.int(B.div(vt['processing_days'], 2)))})  # spec: travel_visa.env.yaml:288
+    ctx.update('application', x, {'history': x['history'] + [{'on': ctx.today(), 'action': 'expedited'}]})  # spec: travel_visa.env.yaml:289
     return {'app_id': x['app_id'], 'fee_paid': x['fee_paid'], 'decision_due': x['decision_due']}
 
 
-# spec: travel_visa.env.yaml:282
+# spec: travel_visa.env.yaml:292
 def change_travel_dates(ctx: Context, *, app_id: str, travel_date: dt.date, return_date: dt.date) -> object:
     """Change the travel dates of an application that is not yet in review, under the stay, passport and processing-time rules."""
-    x = ctx.get('application', app_id)  # spec: travel_visa.env.yaml:291
+    x = ctx.get('application', app_id)  # spec: travel_visa.env.yaml:301
     if x is None:
         raise ToolError(B.format('Application {} not found', app_id))
-    if x['status'] not in ['draft', 'submitted', 'biometrics_booked']:  # spec: travel_visa.env.yaml:295
+    if x['status'] not in ['draft', 'submitted', 'biometrics_booked']:  # spec: travel_visa.env.yaml:305
         raise ToolError('Travel dates can change only before the application is in review')
-    if travel_date <= ctx.today():  # spec: travel_visa.env.yaml:296
+    if travel_date <= ctx.today():  # spec: travel_visa.env.yaml:306
         raise ToolError('The travel date must be after today')
-    if return_date <= travel_date:  # spec: travel_visa.env.yaml:297
+    if return_date <= travel_date:  # spec: travel_visa.env.yaml:307
         raise ToolError('The return date must be after the travel date')
-    vt = ctx.get('visa_type', x['visa_code'])  # spec: travel_visa.env.yaml:292
+    vt = ctx.get('visa_type', x['visa_code'])  # spec: travel_visa.env.yaml:302
     if vt is None:
         raise ToolError('Visa type not found')
-    if B.days_between(travel_date, return_date) > vt['max_stay_days']:  # spec: travel_visa.env.yaml:298
+    if B.days_between(travel_date, return_date) > vt['max_stay_days']:  # spec: travel_visa.env.yaml:308
         raise ToolError('The stay is longer than this visa allows')
-    a = ctx.get('applicant', x['applicant_id'])  # spec: travel_visa.env.yaml:293
+    a = ctx.get('applicant', x['applicant_id'])  # spec: travel_visa.env.yaml:303
     if a is None:
         raise ToolError('Applicant not found')
-    if B.add_days(return_date, vt['passport_validity_days']) > a['passport']['expires']:  # spec: travel_visa.env.yaml:299
+    if B.add_days(return_date, vt['passport_validity_days']) > a['passport']['expires']:  # spec: travel_visa.env.yaml:309
         raise ToolError('The passport expires too soon for these dates')
-    if not ((x['decision_due'] is None) or (x['decision_due'] <= travel_date)):  # spec: travel_visa.env.yaml:300
+    if not ((x['decision_due'] is None) or (x['decision_due'] <= travel_date)):  # spec: travel_visa.env.yaml:310
         raise ToolError('The decision is not due before the new travel date')
-    if not ((x['bio_day'] is None) or (x['bio_day'] < travel_date)):  # spec: travel_visa.env.yaml:301
+    if not ((x['bio_day'] is None) or (x['bio_day'] < travel_date)):  # spec: travel_visa.env.yaml:311
         raise ToolError('The biometrics appointment would be after the new travel date')
-    ctx.update('application', x, {'travel_date': travel_date, 'return_date': return_date})  # spec: travel_visa.env.yaml:303
-    ctx.update('application', x, {'history': x['history'] + [{'on': ctx.today(), 'action': B.format('dates changed to {} - {}', travel_date, return_date)}]})  # spec: travel_visa.env.yaml:304
+    ctx.update('application', x, {'travel_date': travel_date, 'return_date': return_date})  # spec: travel_visa.env.yaml:313
+    ctx.update('application', x, {'history': x['history'] + [{'on': ctx.today(), 'action': B.format('dates changed to {} - {}', travel_date, return_date)}]})  # spec: travel_visa.env.yaml:314
     return {'app_id': x['app_id'], 'travel_date': x['travel_date'], 'return_date': x['return_date']}
 
 
-# spec: travel_visa.env.yaml:307
+# spec: travel_visa.env.yaml:317
 def withdraw_application(ctx: Context, *, app_id: str, applicant_id: str) -> object:
     """Withdraw an undecided application of the applicant; only an expedite fee is refunded, and only before review."""
-    x = ctx.get('application', app_id)  # spec: travel_visa.env.yaml:315
+    x = ctx.get('application', app_id)  # spec: travel_visa.env.yaml:325
     if x is None:
         raise ToolError(B.format('Application {} not found', app_id))
-    if x['applicant_id'] != applicant_id:  # spec: travel_visa.env.yaml:319
+    if x['applicant_id'] != applicant_id:  # spec: travel_visa.env.yaml:329
         raise ToolError('The application belongs to another applicant')
-    if x['status'] not in ['draft', 'submitted', 'biometrics_booked', 'in_review']:  # spec: travel_visa.env.yaml:320
+    if x['status'] not in ['draft', 'submitted', 'biometrics_booked', 'in_review']:  # spec: travel_visa.env.yaml:330
         raise ToolError('Decided or withdrawn applications cannot be withdrawn')
-    vt = ctx.get('visa_type', x['visa_code'])  # spec: travel_visa.env.yaml:316
+    vt = ctx.get('visa_type', x['visa_code'])  # spec: travel_visa.env.yaml:326
     if vt is None:
         raise ToolError('Visa type not found')
-    refund = (B.coalesce(vt['expedite_fee'], 0) if (x['expedited'] and (x['status'] != 'in_review')) else 0)  # spec: travel_visa.env.yaml:317
-    ctx.update('application', x, {'status': 'withdrawn', 'fee_paid': (x['fee_paid'] - refund)})  # spec: travel_visa.env.yaml:322
-    ctx.update('application', x, {'history': x['history'] + [{'on': ctx.today(), 'action': 'withdrawn'}]})  # spec: travel_visa.env.yaml:323
+    refund = (B.coalesce(vt['expedite_fee'], 0) if (x['expedited'] and (x['status'] != 'in_review')) else 0)  # spec: travel_visa.env.yaml:327
+    ctx.update('application', x, {'status': 'withdrawn', 'fee_paid': (x['fee_paid'] - refund)})  # spec: travel_visa.env.yaml:332
+    ctx.update('application', x, {'history': x['history'] + [{'on': ctx.today(), 'action': 'withdrawn'}]})  # spec: travel_visa.env.yaml:333
     return {'app_id': x['app_id'], 'status': x['status'], 'refunded': refund}
 
 
-# spec: travel_visa.env.yaml:326
+# spec: travel_visa.env.yaml:336
 def update_passport(ctx: Context, *, applicant_id: str, number: str, issuing_country: str, expires: dt.date) -> object:
     """Record a renewed passport for an applicant; the new one must expire later than the current one."""
-    if not ((B.len(number) >= 6) and (B.len(number) <= 12)):  # spec: travel_visa.env.yaml:338
+    if not ((B.len(number) >= 6) and (B.len(number) <= 12)):  # spec: travel_visa.env.yaml:348
         raise ToolError('The passport number must have 6 to 12 characters')
-    a = ctx.get('applicant', applicant_id)  # spec: travel_visa.env.yaml:336
+    a = ctx.get('applicant', applicant_id)  # spec: travel_visa.env.yaml:346
     if a is None:
         raise ToolError(B.format('Applicant {} not found', applicant_id))
-    if expires <= a['passport']['expires']:  # spec: travel_visa.env.yaml:339
+    if expires <= a['passport']['expires']:  # spec: travel_visa.env.yaml:349
         raise ToolError('The new passport must expire later than the current one')
-    if ctx.exists('application', '(("applicant_id" = ?) AND ("status" = ?))', [applicant_id, 'in_review']):  # spec: travel_visa.env.yaml:340
+    if ctx.exists('application', '(("applicant_id" = ?) AND ("status" = ?))', [applicant_id, 'in_review']):  # spec: travel_visa.env.yaml:350
         raise ToolError('The passport cannot change while an application is in review')
-    ctx.update('applicant', a, {'passport': {'number': B.upper(number), 'issuing_country': B.upper(issuing_country), 'expires': expires}})  # spec: travel_visa.env.yaml:342
+    ctx.update('applicant', a, {'passport': {'number': B.upper(number), 'issuing_country': B.upper(issuing_country), 'expires': expires}})  # spec: travel_visa.env.yaml:352
     return {'applicant_id': a['applicant_id'], 'passport': a['passport']}
 
 

@@ -160,62 +160,62 @@ def withdraw_course(ctx: Context, *, student_id: str, course_id: str) -> object:
 # spec: university_registrar.env.yaml:200
 def request_transcript(ctx: Context, *, student_id: str, copies: int, send_to: str) -> object:
     """Order official transcripts (1 to 5 copies, 10.00 each, added to the balance)."""
-    s = ctx.get('student', student_id)  # spec: university_registrar.env.yaml:209
+    s = ctx.get('student', student_id)  # spec: university_registrar.env.yaml:212
     if s is None:
         raise ToolError('Student not found')
-    if 'financial' in s['holds']:  # spec: university_registrar.env.yaml:211
+    if 'financial' in s['holds']:  # spec: university_registrar.env.yaml:214
         raise ToolError('Transcripts are not issued with a financial hold')
-    if not ((copies >= 1) and (copies <= 5)):  # spec: university_registrar.env.yaml:212
+    if not ((copies >= 1) and (copies <= 5)):  # spec: university_registrar.env.yaml:215
         raise ToolError('1 to 5 copies per request')
-    ctx.update('student', s, {'transcripts': s['transcripts'] + [{'requested': ctx.today(), 'copies': copies, 'send_to': send_to}]})  # spec: university_registrar.env.yaml:214
-    ctx.update('student', s, {'balance': (s['balance'] + (10 * copies))})  # spec: university_registrar.env.yaml:215
+    ctx.update('student', s, {'transcripts': s['transcripts'] + [{'requested': ctx.today(), 'copies': copies, 'send_to': send_to}]})  # spec: university_registrar.env.yaml:217
+    ctx.update('student', s, {'balance': (s['balance'] + (10 * copies))})  # spec: university_registrar.env.yaml:218
     return {'student_id': s['student_id'], 'fee': (10 * copies), 'balance': s['balance']}
 
 
-# spec: university_registrar.env.yaml:218
+# spec: university_registrar.env.yaml:221
 def pay_balance(ctx: Context, *, student_id: str, amount: Decimal) -> object:
     """Pay toward a student's balance; paying it in full lifts the financial hold."""
-    s = ctx.get('student', student_id)  # spec: university_registrar.env.yaml:226
+    s = ctx.get('student', student_id)  # spec: university_registrar.env.yaml:229
     if s is None:
         raise ToolError('Student not found')
-    if s['balance'] <= 0:  # spec: university_registrar.env.yaml:228
+    if s['balance'] <= 0:  # spec: university_registrar.env.yaml:231
         raise ToolError('Nothing is owed')
-    if not ((amount > 0) and (amount <= s['balance'])):  # spec: university_registrar.env.yaml:229
+    if not ((amount > 0) and (amount <= s['balance'])):  # spec: university_registrar.env.yaml:232
         raise ToolError('The amount must be positive and at most the balance')
-    ctx.update('student', s, {'balance': (s['balance'] - amount)})  # spec: university_registrar.env.yaml:231
-    if s['balance'] == 0:  # spec: university_registrar.env.yaml:232
-        ctx.update('student', s, {'holds': [h for h in s['holds'] if (h != 'financial')]})  # spec: university_registrar.env.yaml:233
+    ctx.update('student', s, {'balance': (s['balance'] - amount)})  # spec: university_registrar.env.yaml:234
+    if s['balance'] == 0:  # spec: university_registrar.env.yaml:235
+        ctx.update('student', s, {'holds': [h for h in s['holds'] if (h != 'financial')]})  # spec: university_registrar.env.yaml:236
     return {'student_id': s['student_id'], 'balance': s['balance'], 'holds': s['holds']}
 
 
-# spec: university_registrar.env.yaml:236
+# spec: university_registrar.env.yaml:239
 def declare_major(ctx: Context, *, student_id: str, major: str) -> object:
     """Declare or change a major, from the second year on."""
-    s = ctx.get('student', student_id)  # spec: university_registrar.env.yaml:244
+    s = ctx.get('student', student_id)  # spec: university_registrar.env.yaml:247
     if s is None:
         raise ToolError('Student not found')
-    if s['status'] != 'active':  # spec: university_registrar.env.yaml:246
+    if s['status'] != 'active':  # spec: university_registrar.env.yaml:249
         raise ToolError('Only active students can declare a major')
-    if s['year'] < 2:  # spec: university_registrar.env.yaml:247
+    if s['year'] < 2:  # spec: university_registrar.env.yaml:250
         raise ToolError('A major is declared from the second year on')
-    if s['major'] == major:  # spec: university_registrar.env.yaml:248
+    if s['major'] == major:  # spec: university_registrar.env.yaml:251
         raise ToolError("That is already the student's major")
-    ctx.update('student', s, {'major': major})  # spec: university_registrar.env.yaml:250
+    ctx.update('student', s, {'major': major})  # spec: university_registrar.env.yaml:253
     return {'student_id': s['student_id'], 'major': s['major']}
 
 
-# spec: university_registrar.env.yaml:253
+# spec: university_registrar.env.yaml:256
 def request_leave(ctx: Context, *, student_id: str, reason: str) -> object:
     """Put an active student on a leave of absence; they may hold no current enrollments or waitlist places."""
-    s = ctx.get('student', student_id)  # spec: university_registrar.env.yaml:261
+    s = ctx.get('student', student_id)  # spec: university_registrar.env.yaml:264
     if s is None:
         raise ToolError('Student not found')
-    if s['status'] != 'active':  # spec: university_registrar.env.yaml:264
+    if s['status'] != 'active':  # spec: university_registrar.env.yaml:267
         raise ToolError('Only active students can take leave')
-    busy = [c for c in ctx.all('course', '("term" = ?)', ['2025F']) if ((student_id in c['enrolled']) or (student_id in c['waitlist']))]  # spec: university_registrar.env.yaml:262
-    if B.len(busy) != 0:  # spec: university_registrar.env.yaml:265
+    busy = [c for c in ctx.all('course', '("term" = ?)', ['2025F']) if ((student_id in c['enrolled']) or (student_id in c['waitlist']))]  # spec: university_registrar.env.yaml:265
+    if B.len(busy) != 0:  # spec: university_registrar.env.yaml:268
         raise ToolError('Drop or withdraw from current courses first')
-    ctx.update('student', s, {'status': 'on_leave'})  # spec: university_registrar.env.yaml:267
+    ctx.update('student', s, {'status': 'on_leave'})  # spec: university_registrar.env.yaml:270
     return {'student_id': s['student_id'], 'status': s['status']}
 
 

@@ -178,108 +178,108 @@ def check_in(ctx: Context, *, appt_id: str) -> object:
 # spec: veterinary.env.yaml:247
 def complete_visit(ctx: Context, *, appt_id: str, weight_kg: Decimal, note: str) -> object:
     """Close a checked-in visit with the pet's measured weight and a note; the visit fee is added to the owner's balance."""
-    a = ctx.get('appointment', appt_id)  # spec: veterinary.env.yaml:256
+    a = ctx.get('appointment', appt_id)  # spec: veterinary.env.yaml:257
     if a is None:
         raise ToolError('Appointment not found')
-    if a['status'] != 'checked_in':  # spec: veterinary.env.yaml:259
+    if a['status'] != 'checked_in':  # spec: veterinary.env.yaml:260
         raise ToolError('Only checked-in visits can be completed')
-    if not ((weight_kg > 0) and (weight_kg <= 120)):  # spec: veterinary.env.yaml:260
+    if not ((weight_kg > 0) and (weight_kg <= 120)):  # spec: veterinary.env.yaml:261
         raise ToolError('The weight must be between 0 and 120 kg')
-    p = ctx.get('pet', a['pet_id'])  # spec: veterinary.env.yaml:257
+    p = ctx.get('pet', a['pet_id'])  # spec: veterinary.env.yaml:258
     if p is None:
         raise ToolError('Pet not found')
-    ctx.update('appointment', a, {'status': 'completed'})  # spec: veterinary.env.yaml:262
-    if note != '':  # spec: veterinary.env.yaml:263
-        ctx.update('appointment', a, {'notes': a['notes'] + [note]})  # spec: veterinary.env.yaml:264
-    ctx.update('pet', p, {'weight_kg': weight_kg})  # spec: veterinary.env.yaml:265
-    _t0 = ctx.get_required('owner', p['owner_id'])  # spec: veterinary.env.yaml:266
-    ctx.update('owner', _t0, {'balance_due': (_t0['balance_due'] + a['fee'])})  # spec: veterinary.env.yaml:266
+    ctx.update('appointment', a, {'status': 'completed'})  # spec: veterinary.env.yaml:263
+    if note != '':  # spec: veterinary.env.yaml:264
+        ctx.update('appointment', a, {'notes': a['notes'] + [note]})  # spec: veterinary.env.yaml:265
+    ctx.update('pet', p, {'weight_kg': weight_kg})  # spec: veterinary.env.yaml:266
+    _t0 = ctx.get_required('owner', p['owner_id'])  # spec: veterinary.env.yaml:267
+    ctx.update('owner', _t0, {'balance_due': (_t0['balance_due'] + a['fee'])})  # spec: veterinary.env.yaml:267
     return {'appt_id': a['appt_id'], 'status': a['status'], 'fee': a['fee'], 'weight_kg': p['weight_kg']}
 
 
-# spec: veterinary.env.yaml:269
+# spec: veterinary.env.yaml:270
 def mark_no_show(ctx: Context, *, appt_id: str) -> object:
     """Mark a booked appointment from an earlier day as missed; a 25.00 fee is added to the owner's balance."""
-    a = ctx.get('appointment', appt_id)  # spec: veterinary.env.yaml:276
+    a = ctx.get('appointment', appt_id)  # spec: veterinary.env.yaml:278
     if a is None:
         raise ToolError('Appointment not found')
-    if a['status'] != 'booked':  # spec: veterinary.env.yaml:279
+    if a['status'] != 'booked':  # spec: veterinary.env.yaml:281
         raise ToolError('Only booked appointments can be marked as missed')
-    if a['day'] >= ctx.today():  # spec: veterinary.env.yaml:280
+    if a['day'] >= ctx.today():  # spec: veterinary.env.yaml:282
         raise ToolError('The appointment has not passed yet')
-    p = ctx.get('pet', a['pet_id'])  # spec: veterinary.env.yaml:277
+    p = ctx.get('pet', a['pet_id'])  # spec: veterinary.env.yaml:279
     if p is None:
         raise ToolError('Pet not found')
-    ctx.update('appointment', a, {'status': 'no_show', 'fee': 25})  # spec: veterinary.env.yaml:282
-    _t0 = ctx.get_required('owner', p['owner_id'])  # spec: veterinary.env.yaml:283
-    ctx.update('owner', _t0, {'balance_due': (_t0['balance_due'] + 25)})  # spec: veterinary.env.yaml:283
+    ctx.update('appointment', a, {'status': 'no_show', 'fee': 25})  # spec: veterinary.env.yaml:284
+    _t0 = ctx.get_required('owner', p['owner_id'])  # spec: veterinary.env.yaml:285
+    ctx.update('owner', _t0, {'balance_due': (_t0['balance_due'] + 25)})  # spec: veterinary.env.yaml:285
     return {'appt_id': a['appt_id'], 'status': a['status'], 'fee': a['fee']}
 
 
-# spec: veterinary.env.yaml:286
+# spec: veterinary.env.yaml:288
 def record_vaccination(ctx: Context, *, appt_id: str, vaccine: str) -> object:
     """Record a vaccine given during a checked-in vaccination visit; it is valid for one year."""
-    a = ctx.get('appointment', appt_id)  # spec: veterinary.env.yaml:294
+    a = ctx.get('appointment', appt_id)  # spec: veterinary.env.yaml:297
     if a is None:
         raise ToolError('Appointment not found')
-    if not ((a['status'] == 'checked_in') and (a['reason'] == 'vaccination')):  # spec: veterinary.env.yaml:299
+    if not ((a['status'] == 'checked_in') and (a['reason'] == 'vaccination')):  # spec: veterinary.env.yaml:302
         raise ToolError('Vaccines are recorded during a checked-in vaccination visit')
-    p = ctx.get('pet', a['pet_id'])  # spec: veterinary.env.yaml:295
+    p = ctx.get('pet', a['pet_id'])  # spec: veterinary.env.yaml:298
     if p is None:
         raise ToolError('Pet not found')
-    allowed = (['rabies', 'dhpp', 'leptospirosis', 'bordetella'] if (p['species'] == 'dog') else (['rabies', 'fvrcp'] if (p['species'] == 'cat') else (['rhd'] if (p['species'] == 'rabbit') else [])))  # spec: veterinary.env.yaml:296
-    if vaccine not in allowed:  # spec: veterinary.env.yaml:300
+    allowed = (['rabies', 'dhpp', 'leptospirosis', 'bordetella'] if (p['species'] == 'dog') else (['rabies', 'fvrcp'] if (p['species'] == 'cat') else (['rhd'] if (p['species'] == 'rabbit') else [])))  # spec: veterinary.env.yaml:299
+    if vaccine not in allowed:  # spec: veterinary.env.yaml:303
         raise ToolError('That vaccine is not given to this species')
-    next_due = [v['due'] for v in p['vaccinations'] if (v['vaccine'] == vaccine)]  # spec: veterinary.env.yaml:297
-    if not ((B.len(next_due) == 0) or (B.max(next_due) <= B.add_days(ctx.today(), 30))):  # spec: veterinary.env.yaml:301
+    next_due = [v['due'] for v in p['vaccinations'] if (v['vaccine'] == vaccine)]  # spec: veterinary.env.yaml:300
+    if not ((B.len(next_due) == 0) or (B.max(next_due) <= B.add_days(ctx.today(), 30))):  # spec: veterinary.env.yaml:304
         raise ToolError('The vaccine is not due yet')
-    ctx.update('pet', p, {'vaccinations': [_e0 for _e0 in p['vaccinations'] if not (_e0['vaccine'] == vaccine)]})  # spec: veterinary.env.yaml:303
-    ctx.update('pet', p, {'vaccinations': p['vaccinations'] + [{'vaccine': vaccine, 'given': ctx.today(), 'due': B.add_days(ctx.today(), 365)}]})  # spec: veterinary.env.yaml:304
-    ctx.update('appointment', a, {'notes': a['notes'] + [B.format('vaccinated: {}', vaccine)]})  # spec: veterinary.env.yaml:305
+    ctx.update('pet', p, {'vaccinations': [_e0 for _e0 in p['vaccinations'] if not (_e0['vaccine'] == vaccine)]})  # spec: veterinary.env.yaml:306
+    ctx.update('pet', p, {'vaccinations': p['vaccinations'] + [{'vaccine': vaccine, 'given': ctx.today(), 'due': B.add_days(ctx.today(), 365)}]})  # spec: veterinary.env.yaml:307
+    ctx.update('appointment', a, {'notes': a['notes'] + [B.format('vaccinated: {}', vaccine)]})  # spec: veterinary.env.yaml:308
     return p['vaccinations']
 
 
-# spec: veterinary.env.yaml:308
+# spec: veterinary.env.yaml:311
 def refill_prescription(ctx: Context, *, owner_id: str, pet_id: str, med_id: str) -> object:
     """Refill a pet's prescription from stock; the medication's price is added to the owner's balance."""
-    p = ctx.get('pet', pet_id)  # spec: veterinary.env.yaml:317
+    p = ctx.get('pet', pet_id)  # spec: veterinary.env.yaml:320
     if p is None:
         raise ToolError(B.format('Pet {} not found', pet_id))
-    if p['owner_id'] != owner_id:  # spec: veterinary.env.yaml:321
+    if p['owner_id'] != owner_id:  # spec: veterinary.env.yaml:324
         raise ToolError('The pet belongs to another owner')
-    if p['status'] != 'active':  # spec: veterinary.env.yaml:322
+    if p['status'] != 'active':  # spec: veterinary.env.yaml:325
         raise ToolError("The pet's record is not active")
-    m = ctx.get('medication', med_id)  # spec: veterinary.env.yaml:318
+    m = ctx.get('medication', med_id)  # spec: veterinary.env.yaml:321
     if m is None:
         raise ToolError('Medication not found')
-    rx = B.entry_or_none(p['prescriptions'], med_id)  # spec: veterinary.env.yaml:319
+    rx = B.entry_or_none(p['prescriptions'], med_id)  # spec: veterinary.env.yaml:322
     if rx is None:
         raise ToolError('The pet has no prescription for this medication')
-    if rx['refills_left'] <= 0:  # spec: veterinary.env.yaml:323
+    if rx['refills_left'] <= 0:  # spec: veterinary.env.yaml:326
         raise ToolError('No refills left; book a check-up to renew the prescription')
-    if B.days_between(rx['last_filled'], ctx.today()) < 14:  # spec: veterinary.env.yaml:324
+    if B.days_between(rx['last_filled'], ctx.today()) < 14:  # spec: veterinary.env.yaml:327
         raise ToolError('Prescriptions can be refilled at most once every 14 days')
-    if m['stock'] <= 0:  # spec: veterinary.env.yaml:325
+    if m['stock'] <= 0:  # spec: veterinary.env.yaml:328
         raise ToolError('The medication is out of stock')
-    _e0 = B.entry(p['prescriptions'], med_id)  # spec: veterinary.env.yaml:327
-    ctx.update('pet', p, {'prescriptions': B.with_entry(p['prescriptions'], med_id, {**_e0, 'refills_left': (_e0['refills_left'] - 1), 'last_filled': ctx.today()})})  # spec: veterinary.env.yaml:327
-    ctx.update('medication', m, {'stock': (m['stock'] - 1)})  # spec: veterinary.env.yaml:328
-    _t0 = ctx.get_required('owner', owner_id)  # spec: veterinary.env.yaml:329
-    ctx.update('owner', _t0, {'balance_due': (_t0['balance_due'] + m['price'])})  # spec: veterinary.env.yaml:329
+    _e0 = B.entry(p['prescriptions'], med_id)  # spec: veterinary.env.yaml:330
+    ctx.update('pet', p, {'prescriptions': B.with_entry(p['prescriptions'], med_id, {**_e0, 'refills_left': (_e0['refills_left'] - 1), 'last_filled': ctx.today()})})  # spec: veterinary.env.yaml:330
+    ctx.update('medication', m, {'stock': (m['stock'] - 1)})  # spec: veterinary.env.yaml:331
+    _t0 = ctx.get_required('owner', owner_id)  # spec: veterinary.env.yaml:332
+    ctx.update('owner', _t0, {'balance_due': (_t0['balance_due'] + m['price'])})  # spec: veterinary.env.yaml:332
     return {'pet_id': p['pet_id'], 'med_id': med_id, 'refills_left': (rx['refills_left'] - 1), 'charged': m['price']}
 
 
-# spec: veterinary.env.yaml:332
+# spec: veterinary.env.yaml:335
 def pay_balance(ctx: Context, *, owner_id: str, amount: Decimal) -> object:
     """Pay part or all of an owner's balance due."""
-    o = ctx.get('owner', owner_id)  # spec: veterinary.env.yaml:340
+    o = ctx.get('owner', owner_id)  # spec: veterinary.env.yaml:343
     if o is None:
         raise ToolError(B.format('Owner {} not found', owner_id))
-    if o['balance_due'] <= 0:  # spec: veterinary.env.yaml:342
+    if o['balance_due'] <= 0:  # spec: veterinary.env.yaml:345
         raise ToolError('Nothing is due')
-    if not ((amount > 0) and (amount <= o['balance_due'])):  # spec: veterinary.env.yaml:343
+    if not ((amount > 0) and (amount <= o['balance_due'])):  # spec: veterinary.env.yaml:346
         raise ToolError('The amount must be more than 0 and at most the balance due')
-    ctx.update('owner', o, {'balance_due': (o['balance_due'] - amount)})  # spec: veterinary.env.yaml:345
+    ctx.update('owner', o, {'balance_due': (o['balance_due'] - amount)})  # spec: veterinary.env.yaml:348
     return {'owner_id': o['owner_id'], 'balance_due': o['balance_due']}
 
 
