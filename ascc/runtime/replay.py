@@ -164,9 +164,11 @@ class CallOutcome:
     ok: bool
     error_code: str | None
     content: str
+    actor: str = "agent"  # who makes the gold call (dual control: "user")
 
     def to_json(self) -> dict:
         return {"tool": self.tool, "arguments": self.arguments, "ok": self.ok, "error_code": self.error_code,
+                **({"actor": self.actor} if self.actor != "agent" else {}),
                 **({"error": json.loads(self.content)["error"]["message"]} if not self.ok else {})}
 
 
@@ -210,7 +212,7 @@ def replay_task(env: Environment, task: Task, expected: dict | None = None) -> T
     initial = env.state()
     for c in task.gold_calls:
         r = env.call(c.tool, c.arguments)
-        out.calls.append(CallOutcome(c.tool, c.arguments, r.ok, r.error_code, r.content))
+        out.calls.append(CallOutcome(c.tool, c.arguments, r.ok, r.error_code, r.content, c.actor))
     out.digest = env.digest()
     out.state = env.state()
     typed = expected

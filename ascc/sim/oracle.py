@@ -47,6 +47,7 @@ DECLINED = ("Understood, I have not gone ahead with it: I did not {x}.", "No pro
 CLOSE = ("Is there anything else I can help you with?", "Anything else I can help with today?",
          "Let me know if there is anything else I can do for you.")
 NOTHING = "I'm sorry, I could not find anything to report."
+THANKS = "Thank you for doing that on your side; that should take care of it."
 
 
 def text(content: str) -> AgentTurn:
@@ -183,7 +184,7 @@ class OracleAgent:
             else:
                 parts.append(self.rng.choice(FOUND).format(x=body, y=self._for(call)))
         if not parts:
-            parts.append(NOTHING)
+            parts.append(THANKS if self.requested else NOTHING)
         return " ".join(parts) + " " + self.rng.choice(CLOSE)
 
     def _for(self, call: ToolCall | None) -> str:
