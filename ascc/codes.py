@@ -266,6 +266,10 @@ CODES: dict[str, Code] = {
     'W268': Code('`else` on a condition',
                   '`else "message"` on a `let` fails only when the value is null, not when a condition is false.',
                   'ok: o.paid else "Unpaid"', 'requires:\n  - o.paid else "Unpaid"'),
+    'E268': Code('a read tool that requires confirmation',
+                  'Confirmation (`confirm: true`) is asked before a change; a read tool changes nothing. '
+                  '`ascc simulate` checks that the agent got an explicit yes before every call of a confirmed tool.',
+                  'kind: read\nconfirm: true', 'kind: write\nconfirm: true'),
     'E269': Code('a precondition without a message',
                   'Each `requires:` item says what the agent is told when it fails.',
                   '- o.status == pending', '- o.status == pending else "Order is not pending"'),

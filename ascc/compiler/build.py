@@ -57,8 +57,24 @@ def _dumps(obj) -> str:
     return json.dumps(obj, indent=2, sort_keys=False, ensure_ascii=False, default=json_default) + "\n"
 
 
+def compiler_hash() -> str:
+    """The compiler's own source: a changed compiler invalidates cached builds even at the same version."""
+    global _COMPILER_HASH
+    if _COMPILER_HASH is None:
+        root = Path(__file__).parents[1]
+        h = hashlib.sha256()
+        for p in sorted([*root.glob("compiler/**/*"), *root.glob("dsl/**/*")]):
+            if p.suffix in (".py", ".jinja", ".lark"):
+                h.update(p.relative_to(root).as_posix().encode() + b"\0" + p.read_bytes())
+        _COMPILER_HASH = h.hexdigest()
+    return _COMPILER_HASH
+
+
+_COMPILER_HASH: str | None = None
+
+
 def input_hash(text: str, extra: list[tuple[str, str]]) -> str:
-    h = hashlib.sha256(f"ascc {__version__}\n".encode())
+    h = hashlib.sha256(f"ascc {__version__} {compiler_hash()}\n".encode())
     h.update(text.encode("utf-8"))
     for name, digest in extra:
         h.update(f"\n{name}={digest}".encode())
@@ -193,6 +209,7 @@ def domain_json(domain: Domain) -> dict:
                      for e in domain.entities.values()},
         "tools": {t.name: {
             "kind": t.kind, "actor": t.actor, "description": t.description, "intent": t.intent, "line": t.line,
+            "confirm": t.confirm,
             "params": [{"name": p.name, "py_name": p.py_name, "type": T.to_json(p.type), "required": p.required,
                         "default": p.default, "ref": p.ref, "description": p.description, "examples": p.examples}
                        for p in t.params],

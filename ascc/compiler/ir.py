@@ -135,6 +135,7 @@ class Tool:
     line: int
     intent: str | None = None
     requested_by: str = "user"  # who asks the agent for it: the user (a user's errand) or staff (never an errand)
+    confirm: bool = False  # the agent must get the user's explicit yes before calling it
     params: list[Param] = field(default_factory=list)
     lets: list[Let] = field(default_factory=list)
     requires: list[Require] = field(default_factory=list)
@@ -179,6 +180,7 @@ class Domain:
     tools: dict[str, Tool]
     seed: Seed
     source_hash: str = ""
+    confirm_writes: bool = False
 
     def record_fields(self, t: Type) -> dict[str, Field]:
         """The fields of a struct or row type."""

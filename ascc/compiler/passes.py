@@ -30,7 +30,7 @@ def new_domain(raw: RawSpec, bag: DiagnosticBag) -> Domain:
         except ValueError:
             bag.error("E290", f"`{value}` is not an ISO {kind.__name__}", node.span if node else raw.span)
     return Domain(raw.domain.value if raw.domain else "unnamed", raw.file, raw.version, raw.description or "",
-                  raw.policy or "", today, now, {}, {}, {}, Seed())
+                  raw.policy or "", today, now, {}, {}, {}, Seed(), confirm_writes=raw.confirm_writes)
 
 
 def check_names(raw: RawSpec, domain: Domain, bag: DiagnosticBag, tr: TypeResolver) -> None:

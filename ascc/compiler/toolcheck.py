@@ -33,6 +33,7 @@ def check_tool(raw: RawTool, domain: Domain, tr: TypeResolver, bag: DiagnosticBa
                   help="the description becomes the agent's tool schema; say what the tool does")
     tool = Tool(raw.name.value, kind, actor, desc, raw.name.span, raw.name.span.line,
                 intent=raw.intent.value if raw.intent else None)
+    tool.confirm = _confirm(raw, kind, domain, bag)
     tool.requested_by = _requested_by(raw, bag)
     tool.params = resolve_params(raw.params, tr, bag)
     params = {p.name: p for p in tool.params}
@@ -55,6 +56,16 @@ def check_tool(raw: RawTool, domain: Domain, tr: TypeResolver, bag: DiagnosticBa
     tool.reads = c.reads | (set(tool.sql.tables) if tool.sql else set())
     _check_kind(raw, tool, bag)
     return tool
+
+
+def _confirm(raw: RawTool, kind: str, domain: Domain, bag) -> bool:
+    """Whether the user must say yes before a call: the tool's own `confirm`, else `confirm_writes` for writes."""
+    if raw.confirm is None:
+        return domain.confirm_writes and kind == "write"
+    if raw.confirm and kind == "read":
+        bag.error("E268", "a read tool cannot require confirmation", raw.confirm_span,
+                  help="`confirm: true` is for tools that change data (`kind: write` or `generic`)")
+    return raw.confirm
 
 
 def _requested_by(raw: RawTool, bag) -> str:

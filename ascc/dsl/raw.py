@@ -113,6 +113,8 @@ class RawTool:
     intent: YScalar | None = None
     actor: Named | None = None
     requested_by: Named | None = None  # user (default) or staff: who asks the agent for a call
+    confirm: bool | None = None  # None: the domain's `confirm_writes` decides
+    confirm_span: Span | None = None
     params: list[RawParam] = field(default_factory=list)
     lets: list[RawLet] = field(default_factory=list)
     requires: list[RawRequire] = field(default_factory=list)
@@ -149,6 +151,7 @@ class RawSpec:
     version: int = 1
     description: str | None = None
     policy: str | None = None
+    confirm_writes: bool = False
     today: YScalar | None = None
     now: YScalar | None = None
     types: list[RawStruct] = field(default_factory=list)

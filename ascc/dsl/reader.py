@@ -25,13 +25,14 @@ from ascc.dsl.raw import (
 from ascc.dsl.yamlnodes import YMap, YNode, YScalar, YSeq, load_yaml
 
 IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-TOP_KEYS = ("domain", "version", "description", "policy", "clock", "types", "entities", "tools", "seed")
+TOP_KEYS = ("domain", "version", "description", "policy", "confirm_writes", "clock", "types", "entities", "tools",
+            "seed")
 ENTITY_KEYS = ("key", "description", "fields")
 FIELD_KEYS = ("type", "ref", "enum", "default", "nullable", "unique", "pattern", "check", "description")
 STRUCT_FIELD_KEYS = ("type", "ref", "enum", "default", "nullable", "description")
 PARAM_KEYS = ("type", "ref", "enum", "default", "optional", "description", "examples")
-TOOL_KEYS = ("kind", "description", "intent", "actor", "requested_by", "params", "let", "requires", "effects",
-             "returns", "sql")
+TOOL_KEYS = ("kind", "description", "intent", "actor", "confirm", "requested_by", "params", "let",
+             "requires", "effects", "returns", "sql")
 SEED_KEYS = ("random_seed", "files", "rows", "generate")
 GEN_KEYS = ("count", "let", "fields")
 _KIND_NAMES = {YMap: "a mapping", YSeq: "a list", YScalar: "a value"}
@@ -143,6 +144,7 @@ class SpecReader:
                 self.bag.error("E006", "expected an integer for `version`", v.span, path="version")
         spec.description = self._str_value(root.get("description"), "`description`", "description")
         spec.policy = self._str_value(root.get("policy"), "`policy`", "policy")
+        spec.confirm_writes = self._bool(root.get("confirm_writes"), "`confirm_writes`", "confirm_writes")
         if (clock := self._expect(root.get("clock"), YMap, "`clock`", "clock")) is not None:
             self._keys(clock, ("today", "now"), "`clock`", "clock")
             spec.today = self._text(clock.get("today"), "`clock.today`", "clock.today")
@@ -270,6 +272,9 @@ class SpecReader:
                        desc.value if desc else None, desc.span if desc else None,
                        intent=self._text(m.get("intent"), "`intent`", f"{path}.intent"),
                        actor=Named(actor.value, actor.span) if actor else None)
+        if (c := m.get("confirm")) is not None:
+            tool.confirm = self._bool(c, "`confirm`", f"{path}.confirm")
+            tool.confirm_span = c.span
         if (who := self._text(m.get("requested_by"), "`requested_by`", f"{path}.requested_by")) is not None:
             tool.requested_by = Named(who.value, who.span)
         if kind is None and m.get("kind") is None:

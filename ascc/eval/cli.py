@@ -28,7 +28,8 @@ def eval_command(
     threads: int | None = typer.Option(None, "--threads", help="hf: torch CPU threads."),
     device: str | None = typer.Option(None, "--device", help="hf: cpu, cuda, cuda:1."),
     concurrency: int = typer.Option(0, "--concurrency", help="Trials at once (0: 1 local, 8 endpoint)."),
-    filters: str = typer.Option("validity,state,calls", "--filters", help="Filters that judge a trial."),
+    filters: str = typer.Option("validity,state,calls,facts,confirm", "--filters",
+                                help="Filters that judge a trial (default: all, as `simulate` keeps a trace)."),
     build_dir: Path = typer.Option(Path("build"), "--build-dir", help="Where specs are compiled."),
     fresh: bool = typer.Option(False, "--fresh", help="Discard the trials already in --out."),
 ) -> None:

@@ -2,7 +2,8 @@
 
 Overall pass^k is the mean over all tasks (τ-bench's number), not the mean of the domains' numbers. A failed
 trial is labelled by what went wrong, most basic first: the backend failed, a malformed or unknown tool call,
-no end (turn limit or the user gave up), an empty or repetitive message, then the state and calls filters.
+no end (turn limit or the user gave up), an empty or repetitive message, then the state, calls, facts and confirm
+filters.
 """
 
 from __future__ import annotations
@@ -41,6 +42,10 @@ def failure_labels(r: TrialResult) -> list[str]:
         labels.append("wrong final state")
     if "calls" in r.failed:
         labels.append("wrong calls")
+    if "facts" in r.failed:
+        labels.append("facts not told")
+    if "confirm" in r.failed:
+        labels.append("wrote without a yes")
     return labels
 
 

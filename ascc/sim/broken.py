@@ -6,6 +6,8 @@
 | `broken:repeat` | ends with a message that repeats one phrase over and over | `validity` (n-gram) |
 | `broken:skip-write` | says it did the writes but never calls them | `state` |
 | `broken:wrong-args` | calls the reads with a wrong argument (writes stay right) | `calls` (the state still matches) |
+| `broken:silent` | makes every call right but never tells the user what it found (the user gives up) | `facts` |
+| `broken:no-confirm` | calls the writes without asking the user first | `confirm` (in a `confirm_writes` domain) |
 | `broken:recover` | first calls a tool with a misspelt argument, reads the error, then calls it right | none: kept |
 """
 
@@ -62,6 +64,16 @@ class RecoverAgent(OracleAgent):
         return super().call(call)
 
 
+class SilentAgent(OracleAgent):
+    def report(self, messages: list[dict]) -> str:
+        return "I have taken care of everything. Is there anything else I can help you with?"
+
+
+class NoConfirmAgent(OracleAgent):
+    def is_write(self, tool: str) -> bool:
+        return False  # so it never stops to ask before a write
+
+
 def _other(v):
     if isinstance(v, bool):
         return not v
@@ -73,4 +85,4 @@ def _other(v):
 
 
 BROKEN = {"garbage": GarbageAgent, "repeat": RepeatAgent, "skip-write": SkipWriteAgent,
-          "wrong-args": WrongArgsAgent, "recover": RecoverAgent}
+          "wrong-args": WrongArgsAgent, "silent": SilentAgent, "no-confirm": NoConfirmAgent, "recover": RecoverAgent}

@@ -46,7 +46,7 @@ def simulate_cmd(
     agent: str = typer.Option("oracle", "--agent", help="oracle, broken:<how>, openai:<model>, hf:<spec>."),
     user: str = typer.Option("scripted", "--user", help="scripted or openai:<model>."),
     jobs: int = typer.Option(0, "--jobs", "-j", help="Worker processes or concurrent episodes (0: one per core)."),
-    no_filter: list[str] = typer.Option([], "--no-filter", help="Switch a filter off: validity, state, calls."),
+    no_filter: list[str] = typer.Option([], "--no-filter", help="Switch a filter off: validity, state, calls, facts, confirm."),
     max_turns: int = typer.Option(30, "--max-turns", help="Agent messages per episode at most."),
     trials: int = typer.Option(1, "--trials", help="Episodes per task."),
     max_len: int = typer.Option(4, "--max-len", help="Tool calls per synthesised walk at most."),

@@ -26,7 +26,7 @@ from ascc.sim.scenario import describe_call, label, show
 from ascc.sim.user import own_facts
 
 MAX_CONFIRMS = 2  # the same confirmation asked at most this many times; then the write is left out
-_NO = re.compile(r"^\W*(no|nope|nah)\b|\b(don't|do not|changed my mind|never mind|rather not)\b", re.I)
+_NO = re.compile(r"^\W*(no|nope|nah)\b(?!,? (problem|worries))|\b(don't|do not|changed my mind|never mind|rather not)\b", re.I)
 _YES = re.compile(r"\b(yes|yeah|yep|sure|please do|go ahead|correct|confirmed?|ok|okay|that's right)\b", re.I)
 
 ASK = ("I can help with that. Could you please give me {x}?", "Sure, I can help. What is {x}?",
@@ -106,7 +106,7 @@ class OracleAgent:
                     return self._say(self.ask_for(missing, mine))
             if self.is_write(call.tool):
                 n = self.confirms.get(self.i, 0)
-                answer = _answer(_last_user(messages)) if n else None
+                answer = yes_or_no(_last_user(messages)) if n else None
                 if answer is None and n < MAX_CONFIRMS:
                     self.confirms[self.i] = n + 1
                     return self._say(self.rng.choice(CONFIRM).format(x=self.describe(call)))
@@ -202,8 +202,8 @@ def _last_user(messages: list[dict]) -> str:
     return ""
 
 
-def _answer(reply: str) -> bool | None:
-    """Whether a reply to a confirmation is a yes (True), a no (False) or neither (None)."""
+def yes_or_no(reply: str) -> bool | None:
+    """Whether a reply to a confirmation is a yes (True), a no (False) or neither (None); the verifier's too."""
     if _NO.search(reply):
         return False
     return True if _YES.search(reply) else None

@@ -1,4 +1,4 @@
-"""AgentScaler's three filters on a finished episode, each reported with details and each switchable.
+"""AgentScaler's three filters, and two on the conversation, on a finished episode; each reported and switchable.
 
 1. `validity`: the conversation is well formed — the user spoke first and stopped it (no turn limit, no backend
    failure), every assistant message says or calls something, every tool call has an id, a known tool name and
@@ -12,12 +12,26 @@
    that judges read-only tasks, whose state never changes. In dual-control tasks the agent's calls are compared
    with the agent's gold calls and the user's own calls with the gold calls marked `"actor": "user"`.
 
+Two more filters judge the conversation against the task and the policy (τ-bench's `outputs` and its
+"explicit confirmation" rule), so that an agent which never tells the user anything, or writes without asking,
+is not kept even when the user gave up and the state is right:
+
+4. `facts`: every fact of the task (`user.facts`: values the agent's answers must contain; τ²'s
+   `communicate_info` on imported tasks) appears in one assistant message, compared as τ² does — lower case,
+   commas dropped — and with runs of white space made one. A refusal task's fact is the tool's error: it also
+   passes when an assistant message says the request cannot be done in other words (`cannot`, `unable`, …).
+5. `confirm`: before each call of a tool that requires confirmation (`confirm` in the spec, or
+   `confirm_writes`), the last user message must be a yes to an assistant message that asked for consent
+   ("confirm", "shall I", "go ahead", "do you want me to", …) — failed attempts count too: asking is the
+   policy, whatever the tool answers.
+
 An episode is kept when every filter that is switched on passes; a switched-off filter reports `passed: null`.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from dataclasses import dataclass
 
@@ -25,9 +39,10 @@ from ascc.runtime.args import parse_arguments
 from ascc.runtime.diff import diff_states
 from ascc.runtime.env import Environment, to_jsonable
 from ascc.runtime.errors import ToolError
+from ascc.sim.oracle import yes_or_no
 from ascc.sim.rollout import Episode, tool_arguments
 
-FILTERS = ("validity", "state", "calls")
+FILTERS = ("validity", "state", "calls", "facts", "confirm")
 NGRAM = 4
 MAX_REPEATED_SHARE = 0.5  # at most this share of a message's word n-grams may be repeats of earlier ones …
 MIN_NGRAMS = 24  # … in a message at least this long
@@ -50,7 +65,8 @@ def verify(episode: Episode, env: Environment, enabled=FILTERS) -> dict[str, Ver
         if name not in enabled:
             out[name] = Verdict(None, "switched off")
         else:
-            out[name] = {"validity": validity, "state": state, "calls": calls}[name](episode, env)
+            out[name] = {"validity": validity, "state": state, "calls": calls, "facts": facts,
+                         "confirm": confirm}[name](episode, env)
     return out
 
 
@@ -198,3 +214,60 @@ def _normal(meta: dict, tool: str, arguments) -> str:
 
 def _show(call: tuple[str, str]) -> str:
     return f"{call[0]}({call[1]})"
+
+
+# ---- 4 facts told
+_REFUSED = re.compile(r"\b(cannot|can ?not|can't|unable|not able|not possible|isn't possible|not allowed|"
+                      r"not eligible|won't be able)\b")
+
+
+def facts(ep: Episode, env: Environment) -> Verdict:
+    wanted = [f for f in (ep.task.user or {}).get("facts") or [] if isinstance(f, str) and f.strip()]
+    if not wanted:
+        return Verdict(True, "the task has no facts to tell")
+    said = [_plain(m["content"]) for m in ep.messages
+            if m.get("role") == "assistant" and isinstance(m.get("content"), str)]
+    refusal = ((ep.task.user or {}).get("refusal") or {}).get("error")
+    missing = [f for f in wanted if not any(_plain(f) in s for s in said)
+               and not (f == refusal and any(_REFUSED.search(s) for s in said))]
+    if missing:
+        return Verdict(False, {"missing_facts": missing[:10]})
+    return Verdict(True, f"{len(wanted)} facts told")
+
+
+def _plain(text: str) -> str:
+    return " ".join(text.lower().replace(",", "").split())
+
+
+# ---- 5 confirmation before confirmed tools
+# asking for consent, not for data ("I need to confirm who you are. What is your email?" is not consent)
+_ASKS_CONSENT = re.compile(r"\b(to confirm[,:]|(please|can you|could you) confirm (that|this|the)\b|proceed|go ahead|"
+                           r"shall i|should i|(do|would) you (want|like) me to|ok(ay)? (to|if)|"
+                           r"is (that|this) (right|correct|ok(ay)?)|may i)", re.I)
+
+
+def confirm(ep: Episode, env: Environment) -> Verdict:
+    tools = env.domain.meta["tools"]
+    problems, user_at = [], None
+    for i, m in enumerate(ep.messages):
+        if m.get("role") == "user":
+            user_at = i
+        elif m.get("role") == "assistant":
+            for tc in m.get("tool_calls") or []:
+                fn = tc.get("function") if isinstance(tc, dict) else None
+                name = fn.get("name") if isinstance(fn, dict) else None
+                if isinstance(name, str) and tools.get(name, {}).get("confirm") and not _confirmed(ep.messages, user_at):
+                    problems.append(f"message {i}: {name} called without the user's explicit yes")
+    return Verdict(not problems, problems[:5] or "every confirmed call followed a yes")
+
+
+def _confirmed(msgs: list[dict], user_at: int | None) -> bool:
+    """The user's message at `user_at` says yes (and not no) to the assistant text just before it, a question."""
+    if user_at is None or user_at < 1:
+        return False
+    answer = str(msgs[user_at].get("content") or "")
+    asked = msgs[user_at - 1]
+    question = asked.get("content") if asked.get("role") == "assistant" else None
+    if not isinstance(question, str) or not _ASKS_CONSENT.search(question):
+        return False  # "Sure, my zip is 12345" answers a question for data, not for consent
+    return yes_or_no(answer) is True

@@ -74,7 +74,8 @@ def test_cli_oracle_writes_report(build, tmp_path):
 
 
 @pytest.mark.parametrize(("how", "filter_"), [("garbage", "validity"), ("repeat", "validity"),
-                                               ("skip-write", "state"), ("wrong-args", "calls")])
+                                               ("skip-write", "state"), ("wrong-args", "calls"),
+                                               ("silent", "facts"), ("no-confirm", "confirm")])
 def test_broken_agent_lowers_pass_k(domains, how, filter_):
     some = {n: domains[n] for n in ("shop", "library")}
     tasks = synth_tasks(some, 6, seed=1000)

@@ -11,200 +11,200 @@ from ascc.runtime.context import B, Context, ToolError
 DOMAIN = 'airline'
 
 
-# spec: airline.env.yaml:145
+# spec: airline.env.yaml:146
 def get_user_details(ctx: Context, *, user_id: str) -> object:
     """Get the details of a user, including their payment methods, saved passengers and reservations."""
-    u = ctx.get('user', user_id)  # spec: airline.env.yaml:151
+    u = ctx.get('user', user_id)  # spec: airline.env.yaml:152
     if u is None:
         raise ToolError(B.format('User {} not found', user_id))
     return u
 
 
-# spec: airline.env.yaml:154
+# spec: airline.env.yaml:155
 def get_reservation_details(ctx: Context, *, reservation_id: str) -> object:
     """Get the details of a reservation."""
-    r = ctx.get('reservation', reservation_id)  # spec: airline.env.yaml:160
+    r = ctx.get('reservation', reservation_id)  # spec: airline.env.yaml:161
     if r is None:
         raise ToolError(B.format('Reservation {} not found', reservation_id))
     return r
 
 
-# spec: airline.env.yaml:163
+# spec: airline.env.yaml:164
 def list_all_airports(ctx: Context) -> object:
     """Returns a list of all available airports."""
     return [{'iata': 'SFO', 'city': 'San Francisco'}, {'iata': 'JFK', 'city': 'New York'}, {'iata': 'LAX', 'city': 'Los Angeles'}, {'iata': 'ORD', 'city': 'Chicago'}, {'iata': 'DFW', 'city': 'Dallas'}, {'iata': 'DEN', 'city': 'Denver'}, {'iata': 'SEA', 'city': 'Seattle'}, {'iata': 'ATL', 'city': 'Atlanta'}, {'iata': 'MIA', 'city': 'Miami'}, {'iata': 'BOS', 'city': 'Boston'}, {'iata': 'PHX', 'city': 'Phoenix'}, {'iata': 'IAH', 'city': 'Houston'}, {'iata': 'LAS', 'city': 'Las Vegas'}, {'iata': 'MCO', 'city': 'Orlando'}, {'iata': 'EWR', 'city': 'Newark'}, {'iata': 'CLT', 'city': 'Charlotte'}, {'iata': 'MSP', 'city': 'Minneapolis'}, {'iata': 'DTW', 'city': 'Detroit'}, {'iata': 'PHL', 'city': 'Philadelphia'}, {'iata': 'LGA', 'city': 'LaGuardia'}]
 
 
-# spec: airline.env.yaml:175
+# spec: airline.env.yaml:176
 def search_direct_flight(ctx: Context, *, origin: str, destination: str, date_: str) -> object:
     """Search for direct flights between two cities on a specific date."""
     return [{'flight_number': f['flight_number'], 'origin': f['origin'], 'destination': f['destination'], 'status': 'available', 'scheduled_departure_time_est': f['scheduled_departure_time_est'], 'scheduled_arrival_time_est': f['scheduled_arrival_time_est'], 'date': None, 'available_seats': B.entry_or_none(f['dates'], date_)['available_seats'], 'prices': B.entry_or_none(f['dates'], date_)['prices']} for f in ctx.all('flight', '(("origin" = ?) AND ("destination" = ?))', [origin, destination]) if ((B.entry_or_none(f['dates'], date_) is not None) and (B.entry_or_none(f['dates'], date_)['status'] == 'available'))]
 
 
-# spec: airline.env.yaml:190
+# spec: airline.env.yaml:191
 def search_onestop_flight(ctx: Context, *, origin: str, destination: str, date_: str) -> object:
     """Search for one-stop flights between two cities on a specific date."""
-    first_legs = [f for f in ctx.all('flight', '("origin" = ?)', [origin]) if ((B.entry_or_none(f['dates'], date_) is not None) and (B.entry_or_none(f['dates'], date_)['status'] == 'available'))]  # spec: airline.env.yaml:199
-    next_day = (B.format('2024-05-{}', B.days_between(B.date('2024-05-01'), B.date(date_)) + 2) if (B.len(first_legs) > 0) else '')  # spec: airline.env.yaml:202
-    to_destination = ctx.all('flight', '("destination" = ?)', [destination])  # spec: airline.env.yaml:204
+    first_legs = [f for f in ctx.all('flight', '("origin" = ?)', [origin]) if ((B.entry_or_none(f['dates'], date_) is not None) and (B.entry_or_none(f['dates'], date_)['status'] == 'available'))]  # spec: airline.env.yaml:200
+    next_day = (B.format('2024-05-{}', B.days_between(B.date('2024-05-01'), B.date(date_)) + 2) if (B.len(first_legs) > 0) else '')  # spec: airline.env.yaml:203
+    to_destination = ctx.all('flight', '("destination" = ?)', [destination])  # spec: airline.env.yaml:205
     return B.flatten([([[{'flight_number': a['flight_number'], 'origin': a['origin'], 'destination': a['destination'], 'status': 'available', 'scheduled_departure_time_est': a['scheduled_departure_time_est'], 'scheduled_arrival_time_est': a['scheduled_arrival_time_est'], 'date': date_, 'available_seats': B.entry_or_none(a['dates'], date_)['available_seats'], 'prices': B.entry_or_none(a['dates'], date_)['prices']}, {'flight_number': b['flight_number'], 'origin': b['origin'], 'destination': b['destination'], 'status': 'available', 'scheduled_departure_time_est': b['scheduled_departure_time_est'], 'scheduled_arrival_time_est': b['scheduled_arrival_time_est'], 'date': date_, 'available_seats': B.entry_or_none(b['dates'], date_)['available_seats'], 'prices': B.entry_or_none(b['dates'], date_)['prices']}] for b in to_destination if ((((('+1' not in a['scheduled_arrival_time_est']) and (b['origin'] == a['destination'])) and (B.entry_or_none(b['dates'], date_) is not None)) and (B.entry_or_none(b['dates'], date_)['status'] == 'available')) and (b['scheduled_departure_time_est'] >= a['scheduled_arrival_time_est']))] + [[{'flight_number': a['flight_number'], 'origin': a['origin'], 'destination': a['destination'], 'status': 'available', 'scheduled_departure_time_est': a['scheduled_departure_time_est'], 'scheduled_arrival_time_est': a['scheduled_arrival_time_est'], 'date': date_, 'available_seats': B.entry_or_none(a['dates'], date_)['available_seats'], 'prices': B.entry_or_none(a['dates'], date_)['prices']}, {'flight_number': b['flight_number'], 'origin': b['origin'], 'destination': b['destination'], 'status': 'available', 'scheduled_departure_time_est': b['scheduled_departure_time_est'], 'scheduled_arrival_time_est': b['scheduled_arrival_time_est'], 'date': next_day, 'available_seats': B.entry_or_none(b['dates'], next_day)['available_seats'], 'prices': B.entry_or_none(b['dates'], next_day)['prices']}] for b in to_destination if ((((('+1' in a['scheduled_arrival_time_est']) and (b['origin'] == a['destination'])) and (B.entry_or_none(b['dates'], next_day) is not None)) and (B.entry_or_none(b['dates'], next_day)['status'] == 'available')) and (b['scheduled_departure_time_est'] >= a['scheduled_arrival_time_est']))]) for a in first_legs if (B.entry_or_none(a['dates'], date_) is not None)])
 
 
-# spec: airline.env.yaml:232
+# spec: airline.env.yaml:233
 def get_flight_status(ctx: Context, *, flight_number: str, date_: str) -> object:
     """Get the status of a flight on a date."""
-    fl = ctx.get('flight', flight_number)  # spec: airline.env.yaml:239
+    fl = ctx.get('flight', flight_number)  # spec: airline.env.yaml:240
     if fl is None:
         raise ToolError(B.format('Flight {} not found', flight_number))
-    d = B.entry_or_none(fl['dates'], date_)  # spec: airline.env.yaml:240
+    d = B.entry_or_none(fl['dates'], date_)  # spec: airline.env.yaml:241
     if d is None:
         raise ToolError(B.format('Flight {} not found on date {}', flight_number, date_))
     return d['status']
 
 
-# spec: airline.env.yaml:243
+# spec: airline.env.yaml:244
 def calculate(ctx: Context, *, expression: str) -> object:
     """Calculate the result of a mathematical expression."""
     return B.calculate(expression)
 
 
-# spec: airline.env.yaml:250
+# spec: airline.env.yaml:251
 def transfer_to_human_agents(ctx: Context, *, summary: str) -> object:
     """Transfer the user to a human agent, with a summary of the user's issue. Only transfer if the user explicitly asks for a human agent, or if, given the policy and the available tools, you cannot solve the user's issue."""
     return 'Transfer successful'
 
 
-# spec: airline.env.yaml:260
+# spec: airline.env.yaml:261
 def book_reservation(ctx: Context, *, user_id: str, origin: str, destination: str, flight_type: str, cabin: str, flights: list, passengers: list, payment_methods: list, total_baggages: int, nonfree_baggages: int, insurance: str) -> object:
     """Book a reservation."""
-    u = ctx.get('user', user_id)  # spec: airline.env.yaml:277
+    u = ctx.get('user', user_id)  # spec: airline.env.yaml:278
     if u is None:
         raise ToolError(B.format('User {} not found', user_id))
-    rid = ('HATHAT' if (ctx.get('reservation', 'HATHAT') is None) else ('HATHAU' if (ctx.get('reservation', 'HATHAU') is None) else ('HATHAV' if (ctx.get('reservation', 'HATHAV') is None) else None)))  # spec: airline.env.yaml:279
+    rid = ('HATHAT' if (ctx.get('reservation', 'HATHAT') is None) else ('HATHAU' if (ctx.get('reservation', 'HATHAU') is None) else ('HATHAV' if (ctx.get('reservation', 'HATHAV') is None) else None)))  # spec: airline.env.yaml:280
     if rid is None:
         raise ToolError('Too many reservations')
-    n = B.len(passengers)  # spec: airline.env.yaml:283
-    flight_errors = [(B.format('Flight {} not found', f['flight_number']) if (ctx.get('flight', f['flight_number']) is None) else (B.format('Flight {} not found on date {}', f['flight_number'], f['date']) if (B.entry_or_none(ctx.get('flight', f['flight_number'])['dates'], f['date']) is None) else (B.format('Flight {} not available on date {}', f['flight_number'], f['date']) if (B.entry_or_none(ctx.get('flight', f['flight_number'])['dates'], f['date'])['status'] != 'available') else (B.format('Not enough seats on flight {}', f['flight_number']) if ((B.entry_or_none(ctx.get('flight', f['flight_number'])['dates'], f['date'])['available_seats'] is None) or (B.coalesce(B.entry_or_none(B.entry_or_none(ctx.get('flight', f['flight_number'])['dates'], f['date'])['available_seats'], cabin), 0) < n)) else '')))) for f in flights]  # spec: airline.env.yaml:285
-    flight_error = B.item(([e for e in flight_errors if (e != '')] + ['']), 0)  # spec: airline.env.yaml:295
-    if flight_error != '':  # spec: airline.env.yaml:319
+    n = B.len(passengers)  # spec: airline.env.yaml:284
+    flight_errors = [(B.format('Flight {} not found', f['flight_number']) if (ctx.get('flight', f['flight_number']) is None) else (B.format('Flight {} not found on date {}', f['flight_number'], f['date']) if (B.entry_or_none(ctx.get('flight', f['flight_number'])['dates'], f['date']) is None) else (B.format('Flight {} not available on date {}', f['flight_number'], f['date']) if (B.entry_or_none(ctx.get('flight', f['flight_number'])['dates'], f['date'])['status'] != 'available') else (B.format('Not enough seats on flight {}', f['flight_number']) if ((B.entry_or_none(ctx.get('flight', f['flight_number'])['dates'], f['date'])['available_seats'] is None) or (B.coalesce(B.entry_or_none(B.entry_or_none(ctx.get('flight', f['flight_number'])['dates'], f['date'])['available_seats'], cabin), 0) < n)) else '')))) for f in flights]  # spec: airline.env.yaml:286
+    flight_error = B.item(([e for e in flight_errors if (e != '')] + ['']), 0)  # spec: airline.env.yaml:296
+    if flight_error != '':  # spec: airline.env.yaml:320
         raise ToolError(B.format('{}', flight_error))
-    booked = [{'flight_number': f['flight_number'], 'origin': ctx.get('flight', f['flight_number'])['origin'], 'destination': ctx.get('flight', f['flight_number'])['destination'], 'date': f['date'], 'price': B.coalesce(B.entry_or_none(B.entry_or_none(ctx.get('flight', f['flight_number'])['dates'], f['date'])['prices'], cabin), 0)} for f in flights if (((ctx.get('flight', f['flight_number']) is not None) and (B.entry_or_none(ctx.get('flight', f['flight_number'])['dates'], f['date']) is not None)) and (B.entry_or_none(ctx.get('flight', f['flight_number'])['dates'], f['date'])['prices'] is not None))]  # spec: airline.env.yaml:296
-    total = ((B.sum((B.coalesce(B.entry_or_none(B.entry_or_none(ctx.get('flight', f['flight_number'])['dates'], f['date'])['prices'], cabin), 0) * n) for f in flights if (((ctx.get('flight', f['flight_number']) is not None) and (B.entry_or_none(ctx.get('flight', f['flight_number'])['dates'], f['date']) is not None)) and (B.entry_or_none(ctx.get('flight', f['flight_number'])['dates'], f['date'])['prices'] is not None))) + ((30 * n) if (insurance == 'yes') else 0)) + (50 * nonfree_baggages))  # spec: airline.env.yaml:303
-    payment_errors = [(B.format('Payment method {} not found', p['payment_id']) if (B.entry_or_none(u['payment_methods'], p['payment_id']) is None) else (B.format('Not enough balance in payment method {}', p['payment_id']) if (((B.entry_or_none(u['payment_methods'], p['payment_id'])['source'] != 'credit_card') and (B.entry_or_none(u['payment_methods'], p['payment_id'])['amount'] is not None)) and (B.entry_or_none(u['payment_methods'], p['payment_id'])['amount'] < p['amount'])) else '')) for p in payment_methods]  # spec: airline.env.yaml:309
-    payment_error = B.item(([e for e in payment_errors if (e != '')] + ['']), 0)  # spec: airline.env.yaml:316
-    if payment_error != '':  # spec: airline.env.yaml:320
+    booked = [{'flight_number': f['flight_number'], 'origin': ctx.get('flight', f['flight_number'])['origin'], 'destination': ctx.get('flight', f['flight_number'])['destination'], 'date': f['date'], 'price': B.coalesce(B.entry_or_none(B.entry_or_none(ctx.get('flight', f['flight_number'])['dates'], f['date'])['prices'], cabin), 0)} for f in flights if (((ctx.get('flight', f['flight_number']) is not None) and (B.entry_or_none(ctx.get('flight', f['flight_number'])['dates'], f['date']) is not None)) and (B.entry_or_none(ctx.get('flight', f['flight_number'])['dates'], f['date'])['prices'] is not None))]  # spec: airline.env.yaml:297
+    total = ((B.sum((B.coalesce(B.entry_or_none(B.entry_or_none(ctx.get('flight', f['flight_number'])['dates'], f['date'])['prices'], cabin), 0) * n) for f in flights if (((ctx.get('flight', f['flight_number']) is not None) and (B.entry_or_none(ctx.get('flight', f['flight_number'])['dates'], f['date']) is not None)) and (B.entry_or_none(ctx.get('flight', f['flight_number'])['dates'], f['date'])['prices'] is not None))) + ((30 * n) if (insurance == 'yes') else 0)) + (50 * nonfree_baggages))  # spec: airline.env.yaml:304
+    payment_errors = [(B.format('Payment method {} not found', p['payment_id']) if (B.entry_or_none(u['payment_methods'], p['payment_id']) is None) else (B.format('Not enough balance in payment method {}', p['payment_id']) if (((B.entry_or_none(u['payment_methods'], p['payment_id'])['source'] != 'credit_card') and (B.entry_or_none(u['payment_methods'], p['payment_id'])['amount'] is not None)) and (B.entry_or_none(u['payment_methods'], p['payment_id'])['amount'] < p['amount'])) else '')) for p in payment_methods]  # spec: airline.env.yaml:310
+    payment_error = B.item(([e for e in payment_errors if (e != '')] + ['']), 0)  # spec: airline.env.yaml:317
+    if payment_error != '':  # spec: airline.env.yaml:321
         raise ToolError(B.format('{}', payment_error))
-    paid = B.sum(p['amount'] for p in payment_methods)  # spec: airline.env.yaml:317
-    if paid != total:  # spec: airline.env.yaml:321
+    paid = B.sum(p['amount'] for p in payment_methods)  # spec: airline.env.yaml:318
+    if paid != total:  # spec: airline.env.yaml:322
         raise ToolError(B.format('Payment amount does not add up, total price is {}, but paid {}', total, paid))
-    for p in payment_methods:  # spec: airline.env.yaml:324
-        if (B.entry_or_none(u['payment_methods'], p['payment_id']) is not None) and (B.entry_or_none(u['payment_methods'], p['payment_id'])['source'] == 'gift_card'):  # spec: airline.env.yaml:325
-            _e1 = B.entry(u['payment_methods'], p['payment_id'])  # spec: airline.env.yaml:326
-            ctx.update('user', u, {'payment_methods': B.with_entry(u['payment_methods'], p['payment_id'], {**_e1, 'amount': ((_e1['amount'] - p['amount']) if (_e1['amount'] is not None) else None)})})  # spec: airline.env.yaml:326
-        if (B.entry_or_none(u['payment_methods'], p['payment_id']) is not None) and (B.entry_or_none(u['payment_methods'], p['payment_id'])['source'] == 'certificate'):  # spec: airline.env.yaml:327
-            ctx.update('user', u, {'payment_methods': B.without_entry(u['payment_methods'], p['payment_id'])})  # spec: airline.env.yaml:328
-    for f in flights:  # spec: airline.env.yaml:329
-        _row = ctx.get_required('flight', f['flight_number'])  # spec: airline.env.yaml:330
-        _e1 = B.entry(_row['dates'], f['date'])  # spec: airline.env.yaml:330
-        ctx.update('flight', _row, {'dates': B.with_entry(_row['dates'], f['date'], {**_e1, 'available_seats': ({'business': (B.coalesce(B.entry_or_none(_e1['available_seats'], 'business'), 0) - (n if (cabin == 'business') else 0)), 'economy': (B.coalesce(B.entry_or_none(_e1['available_seats'], 'economy'), 0) - (n if (cabin == 'economy') else 0)), 'basic_economy': (B.coalesce(B.entry_or_none(_e1['available_seats'], 'basic_economy'), 0) - (n if (cabin == 'basic_economy') else 0))} if (_e1['available_seats'] is not None) else None)})})  # spec: airline.env.yaml:330
-    ctx.insert('reservation', {'reservation_id': rid, 'user_id': user_id, 'origin': origin, 'destination': destination, 'flight_type': flight_type, 'cabin': cabin, 'flights': booked, 'passengers': passengers, 'payment_history': payment_methods, 'created_at': ctx.now(), 'total_baggages': total_baggages, 'nonfree_baggages': nonfree_baggages, 'insurance': insurance, 'status': None})  # spec: airline.env.yaml:336
-    ctx.update('user', u, {'reservations': u['reservations'] + [rid]})  # spec: airline.env.yaml:350
+    for p in payment_methods:  # spec: airline.env.yaml:325
+        if (B.entry_or_none(u['payment_methods'], p['payment_id']) is not None) and (B.entry_or_none(u['payment_methods'], p['payment_id'])['source'] == 'gift_card'):  # spec: airline.env.yaml:326
+            _e1 = B.entry(u['payment_methods'], p['payment_id'])  # spec: airline.env.yaml:327
+            ctx.update('user', u, {'payment_methods': B.with_entry(u['payment_methods'], p['payment_id'], {**_e1, 'amount': ((_e1['amount'] - p['amount']) if (_e1['amount'] is not None) else None)})})  # spec: airline.env.yaml:327
+        if (B.entry_or_none(u['payment_methods'], p['payment_id']) is not None) and (B.entry_or_none(u['payment_methods'], p['payment_id'])['source'] == 'certificate'):  # spec: airline.env.yaml:328
+            ctx.update('user', u, {'payment_methods': B.without_entry(u['payment_methods'], p['payment_id'])})  # spec: airline.env.yaml:329
+    for f in flights:  # spec: airline.env.yaml:330
+        _row = ctx.get_required('flight', f['flight_number'])  # spec: airline.env.yaml:331
+        _e1 = B.entry(_row['dates'], f['date'])  # spec: airline.env.yaml:331
+        ctx.update('flight', _row, {'dates': B.with_entry(_row['dates'], f['date'], {**_e1, 'available_seats': ({'business': (B.coalesce(B.entry_or_none(_e1['available_seats'], 'business'), 0) - (n if (cabin == 'business') else 0)), 'economy': (B.coalesce(B.entry_or_none(_e1['available_seats'], 'economy'), 0) - (n if (cabin == 'economy') else 0)), 'basic_economy': (B.coalesce(B.entry_or_none(_e1['available_seats'], 'basic_economy'), 0) - (n if (cabin == 'basic_economy') else 0))} if (_e1['available_seats'] is not None) else None)})})  # spec: airline.env.yaml:331
+    ctx.insert('reservation', {'reservation_id': rid, 'user_id': user_id, 'origin': origin, 'destination': destination, 'flight_type': flight_type, 'cabin': cabin, 'flights': booked, 'passengers': passengers, 'payment_history': payment_methods, 'created_at': ctx.now(), 'total_baggages': total_baggages, 'nonfree_baggages': nonfree_baggages, 'insurance': insurance, 'status': None})  # spec: airline.env.yaml:337
+    ctx.update('user', u, {'reservations': u['reservations'] + [rid]})  # spec: airline.env.yaml:351
     return ctx.get('reservation', rid)
 
 
-# spec: airline.env.yaml:353
+# spec: airline.env.yaml:354
 def cancel_reservation(ctx: Context, *, reservation_id: str) -> object:
     """Cancel the whole reservation."""
-    r = ctx.get('reservation', reservation_id)  # spec: airline.env.yaml:360
+    r = ctx.get('reservation', reservation_id)  # spec: airline.env.yaml:361
     if r is None:
         raise ToolError(B.format('Reservation {} not found', reservation_id))
-    ctx.update('reservation', r, {'payment_history': r['payment_history'] + [{'payment_id': p['payment_id'], 'amount': (-p['amount'])} for p in r['payment_history']]})  # spec: airline.env.yaml:363
-    ctx.update('reservation', r, {'status': 'cancelled'})  # spec: airline.env.yaml:364
+    ctx.update('reservation', r, {'payment_history': r['payment_history'] + [{'payment_id': p['payment_id'], 'amount': (-p['amount'])} for p in r['payment_history']]})  # spec: airline.env.yaml:364
+    ctx.update('reservation', r, {'status': 'cancelled'})  # spec: airline.env.yaml:365
     return r
 
 
-# spec: airline.env.yaml:367
+# spec: airline.env.yaml:368
 def update_reservation_baggages(ctx: Context, *, reservation_id: str, total_baggages: int, nonfree_baggages: int, payment_id: str) -> object:
     """Update the baggage information of a reservation."""
-    r = ctx.get('reservation', reservation_id)  # spec: airline.env.yaml:377
+    r = ctx.get('reservation', reservation_id)  # spec: airline.env.yaml:378
     if r is None:
         raise ToolError(B.format('Reservation {} not found', reservation_id))
-    owner = r['user_id']  # spec: airline.env.yaml:378
-    u = ctx.get('user', owner)  # spec: airline.env.yaml:379
+    owner = r['user_id']  # spec: airline.env.yaml:379
+    u = ctx.get('user', owner)  # spec: airline.env.yaml:380
     if u is None:
         raise ToolError(B.format('User {} not found', owner))
-    price = (50 * B.max(0, nonfree_baggages - r['nonfree_baggages']))  # spec: airline.env.yaml:380
-    pm = B.entry_or_none(u['payment_methods'], payment_id)  # spec: airline.env.yaml:381
+    price = (50 * B.max(0, nonfree_baggages - r['nonfree_baggages']))  # spec: airline.env.yaml:381
+    pm = B.entry_or_none(u['payment_methods'], payment_id)  # spec: airline.env.yaml:382
     if pm is None:
         raise ToolError('Payment method not found')
-    if pm['source'] == 'certificate':  # spec: airline.env.yaml:383
+    if pm['source'] == 'certificate':  # spec: airline.env.yaml:384
         raise ToolError('Certificate cannot be used to update reservation')
-    if not (((pm['source'] != 'gift_card') or (pm['amount'] is None)) or (pm['amount'] >= price)):  # spec: airline.env.yaml:384
+    if not (((pm['source'] != 'gift_card') or (pm['amount'] is None)) or (pm['amount'] >= price)):  # spec: airline.env.yaml:385
         raise ToolError('Gift card balance is not enough')
-    if pm['source'] == 'gift_card':  # spec: airline.env.yaml:386
-        _e0 = B.entry(u['payment_methods'], payment_id)  # spec: airline.env.yaml:387
-        ctx.update('user', u, {'payment_methods': B.with_entry(u['payment_methods'], payment_id, {**_e0, 'amount': ((_e0['amount'] - price) if (_e0['amount'] is not None) else None)})})  # spec: airline.env.yaml:387
-    if price != 0:  # spec: airline.env.yaml:388
-        ctx.update('reservation', r, {'payment_history': r['payment_history'] + [{'payment_id': payment_id, 'amount': price}]})  # spec: airline.env.yaml:389
-    ctx.update('reservation', r, {'total_baggages': total_baggages, 'nonfree_baggages': nonfree_baggages})  # spec: airline.env.yaml:390
+    if pm['source'] == 'gift_card':  # spec: airline.env.yaml:387
+        _e0 = B.entry(u['payment_methods'], payment_id)  # spec: airline.env.yaml:388
+        ctx.update('user', u, {'payment_methods': B.with_entry(u['payment_methods'], payment_id, {**_e0, 'amount': ((_e0['amount'] - price) if (_e0['amount'] is not None) else None)})})  # spec: airline.env.yaml:388
+    if price != 0:  # spec: airline.env.yaml:389
+        ctx.update('reservation', r, {'payment_history': r['payment_history'] + [{'payment_id': payment_id, 'amount': price}]})  # spec: airline.env.yaml:390
+    ctx.update('reservation', r, {'total_baggages': total_baggages, 'nonfree_baggages': nonfree_baggages})  # spec: airline.env.yaml:391
     return r
 
 
-# spec: airline.env.yaml:393
+# spec: airline.env.yaml:394
 def update_reservation_flights(ctx: Context, *, reservation_id: str, cabin: str, flights: list, payment_id: str) -> object:
     """Update the flight information of a reservation."""
-    r = ctx.get('reservation', reservation_id)  # spec: airline.env.yaml:403
+    r = ctx.get('reservation', reservation_id)  # spec: airline.env.yaml:404
     if r is None:
         raise ToolError(B.format('Reservation {} not found', reservation_id))
-    owner = r['user_id']  # spec: airline.env.yaml:404
-    u = ctx.get('user', owner)  # spec: airline.env.yaml:405
+    owner = r['user_id']  # spec: airline.env.yaml:405
+    u = ctx.get('user', owner)  # spec: airline.env.yaml:406
     if u is None:
         raise ToolError(B.format('User {} not found', owner))
-    n = B.len(r['passengers'])  # spec: airline.env.yaml:406
-    flight_errors = [(B.format('Flight {} not found', f['flight_number']) if (ctx.get('flight', f['flight_number']) is None) else (B.format('Flight {} not found on date {}', f['flight_number'], f['date']) if (B.entry_or_none(ctx.get('flight', f['flight_number'])['dates'], f['date']) is None) else (B.format('Flight {} not available on date {}', f['flight_number'], f['date']) if (B.entry_or_none(ctx.get('flight', f['flight_number'])['dates'], f['date'])['status'] != 'available') else (B.format('Not enough seats on flight {}', f['flight_number']) if ((B.entry_or_none(ctx.get('flight', f['flight_number'])['dates'], f['date'])['available_seats'] is None) or (B.coalesce(B.entry_or_none(B.entry_or_none(ctx.get('flight', f['flight_number'])['dates'], f['date'])['available_seats'], cabin), 0) < n)) else '')))) for f in flights if (not ((cabin == r['cabin']) and B.any(((s['flight_number'] == f['flight_number']) and (s['date'] == f['date'])) for s in r['flights'])))]  # spec: airline.env.yaml:408
-    flight_error = B.item(([e for e in flight_errors if (e != '')] + ['']), 0)  # spec: airline.env.yaml:420
-    if flight_error != '':  # spec: airline.env.yaml:434
+    n = B.len(r['passengers'])  # spec: airline.env.yaml:407
+    flight_errors = [(B.format('Flight {} not found', f['flight_number']) if (ctx.get('flight', f['flight_number']) is None) else (B.format('Flight {} not found on date {}', f['flight_number'], f['date']) if (B.entry_or_none(ctx.get('flight', f['flight_number'])['dates'], f['date']) is None) else (B.format('Flight {} not available on date {}', f['flight_number'], f['date']) if (B.entry_or_none(ctx.get('flight', f['flight_number'])['dates'], f['date'])['status'] != 'available') else (B.format('Not enough seats on flight {}', f['flight_number']) if ((B.entry_or_none(ctx.get('flight', f['flight_number'])['dates'], f['date'])['available_seats'] is None) or (B.coalesce(B.entry_or_none(B.entry_or_none(ctx.get('flight', f['flight_number'])['dates'], f['date'])['available_seats'], cabin), 0) < n)) else '')))) for f in flights if (not ((cabin == r['cabin']) and B.any(((s['flight_number'] == f['flight_number']) and (s['date'] == f['date'])) for s in r['flights'])))]  # spec: airline.env.yaml:409
+    flight_error = B.item(([e for e in flight_errors if (e != '')] + ['']), 0)  # spec: airline.env.yaml:421
+    if flight_error != '':  # spec: airline.env.yaml:435
         raise ToolError(B.format('{}', flight_error))
-    new_flights = [(B.item([s for s in r['flights'] if ((s['flight_number'] == f['flight_number']) and (s['date'] == f['date']))], 0) if ((cabin == r['cabin']) and B.any(((s['flight_number'] == f['flight_number']) and (s['date'] == f['date'])) for s in r['flights'])) else ({'flight_number': f['flight_number'], 'date': f['date'], 'origin': ctx.get('flight', f['flight_number'])['origin'], 'destination': ctx.get('flight', f['flight_number'])['destination'], 'price': B.coalesce(B.entry_or_none(B.entry_or_none(ctx.get('flight', f['flight_number'])['dates'], f['date'])['prices'], cabin), 0)} if (((ctx.get('flight', f['flight_number']) is not None) and (B.entry_or_none(ctx.get('flight', f['flight_number'])['dates'], f['date']) is not None)) and (B.entry_or_none(ctx.get('flight', f['flight_number'])['dates'], f['date'])['prices'] is not None)) else {'flight_number': f['flight_number'], 'date': f['date'], 'origin': '', 'destination': '', 'price': 0})) for f in flights]  # spec: airline.env.yaml:421
-    total = (B.sum((s['price'] * n) for s in new_flights) - (B.sum(s['price'] for s in r['flights']) * n))  # spec: airline.env.yaml:431
-    pm = B.entry_or_none(u['payment_methods'], payment_id)  # spec: airline.env.yaml:432
+    new_flights = [(B.item([s for s in r['flights'] if ((s['flight_number'] == f['flight_number']) and (s['date'] == f['date']))], 0) if ((cabin == r['cabin']) and B.any(((s['flight_number'] == f['flight_number']) and (s['date'] == f['date'])) for s in r['flights'])) else ({'flight_number': f['flight_number'], 'date': f['date'], 'origin': ctx.get('flight', f['flight_number'])['origin'], 'destination': ctx.get('flight', f['flight_number'])['destination'], 'price': B.coalesce(B.entry_or_none(B.entry_or_none(ctx.get('flight', f['flight_number'])['dates'], f['date'])['prices'], cabin), 0)} if (((ctx.get('flight', f['flight_number']) is not None) and (B.entry_or_none(ctx.get('flight', f['flight_number'])['dates'], f['date']) is not None)) and (B.entry_or_none(ctx.get('flight', f['flight_number'])['dates'], f['date'])['prices'] is not None)) else {'flight_number': f['flight_number'], 'date': f['date'], 'origin': '', 'destination': '', 'price': 0})) for f in flights]  # spec: airline.env.yaml:422
+    total = (B.sum((s['price'] * n) for s in new_flights) - (B.sum(s['price'] for s in r['flights']) * n))  # spec: airline.env.yaml:432
+    pm = B.entry_or_none(u['payment_methods'], payment_id)  # spec: airline.env.yaml:433
     if pm is None:
         raise ToolError('Payment method not found')
-    if pm['source'] == 'certificate':  # spec: airline.env.yaml:435
+    if pm['source'] == 'certificate':  # spec: airline.env.yaml:436
         raise ToolError('Certificate cannot be used to update reservation')
-    if not (((pm['source'] != 'gift_card') or (pm['amount'] is None)) or (pm['amount'] >= total)):  # spec: airline.env.yaml:436
+    if not (((pm['source'] != 'gift_card') or (pm['amount'] is None)) or (pm['amount'] >= total)):  # spec: airline.env.yaml:437
         raise ToolError('Gift card balance is not enough')
-    if pm['source'] == 'gift_card':  # spec: airline.env.yaml:438
-        _e0 = B.entry(u['payment_methods'], payment_id)  # spec: airline.env.yaml:439
-        ctx.update('user', u, {'payment_methods': B.with_entry(u['payment_methods'], payment_id, {**_e0, 'amount': ((_e0['amount'] - total) if (_e0['amount'] is not None) else None)})})  # spec: airline.env.yaml:439
-    if total != 0:  # spec: airline.env.yaml:440
-        ctx.update('reservation', r, {'payment_history': r['payment_history'] + [{'payment_id': payment_id, 'amount': total}]})  # spec: airline.env.yaml:441
-    ctx.update('reservation', r, {'flights': new_flights, 'cabin': cabin})  # spec: airline.env.yaml:442
+    if pm['source'] == 'gift_card':  # spec: airline.env.yaml:439
+        _e0 = B.entry(u['payment_methods'], payment_id)  # spec: airline.env.yaml:440
+        ctx.update('user', u, {'payment_methods': B.with_entry(u['payment_methods'], payment_id, {**_e0, 'amount': ((_e0['amount'] - total) if (_e0['amount'] is not None) else None)})})  # spec: airline.env.yaml:440
+    if total != 0:  # spec: airline.env.yaml:441
+        ctx.update('reservation', r, {'payment_history': r['payment_history'] + [{'payment_id': payment_id, 'amount': total}]})  # spec: airline.env.yaml:442
+    ctx.update('reservation', r, {'flights': new_flights, 'cabin': cabin})  # spec: airline.env.yaml:443
     return r
 
 
-# spec: airline.env.yaml:445
+# spec: airline.env.yaml:446
 def update_reservation_passengers(ctx: Context, *, reservation_id: str, passengers: list) -> object:
     """Update the passenger information of a reservation."""
-    r = ctx.get('reservation', reservation_id)  # spec: airline.env.yaml:453
+    r = ctx.get('reservation', reservation_id)  # spec: airline.env.yaml:454
     if r is None:
         raise ToolError(B.format('Reservation {} not found', reservation_id))
-    if B.len(passengers) != B.len(r['passengers']):  # spec: airline.env.yaml:455
+    if B.len(passengers) != B.len(r['passengers']):  # spec: airline.env.yaml:456
         raise ToolError('Number of passengers does not match')
-    ctx.update('reservation', r, {'passengers': passengers})  # spec: airline.env.yaml:457
+    ctx.update('reservation', r, {'passengers': passengers})  # spec: airline.env.yaml:458
     return r
 
 
-# spec: airline.env.yaml:460
+# spec: airline.env.yaml:461
 def send_certificate(ctx: Context, *, user_id: str, amount: int) -> object:
     """Send a certificate to a user. Be careful!"""
-    u = ctx.get('user', user_id)  # spec: airline.env.yaml:469
+    u = ctx.get('user', user_id)  # spec: airline.env.yaml:471
     if u is None:
         raise ToolError(B.format('User {} not found', user_id))
-    cid = ('certificate_3221322' if ('certificate_3221322' not in u['payment_methods']) else ('certificate_3221323' if ('certificate_3221323' not in u['payment_methods']) else ('certificate_3221324' if ('certificate_3221324' not in u['payment_methods']) else None)))  # spec: airline.env.yaml:471
+    cid = ('certificate_3221322' if ('certificate_3221322' not in u['payment_methods']) else ('certificate_3221323' if ('certificate_3221323' not in u['payment_methods']) else ('certificate_3221324' if ('certificate_3221324' not in u['payment_methods']) else None)))  # spec: airline.env.yaml:473
     if cid is None:
         raise ToolError('Too many certificates')
-    ctx.update('user', u, {'payment_methods': B.with_entry(u['payment_methods'], cid, {'source': 'certificate', 'id': cid, 'amount': B.float(amount), 'brand': None, 'last_four': None})})  # spec: airline.env.yaml:477
+    ctx.update('user', u, {'payment_methods': B.with_entry(u['payment_methods'], cid, {'source': 'certificate', 'id': cid, 'amount': B.float(amount), 'brand': None, 'last_four': None})})  # spec: airline.env.yaml:479
     return B.format('Certificate {} added to user {} with amount {}.', cid, user_id, amount)
 
 

@@ -13,84 +13,84 @@ from ascc.runtime.context import B, Context, ToolError
 DOMAIN = 'shop'
 
 
-# spec: shop.env.yaml:48
+# spec: shop.env.yaml:49
 def find_customer_by_email(ctx: Context, *, email: str) -> object:
     """Find a customer's id from their email address."""
-    c = ctx.one('customer', '("email" = ?)', [B.lower(email)])  # spec: shop.env.yaml:54
+    c = ctx.one('customer', '("email" = ?)', [B.lower(email)])  # spec: shop.env.yaml:55
     if c is None:
         raise ToolError('Customer not found')
     return c['customer_id']
 
 
-# spec: shop.env.yaml:57
+# spec: shop.env.yaml:58
 def get_customer(ctx: Context, *, customer_id: str) -> object:
     """Get a customer's profile and the ids of their orders."""
-    c = ctx.get('customer', customer_id)  # spec: shop.env.yaml:63
+    c = ctx.get('customer', customer_id)  # spec: shop.env.yaml:64
     if c is None:
         raise ToolError('Customer not found')
     return {'customer_id': c['customer_id'], 'name': c['name'], 'email': c['email'], 'gift_card_balance': c['gift_card_balance'], 'orders': [o['order_id'] for o in ctx.all('order', '("customer_id" = ?)', [customer_id])]}
 
 
-# spec: shop.env.yaml:71
+# spec: shop.env.yaml:72
 def get_order(ctx: Context, *, order_id: str) -> object:
     """Get an order's status, items and payments."""
-    o = ctx.get('order', order_id)  # spec: shop.env.yaml:77
+    o = ctx.get('order', order_id)  # spec: shop.env.yaml:78
     if o is None:
         raise ToolError('Order not found')
     return o
 
 
-# spec: shop.env.yaml:80
+# spec: shop.env.yaml:81
 def cancel_pending_order(ctx: Context, *, order_id: str, reason: str) -> object:
     """Cancel a pending order and refund its payments; gift-card payments are refunded at once."""
-    o = ctx.get('order', order_id)  # spec: shop.env.yaml:88
+    o = ctx.get('order', order_id)  # spec: shop.env.yaml:89
     if o is None:
         raise ToolError('Order not found')
-    if o['status'] != 'pending':  # spec: shop.env.yaml:90
+    if o['status'] != 'pending':  # spec: shop.env.yaml:91
         raise ToolError('Non-pending order cannot be cancelled')
-    ctx.update('order', o, {'status': 'cancelled', 'cancel_reason': reason})  # spec: shop.env.yaml:92
-    _t0 = ctx.get_required('customer', o['customer_id'])  # spec: shop.env.yaml:93
-    ctx.update('customer', _t0, {'gift_card_balance': (_t0['gift_card_balance'] + B.sum(p['amount'] for p in o['payments'] if (p['method_id'] == 'gift_card')))})  # spec: shop.env.yaml:93
-    ctx.update('order', o, {'payments': o['payments'] + [{'kind': 'refund', 'amount': p['amount'], 'method_id': p['method_id']} for p in o['payments']]})  # spec: shop.env.yaml:95
-    for it in o['items']:  # spec: shop.env.yaml:96
-        _t1 = ctx.get_required('product', it['sku'])  # spec: shop.env.yaml:97
-        ctx.update('product', _t1, {'stock': (_t1['stock'] + it['quantity'])})  # spec: shop.env.yaml:97
+    ctx.update('order', o, {'status': 'cancelled', 'cancel_reason': reason})  # spec: shop.env.yaml:93
+    _t0 = ctx.get_required('customer', o['customer_id'])  # spec: shop.env.yaml:94
+    ctx.update('customer', _t0, {'gift_card_balance': (_t0['gift_card_balance'] + B.sum(p['amount'] for p in o['payments'] if (p['method_id'] == 'gift_card')))})  # spec: shop.env.yaml:94
+    ctx.update('order', o, {'payments': o['payments'] + [{'kind': 'refund', 'amount': p['amount'], 'method_id': p['method_id']} for p in o['payments']]})  # spec: shop.env.yaml:96
+    for it in o['items']:  # spec: shop.env.yaml:97
+        _t1 = ctx.get_required('product', it['sku'])  # spec: shop.env.yaml:98
+        ctx.update('product', _t1, {'stock': (_t1['stock'] + it['quantity'])})  # spec: shop.env.yaml:98
     return ctx.get('order', order_id)
 
 
-# spec: shop.env.yaml:100
+# spec: shop.env.yaml:101
 def change_item_quantity(ctx: Context, *, order_id: str, sku: str, quantity: int) -> object:
     """Change how many of one item a pending order contains; the price difference is charged to or refunded on the gift card."""
-    o = ctx.get('order', order_id)  # spec: shop.env.yaml:109
+    o = ctx.get('order', order_id)  # spec: shop.env.yaml:110
     if o is None:
         raise ToolError('Order not found')
-    if o['status'] != 'pending':  # spec: shop.env.yaml:115
+    if o['status'] != 'pending':  # spec: shop.env.yaml:116
         raise ToolError('Non-pending order cannot be modified')
-    line = [i for i in o['items'] if (i['sku'] == sku)]  # spec: shop.env.yaml:110
-    if B.len(line) != 1:  # spec: shop.env.yaml:116
+    line = [i for i in o['items'] if (i['sku'] == sku)]  # spec: shop.env.yaml:111
+    if B.len(line) != 1:  # spec: shop.env.yaml:117
         raise ToolError('The order has no such item')
-    if quantity < 1:  # spec: shop.env.yaml:117
+    if quantity < 1:  # spec: shop.env.yaml:118
         raise ToolError('Quantity must be at least 1')
-    p = ctx.get('product', sku)  # spec: shop.env.yaml:111
+    p = ctx.get('product', sku)  # spec: shop.env.yaml:112
     if p is None:
         raise ToolError('Product not found')
-    if p['stock'] < (quantity - B.item(line, 0)['quantity']):  # spec: shop.env.yaml:118
+    if p['stock'] < (quantity - B.item(line, 0)['quantity']):  # spec: shop.env.yaml:119
         raise ToolError('Not enough stock')
-    c = ctx.get('customer', o['customer_id'])  # spec: shop.env.yaml:112
+    c = ctx.get('customer', o['customer_id'])  # spec: shop.env.yaml:113
     if c is None:
         raise ToolError('Customer not found')
-    delta = (((quantity - B.item(line, 0)['quantity']) * B.item(line, 0)['price']) if (B.len(line) > 0) else 0)  # spec: shop.env.yaml:113
-    if c['gift_card_balance'] < delta:  # spec: shop.env.yaml:119
+    delta = (((quantity - B.item(line, 0)['quantity']) * B.item(line, 0)['price']) if (B.len(line) > 0) else 0)  # spec: shop.env.yaml:114
+    if c['gift_card_balance'] < delta:  # spec: shop.env.yaml:120
         raise ToolError('Insufficient gift card balance')
-    ctx.update('order', o, {'items': [{**_e0, 'quantity': quantity} if (_e0['sku'] == sku) else _e0 for _e0 in o['items']]})  # spec: shop.env.yaml:121
-    ctx.update('product', p, {'stock': (p['stock'] - (quantity - B.item(line, 0)['quantity']))})  # spec: shop.env.yaml:122
-    ctx.update('customer', c, {'gift_card_balance': (c['gift_card_balance'] - delta)})  # spec: shop.env.yaml:123
-    if delta != 0:  # spec: shop.env.yaml:124
-        ctx.update('order', o, {'payments': o['payments'] + [{'kind': ('payment' if (delta > 0) else 'refund'), 'amount': B.abs(delta), 'method_id': 'gift_card'}]})  # spec: shop.env.yaml:125
+    ctx.update('order', o, {'items': [{**_e0, 'quantity': quantity} if (_e0['sku'] == sku) else _e0 for _e0 in o['items']]})  # spec: shop.env.yaml:122
+    ctx.update('product', p, {'stock': (p['stock'] - (quantity - B.item(line, 0)['quantity']))})  # spec: shop.env.yaml:123
+    ctx.update('customer', c, {'gift_card_balance': (c['gift_card_balance'] - delta)})  # spec: shop.env.yaml:124
+    if delta != 0:  # spec: shop.env.yaml:125
+        ctx.update('order', o, {'payments': o['payments'] + [{'kind': ('payment' if (delta > 0) else 'refund'), 'amount': B.abs(delta), 'method_id': 'gift_card'}]})  # spec: shop.env.yaml:126
     return {'order_id': o['order_id'], 'items': o['items'], 'charged': delta}
 
 
-# spec: shop.env.yaml:128
+# spec: shop.env.yaml:129
 def list_products_under(ctx: Context, *, max_price: Decimal) -> object:
     """List products that cost less than a price, cheapest first."""
     return ctx.sql('SELECT sku, title, price FROM product\nWHERE price < $max_price AND stock > 0\nORDER BY price, sku', {'max_price': max_price})

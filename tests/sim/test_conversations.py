@@ -9,7 +9,7 @@ import re
 import pytest
 
 from ascc.runtime.env import Environment
-from ascc.sim.oracle import _answer
+from ascc.sim.oracle import yes_or_no
 from ascc.sim.registry import make_agent_backend, make_user_backend
 from ascc.sim.rollout import rollout
 from ascc.sim.synth import TaskSampler
@@ -71,14 +71,14 @@ def test_writes_only_after_an_explicit_yes(domains, episodes):
                     continue
             for tc in m.get("tool_calls") or []:
                 if _is_write(domain, tc["function"]["name"]):
-                    assert last_user and _answer(last_user) is True, (ep.task.id, last_user)
+                    assert last_user and yes_or_no(last_user) is True, (ep.task.id, last_user)
                     assert last_text and last_text.rstrip().endswith("?"), (ep.task.id, last_text)
         decline = ep.task.user.get("decline")
         if decline:
             declined += 1
             call = decline["call"]
             replies = [m["content"] for i, m in enumerate(ep.messages) if m["role"] == "user" and i > 1]
-            assert any(_answer(r) is False for r in replies), ep.task.id
+            assert any(yes_or_no(r) is False for r in replies), ep.task.id
             done = [(c.tool, c.arguments) for c in ep.calls if c.ok]
             assert all(t != call["tool"] or a != _json(call["arguments"]) for t, a in done), ep.task.id
 
@@ -96,7 +96,7 @@ def test_a_declined_write_is_not_made_and_the_gold_plan_leaves_it_out(domains):
     assert kept(verify(ep, env)) and ep.end == "user_stop"
     env.close()
     replies = [m["content"] for m in ep.messages[2:] if m["role"] == "user"]
-    assert any(_answer(r) is False for r in replies)
+    assert any(yes_or_no(r) is False for r in replies)
     assert call["tool"] not in [c.tool for c in ep.calls if c.ok] or call["tool"] in [c.tool for c in task.gold_calls]
 
 

@@ -62,7 +62,7 @@ def test_cli_end_to_end_keeps_every_oracle_episode(run50):
     out, p = run50
     report = json.loads((out / "report.json").read_text())
     assert report["tasks"] == 50 and report["episodes"] == 50 and report["kept"] == 50
-    assert set(report["filters"]) == {"validity", "state", "calls"}
+    assert set(report["filters"]) == {"validity", "state", "calls", "facts", "confirm"}
     assert all(f["enabled"] and f["failed"] == 0 and f["kept_after"] == 50 for f in report["filters"].values())
     assert len(load_tasks(out / "tasks.jsonl")) == 50
     assert read_records(out / "rejected.jsonl") == []
@@ -77,7 +77,7 @@ def test_traces_load_with_datasets_and_have_the_documented_columns(run50):
     row = ds[0]
     assert isinstance(row["tools"], str) and json.loads(row["tools"])[0]["type"] == "function"
     verdicts = json.loads(row["verdicts"])
-    assert set(verdicts) == {"validity", "state", "calls"} and all(v["passed"] for v in verdicts.values())
+    assert set(verdicts) == {"validity", "state", "calls", "facts", "confirm"} and all(v["passed"] for v in verdicts.values())
     assert row["agent"] == "oracle" and row["user"] == "scripted"
     call = next(tc for m in row["messages"] if m["role"] == "assistant" and m["tool_calls"] for tc in m["tool_calls"])
     assert isinstance(call["function"]["arguments"], str)
