@@ -199,16 +199,34 @@ def _check_in_duckdb(text: str, stmt, node: YScalar, domain: Domain, bag) -> Non
     except Exception:  # an entity whose types did not resolve: reported where the entities are checked
         return
     try:
-        con.execute("PREPARE _ascc_check AS " + text)
+        con.execute("PREPARE _ascc_check AS\n" + text)  # on its own line: DuckDB's LINE n is the text's n - 1
     except duckdb.Error as err:
         word = _unquoted_reserved(stmt, node)
         if word is not None:
             bag.error("E314", f"`{word.name}` is a reserved word in DuckDB SQL", _meta_span(node, word),
                       help=f'write the name in double quotes: `"{word.name}"`')
         else:
-            bag.error("E315", "DuckDB refuses this SQL", node.span, notes=(str(err).splitlines()[0],))
+            bag.error("E315", "DuckDB refuses this SQL", _duckdb_span(str(err), text, node),
+                      notes=(str(err).splitlines()[0],))
         return
     con.execute("DEALLOCATE PREPARE _ascc_check")
+
+
+def _duckdb_span(message: str, text: str, node: YScalar) -> Span:
+    """Where DuckDB's `LINE n: …` excerpt and its carets point in the statement, else the whole `sql:` value."""
+    m = re.search(r"^LINE (\d+): (.*)\n( *)(\^+)", message, re.M)
+    if m is None or int(m.group(1)) < 2:
+        return node.span
+    excerpt, col = m.group(2), len(m.group(3)) - len(f"LINE {m.group(1)}: ")
+    if excerpt.startswith("..."):
+        excerpt, col = excerpt[3:], col - 3
+    lines = text.split("\n")
+    line = lines[int(m.group(1)) - 2] if int(m.group(1)) - 2 < len(lines) else ""
+    at = line.find(excerpt.removesuffix("..."))
+    if at < 0 or col < 0:
+        return node.span
+    start = len(node.value) - len(node.value.lstrip()) + sum(len(x) + 1 for x in lines[:int(m.group(1)) - 2]) + at + col
+    return _span_at(node, start, start + len(m.group(4)) - 1)
 
 
 def _unquoted_reserved(stmt, node: YScalar) -> exp.Identifier | None:
