@@ -147,7 +147,7 @@ class KnownRows:
                 if row.keys() != fields.keys():
                     raise NotStored
                 row = {n: stored_form(row[n], f["type"], self.meta["structs"]) for n, f in fields.items()}
-            except NotStored:
+            except Exception:  # NotStored, or a value of no column type at all: the row is read again
                 row = UNKNOWN
         self.rows.setdefault(entity, {})[key] = row
         return row

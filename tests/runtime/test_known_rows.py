@@ -178,3 +178,16 @@ def test_updates_of_several_rows_share_one_statement(shop_retail, checked):
             eager.written(None)
         assert env.state() == eager.state()
         assert env.digest() == eager.digest() == python_digest(shop_retail.meta, eager.state())
+
+
+def test_a_row_of_unexpected_values_is_read_again(lab, monkeypatch):
+    """Whatever stored_form meets, a call that succeeded in DuckDB succeeds, and the row is read from DuckDB."""
+    def broken(v, t, structs):
+        raise TypeError("unexpected")
+
+    monkeypatch.setattr(known, "stored_form", broken)
+    with Environment(lab) as env:
+        assert env.call("rename", {"account_id": "A001", "name": "Al"}).ok
+        assert env.known.get("account", "A001") is known.UNKNOWN
+        assert env.call("get_account", {"account_id": "A001"}).value["name"] == "Al"
+        assert env.digest() == env.full_digest()
