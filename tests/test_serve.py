@@ -79,6 +79,23 @@ def test_stdio_server(build):
     anyio.run(scenario)
 
 
+def test_stdio_server_refuses_the_users_own_tools(tmp_path):
+    """Dual control: telecom's phone tools (`actor: user`) are not listed and a client calling one is refused."""
+    spec = ROOT / "specs" / "telecom.env.yaml"
+
+    async def scenario():
+        params = StdioServerParameters(command=ASCC[0], args=[*ASCC[1:], "serve", str(spec), "--build-dir",
+                                                               str(tmp_path)], cwd=str(ROOT))
+        async with stdio_client(params) as (read, write), ClientSession(read, write) as s:
+            await s.initialize()
+            names = {t.name for t in (await s.list_tools()).tools}
+            assert "get_customer_by_phone" in names and "toggle_roaming" not in names
+            err, v = await _value(s, "toggle_roaming", {})
+            assert err and v["error"]["code"] == "unknown_tool" and "the user's tool" in v["error"]["message"]
+
+    anyio.run(scenario)
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -17,6 +17,7 @@ import mcp_types as types
 from mcp.server.lowlevel import Server
 
 from ascc import __version__
+from ascc.runtime.actors import call_as
 from ascc.runtime.domain import CompiledDomain
 from ascc.runtime.env import Environment
 
@@ -80,7 +81,8 @@ def build_server(domain: CompiledDomain, envs: SessionEnvironments, *, http: boo
             text = ('{"error": {"code": "no_session", "message": "this server keeps one environment per MCP '
                     'session: start with initialize so the server assigns an Mcp-Session-Id"}}')
             return types.CallToolResult(content=[types.TextContent(text=text)], is_error=True)
-        result = envs.get(key).call(params.name, params.arguments if params.arguments is not None else {})
+        # the client is the agent: the user's own tools (dual control) and task-setup tools are not its to call
+        result = call_as(envs.get(key), "agent", params.name, params.arguments if params.arguments is not None else {})
         return types.CallToolResult(content=[types.TextContent(text=result.content)], is_error=not result.ok)
 
     return Server(f"ascc-{domain.name}", version=__version__, description=domain.meta.get("description"),

@@ -110,11 +110,14 @@ async def _user_says(ep: Episode, env: Environment, user: UserSimulator) -> bool
 def _user_acts(ep: Episode, env: Environment, turn: UserTurn) -> None:
     """Run a user turn's tool calls; the call message and the results join the user's side, not the agent's."""
     at = len(ep.messages)
+    used = {tc.get("id") for m in ep.messages + [m for _, m in ep.user_side] for tc in m.get("tool_calls") or []
+            if isinstance(tc, dict)}
     calls = []
     for tc in turn.tool_calls:
         tc = dict(tc) if isinstance(tc, dict) else {"function": {"name": str(tc), "arguments": "{}"}}
-        if not isinstance(tc.get("id"), str) or not tc["id"]:
+        if not isinstance(tc.get("id"), str) or not tc["id"] or tc["id"] in used:  # ids stay unique in τ²'s view
             tc["id"] = f"user_call_{len(ep.user_calls) + len(calls) + 1}"
+        used.add(tc["id"])
         tc.setdefault("type", "function")
         calls.append(tc)
     ep.user_side.append((at, {"role": "user", "content": turn.text or None, "tool_calls": calls}))

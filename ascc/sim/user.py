@@ -54,7 +54,6 @@ class ScriptedUser:
         self.steps = list(steps)  # the user's own gold calls, in plan order
         self.domain = domain
         self.done_steps: set[int] = set()
-        self.my_calls: set[str] = set()
         self.known = scenario.get("known") or {}
         self.unknown = [u for u in scenario.get("unknown") or [] if isinstance(u, str)]
         self.facts = [f for f in scenario.get("facts") or [] if isinstance(f, str)]
@@ -75,8 +74,9 @@ class ScriptedUser:
         if not agent and not any(m.get("role") == "user" for m in messages):
             request = self.scenario.get("request") or self.scenario.get("instructions") or "I need some help."
             return UserTurn(request if request.startswith(("Hi", "Hello", "Good")) else f"Hi! {request}")
-        if messages and messages[-1].get("role") == "tool" and messages[-1].get("tool_call_id") in self.my_calls:
-            return UserTurn(self.report(messages[-1].get("content")))
+        result = _own_result(messages)
+        if result is not None:
+            return UserTurn(self.report(result))
         last = agent[-1] if agent else ""
         said = "\n".join(agent)
         question = last.rstrip().endswith("?")
@@ -118,9 +118,7 @@ class ScriptedUser:
     def do(self, i: int) -> UserTurn:
         self.done_steps.add(i)
         call = self.steps[i]
-        call_id = f"user_call_{len(self.my_calls) + 1}"
-        self.my_calls.add(call_id)
-        return UserTurn("", tool_calls=[{"id": call_id, "type": "function", "function": {
+        return UserTurn("", tool_calls=[{"id": f"user_call_{len(self.done_steps)}", "type": "function", "function": {
             "name": call.tool, "arguments": json.dumps(call.arguments, ensure_ascii=False)}}])
 
     def report(self, content) -> str:
@@ -168,6 +166,16 @@ def own_facts(scenario: dict) -> set[tuple[str, str]]:
     if row.get("key_field"):
         out.add((label(row["key_field"]), show(row.get("key"))))
     return out
+
+
+def _own_result(messages: list[dict]):
+    """The content of the last result of the user's own tool call, when the conversation ends with it."""
+    j = len(messages) - 1
+    while j >= 0 and messages[j].get("role") == "tool":
+        j -= 1
+    if j < len(messages) - 1 and j >= 0 and messages[j].get("role") == "user" and messages[j].get("tool_calls"):
+        return messages[-1].get("content")
+    return None
 
 
 def _words(text: str) -> set[str]:
