@@ -78,7 +78,12 @@ def _run_serial(work, console) -> list[CompileResult]:
 def _run_pool(work, jobs: int, console) -> list[CompileResult]:
     import multiprocessing as mp
 
-    with _progress(console, len(work)) as bar, ProcessPoolExecutor(jobs, mp_context=mp.get_context("fork")) as pool:
+    # not fork: a caller that already opened DuckDB (a test session, `ascc eval`) has its threads and locks, and a
+    # forked child that compiles (DuckDB prepares `sql:` tools, checks seed data) can die on them. A fork server
+    # starts clean, imports the compiler once, and forks the workers from that.
+    ctx = mp.get_context("forkserver")
+    ctx.set_forkserver_preload(["ascc.compiler.build"])
+    with _progress(console, len(work)) as bar, ProcessPoolExecutor(jobs, mp_context=ctx) as pool:
         task = bar.add_task("compile", total=len(work))
         out = []
         for r in pool.map(_one, work, chunksize=max(1, len(work) // (jobs * 8))):
