@@ -51,13 +51,23 @@ def expand_trace_paths(patterns: list[str], base_dir: Path) -> list[Path]:
 
 
 def load_traces(paths: list[Path]) -> Dataset:
-    """Read trace JSONL files into one `datasets.Dataset`; Arrow fills absent message keys with null."""
+    """Read trace JSONL files into one `datasets.Dataset`; Arrow fills absent message keys with null.
+
+    Files whose Arrow schemas differ (traces from an older ascc without the `user_tool_calls` column, a
+    hand-made file whose messages Arrow typed otherwise) are merged row by row over the union of their columns,
+    absent ones null, rather than refused: a phase may name trace files of several runs.
+    """
     parts = [load_dataset("json", data_files=str(path), split="train") for path in paths]
     for path, part in zip(paths, parts, strict=True):
         missing = {"messages", "tools"} - set(part.column_names)
         if missing:
             raise TraceError(f"{path}: not a trace file, missing column(s) {sorted(missing)}")
-    return concatenate_datasets(parts) if len(parts) > 1 else parts[0]
+    if len(parts) == 1:
+        return parts[0]
+    if all(p.features == parts[0].features for p in parts[1:]):
+        return concatenate_datasets(parts)
+    columns = list(dict.fromkeys(c for p in parts for c in p.column_names))
+    return Dataset.from_list([{c: row.get(c) for c in columns} for p in parts for row in p])
 
 
 def verdicts_of(row: dict[str, Any]) -> dict[str, Any]:
@@ -69,8 +79,9 @@ def verdicts_of(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def passed_all(row: dict[str, Any]) -> bool:
-    """True when every verification filter recorded on the row passed."""
-    return all(bool(verdict.get("passed")) for verdict in verdicts_of(row).values())
+    """True when no verification filter recorded on the row failed: a filter the run switched off (`passed:
+    null`) does not count against it, as in `ascc simulate`'s own keep rule."""
+    return all(verdict.get("passed") is not False for verdict in verdicts_of(row).values())
 
 
 def select_traces(rows: Dataset, domains: list[str] | None, require_passed: bool) -> Dataset:

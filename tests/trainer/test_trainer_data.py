@@ -163,3 +163,30 @@ def test_transformers_generation_mask_matches_the_turn_structure(tokenizer, row)
                                              return_assistant_tokens_mask=True)
     assert rendered["input_ids"] == ids
     assert rendered["assistant_masks"] == mask
+
+
+def test_trace_files_of_different_runs_load_together(tmp_path):
+    """A new run's traces (with `user_tool_calls`) next to an older file: one dataset, nothing refused."""
+    new = json.loads((FIXTURE_TRACES / "retail.jsonl").read_text().splitlines()[0])
+    new["user_tool_calls"] = "[]"
+    new["messages"] = [{"role": m["role"], "content": m.get("content") or "x"} for m in new["messages"]]
+    (tmp_path / "new.jsonl").write_text(json.dumps(new) + "\n")
+    paths = [tmp_path / "new.jsonl", FIXTURE_TRACES / "retail.jsonl"]
+    merged = load_traces(paths)
+    assert len(merged) == 1 + len((FIXTURE_TRACES / "retail.jsonl").read_text().splitlines())
+    assert "user_tool_calls" in merged.column_names and merged[1]["user_tool_calls"] is None
+    dataset, summary = build_sft_dataset([str(p) for p in paths], tmp_path)
+    assert summary.rows_read == len(merged) and len(dataset) == summary.rows_kept > 0
+
+
+def test_a_switched_off_filter_does_not_drop_a_trace(tmp_path):
+    row = json.loads((FIXTURE_TRACES / "retail.jsonl").read_text().splitlines()[0])
+    verdicts = json.loads(row["verdicts"])
+    assert all(v["passed"] for v in verdicts.values())
+    rows = []
+    for i, state in enumerate((None, False)):
+        r = dict(row, id=f"r{i}", verdicts=json.dumps({**verdicts, "state": {"passed": state, "detail": ""}}))
+        rows.append(json.dumps(r))
+    (tmp_path / "t.jsonl").write_text("\n".join(rows) + "\n")
+    _, summary = build_sft_dataset(["t.jsonl"], tmp_path)
+    assert (summary.rows_read, summary.rows_kept) == (2, 1)  # `passed: null` kept, `false` dropped
