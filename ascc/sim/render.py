@@ -167,11 +167,11 @@ def sentence(pairs: list[tuple[str | None, str]]) -> str:
     return join(parts)
 
 
-def facts(value, limit: int, arguments: dict | None = None) -> list[str]:
-    """The texts a report of this result must contain (the first `limit` pairs)."""
+def facts(value, limit: int, arguments: dict | None = None, skip: frozenset | set = frozenset()) -> list[str]:
+    """The texts a report of this result must contain (the first `limit` pairs whose text is not in `skip`)."""
     out: list[str] = []
     for _, text in summarise(value, arguments):
         text = text.rstrip(":")
-        if text and text not in out and len(out) < limit:
+        if text and text not in out and text not in skip and len(out) < limit:
             out.append(text)
     return out

@@ -10,7 +10,7 @@ The scenario is the task's free-form `user` object (docs/runtime.md), read by th
 | `unknown` | labels the user does not know; the agent must look them up (`"customer id"`) |
 | `instructions` | the goal in the second person, for an LLM user, rendered from the tools' `intent` phrases |
 | `request` | the same goal in the first person: a scripted user's opening message (details come when asked) |
-| `facts` | texts the agent's answers must contain before the user is satisfied (`ascc.sim.render` phrasing) |
+| `facts` | texts the agent's answers must contain before the user is satisfied (`ascc.sim.render` phrasing); never a value the user gave or the persona's key |
 | `plan` | per gold call, `{"tool", "ask": {argument: label}, "goal", "identify"}`: which arguments come from the user, whether its result is reported, whether it identifies the user |
 | `refusal` | for refusal tasks: `{"call": {"tool", "arguments"}, "ask", "error"}`, the forbidden request |
 | `decline` | for declined tasks: `{"call": {"tool", "arguments"}, "ask"}`, a write the user says no to at the confirmation |
@@ -88,7 +88,8 @@ def build_scenario(domain: CompiledDomain, env: Environment, walk, seed: int) ->
         "unknown": unknown,
         "instructions": " ".join(_instruction(w, i) for i, w in enumerate(wants)),
         "request": rng.choice(OPEN) + " ".join(_request(rng, w, i) for i, w in enumerate(wants)),
-        "facts": _facts(goals, walk),
+        "facts": _facts(goals, walk, {show(to_jsonable(v)) for v in known.values()}
+                        | ({show(to_jsonable((row or {}).get("key")))} if (row or {}).get("key") is not None else set())),
         "plan": plan[: len(walk.steps)],
         "seed": seed,
     }
@@ -184,10 +185,12 @@ def _request(rng: random.Random, want: tuple[str, str], i: int) -> str:
 
 
 # ---- what the user must be told
-def _facts(goals, walk) -> list[str]:
+def _facts(goals, walk, told: set[str]) -> list[str]:
+    """The values from the goal results the user is to be told; not what the user said or is (`told`: the values
+    the user gives the agent and the persona's own key), which an agent need not say back to pass `facts`."""
     out: list[str] = [walk.refused.error] if walk.refused is not None else []
     for s in goals:
-        for f in render.facts(render.parse(s.content), MAX_FACTS_PER_RESULT, s.arguments):
+        for f in render.facts(render.parse(s.content), MAX_FACTS_PER_RESULT, s.arguments, told):
             if f not in out:
                 out.append(f)
     return out

@@ -131,3 +131,21 @@ def test_a_refusal_may_be_told_in_other_words(shop_env):
     assert facts(_episode([U("cancel #W1"), A("Sorry, I cannot cancel that order: it has shipped.")], user),
                  shop_env).passed
     assert not facts(_episode([U("cancel #W1"), A("All done!")], user), shop_env).passed
+
+
+def test_facts_are_news_to_the_user(domains):
+    """The agent need not say back what the user told it, or the user's own id, to pass `facts`."""
+    from ascc.sim.scenario import show
+
+    checked = 0
+    for name in ("airline", "retail", "shop", "calendar"):
+        sampler = TaskSampler(domains[name], seed=5, env=None)
+        for t in sampler.tasks(20):
+            told = {show(v) for v in t.user["known"].values()}
+            key = (t.user.get("persona_row") or {}).get("key")
+            if key is not None:
+                told.add(show(key))
+            assert not told & set(t.user["facts"]), (t.id, told & set(t.user["facts"]))
+            checked += len(t.user["facts"])
+        sampler.close()
+    assert checked > 40  # most tasks still have news to tell
