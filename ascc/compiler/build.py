@@ -23,6 +23,7 @@ from ascc.compiler.pygen import render_module
 from ascc.compiler.schemas import domain_schemas
 from ascc.compiler.seed import StateBuilder, json_default
 from ascc.compiler.state import write_state
+from ascc.compiler.uses import param_uses
 from ascc.diagnostics import Diagnostic, DiagnosticBag
 from ascc.dsl.reader import read_spec
 
@@ -215,5 +216,6 @@ def domain_json(domain: Domain) -> dict:
                        for p in t.params],
             "reads": sorted(t.reads), "writes": sorted(t.writes), "requested_by": t.requested_by,
             "returns": T.to_json(t.returns_type) if t.returns_type else None,
+            "param_uses": param_uses(t, domain),
         } for t in domain.tools.values()},
     }

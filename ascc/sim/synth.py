@@ -16,6 +16,20 @@ persona's entity bind to the persona, references to the entities it owns (orders
 its own rows, and other values come preferably from its rows or from earlier results. A refusal then is a
 policy precondition of the persona's own object (a delivered order that cannot be cancelled).
 
+Two uses of a parameter come from the compiler (`domain.json`'s `param_uses`, read from the tool's lets and
+preconditions, `ascc/compiler/uses.py`). A string that must be an existing key of a map field (`$member in
+h.members`, `a.devices[$device_name]`; for a parameter with no such use, a map field named like it: `member` ~
+`members`, `device_name` ~ `devices`, where the spec gives no examples and no value under its name is at hand) is
+bound after the other parameters, to a key of that field in the rows of the call (and the rows they reference: a
+device's home), else the persona's own rows, the walk's, any row (preferably one an earlier result showed); when the
+call's own row has no key at all (an account without devices) the walk ends there, as for a persona without rows.
+A reference to the persona that a precondition compares with another field of the persona's entity
+(`e.manager_id == $manager_id`, where `e` is the request's employee) is a role: the persona acts as that field of
+others, so the tool's references to owned rows bind to the rows of the people it is that field of (a manager
+approves a report's request, not their own: binding their own made every such task an "only the manager can
+decide" refusal). The persona is then picked among those with such rows about as often as walks start with a role
+tool. This is general: it needs only the equality the policy states, not the domain's names.
+
 Three kinds of task come out: `write` (at least one successful write), `read` (reads only) and `refusal` (reads,
 then a write whose precondition fails: gold is the reads, the state does not change; the refused call and its
 error are kept under `user.refusal`). A task is a function of (domain, seed, index): the random generator is
@@ -110,6 +124,11 @@ class TaskSampler:
         self.identify: list[str] | None = None  # found on the first walk (it needs the initial state)
         self._owned: dict[object, dict[str, list]] = {}  # persona key -> entity -> own keys, initial state
         self.persona: object = None  # the current walk's persona key
+        self.map_params = _map_params(domain.meta, self.tools)  # (tool, param) -> map fields it is a key of
+        # (tool) -> (param, field): a reference to the persona compared with another field of the persona entity
+        # (`e.manager_id == $manager_id`): the persona acts in that role, on the rows of those it is that field of
+        self.roles = _roles(domain.meta, self.tools, self.persona_entity)
+        self._leads: list | None = None  # persona keys with rows in some role (managers with reports' requests)
 
     # ---- public
     def sample(self, index: int) -> Task | None:
@@ -222,7 +241,15 @@ class TaskSampler:
             self._owned = self._owned_rows()
             self.identify = self._identifying(keys[:3])
         rich = [k for k in keys if self._owned.get(k)]
-        key = rng.choice(rich if rich and rng.random() < 0.9 else keys)
+        if self.roles and self._leads is None:
+            self._leads = [k for k in keys if any(self._team_keys(o, f, k) for o in self.owner
+                                                   for f in sorted({f for _, f in self.roles.values()}))]
+        starts = [n for n in self.tools if n not in self.staff]
+        share = sum(n in self.roles for n in starts) / max(len(starts), 1)
+        if self._leads and rng.random() < share:  # a manager, about as often as a walk starts with a manager's tool
+            key = rng.choice(self._leads)
+        else:
+            key = rng.choice(rich if rich and rng.random() < 0.9 else keys)
         self.persona = key
         walk.persona = (entity, key)
         row = self._row(entity, key)
@@ -294,6 +321,16 @@ class TaskSampler:
                                     [self.persona]).fetchall()
         return [to_jsonable(r[0]) for r in rows]
 
+    def _team_keys(self, entity: str, role: str, persona) -> list:
+        """Keys of `entity` rows owned by persona-entity rows whose `role` field is `persona` (reports' requests)."""
+        meta = self.domain.meta["entities"]
+        k, fld = meta[entity]["key"], self.owner[entity]
+        pk = meta[self.persona_entity]["key"]
+        rows = self.env.con.execute(
+            f"SELECT o.{_q(k)} FROM {_q(entity)} o JOIN {_q(self.persona_entity)} p ON o.{_q(fld)} = p.{_q(pk)} "
+            f"WHERE p.{_q(role)} = ? ORDER BY o.{_q(k)}", [persona]).fetchall()
+        return [to_jsonable(r[0]) for r in rows]
+
     def _next(self, rng: random.Random, node: str, want: str, walk: Walk) -> str | None:
         options = [t for t in self.succ.get(node, ()) if want != "read" or self.tools[t]["kind"] in READ_KINDS]
         if not options:
@@ -308,10 +345,16 @@ class TaskSampler:
         args: dict = {}
         derived: dict[str, int] = {}
         local = list(pool)  # plus rows of the entities bound so far in this call
-        for p in self.tools[tool]["params"]:
+        rows: list[tuple[str, dict]] = []  # (entity, row) bound so far in this call
+        params = self.tools[tool]["params"]
+        # a key of a map field (a household member, a device's name) is bound once the rows it belongs to are
+        for p in sorted(params, key=lambda p: (tool, p["name"]) in self.map_params):
             if not p["required"] and rng.random() < 0.5:
                 continue
-            value, step = self._value(rng, tool, p, local)
+            if self._keyed(tool, p, local):
+                value, step = self._map_key(rng, tool, p, walk, rows, local)
+            else:
+                value, step = self._value(rng, tool, p, local)
             args[p["name"]] = value
             if step is not None:
                 derived[p["name"]] = step
@@ -320,20 +363,82 @@ class TaskSampler:
                 walk.refs.append((ref, value))
                 row = self._row(ref, value)
                 if row is not None:
+                    rows.append((ref, row))
                     _collect(to_jsonable(row), None, "", local)
-        return args, derived
+        order = [p["name"] for p in params]
+        return {n: args[n] for n in order if n in args}, derived
+
+    def _names(self, tool: str, p: dict) -> set[str]:
+        """The field names a value for `p` is found under: its own, its plural, the graph edges'."""
+        return {p["name"], p["name"] + "s"} | set(self.via.get((tool, p["name"]), ()))
+
+    def _keyed(self, tool: str, p: dict, pool: list[Source]) -> bool:
+        """Bind `p` as a map key: always where a precondition says it is one; where only its name says so, unless
+        the spec gives examples or a value under its name is at hand (a date of the persona's flights)."""
+        found = self.map_params.get((tool, p["name"]))
+        if found is None:
+            return False
+        if found[1]:
+            return True
+        names = self._names(tool, p)
+        return not p.get("examples") and not any(s.path in names and _fits(s.value, p["type"]) for s in pool)
+
+    def _map_key(self, rng: random.Random, tool: str, p: dict, walk: Walk, rows: list[tuple[str, dict]],
+                 pool: list[Source]):
+        """An existing key of the map fields the parameter is a key of, in the rows that matter most: those of this
+        call (and the rows they reference: a device's home), then the persona's own, then those the walk touched,
+        then any. A made-up value where no such row has a key."""
+        fields = self.map_params[(tool, p["name"])][0]
+        entities = {e for e, _ in fields}
+
+        def persona_rows() -> list:
+            if self.persona is None:
+                return []
+            out = [(self.persona_entity, self._row(self.persona_entity, self.persona))]
+            for owned, ks in self._owned.get(self.persona, {}).items():
+                out += [(owned, self._row(owned, k)) for k in ks[:20]]
+            return out
+
+        tiers = (lambda: rows, persona_rows, lambda: [(e, self._row(e, k)) for e, k in walk.refs[-20:]],
+                 lambda: [(e, self._row(e, k)) for e in sorted(entities) for k in self._keys(e)[:200]])
+        for i, tier in enumerate(tiers):
+            found = [(e, to_jsonable(row)) for e, row in self._hop(tier()) if e in entities]
+            keys = sorted({str(k) for e, row in found for ent, f in fields if ent == e for k in (row.get(f) or {})})
+            if keys:
+                names, valid = self._names(tool, p), set(keys)
+                seen = [s for s in pool if s.step is not None and s.path in names and s.value in valid]
+                if seen and rng.random() < 0.85:  # a key the agent has seen in a result
+                    s = rng.choice(seen)
+                    return s.value, s.step
+                return rng.choice(keys), None
+            if i == 0 and found and self.persona is not None:
+                raise _Unbindable(p["name"])  # the user's own row has no such key (an account without devices)
+        return self._fresh(rng, p["name"], p["type"], tool=tool), None
+
+    def _hop(self, rows: list[tuple[str, dict | None]]) -> list[tuple[str, dict]]:
+        """The rows and those their references name (a device's home)."""
+        out = [(e, r) for e, r in rows if r is not None]
+        fields = self.domain.meta["entities"]
+        for e, r in list(out):
+            for name, f in fields[e]["fields"].items():
+                if f.get("ref") and r.get(name) is not None:
+                    target = self._row(f["ref"], to_jsonable(r[name]))
+                    if target is not None:
+                        out.append((f["ref"], target))
+        return out
 
     def _value(self, rng: random.Random, tool: str, p: dict, pool: list[Source]) -> tuple[object, int | None]:
         t = p["type"]
         ref = self._ref(p)
-        names = {p["name"], p["name"] + "s"} | set(self.via.get((tool, p["name"]), ()))
+        names = self._names(tool, p)
         if ref:
             names.add(self.domain.meta["entities"][ref]["key"])
         if self.persona is not None and ref == self.persona_entity:
             seen = [s for s in pool if s.step is not None and s.value == self.persona]
             return (self.persona, seen[-1].step) if seen else (self.persona, None)
         if self.persona is not None and ref in self.owner:
-            own = self._own_keys(ref)
+            role = self.roles.get(tool)
+            own = self._team_keys(ref, role[1], self.persona) if role else self._own_keys(ref)
             if not own:
                 raise _Unbindable(ref)
             own_set = set(own)
@@ -499,6 +604,48 @@ def _persona_entity(meta: dict) -> tuple[str | None, dict[str, str]]:
             if f.get("ref") == person and n != person:
                 owner.setdefault(n, fname)
     return person, owner
+
+
+def _map_params(meta: dict, tools: dict) -> dict[tuple[str, str], tuple[list[tuple[str, str]], bool]]:
+    """(tool, param) -> the (entity, map field) pairs a string parameter is an existing key of, and whether the
+    tool says so: what the compiler found in its lets and preconditions (`param_uses.keys_of`: `$p in row.f`,
+    `row.f[$p]`), else, for a parameter with no such use, map fields named like it (`member` ~ `members`,
+    `device_name` ~ `devices`)."""
+    maps = sorted((e, f) for e, ent in meta["entities"].items() for f, fd in ent["fields"].items()
+                  if fd["type"]["kind"] == "map")
+    out: dict[tuple[str, str], tuple[list[tuple[str, str]], bool]] = {}
+    for n, t in tools.items():
+        uses = t.get("param_uses") or {}
+        for p in t["params"]:
+            if p["type"]["kind"] != "str" or p["ref"]:
+                continue
+            use = uses.get(p["name"])
+            if use is not None:
+                found = [tuple(x.split(".", 1)) for x in use.get("keys_of", ())]
+            else:
+                base = p["name"].removesuffix("_name").removesuffix("_key")
+                found = [(e, f) for e, f in maps if f in (base + "s", base + "es")]
+            if found:
+                out[(n, p["name"])] = (found, use is not None)
+    return out
+
+
+def _roles(meta: dict, tools: dict, persona: str | None) -> dict[str, tuple[str, str]]:
+    """tool -> (param, field): a reference to the persona entity that the tool's preconditions compare with
+    another field of that entity (`param_uses.equals`: `e.manager_id == $manager_id`)."""
+    if persona is None:
+        return {}
+    key = meta["entities"][persona]["key"]
+    out = {}
+    for n, t in tools.items():
+        for p in t["params"]:
+            if p["ref"] != persona:
+                continue
+            for x in ((t.get("param_uses") or {}).get(p["name"]) or {}).get("equals", ()):
+                e, _, f = x.partition(".")
+                if e == persona and f != key:
+                    out.setdefault(n, (p["name"], f))
+    return out
 
 
 def _fits(v, t: dict) -> bool:

@@ -12,6 +12,7 @@ import pytest
 
 from ascc.compiler.build import compile_file
 from ascc.runtime.domain import load_domain
+from ascc.runtime.env import Environment
 from ascc.sim import freetext
 from ascc.sim.synth import TaskSampler, signature
 
@@ -236,3 +237,98 @@ def test_guess_says_nothing_for_names_that_say_nothing(name):
 def test_domain_json_examples_are_json(desk):
     text = (Path(desk.path) / "domain.json").read_text(encoding="utf-8")
     assert json.loads(text)["tools"]["comment_ticket"]["params"][1]["examples"] == ["It broke again.", "Any news?"]
+
+
+def _gold(task):
+    return [(c.tool, c.arguments) for c in task.gold_calls]
+
+
+def test_the_compiler_records_how_preconditions_use_parameters(domains):
+    streaming = domains["streaming_subscriptions"].meta["tools"]
+    assert streaming["remove_device"]["param_uses"] == {"device_name": {"keys_of": ["account.devices"]}}
+    assert streaming["register_device"]["param_uses"] == {"device_name": {"new_key_of": ["account.devices"]}}
+    assert domains["smart_home"].meta["tools"]["set_mode"]["param_uses"]["member"] == {"keys_of": ["home.members"]}
+    hr = domains["hr_leave"].meta["tools"]
+    assert hr["approve_request"]["param_uses"] == {"manager_id": {"equals": ["employee.manager_id"]}}
+    assert hr["reject_request"]["param_uses"] == {"manager_id": {"equals": ["employee.manager_id"]}}
+
+
+def test_map_keys_bind_to_the_personas_own_entries(domains):
+    """`remove_device`'s `device_name` is a key of the account's `devices` map: the persona's own device (one it has
+    from the start, or registered earlier in the task), never a made-up word."""
+    domain = domains["streaming_subscriptions"]
+    env = Environment(domain)
+    devices = {r["account_id"]: set(r["devices"] or {}) for r in env.rows("account")}
+    env.close()
+    sampler = TaskSampler(domain, seed=0)
+    removed = []
+    try:
+        for index in range(300):
+            t = sampler.sample(index)
+            if t is None:
+                continue
+            persona = t.user["persona_row"]["key"]
+            registered = {a["device_name"] for tool, a in _gold(t) if tool == "register_device"}
+            for tool, a in _calls(t):
+                if tool == "remove_device":
+                    assert a["account_id"] == persona, (t.id, a)
+                    assert a["device_name"] in devices[persona] | registered, (t.id, a)
+                    removed.append(a["device_name"])
+            assert (t.user.get("refusal") or {}).get("error") != "No device with that name", t.id
+    finally:
+        sampler.close()
+    assert removed
+
+
+def test_household_members_are_members_of_the_home(domains):
+    """smart_home's `member` is a key of the home's `members` map: a real member of the device's home (so refusals
+    are about roles and states, not "The member does not belong to this home")."""
+    domain = domains["smart_home"]
+    env = Environment(domain)
+    members = {m for r in env.rows("home") for m in r["members"] or {}}
+    env.close()
+    sampler = TaskSampler(domain, seed=0)
+    try:
+        tasks = sampler.tasks(40)
+    finally:
+        sampler.close()
+    bound = [(t.id, a["member"]) for t in tasks for _, a in _calls(t) if "member" in a]
+    assert len(bound) >= 10
+    added = {a["name"] for t in tasks for tool, a in _gold(t) if tool == "add_member"}
+    assert all(m in members | added for _, m in bound), bound
+    errors = [t.user["refusal"]["error"] for t in tasks if t.user.get("refusal")]
+    assert "The member does not belong to this home" not in errors, errors
+
+
+def test_a_managers_tool_binds_the_persona_as_a_manager_of_the_requests_owner(domains):
+    """hr_leave's approve/reject compare `$manager_id` with the request's employee's `manager_id`: the persona is a
+    manager deciding a report's request, so these tasks mostly succeed instead of all being refused."""
+    domain = domains["hr_leave"]
+    env = Environment(domain)
+    manager = {r["employee_id"]: r["manager_id"] for r in env.rows("employee")}
+    owner = {r["request_id"]: r["employee_id"] for r in env.rows("leave_request")}
+    env.close()
+    sampler = TaskSampler(domain, seed=0)
+    try:
+        tasks = sampler.tasks(150)
+        again = TaskSampler(domain, seed=0)
+        try:
+            assert [signature(again.sample(i)) for i in range(20)] == [signature(sampler.sample(i)) for i in range(20)]
+        finally:
+            again.close()
+    finally:
+        sampler.close()
+    decided, refused = [], []
+    for t in tasks:
+        persona = t.user["persona_row"]["key"]
+        for tool, a in _calls(t):
+            if tool in ("approve_request", "reject_request"):
+                assert a["manager_id"] == persona, (t.id, a)
+                if a["request_id"] in owner:  # not one submitted in this task
+                    assert manager[owner[a["request_id"]]] == persona, (t.id, a)
+        decided += [tool for tool, _ in _gold(t) if tool in ("approve_request", "reject_request")]
+        if t.user.get("refusal") and t.user["refusal"]["call"]["tool"] in ("approve_request", "reject_request"):
+            refused.append(t.user["refusal"]["error"])
+    assert {"approve_request", "reject_request"} <= set(decided)
+    assert len(decided) > len(refused)
+    assert "Only the employee's manager can decide" not in refused, refused
