@@ -69,3 +69,11 @@ def test_bad_spec_path(build):
     r = subprocess.run([sys.executable, "-c", "from ascc.cli import main; main()", "shell", "nope.env.yaml"],
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 1 and "no such spec" in r.stderr
+
+
+def test_python_dash_m_ascc_is_the_command():
+    r = subprocess.run([sys.executable, "-m", "ascc", "--help"], capture_output=True, text=True, timeout=60,
+                       env={"COLUMNS": "200"})
+    assert r.returncode == 0
+    for cmd in ("compile", "simulate", "train", "eval", "replay"):
+        assert cmd in r.stdout
