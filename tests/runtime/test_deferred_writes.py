@@ -8,6 +8,7 @@ import dataclasses
 from decimal import Decimal
 
 import pytest
+from statement_count import Counting
 
 from ascc.runtime.digest import python_digest
 from ascc.runtime.env import Environment
@@ -78,20 +79,6 @@ def lab_plus(lab):
     """The lab domain with the tools above (a copy: its own initial digest)."""
     tools_meta = {**lab.meta["tools"], **{n: {"params": []} for n in TOOLS}}
     return dataclasses.replace(lab, meta={**lab.meta, "tools": tools_meta}, tools={**lab.tools, **TOOLS})
-
-
-class Counting:
-    """A connection that counts the statements run through it."""
-
-    def __init__(self, con):
-        self.con, self.statements = con, []
-
-    def execute(self, sql, params=None):
-        self.statements.append(sql)
-        return self.con.execute(sql, params) if params is not None else self.con.execute(sql)
-
-    def __getattr__(self, name):
-        return getattr(self.con, name)
 
 
 def _agree(env: Environment, what: str) -> str:

@@ -8,6 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from statement_count import Counting
 
 from ascc.runtime import known
 from ascc.runtime.context import Context
@@ -17,18 +18,6 @@ from ascc.runtime.env import Environment
 from ascc.runtime.known import NotStored, stored_form
 
 DEC = {"kind": "decimal", "precision": 10, "scale": 2}
-
-
-class Counting:
-    def __init__(self, con):
-        self.con, self.statements = con, []
-
-    def execute(self, sql, params=None):
-        self.statements.append(sql)
-        return self.con.execute(sql, params) if params is not None else self.con.execute(sql)
-
-    def __getattr__(self, name):
-        return getattr(self.con, name)
 
 
 @pytest.fixture
