@@ -88,8 +88,7 @@ def build_scenario(domain: CompiledDomain, env: Environment, walk, seed: int) ->
         "unknown": unknown,
         "instructions": " ".join(_instruction(w, i) for i, w in enumerate(wants)),
         "request": rng.choice(OPEN) + " ".join(_request(rng, w, i) for i, w in enumerate(wants)),
-        "facts": _facts(goals, walk, {show(to_jsonable(v)) for v in known.values()}
-                        | ({show(to_jsonable((row or {}).get("key")))} if (row or {}).get("key") is not None else set())),
+        "facts": _facts(goals, walk, _told(known, row)),
         "plan": plan[: len(walk.steps)],
         "seed": seed,
     }
@@ -185,6 +184,14 @@ def _request(rng: random.Random, want: tuple[str, str], i: int) -> str:
 
 
 # ---- what the user must be told
+def _told(known: dict, persona_row: dict | None) -> set[str]:
+    """What the user already knows, as text: the values it gives the agent, and its own key."""
+    told = {show(to_jsonable(v)) for v in known.values()}
+    if persona_row and persona_row.get("key") is not None:
+        told.add(show(to_jsonable(persona_row["key"])))
+    return told
+
+
 def _facts(goals, walk, told: set[str]) -> list[str]:
     """The values from the goal results the user is to be told; not what the user said or is (`told`: the values
     the user gives the agent and the persona's own key), which an agent need not say back to pass `facts`."""

@@ -22,7 +22,8 @@ is not kept even when the user gave up and the state is right:
    passes when an assistant message says the request cannot be done in other words (`cannot`, `unable`, …).
 5. `confirm`: before each call of a tool that requires confirmation (`confirm` in the spec, or
    `confirm_writes`), the last user message must be a yes to an assistant message that asked for consent
-   ("confirm", "shall I", "go ahead", "do you want me to", …) — failed attempts count too: asking is the
+   ("to confirm:", "shall I", "go ahead", "do you want me to", …; asking for data is not asking for consent) —
+   failed attempts count too: asking is the
    policy, whatever the tool answers.
 
 An episode is kept when every filter that is switched on passes; a switched-off filter reports `passed: null`.
@@ -65,8 +66,7 @@ def verify(episode: Episode, env: Environment, enabled=FILTERS) -> dict[str, Ver
         if name not in enabled:
             out[name] = Verdict(None, "switched off")
         else:
-            out[name] = {"validity": validity, "state": state, "calls": calls, "facts": facts,
-                         "confirm": confirm}[name](episode, env)
+            out[name] = _JUDGES[name](episode, env)
     return out
 
 
@@ -271,3 +271,7 @@ def _confirmed(msgs: list[dict], user_at: int | None) -> bool:
     if not isinstance(question, str) or not _ASKS_CONSENT.search(question):
         return False  # "Sure, my zip is 12345" answers a question for data, not for consent
     return yes_or_no(answer) is True
+
+
+_JUDGES = {"validity": validity, "state": state, "calls": calls, "facts": facts, "confirm": confirm}
+assert tuple(_JUDGES) == FILTERS
