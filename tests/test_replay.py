@@ -124,6 +124,13 @@ def test_state_folder_round_trip_and_init_state(env, domain, tmp_path):
         assert e2.digest() == env.digest()
 
 
+def test_parquet_state_files_load_in_the_sandbox(env, domain):
+    """The compiled initial state is parquet; a state folder of parquet files loads with no file access in DuckDB."""
+    files = {e: domain.path / "state" / f"{e}.parquet" for e in domain.meta["entities"]}
+    assert all(f.exists() for f in files.values())
+    assert not diff_states(domain.meta, env.state(), load_state(domain, files))
+
+
 def test_state_rows_are_checked_against_the_schema(domain):
     with pytest.raises(StateError, match="customer"):
         load_state(domain, {"customer": [{"customer_id": "bad", "name": "x", "email": "x@y"}]})

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import duckdb
 
+from ascc.duck import sandboxed
 from ascc.runtime.builtins import REGEX_FLAGS
 
 
@@ -59,7 +60,7 @@ def _re2_error(pattern: str) -> str | None:
 
 @functools.cache
 def _duck() -> duckdb.DuckDBPyConnection:
-    return duckdb.connect(":memory:", config={"threads": 1, "enable_external_access": False})
+    return sandboxed()
 
 
 def _differences(p: str) -> PatternProblem | None:

@@ -24,6 +24,7 @@ from ascc.compiler.ir import Domain, SqlQuery, Tool
 from ascc.compiler.scope import Scope
 from ascc.diagnostics import DiagnosticBag, Span, did_you_mean
 from ascc.dsl.yamlnodes import YScalar
+from ascc.duck import sandboxed
 
 _WRITES = (exp.Update, exp.Insert, exp.Delete)
 _FORBIDDEN_FUNCS = re.compile(r"^(read_|glob|getenv|.*_scan$|sniff_|parquet_|duckdb_|pragma_|query|current_setting)", re.I)
@@ -180,7 +181,7 @@ def _check_columns(stmt, node, domain: Domain, bag) -> bool:
 @functools.lru_cache(maxsize=8)
 def _schema_db(ddl: str) -> duckdb.DuckDBPyConnection:
     """An empty database with the domain's tables, to prepare statements against (one per schema text)."""
-    con = duckdb.connect(":memory:", config={"threads": 1, "enable_external_access": False})
+    con = sandboxed()
     con.execute(ddl)
     return con
 

@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from ascc.compiler.builtins import BUILTINS
 from ascc.dsl import ast
+from ascc.literals import quote_ident
 
 _SQL_OPS = {"==": "=", "!=": "<>", "<": "<", "<=": "<=", ">": ">", ">=": ">=", "and": "AND", "or": "OR",
             "+": "+", "-": "-", "*": "*", "/": "/", "%": "%"}
@@ -43,10 +44,6 @@ def unsupported_in_sql(node: ast.Node) -> ast.Node | None:
 
 def _nullable(n: ast.Node) -> bool:
     return n.type is None or n.type.nullable
-
-
-def quote_ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def to_sql(node: ast.Node, py: Callable[[ast.Node], str]) -> tuple[str, list[str]]:

@@ -22,6 +22,7 @@ import datetime as dt
 import hashlib
 from decimal import Decimal
 
+from ascc.literals import quote_ident as _q
 from ascc.runtime import builtins as B  # noqa: F401 - re-exported for generated modules
 from ascc.runtime import known as K
 from ascc.runtime.errors import ToolError
@@ -30,10 +31,6 @@ __all__ = ["B", "Context", "ToolError"]
 
 _SQL: dict[tuple, str] = {}  # statements by (kind, entity, columns...)
 _SCALARS = (str, int, bool, Decimal, dt.date, type(None))  # types whose `==` means "DuckDB would store the same value"
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 _MAP_IN_LIST: dict[int, dict] = {}  # id(meta) -> {entity: {column: type}} of columns that need `_bindable`

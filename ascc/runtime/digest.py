@@ -19,13 +19,12 @@ import datetime as dt
 import hashlib
 from decimal import Decimal
 
+from ascc.literals import quote_ident as _q
+from ascc.literals import sql_literal as _sql_str
+
 VERSION = "ascc-digest-1"
 MASK = (1 << 64) - 1
 UNKNOWN = object()  # a touched row whose value must be read from DuckDB
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def canonical_sql(expr: str, t: dict, structs: dict, depth: int = 0, not_null: bool = False) -> str:
@@ -110,10 +109,6 @@ def state_digest_sql(meta: dict, entities=None) -> str:
     parts = [f"SELECT {_sql_str(e)} AS t, * FROM ({table_digest_sql(e, m['fields'], meta['structs'])})"
              for e, m in sorted(meta["entities"].items()) if entities is None or e in entities]
     return " UNION ALL ".join(parts)
-
-
-def _sql_str(s: str) -> str:
-    return "'" + s.replace("'", "''") + "'"
 
 
 def combine(tables: list[tuple[str, int, int]]) -> str:

@@ -21,6 +21,8 @@ from decimal import Decimal
 
 import duckdb
 
+from ascc.duck import sandboxed
+from ascc.literals import quote_ident
 from ascc.runtime import known
 from ascc.runtime.args import MAX_ARGUMENT_BYTES, parse_arguments
 from ascc.runtime.context import Context
@@ -95,15 +97,15 @@ class Environment:
     def __init__(self, domain: CompiledDomain, limits: Limits | None = None):
         self.domain = domain
         self.limits = limits or Limits()
-        self.con = duckdb.connect(":memory:", config={"threads": 1})
+        # Sandboxed before anything runs, schema.sql included: no file, network or extension access.
+        self.con = sandboxed()
         self.con.execute(domain.schema_sql)
         for entity, table in domain.arrow_state().items():
             self.con.register("_ascc_seed", table)
-            self.con.execute(f'INSERT INTO "{entity.replace(chr(34), chr(34) * 2)}" SELECT * FROM _ascc_seed')
+            self.con.execute(f"INSERT INTO {quote_ident(entity)} SELECT * FROM _ascc_seed")
             self.con.unregister("_ascc_seed")
         self.digests = RowDigests(domain.digest_base(self.con))
         self.known = KnownRows(domain)
-        self.con.execute("SET enable_external_access = false")
         self.con.execute("SET lock_configuration = true")
         self.log: list[CallRecord] = []
         self.id_counter = 0
@@ -251,8 +253,7 @@ class Environment:
 
     def rows(self, entity: str) -> list[dict]:
         key = self.domain.meta["entities"][entity]["key"]
-        q = '"' + entity.replace('"', '""') + '"'
-        cur = self.con.execute(f'SELECT * FROM {q} ORDER BY "{key}"')
+        cur = self.con.execute(f"SELECT * FROM {quote_ident(entity)} ORDER BY {quote_ident(key)}")
         cols = [d[0] for d in cur.description]
         return [dict(zip(cols, r)) for r in cur.fetchall()]
 

@@ -19,7 +19,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import pyarrow.parquet as pq
 
+from ascc.duck import sandboxed
+from ascc.literals import quote_ident as _q
 from ascc.runtime.diff import StateDiff, diff_states
 from ascc.runtime.domain import CompiledDomain
 from ascc.runtime.env import Environment, to_jsonable
@@ -30,10 +33,6 @@ STATE_SUFFIXES = (".json", ".jsonl", ".parquet")
 
 class StateError(ValueError):
     """A state folder or file that does not fit the domain's schema."""
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 # ---- state folders
@@ -55,7 +54,7 @@ def _typed_connection(domain: CompiledDomain, sources: dict[str, object]) -> duc
     unknown = sorted(set(sources) - set(domain.meta["entities"]))
     if unknown:
         raise StateError(f"unknown table `{unknown[0]}` (tables: {', '.join(domain.meta['entities'])})")
-    con = duckdb.connect(":memory:", config={"threads": 1})
+    con = sandboxed()  # files are read in Python below; the database itself reaches nothing
     con.execute(domain.schema_sql)
     for entity in domain.meta["entities"]:  # schema order, so references resolve
         if entity in sources:
@@ -70,7 +69,11 @@ def _typed_connection(domain: CompiledDomain, sources: dict[str, object]) -> duc
 def _insert(con, entity: str, source) -> None:
     cols = con.execute(f"DESCRIBE {_q(entity)}").fetchall()
     if isinstance(source, Path) and source.suffix == ".parquet":
-        con.execute(f"INSERT INTO {_q(entity)} BY NAME SELECT * FROM read_parquet(?)", [str(source)])
+        con.register("_ascc_parquet", pq.read_table(source))
+        try:
+            con.execute(f"INSERT INTO {_q(entity)} BY NAME SELECT * FROM _ascc_parquet")
+        finally:
+            con.unregister("_ascc_parquet")
         return
     if isinstance(source, Path):
         fmt = "newline_delimited" if source.suffix == ".jsonl" else "array"

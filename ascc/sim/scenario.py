@@ -22,6 +22,7 @@ import json
 import random
 import re
 
+from ascc.literals import quote_ident
 from ascc.runtime.domain import CompiledDomain
 from ascc.runtime.env import Environment, to_jsonable
 from ascc.sim import render
@@ -248,7 +249,6 @@ def _referenced(domain: CompiledDomain, env: Environment, entity: str, key) -> l
 
 def _row(domain: CompiledDomain, env: Environment, entity: str, key) -> dict | None:
     k = domain.meta["entities"][entity]["key"]
-    q = '"' + entity.replace('"', '""') + '"'
-    cur = env.con.execute(f'SELECT * FROM {q} WHERE "{k}" = ?', [key])
+    cur = env.con.execute(f"SELECT * FROM {quote_ident(entity)} WHERE {quote_ident(k)} = ?", [key])
     r = cur.fetchone()
     return dict(zip([d[0] for d in cur.description], r)) if r else None

@@ -43,6 +43,7 @@ import json
 import random
 from dataclasses import dataclass, field
 
+from ascc.literals import quote_ident as _q
 from ascc.runtime.domain import CompiledDomain
 from ascc.runtime.env import Environment, to_jsonable
 from ascc.runtime.tasks import InitialState, Task, ToolCall
@@ -724,7 +725,3 @@ def _text_values(domain: CompiledDomain) -> TextValues:
 
 def _staff(tool: dict) -> bool:
     return tool.get("requested_by", "user") == "staff"
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
