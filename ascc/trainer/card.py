@@ -43,7 +43,31 @@ def training_facts(config: TrainConfig, outcomes: list[PhaseOutcome], hardware: 
     }
 
 
+def _grpo_section(index: int, phase: dict[str, Any]) -> list[str]:
+    data, settings = phase["data"], phase["settings"]
+    domains = ", ".join(f"`{name}` ({count})" for name, count in data["domains"].items())
+    rewards = data.get("reward_per_step") or []
+    return [
+        f"### Phase {index}: `{phase['name']}` (GRPO)",
+        "",
+        f"- started from: `{phase['base_model']}`",
+        f"- tasks: {data['tasks']} from " + ", ".join(f"`{file}`" for file in settings["tasks"]),
+        f"- environments (domains, tasks): {domains}",
+        f"- reward: `{settings['reward']}` from ascc's `state` and `calls` filters; "
+        f"{settings['num_generations']} generations per task, at most {settings['max_tool_calls']} tool rounds and "
+        f"{settings['max_completion_length']} completion tokens",
+        f"- mean reward per step: {', '.join(f'{r:.3g}' for r in rewards) or 'n/a'}",
+        f"- learning rate: {settings['learning_rate']}, steps: {phase['global_step']}",
+        f"- time: {phase['seconds']} s this run, {_num(phase['seconds_per_step'])} s/step"
+        + (f", resumed from `{phase['resumed_from']}`" if phase["resumed_from"] else ""),
+        f"- chat template: {phase['template']}",
+        "",
+    ]
+
+
 def _phase_section(index: int, phase: dict[str, Any]) -> list[str]:
+    if phase["settings"].get("method") == "grpo":
+        return _grpo_section(index, phase)
     data = phase["data"]
     settings = phase["settings"]
     domains = ", ".join(f"`{name}` ({count})" for name, count in data["domains"].items())

@@ -37,12 +37,13 @@ def train_command(
         raise typer.Exit(2) from None
     # Imported here so `ascc --help` and config errors stay fast (torch + TRL take seconds to import).
     from ascc.trainer.data import TraceError
+    from ascc.trainer.grpo import GrpoSetupError
     from ascc.trainer.model import ModelSpecError
     from ascc.trainer.train import TrainError, train
 
     try:
         train(settings, log=lambda line: typer.echo(f"ascc train: {line}"))
-    except (TraceError, ModelSpecError, TrainError) as err:
+    except (TraceError, ModelSpecError, TrainError, GrpoSetupError) as err:
         typer.echo(f"error: {err}", err=True)
         raise typer.Exit(1) from None
 

@@ -21,6 +21,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
 Method = Literal["full", "lora"]
+PhaseMethod = Literal["sft", "grpo"]
 
 
 class ConfigError(ValueError):
@@ -44,13 +45,23 @@ class LoraSettings:
 
 @dataclass(frozen=True)
 class Phase:
-    """One training phase: which traces, how long, how fast."""
+    """One training phase: SFT on traces, or GRPO on tasks in the compiled environments; how long, how fast."""
 
     name: str
-    traces: tuple[str, ...]
+    traces: tuple[str, ...] = ()
     domains: tuple[str, ...] | None = None
     epochs: float = 1.0
     learning_rate: float = 2e-5
+    method: PhaseMethod = "sft"
+    # GRPO phases (method: grpo): task files, the specs of their domains, and the rollout settings
+    tasks: tuple[str, ...] = ()
+    specs: tuple[str, ...] = ("specs",)
+    num_generations: int = 4
+    max_completion_length: int = 256
+    max_tool_calls: int = 8
+    temperature: float = 1.0
+    reward: Literal["binary", "partial"] = "binary"
+    max_steps: int | None = None  # None: the run's `max_steps`
 
 
 @dataclass(frozen=True)
@@ -192,12 +203,35 @@ def _read_phase(reader: _Reader, node: Any, index: int, parent: CommentedSeq) ->
     if not _PHASE_NAME.match(name):
         raise reader.fail(f"{path}.name", f"expected letters, digits, `_`, `-` or `.`, got {name!r}", node, "name")
     domains = reader.value(node, path, "domains", "strs", None)
+    method = reader.value(node, path, "method", "str", "sft")
+    if method not in ("sft", "grpo"):
+        raise reader.fail(f"{path}.method", f"expected `sft` or `grpo`, got {method!r}", node, "method")
+    reward = reader.value(node, path, "reward", "str", "binary")
+    if reward not in ("binary", "partial"):
+        raise reader.fail(f"{path}.reward", f"expected `binary` or `partial`, got {reward!r}", node, "reward")
+    grpo = method == "grpo"
+    for key in ("tasks", "specs", "num_generations", "max_completion_length", "max_tool_calls", "temperature",
+                "reward"):
+        if not grpo and key in node:
+            raise reader.fail(f"{path}.{key}", "only a `method: grpo` phase takes this", node, key, at_key=True)
+    if grpo and "traces" in node:
+        raise reader.fail(f"{path}.traces", "a GRPO phase learns from `tasks:`, not traces", node, "traces",
+                          at_key=True)
     return Phase(
         name=name,
-        traces=reader.value(node, path, "traces", "strs"),
+        traces=() if grpo else reader.value(node, path, "traces", "strs"),
         domains=domains,
         epochs=reader.value(node, path, "epochs", "num+", 1.0),
-        learning_rate=reader.value(node, path, "learning_rate", "num0", 2e-5),
+        learning_rate=reader.value(node, path, "learning_rate", "num0", 1e-6 if grpo else 2e-5),
+        method=method,
+        tasks=reader.value(node, path, "tasks", "strs") if grpo else (),
+        specs=reader.value(node, path, "specs", "strs", ("specs",)),
+        num_generations=reader.value(node, path, "num_generations", "int+", 4),
+        max_completion_length=reader.value(node, path, "max_completion_length", "int+", 256),
+        max_tool_calls=reader.value(node, path, "max_tool_calls", "int+", 8),
+        temperature=reader.value(node, path, "temperature", "num+", 1.0),
+        reward=reward,
+        max_steps=reader.value(node, path, "max_steps", "int", None),
     )
 
 

@@ -110,7 +110,7 @@ def sft_config(config: TrainConfig, phase: Phase, phase_dir: Path, hardware: Har
         padding_free=config.packing,
         max_length=config.max_length,
         num_train_epochs=phase.epochs,
-        max_steps=config.max_steps,
+        max_steps=config.max_steps if phase.max_steps is None else phase.max_steps,
         learning_rate=phase.learning_rate,
         lr_scheduler_type=config.lr_scheduler,
         warmup_steps=config.warmup_ratio,  # a float below 1 is read as a fraction of the total steps
@@ -180,7 +180,12 @@ def phase_settings(config: TrainConfig, phase: Phase) -> dict[str, Any]:
         "traces": list(phase.traces), "domains": list(phase.domains or []), "epochs": phase.epochs,
         "learning_rate": phase.learning_rate, "method": config.method, "max_length": config.max_length,
         "batch_size": config.batch_size, "grad_accum": config.grad_accum, "seed": config.seed,
-        "max_steps": config.max_steps, "require_passed": config.require_passed,
+        "max_steps": config.max_steps if phase.max_steps is None else phase.max_steps,
+        "require_passed": config.require_passed,
+        **({"method": "grpo", "tasks": list(phase.tasks), "specs": list(phase.specs), "reward": phase.reward,
+            "num_generations": phase.num_generations, "max_completion_length": phase.max_completion_length,
+            "max_tool_calls": phase.max_tool_calls, "temperature": phase.temperature}
+           if phase.method == "grpo" else {}),
     }
 
 
@@ -219,6 +224,10 @@ def run_phase(
     config: TrainConfig, phase: Phase, base: str, phase_dir: Path, hardware: Hardware, log: Log
 ) -> PhaseOutcome:
     """Train one phase from `base`, resuming from its last checkpoint if a previous run was cut short."""
+    if phase.method == "grpo":
+        from ascc.trainer.grpo import run_grpo_phase
+
+        return run_grpo_phase(config, phase, base, phase_dir, hardware, log, PhaseOutcome)
     dataset, summary = build_sft_dataset(list(phase.traces), config.base_dir, list(phase.domains or []) or None,
                                          config.require_passed)
     model, tokenizer = load_model(base, hardware.dtype, hardware.attn_implementation, config.seed)
