@@ -127,13 +127,10 @@ def serve_cmd(
     if transport not in ("stdio", "http"):
         err.print(f"error: --transport must be `stdio` or `http`, got `{transport}`")
         raise typer.Exit(2)
-    try:
+    from ascc.extras import needs_extra
+
+    with needs_extra("ascc serve", "sim"):
         from ascc.runtime import serve
-    except ModuleNotFoundError as exc:
-        if exc.name and exc.name.split(".")[0] in ("mcp", "mcp_types"):
-            err.print("error: `ascc serve` needs the `mcp` package: pip install 'ascc[sim]'")
-            raise typer.Exit(1) from None
-        raise
     domain = load_spec(spec, build_dir)
     if transport == "stdio":
         serve.run_stdio(domain)

@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from ascc.extras import needs_extra
 from ascc.trainer.config import ConfigError, load_config, with_overrides
 
 
@@ -36,16 +37,17 @@ def train_command(
         typer.echo(f"error: {err}", err=True)
         raise typer.Exit(2) from None
     # Imported here so `ascc --help` and config errors stay fast (torch + TRL take seconds to import).
-    from ascc.trainer.data import TraceError
-    from ascc.trainer.grpo import GrpoSetupError
-    from ascc.trainer.model import ModelSpecError
-    from ascc.trainer.train import TrainError, train
+    with needs_extra("ascc train", "train"):  # one line with the install command, not a traceback
+        from ascc.trainer.data import TraceError
+        from ascc.trainer.grpo import GrpoSetupError
+        from ascc.trainer.model import ModelSpecError
+        from ascc.trainer.train import TrainError, train
 
-    try:
-        train(settings, log=lambda line: typer.echo(f"ascc train: {line}"))
-    except (TraceError, ModelSpecError, TrainError, GrpoSetupError) as err:
-        typer.echo(f"error: {err}", err=True)
-        raise typer.Exit(1) from None
+        try:
+            train(settings, log=lambda line: typer.echo(f"ascc train: {line}"))
+        except (TraceError, ModelSpecError, TrainError, GrpoSetupError) as err:
+            typer.echo(f"error: {err}", err=True)
+            raise typer.Exit(1) from None
 
 
 def _check_positive(**flags: float | None) -> None:
