@@ -51,7 +51,8 @@ def _report(results, fmt: str) -> int:
 @app.command("compile")
 def compile_cmd(
     paths: list[Path] = typer.Argument(..., help="Spec files or folders of *.env.yaml files."),
-    out_dir: Path = typer.Option(Path("build"), "--out", "-o", help="Where build/<domain>/ folders go."),
+    build_dir: Path = typer.Option(Path("build"), "--build-dir", help="Where build/<domain>/ folders go."),
+    old_out: Path | None = typer.Option(None, "--out", "-o", hidden=True, help="The old name of --build-dir."),
     force: bool = typer.Option(False, "--force", help="Recompile even when the input is unchanged."),
     fmt: str = typer.Option("human", "--format", help="Diagnostics as `human` text or `json`."),
     jobs: int = typer.Option(0, "--jobs", "-j", help="Worker processes (0: one per core)."),
@@ -59,7 +60,7 @@ def compile_cmd(
     """Compile specs into DuckDB schemas, tool modules, tool schemas and dependency graphs."""
     from ascc.compiler.driver import compile_many
 
-    results = compile_many(paths, out_dir, force=force, jobs=jobs, console=err if fmt == "human" else None)
+    results = compile_many(paths, old_out or build_dir, force=force, jobs=jobs, console=err if fmt == "human" else None)
     raise typer.Exit(_report(results, fmt))
 
 

@@ -50,7 +50,8 @@ def simulate_cmd(
     max_turns: int = typer.Option(30, "--max-turns", help="Agent messages per episode at most."),
     trials: int = typer.Option(1, "--trials", help="Episodes per task."),
     max_len: int = typer.Option(4, "--max-len", help="Tool calls per synthesised walk at most."),
-    build: Path = typer.Option(Path("build"), "--build", help="Where compiled domains go."),
+    build_dir: Path = typer.Option(Path("build"), "--build-dir", help="Where compiled domains go."),
+    old_build: Path | None = typer.Option(None, "--build", hidden=True, help="The old name of --build-dir."),
     executor: str = typer.Option(None, "--executor", help="process, async, inline or ray (a local Ray, or the cluster in ASCC_RAY_ADDRESS); default: what the backend wants."),
     fresh: bool = typer.Option(False, "--fresh", help="Delete the run folder first instead of resuming."),
     base_url: str = typer.Option(None, "--base-url", help="OpenAI-compatible endpoint (model backends)."),
@@ -70,7 +71,7 @@ def simulate_cmd(
         err.print("error: --tasks, --trials, --max-turns and --max-len must be at least 1")
         raise typer.Exit(2)
     cfg = SimConfig([str(p) for p in paths], tasks, seed, str(out), agent, user, jobs,
-                    tuple(f for f in FILTERS if f not in no_filter), max_turns, trials, max_len, str(build), executor,
+                    tuple(f for f in FILTERS if f not in no_filter), max_turns, trials, max_len, str(old_build or build_dir), executor,
                     fresh, _options(base_url, temperature, max_tokens))
     human = fmt == "human"
     progress = Progress(TextColumn("simulating"), BarColumn(), MofNCompleteColumn(), TextColumn("kept {task.fields[kept]}"),
@@ -129,7 +130,8 @@ def synth_cmd(
     seed: int = typer.Option(0, "--seed", help="Synthesis seed."),
     out: Path = typer.Option(Path("tasks.jsonl"), "--out", "-o", help="The task file to write."),
     max_len: int = typer.Option(4, "--max-len", help="Tool calls per walk at most."),
-    build: Path = typer.Option(Path("build"), "--build", help="Where compiled domains go."),
+    build_dir: Path = typer.Option(Path("build"), "--build-dir", help="Where compiled domains go."),
+    old_build: Path | None = typer.Option(None, "--build", hidden=True, help="The old name of --build-dir."),
     jobs: int = typer.Option(0, "--jobs", "-j", help="Worker processes (0: one per core)."),
 ) -> None:
     """Only synthesise tasks (the runtime's task format; `ascc replay` checks them)."""
@@ -139,7 +141,7 @@ def synth_cmd(
     from ascc.sim.run import RunError, SimConfig, compile_domains, synthesize
 
     try:
-        domains = compile_domains(SimConfig([str(p) for p in paths], build=str(build), jobs=jobs), _print_diagnostics)
+        domains = compile_domains(SimConfig([str(p) for p in paths], build=str(old_build or build_dir), jobs=jobs), _print_diagnostics)
     except RunError as exc:
         err.print(f"error: {exc}")
         raise typer.Exit(1) from None
