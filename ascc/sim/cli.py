@@ -85,7 +85,7 @@ def simulate_cmd(
         with progress:
             report = simulate(cfg, on_progress, _print_diagnostics)
     except (RunError, BackendError) as exc:
-        err.print(f"error: {exc}")
+        err.print(f"error: {exc}", markup=False, soft_wrap=True)
         raise typer.Exit(1) from None
     if human:
         print_report(report)
@@ -143,7 +143,7 @@ def synth_cmd(
     try:
         domains = compile_domains(SimConfig([str(p) for p in paths], build=str(old_build or build_dir), jobs=jobs), _print_diagnostics)
     except RunError as exc:
-        err.print(f"error: {exc}")
+        err.print(f"error: {exc}", markup=False, soft_wrap=True)
         raise typer.Exit(1) from None
     found = synthesize(domains, tasks, seed, max_len, jobs or os.cpu_count() or 1)
     write_tasks(found, out)

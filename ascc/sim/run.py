@@ -192,9 +192,10 @@ def tasks_for_run(cfg: SimConfig, domains: dict[str, CompiledDomain], out: Path,
             old = json.loads(run_file.read_text(encoding="utf-8")).get("synthesis") or {}
         except (OSError, json.JSONDecodeError):
             old = {}
-        if {k: old.get(k) for k in ("tasks", "seed", "max_len")} != {k: settings[k] for k in ("tasks", "seed", "max_len")}:
-            raise RunError(f"{out} holds a run with other settings ({json.dumps(old)}); "
-                           "use another --out, or --fresh to start this one over")
+        changed = settings_changed(old, settings)
+        if changed:
+            raise RunError(f"{out} holds a run with other settings: {changed}; rerun with the old value to "
+                           f"resume it, --fresh to start {out} over, or another --out for a new run")
         try:
             tasks = load_tasks(tasks_file)
         except TaskFileError as exc:
@@ -211,6 +212,14 @@ def tasks_for_run(cfg: SimConfig, domains: dict[str, CompiledDomain], out: Path,
     os.replace(tmp, tasks_file)
     write_atomic(run_file, json.dumps({"synthesis": settings, "agent": cfg.agent, "user": cfg.user}, indent=2))
     return tasks
+
+
+SETTING_FLAGS = {"tasks": "--tasks", "seed": "--seed", "max_len": "--max-len"}  # what must match to resume
+
+
+def settings_changed(old: dict, new: dict) -> str:
+    """The synthesis settings that differ, as `--tasks 1000 → 50, --seed 0 → 1` (empty when none do)."""
+    return ", ".join(f"{flag} {old.get(k)} → {new[k]}" for k, flag in SETTING_FLAGS.items() if old.get(k) != new[k])
 
 
 def split_counts(n: int, names: list[str]) -> dict[str, int]:

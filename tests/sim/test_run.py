@@ -92,7 +92,8 @@ def test_a_rerun_of_a_finished_run_does_nothing_and_other_settings_are_refused(r
     assert json.loads(p.stdout)["session"]["session_episodes"] == 0
     assert (out / "traces.jsonl").read_bytes() == before
     p = ascc("simulate", "specs/", "--tasks", "51", "--out", str(out), "--build", str(build_dir))
-    assert p.returncode == 1 and "other settings" in p.stderr and "--fresh" in p.stderr
+    assert p.returncode == 1 and "other settings: --tasks 50 → 51;" in p.stderr and "--fresh" in p.stderr
+    assert "{" not in p.stderr  # the setting that differs, not a dump of run.json
 
 
 def test_a_broken_agent_is_rejected_with_its_reason(tmp_path, build_dir):
@@ -143,3 +144,11 @@ def test_kill_9_mid_run_then_rerun_loses_and_duplicates_nothing(tmp_path, build_
     assert len(after) == len(set(after)) == 250 and report["kept"] == 250
     assert report["session"]["session_episodes"] == 250 - len(before)
     assert (tmp_path / "tasks.jsonl").read_bytes() == tasks_before
+
+
+def test_the_settings_that_differ_are_named_old_to_new():
+    from ascc.sim.run import settings_changed
+
+    old = {"tasks": 1000, "seed": 0, "max_len": 4, "domains": ["a"]}
+    assert settings_changed(old, {**old, "domains": ["a", "b"]}) == ""
+    assert settings_changed(old, {**old, "tasks": 50, "seed": 1}) == "--tasks 1000 → 50, --seed 0 → 1"
