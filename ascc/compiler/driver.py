@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -16,7 +17,9 @@ def _one(args) -> CompileResult:
 
 
 def compile_many(paths: list[Path], out_root: Path | None, *, force: bool = False, jobs: int = 0,
-                 console=None) -> list[CompileResult]:
+                 console=None, on_progress: Callable[[int, int], None] | None = None) -> list[CompileResult]:
+    """Compile every spec under `paths`; `console` shows a bar and a summary, `on_progress(done, total)` is
+    called as specs finish (unchanged ones count at once)."""
     specs = find_specs(paths)
     missing = [p for p in paths if not p.exists()]
     results: list[CompileResult] = []
@@ -33,10 +36,17 @@ def compile_many(paths: list[Path], out_root: Path | None, *, force: bool = Fals
     todo = [i for i, hit in enumerate(found) if hit is None]
     jobs = jobs or min(len(todo), os.cpu_count() or 1)
     work = [(specs[i], out_root, force) for i in todo]
+    cached = len(specs) - len(todo)
+
+    def tick(n: int) -> None:
+        if on_progress:
+            on_progress(cached + n, len(specs))
+
+    tick(0)
     if jobs <= 1 or len(todo) < 4:
-        done = _run_serial(work, console)
+        done = _run_serial(work, console, tick)
     else:
-        done = _run_pool(work, jobs, console)
+        done = _run_pool(work, jobs, console, tick)
     for i, r in zip(todo, done):
         found[i] = r
     results += found
@@ -65,17 +75,18 @@ def _progress(console, total: int):
                     console=console, transient=True, disable=console is None or total < 8)
 
 
-def _run_serial(work, console) -> list[CompileResult]:
+def _run_serial(work, console, tick) -> list[CompileResult]:
     out = []
     with _progress(console, len(work)) as bar:
         task = bar.add_task("compile", total=len(work))
         for w in work:
             out.append(_one(w))
             bar.advance(task)
+            tick(len(out))
     return out
 
 
-def _run_pool(work, jobs: int, console) -> list[CompileResult]:
+def _run_pool(work, jobs: int, console, tick) -> list[CompileResult]:
     import multiprocessing as mp
 
     # not fork: a caller that already opened DuckDB (a test session, `ascc eval`) has its threads and locks, and a
@@ -89,6 +100,7 @@ def _run_pool(work, jobs: int, console) -> list[CompileResult]:
         for r in pool.map(_one, work, chunksize=max(1, len(work) // (jobs * 8))):
             out.append(r)
             bar.advance(task)
+            tick(len(out))
     return out
 
 

@@ -73,24 +73,36 @@ def simulate_cmd(
     cfg = SimConfig([str(p) for p in paths], tasks, seed, str(out), agent, user, jobs,
                     tuple(f for f in FILTERS if f not in no_filter), max_turns, trials, max_len, str(old_build or build_dir), executor,
                     fresh, _options(base_url, temperature, max_tokens))
-    human = fmt == "human"
-    progress = Progress(TextColumn("simulating"), BarColumn(), MofNCompleteColumn(), TextColumn("kept {task.fields[kept]}"),
-                        TimeElapsedColumn(), TimeRemainingColumn(), console=err, disable=not human)
-    bar = progress.add_task("episodes", total=None, kept=0)
-
-    def on_progress(done: int, total: int, kept: int) -> None:
-        progress.update(bar, completed=done, total=total, kept=kept)
-
+    progress = StageProgress(disable=fmt != "human")
     try:
-        with progress:
-            report = simulate(cfg, on_progress, _print_diagnostics)
+        with progress.bars:
+            report = simulate(cfg, progress.episodes, _print_diagnostics, progress.stage)
     except (RunError, BackendError) as exc:
         err.print(f"error: {exc}", markup=False, soft_wrap=True)
         raise typer.Exit(1) from None
-    if human:
+    if fmt == "human":
         print_report(report)
     else:
         print(json.dumps(report, indent=2))
+
+
+class StageProgress:
+    """One rich progress line per stage as it starts (compiling n/35, synthesizing n/1000, episodes n/1000 with
+    the kept count), each left showing its final count when the next begins."""
+
+    def __init__(self, disable: bool = False):
+        self.bars = Progress(TextColumn("{task.description:<13}"), BarColumn(), MofNCompleteColumn(),
+                             TextColumn("{task.fields[note]}"), TimeElapsedColumn(), TimeRemainingColumn(),
+                             console=err, disable=disable)
+        self.ids: dict[str, int] = {}
+
+    def stage(self, name: str, done: int, total: int | None, note: str = "") -> None:
+        if name not in self.ids:
+            self.ids[name] = self.bars.add_task(name, total=total, note=note)
+        self.bars.update(self.ids[name], completed=done, total=total, note=note)
+
+    def episodes(self, done: int, total: int, kept: int) -> None:
+        self.stage("episodes", done, total, f"kept {kept}")
 
 
 def _options(base_url, temperature, max_tokens):
@@ -103,7 +115,7 @@ def _options(base_url, temperature, max_tokens):
     return BackendOptions(**given)
 
 
-def print_report(report: dict) -> None:
+def print_report(report: dict, console: Console | None = None) -> None:
     t = Table(title=f"ascc simulate — {report['agent']} x {report['user']}", title_justify="left")
     t.add_column("")
     t.add_column("count", justify="right")
@@ -116,12 +128,22 @@ def print_report(report: dict) -> None:
     if report["errors"]:
         t.add_row("errors", str(report["errors"]))
     s = report["session"]
-    t.add_row("tool calls (this session)", f"{s['tool_calls']} ({s['failed_calls']} failed)")
-    t.add_row("tokens (this session)", f"{s['prompt_tokens']} prompt, {s['completion_tokens']} completion")
+    t.add_row("tool calls (this session)", tool_call_text(s))
+    if s["prompt_tokens"] or s["completion_tokens"]:  # the oracle and scripted user use none: say nothing
+        t.add_row("tokens (this session)", f"{s['prompt_tokens']} prompt, {s['completion_tokens']} completion")
     rate = f", {s['episodes_per_s']} episodes/s" if s["episodes_per_s"] else ""
     t.add_row("wall time", f"{s['wall_s']:.1f} s (synthesis {s['synth_s']:.1f} s{rate})")
-    Console(highlight=False).print(t)
+    (console or Console(highlight=False)).print(t)
     err.print(f"traces: {report['files']['traces']}  rejected: {report['files']['rejected']}")
+
+
+def tool_call_text(session: dict) -> str:
+    """`1900 (186 intended refusals, 0 failed)`: a refusal task's refused write is no failure."""
+    intended = session.get("intended_refusals", 0)
+    other = session["failed_calls"] - intended
+    if not intended:
+        return f"{session['tool_calls']} ({other} failed)"
+    return f"{session['tool_calls']} ({intended} intended refusals, {other} failed)"
 
 
 def synth_cmd(

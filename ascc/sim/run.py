@@ -97,6 +97,7 @@ class Summary:
     session_episodes: int = 0
     tool_calls: int = 0
     failed_calls: int = 0
+    intended_refusals: int = 0  # of the failed calls, those a refusal task means to be refused
     prompt_tokens: int = 0
     completion_tokens: int = 0
     extra: dict = field(default_factory=dict)
@@ -104,14 +105,19 @@ class Summary:
 
 # ---- the run
 def simulate(cfg: SimConfig, on_progress: Callable[[int, int, int], None] | None = None,
-             on_compile: Callable[[list], None] | None = None) -> dict:
-    """Do (or finish) a run; returns the report (also written to `report.json`)."""
+             on_compile: Callable[[list], None] | None = None,
+             on_stage: Callable[[str, int, int], None] | None = None) -> dict:
+    """Do (or finish) a run; returns the report (also written to `report.json`).
+
+    `on_progress(done, total, kept)` follows the episodes; `on_stage(stage, done, total)` the stages before
+    them: `compiling` (specs) and `synthesizing` (tasks; `reading tasks` when a rerun finds them in the folder).
+    """
     started = time.perf_counter()
     out = Path(cfg.out)
     if cfg.fresh and out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True, exist_ok=True)
-    domains = compile_domains(cfg, on_compile)
+    domains = compile_domains(cfg, on_compile, on_stage)
     jobs = cfg.jobs or os.cpu_count() or 1
     setup = WorkerSetup({n: str(d.path) for n, d in domains.items()}, cfg.agent, cfg.user, tuple(cfg.filters),
                         cfg.max_turns, cfg.seed, cfg.options)
@@ -119,13 +125,13 @@ def simulate(cfg: SimConfig, on_progress: Callable[[int, int, int], None] | None
     if executor not in EXECUTORS:
         raise RunError(f"unknown executor `{executor}`; known: {', '.join(sorted(EXECUTORS))}")
     with _pool(setup, jobs if executor == "process" else 1) as pool:
-        return _simulate(cfg, out, domains, setup, executor, jobs, pool, started, on_progress)
+        return _simulate(cfg, out, domains, setup, executor, jobs, pool, started, on_progress, on_stage)
 
 
-def _simulate(cfg, out, domains, setup, executor, jobs, pool, started, on_progress) -> dict:
+def _simulate(cfg, out, domains, setup, executor, jobs, pool, started, on_progress, on_stage) -> dict:
     t0 = time.perf_counter()
     notes: list[str] = []
-    tasks = tasks_for_run(cfg, domains, out, jobs, pool, notes)
+    tasks = tasks_for_run(cfg, domains, out, jobs, pool, notes, on_stage)
     synth_s = time.perf_counter() - t0
     summary = Summary(extra={"notes": notes})
     t1 = time.perf_counter()
@@ -158,11 +164,12 @@ def _account(s: Summary, r: dict) -> None:
     st = r["stats"]
     s.tool_calls += st["calls"]
     s.failed_calls += st["failed_calls"]
+    s.intended_refusals += st.get("intended_refusals", 0)
     s.prompt_tokens += st["prompt_tokens"]
     s.completion_tokens += st["completion_tokens"]
 
 
-def compile_domains(cfg: SimConfig, on_compile=None) -> dict[str, CompiledDomain]:
+def compile_domains(cfg: SimConfig, on_compile=None, on_stage=None) -> dict[str, CompiledDomain]:
     from ascc.compiler.build import find_specs
     from ascc.compiler.driver import compile_many
 
@@ -172,7 +179,8 @@ def compile_domains(cfg: SimConfig, on_compile=None) -> dict[str, CompiledDomain
         raise RunError(f"no such spec file or folder: {', '.join(missing)}")
     if not find_specs(paths):
         raise RunError(f"no *.env.yaml specs under {', '.join(map(str, paths))}")
-    results = compile_many(paths, Path(cfg.build), jobs=cfg.jobs or 0, console=None)
+    tick = partial(on_stage, "compiling") if on_stage else None
+    results = compile_many(paths, Path(cfg.build), jobs=cfg.jobs or 0, console=None, on_progress=tick)
     if on_compile:
         on_compile(results)
     domains = {r.domain: load_domain(str(r.out_dir)) for r in results if r.ok}
@@ -183,7 +191,8 @@ def compile_domains(cfg: SimConfig, on_compile=None) -> dict[str, CompiledDomain
 
 # ---- tasks
 def tasks_for_run(cfg: SimConfig, domains: dict[str, CompiledDomain], out: Path, jobs: int,
-                  pool: ProcessPoolExecutor | None = None, notes: list[str] | None = None) -> list[Task]:
+                  pool: ProcessPoolExecutor | None = None, notes: list[str] | None = None,
+                  on_stage: Callable[[str, int, int], None] | None = None) -> list[Task]:
     """The run's tasks: read back from `tasks.jsonl` when its settings match, else synthesised and written."""
     settings = {"tasks": cfg.tasks, "seed": cfg.seed, "max_len": cfg.max_len, "domains": sorted(domains)}
     run_file, tasks_file = out / "run.json", out / "tasks.jsonl"
@@ -203,10 +212,13 @@ def tasks_for_run(cfg: SimConfig, domains: dict[str, CompiledDomain], out: Path,
         gone = sorted({t.domain for t in tasks} - set(domains))
         if gone:  # the task file is the run's truth; its domains must still compile
             raise RunError(f"the run's tasks need domain(s) that did not compile now: {', '.join(gone)}")
+        if on_stage:
+            on_stage("reading tasks", len(tasks), len(tasks))
         return tasks
     # inline: measured as fast as 2 workers (each of which builds a sampler per domain); meanwhile the pool's
     # workers start up and load the domains for the episodes
-    tasks = synthesize(domains, cfg.tasks, cfg.seed, cfg.max_len, 1, None, notes)
+    tick = partial(on_stage, "synthesizing") if on_stage else None
+    tasks = synthesize(domains, cfg.tasks, cfg.seed, cfg.max_len, 1, None, notes, tick)
     tmp = tasks_file.with_suffix(".jsonl.tmp")
     write_tasks(tasks, tmp)
     os.replace(tmp, tasks_file)
@@ -228,12 +240,14 @@ def split_counts(n: int, names: list[str]) -> dict[str, int]:
 
 
 def synthesize(domains: dict[str, CompiledDomain], n: int, seed: int, max_len: int = 4, jobs: int = 1,
-               pool: ProcessPoolExecutor | None = None, notes: list[str] | None = None) -> list[Task]:
+               pool: ProcessPoolExecutor | None = None, notes: list[str] | None = None,
+               on_progress: Callable[[int, int], None] | None = None) -> list[Task]:
     """`n` distinct tasks over the domains; the same for the same inputs whatever `jobs` is.
 
     Each domain's share is filled in index order, skipping duplicates; a domain that stops yielding new tasks
     (a small or unseeded state) hands the rest of its share to the others, so `n` tasks come out when they
-    can, and `notes` says which domains fell short.
+    can, and `notes` says which domains fell short. `on_progress(done, n)` follows the tasks found (within a
+    round an estimate: duplicates are only dropped at its end).
     """
     from ascc.sim.synth import signature
 
@@ -255,7 +269,13 @@ def synthesize(domains: dict[str, CompiledDomain], n: int, seed: int, max_len: i
         if not batches:
             break
         mapped = pool.map(_synth_chunk, batches) if pool else _map(_synth_chunk, batches, jobs)
-        results = sorted((r for rs in mapped for r in rs), key=lambda r: (names.index(r[0]), r[1]))
+        found = sum(len(c) for c in chosen.values())
+        unsorted: list[tuple] = []
+        for rs in mapped:
+            unsorted += rs
+            if on_progress:
+                on_progress(min(n, found + sum(obj is not None for *_, obj in unsorted)), n)
+        results = sorted(unsorted, key=lambda r: (names.index(r[0]), r[1]))
         before = {d: len(chosen[d]) for d in names}
         for d, _index, obj in results:
             if obj is None or len(chosen[d]) >= want[d]:
@@ -265,6 +285,8 @@ def synthesize(domains: dict[str, CompiledDomain], n: int, seed: int, max_len: i
                 seen[d].add(signature(task))
                 chosen[d].append(task)
         _rebalance(names, want, chosen, before, dry, notes)
+        if on_progress:
+            on_progress(sum(len(c) for c in chosen.values()), n)
     return [t for d in names for t in chosen[d]]
 
 
@@ -303,9 +325,9 @@ def _synth_chunk(batch: tuple) -> list[tuple[str, int, dict | None]]:
     return out
 
 
-def _map(fn, items: list, jobs: int) -> list:
+def _map(fn, items: list, jobs: int) -> Iterator:
     if jobs <= 1 or len(items) <= 1:
-        return [fn(x) for x in items]
+        return (fn(x) for x in items)  # lazily, so progress can follow each batch
     with ProcessPoolExecutor(max_workers=min(jobs, len(items)), mp_context=_mp()) as pool:
         return list(pool.map(fn, items))
 
@@ -353,8 +375,15 @@ class Worker:
         if not ok:
             record.update(reason=first_failure(verdicts), end=ep.end, kind=task.kind)
         stats = {"calls": len(ep.calls), "failed_calls": sum(not c.ok for c in ep.calls),
+                 "intended_refusals": sum(refused_as_intended(task, c) for c in ep.calls),
                  "prompt_tokens": ep.prompt_tokens, "completion_tokens": ep.completion_tokens}
         return {"kept": ok, "record": record, "stats": stats}
+
+
+def refused_as_intended(task: Task, call) -> bool:
+    """Whether a failed call is the refusal a `refusal` task is about: its write, refused by a precondition."""
+    want = ((task.user or {}).get("refusal") or {}).get("call") or {}
+    return not call.ok and call.error_code == "precondition" and call.tool == want.get("tool")
 
 
 def trace_record(job: EpisodeJob, task: Task, messages: list[dict], schemas: list[dict], setup: WorkerSetup,
@@ -386,7 +415,8 @@ def _failed(job: EpisodeJob, task: Task, setup: WorkerSetup, exc: Exception) -> 
               "user_tool_calls": "[]",
               "reason": "error", "end": "error", "kind": task.kind, "error": detail}
     return {"kept": False, "record": record,
-            "stats": {"calls": 0, "failed_calls": 0, "prompt_tokens": 0, "completion_tokens": 0}}
+            "stats": {"calls": 0, "failed_calls": 0, "intended_refusals": 0, "prompt_tokens": 0,
+                      "completion_tokens": 0}}
 
 
 _WORKER: Worker | None = None
