@@ -53,6 +53,17 @@ def test_shell_survives_bad_input(build):
     assert "Traceback" not in r.stderr
 
 
+def test_shell_suggests_the_tool_table_or_command_meant(build):
+    r = shell(build, f'get_ordr {{"order_id": "{ORDER}"}}', "call cancel_pendng_order {}", "show ordr", "tols",
+              "call zzz {}")
+    assert r.returncode == 0, r.stderr
+    o = r.stdout
+    assert "unknown command or tool `get_ordr`; did you mean `get_order`?" in o
+    assert "unknown tool `cancel_pendng_order`; did you mean `cancel_pending_order`?" in o
+    assert "did you mean `order`?" in o and "did you mean `tools`?" in o
+    assert "unknown tool `zzz`; `tools` lists them" in o
+
+
 def test_shell_ends_at_eof(build):
     r = shell(build, "tables")
     assert r.returncode == 0 and "order_id" in r.stdout

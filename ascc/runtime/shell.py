@@ -16,6 +16,7 @@ from rich.json import JSON
 from rich.table import Table
 from rich.text import Text
 
+from ascc.diagnostics import did_you_mean
 from ascc.runtime.diff import diff_states, render_diff
 from ascc.runtime.domain import CompiledDomain
 from ascc.runtime.env import Environment, to_jsonable
@@ -101,7 +102,8 @@ class Shell:
             elif word in self.domain.meta["tools"]:
                 self.call(line)
             else:
-                self.error(f"unknown command or tool `{word}`; `help` lists the commands, `tools` the tools")
+                hint = did_you_mean(word, [*self.commands, *self.domain.meta["tools"]])
+                self.error(f"unknown command or tool `{word}`; " + (hint or "`help` lists the commands, `tools` the tools"))
         except Exception as exc:  # the shell outlives any mistake
             self.error(f"{type(exc).__name__}: {exc}")
         return True
@@ -128,6 +130,9 @@ class Shell:
         name, _, raw = rest.strip().partition(" ")
         if not name:
             return self.error("usage: call TOOL {json arguments}")
+        if name not in self.domain.meta["tools"]:
+            hint = did_you_mean(name, self.domain.meta["tools"])
+            return self.error(f"unknown tool `{name}`; " + (hint or "`tools` lists them"))
         r = self.env.call(name, raw.strip() or "{}")
         if r.ok:
             mark = Text("✓ " + name + (" (wrote)" if r.wrote else ""), style="green")
@@ -150,7 +155,8 @@ class Shell:
     def show(self, rest: str) -> None:
         args = shlex.split(rest)
         if not args or args[0] not in self.domain.meta["entities"] or len(args) > 2:
-            return self.error(f"usage: show TABLE [N]; tables: {', '.join(self.domain.meta['entities'])}")
+            hint = did_you_mean(args[0], self.domain.meta["entities"]) if args else None
+            return self.error(hint or f"usage: show TABLE [N]; tables: {', '.join(self.domain.meta['entities'])}")
         limit = int(args[1]) if len(args) == 2 else 10
         rows = self.env.rows(args[0])
         table = Table(title=f"{args[0]}: {min(limit, len(rows))} of {len(rows)} rows", title_justify="left")
