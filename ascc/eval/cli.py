@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 out = Console(highlight=False)
@@ -53,12 +62,14 @@ def eval_command(
                                 options=_options(agent, user, base_url=base_url, api_key=api_key,
                                                  max_tokens=max_tokens, temperature=temperature, threads=threads,
                                                  device=device, seed=seed))
-        total = len(task_list) * trials
         err.print(f"ascc eval: {agent} with {user} user on {len(task_list)} tasks × {trials} trials "
-                  f"({', '.join(sorted(loaded))}) -> {out_dir}")
-        results = evaluate(task_list, loaded, settings, out_dir, fresh, on_result=_progress(total))
+                  f"({', '.join(sorted(loaded))}) -> {out_dir}", markup=False)
+        bar = TrialProgress(len(task_list) * trials)
+        with bar.bars:
+            results = evaluate(task_list, loaded, settings, out_dir, fresh, on_result=bar.result,
+                               on_reuse=partial(_reusing, bar, out_dir))
     except (EvalError, TaskFileError, BackendError) as exc:
-        err.print(f"error: {exc}")
+        err.print(f"error: {exc}", markup=False)
         raise typer.Exit(2) from None
     report = summarize(results, trials)
     source = {"tasks": str(tasks)} if tasks else {"synth": synth, "seed": seed}
@@ -78,17 +89,28 @@ def _options(agent: str, user: str, **values):
     return BackendOptions(**values)
 
 
-def _progress(total: int):
-    done = [0]
+class TrialProgress:
+    """One progress bar over the trials, with the passes so far; trials reused from the run folder count as done."""
 
-    def show(r) -> None:
-        from ascc.eval.report import failure_labels
+    def __init__(self, total: int):
+        self.bars = Progress(TextColumn("trials"), BarColumn(), MofNCompleteColumn(), TextColumn("passed {task.fields[passed]}"),
+                             TimeElapsedColumn(), TimeRemainingColumn(), console=err)
+        self.bar = self.bars.add_task("trials", total=total, passed=0)
+        self.passed = 0
 
-        done[0] += 1
-        verdict = "pass" if r.passed else "FAIL " + ", ".join(failure_labels(r))
-        err.print(f"  [{done[0]}/{total}] {r.task_id} #{r.trial}: {verdict} ({r.seconds:.1f}s, {r.calls} calls)")
+    def reused(self, results: list) -> None:
+        self.passed += sum(r.passed for r in results)
+        self.bars.update(self.bar, completed=len(results), passed=self.passed)
 
-    return show
+    def result(self, r) -> None:
+        self.passed += r.passed
+        self.bars.update(self.bar, advance=1, passed=self.passed)
+
+
+def _reusing(bar: TrialProgress, out_dir: Path, results: list) -> None:
+    bar.bars.console.print(f"reusing {len(results)} finished trials from {out_dir}; --fresh to start over",
+                           markup=False)
+    bar.reused(results)
 
 
 def register(app: typer.Typer) -> None:

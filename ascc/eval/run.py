@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ascc.diagnostics import did_you_mean
 from ascc.runtime.domain import CompiledDomain, compile_and_load, load_domain
 from ascc.runtime.env import Environment
 from ascc.runtime.tasks import Task, load_tasks, write_tasks
@@ -124,7 +125,17 @@ def _domains_of(item: str, build_dir: Path) -> list[CompiledDomain]:
             return [load_domain(str(candidate))]
         if candidate.is_file():
             return [_compile(candidate, build_dir)]
-    raise EvalError(f"`{item}` is not a spec file, a folder, a compiled domain or a domain name under specs/")
+    hint = did_you_mean(item, known_domain_names(build_dir))
+    raise EvalError(f"`{item}` is not a spec file, a folder, a compiled domain or a domain name under specs/"
+                    + (f"; {hint}" if hint else ""))
+
+
+def known_domain_names(build_dir: Path) -> set[str]:
+    """The domain names `ascc eval NAME` would find: compiled under `build_dir`, or a spec under specs/."""
+    built = {p.parent.name for p in build_dir.glob("*/domain.json")} if build_dir.is_dir() else set()
+    specs = {p.name.removesuffix(SPEC_SUFFIX) for root in SPEC_ROOTS if root.is_dir()
+             for p in root.glob(f"*{SPEC_SUFFIX}")}
+    return built | specs
 
 
 def _compile(spec: Path, build_dir: Path) -> CompiledDomain:
@@ -234,8 +245,10 @@ async def run_trials(tasks: list[Task], domains: dict[str, CompiledDomain], sett
 
 
 def evaluate(tasks: list[Task], domains: dict[str, CompiledDomain], settings: EvalSettings, out: Path | None = None,
-             fresh: bool = False, on_result: Callable[[TrialResult], None] = lambda r: None) -> list[TrialResult]:
-    """All trials of all tasks; with `out`, resumed from and recorded in `out/trials.jsonl`."""
+             fresh: bool = False, on_result: Callable[[TrialResult], None] = lambda r: None,
+             on_reuse: Callable[[list[TrialResult]], None] = lambda rs: None) -> list[TrialResult]:
+    """All trials of all tasks; with `out`, resumed from and recorded in `out/trials.jsonl` (`on_reuse` is given
+    the finished trials an earlier run left there, before the new ones start)."""
     if settings.trials < 1:
         raise EvalError("--trials must be at least 1")
     if not tasks:
@@ -243,6 +256,8 @@ def evaluate(tasks: list[Task], domains: dict[str, CompiledDomain], settings: Ev
     wanted = {(t.id, k) for t in tasks for k in range(settings.trials)}
     folder = RunFolder(out, settings, tasks, fresh) if out is not None else None
     earlier = [r for r in folder.done() if (r.task_id, r.trial) in wanted] if folder else []
+    if earlier:
+        on_reuse(earlier)
 
     def record(result: TrialResult) -> None:
         if folder:

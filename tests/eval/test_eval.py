@@ -134,6 +134,26 @@ def test_cli_errors(build, tmp_path):
     assert cli("shop", "--synth", "1", "--filters", "state,vibes", "--out", str(tmp_path)).exit_code == 2
 
 
+def test_a_misspelt_domain_gets_a_did_you_mean(build, tmp_path):
+    bad = cli("shpo", "--synth", "1", "--out", str(tmp_path), "--build-dir", str(build))
+    assert bad.exit_code == 2 and "did you mean `shop`?" in bad.output
+
+
+def test_cli_shows_one_progress_bar_and_says_what_it_reuses(build, tmp_path):
+    out = tmp_path / "run"
+    args = ("shop", "--synth", "3", "--trials", "2", "--out", str(out), "--build-dir", str(build))
+    first = cli(*args)
+    assert first.exit_code == 0, first.output
+    assert "trials" in first.output and "6/6" in first.output and "passed 6" in first.output
+    assert "#0:" not in first.output and "reusing" not in first.output  # no line per trial
+    again = cli(*args)
+    assert again.exit_code == 0, again.output
+    assert f"reusing 6 finished trials from {out}; --fresh to start over" in again.output
+    assert "6/6" in again.output and "passed 6" in again.output
+    fresh = cli(*args, "--fresh")
+    assert fresh.exit_code == 0 and "reusing" not in fresh.output
+
+
 def test_domains_by_name_and_build_folder(domains, build):
     by_name = load_domains(["shop", "car_rental"], build)
     assert set(by_name) == {"shop", "car_rental"}
