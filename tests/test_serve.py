@@ -147,3 +147,51 @@ def test_serve_rejects_unknown_transport(build):
     r = subprocess.run([*ASCC, "serve", str(SPEC), "--transport", "ws", "--build-dir", str(build)],
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 2 and "--transport must be" in r.stderr
+
+
+def _first_line(proc: subprocess.Popen, seconds: float = 30) -> str:
+    """The first line the process writes on stderr, or "" when it writes none in time (no hang either way)."""
+    import select
+
+    ready, _, _ = select.select([proc.stderr], [], [], seconds)
+    return proc.stderr.readline() if ready else ""
+
+
+def test_stdio_at_a_terminal_says_what_it_is_and_stops_on_ctrl_c(build):
+    """At a terminal the stdio server prints one line on stderr; Ctrl-C ends it at once (it used to wait for a line
+    on stdin). A client's pipe gets no such line: the server stays silent there."""
+    import os
+    import pty
+    import signal
+
+    main, side = pty.openpty()
+    proc = subprocess.Popen([*ASCC, "serve", str(SPEC), "--build-dir", str(build)], stdin=side,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    os.close(side)
+    try:
+        line = _first_line(proc)
+        assert line.startswith("ascc serve: `shop` (6 tools) over MCP on stdin/stdout") and "Ctrl-C" in line
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=10) == 130
+        assert "Traceback" not in proc.stderr.read()
+    finally:
+        proc.kill()
+        os.close(main)
+
+
+def test_http_prints_its_url(build):
+    import re
+    import signal
+
+    proc = subprocess.Popen([*ASCC, "serve", str(SPEC), "--build-dir", str(build), "--transport", "http",
+                             "--port", "0"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        line = _first_line(proc)
+        url = re.search(r"at (http://127\.0\.0\.1:(\d+)/mcp);", line)
+        assert url, line
+        _wait_for_port(int(url.group(2)), proc)
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=10) == 130  # uvicorn stops gracefully, then exits as interrupted
+        assert "Traceback" not in proc.stderr.read()
+    finally:
+        proc.kill()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import sys
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
@@ -132,10 +134,11 @@ def serve_cmd(
     with needs_extra("ascc serve", "sim"):
         from ascc.runtime import serve
     domain = load_spec(spec, build_dir)
+    say = partial(print, file=sys.stderr, flush=True)  # stdout is the protocol's over stdio
     if transport == "stdio":
-        serve.run_stdio(domain)
+        serve.run_stdio(domain, hint=say if sys.stdin.isatty() else None)
     else:
-        serve.run_http(domain, host, port)
+        serve.run_http(domain, host, port, hint=say)
 
 
 def register(app: typer.Typer) -> None:

@@ -11,6 +11,9 @@ and leaves the state as it was.
 from __future__ import annotations
 
 import collections
+import os
+import signal
+import sys
 import threading
 
 import mcp_types as types
@@ -90,7 +93,22 @@ def build_server(domain: CompiledDomain, envs: SessionEnvironments, *, http: boo
                   get_tool_input_schema=schemas.get)
 
 
-def run_stdio(domain: CompiledDomain) -> None:
+HTTP_PATH = "/mcp"
+
+
+def stdio_hint(domain: CompiledDomain) -> str:
+    """The line for a person who started the stdio server at a terminal, where it otherwise waits silently."""
+    return (f"ascc serve: `{domain.name}` ({len(domain.schemas)} tools) over MCP on stdin/stdout: this is for an MCP "
+            f"client to start (--transport http to serve a URL); Ctrl-C to stop")
+
+
+def http_url(host: str, port: int) -> str:
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}{HTTP_PATH}"
+
+
+def run_stdio(domain: CompiledDomain, hint=None) -> None:
+    """Serve over stdin/stdout; `hint(line)` is given `stdio_hint` first (the CLI prints it at a terminal)."""
     import anyio
     from mcp.server.stdio import stdio_server
 
@@ -101,19 +119,41 @@ def run_stdio(domain: CompiledDomain) -> None:
         async with stdio_server() as (read, write):
             await server.run(read, write, server.create_initialization_options())
 
+    if hint:
+        hint(stdio_hint(domain))
+    previous = signal.signal(signal.SIGINT, _stop_now)
     try:
         anyio.run(main)
     finally:
+        signal.signal(signal.SIGINT, previous)
         envs.close()
 
 
-def run_http(domain: CompiledDomain, host: str, port: int) -> None:
+def _stop_now(signum, frame) -> None:
+    """Ctrl-C: leave at once. A KeyboardInterrupt would wait for the thread blocked reading stdin, i.e. hang
+    until the next line; the environments are in memory, so there is nothing to save."""
+    sys.stderr.flush()
+    os._exit(128 + signal.SIGINT)
+
+
+def run_http(domain: CompiledDomain, host: str, port: int, hint=None) -> None:
+    """Serve streamable HTTP at `http_url(host, port)`; `hint(line)` is told the URL once the port is bound
+    (port 0: the one the system picked)."""
     import uvicorn
 
     envs = SessionEnvironments(domain)
     server = build_server(domain, envs, http=True)
-    app = server.streamable_http_app(host=host)
+    app = server.streamable_http_app(host=host, streamable_http_path=HTTP_PATH)
+
+    class Listening(uvicorn.Server):
+        async def startup(self, sockets=None) -> None:
+            await super().startup(sockets)
+            if self.started and hint:
+                bound = self.servers[0].sockets[0].getsockname()[1]
+                hint(f"ascc serve: `{domain.name}` ({len(domain.schemas)} tools) over MCP at "
+                     f"{http_url(host, bound)}; Ctrl-C to stop")
+
     try:
-        uvicorn.run(app, host=host, port=port, log_level="warning")
+        Listening(uvicorn.Config(app, host=host, port=port, log_level="warning")).run()
     finally:
         envs.close()
