@@ -222,3 +222,60 @@ def test_any_text_is_tasks_or_a_task_file_error():
             assert all(":" in p for p in exc.problems)
 
     check()
+
+
+# ---- several domains
+@pytest.fixture(scope="module")
+def two_domains(build, tmp_path_factory) -> tuple[Path, Path]:
+    """A folder with the shop and library specs, and a task file of both domains as `ascc synth` writes it."""
+    folder = tmp_path_factory.mktemp("specs")
+    for name in ("shop", "library"):
+        (folder / f"{name}.env.yaml").symlink_to(ROOT / "specs" / f"{name}.env.yaml")
+    tasks = folder.parent / f"{folder.name}-tasks.jsonl"
+    r = ascc("synth", folder, "--tasks", "8", "-o", tasks, "--build-dir", build, "--jobs", "1")
+    assert r.returncode == 0, r.stderr
+    assert {t.domain for t in load_tasks(tasks)} == {"shop", "library"}
+    return folder, tasks
+
+
+def test_replay_a_folder_of_specs_replays_each_task_in_its_domain(build, two_domains, tmp_path):
+    folder, tasks = two_domains
+    r = ascc("replay", folder, tasks, "--build-dir", build, "--out", tmp_path / "r.json")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "8 tasks: 8 passed, 0 failed" in r.stdout and "library" in r.stdout and "shop" in r.stdout
+    rep = json.loads((tmp_path / "r.json").read_text())
+    assert sorted(rep["domains"]) == ["library", "shop"]
+    assert rep["summary"] == {"tasks": 8, "failed": 0, "matched": 8, "unchecked": 0}
+    assert [t["id"] for t in rep["tasks"]] == [t.id for t in load_tasks(tasks)]  # the file's order
+
+
+def test_replay_one_spec_leaves_out_other_domains_tasks_and_says_so(build, two_domains):
+    _, tasks = two_domains
+    r = ascc("replay", SPEC, tasks, "--build-dir", build)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "leaving out 4 of 8 tasks, which are for other domains (library)" in r.stderr
+    assert "4 tasks: 4 passed, 0 failed" in r.stdout
+
+
+def test_replay_a_folder_without_a_tasks_domain_is_an_error(build, two_domains, tmp_path):
+    _, tasks = two_domains
+    (tmp_path / "shop.env.yaml").symlink_to(SPEC)
+    r = ascc("replay", tmp_path, tasks, "--build-dir", build)
+    assert r.returncode == 1 and "4 tasks are for domains with no spec under" in r.stderr and "library" in r.stderr
+
+
+
+def test_state_options_need_one_domain(build, two_domains, tmp_path):
+    folder, tasks = two_domains
+    r = ascc("replay", folder, tasks, "--build-dir", build, "--init-state", tmp_path)
+    assert r.returncode == 2 and "describe one domain's tables" in r.stderr
+
+
+def test_tasks_with_nothing_to_compare_are_not_counted_as_passed(build):
+    r = ascc("replay", SPEC, TASKS / "shop_mismatch.jsonl", "--build-dir", build)
+    assert "2 tasks: 0 passed, 1 failed, 1 with nothing to compare" in r.stdout
+
+
+def test_shell_and_serve_take_one_spec_file(build):
+    r = ascc("shell", ROOT / "specs", "--build-dir", build)
+    assert r.returncode == 1 and "is a folder; this command takes one spec file" in r.stderr

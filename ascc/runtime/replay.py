@@ -245,9 +245,25 @@ def replay_tasks(domain: CompiledDomain, tasks: list[Task], expected_all: dict |
                 for t in tasks]
 
 
-def report_json(spec: str, domain: CompiledDomain, outcomes: list[TaskOutcome]) -> dict:
-    return {"spec": spec, "domain": domain.name,
-            "summary": {"tasks": len(outcomes), "failed": sum(o.failed for o in outcomes),
-                        "matched": sum(o.match is True for o in outcomes),
-                        "unchecked": sum(o.match is None and not o.failed for o in outcomes)},
-            "tasks": [o.to_json() for o in outcomes]}
+def replay_by_domain(domains: dict[str, CompiledDomain], tasks: list[Task], expected_all: dict | None = None,
+                     expected_per: dict[str, dict] | None = None) -> list[TaskOutcome]:
+    """Each task replayed in its own domain (one environment per domain); outcomes in the tasks' order."""
+    by_domain: dict[str, list[Task]] = {}
+    for t in tasks:
+        by_domain.setdefault(t.domain, []).append(t)
+    done = {id(o.task): o for d, ts in by_domain.items() for o in replay_tasks(domains[d], ts, expected_all,
+                                                                            expected_per)}
+    return [done[id(t)] for t in tasks]
+
+
+def summary(outcomes: list[TaskOutcome]) -> dict:
+    """Tasks, failed, matched (passed) and unchecked (nothing to compare with: not a pass)."""
+    return {"tasks": len(outcomes), "failed": sum(o.failed for o in outcomes),
+            "matched": sum(o.match is True and not o.failed for o in outcomes),
+            "unchecked": sum(o.match is None and not o.failed for o in outcomes)}
+
+
+def report_json(spec: str, domains: list[str], outcomes: list[TaskOutcome]) -> dict:
+    head = {"spec": spec, "domain": domains[0]} if len(domains) == 1 else {"spec": spec, "domains": domains}
+    return {**head, "summary": summary(outcomes),
+            "tasks": [{"domain": o.task.domain, **o.to_json()} for o in outcomes]}
