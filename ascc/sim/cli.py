@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from functools import partial
 from pathlib import Path
 
 import typer
@@ -162,11 +163,15 @@ def synth_cmd(
     from ascc.runtime.tasks import write_tasks
     from ascc.sim.run import RunError, SimConfig, compile_domains, synthesize
 
+    progress = StageProgress()
+    cfg = SimConfig([str(p) for p in paths], build=str(old_build or build_dir), jobs=jobs)
     try:
-        domains = compile_domains(SimConfig([str(p) for p in paths], build=str(old_build or build_dir), jobs=jobs), _print_diagnostics)
+        with progress.bars:
+            domains = compile_domains(cfg, _print_diagnostics, progress.stage)
+            found = synthesize(domains, tasks, seed, max_len, jobs or os.cpu_count() or 1,
+                               on_progress=partial(progress.stage, "synthesizing"))
     except RunError as exc:
         err.print(f"error: {exc}", markup=False, soft_wrap=True)
         raise typer.Exit(1) from None
-    found = synthesize(domains, tasks, seed, max_len, jobs or os.cpu_count() or 1)
     write_tasks(found, out)
     err.print(f"wrote {len(found)} tasks to {out}")
