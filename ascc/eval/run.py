@@ -188,9 +188,10 @@ class RunFolder:
             self.trials_path.unlink(missing_ok=True)
         elif run_json.is_file() and self.trials_path.is_file():
             old = json.loads(run_json.read_text(encoding="utf-8"))
-            changed = sorted(k for k in self.header if old.get(k) != self.header[k])
+            changed = ", ".join(f"{k} {_short(old.get(k))} → {_short(self.header[k])}"
+                                for k in sorted(self.header) if old.get(k) != self.header[k])
             if changed:
-                raise EvalError(f"{out} holds a run with other {', '.join(changed)}: pass --fresh to start over, "
+                raise EvalError(f"{out} holds a run with other settings: {changed}; pass --fresh to start over, "
                                 "or another --out")
         run_json.write_text(json.dumps(self.header, indent=2) + "\n", encoding="utf-8")
         write_tasks(tasks, out / "tasks.jsonl")
@@ -210,6 +211,10 @@ class RunFolder:
     def append(self, result: TrialResult) -> None:
         with self.trials_path.open("a", encoding="utf-8") as f:
             f.write(json.dumps(result.to_json(), ensure_ascii=False, default=str) + "\n")
+
+
+def _short(value) -> str:
+    return ",".join(map(str, value)) if isinstance(value, list) else str(value)
 
 
 async def run_trials(tasks: list[Task], domains: dict[str, CompiledDomain], settings: EvalSettings,

@@ -108,7 +108,7 @@ def test_rerun_resumes(domains, tmp_path):
     again = evaluate(tasks, shop, settings, tmp_path, on_result=ran.append)
     assert len(ran) == 4
     assert [(r.task_id, r.trial, r.passed) for r in again] == [(r.task_id, r.trial, r.passed) for r in first]
-    with pytest.raises(EvalError, match="--fresh"):
+    with pytest.raises(EvalError, match="other settings: agent oracle → broken:garbage; pass --fresh"):
         evaluate(tasks, shop, EvalSettings(agent="broken:garbage", trials=2), tmp_path)
     assert len(evaluate(tasks, shop, EvalSettings(agent="broken:garbage", trials=2), tmp_path, fresh=True)) == 6
 
