@@ -93,8 +93,9 @@ class TrialProgress:
     """One progress bar over the trials, with the passes so far; trials reused from the run folder count as done."""
 
     def __init__(self, total: int):
-        self.bars = Progress(TextColumn("trials"), BarColumn(), MofNCompleteColumn(), TextColumn("passed {task.fields[passed]}"),
-                             TimeElapsedColumn(), TimeRemainingColumn(), console=err)
+        self.bars = Progress(TextColumn("trials"), BarColumn(), MofNCompleteColumn(),
+                             TextColumn("passed {task.fields[passed]}"), TimeElapsedColumn(), TimeRemainingColumn(),
+                             console=err)
         self.bar = self.bars.add_task("trials", total=total, passed=0)
         self.passed = 0
 

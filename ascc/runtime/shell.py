@@ -103,7 +103,8 @@ class Shell:
                 self.call(line)
             else:
                 hint = did_you_mean(word, [*self.commands, *self.domain.meta["tools"]])
-                self.error(f"unknown command or tool `{word}`; " + (hint or "`help` lists the commands, `tools` the tools"))
+                self.error(f"unknown command or tool `{word}`; "
+                           + (hint or "`help` lists the commands, `tools` the tools"))
         except Exception as exc:  # the shell outlives any mistake
             self.error(f"{type(exc).__name__}: {exc}")
         return True

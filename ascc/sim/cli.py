@@ -72,8 +72,8 @@ def simulate_cmd(
         err.print("error: --tasks, --trials, --max-turns and --max-len must be at least 1")
         raise typer.Exit(2)
     cfg = SimConfig([str(p) for p in paths], tasks, seed, str(out), agent, user, jobs,
-                    tuple(f for f in FILTERS if f not in no_filter), max_turns, trials, max_len, str(old_build or build_dir), executor,
-                    fresh, _options(base_url, temperature, max_tokens))
+                    tuple(f for f in FILTERS if f not in no_filter), max_turns, trials, max_len,
+                    str(old_build or build_dir), executor, fresh, _options(base_url, temperature, max_tokens))
     progress = StageProgress(disable=fmt != "human")
     try:
         with progress.bars:
