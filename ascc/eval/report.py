@@ -78,6 +78,7 @@ def _group(results: list[TrialResult], max_k: int | None) -> dict:
         "failure_labels": dict(Counter(lab for r in results for lab in failure_labels(r)).most_common()),
         "ends": dict(Counter(r.end for r in results)),
         "tool_calls": {"total": calls, "ok": sum(r.calls_ok for r in results),
+                       "intended_refusals": sum(r.intended_refusals for r in results),
                        "malformed": sum(errors[c] for c in MALFORMED_CODES), "errors": dict(errors.most_common())},
         "assistant_turns": sum(r.assistant_turns for r in results),
         "seconds": round(sum(r.seconds for r in results), 2),
@@ -131,5 +132,16 @@ def print_report(report: dict, console: Console, title: str = "ascc eval") -> No
         console.print(f"pass^1 by task kind: {kinds}")
     calls = report["overall"]["tool_calls"]
     if calls["total"]:
-        errors = ", ".join(f"{c} {n}" for c, n in calls["errors"].items()) or "none"
-        console.print(f"tool calls: {calls['total']}, {calls['ok']} ok; errors: {errors}")
+        console.print(tool_calls_line(calls))
+
+
+def tool_calls_line(calls: dict) -> str:
+    """`tool calls: 40, 36 ok, 4 refused as the tasks intend; errors: none`: a refusal task's refused write is
+    what the task asks for, so it is not counted among the errors."""
+    errors = dict(calls["errors"])
+    intended = calls.get("intended_refusals", 0)
+    if intended:
+        errors["precondition"] = errors.get("precondition", 0) - intended
+    listed = ", ".join(f"{c} {n}" for c, n in errors.items() if n) or "none"
+    refused = f", {intended} refused as the tasks intend" if intended else ""
+    return f"tool calls: {calls['total']}, {calls['ok']} ok{refused}; errors: {listed}"

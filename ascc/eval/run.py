@@ -29,7 +29,7 @@ from ascc.runtime.tasks import Task, load_tasks, write_tasks
 from ascc.sim.registry import make_agent_backend, make_user_backend
 from ascc.sim.rollout import Episode, rollout
 from ascc.sim.synth import TaskSampler
-from ascc.sim.verify import FILTERS, kept, verify
+from ascc.sim.verify import FILTERS, intended_refusals, kept, verify
 
 SPEC_SUFFIX = ".env.yaml"
 SPEC_ROOTS = (Path("specs"), Path("specs") / "general")
@@ -77,6 +77,7 @@ class TrialResult:
     seconds: float
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    intended_refusals: int = 0  # refused calls a refusal task means (`verify.intended_refusals`): no agent error
     messages: list[dict] = field(default_factory=list)
     # the user's own tool calls and results (dual control), each with `before`: see rollout.full_trajectory
     user_tool_calls: list[dict] = field(default_factory=list)
@@ -97,6 +98,7 @@ def trial_result(ep: Episode, trial: int, verdicts: dict) -> TrialResult:
         assistant_turns=sum(1 for m in ep.messages if m.get("role") == "assistant"), calls=len(ep.calls),
         calls_ok=sum(c.ok for c in ep.calls), call_errors=dict(Counter(c.error_code for c in ep.calls if not c.ok)),
         seconds=round(ep.seconds, 3), prompt_tokens=ep.prompt_tokens, completion_tokens=ep.completion_tokens,
+        intended_refusals=intended_refusals(ep.task, ep.calls),
         messages=ep.messages, user_tool_calls=[{"before": at, **m} for at, m in ep.user_side])
 
 

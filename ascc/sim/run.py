@@ -359,7 +359,7 @@ class Worker:
     async def episode(self, job: EpisodeJob, env: Environment | None = None) -> dict:
         """One episode, verified, as `{"kept", "record", "stats"}`; never raises."""
         from ascc.sim.rollout import rollout
-        from ascc.sim.verify import first_failure, kept, verify
+        from ascc.sim.verify import first_failure, intended_refusals, kept, verify
 
         task = parse_task(job.task)
         try:
@@ -375,15 +375,9 @@ class Worker:
         if not ok:
             record.update(reason=first_failure(verdicts), end=ep.end, kind=task.kind)
         stats = {"calls": len(ep.calls), "failed_calls": sum(not c.ok for c in ep.calls),
-                 "intended_refusals": sum(refused_as_intended(task, c) for c in ep.calls),
+                 "intended_refusals": intended_refusals(task, ep.calls),
                  "prompt_tokens": ep.prompt_tokens, "completion_tokens": ep.completion_tokens}
         return {"kept": ok, "record": record, "stats": stats}
-
-
-def refused_as_intended(task: Task, call) -> bool:
-    """Whether a failed call is the refusal a `refusal` task is about: its write, refused by a precondition."""
-    want = ((task.user or {}).get("refusal") or {}).get("call") or {}
-    return not call.ok and call.error_code == "precondition" and call.tool == want.get("tool")
 
 
 def trace_record(job: EpisodeJob, task: Task, messages: list[dict], schemas: list[dict], setup: WorkerSetup,

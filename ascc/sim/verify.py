@@ -275,3 +275,10 @@ def _confirmed(msgs: list[dict], user_at: int | None) -> bool:
 
 _JUDGES = {"validity": validity, "state": state, "calls": calls, "facts": facts, "confirm": confirm}
 assert tuple(_JUDGES) == FILTERS
+
+
+def intended_refusals(task, calls) -> int:
+    """How many of the agent's failed calls are the refusal a `refusal` task is about: its forbidden write,
+    refused by a precondition (the task's `user.refusal.call` names the tool). Not failures of the agent."""
+    want = ((task.user or {}).get("refusal") or {}).get("call") or {}
+    return sum(not c.ok and c.error_code == "precondition" and c.tool == want.get("tool") for c in calls)

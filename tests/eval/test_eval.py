@@ -176,3 +176,19 @@ def test_untrained_model_gets_a_real_number(domains, build, tmp_path):
     failed = [t for task in report["tasks"] for t in task["trials"] if not t["passed"]]
     assert len(failed) == round(4 * (1 - score))
     assert all(t["failed"] and t["labels"] and t["reasons"] for t in failed)
+
+
+def test_refusals_the_tasks_intend_are_not_listed_as_errors(domains):
+    from ascc.eval.report import tool_calls_line
+
+    shop = {"shop": domains["shop"]}
+    tasks = synth_tasks(shop, 12, seed=1000)
+    refusals = sum(t.kind == "refusal" for t in tasks)
+    assert refusals
+    results = evaluate(tasks, shop, EvalSettings(agent="oracle"))
+    calls = summarize(results)["overall"]["tool_calls"]
+    assert calls["intended_refusals"] == refusals == calls["errors"].get("precondition")
+    assert tool_calls_line(calls) == (f"tool calls: {calls['total']}, {calls['ok']} ok, {refusals} refused as the "
+                                      "tasks intend; errors: none")
+    calls = {**calls, "errors": {"precondition": refusals + 1, "not_found": 2}}
+    assert tool_calls_line(calls).endswith("errors: precondition 1, not_found 2")
