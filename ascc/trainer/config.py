@@ -62,6 +62,7 @@ class Phase:
     temperature: float = 1.0
     reward: Literal["binary", "partial"] = "binary"
     max_steps: int | None = None  # None: the run's `max_steps`
+    generation_kwargs: dict[str, Any] | None = None  # GRPO: passed to generation (e.g. top_k, repetition_penalty)
 
 
 @dataclass(frozen=True)
@@ -211,7 +212,7 @@ def _read_phase(reader: _Reader, node: Any, index: int, parent: CommentedSeq) ->
         raise reader.fail(f"{path}.reward", f"expected `binary` or `partial`, got {reward!r}", node, "reward")
     grpo = method == "grpo"
     for key in ("tasks", "specs", "num_generations", "max_completion_length", "max_tool_calls", "temperature",
-                "reward"):
+                "reward", "generation_kwargs"):
         if not grpo and key in node:
             raise reader.fail(f"{path}.{key}", "only a `method: grpo` phase takes this", node, key, at_key=True)
     if grpo and "traces" in node:
@@ -232,7 +233,23 @@ def _read_phase(reader: _Reader, node: Any, index: int, parent: CommentedSeq) ->
         temperature=reader.value(node, path, "temperature", "num+", 1.0),
         reward=reward,
         max_steps=reader.value(node, path, "max_steps", "int", None),
+        generation_kwargs=_plain_mapping(reader, node, path, "generation_kwargs"),
     )
+
+
+def _plain_mapping(reader: _Reader, node: CommentedMap, path: str, name: str) -> dict[str, Any] | None:
+    """A mapping value as plain Python data (ruamel's nodes turned into dicts and lists)."""
+    raw = node.get(name)
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise reader.fail(f"{path}.{name}", f"expected a mapping, got {_shown(raw)}", node, name)
+
+    def plain(v: Any) -> Any:
+        if isinstance(v, dict):
+            return {str(k): plain(x) for k, x in v.items()}
+        return [plain(x) for x in v] if isinstance(v, list) else v
+    return plain(raw)
 
 
 def _read_lora(reader: _Reader, node: Any, parent: CommentedMap) -> LoraSettings:

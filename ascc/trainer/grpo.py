@@ -117,6 +117,7 @@ def grpo_args(config: TrainConfig, phase: Phase, phase_dir: Path, hardware: Any)
         max_completion_length=phase.max_completion_length,
         max_tool_calling_iterations=phase.max_tool_calls,
         temperature=phase.temperature,
+        generation_kwargs=phase.generation_kwargs,
         beta=0.0,  # no reference model: TRL's default since 0.22, and half the memory
         bf16=hardware.bf16,
         use_cpu=hardware.device == "cpu",

@@ -184,7 +184,8 @@ def phase_settings(config: TrainConfig, phase: Phase) -> dict[str, Any]:
         "require_passed": config.require_passed,
         **({"method": "grpo", "tasks": list(phase.tasks), "specs": list(phase.specs), "reward": phase.reward,
             "num_generations": phase.num_generations, "max_completion_length": phase.max_completion_length,
-            "max_tool_calls": phase.max_tool_calls, "temperature": phase.temperature}
+            "max_tool_calls": phase.max_tool_calls, "temperature": phase.temperature,
+            "generation_kwargs": phase.generation_kwargs}
            if phase.method == "grpo" else {}),
     }
 

@@ -172,31 +172,55 @@ def test_template_without_tool_calls_is_refused(tokenizer_dir):
 
 
 # ---- a run
-def test_grpo_phase_runs_on_cpu_with_rewards_from_the_environments(tmp_path, tokenizer_dir, lamp, build):
+def _switch_on_task(domain, lamp_id: str):
+    """A task whose gold is one write: switch on a lamp that is off."""
+    from ascc.runtime.env import Environment
+    from ascc.runtime.tasks import Task, ToolCall
+
+    with Environment(domain) as env:
+        before = env.digest()
+        assert env.call("switch_on", {"lamp_id": lamp_id}).ok
+        gold = env.digest()
+    assert gold != before
+    return Task(f"on-{lamp_id}", domain.name, "write", [ToolCall("switch_on", {"lamp_id": lamp_id})],
+                gold_digest=gold, user={"request": f"Please switch on lamp {lamp_id}."})
+
+
+def test_grpo_phase_runs_on_cpu_with_rewards_from_the_environments(tmp_path, tokenizer, tokenizer_dir, lamp,
+                                                                   build):
+    """Two steps, two domains, a tiny random model steered by generation settings into the gold call.
+
+    A random model never writes a tool call, so the test steers generation with `sequence_bias` (a generation
+    setting the phase passes to TRL): each next token of one tool call gets a bias that grows with the matched
+    prefix. TRL parses the call, the environment runs it, and the reward comes from the final state.
+    """
     from ascc.trainer.config import load_config
     from ascc.trainer.train import train
 
-    lamp_tasks = _tasks(lamp, 2)
-    write_tasks(lamp_tasks, tmp_path / "lamp.jsonl")
     other = tmp_path / "specs"
     other.mkdir()
-    # a second domain: the same lamps under another name, so two environments are routed in one run
     (other / "lamp2.env.yaml").write_text(LAMP.read_text().replace("domain: lamp", "domain: lamp2"))
     lamp2 = compile_and_load(other / "lamp2.env.yaml", build)
-    write_tasks(_tasks(lamp2, 2), tmp_path / "lamp2.jsonl")
+    write_tasks([_switch_on_task(lamp, "L2")], tmp_path / "lamp.jsonl")
+    write_tasks([_switch_on_task(lamp2, "L2")], tmp_path / "lamp2.jsonl")
+    call = '<tool_call>\n{"name": "switch_on", "arguments": {"lamp_id": "L2"}}\n</tool_call><|im_end|>'
+    ids = tokenizer.encode(call, add_special_tokens=False)
+    bias = [[ids[:k + 1], 100.0 * (k + 1)] for k in range(len(ids))]
     (tmp_path / "train.yaml").write_text(
         f"model: tiny:{tokenizer_dir}\noutput_dir: out\nbatch_size: 2\nmax_steps: 2\nphases:\n"
         f"  - name: rl\n    method: grpo\n    tasks: [lamp.jsonl, lamp2.jsonl]\n"
-        f"    specs: [{LAMP}, specs]\n    num_generations: 2\n    max_completion_length: 16\n"
-        f"    max_tool_calls: 1\n")
+        f"    specs: [{LAMP}, specs]\n    num_generations: 2\n    max_completion_length: 48\n"
+        f"    max_tool_calls: 1\n    generation_kwargs: {{sequence_bias: {json.dumps(bias)}}}\n")
     outcomes = train(load_config(tmp_path / "train.yaml"), log=lambda _: None)
     phase = outcomes[0]
     assert phase.status == "done" and phase.global_step == 2
-    assert phase.data["domains"] == {"lamp": 2, "lamp2": 2}
-    assert len(phase.data["reward_per_step"]) == 2 and all(0.0 <= r <= 1.0 for r in phase.data["reward_per_step"])
+    assert phase.data["domains"] == {"lamp": 1, "lamp2": 1}
+    # every rollout called the tool, the runtime ran it, and the final state is the gold one
+    assert phase.data["reward_per_step"] == [1.0, 1.0]
     assert phase.last_loss is not None and math.isfinite(phase.last_loss)
     history = json.loads((tmp_path / "out" / "phases" / "rl" / "checkpoint-2" / "trainer_state.json").read_text())
-    keys = {k for entry in history["log_history"] for k in entry}
-    assert {"rewards/LampEnvironment/mean", "rewards/Lamp2Environment/mean"} & keys, keys
+    logged = {k: v for entry in history["log_history"] for k, v in entry.items()}
+    assert logged["tools/call_frequency"] == 1.0 and logged["tools/failure_frequency"] == 0.0
+    assert {"rewards/LampEnvironment/mean", "rewards/Lamp2Environment/mean"} <= set(logged)
     card = (tmp_path / "out" / "README.md").read_text()
-    assert "(GRPO)" in card and "mean reward per step" in card
+    assert "(GRPO)" in card and "mean reward per step: 1, 1" in card
