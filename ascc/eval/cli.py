@@ -41,12 +41,17 @@ def eval_command(
                                 help="Filters that judge a trial (default: all, as `simulate` keeps a trace)."),
     build_dir: Path = typer.Option(Path("build"), "--build-dir", help="Where specs are compiled."),
     fresh: bool = typer.Option(False, "--fresh", help="Discard the trials already in --out."),
+    holdout: str | None = typer.Option(None, "--holdout-domains",
+                                       help="Evaluate only the domains `simulate --holdout-domains` left out: a "
+                                            "count (5), a share (0.2) or names."),
+    holdout_seed: int = typer.Option(0, "--holdout-seed", help="The split's seed (as given to simulate)."),
 ) -> None:
     """Evaluate an agent on held-out tasks: k trials each, verified like `simulate`, pass^k per domain."""
     from ascc.eval.report import print_report, summarize, write_report
     from ascc.eval.run import EvalError, EvalSettings, evaluate, file_tasks, load_domains, synth_tasks
     from ascc.runtime.tasks import TaskFileError
     from ascc.sim.registry import BackendError
+    from ascc.sim.splits import SplitError, heldout
     from ascc.sim.verify import FILTERS
 
     chosen = tuple(f.strip() for f in filters.split(",") if f.strip())
@@ -56,6 +61,8 @@ def eval_command(
         if (tasks is None) == (synth <= 0):
             raise EvalError("give either --tasks FILE or --synth N")
         loaded = load_domains(domains, build_dir)
+        if holdout is not None:
+            loaded = {n: loaded[n] for n in heldout(loaded, holdout, holdout_seed)}
         task_list = file_tasks(tasks, loaded) if tasks else synth_tasks(loaded, synth, seed)
         settings = EvalSettings(agent=agent, user=user, trials=trials, max_turns=max_turns, filters=chosen,
                                 concurrency=concurrency,
@@ -68,13 +75,14 @@ def eval_command(
         with bar.bars:
             results = evaluate(task_list, loaded, settings, out_dir, fresh, on_result=bar.result,
                                on_reuse=partial(_reusing, bar, out_dir))
-    except (EvalError, TaskFileError, BackendError) as exc:
+    except (EvalError, TaskFileError, BackendError, SplitError) as exc:
         err.print(f"error: {exc}", markup=False)
         raise typer.Exit(2) from None
     report = summarize(results, trials)
     source = {"tasks": str(tasks)} if tasks else {"synth": synth, "seed": seed}
     meta = {**settings.key(), "trials": trials, **source, "domains": sorted(loaded), "max_tokens": max_tokens,
-            "temperature": temperature}
+            "temperature": temperature,
+            **({"holdout_domains": holdout, "holdout_seed": holdout_seed} if holdout is not None else {})}
     path = write_report(report, meta, out_dir)
     print_report(report, out, title=f"ascc eval: {agent}")
     err.print(f"report: {path}")
