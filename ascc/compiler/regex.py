@@ -1,8 +1,10 @@
 """Regular expressions that Python's `re` and DuckDB's RE2 read alike: `pattern:` fields and `matches()`.
 
-A pattern runs in two engines: Python (`re.fullmatch` with `re.ASCII`, in tool code, field checks and seeding)
-and DuckDB (`regexp_full_match`, in the table's CHECK and in query conditions). Both match the *whole* string.
-A pattern is accepted only when both engines compile it and nothing in it is read differently by the two:
+A pattern runs in RE2 twice: in Python (google-re2, in tool code, field checks and seeding) and in DuckDB
+(`regexp_full_match`, in the table's CHECK and in query conditions). Both match the *whole* string, in time linear
+in the text, so no pattern can backtrack for minutes. Python's `re` (with `re.ASCII`) still reads every pattern
+here, so that a spec means the same to a reader who knows Python's dialect:
+a pattern is accepted only when both compile it and nothing in it is read differently by the two:
 
 - `\\s`/`\\S`: RE2 leaves out the vertical tab;
 - `[:alpha:]` inside a class: a POSIX class to RE2, four characters to Python;
@@ -24,7 +26,7 @@ from dataclasses import dataclass
 import duckdb
 
 from ascc.duck import sandboxed
-from ascc.runtime.builtins import REGEX_FLAGS
+from ascc.runtime.builtins import REGEX_FLAGS, regex
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,11 @@ def pattern_problem(pattern: str) -> PatternProblem | None:
     except re.error as exc:
         return PatternProblem("E208", f"invalid pattern: {exc.msg}")
     refused = _re2_error(pattern)
+    if refused is None:
+        try:
+            regex(pattern)  # the runtime's own RE2 (google-re2), which matches in Python
+        except Exception as exc:  # noqa: BLE001 - re2.error and its kin
+            refused = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     if refused is not None:
         return PatternProblem("E208", f"invalid pattern for DuckDB: {refused}",
                               "use the syntax both Python and RE2 accept (no look-arounds or back-references)")

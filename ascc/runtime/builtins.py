@@ -12,6 +12,8 @@ import functools as _functools
 import re as _re
 from decimal import Decimal, InvalidOperation
 
+import re2 as _re2
+
 from ascc.runtime.errors import ToolError
 
 
@@ -78,18 +80,36 @@ def contains(hay, needle) -> bool:
     return needle in hay
 
 
-REGEX_FLAGS = _re.ASCII  # `\d`, `\w`, `\b` as DuckDB's RE2 reads them (ascc.compiler.regex)
+REGEX_FLAGS = _re.ASCII  # how the compiler's `re` check reads `\d`, `\w`, `\b`: ASCII, as RE2 does (compiler/regex.py)
+
+
+class Pattern:
+    """A checked pattern (`pattern:` fields and `matches()`), matched by RE2 — the engine DuckDB's
+    `regexp_full_match` uses — in time linear in the text: a pattern such as `^(a+)+b$` that makes a
+    backtracking engine take minutes on 30 characters takes microseconds here."""
+
+    __slots__ = ("_re2", "pattern")
+
+    def __init__(self, pattern: str):
+        self.pattern = pattern
+        self._re2 = _re2.compile(pattern)
+
+    def fullmatch(self, s: str) -> bool:
+        try:
+            return self._re2.fullmatch(s) is not None
+        except UnicodeEncodeError:
+            return False  # a lone surrogate: not text DuckDB could hold either
 
 
 @_functools.lru_cache(maxsize=512)
-def regex(pattern: str) -> _re.Pattern:
-    """A checked pattern (`pattern:` fields and `matches()`), compiled once."""
-    return _re.compile(pattern, REGEX_FLAGS)
+def regex(pattern: str) -> Pattern:
+    """A checked pattern, compiled once."""
+    return Pattern(pattern)
 
 
 def matches(s: str, pattern: str) -> bool:
     """Whether the whole of `s` matches the pattern, as DuckDB's `regexp_full_match` does."""
-    return regex(pattern).fullmatch(s) is not None
+    return regex(pattern).fullmatch(s)
 
 
 def startswith(s: str, prefix: str) -> bool:
@@ -159,16 +179,27 @@ def str(x) -> _py.str:  # noqa: A001
 
 def int(x) -> _py.int:  # noqa: A001
     try:
-        return _py.int(Decimal(x) if isinstance(x, _py.str) else x)
+        d = Decimal(x) if isinstance(x, _py.str) else x
+        if isinstance(d, Decimal) and d.is_finite() and d.adjusted() > MAX_DIGITS:
+            raise OverflowError  # `int("1e999999999")` would build a billion digits
+        return _py.int(d)
     except (ValueError, InvalidOperation) as exc:
-        raise ToolError(f"`{x}` is not a number", "invalid_arguments") from exc
+        raise ToolError(f"`{_shown(x)}` is not a number", "invalid_arguments") from exc
+    except OverflowError as exc:
+        raise ToolError(f"`{_shown(x)}` is too large for a whole number", "invalid_arguments") from exc
 
 
 def float(x) -> _py.float:  # noqa: A001
     try:
         return _py.float(x)
     except ValueError as exc:
-        raise ToolError(f"`{x}` is not a number", "invalid_arguments") from exc
+        raise ToolError(f"`{_shown(x)}` is not a number", "invalid_arguments") from exc
+
+
+def _shown(x, limit: _py.int = 40) -> _py.str:
+    """A value for a message: cut to `limit` characters."""
+    text = x if isinstance(x, _py.str) else _py.repr(x)
+    return text if _py.len(text) <= limit else text[:limit] + "…"
 
 
 def keys(m: dict) -> list:
@@ -183,8 +214,15 @@ def sorted(xs) -> list:  # noqa: A001
     return _py.sorted(xs)
 
 
+MAX_RANGE = 100_000  # the most numbers one `range()` makes
+MAX_DIGITS = 1000  # the most digits of a number `calculate()` or `int()` builds
+
+
 def range(*args) -> list:  # noqa: A001
-    return list(_py.range(*args))
+    r = _py.range(*args)
+    if _py.len(r) > MAX_RANGE:
+        raise ToolError(f"range() of {_py.len(r)} numbers: at most {MAX_RANGE} in one call", "too_large")
+    return list(r)
 
 
 def flatten(xss) -> list:
@@ -196,21 +234,31 @@ def index_by(records, field: str) -> dict:
 
 
 _CALC_CHARS = frozenset("0123456789+-*/(). ")
+_MAX_BITS = _py.int(MAX_DIGITS * 3.33) + 8  # MAX_DIGITS in bits, with room
 
 
 def calculate(expression: str) -> _py.str:
-    """τ²'s `calculate`: only digits, `+ - * / ( ) .` and spaces; the value rounded to 2 decimals, as text."""
+    """τ²'s `calculate`: only digits, `+ - * / ( ) .` and spaces; the value rounded to 2 decimals, as text.
+
+    Every operation's size is known before it runs: a whole number of more than `MAX_DIGITS` digits (such as
+    `9**64**64`, which would take minutes) is refused before it is built."""
     import ast as _ast
 
     if not _py.all(ch in _CALC_CHARS for ch in expression):
         raise ToolError("Invalid characters in expression", "invalid_arguments")
     try:
         value = _arith(_ast.parse(expression.strip(), mode="eval").body)
+        return _py.str(_py.round(_py.float(value), 2))
     except ZeroDivisionError:
         raise ToolError("division by zero", "invalid_arguments") from None
-    except (SyntaxError, ValueError, TypeError, RecursionError, OverflowError) as exc:
-        raise ToolError(f"invalid expression: {expression}", "invalid_arguments") from exc
-    return _py.str(_py.round(_py.float(value), 2))
+    except _TooLarge:
+        raise ToolError(f"a number in the expression has more than {MAX_DIGITS} digits", "too_large") from None
+    except (SyntaxError, ValueError, TypeError, RecursionError, OverflowError, MemoryError) as exc:
+        raise ToolError(f"invalid expression: {_shown(expression)}", "invalid_arguments") from exc
+
+
+class _TooLarge(Exception):
+    pass
 
 
 def _arith(node):
@@ -220,16 +268,40 @@ def _arith(node):
     ops = {_ast.Add: _op.add, _ast.Sub: _op.sub, _ast.Mult: _op.mul, _ast.Div: _op.truediv,
            _ast.FloorDiv: _op.floordiv, _ast.Pow: _op.pow}  # `**` and `//` pass τ²'s character check too
     if isinstance(node, _ast.Constant) and isinstance(node.value, (_py.int, _py.float)):
-        return node.value
+        return _bounded(node.value)
     if isinstance(node, _ast.BinOp) and type(node.op) in ops:
         left, right = _arith(node.left), _arith(node.right)
-        if isinstance(node.op, _ast.Pow) and _py.abs(right) > 64:
-            raise ValueError("exponent too large")
-        return ops[type(node.op)](left, right)
+        if isinstance(node.op, (_ast.Pow, _ast.Mult)):
+            _check_product(left, right, isinstance(node.op, _ast.Pow))
+        return _bounded(ops[type(node.op)](left, right))
     if isinstance(node, _ast.UnaryOp) and isinstance(node.op, (_ast.USub, _ast.UAdd)):
         v = _arith(node.operand)
         return -v if isinstance(node.op, _ast.USub) else v
     raise ValueError("not arithmetic")
+
+
+def _check_product(left, right, power: bool) -> None:
+    """Refuse `left * right` or `left ** right` whose whole-number result would pass `_MAX_BITS`."""
+    if not isinstance(left, _py.int):
+        if power and isinstance(right, _py.float) and isinstance(left, _py.float) and left < 0:
+            raise ValueError("a negative number to a fractional power")
+        return  # float arithmetic: bounded, overflow raises
+    if power:
+        if isinstance(right, _py.int) and right > 0 and _py.abs(left) > 1 and right * (_py.abs(left).bit_length() - 1) \
+                >= _MAX_BITS:
+            raise _TooLarge  # at least that many bits: refused before it is built (`_bounded` checks the rest)
+        if isinstance(right, _py.float) and left < 0 and not right.is_integer():
+            raise ValueError("a negative number to a fractional power")
+    elif isinstance(right, _py.int) and left.bit_length() + right.bit_length() > _MAX_BITS:
+        raise _TooLarge
+
+
+def _bounded(v):
+    if isinstance(v, _py.int) and v.bit_length() > _MAX_BITS:
+        raise _TooLarge
+    if isinstance(v, _py.complex):
+        raise ValueError("not a real number")
+    return v
 
 
 # ---- helpers the generated code uses for arithmetic and nested values

@@ -180,6 +180,8 @@ def serve_cmd(
     transport: Annotated[str, typer.Option("--transport", help="`stdio` or `http` (streamable HTTP).")] = "stdio",
     host: Annotated[str, typer.Option("--host", help="Address to listen on (http).")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="Port to listen on (http).")] = 8765,
+    call_seconds: Annotated[float, typer.Option("--call-seconds", help="Time limit of one tool call (SQL and "
+                                                "Python alike); a call past it is refused with `timeout`.")] = 5.0,
     build_dir: BuildDir = Path("build"),
 ) -> None:
     """Serve the domain's tools over the Model Context Protocol; each MCP session gets its own environment."""
@@ -190,12 +192,17 @@ def serve_cmd(
 
     with needs_extra("ascc serve", "sim"):
         from ascc.runtime import serve
+    if not call_seconds > 0:
+        err.print(f"error: --call-seconds must be positive, got {call_seconds:g}")
+        raise typer.Exit(2)
+    from ascc.runtime.env import Limits
+
     domain = load_spec(spec, build_dir)
     say = partial(print, file=sys.stderr, flush=True)  # stdout is the protocol's over stdio
     if transport == "stdio":
-        serve.run_stdio(domain, hint=say if sys.stdin.isatty() else None)
+        serve.run_stdio(domain, hint=say if sys.stdin.isatty() else None, limits=Limits(call_seconds=call_seconds))
     else:
-        serve.run_http(domain, host, port, hint=say)
+        serve.run_http(domain, host, port, hint=say, limits=Limits(call_seconds=call_seconds))
 
 
 def register(app: typer.Typer) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ascc.compiler.resolve import convert_value
 from ascc.compiler.types import from_json
-from ascc.runtime.builtins import regex
+from ascc.runtime.builtins import Pattern, regex
 from ascc.runtime.digest import DigestBase, state_digest_sql
 from ascc.runtime.errors import ToolError
 
@@ -44,7 +44,8 @@ class CompiledDomain:
     def tool(self, name: str) -> tuple[dict, object]:
         meta = self.meta["tools"].get(name) if isinstance(name, str) else None
         if meta is None:
-            raise ToolError(f"unknown tool `{name}`", "unknown_tool")
+            shown = name if isinstance(name, str) and len(name) <= 60 else f"{str(name)[:60]}…"
+            raise ToolError(f"unknown tool `{shown}`", "unknown_tool")
         return meta, self.tools[name]
 
     @property
@@ -60,7 +61,7 @@ class CompiledDomain:
         return self._arrow
 
     @staticmethod
-    def pattern(p: str) -> re.Pattern:
+    def pattern(p: str) -> Pattern:
         return regex(p)
 
     @staticmethod

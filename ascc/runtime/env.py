@@ -12,8 +12,11 @@ writes to `con` directly must call `written`.
 
 from __future__ import annotations
 
+import ctypes
 import datetime as dt
+import itertools
 import json
+import queue
 import threading
 import time
 from dataclasses import dataclass
@@ -24,11 +27,11 @@ import duckdb
 from ascc.duck import sandboxed
 from ascc.literals import quote_ident
 from ascc.runtime import known
-from ascc.runtime.args import MAX_ARGUMENT_BYTES, parse_arguments
+from ascc.runtime.args import MAX_ARGUMENT_BYTES, MAX_DEPTH, MAX_NUMBER_BITS, parse_arguments
 from ascc.runtime.context import Context
 from ascc.runtime.digest import MASK, RowDigests, combine
 from ascc.runtime.domain import CompiledDomain
-from ascc.runtime.errors import ToolError
+from ascc.runtime.errors import ToolError, escape_surrogates
 from ascc.runtime.known import KnownRowMismatch, KnownRows
 
 MAX_RESULT_BYTES = 1 << 20
@@ -151,13 +154,14 @@ class Environment:
         try:
             meta, fn = self.domain.tool(name)
             kwargs = parse_arguments(meta, arguments, self.domain.meta["structs"], self.limits.max_argument_bytes)
-            record_args = _as_args(arguments)
+            record_args = logged_args = _as_args(arguments)
+            deadline = time.monotonic() + self.limits.call_seconds if self.limits.call_seconds else None
             ctx = Context(self, len(self.log))
             try:
-                value = self._run(fn, ctx, kwargs, counter)
+                value = self._run(fn, ctx, kwargs, counter, deadline)
             except _RunEagerly:
                 ctx = Context(self, len(self.log), eager=True)
-                value = self._run(fn, ctx, kwargs, counter)
+                value = self._run(fn, ctx, kwargs, counter, deadline)
             wrote, eager = ctx.wrote, ctx.eager
             content = json.dumps(to_jsonable(value), ensure_ascii=False)
             if len(content) > self.limits.max_result_bytes:
@@ -167,25 +171,29 @@ class Environment:
             ok, code = True, None
         except ToolError as err:
             ok, code, content, wrote = False, err.code, json.dumps(err.to_json(), ensure_ascii=False), False
-        self.log.append(CallRecord(name if isinstance(name, str) else repr(name), _as_args(record_args), ok,
+            name, record_args = _as_text(name), _as_text(record_args)  # what the model sent, fit for a trace
+            logged_args = _as_text(_as_args(record_args))  # JSON text's `\ud800` escapes read back are lone again
+        if not content.isascii():
+            try:
+                content.encode("utf-8")
+            except UnicodeEncodeError:  # a lone surrogate reached a result: JSON's \u escapes carry it
+                content = json.dumps(json.loads(content))
+        self.log.append(CallRecord(name if isinstance(name, str) else repr(name), logged_args, ok,
                                    content, code, wrote, eager and ok))
         return ToolResult(str(name), record_args, ok, content, code, wrote, time.perf_counter() - started)
 
-    def _run(self, fn, ctx: Context, kwargs: dict, counter: int):
-        timed = bool(self.limits.call_seconds)
-        if timed:
-            WATCHDOG.arm(self, self.limits.call_seconds)
+    def _run(self, fn, ctx: Context, kwargs: dict, counter: int, deadline: float | None):
         try:
-            value = fn(ctx, **kwargs)
-            ctx.flush()
+            value = self._guarded(fn, ctx, kwargs, deadline)
             ctx.commit()
             return value
         except ToolError:
             self._undo(ctx, counter)
             raise
-        except duckdb.InterruptException:
+        except (duckdb.InterruptException, CallTimeout):
             self._recover(counter)
-            raise ToolError(f"the call took longer than {self.limits.call_seconds:g} s", "timeout") from None
+            raise ToolError(f"the call took longer than {self.limits.call_seconds:g} s; nothing was changed",
+                            "timeout") from None
         except duckdb.Error as exc:
             self._recover(counter)
             if ctx.flush_failed and not ctx.eager:
@@ -195,9 +203,26 @@ class Environment:
         except Exception as exc:  # a bug in generated code must not reach the agent as a traceback
             self._undo(ctx, counter)
             raise ToolError(f"the tool failed ({type(exc).__name__}); nothing was changed", "internal") from None
+
+    def _guarded(self, fn, ctx: Context, kwargs: dict, deadline: float | None):
+        """The tool function and its writes, under the watchdog: past `deadline` DuckDB is interrupted and the
+        Python code of the call gets a `CallTimeout` (see `_Watchdog`). Nothing else runs while armed, so the
+        bookkeeping before and after (commit, undo, recovery) is never cut in the middle."""
+        if deadline is None:
+            value = fn(ctx, **kwargs)
+            ctx.flush()
+            return value
+        if time.monotonic() >= deadline:
+            raise CallTimeout
+        armed = None
+        try:
+            armed = WATCHDOG.arm(self, deadline)
+            value = fn(ctx, **kwargs)
+            ctx.flush()
         finally:
-            if timed:
-                WATCHDOG.disarm(self)
+            if armed is not None:
+                WATCHDOG.disarm(armed)
+        return value
 
     def _undo(self, ctx: Context, counter: int) -> None:
         self.id_counter = counter
@@ -275,7 +300,6 @@ class Environment:
         self.id_counter = snap.id_counter
 
     def close(self) -> None:
-        WATCHDOG.disarm(self)
         self.con.close()
 
     def __enter__(self) -> Environment:
@@ -285,43 +309,84 @@ class Environment:
         self.close()
 
 
-class _Watchdog:
-    """One thread that interrupts calls running past their time, for every environment of the process.
+class CallTimeout(BaseException):  # noqa: N818 - like KeyboardInterrupt: nothing but `_run` may catch it
+    """Raised in the thread of a tool call that ran past its time, wherever its Python code is."""
 
-    Arming and disarming are a dict operation under a lock (a `threading.Timer` per call cost ~0.2 ms); the
-    thread sleeps until the earliest deadline and is woken only when a new deadline comes sooner than that.
+
+@dataclass(eq=False)
+class _Armed:
+    token: int
+    deadline: float
+    env: Environment
+    thread: int
+    fired: bool = False
+
+
+class _Watchdog:
+    """One thread that stops calls running past their time, for every environment of the process.
+
+    At a call's deadline it interrupts the environment's DuckDB statement and raises `CallTimeout` in the
+    call's thread (`PyThreadState_SetAsyncExc`), which stops Python code between two bytecodes: a long
+    comprehension, a builtin's loop. (One C-level operation is not interruptible; the builtins bound the sizes
+    of those instead.) The calling thread never takes a lock while armed — an exception arriving inside a
+    lock's acquisition could leave it held — so arming is a dict store (and a put on a C-level queue when the
+    thread would otherwise sleep past the new deadline), and disarming a dict pop; a pop that finds the entry gone means the watchdog took it, and the caller waits
+    until it has fired, then clears any exception not yet delivered. Either way none arrives after `disarm`.
     """
 
     def __init__(self):
-        self.cond = threading.Condition()
-        self.active: dict[int, tuple[float, Environment]] = {}
-        self.wake = float("inf")
+        self.active: dict[int, _Armed] = {}
+        self.wakeups: queue.SimpleQueue = queue.SimpleQueue()
+        self.tokens = itertools.count()
+        self.wake = float("inf")  # when the thread next looks at `active` by itself
+        self.started = threading.Lock()
         self.thread: threading.Thread | None = None
 
-    def arm(self, env: Environment, seconds: float) -> None:
-        deadline = time.monotonic() + seconds
-        with self.cond:
-            self.active[id(env)] = (deadline, env)
-            if self.thread is None:
-                self.thread = threading.Thread(target=self._loop, name="ascc-call-watchdog", daemon=True)
-                self.thread.start()
-            if deadline < self.wake:
-                self.cond.notify()
+    def arm(self, env: Environment, deadline: float) -> _Armed:
+        if self.thread is None:
+            with self.started:
+                if self.thread is None:
+                    self.thread = threading.Thread(target=self._loop, name="ascc-call-watchdog", daemon=True)
+                    self.thread.start()
+        armed = _Armed(next(self.tokens), deadline, env, threading.get_ident())
+        self.active[armed.token] = armed
+        if deadline < self.wake:  # the thread would sleep past it: it recomputes its next wake-up
+            self.wakeups.put(None)
+        return armed
 
-    def disarm(self, env: Environment) -> None:
-        with self.cond:
-            self.active.pop(id(env), None)
+    def disarm(self, armed: _Armed) -> None:
+        if self.active.pop(armed.token, None) is not None:
+            return
+        while not armed.fired:  # the watchdog took it and is firing: the exception may arrive in this loop
+            time.sleep(0.0001)
+        _async_raise(armed.thread, None)
 
     def _loop(self) -> None:
-        with self.cond:
-            while True:
-                now = time.monotonic()
-                for key, (deadline, env) in list(self.active.items()):
-                    if deadline <= now:
-                        del self.active[key]
-                        env.con.interrupt()
-                self.wake = min((d for d, _ in self.active.values()), default=float("inf"))
-                self.cond.wait(None if self.wake == float("inf") else self.wake - now)
+        while True:
+            self.wake = 0.0  # while this pass reads `active`, arming wakes nobody: the re-check below sees it
+            now = time.monotonic()
+            for token, armed in list(self.active.items()):
+                if armed.deadline <= now and self.active.pop(token, None) is not None:
+                    try:
+                        armed.env.con.interrupt()
+                    except Exception:  # noqa: BLE001 - a closed connection: the Python side still stops
+                        pass
+                    _async_raise(armed.thread, CallTimeout)
+                    armed.fired = True
+            wake = min((a.deadline for a in list(self.active.values())), default=float("inf"))
+            self.wake = wake
+            if min((a.deadline for a in list(self.active.values())), default=wake) < wake:
+                continue  # armed while this pass ran
+            try:
+                self.wakeups.get(timeout=None if wake == float("inf") else max(0.0, wake - time.monotonic()))
+            except queue.Empty:
+                pass
+
+
+def _async_raise(thread: int, exc: type[BaseException] | None) -> None:
+    """Raise `exc` in another thread at its next bytecode (None: clear one not yet raised)."""
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread),
+                                               ctypes.py_object(exc) if exc is not None else None)
 
 
 WATCHDOG = _Watchdog()
@@ -329,6 +394,23 @@ WATCHDOG = _Watchdog()
 
 class _RunEagerly(Exception):
     """A call's merged writes failed in DuckDB (the state is recovered): run it again, one statement a write."""
+
+
+def _as_text(value, depth: int = 0):
+    """`value` (a tool name or arguments as the model sent them) fit for a trace: every string valid UTF-8 (lone
+    surrogates written out as `\\udXXX`) and no number too long to print, so that traces, shells and messages
+    can print and store it."""
+    if isinstance(value, str):
+        return escape_surrogates(value)
+    if isinstance(value, int) and value.bit_length() > MAX_NUMBER_BITS:  # past what str() and JSON may print
+        return f"<a number of about {int(value.bit_length() * 0.30103)} digits>"
+    if depth > MAX_DEPTH:
+        return "…"
+    if isinstance(value, dict):
+        return {_as_text(k) if isinstance(k, str) else k: _as_text(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_as_text(v, depth + 1) for v in value]
+    return value
 
 
 def _as_args(arguments) -> dict:

@@ -22,7 +22,7 @@ from mcp.server.lowlevel import Server
 from ascc import __version__
 from ascc.runtime.actors import call_as
 from ascc.runtime.domain import CompiledDomain
-from ascc.runtime.env import Environment
+from ascc.runtime.env import Environment, Limits
 
 MAX_SESSIONS = 256  # environments kept for HTTP sessions; the least recently used is dropped past this
 
@@ -30,9 +30,10 @@ MAX_SESSIONS = 256  # environments kept for HTTP sessions; the least recently us
 class SessionEnvironments:
     """One `Environment` per MCP session key (`None` for stdio), least recently used dropped past a bound."""
 
-    def __init__(self, domain: CompiledDomain, limit: int = MAX_SESSIONS):
+    def __init__(self, domain: CompiledDomain, limit: int = MAX_SESSIONS, limits: Limits | None = None):
         self.domain = domain
         self.limit = limit
+        self.limits = limits
         self._envs: collections.OrderedDict[str | None, Environment] = collections.OrderedDict()
         self._lock = threading.Lock()
 
@@ -40,7 +41,7 @@ class SessionEnvironments:
         with self._lock:
             env = self._envs.get(key)
             if env is None:
-                env = self._envs[key] = Environment(self.domain)
+                env = self._envs[key] = Environment(self.domain, self.limits)
                 while len(self._envs) > self.limit:
                     self._envs.popitem(last=False)[1].close()
             self._envs.move_to_end(key)
@@ -107,12 +108,12 @@ def http_url(host: str, port: int) -> str:
     return f"http://{shown}:{port}{HTTP_PATH}"
 
 
-def run_stdio(domain: CompiledDomain, hint=None) -> None:
+def run_stdio(domain: CompiledDomain, hint=None, limits: Limits | None = None) -> None:
     """Serve over stdin/stdout; `hint(line)` is given `stdio_hint` first (the CLI prints it at a terminal)."""
     import anyio
     from mcp.server.stdio import stdio_server
 
-    envs = SessionEnvironments(domain, limit=1)
+    envs = SessionEnvironments(domain, limit=1, limits=limits)
     server = build_server(domain, envs)
 
     async def main() -> None:
@@ -136,12 +137,12 @@ def _stop_now(signum, frame) -> None:
     os._exit(128 + signal.SIGINT)
 
 
-def run_http(domain: CompiledDomain, host: str, port: int, hint=None) -> None:
+def run_http(domain: CompiledDomain, host: str, port: int, hint=None, limits: Limits | None = None) -> None:
     """Serve streamable HTTP at `http_url(host, port)`; `hint(line)` is told the URL once the port is bound
     (port 0: the one the system picked)."""
     import uvicorn
 
-    envs = SessionEnvironments(domain)
+    envs = SessionEnvironments(domain, limits=limits)
     server = build_server(domain, envs, http=True)
     app = server.streamable_http_app(host=host, streamable_http_path=HTTP_PATH)
 
