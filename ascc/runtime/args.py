@@ -6,7 +6,9 @@ takes a JSON integer (or a float with no fractional part, such as 5.0); a decima
 any JSON number; a date takes "YYYY-MM-DD", a datetime an ISO 8601 string; an enum takes one of its values
 exactly (case matters); null is taken only where a parameter is optional or nullable; an omitted optional
 parameter takes its default. Unknown or missing arguments are refused. Every refusal is a `ToolError` with
-code `invalid_arguments` naming the argument (and the path inside it), or `too_large`.
+code `invalid_arguments` naming the argument (and the path inside it), or `too_large`: whatever the text or
+object (numbers of thousands of digits, lone surrogates such as `"\\ud800"`, nesting past any depth), and every
+message is valid UTF-8 that quotes the model's text only cut short and escaped.
 """
 
 from __future__ import annotations
@@ -14,16 +16,27 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import re
 from decimal import Decimal, InvalidOperation
 
-from ascc.runtime.errors import ToolError
+from ascc.runtime.errors import ToolError, escape_surrogates
 
 MAX_ARGUMENT_BYTES = 64 * 1024
 MAX_DEPTH = 32
+MAX_NUMBER_BITS = 1100  # past any int64, float or decimal(38) a parameter can hold
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _fail(path: str, msg: str):
-    raise ToolError(f"argument `{path}`: {msg}", "invalid_arguments")
+    raise ToolError(f"argument `{shown(path)}`: {msg}", "invalid_arguments")
+
+
+def shown(text, limit: int = 60) -> str:
+    """The model's text for a message: cut to `limit` characters, lone surrogates written as `\\udXXX`."""
+    text = str(text)
+    if len(text) > limit:
+        text = text[:limit] + "…"
+    return escape_surrogates(text)
 
 
 def _kind_name(v) -> str:
@@ -53,7 +66,7 @@ def convert(v, t: dict, path: str, structs: dict, depth: int = 0):
         if not isinstance(v, str):
             _fail(path, f"expected a string, found {_kind_name(v)}")
         if k == "enum" and v not in t["values"]:
-            _fail(path, f"expected one of {', '.join(map(repr, t['values']))}, found {v!r}")
+            _fail(path, f"expected one of {', '.join(map(repr, t['values']))}, found {shown(repr(v))}")
         return v
     if k == "bool":
         if not isinstance(v, bool):
@@ -67,7 +80,8 @@ def convert(v, t: dict, path: str, structs: dict, depth: int = 0):
         try:
             return dt.date.fromisoformat(v) if k == "date" else dt.datetime.fromisoformat(v)
         except ValueError:
-            _fail(path, f"expected an ISO {k} ({'YYYY-MM-DD' if k == 'date' else 'YYYY-MM-DDTHH:MM:SS'}), found {v!r}")
+            _fail(path, f"expected an ISO {k} ({'YYYY-MM-DD' if k == 'date' else 'YYYY-MM-DDTHH:MM:SS'}), "
+                        f"found {shown(repr(v))}")
     if k == "list":
         if not isinstance(v, list):
             _fail(path, f"expected an array, found {_kind_name(v)}")
@@ -87,16 +101,21 @@ def _number(v, t: dict, path: str):
         _fail(path, f"expected a number, found {_kind_name(v)}")
     if isinstance(v, float) and not math.isfinite(v):
         _fail(path, "expected a finite number")
+    if isinstance(v, int) and v.bit_length() > MAX_NUMBER_BITS:
+        _fail(path, "number out of range")
     if k == "int":
         if isinstance(v, float):
             if not v.is_integer():
-                _fail(path, f"expected a whole number, found {v!r}")
+                _fail(path, f"expected a whole number, found {shown(repr(v))}")
             v = int(v)
         if abs(v) >= 2 ** 63:
             _fail(path, "number out of range")
         return v
     if k == "float":
-        return float(v)
+        try:
+            return float(v)
+        except OverflowError:
+            _fail(path, "number out of range")
     try:
         d = Decimal(repr(v) if isinstance(v, float) else v)
         q = d.quantize(Decimal(1).scaleb(-t["scale"]))
@@ -132,9 +151,12 @@ def parse_arguments(tool: dict, arguments, structs: dict, max_bytes: int = MAX_A
         text = arguments.decode("utf-8", "replace") if isinstance(arguments, bytes) else arguments
         try:
             arguments = json.loads(text) if text.strip() else {}
-        except (json.JSONDecodeError, RecursionError) as exc:
-            raise ToolError(f"arguments are not valid JSON: {getattr(exc, 'msg', 'too deeply nested')}",
-                            "invalid_arguments") from None
+        except json.JSONDecodeError as exc:
+            raise ToolError(f"arguments are not valid JSON: {exc.msg}", "invalid_arguments") from None
+        except RecursionError:
+            raise ToolError("arguments are not valid JSON: too deeply nested", "invalid_arguments") from None
+        except ValueError:  # Python's limit on the digits of an integer (4300)
+            raise ToolError("arguments hold a number with too many digits", "invalid_arguments") from None
     elif arguments is None:
         arguments = {}
     if not isinstance(arguments, dict):
@@ -144,7 +166,7 @@ def parse_arguments(tool: dict, arguments, structs: dict, max_bytes: int = MAX_A
     params = {p["name"]: p for p in tool["params"]}
     for key in arguments:
         if key not in params:
-            raise ToolError(f"unexpected argument `{key}`; this tool takes "
+            raise ToolError(f"unexpected argument `{shown(key)}`; this tool takes "
                             f"{', '.join(f'`{p}`' for p in params) or 'no arguments'}", "invalid_arguments")
     out = {}
     for name, p in params.items():
@@ -160,7 +182,19 @@ def parse_arguments(tool: dict, arguments, structs: dict, max_bytes: int = MAX_A
 
 
 def _size(value) -> int:
+    """The size in UTF-8 bytes of `value` as JSON text; arguments that are not text (a lone surrogate) are
+    refused, so that no message, trace or database value ever holds one."""
     try:
-        return len(json.dumps(value, default=str))
-    except (TypeError, ValueError, RecursionError):
+        text = json.dumps(value, ensure_ascii=False, default=str)
+    except ValueError as exc:
+        if "digits" in str(exc):
+            raise ToolError("arguments hold a number with too many digits", "invalid_arguments") from None
         raise ToolError("arguments cannot be read as JSON", "invalid_arguments") from None
+    except (TypeError, RecursionError):
+        raise ToolError("arguments cannot be read as JSON", "invalid_arguments") from None
+    if text.isascii():
+        return len(text)
+    if _SURROGATE.search(text):
+        raise ToolError("arguments are not valid Unicode text: they hold a lone surrogate (such as \\ud800)",
+                        "invalid_arguments")
+    return len(text.encode("utf-8"))

@@ -2,6 +2,17 @@
 
 from __future__ import annotations
 
+import re
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def escape_surrogates(text: str) -> str:
+    """`text` with each lone surrogate (not text: UTF-8 cannot hold it) written out as `\\udXXX`."""
+    if text.isascii() or not _SURROGATE.search(text):
+        return text
+    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
 
 class ToolError(Exception):
     """A refusal or failure the agent is told about; the database is left as it was before the call.
@@ -12,6 +23,7 @@ class ToolError(Exception):
     """
 
     def __init__(self, message: str, code: str = "precondition"):
+        message = escape_surrogates(str(message))  # it may quote the model's text; it must encode as UTF-8
         super().__init__(message)
         self.message = message
         self.code = code

@@ -25,7 +25,8 @@ class RecordFile:
         """Write one record; a record whose id is already in the file is skipped (never duplicated)."""
         if record["id"] in self.ids:
             return
-        self._f.write((json.dumps(record, ensure_ascii=False, default=str) + "\n").encode("utf-8"))
+        # a lone surrogate (from a model's text) becomes the JSON escape `\ud800`: it can only sit in a string
+        self._f.write((json.dumps(record, ensure_ascii=False, default=str) + "\n").encode("utf-8", "backslashreplace"))
         self._f.flush()
         if self.fsync:
             os.fsync(self._f.fileno())
@@ -87,7 +88,7 @@ def write_atomic(path: str | Path, text: str) -> None:
     """Write a whole file so that a reader sees the old one or the new one, never half of it."""
     path = Path(path)
     tmp = path.with_suffix(path.suffix + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
+    with open(tmp, "w", encoding="utf-8", errors="backslashreplace") as f:
         f.write(text)
         f.flush()
         os.fsync(f.fileno())
