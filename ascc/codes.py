@@ -67,6 +67,10 @@ CODES: dict[str, Code] = {
                   "A parameter's `examples:` lists the values task synthesis gives it (what a user would say); an "
                   'empty list gives it nothing to choose from.',
                   'reason: {type: str, examples: []}', 'reason: {type: str, examples: ["moving house", "a new job"]}'),
+    'E015': Code('a spec file too large',
+                  'A spec may be at most 1 MiB: checking one takes seconds a MiB, and a spec describes a domain. '
+                  'Bulk seed data belongs in seed files (`seed: files:`), which are read as data.',
+                  'seed: {rows: {customer: [… 50,000 rows …]}}', 'seed: {files: {customer: customers.jsonl}}'),
     'E094': Code('a domain is defined twice',
                   'Two specs compiled together name the same domain; domain names must be unique.',
                   'domain: shop   (in two files)', 'domain: shop_eu'),
@@ -409,6 +413,12 @@ CODES: dict[str, Code] = {
     'E414': Code('more invalid seed rows',
                   'Only the first few problems per entity are shown.',
                   '(many bad rows)', 'fix the rows shown first'),
+    'E415': Code('seed generation too large',
+                  'Seed data is built in the compiler, so generators have limits: at most 100,000 generated rows '
+                  'in all, `repeat()` at most 1000 values, `seq()`/`digits()` at most 30 digits, `uniform()` at '
+                  'most 18 decimal digits. A `repeat()` whose maximum is computed is checked as rows are made '
+                  '(E413).',
+                  'customer: {count: 100000000000, …}', 'customer: {count: 1000, …}'),
     'E900': Code('internal compiler error',
                   'A bug in ascc: the compiler crashed on this spec. Please report it with the spec.',
                   '(any spec)', 'report it'),

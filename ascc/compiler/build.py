@@ -24,7 +24,7 @@ from ascc.compiler.schemas import domain_schemas
 from ascc.compiler.seed import StateBuilder, json_default
 from ascc.compiler.state import write_state
 from ascc.compiler.uses import param_uses
-from ascc.diagnostics import Diagnostic, DiagnosticBag
+from ascc.diagnostics import Diagnostic, DiagnosticBag, Span
 from ascc.dsl.reader import read_spec
 
 SPEC_SUFFIX = ".env.yaml"
@@ -103,9 +103,18 @@ def _cached(spec: Path, text: str, out_root: Path) -> CompileResult | None:
     return CompileResult(spec, manifest["domain"], Path(entry["out_dir"]), cached=True, counts=manifest["counts"])
 
 
+MAX_SPEC_BYTES = 1 << 20  # 18 times the largest spec under specs/; checking takes ~4 CPU-seconds a MiB
+
+
 def compile_file(spec: Path, out_root: Path | None, *, force: bool = False) -> CompileResult:
     """Check one spec and, when `out_root` is given and it has no errors, write its outputs."""
     try:
+        if spec.is_file() and (size := spec.stat().st_size) > MAX_SPEC_BYTES:
+            bag = DiagnosticBag()
+            bag.error("E015", f"the spec is {_mib(size)}; a spec may be at most {_mib(MAX_SPEC_BYTES)}",
+                      Span.point(str(spec), 1, 1),
+                      help="a spec describes a domain: keep bulk seed data in seed files (`seed: files:`)")
+            return CompileResult(spec, diagnostics=bag.sorted())
         text = spec.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         bag = DiagnosticBag()
@@ -134,6 +143,10 @@ def compile_file(spec: Path, out_root: Path | None, *, force: bool = False) -> C
                          traceback.format_exc(limit=-3).strip().splitlines()[-3]))
     result.diagnostics = bag.sorted()
     return result
+
+
+def _mib(n: int) -> str:
+    return f"{n / (1 << 20):.1f} MiB" if n % (1 << 20) else f"{n >> 20} MiB"
 
 
 def _check(spec: Path, text: str, bag: DiagnosticBag) -> Domain | None:

@@ -9,6 +9,8 @@ datetime_between(a, b), repeat(lo, hi, value), maybe(p, value) and index() (the 
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from ascc.compiler import types as T
 from ascc.compiler.exprcheck import ExprChecker
 from ascc.compiler.ir import Domain, Let, Seed, SeedGenerator
@@ -18,6 +20,10 @@ from ascc.diagnostics import DiagnosticBag, did_you_mean
 from ascc.dsl import ast
 from ascc.dsl.raw import RawSeed
 
+MAX_GENERATED_ROWS = 100_000  # rows all of a spec's generators make together
+MAX_REPEAT = 1000  # values one `repeat()` makes
+MAX_WIDTH = 30  # digits of `seq()`/`digits()` ids
+MAX_DIGITS = 18  # decimal digits of `uniform()`
 SEED_FUNCS = ("pick", "pick_row", "rows", "choice", "randint", "uniform", "seq", "digits", "date_between",
               "datetime_between", "repeat", "maybe", "index")
 
@@ -115,11 +121,24 @@ class SeedChecker(ExprChecker):
     def _seed_uniform(self, n, scope, expected):
         self._numbers(n, scope, 2, 3, ("int", "decimal", "float"))
         digits = n.args[2].value if len(n.args) == 3 and isinstance(n.args[2], ast.Literal) else 2
+        if not self._at_most(n, n.args[2] if len(n.args) == 3 else None, MAX_DIGITS, "decimal digits",
+                             "`uniform(1, 100, 2)`"):
+            return T.decimal(38, 2)
         return T.decimal(38, int(digits))
 
     def _seed_seq(self, n, scope, expected):
         self._literals(n, ("str", "int"))
+        self._at_most(n, n.args[1] if len(n.args) == 2 else None, MAX_WIDTH, "digits", f"`{n.func}(\"C\", 6)`")
         return T.STR
+
+    def _at_most(self, n, arg, limit: int, what: str, example: str) -> bool:
+        """Whether a literal size argument is within `limit` (E415 when not)."""
+        if isinstance(arg, ast.Literal) and isinstance(arg.value, (int, float, Decimal)) \
+                and not isinstance(arg.value, bool) and arg.value > limit:
+            self.err("E415", f"`{n.func}()` makes at most {limit} {what}; this asks for {_size(arg.value)}",
+                     arg.span, help=f"seed data is built in the compiler: keep it small, as in {example}")
+            return False
+        return True
 
     _seed_digits = _seed_seq
 
@@ -145,6 +164,9 @@ class SeedChecker(ExprChecker):
             self.err("E251", "`repeat()` takes a minimum, a maximum and a value", n.span)
             return None
         self._numbers(ast.Call(n.span, "repeat", n.func_span, n.args[:2]), scope, 2, 2)
+        for a in n.args[:2]:
+            if not self._at_most(n, a, MAX_REPEAT, "values", "`repeat(1, 5, pick(product))`"):
+                break
         elem = expected.elem if expected is not None and expected.kind == "list" else None
         return T.list_of(self.check(n.args[2], scope, elem))
 
@@ -184,8 +206,18 @@ def check_seed_spec(raw: RawSeed, domain: Domain, bag: DiagnosticBag) -> Seed:
         if _entity_ok(name, domain, bag):
             seed.rows.append((name.value, rows))
             available.add(name.value)
+    generated = 0
     for g in raw.generate:
         if not _entity_ok(g.entity, domain, bag):
+            continue
+        generated += g.count
+        if generated > MAX_GENERATED_ROWS:
+            before = generated - g.count
+            bag.error("E415", f"the seed generators make {_size(generated)} rows; at most {MAX_GENERATED_ROWS:,} "
+                              "in all", g.count_span,
+                      help=f"seed data is built in the compiler: a generator may make up to "
+                           f"{max(0, MAX_GENERATED_ROWS - before):,} more rows here"
+                           + (f" (those before it make {before:,})" if before else ""))
             continue
         ent = domain.entities[g.entity.value]
         c = SeedChecker(domain, bag, available | {ent.name})
@@ -219,3 +251,10 @@ def _entity_ok(name, domain: Domain, bag) -> bool:
     bag.error("E406", f"seed data for unknown entity `{name.value}`", name.span,
               help=did_you_mean(name.value, domain.entities))
     return False
+
+
+def _size(n) -> str:
+    """A count for a message: `100,000`, or `about 10^30` past what reads well."""
+    if isinstance(n, float) or abs(n) >= 10 ** 15:
+        return f"about 10^{len(str(int(abs(n)))) - 1}" if abs(n) < 10 ** 4000 else "far too many"
+    return f"{n:,}"

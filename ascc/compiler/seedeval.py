@@ -221,7 +221,11 @@ class SeedEvaluator:
         return a + dt.timedelta(seconds=self.rng.randint(0, max(0, int((b - a).total_seconds()))))
 
     def _fn_repeat(self, n, env, row):
+        from ascc.compiler.seedcheck import MAX_REPEAT
+
         lo, hi = (int(self.eval(a, env, row)) for a in n.args[:2])
+        if hi > MAX_REPEAT:
+            raise EvalError(f"`repeat()` makes at most {MAX_REPEAT} values, and its maximum here is larger")
         return [self.eval(n.args[2], env, row) for _ in range(self.rng.randint(lo, hi))]
 
     def _fn_maybe(self, n, env, row):
