@@ -88,3 +88,12 @@ def test_python_dash_m_ascc_is_the_command():
     assert r.returncode == 0
     for cmd in ("compile", "simulate", "train", "eval", "replay"):
         assert cmd in r.stdout
+
+
+def test_shell_survives_hostile_arguments(build):
+    """Lone surrogates and 5,000-digit numbers are refused, and echoing them (`log`) does not crash the shell."""
+    r = shell(build, 'get_order {"\\ud800": 1}', 'get_order {"order_id": "#W\\udc00"}',
+              'get_order {"order_id": ' + "9" * 5000 + "}", "log", "digest")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.count("invalid_arguments") >= 3 and "Traceback" not in r.stderr
+    assert len([ln for ln in r.stdout.splitlines() if len(ln) == 64 and ln.isalnum()]) == 1
