@@ -225,7 +225,8 @@ CODES: dict[str, Code] = {
                   "Some arguments are fixed when the spec compiles: round()'s digits, format()'s string, new_id()'s prefix and width.",
                   'round(x, n)', 'round(x, 2)'),
     'E254': Code('format holes and values differ',
-                  'format() takes one `{}` hole per value; braces are written `{{` and `}}`.',
+                  'format() takes one `{}` hole per value; braces are written `{{` and `}}`; a `{:.Nf}` hole takes '
+                  'at most 30 decimals.',
                   'format("{} and {}", a)', 'format("{} and {}", a, b)'),
     'E255': Code('invalid date literal',
                   'date() and datetime() literals are ISO: YYYY-MM-DD and YYYY-MM-DDTHH:MM:SS.',

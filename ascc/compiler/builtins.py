@@ -201,7 +201,13 @@ def _format(c, n, scope, expected):
     for hole, a in zip(specs, n.args[1:]):
         if hole != "{}" and a.type is not None and not (a.type.kind == "any" or a.type.is_numeric):
             c.err("E252", f"the hole `{hole}` needs a number, found {a.type}", a.span)
+        if hole != "{}" and int(hole[3:-2]) > MAX_FORMAT_DECIMALS:  # `{:.999999999f}` would print a GB
+            c.err("E254", f"the hole `{hole if len(hole) <= 20 else hole[:18] + '…'}` asks for more than "
+                          f"{MAX_FORMAT_DECIMALS} decimals", fmt.span, help="use `{:.2f}` for money")
     return T.STR
+
+
+MAX_FORMAT_DECIMALS = 30
 
 
 _FIXED_HOLE = re.compile(r"\{:\.[0-9]+f\}")
