@@ -417,8 +417,8 @@ CODES: dict[str, Code] = {
     'E415': Code('seed generation too large',
                   'Seed data is built in the compiler, so generators have limits: at most 100,000 generated rows '
                   'in all, `repeat()` at most 1000 values, `seq()`/`digits()` at most 30 digits, `uniform()` at '
-                  'most 18 decimal digits. A `repeat()` whose maximum is computed is checked as rows are made '
-                  '(E413).',
+                  'most 18 decimal digits, and 60 s for all generators together. A `repeat()` whose maximum is '
+                  'computed is checked as rows are made (E413).',
                   'customer: {count: 100000000000, …}', 'customer: {count: 1000, …}'),
     'E900': Code('internal compiler error',
                   'A bug in ascc: the compiler crashed on this spec. Please report it with the spec.',

@@ -11,6 +11,7 @@ import csv
 import datetime as dt
 import json
 import random
+import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from ascc.dsl.yamlnodes import YMap, YScalar, YSeq
 from ascc.runtime import builtins as B
 
 MAX_ROW_ERRORS = 5
+MAX_SEED_SECONDS = 60.0  # all generators together; 100,000 rows of Faker values take a few seconds
 
 
 def _plain(node):
@@ -53,18 +55,37 @@ class StateBuilder:
         for entity, rows in seed.rows:
             for node in rows:
                 self._add(entity, _plain(node), node.span)
-        ev = self.ev
-        for g in seed.generators:
-            ent = self.domain.entities[g.entity]
-            for i in range(g.count):
-                row, span = ev.generate(g, i)
-                if row is not None:
-                    self._add(ent.name, row, span or g.span, note=f"generated row {i}")
-                elif span is not None:
-                    self._row_error(ent.name, span, f"cannot generate `{ent.name}` rows: {ev.last_error}",
-                                    f"first seen at row {i}")
+        self._generate(seed.generators)
         self._check_refs()
         return self.rows
+
+    def _generate(self, generators) -> None:
+        """Run the generators under a deadline (the watchdog of tool calls): a generator whose rows take too long
+        (a Faker provider asked for a billion characters, say) stops with E415 at its place."""
+        from ascc.runtime.env import WATCHDOG, CallTimeout
+
+        ev = self.ev
+        g, i = None, 0
+        try:
+            armed = None
+            try:
+                armed = WATCHDOG.arm(None, time.monotonic() + MAX_SEED_SECONDS)
+                for g in generators:
+                    ent = self.domain.entities[g.entity]
+                    for i in range(g.count):
+                        row, span = ev.generate(g, i)
+                        if row is not None:
+                            self._add(ent.name, row, span or g.span, note=f"generated row {i}")
+                        elif span is not None:
+                            self._row_error(ent.name, span, f"cannot generate `{ent.name}` rows: {ev.last_error}",
+                                            f"first seen at row {i}")
+            finally:
+                if armed is not None:
+                    WATCHDOG.disarm(armed)
+        except CallTimeout:
+            self.bag.error("E415", f"seed generation took longer than {MAX_SEED_SECONDS:g} s: stopped at row {i} "
+                                   f"of `{g.entity if g else '?'}`", g.span if g else None,
+                           help="seed data is built in the compiler: make fewer or smaller values")
 
     # ---- files
     def _read_file(self, path: Path, span: Span):

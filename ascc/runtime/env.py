@@ -317,7 +317,7 @@ class CallTimeout(BaseException):  # noqa: N818 - like KeyboardInterrupt: nothin
 class _Armed:
     token: int
     deadline: float
-    env: Environment
+    env: Environment | None
     thread: int
     fired: bool = False
 
@@ -342,7 +342,7 @@ class _Watchdog:
         self.started = threading.Lock()
         self.thread: threading.Thread | None = None
 
-    def arm(self, env: Environment, deadline: float) -> _Armed:
+    def arm(self, env: Environment | None, deadline: float) -> _Armed:
         if self.thread is None:
             with self.started:
                 if self.thread is None:
@@ -368,7 +368,8 @@ class _Watchdog:
             for token, armed in list(self.active.items()):
                 if armed.deadline <= now and self.active.pop(token, None) is not None:
                     try:
-                        armed.env.con.interrupt()
+                        if armed.env is not None:  # None: the compiler's seed generation, Python only
+                            armed.env.con.interrupt()
                     except Exception:  # noqa: BLE001 - a closed connection: the Python side still stops
                         pass
                     _async_raise(armed.thread, CallTimeout)
