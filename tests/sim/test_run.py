@@ -48,6 +48,20 @@ def test_a_cut_off_last_line_is_dropped_and_duplicates_are_skipped(tmp_path):
     assert path.read_bytes().endswith(b"\n")
 
 
+def test_records_with_lone_surrogates_are_written(tmp_path):
+    """A model's text may hold a lone surrogate (`"\\ud800"` in its JSON): the record is written, escaped."""
+    from ascc.sim.output import write_atomic
+
+    path = tmp_path / "t.jsonl"
+    with RecordFile(path) as f:
+        f.append({"id": "a", "messages": [{"role": "assistant", "content": "x\ud800y", "\udfff": 1}]})
+    path.read_bytes().decode("utf-8")
+    (r,) = read_records(path)
+    assert r["messages"][0]["content"] == "x\ud800y"
+    write_atomic(tmp_path / "t.json", json.dumps({"k": "\ud800"}, ensure_ascii=False))
+    assert json.loads((tmp_path / "t.json").read_text(encoding="utf-8")) == {"k": "\ud800"}
+
+
 # ---- the command
 @pytest.fixture(scope="module")
 def run50(tmp_path_factory, build_dir):
