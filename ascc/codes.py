@@ -68,7 +68,7 @@ CODES: dict[str, Code] = {
                   'empty list gives it nothing to choose from.',
                   'reason: {type: str, examples: []}', 'reason: {type: str, examples: ["moving house", "a new job"]}'),
     'E015': Code('a spec file too large',
-                  'A spec may be at most 1 MiB: checking one takes seconds a MiB, and a spec describes a domain. '
+                  'A spec may be at most 512 KiB: checking one takes seconds a MiB, and a spec describes a domain. '
                   'Bulk seed data belongs in seed files (`seed: files:`), which are read as data.',
                   'seed: {rows: {customer: [… 50,000 rows …]}}', 'seed: {files: {customer: customers.jsonl}}'),
     'E094': Code('a domain is defined twice',

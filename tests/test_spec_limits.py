@@ -17,7 +17,7 @@ def test_a_spec_past_the_limit_is_refused_at_once(tmp_path):
     result = compile_file(spec, tmp_path / "out")
     assert time.perf_counter() - t < 0.5
     (d,) = result.diagnostics
-    assert d.code == "E015" and "at most 1 MiB" in d.message
+    assert d.code == "E015" and "at most 512 KiB" in d.message
     text = render(d, SourceCache())
     assert f"{spec}:1:1" in text and "^" in text and "help:" in text
 
