@@ -136,7 +136,13 @@ def _show(v):
     return v
 
 
+MAX_TEXT = 1 << 24  # characters of a string one builtin builds (the result limit is far below it)
+
+
 def join(xs, sep: str) -> str:
+    size = _py.sum(map(_py.len, xs)) + _py.len(sep) * _py.max(0, _py.len(xs) - 1)
+    if size > MAX_TEXT:  # `join([$text for i in range(100000)], "")` would copy gigabytes in one step
+        raise ToolError(f"join() would make a string of {size:,} characters: at most {MAX_TEXT:,}", "too_large")
     return sep.join(xs)
 
 
@@ -162,7 +168,10 @@ def datetime(s: str) -> _dt.datetime:
 
 
 def add_days(d, n: int):
-    return d + _dt.timedelta(days=n)
+    try:
+        return d + _dt.timedelta(days=n)
+    except OverflowError:
+        raise ToolError(f"{d.isoformat()} moved by {n} days is out of range", "invalid_arguments") from None
 
 
 def days_between(a, b) -> int:

@@ -29,6 +29,7 @@ from ascc.runtime.errors import ToolError
 
 __all__ = ["B", "Context", "ToolError"]
 
+MAX_SQL_ROWS = 100_000  # rows a `sql:` tool's query may return
 _SQL: dict[tuple, str] = {}  # statements by (kind, entity, columns...)
 _SCALARS = (str, int, bool, Decimal, dt.date, type(None))  # types whose `==` means "DuckDB would store the same value"
 
@@ -193,7 +194,10 @@ class Context:
         if cur.description is None:
             return 0
         cols = [d[0] for d in cur.description]
-        rows = [dict(zip(cols, r)) for r in cur.fetchall()]
+        got = cur.fetchmany(MAX_SQL_ROWS + 1)  # not fetchall: a million rows would be built before any check
+        if len(got) > MAX_SQL_ROWS:
+            raise ToolError(f"the query returns more than {MAX_SQL_ROWS:,} rows", "too_large")
+        rows = [dict(zip(cols, r)) for r in got]
         if write:
             return rows[0].get("Count", len(rows)) if rows and len(cols) == 1 else len(rows)
         return rows

@@ -151,3 +151,21 @@ def test_serve_answers_the_next_call_at_once(bombs, tmp_path):
             assert time.perf_counter() - t < 1
 
     anyio.run(scenario)
+
+
+def test_join_is_bounded(env):
+    r = refused(env, "repeat_text", {"text": "x" * 60_000, "n": 100_000}, "too_large")  # 6 GB
+    assert r.seconds < LIMIT
+    assert env.call("repeat_text", {"text": "ab", "n": 3}).value == "ababab"
+
+
+def test_dates_out_of_range_are_refused(env):
+    r = refused(env, "later", {"n": 10 ** 12}, "invalid_arguments")
+    assert "out of range" in r.value["error"]["message"]
+    assert env.call("later", {"n": 1}).value == "2025-01-16"
+
+
+def test_sql_results_are_bounded(env):
+    t = time.perf_counter()
+    refused(env, "many_rows", {"n": 1}, "too_large", "timeout")  # 50^4 rows
+    assert time.perf_counter() - t < LIMIT + 1
