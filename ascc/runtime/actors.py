@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import time
 
-from ascc.runtime.env import Environment, ToolResult
+from ascc.runtime.env import Environment, ToolResult, printable
 from ascc.runtime.errors import ToolError
 
 SIDES = ("agent", "user")
@@ -37,5 +37,5 @@ def call_as(env: Environment, side: str, name, arguments) -> ToolResult:
     else:
         message = f"unknown tool `{name}`"
     err = ToolError(message, "unknown_tool")
-    return ToolResult(str(name), arguments, False, json.dumps(err.to_json(), ensure_ascii=False), err.code, False,
-                      time.perf_counter() - started)
+    return ToolResult(str(name), printable(arguments), False, json.dumps(err.to_json(), ensure_ascii=False),
+                      err.code, False, time.perf_counter() - started)

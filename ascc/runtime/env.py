@@ -171,8 +171,8 @@ class Environment:
             ok, code = True, None
         except ToolError as err:
             ok, code, content, wrote = False, err.code, json.dumps(err.to_json(), ensure_ascii=False), False
-            name, record_args = _as_text(name), _as_text(record_args)  # what the model sent, fit for a trace
-            logged_args = _as_text(_as_args(record_args))  # JSON text's `\ud800` escapes read back are lone again
+            name, record_args = printable(name), printable(record_args)  # what the model sent, fit for a trace
+            logged_args = printable(_as_args(record_args))  # JSON text's `\ud800` escapes read back are lone again
         if not content.isascii():
             try:
                 content.encode("utf-8")
@@ -397,7 +397,7 @@ class _RunEagerly(Exception):
     """A call's merged writes failed in DuckDB (the state is recovered): run it again, one statement a write."""
 
 
-def _as_text(value, depth: int = 0):
+def printable(value, depth: int = 0):
     """`value` (a tool name or arguments as the model sent them) fit for a trace: every string valid UTF-8 (lone
     surrogates written out as `\\udXXX`) and no number too long to print, so that traces, shells and messages
     can print and store it."""
@@ -408,9 +408,9 @@ def _as_text(value, depth: int = 0):
     if depth > MAX_DEPTH:
         return "…"
     if isinstance(value, dict):
-        return {_as_text(k) if isinstance(k, str) else k: _as_text(v, depth + 1) for k, v in value.items()}
+        return {printable(k) if isinstance(k, str) else k: printable(v, depth + 1) for k, v in value.items()}
     if isinstance(value, list):
-        return [_as_text(v, depth + 1) for v in value]
+        return [printable(v, depth + 1) for v in value]
     return value
 
 
