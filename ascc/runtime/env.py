@@ -330,8 +330,9 @@ class _Watchdog:
     comprehension, a builtin's loop. (One C-level operation is not interruptible; the builtins bound the sizes
     of those instead.) The calling thread never takes a lock while armed — an exception arriving inside a
     lock's acquisition could leave it held — so arming is a dict store (and a put on a C-level queue when the
-    thread would otherwise sleep past the new deadline), and disarming a dict pop; a pop that finds the entry gone means the watchdog took it, and the caller waits
-    until it has fired, then clears any exception not yet delivered. Either way none arrives after `disarm`.
+    thread would otherwise sleep past the new deadline), and disarming a dict pop; a pop that finds the entry
+    gone means the watchdog took it, and the caller waits until it has fired, then clears any exception not yet
+    delivered. Either way none arrives after `disarm`.
     """
 
     def __init__(self):
@@ -372,8 +373,10 @@ class _Watchdog:
                             armed.env.con.interrupt()
                     except Exception:  # noqa: BLE001 - a closed connection: the Python side still stops
                         pass
-                    _async_raise(armed.thread, CallTimeout)
-                    armed.fired = True
+                    try:
+                        _async_raise(armed.thread, CallTimeout)
+                    finally:
+                        armed.fired = True  # `disarm` waits for this
             wake = min((a.deadline for a in list(self.active.values())), default=float("inf"))
             self.wake = wake
             if min((a.deadline for a in list(self.active.values())), default=wake) < wake:
