@@ -37,6 +37,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from ascc.procs import die_with_parent
 from ascc.runtime.domain import CompiledDomain, load_domain
 from ascc.runtime.env import Environment
 from ascc.runtime.tasks import Task, TaskFileError, load_tasks, parse_task, write_tasks
@@ -328,7 +329,8 @@ def _synth_chunk(batch: tuple) -> list[tuple[str, int, dict | None]]:
 def _map(fn, items: list, jobs: int) -> Iterator:
     if jobs <= 1 or len(items) <= 1:
         return (fn(x) for x in items)  # lazily, so progress can follow each batch
-    with ProcessPoolExecutor(max_workers=min(jobs, len(items)), mp_context=_mp()) as pool:
+    with ProcessPoolExecutor(max_workers=min(jobs, len(items)), mp_context=_mp(), initializer=die_with_parent,
+                             initargs=(os.getpid(),)) as pool:
         return list(pool.map(fn, items))
 
 
@@ -421,6 +423,11 @@ def _init_worker(setup: WorkerSetup) -> None:
     _WORKER = Worker(setup)
 
 
+def _init_pool_worker(setup: WorkerSetup, main_pid: int) -> None:
+    die_with_parent(main_pid)
+    _init_worker(setup)
+
+
 def _run_chunk(chunk: list[EpisodeJob]) -> list[dict]:
     async def go():
         return [await _WORKER.episode(j) for j in chunk]
@@ -482,7 +489,8 @@ def _pool(setup: WorkerSetup, jobs: int):
     if jobs <= 1:
         yield None
         return
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=_mp(), initializer=_init_worker, initargs=(setup,))
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=_mp(), initializer=_init_pool_worker,
+                               initargs=(setup, os.getpid()))
     for _ in range(jobs):  # start the workers now: they import and load while the main process synthesises
         pool.submit(int)
     try:
