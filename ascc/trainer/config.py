@@ -90,6 +90,10 @@ class TrainConfig:
     warmup_ratio: float = 0.0
     lr_scheduler: str = "linear"
 
+    def phase_max_steps(self, phase: Phase) -> int:
+        """A phase's optimizer steps at most: its own `max_steps`, else the top-level one (-1: by epochs)."""
+        return self.max_steps if phase.max_steps is None else phase.max_steps
+
 
 _TOP_KEYS = {f for f in TrainConfig.__dataclass_fields__ if f != "base_dir"}
 _PHASE_KEYS = set(Phase.__dataclass_fields__)
@@ -343,12 +347,14 @@ def with_overrides(
     max_steps: int | None = None,
     threads: int | None = None,
 ) -> TrainConfig:
-    """The config with command-line flags applied; `epochs` and `learning_rate` apply to every phase."""
+    """The config with command-line flags applied; `epochs`, `learning_rate` and `max_steps` apply to every
+    phase (a phase's own `max_steps` included)."""
     phases = tuple(
         replace(
             phase,
             epochs=phase.epochs if epochs is None else epochs,
             learning_rate=phase.learning_rate if learning_rate is None else learning_rate,
+            max_steps=phase.max_steps if max_steps is None else max_steps,
         )
         for phase in config.phases
     )

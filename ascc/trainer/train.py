@@ -110,7 +110,7 @@ def sft_config(config: TrainConfig, phase: Phase, phase_dir: Path, hardware: Har
         padding_free=config.packing,
         max_length=config.max_length,
         num_train_epochs=phase.epochs,
-        max_steps=config.max_steps if phase.max_steps is None else phase.max_steps,
+        max_steps=config.phase_max_steps(phase),
         learning_rate=phase.learning_rate,
         lr_scheduler_type=config.lr_scheduler,
         warmup_steps=config.warmup_ratio,  # a float below 1 is read as a fraction of the total steps
@@ -180,8 +180,7 @@ def phase_settings(config: TrainConfig, phase: Phase) -> dict[str, Any]:
         "traces": list(phase.traces), "domains": list(phase.domains or []), "epochs": phase.epochs,
         "learning_rate": phase.learning_rate, "method": config.method, "max_length": config.max_length,
         "batch_size": config.batch_size, "grad_accum": config.grad_accum, "seed": config.seed,
-        "max_steps": config.max_steps if phase.max_steps is None else phase.max_steps,
-        "require_passed": config.require_passed,
+        "max_steps": config.phase_max_steps(phase), "require_passed": config.require_passed,
         **({"method": "grpo", "tasks": list(phase.tasks), "specs": list(phase.specs), "reward": phase.reward,
             "num_generations": phase.num_generations, "max_completion_length": phase.max_completion_length,
             "max_tool_calls": phase.max_tool_calls, "temperature": phase.temperature,
