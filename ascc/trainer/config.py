@@ -80,7 +80,8 @@ class TrainConfig:
     grad_accum: int = 1
     seed: int = 0
     save_steps: int = 50
-    save_total_limit: int = 2
+    save_total_limit: int = 1
+    keep_checkpoints: bool = False  # False: a phase's checkpoints are removed once it is done
     logging_steps: int = 10
     max_steps: int = -1
     threads: int = 1
@@ -315,7 +316,8 @@ def parse_config(text: str, file: str = "<config>", base_dir: Path | None = None
         grad_accum=reader.value(root, "", "grad_accum", "int+", 1),
         seed=reader.value(root, "", "seed", "int", 0),
         save_steps=reader.value(root, "", "save_steps", "int+", 50),
-        save_total_limit=reader.value(root, "", "save_total_limit", "int+", 2),
+        save_total_limit=reader.value(root, "", "save_total_limit", "int+", 1),
+        keep_checkpoints=reader.value(root, "", "keep_checkpoints", "bool", False),
         logging_steps=reader.value(root, "", "logging_steps", "int+", 10),
         max_steps=reader.value(root, "", "max_steps", "int", -1),
         threads=reader.value(root, "", "threads", "int+", 1),
