@@ -5,6 +5,9 @@ the OOM killer) they never see end-of-file and stay alive, each with its loaded 
 ascc starts runs `die_with_parent` in each worker: on Linux the kernel sends SIGKILL when the worker's parent
 dies (`PR_SET_PDEATHSIG`; a fork server's workers are its children, and the fork server exits when its client
 does), and a watchdog thread, on every platform, exits once the parent or the given main process is gone.
+
+Linux sends the signal when the *thread* that started the worker ends, so a pool must be started (its first
+`submit`) from a thread that outlives it: ascc's pools are started and used by the calling thread.
 """
 
 from __future__ import annotations
