@@ -26,7 +26,7 @@ SHOP = ROOT / "specs" / "shop.env.yaml"
 
 
 def ascc(*args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "200"}
+    env = {k: v for k, v in os.environ.items() if k != "COLUMNS"} | {"PYTHONPATH": str(ROOT)}  # 80 wide
     return subprocess.run([sys.executable, "-m", "ascc", *args], cwd=ROOT, env=env, capture_output=True, text=True,
                           timeout=240)
 
@@ -50,6 +50,15 @@ def test_a_run_folder_that_cannot_be_made_is_one_line(tmp_path, shop_build):
     errors = [line for line in p.stderr.splitlines() if "error" in line]  # (the progress bar may be there too)
     assert len(errors) == 1 and errors[0].startswith("error: cannot write `"), p.stderr
     assert errors[0].endswith("Not a directory; pick a writable folder with --out")
+
+
+def test_synth_to_a_file_that_cannot_be_written_is_one_line(tmp_path, shop_build):
+    (tmp_path / "f").write_text("")
+    p = ascc("synth", str(SHOP), "-n", "2", "--jobs", "1", "--build", str(shop_build), "-o",
+             str(tmp_path / "f" / "tasks.jsonl"))
+    assert p.returncode == 1 and "Traceback" not in p.stderr
+    assert p.stderr == f"error: cannot write `{tmp_path / 'f' / 'tasks.jsonl'}`: Not a directory; pick a writable " \
+                       "folder with --out\n"
 
 
 def test_a_full_disk_is_one_line_and_leaves_no_temporary_file(tmp_path, shop_build):
