@@ -51,6 +51,7 @@ from ascc.sim.verify import FILTERS
 
 SYNTH_CHUNK = 16
 EPISODE_CHUNK = 24
+HELD_CHUNKS_PER_JOB = 4  # finished chunks held for task order, per worker, before submission pauses
 
 
 class RunError(Exception):
@@ -504,18 +505,29 @@ def run_inline(setup: WorkerSetup, chunks: list[list[EpisodeJob]], jobs: int) ->
 
 def run_processes(setup: WorkerSetup, chunks: list[list[EpisodeJob]], jobs: int,
                   pool: ProcessPoolExecutor | None = None) -> Iterator[list[dict]]:
-    """Chunks of episodes on a pool of worker processes (`pool`, else one started here), results as they come."""
+    """Chunks of episodes on a pool of worker processes (`pool`, else one started here), results in chunk order.
+
+    Chunks that finish before an earlier one wait here; while more than `HELD_CHUNKS_PER_JOB * jobs` wait (an
+    earlier chunk is slow), no new chunk is started, so what waits in memory stays bounded."""
     if pool is None and (jobs <= 1 or len(chunks) <= 1):
         yield from run_inline(setup, chunks, jobs)
         return
     with contextlib.nullcontext(pool) if pool else _pool(setup, jobs) as pool:
-        todo = iter(chunks)
-        running = {pool.submit(_run_chunk, c) for c in _take(todo, 2 * jobs)}
+        todo = iter(enumerate(chunks))
+        running = {pool.submit(_run_chunk, c): i for i, c in _take(todo, 2 * jobs)}
+        held: dict[int, list[dict]] = {}
+        next_index = 0
         while running:
-            finished, running = wait(running, return_when=FIRST_COMPLETED)
-            running |= {pool.submit(_run_chunk, c) for c in _take(todo, len(finished))}
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
             for f in finished:
-                yield f.result()
+                held[running.pop(f)] = f.result()
+            while next_index in held:
+                yield held.pop(next_index)
+                next_index += 1
+            room = 2 * jobs - len(running) if len(held) < HELD_CHUNKS_PER_JOB * jobs else 0
+            running |= {pool.submit(_run_chunk, c): i for i, c in (_take(todo, room) if room > 0 else [])}
+            if not running and held:  # cannot happen: the chunk before them is always running or done
+                raise AssertionError(f"chunks {sorted(held)} wait for chunk {next_index}")
 
 
 def run_async(setup: WorkerSetup, chunks: list[list[EpisodeJob]], jobs: int) -> Iterator[list[dict]]:

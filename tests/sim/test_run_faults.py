@@ -137,3 +137,25 @@ def test_two_workers_write_the_same_files_line_for_line(tmp_path, shop_build):
     tasks = [f"{t.domain}/{t.id}/0" for t in load_tasks(tmp_path / "a" / "tasks.jsonl")]
     ids = [json.loads(line)["id"] for line in files[0][1].splitlines()]
     assert ids == [i for i in tasks if i in set(ids)]
+
+
+def test_the_process_executor_yields_chunks_in_order_and_holds_few(monkeypatch):
+    """A slow first chunk: the later ones wait (at most HELD_CHUNKS_PER_JOB per worker), then all come in order."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ascc.sim import run as sim_run
+
+    def chunk(c):
+        time.sleep(0.5 if c[0] == 0 else 0.0)
+        return [{"record": {"id": c[0]}}]
+
+    started = []
+    monkeypatch.setattr(sim_run, "_run_chunk", lambda c: (started.append(c[0]), chunk(c))[1])
+    monkeypatch.setattr(sim_run, "HELD_CHUNKS_PER_JOB", 2)
+    with ThreadPoolExecutor(2) as pool:  # the scheduling under test, not the worker processes
+        it = sim_run.run_processes(None, [[i] for i in range(30)], 2, pool=pool)
+        first = next(it)
+        assert first == [{"record": {"id": 0}}]
+        assert len(started) <= 2 * 2 + 2 * 2 + 1  # running + held, not all 30 chunks
+        rest = [batch[0]["record"]["id"] for batch in it]
+    assert rest == list(range(1, 30))
