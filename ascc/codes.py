@@ -74,6 +74,11 @@ CODES: dict[str, Code] = {
     'E094': Code('a domain is defined twice',
                   'Two specs compiled together name the same domain; domain names must be unique.',
                   'domain: shop   (in two files)', 'domain: shop_eu'),
+    'E095': Code('the build folder cannot be written',
+                  'An output could not be written: the folder is read-only, the disk is full, or the path names a '
+                  'file where a folder should be. Nothing half-written is left behind; the next compile redoes the '
+                  'domain.',
+                  'ascc compile specs/ --out /read-only/build', 'ascc compile specs/ --out build'),
     'E100': Code('cannot parse an expression',
                   'The expression parser failed in an unexpected way.',
                   '(rare)', 'report the spec'),

@@ -2,11 +2,17 @@
 
 Outputs per domain: schema.sql, tools.py, tools.json, tools.strict.json, user_tools.json (when the domain
 has user-side tools), graph.json, domain.json (what the runtime loads), state/<entity>.parquet (the seeded
-initial state) and manifest.json (input hash, compiler version, counts). Same input → byte-identical output.
+initial state) and manifest.json (input hash, compiler version, counts, and the SHA-256 of every other output).
+Same input → byte-identical output.
+
+A compile can be killed at any moment: it removes the old manifest first, writes each output to a temporary file
+and renames it, and writes the manifest last, so a build folder either has a manifest that matches every output
+or has none (and is compiled again). A cache hit needs the manifest's input hash and every output's hash to match.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -100,6 +106,8 @@ def _cached(spec: Path, text: str, out_root: Path) -> CompileResult | None:
     files = [(n, _file_digest(spec.parent / n)) for n in manifest.get("seed_files", [])]
     if manifest.get("input_hash") != input_hash(text, files):
         return None
+    if not outputs_match(Path(entry["out_dir"]), manifest):
+        return None
     return CompileResult(spec, manifest["domain"], Path(entry["out_dir"]), cached=True, counts=manifest["counts"])
 
 
@@ -130,8 +138,12 @@ def compile_file(spec: Path, out_root: Path | None, *, force: bool = False) -> C
             rows = StateBuilder(domain, bag).build()
             if not bag.has_errors and out_root is not None:
                 result.out_dir = out_root / domain.name
-                result.counts = write_outputs(domain, rows, text, result.out_dir)
-                _write_index(spec, out_root, result.out_dir)
+                try:
+                    result.counts = write_outputs(domain, rows, text, result.out_dir)
+                    _write_index(spec, out_root, result.out_dir)
+                except OSError as exc:
+                    bag.error("E095", write_failure(exc, result.out_dir), None,
+                              help="free some space or pick a writable folder with `--out`")
         result.domain = domain.name if domain else None
     except RecursionError:
         bag.error("E105", "the spec nests too deeply to compile", None)
@@ -156,42 +168,113 @@ def _check(spec: Path, text: str, bag: DiagnosticBag) -> Domain | None:
     return check_spec(raw, text, bag)
 
 
+def write_failure(exc: OSError, where: Path) -> str:
+    """One line for an output that could not be written: which file, and why (no space, read-only, …)."""
+    name = exc.filename or where
+    return f"cannot write `{name}`: {exc.strerror or exc}"
+
+
+def check_writable(out_root: Path) -> OSError | None:
+    """Whether the build folder can be created and written, tried once before any spec is compiled."""
+    probe = out_root / f".probe{os.getpid()}"
+    try:
+        out_root.mkdir(parents=True, exist_ok=True)
+        with open(probe, "wb") as f:
+            f.write(b"ascc")
+    except OSError as exc:
+        return exc
+    finally:
+        with contextlib.suppress(OSError):
+            probe.unlink()
+    return None
+
+
 def _write_index(spec: Path, out_root: Path, out_dir: Path) -> None:
     index = out_root / ".index"
     index.mkdir(parents=True, exist_ok=True)
     name = hashlib.sha256(str(spec.resolve()).encode()).hexdigest()[:32] + ".json"
-    (index / name).write_text(json.dumps({"spec": str(spec.resolve()), "out_dir": str(out_dir)}))
+    _write(index / name, json.dumps({"spec": str(spec.resolve()), "out_dir": str(out_dir)}))
 
 
-def _write(path: Path, text: str) -> None:
-    """Write atomically, so a killed compile never leaves a half-written output."""
+def _write(path: Path, data: str | bytes) -> None:
+    """Write atomically, so a killed compile never leaves a half-written output; a failed write leaves no
+    temporary file behind."""
     tmp = path.with_name(path.name + f".tmp{os.getpid()}")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data.encode("utf-8") if isinstance(data, str) else data)
+        os.replace(tmp, path)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        if isinstance(exc, OSError):  # name the output, not the temporary file (or nothing: a failed flush)
+            exc.filename = str(path)
+        raise
+
+
+def digest_outputs(out: Path, names: list[str]) -> dict[str, str]:
+    """`{relative path: sha256}` of the outputs of a build folder, for its manifest."""
+    return {n: hashlib.sha256((out / n).read_bytes()).hexdigest() for n in sorted(names)}
+
+
+def outputs_match(out: Path, manifest: dict) -> bool:
+    """Every output the manifest lists is there with the bytes it was written with (a build from before output
+    hashes were recorded never matches, so it is compiled again)."""
+    outputs = manifest.get("outputs")
+    if not isinstance(outputs, dict) or not outputs:
+        return False
+    for name, digest in outputs.items():
+        try:
+            if hashlib.sha256((out / name).read_bytes()).hexdigest() != digest:
+                return False
+        except OSError:
+            return False
+    return True
+
+
+_OUTPUT_NAMES = ("schema.sql", "tools.py", "tools.json", "tools.strict.json", "user_tools.json", "graph.json",
+                 "domain.json")
+
+
+def _remove_stale(out: Path, written: list[str]) -> None:
+    """Outputs of an earlier compile that this one did not write (user_tools.json, a removed entity's state)."""
+    keep = set(written)
+    stale = [out / n for n in _OUTPUT_NAMES if n not in keep]
+    stale += [p for p in (out / "state").glob("*.parquet") if f"state/{p.name}" not in keep]
+    for p in stale:
+        with contextlib.suppress(FileNotFoundError):
+            p.unlink()
 
 
 def write_outputs(domain: Domain, rows: dict, text: str, out: Path) -> dict:
     out.mkdir(parents=True, exist_ok=True)
+    # the old manifest goes first: a compile killed part way leaves outputs of two specs and no manifest, which
+    # the next compile redoes instead of calling it unchanged
+    with contextlib.suppress(FileNotFoundError):
+        (out / "manifest.json").unlink()
     seed_files = sorted({p for _, p, _ in domain.seed.files})
     spec_dir = Path(domain.file).parent
     digest = input_hash(text, [(n, _file_digest(spec_dir / n)) for n in seed_files])
     graph = build_graph(domain)
-    _write(out / "schema.sql", domain_ddl(domain))
-    _write(out / "tools.py", render_module(domain))
-    _write(out / "tools.json", _dumps(domain_schemas(domain)))
-    _write(out / "tools.strict.json", _dumps(domain_schemas(domain, strict=True)))
+    files = {"schema.sql": domain_ddl(domain), "tools.py": render_module(domain),
+             "tools.json": _dumps(domain_schemas(domain)),
+             "tools.strict.json": _dumps(domain_schemas(domain, strict=True))}
     if any(t.actor == "user" for t in domain.tools.values()):
-        _write(out / "user_tools.json", _dumps(domain_schemas(domain, actor="user")))
-    _write(out / "graph.json", _dumps(graph_json(graph)))
-    state_counts = write_state(domain, rows, out / "state")
+        files["user_tools.json"] = _dumps(domain_schemas(domain, actor="user"))
+    files["graph.json"] = _dumps(graph_json(graph))
+    for name, data in files.items():
+        _write(out / name, data)
+    state_counts = write_state(domain, rows, out / "state", _write)
     _write(out / "domain.json", _dumps(domain_json(domain)))
+    written = [*files, *(f"state/{e}.parquet" for e in state_counts), "domain.json"]
+    _remove_stale(out, written)
     tools = list(domain.tools.values())
     counts = {"entities": len(domain.entities), "tools": len(tools),
               "writes": sum(t.kind == "write" for t in tools), "graph_edges": graph.number_of_edges(),
               "rows": state_counts}
     manifest = {"domain": domain.name, "version": domain.version, "compiler": __version__,
                 "spec": Path(domain.file).name, "input_hash": digest, "source_hash": domain.source_hash,
-                "seed_files": seed_files, "counts": counts}
+                "seed_files": seed_files, "counts": counts, "outputs": digest_outputs(out, written)}
     _write(out / "manifest.json", _dumps(manifest))
     return counts
 

@@ -7,8 +7,16 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from ascc.compiler.build import CompileResult, _cached, compile_file, find_specs
+from ascc.compiler.build import (
+    CompileResult,
+    _cached,
+    check_writable,
+    compile_file,
+    find_specs,
+    write_failure,
+)
 from ascc.diagnostics import DiagnosticBag
+from ascc.procs import die_with_parent
 
 
 def _one(args) -> CompileResult:
@@ -32,6 +40,10 @@ def compile_many(paths: list[Path], out_root: Path | None, *, force: bool = Fals
         bag = DiagnosticBag()
         bag.error("E000", f"no `*.env.yaml` specs under {', '.join(map(str, paths))}", None)
         return [CompileResult(paths[0] if paths else Path("."), diagnostics=bag.sorted())]
+    if out_root is not None and specs and (exc := check_writable(out_root)) is not None:
+        bag = DiagnosticBag()  # one line, not one per spec
+        bag.error("E095", write_failure(exc, out_root), None, help="pick a writable folder with `--out`")
+        return results + [CompileResult(specs[0], diagnostics=bag.sorted())]
     found = _cache_hits(specs, out_root) if out_root is not None and not force else [None] * len(specs)
     todo = [i for i, hit in enumerate(found) if hit is None]
     jobs = jobs or min(len(todo), os.cpu_count() or 1)
@@ -94,7 +106,9 @@ def _run_pool(work, jobs: int, console, tick) -> list[CompileResult]:
     # starts clean, imports the compiler once, and forks the workers from that.
     ctx = mp.get_context("forkserver")
     ctx.set_forkserver_preload(["ascc.compiler.build"])
-    with _progress(console, len(work)) as bar, ProcessPoolExecutor(jobs, mp_context=ctx) as pool:
+    # workers (children of the fork server) exit when this process dies, even by kill -9
+    with _progress(console, len(work)) as bar, ProcessPoolExecutor(jobs, mp_context=ctx, initializer=die_with_parent,
+                                                                   initargs=(os.getpid(),)) as pool:
         task = bar.add_task("compile", total=len(work))
         out = []
         for r in pool.map(_one, work, chunksize=max(1, len(work) // (jobs * 8))):

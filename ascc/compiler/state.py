@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pyarrow as pa
@@ -48,13 +49,17 @@ def entity_table(domain: Domain, entity: str, rows: list[dict]) -> pa.Table:
     return pa.table(cols, schema=schema)
 
 
-def write_state(domain: Domain, rows: dict[str, list[dict]], out: Path) -> dict[str, int]:
+def write_state(domain: Domain, rows: dict[str, list[dict]], out: Path,
+                write: Callable[[Path, bytes], None]) -> dict[str, int]:
+    """One Parquet file per entity, each handed to `write` (the compiler's atomic write) as bytes."""
     out.mkdir(parents=True, exist_ok=True)
     counts = {}
     for entity, entity_rows in rows.items():
         key = domain.entities[entity].key
         ordered = sorted(entity_rows, key=lambda r: r[key])
-        pq.write_table(entity_table(domain, entity, ordered), out / f"{entity}.parquet",
+        sink = pa.BufferOutputStream()
+        pq.write_table(entity_table(domain, entity, ordered), sink,
                        compression="zstd", write_statistics=False, store_schema=False)
+        write(out / f"{entity}.parquet", sink.getvalue().to_pybytes())
         counts[entity] = len(ordered)
     return counts

@@ -160,8 +160,8 @@ def synth_cmd(
     """Only synthesise tasks (the runtime's task format; `ascc replay` checks them)."""
     import os
 
-    from ascc.runtime.tasks import write_tasks
-    from ascc.sim.run import RunError, SimConfig, compile_domains, synthesize
+    from ascc.sim.output import write_atomic
+    from ascc.sim.run import RunError, SimConfig, compile_domains, os_error_text, synthesize
 
     progress = StageProgress()
     cfg = SimConfig([str(p) for p in paths], build=str(old_build or build_dir), jobs=jobs)
@@ -173,5 +173,9 @@ def synth_cmd(
     except RunError as exc:
         err.print(f"error: {exc}", markup=False, soft_wrap=True)
         raise typer.Exit(1) from None
-    write_tasks(found, out)
+    try:
+        write_atomic(out, "".join(json.dumps(t.to_json(), ensure_ascii=False) + "\n" for t in found))
+    except OSError as exc:
+        err.print(f"error: {os_error_text(exc)}", markup=False, soft_wrap=True)
+        raise typer.Exit(1) from None
     err.print(f"wrote {len(found)} tasks to {out}")

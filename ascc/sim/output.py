@@ -7,6 +7,7 @@ records on disk are exactly the finished ones and a rerun does the rest.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from pathlib import Path
@@ -23,14 +24,27 @@ class RecordFile:
 
     def append(self, record: dict) -> None:
         """Write one record; a record whose id is already in the file is skipped (never duplicated)."""
-        if record["id"] in self.ids:
+        self.extend([record])
+
+    def extend(self, records: list[dict]) -> None:
+        """Write records with one write and one fsync (a kill can still only cut the last line short)."""
+        fresh, ids = [], set()
+        for r in records:
+            if r["id"] not in self.ids and r["id"] not in ids:
+                ids.add(r["id"])
+                fresh.append(json.dumps(r, ensure_ascii=False, default=str) + "\n")
+        if not fresh:
             return
         # a lone surrogate (from a model's text) becomes the JSON escape `\ud800`: it can only sit in a string
-        self._f.write((json.dumps(record, ensure_ascii=False, default=str) + "\n").encode("utf-8", "backslashreplace"))
-        self._f.flush()
-        if self.fsync:
-            os.fsync(self._f.fileno())
-        self.ids.add(record["id"])
+        try:
+            self._f.write("".join(fresh).encode("utf-8", "backslashreplace"))
+            self._f.flush()
+            if self.fsync:
+                os.fsync(self._f.fileno())
+        except OSError as exc:  # a full disk: name the file (a failed flush names none)
+            exc.filename = exc.filename or str(self.path)
+            raise
+        self.ids |= ids
 
     def close(self) -> None:
         self._f.close()
@@ -78,18 +92,23 @@ def _repair(path: Path) -> tuple[set[str], int]:
         ids.add(r["id"])
         good.append(line)
     if dropped or tail:
-        tmp = path.with_suffix(path.suffix + ".tmp")
-        tmp.write_bytes(b"".join(line + b"\n" for line in good))
-        os.replace(tmp, path)
+        write_atomic(path, b"".join(line + b"\n" for line in good))
     return ids, dropped
 
 
-def write_atomic(path: str | Path, text: str) -> None:
-    """Write a whole file so that a reader sees the old one or the new one, never half of it."""
+def write_atomic(path: str | Path, data: str | bytes) -> None:
+    """Write a whole file so that a reader sees the old one or the new one, never half of it; a write that fails
+    (a full disk, a read-only folder) leaves no temporary file and raises an OSError naming `path`."""
     path = Path(path)
     tmp = path.with_suffix(path.suffix + ".tmp")
-    with open(tmp, "w", encoding="utf-8", errors="backslashreplace") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data.encode("utf-8", "backslashreplace") if isinstance(data, str) else data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        exc.filename = str(path)
+        raise

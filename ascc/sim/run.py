@@ -5,13 +5,16 @@ A run folder holds:
 | file | what |
 | --- | --- |
 | `tasks.jsonl` | the synthesised tasks (the runtime's task format), written once, atomically |
+| `synth.partial.jsonl` | while synthesising: each sample as it is drawn, so a killed run resumes there |
 | `run.json` | the settings the tasks came from; a rerun with other settings is refused (`--fresh` starts over) |
 | `traces.jsonl` | kept episodes (docs/traces.md) |
 | `rejected.jsonl` | the other episodes, same columns plus `reason` (the first failed filter) and `end` |
 | `report.json` | counts per filter, kind and domain, tool calls, tokens, wall time |
 
 Every finished episode is one fsync'ed line in `traces.jsonl` or `rejected.jsonl`, so a run killed at any moment
-resumes on rerun: the ids in both files are skipped, a cut-off last line is dropped and redone.
+resumes on rerun: the ids in both files are skipped, a cut-off last line is dropped and redone. Episodes are
+written in task order whichever finishes first (one that finishes early waits in memory for those before it), so
+the same seed gives the same files, line for line, resumed or not.
 
 Episodes are spread by an executor from `EXECUTORS`: `process` (a pool of worker processes, each keeping one
 Environment per domain and resetting it per episode: the oracle and local models), `async` (one event loop,
@@ -24,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import json
 import os
 import shutil
@@ -37,14 +41,17 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from ascc.procs import die_with_parent
 from ascc.runtime.domain import CompiledDomain, load_domain
 from ascc.runtime.env import Environment
-from ascc.runtime.tasks import Task, TaskFileError, load_tasks, parse_task, write_tasks
+from ascc.runtime.tasks import Task, TaskFileError, load_tasks, parse_task
 from ascc.sim.output import RecordFile, read_records, write_atomic
+from ascc.sim.synthlog import SynthLog
 from ascc.sim.verify import FILTERS
 
 SYNTH_CHUNK = 16
 EPISODE_CHUNK = 24
+HELD_CHUNKS_PER_JOB = 4  # finished chunks held for task order, per worker, before submission pauses
 
 
 class RunError(Exception):
@@ -111,7 +118,25 @@ def simulate(cfg: SimConfig, on_progress: Callable[[int, int, int], None] | None
 
     `on_progress(done, total, kept)` follows the episodes; `on_stage(stage, done, total)` the stages before
     them: `compiling` (specs) and `synthesizing` (tasks; `reading tasks` when a rerun finds them in the folder).
+    A run folder that cannot be written (read-only, a full disk) raises `RunError` with one line naming the file.
     """
+    try:
+        return _simulate_in(cfg, on_progress, on_compile, on_stage)
+    except OSError as exc:  # a read-only or full run folder: one line, not a traceback
+        raise RunError(os_error_text(exc)) from None
+
+
+def os_error_text(exc: OSError) -> str:
+    """One line for a file the run could not write or read, and what to do about it."""
+    where = f"`{exc.filename}`" if exc.filename else "the run folder"
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return f"cannot write {where}: {exc.strerror}; free some space and rerun to resume"
+    if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM, errno.ENOTDIR, errno.EEXIST, errno.EISDIR):
+        return f"cannot write {where}: {exc.strerror}; pick a writable folder with --out"
+    return f"{where}: {exc.strerror or exc}"
+
+
+def _simulate_in(cfg: SimConfig, on_progress, on_compile, on_stage) -> dict:
     started = time.perf_counter()
     out = Path(cfg.out)
     if cfg.fresh and out.exists():
@@ -145,16 +170,36 @@ def _simulate(cfg, out, domains, setup, executor, jobs, pool, started, on_progre
             on_progress(summary.episodes, total, summary.kept)
         chunks = [pending[i:i + EPISODE_CHUNK] for i in range(0, len(pending), EPISODE_CHUNK)]
         run = partial(run_processes, pool=pool) if executor == "process" else EXECUTORS[executor]
-        for records in run(setup, chunks, jobs):
+        for records in in_task_order(run(setup, chunks, jobs), [j.id for j in pending]):
             for r in records:
                 _account(summary, r)
-                (kept_f if r["kept"] else rej_f).append(r["record"])
+            for f, kept in ((kept_f, True), (rej_f, False)):
+                f.extend([r["record"] for r in records if r["kept"] is kept])
             if on_progress:
                 on_progress(summary.episodes, total, summary.kept)
     run_s = time.perf_counter() - t1
     report = build_report(cfg, out, tasks, summary, synth_s, run_s, time.perf_counter() - started, executor, jobs)
     write_atomic(out / "report.json", json.dumps(report, indent=2) + "\n")
     return report
+
+
+def in_task_order(batches: Iterator[list[dict]], order: list[str]) -> Iterator[list[dict]]:
+    """Episode results in the order of `order` (their ids), whatever order the executor finishes them in: each
+    batch yields the run of results that are next, holding back any that finish before those ahead of them."""
+    position = {episode_id: i for i, episode_id in enumerate(order)}
+    held: dict[int, dict] = {}
+    next_index = 0
+    for batch in batches:
+        for r in batch:
+            held[position[r["record"]["id"]]] = r
+        ready = []
+        while next_index in held:
+            ready.append(held.pop(next_index))
+            next_index += 1
+        if ready:
+            yield ready
+    if held:  # an executor that returned an episode twice or one not asked for: write it rather than lose it
+        yield [held[i] for i in sorted(held)]
 
 
 def _account(s: Summary, r: dict) -> None:
@@ -216,13 +261,20 @@ def tasks_for_run(cfg: SimConfig, domains: dict[str, CompiledDomain], out: Path,
             on_stage("reading tasks", len(tasks), len(tasks))
         return tasks
     # inline: measured as fast as 2 workers (each of which builds a sampler per domain); meanwhile the pool's
-    # workers start up and load the domains for the episodes
+    # workers start up and load the domains for the episodes. Samples are logged as they are drawn, so a killed
+    # run picks up where it stopped.
     tick = partial(on_stage, "synthesizing") if on_stage else None
-    tasks = synthesize(domains, cfg.tasks, cfg.seed, cfg.max_len, 1, None, notes, tick)
-    tmp = tasks_file.with_suffix(".jsonl.tmp")
-    write_tasks(tasks, tmp)
-    os.replace(tmp, tasks_file)
-    write_atomic(run_file, json.dumps({"synthesis": settings, "agent": cfg.agent, "user": cfg.user}, indent=2))
+    log = SynthLog(out, cfg.seed, cfg.max_len, domains)
+    finished = False
+    try:
+        tasks = synthesize(domains, cfg.tasks, cfg.seed, cfg.max_len, 1, None, notes, tick, log)
+        write_atomic(tasks_file, "".join(json.dumps(t.to_json(), ensure_ascii=False) + "\n" for t in tasks))
+        write_atomic(run_file, json.dumps({"synthesis": settings, "agent": cfg.agent, "user": cfg.user}, indent=2))
+        finished = True
+    finally:
+        log.close(finished)
+    if notes is not None and log.reused:
+        notes.append(f"resumed synthesis: {log.reused} samples of a killed run reused")
     return tasks
 
 
@@ -241,13 +293,15 @@ def split_counts(n: int, names: list[str]) -> dict[str, int]:
 
 def synthesize(domains: dict[str, CompiledDomain], n: int, seed: int, max_len: int = 4, jobs: int = 1,
                pool: ProcessPoolExecutor | None = None, notes: list[str] | None = None,
-               on_progress: Callable[[int, int], None] | None = None) -> list[Task]:
+               on_progress: Callable[[int, int], None] | None = None,
+               log: SynthLog | None = None) -> list[Task]:
     """`n` distinct tasks over the domains; the same for the same inputs whatever `jobs` is.
 
     Each domain's share is filled in index order, skipping duplicates; a domain that stops yielding new tasks
     (a small or unseeded state) hands the rest of its share to the others, so `n` tasks come out when they
     can, and `notes` says which domains fell short. `on_progress(done, n)` follows the tasks found (within a
-    round an estimate: duplicates are only dropped at its end).
+    round an estimate: duplicates are only dropped at its end). With a `log`, samples already in it are not drawn
+    again and new ones are added to it chunk by chunk.
     """
     from ascc.sim.synth import signature
 
@@ -258,24 +312,30 @@ def synthesize(domains: dict[str, CompiledDomain], n: int, seed: int, max_len: i
     next_index = dict.fromkeys(names, 0)
     dry = dict.fromkeys(names, 0)
     for _ in range(60):
-        batches = []
+        batches, results, wanted = [], [], False
         for d in names:
             short = want[d] - len(chosen[d])
             if short > 0:
+                wanted = True
                 idx = list(range(next_index[d], next_index[d] + short + short // 4 + 1))
                 next_index[d] = idx[-1] + 1
+                if log is not None:
+                    known = [(i, log.get(d, i)) for i in idx]
+                    results += [(d, i, obj) for i, (hit, obj) in known if hit]
+                    idx = [i for i, (hit, _) in known if not hit]
                 batches += [(str(domains[d].path), seed, max_len, idx[i:i + SYNTH_CHUNK])
                             for i in range(0, len(idx), SYNTH_CHUNK)]
-        if not batches:
+        if not wanted:
             break
         mapped = pool.map(_synth_chunk, batches) if pool else _map(_synth_chunk, batches, jobs)
         found = sum(len(c) for c in chosen.values())
-        unsorted: list[tuple] = []
         for rs in mapped:
-            unsorted += rs
+            if log is not None:
+                log.put(rs)
+            results += rs
             if on_progress:
-                on_progress(min(n, found + sum(obj is not None for *_, obj in unsorted)), n)
-        results = sorted(unsorted, key=lambda r: (names.index(r[0]), r[1]))
+                on_progress(min(n, found + sum(obj is not None for *_, obj in results)), n)
+        results.sort(key=lambda r: (names.index(r[0]), r[1]))
         before = {d: len(chosen[d]) for d in names}
         for d, _index, obj in results:
             if obj is None or len(chosen[d]) >= want[d]:
@@ -326,10 +386,13 @@ def _synth_chunk(batch: tuple) -> list[tuple[str, int, dict | None]]:
 
 
 def _map(fn, items: list, jobs: int) -> Iterator:
+    """`fn` over `items`, results in order as they come (so a caller can keep each before the next is done)."""
     if jobs <= 1 or len(items) <= 1:
-        return (fn(x) for x in items)  # lazily, so progress can follow each batch
-    with ProcessPoolExecutor(max_workers=min(jobs, len(items)), mp_context=_mp()) as pool:
-        return list(pool.map(fn, items))
+        yield from (fn(x) for x in items)
+        return
+    with ProcessPoolExecutor(max_workers=min(jobs, len(items)), mp_context=_mp(), initializer=die_with_parent,
+                             initargs=(os.getpid(),)) as pool:
+        yield from pool.map(fn, items)
 
 
 def _mp():
@@ -421,6 +484,11 @@ def _init_worker(setup: WorkerSetup) -> None:
     _WORKER = Worker(setup)
 
 
+def _init_pool_worker(setup: WorkerSetup, main_pid: int) -> None:
+    die_with_parent(main_pid)
+    _init_worker(setup)
+
+
 def _run_chunk(chunk: list[EpisodeJob]) -> list[dict]:
     async def go():
         return [await _WORKER.episode(j) for j in chunk]
@@ -437,18 +505,29 @@ def run_inline(setup: WorkerSetup, chunks: list[list[EpisodeJob]], jobs: int) ->
 
 def run_processes(setup: WorkerSetup, chunks: list[list[EpisodeJob]], jobs: int,
                   pool: ProcessPoolExecutor | None = None) -> Iterator[list[dict]]:
-    """Chunks of episodes on a pool of worker processes (`pool`, else one started here), results as they come."""
+    """Chunks of episodes on a pool of worker processes (`pool`, else one started here), results in chunk order.
+
+    Chunks that finish before an earlier one wait here; while more than `HELD_CHUNKS_PER_JOB * jobs` wait (an
+    earlier chunk is slow), no new chunk is started, so what waits in memory stays bounded."""
     if pool is None and (jobs <= 1 or len(chunks) <= 1):
         yield from run_inline(setup, chunks, jobs)
         return
     with contextlib.nullcontext(pool) if pool else _pool(setup, jobs) as pool:
-        todo = iter(chunks)
-        running = {pool.submit(_run_chunk, c) for c in _take(todo, 2 * jobs)}
+        todo = iter(enumerate(chunks))
+        running = {pool.submit(_run_chunk, c): i for i, c in _take(todo, 2 * jobs)}
+        held: dict[int, list[dict]] = {}
+        next_index = 0
         while running:
-            finished, running = wait(running, return_when=FIRST_COMPLETED)
-            running |= {pool.submit(_run_chunk, c) for c in _take(todo, len(finished))}
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
             for f in finished:
-                yield f.result()
+                held[running.pop(f)] = f.result()
+            while next_index in held:
+                yield held.pop(next_index)
+                next_index += 1
+            room = 2 * jobs - len(running) if len(held) < HELD_CHUNKS_PER_JOB * jobs else 0
+            running |= {pool.submit(_run_chunk, c): i for i, c in (_take(todo, room) if room > 0 else [])}
+            if not running and held:  # cannot happen: the chunk before them is always running or done
+                raise AssertionError(f"chunks {sorted(held)} wait for chunk {next_index}")
 
 
 def run_async(setup: WorkerSetup, chunks: list[list[EpisodeJob]], jobs: int) -> Iterator[list[dict]]:
@@ -482,7 +561,8 @@ def _pool(setup: WorkerSetup, jobs: int):
     if jobs <= 1:
         yield None
         return
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=_mp(), initializer=_init_worker, initargs=(setup,))
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=_mp(), initializer=_init_pool_worker,
+                               initargs=(setup, os.getpid()))
     for _ in range(jobs):  # start the workers now: they import and load while the main process synthesises
         pool.submit(int)
     try:

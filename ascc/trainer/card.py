@@ -78,6 +78,7 @@ def _phase_section(index: int, phase: dict[str, Any]) -> list[str]:
         f"- started from: `{phase['base_model']}`",
         f"- traces: {data['rows_kept']} of {data['rows_read']} rows read from "
         + ", ".join(f"`{file}`" for file in data["files"]),
+        f"- length: {_length_line(data, settings)}",
         f"- domains: {domains}",
         f"- verification filters: {filters or 'none recorded'}"
         + (" (only traces that passed all of them)" if settings["require_passed"] else ""),
@@ -90,6 +91,20 @@ def _phase_section(index: int, phase: dict[str, Any]) -> list[str]:
         "",
     ]
     return lines
+
+
+def _length_line(data: dict[str, Any], settings: dict[str, Any]) -> str:
+    """What `max_length` did to the phase's rows: cut, left out, or nothing."""
+    if "rows_cut" not in data:
+        return "not recorded"
+    limit = settings["max_length"]
+    if not data["rows_cut"]:
+        return f"every row fit in max_length {limit} (the longest has {data['longest_tokens']} tokens)"
+    text = (f"{data['rows_cut']} of {data['rows_kept']} rows were longer than max_length {limit} and cut at the end "
+            f"(the longest has {data['longest_tokens']} tokens)")
+    if data["rows_left_out"]:
+        text += f"; {data['rows_left_out']} of them kept no assistant token and were left out"
+    return text + f"; {data['rows_trained']} rows trained"
 
 
 def _num(value: float | None) -> str:

@@ -80,7 +80,8 @@ class TrainConfig:
     grad_accum: int = 1
     seed: int = 0
     save_steps: int = 50
-    save_total_limit: int = 2
+    save_total_limit: int = 1
+    keep_checkpoints: bool = False  # False: a phase's checkpoints are removed once it is done
     logging_steps: int = 10
     max_steps: int = -1
     threads: int = 1
@@ -89,6 +90,10 @@ class TrainConfig:
     gradient_checkpointing: bool | None = None  # None: on for GPU, off for CPU (it doubled CPU step time)
     warmup_ratio: float = 0.0
     lr_scheduler: str = "linear"
+
+    def phase_max_steps(self, phase: Phase) -> int:
+        """A phase's optimizer steps at most: its own `max_steps`, else the top-level one (-1: by epochs)."""
+        return self.max_steps if phase.max_steps is None else phase.max_steps
 
 
 _TOP_KEYS = {f for f in TrainConfig.__dataclass_fields__ if f != "base_dir"}
@@ -311,7 +316,8 @@ def parse_config(text: str, file: str = "<config>", base_dir: Path | None = None
         grad_accum=reader.value(root, "", "grad_accum", "int+", 1),
         seed=reader.value(root, "", "seed", "int", 0),
         save_steps=reader.value(root, "", "save_steps", "int+", 50),
-        save_total_limit=reader.value(root, "", "save_total_limit", "int+", 2),
+        save_total_limit=reader.value(root, "", "save_total_limit", "int+", 1),
+        keep_checkpoints=reader.value(root, "", "keep_checkpoints", "bool", False),
         logging_steps=reader.value(root, "", "logging_steps", "int+", 10),
         max_steps=reader.value(root, "", "max_steps", "int", -1),
         threads=reader.value(root, "", "threads", "int+", 1),
@@ -343,12 +349,14 @@ def with_overrides(
     max_steps: int | None = None,
     threads: int | None = None,
 ) -> TrainConfig:
-    """The config with command-line flags applied; `epochs` and `learning_rate` apply to every phase."""
+    """The config with command-line flags applied; `epochs`, `learning_rate` and `max_steps` apply to every
+    phase (a phase's own `max_steps` included)."""
     phases = tuple(
         replace(
             phase,
             epochs=phase.epochs if epochs is None else epochs,
             learning_rate=phase.learning_rate if learning_rate is None else learning_rate,
+            max_steps=phase.max_steps if max_steps is None else max_steps,
         )
         for phase in config.phases
     )

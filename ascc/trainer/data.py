@@ -50,14 +50,114 @@ def expand_trace_paths(patterns: list[str], base_dir: Path) -> list[Path]:
     return list(found.values())
 
 
+def check_trace_file(path: Path) -> int:
+    """Check every line of a trace file before `datasets` reads it; returns the number of records.
+
+    Raises `TraceError` naming the file, the line and what is wrong: a file that cannot be read or is empty, a
+    line that is not JSON (a cut-off last line says so), not an object, without `messages` or with `messages`
+    that are not a list of messages, `tools` that are neither a JSON string nor a list, a tool call without a
+    function name or with arguments that are not a JSON object.
+    """
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise TraceError(f"{path}: cannot read: {err.strerror}") from None
+    lines = data.split(b"\n")
+    records = 0
+    for number, raw in enumerate(lines, start=1):
+        if not raw.strip():
+            continue
+        problem = _line_problem(raw, last=number == len(lines))
+        if problem:
+            raise TraceError(f"{path}:{number}: {problem}")
+        records += 1
+    if records == 0:
+        raise TraceError(f"{path}: empty, no trace in it")
+    return records
+
+
+def _line_problem(raw: bytes, last: bool) -> str | None:
+    try:
+        row = json.loads(raw)
+    except UnicodeDecodeError:
+        return "not UTF-8 text"
+    except json.JSONDecodeError as err:
+        if last:  # no newline after it: the writer stopped part way
+            return (f"the last line is cut off ({_json_error(err)}); a run killed while writing "
+                    "leaves this: rerun `ascc simulate` on its folder to repair it, or delete the line")
+        return f"not JSON: {_json_error(err)}"
+    if not isinstance(row, dict):
+        return f"expected a JSON object (one trace), got {_json_kind(row)}"
+    if "messages" not in row:
+        return "the trace has no `messages`"
+    messages = row["messages"]
+    if not isinstance(messages, list):
+        return f"`messages` is {_json_kind(messages)}, expected a list of messages"
+    for index, message in enumerate(messages):
+        where = f"messages[{index}]"
+        if not isinstance(message, dict):
+            return f"{where} is {_json_kind(message)}, expected an object with `role` and `content`"
+        if not isinstance(message.get("role"), str):
+            return f"{where} has no `role`"
+        for number, call in enumerate(message.get("tool_calls") or []):
+            problem = _call_problem(call)
+            if problem:
+                return f"{where}.tool_calls[{number}]{problem}"
+    verdicts = row.get("verdicts")
+    if isinstance(verdicts, str):
+        try:
+            verdicts = json.loads(verdicts)
+        except json.JSONDecodeError as err:
+            return f"`verdicts` is not a JSON string: {_json_error(err)}"
+    if verdicts is not None and not (isinstance(verdicts, dict) and all(isinstance(v, dict) for v in verdicts.values())):
+        return "`verdicts` is not an object of `{filter: {\"passed\": ..., \"detail\": ...}}`"
+    tools = row.get("tools")
+    if tools is not None and not isinstance(tools, str | list):
+        return f"`tools` is {_json_kind(tools)}, expected a JSON string or a list of tool schemas"
+    if isinstance(tools, str):
+        try:
+            json.loads(tools)
+        except json.JSONDecodeError as err:
+            return f"`tools` is not a JSON string of tool schemas: {_json_error(err)}"
+    return None
+
+
+def _call_problem(call: Any) -> str | None:
+    function = call.get("function") if isinstance(call, dict) else None
+    if not isinstance(function, dict) or not isinstance(function.get("name"), str):
+        return ": expected `{\"function\": {\"name\": ..., \"arguments\": ...}}`"
+    arguments = function.get("arguments")
+    if isinstance(arguments, str) and arguments:
+        try:
+            arguments = json.loads(arguments)
+        except json.JSONDecodeError as err:
+            return f".function.arguments is not JSON: {_json_error(err)}"
+    if arguments is not None and arguments != "" and not isinstance(arguments, dict):
+        return f".function.arguments is {_json_kind(arguments)}, expected a JSON object"
+    return None
+
+
+def _json_error(err: json.JSONDecodeError) -> str:
+    return f"{err.msg.removesuffix(' at')} at column {err.colno}"
+
+
+def _json_kind(value: Any) -> str:
+    kinds = {str: "a string", list: "a list", dict: "an object", bool: "a boolean", int: "a number",
+             float: "a number", type(None): "null"}
+    return kinds.get(type(value), type(value).__name__)
+
+
 def load_traces(paths: list[Path]) -> Dataset:
     """Read trace JSONL files into one `datasets.Dataset`; Arrow fills absent message keys with null.
 
-    Files whose Arrow schemas differ (traces from an older ascc without the `user_tool_calls` column, a
+    Every file is checked line by line first (`check_trace_file`), so a bad one is named with its line. Files
+    whose Arrow schemas differ (traces from an older ascc without the `user_tool_calls` column, a
     hand-made file whose messages Arrow typed otherwise) are merged row by row over the union of their columns,
     absent ones null, rather than refused: a phase may name trace files of several runs.
     """
-    parts = [load_dataset("json", data_files=str(path), split="train") for path in paths]
+    for path in paths:
+        check_trace_file(path)
+    parts = [_load_json(path) for path in paths]
     for path, part in zip(paths, parts, strict=True):
         missing = {"messages", "tools"} - set(part.column_names)
         if missing:
@@ -68,6 +168,14 @@ def load_traces(paths: list[Path]) -> Dataset:
         return concatenate_datasets(parts)
     columns = list(dict.fromkeys(c for p in parts for c in p.column_names))
     return Dataset.from_list([{c: row.get(c) for c in columns} for p in parts for row in p])
+
+
+def _load_json(path: Path) -> Dataset:
+    try:
+        return load_dataset("json", data_files=str(path), split="train")
+    except Exception as err:  # Arrow refusing rows the line check let through (a field typed two ways)
+        cause = err.__cause__ or err
+        raise TraceError(f"{path}: cannot be read as one table: {type(cause).__name__}: {cause}"[:500]) from None
 
 
 def verdicts_of(row: dict[str, Any]) -> dict[str, Any]:

@@ -2,10 +2,13 @@
 
 Layout of `output_dir`:
 
-    phases/<name>/checkpoint-<step>/   Trainer checkpoints (a rerun resumes from the last one)
+    phases/<name>/checkpoint-<step>/   Trainer checkpoints while the phase runs (a rerun resumes from the last
+                                       one); removed when the phase is done unless `keep_checkpoints: true`
     phases/<name>/final/               the phase's weights (LoRA merged in), tokenizer and chat template
-    phases/<name>/ascc_phase.json      the phase's state: "running" or "done", base model, steps, loss, data
-    config.json, model.safetensors, tokenizer files, chat_template.jinja   the last phase's final model
+    phases/<name>/ascc_phase.json      the phase's state: "running" or "done", base model, steps, every logged
+                                       loss, data (rows read, kept, cut at max_length, left out)
+    config.json, model.safetensors, tokenizer files, chat_template.jinja   the last phase's final model (hard
+                                       links to its files where the file system allows: no second copy)
     README.md, ascc_training.json      the model card and the same facts as JSON
 
 A rerun of the same command skips phases whose state is "done" and resumes an unfinished phase from its last
@@ -14,8 +17,11 @@ checkpoint. Phase N+1 starts from `phases/<phase N>/final`.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
+import math
+import os
 import shutil
 import time
 from collections.abc import Callable
@@ -68,6 +74,7 @@ class PhaseOutcome:
     train_loss: float | None = None
     first_loss: float | None = None
     last_loss: float | None = None
+    losses: list[list[float]] = field(default_factory=list)  # [step, loss] for every logged step
     seconds: float = 0.0
     seconds_per_step: float | None = None
     resumed_from: str | None = None
@@ -110,7 +117,7 @@ def sft_config(config: TrainConfig, phase: Phase, phase_dir: Path, hardware: Har
         padding_free=config.packing,
         max_length=config.max_length,
         num_train_epochs=phase.epochs,
-        max_steps=config.max_steps if phase.max_steps is None else phase.max_steps,
+        max_steps=config.phase_max_steps(phase),
         learning_rate=phase.learning_rate,
         lr_scheduler_type=config.lr_scheduler,
         warmup_steps=config.warmup_ratio,  # a float below 1 is read as a fraction of the total steps
@@ -180,8 +187,7 @@ def phase_settings(config: TrainConfig, phase: Phase) -> dict[str, Any]:
         "traces": list(phase.traces), "domains": list(phase.domains or []), "epochs": phase.epochs,
         "learning_rate": phase.learning_rate, "method": config.method, "max_length": config.max_length,
         "batch_size": config.batch_size, "grad_accum": config.grad_accum, "seed": config.seed,
-        "max_steps": config.max_steps if phase.max_steps is None else phase.max_steps,
-        "require_passed": config.require_passed,
+        "max_steps": config.phase_max_steps(phase), "require_passed": config.require_passed,
         **({"method": "grpo", "tasks": list(phase.tasks), "specs": list(phase.specs), "reward": phase.reward,
             "num_generations": phase.num_generations, "max_completion_length": phase.max_completion_length,
             "max_tool_calls": phase.max_tool_calls, "temperature": phase.temperature,
@@ -241,9 +247,21 @@ def run_phase(
     outcome.resumed_from = Path(checkpoint).name if checkpoint else None
     log(f"phase {phase.name}: {summary.rows_kept} traces {_domains(summary)} from {base}"
         + (f", resuming from {outcome.resumed_from}" if checkpoint else ""))
+    cut = too_long(dataset, tokenizer, config.max_length)
     write_state(phase_dir, outcome)
-    trainer = SFTTrainer(model=model, args=sft_config(config, phase, phase_dir, hardware), train_dataset=dataset,
-                         processing_class=tokenizer, peft_config=lora_config(config))
+    args = sft_config(config, phase, phase_dir, hardware)
+    trainer = SFTTrainer(model=model, args=args, train_dataset=dataset, processing_class=tokenizer,
+                         peft_config=lora_config(config))
+    trained = len(trainer.train_dataset)
+    outcome.data.update(rows_trained=trained, rows_cut=cut["rows_cut"], rows_left_out=len(dataset) - trained,
+                        longest_tokens=cut["longest_tokens"])
+    if cut["rows_cut"] or trained < len(dataset):
+        log(f"phase {phase.name}: {cut['rows_cut']} of {len(dataset)} traces are longer than max_length "
+            f"({config.max_length} tokens; the longest has {cut['longest_tokens']}) and were cut at the end"
+            + (f"; {len(dataset) - trained} of them kept no assistant token and were left out"
+               if trained < len(dataset) else "")
+            + "; raise `max_length` to keep them whole")
+    args.logging_steps = logging_steps(config, phase, trained)
     started = time.perf_counter()
     result = trainer.train(resume_from_checkpoint=checkpoint)
     outcome.seconds = round(time.perf_counter() - started, 2)
@@ -251,12 +269,54 @@ def run_phase(
     save_final(trainer, tokenizer, phase_dir / "final", merge=config.method == "lora")
     outcome.status = "done"
     write_state(phase_dir, outcome)
-    log(f"phase {phase.name}: done, {outcome.global_step} steps, loss {outcome.first_loss} -> {outcome.last_loss}")
+    if not config.keep_checkpoints and PartialState().is_main_process:
+        remove_checkpoints(phase_dir)
+    log(f"phase {phase.name}: done, {outcome.global_step} steps, loss {_loss_change(outcome)}")
     return outcome
 
 
+def too_long(dataset: Any, tokenizer: Any, max_length: int) -> dict[str, int]:
+    """How many rows TRL will cut at `max_length` (it keeps the start; a row left with no assistant token is
+    then dropped, which `len(trainer.train_dataset)` shows), and the longest row's tokens. The rows are rendered
+    as TRL renders them: the messages with the tools list, through the installed chat template."""
+    cut = longest = 0
+    for row in dataset:
+        tools = json.loads(row["tools"]) if isinstance(row["tools"], str) else row["tools"]
+        ids = tokenizer.apply_chat_template(row["messages"], tools=tools or None, tokenize=True, return_dict=True)
+        length = len(ids["input_ids"])
+        cut += length > max_length
+        longest = max(longest, length)
+    return {"rows_cut": cut, "longest_tokens": longest}
+
+
+def logging_steps(config: TrainConfig, phase: Phase, rows: int) -> int:
+    """`logging_steps`, or 1 for a run of at most twice that many steps: a 3-step run logs all three losses."""
+    per_epoch = math.ceil(math.ceil(rows / (config.batch_size * PartialState().num_processes)) / config.grad_accum)
+    max_steps = config.phase_max_steps(phase)
+    total = max_steps if max_steps > 0 else math.ceil(per_epoch * phase.epochs)
+    return 1 if total <= 2 * config.logging_steps else config.logging_steps
+
+
+def remove_checkpoints(phase_dir: Path) -> None:
+    """A finished phase's checkpoints (weights plus optimizer state, ~3x the model each): its `final/` is the
+    result, and nothing resumes from them any more."""
+    for path in phase_dir.glob("checkpoint-*"):
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _loss_change(outcome: PhaseOutcome) -> str:
+    if outcome.first_loss is None:
+        return "not logged"
+    if len(outcome.losses) <= 1:
+        return f"{outcome.first_loss:.4g} (one logged step)"
+    return f"{outcome.first_loss:.4g} -> {outcome.last_loss:.4g} over {len(outcome.losses)} logged steps"
+
+
 def _record_progress(outcome: PhaseOutcome, trainer: SFTTrainer, metrics: dict[str, float]) -> None:
-    losses = [entry["loss"] for entry in trainer.state.log_history if "loss" in entry]
+    logged = [[entry["step"], entry["loss"]] for entry in trainer.state.log_history if "loss" in entry]
+    losses = [loss for _, loss in logged]
+    outcome.losses = logged
     outcome.global_step = trainer.state.global_step
     outcome.train_loss = metrics.get("train_loss")
     outcome.first_loss = losses[0] if losses else None
@@ -281,10 +341,17 @@ def save_final(trainer: SFTTrainer, tokenizer: Any, target: Path, merge: bool) -
 
 
 def publish(config: TrainConfig, outcomes: list[PhaseOutcome], final: Path, hardware: Hardware) -> None:
-    """Copy the last phase's model to `output_dir` and write the model card next to it."""
+    """Put the last phase's model in `output_dir` (hard links: the weights are not stored twice) and write the
+    model card next to it."""
     for item in final.iterdir():
         if item.is_file():
-            shutil.copy2(item, config.output_dir / item.name)
+            target = config.output_dir / item.name
+            with contextlib.suppress(FileNotFoundError):
+                target.unlink()
+            try:
+                os.link(item, target)
+            except OSError:  # another file system, or one without hard links
+                shutil.copy2(item, target)
     write_model_card(config, outcomes, hardware_text(hardware))
 
 

@@ -136,3 +136,16 @@ def test_cli_reports_missing_traces_without_a_traceback(tmp_path):
     assert result.exit_code == 1
     assert "error: no trace file matches `traces/general_*.jsonl`" in result.output
     assert "Traceback" not in result.output
+
+
+def test_max_steps_per_phase_as_the_docs_say():
+    text = ("model: m\noutput_dir: o\nmax_steps: 20\nphases:\n  - {name: a, traces: t, max_steps: 3}\n"
+            "  - {name: b, traces: t}\n")
+    config = parse_config(text, "train.yaml")
+    assert [config.phase_max_steps(p) for p in config.phases] == [3, 20]
+    flagged = with_overrides(config, max_steps=7)  # --max-steps: every phase, its own value included
+    assert [flagged.phase_max_steps(p) for p in flagged.phases] == [7, 7]
+    with pytest.raises(ConfigError, match=r"train.yaml:5:37: phases\[0\].max_steps: expected an integer"):
+        parse_config(text.replace("max_steps: 3", "max_steps: many"), "train.yaml")
+    docs = (Path(__file__).parents[2] / "docs" / "training.md").read_text()
+    assert "`max_steps` (top level for every phase, or per phase to override it" in docs

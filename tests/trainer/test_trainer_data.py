@@ -42,7 +42,7 @@ def test_missing_traces_and_empty_selection_are_errors(tmp_path):
     with pytest.raises(TraceError, match="no trace left"):
         build_sft_dataset(["*.jsonl"], FIXTURE_TRACES, domains=["airline"])
     (tmp_path / "x.jsonl").write_text('{"a": 1}\n')
-    with pytest.raises(TraceError, match="missing column"):
+    with pytest.raises(TraceError, match="x.jsonl:1: the trace has no `messages`"):
         build_sft_dataset(["x.jsonl"], tmp_path)
 
 
