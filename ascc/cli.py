@@ -97,9 +97,12 @@ def main() -> None:
 
 
 def _register_optional() -> None:
-    """Commands from the later stages, registered when their modules are present."""
+    """Commands from the later stages, registered when their modules are present (once per process)."""
     import importlib
 
+    if getattr(app, "_ascc_registered", False):
+        return
+    app._ascc_registered = True
     for module in ("ascc.runtime.cli", "ascc.sim.cli", "ascc.trainer.cli", "ascc.eval.cli", "ascc.importers.cli"):
         try:
             mod = importlib.import_module(module)

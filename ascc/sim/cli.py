@@ -59,6 +59,10 @@ def simulate_cmd(
     temperature: float = typer.Option(None, "--temperature", help="Agent sampling temperature (model backends)."),
     max_tokens: int = typer.Option(None, "--max-tokens", help="New tokens per agent message at most (model backends)."),
     fmt: str = typer.Option("human", "--format", help="`human` (progress bar and table) or `json` (the report)."),
+    holdout: str = typer.Option(None, "--holdout-domains",
+                                help="Leave domains out for `ascc eval --holdout-domains`: a count (5), a share "
+                                     "(0.2) or names."),
+    holdout_seed: int = typer.Option(0, "--holdout-seed", help="The held-out split's seed."),
 ) -> None:
     """Synthesise tasks, run agent x user episodes, keep the ones that pass the filters."""
     from ascc.sim.registry import BackendError
@@ -73,7 +77,8 @@ def simulate_cmd(
         raise typer.Exit(2)
     cfg = SimConfig([str(p) for p in paths], tasks, seed, str(out), agent, user, jobs,
                     tuple(f for f in FILTERS if f not in no_filter), max_turns, trials, max_len,
-                    str(old_build or build_dir), executor, fresh, _options(base_url, temperature, max_tokens))
+                    str(old_build or build_dir), executor, fresh, _options(base_url, temperature, max_tokens),
+                    holdout, holdout_seed)
     progress = StageProgress(disable=fmt != "human")
     try:
         with progress.bars:

@@ -46,6 +46,7 @@ from ascc.runtime.domain import CompiledDomain, load_domain
 from ascc.runtime.env import Environment
 from ascc.runtime.tasks import Task, TaskFileError, load_tasks, parse_task
 from ascc.sim.output import RecordFile, read_records, write_atomic
+from ascc.sim.splits import SplitError, split
 from ascc.sim.synthlog import SynthLog
 from ascc.sim.verify import FILTERS
 
@@ -75,6 +76,8 @@ class SimConfig:
     executor: str | None = None
     fresh: bool = False
     options: Any = None  # ascc.sim.backends.BackendOptions for model backends
+    holdout: str | None = None  # domains left out for `ascc eval --holdout-domains` (ascc.sim.splits)
+    holdout_seed: int = 0
 
 
 @dataclass
@@ -143,6 +146,11 @@ def _simulate_in(cfg: SimConfig, on_progress, on_compile, on_stage) -> dict:
         shutil.rmtree(out)
     out.mkdir(parents=True, exist_ok=True)
     domains = compile_domains(cfg, on_compile, on_stage)
+    try:
+        train, held = split(domains, cfg.holdout, cfg.holdout_seed)
+    except SplitError as exc:
+        raise RunError(str(exc)) from None
+    domains = {n: domains[n] for n in train}
     jobs = cfg.jobs or os.cpu_count() or 1
     setup = WorkerSetup({n: str(d.path) for n, d in domains.items()}, cfg.agent, cfg.user, tuple(cfg.filters),
                         cfg.max_turns, cfg.seed, cfg.options)
@@ -150,12 +158,13 @@ def _simulate_in(cfg: SimConfig, on_progress, on_compile, on_stage) -> dict:
     if executor not in EXECUTORS:
         raise RunError(f"unknown executor `{executor}`; known: {', '.join(sorted(EXECUTORS))}")
     with _pool(setup, jobs if executor == "process" else 1) as pool:
-        return _simulate(cfg, out, domains, setup, executor, jobs, pool, started, on_progress, on_stage)
+        report = _simulate(cfg, out, domains, setup, executor, jobs, pool, started, on_progress, on_stage, held)
+    return report
 
 
-def _simulate(cfg, out, domains, setup, executor, jobs, pool, started, on_progress, on_stage) -> dict:
+def _simulate(cfg, out, domains, setup, executor, jobs, pool, started, on_progress, on_stage, held=()) -> dict:
     t0 = time.perf_counter()
-    notes: list[str] = []
+    notes: list[str] = [f"held out for eval: {', '.join(held)}"] if held else []
     tasks = tasks_for_run(cfg, domains, out, jobs, pool, notes, on_stage)
     synth_s = time.perf_counter() - t0
     summary = Summary(extra={"notes": notes})
@@ -179,6 +188,8 @@ def _simulate(cfg, out, domains, setup, executor, jobs, pool, started, on_progre
                 on_progress(summary.episodes, total, summary.kept)
     run_s = time.perf_counter() - t1
     report = build_report(cfg, out, tasks, summary, synth_s, run_s, time.perf_counter() - started, executor, jobs)
+    if held:
+        report["heldout_domains"] = {"domains": list(held), "setting": cfg.holdout, "seed": cfg.holdout_seed}
     write_atomic(out / "report.json", json.dumps(report, indent=2) + "\n")
     return report
 

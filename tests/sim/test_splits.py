@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from ascc.sim.splits import SplitError, heldout, split
@@ -39,3 +41,32 @@ def test_the_two_sides_cover_the_library_without_overlap():
 def test_bad_settings_say_what_is_accepted(spec, message):
     with pytest.raises(SplitError, match=message):
         heldout(LIBRARY, spec)
+
+
+def test_simulate_leaves_out_what_eval_then_evaluates(tmp_path):
+    """The same --holdout-domains on both commands: simulate trains on the rest, eval sees only the held-out."""
+    from pathlib import Path
+
+    from typer.testing import CliRunner
+
+    from ascc.cli import _register_optional, app
+
+    _register_optional()
+
+    root = Path(__file__).resolve().parents[2] / "specs"
+    specs = [str(root / "shop.env.yaml"), str(root / "library.env.yaml"), str(root / "general" / "gym.env.yaml")]
+    build = str(tmp_path / "build")
+    held = heldout(["shop", "library", "gym"], "1", seed=7)
+    r = CliRunner().invoke(app, ["simulate", *specs, "--tasks", "6", "--holdout-domains", "1", "--holdout-seed", "7",
+                                 "--out", str(tmp_path / "sim"), "--build-dir", build, "--jobs", "1",
+                                 "--format", "json"])
+    assert r.exit_code == 0, r.output
+    report = json.loads((tmp_path / "sim" / "report.json").read_text())
+    assert report["heldout_domains"]["domains"] == held
+    simulated = {json.loads(x)["domain"] for x in (tmp_path / "sim" / "tasks.jsonl").read_text().splitlines()}
+    assert simulated == {"shop", "library", "gym"} - set(held)
+    r = CliRunner().invoke(app, ["eval", *specs, "--synth", "1", "--holdout-domains", "1", "--holdout-seed", "7",
+                                 "--out", str(tmp_path / "eval"), "--build-dir", build])
+    assert r.exit_code == 0, r.output
+    evaluated = {json.loads(x)["domain"] for x in (tmp_path / "eval" / "tasks.jsonl").read_text().splitlines()}
+    assert evaluated == set(held)
