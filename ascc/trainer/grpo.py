@@ -147,7 +147,8 @@ def run_grpo_phase(config: TrainConfig, phase: Phase, base: str, phase_dir: Path
     domains = load_phase_domains(phase, config.base_dir, config.output_dir / "build")
     check_tasks(phase, tasks, domains)
     used = {t.domain: domains[t.domain] for t in tasks}
-    model, tokenizer = load_model(base, hardware.dtype, hardware.attn_implementation, config.seed)
+    model, tokenizer = load_model(base, hardware.weights_dtype(config.method), hardware.attn_implementation,
+                                  config.seed)
     choice = install_chat_template(tokenizer)
     if choice.added_tokens:
         model.resize_token_embeddings(len(tokenizer))
@@ -165,7 +166,7 @@ def run_grpo_phase(config: TrainConfig, phase: Phase, base: str, phase_dir: Path
     T.write_state(phase_dir, outcome)
     trainer = GRPOTrainer(model=model, args=grpo_args(config, phase, phase_dir, hardware),
                           train_dataset=grpo_dataset(tasks, used), processing_class=tokenizer,
-                          peft_config=T.lora_config(config),
+                          peft_config=T.lora_config(config, model, choice.added_tokens),
                           environment_factory=environment_factories(used, phase.reward))
     started = time.perf_counter()
     result = trainer.train(resume_from_checkpoint=checkpoint)

@@ -24,7 +24,7 @@ import math
 import os
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -62,6 +62,12 @@ class Hardware:
     def dtype(self) -> torch.dtype:
         return torch.bfloat16 if self.bf16 else torch.float32
 
+    def weights_dtype(self, method: str) -> torch.dtype:
+        """The dtype the weights load in. Full fine-tuning keeps fp32 master weights and computes in bf16 under
+        autocast (`bf16=True`): bf16 weights would round small updates away. LoRA trains fp32 adapters, so its
+        frozen base can load in bf16."""
+        return torch.float32 if method == "full" else self.dtype
+
 
 @dataclass
 class PhaseOutcome:
@@ -90,6 +96,9 @@ def detect_hardware(config: TrainConfig) -> Hardware:
         if config.packing:
             raise TrainError("packing needs a GPU with flash-attention (set `packing: false` to train on CPU)")
         return Hardware("cpu", False, None, False, bool(config.gradient_checkpointing))
+    problem = launch_problem(torch.cuda.device_count(), os.environ)
+    if problem:
+        raise TrainError(problem)
     flash = importlib.util.find_spec("flash_attn") is not None
     if config.packing and not flash:
         raise TrainError("packing needs flash-attention 2 (pip install flash-attn) so packed conversations "
@@ -102,6 +111,15 @@ def detect_hardware(config: TrainConfig) -> Hardware:
         liger=importlib.util.find_spec("liger_kernel") is not None,
         gradient_checkpointing=checkpointing,
     )
+
+
+def launch_problem(gpus: int, environ: Mapping[str, str]) -> str | None:
+    """Why a run cannot use the visible GPUs as started, or None: several GPUs need one process each, which
+    `accelerate launch` (or torchrun) starts; a plain process would hit TRL's error deep inside the trainer."""
+    if gpus > 1 and "LOCAL_RANK" not in environ and "WORLD_SIZE" not in environ:
+        return (f"{gpus} GPUs are visible but this is one process: run `accelerate launch -m ascc train CONFIG` to "
+                "train on all of them (add `--config_file` for DeepSpeed ZeRO), or set CUDA_VISIBLE_DEVICES=0 for one")
+    return None
 
 
 def sft_config(config: TrainConfig, phase: Phase, phase_dir: Path, hardware: Hardware) -> SFTConfig:
@@ -138,8 +156,13 @@ def sft_config(config: TrainConfig, phase: Phase, phase_dir: Path, hardware: Har
     )
 
 
-def lora_config(config: TrainConfig) -> LoraConfig | None:
-    """The peft adapter for `method: lora`, None for full fine-tuning."""
+def lora_config(config: TrainConfig, model: Any = None, added_tokens: tuple[str, ...] = ()) -> LoraConfig | None:
+    """The peft adapter for `method: lora`, None for full fine-tuning.
+
+    When ascc added tokens to the vocabulary (`<|im_start|>`/`<|im_end|>` for a model without ChatML, such as
+    Llama 3 or Mistral), their embedding and output rows are new and random: the input embeddings and the output
+    head are then trained whole (`modules_to_save`), or the model could never learn to write them.
+    """
     if config.method != "lora":
         return None
     targets = config.lora.target_modules
@@ -148,8 +171,16 @@ def lora_config(config: TrainConfig) -> LoraConfig | None:
         lora_alpha=config.lora.alpha,
         lora_dropout=config.lora.dropout,
         target_modules=targets if isinstance(targets, str) else list(targets),
+        modules_to_save=embedding_modules(model) if added_tokens and model is not None else None,
         task_type="CAUSAL_LM",
     )
+
+
+def embedding_modules(model: Any) -> list[str]:
+    """The names of the model's input embedding and output head modules (`embed_tokens`, `lm_head` for Llama)."""
+    wanted = [m for m in (model.get_input_embeddings(), model.get_output_embeddings()) if m is not None]
+    names = [name.rsplit(".", 1)[-1] for name, module in model.named_modules() if any(module is w for w in wanted)]
+    return sorted(set(names))
 
 
 def read_state(phase_dir: Path) -> dict[str, Any] | None:
@@ -237,7 +268,8 @@ def run_phase(
         return run_grpo_phase(config, phase, base, phase_dir, hardware, log, PhaseOutcome)
     dataset, summary = build_sft_dataset(list(phase.traces), config.base_dir, list(phase.domains or []) or None,
                                          config.require_passed)
-    model, tokenizer = load_model(base, hardware.dtype, hardware.attn_implementation, config.seed)
+    model, tokenizer = load_model(base, hardware.weights_dtype(config.method), hardware.attn_implementation,
+                                  config.seed)
     choice = install_chat_template(tokenizer)
     if choice.added_tokens:
         model.resize_token_embeddings(len(tokenizer))
@@ -251,7 +283,7 @@ def run_phase(
     write_state(phase_dir, outcome)
     args = sft_config(config, phase, phase_dir, hardware)
     trainer = SFTTrainer(model=model, args=args, train_dataset=dataset, processing_class=tokenizer,
-                         peft_config=lora_config(config))
+                         peft_config=lora_config(config, model, choice.added_tokens))
     trained = len(trainer.train_dataset)
     outcome.data.update(rows_trained=trained, rows_cut=cut["rows_cut"], rows_left_out=len(dataset) - trained,
                         longest_tokens=cut["longest_tokens"])
