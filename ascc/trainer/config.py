@@ -63,6 +63,8 @@ class Phase:
     reward: Literal["binary", "partial"] = "binary"
     max_steps: int | None = None  # None: the run's `max_steps`
     generation_kwargs: dict[str, Any] | None = None  # GRPO: passed to generation (e.g. top_k, repetition_penalty)
+    use_vllm: bool = False  # GRPO: generate with vLLM colocated on the training GPUs
+    vllm_gpu_memory: float = 0.3  # GRPO + vLLM: the share of each GPU's memory vLLM may take
 
 
 @dataclass(frozen=True)
@@ -217,7 +219,7 @@ def _read_phase(reader: _Reader, node: Any, index: int, parent: CommentedSeq) ->
         raise reader.fail(f"{path}.reward", f"expected `binary` or `partial`, got {reward!r}", node, "reward")
     grpo = method == "grpo"
     for key in ("tasks", "specs", "num_generations", "max_completion_length", "max_tool_calls", "temperature",
-                "reward", "generation_kwargs"):
+                "reward", "generation_kwargs", "use_vllm", "vllm_gpu_memory"):
         if not grpo and key in node:
             raise reader.fail(f"{path}.{key}", "only a `method: grpo` phase takes this", node, key, at_key=True)
     if grpo and "traces" in node:
@@ -239,6 +241,8 @@ def _read_phase(reader: _Reader, node: Any, index: int, parent: CommentedSeq) ->
         reward=reward,
         max_steps=reader.value(node, path, "max_steps", "int", None),
         generation_kwargs=_plain_mapping(reader, node, path, "generation_kwargs"),
+        use_vllm=reader.value(node, path, "use_vllm", "bool", False),
+        vllm_gpu_memory=reader.value(node, path, "vllm_gpu_memory", "num+", 0.3),
     )
 
 

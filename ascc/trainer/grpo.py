@@ -9,6 +9,7 @@ the environment's methods, which call the compiled tools; `get_reward` scores th
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import time
 from pathlib import Path
@@ -118,6 +119,9 @@ def grpo_args(config: TrainConfig, phase: Phase, phase_dir: Path, hardware: Any)
         max_tool_calling_iterations=phase.max_tool_calls,
         temperature=phase.temperature,
         generation_kwargs=phase.generation_kwargs,
+        use_vllm=phase.use_vllm,
+        vllm_mode="colocate",
+        vllm_gpu_memory_utilization=phase.vllm_gpu_memory,
         beta=0.0,  # no reference model: TRL's default since 0.22, and half the memory
         bf16=hardware.bf16,
         use_cpu=hardware.device == "cpu",
@@ -143,6 +147,9 @@ def run_grpo_phase(config: TrainConfig, phase: Phase, base: str, phase_dir: Path
     from ascc.trainer.model import load_model
     from ascc.trainer.template import install_chat_template
 
+    if phase.use_vllm and (hardware.device == "cpu" or importlib.util.find_spec("vllm") is None):
+        raise GrpoSetupError(f"phase {phase.name}: use_vllm needs a GPU and the vllm package (pip install vllm); "
+                             "set `use_vllm: false` to generate with transformers")
     tasks = load_phase_tasks(phase, config.base_dir)
     domains = load_phase_domains(phase, config.base_dir, config.output_dir / "build")
     check_tasks(phase, tasks, domains)

@@ -222,7 +222,7 @@ def phase_settings(config: TrainConfig, phase: Phase) -> dict[str, Any]:
         **({"method": "grpo", "tasks": list(phase.tasks), "specs": list(phase.specs), "reward": phase.reward,
             "num_generations": phase.num_generations, "max_completion_length": phase.max_completion_length,
             "max_tool_calls": phase.max_tool_calls, "temperature": phase.temperature,
-            "generation_kwargs": phase.generation_kwargs}
+            "generation_kwargs": phase.generation_kwargs, "use_vllm": phase.use_vllm}
            if phase.method == "grpo" else {}),
     }
 
