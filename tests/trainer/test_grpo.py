@@ -224,3 +224,14 @@ def test_grpo_phase_runs_on_cpu_with_rewards_from_the_environments(tmp_path, tok
     assert {"rewards/LampEnvironment/mean", "rewards/Lamp2Environment/mean"} <= set(logged)
     card = (tmp_path / "out" / "README.md").read_text()
     assert "(GRPO)" in card and "mean reward per step: 1, 1" in card
+
+
+def test_vllm_generation_on_cpu_is_refused_with_the_fix():
+    from ascc.trainer.grpo import GrpoSetupError, run_grpo_phase
+    from ascc.trainer.train import Hardware, PhaseOutcome
+
+    config = parse_config("model: m\noutput_dir: o\nphases:\n  - name: rl\n    method: grpo\n    tasks: t.jsonl\n"
+                          "    use_vllm: true\n")
+    cpu = Hardware("cpu", False, None, False, False)
+    with pytest.raises(GrpoSetupError, match="use_vllm needs a GPU and the vllm package"):
+        run_grpo_phase(config, config.phases[0], "m", Path("unused"), cpu, print, PhaseOutcome)
