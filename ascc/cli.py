@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -24,8 +25,15 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _main(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
-                                       help="Print the version and exit.")) -> None:
-    pass
+                                       help="Print the version and exit."),
+          debug: bool = typer.Option(False, "--debug", help="Log at debug level, and let a tool that raises raise "
+                                                            "(its traceback instead of an `internal` error).")) -> None:
+    import logging
+
+    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    if debug:
+        os.environ["ASCC_DEBUG"] = "1"  # read by the runtime, in worker processes too
 
 
 def _report(results, fmt: str) -> int:

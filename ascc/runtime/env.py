@@ -16,6 +16,8 @@ import ctypes
 import datetime as dt
 import itertools
 import json
+import logging
+import os
 import queue
 import threading
 import time
@@ -31,9 +33,10 @@ from ascc.runtime.args import MAX_ARGUMENT_BYTES, MAX_DEPTH, MAX_NUMBER_BITS, pa
 from ascc.runtime.context import Context
 from ascc.runtime.digest import MASK, RowDigests, combine
 from ascc.runtime.domain import CompiledDomain
-from ascc.runtime.errors import ToolError, escape_surrogates
+from ascc.runtime.errors import ToolError, escape_surrogates, internal_detail
 from ascc.runtime.known import KnownRowMismatch, KnownRows
 
+log = logging.getLogger("ascc.runtime")
 MAX_RESULT_BYTES = 1 << 20
 
 
@@ -60,6 +63,7 @@ class ToolResult:
     error_code: str | None = None
     wrote: bool = False
     seconds: float = 0.0
+    internal: dict | None = None  # an `internal` error's exception, traceback and spec line (not the agent's)
 
     @property
     def value(self):
@@ -75,6 +79,7 @@ class CallRecord:
     error_code: str | None
     wrote: bool
     eager: bool = False  # its writes went one statement each (a merged flush had failed)
+    internal: dict | None = None  # an `internal` error's exception, traceback and spec line
 
 
 @dataclass
@@ -150,6 +155,7 @@ class Environment:
         counter = self.id_counter
         record_args = arguments
         wrote = eager = False
+        internal = None
         self.needs_replay_on_failure = False
         try:
             meta, fn = self.domain.tool(name)
@@ -171,6 +177,7 @@ class Environment:
             ok, code = True, None
         except ToolError as err:
             ok, code, content, wrote = False, err.code, json.dumps(err.to_json(), ensure_ascii=False), False
+            internal = err.internal
             name, record_args = printable(name), printable(record_args)  # what the model sent, fit for a trace
             logged_args = printable(_as_args(record_args))  # JSON text's `\ud800` escapes read back are lone again
         if not content.isascii():
@@ -179,8 +186,9 @@ class Environment:
             except UnicodeEncodeError:  # a lone surrogate reached a result: JSON's \u escapes carry it
                 content = json.dumps(json.loads(content))
         self.log.append(CallRecord(name if isinstance(name, str) else repr(name), logged_args, ok,
-                                   content, code, wrote, eager and ok))
-        return ToolResult(str(name), record_args, ok, content, code, wrote, time.perf_counter() - started)
+                                   content, code, wrote, eager and ok, internal))
+        return ToolResult(str(name), record_args, ok, content, code, wrote, time.perf_counter() - started,
+                          internal)
 
     def _run(self, fn, ctx: Context, kwargs: dict, counter: int, deadline: float | None):
         try:
@@ -202,7 +210,13 @@ class Environment:
                             else "internal") from None
         except Exception as exc:  # a bug in generated code must not reach the agent as a traceback
             self._undo(ctx, counter)
-            raise ToolError(f"the tool failed ({type(exc).__name__}); nothing was changed", "internal") from None
+            if os.environ.get("ASCC_DEBUG") == "1":
+                raise  # `ascc --debug`: the developer gets the exception itself
+            detail = internal_detail(exc, fn)
+            log.error("tool %s failed at %s: %s: %s\n%s", getattr(fn, "__name__", "?"), detail["spec"],
+                      detail["type"], detail["message"], detail["traceback"])
+            raise ToolError(f"the tool failed ({type(exc).__name__}); nothing was changed", "internal",
+                            internal=detail) from None
 
     def _guarded(self, fn, ctx: Context, kwargs: dict, deadline: float | None):
         """The tool function and its writes, under the watchdog: past `deadline` DuckDB is interrupted and the

@@ -38,6 +38,7 @@ class CallOutcome:
     ok: bool
     error_code: str | None
     wrote: bool
+    internal: dict | None = None  # an `internal` error's exception, traceback and spec line (for the developer)
 
 
 @dataclass
@@ -157,7 +158,7 @@ def _execute(ep: Episode, env: Environment, tc, side: str, record: list[CallOutc
     arguments = fn.get("arguments") if isinstance(fn, dict) else None
     call_id = tc.get("id") if isinstance(tc, dict) else None
     r = call_as(env, side, name if isinstance(name, str) else str(name), arguments)
-    record.append(CallOutcome(str(name), arguments, r.ok, r.error_code, r.wrote))
+    record.append(CallOutcome(str(name), arguments, r.ok, r.error_code, r.wrote, r.internal))
     return {"role": "tool", "tool_call_id": str(call_id), "name": str(name), "content": r.content}
 
 

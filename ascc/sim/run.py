@@ -445,7 +445,8 @@ class Worker:
         except Exception as exc:  # a bug or a bad task must not take the run down: the episode is rejected
             return _failed(job, task, self.setup, exc)
         ok = kept(verdicts)
-        record = trace_record(job, task, ep.messages, domain.schemas, self.setup, agent, user, verdicts, ep.user_side)
+        record = trace_record(job, task, ep.messages, domain.schemas, self.setup, agent, user, verdicts, ep.user_side,
+                              [*ep.calls, *ep.user_calls])
         if not ok:
             record.update(reason=first_failure(verdicts), end=ep.end, kind=task.kind)
         stats = {"calls": len(ep.calls), "failed_calls": sum(not c.ok for c in ep.calls),
@@ -455,13 +456,15 @@ class Worker:
 
 
 def trace_record(job: EpisodeJob, task: Task, messages: list[dict], schemas: list[dict], setup: WorkerSetup,
-                 agent, user, verdicts, user_side: list[tuple[int, dict]] = ()) -> dict:
+                 agent, user, verdicts, user_side: list[tuple[int, dict]] = (), calls=()) -> dict:
     """A trace line as docs/traces.md defines it."""
     return {"id": job.id, "domain": task.domain, "task_id": task.id, "messages": [full_message(m) for m in messages],
             "tools": json.dumps(schemas, ensure_ascii=False), "seed": setup.seed,
             "agent": getattr(agent, "name", setup.agent), "user": getattr(user, "name", setup.user),
             "verdicts": json.dumps({k: v.to_json() for k, v in verdicts.items()}, ensure_ascii=False, default=str),
-            "user_tool_calls": user_tool_calls(user_side)}
+            "user_tool_calls": user_tool_calls(user_side),
+            "internal_errors": json.dumps([{"tool": c.tool, **c.internal} for c in calls if c.internal],
+                                          ensure_ascii=False)}
 
 
 def user_tool_calls(user_side: list[tuple[int, dict]]) -> str:
@@ -480,7 +483,7 @@ def _failed(job: EpisodeJob, task: Task, setup: WorkerSetup, exc: Exception) -> 
     verdicts = {n: {"passed": None, "detail": "not run"} for n in FILTERS}
     record = {"id": job.id, "domain": task.domain, "task_id": task.id, "messages": [], "tools": "[]",
               "seed": setup.seed, "agent": setup.agent, "user": setup.user, "verdicts": json.dumps(verdicts),
-              "user_tool_calls": "[]",
+              "user_tool_calls": "[]", "internal_errors": "[]",
               "reason": "error", "end": "error", "kind": task.kind, "error": detail}
     return {"kept": False, "record": record,
             "stats": {"calls": 0, "failed_calls": 0, "intended_refusals": 0, "prompt_tokens": 0,
