@@ -34,30 +34,6 @@ _SQL: dict[tuple, str] = {}  # statements by (kind, entity, columns...)
 _SCALARS = (str, int, bool, Decimal, dt.date, type(None))  # types whose `==` means "DuckDB would store the same value"
 
 
-_MAP_IN_LIST: dict[int, dict] = {}  # id(meta) -> {entity: {column: type}} of columns that need `_bindable`
-
-
-def _map_columns(meta: dict) -> dict:
-    """Columns whose type holds a map inside a list. DuckDB infers one element type for a bound list, so maps of
-    different keys there would become one struct of all keys (null-filled); they are bound as key/value lists."""
-    got = _MAP_IN_LIST.get(id(meta))
-    if got is None:
-        structs = meta["structs"]
-
-        def has(t, in_list, seen=()):
-            k = t.get("kind")
-            if k == "map":
-                return in_list or has(t["elem"], in_list, seen)
-            if k == "list":
-                return has(t["elem"], True, seen)
-            if k == "struct" and t.get("name") in structs and t["name"] not in seen:
-                return any(has(f["type"], in_list, (*seen, t["name"])) for f in structs[t["name"]].values())
-            return False
-
-        got = {e: {c: f["type"] for c, f in ent["fields"].items() if has(f["type"], False)}
-               for e, ent in meta["entities"].items()}
-        _MAP_IN_LIST[id(meta)] = got
-    return got
 
 
 def _bindable(v, t: dict, structs: dict):
@@ -313,7 +289,7 @@ class Context:
         if not pending:
             return
         digests = self.env.digests
-        mapped = _map_columns(self.meta)
+        mapped = self.env.domain.map_columns
         batches = self._batches(pending) if len(pending) > 1 else {}
         self.flush_failed = True  # until every statement has run
         for pk, (op, values) in pending.items():
@@ -378,7 +354,7 @@ class Context:
                 digests.touch(*pk, row)
 
     def _bindable(self, entity: str, values: dict) -> dict:
-        cols = _map_columns(self.meta)[entity]
+        cols = self.env.domain.map_columns[entity]
         structs = self.meta["structs"]
         return {c: (_bindable(v, cols[c], structs) if c in cols else v) for c, v in values.items()}
 
@@ -389,7 +365,7 @@ class Context:
         for (entity, key), exists in reversed(self.flushed.items()):
             keycol = self.entities[entity]["key"]
             before = self.before[(entity, key)]
-            if before is not None and _map_columns(self.meta)[entity]:
+            if before is not None and self.env.domain.map_columns[entity]:
                 before = self._bindable(entity, before)
             if before is None:
                 if exists:

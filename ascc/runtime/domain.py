@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import json
 import re
 import sys
+from collections import OrderedDict
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property
 from pathlib import Path
 
 from ascc.compiler.resolve import convert_value
@@ -40,6 +42,26 @@ class CompiledDomain:
         if self._digest_base is None:
             self._digest_base = DigestBase(self.meta, con)
         return self._digest_base
+
+    @cached_property
+    def map_columns(self) -> dict:
+        """{entity: {column: type}} of the columns whose type holds a map inside a list. DuckDB infers one element
+        type for a bound list, so maps of different keys there would become one struct of all keys (null-filled);
+        the runtime binds them as key/value lists. Held by the loaded domain, so it is never stale."""
+        structs = self.meta["structs"]
+
+        def has(t, in_list, seen=()):
+            k = t.get("kind")
+            if k == "map":
+                return in_list or has(t["elem"], in_list, seen)
+            if k == "list":
+                return has(t["elem"], True, seen)
+            if k == "struct" and t.get("name") in structs and t["name"] not in seen:
+                return any(has(f["type"], in_list, (*seen, t["name"])) for f in structs[t["name"]].values())
+            return False
+
+        return {e: {c: f["type"] for c, f in ent["fields"].items() if has(f["type"], False)}
+                for e, ent in self.meta["entities"].items()}
 
     def tool(self, name: str) -> tuple[dict, object]:
         meta = self.meta["tools"].get(name) if isinstance(name, str) else None
@@ -96,8 +118,9 @@ class _FieldView:
         self.default = f.get("default")
 
 
-def _import_module(path: Path, name: str):
-    module_name = f"ascc_domain_{re.sub(r'[^A-Za-z0-9_]', '_', name)}_{abs(hash(str(path))) % 10**8}"
+def _import_module(path: Path, name: str, build_key: str):
+    """The generated module, imported once per content: an edited and recompiled build is a new module."""
+    module_name = f"ascc_domain_{re.sub(r'[^A-Za-z0-9_]', '_', name)}_{build_key}"
     if module_name in sys.modules:
         return sys.modules[module_name]
     spec = importlib.util.spec_from_file_location(module_name, path)
@@ -113,14 +136,44 @@ def _fix_field_names(meta: dict) -> None:
             f.setdefault("name", n)
 
 
-@lru_cache(maxsize=64)
+_LOADED: OrderedDict[tuple[str, str], CompiledDomain] = OrderedDict()
+_LOADED_MAX = 64
+
+
+def build_key(path: Path) -> str:
+    """What a build's content is, in 16 hex digits: its domain.json, tools.py and manifest (which holds the spec's
+    and the seed files' hashes). A recompiled build of an edited spec has another key."""
+    h = hashlib.sha256()
+    for name in ("domain.json", "tools.py", "manifest.json"):
+        f = path / name
+        h.update(f.read_bytes() if f.exists() else b"-")
+        h.update(b"\0")
+    return h.hexdigest()[:16]
+
+
 def load_domain(path: str | Path) -> CompiledDomain:
-    """Load `build/<domain>/` (as written by `ascc compile`)."""
+    """Load `build/<domain>/` (as written by `ascc compile`); loaded once per content, so a build recompiled from
+    an edited spec loads anew while an unchanged one is shared."""
     path = Path(path).resolve()
+    key = (str(path), build_key(path))
+    if key in _LOADED:
+        _LOADED.move_to_end(key)
+        return _LOADED[key]
+    domain = _load(path, key[1])
+    _LOADED[key] = domain
+    while len(_LOADED) > _LOADED_MAX:
+        _LOADED.popitem(last=False)
+    return domain
+
+
+load_domain.cache_clear = _LOADED.clear  # type: ignore[attr-defined]
+
+
+def _load(path: Path, key: str) -> CompiledDomain:
     meta = json.loads((path / "domain.json").read_text(encoding="utf-8"))
     _fix_field_names(meta)
     _typed_defaults(meta)
-    module = _import_module(path / "tools.py", meta["domain"])
+    module = _import_module(path / "tools.py", meta["domain"], key)
     user = path / "user_tools.json"
     return CompiledDomain(
         name=meta["domain"], path=path, meta=meta, tools=module.TOOLS, checks=module.CHECKS,
