@@ -12,8 +12,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
-def infos(tmp_path_factory):
-    return collect([ROOT / "specs"], tmp_path_factory.mktemp("catalog"))
+def infos(library_build):
+    return collect([ROOT / "specs"], library_build)
 
 
 def test_domains_md_is_up_to_date(infos):

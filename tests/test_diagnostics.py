@@ -2,6 +2,13 @@
 
 Each bad spec `tests/diagnostics/<name>.env.yaml` sits next to `<name>.stderr`: exactly what `ascc check`
 prints for it, with the folder written as `$DIR`. Specs named `warn_*` compile, with warnings only. `pytest tests/test_diagnostics.py --bless` rewrites them.
+
+The spec states its intent itself, as rustc's UI tests do: a YAML comment `# ~ E247` at the end of the line a
+diagnostic points at (`# ~ E247 W259` for several). Inside a block scalar, where a comment would be text, the
+annotation sits on the block's header line with one `v` per line down (`sql: |  # ~vv E310`); `# ~^ E247` points
+one line up per `^`; `# ~? E410` is a diagnostic with no line in the spec. Every diagnostic must be annotated and
+every annotation met, checked before the golden text and before `--bless` writes it, so a blessed `.stderr`
+cannot change a code or a line unnoticed. `tests/annotate_diagnostics.py` writes the annotations of a new spec.
 """
 
 from __future__ import annotations
@@ -9,6 +16,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -35,14 +43,55 @@ def check_output(spec: Path) -> tuple[str, list]:
     return text.replace(str(spec.parent), "$DIR"), result.diagnostics
 
 
+ANNOTATION = re.compile(r"#\s*~(\^+|v+|\?)?((?:[ \t]+[EW]\d{3}\b)+)")
+MORE = re.compile(r"\s*~(\^+|v+|\?)?((?:[ \t]+[EW]\d{3}\b)+)")  # a further group after the first: `# ~ E001 ~v E307`
+
+
+def annotations(text: str) -> Counter:
+    """(line, code) of every `# ~` annotation in a spec's text; line None for `# ~?`."""
+    found: Counter = Counter()
+    for n, line in enumerate(text.split("\n"), start=1):
+        m = ANNOTATION.search(line)
+        while m:
+            where, codes_ = m.group(1) or "", m.group(2).split()
+            at = None if where == "?" else n - where.count("^") + where.count("v")
+            found.update((at, c) for c in codes_)
+            m = MORE.match(line, m.end())
+    return found
+
+
+def reported(spec: Path, diags: list) -> Counter:
+    """(line, code) of every diagnostic; line None when it has no position in the spec itself."""
+    return Counter((d.span.line if d.span is not None and d.span.file == str(spec) else None, d.code)
+                   for d in diags)
+
+
+def check_annotations(spec: Path, diags: list) -> None:
+    want = annotations(spec.read_text(encoding="utf-8"))
+    got = reported(spec, diags)
+    assert want, f"{spec.name} states no `# ~ CODE` annotation; see tests/annotate_diagnostics.py"
+    shown = lambda c: ", ".join(f"{code} at line {line}" if line else f"{code} (no line)"  # noqa: E731
+                                 for (line, code) in sorted(c.elements(), key=lambda x: (x[0] or 0, x[1])))
+    assert got == want, (f"{spec.name}: reported but not annotated: {shown(got - want) or '-'}; "
+                         f"annotated but not reported: {shown(want - got) or '-'}")
+
+
 def test_there_are_many_cases():
     assert len(CASES) >= 45
+
+
+def test_annotations_are_read_as_written():
+    text = "a: 1  # ~ E001\nsql: |  # ~v E301 ~vv E310 W271\n  x\n  y\nb: 2\n# ~^ E247\n# ~? E410 E411\n"
+    assert annotations(text) == Counter({(1, "E001"): 1, (3, "E301"): 1, (4, "E310"): 1, (4, "W271"): 1,
+                                         (5, "E247"): 1, (None, "E410"): 1, (None, "E411"): 1})
+    assert annotations("description: a # tilde ~ is text E001\n") == Counter()
 
 
 @pytest.mark.parametrize("spec", CASES, ids=case_name)
 def test_golden(spec: Path, bless: bool):
     got, diags = check_output(spec)
     expected = spec.with_name(case_name(spec) + ".stderr")
+    check_annotations(spec, diags)  # first: what the spec says it must give holds whatever --bless would write
     if bless:
         expected.write_text(got, encoding="utf-8")
     assert "Traceback" not in got

@@ -4,8 +4,9 @@ Valid specs (the examples in `specs/` and two small ones here) are mutated line 
 character (deleted, duplicated and swapped lines, changed indentation, dropped keys, random characters,
 quotes, braces, template markers, and expression tokens swapped for random names, operators and literals)
 and compiled in-process. Every mutant either compiles or reports at least one error with a span inside the
-file; none ends in an exception or an internal error (E900). `ASCC_FUZZ_EXAMPLES` sets the number of
-examples (default 2000); `ASCC_FUZZ_RANDOM=1` draws new examples instead of the fixed derandomized ones.
+file; none ends in an exception or an internal error (E900). The default suite tries `ASCC_FUZZ_EXAMPLES`
+mutants (default 150); the full 2,000 run under the slow marker (ASCC_SLOW=1), on demand and before a release.
+`ASCC_FUZZ_RANDOM=1` draws new examples instead of the fixed derandomized ones.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -23,7 +25,8 @@ from ascc.compiler.build import compile_file
 from ascc.diagnostics import SourceCache, render_all
 
 ROOT = Path(__file__).parents[1]
-EXAMPLES = int(os.environ.get("ASCC_FUZZ_EXAMPLES", "2000"))
+EXAMPLES = int(os.environ.get("ASCC_FUZZ_EXAMPLES", "150"))
+FULL_EXAMPLES = 2000
 RANDOM = os.environ.get("ASCC_FUZZ_RANDOM") == "1"  # explore new mutants locally; CI stays derandomized
 
 SMALL = '''\
@@ -205,11 +208,20 @@ def check_mutant(text: str) -> None:
             assert 1 <= s.line <= s.end_line <= n_lines + 1 and s.col >= 1, f"span outside the file: {d}\n{text}"
 
 
-@settings(max_examples=EXAMPLES, deadline=None, derandomize=not RANDOM, database=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-@given(base=st.sampled_from(range(len(BASES))), ops=st.lists(mutations, min_size=1, max_size=4))
-def test_mutated_specs_never_crash(base: int, ops):
-    check_mutant(mutate(BASES[base], ops))
+def fuzz(examples: int) -> None:
+    @settings(max_examples=examples, deadline=None, derandomize=not RANDOM, database=None,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @given(base=st.sampled_from(range(len(BASES))), ops=st.lists(mutations, min_size=1, max_size=4))
+    def mutants_never_crash(base: int, ops):
+        check_mutant(mutate(BASES[base], ops))
+
+    mutants_never_crash()
+
+
+@pytest.mark.parametrize("examples", [EXAMPLES, pytest.param(FULL_EXAMPLES, marks=pytest.mark.slow)],
+                         ids=["default", "full"])
+def test_mutated_specs_never_crash(examples: int):
+    fuzz(examples)
 
 
 def test_the_bases_compile():

@@ -44,9 +44,9 @@ class DomainLibrary:
 
 
 @pytest.fixture(scope="session")
-def library(tmp_path_factory: pytest.TempPathFactory) -> DomainLibrary:
-    """`library["retail"]` → that domain, compiled once per session."""
-    return DomainLibrary(tmp_path_factory.mktemp("domains"))
+def library(library_build: Path) -> DomainLibrary:
+    """`library["retail"]` → that domain, compiled once per session (in the session's shared library build)."""
+    return DomainLibrary(library_build)
 
 
 @pytest.fixture

@@ -25,8 +25,8 @@ runner = CliRunner()
 
 
 @pytest.fixture(scope="session")
-def build(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("build")
+def build(library_build: Path) -> Path:
+    return library_build
 
 
 @pytest.fixture(scope="session")

@@ -16,11 +16,11 @@ TEST_SPECS = Path(__file__).resolve().parent / "specs"
 
 
 def compile_all(spec_dir: Path, out_root: Path) -> dict[str, CompiledDomain]:
-    """Compile every spec in `spec_dir`; a spec that does not compile is skipped with a warning (the
-    diagnostics tests own compiler errors), so a half-written domain never hides the runtime's results."""
+    """Compile every spec in `spec_dir` (cached in `out_root`); a spec that does not compile is skipped with a
+    warning (the diagnostics tests own compiler errors), so a half-written domain never hides the runtime's results."""
     out: dict[str, CompiledDomain] = {}
     for spec in find_specs([spec_dir]):
-        result = compile_file(spec, out_root, force=True)
+        result = compile_file(spec, out_root)
         if result.ok and result.out_dir is not None:
             out[result.domain] = load_domain(str(result.out_dir))
         else:
@@ -34,9 +34,9 @@ def build_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def domains(build_dir: Path) -> dict[str, CompiledDomain]:
-    """Every compiled domain of specs/ by name."""
-    found = compile_all(ROOT / "specs", build_dir / "specs")
+def domains(library_build: Path) -> dict[str, CompiledDomain]:
+    """Every compiled domain of specs/ by name (in the session's shared library build)."""
+    found = compile_all(ROOT / "specs", library_build)
     assert "shop" in found, "specs/shop.env.yaml must compile"
     return found
 

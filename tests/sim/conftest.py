@@ -13,8 +13,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="session")
-def build_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("sim-build")
+def build_dir(library_build: Path) -> Path:
+    """The session's shared build of specs/ (tests/conftest.py): `ascc simulate --build` finds it compiled."""
+    return library_build
 
 
 @pytest.fixture(scope="session")
