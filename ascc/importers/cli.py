@@ -59,6 +59,91 @@ def register(app: typer.Typer) -> None:
         raise typer.Exit(1 if strict and left_out else 0)
 
 
+    @imp.command("openapi")
+    def openapi_cmd(
+        paths: list[Path] = typer.Argument(..., help="OpenAPI 3.x / Swagger 2.0 files (JSON or YAML) or folders "
+                                                     "of them."),
+        out_dir: Path = typer.Option(Path("imported"), "--out", "-o", help="Where the specs and "
+                                                                          "import_report.json go."),
+        one_domain_per_api: bool = typer.Option(False, "--one-domain-per-api", help="Keep each API whole: one "
+                                                "domain per description, never split or merged."),
+        min_size: int = typer.Option(4, "--min-tools", help="Smaller groups are merged with related ones."),
+        max_size: int = typer.Option(40, "--max-tools", help="Larger APIs are split along tool-graph "
+                                                             "communities."),
+        seed: int = typer.Option(0, "--seed", help="Louvain's seed: the same input and seed give the same "
+                                                   "domains."),
+        strict: bool = typer.Option(False, "--strict", help="Exit 1 when any operation is left out."),
+    ) -> None:
+        """Draft one compiled spec per domain from API descriptions; every operation is imported or reported."""
+        from ascc.importers.openapi.run import import_openapi
+
+        _run_api_import(import_openapi, paths, out_dir, strict, min_size=min_size, max_size=max_size,
+                        one_domain_per_api=one_domain_per_api, seed=seed)
+
+    @imp.command("tools")
+    def tools_cmd(
+        paths: list[Path] = typer.Argument(..., help="OpenAI function/tool schema lists or MCP tools/list "
+                                                     "results (JSON or YAML), or folders of them."),
+        out_dir: Path = typer.Option(Path("imported"), "--out", "-o", help="Where the specs and "
+                                                                          "import_report.json go."),
+        one_domain_per_api: bool = typer.Option(False, "--one-domain-per-api", help="One domain per file."),
+        min_size: int = typer.Option(4, "--min-tools"),
+        max_size: int = typer.Option(40, "--max-tools"),
+        seed: int = typer.Option(0, "--seed"),
+        strict: bool = typer.Option(False, "--strict", help="Exit 1 when any tool is left out."),
+    ) -> None:
+        """Draft compiled specs from tool lists that carry no paths or HTTP methods."""
+        from ascc.importers.openapi.run import import_tools
+
+        _run_api_import(import_tools, paths, out_dir, strict, min_size=min_size, max_size=max_size,
+                        one_domain_per_api=one_domain_per_api, seed=seed)
+
+
+def _run_api_import(fn, paths: list[Path], out_dir: Path, strict: bool, **kw) -> None:
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        err.print(f"error: no such file or folder: {', '.join(str(m) for m in missing)}", markup=False)
+        raise typer.Exit(2)
+    if kw["min_size"] < 1 or kw["max_size"] < kw["min_size"]:
+        err.print("error: --min-tools must be at least 1 and at most --max-tools")
+        raise typer.Exit(2)
+    report = fn(paths, out_dir, **kw)
+    print_api_report(report, out_dir)
+    if report.imported == 0:
+        raise typer.Exit(1)
+    raise typer.Exit(1 if strict and report.imported < len(report.operations) else 0)
+
+
+def print_api_report(r, out_dir: Path) -> None:
+    from collections import Counter
+
+    t = Table(title=f"import → {out_dir}", title_justify="left")
+    for col, just in (("domain", "left"), ("apis", "right"), ("tools", "right"), ("reads", "right"),
+                      ("writes", "right"), ("compiles", "left")):
+        t.add_column(col, justify=just)
+    kinds: dict[str, Counter] = {}
+    for o in r.operations:
+        if o.status == "imported":
+            kinds.setdefault(o.domain, Counter())[o.kind in ("lookup", "query")] += 1
+    shown = r.domains[:MAX_LISTED * 2]
+    for d in shown:
+        k = kinds.get(d.name, Counter())
+        t.add_row(d.name, str(len(set(d.apis))), str(d.tools), str(k[True]), str(k[False]),
+                  "yes" if d.compiled else "[red]no[/red]")
+    if len(r.domains) > len(shown):
+        t.add_row(f"… {len(r.domains) - len(shown)} more", "", "", "", "", "")
+    out.print(t)
+    n = len(r.operations)
+    ok = sum(d.compiled for d in r.domains)
+    out.print(f"{r.files} files, {n} operations: {r.imported} imported ({100 * r.imported / max(n, 1):.1f}%) "
+              f"into {ok} domains that compile; {n - r.imported} left out; {len(r.problems)} files not imported "
+              f"({r.seconds.get('total', 0):.1f} s)")
+    _listing("files not imported", [f"{p['file']}: {p['reason']}" for p in r.problems])
+    reasons = Counter(o.reason for o in r.operations if o.status != "imported")
+    _listing("operations left out, by reason", [f"{c} × {why}" for why, c in reasons.most_common()])
+    out.print(f"report: {out_dir / 'import_report.json'}")
+
+
 def print_report(r) -> None:
     t = Table(title=f"τ² {r.domain} → {r.out_spec}", title_justify="left")
     t.add_column("what")

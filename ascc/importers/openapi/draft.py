@@ -211,7 +211,7 @@ def seed_expr(f: FieldDef, structs: dict) -> str | None:
             hi = lo
         return f"randint({lo}, {hi})"
     if t == "float":
-        return "uniform(0, 1000, 2)"
+        return "float(uniform(0, 1000, 2))"
     if t == "date":
         return 'date_between("2024-01-01", "2025-12-31")'
     if t == "datetime":
@@ -281,8 +281,9 @@ class ToolPlan:
 class DomainDraft:
     """Entities, tools and seed of one domain, built from its operations."""
 
-    def __init__(self, name: str, ops: list[Operation], title: str = "") -> None:
+    def __init__(self, name: str, ops: list[Operation], title: str = "", plain_seed: bool = False) -> None:
         self.name = name
+        self.plain_seed = plain_seed  # seed keys and references only (the fallback when a seed value fails)
         self.title = title or name
         self.ops = ops
         self.namer = Namer()  # entities, types and tools share one namespace
@@ -315,7 +316,7 @@ class DomainDraft:
                 records.setdefault(sh.resource, []).append(op.response)
             elif sh.role == "collection" and op.method == "get":
                 records.setdefault(sh.resource, []).append(_items_schema(op.response))
-            elif sh.role == "function" and _verb_kind(op) in (None, "insert", "update"):
+            elif sh.role == "function":
                 args = {p.name: p.schema for p in op.params}
                 records.setdefault(sh.resource, []).append({"properties": args})
             if op.method in ("post", "put", "patch") and sh.role in ("item", "collection"):
@@ -329,7 +330,7 @@ class DomainDraft:
             self._fields(ent, records.get(res, []))
         # parent references
         by_label = {(k[0], e.label): e for k, e in self.entities.items()}
-        for op, sh in shapes:
+        for _op, sh in shapes:
             ent = self.entities[sh.resource]
             for seg, pname in sh.parents:
                 fname = snake(pname)
@@ -339,6 +340,7 @@ class DomainDraft:
                 ref = parent.name if parent is not None and parent is not ent else None
                 ent.fields[fname] = FieldDef(fname, "str" if ref is None else None, ref=ref,
                                              description=f"The {seg} this {ent.name} belongs to.")
+        self._link_ids()
         self._break_ref_cycles()
         for op, sh in shapes:
             self.plans.append(self._plan(op, sh))
@@ -371,6 +373,16 @@ class DomainDraft:
             desc = ps.get("description") if isinstance(ps.get("description"), str) else ""
             ent.fields[fname] = FieldDef(fname, t, enum, description=" ".join(desc.split())[:200], schema=ps)
 
+    def _link_ids(self) -> None:
+        """`userId` / `user_id` text fields refer to the domain's `user` entity (its key is text too)."""
+        names = {e.name: e for e in self.entities.values()}
+        for e in self.entities.values():
+            for f in e.fields.values():
+                if f.type == "str" and f.ref is None and f.name.endswith("_id"):
+                    target = names.get(f.name[:-3])
+                    if target is not None and target is not e:
+                        f.ref, f.type = target.name, None
+
     def _break_ref_cycles(self) -> None:
         """Seed generators pick parents that already have rows: keep refs acyclic (later ones become text)."""
         order: list[str] = []
@@ -381,7 +393,7 @@ class DomainDraft:
             state[n] = 1
             for f in ents[n].fields.values():
                 if f.ref:
-                    if state.get(f.ref) == 1:
+                    if state.get(f.ref) == 1 or f.ref == n:
                         f.ref, f.type = None, "str"
                     elif f.ref not in state:
                         visit(f.ref)
@@ -399,9 +411,13 @@ class DomainDraft:
         vk = _verb_kind(op)
         m = op.method
         if sh.role == "function":
-            kind = {"read": "lookup" if self._key_param(op, ent) else "query", "insert": "insert",
-                    "update": "update" if self._key_param(op, ent) else "record",
-                    "delete": "delete" if self._key_param(op, ent) else "record"}.get(vk or "", "record")
+            has_key = self._key_param(op, ent) is not None
+            kind = {"read": "lookup" if has_key and len(op.params) == 1 else "query", "insert": "insert",
+                    "update": "update" if has_key else "record",
+                    "delete": "delete" if has_key else "record"}.get(vk or "", "record")
+            if kind == "record" and has_key and self._status_value(ent, _first_word(op)):
+                kind = "status"
+                sh.verb = _first_word(op)
         elif m == "get" or (m == "post" and vk == "read" and sh.role != "action"):
             kind = "lookup" if sh.role == "item" and m == "get" else "query"
         elif sh.role == "item":
@@ -457,9 +473,7 @@ class DomainDraft:
 
     # -- the spec as data
     def spec(self) -> dict:
-        from ruamel.yaml.comments import CommentedMap
-
-        spec = CommentedMap()
+        spec: dict = {}
         spec["domain"] = self.name
         spec["version"] = 1
         spec["description"] = _one_line(f"Imported from {self.title}.", 300)
@@ -470,11 +484,8 @@ class DomainDraft:
         if self.structs:
             spec["types"] = {n: {m: {"type": t, "nullable": True} for m, t in members.items()}
                              for n, members in self.structs.items()}
-        tools = CommentedMap()
-        for plan in self.plans:
-            tools[plan.name] = self._tool_spec(plan)
-            tools.yaml_set_comment_before_after_key(plan.name, before=_one_line(plan.op.origin(), 400), indent=2)
-        ents = CommentedMap()
+        tools = {plan.name: self._tool_spec(plan) for plan in self.plans}
+        ents = {}
         for e in self.entities.values():
             ents[e.name] = self._entity_spec(e)
         if self.action_entity:
@@ -491,6 +502,8 @@ class DomainDraft:
             e = by_name[n]
             fields = {e.key: f'seq("{e.prefix}", 4)'}
             for f in e.fields.values():
+                if self.plain_seed and not f.ref:
+                    continue
                 x = seed_expr(f, self.structs)
                 if x is not None:
                     fields[f.name] = x
@@ -544,7 +557,8 @@ class DomainDraft:
         item_names = {sh.item_param} if sh.item_param else set()
         if sh.role == "function":
             kp = self._key_param(op, ent)
-            item_names = {kp.name} if kp and plan.kind in ("lookup", "update", "delete") else set()
+            item_names = {kp.name} if kp and plan.kind in ("lookup", "update", "delete", "status", "record") \
+                else set()
         elif sh.role == "collection" and plan.kind == "update":
             item_names = {self._body_key(op, ent).name}
         parent_names = {pn for _, pn in sh.parents}
@@ -646,8 +660,12 @@ def _one_line(text: str, n: int) -> str:
 
 
 def _default_description(op: Operation, ent: Entity) -> str:
-    if not op.method:
-        return f"{_title(snake(op.operation_id))}."
-    what = {"get": "Get", "post": "Create or act on", "put": "Replace", "patch": "Update",
-            "delete": "Delete"}[op.method]
+    if op.operation_id:
+        said = _title(snake(op.operation_id).rstrip("_"))
+        return f"{said} ({op.method.upper()} {op.path})." if op.method else f"{said}."
+    segs = _segments(op.path)
+    if op.method != "get" and len(segs) >= 2 and segs[-2][1] and not segs[-1][1]:
+        what = _title(snake(segs[-1][0]))  # POST /pets/{id}/vaccinate: "Vaccinate pet"
+    else:
+        what = {"get": "Get", "post": "Create", "put": "Replace", "patch": "Update", "delete": "Delete"}[op.method]
     return f"{what} {ent.name.replace('_', ' ')} ({op.method.upper()} {op.path})."

@@ -87,8 +87,8 @@ def load_document(path: Path) -> object:
     except OSError as exc:
         raise ImportProblem(f"cannot read `{path}`: {exc.strerror}") from None
     if n > MAX_BYTES:
-        raise ImportProblem(f"`{path.name}` is {n / 2**20:.0f} MiB; descriptions over {MAX_BYTES // 2**20} MiB "
-                            "are not imported")
+        raise ImportProblem(f"`{path.name}` is {n:,} bytes; descriptions over {MAX_BYTES:,} bytes are not "
+                            "imported")
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:

@@ -12,7 +12,8 @@ RESERVED = {"true", "false", "null", "and", "or", "not", "in", "is", "if", "else
 
 def snake(text: str) -> str:
     """`userId` -> `user_id`, `Ünïcode-Näme` -> `unicode_name`; always a non-empty identifier."""
-    text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
+    text = str(text).translate(_LATIN)
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     text = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", text)
     text = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", text)
     text = re.sub(r"[^A-Za-z0-9]+", "_", text).strip("_").lower()
@@ -25,6 +26,10 @@ def snake(text: str) -> str:
     if keyword.iskeyword(text) or keyword.issoftkeyword(text) or text in RESERVED:
         text += "_"
     return text
+
+
+_LATIN = str.maketrans({"ß": "ss", "æ": "ae", "Æ": "AE", "ø": "o", "Ø": "O", "œ": "oe", "Œ": "OE", "đ": "d",
+                        "Đ": "D", "ł": "l", "Ł": "L", "þ": "th", "Þ": "TH", "ð": "d"})
 
 
 def singular(word: str) -> str:

@@ -60,9 +60,18 @@ class Skipped:
 class SchemaFlattener:
     def __init__(self, resolver: Resolver) -> None:
         self.resolver = resolver
+        self.memo: dict[tuple, dict] = {}  # (file, $ref, depth) -> flattened: shared definitions flatten once
 
     def flatten(self, node: object, base: Path, stack: tuple = (), depth: int = 0) -> dict:
         """A schema with refs followed and allOf merged; cycles and overly deep nesting become `{}`."""
+        if isinstance(node, dict) and isinstance(node.get("$ref"), str):
+            key = (base, node["$ref"], depth)
+            if key not in self.memo:
+                self.memo[key] = self._flatten(node, base, stack, depth)
+            return self.memo[key]
+        return self._flatten(node, base, stack, depth)
+
+    def _flatten(self, node: object, base: Path, stack: tuple, depth: int) -> dict:
         node, base, stack = self.resolver.deref(node, base, stack)
         if node is CYCLE or not isinstance(node, dict) or depth > MAX_SCHEMA_DEPTH:
             return {"type": "object", "x-opaque": True} if node is CYCLE or depth > MAX_SCHEMA_DEPTH else {}

@@ -17,6 +17,8 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import yaml
+
 from ascc.importers.openapi.draft import DomainDraft
 from ascc.importers.openapi.graph import merge_small_apis, split_api
 from ascc.importers.openapi.load import ImportProblem, load_document
@@ -71,30 +73,31 @@ class ImportReport:
                 "domains": [asdict(d) for d in self.domains], "operations": [asdict(o) for o in self.operations]}
 
 
-def collect_files(paths: list[Path]) -> list[tuple[Path, str]]:
-    """(file, API label) for each file or each JSON/YAML file under each folder, in a stable order."""
+def collect_files(paths: list[Path]) -> list[tuple[Path, str, str]]:
+    """(file, API label, name shown) for each file, or each JSON/YAML file under each folder, in a stable order."""
     out = []
     for p in paths:
         if p.is_dir():
             for f in sorted(x for x in p.rglob("*") if x.suffix.lower() in SUFFIXES and x.is_file()):
-                out.append((f, f.relative_to(p).with_suffix("").as_posix()))
+                rel = f.relative_to(p)
+                out.append((f, rel.with_suffix("").as_posix(), (Path(p.resolve().name) / rel).as_posix()))
         else:
-            out.append((p, p.with_suffix("").name))
+            out.append((p, p.with_suffix("").name, p.name))
     return out
 
 
 def import_openapi(paths: list[Path], out_dir: Path, *, min_size: int = 4, max_size: int = 40,
-                   one_domain_per_api: bool = False, seed: int = 0) -> ImportReport:
+                   one_domain_per_api: bool = False, seed: int = 0, reader=operations) -> ImportReport:
+    """Import API descriptions (`reader`: OpenAPI by default, `fntools.tool_operations` for tool lists)."""
     report = ImportReport()
     t0 = time.perf_counter()
     per_api: list[tuple[str, list[Operation]]] = []
     titles: dict[str, str] = {}
-    for path, api in collect_files(paths):
+    for path, api, display in collect_files(paths):
         report.files += 1
-        display = path.as_posix()
         try:
             doc = load_document(path)
-            ops, skipped = operations(path, doc, api, display)
+            ops, skipped = reader(path, doc, api, display)
             titles[api] = api_title(doc)
         except ImportProblem as exc:
             report.problems.append({"file": display, "reason": str(exc)})
@@ -114,6 +117,13 @@ def import_openapi(paths: list[Path], out_dir: Path, *, min_size: int = 4, max_s
             report.problems.append({"file": display, "reason": "the description has no operations"})
     report.seconds["read"] = round(time.perf_counter() - t0, 2)
     return _domains(report, per_api, titles, out_dir, min_size, max_size, one_domain_per_api, seed, t0)
+
+
+def import_tools(paths: list[Path], out_dir: Path, **kw) -> ImportReport:
+    """Import OpenAI function-schema lists and MCP tools/list results."""
+    from ascc.importers.openapi.fntools import tool_operations
+
+    return import_openapi(paths, out_dir, reader=tool_operations, **kw)
 
 
 def _domains(report: ImportReport, per_api: list[tuple[str, list[Operation]]], titles: dict[str, str],
@@ -169,10 +179,11 @@ def _one_domain(name: str, title: str, apis: list[str], ops: list[Operation],
 
     dropped: dict[int, str] = {}
     dt = 0.0
+    plain_seed = False
     for _ in range(MAX_REPAIR_ROUNDS + 1):
         keep = [o for i, o in enumerate(ops) if i not in dropped]
-        draft = DomainDraft(name, keep, title)
-        text = dump_yaml(draft.spec())
+        draft = DomainDraft(name, keep, title, plain_seed=plain_seed)
+        text = dump_yaml(draft.spec(), {p.name: p.op.origin() for p in draft.plans})
         target = out_dir / f"{name}.env.yaml"
         _write_atomic(target, text)
         t = time.perf_counter()
@@ -185,7 +196,10 @@ def _one_domain(name: str, title: str, apis: list[str], ops: list[Operation],
         pos = {id(o): i for i, o in enumerate(ops)}
         index = {p.name: pos[id(p.op)] for p in draft.plans}
         if not blame or not set(blame) <= set(index):
-            break
+            if plain_seed:
+                break
+            plain_seed = True  # an error outside the tools: most often a seed value; seed keys and refs only
+            continue
         for tool in blame:
             dropped[index[tool]] = f"the compiler refused the drafted tool: {blame[tool]}"
     ok = not errors
@@ -236,39 +250,45 @@ def _tools_at(text: str, lines: list[tuple[int, str]]) -> dict[str, str]:
     return out
 
 
-def dump_yaml(data: object) -> str:
-    import io
+class _Flow(dict):
+    """A map written on one line."""
 
-    from ruamel.yaml import YAML
 
-    y = YAML()
-    y.representer.ignore_aliases = lambda *_: True  # shared lists are written out, never as anchors
-    y.width = 110
-    y.indent(mapping=2, sequence=4, offset=2)
-    buf = io.StringIO()
-    buf.write("# Drafted by `ascc import`: review the tools against the API before relying on them.\n")
-    y.dump(_flow_leaves(data), buf)
-    return buf.getvalue()
+class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):
+    def ignore_aliases(self, data: object) -> bool:  # shared lists are written out, never as anchors
+        return True
+
+
+_Dumper.add_representer(_Flow, lambda d, m: d.represent_mapping("tag:yaml.org,2002:map", m, flow_style=True))
+
+
+def dump_yaml(data: dict, comments: dict[str, str] | None = None) -> str:
+    """The spec as YAML text. Values are data for libyaml's emitter (it quotes what needs quoting); the only
+    text added is one `# comment` line above each tool, made of a single line (no line breaks of any kind)."""
+    body = yaml.dump(_flow_leaves(data), Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=110,
+                     default_flow_style=False, indent=2)
+    lines = ["# Drafted by `ascc import`: review the tools against the API before relying on them."]
+    in_tools = False
+    for line in body.splitlines():
+        if line and not line[0].isspace():
+            in_tools = line.startswith("tools:")
+        elif in_tools and comments and line.startswith("  ") and not line.startswith("   ") \
+                and line.rstrip().endswith(":") and line.strip()[:-1] in comments:
+            lines.append("  # " + " ".join(comments[line.strip()[:-1]].split()))
+        lines.append(line)
+    return "\n".join(lines) + "\n"
 
 
 def _flow_leaves(node: object, depth: int = 0) -> object:
     """Small maps of plain values (a field, a parameter) on one line, as a person writes them."""
-    from ruamel.yaml.comments import CommentedMap, CommentedSeq
-
     if isinstance(node, dict):
-        leaf = depth >= 3 and all(isinstance(v, (str, int, float, bool, type(None))) or
-                                  (isinstance(v, list) and all(isinstance(x, str) for x in v)) for v in node.values())
-        out = node if isinstance(node, CommentedMap) else CommentedMap(node)
-        for k in list(out):
-            out[k] = _flow_leaves(out[k], depth + 1)
-        if leaf and len(node) <= 6:
-            out.fa.set_flow_style()
-        return out
+        out = {k: _flow_leaves(v, depth + 1) for k, v in node.items()}
+        leaf = depth >= 3 and len(node) <= 6 and len(repr(node)) < 100 and all(
+            isinstance(v, (str, int, float, bool, type(None))) or
+            (isinstance(v, list) and all(isinstance(x, str) for x in v)) for v in node.values())
+        return _Flow(out) if leaf else out
     if isinstance(node, list):
-        seq = CommentedSeq(_flow_leaves(x, depth + 1) for x in node)
-        if all(isinstance(x, str) for x in node) and depth >= 3:
-            seq.fa.set_flow_style()
-        return seq
+        return [_flow_leaves(x, depth + 1) for x in node]
     return node
 
 
