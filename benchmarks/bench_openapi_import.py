@@ -1,0 +1,117 @@
+"""`ascc import openapi` on a real collection: coverage, domains, time, memory; optionally `ascc simulate`.
+
+    python benchmarks/bench_openapi_import.py DIR [--out result.json] [--work /tmp/oa] [--simulate N]
+
+Runs in child processes (so each measure has its own peak memory, from getrusage):
+  (a) the import of DIR (every description under it) into WORK/specs: wall and CPU seconds, peak RSS;
+  (b) `ascc compile` of every written spec into WORK/build (`compile_many`, jobs=2): wall, CPU, peak RSS;
+  (c) with --simulate N: `ascc simulate` with the oracle agent and scripted user on a seeded sample of N imported
+      domains (5 tasks each): the share of domains with at least one verified episode, and with a verified write.
+Coverage is the share of operations (GET/POST/PUT/PATCH/DELETE) that land as tools in domains that compile with
+no errors; the rest are listed by reason in WORK/specs/import_report.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+CHILD = """
+import json, resource, sys, time
+sys.path.insert(0, {root!r})
+t, c = time.perf_counter(), time.process_time()
+{body}
+ru = resource.getrusage(resource.RUSAGE_SELF)
+kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({{"wall_s": round(time.perf_counter() - t, 1), "cpu_s": round(time.process_time() - c + kids.ru_utime
+    + kids.ru_stime, 1), "peak_rss_mib": round(max(ru.ru_maxrss, kids.ru_maxrss) / 1024), **extra}}))
+"""
+
+IMPORT = """
+from pathlib import Path
+from ascc.importers.openapi.run import import_openapi
+r = import_openapi([Path({src!r})], Path({out!r}))
+extra = {{"operations": len(r.operations), "imported": r.imported, "domains": len(r.domains),
+          "domains_compiled": sum(d.compiled for d in r.domains), "files": r.files, "problems": len(r.problems),
+          "seconds": r.seconds}}
+"""
+
+COMPILE = """
+from pathlib import Path
+from ascc.compiler.driver import compile_many
+res = compile_many([Path({specs!r})], Path({build!r}), force=True, jobs=2)
+extra = {{"specs": len(res), "ok": sum(1 for x in res if x.ok),
+          "with_errors": [str(x.spec) for x in res if not x.ok][:20]}}
+"""
+
+
+def child(body: str) -> dict:
+    code = CHILD.format(root=str(ROOT), body=body)
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    if p.returncode != 0:
+        raise SystemExit(p.stderr[-3000:])
+    return json.loads(p.stdout.strip().splitlines()[-1])
+
+
+def simulate(specs: Path, n: int, work: Path) -> dict:
+    domains = sorted(specs.glob("*.env.yaml"))
+    sample = random.Random(0).sample(domains, min(n, len(domains)))
+    verified = writes = 0
+    failures = {}
+    t = time.perf_counter()
+    for spec in sample:
+        out = work / "sim" / spec.name.split(".")[0]
+        p = subprocess.run([sys.executable, "-m", "ascc", "simulate", str(spec), "--tasks", "5", "--out", str(out),
+                            "--build", str(work / "build"), "--fresh", "--jobs", "1", "--format", "json"],
+                           capture_output=True, text=True, cwd=ROOT)
+        kept = kept_writes = 0
+        traces = out / "traces.jsonl"
+        if traces.exists():
+            for line in traces.read_text().splitlines():
+                kept += 1
+                kept_writes += json.loads(line).get("kind") == "write"
+        verified += kept > 0
+        writes += kept_writes > 0
+        if kept == 0:
+            failures[spec.name] = (p.stderr or p.stdout)[-300:]
+    return {"sampled": len(sample), "with_verified_episode": verified, "with_verified_write": writes,
+            "share_verified": round(verified / max(len(sample), 1), 3), "wall_s": round(time.perf_counter() - t, 1),
+            "failures": failures}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("folder", type=Path)
+    ap.add_argument("--work", type=Path, default=Path("/tmp/bench_openapi"))
+    ap.add_argument("--out", type=Path)
+    ap.add_argument("--simulate", type=int, default=0)
+    ap.add_argument("--skip-import", action="store_true")
+    a = ap.parse_args()
+    specs, build = a.work / "specs", a.work / "build"
+    result: dict = {}
+    if not a.skip_import:
+        import shutil
+
+        shutil.rmtree(a.work, ignore_errors=True)
+        result["import"] = child(IMPORT.format(src=str(a.folder.resolve()), out=str(specs)))
+        imp = result["import"]
+        imp["share_imported"] = round(imp["imported"] / max(imp["operations"], 1), 4)
+        print("import", json.dumps(imp), flush=True)
+        result["compile"] = child(COMPILE.format(specs=str(specs), build=str(build)))
+        print("compile", json.dumps(result["compile"]), flush=True)
+    if a.simulate:
+        result["simulate"] = simulate(specs, a.simulate, a.work)
+        print("simulate", json.dumps({k: v for k, v in result["simulate"].items() if k != "failures"}), flush=True)
+    if a.out:
+        a.out.write_text(json.dumps(result, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()
