@@ -27,6 +27,27 @@ Every domain under `specs/`, compiled. *Tools* counts every tool a spec declares
 `tests/test_catalog.py` fails when this file is out of date.
 """
 
+IMPORTED = """
+## Imported domains
+
+`ascc import openapi` / `ascc import tools` (docs/import.md) draft domains from API descriptions; they are not in
+`specs/` and not in this table. They compile and run like these, and `ascc simulate` walks them, but they are
+drafts, not designs:
+
+- **No business rules.** A hand-written domain's tools carry the policy (preconditions such as "only pending
+  orders can be cancelled", limits, fees); a drafted tool checks only that the row exists (`else "… not found"`)
+  and, for a status action, that the status changes. The policy is one generic paragraph.
+- **Shapes from schemas.** Entities are the API's resources, every field is nullable (an API rarely promises a
+  field), keys are strings, references exist only where a path or an `xxx_id` field names another resource of
+  the same domain, nested objects are structs of their scalar fields or `map[str, str]`.
+- **Writes the API does not describe** (an action with no status value to set, a PUT on a collection) insert a
+  `recorded_action` row, so the state still changes observably; a hand-written domain would model the effect.
+- **Synthetic data.** 15 rows per entity from Faker, enum values, examples and bounds in the schema; no `intent`
+  phrases or parameter `examples:` beyond the schema's, so simulated users word requests from descriptions.
+- **Reviewable.** Each tool has a `# from FILE: METHOD PATH (operationId …)` comment; a person (or a model, which
+  is the issue's optional refinement step) turns a draft into a domain like these.
+"""
+
 
 @dataclass
 class DomainInfo:
@@ -118,6 +139,7 @@ def render(infos: list[DomainInfo]) -> str:
     lines.append("## Descriptions\n")
     for i in infos:
         lines.append(f"- **{i.name}**: {i.description}")
+    lines.append(IMPORTED)
     return "\n".join(lines) + "\n"
 
 

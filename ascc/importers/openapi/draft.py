@@ -191,7 +191,8 @@ FAKER_BY_NAME = [
 
 
 def _lit(v: str) -> str:
-    return "'" + v + "'"
+    """A string literal of the expression language (LITERAL_OK values hold no quotes or backslashes)."""
+    return '"' + v + '"'
 
 
 def seed_expr(f: FieldDef, structs: dict) -> str | None:
