@@ -38,7 +38,10 @@ IMPORT = """
 from pathlib import Path
 from ascc.importers.openapi.run import import_openapi
 r = import_openapi([Path({src!r})], Path({out!r}))
+http = [o for o in r.operations if o.operation.split(" ")[0] in ("GET", "POST", "PUT", "PATCH", "DELETE")]
 extra = {{"operations": len(r.operations), "imported": r.imported, "domains": len(r.domains),
+          "http_operations": len(http), "http_imported": sum(o.status == "imported" for o in http),
+          "tools_in_compiling_domains": sum(d.tools for d in r.domains if d.compiled),
           "domains_compiled": sum(d.compiled for d in r.domains), "files": r.files, "problems": len(r.problems),
           "seconds": r.seconds}}
 """
@@ -102,7 +105,7 @@ def main() -> None:
         shutil.rmtree(a.work, ignore_errors=True)
         result["import"] = child(IMPORT.format(src=str(a.folder.resolve()), out=str(specs)))
         imp = result["import"]
-        imp["share_imported"] = round(imp["imported"] / max(imp["operations"], 1), 4)
+        imp["share_imported"] = round(imp["http_imported"] / max(imp["http_operations"], 1), 4)
         print("import", json.dumps(imp), flush=True)
         result["compile"] = child(COMPILE.format(specs=str(specs), build=str(build)))
         print("compile", json.dumps(result["compile"]), flush=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import typer
@@ -73,12 +74,15 @@ def register(app: typer.Typer) -> None:
         seed: int = typer.Option(0, "--seed", help="Louvain's seed: the same input and seed give the same "
                                                    "domains."),
         strict: bool = typer.Option(False, "--strict", help="Exit 1 when any operation is left out."),
+        jobs: int = typer.Option(0, "--jobs", "-j", help="Processes drafting and compiling domains (0: one per "
+                                                         "core)."),
     ) -> None:
         """Draft one compiled spec per domain from API descriptions; every operation is imported or reported."""
         from ascc.importers.openapi.run import import_openapi
 
         _run_api_import(import_openapi, paths, out_dir, strict, min_size=min_size, max_size=max_size,
-                        one_domain_per_api=one_domain_per_api, seed=seed)
+                        one_domain_per_api=one_domain_per_api, seed=seed,
+                        jobs=jobs or (os.cpu_count() or 1))
 
     @imp.command("tools")
     def tools_cmd(
@@ -91,12 +95,15 @@ def register(app: typer.Typer) -> None:
         max_size: int = typer.Option(40, "--max-tools"),
         seed: int = typer.Option(0, "--seed"),
         strict: bool = typer.Option(False, "--strict", help="Exit 1 when any tool is left out."),
+        jobs: int = typer.Option(0, "--jobs", "-j", help="Processes drafting and compiling domains (0: one per "
+                                                         "core)."),
     ) -> None:
         """Draft compiled specs from tool lists that carry no paths or HTTP methods."""
         from ascc.importers.openapi.run import import_tools
 
         _run_api_import(import_tools, paths, out_dir, strict, min_size=min_size, max_size=max_size,
-                        one_domain_per_api=one_domain_per_api, seed=seed)
+                        one_domain_per_api=one_domain_per_api, seed=seed,
+                        jobs=jobs or (os.cpu_count() or 1))
 
 
 def _run_api_import(fn, paths: list[Path], out_dir: Path, strict: bool, **kw) -> None:

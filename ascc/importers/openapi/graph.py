@@ -76,7 +76,10 @@ def split_api(ops: list[Operation], min_size: int, max_size: int, seed: int) -> 
 def _bounded(g: nx.Graph, nodes: list[int], max_size: int, seed: int, resolution: float) -> list[list[int]]:
     if len(nodes) <= max_size:
         return [nodes]
-    sub = g.subgraph(nodes)
+    keep = set(nodes)
+    sub = nx.Graph()  # a plain copy: networkx's subgraph views are slow under Louvain's many lookups
+    sub.add_nodes_from(nodes)
+    sub.add_weighted_edges_from((a, b, d["weight"]) for a in nodes for b, d in g.adj[a].items() if b in keep and a < b)
     comms = [sorted(c) for c in nx.community.louvain_communities(sub, weight="weight", seed=seed,
                                                                  resolution=resolution)]
     if len(comms) == 1:  # Louvain keeps it whole: cut it in path order

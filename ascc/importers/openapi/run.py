@@ -87,7 +87,8 @@ def collect_files(paths: list[Path]) -> list[tuple[Path, str, str]]:
 
 
 def import_openapi(paths: list[Path], out_dir: Path, *, min_size: int = 4, max_size: int = 40,
-                   one_domain_per_api: bool = False, seed: int = 0, reader=operations) -> ImportReport:
+                   one_domain_per_api: bool = False, seed: int = 0, jobs: int = 1,
+                   reader=operations) -> ImportReport:
     """Import API descriptions (`reader`: OpenAPI by default, `fntools.tool_operations` for tool lists)."""
     report = ImportReport()
     t0 = time.perf_counter()
@@ -116,7 +117,7 @@ def import_openapi(paths: list[Path], out_dir: Path, *, min_size: int = 4, max_s
         elif not skipped:
             report.problems.append({"file": display, "reason": "the description has no operations"})
     report.seconds["read"] = round(time.perf_counter() - t0, 2)
-    return _domains(report, per_api, titles, out_dir, min_size, max_size, one_domain_per_api, seed, t0)
+    return _domains(report, per_api, titles, out_dir, min_size, max_size, one_domain_per_api, seed, jobs, t0)
 
 
 def import_tools(paths: list[Path], out_dir: Path, **kw) -> ImportReport:
@@ -127,8 +128,8 @@ def import_tools(paths: list[Path], out_dir: Path, **kw) -> ImportReport:
 
 
 def _domains(report: ImportReport, per_api: list[tuple[str, list[Operation]]], titles: dict[str, str],
-             out_dir: Path, min_size: int,
-             max_size: int, one_domain_per_api: bool, seed: int, t0: float) -> ImportReport:
+             out_dir: Path, min_size: int, max_size: int, one_domain_per_api: bool, seed: int, jobs: int,
+             t0: float) -> ImportReport:
     t1 = time.perf_counter()
     units: list[tuple[list[str], list[Operation]]] = []
     if one_domain_per_api:
@@ -140,26 +141,40 @@ def _domains(report: ImportReport, per_api: list[tuple[str, list[Operation]]], t
     out_dir.mkdir(parents=True, exist_ok=True)
     namer = Namer()
     compile_s = 0.0
+    jobs_list = []
     for apis, ops in units:
         base = _domain_name(titles.get(apis[0]) or apis[0])
         name = namer.get(base)
         shown = [titles.get(a) or a for a in dict.fromkeys(apis)]
         title = ", ".join(shown[:3]) + (f" and {len(shown) - 3} more" if len(shown) > 3 else "")
-        try:
-            rec, recs, dt = _one_domain(name, title, apis, ops, out_dir)
-        except Exception as exc:  # an importer bug in one domain must not stop the others
+        jobs_list.append((name, title, apis, ops, out_dir))
+    if jobs > 1 and len(jobs_list) > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(jobs) as pool:
+            results = list(pool.map(_domain_job, jobs_list, chunksize=4))
+    else:
+        results = [_domain_job(j) for j in jobs_list]
+    for (name, _, _, ops, _), (rec, recs, dt, error) in zip(jobs_list, results, strict=True):
+        if error:  # an importer bug in one domain must not stop the others
             report.operations += [OpRecord(o.api, o.file, o.ident, o.operation_id, "skipped", domain=name,
-                                           reason=f"internal importer error: {type(exc).__name__}: {exc}")
-                                   for o in ops]
+                                           reason=f"internal importer error: {error}") for o in ops]
             continue
         compile_s += dt
         report.domains.append(rec)
         report.operations += recs
-    report.seconds["compile"] = round(compile_s, 2)
+    report.seconds["compile_check"] = round(compile_s, 2)
     report.seconds["total"] = round(time.perf_counter() - t0, 2)
     (out_dir / "import_report.json").write_text(json.dumps(report.to_json(), indent=1, ensure_ascii=False) + "\n",
                                                  encoding="utf-8")
     return report
+
+
+def _domain_job(job: tuple) -> tuple:
+    try:
+        return (*_one_domain(*job), None)
+    except Exception as exc:  # reported for the domain's operations; the other domains go on
+        return None, [], 0.0, f"{type(exc).__name__}: {exc}"
 
 
 def _domain_name(api: str) -> str:
@@ -259,6 +274,17 @@ class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):
         return True
 
 
+_RETYPED = re.compile(r"^([-+.]?[0-9]|\.(inf|nan)|(y|yes|n|no|on|off|true|false|null|~)$)", re.IGNORECASE)
+
+
+def _str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+    # libyaml resolves by YAML 1.1, the compiler reads YAML 1.2 (`1e3`, `0o7`, `08` differ): quote anything that
+    # either could read as a number, a boolean or null, so a string stays a string.
+    style = "'" if _RETYPED.match(value) else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _str)
 _Dumper.add_representer(_Flow, lambda d, m: d.represent_mapping("tag:yaml.org,2002:map", m, flow_style=True))
 
 
