@@ -156,6 +156,8 @@ def test_function_schemas_and_mcp_tool_lists(tmp_path):
                                             "send_email": "record"}
     assert kinds(r, "mcp_tools_list") == {"list_issues": "query", "get_issue": "lookup", "create_issue": "insert",
                                           "close_issue": "status"}  # `state: [open, closed]` from list_issues
+    spec = __import__("yaml").safe_load((tmp_path / "mcp_tools_list.env.yaml").read_text())
+    assert spec["tools"]["create_issue"]["params"]["priority"]["enum"] == ["low", "high"]  # `#/$defs/` resolved
     [nameless] = [o for o in r.operations if o.status == "skipped"]
     assert "no `name`" in nameless.reason
     env = env_of(tmp_path, "openai_functions")

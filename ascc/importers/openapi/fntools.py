@@ -35,7 +35,6 @@ def _entries(doc: object) -> list:
 
 def tool_operations(path: Path, doc: object, api: str, display: str) -> tuple[list[Operation], list[Skipped]]:
     entries = _entries(doc)
-    flat = SchemaFlattener(Resolver(path, doc))
     ops: list[Operation] = []
     skipped: list[Skipped] = []
     for n, raw in enumerate(entries):
@@ -45,8 +44,9 @@ def tool_operations(path: Path, doc: object, api: str, display: str) -> tuple[li
             continue
         name = fn["name"]
         schema = fn.get("parameters", fn.get("inputSchema", fn.get("input_schema", {})))
-        try:
-            schema = flat.flatten(schema if isinstance(schema, dict) else {}, path)
+        schema = schema if isinstance(schema, dict) else {}
+        try:  # JSON Schema: `#/$defs/...` is relative to the function's own schema
+            schema = SchemaFlattener(Resolver(path, schema)).flatten(schema, path)
         except ImportProblem as exc:
             skipped.append(Skipped(api, display, name, str(exc)))
             continue
