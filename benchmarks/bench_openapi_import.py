@@ -4,7 +4,7 @@
 
 Runs in child processes (so each measure has its own peak memory, from getrusage):
   (a) the import of DIR (every description under it) into WORK/specs: wall and CPU seconds, peak RSS;
-  (b) `ascc compile` of every written spec into WORK/build (`compile_many`, jobs=2): wall, CPU, peak RSS;
+  (b) `ascc compile` of every written spec into WORK/build (`compile_many`, jobs=1, so that CPU time is counted exactly): wall, CPU, peak RSS;
   (c) with --simulate N: `ascc simulate` with the oracle agent and scripted user on a seeded sample of N imported
       domains (5 tasks each): the share of domains with at least one verified episode, and with a verified write.
 Coverage is the share of operations (GET/POST/PUT/PATCH/DELETE) that land as tools in domains that compile with
@@ -37,7 +37,7 @@ print(json.dumps({{"wall_s": round(time.perf_counter() - t, 1), "cpu_s": round(t
 IMPORT = """
 from pathlib import Path
 from ascc.importers.openapi.run import import_openapi
-r = import_openapi([Path({src!r})], Path({out!r}))
+r = import_openapi([Path({src!r})], Path({out!r}), jobs=2)
 http = [o for o in r.operations if o.operation.split(" ")[0] in ("GET", "POST", "PUT", "PATCH", "DELETE")]
 extra = {{"operations": len(r.operations), "imported": r.imported, "domains": len(r.domains),
           "http_operations": len(http), "http_imported": sum(o.status == "imported" for o in http),
@@ -49,7 +49,7 @@ extra = {{"operations": len(r.operations), "imported": r.imported, "domains": le
 COMPILE = """
 from pathlib import Path
 from ascc.compiler.driver import compile_many
-res = compile_many([Path({specs!r})], Path({build!r}), force=True, jobs=2)
+res = compile_many([Path({specs!r})], Path({build!r}), force=True, jobs=1)
 extra = {{"specs": len(res), "ok": sum(1 for x in res if x.ok),
           "with_errors": [str(x.spec) for x in res if not x.ok][:20]}}
 """
