@@ -75,11 +75,12 @@ def simulate(specs: Path, n: int, work: Path) -> dict:
                             "--build", str(work / "build"), "--fresh", "--jobs", "1", "--format", "json"],
                            capture_output=True, text=True, cwd=ROOT)
         kept = kept_writes = 0
-        traces = out / "traces.jsonl"
-        if traces.exists():
+        traces, tasks = out / "traces.jsonl", out / "tasks.jsonl"
+        if traces.exists() and tasks.exists():
+            kind = {t["id"]: t.get("kind") for t in map(json.loads, tasks.read_text().splitlines())}
             for line in traces.read_text().splitlines():
                 kept += 1
-                kept_writes += json.loads(line).get("kind") == "write"
+                kept_writes += kind.get(json.loads(line)["task_id"]) == "write"
         verified += kept > 0
         writes += kept_writes > 0
         if kept == 0:
