@@ -4,7 +4,9 @@
 
 Runs in child processes (so each measure has its own peak memory, from getrusage):
   (a) the import of DIR (every description under it) into WORK/specs: wall and CPU seconds, peak RSS;
-  (b) `ascc compile` of every written spec into WORK/build (`compile_many`, jobs=1, so that CPU time is counted exactly): wall, CPU, peak RSS;
+  (a) writes each domain's build into WORK/build while checking it (`--build-dir`);
+  (b) `ascc compile` of every written spec into WORK/build (`compile_many`, jobs=1, so that CPU time is counted
+      exactly): with the builds of (a) in place, every spec is a cache hit (checked: `cached` in the result);
   (c) with --simulate N: `ascc simulate` with the oracle agent and scripted user on a seeded sample of N imported
       domains (5 tasks each): the share of domains with at least one verified episode, and with a verified write.
 Coverage is the share of operations (GET/POST/PUT/PATCH/DELETE) that land as tools in domains that compile with
@@ -37,7 +39,7 @@ print(json.dumps({{"wall_s": round(time.perf_counter() - t, 1), "cpu_s": round(t
 IMPORT = """
 from pathlib import Path
 from ascc.importers.openapi.run import import_openapi
-r = import_openapi([Path({src!r})], Path({out!r}), jobs=2)
+r = import_openapi([Path({src!r})], Path({out!r}), jobs=2, build_dir=Path({build!r}))
 http = [o for o in r.operations if o.operation.split(" ")[0] in ("GET", "POST", "PUT", "PATCH", "DELETE")]
 extra = {{"operations": len(r.operations), "imported": r.imported, "domains": len(r.domains),
           "http_operations": len(http), "http_imported": sum(o.status == "imported" for o in http),
@@ -49,8 +51,8 @@ extra = {{"operations": len(r.operations), "imported": r.imported, "domains": le
 COMPILE = """
 from pathlib import Path
 from ascc.compiler.driver import compile_many
-res = compile_many([Path({specs!r})], Path({build!r}), force=True, jobs=1)
-extra = {{"specs": len(res), "ok": sum(1 for x in res if x.ok),
+res = compile_many([Path({specs!r})], Path({build!r}), force={force!r}, jobs=1)
+extra = {{"specs": len(res), "ok": sum(1 for x in res if x.ok), "cached": sum(1 for x in res if x.cached),
           "with_errors": [str(x.spec) for x in res if not x.ok][:20]}}
 """
 
@@ -104,11 +106,11 @@ def main() -> None:
         import shutil
 
         shutil.rmtree(a.work, ignore_errors=True)
-        result["import"] = child(IMPORT.format(src=str(a.folder.resolve()), out=str(specs)))
+        result["import"] = child(IMPORT.format(src=str(a.folder.resolve()), out=str(specs), build=str(build)))
         imp = result["import"]
         imp["share_imported"] = round(imp["http_imported"] / max(imp["http_operations"], 1), 4)
         print("import", json.dumps(imp), flush=True)
-        result["compile"] = child(COMPILE.format(specs=str(specs), build=str(build)))
+        result["compile"] = child(COMPILE.format(specs=str(specs), build=str(build), force=False))
         print("compile", json.dumps(result["compile"]), flush=True)
     if a.simulate:
         result["simulate"] = simulate(specs, a.simulate, a.work)

@@ -204,3 +204,13 @@ def test_cli(tmp_path):
     assert p.returncode == 0, p.stderr
     assert "Traceback" not in p.stdout + p.stderr
     assert "tiny_shop" in p.stdout and "YAML bomb" in p.stdout
+
+
+def test_build_dir_makes_the_later_compile_a_cache_hit(tmp_path):
+    from ascc.compiler.driver import compile_many
+
+    out, build = tmp_path / "out", tmp_path / "build"
+    r = import_openapi([FIX / "shop_oas31.yaml"], out, build_dir=build)
+    assert r.domains[0].compiled and (build / "tiny_shop" / "tools.py").exists()
+    [res] = compile_many([out], build)
+    assert res.ok and res.cached

@@ -74,6 +74,8 @@ def register(app: typer.Typer) -> None:
         seed: int = typer.Option(0, "--seed", help="Louvain's seed: the same input and seed give the same "
                                                    "domains."),
         strict: bool = typer.Option(False, "--strict", help="Exit 1 when any operation is left out."),
+        build_dir: Path | None = typer.Option(None, "--build-dir", help="Also write each domain's build here "
+                                              "while checking it (a later `ascc compile` finds it cached)."),
         jobs: int = typer.Option(0, "--jobs", "-j", help="Processes drafting and compiling domains (0: one per "
                                                          "core)."),
     ) -> None:
@@ -81,7 +83,7 @@ def register(app: typer.Typer) -> None:
         from ascc.importers.openapi.run import import_openapi
 
         _run_api_import(import_openapi, paths, out_dir, strict, min_size=min_size, max_size=max_size,
-                        one_domain_per_api=one_domain_per_api, seed=seed,
+                        one_domain_per_api=one_domain_per_api, seed=seed, build_dir=build_dir,
                         jobs=jobs or (os.cpu_count() or 1))
 
     @imp.command("tools")

@@ -88,7 +88,7 @@ def collect_files(paths: list[Path]) -> list[tuple[Path, str, str]]:
 
 def import_openapi(paths: list[Path], out_dir: Path, *, min_size: int = 4, max_size: int = 40,
                    one_domain_per_api: bool = False, seed: int = 0, jobs: int = 1,
-                   reader=operations) -> ImportReport:
+                   build_dir: Path | None = None, reader=operations) -> ImportReport:
     """Import API descriptions (`reader`: OpenAPI by default, `fntools.tool_operations` for tool lists)."""
     report = ImportReport()
     t0 = time.perf_counter()
@@ -117,7 +117,8 @@ def import_openapi(paths: list[Path], out_dir: Path, *, min_size: int = 4, max_s
         elif not skipped:
             report.problems.append({"file": display, "reason": "the description has no operations"})
     report.seconds["read"] = round(time.perf_counter() - t0, 2)
-    return _domains(report, per_api, titles, out_dir, min_size, max_size, one_domain_per_api, seed, jobs, t0)
+    return _domains(report, per_api, titles, out_dir, min_size, max_size, one_domain_per_api, seed, jobs,
+                    build_dir, t0)
 
 
 def import_tools(paths: list[Path], out_dir: Path, **kw) -> ImportReport:
@@ -129,7 +130,7 @@ def import_tools(paths: list[Path], out_dir: Path, **kw) -> ImportReport:
 
 def _domains(report: ImportReport, per_api: list[tuple[str, list[Operation]]], titles: dict[str, str],
              out_dir: Path, min_size: int, max_size: int, one_domain_per_api: bool, seed: int, jobs: int,
-             t0: float) -> ImportReport:
+             build_dir: Path | None, t0: float) -> ImportReport:
     t1 = time.perf_counter()
     units: list[tuple[list[str], list[Operation]]] = []
     if one_domain_per_api:
@@ -147,7 +148,7 @@ def _domains(report: ImportReport, per_api: list[tuple[str, list[Operation]]], t
         name = namer.get(base)
         shown = [titles.get(a) or a for a in dict.fromkeys(apis)]
         title = ", ".join(shown[:3]) + (f" and {len(shown) - 3} more" if len(shown) > 3 else "")
-        jobs_list.append((name, title, apis, ops, out_dir))
+        jobs_list.append((name, title, apis, ops, out_dir, build_dir))
     if jobs > 1 and len(jobs_list) > 1:
         from concurrent.futures import ProcessPoolExecutor
 
@@ -155,7 +156,7 @@ def _domains(report: ImportReport, per_api: list[tuple[str, list[Operation]]], t
             results = list(pool.map(_domain_job, jobs_list, chunksize=4))
     else:
         results = [_domain_job(j) for j in jobs_list]
-    for (name, _, _, ops, _), (rec, recs, dt, error) in zip(jobs_list, results, strict=True):
+    for (name, _, _, ops, _, _), (rec, recs, dt, error) in zip(jobs_list, results, strict=True):
         if error:  # an importer bug in one domain must not stop the others
             report.operations += [OpRecord(o.api, o.file, o.ident, o.operation_id, "skipped", domain=name,
                                            reason=f"internal importer error: {error}") for o in ops]
@@ -188,8 +189,10 @@ def _domain_name(api: str) -> str:
     return snake("_".join([*host[:2], *rest[-2:]]))[:40].rstrip("_") or "api"
 
 
-def _one_domain(name: str, title: str, apis: list[str], ops: list[Operation],
-                out_dir: Path) -> tuple[DomainRecord, list[OpRecord], float]:
+def _one_domain(name: str, title: str, apis: list[str], ops: list[Operation], out_dir: Path,
+                build_dir: Path | None = None) -> tuple[DomainRecord, list[OpRecord], float]:
+    """Draft, write and compile one domain; with `build_dir` the compile that succeeds also writes the build
+    (so a later `ascc compile OUT --build-dir BUILD` finds it cached instead of compiling again)."""
     from ascc.compiler.build import compile_file
 
     dropped: dict[int, str] = {}
@@ -202,7 +205,7 @@ def _one_domain(name: str, title: str, apis: list[str], ops: list[Operation],
         target = out_dir / f"{name}.env.yaml"
         _write_atomic(target, text)
         t = time.perf_counter()
-        res = compile_file(target, None)
+        res = compile_file(target, build_dir.resolve() if build_dir else None, force=True)
         dt += time.perf_counter() - t
         errors = [d for d in res.diagnostics if d.severity == "error"]
         if not errors:
