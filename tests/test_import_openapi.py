@@ -214,3 +214,15 @@ def test_build_dir_makes_the_later_compile_a_cache_hit(tmp_path):
     assert r.domains[0].compiled and (build / "tiny_shop" / "tools.py").exists()
     [res] = compile_many([out], build)
     assert res.ok and res.cached
+
+
+def test_parameters_on_every_operation_are_plumbing():
+    from ascc.importers.openapi.run import _drop_plumbing
+
+    ops = [_op("api", f"/r{i}", names=("api_key", "pretty", f"own{i}")) for i in range(6)]
+    ops[0].params.append(Param("fields", "query", True, {"type": "string"}))
+    _drop_plumbing(ops)
+    assert [p.name for p in ops[0].params] == ["own0", "fields"]  # required ones stay
+    small = [_op("api", f"/r{i}", names=("api_key",)) for i in range(3)]
+    _drop_plumbing(small)
+    assert all(o.params for o in small)

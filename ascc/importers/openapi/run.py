@@ -112,6 +112,7 @@ def import_openapi(paths: list[Path], out_dir: Path, *, min_size: int = 4, max_s
             continue
         for s in skipped:
             report.operations.append(_skip(s))
+        _drop_plumbing(ops)
         if ops:
             per_api.append((api, ops))
         elif not skipped:
@@ -119,6 +120,21 @@ def import_openapi(paths: list[Path], out_dir: Path, *, min_size: int = 4, max_s
     report.seconds["read"] = round(time.perf_counter() - t0, 2)
     return _domains(report, per_api, titles, out_dir, min_size, max_size, one_domain_per_api, seed, jobs,
                     build_dir, t0)
+
+
+def _drop_plumbing(ops: list[Operation]) -> None:
+    """Optional query/header parameters on (nearly) every operation of an API are plumbing (API keys, response
+    formats, quota users, pretty-printing), not part of what a call does: left out of the tools."""
+    if len(ops) < 5:
+        return
+    from collections import Counter
+
+    counts = Counter((p.name, p.location) for o in ops for p in {(q.name, q.location): q for q in o.params}.values()
+                     if not p.required and p.location in ("query", "header"))
+    common = {k for k, n in counts.items() if n >= 0.9 * len(ops)}
+    if common:
+        for o in ops:
+            o.params = [p for p in o.params if (p.name, p.location) not in common]
 
 
 def import_tools(paths: list[Path], out_dir: Path, **kw) -> ImportReport:
