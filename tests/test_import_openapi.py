@@ -226,3 +226,15 @@ def test_parameters_on_every_operation_are_plumbing():
     small = [_op("api", f"/r{i}", names=("api_key",)) for i in range(3)]
     _drop_plumbing(small)
     assert all(o.params for o in small)
+
+
+def test_errors_are_blamed_on_the_tool_whose_block_holds_them():
+    from ascc.importers.openapi.run import _tools_at, dump_yaml
+
+    text = dump_yaml({"domain": "d", "tools": {"a": {"kind": "read"}, "b": {"kind": "read", "returns": "x"}},
+                      "seed": {}}, {"a": "from f: GET /a", "b": "from f: GET /b"})
+    lines = text.splitlines()
+    at = {name: lines.index(f"  {name}:") + 1 for name in ("a", "b")}
+    assert _tools_at(text, [(at["b"] + 2, "E234 unknown name")]) == {"b": "E234 unknown name"}
+    assert _tools_at(text, [(at["a"] + 1, "m"), (len(lines), "seed")]) == {}  # one error outside a tool: no blame
+    assert lines[at["a"] - 2] == "  # from f: GET /a"
