@@ -22,7 +22,8 @@ class Code:
 
 CODES: dict[str, Code] = {
     'E000': Code('a spec file cannot be read',
-                  'The path does not exist, is not UTF-8 text, or a folder holds no `*.env.yaml` specs.',
+                  'The path does not exist, is not UTF-8 text (the diagnostic points at the first byte that is not), '
+                  'or a folder holds no `*.env.yaml` specs.',
                   'ascc check spec/shop.env.yaml', 'ascc check specs/shop.env.yaml'),
     'E001': Code('invalid YAML',
                   'The file is not valid YAML: an unclosed bracket or quote, a tab used for indentation, a bad indent.',
@@ -67,10 +68,17 @@ CODES: dict[str, Code] = {
                   "A parameter's `examples:` lists the values task synthesis gives it (what a user would say); an "
                   'empty list gives it nothing to choose from.',
                   'reason: {type: str, examples: []}', 'reason: {type: str, examples: ["moving house", "a new job"]}'),
-    'E015': Code('a spec file too large',
+    'E015': Code('a file too large',
                   'A spec may be at most 512 KiB: checking one takes seconds a MiB, and a spec describes a domain. '
-                  'Bulk seed data belongs in seed files (`seed: files:`), which are read as data.',
+                  'Bulk seed data belongs in seed files (`seed: files:`), which are read as data. Every other file '
+                  'ascc reads (a train config, one task line, a seed or imported data file) is at most 64 MiB.',
                   'seed: {rows: {customer: [… 50,000 rows …]}}', 'seed: {files: {customer: customers.jsonl}}'),
+    'E016': Code('YAML aliases that expand too far',
+                  'An alias (`*name`) repeats the node its anchor (`&name`) marks. Aliases of aliases multiply: nine '
+                  'levels of nine-fold aliases are a few hundred bytes that expand to 387 million nodes. ascc lets '
+                  'the aliases of one file repeat at most 10,000 nodes in all, and refuses an alias inside its own '
+                  'anchor; the same holds for train configs and every other YAML it reads.',
+                  'a: &a [x, x, x]\nb: &b [*a, *a, *a]\nc: [*b, *b, *b]', 'write the values out'),
     'E094': Code('a domain is defined twice',
                   'Two specs compiled together name the same domain; domain names must be unique.',
                   'domain: shop   (in two files)', 'domain: shop_eu'),
@@ -95,7 +103,9 @@ CODES: dict[str, Code] = {
                   'An expression is blank.',
                   'requires:\n  - ""', 'requires:\n  - o.paid else "Order is unpaid"'),
     'E105': Code('the spec nests too deeply',
-                  'An expression or YAML value nests so deeply that it cannot be compiled.',
+                  'A YAML or JSON value nests more than 100 levels deep, or an expression more than 100 (a chain of '
+                  '`x if c else …` or `a + b + …` of about a hundred links); the diagnostic points at the level '
+                  'past the limit.',
                   '((((((…))))))', 'split it into `let:` values'),
     'E201': Code('decimal out of range',
                   '`decimal(p,s)` needs precision 1..38 and scale 0..p.',

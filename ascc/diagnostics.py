@@ -122,9 +122,9 @@ class SourceCache:
 
     def line(self, file: str, n: int) -> str | None:
         if file not in self._lines:
-            try:
-                self.put(file, Path(file).read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError):
+            try:  # bytes that are not UTF-8 show as U+FFFD: the caret under them still has its line
+                self.put(file, Path(file).read_bytes().decode("utf-8", errors="replace"))
+            except OSError:
                 self._lines[file] = []
         lines = self._lines[file]
         return lines[n - 1] if 0 < n <= len(lines) else None

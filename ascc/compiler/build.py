@@ -32,6 +32,7 @@ from ascc.compiler.state import write_state
 from ascc.compiler.uses import param_uses
 from ascc.diagnostics import Diagnostic, DiagnosticBag, Span
 from ascc.dsl.reader import read_spec
+from ascc.inputs import InputProblem, read_text
 
 SPEC_SUFFIX = ".env.yaml"
 
@@ -123,10 +124,14 @@ def compile_file(spec: Path, out_root: Path | None, *, force: bool = False) -> C
                       Span.point(str(spec), 1, 1),
                       help="a spec describes a domain: keep bulk seed data in seed files (`seed: files:`)")
             return CompileResult(spec, diagnostics=bag.sorted())
-        text = spec.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        text = read_text(spec, MAX_SPEC_BYTES)
+    except OSError as exc:
         bag = DiagnosticBag()
-        bag.error("E000", f"cannot read `{spec}`: {exc.strerror if isinstance(exc, OSError) else exc}", None)
+        bag.error("E000", f"cannot read `{spec}`: {exc.strerror}", None)
+        return CompileResult(spec, diagnostics=bag.sorted())
+    except InputProblem as exc:
+        bag = DiagnosticBag()
+        bag.error(exc.code, f"cannot read `{spec}`: {exc.message}", Span.point(str(spec), exc.line, exc.col))
         return CompileResult(spec, diagnostics=bag.sorted())
     if out_root is not None and not force and (hit := _cached(spec, text, out_root)) is not None:
         return hit

@@ -15,6 +15,7 @@ from ascc.dsl import ast
 from ascc.dsl.raw import RawField, RawParam, RawSpec
 from ascc.dsl.yamlnodes import YScalar
 
+INT_MIN, INT_MAX = -(1 << 63), (1 << 63) - 1  # `int` columns are DuckDB's BIGINT
 BUILTIN_TYPES = ("str", "int", "float", "decimal", "bool", "date", "datetime", "list", "map")
 # Names the generated module itself uses; a spec name equal to one of them gets a trailing underscore.
 RESERVED_PY = {"ctx", "B", "Decimal", "ToolError", "Context", "dt", "date", "datetime", "Any", "annotations",
@@ -144,6 +145,8 @@ def convert_value(x, t: Type, records=None):
     if k == "bool" and isinstance(x, bool):
         return x
     if k == "int" and isinstance(x, int) and not isinstance(x, bool):
+        if not INT_MIN <= x <= INT_MAX:
+            raise ValueError(f"out of range: an `int` is a 64-bit integer, {INT_MIN} to {INT_MAX}")
         return x
     if k == "float" and isinstance(x, (int, float)) and not isinstance(x, bool):
         return float(x)

@@ -282,7 +282,29 @@ def parse(text: str, start: str, where: YScalar | tuple[str, int, int], bag: Dia
     except LarkError as exc:  # pragma: no cover - lark raises UnexpectedInput for bad input
         bag.error("E100", f"cannot parse expression: {exc}", Span.point(file, line, col))
         return None
+    if (deep := _deeper_than(tree, MAX_EXPR_DEPTH)) is not None:
+        m = deep.meta
+        where = Span(file, m.line, m.column, m.end_line, m.end_column).shifted(line, col, block)
+        bag.error("E105", f"the expression nests more than {MAX_EXPR_DEPTH} levels deep", where,
+                  help="split it into `let:` values, or look the value up in a table")
+        return None
     return _ToAst(file, line, col, block).transform(tree)
+
+
+# Later stages walk expressions recursively and the generated Python nests one pair of parentheses per level,
+# which CPython's parser refuses past 200: a chain of 3,000 `x if c else …` must end here, with its place.
+MAX_EXPR_DEPTH = 100
+
+
+def _deeper_than(tree, limit: int):
+    """The first subtree more than `limit` levels below the root, or None (iteratively: the tree may be deep)."""
+    stack = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit and not getattr(node.meta, "empty", True):
+            return node
+        stack.extend((c, depth + 1) for c in node.children if hasattr(c, "children"))
+    return None
 
 
 def _syntax_error(exc: UnexpectedInput, text: str, file: str, line: int, col: int, start: str):

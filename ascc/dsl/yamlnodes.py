@@ -22,6 +22,7 @@ from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
 from ruamel.yaml.resolver import VersionedResolver
 
 from ascc.diagnostics import DiagnosticBag, Span
+from ascc.inputs import InputProblem, check_yaml
 
 _INT = "tag:yaml.org,2002:int"
 _FLOAT = "tag:yaml.org,2002:float"
@@ -235,8 +236,18 @@ def _label(span: Span, msg: str):
     return Label(span, msg)
 
 
+_BOUND_HELP = {"E016": "write the values out, or share shapes with `types:`",
+               "E105": "a spec nests about a dozen levels; split deeper values into `types:` or seed files"}
+
+
 def load_yaml(text: str, file: str, bag: DiagnosticBag) -> YamlDocument:
-    """Parse one YAML document into nodes; syntax errors become E001 diagnostics."""
+    """Parse one YAML document into nodes; syntax errors become E001 diagnostics, and a text over the bounds of
+    `ascc.inputs` (aliases that expand too far, nesting too deep) their own, at the place they are about."""
+    try:
+        check_yaml(text)
+    except InputProblem as exc:
+        bag.error(exc.code, exc.message, Span.point(file, exc.line, exc.col), help=_BOUND_HELP.get(exc.code))
+        return YamlDocument(None, text, file)
     try:
         root = _compose(text)
     except MarkedYAMLError as exc:

@@ -1,0 +1,187 @@
+"""Bounded reading of the files ascc is handed: specs, train configs, task files, seed and imported data.
+
+Every YAML or JSON text that ascc parses comes through here first, so that one hostile file cannot make a
+command run for minutes or fill the memory. A few hundred bytes of YAML aliases (nine levels of nine-fold
+`*a` references, the "billion laughs") expand to 9^9 nodes; a few kilobytes of brackets nest deeper than
+the Python stack. The checks here read the text once, in linear time and without building anything, and name
+the line and column of the first thing over a limit:
+
+- bytes that are not UTF-8 (`E000`): where the first bad byte is;
+- a text over `MAX_BYTES` (`E015`);
+- nesting deeper than `MAX_DEPTH` (`E105`): where the level past the limit opens;
+- YAML aliases that repeat more than `MAX_ALIAS_NODES` nodes in all, or an alias inside its own anchor
+  (`E016`): where the alias is.
+
+Callers turn an `InputProblem` into their own kind of error (a diagnostic, a `ConfigError`, a task-file line).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+MAX_DEPTH = 100  # a spec nests about a dozen levels; the deepest data ascc reads (tasks, seed rows) a few more
+MAX_ALIAS_NODES = 10_000  # nodes that YAML aliases may repeat in one document, all aliases together
+MAX_BYTES = 64 << 20  # one document: a spec, a config, one task line, one seed or data file
+
+
+@dataclass(frozen=True)
+class InputProblem(Exception):
+    """A text that ascc refuses to parse; `line` and `col` are 1-based."""
+
+    code: str
+    message: str
+    line: int = 1
+    col: int = 1
+
+    def __str__(self) -> str:
+        return f"{self.line}:{self.col}: {self.message}"
+
+
+def decode(data: bytes) -> str:
+    """`data` as UTF-8 text; raises `InputProblem` at the first bad byte."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        start = exc.start
+        line_start = data.rfind(b"\n", 0, start) + 1
+        col = len(data[line_start:start].decode("utf-8", errors="replace")) + 1
+        what = "a binary file, not text" if b"\0" in data[:8192] else "not UTF-8 text"
+        raise InputProblem("E000", f"{what}: byte 0x{data[start]:02x} cannot be decoded",
+                           data.count(b"\n", 0, start) + 1, col) from None
+
+
+def read_text(path: str | Path, max_bytes: int = MAX_BYTES) -> str:
+    """A file's text, bounded and decoded; `OSError` passes through, everything else is an `InputProblem`."""
+    with open(path, "rb") as fh:
+        data = fh.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise InputProblem("E015", f"the file is larger than {_size(max_bytes)}")
+    return decode(data)
+
+
+def _size(n: int) -> str:
+    return f"{n >> 20} MiB" if n >= 1 << 20 else f"{n} bytes"
+
+
+def _where(text: str, offset: int) -> tuple[int, int]:
+    line = text.count("\n", 0, offset) + 1
+    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
+def _check_size(text: str, max_bytes: int) -> None:
+    if len(text) > max_bytes or len(text.encode("utf-8", errors="surrogatepass")) > max_bytes:
+        raise InputProblem("E015", f"the text is larger than {_size(max_bytes)}", *_where(text, max_bytes))
+
+
+# ---- YAML
+
+
+def _yaml_events(text: str):
+    """The parser's events (libyaml's when installed: about ten times faster); None when the text does not parse,
+    which the loader then reports in its own words."""
+    try:
+        from yaml._yaml import CParser
+    except ImportError:
+        CParser = None
+    if CParser is not None:
+        parser = CParser(text)
+        try:
+            events = []
+            while (ev := parser.get_event()) is not None:
+                events.append(ev)
+                if type(ev).__name__ == "StreamEndEvent":
+                    break
+            return events
+        except Exception:  # libyaml and ruamel differ on a few inputs: let ruamel decide
+            pass
+        finally:
+            parser.dispose()
+    from ruamel.yaml import YAML
+
+    try:
+        return list(YAML(typ="rt").parse(text))
+    except Exception:
+        return None
+
+
+def check_yaml(text: str, max_bytes: int = MAX_BYTES) -> None:
+    """Raise `InputProblem` when a YAML text is too large, nests too deeply or its aliases expand too far."""
+    _check_size(text, max_bytes)
+    if "*" not in text and sum(map(text.count, "[{-:?")) <= MAX_DEPTH:
+        return  # no aliases, and too few collection marks to nest past the limit
+    events = _yaml_events(text)
+    if events is not None:
+        _check_events(events)
+
+
+def _check_events(events) -> None:
+    sizes: dict[str, int] = {}  # an anchor's node count, with the aliases inside it expanded
+    open_: list[list] = []  # per open collection: [anchor, node count]
+    repeated = 0
+    for ev in events:
+        kind = type(ev).__name__
+        mark = ev.start_mark
+        if kind in ("SequenceStartEvent", "MappingStartEvent"):
+            if len(open_) >= MAX_DEPTH:
+                raise InputProblem("E105", f"the YAML nests more than {MAX_DEPTH} levels deep",
+                                   mark.line + 1, mark.column + 1)
+            open_.append([ev.anchor, 1])
+            continue
+        if kind in ("SequenceEndEvent", "MappingEndEvent"):
+            anchor, size = open_.pop()
+        elif kind == "ScalarEvent":
+            anchor, size = ev.anchor, 1
+        elif kind == "AliasEvent":
+            anchor, size = None, sizes.get(ev.anchor, 0)
+            if ev.anchor in {a for a, _ in open_}:
+                raise InputProblem("E016", f"the alias `*{ev.anchor}` is inside its own anchor",
+                                   mark.line + 1, mark.column + 1)
+            repeated += size
+            if repeated > MAX_ALIAS_NODES:
+                raise InputProblem("E016", f"YAML aliases repeat more than {MAX_ALIAS_NODES:,} nodes",
+                                   mark.line + 1, mark.column + 1)
+        else:
+            continue
+        if anchor is not None:
+            sizes[anchor] = size
+        if open_:
+            open_[-1][1] += size
+
+
+def load_yaml_data(text: str, max_bytes: int = MAX_BYTES):
+    """Plain Python data from YAML (PyYAML's safe loader), after `check_yaml`; YAML errors pass through."""
+    import yaml
+
+    check_yaml(text, max_bytes)
+    return yaml.safe_load(text)
+
+
+# ---- JSON
+
+_JSON_NESTING = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.S)
+
+
+def check_json(text: str, max_bytes: int = MAX_BYTES) -> None:
+    """Raise `InputProblem` when a JSON text is too large or nests too deeply (JSON has no aliases)."""
+    _check_size(text, max_bytes)
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return
+    depth = 0
+    for m in _JSON_NESTING.finditer(text):
+        c = m.group()
+        if c == "[" or c == "{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise InputProblem("E105", f"the JSON nests more than {MAX_DEPTH} levels deep",
+                                   *_where(text, m.start()))
+        elif c == "]" or c == "}":
+            depth -= 1
+
+
+def load_json(text: str, max_bytes: int = MAX_BYTES):
+    """`json.loads` after `check_json`; `json.JSONDecodeError` passes through."""
+    check_json(text, max_bytes)
+    return json.loads(text)
