@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 MAX_DEPTH = 100  # a spec nests about a dozen levels; the deepest data ascc reads (tasks, seed rows) a few more
@@ -27,17 +26,12 @@ MAX_ALIAS_NODES = 10_000  # nodes that YAML aliases may repeat in one document, 
 MAX_BYTES = 64 << 20  # one document: a spec, a config, one task line, one seed or data file
 
 
-@dataclass(frozen=True)
-class InputProblem(Exception):
-    """A text that ascc refuses to parse; `line` and `col` are 1-based."""
+class InputProblem(ValueError):
+    """A text that ascc refuses to parse; `line` and `col` are 1-based. A `ValueError`, as `json.loads`' own."""
 
-    code: str
-    message: str
-    line: int = 1
-    col: int = 1
-
-    def __str__(self) -> str:
-        return f"{self.line}:{self.col}: {self.message}"
+    def __init__(self, code: str, message: str, line: int = 1, col: int = 1):
+        super().__init__(f"{line}:{col}: {message}")
+        self.code, self.message, self.line, self.col = code, message, line, col
 
 
 def decode(data: bytes) -> str:
@@ -55,9 +49,13 @@ def decode(data: bytes) -> str:
 
 def read_text(path: str | Path, max_bytes: int = MAX_BYTES) -> str:
     """A file's text, bounded and decoded; `OSError` passes through, everything else is an `InputProblem`."""
-    with open(path, "rb") as fh:
-        data = fh.read(max_bytes + 1)
-    if len(data) > max_bytes:
+    chunks, size = [], 0
+    with open(path, "rb") as fh:  # in pieces: `read(n)` would reserve all n bytes at once
+        while size <= max_bytes and (chunk := fh.read(min(1 << 20, max_bytes + 1 - size))):
+            chunks.append(chunk)
+            size += len(chunk)
+    data = b"".join(chunks)
+    if size > max_bytes:
         raise InputProblem("E015", f"the file is larger than {_size(max_bytes)}")
     return decode(data)
 
@@ -166,19 +164,32 @@ _JSON_NESTING = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.S)
 
 def check_json(text: str, max_bytes: int = MAX_BYTES) -> None:
     """Raise `InputProblem` when a JSON text is too large or nests too deeply (JSON has no aliases)."""
+    _check_nesting(text, max_bytes, _JSON_NESTING, "JSON")
+
+
+def _check_nesting(text: str, max_bytes: int, tokens: re.Pattern, language: str) -> None:
+    """Brackets and braces outside strings (and comments), counted in one pass of a regular expression."""
     _check_size(text, max_bytes)
     if text.count("[") + text.count("{") <= MAX_DEPTH:
         return
     depth = 0
-    for m in _JSON_NESTING.finditer(text):
+    for m in tokens.finditer(text):
         c = m.group()
         if c == "[" or c == "{":
             depth += 1
             if depth > MAX_DEPTH:
-                raise InputProblem("E105", f"the JSON nests more than {MAX_DEPTH} levels deep",
+                raise InputProblem("E105", f"the {language} nests more than {MAX_DEPTH} levels deep",
                                    *_where(text, m.start()))
         elif c == "]" or c == "}":
             depth -= 1
+
+
+_TOML_NESTING = re.compile(r'"""(?:[^\\]|\\.)*?"""|\'\'\'.*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'[^\'\n]*\'|#[^\n]*|[\[\]{}]', re.S)
+
+
+def check_toml(text: str, max_bytes: int = MAX_BYTES) -> None:
+    """Raise `InputProblem` when a TOML text is too large or its arrays and inline tables nest too deeply."""
+    _check_nesting(text, max_bytes, _TOML_NESTING, "TOML")
 
 
 def load_json(text: str, max_bytes: int = MAX_BYTES):

@@ -18,12 +18,14 @@ from pathlib import Path
 from ascc.compiler.ir import Domain, Entity
 from ascc.compiler.resolve import convert_value
 from ascc.compiler.seedeval import SeedEvaluator
-from ascc.diagnostics import DiagnosticBag, Span
+from ascc.diagnostics import DiagnosticBag, Label, Span
 from ascc.dsl.yamlnodes import YMap, YScalar, YSeq
+from ascc.inputs import InputProblem, load_json, read_text
 from ascc.runtime import builtins as B
 
 MAX_ROW_ERRORS = 5
 MAX_SEED_SECONDS = 60.0  # all generators together; 100,000 rows of Faker values take a few seconds
+MAX_SEED_FILE_BYTES = 1 << 30  # a JSONL file; each of its lines is one JSON document, bounded by ascc.inputs
 
 
 def _plain(node):
@@ -95,12 +97,11 @@ class StateBuilder:
         suffix = path.suffix.lower()
         try:
             if suffix == ".jsonl":
-                with path.open(encoding="utf-8") as fh:
-                    for n, line in enumerate(fh, 1):
-                        if line.strip():
-                            yield Span.point(str(path), n, 1), json.loads(line)
+                for n, line in enumerate(read_text(path, MAX_SEED_FILE_BYTES).splitlines(), 1):
+                    if line.strip():
+                        yield Span.point(str(path), n, 1), _json_line(line, n)
             elif suffix == ".json":
-                data = json.loads(path.read_text(encoding="utf-8"))
+                data = load_json(read_text(path))
                 items = data.values() if isinstance(data, dict) else data
                 for row in items:
                     yield Span.point(str(path), 1, 1), row if isinstance(row, dict) else {"__bad__": row}
@@ -116,6 +117,9 @@ class StateBuilder:
             else:
                 self.bag.error("E411", f"unsupported seed file type `{suffix}`", span,
                                help="use .json, .jsonl, .csv or .parquet")
+        except InputProblem as exc:
+            self.bag.error("E412", f"cannot read seed file `{path.name}`: {exc.message}",
+                           Span.point(str(path), exc.line, exc.col), labels=(Label(span, "named here"),))
         except (json.JSONDecodeError, UnicodeDecodeError, OSError, ValueError) as exc:
             self.bag.error("E412", f"cannot read seed file `{path.name}`: {exc}", span)
 
@@ -199,8 +203,16 @@ def _coerce_text(v, t):
     if t.kind == "bool" and v.lower() in ("true", "false"):
         return v.lower() == "true"
     if t.kind in ("list", "map", "struct") and v[:1] in "[{":
-        return json.loads(v)
+        return load_json(v)
     return v
+
+
+def _json_line(line: str, n: int):
+    """One line of a JSONL seed file; a problem names its line."""
+    try:
+        return load_json(line)
+    except InputProblem as exc:
+        raise InputProblem(exc.code, exc.message, n, exc.col) from None
 
 
 def json_default(v):

@@ -33,6 +33,7 @@ from pathlib import Path
 
 import yaml
 
+from ascc.inputs import InputProblem, check_toml, load_json, load_yaml_data, read_text
 from ascc.runtime.tasks import InitialState, Task, ToolCall, write_tasks
 
 DOMAIN_NAMES = ("airline", "retail", "telecom")
@@ -112,10 +113,13 @@ def _plain(v):
 
 def _read_data(path: Path):
     try:
+        text = read_text(path)
         if path.suffix == ".toml":
-            with path.open("rb") as fh:
-                return _plain(tomllib.load(fh))
-        return json.loads(path.read_text(encoding="utf-8"))
+            check_toml(text)
+            return _plain(tomllib.loads(text))
+        return load_json(text)
+    except InputProblem as exc:
+        raise Tau2ImportError(f"{path}:{exc.line}:{exc.col}: cannot read: {exc.message}") from None
     except (OSError, ValueError) as exc:
         raise Tau2ImportError(f"{path}: cannot read: {exc}") from None
 
@@ -187,7 +191,11 @@ def _validator(spec: Path):
     from ascc.diagnostics import DiagnosticBag, Span
 
     bag = DiagnosticBag()
-    domain = _check(spec, spec.read_text(encoding="utf-8"), bag)
+    try:
+        text = read_text(spec)
+    except (OSError, InputProblem) as exc:
+        raise Tau2ImportError(f"{spec}: cannot read: {exc}") from None
+    domain = _check(spec, text, bag)
     if domain is None or bag.has_errors:
         raise Tau2ImportError(f"{spec}: the spec does not compile; run `ascc check {spec}`")
 
@@ -305,7 +313,7 @@ _TOP_LEVEL = re.compile(r"^[^\s#]")
 
 def write_spec(spec: Path, out_spec: Path, files: dict[str, str], source: Path) -> None:
     """The spec with its seed replaced: `files` for τ²'s entities, the spec's own rows/generators for the rest."""
-    text = spec.read_text(encoding="utf-8")
+    text = read_text(spec)
     lines = text.splitlines(keepends=True)
     start = next((i for i, ln in enumerate(lines) if _SEED_LINE.match(ln)), None)
     if start is None:
@@ -313,7 +321,7 @@ def write_spec(spec: Path, out_spec: Path, files: dict[str, str], source: Path) 
     else:
         end = next((j for j in range(start + 1, len(lines)) if _TOP_LEVEL.match(lines[j])), len(lines))
         before, after = lines[:start], lines[end:]
-    old = (yaml.safe_load(text) or {}).get("seed") or {}
+    old = (load_yaml_data(text) or {}).get("seed") or {}
     seed: dict = {"files": files}
     rows = {e: r for e, r in (old.get("rows") or {}).items() if e not in files}
     gens = {e: g for e, g in (old.get("generate") or {}).items() if e not in files}

@@ -25,6 +25,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ascc.inputs import InputProblem, load_json, read_text
+
+MAX_TASK_FILE_BYTES = 1 << 30  # a whole task file; each line is one JSON document, bounded by ascc.inputs
 KINDS = ("write", "read", "refusal")
 ACTORS = ("agent", "user")  # who makes a gold call
 _KEYS = {"id", "domain", "initial_state", "gold_calls", "gold_digest", "gold_state", "user", "kind"}
@@ -102,9 +105,11 @@ def load_tasks(path: str | Path) -> list[Task]:
     """Read and check a JSONL task file; every bad line is reported at once in one `TaskFileError`."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text(path, MAX_TASK_FILE_BYTES)
     except OSError as exc:
         raise TaskFileError([f"{path}: cannot read: {exc.strerror or exc}"]) from None
+    except InputProblem as exc:
+        raise TaskFileError([f"{path}:{exc.line}:{exc.col}: cannot read: {exc.message}"]) from None
     return parse_tasks(text, str(path))
 
 
@@ -129,9 +134,11 @@ def parse_tasks(text: str, source: str = "<tasks>") -> list[Task]:
 
 def _json_line(line: str) -> dict:
     try:
-        obj = json.loads(line)
+        obj = load_json(line)
     except json.JSONDecodeError as exc:
         raise _Bad(f"invalid JSON: {exc.msg} at column {exc.colno}") from None
+    except InputProblem as exc:
+        raise _Bad(f"{exc.message} at column {exc.col}") from None
     if not isinstance(obj, dict):
         raise _Bad(f"expected a JSON object, got {type(obj).__name__}")
     return obj

@@ -20,6 +20,8 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
+from ascc.inputs import InputProblem, check_yaml, read_text
+
 Method = Literal["full", "lora"]
 PhaseMethod = Literal["sft", "grpo"]
 
@@ -291,6 +293,10 @@ def parse_config(text: str, file: str = "<config>", base_dir: Path | None = None
     """A `TrainConfig` from YAML text; raises `ConfigError`."""
     reader = _Reader(file)
     try:
+        check_yaml(text)
+    except InputProblem as err:
+        raise ConfigError(file, "", err.message, err.line, err.col) from None
+    try:
         root = YAML(typ="rt").load(text)
     except YAMLError as err:
         mark = getattr(err, "problem_mark", None)
@@ -336,9 +342,11 @@ def parse_config(text: str, file: str = "<config>", base_dir: Path | None = None
 def load_config(path: Path) -> TrainConfig:
     """Read a train config file; paths in it are taken relative to its directory."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text(path)
     except OSError as err:
         raise ConfigError(str(path), "", f"cannot read config: {err.strerror}") from None
+    except InputProblem as err:
+        raise ConfigError(str(path), "", f"cannot read config: {err.message}", err.line, err.col) from None
     return parse_config(text, str(path), path.resolve().parent)
 
 
