@@ -22,6 +22,7 @@ import duckdb
 import pyarrow.parquet as pq
 
 from ascc.duck import sandboxed
+from ascc.inputs import load_json, read_text
 from ascc.literals import quote_ident as _q
 from ascc.runtime.diff import StateDiff, diff_states
 from ascc.runtime.domain import CompiledDomain
@@ -77,8 +78,8 @@ def _insert(con, entity: str, source) -> None:
         return
     if isinstance(source, Path):
         fmt = "newline_delimited" if source.suffix == ".jsonl" else "array"
-        text = source.read_text(encoding="utf-8")
-        rows = [json.loads(x) for x in text.splitlines() if x.strip()] if fmt == "newline_delimited" else json.loads(text)
+        text = read_text(source, 1 << 30)
+        rows = [load_json(x) for x in text.splitlines() if x.strip()] if fmt == "newline_delimited" else load_json(text)
     else:
         rows = source
     if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
@@ -149,8 +150,8 @@ def load_expected(domain: CompiledDomain, path: Path) -> tuple[dict | None, dict
         per = {p.name: load_state(domain, state_files(p)) for p in sorted(path.iterdir()) if p.is_dir()}
         return None, per
     try:
-        obj = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
+        obj = load_json(read_text(path))
+    except (OSError, ValueError) as exc:  # InputProblem and JSONDecodeError are ValueErrors
         raise StateError(f"{path}: {exc}") from None
     if not isinstance(obj, dict):
         raise StateError(f"{path}: expected a JSON object")
