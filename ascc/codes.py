@@ -167,6 +167,24 @@ CODES: dict[str, Code] = {
                   'tab), no POSIX classes (`[[:alpha:]]`), no `{,n}`, `$` only at the end, and no flag but `(?s)` '
                   '(RE2 folds case by Unicode rules). `\\d`, `\\w` and `\\b` are ASCII in both.',
                   'matches($code, "(?i)[a-z]+\\s[0-9]{,3}")', 'matches(lower($code), "[a-z]+ [0-9]{0,3}")'),
+    'E219': Code('a name reserved for ascc',
+                  'Entity, type and field names may not start with `_`: such names belong to ascc (its internal '
+                  'tables such as `_ascc_seed`, and attributes expressions cannot read, E235). A spec using one '
+                  'compiled, then failed when the build loaded or could not read the field.',
+                  '_score: {type: int, default: 0}', 'score: {type: int, default: 0}'),
+    'E220': Code('names that collide',
+                  'DuckDB reads names without regard to case, so two entities, two fields of one entity or two '
+                  'fields of one type that differ only in case are one name to it. Entities, types and tools share '
+                  'one namespace: a tool may not be named like an entity or type, in any case.',
+                  'note: …\nNote: …', 'note: …\narchived_note: …'),
+    'E221': Code('`unique` on a list, map or record field',
+                  'DuckDB keeps `unique` with an index, and cannot index lists, maps or records.',
+                  'tags: {type: "list[str]", unique: true}', 'code: {type: str, unique: true}'),
+    'E222': Code("a default that breaks its field's own rules",
+                  "A field's default must match its `pattern` and pass its `check` (when the check reads only that "
+                  'field): every row that takes the default would be refused.',
+                  'stock: {type: int, default: 0, check: "stock > 0"}',
+                  'stock: {type: int, default: 1, check: "stock > 0"}'),
     'E230': Code('type mismatch',
                   'A value does not have the type its place needs: a field assignment, a condition, an argument.',
                   'update o: {total: "\'free\'"}', 'update o: {total: 0}'),
@@ -340,6 +358,10 @@ CODES: dict[str, Code] = {
     'E287': Code('`remove` without `where` or key',
                   '`remove` takes list elements matching `where`, or a map entry by key.',
                   '- remove o.items', '- remove o.items where sku == $sku'),
+    'E288': Code('a write to a row the tool already deleted',
+                  'Effects run in order, and writes go by key: after `delete o`, an `update o`, `append o.items` or '
+                  'a second `delete` finds no row, changes nothing, and the call still reports success.',
+                  '- delete o\n- update o: {status: gone}', '- update o: {status: gone}\n- delete o'),
     'E290': Code('invalid clock',
                   '`clock.today` is an ISO date and `clock.now` an ISO datetime.',
                   'today: "2025-13-01"', 'today: "2025-12-01"'),
@@ -396,6 +418,10 @@ CODES: dict[str, Code] = {
                   "The statement passed ascc's own checks, but DuckDB does not prepare it against the domain's "
                   'tables; the note gives DuckDB\'s reason.',
                   'SELECT default FROM "user"', 'SELECT "default" FROM "user"'),
+    'E316': Code('a list parameter compared with a single value',
+                  'DuckDB binds `$name` only when the call runs, so a list compared with (or added to) a single '
+                  'value, or a single value with a list column, passes PREPARE and then fails on every call.',
+                  'WHERE id = $ids', 'WHERE list_contains($ids, id)'),
     'E401': Code('non-literal Faker arguments',
                   'Faker providers in seed generators take literal arguments.',
                   "faker.word(len('abc'))", 'faker.word()'),

@@ -257,7 +257,9 @@ def expr_str(s: str) -> str:
 
 
 def hostile_spec() -> tuple[str, dict[str, str], list[str]]:
-    """A spec with Python keywords as names and hostile strings; its tool descriptions and error messages."""
+    """A spec with Python keywords as names and hostile strings; its tool descriptions and error messages.
+
+    The entity is `global` and the tools `class`, `from` and `import`: entities and tools share one namespace."""
     descriptions = {"class": NASTY[0], "from": NASTY[1] + " " + NASTY[3], "import": NASTY[2]}
     messages = [NASTY[0], NASTY[1], NASTY[2], NASTY[3], NASTY[4], NASTY[5]]
     text = f"""\
@@ -265,7 +267,7 @@ domain: hostile
 description: {q(NASTY[5] + " " + NASTY[0])}
 policy: {q(NASTY[4] + " " + NASTY[2])}
 entities:
-  import:
+  global:
     key: class
     description: {q(NASTY[1])}
     fields:
@@ -278,9 +280,9 @@ tools:
     kind: read
     description: {q(descriptions["class"])}
     params:
-      from: {{ref: import, description: {q(NASTY[2])}}}
+      from: {{ref: global, description: {q(NASTY[2])}}}
     let:
-      x: {q("import[$from] else " + expr_str(messages[0]))}
+      x: {q("global[$from] else " + expr_str(messages[0]))}
     requires:
       - {{check: "x.def >= 0", error: {q(messages[1])}}}
       - {{check: "x.lambda != 'é'", error: {q(messages[2])}}}
@@ -290,10 +292,10 @@ tools:
     description: {q(descriptions["from"])}
     intent: "set {{import}} on {{from}} ({{{{literal braces}}}})"
     params:
-      from: {{ref: import}}
+      from: {{ref: global}}
       import: str
     let:
-      x: {q("import[$from] else " + expr_str(messages[3]))}
+      x: {q("global[$from] else " + expr_str(messages[3]))}
     requires:
       - {{check: "$import != ''", error: {q(messages[4])}}}
     effects:
@@ -309,7 +311,7 @@ tools:
     returns: "$class + 1"
 seed:
   rows:
-    import:
+    global:
       - {{class: {q(NASTY[0])}, from: {q(NASTY[2])}, def: 1}}
 """
     return text, descriptions, messages

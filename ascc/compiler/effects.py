@@ -253,3 +253,69 @@ def _local_name(node: ast.Node) -> str | None:
     if isinstance(node, ast.Name) and node.ref is not None and node.ref.kind == "local":
         return node.ref.py
     return None
+
+
+# ---- writes to a row the same call deleted
+
+_ROW_WRITES = ("update", "delete", "append", "update_where", "remove_where", "put", "update_entry", "remove_entry")
+
+
+def check_writes_after_delete(effects: list[Effect], lets: dict[str, ast.Node], bag) -> None:
+    """E288: an effect that writes to (or deletes again) a row an earlier effect of the call deleted.
+
+    The runtime writes by key: the row is gone, so the write changes nothing and the call still reports success.
+    Rows are the same when their targets are: the same `let` value or loop variable, or lookups of one entity by
+    the same key expression (`order[$id]` and a `let o: order[$id]`). A delete inside `if` or `for` counts after
+    it only within that branch or loop body.
+    """
+    _deleted_then_written(effects, lets, {}, bag)
+
+
+def _deleted_then_written(effects: list[Effect], lets: dict, deleted: dict, bag) -> None:
+    deleted = dict(deleted)
+    for e in effects:
+        if e.verb in ("if", "for"):
+            for body in (e.body, e.orelse or []):
+                _deleted_then_written(body, lets, {k: v for k, v in deleted.items() if e.var not in k}, bag)
+            continue
+        if e.verb not in _ROW_WRITES or e.target is None:
+            continue
+        key = _row_key(e.target, lets)
+        if key is None:
+            continue
+        if key in deleted:
+            bag.error("E288", f"`{e.verb}` of a row this tool has already deleted", e.target.span,
+                      labels=(_deleted_label(deleted[key]),),
+                      help="write to the row before `delete`, or drop the write")
+        elif e.verb == "delete":
+            deleted[key] = e.target.span
+
+
+def _deleted_label(span):
+    from ascc.diagnostics import Label
+
+    return Label(span, "deleted here")
+
+
+def _row_key(node: ast.Node, lets: dict, depth: int = 0):
+    """What names one row, comparable across effects: ("row", entity, key shape) or ("name", name); or None."""
+    if isinstance(node, ast.Index) and node.ref and node.ref[0] == "entity":
+        return ("row", node.ref[1], _shape(node.key))
+    if isinstance(node, ast.Name):
+        let = lets.get(node.name)
+        if let is not None and depth < 8:
+            inner = _row_key(let.expr if isinstance(let, ast.Guarded) else let, lets, depth + 1)
+            if inner is not None:
+                return inner
+        return ("name", node.name)
+    return None
+
+
+def _shape(node) -> tuple | object:
+    """An expression without its positions: equal shapes are the same expression."""
+    if isinstance(node, list):
+        return tuple(_shape(x) for x in node)
+    if not hasattr(node, "__dataclass_fields__"):
+        return node
+    return (type(node).__name__, *(_shape(getattr(node, f)) for f in node.__dataclass_fields__
+                                   if f not in ("span", "name_span", "ref", "type")))

@@ -10,6 +10,7 @@ import hashlib
 from ascc.compiler import types as T
 from ascc.compiler.exprcheck import ExprChecker
 from ascc.compiler.ir import Domain, Seed, SeedGenerator
+from ascc.compiler.names import check_namespaces, check_reserved
 from ascc.compiler.resolve import TypeResolver, resolve_entities, resolve_structs
 from ascc.compiler.scope import Scope
 from ascc.compiler.toolcheck import check_tool
@@ -34,14 +35,9 @@ def new_domain(raw: RawSpec, bag: DiagnosticBag) -> Domain:
 
 
 def check_names(raw: RawSpec, domain: Domain, bag: DiagnosticBag, tr: TypeResolver) -> None:
-    """Entities, types and tools share no names; a spec has something to compile."""
-    seen = {}
-    for kind, items in (("type", raw.types), ("entity", raw.entities)):
-        for it in items:
-            prev = seen.get(it.name.value)
-            if prev is not None and prev[0] != kind:
-                continue  # reported by resolve_entities (E212)
-            seen[it.name.value] = (kind, it.name.span)
+    """No name is ascc's own, and none collides in its namespace (see names.py); a spec has something to compile."""
+    check_reserved(raw, bag)
+    check_namespaces(raw, bag)
     if not raw.tools and raw.domain is not None:
         bag.warning("W291", f"domain `{domain.name}` has no tools", raw.domain.span)
 
@@ -79,6 +75,38 @@ def check_field_checks(raw: RawSpec, domain: Domain, bag: DiagnosticBag, tr: Typ
             f.check_text = _source_text(raw, rf.check)
 
 
+def check_defaults(raw: RawSpec, domain: Domain, bag: DiagnosticBag, tr: TypeResolver) -> None:
+    """E222: a default must pass its own field's `pattern` and `check`, or every row that takes it is refused."""
+    for re_ in raw.entities:
+        ent = domain.entities.get(re_.name.value)
+        for rf in re_.fields if ent else ():
+            f = ent.fields.get(rf.name.value)
+            if f is None or rf.default is None or not f.has_default or f.default is None:
+                continue
+            problem = default_problem(domain, f)
+            if problem:
+                bag.error("E222", f"the default {f.default!r} of `{ent.name}.{f.name}` {problem}", rf.default.span,
+                          help="change the default, or the rule it breaks")
+
+
+def default_problem(domain: Domain, f) -> str | None:
+    """How a field's default breaks its own pattern or check (a check that reads only this field), or None."""
+    import random
+
+    from ascc.compiler.seedeval import SeedEvaluator
+    from ascc.runtime import builtins as B
+
+    if f.pattern and isinstance(f.default, str) and not B.regex(f.pattern).fullmatch(f.default):
+        return f"does not match its pattern {f.pattern!r}"
+    if f.check is None:
+        return None
+    try:  # a check that reads other fields as well cannot be decided from the default alone
+        ok = SeedEvaluator(domain, random.Random(0), {}, 0).eval(f.check, {}, {f.name: f.default})
+    except Exception:  # noqa: BLE001 - any failure means: not decidable here
+        return None
+    return None if ok else f"fails its check `{f.check_text}`"
+
+
 def _source_text(raw: RawSpec, node) -> str:
     s = node.span
     try:
@@ -114,7 +142,8 @@ def check_seed(raw: RawSpec, domain: Domain, bag: DiagnosticBag, tr: TypeResolve
         domain.seed = check_seed_spec(raw.seed, domain, bag)
 
 
-CHECKS = (check_names, check_structs_entities, check_refs, check_field_checks, check_tools, check_seed)
+CHECKS = (check_names, check_structs_entities, check_refs, check_field_checks, check_defaults, check_tools,
+          check_seed)
 
 
 def check_spec(raw: RawSpec, text: str, bag: DiagnosticBag) -> Domain:

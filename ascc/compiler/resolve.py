@@ -16,6 +16,7 @@ from ascc.dsl.raw import RawField, RawParam, RawSpec
 from ascc.dsl.yamlnodes import YScalar
 
 INT_MIN, INT_MAX = -(1 << 63), (1 << 63) - 1  # `int` columns are DuckDB's BIGINT
+UNINDEXABLE = ("list", "map", "struct")  # kinds DuckDB refuses as a UNIQUE index key
 BUILTIN_TYPES = ("str", "int", "float", "decimal", "bool", "date", "datetime", "list", "map")
 # Names the generated module itself uses; a spec name equal to one of them gets a trailing underscore.
 RESERVED_PY = {"ctx", "B", "Decimal", "ToolError", "Context", "dt", "date", "datetime", "Any", "annotations",
@@ -189,6 +190,10 @@ def _field(rf: RawField, tr: TypeResolver, bag: DiagnosticBag) -> Field | None:
         return None
     f = Field(rf.name.value, t, rf.name.span, rf.name.span.line, unique=rf.unique, description=rf.description,
               ref=rf.ref.value if rf.ref else None)
+    if rf.unique and t.kind in UNINDEXABLE:
+        bag.error("E221", f"`{f.name}` is {t}: DuckDB cannot keep such a field `unique`", rf.name.span,
+                  help="make a scalar field unique (a key, an email, a code); lists, maps and records cannot be")
+        f.unique = False
     if rf.pattern is not None:
         problem = pattern_problem(rf.pattern.value)
         if problem is None:

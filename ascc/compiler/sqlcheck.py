@@ -92,7 +92,8 @@ def check_sql(node: YScalar, tool: Tool, domain: Domain, scope: Scope, bag: Diag
     params = _check_placeholders(stmt, node, tool, scope, bag)
     params_bad = len(bag) > before
     if ok and _check_columns(stmt, node, domain, bag) and not params_bad:
-        _check_in_duckdb(text, stmt, node, domain, bag)
+        if _check_param_shapes(stmt, node, _param_types(params, tool, scope), domain, bag):
+            _check_in_duckdb(text, stmt, node, domain, bag)
     _check_clock(stmt, node, bag)
     tables = sorted({t.name for t in stmt.find_all(exp.Table) if t.name in domain.entities})
     return SqlQuery(text, params, is_select, tables)
@@ -176,6 +177,65 @@ def _check_columns(stmt, node, domain: Domain, bag) -> bool:
     except Exception as err:  # sqlglot's optimizer raises assorted errors on unusual SQL
         bag.warning("W312", f"the SQL could not be fully checked: {err}", node.span)
     return True
+
+
+def _param_types(names: list[str], tool: Tool, scope: Scope) -> dict:
+    params = {p.name: p.type for p in tool.params}
+    return {n: params[n] if n in params else scope.lookup(n).type for n in names}
+
+
+# operators whose two sides DuckDB takes as values of one type: a list on one side needs a list on the other
+_SAME_TYPE_OPS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.Like, exp.ILike, exp.Add, exp.Sub,
+                  exp.Mul, exp.Div, exp.Mod, exp.NullSafeEQ, exp.NullSafeNEQ)
+
+
+def _check_param_shapes(stmt, node: YScalar, types: dict, domain: Domain, bag) -> bool:
+    """E316: a `$param` compared with (or added to) a value of the other shape: a list with a single value, or a
+    single value with a list column. DuckDB binds parameters only when the call runs, so PREPARE cannot see this;
+    every call would fail. False when reported."""
+    schema = {e.name: {f.name: sql_type(f.type, domain) for f in e.fields.values()} for e in domain.entities.values()}
+    try:
+        from sqlglot.optimizer.annotate_types import annotate_types
+
+        typed = annotate_types(qualify(stmt.copy(), schema=schema, dialect="duckdb", identify=False,
+                                       quote_identifiers=False), schema=schema)
+    except Exception:  # unusual SQL: left to DuckDB's own check
+        return True
+    for ph in typed.find_all(exp.Placeholder):
+        t = types.get(ph.name)
+        side, op = ph, ph.parent
+        while isinstance(op, exp.Paren):
+            side, op = op, op.parent
+        if t is None or not isinstance(op, _SAME_TYPE_OPS):
+            continue
+        other = op.right if op.left is side else op.left
+        other_list = _is_nested(other, types)
+        mine = t.nonnull().kind in ("list", "map")
+        if other_list is None or mine == other_list:
+            continue
+        shown = other.name if isinstance(other, exp.Column) else other.sql(dialect="duckdb")
+        what = f"the list `{shown}`" if other_list else f"the single value `{shown}`"
+        verb = "compared with" if isinstance(op, exp.Predicate) else "combined with"
+        lst, one = (f"${ph.name}", shown) if mine else (shown, f"${ph.name}")
+        bag.error("E316", f"`${ph.name}` is {t}, {verb} {what}", _text_span(node, "$" + ph.name),
+                  help=f"to test membership write `list_contains({lst}, {one})`" if verb == "compared with" else None)
+        return False
+    return True
+
+
+def _is_nested(e, types: dict) -> bool | None:
+    """Whether an SQL operand is a list or map (True), a single value (False), or not known (None)."""
+    while isinstance(e, exp.Paren):
+        e = e.this
+    if isinstance(e, exp.Placeholder):
+        t = types.get(e.name)
+        return None if t is None else t.nonnull().kind in ("list", "map")
+    if isinstance(e, exp.Literal):
+        return False
+    dtype = getattr(e, "type", None)
+    if dtype is None or dtype.is_type(exp.DataType.Type.UNKNOWN, exp.DataType.Type.NULL):
+        return None
+    return dtype.is_type(exp.DataType.Type.ARRAY, exp.DataType.Type.LIST, exp.DataType.Type.MAP)
 
 
 @functools.lru_cache(maxsize=8)

@@ -6,7 +6,7 @@ import re
 import string
 
 from ascc.compiler import types as T
-from ascc.compiler.effects import EffectChecker
+from ascc.compiler.effects import EffectChecker, check_writes_after_delete
 from ascc.compiler.exprcheck import ExprChecker
 from ascc.compiler.ir import Domain, Let, Require, Tool
 from ascc.compiler.resolve import TypeResolver, py_name, resolve_params
@@ -51,6 +51,7 @@ def check_tool(raw: RawTool, domain: Domain, tr: TypeResolver, bag: DiagnosticBa
         tool.sql = check_sql(raw.sql, tool, domain, scope, bag)
     effects = EffectChecker(c, domain)
     tool.effects = effects.check_list(raw.effects, scope)
+    check_writes_after_delete(tool.effects, {let.name: let.expr for let in tool.lets}, bag)
     tool.writes = effects.writes | (set(tool.sql.tables) if tool.sql and not tool.sql.is_select else set())
     _check_returns(raw, tool, c, scope)
     tool.reads = c.reads | (set(tool.sql.tables) if tool.sql else set())
