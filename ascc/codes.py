@@ -104,8 +104,8 @@ CODES: dict[str, Code] = {
                   'requires:\n  - ""', 'requires:\n  - o.paid else "Order is unpaid"'),
     'E105': Code('the spec nests too deeply',
                   'A YAML or JSON value nests more than 100 levels deep, or an expression more than 100 (a chain of '
-                  '`x if c else …` or `a + b + …` of about a hundred links); the diagnostic points at the level '
-                  'past the limit.',
+                  '`x if c else …` or `a + b + …` of about a hundred links), or record types nest more than 32 '
+                  'levels; the diagnostic points at the level past the limit (the outermost type).',
                   '((((((…))))))', 'split it into `let:` values'),
     'E201': Code('decimal out of range',
                   '`decimal(p,s)` needs precision 1..38 and scale 0..p.',

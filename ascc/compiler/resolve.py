@@ -220,7 +220,39 @@ def resolve_structs(raw: RawSpec, tr: TypeResolver, bag: DiagnosticBag) -> dict[
         fields = {f.name: f for rf in s.fields if (f := _field(rf, tr, bag))}
         out[s.name.value] = Struct(s.name.value, s.name.span, fields)
     _check_recursion(out, bag)
+    _check_depth(out, bag)
     return out
+
+
+MAX_RECORD_DEPTH = 32  # records inside records; the compiler and DuckDB's STRUCT types walk them recursively
+
+
+def _check_depth(structs: dict[str, Struct], bag: DiagnosticBag) -> None:
+    """E105 at the outermost type whose records nest more than MAX_RECORD_DEPTH levels (computed without recursion:
+    a chain of thousands of types is what this guards against)."""
+    def inner(t: Type | None) -> str | None:
+        while t is not None and t.kind in ("list", "map"):
+            t = t.elem
+        return t.name if t is not None and t.kind == "struct" and t.name in structs else None
+
+    depth: dict[str, int] = {}
+    for root in structs:
+        stack = [root]
+        while stack:
+            name = stack[-1]
+            todo = [n for f in structs[name].fields.values() if (n := inner(f.type)) and n not in depth and n != name
+                    and n not in stack]
+            if todo:
+                stack.extend(todo)
+                continue
+            stack.pop()
+            depth[name] = 1 + max((depth.get(n, 0) for f in structs[name].fields.values() if (n := inner(f.type))),
+                                  default=0)
+    deepest = max(structs, key=lambda n: depth.get(n, 0), default=None)
+    if deepest is not None and depth[deepest] > MAX_RECORD_DEPTH:
+        bag.error("E105", f"type `{deepest}` nests records {depth[deepest]} levels deep, more than "
+                          f"{MAX_RECORD_DEPTH}", structs[deepest].span,
+                  help="flatten the records, or keep the inner ones in an entity of their own with a `ref:`")
 
 
 def _check_recursion(structs: dict[str, Struct], bag: DiagnosticBag) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import json
 import random
 import time
@@ -25,7 +26,7 @@ from ascc.runtime import builtins as B
 
 MAX_ROW_ERRORS = 5
 MAX_SEED_SECONDS = 60.0  # all generators together; 100,000 rows of Faker values take a few seconds
-MAX_SEED_FILE_BYTES = 1 << 30  # a JSONL file; each of its lines is one JSON document, bounded by ascc.inputs
+MAX_SEED_FILE_BYTES = 1 << 30  # a JSONL or CSV file; each of its lines is one JSON document, bounded by ascc.inputs
 
 
 def _plain(node):
@@ -106,9 +107,9 @@ class StateBuilder:
                 for row in items:
                     yield Span.point(str(path), 1, 1), row if isinstance(row, dict) else {"__bad__": row}
             elif suffix == ".csv":
-                with path.open(encoding="utf-8", newline="") as fh:
-                    for n, row in enumerate(csv.DictReader(fh), 2):
-                        yield Span.point(str(path), n, 1), {k: (None if v == "" else v) for k, v in row.items()}
+                text = read_text(path, MAX_SEED_FILE_BYTES)
+                for n, row in enumerate(csv.DictReader(io.StringIO(text, newline="")), 2):
+                    yield Span.point(str(path), n, 1), {k: (None if v == "" else v) for k, v in row.items()}
             elif suffix == ".parquet":
                 import pyarrow.parquet as pq
 
