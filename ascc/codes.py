@@ -185,6 +185,10 @@ CODES: dict[str, Code] = {
                   'field): every row that takes the default would be refused.',
                   'stock: {type: int, default: 0, check: "stock > 0"}',
                   'stock: {type: int, default: 1, check: "stock > 0"}'),
+    'E223': Code('an integer literal out of range',
+                  'An `int` is a 64-bit integer (DuckDB BIGINT): a literal beyond ±9223372036854775807 could '
+                  'never be stored, and every call that writes it would fail.',
+                  'update a: {balance: 100000000000000000000000}', 'update a: {balance: 1000000}'),
     'E230': Code('type mismatch',
                   'A value does not have the type its place needs: a field assignment, a condition, an argument.',
                   'update o: {total: "\'free\'"}', 'update o: {total: 0}'),

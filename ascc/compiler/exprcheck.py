@@ -76,6 +76,10 @@ class ExprChecker:
             if expected is not None and expected.kind == "float":
                 return T.FLOAT
             return T.decimal(38, min(scale, 10))
+        if n.kind == "int" and not -(1 << 63) <= n.value <= 1 << 63:  # 2^63 itself, for `-9223372036854775808`
+            self.err("E223", f"the integer `{n.value}` does not fit an `int` (64 bits)", n.span,
+                     help="an `int` runs from -9223372036854775808 to 9223372036854775807")
+            return None
         return {"int": T.INT, "str": T.STR, "bool": T.BOOL, "null": T.NULL}[n.kind]
 
     def _param(self, n: ast.Param, scope, expected):
