@@ -256,3 +256,47 @@ seed:
     spec.write_text(text, encoding="utf-8")
     assert compile_file(spec, None).ok
     check_runs(text)
+
+
+def test_values_named_like_parameters_stay_apart(tmp_path):
+    """`$text` and a `let` value `text` are two names in the spec, and one Python function holds both: the value
+    must not overwrite the parameter (nor `_b` and `v_b` share `v_b`, nor a loop variable the value)."""
+    spec = tmp_path / "apart.env.yaml"
+    spec.write_text("""\
+domain: apart
+description: Names apart.
+entities:
+  note:
+    key: id
+    fields: {id: int, text: str, tags: "list[str]"}
+tools:
+  shout:
+    kind: read
+    description: The text, loud and as given.
+    params:
+      text: str
+      _b: int
+    let:
+      text: upper($text)
+      again: $text
+      v_b: $_b + 1
+    returns: "[text, again, $text, str(v_b), str($_b), [text for text in ['q']][0], $text]"
+  tag_all:
+    kind: write
+    description: Tag every note.
+    params:
+      tag: str
+    effects:
+      - for tag in note.all(true):
+          - append tag.tags: $tag
+    returns: "[n.tags for n in note.all(true)]"
+seed:
+  rows:
+    note:
+      - {id: 1, text: a, tags: []}
+""", encoding="utf-8")
+    result = compile_file(spec, tmp_path / "build")
+    assert result.ok, render_all(result.diagnostics, SourceCache())
+    with Environment(load_domain(str(result.out_dir))) as env:
+        assert env.call("shout", {"text": "x", "_b": 1}).value == ["X", "x", "x", "2", "1", "q", "x"]
+        assert env.call("tag_all", {"tag": "red"}).value == [["red"]]

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from ascc.compiler import types as T
-from ascc.compiler.exprcheck import ExprChecker
+from ascc.compiler.exprcheck import ExprChecker, local_py
 from ascc.compiler.ir import Domain, Effect, Field
 from ascc.compiler.records import check_assignments
-from ascc.compiler.resolve import py_name
 from ascc.compiler.scope import Scope, nonnull_facts, null_path
 from ascc.diagnostics import did_you_mean
 from ascc.dsl import ast
@@ -20,6 +19,7 @@ class EffectChecker:
         self.c, self.domain = c, domain
         self.writes: set[str] = set()
         self.depth = 0
+        self.taken: set[str] = set()  # Python names of the tool's parameters and values: loop variables avoid them
 
     def check_list(self, raws: list[RawEffect], scope: Scope) -> list[Effect]:
         return [e for r in raws if (e := self.check(r, scope)) is not None]
@@ -43,7 +43,7 @@ class EffectChecker:
             self.c.err("E250", f"cannot iterate over {it}", r.iterable.span)
         inner = scope.child()
         self.depth += 1
-        var_py = f"{py_name(r.var.value)}"
+        var_py = local_py(r.var.value, self.taken)
         inner.bind(r.var.value, elem, var_py)
         body = self.check_list(r.body, inner)
         self.depth -= 1

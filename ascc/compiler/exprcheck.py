@@ -346,7 +346,8 @@ class ExprChecker:
             else:
                 self.err("E250", f"cannot iterate over {it}", n.iterable.span)
         inner = scope.child()
-        inner.bind(n.var, elem, _loop_py(n.var))
+        n.var_py = local_py(n.var, {p.py_name for p in self.params.values()})
+        inner.bind(n.var, elem, n.var_py)
         if n.cond is not None:
             self.expect_bool(n.cond, inner, "a comprehension's condition")
             inner = inner.narrowed(nonnull_facts(n.cond, True))
@@ -355,10 +356,17 @@ class ExprChecker:
         return T.list_of(et)
 
 
-def _loop_py(name: str) -> str:
+def local_py(name: str, taken: set[str]) -> str:
+    """The Python name of a `let` value or loop variable: never one a parameter (or earlier value) already has.
+
+    Parameters (`$text`) and values (`text`) are apart in the spec but share one Python function: a value named
+    like a parameter would overwrite it, and `_b` and `v_b` are both `v_b` in Python."""
     from ascc.compiler.resolve import py_name
 
-    return py_name(name)
+    py = py_name(name)
+    while py in taken:
+        py += "_"
+    return py
 
 
 def _text(node: ast.Node) -> str:

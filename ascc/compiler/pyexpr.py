@@ -140,7 +140,7 @@ def _comprehension(n: ast.Comprehension) -> str:
 def py_var(n: ast.Comprehension) -> str:
     from ascc.compiler.resolve import py_name
 
-    return py_name(n.var)
+    return n.var_py or py_name(n.var)
 
 
 _EMIT = {

@@ -7,9 +7,9 @@ import string
 
 from ascc.compiler import types as T
 from ascc.compiler.effects import EffectChecker, check_writes_after_delete
-from ascc.compiler.exprcheck import ExprChecker
+from ascc.compiler.exprcheck import ExprChecker, local_py
 from ascc.compiler.ir import Domain, Let, Require, Tool
-from ascc.compiler.resolve import TypeResolver, py_name, resolve_params
+from ascc.compiler.resolve import TypeResolver, resolve_params
 from ascc.compiler.scope import Scope, nonnull_facts
 from ascc.diagnostics import DiagnosticBag, Label, did_you_mean
 from ascc.dsl import ast
@@ -50,6 +50,7 @@ def check_tool(raw: RawTool, domain: Domain, tr: TypeResolver, bag: DiagnosticBa
                       help="the statement's result is the tool's result")
         tool.sql = check_sql(raw.sql, tool, domain, scope, bag)
     effects = EffectChecker(c, domain)
+    effects.taken = {p.py_name for p in tool.params} | {x.py_name for x in tool.lets}
     tool.effects = effects.check_list(raw.effects, scope)
     check_writes_after_delete(tool.effects, {let.name: let.expr for let in tool.lets}, bag)
     tool.writes = effects.writes | (set(tool.sql.tables) if tool.sql and not tool.sql.is_select else set())
@@ -128,7 +129,7 @@ def _check_lets(raw: RawTool, tool: Tool, c: ExprChecker, scope: Scope, bag) -> 
                 bag.warning("W268", f"`{name}` is a condition; `else` on it fails only when it is null",
                             rl.value.message_span, help="put conditions under `requires:`")
             t = t.nonnull()
-        py = py_name(name)
+        py = local_py(name, {p.py_name for p in tool.params} | {x.py_name for x in tool.lets})
         tool.lets.append(Let(name, py, rl.value.expr, rl.value.message, rl.line, t))
         scope.bind(name, t, py)
 

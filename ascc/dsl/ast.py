@@ -131,6 +131,7 @@ class Comprehension(Node):
     iterable: Node
     cond: Node | None
     reducer: str | None = None  # None for a list comprehension, else the builtin it feeds (sum, any, …)
+    var_py: str | None = field(default=None, init=False, repr=False)  # set by the checker
 
 
 @dataclass(eq=False)
