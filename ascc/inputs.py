@@ -77,42 +77,47 @@ def _check_size(text: str, max_bytes: int) -> None:
 # ---- YAML
 
 
-def _yaml_events(text: str):
-    """The parser's events (libyaml's when installed: about ten times faster); None when the text does not parse,
-    which the loader then reports in its own words."""
+def _libyaml_events(text: str):
+    from yaml._yaml import CParser
+
+    parser = CParser(text)
     try:
-        from yaml._yaml import CParser
-    except ImportError:
-        CParser = None
-    if CParser is not None:
-        parser = CParser(text)
-        try:
-            events = []
-            while (ev := parser.get_event()) is not None:
-                events.append(ev)
-                if type(ev).__name__ == "StreamEndEvent":
-                    break
-            return events
-        except Exception:  # libyaml and ruamel differ on a few inputs: let ruamel decide
-            pass
-        finally:
-            parser.dispose()
+        while (ev := parser.get_event()) is not None:
+            yield ev
+            if type(ev).__name__ == "StreamEndEvent":
+                return
+    finally:
+        parser.dispose()
+
+
+def _ruamel_events(text: str):
     from ruamel.yaml import YAML
 
-    try:
-        return list(YAML(typ="rt").parse(text))
-    except Exception:
-        return None
+    yield from YAML(typ="rt").parse(text)
 
 
 def check_yaml(text: str, max_bytes: int = MAX_BYTES) -> None:
-    """Raise `InputProblem` when a YAML text is too large, nests too deeply or its aliases expand too far."""
+    """Raise `InputProblem` when a YAML text is too large, nests too deeply or its aliases expand too far.
+
+    The parser's events are read one at a time (nothing is built): libyaml's when installed, about ten times
+    faster; where it stops on something ruamel accepts, ruamel's. A text neither parses is left to the loader,
+    which reports it in its own words."""
     _check_size(text, max_bytes)
     if "*" not in text and sum(map(text.count, "[{-:?")) <= MAX_DEPTH:
         return  # no aliases, and too few collection marks to nest past the limit
-    events = _yaml_events(text)
-    if events is not None:
-        _check_events(events)
+    try:
+        import yaml._yaml  # noqa: F401
+        sources = (_libyaml_events, _ruamel_events)
+    except ImportError:
+        sources = (_ruamel_events,)
+    for events in sources:
+        try:
+            _check_events(events(text))
+            return
+        except InputProblem:
+            raise
+        except Exception:  # noqa: BLE001 - a parse error: try the next parser, or leave it to the loader
+            continue
 
 
 def _check_events(events) -> None:
