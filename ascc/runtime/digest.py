@@ -96,7 +96,9 @@ def row_hash_sql(fields: dict, structs: dict) -> str:
         if i:
             parts.append("'|'")
         parts += _parts(_q(name), f["type"], structs, 0, not f["type"].get("nullable"))
-    return f"('0x' || left(md5({_concat(_merge_literals(parts))}), 16))::UBIGINT"
+    parts = _merge_literals(parts)
+    text = _concat(parts) if len(parts) > 1 else f"({parts[0]})::VARCHAR"  # a lone int key is not text yet
+    return f"('0x' || left(md5({text}), 16))::UBIGINT"
 
 
 def table_digest_sql(entity: str, fields: dict, structs: dict) -> str:
