@@ -103,8 +103,8 @@ def check_yaml(text: str, max_bytes: int = MAX_BYTES) -> None:
     faster; where it stops on something ruamel accepts, ruamel's. A text neither parses is left to the loader,
     which reports it in its own words."""
     _check_size(text, max_bytes)
-    if "*" not in text and sum(map(text.count, "[{-:?")) <= MAX_DEPTH:
-        return  # no aliases, and too few collection marks to nest past the limit
+    if not _has_alias(text) and _depth_bound(text) <= MAX_DEPTH:
+        return  # the common case, decided in a few milliseconds: no alias, and too shallow to matter
     try:
         import yaml._yaml  # noqa: F401
         sources = (_libyaml_events, _ruamel_events)
@@ -118,6 +118,31 @@ def check_yaml(text: str, max_bytes: int = MAX_BYTES) -> None:
             raise
         except Exception:  # noqa: BLE001 - a parse error: try the next parser, or leave it to the loader
             continue
+
+
+_STAR_NAME = re.compile(r"\*[^\s\[\]{},*]")
+
+
+def _has_alias(text: str) -> bool:
+    """Whether the text may hold an alias `*name` (`a * b`, `x*2` and `f(a)*b` in expressions are not)."""
+    for m in _STAR_NAME.finditer(text):
+        before = text[m.start() - 1] if m.start() else " "
+        if not (before.isalnum() or before in "_*)]"):
+            return True
+    return False
+
+
+def _depth_bound(text: str) -> int:
+    """An upper bound on how deep a YAML text nests: block nesting (a new level per indentation step or per
+    `- `, `: ` or `? ` on one line; a sequence may sit at its key's indentation, hence twice the indent) plus
+    flow nesting (brackets outside nothing: those in strings and comments only raise the bound)."""
+    block = max((2 * (len(ln) - len(ln.lstrip(" "))) + ln.count("- ") + ln.count(": ") + ln.count("? ") + 2
+                 for ln in text.split("\n")), default=0)
+    flow = deepest = 0
+    for m in re.finditer(r"[\[\]{}]", text):
+        flow = flow + 1 if m.group() in "[{" else max(flow - 1, 0)
+        deepest = max(deepest, flow)
+    return block + deepest
 
 
 def _check_events(events) -> None:
