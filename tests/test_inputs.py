@@ -63,7 +63,7 @@ def test_the_bomb_is_a_bomb():
     assert len(small["a3"]) == 9 and len(small["a3"][0][0]) == 9
     with pytest.raises(inputs.InputProblem) as info:
         inputs.check_yaml(BOMB)
-    assert (info.value.code, info.value.line) == ("E015", BOMB_LINE)
+    assert (info.value.code, info.value.line) == ("E016", BOMB_LINE)
 
 
 def test_spec_with_an_alias_bomb(tmp_path):
@@ -77,7 +77,7 @@ def test_spec_with_an_alias_bomb(tmp_path):
 
     assert bounded(run) is None
     [d] = result.diagnostics
-    assert d.code == "E015" and (d.span.line, d.span.col) == (BOMB_LINE + 3, 12)
+    assert d.code == "E016" and (d.span.line, d.span.col) == (BOMB_LINE + 3, 12)
 
 
 def test_spec_nesting_and_bad_bytes_have_a_place(tmp_path):
@@ -174,4 +174,4 @@ def test_size_is_bounded(tmp_path):
     path.write_text("description: " + "x" * 2000 + "\n")
     with pytest.raises(inputs.InputProblem) as info:
         inputs.read_text(path, max_bytes=1000)
-    assert info.value.code == "E016"
+    assert info.value.code == "E015"
