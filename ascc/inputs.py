@@ -61,7 +61,7 @@ def read_text(path: str | Path, max_bytes: int = MAX_BYTES) -> str:
 
 
 def _size(n: int) -> str:
-    return f"{n >> 20} MiB" if n >= 1 << 20 else f"{n} bytes"
+    return f"{n >> 20} MiB" if n >= 1 << 20 else f"{n >> 10} KiB" if n >= 1 << 10 else f"{n} bytes"
 
 
 def _where(text: str, offset: int) -> tuple[int, int]:
