@@ -214,8 +214,7 @@ def test_compiled_specs_load_and_every_tool_answers(text: str):
     check_runs(text)
 
 
-@pytest.mark.slow
-@pytest.mark.skipif(os.environ.get("ASCC_SLOW") != "1", reason="slow: set ASCC_SLOW=1 to run")
+@pytest.mark.slow  # tests/conftest.py runs it only with ASCC_SLOW=1
 @_settings(400)
 @given(text=specs())
 def test_compiled_specs_load_and_every_tool_answers_many(text: str):
