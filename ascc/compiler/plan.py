@@ -24,6 +24,37 @@ class Stmt:
 
 
 def tool_plan(tool: Tool) -> list[Stmt]:
+    out = checks_plan(tool)
+    if tool.sql is not None:
+        args = ", ".join(f"{p!r}: {_sql_arg(tool, p)}" for p in tool.sql.params)
+        out.append(Stmt("return", tool.line, f"ctx.sql({tool.sql.text!r}, {{{args}}})"))
+        return out
+    out += effects_plan(tool.effects)
+    if tool.projection is not None:
+        items = ", ".join(f"{k!r}: {py(v)}" for k, v in tool.projection)
+        out.append(Stmt("return", tool.line, "{" + items + "}"))
+    elif tool.returns is not None:
+        out.append(Stmt("return", tool.returns.span.line, py(tool.returns)))
+    else:
+        out.append(Stmt("return", tool.line, "None"))
+    return out
+
+
+def rules_plan(tool: Tool) -> list[Stmt]:
+    """The function that says which of a tool's policy rules a call meets: the tool's `let` values and
+    preconditions (a call the tool refuses raises ToolError: the tool decides, no rule does), then each rule's
+    condition; it returns `[(rule, message)]` and writes nothing."""
+    names = {**{let.name: let.py_name for let in tool.lets}, **{p.name: p.py_name for p in tool.params}}
+    out = checks_plan(tool) + [Stmt("assign", tool.line, "[]", "_met")]
+    for r in tool.rules:
+        met = Stmt("call", r.line, f"_met.append(({r.name!r}, {message_py(r.message, names)}))")
+        out.append(Stmt("if", r.line, bare(py(r.cond)), body=[met]) if r.cond is not None else met)
+    out.append(Stmt("return", tool.line, "_met"))
+    return out
+
+
+def checks_plan(tool: Tool) -> list[Stmt]:
+    """The `let` values and preconditions, each precondition as early as its values allow."""
     out: list[Stmt] = []
     params = {p.name: p.py_name for p in tool.params}
     names = {**{let.name: let.py_name for let in tool.lets}, **params}  # message holes: lets bound before
@@ -38,18 +69,6 @@ def tool_plan(tool: Tool) -> list[Stmt]:
         out += _requires([r for r in pending if r.after == i], names)
     if not tool.lets:
         out += _requires(pending, names)
-    if tool.sql is not None:
-        args = ", ".join(f"{p!r}: {_sql_arg(tool, p)}" for p in tool.sql.params)
-        out.append(Stmt("return", tool.line, f"ctx.sql({tool.sql.text!r}, {{{args}}})"))
-        return out
-    out += effects_plan(tool.effects)
-    if tool.projection is not None:
-        items = ", ".join(f"{k!r}: {py(v)}" for k, v in tool.projection)
-        out.append(Stmt("return", tool.line, "{" + items + "}"))
-    elif tool.returns is not None:
-        out.append(Stmt("return", tool.returns.span.line, py(tool.returns)))
-    else:
-        out.append(Stmt("return", tool.line, "None"))
     return out
 
 
