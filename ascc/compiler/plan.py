@@ -45,7 +45,7 @@ def rules_plan(tool: Tool) -> list[Stmt]:
     preconditions (a call the tool refuses raises ToolError: the tool decides, no rule does), then each rule's
     condition; it returns `[(rule, message)]` and writes nothing."""
     names = {**{let.name: let.py_name for let in tool.lets}, **{p.name: p.py_name for p in tool.params}}
-    out = checks_plan(tool) + [Stmt("assign", tool.line, "[]", "_met")]
+    out = checks_plan(tool, _needed_lets(tool)) + [Stmt("assign", tool.line, "[]", "_met")]
     for r in tool.rules:
         met = Stmt("call", r.line, f"_met.append(({r.name!r}, {message_py(r.message, names)}))")
         out.append(Stmt("if", r.line, bare(py(r.cond)), body=[met]) if r.cond is not None else met)
@@ -53,8 +53,27 @@ def rules_plan(tool: Tool) -> list[Stmt]:
     return out
 
 
-def checks_plan(tool: Tool) -> list[Stmt]:
-    """The `let` values and preconditions, each precondition as early as its values allow."""
+def _needed_lets(tool: Tool) -> set[str]:
+    """The `let` values a rules function needs: those its rules and the preconditions use (in conditions or
+    message holes), the lookups that can fail the call (`else`), and the values those are computed from."""
+    from ascc.compiler.toolcheck import MESSAGE_HOLE
+
+    def names(node, message=None) -> set[str]:
+        used = {n.name for n in ast.walk(node) if isinstance(n, ast.Name)} if node is not None else set()
+        return used | set(MESSAGE_HOLE.findall(message or ""))
+
+    needed: set[str] = set()
+    for x in [*tool.requires, *tool.rules]:
+        needed |= names(x.cond, x.message)
+    for let in reversed(tool.lets):
+        if let.name in needed or let.message is not None:
+            needed |= {let.name} | names(let.expr, let.message)
+    return needed
+
+
+def checks_plan(tool: Tool, keep: set[str] | None = None) -> list[Stmt]:
+    """The `let` values (those in `keep`, when given) and preconditions, each precondition as early as its values
+    allow."""
     out: list[Stmt] = []
     params = {p.name: p.py_name for p in tool.params}
     names = {**{let.name: let.py_name for let in tool.lets}, **params}  # message holes: lets bound before
@@ -62,6 +81,9 @@ def checks_plan(tool: Tool) -> list[Stmt]:
     for i, let in enumerate(tool.lets, start=1):
         if i == 1:
             out += _requires([r for r in pending if r.after == 0], names)
+        if keep is not None and let.name not in keep:
+            out += _requires([r for r in pending if r.after == i], names)
+            continue
         out.append(Stmt("assign", let.line, py(let.expr), let.py_name))
         if let.message is not None:
             before = {**{x.name: x.py_name for x in tool.lets[:i - 1]}, **params}
