@@ -23,8 +23,9 @@ from ascc.runtime.env import ToolResult
 from ascc.runtime.tasks import Task, ToolCall
 from ascc.sim.synth import Step, Walk, _collect, _mark_used, _Unbindable
 
-POLICY_SHARE = 0.4  # of a domain's tasks, where it has tools with `refuse` or `transfer` rules
-BIND_TRIES = 12  # argument bindings tried per walk for one that meets a rule
+POLICY_SHARE = 0.6  # of a domain's tasks, where it has tools with `refuse` or `transfer` rules
+BIND_TRIES = 8  # argument bindings tried per walk for one that meets a rule
+ATTEMPTS = 8  # walks (personas) tried per task
 DECIDES = ("refuse", "transfer")
 TRANSFER_NOTE = " If the agent says it is handing you over to a human agent, accept it and end."
 REFUSAL_NOTE = " If the agent says this cannot be done and why, accept it and end."
@@ -47,7 +48,7 @@ def wants_policy(sampler, index: int) -> bool:
 
 def sample_policy(sampler, index: int) -> Task | None:
     """A policy task at `index`, or None when no walk met a rule."""
-    for attempt in range(sampler.attempts):
+    for attempt in range(ATTEMPTS):
         rng = random.Random(f"{sampler.domain.name}:{sampler.seed}:{index}:policy:{attempt}")
         found = _walk(sampler, rng, index)
         if found is not None:
