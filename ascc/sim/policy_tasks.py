@@ -24,8 +24,9 @@ from ascc.runtime.tasks import Task, ToolCall
 from ascc.sim.synth import Step, Walk, _collect, _mark_used, _Unbindable
 
 POLICY_SHARE = 0.6  # of a domain's tasks, where it has tools with `refuse` or `transfer` rules
-BIND_TRIES = 8  # argument bindings tried per walk for one that meets a rule
-ATTEMPTS = 8  # walks (personas) tried per task
+BIND_TRIES = 6  # argument bindings tried per walk for one that meets a rule
+ATTEMPTS = 5  # walks (personas) tried per task
+SCAN_WALKS, SCAN_BINDS = 24, 3  # walks and bindings each that look for a rule a tool's calls can meet at all
 DECIDES = ("refuse", "transfer")
 TRANSFER_NOTE = " If the agent says it is handing you over to a human agent, accept it and end."
 REFUSAL_NOTE = " If the agent says this cannot be done and why, accept it and end."
@@ -37,10 +38,24 @@ def policy_tools(sampler) -> list[str]:
                   and any(r["outcome"] in DECIDES for r in sampler.domain.tool_rules(n)))
 
 
+def decidable_tools(sampler) -> list[str]:
+    """The policy tools whose rules some walk can meet in the initial state: a few walks each (seeded by the domain,
+    the seed and the tool only, so every process finds the same), so that a rule the data never meets (no shipment
+    is declared above 1000.00) costs no walks per task."""
+    out = []
+    for tool in policy_tools(sampler):
+        for k in range(SCAN_WALKS):
+            rng = random.Random(f"{sampler.domain.name}:{sampler.seed}:policy-scan:{tool}:{k}")
+            if _walk(sampler, rng, 0, [tool], SCAN_BINDS) is not None:
+                out.append(tool)
+                break
+    return out
+
+
 def wants_policy(sampler, index: int) -> bool:
     """Whether task `index` is to be a policy task: a draw of its own, so other tasks stay as they were."""
     if sampler.policy_tools is None:
-        sampler.policy_tools = policy_tools(sampler)
+        sampler.policy_tools = decidable_tools(sampler)
     if not sampler.policy_tools:
         return False
     return random.Random(f"{sampler.domain.name}:{sampler.seed}:{index}:policy").random() < POLICY_SHARE
@@ -50,7 +65,7 @@ def sample_policy(sampler, index: int) -> Task | None:
     """A policy task at `index`, or None when no walk met a rule."""
     for attempt in range(ATTEMPTS):
         rng = random.Random(f"{sampler.domain.name}:{sampler.seed}:{index}:policy:{attempt}")
-        found = _walk(sampler, rng, index)
+        found = _walk(sampler, rng, index, sampler.policy_tools, BIND_TRIES)
         if found is not None:
             return _task(sampler, *found, index)
     return None
@@ -58,9 +73,9 @@ def sample_policy(sampler, index: int) -> Task | None:
 
 def forbidden(sampler, tool: str, arguments: dict) -> ToolResult | None:
     """A refusal in the tool's error shape when a rule decides the call (so no walk makes it a gold write)."""
-    if sampler.policy_tools is None:
-        sampler.policy_tools = policy_tools(sampler)
-    if tool not in sampler.policy_tools or (hit := decided(sampler.env, tool, arguments)) is None:
+    if sampler.rule_tools is None:
+        sampler.rule_tools = frozenset(policy_tools(sampler))
+    if tool not in sampler.rule_tools or (hit := decided(sampler.env, tool, arguments)) is None:
         return None
     content = json.dumps({"error": {"code": "policy", "message": hit[1]}}, ensure_ascii=False)
     return ToolResult(tool, arguments, False, content, "policy")
@@ -75,7 +90,7 @@ def decided(env, tool: str, arguments: dict) -> tuple[dict, str] | None:
     return None
 
 
-def _walk(sampler, rng: random.Random, index: int) -> tuple[Walk, dict] | None:
+def _walk(sampler, rng: random.Random, index: int, tools: list[str], tries: int) -> tuple[Walk, dict] | None:
     env = sampler.env
     env.reset(id_seed=index)
     sampler.dirty = False
@@ -84,8 +99,8 @@ def _walk(sampler, rng: random.Random, index: int) -> tuple[Walk, dict] | None:
     pool: list = []
     if sampler.persona_entity is not None and not sampler._start_persona(rng, walk, pool):
         return None
-    tool = rng.choice(sampler.policy_tools)
-    for _ in range(BIND_TRIES):
+    tool = rng.choice(tools)
+    for _ in range(tries):
         try:
             args, derived = sampler._bind(rng, tool, pool, walk)
         except _Unbindable:

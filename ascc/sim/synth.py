@@ -132,7 +132,8 @@ class TaskSampler:
         # (`e.manager_id == $manager_id`): the persona acts in that role, on the rows of those it is that field of
         self.roles = _roles(domain.meta, self.tools, self.persona_entity)
         self._leads: list | None = None  # persona keys with rows in some role (managers with reports' requests)
-        self.policy_tools: list[str] | None = None  # writes with rules that decide (policy_tasks.py)
+        self.policy_tools: list[str] | None = None  # writes with rules that decide and that walks can meet
+        self.rule_tools: frozenset | None = None  # writes with rules that decide (policy_tasks.py)
 
     # ---- public
     def sample(self, index: int) -> Task | None:
