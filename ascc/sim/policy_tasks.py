@@ -123,9 +123,12 @@ def _walk(sampler, rng: random.Random, index: int, tools: list[str], tries: int)
 
 
 def _lookups(sampler, tool: str, args: dict) -> list[tuple[str, dict]]:
-    """Reads a careful agent makes before the write: those whose required parameters are all among its arguments
-    and that read what the write changes (at most two, the ones taking the most of its arguments first)."""
+    """Reads a careful agent makes before the write: those whose required parameters the write's arguments (or the
+    persona's own key: a member's card) all give and that read what the write changes (at most two, the ones
+    taking the most of its arguments first)."""
     writes = set(sampler.tools[tool].get("writes", ()))
+    if sampler.persona is not None:
+        args = {sampler.domain.meta["entities"][sampler.persona_entity]["key"]: sampler.persona, **args}
     found = []
     for name, t in sampler.tools.items():
         if t["kind"] != "read" or name in sampler.staff or not t["params"]:
