@@ -95,6 +95,7 @@ def domain_info(build_dir: Path, group: str = "") -> DomainInfo:
 
     n_sql = len(re.findall(r"\bctx\.sql\(", code))
     n_user = sum(1 for t in tools.values() if t["actor"] == "user")
+    n_rules = sum(len(t.get("rules") or ()) for t in tools.values())
     feats: list[tuple[bool, str]] = [
         (has("list", "struct"), "nested lists"),
         (has("list") and not has("list", "struct"), "lists"),
@@ -109,6 +110,7 @@ def domain_info(build_dir: Path, group: str = "") -> DomainInfo:
         ("ctx.new_id(" in code, "generated ids"),
         (any(t["kind"] == "generic" for t in tools.values()), "generic tools"),
         (bool(meta["clock"].get("today")) and "ctx.today()" in code, "dates vs clock"),
+        (n_rules > 0, f"policy rules ({n_rules})"),
     ]
     return DomainInfo(
         name=meta["domain"], group=group, description=(meta.get("description") or "").strip(),

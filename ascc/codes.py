@@ -338,6 +338,26 @@ CODES: dict[str, Code] = {
                   'A tool is `requested_by: user` (default: a user may ask the agent for it, so task synthesis may '
                   'make it a goal) or `requested_by: staff` (back-office work no user asks for).',
                   'requested_by: admin', 'requested_by: staff'),
+    'E275': Code('unknown rule outcome',
+                  'A policy rule (`rules:` under a tool) prescribes one outcome when its condition holds: `refuse` '
+                  '(the agent says why and does not call), `transfer` (it hands the user to a human) or `ask` (it '
+                  'gets a parameter from the user before calling).',
+                  'rules: ⏎   flown: {when: flown, outcome: deny, policy: …}',
+                  'rules: ⏎   flown: {when: flown, outcome: refuse, policy: …}'),
+    'E276': Code('a rule asks for something that is not a parameter',
+                  "An `ask` rule's `ask:` names the tool parameter the agent must get from the user before calling.",
+                  'params: {reservation_id: str, reason: str} ⏎ rules: ⏎   why: {outcome: ask, ask: reasons, policy: …}',
+                  'params: {reservation_id: str, reason: str} ⏎ rules: ⏎   why: {outcome: ask, ask: reason, policy: …}'),
+    'E277': Code("a rule's parts do not fit its outcome",
+                  '`refuse` and `transfer` rules need `when:` (the condition under which the policy decides); `ask:` '
+                  'belongs to `outcome: ask` (which needs it), `via:` to `outcome: transfer`.',
+                  'rules: ⏎   basic: {outcome: refuse, policy: …}',
+                  'rules: ⏎   basic: {when: "r.cabin == basic_economy", outcome: refuse, policy: …}'),
+    'E278': Code('a transfer rule names no hand-off tool',
+                  "A `transfer` rule's `via:` names the domain's tool that hands the user to a human; that tool must "
+                  'exist and change no data (`kind: generic` or `read`).',
+                  'via: transfer_to_human',
+                  'via: transfer_to_human_agents'),
     'E280': Code('an effect target is not a row',
                   '`update` and `delete` take a row: a `let` value, a lookup or a loop variable.',
                   'delete $order_id', 'delete order[$order_id]'),

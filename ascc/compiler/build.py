@@ -304,7 +304,7 @@ def domain_json(domain: Domain) -> dict:
     """What the runtime needs to validate arguments and run tools, without re-reading the spec."""
     return {
         "domain": domain.name, "version": domain.version, "description": domain.description,
-        "policy": domain.policy, "clock": {"today": domain.today, "now": domain.now},
+        "policy": policy_text(domain), "clock": {"today": domain.today, "now": domain.now},
         "spec": Path(domain.file).name,
         "structs": {s.name: {f.name: _field_json(f) for f in s.fields.values()} for s in domain.structs.values()},
         "entities": {e.name: {"key": e.key, "fields": {f.name: _field_json(f) for f in e.fields.values()}}
@@ -318,5 +318,29 @@ def domain_json(domain: Domain) -> dict:
             "reads": sorted(t.reads), "writes": sorted(t.writes), "requested_by": t.requested_by,
             "returns": T.to_json(t.returns_type) if t.returns_type else None,
             "param_uses": param_uses(t, domain),
+            **({"rules": [_rule_json(r) for r in t.rules]} if t.rules else {}),
         } for t in domain.tools.values()},
     }
+
+
+RULES_HEAD = "Rules to check before calling a tool (the tools do not check them):"
+
+
+def policy_text(domain: Domain) -> str:
+    """The policy the agent is shown: the spec's text, then each rule whose sentence it does not already hold."""
+    text = domain.policy.rstrip()
+    flat = " ".join(text.split())
+    lines = [f"- {t.name}: {r.policy}" for t in domain.tools.values() for r in t.rules
+             if r.policy and " ".join(r.policy.split()) not in flat]
+    if not lines:
+        return domain.policy
+    return (text + "\n\n" if text else "") + RULES_HEAD + "\n" + "\n".join(lines) + "\n"
+
+
+def _rule_json(r) -> dict:
+    out = {"name": r.name, "when": r.cond_text, "outcome": r.outcome, "policy": r.policy, "message": r.message}
+    if r.ask:
+        out["ask"] = r.ask
+    if r.via:
+        out["via"] = r.via
+    return out

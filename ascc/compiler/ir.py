@@ -83,6 +83,26 @@ class Require:
 
 
 @dataclass
+class Rule:
+    """A policy rule the agent applies before calling the tool; the generated tool does not enforce it.
+
+    When `cond` holds (over the call's parameters and `let` values; None: always), the policy prescribes
+    `outcome`: `refuse` (say `message`, do not call), `transfer` (hand the user to a human, through the tool
+    `via` when there is one, and do not call) or `ask` (get the parameter `ask` from the user before calling)."""
+
+    name: str
+    cond: ast.Node | None
+    cond_text: str | None
+    outcome: str  # refuse transfer ask
+    policy: str
+    message: str
+    line: int
+    ask: str | None = None
+    via: str | None = None
+    via_span: Span | None = None
+
+
+@dataclass
 class Assign:
     field: Field
     value: ast.Node
@@ -139,6 +159,7 @@ class Tool:
     params: list[Param] = field(default_factory=list)
     lets: list[Let] = field(default_factory=list)
     requires: list[Require] = field(default_factory=list)
+    rules: list[Rule] = field(default_factory=list)
     effects: list[Effect] = field(default_factory=list)
     returns: ast.Node | None = None
     projection: list[tuple[str, ast.Node]] | None = None

@@ -121,7 +121,6 @@ def _source_text(raw: RawSpec, node) -> str:
 
 def check_tools(raw: RawSpec, domain: Domain, bag: DiagnosticBag, tr: TypeResolver) -> None:
     from ascc.compiler.resolve import py_name
-
     seen = {}
     for rt in raw.tools:
         py = py_name(rt.name.value)
@@ -133,6 +132,25 @@ def check_tools(raw: RawSpec, domain: Domain, bag: DiagnosticBag, tr: TypeResolv
         tool = check_tool(rt, domain, tr, bag)
         if tool is not None:
             domain.tools[tool.name] = tool
+    check_handoffs(domain, bag)
+
+
+def check_handoffs(domain: Domain, bag: DiagnosticBag) -> None:
+    """A `transfer` rule's `via:` names a tool of the domain that changes no data (it may be declared later)."""
+    from ascc.diagnostics import did_you_mean
+
+    for t in domain.tools.values():
+        for r in t.rules:
+            if r.via is None:
+                continue
+            target = domain.tools.get(r.via)
+            if target is None:
+                bag.error("E278", f"rule `{r.name}` hands over through `{r.via}`, which is not a tool", r.via_span,
+                          help=did_you_mean(r.via, list(domain.tools)) or "name the domain's hand-off tool")
+                r.via = None
+            elif target.kind == "write":
+                bag.error("E278", f"the hand-off tool `{r.via}` changes data", r.via_span,
+                          help="a transfer hands the user over; it names a `read` or `generic` tool")
 
 
 def check_seed(raw: RawSpec, domain: Domain, bag: DiagnosticBag, tr: TypeResolver) -> None:

@@ -24,20 +24,7 @@ class Stmt:
 
 
 def tool_plan(tool: Tool) -> list[Stmt]:
-    out: list[Stmt] = []
-    params = {p.name: p.py_name for p in tool.params}
-    names = {**{let.name: let.py_name for let in tool.lets}, **params}  # message holes: lets bound before
-    pending = list(tool.requires)
-    for i, let in enumerate(tool.lets, start=1):
-        if i == 1:
-            out += _requires([r for r in pending if r.after == 0], names)
-        out.append(Stmt("assign", let.line, py(let.expr), let.py_name))
-        if let.message is not None:
-            before = {**{x.name: x.py_name for x in tool.lets[:i - 1]}, **params}
-            out.append(Stmt("guard", let.line, var=let.py_name, message=message_py(let.message, before)))
-        out += _requires([r for r in pending if r.after == i], names)
-    if not tool.lets:
-        out += _requires(pending, names)
+    out = checks_plan(tool)
     if tool.sql is not None:
         args = ", ".join(f"{p!r}: {_sql_arg(tool, p)}" for p in tool.sql.params)
         out.append(Stmt("return", tool.line, f"ctx.sql({tool.sql.text!r}, {{{args}}})"))
@@ -50,6 +37,60 @@ def tool_plan(tool: Tool) -> list[Stmt]:
         out.append(Stmt("return", tool.returns.span.line, py(tool.returns)))
     else:
         out.append(Stmt("return", tool.line, "None"))
+    return out
+
+
+def rules_plan(tool: Tool) -> list[Stmt]:
+    """The function that says which of a tool's policy rules a call meets: the tool's `let` values and
+    preconditions (a call the tool refuses raises ToolError: the tool decides, no rule does), then each rule's
+    condition; it returns `[(rule, message)]` and writes nothing."""
+    names = {**{let.name: let.py_name for let in tool.lets}, **{p.name: p.py_name for p in tool.params}}
+    out = checks_plan(tool, _needed_lets(tool)) + [Stmt("assign", tool.line, "[]", "_met")]
+    for r in tool.rules:
+        met = Stmt("call", r.line, f"_met.append(({r.name!r}, {message_py(r.message, names)}))")
+        out.append(Stmt("if", r.line, bare(py(r.cond)), body=[met]) if r.cond is not None else met)
+    out.append(Stmt("return", tool.line, "_met"))
+    return out
+
+
+def _needed_lets(tool: Tool) -> set[str]:
+    """The `let` values a rules function needs: those its rules and the preconditions use (in conditions or
+    message holes), the lookups that can fail the call (`else`), and the values those are computed from."""
+    from ascc.compiler.toolcheck import MESSAGE_HOLE
+
+    def names(node, message=None) -> set[str]:
+        used = {n.name for n in ast.walk(node) if isinstance(n, ast.Name)} if node is not None else set()
+        return used | set(MESSAGE_HOLE.findall(message or ""))
+
+    needed: set[str] = set()
+    for x in [*tool.requires, *tool.rules]:
+        needed |= names(x.cond, x.message)
+    for let in reversed(tool.lets):
+        if let.name in needed or let.message is not None:
+            needed |= {let.name} | names(let.expr, let.message)
+    return needed
+
+
+def checks_plan(tool: Tool, keep: set[str] | None = None) -> list[Stmt]:
+    """The `let` values (those in `keep`, when given) and preconditions, each precondition as early as its values
+    allow."""
+    out: list[Stmt] = []
+    params = {p.name: p.py_name for p in tool.params}
+    names = {**{let.name: let.py_name for let in tool.lets}, **params}  # message holes: lets bound before
+    pending = list(tool.requires)
+    for i, let in enumerate(tool.lets, start=1):
+        if i == 1:
+            out += _requires([r for r in pending if r.after == 0], names)
+        if keep is not None and let.name not in keep:
+            out += _requires([r for r in pending if r.after == i], names)
+            continue
+        out.append(Stmt("assign", let.line, py(let.expr), let.py_name))
+        if let.message is not None:
+            before = {**{x.name: x.py_name for x in tool.lets[:i - 1]}, **params}
+            out.append(Stmt("guard", let.line, var=let.py_name, message=message_py(let.message, before)))
+        out += _requires([r for r in pending if r.after == i], names)
+    if not tool.lets:
+        out += _requires(pending, names)
     return out
 
 

@@ -8,7 +8,7 @@ import string
 from ascc.compiler import types as T
 from ascc.compiler.effects import EffectChecker, check_writes_after_delete
 from ascc.compiler.exprcheck import ExprChecker, local_py
-from ascc.compiler.ir import Domain, Let, Require, Tool
+from ascc.compiler.ir import Domain, Let, Require, Rule, Tool
 from ascc.compiler.resolve import TypeResolver, resolve_params
 from ascc.compiler.scope import Scope, nonnull_facts
 from ascc.diagnostics import DiagnosticBag, Label, did_you_mean
@@ -42,6 +42,7 @@ def check_tool(raw: RawTool, domain: Domain, tr: TypeResolver, bag: DiagnosticBa
     scope = Scope()
     _check_lets(raw, tool, c, scope, bag)
     _check_requires(raw, tool, c, scope)
+    _check_rules(raw, tool, c, scope)
     if raw.sql is not None:
         from ascc.compiler.sqlcheck import check_sql
 
@@ -155,6 +156,65 @@ def _check_requires(raw: RawTool, tool: Tool, c: ExprChecker, scope: Scope) -> N
         # as early as its values allow, but never before a precondition written above it
         after = max([*used, tool.requires[-1].after if tool.requires else 0])
         tool.requires.append(Require(g.expr, g.message, rr.line, after))
+
+
+OUTCOMES = ("refuse", "transfer", "ask")
+
+
+def _check_rules(raw: RawTool, tool: Tool, c: ExprChecker, scope: Scope) -> None:
+    """Policy rules: conditions over the parameters and `let` values, checked like preconditions but never run by
+    the tool (the agent applies them; the compiled domain records them)."""
+    reads = set(c.reads)  # what a rule reads is not what the tool reads
+    lets = [x.name for x in tool.lets]
+    for rr in raw.rules:
+        outcome = rr.outcome.value if rr.outcome else "refuse"
+        if rr.outcome and outcome not in OUTCOMES:
+            c.bag.error("E275", f"unknown rule outcome `{outcome}`", rr.outcome.span,
+                        help=did_you_mean(outcome, OUTCOMES) or "outcomes: refuse, transfer, ask")
+        if rr.when is not None:
+            c.expect_bool(rr.when, scope, f"the condition of rule `{rr.name.value}`")
+        elif outcome != "ask":
+            c.bag.error("E277", f"rule `{rr.name.value}` says when to {outcome} with no `when:`", rr.name.span,
+                        help="add `when: <condition>` (over the parameters and `let` values)")
+        policy = (rr.policy.value if rr.policy else "").strip()
+        message = rr.message.value if rr.message else policy
+        if rr.message is not None:
+            _check_message(message, rr.message.span, c.params, c.bag, lets)
+        ask = _rule_param(rr, outcome, tool, c.bag)
+        via = _rule_via(rr, outcome, c.bag)
+        tool.rules.append(Rule(rr.name.value, rr.when, rr.when_text, outcome, policy, message, rr.line, ask, via,
+                               rr.via.span if rr.via else None))
+    c.reads = reads
+
+
+def _rule_param(rr, outcome: str, tool: Tool, bag) -> str | None:
+    """`ask:` names the parameter an `ask` rule makes the agent get from the user; other outcomes take none."""
+    if rr.ask is None:
+        if outcome == "ask":
+            bag.error("E277", f"`ask` rule `{rr.name.value}` does not say what to ask for", rr.name.span,
+                      help="add `ask: <parameter>`: the value the agent must get from the user")
+        return None
+    if outcome != "ask":
+        bag.error("E277", f"`ask:` on a rule whose outcome is `{outcome}`", rr.ask.span,
+                  help="`ask:` belongs to `outcome: ask`")
+        return None
+    names = [p.name for p in tool.params]
+    if rr.ask.value not in names:
+        bag.error("E276", f"rule `{rr.name.value}` asks for `{rr.ask.value}`, which is not a parameter", rr.ask.span,
+                  help=did_you_mean(rr.ask.value, names) or f"parameters: {', '.join(names) or 'none'}")
+        return None
+    return rr.ask.value
+
+
+def _rule_via(rr, outcome: str, bag) -> str | None:
+    """`via:` names the hand-off tool of a `transfer` rule (checked once every tool is known: `check_handoffs`)."""
+    if rr.via is None:
+        return None
+    if outcome != "transfer":
+        bag.error("E277", f"`via:` on a rule whose outcome is `{outcome}`", rr.via.span,
+                  help="`via:` names the hand-off tool of `outcome: transfer`")
+        return None
+    return rr.via.value
 
 
 def _check_returns(raw: RawTool, tool: Tool, c: ExprChecker, scope: Scope) -> None:

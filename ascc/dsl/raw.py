@@ -80,6 +80,22 @@ class RawRequire:
 
 
 @dataclass
+class RawRule:
+    """A policy rule the agent applies itself and the tool does not enforce (`rules:` under a tool)."""
+
+    name: Named
+    span: Span
+    line: int
+    when: ast.Node | None = None  # None: always (an `ask` rule)
+    when_text: str | None = None  # the condition as written
+    outcome: Named | None = None  # refuse, transfer or ask
+    policy: YScalar | None = None  # the policy's sentence, shown to the agent
+    message: YScalar | None = None  # what the agent says (refuse: why; transfer: the hand-off summary)
+    ask: Named | None = None  # ask: the parameter the agent must get from the user
+    via: Named | None = None  # transfer: the hand-off tool
+
+
+@dataclass
 class RawAssignment:
     """One `field: expression` of an update, insert, put or projection."""
 
@@ -118,6 +134,7 @@ class RawTool:
     params: list[RawParam] = field(default_factory=list)
     lets: list[RawLet] = field(default_factory=list)
     requires: list[RawRequire] = field(default_factory=list)
+    rules: list[RawRule] = field(default_factory=list)
     effects: list[RawEffect] = field(default_factory=list)
     returns: ast.Node | list[RawAssignment] | None = None
     returns_span: Span | None = None

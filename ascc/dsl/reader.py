@@ -17,6 +17,7 @@ from ascc.dsl.raw import (
     RawLet,
     RawParam,
     RawRequire,
+    RawRule,
     RawSeed,
     RawSpec,
     RawStruct,
@@ -32,7 +33,8 @@ FIELD_KEYS = ("type", "ref", "enum", "default", "nullable", "unique", "pattern",
 STRUCT_FIELD_KEYS = ("type", "ref", "enum", "default", "nullable", "description")
 PARAM_KEYS = ("type", "ref", "enum", "default", "optional", "description", "examples")
 TOOL_KEYS = ("kind", "description", "intent", "actor", "confirm", "requested_by", "params", "let",
-             "requires", "effects", "returns", "sql")
+             "requires", "rules", "effects", "returns", "sql")
+RULE_KEYS = ("when", "outcome", "policy", "message", "ask", "via")
 SEED_KEYS = ("random_seed", "files", "rows", "generate")
 GEN_KEYS = ("count", "let", "fields")
 _KIND_NAMES = {YMap: "a mapping", YSeq: "a list", YScalar: "a value"}
@@ -294,6 +296,8 @@ class SpecReader:
             for i, item in enumerate(rq.items):
                 if (r := self._require(item, f"{path}.requires[{i}]")) is not None:
                     tool.requires.append(r)
+        if (ru := self._expect(m.get("rules"), YMap, "`rules`", f"{path}.rules")) is not None:
+            tool.rules = [r for k, v in ru.items if (r := self._rule(k, v, f"{path}.rules.{k.value}"))]
         if (ef := self._expect(m.get("effects"), YSeq, "`effects`", f"{path}.effects")) is not None:
             tool.effects = self._effects(ef, f"{path}.effects")
         if (ret := m.get("returns")) is not None:
@@ -339,6 +343,28 @@ class SpecReader:
         else:
             g = self.guarded(item)
         return RawRequire(g, item.span, item.span.line) if g else None
+
+    def _rule(self, key: YScalar, node: YNode, path: str) -> RawRule | None:
+        name = self._name(key, "rule")
+        m = self._expect(node, YMap, f"rule `{key.value}`", path)
+        if name is None or m is None:
+            return None
+        self._keys(m, RULE_KEYS, f"rule `{name.value}`", path)
+        rule = RawRule(name, m.span, key.span.line)
+        if (w := m.get("when")) is not None:
+            rule.when = self.expr(w)
+            rule.when_text = str(w.value) if isinstance(w, YScalar) else None
+        for k in ("outcome", "ask", "via"):
+            if (t := self._text(m.get(k), f"`{k}`", f"{path}.{k}")) is not None:
+                setattr(rule, k, Named(t.value, t.span))
+        rule.policy = self._text(m.get("policy"), "`policy`", f"{path}.policy")
+        rule.message = self._text(m.get("message"), "`message`", f"{path}.message")
+        for k in ("outcome", "policy"):
+            if m.get(k) is None:
+                self.bag.error("E007", f"rule `{name.value}` has no `{k}:`", name.span, path=path,
+                               help="a rule names its `outcome:` (refuse, transfer or ask) and the `policy:` "
+                                    "sentence the agent is shown")
+        return rule
 
     def _assignments(self, m: YMap, path: str) -> list[RawAssignment]:
         out = []

@@ -30,6 +30,7 @@ class CompiledDomain:
     digest_sql: str
     schemas: list[dict]
     user_schemas: list[dict] = field(default_factory=list)
+    rules: dict = field(default_factory=dict)  # tool name -> generated function: the policy rules a call meets
     _arrow: dict | None = None
     # the initial state's row hashes, read by the first environment (not copied by `dataclasses.replace`,
     # which gives a domain another initial state)
@@ -69,6 +70,10 @@ class CompiledDomain:
             shown = name if isinstance(name, str) and len(name) <= 60 else f"{str(name)[:60]}…"
             raise ToolError(f"unknown tool `{shown}`", "unknown_tool")
         return meta, self.tools[name]
+
+    def tool_rules(self, name: str) -> list[dict]:
+        """A tool's policy rules as domain.json records them (name, when, outcome, policy, message, ask, via)."""
+        return (self.meta["tools"].get(name) or {}).get("rules") or [] if isinstance(name, str) else []
 
     @property
     def policy(self) -> str:
@@ -179,7 +184,8 @@ def _load(path: Path, key: str) -> CompiledDomain:
         name=meta["domain"], path=path, meta=meta, tools=module.TOOLS, checks=module.CHECKS,
         schema_sql=(path / "schema.sql").read_text(encoding="utf-8"), digest_sql=state_digest_sql(meta),
         schemas=json.loads((path / "tools.json").read_text(encoding="utf-8")),
-        user_schemas=json.loads(user.read_text(encoding="utf-8")) if user.exists() else [])
+        user_schemas=json.loads(user.read_text(encoding="utf-8")) if user.exists() else [],
+        rules=getattr(module, "RULES", {}))
 
 
 def compile_and_load(spec: str | Path, out_root: str | Path = "build") -> CompiledDomain:

@@ -190,6 +190,25 @@ class Environment:
         return ToolResult(str(name), record_args, ok, content, code, wrote, time.perf_counter() - started,
                           internal)
 
+    def rules_met(self, name: str, arguments=None) -> list[tuple[str, str]]:
+        """The policy rules (`rules:` in the spec) a call would meet in the current state, as (rule, message):
+        what the agent must check itself, since the tool does not. Nothing is written, and nothing is logged.
+        A call the tool itself would refuse (bad arguments, a failed precondition) meets no rule."""
+        fn = self.domain.rules.get(name) if isinstance(name, str) else None
+        if fn is None:
+            return []
+        counter = self.id_counter
+        try:
+            meta, _ = self.domain.tool(name)
+            kwargs = parse_arguments(meta, arguments, self.domain.meta["structs"], self.limits.max_argument_bytes)
+            return [tuple(x) for x in fn(Context(self, len(self.log)), **kwargs)]
+        except ToolError:
+            return []
+        except Exception:  # a rule that cannot be evaluated (a bug in generated code) decides nothing
+            return []
+        finally:
+            self.id_counter = counter
+
     def _run(self, fn, ctx: Context, kwargs: dict, counter: int, deadline: float | None):
         try:
             value = self._guarded(fn, ctx, kwargs, deadline)

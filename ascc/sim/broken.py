@@ -8,6 +8,7 @@
 | `broken:wrong-args` | calls the reads with a wrong argument (writes stay right) | `calls` (the state still matches) |
 | `broken:silent` | makes every call right but never tells the user what it found (the user gives up) | `facts` |
 | `broken:no-confirm` | calls the writes without asking the user first | `confirm` (in a `confirm_writes` domain) |
+| `broken:ignore-policy` | never checks the policy's rules: makes the write a rule forbids (after the user's yes) | `state` (and `calls`) |
 | `broken:recover` | first calls a tool with a misspelt argument, reads the error, then calls it right | none: kept |
 """
 
@@ -74,6 +75,11 @@ class NoConfirmAgent(OracleAgent):
         return False  # so it never stops to ask before a write
 
 
+class IgnorePolicyAgent(OracleAgent):
+    def rules(self, call: ToolCall) -> list:
+        return []  # as if the policy said nothing the tools do not check
+
+
 def _other(v):
     if isinstance(v, bool):
         return not v
@@ -85,4 +91,5 @@ def _other(v):
 
 
 BROKEN = {"garbage": GarbageAgent, "repeat": RepeatAgent, "skip-write": SkipWriteAgent,
-          "wrong-args": WrongArgsAgent, "silent": SilentAgent, "no-confirm": NoConfirmAgent, "recover": RecoverAgent}
+          "wrong-args": WrongArgsAgent, "silent": SilentAgent, "no-confirm": NoConfirmAgent, "recover": RecoverAgent,
+          "ignore-policy": IgnorePolicyAgent}

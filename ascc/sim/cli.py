@@ -27,6 +27,19 @@ err = Console(stderr=True, highlight=False)
 def register(app: typer.Typer) -> None:
     app.command("simulate")(simulate_cmd)
     app.command("synth")(synth_cmd)
+    app.command("policy-audit")(policy_audit_cmd)
+
+
+def policy_audit_cmd(
+    run: Path = typer.Argument(..., help="A run folder of `ascc simulate` (tasks.jsonl, traces.jsonl)."),
+    build: Path = typer.Option(Path("build"), "--build", help="Where the run's domains were compiled."),
+    fmt: str = typer.Option("human", "--format", help="`human` or `json`."),
+    rejected: bool = typer.Option(False, "--rejected", help="Audit the rejected episodes too."),
+) -> None:
+    """Evaluate every policy rule at every agent call of a run's traces; exit 1 on a violation."""
+    from ascc.sim.policy_audit import policy_audit_cmd as audit
+
+    raise typer.Exit(audit(run, build, fmt, rejected))
 
 
 def _print_diagnostics(results) -> None:

@@ -5,7 +5,12 @@ identity facts first where the plan starts with an identifying lookup —, confi
 after the user's explicit yes (on a no it leaves the write out and says so), calls the gold tools in order (one
 per assistant message), and ends with a report in sentences: for each result the user asked for, its fields
 as `ascc.sim.render` phrases them (so every scenario fact appears verbatim), then an offer of further help. On a
-refusal task it confirms and attempts the forbidden write, then tells the user the tool's error. A gold call the
+refusal task it confirms and attempts the forbidden write, then tells the user the tool's error. Before every
+call of a tool with policy rules (`rules:` in the spec, which the tool does not enforce) it evaluates them in
+the live state (`Environment.rules_met`, bound by the rollout through `bind_environment`): where a `refuse` rule
+is met it does not call and tells the user the rule's message; where a `transfer` rule is met it hands the user
+over (the rule's hand-off tool with the message as its summary, else in words) and does not call; an `ask` rule
+makes it ask the user for that argument first. A gold call the
 user makes (`"actor": "user"`, dual control) it does not call: it asks the user to do it, in the words of the
 tool's intent ("Could you please restart your phone? …"), and goes on once the user has answered. The phrasing
 varies a little per task (a random generator seeded with the task id). Its traces pass every filter by
@@ -43,6 +48,8 @@ FOUND = ("Here is what I found{y}: {x}.", "I looked that up{y}: {x}.", "Here are
 UPDATED = (" Here are the details now: {x}.", " The record now shows: {x}.")
 SAYS = (" The system says: {x}.",)
 REFUSE = ("I'm sorry, but I can't {x}: {e}", "Unfortunately I'm not able to {x}: {e}")
+TRANSFER = ("I'm not able to {x} myself: {e} I'm transferring you to a human agent, who will take it from here.",
+            "This is something a human agent has to handle: {e} I'm handing you over to one now.")
 DECLINED = ("Understood, I have not gone ahead with it: I did not {x}.", "No problem, I left that as it was and did not {x}.")
 CLOSE = ("Is there anything else I can help you with?", "Anything else I can help with today?",
          "Let me know if there is anything else I can do for you.")
@@ -68,12 +75,16 @@ class OracleAgent:
         self.calls: list[tuple[ToolCall, dict]] = [(c, p.get("ask", {})) for c, p in zip(task.gold_calls, plan)]
         self.info: list[dict] = [{"goal": p.get("goal", True), "identify": p.get("identify", False)}
                                  for _, p in zip(task.gold_calls, plan)]
-        for key in ("decline", "refusal"):
+        for key in ("decline", "refusal", "policy"):
             extra = scenario.get(key)
             if extra:
                 c = extra["call"]
                 self.calls.append((ToolCall(c["tool"], c["arguments"]), extra.get("ask", {})))
                 self.info.append({"goal": False, "identify": False, key: True})
+        self.env = None  # the episode's environment, where the rollout binds it: rules are evaluated in it
+        self.policy_said: list[str] = []  # what the policy decided, said in the report
+        self.transferred = False
+        self.handoffs: set[str] = set()  # ids of hand-off calls
         self.own = own_facts(scenario)
         self.persona_entity = (scenario.get("persona_row") or {}).get("entity")
         self.i = 0
@@ -99,11 +110,20 @@ class OracleAgent:
                 continue
             if self.i not in self.asked:
                 self.asked.add(self.i)
+                ask = {**ask, **{r["ask"]: label(r["ask"]) for r, _ in self.rules(call) if r["outcome"] == "ask"
+                                 and r.get("ask") in call.arguments and r["ask"] not in ask}}
                 missing = [lab for p, lab in ask.items() if p in call.arguments and show(call.arguments[p]) not in said]
                 if missing:
                     identify = self.info[self.i].get("identify", False)
                     mine = {lab for p, lab in ask.items() if identify or (lab, show(call.arguments.get(p))) in self.own}
                     return self._say(self.ask_for(missing, mine))
+            decided = next(((r, m) for r, m in self.rules(call) if r["outcome"] in ("refuse", "transfer")), None)
+            if decided is not None:
+                self.i += 1
+                turn = self.follow(call, *decided)
+                if turn is not None:
+                    return turn
+                continue
             if self.is_write(call.tool):
                 n = self.confirms.get(self.i, 0)
                 answer = yes_or_no(_last_user(messages)) if n else None
@@ -121,6 +141,41 @@ class OracleAgent:
             self.reported = True
             return text(self.report(messages))
         return text("Thank you. Is there anything else I can help you with?")
+
+    def bind_environment(self, env) -> None:
+        """The episode's environment, in which the oracle evaluates policy rules before calling (it only reads)."""
+        self.env = env
+
+    def rules(self, call: ToolCall) -> list[tuple[dict, str]]:
+        """The policy rules of the call's tool that it meets now, with their messages; without an environment, the
+        rule the task says decides its forbidden call."""
+        rules = {r["name"]: r for r in self.domain.tool_rules(call.tool)}
+        if not rules:
+            return []
+        if self.env is not None:
+            return [(rules[n], m) for n, m in self.env.rules_met(call.tool, call.arguments) if n in rules]
+        policy = (self.task.user or {}).get("policy") or {}
+        if self.info[self.i].get("policy") and policy.get("rule") in rules:
+            return [(rules[policy["rule"]], policy.get("message", ""))]
+        return []
+
+    def follow(self, call: ToolCall, rule: dict, message: str) -> AgentTurn | None:
+        """Do what a met rule prescribes instead of the call: refuse (said in the report), or transfer."""
+        what = self.describe(call)
+        said = message.strip() + ("" if message.strip().endswith((".", "!", "?")) else ".")
+        if rule["outcome"] == "refuse":
+            self.policy_said.append(self.rng.choice(REFUSE).format(x=what, e=said))
+            return None
+        self.transferred = True
+        self.policy_said.append(self.rng.choice(TRANSFER).format(x=what, e=said))
+        via = rule.get("via")
+        meta = self.domain.meta["tools"].get(via) if via else None
+        if meta is None:
+            return None
+        texts = [p["name"] for p in meta["params"] if p["type"]["kind"] == "str"]
+        turn = self.tool_call(via, json.dumps({texts[0]: message} if texts else {}, ensure_ascii=False))
+        self.handoffs.add(turn.message["tool_calls"][0]["id"])  # not a planned call: its result is not reported
+        return turn
 
     def _say(self, content: str) -> AgentTurn:
         self.spoke = True
@@ -157,7 +212,7 @@ class OracleAgent:
         for i in self.declined:
             parts.append(self.rng.choice(DECLINED).format(x=self.describe(self.calls[i][0])))
         for m in messages:
-            if m.get("role") != "tool":
+            if m.get("role") != "tool" or m.get("tool_call_id") in self.handoffs:
                 continue
             index = self.issued.get(m.get("tool_call_id"))
             value = render.parse(m.get("content"))
@@ -183,8 +238,11 @@ class OracleAgent:
                 parts.append(done + (self.rng.choice(extra).format(x=body) if body else ""))
             else:
                 parts.append(self.rng.choice(FOUND).format(x=body, y=self._for(call)))
+        parts[:0] = self.policy_said
         if not parts:
             parts.append(THANKS if self.requested else NOTHING)
+        if self.transferred:
+            return " ".join(parts)  # handed over: nothing more to offer
         return " ".join(parts) + " " + self.rng.choice(CLOSE)
 
     def _for(self, call: ToolCall | None) -> str:

@@ -59,6 +59,9 @@ async def rollout(task: Task, env: Environment, agent: Agent, user: UserSimulato
                   max_turns: int = 30) -> Episode:
     started = time.perf_counter()
     env.reset(**task.initial_state.reset_kwargs())
+    bind = getattr(agent, "bind_environment", None)  # the oracle evaluates policy rules in the live state
+    if bind is not None:
+        bind(env)
     ep = Episode(task, [{"role": "system", "content": env.domain.policy}])
     try:
         await _talk(ep, env, agent, user, tools, max_turns)

@@ -32,7 +32,9 @@ tool. This is general: it needs only the equality the policy states, not the dom
 
 Three kinds of task come out: `write` (at least one successful write), `read` (reads only) and `refusal` (reads,
 then a write whose precondition fails: gold is the reads, the state does not change; the refused call and its
-error are kept under `user.refusal`). A task is a function of (domain, seed, index): the random generator is
+error are kept under `user.refusal`). Where the domain's tools have policy rules that decide (`rules:` with
+`refuse` or `transfer`), a share of the tasks are refusals that the rule decides, not the tool (`policy_tasks.py`).
+A task is a function of (domain, seed, index): the random generator is
 seeded with all three and the environment is reset before each attempt.
 """
 
@@ -130,10 +132,16 @@ class TaskSampler:
         # (`e.manager_id == $manager_id`): the persona acts in that role, on the rows of those it is that field of
         self.roles = _roles(domain.meta, self.tools, self.persona_entity)
         self._leads: list | None = None  # persona keys with rows in some role (managers with reports' requests)
+        self.policy_tools: list[str] | None = None  # writes with rules that decide and that walks can meet
+        self.rule_tools: frozenset | None = None  # writes with rules that decide (policy_tasks.py)
 
     # ---- public
     def sample(self, index: int) -> Task | None:
         """The task at `index`, or None when no walk of any kind could be executed."""
+        from ascc.sim import policy_tasks
+
+        if policy_tasks.wants_policy(self, index) and (task := policy_tasks.sample_policy(self, index)) is not None:
+            return task
         pick = random.Random(f"{self.domain.name}:{self.seed}:{index}:kind").random()
         want, acc = "write", 0.0
         for kind, share in KIND_SHARES:
@@ -168,6 +176,8 @@ class TaskSampler:
 
     # ---- walking
     def _walk(self, rng: random.Random, want: str, index: int) -> Walk | None:
+        from ascc.sim import policy_tasks
+
         env = self.env
         env.reset(id_seed=index)
         self.dirty = False
@@ -198,6 +208,8 @@ class TaskSampler:
                     args, derived = self._bind(rng, node, pool, walk)
                 except _Unbindable:
                     return walk if steps or walk.refused else None
+                if is_write and (r := policy_tasks.forbidden(self, node, args)) is not None:
+                    continue  # a write the policy forbids is no gold step (policy_tasks makes those tasks)
                 r = env.call(node, args)
                 if r.ok and is_write:
                     last = env.digest()
@@ -554,10 +566,9 @@ class TaskSampler:
 
 
 def signature(task: Task) -> str:
-    """What makes two tasks the same task: kind, gold calls and the refused call."""
-    return json.dumps([task.kind, [c.to_json() for c in task.gold_calls],
-                       (task.user.get("refusal") or {}).get("call"), (task.user.get("decline") or {}).get("call")],
-                      sort_keys=True, default=str)
+    """What makes two tasks the same task: kind, gold calls and the refused, declined or forbidden call."""
+    extra = [(task.user.get(k) or {}).get("call") for k in ("refusal", "decline", "policy")]
+    return json.dumps([task.kind, [c.to_json() for c in task.gold_calls], *extra], sort_keys=True, default=str)
 
 
 def _mark_used(steps: list[Step], derived: dict[str, int]) -> None:

@@ -19,7 +19,9 @@ is not kept even when the user gave up and the state is right:
 4. `facts`: every fact of the task (`user.facts`: values the agent's answers must contain; τ²'s
    `communicate_info` on imported tasks) appears in one assistant message, compared as τ² does — lower case,
    commas dropped — and with runs of white space made one. A refusal task's fact is the tool's error: it also
-   passes when an assistant message says the request cannot be done in other words (`cannot`, `unable`, …).
+   passes when an assistant message says the request cannot be done in other words (`cannot`, `unable`, …); a
+   policy-decided task's fact is the rule's message, which passes the same way (for a `transfer` rule: when an
+   assistant message says it hands the user over).
 5. `confirm`: before each call of a tool that requires confirmation (`confirm` in the spec, or
    `confirm_writes`), the last user message must be a yes to an assistant message that asked for consent
    ("to confirm:", "shall I", "go ahead", "do you want me to", …; asking for data is not asking for consent) —
@@ -221,6 +223,9 @@ _REFUSED = re.compile(r"\b(cannot|can ?not|can't|unable|not able|not possible|is
                       r"not eligible|won't be able)\b")
 
 
+_TRANSFERRED = re.compile(r"\b(transfer(ring|red)?|hand(ing)? (you )?over|human agent)\b")
+
+
 def facts(ep: Episode, env: Environment) -> Verdict:
     wanted = [f for f in (ep.task.user or {}).get("facts") or [] if isinstance(f, str) and f.strip()]
     if not wanted:
@@ -228,8 +233,12 @@ def facts(ep: Episode, env: Environment) -> Verdict:
     said = [_plain(m["content"]) for m in ep.messages
             if m.get("role") == "assistant" and isinstance(m.get("content"), str)]
     refusal = ((ep.task.user or {}).get("refusal") or {}).get("error")
+    policy = (ep.task.user or {}).get("policy") or {}
+    said_no = any(_REFUSED.search(s) for s in said)
+    handed = any(_TRANSFERRED.search(s) for s in said)
     missing = [f for f in wanted if not any(_plain(f) in s for s in said)
-               and not (f == refusal and any(_REFUSED.search(s) for s in said))]
+               and not (f == refusal and said_no)
+               and not (f == policy.get("message") and (handed if policy.get("outcome") == "transfer" else said_no))]
     if missing:
         return Verdict(False, {"missing_facts": missing[:10]})
     return Verdict(True, f"{len(wanted)} facts told")

@@ -118,93 +118,93 @@ def cancel_reservation(ctx: Context, *, reservation_id: str) -> object:
     r = ctx.get('reservation', reservation_id)  # spec: airline.env.yaml:361
     if r is None:
         raise ToolError(B.format('Reservation {} not found', reservation_id))
-    ctx.update('reservation', r, {'payment_history': r['payment_history'] + [{'payment_id': p['payment_id'], 'amount': (-p['amount'])} for p in r['payment_history']]})  # spec: airline.env.yaml:364
-    ctx.update('reservation', r, {'status': 'cancelled'})  # spec: airline.env.yaml:365
+    ctx.update('reservation', r, {'payment_history': r['payment_history'] + [{'payment_id': p['payment_id'], 'amount': (-p['amount'])} for p in r['payment_history']]})  # spec: airline.env.yaml:383
+    ctx.update('reservation', r, {'status': 'cancelled'})  # spec: airline.env.yaml:384
     return r
 
 
-# spec: airline.env.yaml:368
+# spec: airline.env.yaml:387
 def update_reservation_baggages(ctx: Context, *, reservation_id: str, total_baggages: int, nonfree_baggages: int, payment_id: str) -> object:
     """Update the baggage information of a reservation."""
-    r = ctx.get('reservation', reservation_id)  # spec: airline.env.yaml:378
+    r = ctx.get('reservation', reservation_id)  # spec: airline.env.yaml:397
     if r is None:
         raise ToolError(B.format('Reservation {} not found', reservation_id))
-    owner = r['user_id']  # spec: airline.env.yaml:379
-    u = ctx.get('user', owner)  # spec: airline.env.yaml:380
+    owner = r['user_id']  # spec: airline.env.yaml:398
+    u = ctx.get('user', owner)  # spec: airline.env.yaml:399
     if u is None:
         raise ToolError(B.format('User {} not found', owner))
-    price = (50 * B.max(0, nonfree_baggages - r['nonfree_baggages']))  # spec: airline.env.yaml:381
-    pm = B.entry_or_none(u['payment_methods'], payment_id)  # spec: airline.env.yaml:382
+    price = (50 * B.max(0, nonfree_baggages - r['nonfree_baggages']))  # spec: airline.env.yaml:400
+    pm = B.entry_or_none(u['payment_methods'], payment_id)  # spec: airline.env.yaml:401
     if pm is None:
         raise ToolError('Payment method not found')
-    if pm['source'] == 'certificate':  # spec: airline.env.yaml:384
+    if pm['source'] == 'certificate':  # spec: airline.env.yaml:409
         raise ToolError('Certificate cannot be used to update reservation')
-    if not (((pm['source'] != 'gift_card') or (pm['amount'] is None)) or (pm['amount'] >= price)):  # spec: airline.env.yaml:385
+    if not (((pm['source'] != 'gift_card') or (pm['amount'] is None)) or (pm['amount'] >= price)):  # spec: airline.env.yaml:410
         raise ToolError('Gift card balance is not enough')
-    if pm['source'] == 'gift_card':  # spec: airline.env.yaml:387
-        _e0 = B.entry(u['payment_methods'], payment_id)  # spec: airline.env.yaml:388
-        ctx.update('user', u, {'payment_methods': B.with_entry(u['payment_methods'], payment_id, {**_e0, 'amount': ((_e0['amount'] - price) if (_e0['amount'] is not None) else None)})})  # spec: airline.env.yaml:388
-    if price != 0:  # spec: airline.env.yaml:389
-        ctx.update('reservation', r, {'payment_history': r['payment_history'] + [{'payment_id': payment_id, 'amount': price}]})  # spec: airline.env.yaml:390
-    ctx.update('reservation', r, {'total_baggages': total_baggages, 'nonfree_baggages': nonfree_baggages})  # spec: airline.env.yaml:391
+    if pm['source'] == 'gift_card':  # spec: airline.env.yaml:412
+        _e0 = B.entry(u['payment_methods'], payment_id)  # spec: airline.env.yaml:413
+        ctx.update('user', u, {'payment_methods': B.with_entry(u['payment_methods'], payment_id, {**_e0, 'amount': ((_e0['amount'] - price) if (_e0['amount'] is not None) else None)})})  # spec: airline.env.yaml:413
+    if price != 0:  # spec: airline.env.yaml:414
+        ctx.update('reservation', r, {'payment_history': r['payment_history'] + [{'payment_id': payment_id, 'amount': price}]})  # spec: airline.env.yaml:415
+    ctx.update('reservation', r, {'total_baggages': total_baggages, 'nonfree_baggages': nonfree_baggages})  # spec: airline.env.yaml:416
     return r
 
 
-# spec: airline.env.yaml:394
+# spec: airline.env.yaml:419
 def update_reservation_flights(ctx: Context, *, reservation_id: str, cabin: str, flights: list, payment_id: str) -> object:
     """Update the flight information of a reservation."""
-    r = ctx.get('reservation', reservation_id)  # spec: airline.env.yaml:404
+    r = ctx.get('reservation', reservation_id)  # spec: airline.env.yaml:429
     if r is None:
         raise ToolError(B.format('Reservation {} not found', reservation_id))
-    owner = r['user_id']  # spec: airline.env.yaml:405
-    u = ctx.get('user', owner)  # spec: airline.env.yaml:406
+    owner = r['user_id']  # spec: airline.env.yaml:430
+    u = ctx.get('user', owner)  # spec: airline.env.yaml:431
     if u is None:
         raise ToolError(B.format('User {} not found', owner))
-    n = B.len(r['passengers'])  # spec: airline.env.yaml:407
-    flight_errors = [(B.format('Flight {} not found', f['flight_number']) if (ctx.get('flight', f['flight_number']) is None) else (B.format('Flight {} not found on date {}', f['flight_number'], f['date']) if (B.entry_or_none(ctx.get('flight', f['flight_number'])['dates'], f['date']) is None) else (B.format('Flight {} not available on date {}', f['flight_number'], f['date']) if (B.entry_or_none(ctx.get('flight', f['flight_number'])['dates'], f['date'])['status'] != 'available') else (B.format('Not enough seats on flight {}', f['flight_number']) if ((B.entry_or_none(ctx.get('flight', f['flight_number'])['dates'], f['date'])['available_seats'] is None) or (B.coalesce(B.entry_or_none(B.entry_or_none(ctx.get('flight', f['flight_number'])['dates'], f['date'])['available_seats'], cabin), 0) < n)) else '')))) for f in flights if (not ((cabin == r['cabin']) and B.any(((s['flight_number'] == f['flight_number']) and (s['date'] == f['date'])) for s in r['flights'])))]  # spec: airline.env.yaml:409
-    flight_error = B.item(([e for e in flight_errors if (e != '')] + ['']), 0)  # spec: airline.env.yaml:421
-    if flight_error != '':  # spec: airline.env.yaml:435
+    n = B.len(r['passengers'])  # spec: airline.env.yaml:432
+    flight_errors = [(B.format('Flight {} not found', f['flight_number']) if (ctx.get('flight', f['flight_number']) is None) else (B.format('Flight {} not found on date {}', f['flight_number'], f['date']) if (B.entry_or_none(ctx.get('flight', f['flight_number'])['dates'], f['date']) is None) else (B.format('Flight {} not available on date {}', f['flight_number'], f['date']) if (B.entry_or_none(ctx.get('flight', f['flight_number'])['dates'], f['date'])['status'] != 'available') else (B.format('Not enough seats on flight {}', f['flight_number']) if ((B.entry_or_none(ctx.get('flight', f['flight_number'])['dates'], f['date'])['available_seats'] is None) or (B.coalesce(B.entry_or_none(B.entry_or_none(ctx.get('flight', f['flight_number'])['dates'], f['date'])['available_seats'], cabin), 0) < n)) else '')))) for f in flights if (not ((cabin == r['cabin']) and B.any(((s['flight_number'] == f['flight_number']) and (s['date'] == f['date'])) for s in r['flights'])))]  # spec: airline.env.yaml:434
+    flight_error = B.item(([e for e in flight_errors if (e != '')] + ['']), 0)  # spec: airline.env.yaml:446
+    if flight_error != '':  # spec: airline.env.yaml:475
         raise ToolError(B.format('{}', flight_error))
-    new_flights = [(B.item([s for s in r['flights'] if ((s['flight_number'] == f['flight_number']) and (s['date'] == f['date']))], 0) if ((cabin == r['cabin']) and B.any(((s['flight_number'] == f['flight_number']) and (s['date'] == f['date'])) for s in r['flights'])) else ({'flight_number': f['flight_number'], 'date': f['date'], 'origin': ctx.get('flight', f['flight_number'])['origin'], 'destination': ctx.get('flight', f['flight_number'])['destination'], 'price': B.coalesce(B.entry_or_none(B.entry_or_none(ctx.get('flight', f['flight_number'])['dates'], f['date'])['prices'], cabin), 0)} if (((ctx.get('flight', f['flight_number']) is not None) and (B.entry_or_none(ctx.get('flight', f['flight_number'])['dates'], f['date']) is not None)) and (B.entry_or_none(ctx.get('flight', f['flight_number'])['dates'], f['date'])['prices'] is not None)) else {'flight_number': f['flight_number'], 'date': f['date'], 'origin': '', 'destination': '', 'price': 0})) for f in flights]  # spec: airline.env.yaml:422
-    total = (B.sum((s['price'] * n) for s in new_flights) - (B.sum(s['price'] for s in r['flights']) * n))  # spec: airline.env.yaml:432
-    pm = B.entry_or_none(u['payment_methods'], payment_id)  # spec: airline.env.yaml:433
+    new_flights = [(B.item([s for s in r['flights'] if ((s['flight_number'] == f['flight_number']) and (s['date'] == f['date']))], 0) if ((cabin == r['cabin']) and B.any(((s['flight_number'] == f['flight_number']) and (s['date'] == f['date'])) for s in r['flights'])) else ({'flight_number': f['flight_number'], 'date': f['date'], 'origin': ctx.get('flight', f['flight_number'])['origin'], 'destination': ctx.get('flight', f['flight_number'])['destination'], 'price': B.coalesce(B.entry_or_none(B.entry_or_none(ctx.get('flight', f['flight_number'])['dates'], f['date'])['prices'], cabin), 0)} if (((ctx.get('flight', f['flight_number']) is not None) and (B.entry_or_none(ctx.get('flight', f['flight_number'])['dates'], f['date']) is not None)) and (B.entry_or_none(ctx.get('flight', f['flight_number'])['dates'], f['date'])['prices'] is not None)) else {'flight_number': f['flight_number'], 'date': f['date'], 'origin': '', 'destination': '', 'price': 0})) for f in flights]  # spec: airline.env.yaml:447
+    total = (B.sum((s['price'] * n) for s in new_flights) - (B.sum(s['price'] for s in r['flights']) * n))  # spec: airline.env.yaml:457
+    pm = B.entry_or_none(u['payment_methods'], payment_id)  # spec: airline.env.yaml:458
     if pm is None:
         raise ToolError('Payment method not found')
-    if pm['source'] == 'certificate':  # spec: airline.env.yaml:436
+    if pm['source'] == 'certificate':  # spec: airline.env.yaml:476
         raise ToolError('Certificate cannot be used to update reservation')
-    if not (((pm['source'] != 'gift_card') or (pm['amount'] is None)) or (pm['amount'] >= total)):  # spec: airline.env.yaml:437
+    if not (((pm['source'] != 'gift_card') or (pm['amount'] is None)) or (pm['amount'] >= total)):  # spec: airline.env.yaml:477
         raise ToolError('Gift card balance is not enough')
-    if pm['source'] == 'gift_card':  # spec: airline.env.yaml:439
-        _e0 = B.entry(u['payment_methods'], payment_id)  # spec: airline.env.yaml:440
-        ctx.update('user', u, {'payment_methods': B.with_entry(u['payment_methods'], payment_id, {**_e0, 'amount': ((_e0['amount'] - total) if (_e0['amount'] is not None) else None)})})  # spec: airline.env.yaml:440
-    if total != 0:  # spec: airline.env.yaml:441
-        ctx.update('reservation', r, {'payment_history': r['payment_history'] + [{'payment_id': payment_id, 'amount': total}]})  # spec: airline.env.yaml:442
-    ctx.update('reservation', r, {'flights': new_flights, 'cabin': cabin})  # spec: airline.env.yaml:443
+    if pm['source'] == 'gift_card':  # spec: airline.env.yaml:479
+        _e0 = B.entry(u['payment_methods'], payment_id)  # spec: airline.env.yaml:480
+        ctx.update('user', u, {'payment_methods': B.with_entry(u['payment_methods'], payment_id, {**_e0, 'amount': ((_e0['amount'] - total) if (_e0['amount'] is not None) else None)})})  # spec: airline.env.yaml:480
+    if total != 0:  # spec: airline.env.yaml:481
+        ctx.update('reservation', r, {'payment_history': r['payment_history'] + [{'payment_id': payment_id, 'amount': total}]})  # spec: airline.env.yaml:482
+    ctx.update('reservation', r, {'flights': new_flights, 'cabin': cabin})  # spec: airline.env.yaml:483
     return r
 
 
-# spec: airline.env.yaml:446
+# spec: airline.env.yaml:486
 def update_reservation_passengers(ctx: Context, *, reservation_id: str, passengers: list) -> object:
     """Update the passenger information of a reservation."""
-    r = ctx.get('reservation', reservation_id)  # spec: airline.env.yaml:454
+    r = ctx.get('reservation', reservation_id)  # spec: airline.env.yaml:494
     if r is None:
         raise ToolError(B.format('Reservation {} not found', reservation_id))
-    if B.len(passengers) != B.len(r['passengers']):  # spec: airline.env.yaml:456
+    if B.len(passengers) != B.len(r['passengers']):  # spec: airline.env.yaml:496
         raise ToolError('Number of passengers does not match')
-    ctx.update('reservation', r, {'passengers': passengers})  # spec: airline.env.yaml:458
+    ctx.update('reservation', r, {'passengers': passengers})  # spec: airline.env.yaml:498
     return r
 
 
-# spec: airline.env.yaml:461
+# spec: airline.env.yaml:501
 def send_certificate(ctx: Context, *, user_id: str, amount: int) -> object:
     """Send a certificate to a user. Be careful!"""
-    u = ctx.get('user', user_id)  # spec: airline.env.yaml:471
+    u = ctx.get('user', user_id)  # spec: airline.env.yaml:511
     if u is None:
         raise ToolError(B.format('User {} not found', user_id))
-    cid = ('certificate_3221322' if ('certificate_3221322' not in u['payment_methods']) else ('certificate_3221323' if ('certificate_3221323' not in u['payment_methods']) else ('certificate_3221324' if ('certificate_3221324' not in u['payment_methods']) else None)))  # spec: airline.env.yaml:473
+    cid = ('certificate_3221322' if ('certificate_3221322' not in u['payment_methods']) else ('certificate_3221323' if ('certificate_3221323' not in u['payment_methods']) else ('certificate_3221324' if ('certificate_3221324' not in u['payment_methods']) else None)))  # spec: airline.env.yaml:513
     if cid is None:
         raise ToolError('Too many certificates')
-    ctx.update('user', u, {'payment_methods': B.with_entry(u['payment_methods'], cid, {'source': 'certificate', 'id': cid, 'amount': B.float(amount), 'brand': None, 'last_four': None})})  # spec: airline.env.yaml:479
+    ctx.update('user', u, {'payment_methods': B.with_entry(u['payment_methods'], cid, {'source': 'certificate', 'id': cid, 'amount': B.float(amount), 'brand': None, 'last_four': None})})  # spec: airline.env.yaml:519
     return B.format('Certificate {} added to user {} with amount {}.', cid, user_id, amount)
 
 
@@ -223,6 +223,85 @@ TOOLS = {
     'update_reservation_flights': update_reservation_flights,
     'update_reservation_passengers': update_reservation_passengers,
     'send_certificate': send_certificate,
+}
+
+# Policy rules: which rules a call meets, checked by the agent before it calls; the tools above do not enforce them.
+
+
+# spec: airline.env.yaml:354
+def _rules_cancel_reservation(ctx: Context, *, reservation_id: str) -> list:
+    """The policy rules of `cancel_reservation` this call meets, as (rule, message); the tool does not enforce them."""
+    r = ctx.get('reservation', reservation_id)  # spec: airline.env.yaml:361
+    if r is None:
+        raise ToolError(B.format('Reservation {} not found', reservation_id))
+    _met = []  # spec: airline.env.yaml:354
+    if B.any((s['date'] < B.str(ctx.today())) for s in r['flights']):  # spec: airline.env.yaml:363
+        _met.append(('flown', B.format('Reservation {} has a flight that has already been flown, so it cannot be cancelled here.', reservation_id)))  # spec: airline.env.yaml:363
+    if (((r['cabin'] != 'business') and (r['insurance'] == 'no')) and (r['created_at'] < B.add_days(ctx.now(), -1))) and (not B.any((((ctx.get('flight', s['flight_number']) is not None) and (s['date'] in ctx.get('flight', s['flight_number'])['dates'])) and (B.entry_or_none(ctx.get('flight', s['flight_number'])['dates'], s['date'])['status'] == 'cancelled')) for s in r['flights'])):  # spec: airline.env.yaml:369
+        _met.append(('not_refundable', B.format('Reservation {} was booked more than 24 hours ago, is not business class, has no travel insurance and none of its flights was cancelled by the airline, so it cannot be cancelled.', reservation_id)))  # spec: airline.env.yaml:369
+    return _met
+
+
+# spec: airline.env.yaml:387
+def _rules_update_reservation_baggages(ctx: Context, *, reservation_id: str, total_baggages: int, nonfree_baggages: int, payment_id: str) -> list:
+    """The policy rules of `update_reservation_baggages` this call meets, as (rule, message); the tool does not enforce them."""
+    r = ctx.get('reservation', reservation_id)  # spec: airline.env.yaml:397
+    if r is None:
+        raise ToolError(B.format('Reservation {} not found', reservation_id))
+    owner = r['user_id']  # spec: airline.env.yaml:398
+    u = ctx.get('user', owner)  # spec: airline.env.yaml:399
+    if u is None:
+        raise ToolError(B.format('User {} not found', owner))
+    price = (50 * B.max(0, nonfree_baggages - r['nonfree_baggages']))  # spec: airline.env.yaml:400
+    pm = B.entry_or_none(u['payment_methods'], payment_id)  # spec: airline.env.yaml:401
+    if pm is None:
+        raise ToolError('Payment method not found')
+    if pm['source'] == 'certificate':  # spec: airline.env.yaml:409
+        raise ToolError('Certificate cannot be used to update reservation')
+    if not (((pm['source'] != 'gift_card') or (pm['amount'] is None)) or (pm['amount'] >= price)):  # spec: airline.env.yaml:410
+        raise ToolError('Gift card balance is not enough')
+    _met = []  # spec: airline.env.yaml:387
+    if (total_baggages < r['total_baggages']) or (nonfree_baggages < r['nonfree_baggages']):  # spec: airline.env.yaml:403
+        _met.append(('no_bag_removal', B.format('Bags can be added to reservation {} but not removed.', reservation_id)))  # spec: airline.env.yaml:403
+    return _met
+
+
+# spec: airline.env.yaml:419
+def _rules_update_reservation_flights(ctx: Context, *, reservation_id: str, cabin: str, flights: list, payment_id: str) -> list:
+    """The policy rules of `update_reservation_flights` this call meets, as (rule, message); the tool does not enforce them."""
+    r = ctx.get('reservation', reservation_id)  # spec: airline.env.yaml:429
+    if r is None:
+        raise ToolError(B.format('Reservation {} not found', reservation_id))
+    owner = r['user_id']  # spec: airline.env.yaml:430
+    u = ctx.get('user', owner)  # spec: airline.env.yaml:431
+    if u is None:
+        raise ToolError(B.format('User {} not found', owner))
+    n = B.len(r['passengers'])  # spec: airline.env.yaml:432
+    flight_errors = [(B.format('Flight {} not found', f['flight_number']) if (ctx.get('flight', f['flight_number']) is None) else (B.format('Flight {} not found on date {}', f['flight_number'], f['date']) if (B.entry_or_none(ctx.get('flight', f['flight_number'])['dates'], f['date']) is None) else (B.format('Flight {} not available on date {}', f['flight_number'], f['date']) if (B.entry_or_none(ctx.get('flight', f['flight_number'])['dates'], f['date'])['status'] != 'available') else (B.format('Not enough seats on flight {}', f['flight_number']) if ((B.entry_or_none(ctx.get('flight', f['flight_number'])['dates'], f['date'])['available_seats'] is None) or (B.coalesce(B.entry_or_none(B.entry_or_none(ctx.get('flight', f['flight_number'])['dates'], f['date'])['available_seats'], cabin), 0) < n)) else '')))) for f in flights if (not ((cabin == r['cabin']) and B.any(((s['flight_number'] == f['flight_number']) and (s['date'] == f['date'])) for s in r['flights'])))]  # spec: airline.env.yaml:434
+    flight_error = B.item(([e for e in flight_errors if (e != '')] + ['']), 0)  # spec: airline.env.yaml:446
+    if flight_error != '':  # spec: airline.env.yaml:475
+        raise ToolError(B.format('{}', flight_error))
+    new_flights = [(B.item([s for s in r['flights'] if ((s['flight_number'] == f['flight_number']) and (s['date'] == f['date']))], 0) if ((cabin == r['cabin']) and B.any(((s['flight_number'] == f['flight_number']) and (s['date'] == f['date'])) for s in r['flights'])) else ({'flight_number': f['flight_number'], 'date': f['date'], 'origin': ctx.get('flight', f['flight_number'])['origin'], 'destination': ctx.get('flight', f['flight_number'])['destination'], 'price': B.coalesce(B.entry_or_none(B.entry_or_none(ctx.get('flight', f['flight_number'])['dates'], f['date'])['prices'], cabin), 0)} if (((ctx.get('flight', f['flight_number']) is not None) and (B.entry_or_none(ctx.get('flight', f['flight_number'])['dates'], f['date']) is not None)) and (B.entry_or_none(ctx.get('flight', f['flight_number'])['dates'], f['date'])['prices'] is not None)) else {'flight_number': f['flight_number'], 'date': f['date'], 'origin': '', 'destination': '', 'price': 0})) for f in flights]  # spec: airline.env.yaml:447
+    total = (B.sum((s['price'] * n) for s in new_flights) - (B.sum(s['price'] for s in r['flights']) * n))  # spec: airline.env.yaml:457
+    pm = B.entry_or_none(u['payment_methods'], payment_id)  # spec: airline.env.yaml:458
+    if pm is None:
+        raise ToolError('Payment method not found')
+    if pm['source'] == 'certificate':  # spec: airline.env.yaml:476
+        raise ToolError('Certificate cannot be used to update reservation')
+    if not (((pm['source'] != 'gift_card') or (pm['amount'] is None)) or (pm['amount'] >= total)):  # spec: airline.env.yaml:477
+        raise ToolError('Gift card balance is not enough')
+    _met = []  # spec: airline.env.yaml:419
+    if (r['cabin'] == 'basic_economy') and B.any((not B.any(((s['flight_number'] == f['flight_number']) and (s['date'] == f['date'])) for s in r['flights'])) for f in flights):  # spec: airline.env.yaml:460
+        _met.append(('basic_economy', B.format('Reservation {} is basic economy, and basic economy flights cannot be changed.', reservation_id)))  # spec: airline.env.yaml:460
+    if (cabin != r['cabin']) and B.any((s['date'] < B.str(ctx.today())) for s in r['flights']):  # spec: airline.env.yaml:467
+        _met.append(('cabin_after_flown', B.format('A flight of reservation {} has already been flown, so its cabin cannot be changed.', reservation_id)))  # spec: airline.env.yaml:467
+    return _met
+
+
+RULES = {
+    'cancel_reservation': _rules_cancel_reservation,
+    'update_reservation_baggages': _rules_update_reservation_baggages,
+    'update_reservation_flights': _rules_update_reservation_flights,
 }
 
 # Field checks, run by the runtime before every write: (field, the check as written, predicate over a row).

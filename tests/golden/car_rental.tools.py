@@ -91,162 +91,162 @@ def cancel_reservation(ctx: Context, *, res_id: str) -> object:
     if r['status'] != 'booked':  # spec: car_rental.env.yaml:143
         raise ToolError('Only booked reservations can be cancelled')
     late = (B.days_between(ctx.today(), r['pickup']) < 2)  # spec: car_rental.env.yaml:141
-    ctx.update('reservation', r, {'status': 'cancelled'})  # spec: car_rental.env.yaml:145
-    if late:  # spec: car_rental.env.yaml:146
-        _t0 = ctx.get_required('customer', r['customer_id'])  # spec: car_rental.env.yaml:147
-        ctx.update('customer', _t0, {'fees_due': (_t0['fees_due'] + 50)})  # spec: car_rental.env.yaml:147
+    ctx.update('reservation', r, {'status': 'cancelled'})  # spec: car_rental.env.yaml:151
+    if late:  # spec: car_rental.env.yaml:152
+        _t0 = ctx.get_required('customer', r['customer_id'])  # spec: car_rental.env.yaml:153
+        ctx.update('customer', _t0, {'fees_due': (_t0['fees_due'] + 50)})  # spec: car_rental.env.yaml:153
     return {'res_id': r['res_id'], 'status': r['status'], 'fee': (50 if late else 0)}
 
 
-# spec: car_rental.env.yaml:150
+# spec: car_rental.env.yaml:156
 def change_dates(ctx: Context, *, res_id: str, pickup: dt.date, return_date: dt.date) -> object:
     """Move a booked reservation to new dates, repricing it."""
-    r = ctx.get('reservation', res_id)  # spec: car_rental.env.yaml:159
+    r = ctx.get('reservation', res_id)  # spec: car_rental.env.yaml:165
     if r is None:
         raise ToolError('Reservation not found')
-    if r['status'] != 'booked':  # spec: car_rental.env.yaml:164
+    if r['status'] != 'booked':  # spec: car_rental.env.yaml:170
         raise ToolError('Only booked reservations can be changed')
-    if pickup < ctx.today():  # spec: car_rental.env.yaml:165
+    if pickup < ctx.today():  # spec: car_rental.env.yaml:171
         raise ToolError('The pick-up date is in the past')
-    v = ctx.get('vehicle', r['plate'])  # spec: car_rental.env.yaml:160
+    v = ctx.get('vehicle', r['plate'])  # spec: car_rental.env.yaml:166
     if v is None:
         raise ToolError('Vehicle not found')
-    c = ctx.get('customer', r['customer_id'])  # spec: car_rental.env.yaml:161
+    c = ctx.get('customer', r['customer_id'])  # spec: car_rental.env.yaml:167
     if c is None:
         raise ToolError('Customer not found')
-    days = B.days_between(pickup, return_date)  # spec: car_rental.env.yaml:162
-    if not ((days >= 1) and (days <= 30)):  # spec: car_rental.env.yaml:166
+    days = B.days_between(pickup, return_date)  # spec: car_rental.env.yaml:168
+    if not ((days >= 1) and (days <= 30)):  # spec: car_rental.env.yaml:172
         raise ToolError('A rental lasts 1 to 30 days')
-    if c['license_expires'] < return_date:  # spec: car_rental.env.yaml:167
+    if c['license_expires'] < return_date:  # spec: car_rental.env.yaml:173
         raise ToolError('The driving licence expires before the return date')
-    if ctx.exists('reservation', '((((("res_id" <> ?) AND ("plate" = ?)) AND (("status" = ?) OR ("status" = ?))) AND ("pickup" < ?)) AND ("return_date" > ?))', [res_id, r['plate'], 'booked', 'active', return_date, pickup]):  # spec: car_rental.env.yaml:168
+    if ctx.exists('reservation', '((((("res_id" <> ?) AND ("plate" = ?)) AND (("status" = ?) OR ("status" = ?))) AND ("pickup" < ?)) AND ("return_date" > ?))', [res_id, r['plate'], 'booked', 'active', return_date, pickup]):  # spec: car_rental.env.yaml:174
         raise ToolError('The vehicle is already booked for those dates')
-    ctx.update('reservation', r, {'pickup': pickup, 'return_date': return_date, 'total': ((days * v['daily_rate']) + ((10 * B.len(r['extras'])) * days))})  # spec: car_rental.env.yaml:170
+    ctx.update('reservation', r, {'pickup': pickup, 'return_date': return_date, 'total': ((days * v['daily_rate']) + ((10 * B.len(r['extras'])) * days))})  # spec: car_rental.env.yaml:176
     return ctx.get('reservation', res_id)
 
 
-# spec: car_rental.env.yaml:173
+# spec: car_rental.env.yaml:179
 def add_extra(ctx: Context, *, res_id: str, extra: str) -> object:
     """Add an extra (GPS, child seat or toll pass) to a booked reservation, 10.00 per day."""
-    r = ctx.get('reservation', res_id)  # spec: car_rental.env.yaml:181
+    r = ctx.get('reservation', res_id)  # spec: car_rental.env.yaml:187
     if r is None:
         raise ToolError('Reservation not found')
-    if r['status'] != 'booked':  # spec: car_rental.env.yaml:183
+    if r['status'] != 'booked':  # spec: car_rental.env.yaml:189
         raise ToolError('Extras can be added only to booked reservations')
-    if extra in r['extras']:  # spec: car_rental.env.yaml:184
+    if extra in r['extras']:  # spec: car_rental.env.yaml:190
         raise ToolError('That extra is already on the reservation')
-    ctx.update('reservation', r, {'extras': r['extras'] + [extra]})  # spec: car_rental.env.yaml:186
-    ctx.update('reservation', r, {'total': (r['total'] + (10 * B.days_between(r['pickup'], r['return_date'])))})  # spec: car_rental.env.yaml:187
+    ctx.update('reservation', r, {'extras': r['extras'] + [extra]})  # spec: car_rental.env.yaml:192
+    ctx.update('reservation', r, {'total': (r['total'] + (10 * B.days_between(r['pickup'], r['return_date'])))})  # spec: car_rental.env.yaml:193
     return {'res_id': r['res_id'], 'extras': r['extras'], 'total': r['total']}
 
 
-# spec: car_rental.env.yaml:190
+# spec: car_rental.env.yaml:196
 def add_driver(ctx: Context, *, res_id: str, name: str, license_no: str, age: int) -> object:
     """Add an additional driver (21 or older, at most 2 per reservation)."""
-    r = ctx.get('reservation', res_id)  # spec: car_rental.env.yaml:200
+    r = ctx.get('reservation', res_id)  # spec: car_rental.env.yaml:206
     if r is None:
         raise ToolError('Reservation not found')
-    if not ((r['status'] == 'booked') or (r['status'] == 'active')):  # spec: car_rental.env.yaml:202
+    if not ((r['status'] == 'booked') or (r['status'] == 'active')):  # spec: car_rental.env.yaml:208
         raise ToolError('Drivers can be added only to open reservations')
-    if age < 21:  # spec: car_rental.env.yaml:203
+    if age < 21:  # spec: car_rental.env.yaml:209
         raise ToolError('Additional drivers must be 21 or older')
-    if B.len(r['drivers']) >= 2:  # spec: car_rental.env.yaml:204
+    if B.len(r['drivers']) >= 2:  # spec: car_rental.env.yaml:210
         raise ToolError('A reservation has at most 2 additional drivers')
-    if B.any((d['license_no'] == license_no) for d in r['drivers']):  # spec: car_rental.env.yaml:205
+    if B.any((d['license_no'] == license_no) for d in r['drivers']):  # spec: car_rental.env.yaml:211
         raise ToolError('That driver is already on the reservation')
-    ctx.update('reservation', r, {'drivers': r['drivers'] + [{'name': name, 'license_no': license_no, 'age': age}]})  # spec: car_rental.env.yaml:207
+    ctx.update('reservation', r, {'drivers': r['drivers'] + [{'name': name, 'license_no': license_no, 'age': age}]})  # spec: car_rental.env.yaml:213
     return r['drivers']
 
 
-# spec: car_rental.env.yaml:210
+# spec: car_rental.env.yaml:216
 def start_rental(ctx: Context, *, res_id: str) -> object:
     """Hand over the car on the pick-up day; the reservation becomes active."""
-    r = ctx.get('reservation', res_id)  # spec: car_rental.env.yaml:217
+    r = ctx.get('reservation', res_id)  # spec: car_rental.env.yaml:223
     if r is None:
         raise ToolError('Reservation not found')
-    if r['status'] != 'booked':  # spec: car_rental.env.yaml:220
+    if r['status'] != 'booked':  # spec: car_rental.env.yaml:226
         raise ToolError('Only booked reservations can be started')
-    if r['pickup'] != ctx.today():  # spec: car_rental.env.yaml:221
+    if r['pickup'] != ctx.today():  # spec: car_rental.env.yaml:227
         raise ToolError('A rental can start only on its pick-up day')
-    v = ctx.get('vehicle', r['plate'])  # spec: car_rental.env.yaml:218
+    v = ctx.get('vehicle', r['plate'])  # spec: car_rental.env.yaml:224
     if v is None:
         raise ToolError('Vehicle not found')
-    if v['status'] != 'available':  # spec: car_rental.env.yaml:222
+    if v['status'] != 'available':  # spec: car_rental.env.yaml:228
         raise ToolError('The vehicle is not available')
-    ctx.update('reservation', r, {'status': 'active'})  # spec: car_rental.env.yaml:224
-    ctx.update('vehicle', v, {'status': 'rented'})  # spec: car_rental.env.yaml:225
+    ctx.update('reservation', r, {'status': 'active'})  # spec: car_rental.env.yaml:230
+    ctx.update('vehicle', v, {'status': 'rented'})  # spec: car_rental.env.yaml:231
     return ctx.get('reservation', res_id)
 
 
-# spec: car_rental.env.yaml:228
+# spec: car_rental.env.yaml:234
 def return_vehicle(ctx: Context, *, res_id: str, mileage: int) -> object:
     """Take a car back, record its mileage, and charge late days at 1.5 times the daily rate."""
-    r = ctx.get('reservation', res_id)  # spec: car_rental.env.yaml:236
+    r = ctx.get('reservation', res_id)  # spec: car_rental.env.yaml:242
     if r is None:
         raise ToolError('Reservation not found')
-    if r['status'] != 'active':  # spec: car_rental.env.yaml:241
+    if r['status'] != 'active':  # spec: car_rental.env.yaml:247
         raise ToolError('Only active rentals can be returned')
-    v = ctx.get('vehicle', r['plate'])  # spec: car_rental.env.yaml:237
+    v = ctx.get('vehicle', r['plate'])  # spec: car_rental.env.yaml:243
     if v is None:
         raise ToolError('Vehicle not found')
-    if mileage < v['mileage']:  # spec: car_rental.env.yaml:242
+    if mileage < v['mileage']:  # spec: car_rental.env.yaml:248
         raise ToolError('The mileage cannot be lower than at pick-up')
-    late = B.max(0, B.days_between(r['return_date'], ctx.today()))  # spec: car_rental.env.yaml:238
-    fee = ((late * v['daily_rate']) * Decimal('1.5'))  # spec: car_rental.env.yaml:239
-    ctx.update('reservation', r, {'status': 'completed', 'total': (r['total'] + fee)})  # spec: car_rental.env.yaml:244
-    ctx.update('vehicle', v, {'status': 'available', 'mileage': mileage})  # spec: car_rental.env.yaml:245
-    _t0 = ctx.get_required('customer', r['customer_id'])  # spec: car_rental.env.yaml:246
-    ctx.update('customer', _t0, {'points': (_t0['points'] + (10 * B.days_between(r['pickup'], r['return_date'])))})  # spec: car_rental.env.yaml:246
+    late = B.max(0, B.days_between(r['return_date'], ctx.today()))  # spec: car_rental.env.yaml:244
+    fee = ((late * v['daily_rate']) * Decimal('1.5'))  # spec: car_rental.env.yaml:245
+    ctx.update('reservation', r, {'status': 'completed', 'total': (r['total'] + fee)})  # spec: car_rental.env.yaml:250
+    ctx.update('vehicle', v, {'status': 'available', 'mileage': mileage})  # spec: car_rental.env.yaml:251
+    _t0 = ctx.get_required('customer', r['customer_id'])  # spec: car_rental.env.yaml:252
+    ctx.update('customer', _t0, {'points': (_t0['points'] + (10 * B.days_between(r['pickup'], r['return_date'])))})  # spec: car_rental.env.yaml:252
     return {'res_id': r['res_id'], 'late_days': late, 'late_fee': fee, 'total': r['total']}
 
 
-# spec: car_rental.env.yaml:249
+# spec: car_rental.env.yaml:255
 def upgrade_with_points(ctx: Context, *, res_id: str, plate: str) -> object:
     """Spend 100 loyalty points to move a booked reservation to a car of the next class at the same location, at the same price."""
-    r = ctx.get('reservation', res_id)  # spec: car_rental.env.yaml:257
+    r = ctx.get('reservation', res_id)  # spec: car_rental.env.yaml:263
     if r is None:
         raise ToolError('Reservation not found')
-    if r['status'] != 'booked':  # spec: car_rental.env.yaml:264
+    if r['status'] != 'booked':  # spec: car_rental.env.yaml:270
         raise ToolError('Only booked reservations can be upgraded')
-    c = ctx.get('customer', r['customer_id'])  # spec: car_rental.env.yaml:258
+    c = ctx.get('customer', r['customer_id'])  # spec: car_rental.env.yaml:264
     if c is None:
         raise ToolError('Customer not found')
-    if c['points'] < 100:  # spec: car_rental.env.yaml:265
+    if c['points'] < 100:  # spec: car_rental.env.yaml:271
         raise ToolError('An upgrade needs 100 points')
-    old = ctx.get('vehicle', r['plate'])  # spec: car_rental.env.yaml:259
+    old = ctx.get('vehicle', r['plate'])  # spec: car_rental.env.yaml:265
     if old is None:
         raise ToolError('Vehicle not found')
-    v = ctx.get('vehicle', plate)  # spec: car_rental.env.yaml:260
+    v = ctx.get('vehicle', plate)  # spec: car_rental.env.yaml:266
     if v is None:
         raise ToolError('Vehicle not found')
-    new_rank = (1 if (v['class'] == 'economy') else (2 if (v['class'] == 'compact') else (3 if (v['class'] == 'suv') else 4)))  # spec: car_rental.env.yaml:261
-    old_rank = (1 if (old['class'] == 'economy') else (2 if (old['class'] == 'compact') else (3 if (old['class'] == 'suv') else 4)))  # spec: car_rental.env.yaml:262
-    if new_rank != (old_rank + 1):  # spec: car_rental.env.yaml:266
+    new_rank = (1 if (v['class'] == 'economy') else (2 if (v['class'] == 'compact') else (3 if (v['class'] == 'suv') else 4)))  # spec: car_rental.env.yaml:267
+    old_rank = (1 if (old['class'] == 'economy') else (2 if (old['class'] == 'compact') else (3 if (old['class'] == 'suv') else 4)))  # spec: car_rental.env.yaml:268
+    if new_rank != (old_rank + 1):  # spec: car_rental.env.yaml:272
         raise ToolError('The new car must be exactly one class up')
-    if v['location'] != old['location']:  # spec: car_rental.env.yaml:267
+    if v['location'] != old['location']:  # spec: car_rental.env.yaml:273
         raise ToolError('The new car must be at the same location')
-    if v['status'] != 'available':  # spec: car_rental.env.yaml:268
+    if v['status'] != 'available':  # spec: car_rental.env.yaml:274
         raise ToolError('The vehicle is not available')
-    if not ((v['class'] != 'luxury') or (c['age'] >= 25)):  # spec: car_rental.env.yaml:269
+    if not ((v['class'] != 'luxury') or (c['age'] >= 25)):  # spec: car_rental.env.yaml:275
         raise ToolError('Luxury cars need a driver aged 25 or more')
-    if ctx.exists('reservation', '(((("plate" = ?) AND (("status" = ?) OR ("status" = ?))) AND ("pickup" < ?)) AND ("return_date" > ?))', [plate, 'booked', 'active', r['return_date'], r['pickup']]):  # spec: car_rental.env.yaml:270
+    if ctx.exists('reservation', '(((("plate" = ?) AND (("status" = ?) OR ("status" = ?))) AND ("pickup" < ?)) AND ("return_date" > ?))', [plate, 'booked', 'active', r['return_date'], r['pickup']]):  # spec: car_rental.env.yaml:276
         raise ToolError('The vehicle is already booked for those dates')
-    ctx.update('reservation', r, {'plate': plate})  # spec: car_rental.env.yaml:272
-    ctx.update('customer', c, {'points': (c['points'] - 100)})  # spec: car_rental.env.yaml:273
+    ctx.update('reservation', r, {'plate': plate})  # spec: car_rental.env.yaml:278
+    ctx.update('customer', c, {'points': (c['points'] - 100)})  # spec: car_rental.env.yaml:279
     return {'res_id': r['res_id'], 'plate': r['plate'], 'points': c['points']}
 
 
-# spec: car_rental.env.yaml:276
+# spec: car_rental.env.yaml:282
 def pay_fees(ctx: Context, *, customer_id: str, amount: Decimal) -> object:
     """Pay a customer's outstanding fees in full."""
-    c = ctx.get('customer', customer_id)  # spec: car_rental.env.yaml:284
+    c = ctx.get('customer', customer_id)  # spec: car_rental.env.yaml:290
     if c is None:
         raise ToolError('Customer not found')
-    if c['fees_due'] <= 0:  # spec: car_rental.env.yaml:286
+    if c['fees_due'] <= 0:  # spec: car_rental.env.yaml:292
         raise ToolError('There are no fees to pay')
-    if amount != c['fees_due']:  # spec: car_rental.env.yaml:287
+    if amount != c['fees_due']:  # spec: car_rental.env.yaml:293
         raise ToolError('Fees are paid in full; the amount must equal the fees due')
-    ctx.update('customer', c, {'fees_due': 0})  # spec: car_rental.env.yaml:289
+    ctx.update('customer', c, {'fees_due': 0})  # spec: car_rental.env.yaml:295
     return {'customer_id': c['customer_id'], 'fees_due': c['fees_due']}
 
 
@@ -265,6 +265,27 @@ TOOLS = {
     'return_vehicle': return_vehicle,
     'upgrade_with_points': upgrade_with_points,
     'pay_fees': pay_fees,
+}
+
+# Policy rules: which rules a call meets, checked by the agent before it calls; the tools above do not enforce them.
+
+
+# spec: car_rental.env.yaml:133
+def _rules_cancel_reservation(ctx: Context, *, res_id: str) -> list:
+    """The policy rules of `cancel_reservation` this call meets, as (rule, message); the tool does not enforce them."""
+    r = ctx.get('reservation', res_id)  # spec: car_rental.env.yaml:140
+    if r is None:
+        raise ToolError('Reservation not found')
+    if r['status'] != 'booked':  # spec: car_rental.env.yaml:143
+        raise ToolError('Only booked reservations can be cancelled')
+    _met = []  # spec: car_rental.env.yaml:133
+    if r['pickup'] < ctx.today():  # spec: car_rental.env.yaml:145
+        _met.append(('missed_pickup', B.format('The pick-up day of reservation {} has passed, so a human agent has to settle it.', res_id)))  # spec: car_rental.env.yaml:145
+    return _met
+
+
+RULES = {
+    'cancel_reservation': _rules_cancel_reservation,
 }
 
 # Field checks, run by the runtime before every write: (field, the check as written, predicate over a row).

@@ -96,143 +96,143 @@ def cancel_appointment(ctx: Context, *, patient_id: str, appointment_id: str) ->
     if a['status'] != 'booked':  # spec: clinic_appointments.env.yaml:159
         raise ToolError('Only a booked appointment can be cancelled')
     late = (a['date'] <= ctx.today())  # spec: clinic_appointments.env.yaml:156
-    ctx.update('appointment', a, {'status': 'cancelled', 'fee': (25 if late else 0)})  # spec: clinic_appointments.env.yaml:161
-    _t0 = ctx.get_required('slot', a['slot_id'])  # spec: clinic_appointments.env.yaml:162
-    ctx.update('slot', _t0, {'open': True})  # spec: clinic_appointments.env.yaml:162
-    if late:  # spec: clinic_appointments.env.yaml:163
-        _t0 = ctx.get_required('patient', patient_id)  # spec: clinic_appointments.env.yaml:164
-        ctx.update('patient', _t0, {'balance': (_t0['balance'] + 25)})  # spec: clinic_appointments.env.yaml:164
-    if a['referral_id'] is not None:  # spec: clinic_appointments.env.yaml:165
-        _t0 = ctx.get_required('referral', a['referral_id'])  # spec: clinic_appointments.env.yaml:166
-        ctx.update('referral', _t0, {'used': False})  # spec: clinic_appointments.env.yaml:166
+    ctx.update('appointment', a, {'status': 'cancelled', 'fee': (25 if late else 0)})  # spec: clinic_appointments.env.yaml:167
+    _t0 = ctx.get_required('slot', a['slot_id'])  # spec: clinic_appointments.env.yaml:168
+    ctx.update('slot', _t0, {'open': True})  # spec: clinic_appointments.env.yaml:168
+    if late:  # spec: clinic_appointments.env.yaml:169
+        _t0 = ctx.get_required('patient', patient_id)  # spec: clinic_appointments.env.yaml:170
+        ctx.update('patient', _t0, {'balance': (_t0['balance'] + 25)})  # spec: clinic_appointments.env.yaml:170
+    if a['referral_id'] is not None:  # spec: clinic_appointments.env.yaml:171
+        _t0 = ctx.get_required('referral', a['referral_id'])  # spec: clinic_appointments.env.yaml:172
+        ctx.update('referral', _t0, {'used': False})  # spec: clinic_appointments.env.yaml:172
     return {'appointment_id': a['appointment_id'], 'status': a['status'], 'fee': a['fee']}
 
 
-# spec: clinic_appointments.env.yaml:169
+# spec: clinic_appointments.env.yaml:175
 def reschedule_appointment(ctx: Context, *, patient_id: str, appointment_id: str, slot_id: str) -> object:
     """Move a booked appointment to another open slot of the same doctor, before the appointment's day."""
-    a = ctx.get('appointment', appointment_id)  # spec: clinic_appointments.env.yaml:178
+    a = ctx.get('appointment', appointment_id)  # spec: clinic_appointments.env.yaml:184
     if a is None:
         raise ToolError('Appointment not found')
-    if a['patient_id'] != patient_id:  # spec: clinic_appointments.env.yaml:181
+    if a['patient_id'] != patient_id:  # spec: clinic_appointments.env.yaml:187
         raise ToolError('The appointment belongs to another patient')
-    if a['status'] != 'booked':  # spec: clinic_appointments.env.yaml:182
+    if a['status'] != 'booked':  # spec: clinic_appointments.env.yaml:188
         raise ToolError('Only a booked appointment can move')
-    if a['date'] <= ctx.today():  # spec: clinic_appointments.env.yaml:183
+    if a['date'] <= ctx.today():  # spec: clinic_appointments.env.yaml:189
         raise ToolError('An appointment moves only before its day')
-    s = ctx.get('slot', slot_id)  # spec: clinic_appointments.env.yaml:179
+    s = ctx.get('slot', slot_id)  # spec: clinic_appointments.env.yaml:185
     if s is None:
         raise ToolError('Slot not found')
-    if s['doctor_id'] != a['doctor_id']:  # spec: clinic_appointments.env.yaml:184
+    if s['doctor_id'] != a['doctor_id']:  # spec: clinic_appointments.env.yaml:190
         raise ToolError('The new slot is with another doctor')
-    if not s['open']:  # spec: clinic_appointments.env.yaml:185
+    if not s['open']:  # spec: clinic_appointments.env.yaml:191
         raise ToolError('The slot is taken')
-    if s['date'] <= ctx.today():  # spec: clinic_appointments.env.yaml:186
+    if s['date'] <= ctx.today():  # spec: clinic_appointments.env.yaml:192
         raise ToolError('Appointments are booked from tomorrow on')
-    _t0 = ctx.get_required('slot', a['slot_id'])  # spec: clinic_appointments.env.yaml:188
-    ctx.update('slot', _t0, {'open': True})  # spec: clinic_appointments.env.yaml:188
-    ctx.update('slot', s, {'open': False})  # spec: clinic_appointments.env.yaml:189
-    ctx.update('appointment', a, {'slot_id': slot_id, 'date': s['date']})  # spec: clinic_appointments.env.yaml:190
+    _t0 = ctx.get_required('slot', a['slot_id'])  # spec: clinic_appointments.env.yaml:194
+    ctx.update('slot', _t0, {'open': True})  # spec: clinic_appointments.env.yaml:194
+    ctx.update('slot', s, {'open': False})  # spec: clinic_appointments.env.yaml:195
+    ctx.update('appointment', a, {'slot_id': slot_id, 'date': s['date']})  # spec: clinic_appointments.env.yaml:196
     return ctx.get('appointment', appointment_id)
 
 
-# spec: clinic_appointments.env.yaml:193
+# spec: clinic_appointments.env.yaml:199
 def check_in(ctx: Context, *, patient_id: str, appointment_id: str) -> object:
     """Check a patient in for today's appointment."""
-    a = ctx.get('appointment', appointment_id)  # spec: clinic_appointments.env.yaml:201
+    a = ctx.get('appointment', appointment_id)  # spec: clinic_appointments.env.yaml:207
     if a is None:
         raise ToolError('Appointment not found')
-    if a['patient_id'] != patient_id:  # spec: clinic_appointments.env.yaml:203
+    if a['patient_id'] != patient_id:  # spec: clinic_appointments.env.yaml:209
         raise ToolError('The appointment belongs to another patient')
-    if a['status'] != 'booked':  # spec: clinic_appointments.env.yaml:204
+    if a['status'] != 'booked':  # spec: clinic_appointments.env.yaml:210
         raise ToolError('Only a booked appointment can be checked in')
-    if a['date'] != ctx.today():  # spec: clinic_appointments.env.yaml:205
+    if a['date'] != ctx.today():  # spec: clinic_appointments.env.yaml:211
         raise ToolError("Check-in is on the appointment's day")
-    ctx.update('appointment', a, {'status': 'checked_in'})  # spec: clinic_appointments.env.yaml:207
+    ctx.update('appointment', a, {'status': 'checked_in'})  # spec: clinic_appointments.env.yaml:213
     return {'appointment_id': a['appointment_id'], 'status': a['status']}
 
 
-# spec: clinic_appointments.env.yaml:210
+# spec: clinic_appointments.env.yaml:216
 def complete_visit(ctx: Context, *, appointment_id: str) -> object:
     """Close a checked-in visit; the copay for the patient's insurance is added to their balance."""
-    a = ctx.get('appointment', appointment_id)  # spec: clinic_appointments.env.yaml:218
+    a = ctx.get('appointment', appointment_id)  # spec: clinic_appointments.env.yaml:224
     if a is None:
         raise ToolError('Appointment not found')
-    if a['status'] != 'checked_in':  # spec: clinic_appointments.env.yaml:222
+    if a['status'] != 'checked_in':  # spec: clinic_appointments.env.yaml:228
         raise ToolError('The patient is not checked in')
-    p = ctx.get('patient', a['patient_id'])  # spec: clinic_appointments.env.yaml:219
+    p = ctx.get('patient', a['patient_id'])  # spec: clinic_appointments.env.yaml:225
     if p is None:
         raise ToolError('Patient not found')
-    copay = (120 if (p['insurance'] == 'none') else (30 if (p['insurance'] == 'basic') else 10))  # spec: clinic_appointments.env.yaml:220
-    ctx.update('appointment', a, {'status': 'completed', 'fee': copay})  # spec: clinic_appointments.env.yaml:224
-    ctx.update('patient', p, {'balance': (p['balance'] + copay)})  # spec: clinic_appointments.env.yaml:225
+    copay = (120 if (p['insurance'] == 'none') else (30 if (p['insurance'] == 'basic') else 10))  # spec: clinic_appointments.env.yaml:226
+    ctx.update('appointment', a, {'status': 'completed', 'fee': copay})  # spec: clinic_appointments.env.yaml:230
+    ctx.update('patient', p, {'balance': (p['balance'] + copay)})  # spec: clinic_appointments.env.yaml:231
     return {'appointment_id': a['appointment_id'], 'copay': copay, 'balance': p['balance']}
 
 
-# spec: clinic_appointments.env.yaml:228
+# spec: clinic_appointments.env.yaml:234
 def mark_no_show(ctx: Context, *, appointment_id: str) -> object:
     """Mark a booked appointment of an earlier day as a no-show; the patient's no-show count rises."""
-    a = ctx.get('appointment', appointment_id)  # spec: clinic_appointments.env.yaml:236
+    a = ctx.get('appointment', appointment_id)  # spec: clinic_appointments.env.yaml:242
     if a is None:
         raise ToolError('Appointment not found')
-    if a['status'] != 'booked':  # spec: clinic_appointments.env.yaml:239
+    if a['status'] != 'booked':  # spec: clinic_appointments.env.yaml:245
         raise ToolError('Only a booked appointment can be a no-show')
-    if a['date'] >= ctx.today():  # spec: clinic_appointments.env.yaml:240
+    if a['date'] >= ctx.today():  # spec: clinic_appointments.env.yaml:246
         raise ToolError("The appointment's day has not passed")
-    p = ctx.get('patient', a['patient_id'])  # spec: clinic_appointments.env.yaml:237
+    p = ctx.get('patient', a['patient_id'])  # spec: clinic_appointments.env.yaml:243
     if p is None:
         raise ToolError('Patient not found')
-    ctx.update('appointment', a, {'status': 'no_show'})  # spec: clinic_appointments.env.yaml:242
-    ctx.update('patient', p, {'no_shows': (p['no_shows'] + 1)})  # spec: clinic_appointments.env.yaml:243
+    ctx.update('appointment', a, {'status': 'no_show'})  # spec: clinic_appointments.env.yaml:248
+    ctx.update('patient', p, {'no_shows': (p['no_shows'] + 1)})  # spec: clinic_appointments.env.yaml:249
     return {'appointment_id': a['appointment_id'], 'no_shows': p['no_shows']}
 
 
-# spec: clinic_appointments.env.yaml:246
+# spec: clinic_appointments.env.yaml:252
 def issue_referral(ctx: Context, *, patient_id: str, specialty: str) -> object:
     """Issue a specialist referral, valid 180 days, after a completed general-practice visit of the last 90 days."""
-    p = ctx.get('patient', patient_id)  # spec: clinic_appointments.env.yaml:254
+    p = ctx.get('patient', patient_id)  # spec: clinic_appointments.env.yaml:260
     if p is None:
         raise ToolError('Patient not found')
-    since = B.add_days(ctx.today(), -90)  # spec: clinic_appointments.env.yaml:255
-    gps = [d['doctor_id'] for d in ctx.all('doctor', '("specialty" = ?)', ['general'])]  # spec: clinic_appointments.env.yaml:256
-    gp = [a for a in ctx.all('appointment', '((("patient_id" = ?) AND ("status" = ?)) AND ("date" >= ?))', [patient_id, 'completed', since]) if (a['doctor_id'] in gps)]  # spec: clinic_appointments.env.yaml:257
-    if B.len(gp) <= 0:  # spec: clinic_appointments.env.yaml:260
+    since = B.add_days(ctx.today(), -90)  # spec: clinic_appointments.env.yaml:261
+    gps = [d['doctor_id'] for d in ctx.all('doctor', '("specialty" = ?)', ['general'])]  # spec: clinic_appointments.env.yaml:262
+    gp = [a for a in ctx.all('appointment', '((("patient_id" = ?) AND ("status" = ?)) AND ("date" >= ?))', [patient_id, 'completed', since]) if (a['doctor_id'] in gps)]  # spec: clinic_appointments.env.yaml:263
+    if B.len(gp) <= 0:  # spec: clinic_appointments.env.yaml:266
         raise ToolError('A referral needs a completed general-practice visit in the last 90 days')
-    if ctx.exists('referral', '(((("patient_id" = ?) AND ("specialty" = ?)) AND (NOT "used")) AND ("expires" >= ?))', [patient_id, specialty, ctx.today()]):  # spec: clinic_appointments.env.yaml:261
+    if ctx.exists('referral', '(((("patient_id" = ?) AND ("specialty" = ?)) AND (NOT "used")) AND ("expires" >= ?))', [patient_id, specialty, ctx.today()]):  # spec: clinic_appointments.env.yaml:267
         raise ToolError('The patient already has a valid referral for this specialty')
-    id = ctx.new_id('RF', 6)  # spec: clinic_appointments.env.yaml:258
-    ctx.insert('referral', {'referral_id': id, 'patient_id': patient_id, 'specialty': specialty, 'expires': B.add_days(ctx.today(), 180), 'used': False})  # spec: clinic_appointments.env.yaml:263
+    id = ctx.new_id('RF', 6)  # spec: clinic_appointments.env.yaml:264
+    ctx.insert('referral', {'referral_id': id, 'patient_id': patient_id, 'specialty': specialty, 'expires': B.add_days(ctx.today(), 180), 'used': False})  # spec: clinic_appointments.env.yaml:269
     return ctx.get('referral', id)
 
 
-# spec: clinic_appointments.env.yaml:266
+# spec: clinic_appointments.env.yaml:272
 def pay_balance(ctx: Context, *, patient_id: str, amount: Decimal) -> object:
     """Pay part or all of a patient's balance."""
-    p = ctx.get('patient', patient_id)  # spec: clinic_appointments.env.yaml:274
+    p = ctx.get('patient', patient_id)  # spec: clinic_appointments.env.yaml:280
     if p is None:
         raise ToolError('Patient not found')
-    if p['balance'] <= 0:  # spec: clinic_appointments.env.yaml:276
+    if p['balance'] <= 0:  # spec: clinic_appointments.env.yaml:282
         raise ToolError('Nothing is owed')
-    if not ((amount > 0) and (amount <= p['balance'])):  # spec: clinic_appointments.env.yaml:277
+    if not ((amount > 0) and (amount <= p['balance'])):  # spec: clinic_appointments.env.yaml:283
         raise ToolError('The amount must be positive and at most the balance')
-    ctx.update('patient', p, {'balance': (p['balance'] - amount)})  # spec: clinic_appointments.env.yaml:279
+    ctx.update('patient', p, {'balance': (p['balance'] - amount)})  # spec: clinic_appointments.env.yaml:285
     return {'patient_id': p['patient_id'], 'balance': p['balance']}
 
 
-# spec: clinic_appointments.env.yaml:282
+# spec: clinic_appointments.env.yaml:288
 def add_allergy(ctx: Context, *, patient_id: str, allergy: str) -> object:
     """Record an allergy on a patient's file (lower case, at most 20)."""
-    p = ctx.get('patient', patient_id)  # spec: clinic_appointments.env.yaml:290
+    p = ctx.get('patient', patient_id)  # spec: clinic_appointments.env.yaml:296
     if p is None:
         raise ToolError('Patient not found')
-    a = B.lower(B.strip(allergy))  # spec: clinic_appointments.env.yaml:291
-    if B.len(a) <= 0:  # spec: clinic_appointments.env.yaml:293
+    a = B.lower(B.strip(allergy))  # spec: clinic_appointments.env.yaml:297
+    if B.len(a) <= 0:  # spec: clinic_appointments.env.yaml:299
         raise ToolError('The allergy cannot be empty')
-    if a in p['allergies']:  # spec: clinic_appointments.env.yaml:294
+    if a in p['allergies']:  # spec: clinic_appointments.env.yaml:300
         raise ToolError('The allergy is already recorded')
-    if B.len(p['allergies']) >= 20:  # spec: clinic_appointments.env.yaml:295
+    if B.len(p['allergies']) >= 20:  # spec: clinic_appointments.env.yaml:301
         raise ToolError('At most 20 allergies')
-    ctx.update('patient', p, {'allergies': p['allergies'] + [a]})  # spec: clinic_appointments.env.yaml:297
+    ctx.update('patient', p, {'allergies': p['allergies'] + [a]})  # spec: clinic_appointments.env.yaml:303
     return {'patient_id': p['patient_id'], 'allergies': p['allergies']}
 
 
@@ -250,6 +250,29 @@ TOOLS = {
     'issue_referral': issue_referral,
     'pay_balance': pay_balance,
     'add_allergy': add_allergy,
+}
+
+# Policy rules: which rules a call meets, checked by the agent before it calls; the tools above do not enforce them.
+
+
+# spec: clinic_appointments.env.yaml:147
+def _rules_cancel_appointment(ctx: Context, *, patient_id: str, appointment_id: str) -> list:
+    """The policy rules of `cancel_appointment` this call meets, as (rule, message); the tool does not enforce them."""
+    a = ctx.get('appointment', appointment_id)  # spec: clinic_appointments.env.yaml:155
+    if a is None:
+        raise ToolError('Appointment not found')
+    if a['patient_id'] != patient_id:  # spec: clinic_appointments.env.yaml:158
+        raise ToolError('The appointment belongs to another patient')
+    if a['status'] != 'booked':  # spec: clinic_appointments.env.yaml:159
+        raise ToolError('Only a booked appointment can be cancelled')
+    _met = []  # spec: clinic_appointments.env.yaml:147
+    if a['date'] < ctx.today():  # spec: clinic_appointments.env.yaml:161
+        _met.append(('past_day', B.format('Appointment {} was on a day that has passed, so it can no longer be cancelled.', appointment_id)))  # spec: clinic_appointments.env.yaml:161
+    return _met
+
+
+RULES = {
+    'cancel_appointment': _rules_cancel_appointment,
 }
 
 # Field checks, run by the runtime before every write: (field, the check as written, predicate over a row).

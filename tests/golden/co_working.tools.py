@@ -117,21 +117,21 @@ def buy_credits(ctx: Context, *, member_id: str, packs: int) -> object:
     m = ctx.get('member', member_id)  # spec: co_working.env.yaml:153
     if m is None:
         raise ToolError('Member not found')
-    ctx.update('member', m, {'credits': (m['credits'] + (10 * packs))})  # spec: co_working.env.yaml:157
+    ctx.update('member', m, {'credits': (m['credits'] + (10 * packs))})  # spec: co_working.env.yaml:163
     return {'member_id': m['member_id'], 'credits': m['credits']}
 
 
-# spec: co_working.env.yaml:160
+# spec: co_working.env.yaml:166
 def change_plan(ctx: Context, *, member_id: str, plan: str, company: str | None) -> object:
     """Change a member's plan; team plans need a company name."""
-    m = ctx.get('member', member_id)  # spec: co_working.env.yaml:169
+    m = ctx.get('member', member_id)  # spec: co_working.env.yaml:175
     if m is None:
         raise ToolError('Member not found')
-    if m['plan'] == plan:  # spec: co_working.env.yaml:171
+    if m['plan'] == plan:  # spec: co_working.env.yaml:177
         raise ToolError('The member is already on that plan')
-    if not (((plan != 'team') or (company is not None)) or (m['company'] is not None)):  # spec: co_working.env.yaml:172
+    if not (((plan != 'team') or (company is not None)) or (m['company'] is not None)):  # spec: co_working.env.yaml:178
         raise ToolError('Team plans need a company name')
-    ctx.update('member', m, {'plan': plan, 'company': B.coalesce(company, m['company'])})  # spec: co_working.env.yaml:174
+    ctx.update('member', m, {'plan': plan, 'company': B.coalesce(company, m['company'])})  # spec: co_working.env.yaml:180
     return ctx.get('member', member_id)
 
 
@@ -145,6 +145,27 @@ TOOLS = {
     'add_guest': add_guest,
     'buy_credits': buy_credits,
     'change_plan': change_plan,
+}
+
+# Policy rules: which rules a call meets, checked by the agent before it calls; the tools above do not enforce them.
+
+
+# spec: co_working.env.yaml:145
+def _rules_buy_credits(ctx: Context, *, member_id: str, packs: int) -> list:
+    """The policy rules of `buy_credits` this call meets, as (rule, message); the tool does not enforce them."""
+    if not ((packs >= 1) and (packs <= 10)):  # spec: co_working.env.yaml:155
+        raise ToolError('Buy 1 to 10 packs')
+    m = ctx.get('member', member_id)  # spec: co_working.env.yaml:153
+    if m is None:
+        raise ToolError('Member not found')
+    _met = []  # spec: co_working.env.yaml:145
+    if packs > 3:  # spec: co_working.env.yaml:157
+        _met.append(('bulk_credits', 'An order of more than 3 credit packs is handled by the sales team.'))  # spec: co_working.env.yaml:157
+    return _met
+
+
+RULES = {
+    'buy_credits': _rules_buy_credits,
 }
 
 # Field checks, run by the runtime before every write: (field, the check as written, predicate over a row).

@@ -83,149 +83,149 @@ def buy_tickets(ctx: Context, *, customer_id: str, event_id: str, section: str, 
         raise ToolError('Not enough seats left in that section')
     if c['wallet'] < (s['price'] * quantity):  # spec: event_tickets.env.yaml:134
         raise ToolError('The wallet balance is too low')
-    _e0 = B.entry(e['sections'], section)  # spec: event_tickets.env.yaml:136
-    ctx.update('event', e, {'sections': B.with_entry(e['sections'], section, {**_e0, 'sold': (_e0['sold'] + quantity)})})  # spec: event_tickets.env.yaml:136
-    ctx.update('customer', c, {'wallet': (c['wallet'] - (s['price'] * quantity))})  # spec: event_tickets.env.yaml:137
-    ctx.insert('ticket_order', {'order_id': id, 'customer_id': customer_id, 'event_id': event_id, 'section': section, 'quantity': quantity, 'total': (s['price'] * quantity), 'history': [{'at': ctx.today(), 'action': 'bought'}], 'status': 'confirmed'})  # spec: event_tickets.env.yaml:138
+    _e0 = B.entry(e['sections'], section)  # spec: event_tickets.env.yaml:142
+    ctx.update('event', e, {'sections': B.with_entry(e['sections'], section, {**_e0, 'sold': (_e0['sold'] + quantity)})})  # spec: event_tickets.env.yaml:142
+    ctx.update('customer', c, {'wallet': (c['wallet'] - (s['price'] * quantity))})  # spec: event_tickets.env.yaml:143
+    ctx.insert('ticket_order', {'order_id': id, 'customer_id': customer_id, 'event_id': event_id, 'section': section, 'quantity': quantity, 'total': (s['price'] * quantity), 'history': [{'at': ctx.today(), 'action': 'bought'}], 'status': 'confirmed'})  # spec: event_tickets.env.yaml:144
     return ctx.get('ticket_order', id)
 
 
-# spec: event_tickets.env.yaml:141
+# spec: event_tickets.env.yaml:147
 def refund_order(ctx: Context, *, order_id: str) -> object:
     """Refund a confirmed order to the wallet, up to 7 days before the event (any time if the event was cancelled)."""
-    o = ctx.get('ticket_order', order_id)  # spec: event_tickets.env.yaml:148
+    o = ctx.get('ticket_order', order_id)  # spec: event_tickets.env.yaml:154
     if o is None:
         raise ToolError('Order not found')
-    if o['status'] != 'confirmed':  # spec: event_tickets.env.yaml:151
+    if o['status'] != 'confirmed':  # spec: event_tickets.env.yaml:157
         raise ToolError('The order was already refunded')
-    e = ctx.get('event', o['event_id'])  # spec: event_tickets.env.yaml:149
+    e = ctx.get('event', o['event_id'])  # spec: event_tickets.env.yaml:155
     if e is None:
         raise ToolError('Event not found')
-    if not ((e['status'] == 'cancelled') or (B.days_between(ctx.today(), e['date']) >= 7)):  # spec: event_tickets.env.yaml:152
+    if not ((e['status'] == 'cancelled') or (B.days_between(ctx.today(), e['date']) >= 7)):  # spec: event_tickets.env.yaml:158
         raise ToolError('Refunds close 7 days before the event')
-    ctx.update('ticket_order', o, {'status': 'refunded'})  # spec: event_tickets.env.yaml:154
-    ctx.update('ticket_order', o, {'history': o['history'] + [{'at': ctx.today(), 'action': 'refunded'}]})  # spec: event_tickets.env.yaml:155
-    _t0 = ctx.get_required('customer', o['customer_id'])  # spec: event_tickets.env.yaml:156
-    ctx.update('customer', _t0, {'wallet': (_t0['wallet'] + o['total'])})  # spec: event_tickets.env.yaml:156
-    if o['section'] in e['sections']:  # spec: event_tickets.env.yaml:157
-        _e0 = B.entry(e['sections'], o['section'])  # spec: event_tickets.env.yaml:158
-        ctx.update('event', e, {'sections': B.with_entry(e['sections'], o['section'], {**_e0, 'sold': (_e0['sold'] - o['quantity'])})})  # spec: event_tickets.env.yaml:158
+    ctx.update('ticket_order', o, {'status': 'refunded'})  # spec: event_tickets.env.yaml:160
+    ctx.update('ticket_order', o, {'history': o['history'] + [{'at': ctx.today(), 'action': 'refunded'}]})  # spec: event_tickets.env.yaml:161
+    _t0 = ctx.get_required('customer', o['customer_id'])  # spec: event_tickets.env.yaml:162
+    ctx.update('customer', _t0, {'wallet': (_t0['wallet'] + o['total'])})  # spec: event_tickets.env.yaml:162
+    if o['section'] in e['sections']:  # spec: event_tickets.env.yaml:163
+        _e0 = B.entry(e['sections'], o['section'])  # spec: event_tickets.env.yaml:164
+        ctx.update('event', e, {'sections': B.with_entry(e['sections'], o['section'], {**_e0, 'sold': (_e0['sold'] - o['quantity'])})})  # spec: event_tickets.env.yaml:164
     return {'order_id': o['order_id'], 'status': o['status'], 'refunded': o['total']}
 
 
-# spec: event_tickets.env.yaml:161
+# spec: event_tickets.env.yaml:167
 def transfer_order(ctx: Context, *, order_id: str, email: str) -> object:
     """Transfer all tickets of an order to another registered customer, until the day before the event."""
-    o = ctx.get('ticket_order', order_id)  # spec: event_tickets.env.yaml:169
+    o = ctx.get('ticket_order', order_id)  # spec: event_tickets.env.yaml:175
     if o is None:
         raise ToolError('Order not found')
-    if o['status'] != 'confirmed':  # spec: event_tickets.env.yaml:174
+    if o['status'] != 'confirmed':  # spec: event_tickets.env.yaml:180
         raise ToolError('Only confirmed orders can be transferred')
-    e = ctx.get('event', o['event_id'])  # spec: event_tickets.env.yaml:170
+    e = ctx.get('event', o['event_id'])  # spec: event_tickets.env.yaml:176
     if e is None:
         raise ToolError('Event not found')
-    to = ctx.one('customer', '("email" = ?)', [B.lower(email)])  # spec: event_tickets.env.yaml:171
+    to = ctx.one('customer', '("email" = ?)', [B.lower(email)])  # spec: event_tickets.env.yaml:177
     if to is None:
         raise ToolError('The receiver has no account')
-    if to['customer_id'] == o['customer_id']:  # spec: event_tickets.env.yaml:175
+    if to['customer_id'] == o['customer_id']:  # spec: event_tickets.env.yaml:181
         raise ToolError('The order already belongs to that customer')
-    if B.days_between(ctx.today(), e['date']) < 1:  # spec: event_tickets.env.yaml:176
+    if B.days_between(ctx.today(), e['date']) < 1:  # spec: event_tickets.env.yaml:182
         raise ToolError('Transfers close the day before the event')
-    held = B.sum(x['quantity'] for x in ctx.all('ticket_order', '((("customer_id" = ?) AND ("event_id" = ?)) AND ("status" = ?))', [to['customer_id'], o['event_id'], 'confirmed']))  # spec: event_tickets.env.yaml:172
-    if (held + o['quantity']) > e['max_per_customer']:  # spec: event_tickets.env.yaml:177
+    held = B.sum(x['quantity'] for x in ctx.all('ticket_order', '((("customer_id" = ?) AND ("event_id" = ?)) AND ("status" = ?))', [to['customer_id'], o['event_id'], 'confirmed']))  # spec: event_tickets.env.yaml:178
+    if (held + o['quantity']) > e['max_per_customer']:  # spec: event_tickets.env.yaml:183
         raise ToolError('The receiver would exceed the per-customer ticket limit')
-    ctx.update('ticket_order', o, {'customer_id': to['customer_id']})  # spec: event_tickets.env.yaml:179
-    ctx.update('ticket_order', o, {'history': o['history'] + [{'at': ctx.today(), 'action': B.format('transferred to {}', to['customer_id'])}]})  # spec: event_tickets.env.yaml:180
+    ctx.update('ticket_order', o, {'customer_id': to['customer_id']})  # spec: event_tickets.env.yaml:185
+    ctx.update('ticket_order', o, {'history': o['history'] + [{'at': ctx.today(), 'action': B.format('transferred to {}', to['customer_id'])}]})  # spec: event_tickets.env.yaml:186
     return ctx.get('ticket_order', order_id)
 
 
-# spec: event_tickets.env.yaml:183
+# spec: event_tickets.env.yaml:189
 def change_section(ctx: Context, *, order_id: str, section: str) -> object:
     """Move a confirmed order to another section of the same event; the price difference is charged to or refunded on the wallet."""
-    o = ctx.get('ticket_order', order_id)  # spec: event_tickets.env.yaml:191
+    o = ctx.get('ticket_order', order_id)  # spec: event_tickets.env.yaml:197
     if o is None:
         raise ToolError('Order not found')
-    if o['status'] != 'confirmed':  # spec: event_tickets.env.yaml:198
+    if o['status'] != 'confirmed':  # spec: event_tickets.env.yaml:204
         raise ToolError('Only confirmed orders can be changed')
-    e = ctx.get('event', o['event_id'])  # spec: event_tickets.env.yaml:192
+    e = ctx.get('event', o['event_id'])  # spec: event_tickets.env.yaml:198
     if e is None:
         raise ToolError('Event not found')
-    if section not in e['sections']:  # spec: event_tickets.env.yaml:199
+    if section not in e['sections']:  # spec: event_tickets.env.yaml:205
         raise ToolError('The event has no such section')
-    if section == o['section']:  # spec: event_tickets.env.yaml:200
+    if section == o['section']:  # spec: event_tickets.env.yaml:206
         raise ToolError('The order is already in that section')
-    c = ctx.get('customer', o['customer_id'])  # spec: event_tickets.env.yaml:193
+    c = ctx.get('customer', o['customer_id'])  # spec: event_tickets.env.yaml:199
     if c is None:
         raise ToolError('Customer not found')
-    s = B.entry_or_none(e['sections'], section)  # spec: event_tickets.env.yaml:194
+    s = B.entry_or_none(e['sections'], section)  # spec: event_tickets.env.yaml:200
     if s is None:
         raise ToolError('The event has no such section')
-    if (s['sold'] + o['quantity']) > s['capacity']:  # spec: event_tickets.env.yaml:201
+    if (s['sold'] + o['quantity']) > s['capacity']:  # spec: event_tickets.env.yaml:207
         raise ToolError('Not enough seats left in that section')
-    new_total = (s['price'] * o['quantity'])  # spec: event_tickets.env.yaml:195
-    delta = (new_total - o['total'])  # spec: event_tickets.env.yaml:196
-    if c['wallet'] < delta:  # spec: event_tickets.env.yaml:202
+    new_total = (s['price'] * o['quantity'])  # spec: event_tickets.env.yaml:201
+    delta = (new_total - o['total'])  # spec: event_tickets.env.yaml:202
+    if c['wallet'] < delta:  # spec: event_tickets.env.yaml:208
         raise ToolError('The wallet balance is too low')
-    _e0 = B.entry(e['sections'], o['section'])  # spec: event_tickets.env.yaml:204
-    ctx.update('event', e, {'sections': B.with_entry(e['sections'], o['section'], {**_e0, 'sold': (_e0['sold'] - o['quantity'])})})  # spec: event_tickets.env.yaml:204
-    _e0 = B.entry(e['sections'], section)  # spec: event_tickets.env.yaml:205
-    ctx.update('event', e, {'sections': B.with_entry(e['sections'], section, {**_e0, 'sold': (_e0['sold'] + o['quantity'])})})  # spec: event_tickets.env.yaml:205
-    ctx.update('customer', c, {'wallet': (c['wallet'] - delta)})  # spec: event_tickets.env.yaml:206
-    ctx.update('ticket_order', o, {'section': section, 'total': new_total})  # spec: event_tickets.env.yaml:207
-    ctx.update('ticket_order', o, {'history': o['history'] + [{'at': ctx.today(), 'action': B.format('moved to {}', section)}]})  # spec: event_tickets.env.yaml:208
+    _e0 = B.entry(e['sections'], o['section'])  # spec: event_tickets.env.yaml:210
+    ctx.update('event', e, {'sections': B.with_entry(e['sections'], o['section'], {**_e0, 'sold': (_e0['sold'] - o['quantity'])})})  # spec: event_tickets.env.yaml:210
+    _e0 = B.entry(e['sections'], section)  # spec: event_tickets.env.yaml:211
+    ctx.update('event', e, {'sections': B.with_entry(e['sections'], section, {**_e0, 'sold': (_e0['sold'] + o['quantity'])})})  # spec: event_tickets.env.yaml:211
+    ctx.update('customer', c, {'wallet': (c['wallet'] - delta)})  # spec: event_tickets.env.yaml:212
+    ctx.update('ticket_order', o, {'section': section, 'total': new_total})  # spec: event_tickets.env.yaml:213
+    ctx.update('ticket_order', o, {'history': o['history'] + [{'at': ctx.today(), 'action': B.format('moved to {}', section)}]})  # spec: event_tickets.env.yaml:214
     return {'order_id': o['order_id'], 'section': o['section'], 'total': o['total'], 'charged': delta}
 
 
-# spec: event_tickets.env.yaml:211
+# spec: event_tickets.env.yaml:217
 def join_waitlist(ctx: Context, *, customer_id: str, event_id: str, section: str) -> object:
     """Put a customer on the waitlist of a sold-out section."""
-    c = ctx.get('customer', customer_id)  # spec: event_tickets.env.yaml:220
+    c = ctx.get('customer', customer_id)  # spec: event_tickets.env.yaml:226
     if c is None:
         raise ToolError('Customer not found')
-    e = ctx.get('event', event_id)  # spec: event_tickets.env.yaml:221
+    e = ctx.get('event', event_id)  # spec: event_tickets.env.yaml:227
     if e is None:
         raise ToolError('Event not found')
-    if e['date'] <= ctx.today():  # spec: event_tickets.env.yaml:225
+    if e['date'] <= ctx.today():  # spec: event_tickets.env.yaml:231
         raise ToolError('The event has already taken place')
-    if section not in e['sections']:  # spec: event_tickets.env.yaml:226
+    if section not in e['sections']:  # spec: event_tickets.env.yaml:232
         raise ToolError('The event has no such section')
-    id = ctx.new_id('WL', 6)  # spec: event_tickets.env.yaml:222
-    s = B.entry_or_none(e['sections'], section)  # spec: event_tickets.env.yaml:223
+    id = ctx.new_id('WL', 6)  # spec: event_tickets.env.yaml:228
+    s = B.entry_or_none(e['sections'], section)  # spec: event_tickets.env.yaml:229
     if s is None:
         raise ToolError('The event has no such section')
-    if s['sold'] < s['capacity']:  # spec: event_tickets.env.yaml:227
+    if s['sold'] < s['capacity']:  # spec: event_tickets.env.yaml:233
         raise ToolError('Seats are still available; buy them instead')
-    if ctx.exists('waitlist', '(("customer_id" = ?) AND ("event_id" = ?))', [customer_id, event_id]):  # spec: event_tickets.env.yaml:228
+    if ctx.exists('waitlist', '(("customer_id" = ?) AND ("event_id" = ?))', [customer_id, event_id]):  # spec: event_tickets.env.yaml:234
         raise ToolError("The customer is already on this event's waitlist")
-    ctx.insert('waitlist', {'entry_id': id, 'customer_id': customer_id, 'event_id': event_id, 'section': section, 'joined': ctx.today()})  # spec: event_tickets.env.yaml:230
+    ctx.insert('waitlist', {'entry_id': id, 'customer_id': customer_id, 'event_id': event_id, 'section': section, 'joined': ctx.today()})  # spec: event_tickets.env.yaml:236
     return ctx.get('waitlist', id)
 
 
-# spec: event_tickets.env.yaml:233
+# spec: event_tickets.env.yaml:239
 def leave_waitlist(ctx: Context, *, entry_id: str, customer_id: str) -> object:
     """Remove a customer's waitlist entry."""
-    w = ctx.get('waitlist', entry_id)  # spec: event_tickets.env.yaml:241
+    w = ctx.get('waitlist', entry_id)  # spec: event_tickets.env.yaml:247
     if w is None:
         raise ToolError('Waitlist entry not found')
-    if w['customer_id'] != customer_id:  # spec: event_tickets.env.yaml:243
+    if w['customer_id'] != customer_id:  # spec: event_tickets.env.yaml:249
         raise ToolError('That entry belongs to another customer')
-    ctx.delete('waitlist', w)  # spec: event_tickets.env.yaml:245
+    ctx.delete('waitlist', w)  # spec: event_tickets.env.yaml:251
     return 'removed'
 
 
-# spec: event_tickets.env.yaml:248
+# spec: event_tickets.env.yaml:254
 def top_up_wallet(ctx: Context, *, customer_id: str, amount: Decimal) -> object:
     """Add money to a customer's wallet (5 to 1000)."""
-    if not ((amount >= 5) and (amount <= 1000)):  # spec: event_tickets.env.yaml:258
+    if not ((amount >= 5) and (amount <= 1000)):  # spec: event_tickets.env.yaml:264
         raise ToolError('Top-ups are between 5 and 1000')
-    c = ctx.get('customer', customer_id)  # spec: event_tickets.env.yaml:256
+    c = ctx.get('customer', customer_id)  # spec: event_tickets.env.yaml:262
     if c is None:
         raise ToolError('Customer not found')
-    ctx.update('customer', c, {'wallet': (c['wallet'] + amount)})  # spec: event_tickets.env.yaml:260
+    ctx.update('customer', c, {'wallet': (c['wallet'] + amount)})  # spec: event_tickets.env.yaml:266
     return {'customer_id': c['customer_id'], 'wallet': c['wallet']}
 
 
-# spec: event_tickets.env.yaml:263
+# spec: event_tickets.env.yaml:269
 def list_waitlist(ctx: Context, *, customer_id: str) -> object:
     """A customer's waitlist entries."""
     return ctx.sql('SELECT entry_id, event_id, section, joined FROM waitlist WHERE customer_id = $customer_id ORDER BY joined, entry_id', {'customer_id': customer_id})
@@ -245,6 +245,46 @@ TOOLS = {
     'leave_waitlist': leave_waitlist,
     'top_up_wallet': top_up_wallet,
     'list_waitlist': list_waitlist,
+}
+
+# Policy rules: which rules a call meets, checked by the agent before it calls; the tools above do not enforce them.
+
+
+# spec: event_tickets.env.yaml:112
+def _rules_buy_tickets(ctx: Context, *, customer_id: str, event_id: str, section: str, quantity: int) -> list:
+    """The policy rules of `buy_tickets` this call meets, as (rule, message); the tool does not enforce them."""
+    if quantity < 1:  # spec: event_tickets.env.yaml:128
+        raise ToolError('Buy at least one ticket')
+    c = ctx.get('customer', customer_id)  # spec: event_tickets.env.yaml:122
+    if c is None:
+        raise ToolError('Customer not found')
+    e = ctx.get('event', event_id)  # spec: event_tickets.env.yaml:123
+    if e is None:
+        raise ToolError('Event not found')
+    if e['status'] != 'on_sale':  # spec: event_tickets.env.yaml:129
+        raise ToolError('The event is not on sale')
+    if e['date'] <= ctx.today():  # spec: event_tickets.env.yaml:130
+        raise ToolError('The event has already taken place')
+    if section not in e['sections']:  # spec: event_tickets.env.yaml:131
+        raise ToolError('The event has no such section')
+    held = B.sum(o['quantity'] for o in ctx.all('ticket_order', '((("customer_id" = ?) AND ("event_id" = ?)) AND ("status" = ?))', [customer_id, event_id, 'confirmed']))  # spec: event_tickets.env.yaml:124
+    if (held + quantity) > e['max_per_customer']:  # spec: event_tickets.env.yaml:132
+        raise ToolError('That exceeds the per-customer ticket limit for this event')
+    s = B.entry_or_none(e['sections'], section)  # spec: event_tickets.env.yaml:126
+    if s is None:
+        raise ToolError('The event has no such section')
+    if (s['sold'] + quantity) > s['capacity']:  # spec: event_tickets.env.yaml:133
+        raise ToolError('Not enough seats left in that section')
+    if c['wallet'] < (s['price'] * quantity):  # spec: event_tickets.env.yaml:134
+        raise ToolError('The wallet balance is too low')
+    _met = []  # spec: event_tickets.env.yaml:112
+    if quantity > 4:  # spec: event_tickets.env.yaml:136
+        _met.append(('group_sale', B.format('An order of more than 4 tickets for event {} is handled by the group-sales desk.', event_id)))  # spec: event_tickets.env.yaml:136
+    return _met
+
+
+RULES = {
+    'buy_tickets': _rules_buy_tickets,
 }
 
 # Field checks, run by the runtime before every write: (field, the check as written, predicate over a row).

@@ -164,49 +164,49 @@ def add_tip(ctx: Context, *, order_id: str, amount: Decimal) -> object:
         raise ToolError('Customer not found')
     if c['wallet'] < amount:  # spec: food_delivery.env.yaml:212
         raise ToolError('The wallet balance is too low')
-    ctx.update('food_order', o, {'tip': (o['tip'] + amount)})  # spec: food_delivery.env.yaml:214
-    ctx.update('customer', c, {'wallet': (c['wallet'] - amount)})  # spec: food_delivery.env.yaml:215
+    ctx.update('food_order', o, {'tip': (o['tip'] + amount)})  # spec: food_delivery.env.yaml:220
+    ctx.update('customer', c, {'wallet': (c['wallet'] - amount)})  # spec: food_delivery.env.yaml:221
     return {'order_id': o['order_id'], 'tip': o['tip']}
 
 
-# spec: food_delivery.env.yaml:218
+# spec: food_delivery.env.yaml:224
 def report_missing_item(ctx: Context, *, order_id: str, item_id: str) -> object:
     """Refund a line of a delivered order that did not arrive, within 2 days of delivery."""
-    o = ctx.get('food_order', order_id)  # spec: food_delivery.env.yaml:226
+    o = ctx.get('food_order', order_id)  # spec: food_delivery.env.yaml:232
     if o is None:
         raise ToolError('Order not found')
-    if not ((o['status'] == 'delivered') and (o['delivered_on'] is not None)):  # spec: food_delivery.env.yaml:229
+    if not ((o['status'] == 'delivered') and (o['delivered_on'] is not None)):  # spec: food_delivery.env.yaml:235
         raise ToolError('Only delivered orders can have missing items')
-    if B.days_between(o['delivered_on'], ctx.today()) > 2:  # spec: food_delivery.env.yaml:230
+    if B.days_between(o['delivered_on'], ctx.today()) > 2:  # spec: food_delivery.env.yaml:236
         raise ToolError('Missing items must be reported within 2 days of delivery')
-    line = [i for i in o['items'] if (i['item_id'] == item_id)]  # spec: food_delivery.env.yaml:227
-    if B.len(line) != 1:  # spec: food_delivery.env.yaml:231
+    line = [i for i in o['items'] if (i['item_id'] == item_id)]  # spec: food_delivery.env.yaml:233
+    if B.len(line) != 1:  # spec: food_delivery.env.yaml:237
         raise ToolError('The order has no such item')
-    if B.item(line, 0)['refunded']:  # spec: food_delivery.env.yaml:232
+    if B.item(line, 0)['refunded']:  # spec: food_delivery.env.yaml:238
         raise ToolError('That item was already refunded')
-    ctx.update('food_order', o, {'items': [{**_e0, 'refunded': True} if (_e0['item_id'] == item_id) else _e0 for _e0 in o['items']]})  # spec: food_delivery.env.yaml:234
-    _t0 = ctx.get_required('customer', o['customer_id'])  # spec: food_delivery.env.yaml:235
-    ctx.update('customer', _t0, {'wallet': (_t0['wallet'] + (B.item(line, 0)['price'] * B.item(line, 0)['quantity']))})  # spec: food_delivery.env.yaml:235
+    ctx.update('food_order', o, {'items': [{**_e0, 'refunded': True} if (_e0['item_id'] == item_id) else _e0 for _e0 in o['items']]})  # spec: food_delivery.env.yaml:240
+    _t0 = ctx.get_required('customer', o['customer_id'])  # spec: food_delivery.env.yaml:241
+    ctx.update('customer', _t0, {'wallet': (_t0['wallet'] + (B.item(line, 0)['price'] * B.item(line, 0)['quantity']))})  # spec: food_delivery.env.yaml:241
     return {'order_id': o['order_id'], 'refunded': (B.item(line, 0)['price'] * B.item(line, 0)['quantity'])}
 
 
-# spec: food_delivery.env.yaml:238
+# spec: food_delivery.env.yaml:244
 def rate_order(ctx: Context, *, order_id: str, stars: int) -> object:
     """Rate a delivered order from 1 to 5 stars, once."""
-    if not ((stars >= 1) and (stars <= 5)):  # spec: food_delivery.env.yaml:248
+    if not ((stars >= 1) and (stars <= 5)):  # spec: food_delivery.env.yaml:254
         raise ToolError('Ratings are 1 to 5 stars')
-    o = ctx.get('food_order', order_id)  # spec: food_delivery.env.yaml:246
+    o = ctx.get('food_order', order_id)  # spec: food_delivery.env.yaml:252
     if o is None:
         raise ToolError('Order not found')
-    if o['status'] != 'delivered':  # spec: food_delivery.env.yaml:249
+    if o['status'] != 'delivered':  # spec: food_delivery.env.yaml:255
         raise ToolError('Only delivered orders can be rated')
-    if o['rating'] is not None:  # spec: food_delivery.env.yaml:250
+    if o['rating'] is not None:  # spec: food_delivery.env.yaml:256
         raise ToolError('The order was already rated')
-    ctx.update('food_order', o, {'rating': stars})  # spec: food_delivery.env.yaml:252
+    ctx.update('food_order', o, {'rating': stars})  # spec: food_delivery.env.yaml:258
     return {'order_id': o['order_id'], 'rating': o['rating']}
 
 
-# spec: food_delivery.env.yaml:255
+# spec: food_delivery.env.yaml:261
 def list_orders(ctx: Context, *, customer_id: str) -> object:
     """A customer's orders, newest id first."""
     return ctx.sql('SELECT order_id, restaurant_id, status, tip, rating FROM food_order WHERE customer_id = $customer_id ORDER BY order_id DESC', {'customer_id': customer_id})
@@ -225,6 +225,34 @@ TOOLS = {
     'report_missing_item': report_missing_item,
     'rate_order': rate_order,
     'list_orders': list_orders,
+}
+
+# Policy rules: which rules a call meets, checked by the agent before it calls; the tools above do not enforce them.
+
+
+# spec: food_delivery.env.yaml:199
+def _rules_add_tip(ctx: Context, *, order_id: str, amount: Decimal) -> list:
+    """The policy rules of `add_tip` this call meets, as (rule, message); the tool does not enforce them."""
+    if not ((amount >= Decimal('0.5')) and (amount <= 50)):  # spec: food_delivery.env.yaml:210
+        raise ToolError('A tip is between 0.50 and 50')
+    o = ctx.get('food_order', order_id)  # spec: food_delivery.env.yaml:207
+    if o is None:
+        raise ToolError('Order not found')
+    if o['status'] == 'cancelled':  # spec: food_delivery.env.yaml:211
+        raise ToolError('The order was cancelled')
+    c = ctx.get('customer', o['customer_id'])  # spec: food_delivery.env.yaml:208
+    if c is None:
+        raise ToolError('Customer not found')
+    if c['wallet'] < amount:  # spec: food_delivery.env.yaml:212
+        raise ToolError('The wallet balance is too low')
+    _met = []  # spec: food_delivery.env.yaml:199
+    if amount > 20:  # spec: food_delivery.env.yaml:214
+        _met.append(('large_tip', B.format('Support can add a tip of at most 20.00 to order {}; a larger tip is given in the app.', order_id)))  # spec: food_delivery.env.yaml:214
+    return _met
+
+
+RULES = {
+    'add_tip': _rules_add_tip,
 }
 
 # Field checks, run by the runtime before every write: (field, the check as written, predicate over a row).

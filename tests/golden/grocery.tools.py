@@ -241,50 +241,50 @@ def refund_item(ctx: Context, *, order_id: str, sku: str, quantity: int, reason:
     if (done + quantity) > B.item(line, 0)['quantity']:  # spec: grocery.env.yaml:335
         raise ToolError('That is more than was ordered')
     amount = (B.round(B.div(((B.item(line, 0)['price'] * quantity) * (100 - o['discount_pct'])), 100), 2) if (B.len(line) == 1) else 0)  # spec: grocery.env.yaml:329
-    ctx.update('order', o, {'refunds': o['refunds'] + [{'sku': sku, 'quantity': quantity, 'amount': amount, 'reason': reason, 'on': ctx.today()}]})  # spec: grocery.env.yaml:337
-    _t0 = ctx.get_required('customer', o['customer_id'])  # spec: grocery.env.yaml:338
-    ctx.update('customer', _t0, {'wallet': (_t0['wallet'] + amount)})  # spec: grocery.env.yaml:338
+    ctx.update('order', o, {'refunds': o['refunds'] + [{'sku': sku, 'quantity': quantity, 'amount': amount, 'reason': reason, 'on': ctx.today()}]})  # spec: grocery.env.yaml:343
+    _t0 = ctx.get_required('customer', o['customer_id'])  # spec: grocery.env.yaml:344
+    ctx.update('customer', _t0, {'wallet': (_t0['wallet'] + amount)})  # spec: grocery.env.yaml:344
     return {'order_id': o['order_id'], 'refunded': amount, 'refunds': o['refunds']}
 
 
-# spec: grocery.env.yaml:341
+# spec: grocery.env.yaml:347
 def top_up_wallet(ctx: Context, *, customer_id: str, amount: Decimal) -> object:
     """Add money to the customer's wallet (5.00 to 300.00 at a time)."""
-    if not ((amount >= 5) and (amount <= 300)):  # spec: grocery.env.yaml:351
+    if not ((amount >= 5) and (amount <= 300)):  # spec: grocery.env.yaml:357
         raise ToolError('Top-ups must be between 5.00 and 300.00')
-    c = ctx.get('customer', customer_id)  # spec: grocery.env.yaml:349
+    c = ctx.get('customer', customer_id)  # spec: grocery.env.yaml:355
     if c is None:
         raise ToolError(B.format('Customer {} not found', customer_id))
-    ctx.update('customer', c, {'wallet': (c['wallet'] + amount)})  # spec: grocery.env.yaml:353
+    ctx.update('customer', c, {'wallet': (c['wallet'] + amount)})  # spec: grocery.env.yaml:359
     return {'customer_id': c['customer_id'], 'wallet': c['wallet']}
 
 
-# spec: grocery.env.yaml:356
+# spec: grocery.env.yaml:362
 def redeem_points(ctx: Context, *, customer_id: str, points: int) -> object:
     """Turn loyalty points into wallet money, in blocks of 100 points for 1.00."""
-    if not ((points >= 100) and (B.mod(points, 100) == 0)):  # spec: grocery.env.yaml:366
+    if not ((points >= 100) and (B.mod(points, 100) == 0)):  # spec: grocery.env.yaml:372
         raise ToolError('Points are redeemed in blocks of 100')
-    c = ctx.get('customer', customer_id)  # spec: grocery.env.yaml:364
+    c = ctx.get('customer', customer_id)  # spec: grocery.env.yaml:370
     if c is None:
         raise ToolError(B.format('Customer {} not found', customer_id))
-    if c['points'] < points:  # spec: grocery.env.yaml:367
+    if c['points'] < points:  # spec: grocery.env.yaml:373
         raise ToolError('Not enough points')
-    ctx.update('customer', c, {'points': (c['points'] - points), 'wallet': (c['wallet'] + B.div(points, 100))})  # spec: grocery.env.yaml:369
+    ctx.update('customer', c, {'points': (c['points'] - points), 'wallet': (c['wallet'] + B.div(points, 100))})  # spec: grocery.env.yaml:375
     return {'customer_id': c['customer_id'], 'points': c['points'], 'wallet': c['wallet']}
 
 
-# spec: grocery.env.yaml:372
+# spec: grocery.env.yaml:378
 def change_membership(ctx: Context, *, customer_id: str, membership: str) -> object:
     """Switch between standard and plus membership; plus costs 9.99 from the wallet."""
-    c = ctx.get('customer', customer_id)  # spec: grocery.env.yaml:380
+    c = ctx.get('customer', customer_id)  # spec: grocery.env.yaml:386
     if c is None:
         raise ToolError(B.format('Customer {} not found', customer_id))
-    if c['membership'] == membership:  # spec: grocery.env.yaml:383
+    if c['membership'] == membership:  # spec: grocery.env.yaml:389
         raise ToolError('The customer already has that membership')
-    fee = (Decimal('9.99') if (membership == 'plus') else 0)  # spec: grocery.env.yaml:381
-    if c['wallet'] < fee:  # spec: grocery.env.yaml:384
+    fee = (Decimal('9.99') if (membership == 'plus') else 0)  # spec: grocery.env.yaml:387
+    if c['wallet'] < fee:  # spec: grocery.env.yaml:390
         raise ToolError('The wallet balance does not cover the 9.99 plus fee')
-    ctx.update('customer', c, {'membership': membership, 'wallet': (c['wallet'] - fee)})  # spec: grocery.env.yaml:386
+    ctx.update('customer', c, {'membership': membership, 'wallet': (c['wallet'] - fee)})  # spec: grocery.env.yaml:392
     return {'customer_id': c['customer_id'], 'membership': c['membership'], 'wallet': c['wallet']}
 
 
@@ -305,6 +305,40 @@ TOOLS = {
     'top_up_wallet': top_up_wallet,
     'redeem_points': redeem_points,
     'change_membership': change_membership,
+}
+
+# Policy rules: which rules a call meets, checked by the agent before it calls; the tools above do not enforce them.
+
+
+# spec: grocery.env.yaml:315
+def _rules_refund_item(ctx: Context, *, order_id: str, sku: str, quantity: int, reason: str) -> list:
+    """The policy rules of `refund_item` this call meets, as (rule, message); the tool does not enforce them."""
+    if quantity < 1:  # spec: grocery.env.yaml:331
+        raise ToolError('The quantity must be at least 1')
+    o = ctx.get('order', order_id)  # spec: grocery.env.yaml:325
+    if o is None:
+        raise ToolError('Order not found')
+    if o['status'] != 'delivered':  # spec: grocery.env.yaml:332
+        raise ToolError('Only delivered orders can be refunded')
+    s = ctx.get('slot', o['slot_id'])  # spec: grocery.env.yaml:326
+    if s is None:
+        raise ToolError('Slot not found')
+    if B.days_between(s['day'], ctx.today()) > 3:  # spec: grocery.env.yaml:333
+        raise ToolError('Refunds must be requested within 3 days of delivery')
+    line = [i for i in o['items'] if (i['sku'] == sku)]  # spec: grocery.env.yaml:327
+    if B.len(line) != 1:  # spec: grocery.env.yaml:334
+        raise ToolError('The product is not in the order')
+    done = B.sum(r['quantity'] for r in o['refunds'] if (r['sku'] == sku))  # spec: grocery.env.yaml:328
+    if (done + quantity) > B.item(line, 0)['quantity']:  # spec: grocery.env.yaml:335
+        raise ToolError('That is more than was ordered')
+    _met = []  # spec: grocery.env.yaml:315
+    if quantity > 2:  # spec: grocery.env.yaml:337
+        _met.append(('bulk_refund', B.format('A refund of more than 2 units of {} on order {} has to be reviewed by a human agent.', sku, order_id)))  # spec: grocery.env.yaml:337
+    return _met
+
+
+RULES = {
+    'refund_item': _rules_refund_item,
 }
 
 # Field checks, run by the runtime before every write: (field, the check as written, predicate over a row).

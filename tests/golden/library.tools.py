@@ -76,85 +76,85 @@ def renew_loan(ctx: Context, *, loan_id: str) -> object:
         raise ToolError('A loan can be renewed only once')
     if ctx.exists('hold', '("isbn" = ?)', [l_['isbn']]):  # spec: library.env.yaml:114
         raise ToolError('Someone holds this book; it cannot be renewed')
-    ctx.update('loan', l_, {'due': B.add_days(l_['due'], 21), 'renewed': True})  # spec: library.env.yaml:116
-    ctx.update('loan', l_, {'notes': l_['notes'] + [{'at': ctx.today(), 'text': 'renewed'}]})  # spec: library.env.yaml:117
+    ctx.update('loan', l_, {'due': B.add_days(l_['due'], 21), 'renewed': True})  # spec: library.env.yaml:122
+    ctx.update('loan', l_, {'notes': l_['notes'] + [{'at': ctx.today(), 'text': 'renewed'}]})  # spec: library.env.yaml:123
     return {'loan_id': l_['loan_id'], 'due': l_['due']}
 
 
-# spec: library.env.yaml:120
+# spec: library.env.yaml:126
 def return_book(ctx: Context, *, loan_id: str) -> object:
     """Take a book back; a late return adds 0.25 per day to the member's fines."""
-    l_ = ctx.get('loan', loan_id)  # spec: library.env.yaml:127
+    l_ = ctx.get('loan', loan_id)  # spec: library.env.yaml:133
     if l_ is None:
         raise ToolError('No such loan')
-    if l_['returned']:  # spec: library.env.yaml:130
+    if l_['returned']:  # spec: library.env.yaml:136
         raise ToolError('The loan was already returned')
-    late = B.max(0, B.days_between(l_['due'], ctx.today()))  # spec: library.env.yaml:128
-    ctx.update('loan', l_, {'returned': True})  # spec: library.env.yaml:132
-    _t0 = ctx.get_required('book', l_['isbn'])  # spec: library.env.yaml:133
-    ctx.update('book', _t0, {'available': (_t0['available'] + 1)})  # spec: library.env.yaml:133
-    if late > 0:  # spec: library.env.yaml:134
-        _t0 = ctx.get_required('member', l_['card'])  # spec: library.env.yaml:135
-        ctx.update('member', _t0, {'fines': (_t0['fines'] + (late * Decimal('0.25')))})  # spec: library.env.yaml:135
-        ctx.update('loan', l_, {'notes': l_['notes'] + [{'at': ctx.today(), 'text': B.format('returned {} days late', late)}]})  # spec: library.env.yaml:136
+    late = B.max(0, B.days_between(l_['due'], ctx.today()))  # spec: library.env.yaml:134
+    ctx.update('loan', l_, {'returned': True})  # spec: library.env.yaml:138
+    _t0 = ctx.get_required('book', l_['isbn'])  # spec: library.env.yaml:139
+    ctx.update('book', _t0, {'available': (_t0['available'] + 1)})  # spec: library.env.yaml:139
+    if late > 0:  # spec: library.env.yaml:140
+        _t0 = ctx.get_required('member', l_['card'])  # spec: library.env.yaml:141
+        ctx.update('member', _t0, {'fines': (_t0['fines'] + (late * Decimal('0.25')))})  # spec: library.env.yaml:141
+        ctx.update('loan', l_, {'notes': l_['notes'] + [{'at': ctx.today(), 'text': B.format('returned {} days late', late)}]})  # spec: library.env.yaml:142
     return {'loan_id': l_['loan_id'], 'days_late': late, 'fine': (late * Decimal('0.25'))}
 
 
-# spec: library.env.yaml:139
+# spec: library.env.yaml:145
 def place_hold(ctx: Context, *, card: str, isbn: str) -> object:
     """Reserve a book that has no copy available."""
-    m = ctx.get('member', card)  # spec: library.env.yaml:147
+    m = ctx.get('member', card)  # spec: library.env.yaml:153
     if m is None:
         raise ToolError('No member with that card')
-    b = ctx.get('book', isbn)  # spec: library.env.yaml:148
+    b = ctx.get('book', isbn)  # spec: library.env.yaml:154
     if b is None:
         raise ToolError('No book with that ISBN')
-    if b['available'] != 0:  # spec: library.env.yaml:151
+    if b['available'] != 0:  # spec: library.env.yaml:157
         raise ToolError('A copy is available; borrow it instead')
-    if ctx.exists('hold', '(("card" = ?) AND ("isbn" = ?))', [card, isbn]):  # spec: library.env.yaml:152
+    if ctx.exists('hold', '(("card" = ?) AND ("isbn" = ?))', [card, isbn]):  # spec: library.env.yaml:158
         raise ToolError('The member already holds this book')
-    id = ctx.new_id('H', 6)  # spec: library.env.yaml:149
-    ctx.insert('hold', {'hold_id': id, 'card': card, 'isbn': isbn, 'placed': ctx.today()})  # spec: library.env.yaml:154
+    id = ctx.new_id('H', 6)  # spec: library.env.yaml:155
+    ctx.insert('hold', {'hold_id': id, 'card': card, 'isbn': isbn, 'placed': ctx.today()})  # spec: library.env.yaml:160
     return ctx.get('hold', id)
 
 
-# spec: library.env.yaml:157
+# spec: library.env.yaml:163
 def cancel_hold(ctx: Context, *, hold_id: str, card: str) -> object:
     """Cancel one of a member's holds."""
-    h = ctx.get('hold', hold_id)  # spec: library.env.yaml:164
+    h = ctx.get('hold', hold_id)  # spec: library.env.yaml:170
     if h is None:
         raise ToolError('No such hold')
-    if h['card'] != card:  # spec: library.env.yaml:166
+    if h['card'] != card:  # spec: library.env.yaml:172
         raise ToolError('That hold belongs to another member')
-    ctx.delete('hold', h)  # spec: library.env.yaml:168
+    ctx.delete('hold', h)  # spec: library.env.yaml:174
     return 'cancelled'
 
 
-# spec: library.env.yaml:171
+# spec: library.env.yaml:177
 def pay_fines(ctx: Context, *, card: str, amount: Decimal) -> object:
     """Pay all of a member's fines at once."""
-    m = ctx.get('member', card)  # spec: library.env.yaml:179
+    m = ctx.get('member', card)  # spec: library.env.yaml:185
     if m is None:
         raise ToolError('No member with that card')
-    if m['fines'] <= 0:  # spec: library.env.yaml:181
+    if m['fines'] <= 0:  # spec: library.env.yaml:187
         raise ToolError('There are no fines to pay')
-    if amount != m['fines']:  # spec: library.env.yaml:182
+    if amount != m['fines']:  # spec: library.env.yaml:188
         raise ToolError('Fines are paid in full: the amount must equal the fines owed')
-    ctx.update('member', m, {'fines': 0})  # spec: library.env.yaml:184
+    ctx.update('member', m, {'fines': 0})  # spec: library.env.yaml:190
     return {'card': m['card'], 'fines': m['fines']}
 
 
-# spec: library.env.yaml:187
+# spec: library.env.yaml:193
 def set_preference(ctx: Context, *, card: str, name: str, value: str) -> object:
     """Set one of a member's notification preferences (for example 'reminders' to 'email')."""
-    m = ctx.get('member', card)  # spec: library.env.yaml:195
+    m = ctx.get('member', card)  # spec: library.env.yaml:201
     if m is None:
         raise ToolError('No member with that card')
-    ctx.update('member', m, {'preferences': B.with_entry(m['preferences'], name, value)})  # spec: library.env.yaml:197
+    ctx.update('member', m, {'preferences': B.with_entry(m['preferences'], name, value)})  # spec: library.env.yaml:203
     return m['preferences']
 
 
-# spec: library.env.yaml:200
+# spec: library.env.yaml:206
 def overdue_report(ctx: Context, *, as_of: dt.date) -> object:
     """List loans that were due before a date and are not returned, oldest first."""
     return ctx.sql('SELECT loan_id, card, isbn, due FROM loan\nWHERE NOT returned AND due < $as_of\nORDER BY due, loan_id', {'as_of': as_of})
@@ -172,6 +172,31 @@ TOOLS = {
     'pay_fines': pay_fines,
     'set_preference': set_preference,
     'overdue_report': overdue_report,
+}
+
+# Policy rules: which rules a call meets, checked by the agent before it calls; the tools above do not enforce them.
+
+
+# spec: library.env.yaml:103
+def _rules_renew_loan(ctx: Context, *, loan_id: str) -> list:
+    """The policy rules of `renew_loan` this call meets, as (rule, message); the tool does not enforce them."""
+    l_ = ctx.get('loan', loan_id)  # spec: library.env.yaml:110
+    if l_ is None:
+        raise ToolError('No such loan')
+    if l_['returned']:  # spec: library.env.yaml:112
+        raise ToolError('The loan was already returned')
+    if l_['renewed']:  # spec: library.env.yaml:113
+        raise ToolError('A loan can be renewed only once')
+    if ctx.exists('hold', '("isbn" = ?)', [l_['isbn']]):  # spec: library.env.yaml:114
+        raise ToolError('Someone holds this book; it cannot be renewed')
+    _met = []  # spec: library.env.yaml:103
+    if l_['due'] < ctx.today():  # spec: library.env.yaml:116
+        _met.append(('overdue', B.format('Loan {} is overdue, so it cannot be renewed; the book has to be returned instead.', loan_id)))  # spec: library.env.yaml:116
+    return _met
+
+
+RULES = {
+    'renew_loan': _rules_renew_loan,
 }
 
 # Field checks, run by the runtime before every write: (field, the check as written, predicate over a row).

@@ -81,159 +81,159 @@ def cancel_shipment(ctx: Context, *, customer_id: str, tracking_no: str) -> obje
     c = ctx.get('customer', customer_id)  # spec: logistics.env.yaml:144
     if c is None:
         raise ToolError('Customer not found')
-    ctx.update('shipment', s, {'status': 'cancelled'})  # spec: logistics.env.yaml:149
-    ctx.update('customer', c, {'balance': (c['balance'] - s['cost'])})  # spec: logistics.env.yaml:150
-    for p in ctx.all('pickup', '(("customer_id" = ?) AND ("status" = ?))', [customer_id, 'scheduled']):  # spec: logistics.env.yaml:151
-        ctx.update('pickup', p, {'shipments': [t for t in p['shipments'] if (t != tracking_no)]})  # spec: logistics.env.yaml:152
+    ctx.update('shipment', s, {'status': 'cancelled'})  # spec: logistics.env.yaml:155
+    ctx.update('customer', c, {'balance': (c['balance'] - s['cost'])})  # spec: logistics.env.yaml:156
+    for p in ctx.all('pickup', '(("customer_id" = ?) AND ("status" = ?))', [customer_id, 'scheduled']):  # spec: logistics.env.yaml:157
+        ctx.update('pickup', p, {'shipments': [t for t in p['shipments'] if (t != tracking_no)]})  # spec: logistics.env.yaml:158
     return {'tracking_no': s['tracking_no'], 'status': s['status'], 'refunded': s['cost']}
 
 
-# spec: logistics.env.yaml:155
+# spec: logistics.env.yaml:161
 def redirect_shipment(ctx: Context, *, customer_id: str, tracking_no: str, address_key: str) -> object:
     """Send a shipment to another saved address, until it is out for delivery, for 7.50."""
-    s = ctx.get('shipment', tracking_no)  # spec: logistics.env.yaml:164
+    s = ctx.get('shipment', tracking_no)  # spec: logistics.env.yaml:170
     if s is None:
         raise ToolError('Shipment not found')
-    if s['customer_id'] != customer_id:  # spec: logistics.env.yaml:168
+    if s['customer_id'] != customer_id:  # spec: logistics.env.yaml:174
         raise ToolError('The shipment belongs to another customer')
-    if s['status'] not in ['label_created', 'picked_up', 'in_transit']:  # spec: logistics.env.yaml:169
+    if s['status'] not in ['label_created', 'picked_up', 'in_transit']:  # spec: logistics.env.yaml:175
         raise ToolError('The shipment can no longer be redirected')
-    c = ctx.get('customer', customer_id)  # spec: logistics.env.yaml:165
+    c = ctx.get('customer', customer_id)  # spec: logistics.env.yaml:171
     if c is None:
         raise ToolError('Customer not found')
-    dest = (B.entry_or_none(c['addresses'], address_key) if (address_key in c['addresses']) else None)  # spec: logistics.env.yaml:166
-    if dest is None:  # spec: logistics.env.yaml:170
+    dest = (B.entry_or_none(c['addresses'], address_key) if (address_key in c['addresses']) else None)  # spec: logistics.env.yaml:172
+    if dest is None:  # spec: logistics.env.yaml:176
         raise ToolError('Unknown saved address')
-    if s['to_key'] == address_key:  # spec: logistics.env.yaml:171
+    if s['to_key'] == address_key:  # spec: logistics.env.yaml:177
         raise ToolError('The shipment already goes there')
-    if (c['balance'] + Decimal('7.5')) > c['credit_limit']:  # spec: logistics.env.yaml:172
+    if (c['balance'] + Decimal('7.5')) > c['credit_limit']:  # spec: logistics.env.yaml:178
         raise ToolError('The charge would exceed the credit limit')
-    ctx.update('shipment', s, {'to': dest, 'to_key': address_key, 'cost': (s['cost'] + Decimal('7.5'))})  # spec: logistics.env.yaml:174
-    ctx.update('customer', c, {'balance': (c['balance'] + Decimal('7.5'))})  # spec: logistics.env.yaml:175
-    ctx.update('shipment', s, {'events': s['events'] + [{'at': ctx.now(), 'status': 'redirected', 'location': dest['city']}]})  # spec: logistics.env.yaml:176
+    ctx.update('shipment', s, {'to': dest, 'to_key': address_key, 'cost': (s['cost'] + Decimal('7.5'))})  # spec: logistics.env.yaml:180
+    ctx.update('customer', c, {'balance': (c['balance'] + Decimal('7.5'))})  # spec: logistics.env.yaml:181
+    ctx.update('shipment', s, {'events': s['events'] + [{'at': ctx.now(), 'status': 'redirected', 'location': dest['city']}]})  # spec: logistics.env.yaml:182
     return {'tracking_no': s['tracking_no'], 'to': s['to'], 'fee': Decimal('7.5')}
 
 
-# spec: logistics.env.yaml:179
+# spec: logistics.env.yaml:185
 def hold_at_facility(ctx: Context, *, customer_id: str, tracking_no: str, days: int) -> object:
     """Hold a shipment in transit at the facility for 1 to 14 days."""
-    s = ctx.get('shipment', tracking_no)  # spec: logistics.env.yaml:188
+    s = ctx.get('shipment', tracking_no)  # spec: logistics.env.yaml:194
     if s is None:
         raise ToolError('Shipment not found')
-    if s['customer_id'] != customer_id:  # spec: logistics.env.yaml:190
+    if s['customer_id'] != customer_id:  # spec: logistics.env.yaml:196
         raise ToolError('The shipment belongs to another customer')
-    if not ((days >= 1) and (days <= 14)):  # spec: logistics.env.yaml:191
+    if not ((days >= 1) and (days <= 14)):  # spec: logistics.env.yaml:197
         raise ToolError('A hold lasts 1 to 14 days')
-    if s['status'] != 'in_transit':  # spec: logistics.env.yaml:192
+    if s['status'] != 'in_transit':  # spec: logistics.env.yaml:198
         raise ToolError('Only a shipment in transit can be held')
-    if not ((s['hold_until'] is None) or (s['hold_until'] < ctx.today())):  # spec: logistics.env.yaml:193
+    if not ((s['hold_until'] is None) or (s['hold_until'] < ctx.today())):  # spec: logistics.env.yaml:199
         raise ToolError('The shipment is already on hold')
-    ctx.update('shipment', s, {'hold_until': B.add_days(ctx.today(), days)})  # spec: logistics.env.yaml:195
-    ctx.update('shipment', s, {'events': s['events'] + [{'at': ctx.now(), 'status': 'held at facility', 'location': 'facility'}]})  # spec: logistics.env.yaml:196
+    ctx.update('shipment', s, {'hold_until': B.add_days(ctx.today(), days)})  # spec: logistics.env.yaml:201
+    ctx.update('shipment', s, {'events': s['events'] + [{'at': ctx.now(), 'status': 'held at facility', 'location': 'facility'}]})  # spec: logistics.env.yaml:202
     return {'tracking_no': s['tracking_no'], 'hold_until': s['hold_until']}
 
 
-# spec: logistics.env.yaml:199
+# spec: logistics.env.yaml:205
 def upgrade_service(ctx: Context, *, customer_id: str, tracking_no: str, service: str) -> object:
     """Upgrade a shipment's service before it is in transit, paying the rate difference."""
-    s = ctx.get('shipment', tracking_no)  # spec: logistics.env.yaml:208
+    s = ctx.get('shipment', tracking_no)  # spec: logistics.env.yaml:214
     if s is None:
         raise ToolError('Shipment not found')
-    if s['customer_id'] != customer_id:  # spec: logistics.env.yaml:215
+    if s['customer_id'] != customer_id:  # spec: logistics.env.yaml:221
         raise ToolError('The shipment belongs to another customer')
-    if not ((s['status'] == 'label_created') or (s['status'] == 'picked_up')):  # spec: logistics.env.yaml:216
+    if not ((s['status'] == 'label_created') or (s['status'] == 'picked_up')):  # spec: logistics.env.yaml:222
         raise ToolError('The service changes only before transit')
-    c = ctx.get('customer', customer_id)  # spec: logistics.env.yaml:209
+    c = ctx.get('customer', customer_id)  # spec: logistics.env.yaml:215
     if c is None:
         raise ToolError('Customer not found')
-    w = s['weight_kg']  # spec: logistics.env.yaml:210
-    old_rate = ((5 + (1 * w)) if (s['service'] == 'ground') else ((10 + (2 * w)) if (s['service'] == 'express') else (25 + (Decimal('3.5') * w))))  # spec: logistics.env.yaml:211
-    new_rate = ((10 + (2 * w)) if (service == 'express') else (25 + (Decimal('3.5') * w)))  # spec: logistics.env.yaml:212
-    diff = B.round(new_rate - old_rate, 2)  # spec: logistics.env.yaml:213
-    if diff <= 0:  # spec: logistics.env.yaml:217
+    w = s['weight_kg']  # spec: logistics.env.yaml:216
+    old_rate = ((5 + (1 * w)) if (s['service'] == 'ground') else ((10 + (2 * w)) if (s['service'] == 'express') else (25 + (Decimal('3.5') * w))))  # spec: logistics.env.yaml:217
+    new_rate = ((10 + (2 * w)) if (service == 'express') else (25 + (Decimal('3.5') * w)))  # spec: logistics.env.yaml:218
+    diff = B.round(new_rate - old_rate, 2)  # spec: logistics.env.yaml:219
+    if diff <= 0:  # spec: logistics.env.yaml:223
         raise ToolError('That is not an upgrade')
-    if not ((service != 'overnight') or (w <= 30)):  # spec: logistics.env.yaml:218
+    if not ((service != 'overnight') or (w <= 30)):  # spec: logistics.env.yaml:224
         raise ToolError('Overnight parcels weigh at most 30 kg')
-    if (c['balance'] + diff) > c['credit_limit']:  # spec: logistics.env.yaml:219
+    if (c['balance'] + diff) > c['credit_limit']:  # spec: logistics.env.yaml:225
         raise ToolError('The charge would exceed the credit limit')
-    ctx.update('shipment', s, {'service': service, 'cost': (s['cost'] + diff)})  # spec: logistics.env.yaml:221
-    ctx.update('customer', c, {'balance': (c['balance'] + diff)})  # spec: logistics.env.yaml:222
+    ctx.update('shipment', s, {'service': service, 'cost': (s['cost'] + diff)})  # spec: logistics.env.yaml:227
+    ctx.update('customer', c, {'balance': (c['balance'] + diff)})  # spec: logistics.env.yaml:228
     return {'tracking_no': s['tracking_no'], 'service': s['service'], 'charged': diff}
 
 
-# spec: logistics.env.yaml:225
+# spec: logistics.env.yaml:231
 def schedule_pickup(ctx: Context, *, customer_id: str, date_: dt.date, shipments: list) -> object:
     """Book a pickup 1 to 14 days ahead for shipments not yet picked up; one pickup per customer per day."""
-    if not ((date_ >= B.add_days(ctx.today(), 1)) and (date_ <= B.add_days(ctx.today(), 14))):  # spec: logistics.env.yaml:239
+    if not ((date_ >= B.add_days(ctx.today(), 1)) and (date_ <= B.add_days(ctx.today(), 14))):  # spec: logistics.env.yaml:245
         raise ToolError('Pickups are booked 1 to 14 days ahead')
-    if B.len(shipments) < 1:  # spec: logistics.env.yaml:240
+    if B.len(shipments) < 1:  # spec: logistics.env.yaml:246
         raise ToolError('A pickup needs at least one shipment')
-    c = ctx.get('customer', customer_id)  # spec: logistics.env.yaml:234
+    c = ctx.get('customer', customer_id)  # spec: logistics.env.yaml:240
     if c is None:
         raise ToolError('Customer not found')
-    mine = [s['tracking_no'] for s in ctx.all('shipment', '(("customer_id" = ?) AND ("status" = ?))', [customer_id, 'label_created'])]  # spec: logistics.env.yaml:235
-    if not B.all([(t in mine) for t in shipments]):  # spec: logistics.env.yaml:241
+    mine = [s['tracking_no'] for s in ctx.all('shipment', '(("customer_id" = ?) AND ("status" = ?))', [customer_id, 'label_created'])]  # spec: logistics.env.yaml:241
+    if not B.all([(t in mine) for t in shipments]):  # spec: logistics.env.yaml:247
         raise ToolError("Every shipment must be the customer's and not yet picked up")
-    pending = ctx.all('pickup', '(("customer_id" = ?) AND ("status" = ?))', [customer_id, 'scheduled'])  # spec: logistics.env.yaml:236
-    if not B.all([(B.len([p for p in pending if (t in p['shipments'])]) == 0) for t in shipments]):  # spec: logistics.env.yaml:242
+    pending = ctx.all('pickup', '(("customer_id" = ?) AND ("status" = ?))', [customer_id, 'scheduled'])  # spec: logistics.env.yaml:242
+    if not B.all([(B.len([p for p in pending if (t in p['shipments'])]) == 0) for t in shipments]):  # spec: logistics.env.yaml:248
         raise ToolError('A shipment is already in another pickup')
-    if ctx.exists('pickup', '((("customer_id" = ?) AND ("date" = ?)) AND ("status" = ?))', [customer_id, date_, 'scheduled']):  # spec: logistics.env.yaml:243
+    if ctx.exists('pickup', '((("customer_id" = ?) AND ("date" = ?)) AND ("status" = ?))', [customer_id, date_, 'scheduled']):  # spec: logistics.env.yaml:249
         raise ToolError('A pickup is already booked that day')
-    id = ctx.new_id('PU', 6)  # spec: logistics.env.yaml:237
-    ctx.insert('pickup', {'pickup_id': id, 'customer_id': customer_id, 'date': date_, 'shipments': shipments, 'status': 'scheduled'})  # spec: logistics.env.yaml:245
+    id = ctx.new_id('PU', 6)  # spec: logistics.env.yaml:243
+    ctx.insert('pickup', {'pickup_id': id, 'customer_id': customer_id, 'date': date_, 'shipments': shipments, 'status': 'scheduled'})  # spec: logistics.env.yaml:251
     return ctx.get('pickup', id)
 
 
-# spec: logistics.env.yaml:248
+# spec: logistics.env.yaml:254
 def cancel_pickup(ctx: Context, *, customer_id: str, pickup_id: str) -> object:
     """Cancel a scheduled pickup before its day."""
-    p = ctx.get('pickup', pickup_id)  # spec: logistics.env.yaml:256
+    p = ctx.get('pickup', pickup_id)  # spec: logistics.env.yaml:262
     if p is None:
         raise ToolError('Pickup not found')
-    if p['customer_id'] != customer_id:  # spec: logistics.env.yaml:258
+    if p['customer_id'] != customer_id:  # spec: logistics.env.yaml:264
         raise ToolError('The pickup belongs to another customer')
-    if p['status'] != 'scheduled':  # spec: logistics.env.yaml:259
+    if p['status'] != 'scheduled':  # spec: logistics.env.yaml:265
         raise ToolError('The pickup is not scheduled')
-    if p['date'] <= ctx.today():  # spec: logistics.env.yaml:260
+    if p['date'] <= ctx.today():  # spec: logistics.env.yaml:266
         raise ToolError('A pickup is cancelled before its day')
-    ctx.update('pickup', p, {'status': 'cancelled'})  # spec: logistics.env.yaml:262
+    ctx.update('pickup', p, {'status': 'cancelled'})  # spec: logistics.env.yaml:268
     return {'pickup_id': p['pickup_id'], 'status': p['status']}
 
 
-# spec: logistics.env.yaml:265
+# spec: logistics.env.yaml:271
 def add_address(ctx: Context, *, customer_id: str, key: str, street: str, city: str, zip: str, country: str) -> object:
     """Save a delivery address under a name (at most 5 saved addresses)."""
-    c = ctx.get('customer', customer_id)  # spec: logistics.env.yaml:281
+    c = ctx.get('customer', customer_id)  # spec: logistics.env.yaml:287
     if c is None:
         raise ToolError('Customer not found')
-    if key in c['addresses']:  # spec: logistics.env.yaml:283
+    if key in c['addresses']:  # spec: logistics.env.yaml:289
         raise ToolError('An address with that name is saved')
-    if B.len(c['addresses']) >= 5:  # spec: logistics.env.yaml:284
+    if B.len(c['addresses']) >= 5:  # spec: logistics.env.yaml:290
         raise ToolError('At most 5 saved addresses')
-    if B.len(B.strip(zip)) < 3:  # spec: logistics.env.yaml:285
+    if B.len(B.strip(zip)) < 3:  # spec: logistics.env.yaml:291
         raise ToolError('The postal code is too short')
-    ctx.update('customer', c, {'addresses': B.with_entry(c['addresses'], key, {'street': street, 'city': city, 'zip': B.strip(zip), 'country': B.upper(country)})})  # spec: logistics.env.yaml:287
+    ctx.update('customer', c, {'addresses': B.with_entry(c['addresses'], key, {'street': street, 'city': city, 'zip': B.strip(zip), 'country': B.upper(country)})})  # spec: logistics.env.yaml:293
     return c['addresses']
 
 
-# spec: logistics.env.yaml:290
+# spec: logistics.env.yaml:296
 def file_damage_claim(ctx: Context, *, customer_id: str, tracking_no: str, amount: Decimal) -> object:
     """Claim for damage to a delivered shipment within 30 days of delivery, once; up to the declared value when insured, else up to 100.00."""
-    s = ctx.get('shipment', tracking_no)  # spec: logistics.env.yaml:299
+    s = ctx.get('shipment', tracking_no)  # spec: logistics.env.yaml:305
     if s is None:
         raise ToolError('Shipment not found')
-    if s['customer_id'] != customer_id:  # spec: logistics.env.yaml:302
+    if s['customer_id'] != customer_id:  # spec: logistics.env.yaml:308
         raise ToolError('The shipment belongs to another customer')
-    if not ((s['status'] == 'delivered') and (s['delivered_on'] is not None)):  # spec: logistics.env.yaml:303
+    if not ((s['status'] == 'delivered') and (s['delivered_on'] is not None)):  # spec: logistics.env.yaml:309
         raise ToolError('Only delivered shipments can be claimed')
-    if s['claim_amount'] is not None:  # spec: logistics.env.yaml:304
+    if s['claim_amount'] is not None:  # spec: logistics.env.yaml:310
         raise ToolError('A claim was already filed')
-    if B.days_between(B.coalesce(s['delivered_on'], ctx.today()), ctx.today()) > 30:  # spec: logistics.env.yaml:305
+    if B.days_between(B.coalesce(s['delivered_on'], ctx.today()), ctx.today()) > 30:  # spec: logistics.env.yaml:311
         raise ToolError('Claims are filed within 30 days of delivery')
-    cap = (s['declared_value'] if s['insured'] else B.min(100, s['declared_value']))  # spec: logistics.env.yaml:300
-    if not ((amount > 0) and (amount <= cap)):  # spec: logistics.env.yaml:306
+    cap = (s['declared_value'] if s['insured'] else B.min(100, s['declared_value']))  # spec: logistics.env.yaml:306
+    if not ((amount > 0) and (amount <= cap)):  # spec: logistics.env.yaml:312
         raise ToolError('The claim exceeds what is covered')
-    ctx.update('shipment', s, {'claim_amount': amount})  # spec: logistics.env.yaml:308
+    ctx.update('shipment', s, {'claim_amount': amount})  # spec: logistics.env.yaml:314
     return {'tracking_no': s['tracking_no'], 'claim_amount': s['claim_amount'], 'covered_up_to': cap}
 
 
@@ -251,6 +251,32 @@ TOOLS = {
     'cancel_pickup': cancel_pickup,
     'add_address': add_address,
     'file_damage_claim': file_damage_claim,
+}
+
+# Policy rules: which rules a call meets, checked by the agent before it calls; the tools above do not enforce them.
+
+
+# spec: logistics.env.yaml:135
+def _rules_cancel_shipment(ctx: Context, *, customer_id: str, tracking_no: str) -> list:
+    """The policy rules of `cancel_shipment` this call meets, as (rule, message); the tool does not enforce them."""
+    s = ctx.get('shipment', tracking_no)  # spec: logistics.env.yaml:143
+    if s is None:
+        raise ToolError('Shipment not found')
+    if s['customer_id'] != customer_id:  # spec: logistics.env.yaml:146
+        raise ToolError('The shipment belongs to another customer')
+    if s['status'] != 'label_created':  # spec: logistics.env.yaml:147
+        raise ToolError('Only shipments not yet picked up can be cancelled')
+    c = ctx.get('customer', customer_id)  # spec: logistics.env.yaml:144
+    if c is None:
+        raise ToolError('Customer not found')
+    _met = []  # spec: logistics.env.yaml:135
+    if s['declared_value'] > 1000:  # spec: logistics.env.yaml:149
+        _met.append(('high_value', B.format('Shipment {} has a declared value above 1000.00, so a human agent has to cancel it.', tracking_no)))  # spec: logistics.env.yaml:149
+    return _met
+
+
+RULES = {
+    'cancel_shipment': _rules_cancel_shipment,
 }
 
 # Field checks, run by the runtime before every write: (field, the check as written, predicate over a row).

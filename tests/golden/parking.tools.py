@@ -203,7 +203,7 @@ def top_up(ctx: Context, *, driver_id: str, amount: Decimal) -> object:
     d = ctx.get('driver', driver_id)  # spec: parking.env.yaml:258
     if d is None:
         raise ToolError('Driver not found')
-    ctx.update('driver', d, {'balance': (d['balance'] + amount)})  # spec: parking.env.yaml:262
+    ctx.update('driver', d, {'balance': (d['balance'] + amount)})  # spec: parking.env.yaml:268
     return {'driver_id': d['driver_id'], 'balance': d['balance']}
 
 
@@ -221,6 +221,27 @@ TOOLS = {
     'pay_citation': pay_citation,
     'appeal_citation': appeal_citation,
     'top_up': top_up,
+}
+
+# Policy rules: which rules a call meets, checked by the agent before it calls; the tools above do not enforce them.
+
+
+# spec: parking.env.yaml:250
+def _rules_top_up(ctx: Context, *, driver_id: str, amount: Decimal) -> list:
+    """The policy rules of `top_up` this call meets, as (rule, message); the tool does not enforce them."""
+    if not ((amount >= 5) and (amount <= 200)):  # spec: parking.env.yaml:260
+        raise ToolError('Top-ups are between 5 and 200')
+    d = ctx.get('driver', driver_id)  # spec: parking.env.yaml:258
+    if d is None:
+        raise ToolError('Driver not found')
+    _met = []  # spec: parking.env.yaml:250
+    if amount > 50:  # spec: parking.env.yaml:262
+        _met.append(('large_top_up', 'Support can top up at most 50.00 at a time; a larger top-up is made in the app.'))  # spec: parking.env.yaml:262
+    return _met
+
+
+RULES = {
+    'top_up': _rules_top_up,
 }
 
 # Field checks, run by the runtime before every write: (field, the check as written, predicate over a row).

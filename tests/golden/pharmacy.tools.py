@@ -85,131 +85,131 @@ def request_refill(ctx: Context, *, patient_id: str, rx_id: str) -> object:
     if not (((d['schedule'] == 'none') or (last is None)) or (B.days_between(last, ctx.today()) >= 25)):  # spec: pharmacy.env.yaml:142
         raise ToolError('Controlled drugs can be refilled only 25 days after the last fill')
     id = ctx.new_id('FO', 6)  # spec: pharmacy.env.yaml:133
-    ctx.insert('fill_order', {'order_id': id, 'rx_id': rx_id, 'patient_id': patient_id, 'quantity': r['quantity'], 'copay': d['copay'], 'placed': ctx.today(), 'status': 'pending'})  # spec: pharmacy.env.yaml:144
-    ctx.update('prescription', r, {'refills_left': (r['refills_left'] - 1)})  # spec: pharmacy.env.yaml:145
-    ctx.update('drug', d, {'stock': (d['stock'] - r['quantity'])})  # spec: pharmacy.env.yaml:146
-    ctx.update('prescription', r, {'fills': r['fills'] + [{'filled_on': ctx.today(), 'quantity': r['quantity'], 'order_id': id}]})  # spec: pharmacy.env.yaml:147
+    ctx.insert('fill_order', {'order_id': id, 'rx_id': rx_id, 'patient_id': patient_id, 'quantity': r['quantity'], 'copay': d['copay'], 'placed': ctx.today(), 'status': 'pending'})  # spec: pharmacy.env.yaml:150
+    ctx.update('prescription', r, {'refills_left': (r['refills_left'] - 1)})  # spec: pharmacy.env.yaml:151
+    ctx.update('drug', d, {'stock': (d['stock'] - r['quantity'])})  # spec: pharmacy.env.yaml:152
+    ctx.update('prescription', r, {'fills': r['fills'] + [{'filled_on': ctx.today(), 'quantity': r['quantity'], 'order_id': id}]})  # spec: pharmacy.env.yaml:153
     return ctx.get('fill_order', id)
 
 
-# spec: pharmacy.env.yaml:150
+# spec: pharmacy.env.yaml:156
 def cancel_fill_order(ctx: Context, *, order_id: str) -> object:
     """Cancel a pending fill order; the refill and the stock are given back."""
-    o = ctx.get('fill_order', order_id)  # spec: pharmacy.env.yaml:157
+    o = ctx.get('fill_order', order_id)  # spec: pharmacy.env.yaml:163
     if o is None:
         raise ToolError('Fill order not found')
-    if o['status'] != 'pending':  # spec: pharmacy.env.yaml:160
+    if o['status'] != 'pending':  # spec: pharmacy.env.yaml:166
         raise ToolError('Only pending fill orders can be cancelled')
-    r = ctx.get('prescription', o['rx_id'])  # spec: pharmacy.env.yaml:158
+    r = ctx.get('prescription', o['rx_id'])  # spec: pharmacy.env.yaml:164
     if r is None:
         raise ToolError('Prescription not found')
-    ctx.update('fill_order', o, {'status': 'cancelled'})  # spec: pharmacy.env.yaml:162
-    ctx.update('prescription', r, {'refills_left': (r['refills_left'] + 1)})  # spec: pharmacy.env.yaml:163
-    _t0 = ctx.get_required('drug', r['ndc'])  # spec: pharmacy.env.yaml:164
-    ctx.update('drug', _t0, {'stock': (_t0['stock'] + o['quantity'])})  # spec: pharmacy.env.yaml:164
-    ctx.update('prescription', r, {'fills': [_e0 for _e0 in r['fills'] if not (_e0['order_id'] == order_id)]})  # spec: pharmacy.env.yaml:165
+    ctx.update('fill_order', o, {'status': 'cancelled'})  # spec: pharmacy.env.yaml:168
+    ctx.update('prescription', r, {'refills_left': (r['refills_left'] + 1)})  # spec: pharmacy.env.yaml:169
+    _t0 = ctx.get_required('drug', r['ndc'])  # spec: pharmacy.env.yaml:170
+    ctx.update('drug', _t0, {'stock': (_t0['stock'] + o['quantity'])})  # spec: pharmacy.env.yaml:170
+    ctx.update('prescription', r, {'fills': [_e0 for _e0 in r['fills'] if not (_e0['order_id'] == order_id)]})  # spec: pharmacy.env.yaml:171
     return ctx.get('fill_order', order_id)
 
 
-# spec: pharmacy.env.yaml:168
+# spec: pharmacy.env.yaml:174
 def pick_up_order(ctx: Context, *, order_id: str) -> object:
     """Hand a ready order to the patient; the co-pay is taken from the patient's balance."""
-    o = ctx.get('fill_order', order_id)  # spec: pharmacy.env.yaml:175
+    o = ctx.get('fill_order', order_id)  # spec: pharmacy.env.yaml:181
     if o is None:
         raise ToolError('Fill order not found')
-    if o['status'] != 'ready':  # spec: pharmacy.env.yaml:178
+    if o['status'] != 'ready':  # spec: pharmacy.env.yaml:184
         raise ToolError('The order is not ready for pick-up')
-    p = ctx.get('patient', o['patient_id'])  # spec: pharmacy.env.yaml:176
+    p = ctx.get('patient', o['patient_id'])  # spec: pharmacy.env.yaml:182
     if p is None:
         raise ToolError('Patient not found')
-    if p['balance'] < o['copay']:  # spec: pharmacy.env.yaml:179
+    if p['balance'] < o['copay']:  # spec: pharmacy.env.yaml:185
         raise ToolError('The balance does not cover the co-pay')
-    ctx.update('fill_order', o, {'status': 'picked_up'})  # spec: pharmacy.env.yaml:181
-    ctx.update('patient', p, {'balance': (p['balance'] - o['copay'])})  # spec: pharmacy.env.yaml:182
+    ctx.update('fill_order', o, {'status': 'picked_up'})  # spec: pharmacy.env.yaml:187
+    ctx.update('patient', p, {'balance': (p['balance'] - o['copay'])})  # spec: pharmacy.env.yaml:188
     return {'order_id': o['order_id'], 'status': o['status'], 'balance': p['balance']}
 
 
-# spec: pharmacy.env.yaml:185
+# spec: pharmacy.env.yaml:191
 def add_funds(ctx: Context, *, patient_id: str, amount: Decimal) -> object:
     """Add money to a patient's prepaid balance (1 to 500 at a time)."""
-    if not ((amount >= 1) and (amount <= 500)):  # spec: pharmacy.env.yaml:195
+    if not ((amount >= 1) and (amount <= 500)):  # spec: pharmacy.env.yaml:201
         raise ToolError('The amount must be between 1 and 500')
-    p = ctx.get('patient', patient_id)  # spec: pharmacy.env.yaml:193
+    p = ctx.get('patient', patient_id)  # spec: pharmacy.env.yaml:199
     if p is None:
         raise ToolError('Patient not found')
-    ctx.update('patient', p, {'balance': (p['balance'] + amount)})  # spec: pharmacy.env.yaml:197
+    ctx.update('patient', p, {'balance': (p['balance'] + amount)})  # spec: pharmacy.env.yaml:203
     return {'patient_id': p['patient_id'], 'balance': p['balance']}
 
 
-# spec: pharmacy.env.yaml:200
+# spec: pharmacy.env.yaml:206
 def transfer_prescription(ctx: Context, *, rx_id: str, pharmacy: str) -> object:
     """Transfer an active prescription to another pharmacy; it can no longer be filled here."""
-    r = ctx.get('prescription', rx_id)  # spec: pharmacy.env.yaml:211
+    r = ctx.get('prescription', rx_id)  # spec: pharmacy.env.yaml:217
     if r is None:
         raise ToolError('Prescription not found')
-    if r['status'] != 'active':  # spec: pharmacy.env.yaml:213
+    if r['status'] != 'active':  # spec: pharmacy.env.yaml:219
         raise ToolError('Only active prescriptions can be transferred')
-    if ctx.exists('fill_order', '(("rx_id" = ?) AND ("status" = ?))', [rx_id, 'pending']):  # spec: pharmacy.env.yaml:214
+    if ctx.exists('fill_order', '(("rx_id" = ?) AND ("status" = ?))', [rx_id, 'pending']):  # spec: pharmacy.env.yaml:220
         raise ToolError('Cancel the pending fill first')
-    ctx.update('prescription', r, {'status': 'transferred'})  # spec: pharmacy.env.yaml:216
+    ctx.update('prescription', r, {'status': 'transferred'})  # spec: pharmacy.env.yaml:222
     return ctx.get('prescription', rx_id)
 
 
-# spec: pharmacy.env.yaml:219
+# spec: pharmacy.env.yaml:225
 def request_renewal(ctx: Context, *, rx_id: str) -> object:
     """Ask the prescriber to renew a prescription that has no refills left or has expired."""
-    r = ctx.get('prescription', rx_id)  # spec: pharmacy.env.yaml:226
+    r = ctx.get('prescription', rx_id)  # spec: pharmacy.env.yaml:232
     if r is None:
         raise ToolError('Prescription not found')
-    if r['status'] != 'active':  # spec: pharmacy.env.yaml:228
+    if r['status'] != 'active':  # spec: pharmacy.env.yaml:234
         raise ToolError('The prescription is not active')
-    if not ((r['refills_left'] == 0) or (r['expires'] < ctx.today())):  # spec: pharmacy.env.yaml:229
+    if not ((r['refills_left'] == 0) or (r['expires'] < ctx.today())):  # spec: pharmacy.env.yaml:235
         raise ToolError('The prescription still has refills; request a refill instead')
-    if r['renewal_requested']:  # spec: pharmacy.env.yaml:230
+    if r['renewal_requested']:  # spec: pharmacy.env.yaml:236
         raise ToolError('A renewal request is already open')
-    ctx.update('prescription', r, {'renewal_requested': True})  # spec: pharmacy.env.yaml:232
+    ctx.update('prescription', r, {'renewal_requested': True})  # spec: pharmacy.env.yaml:238
     return {'rx_id': r['rx_id'], 'renewal_requested': r['renewal_requested']}
 
 
-# spec: pharmacy.env.yaml:235
+# spec: pharmacy.env.yaml:241
 def add_allergy(ctx: Context, *, patient_id: str, ingredient: str) -> object:
     """Record an ingredient the patient is allergic to."""
-    p = ctx.get('patient', patient_id)  # spec: pharmacy.env.yaml:248
+    p = ctx.get('patient', patient_id)  # spec: pharmacy.env.yaml:254
     if p is None:
         raise ToolError('Patient not found')
-    if B.lower(ingredient) in p['allergies']:  # spec: pharmacy.env.yaml:250
+    if B.lower(ingredient) in p['allergies']:  # spec: pharmacy.env.yaml:256
         raise ToolError('The allergy is already recorded')
-    ctx.update('patient', p, {'allergies': p['allergies'] + [B.lower(ingredient)]})  # spec: pharmacy.env.yaml:252
+    ctx.update('patient', p, {'allergies': p['allergies'] + [B.lower(ingredient)]})  # spec: pharmacy.env.yaml:258
     return p['allergies']
 
 
-# spec: pharmacy.env.yaml:255
+# spec: pharmacy.env.yaml:261
 def set_auto_refill(ctx: Context, *, patient_id: str, enabled: bool) -> object:
     """Turn automatic refills on or off; on needs a balance of at least 20."""
-    p = ctx.get('patient', patient_id)  # spec: pharmacy.env.yaml:263
+    p = ctx.get('patient', patient_id)  # spec: pharmacy.env.yaml:269
     if p is None:
         raise ToolError('Patient not found')
-    if p['auto_refill'] == enabled:  # spec: pharmacy.env.yaml:265
+    if p['auto_refill'] == enabled:  # spec: pharmacy.env.yaml:271
         raise ToolError('Automatic refills are already set that way')
-    if not ((not enabled) or (p['balance'] >= 20)):  # spec: pharmacy.env.yaml:266
+    if not ((not enabled) or (p['balance'] >= 20)):  # spec: pharmacy.env.yaml:272
         raise ToolError('Automatic refills need a balance of at least 20')
-    ctx.update('patient', p, {'auto_refill': enabled})  # spec: pharmacy.env.yaml:268
+    ctx.update('patient', p, {'auto_refill': enabled})  # spec: pharmacy.env.yaml:274
     return {'patient_id': p['patient_id'], 'auto_refill': p['auto_refill']}
 
 
-# spec: pharmacy.env.yaml:271
+# spec: pharmacy.env.yaml:277
 def update_address(ctx: Context, *, patient_id: str, street: str, city: str, zip: str) -> object:
     """Change a patient's delivery address."""
-    if B.len(zip) != 5:  # spec: pharmacy.env.yaml:283
+    if B.len(zip) != 5:  # spec: pharmacy.env.yaml:289
         raise ToolError('The postal code must have five digits')
-    p = ctx.get('patient', patient_id)  # spec: pharmacy.env.yaml:281
+    p = ctx.get('patient', patient_id)  # spec: pharmacy.env.yaml:287
     if p is None:
         raise ToolError('Patient not found')
-    ctx.update('patient', p, {'address': {'street': street, 'city': city, 'zip': zip}})  # spec: pharmacy.env.yaml:285
+    ctx.update('patient', p, {'address': {'street': street, 'city': city, 'zip': zip}})  # spec: pharmacy.env.yaml:291
     return p['address']
 
 
-# spec: pharmacy.env.yaml:288
+# spec: pharmacy.env.yaml:294
 def expiring_prescriptions(ctx: Context, *, before: dt.date) -> object:
     """List active prescriptions that expire on or before a date, soonest first."""
     return ctx.sql("SELECT rx_id, patient_id, ndc, expires, refills_left FROM prescription\nWHERE status = 'active' AND expires <= $before ORDER BY expires, rx_id", {'before': before})
@@ -231,6 +231,48 @@ TOOLS = {
     'set_auto_refill': set_auto_refill,
     'update_address': update_address,
     'expiring_prescriptions': expiring_prescriptions,
+}
+
+# Policy rules: which rules a call meets, checked by the agent before it calls; the tools above do not enforce them.
+
+
+# spec: pharmacy.env.yaml:121
+def _rules_request_refill(ctx: Context, *, patient_id: str, rx_id: str) -> list:
+    """The policy rules of `request_refill` this call meets, as (rule, message); the tool does not enforce them."""
+    p = ctx.get('patient', patient_id)  # spec: pharmacy.env.yaml:129
+    if p is None:
+        raise ToolError('Patient not found')
+    r = ctx.get('prescription', rx_id)  # spec: pharmacy.env.yaml:130
+    if r is None:
+        raise ToolError('Prescription not found')
+    if r['patient_id'] != patient_id:  # spec: pharmacy.env.yaml:135
+        raise ToolError('The prescription belongs to another patient')
+    if r['status'] != 'active':  # spec: pharmacy.env.yaml:136
+        raise ToolError('The prescription is not active')
+    if r['expires'] < ctx.today():  # spec: pharmacy.env.yaml:137
+        raise ToolError('The prescription has expired')
+    if r['refills_left'] <= 0:  # spec: pharmacy.env.yaml:138
+        raise ToolError('No refills left; request a renewal from the prescriber')
+    if ctx.exists('fill_order', '(("rx_id" = ?) AND ("status" = ?))', [rx_id, 'pending']):  # spec: pharmacy.env.yaml:139
+        raise ToolError('A fill of this prescription is already pending')
+    d = ctx.get('drug', r['ndc'])  # spec: pharmacy.env.yaml:131
+    if d is None:
+        raise ToolError('Drug not found')
+    if B.any((i in p['allergies']) for i in d['ingredients']):  # spec: pharmacy.env.yaml:140
+        raise ToolError('The patient is allergic to an ingredient of this drug')
+    if d['stock'] < r['quantity']:  # spec: pharmacy.env.yaml:141
+        raise ToolError('Not enough stock to fill this prescription')
+    last = (B.max([f['filled_on'] for f in r['fills']]) if (B.len(r['fills']) > 0) else None)  # spec: pharmacy.env.yaml:132
+    if not (((d['schedule'] == 'none') or (last is None)) or (B.days_between(last, ctx.today()) >= 25)):  # spec: pharmacy.env.yaml:142
+        raise ToolError('Controlled drugs can be refilled only 25 days after the last fill')
+    _met = []  # spec: pharmacy.env.yaml:121
+    if d['schedule'] == 'II':  # spec: pharmacy.env.yaml:144
+        _met.append(('schedule_ii', B.format('Prescription {} is for a schedule II drug, so a pharmacist has to speak with you before it is refilled.', rx_id)))  # spec: pharmacy.env.yaml:144
+    return _met
+
+
+RULES = {
+    'request_refill': _rules_request_refill,
 }
 
 # Field checks, run by the runtime before every write: (field, the check as written, predicate over a row).

@@ -87,160 +87,160 @@ def cancel_booking(ctx: Context, *, diner_id: str, booking_id: str) -> object:
     if b['status'] != 'confirmed':  # spec: restaurant_reservations.env.yaml:147
         raise ToolError('Only a confirmed booking can be cancelled')
     refund = (b['date'] > ctx.today())  # spec: restaurant_reservations.env.yaml:144
-    ctx.update('booking', b, {'status': 'cancelled', 'deposit_refunded': (refund and (b['deposit'] > 0))})  # spec: restaurant_reservations.env.yaml:149
-    _t0 = ctx.get_required('slot', b['slot_id'])  # spec: restaurant_reservations.env.yaml:150
-    ctx.update('slot', _t0, {'seats_left': (_t0['seats_left'] + b['party'])})  # spec: restaurant_reservations.env.yaml:150
+    ctx.update('booking', b, {'status': 'cancelled', 'deposit_refunded': (refund and (b['deposit'] > 0))})  # spec: restaurant_reservations.env.yaml:155
+    _t0 = ctx.get_required('slot', b['slot_id'])  # spec: restaurant_reservations.env.yaml:156
+    ctx.update('slot', _t0, {'seats_left': (_t0['seats_left'] + b['party'])})  # spec: restaurant_reservations.env.yaml:156
     return {'booking_id': b['booking_id'], 'status': b['status'], 'refunded': (b['deposit'] if refund else 0)}
 
 
-# spec: restaurant_reservations.env.yaml:153
+# spec: restaurant_reservations.env.yaml:159
 def change_party_size(ctx: Context, *, diner_id: str, booking_id: str, party: int) -> object:
     """Change the party size of a confirmed booking before its day; the deposit follows the new size."""
-    if party < 1:  # spec: restaurant_reservations.env.yaml:166
+    if party < 1:  # spec: restaurant_reservations.env.yaml:172
         raise ToolError('The party must have at least one person')
-    b = ctx.get('booking', booking_id)  # spec: restaurant_reservations.env.yaml:162
+    b = ctx.get('booking', booking_id)  # spec: restaurant_reservations.env.yaml:168
     if b is None:
         raise ToolError('Booking not found')
-    if b['diner_id'] != diner_id:  # spec: restaurant_reservations.env.yaml:167
+    if b['diner_id'] != diner_id:  # spec: restaurant_reservations.env.yaml:173
         raise ToolError('The booking belongs to another diner')
-    if b['status'] != 'confirmed':  # spec: restaurant_reservations.env.yaml:168
+    if b['status'] != 'confirmed':  # spec: restaurant_reservations.env.yaml:174
         raise ToolError('Only a confirmed booking can change')
-    if b['date'] <= ctx.today():  # spec: restaurant_reservations.env.yaml:169
+    if b['date'] <= ctx.today():  # spec: restaurant_reservations.env.yaml:175
         raise ToolError("Changes are made before the booking's day")
-    if party == b['party']:  # spec: restaurant_reservations.env.yaml:170
+    if party == b['party']:  # spec: restaurant_reservations.env.yaml:176
         raise ToolError('The party already has that size')
-    s = ctx.get('slot', b['slot_id'])  # spec: restaurant_reservations.env.yaml:163
+    s = ctx.get('slot', b['slot_id'])  # spec: restaurant_reservations.env.yaml:169
     if s is None:
         raise ToolError('Slot not found')
-    r = ctx.get('restaurant', b['restaurant_id'])  # spec: restaurant_reservations.env.yaml:164
+    r = ctx.get('restaurant', b['restaurant_id'])  # spec: restaurant_reservations.env.yaml:170
     if r is None:
         raise ToolError('Restaurant not found')
-    if party > r['max_party']:  # spec: restaurant_reservations.env.yaml:171
+    if party > r['max_party']:  # spec: restaurant_reservations.env.yaml:177
         raise ToolError('The party is larger than the restaurant takes')
-    if (party - b['party']) > s['seats_left']:  # spec: restaurant_reservations.env.yaml:172
+    if (party - b['party']) > s['seats_left']:  # spec: restaurant_reservations.env.yaml:178
         raise ToolError('Not enough seats left')
-    ctx.update('slot', s, {'seats_left': (s['seats_left'] - (party - b['party']))})  # spec: restaurant_reservations.env.yaml:174
-    ctx.update('booking', b, {'party': party, 'deposit': (r['deposit_per_person'] * party)})  # spec: restaurant_reservations.env.yaml:175
+    ctx.update('slot', s, {'seats_left': (s['seats_left'] - (party - b['party']))})  # spec: restaurant_reservations.env.yaml:180
+    ctx.update('booking', b, {'party': party, 'deposit': (r['deposit_per_person'] * party)})  # spec: restaurant_reservations.env.yaml:181
     return ctx.get('booking', booking_id)
 
 
-# spec: restaurant_reservations.env.yaml:178
+# spec: restaurant_reservations.env.yaml:184
 def move_booking(ctx: Context, *, diner_id: str, booking_id: str, slot_id: str) -> object:
     """Move a confirmed booking to another slot of the same restaurant, before its day."""
-    b = ctx.get('booking', booking_id)  # spec: restaurant_reservations.env.yaml:187
+    b = ctx.get('booking', booking_id)  # spec: restaurant_reservations.env.yaml:193
     if b is None:
         raise ToolError('Booking not found')
-    if b['diner_id'] != diner_id:  # spec: restaurant_reservations.env.yaml:190
+    if b['diner_id'] != diner_id:  # spec: restaurant_reservations.env.yaml:196
         raise ToolError('The booking belongs to another diner')
-    if b['status'] != 'confirmed':  # spec: restaurant_reservations.env.yaml:191
+    if b['status'] != 'confirmed':  # spec: restaurant_reservations.env.yaml:197
         raise ToolError('Only a confirmed booking can change')
-    if b['date'] <= ctx.today():  # spec: restaurant_reservations.env.yaml:192
+    if b['date'] <= ctx.today():  # spec: restaurant_reservations.env.yaml:198
         raise ToolError("Changes are made before the booking's day")
-    s = ctx.get('slot', slot_id)  # spec: restaurant_reservations.env.yaml:188
+    s = ctx.get('slot', slot_id)  # spec: restaurant_reservations.env.yaml:194
     if s is None:
         raise ToolError('Slot not found')
-    if s['restaurant_id'] != b['restaurant_id']:  # spec: restaurant_reservations.env.yaml:193
+    if s['restaurant_id'] != b['restaurant_id']:  # spec: restaurant_reservations.env.yaml:199
         raise ToolError('The slot is at another restaurant')
-    if s['slot_id'] == b['slot_id']:  # spec: restaurant_reservations.env.yaml:194
+    if s['slot_id'] == b['slot_id']:  # spec: restaurant_reservations.env.yaml:200
         raise ToolError('The booking is already in that slot')
-    if s['date'] < ctx.today():  # spec: restaurant_reservations.env.yaml:195
+    if s['date'] < ctx.today():  # spec: restaurant_reservations.env.yaml:201
         raise ToolError('The slot is in the past')
-    if b['party'] > s['seats_left']:  # spec: restaurant_reservations.env.yaml:196
+    if b['party'] > s['seats_left']:  # spec: restaurant_reservations.env.yaml:202
         raise ToolError('Not enough seats left')
-    _t0 = ctx.get_required('slot', b['slot_id'])  # spec: restaurant_reservations.env.yaml:198
-    ctx.update('slot', _t0, {'seats_left': (_t0['seats_left'] + b['party'])})  # spec: restaurant_reservations.env.yaml:198
-    ctx.update('slot', s, {'seats_left': (s['seats_left'] - b['party'])})  # spec: restaurant_reservations.env.yaml:199
-    ctx.update('booking', b, {'slot_id': slot_id, 'date': s['date']})  # spec: restaurant_reservations.env.yaml:200
+    _t0 = ctx.get_required('slot', b['slot_id'])  # spec: restaurant_reservations.env.yaml:204
+    ctx.update('slot', _t0, {'seats_left': (_t0['seats_left'] + b['party'])})  # spec: restaurant_reservations.env.yaml:204
+    ctx.update('slot', s, {'seats_left': (s['seats_left'] - b['party'])})  # spec: restaurant_reservations.env.yaml:205
+    ctx.update('booking', b, {'slot_id': slot_id, 'date': s['date']})  # spec: restaurant_reservations.env.yaml:206
     return ctx.get('booking', booking_id)
 
 
-# spec: restaurant_reservations.env.yaml:203
+# spec: restaurant_reservations.env.yaml:209
 def join_waitlist(ctx: Context, *, diner_id: str, slot_id: str, party: int) -> object:
     """Put a diner on the waitlist of a full slot."""
-    if party < 1:  # spec: restaurant_reservations.env.yaml:216
+    if party < 1:  # spec: restaurant_reservations.env.yaml:222
         raise ToolError('The party must have at least one person')
-    d = ctx.get('diner', diner_id)  # spec: restaurant_reservations.env.yaml:212
+    d = ctx.get('diner', diner_id)  # spec: restaurant_reservations.env.yaml:218
     if d is None:
         raise ToolError('Diner not found')
-    s = ctx.get('slot', slot_id)  # spec: restaurant_reservations.env.yaml:213
+    s = ctx.get('slot', slot_id)  # spec: restaurant_reservations.env.yaml:219
     if s is None:
         raise ToolError('Slot not found')
-    if s['date'] < ctx.today():  # spec: restaurant_reservations.env.yaml:217
+    if s['date'] < ctx.today():  # spec: restaurant_reservations.env.yaml:223
         raise ToolError('The slot is in the past')
-    if s['seats_left'] >= party:  # spec: restaurant_reservations.env.yaml:218
+    if s['seats_left'] >= party:  # spec: restaurant_reservations.env.yaml:224
         raise ToolError('Seats are available; book the table instead')
-    if ctx.exists('waitlist_entry', '(("diner_id" = ?) AND ("slot_id" = ?))', [diner_id, slot_id]):  # spec: restaurant_reservations.env.yaml:219
+    if ctx.exists('waitlist_entry', '(("diner_id" = ?) AND ("slot_id" = ?))', [diner_id, slot_id]):  # spec: restaurant_reservations.env.yaml:225
         raise ToolError('The diner is already on this waitlist')
-    id = ctx.new_id('WL', 6)  # spec: restaurant_reservations.env.yaml:214
-    ctx.insert('waitlist_entry', {'entry_id': id, 'diner_id': diner_id, 'slot_id': slot_id, 'party': party, 'added': ctx.now()})  # spec: restaurant_reservations.env.yaml:221
+    id = ctx.new_id('WL', 6)  # spec: restaurant_reservations.env.yaml:220
+    ctx.insert('waitlist_entry', {'entry_id': id, 'diner_id': diner_id, 'slot_id': slot_id, 'party': party, 'added': ctx.now()})  # spec: restaurant_reservations.env.yaml:227
     return ctx.get('waitlist_entry', id)
 
 
-# spec: restaurant_reservations.env.yaml:224
+# spec: restaurant_reservations.env.yaml:230
 def leave_waitlist(ctx: Context, *, diner_id: str, entry_id: str) -> object:
     """Remove a diner's waitlist entry."""
-    w = ctx.get('waitlist_entry', entry_id)  # spec: restaurant_reservations.env.yaml:232
+    w = ctx.get('waitlist_entry', entry_id)  # spec: restaurant_reservations.env.yaml:238
     if w is None:
         raise ToolError('Waitlist entry not found')
-    if w['diner_id'] != diner_id:  # spec: restaurant_reservations.env.yaml:234
+    if w['diner_id'] != diner_id:  # spec: restaurant_reservations.env.yaml:240
         raise ToolError('The entry belongs to another diner')
-    ctx.delete('waitlist_entry', w)  # spec: restaurant_reservations.env.yaml:236
+    ctx.delete('waitlist_entry', w)  # spec: restaurant_reservations.env.yaml:242
     return 'removed'
 
 
-# spec: restaurant_reservations.env.yaml:239
+# spec: restaurant_reservations.env.yaml:245
 def seat_booking(ctx: Context, *, booking_id: str) -> object:
     """Mark a confirmed booking as seated when the party arrives, on the booking's day."""
-    b = ctx.get('booking', booking_id)  # spec: restaurant_reservations.env.yaml:247
+    b = ctx.get('booking', booking_id)  # spec: restaurant_reservations.env.yaml:253
     if b is None:
         raise ToolError('Booking not found')
-    if b['status'] != 'confirmed':  # spec: restaurant_reservations.env.yaml:249
+    if b['status'] != 'confirmed':  # spec: restaurant_reservations.env.yaml:255
         raise ToolError('Only a confirmed booking can be seated')
-    if b['date'] != ctx.today():  # spec: restaurant_reservations.env.yaml:250
+    if b['date'] != ctx.today():  # spec: restaurant_reservations.env.yaml:256
         raise ToolError('A booking is seated only on its day')
-    ctx.update('booking', b, {'status': 'seated'})  # spec: restaurant_reservations.env.yaml:252
+    ctx.update('booking', b, {'status': 'seated'})  # spec: restaurant_reservations.env.yaml:258
     return {'booking_id': b['booking_id'], 'status': b['status']}
 
 
-# spec: restaurant_reservations.env.yaml:255
+# spec: restaurant_reservations.env.yaml:261
 def mark_no_show(ctx: Context, *, booking_id: str) -> object:
     """Mark a confirmed booking of a past day as a no-show; the deposit is kept and the diner's no-show count rises."""
-    b = ctx.get('booking', booking_id)  # spec: restaurant_reservations.env.yaml:263
+    b = ctx.get('booking', booking_id)  # spec: restaurant_reservations.env.yaml:269
     if b is None:
         raise ToolError('Booking not found')
-    if b['status'] != 'confirmed':  # spec: restaurant_reservations.env.yaml:266
+    if b['status'] != 'confirmed':  # spec: restaurant_reservations.env.yaml:272
         raise ToolError('Only a confirmed booking can be a no-show')
-    if b['date'] >= ctx.today():  # spec: restaurant_reservations.env.yaml:267
+    if b['date'] >= ctx.today():  # spec: restaurant_reservations.env.yaml:273
         raise ToolError("The booking's day has not passed")
-    d = ctx.get('diner', b['diner_id'])  # spec: restaurant_reservations.env.yaml:264
+    d = ctx.get('diner', b['diner_id'])  # spec: restaurant_reservations.env.yaml:270
     if d is None:
         raise ToolError('Diner not found')
-    ctx.update('booking', b, {'status': 'no_show'})  # spec: restaurant_reservations.env.yaml:269
-    ctx.update('diner', d, {'no_shows': (d['no_shows'] + 1)})  # spec: restaurant_reservations.env.yaml:270
+    ctx.update('booking', b, {'status': 'no_show'})  # spec: restaurant_reservations.env.yaml:275
+    ctx.update('diner', d, {'no_shows': (d['no_shows'] + 1)})  # spec: restaurant_reservations.env.yaml:276
     return {'booking_id': b['booking_id'], 'status': b['status'], 'no_shows': d['no_shows']}
 
 
-# spec: restaurant_reservations.env.yaml:273
+# spec: restaurant_reservations.env.yaml:279
 def set_dietary_note(ctx: Context, *, diner_id: str, topic: str, note: str) -> object:
     """Record or replace one of a diner's dietary notes by topic."""
-    if B.len(B.strip(note)) <= 0:  # spec: restaurant_reservations.env.yaml:289
+    if B.len(B.strip(note)) <= 0:  # spec: restaurant_reservations.env.yaml:295
         raise ToolError('The note cannot be empty')
-    d = ctx.get('diner', diner_id)  # spec: restaurant_reservations.env.yaml:287
+    d = ctx.get('diner', diner_id)  # spec: restaurant_reservations.env.yaml:293
     if d is None:
         raise ToolError('Diner not found')
-    ctx.update('diner', d, {'dietary': B.with_entry(d['dietary'], topic, B.strip(note))})  # spec: restaurant_reservations.env.yaml:291
+    ctx.update('diner', d, {'dietary': B.with_entry(d['dietary'], topic, B.strip(note))})  # spec: restaurant_reservations.env.yaml:297
     return d['dietary']
 
 
-# spec: restaurant_reservations.env.yaml:294
+# spec: restaurant_reservations.env.yaml:300
 def clear_dietary_note(ctx: Context, *, diner_id: str, topic: str) -> object:
     """Remove one of a diner's dietary notes."""
-    d = ctx.get('diner', diner_id)  # spec: restaurant_reservations.env.yaml:302
+    d = ctx.get('diner', diner_id)  # spec: restaurant_reservations.env.yaml:308
     if d is None:
         raise ToolError('Diner not found')
-    if topic not in d['dietary']:  # spec: restaurant_reservations.env.yaml:304
+    if topic not in d['dietary']:  # spec: restaurant_reservations.env.yaml:310
         raise ToolError('The diner has no such note')
-    ctx.update('diner', d, {'dietary': B.without_entry(d['dietary'], topic)})  # spec: restaurant_reservations.env.yaml:306
+    ctx.update('diner', d, {'dietary': B.without_entry(d['dietary'], topic)})  # spec: restaurant_reservations.env.yaml:312
     return d['dietary']
 
 
@@ -259,6 +259,29 @@ TOOLS = {
     'mark_no_show': mark_no_show,
     'set_dietary_note': set_dietary_note,
     'clear_dietary_note': clear_dietary_note,
+}
+
+# Policy rules: which rules a call meets, checked by the agent before it calls; the tools above do not enforce them.
+
+
+# spec: restaurant_reservations.env.yaml:135
+def _rules_cancel_booking(ctx: Context, *, diner_id: str, booking_id: str) -> list:
+    """The policy rules of `cancel_booking` this call meets, as (rule, message); the tool does not enforce them."""
+    b = ctx.get('booking', booking_id)  # spec: restaurant_reservations.env.yaml:143
+    if b is None:
+        raise ToolError('Booking not found')
+    if b['diner_id'] != diner_id:  # spec: restaurant_reservations.env.yaml:146
+        raise ToolError('The booking belongs to another diner')
+    if b['status'] != 'confirmed':  # spec: restaurant_reservations.env.yaml:147
+        raise ToolError('Only a confirmed booking can be cancelled')
+    _met = []  # spec: restaurant_reservations.env.yaml:135
+    if b['date'] < ctx.today():  # spec: restaurant_reservations.env.yaml:149
+        _met.append(('past_day', B.format('Booking {} was for a day that has passed, so it can no longer be cancelled.', booking_id)))  # spec: restaurant_reservations.env.yaml:149
+    return _met
+
+
+RULES = {
+    'cancel_booking': _rules_cancel_booking,
 }
 
 # Field checks, run by the runtime before every write: (field, the check as written, predicate over a row).

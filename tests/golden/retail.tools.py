@@ -91,182 +91,182 @@ def cancel_pending_order(ctx: Context, *, order_id: str, reason: str) -> object:
     if not B.all((p['payment_method_id'] in u['payment_methods']) for p in o['payment_history']):  # spec: retail.env.yaml:239
         raise ToolError('Payment method not found')
     gift_ids = [m['id'] for m in B.values(u['payment_methods']) if (m['source'] == 'gift_card')]  # spec: retail.env.yaml:235
-    for p in o['payment_history']:  # spec: retail.env.yaml:241
-        if p['payment_method_id'] in gift_ids:  # spec: retail.env.yaml:242
-            _e1 = B.entry(u['payment_methods'], p['payment_method_id'])  # spec: retail.env.yaml:243
-            ctx.update('user', u, {'payment_methods': B.with_entry(u['payment_methods'], p['payment_method_id'], {**_e1, 'balance': B.round(B.coalesce(_e1['balance'], Decimal('0.0')) + p['amount'], 2)})})  # spec: retail.env.yaml:243
-    ctx.update('order', o, {'payment_history': o['payment_history'] + [{'transaction_type': 'refund', 'amount': p['amount'], 'payment_method_id': p['payment_method_id']} for p in o['payment_history']]})  # spec: retail.env.yaml:244
-    ctx.update('order', o, {'status': 'cancelled', 'cancel_reason': ('no longer needed' if (reason == 'no longer needed') else 'ordered by mistake')})  # spec: retail.env.yaml:245
+    for p in o['payment_history']:  # spec: retail.env.yaml:246
+        if p['payment_method_id'] in gift_ids:  # spec: retail.env.yaml:247
+            _e1 = B.entry(u['payment_methods'], p['payment_method_id'])  # spec: retail.env.yaml:248
+            ctx.update('user', u, {'payment_methods': B.with_entry(u['payment_methods'], p['payment_method_id'], {**_e1, 'balance': B.round(B.coalesce(_e1['balance'], Decimal('0.0')) + p['amount'], 2)})})  # spec: retail.env.yaml:248
+    ctx.update('order', o, {'payment_history': o['payment_history'] + [{'transaction_type': 'refund', 'amount': p['amount'], 'payment_method_id': p['payment_method_id']} for p in o['payment_history']]})  # spec: retail.env.yaml:249
+    ctx.update('order', o, {'status': 'cancelled', 'cancel_reason': ('no longer needed' if (reason == 'no longer needed') else 'ordered by mistake')})  # spec: retail.env.yaml:250
     return o
 
 
-# spec: retail.env.yaml:250
+# spec: retail.env.yaml:255
 def modify_pending_order_address(ctx: Context, *, order_id: str, address1: str, address2: str, city: str, state: str, country: str, zip: str) -> object:
     """Change the shipping address of a pending order (status 'pending' or 'pending (item modified)'). Explain the change and get the customer's explicit confirmation first. Returns the order after the change."""
-    o = ctx.get('order', order_id)  # spec: retail.env.yaml:265
+    o = ctx.get('order', order_id)  # spec: retail.env.yaml:270
     if o is None:
         raise ToolError('Order not found')
-    if not ((o['status'] == 'pending') or (o['status'] == 'pending (item modified)')):  # spec: retail.env.yaml:267
+    if not ((o['status'] == 'pending') or (o['status'] == 'pending (item modified)')):  # spec: retail.env.yaml:272
         raise ToolError('Non-pending order cannot be modified')
-    ctx.update('order', o, {'address': {'address1': address1, 'address2': address2, 'city': city, 'country': country, 'state': state, 'zip': zip}})  # spec: retail.env.yaml:269
+    ctx.update('order', o, {'address': {'address1': address1, 'address2': address2, 'city': city, 'country': country, 'state': state, 'zip': zip}})  # spec: retail.env.yaml:274
     return o
 
 
-# spec: retail.env.yaml:273
+# spec: retail.env.yaml:278
 def modify_pending_order_payment(ctx: Context, *, order_id: str, payment_method_id: str) -> object:
     """Pay a pending order with another of the customer's payment methods: the new method is charged the order's amount and the old one refunded (gift cards at once). Only while the order has exactly one payment; a gift card must cover the amount. Explain the change and get explicit confirmation first."""
-    o = ctx.get('order', order_id)  # spec: retail.env.yaml:284
+    o = ctx.get('order', order_id)  # spec: retail.env.yaml:289
     if o is None:
         raise ToolError('Order not found')
-    if not ((o['status'] == 'pending') or (o['status'] == 'pending (item modified)')):  # spec: retail.env.yaml:292
+    if not ((o['status'] == 'pending') or (o['status'] == 'pending (item modified)')):  # spec: retail.env.yaml:297
         raise ToolError('Non-pending order cannot be modified')
-    u = ctx.get('user', o['user_id'])  # spec: retail.env.yaml:285
+    u = ctx.get('user', o['user_id'])  # spec: retail.env.yaml:290
     if u is None:
         raise ToolError('User not found')
-    pm = B.entry_or_none(u['payment_methods'], payment_method_id)  # spec: retail.env.yaml:286
+    pm = B.entry_or_none(u['payment_methods'], payment_method_id)  # spec: retail.env.yaml:291
     if pm is None:
         raise ToolError('Payment method not found')
-    paid = (B.item(o['payment_history'], 0)['amount'] if (B.len(o['payment_history']) > 0) else Decimal('0.0'))  # spec: retail.env.yaml:287
-    old_id = (B.item(o['payment_history'], 0)['payment_method_id'] if (B.len(o['payment_history']) > 0) else '')  # spec: retail.env.yaml:288
-    gift_ids = [m['id'] for m in B.values(u['payment_methods']) if (m['source'] == 'gift_card')]  # spec: retail.env.yaml:289
-    one_payment = ((B.len(o['payment_history']) == 1) and (B.item(o['payment_history'], 0)['transaction_type'] == 'payment'))  # spec: retail.env.yaml:290
-    if not one_payment:  # spec: retail.env.yaml:293
+    paid = (B.item(o['payment_history'], 0)['amount'] if (B.len(o['payment_history']) > 0) else Decimal('0.0'))  # spec: retail.env.yaml:292
+    old_id = (B.item(o['payment_history'], 0)['payment_method_id'] if (B.len(o['payment_history']) > 0) else '')  # spec: retail.env.yaml:293
+    gift_ids = [m['id'] for m in B.values(u['payment_methods']) if (m['source'] == 'gift_card')]  # spec: retail.env.yaml:294
+    one_payment = ((B.len(o['payment_history']) == 1) and (B.item(o['payment_history'], 0)['transaction_type'] == 'payment'))  # spec: retail.env.yaml:295
+    if not one_payment:  # spec: retail.env.yaml:298
         raise ToolError('There should be exactly one payment for a pending order')
-    if old_id == payment_method_id:  # spec: retail.env.yaml:294
+    if old_id == payment_method_id:  # spec: retail.env.yaml:299
         raise ToolError('The new payment method should be different from the current one')
-    if not ((pm['source'] != 'gift_card') or (B.coalesce(pm['balance'], Decimal('0.0')) >= paid)):  # spec: retail.env.yaml:295
+    if not ((pm['source'] != 'gift_card') or (B.coalesce(pm['balance'], Decimal('0.0')) >= paid)):  # spec: retail.env.yaml:300
         raise ToolError('Insufficient gift card balance to pay for the order')
-    if old_id not in u['payment_methods']:  # spec: retail.env.yaml:296
+    if old_id not in u['payment_methods']:  # spec: retail.env.yaml:301
         raise ToolError('Payment method not found')
-    ctx.update('order', o, {'payment_history': o['payment_history'] + [{'transaction_type': 'payment', 'amount': paid, 'payment_method_id': payment_method_id}, {'transaction_type': 'refund', 'amount': paid, 'payment_method_id': old_id}]})  # spec: retail.env.yaml:298
-    if pm['source'] == 'gift_card':  # spec: retail.env.yaml:301
-        _e0 = B.entry(u['payment_methods'], payment_method_id)  # spec: retail.env.yaml:302
-        ctx.update('user', u, {'payment_methods': B.with_entry(u['payment_methods'], payment_method_id, {**_e0, 'balance': B.round(B.coalesce(_e0['balance'], Decimal('0.0')) - paid, 2)})})  # spec: retail.env.yaml:302
-    if old_id in gift_ids:  # spec: retail.env.yaml:303
-        _e0 = B.entry(u['payment_methods'], old_id)  # spec: retail.env.yaml:304
-        ctx.update('user', u, {'payment_methods': B.with_entry(u['payment_methods'], old_id, {**_e0, 'balance': B.round(B.coalesce(_e0['balance'], Decimal('0.0')) + paid, 2)})})  # spec: retail.env.yaml:304
+    ctx.update('order', o, {'payment_history': o['payment_history'] + [{'transaction_type': 'payment', 'amount': paid, 'payment_method_id': payment_method_id}, {'transaction_type': 'refund', 'amount': paid, 'payment_method_id': old_id}]})  # spec: retail.env.yaml:303
+    if pm['source'] == 'gift_card':  # spec: retail.env.yaml:306
+        _e0 = B.entry(u['payment_methods'], payment_method_id)  # spec: retail.env.yaml:307
+        ctx.update('user', u, {'payment_methods': B.with_entry(u['payment_methods'], payment_method_id, {**_e0, 'balance': B.round(B.coalesce(_e0['balance'], Decimal('0.0')) - paid, 2)})})  # spec: retail.env.yaml:307
+    if old_id in gift_ids:  # spec: retail.env.yaml:308
+        _e0 = B.entry(u['payment_methods'], old_id)  # spec: retail.env.yaml:309
+        ctx.update('user', u, {'payment_methods': B.with_entry(u['payment_methods'], old_id, {**_e0, 'balance': B.round(B.coalesce(_e0['balance'], Decimal('0.0')) + paid, 2)})})  # spec: retail.env.yaml:309
     return o
 
 
-# spec: retail.env.yaml:307
+# spec: retail.env.yaml:312
 def modify_pending_order_items(ctx: Context, *, order_id: str, item_ids: list, new_item_ids: list, payment_method_id: str) -> object:
     """Change items of a pending order to other available items of the same product; the price difference is charged to (or refunded on) the given payment method. Possible once per order, only while its status is 'pending'. Explain the change and get the customer's explicit confirmation first."""
-    o = ctx.get('order', order_id)  # spec: retail.env.yaml:320
+    o = ctx.get('order', order_id)  # spec: retail.env.yaml:325
     if o is None:
         raise ToolError('Order not found')
-    if o['status'] != 'pending':  # spec: retail.env.yaml:338
+    if o['status'] != 'pending':  # spec: retail.env.yaml:343
         raise ToolError('Non-pending order cannot be modified')
-    held = [it['item_id'] for it in o['items']]  # spec: retail.env.yaml:321
-    short = [x for x in item_ids if (B.len([y for y in item_ids if (y == x)]) > B.len([y for y in held if (y == x)]))]  # spec: retail.env.yaml:322
-    missing = (B.item(short, 0) if (B.len(short) > 0) else '')  # spec: retail.env.yaml:323
-    if B.len(short) != 0:  # spec: retail.env.yaml:339
+    held = [it['item_id'] for it in o['items']]  # spec: retail.env.yaml:326
+    short = [x for x in item_ids if (B.len([y for y in item_ids if (y == x)]) > B.len([y for y in held if (y == x)]))]  # spec: retail.env.yaml:327
+    missing = (B.item(short, 0) if (B.len(short) > 0) else '')  # spec: retail.env.yaml:328
+    if B.len(short) != 0:  # spec: retail.env.yaml:344
         raise ToolError(B.format('{} not found', missing))
-    if B.len(item_ids) != B.len(new_item_ids):  # spec: retail.env.yaml:340
+    if B.len(item_ids) != B.len(new_item_ids):  # spec: retail.env.yaml:345
         raise ToolError('The number of items to be exchanged should match')
-    olds = [B.item([it for it in o['items'] if (it['item_id'] == x)], 0) for x in item_ids]  # spec: retail.env.yaml:324
-    variant_maps = [p['variants'] for p in [ctx.get('product', it['product_id']) for it in olds] if (p is not None)]  # spec: retail.env.yaml:325
-    news = [[v for v in B.values(B.item(variant_maps, i)) if (v['item_id'] == B.item(new_item_ids, i))] for i in B.range(B.len(olds))]  # spec: retail.env.yaml:326
-    pair_errors = [e for e in [('The new item id should be different from the old item id' if (B.item(item_ids, i) == B.item(new_item_ids, i)) else ('Variant not found' if (B.len(B.item(news, i)) == 0) else (B.format('New item {} not found or available', B.item(new_item_ids, i)) if (not B.item(B.item(news, i), 0)['available']) else ''))) for i in B.range(B.len(olds))] if (e != '')]  # spec: retail.env.yaml:327
-    pair_error = (B.item(pair_errors, 0) if (B.len(pair_errors) > 0) else '')  # spec: retail.env.yaml:332
-    if B.len(pair_errors) != 0:  # spec: retail.env.yaml:341
+    olds = [B.item([it for it in o['items'] if (it['item_id'] == x)], 0) for x in item_ids]  # spec: retail.env.yaml:329
+    variant_maps = [p['variants'] for p in [ctx.get('product', it['product_id']) for it in olds] if (p is not None)]  # spec: retail.env.yaml:330
+    news = [[v for v in B.values(B.item(variant_maps, i)) if (v['item_id'] == B.item(new_item_ids, i))] for i in B.range(B.len(olds))]  # spec: retail.env.yaml:331
+    pair_errors = [e for e in [('The new item id should be different from the old item id' if (B.item(item_ids, i) == B.item(new_item_ids, i)) else ('Variant not found' if (B.len(B.item(news, i)) == 0) else (B.format('New item {} not found or available', B.item(new_item_ids, i)) if (not B.item(B.item(news, i), 0)['available']) else ''))) for i in B.range(B.len(olds))] if (e != '')]  # spec: retail.env.yaml:332
+    pair_error = (B.item(pair_errors, 0) if (B.len(pair_errors) > 0) else '')  # spec: retail.env.yaml:337
+    if B.len(pair_errors) != 0:  # spec: retail.env.yaml:346
         raise ToolError(B.format('{}', pair_error))
-    diff = B.sum((B.item(B.item(news, i), 0)['price'] - B.item(olds, i)['price']) for i in B.range(B.len(olds)))  # spec: retail.env.yaml:333
-    u = ctx.get('user', o['user_id'])  # spec: retail.env.yaml:334
+    diff = B.sum((B.item(B.item(news, i), 0)['price'] - B.item(olds, i)['price']) for i in B.range(B.len(olds)))  # spec: retail.env.yaml:338
+    u = ctx.get('user', o['user_id'])  # spec: retail.env.yaml:339
     if u is None:
         raise ToolError('User not found')
-    pm = B.entry_or_none(u['payment_methods'], payment_method_id)  # spec: retail.env.yaml:335
+    pm = B.entry_or_none(u['payment_methods'], payment_method_id)  # spec: retail.env.yaml:340
     if pm is None:
         raise ToolError('Payment method not found')
-    if not ((pm['source'] != 'gift_card') or (B.coalesce(pm['balance'], Decimal('0.0')) >= diff)):  # spec: retail.env.yaml:342
+    if not ((pm['source'] != 'gift_card') or (B.coalesce(pm['balance'], Decimal('0.0')) >= diff)):  # spec: retail.env.yaml:347
         raise ToolError('Insufficient gift card balance to pay for the new item')
-    last = ([B.item(B.item(news, (B.len(news) - 1)), 0)] if (B.len(news) > 0) else [])  # spec: retail.env.yaml:336
-    ctx.update('order', o, {'payment_history': o['payment_history'] + [{'transaction_type': ('payment' if (diff > 0) else 'refund'), 'amount': B.abs(diff), 'payment_method_id': payment_method_id}]})  # spec: retail.env.yaml:344
-    if pm['source'] == 'gift_card':  # spec: retail.env.yaml:345
-        _e0 = B.entry(u['payment_methods'], payment_method_id)  # spec: retail.env.yaml:346
-        ctx.update('user', u, {'payment_methods': B.with_entry(u['payment_methods'], payment_method_id, {**_e0, 'balance': B.round(B.coalesce(_e0['balance'], Decimal('0.0')) - diff, 2)})})  # spec: retail.env.yaml:346
-    for i in B.range(B.len(olds)):  # spec: retail.env.yaml:348
-        ctx.update('order', o, {'items': [({'name': B.item(o['items'], j)['name'], 'product_id': B.item(o['items'], j)['product_id'], 'item_id': B.item(new_item_ids, i), 'price': B.item(last, 0)['price'], 'options': B.item(last, 0)['options']} if (j == B.item([m for m in B.range(B.len(o['items'])) if (B.item(o['items'], m)['item_id'] == B.item(item_ids, i))], 0)) else B.item(o['items'], j)) for j in B.range(B.len(o['items']))]})  # spec: retail.env.yaml:349
-    ctx.update('order', o, {'status': 'pending (item modified)'})  # spec: retail.env.yaml:355
+    last = ([B.item(B.item(news, (B.len(news) - 1)), 0)] if (B.len(news) > 0) else [])  # spec: retail.env.yaml:341
+    ctx.update('order', o, {'payment_history': o['payment_history'] + [{'transaction_type': ('payment' if (diff > 0) else 'refund'), 'amount': B.abs(diff), 'payment_method_id': payment_method_id}]})  # spec: retail.env.yaml:349
+    if pm['source'] == 'gift_card':  # spec: retail.env.yaml:350
+        _e0 = B.entry(u['payment_methods'], payment_method_id)  # spec: retail.env.yaml:351
+        ctx.update('user', u, {'payment_methods': B.with_entry(u['payment_methods'], payment_method_id, {**_e0, 'balance': B.round(B.coalesce(_e0['balance'], Decimal('0.0')) - diff, 2)})})  # spec: retail.env.yaml:351
+    for i in B.range(B.len(olds)):  # spec: retail.env.yaml:353
+        ctx.update('order', o, {'items': [({'name': B.item(o['items'], j)['name'], 'product_id': B.item(o['items'], j)['product_id'], 'item_id': B.item(new_item_ids, i), 'price': B.item(last, 0)['price'], 'options': B.item(last, 0)['options']} if (j == B.item([m for m in B.range(B.len(o['items'])) if (B.item(o['items'], m)['item_id'] == B.item(item_ids, i))], 0)) else B.item(o['items'], j)) for j in B.range(B.len(o['items']))]})  # spec: retail.env.yaml:354
+    ctx.update('order', o, {'status': 'pending (item modified)'})  # spec: retail.env.yaml:360
     return o
 
 
-# spec: retail.env.yaml:358
+# spec: retail.env.yaml:363
 def exchange_delivered_order_items(ctx: Context, *, order_id: str, item_ids: list, new_item_ids: list, payment_method_id: str) -> object:
     """Ask to exchange items of a delivered order for other available items of the same product; the price difference will be settled with the given payment method. Possible once per order. Explain the exchange and get the customer's explicit confirmation first. Returns the order after the request."""
-    o = ctx.get('order', order_id)  # spec: retail.env.yaml:371
+    o = ctx.get('order', order_id)  # spec: retail.env.yaml:376
     if o is None:
         raise ToolError('Order not found')
-    if o['status'] != 'delivered':  # spec: retail.env.yaml:387
+    if o['status'] != 'delivered':  # spec: retail.env.yaml:392
         raise ToolError('Non-delivered order cannot be exchanged')
-    held = [it['item_id'] for it in o['items']]  # spec: retail.env.yaml:372
-    short = [x for x in item_ids if (B.len([y for y in item_ids if (y == x)]) > B.len([y for y in held if (y == x)]))]  # spec: retail.env.yaml:373
-    missing = (B.item(short, 0) if (B.len(short) > 0) else '')  # spec: retail.env.yaml:374
-    if B.len(short) != 0:  # spec: retail.env.yaml:388
+    held = [it['item_id'] for it in o['items']]  # spec: retail.env.yaml:377
+    short = [x for x in item_ids if (B.len([y for y in item_ids if (y == x)]) > B.len([y for y in held if (y == x)]))]  # spec: retail.env.yaml:378
+    missing = (B.item(short, 0) if (B.len(short) > 0) else '')  # spec: retail.env.yaml:379
+    if B.len(short) != 0:  # spec: retail.env.yaml:393
         raise ToolError(B.format('Number of {} not found.', missing))
-    if B.len(item_ids) != B.len(new_item_ids):  # spec: retail.env.yaml:389
+    if B.len(item_ids) != B.len(new_item_ids):  # spec: retail.env.yaml:394
         raise ToolError('The number of items to be exchanged should match.')
-    olds = [B.item([it for it in o['items'] if (it['item_id'] == x)], 0) for x in item_ids]  # spec: retail.env.yaml:375
-    variant_maps = [p['variants'] for p in [ctx.get('product', it['product_id']) for it in olds] if (p is not None)]  # spec: retail.env.yaml:376
-    news = [[v for v in B.values(B.item(variant_maps, i)) if (v['item_id'] == B.item(new_item_ids, i))] for i in B.range(B.len(olds))]  # spec: retail.env.yaml:377
-    pair_errors = [e for e in [('Variant not found' if (B.len(B.item(news, i)) == 0) else (B.format('New item {} not found or available', B.item(new_item_ids, i)) if (not B.item(B.item(news, i), 0)['available']) else '')) for i in B.range(B.len(olds))] if (e != '')]  # spec: retail.env.yaml:378
-    pair_error = (B.item(pair_errors, 0) if (B.len(pair_errors) > 0) else '')  # spec: retail.env.yaml:382
-    if B.len(pair_errors) != 0:  # spec: retail.env.yaml:390
+    olds = [B.item([it for it in o['items'] if (it['item_id'] == x)], 0) for x in item_ids]  # spec: retail.env.yaml:380
+    variant_maps = [p['variants'] for p in [ctx.get('product', it['product_id']) for it in olds] if (p is not None)]  # spec: retail.env.yaml:381
+    news = [[v for v in B.values(B.item(variant_maps, i)) if (v['item_id'] == B.item(new_item_ids, i))] for i in B.range(B.len(olds))]  # spec: retail.env.yaml:382
+    pair_errors = [e for e in [('Variant not found' if (B.len(B.item(news, i)) == 0) else (B.format('New item {} not found or available', B.item(new_item_ids, i)) if (not B.item(B.item(news, i), 0)['available']) else '')) for i in B.range(B.len(olds))] if (e != '')]  # spec: retail.env.yaml:383
+    pair_error = (B.item(pair_errors, 0) if (B.len(pair_errors) > 0) else '')  # spec: retail.env.yaml:387
+    if B.len(pair_errors) != 0:  # spec: retail.env.yaml:395
         raise ToolError(B.format('{}', pair_error))
-    diff = B.round(B.sum((B.item(B.item(news, i), 0)['price'] - B.item(olds, i)['price']) for i in B.range(B.len(olds))), 2)  # spec: retail.env.yaml:383
-    u = ctx.get('user', o['user_id'])  # spec: retail.env.yaml:384
+    diff = B.round(B.sum((B.item(B.item(news, i), 0)['price'] - B.item(olds, i)['price']) for i in B.range(B.len(olds))), 2)  # spec: retail.env.yaml:388
+    u = ctx.get('user', o['user_id'])  # spec: retail.env.yaml:389
     if u is None:
         raise ToolError('User not found')
-    pm = B.entry_or_none(u['payment_methods'], payment_method_id)  # spec: retail.env.yaml:385
+    pm = B.entry_or_none(u['payment_methods'], payment_method_id)  # spec: retail.env.yaml:390
     if pm is None:
         raise ToolError('Payment method not found')
-    if not ((pm['source'] != 'gift_card') or (B.coalesce(pm['balance'], Decimal('0.0')) >= diff)):  # spec: retail.env.yaml:391
+    if not ((pm['source'] != 'gift_card') or (B.coalesce(pm['balance'], Decimal('0.0')) >= diff)):  # spec: retail.env.yaml:396
         raise ToolError('Insufficient gift card balance to pay for the price difference')
-    ctx.update('order', o, {'status': 'exchange requested', 'exchange_items': B.sorted(item_ids), 'exchange_new_items': B.sorted(new_item_ids), 'exchange_payment_method_id': payment_method_id, 'exchange_price_difference': diff})  # spec: retail.env.yaml:393
+    ctx.update('order', o, {'status': 'exchange requested', 'exchange_items': B.sorted(item_ids), 'exchange_new_items': B.sorted(new_item_ids), 'exchange_payment_method_id': payment_method_id, 'exchange_price_difference': diff})  # spec: retail.env.yaml:398
     return o
 
 
-# spec: retail.env.yaml:401
+# spec: retail.env.yaml:406
 def return_delivered_order_items(ctx: Context, *, order_id: str, item_ids: list, payment_method_id: str) -> object:
     """Ask to return items of a delivered order; the refund goes to the original payment method or to one of the customer's gift cards. The customer gets an email about sending the items back. Explain the return and get the customer's explicit confirmation first. Returns the order after the request."""
-    o = ctx.get('order', order_id)  # spec: retail.env.yaml:413
+    o = ctx.get('order', order_id)  # spec: retail.env.yaml:418
     if o is None:
         raise ToolError('Order not found')
-    if o['status'] != 'delivered':  # spec: retail.env.yaml:420
+    if o['status'] != 'delivered':  # spec: retail.env.yaml:425
         raise ToolError('Non-delivered order cannot be returned')
-    u = ctx.get('user', o['user_id'])  # spec: retail.env.yaml:414
+    u = ctx.get('user', o['user_id'])  # spec: retail.env.yaml:419
     if u is None:
         raise ToolError('User not found')
-    pm = B.entry_or_none(u['payment_methods'], payment_method_id)  # spec: retail.env.yaml:415
+    pm = B.entry_or_none(u['payment_methods'], payment_method_id)  # spec: retail.env.yaml:420
     if pm is None:
         raise ToolError('Payment method not found')
-    original = (B.item(o['payment_history'], 0)['payment_method_id'] if (B.len(o['payment_history']) > 0) else '')  # spec: retail.env.yaml:416
-    if not ((pm['source'] == 'gift_card') or (payment_method_id == original)):  # spec: retail.env.yaml:421
+    original = (B.item(o['payment_history'], 0)['payment_method_id'] if (B.len(o['payment_history']) > 0) else '')  # spec: retail.env.yaml:421
+    if not ((pm['source'] == 'gift_card') or (payment_method_id == original)):  # spec: retail.env.yaml:426
         raise ToolError('Payment method should be the original payment method')
-    held = [it['item_id'] for it in o['items']]  # spec: retail.env.yaml:417
-    short = [x for x in item_ids if (B.len([y for y in item_ids if (y == x)]) > B.len([y for y in held if (y == x)]))]  # spec: retail.env.yaml:418
-    if B.len(short) != 0:  # spec: retail.env.yaml:422
+    held = [it['item_id'] for it in o['items']]  # spec: retail.env.yaml:422
+    short = [x for x in item_ids if (B.len([y for y in item_ids if (y == x)]) > B.len([y for y in held if (y == x)]))]  # spec: retail.env.yaml:423
+    if B.len(short) != 0:  # spec: retail.env.yaml:427
         raise ToolError('Some item not found')
-    ctx.update('order', o, {'status': 'return requested', 'return_items': B.sorted(item_ids), 'return_payment_method_id': payment_method_id})  # spec: retail.env.yaml:424
+    ctx.update('order', o, {'status': 'return requested', 'return_items': B.sorted(item_ids), 'return_payment_method_id': payment_method_id})  # spec: retail.env.yaml:429
     return o
 
 
-# spec: retail.env.yaml:430
+# spec: retail.env.yaml:435
 def modify_user_address(ctx: Context, *, user_id: str, address1: str, address2: str, city: str, state: str, country: str, zip: str) -> object:
     """Change a customer's default address (their orders keep their own shipping addresses). Explain the change and get the customer's explicit confirmation first. Returns the customer after the change."""
-    u = ctx.get('user', user_id)  # spec: retail.env.yaml:445
+    u = ctx.get('user', user_id)  # spec: retail.env.yaml:450
     if u is None:
         raise ToolError('User not found')
-    ctx.update('user', u, {'address': {'address1': address1, 'address2': address2, 'city': city, 'country': country, 'state': state, 'zip': zip}})  # spec: retail.env.yaml:447
+    ctx.update('user', u, {'address': {'address1': address1, 'address2': address2, 'city': city, 'country': country, 'state': state, 'zip': zip}})  # spec: retail.env.yaml:452
     return u
 
 
-# spec: retail.env.yaml:452
+# spec: retail.env.yaml:457
 def calculate(ctx: Context, *, expression: str) -> object:
     """Compute an arithmetic expression (numbers, + - * /, parentheses and spaces), rounded to 2 decimals."""
     return B.calculate(expression)
 
 
-# spec: retail.env.yaml:460
+# spec: retail.env.yaml:465
 def transfer_to_human_agents(ctx: Context, *, summary: str) -> object:
     """Hand the customer over to a human agent, with a summary of their issue. Only when the customer asks for a human, or when their request cannot be handled with these tools and the policy."""
     return 'Transfer successful'
@@ -289,6 +289,33 @@ TOOLS = {
     'modify_user_address': modify_user_address,
     'calculate': calculate,
     'transfer_to_human_agents': transfer_to_human_agents,
+}
+
+# Policy rules: which rules a call meets, checked by the agent before it calls; the tools above do not enforce them.
+
+
+# spec: retail.env.yaml:220
+def _rules_cancel_pending_order(ctx: Context, *, order_id: str, reason: str) -> list:
+    """The policy rules of `cancel_pending_order` this call meets, as (rule, message); the tool does not enforce them."""
+    o = ctx.get('order', order_id)  # spec: retail.env.yaml:233
+    if o is None:
+        raise ToolError('Order not found')
+    if o['status'] != 'pending':  # spec: retail.env.yaml:237
+        raise ToolError('Non-pending order cannot be cancelled')
+    if not ((reason == 'no longer needed') or (reason == 'ordered by mistake')):  # spec: retail.env.yaml:238
+        raise ToolError('Invalid reason')
+    u = ctx.get('user', o['user_id'])  # spec: retail.env.yaml:234
+    if u is None:
+        raise ToolError('User not found')
+    if not B.all((p['payment_method_id'] in u['payment_methods']) for p in o['payment_history']):  # spec: retail.env.yaml:239
+        raise ToolError('Payment method not found')
+    _met = []  # spec: retail.env.yaml:220
+    _met.append(('reason', 'Ask for the reason of a cancellation.'))  # spec: retail.env.yaml:241
+    return _met
+
+
+RULES = {
+    'cancel_pending_order': _rules_cancel_pending_order,
 }
 
 # Field checks, run by the runtime before every write: (field, the check as written, predicate over a row).

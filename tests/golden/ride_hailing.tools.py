@@ -193,57 +193,57 @@ def request_refund(ctx: Context, *, rider_id: str, ride_id: str, amount: Decimal
     r = ctx.get('rider', rider_id)  # spec: ride_hailing.env.yaml:263
     if r is None:
         raise ToolError('Rider not found')
-    ctx.update('ride', x, {'refunded': amount})  # spec: ride_hailing.env.yaml:271
-    ctx.update('ride', x, {'reports': x['reports'] + [B.format('refund: {}', reason)]})  # spec: ride_hailing.env.yaml:272
-    ctx.update('rider', r, {'wallet': (r['wallet'] + amount)})  # spec: ride_hailing.env.yaml:273
+    ctx.update('ride', x, {'refunded': amount})  # spec: ride_hailing.env.yaml:277
+    ctx.update('ride', x, {'reports': x['reports'] + [B.format('refund: {}', reason)]})  # spec: ride_hailing.env.yaml:278
+    ctx.update('rider', r, {'wallet': (r['wallet'] + amount)})  # spec: ride_hailing.env.yaml:279
     return {'ride_id': x['ride_id'], 'refunded': x['refunded'], 'wallet': r['wallet']}
 
 
-# spec: ride_hailing.env.yaml:276
+# spec: ride_hailing.env.yaml:282
 def report_lost_item(ctx: Context, *, rider_id: str, ride_id: str, item: str) -> object:
     """Report an item left in the vehicle of a completed ride from the last 30 days (at most 3 reports a ride)."""
-    x = ctx.get('ride', ride_id)  # spec: ride_hailing.env.yaml:285
+    x = ctx.get('ride', ride_id)  # spec: ride_hailing.env.yaml:291
     if x is None:
         raise ToolError('Ride not found')
-    if x['rider_id'] != rider_id:  # spec: ride_hailing.env.yaml:287
+    if x['rider_id'] != rider_id:  # spec: ride_hailing.env.yaml:293
         raise ToolError('The ride belongs to another rider')
-    if x['status'] != 'completed':  # spec: ride_hailing.env.yaml:288
+    if x['status'] != 'completed':  # spec: ride_hailing.env.yaml:294
         raise ToolError('Lost items are reported for completed rides')
-    if B.days_between(x['day'], ctx.today()) > 30:  # spec: ride_hailing.env.yaml:289
+    if B.days_between(x['day'], ctx.today()) > 30:  # spec: ride_hailing.env.yaml:295
         raise ToolError('Lost items are reported within 30 days')
-    if B.len([t for t in x['reports'] if B.startswith(t, 'lost item')]) >= 3:  # spec: ride_hailing.env.yaml:290
+    if B.len([t for t in x['reports'] if B.startswith(t, 'lost item')]) >= 3:  # spec: ride_hailing.env.yaml:296
         raise ToolError('At most 3 lost-item reports per ride')
-    ctx.update('ride', x, {'reports': x['reports'] + [B.format('lost item: {}', item)]})  # spec: ride_hailing.env.yaml:292
+    ctx.update('ride', x, {'reports': x['reports'] + [B.format('lost item: {}', item)]})  # spec: ride_hailing.env.yaml:298
     return {'ride_id': x['ride_id'], 'reports': x['reports']}
 
 
-# spec: ride_hailing.env.yaml:295
+# spec: ride_hailing.env.yaml:301
 def add_payment_method(ctx: Context, *, rider_id: str, key: str, kind: str, label: str) -> object:
     """Add a payment method to a rider under a key of their choice (at most 4)."""
-    r = ctx.get('rider', rider_id)  # spec: ride_hailing.env.yaml:308
+    r = ctx.get('rider', rider_id)  # spec: ride_hailing.env.yaml:314
     if r is None:
         raise ToolError('Rider not found')
-    if key in r['payment_methods']:  # spec: ride_hailing.env.yaml:310
+    if key in r['payment_methods']:  # spec: ride_hailing.env.yaml:316
         raise ToolError('A payment method with that key exists')
-    if B.len(r['payment_methods']) >= 4:  # spec: ride_hailing.env.yaml:311
+    if B.len(r['payment_methods']) >= 4:  # spec: ride_hailing.env.yaml:317
         raise ToolError('A rider keeps at most 4 payment methods')
-    ctx.update('rider', r, {'payment_methods': B.with_entry(r['payment_methods'], key, {'kind': kind, 'label': label})})  # spec: ride_hailing.env.yaml:313
+    ctx.update('rider', r, {'payment_methods': B.with_entry(r['payment_methods'], key, {'kind': kind, 'label': label})})  # spec: ride_hailing.env.yaml:319
     return r['payment_methods']
 
 
-# spec: ride_hailing.env.yaml:316
+# spec: ride_hailing.env.yaml:322
 def remove_payment_method(ctx: Context, *, rider_id: str, key: str) -> object:
     """Remove one of a rider's payment methods; the last one and any used by an open ride stay."""
-    r = ctx.get('rider', rider_id)  # spec: ride_hailing.env.yaml:324
+    r = ctx.get('rider', rider_id)  # spec: ride_hailing.env.yaml:330
     if r is None:
         raise ToolError('Rider not found')
-    if key not in r['payment_methods']:  # spec: ride_hailing.env.yaml:326
+    if key not in r['payment_methods']:  # spec: ride_hailing.env.yaml:332
         raise ToolError('Unknown payment method')
-    if B.len(r['payment_methods']) <= 1:  # spec: ride_hailing.env.yaml:327
+    if B.len(r['payment_methods']) <= 1:  # spec: ride_hailing.env.yaml:333
         raise ToolError('A rider keeps at least one payment method')
-    if ctx.exists('ride', '((("rider_id" = ?) AND ("payment_method" = ?)) AND ((("status" = ?) OR ("status" = ?)) OR ("status" = ?)))', [rider_id, key, 'requested', 'accepted', 'in_progress']):  # spec: ride_hailing.env.yaml:328
+    if ctx.exists('ride', '((("rider_id" = ?) AND ("payment_method" = ?)) AND ((("status" = ?) OR ("status" = ?)) OR ("status" = ?)))', [rider_id, key, 'requested', 'accepted', 'in_progress']):  # spec: ride_hailing.env.yaml:334
         raise ToolError('An open ride uses this payment method')
-    ctx.update('rider', r, {'payment_methods': B.without_entry(r['payment_methods'], key)})  # spec: ride_hailing.env.yaml:330
+    ctx.update('rider', r, {'payment_methods': B.without_entry(r['payment_methods'], key)})  # spec: ride_hailing.env.yaml:336
     return r['payment_methods']
 
 
@@ -263,6 +263,38 @@ TOOLS = {
     'report_lost_item': report_lost_item,
     'add_payment_method': add_payment_method,
     'remove_payment_method': remove_payment_method,
+}
+
+# Policy rules: which rules a call meets, checked by the agent before it calls; the tools above do not enforce them.
+
+
+# spec: ride_hailing.env.yaml:252
+def _rules_request_refund(ctx: Context, *, rider_id: str, ride_id: str, amount: Decimal, reason: str) -> list:
+    """The policy rules of `request_refund` this call meets, as (rule, message); the tool does not enforce them."""
+    x = ctx.get('ride', ride_id)  # spec: ride_hailing.env.yaml:262
+    if x is None:
+        raise ToolError('Ride not found')
+    if x['rider_id'] != rider_id:  # spec: ride_hailing.env.yaml:265
+        raise ToolError('The ride belongs to another rider')
+    if x['status'] != 'completed':  # spec: ride_hailing.env.yaml:266
+        raise ToolError('Only completed rides can be refunded')
+    if x['refunded'] != 0:  # spec: ride_hailing.env.yaml:267
+        raise ToolError('The ride was already refunded')
+    if B.days_between(x['day'], ctx.today()) > 30:  # spec: ride_hailing.env.yaml:268
+        raise ToolError('Refunds are for rides of the last 30 days')
+    if not ((amount > 0) and (amount <= x['fare'])):  # spec: ride_hailing.env.yaml:269
+        raise ToolError('The refund is more than the fare')
+    r = ctx.get('rider', rider_id)  # spec: ride_hailing.env.yaml:263
+    if r is None:
+        raise ToolError('Rider not found')
+    _met = []  # spec: ride_hailing.env.yaml:252
+    if amount > 20:  # spec: ride_hailing.env.yaml:271
+        _met.append(('large_refund', B.format('A refund of more than 20.00 for ride {} has to be decided by a human agent.', ride_id)))  # spec: ride_hailing.env.yaml:271
+    return _met
+
+
+RULES = {
+    'request_refund': _rules_request_refund,
 }
 
 # Field checks, run by the runtime before every write: (field, the check as written, predicate over a row).

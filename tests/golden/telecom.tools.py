@@ -95,1021 +95,1021 @@ def resume_line(ctx: Context, *, customer_id: str, line_id: str) -> object:
     s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:282
     if s is None:
         raise ToolError("The user's surroundings are missing")
-    ctx.update('line', l_, {'status': 'Active', 'suspension_start_date': None})  # spec: telecom.env.yaml:287
-    if s['phone_number'] == l_['phone_number']:  # spec: telecom.env.yaml:288
-        ctx.update('surroundings', s, {'line_active': True})  # spec: telecom.env.yaml:289
+    ctx.update('line', l_, {'status': 'Active', 'suspension_start_date': None})  # spec: telecom.env.yaml:298
+    if s['phone_number'] == l_['phone_number']:  # spec: telecom.env.yaml:299
+        ctx.update('surroundings', s, {'line_active': True})  # spec: telecom.env.yaml:300
     return {'message': 'Line resumed successfully', 'line': l_}
 
 
-# spec: telecom.env.yaml:294
+# spec: telecom.env.yaml:305
 def get_bills_for_customer(ctx: Context, *, customer_id: str, limit: int) -> object:
     """List a customer's bills, newest issue date first."""
-    c = ctx.get('customer', customer_id)  # spec: telecom.env.yaml:301
+    c = ctx.get('customer', customer_id)  # spec: telecom.env.yaml:312
     if c is None:
         raise ToolError(B.format('Customer with ID {} not found', customer_id))
     return ctx.sql('SELECT b.* FROM bill b JOIN customer c ON list_contains(c.bill_ids, b.bill_id)\nWHERE c.customer_id = $customer_id\nORDER BY b.issue_date DESC, list_position(c.bill_ids, b.bill_id)\nLIMIT $limit', {'limit': limit, 'customer_id': customer_id})
 
 
-# spec: telecom.env.yaml:308
+# spec: telecom.env.yaml:319
 def send_payment_request(ctx: Context, *, customer_id: str, bill_id: str) -> object:
     """Ask the customer to pay one of their bills; only one bill may await payment at a time. Check the bill is not already paid first."""
-    c = ctx.get('customer', customer_id)  # spec: telecom.env.yaml:316
+    c = ctx.get('customer', customer_id)  # spec: telecom.env.yaml:327
     if c is None:
         raise ToolError(B.format('Customer with ID {} not found', customer_id))
-    if B.any((x['status'] == 'Awaiting Payment') for x in ctx.all('bill') if (x['bill_id'] in c['bill_ids'])):  # spec: telecom.env.yaml:322
+    if B.any((x['status'] == 'Awaiting Payment') for x in ctx.all('bill') if (x['bill_id'] in c['bill_ids'])):  # spec: telecom.env.yaml:333
         raise ToolError('A bill is already awaiting payment for this customer')
-    if not B.contains(c['bill_ids'], bill_id):  # spec: telecom.env.yaml:323
+    if not B.contains(c['bill_ids'], bill_id):  # spec: telecom.env.yaml:334
         raise ToolError(B.format('Bill {} not found for customer {}', bill_id, customer_id))
-    b = ctx.get('bill', bill_id)  # spec: telecom.env.yaml:317
+    b = ctx.get('bill', bill_id)  # spec: telecom.env.yaml:328
     if b is None:
         raise ToolError(B.format('Bill with ID {} not found', bill_id))
-    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:318
+    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:329
     if s is None:
         raise ToolError("The user's surroundings are missing")
-    user_phone = B.coalesce(s['phone_number'], '')  # spec: telecom.env.yaml:319
-    user_is_customer = ((c['phone_number'] == user_phone) or ctx.exists('line', '(("phone_number" = ?) AND (list_contains(?, "line_id")))', [user_phone, c['line_ids']]))  # spec: telecom.env.yaml:320
-    ctx.update('bill', b, {'status': 'Awaiting Payment'})  # spec: telecom.env.yaml:325
-    if (s['payment_request'] is None) and user_is_customer:  # spec: telecom.env.yaml:326
-        ctx.update('surroundings', s, {'payment_request': {'bill_id': b['bill_id'], 'amount_due': b['total_due'], 'paid': False}})  # spec: telecom.env.yaml:327
+    user_phone = B.coalesce(s['phone_number'], '')  # spec: telecom.env.yaml:330
+    user_is_customer = ((c['phone_number'] == user_phone) or ctx.exists('line', '(("phone_number" = ?) AND (list_contains(?, "line_id")))', [user_phone, c['line_ids']]))  # spec: telecom.env.yaml:331
+    ctx.update('bill', b, {'status': 'Awaiting Payment'})  # spec: telecom.env.yaml:342
+    if (s['payment_request'] is None) and user_is_customer:  # spec: telecom.env.yaml:343
+        ctx.update('surroundings', s, {'payment_request': {'bill_id': b['bill_id'], 'amount_due': b['total_due'], 'paid': False}})  # spec: telecom.env.yaml:344
     return B.format('Payment request sent to the customer for bill {}', b['bill_id'])
 
 
-# spec: telecom.env.yaml:330
+# spec: telecom.env.yaml:347
 def get_data_usage(ctx: Context, *, customer_id: str, line_id: str) -> object:
     """Show a line's data used, its plan's data limit, data refuelled this cycle and when the cycle ends."""
-    c = ctx.get('customer', customer_id)  # spec: telecom.env.yaml:337
+    c = ctx.get('customer', customer_id)  # spec: telecom.env.yaml:354
     if c is None:
         raise ToolError(B.format('Customer with ID {} not found', customer_id))
-    if not B.contains(c['line_ids'], line_id):  # spec: telecom.env.yaml:341
+    if not B.contains(c['line_ids'], line_id):  # spec: telecom.env.yaml:358
         raise ToolError(B.format('Line {} not found for customer {}', line_id, customer_id))
-    l_ = ctx.get('line', line_id)  # spec: telecom.env.yaml:338
+    l_ = ctx.get('line', line_id)  # spec: telecom.env.yaml:355
     if l_ is None:
         raise ToolError(B.format('Line with ID {} not found', line_id))
-    p = ctx.get('plan', l_['plan_id'])  # spec: telecom.env.yaml:339
+    p = ctx.get('plan', l_['plan_id'])  # spec: telecom.env.yaml:356
     if p is None:
         raise ToolError('Plan not found')
     return {'line_id': l_['line_id'], 'data_used_gb': l_['data_used_gb'], 'data_limit_gb': p['data_limit_gb'], 'data_refueling_gb': l_['data_refueling_gb'], 'cycle_end_date': B.date('2025-02-28')}
 
 
-# spec: telecom.env.yaml:349
+# spec: telecom.env.yaml:366
 def enable_roaming(ctx: Context, *, customer_id: str, line_id: str) -> object:
     """Allow international roaming on a customer's line."""
-    c = ctx.get('customer', customer_id)  # spec: telecom.env.yaml:357
+    c = ctx.get('customer', customer_id)  # spec: telecom.env.yaml:374
     if c is None:
         raise ToolError(B.format('Customer with ID {} not found', customer_id))
-    if not B.contains(c['line_ids'], line_id):  # spec: telecom.env.yaml:362
+    if not B.contains(c['line_ids'], line_id):  # spec: telecom.env.yaml:379
         raise ToolError(B.format('Line {} not found for customer {}', line_id, customer_id))
-    l_ = ctx.get('line', line_id)  # spec: telecom.env.yaml:358
+    l_ = ctx.get('line', line_id)  # spec: telecom.env.yaml:375
     if l_ is None:
         raise ToolError(B.format('Line with ID {} not found', line_id))
-    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:359
+    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:376
     if s is None:
         raise ToolError("The user's surroundings are missing")
-    was = l_['roaming_enabled']  # spec: telecom.env.yaml:360
-    ctx.update('line', l_, {'roaming_enabled': True})  # spec: telecom.env.yaml:364
-    if s['phone_number'] == l_['phone_number']:  # spec: telecom.env.yaml:365
-        ctx.update('surroundings', s, {'roaming_allowed': True})  # spec: telecom.env.yaml:366
+    was = l_['roaming_enabled']  # spec: telecom.env.yaml:377
+    ctx.update('line', l_, {'roaming_enabled': True})  # spec: telecom.env.yaml:381
+    if s['phone_number'] == l_['phone_number']:  # spec: telecom.env.yaml:382
+        ctx.update('surroundings', s, {'roaming_allowed': True})  # spec: telecom.env.yaml:383
     return ('Roaming was already enabled' if was else 'Roaming enabled successfully')
 
 
-# spec: telecom.env.yaml:369
+# spec: telecom.env.yaml:386
 def disable_roaming(ctx: Context, *, customer_id: str, line_id: str) -> object:
     """Stop international roaming on a customer's line."""
-    c = ctx.get('customer', customer_id)  # spec: telecom.env.yaml:377
+    c = ctx.get('customer', customer_id)  # spec: telecom.env.yaml:394
     if c is None:
         raise ToolError(B.format('Customer with ID {} not found', customer_id))
-    if not B.contains(c['line_ids'], line_id):  # spec: telecom.env.yaml:382
+    if not B.contains(c['line_ids'], line_id):  # spec: telecom.env.yaml:399
         raise ToolError(B.format('Line {} not found for customer {}', line_id, customer_id))
-    l_ = ctx.get('line', line_id)  # spec: telecom.env.yaml:378
+    l_ = ctx.get('line', line_id)  # spec: telecom.env.yaml:395
     if l_ is None:
         raise ToolError(B.format('Line with ID {} not found', line_id))
-    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:379
+    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:396
     if s is None:
         raise ToolError("The user's surroundings are missing")
-    was = l_['roaming_enabled']  # spec: telecom.env.yaml:380
-    ctx.update('line', l_, {'roaming_enabled': False})  # spec: telecom.env.yaml:384
-    if s['phone_number'] == l_['phone_number']:  # spec: telecom.env.yaml:385
-        ctx.update('surroundings', s, {'roaming_allowed': False})  # spec: telecom.env.yaml:386
+    was = l_['roaming_enabled']  # spec: telecom.env.yaml:397
+    ctx.update('line', l_, {'roaming_enabled': False})  # spec: telecom.env.yaml:401
+    if s['phone_number'] == l_['phone_number']:  # spec: telecom.env.yaml:402
+        ctx.update('surroundings', s, {'roaming_allowed': False})  # spec: telecom.env.yaml:403
     return ('Roaming disabled successfully' if was else 'Roaming was already disabled')
 
 
-# spec: telecom.env.yaml:389
+# spec: telecom.env.yaml:406
 def refuel_data(ctx: Context, *, customer_id: str, line_id: str, gb_amount: float) -> object:
     """Add data to a customer's line for the current cycle, charged at the plan's per-GB refuelling price on the next bill."""
-    c = ctx.get('customer', customer_id)  # spec: telecom.env.yaml:398
+    c = ctx.get('customer', customer_id)  # spec: telecom.env.yaml:415
     if c is None:
         raise ToolError(B.format('Customer with ID {} not found', customer_id))
-    if not B.contains(c['line_ids'], line_id):  # spec: telecom.env.yaml:407
+    if not B.contains(c['line_ids'], line_id):  # spec: telecom.env.yaml:424
         raise ToolError(B.format('Line {} not found for customer {}', line_id, customer_id))
-    if gb_amount <= 0:  # spec: telecom.env.yaml:408
+    if gb_amount <= 0:  # spec: telecom.env.yaml:425
         raise ToolError('Refuel amount must be positive')
-    l_ = ctx.get('line', line_id)  # spec: telecom.env.yaml:399
+    l_ = ctx.get('line', line_id)  # spec: telecom.env.yaml:416
     if l_ is None:
         raise ToolError(B.format('Line with ID {} not found', line_id))
-    p = ctx.get('plan', l_['plan_id'])  # spec: telecom.env.yaml:400
+    p = ctx.get('plan', l_['plan_id'])  # spec: telecom.env.yaml:417
     if p is None:
         raise ToolError('Plan not found')
-    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:401
+    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:418
     if s is None:
         raise ToolError("The user's surroundings are missing")
-    charge = (gb_amount * p['data_refueling_price_per_gb'])  # spec: telecom.env.yaml:402
-    drafts = [b['bill_id'] for b in ctx.all('bill', '("status" = ?)', ['Draft']) if (b['bill_id'] in c['bill_ids'])]  # spec: telecom.env.yaml:403
-    new_bill = ctx.new_id('B', 8)  # spec: telecom.env.yaml:404
-    target = (B.item(drafts, 0) if (B.len(drafts) > 0) else new_bill)  # spec: telecom.env.yaml:405
-    ctx.update('line', l_, {'data_refueling_gb': (l_['data_refueling_gb'] + gb_amount)})  # spec: telecom.env.yaml:410
-    if B.len(drafts) == 0:  # spec: telecom.env.yaml:411
-        ctx.insert('bill', {'bill_id': new_bill, 'customer_id': customer_id, 'period_start': B.date('2025-03-01'), 'period_end': B.date('2025-03-31'), 'issue_date': B.date('2025-03-01'), 'due_date': B.date('2025-03-15'), 'total_due': 0.0, 'status': 'Draft', 'line_items': []})  # spec: telecom.env.yaml:412
-        ctx.update('customer', c, {'bill_ids': c['bill_ids'] + [new_bill]})  # spec: telecom.env.yaml:421
-    _row = ctx.get_required('bill', target)  # spec: telecom.env.yaml:422
-    ctx.update('bill', _row, {'line_items': _row['line_items'] + [{'description': B.format('Data refueling: {} GB at ${}/GB', B.str(gb_amount), B.str(p['data_refueling_price_per_gb'])), 'amount': charge, 'date': ctx.today(), 'item_type': ('Credit' if (charge < 0) else 'Charge')}]})  # spec: telecom.env.yaml:422
-    _t0 = ctx.get_required('bill', target)  # spec: telecom.env.yaml:427
-    ctx.update('bill', _t0, {'total_due': (_t0['total_due'] + charge)})  # spec: telecom.env.yaml:427
-    if s['phone_number'] == l_['phone_number']:  # spec: telecom.env.yaml:428
-        ctx.update('surroundings', s, {'mobile_data_usage_exceeded': (l_['data_used_gb'] >= (p['data_limit_gb'] + l_['data_refueling_gb']))})  # spec: telecom.env.yaml:429
+    charge = (gb_amount * p['data_refueling_price_per_gb'])  # spec: telecom.env.yaml:419
+    drafts = [b['bill_id'] for b in ctx.all('bill', '("status" = ?)', ['Draft']) if (b['bill_id'] in c['bill_ids'])]  # spec: telecom.env.yaml:420
+    new_bill = ctx.new_id('B', 8)  # spec: telecom.env.yaml:421
+    target = (B.item(drafts, 0) if (B.len(drafts) > 0) else new_bill)  # spec: telecom.env.yaml:422
+    ctx.update('line', l_, {'data_refueling_gb': (l_['data_refueling_gb'] + gb_amount)})  # spec: telecom.env.yaml:433
+    if B.len(drafts) == 0:  # spec: telecom.env.yaml:434
+        ctx.insert('bill', {'bill_id': new_bill, 'customer_id': customer_id, 'period_start': B.date('2025-03-01'), 'period_end': B.date('2025-03-31'), 'issue_date': B.date('2025-03-01'), 'due_date': B.date('2025-03-15'), 'total_due': 0.0, 'status': 'Draft', 'line_items': []})  # spec: telecom.env.yaml:435
+        ctx.update('customer', c, {'bill_ids': c['bill_ids'] + [new_bill]})  # spec: telecom.env.yaml:444
+    _row = ctx.get_required('bill', target)  # spec: telecom.env.yaml:445
+    ctx.update('bill', _row, {'line_items': _row['line_items'] + [{'description': B.format('Data refueling: {} GB at ${}/GB', B.str(gb_amount), B.str(p['data_refueling_price_per_gb'])), 'amount': charge, 'date': ctx.today(), 'item_type': ('Credit' if (charge < 0) else 'Charge')}]})  # spec: telecom.env.yaml:445
+    _t0 = ctx.get_required('bill', target)  # spec: telecom.env.yaml:450
+    ctx.update('bill', _t0, {'total_due': (_t0['total_due'] + charge)})  # spec: telecom.env.yaml:450
+    if s['phone_number'] == l_['phone_number']:  # spec: telecom.env.yaml:451
+        ctx.update('surroundings', s, {'mobile_data_usage_exceeded': (l_['data_used_gb'] >= (p['data_limit_gb'] + l_['data_refueling_gb']))})  # spec: telecom.env.yaml:452
     return {'message': B.format('Successfully added {} GB of data for line {} for ${:.2f}', B.str(gb_amount), line_id, charge), 'new_data_refueling_gb': l_['data_refueling_gb'], 'charge': charge}
 
 
-# spec: telecom.env.yaml:435
+# spec: telecom.env.yaml:458
 def transfer_to_human_agents(ctx: Context, *, summary: str) -> object:
     """Hand the conversation to a human agent, with a summary of the customer's issue. Only when you cannot solve it yourself."""
     return 'Transfer successful'
 
 
-# spec: telecom.env.yaml:445
+# spec: telecom.env.yaml:468
 def check_status_bar(ctx: Context) -> object:
     """Show the icons in the phone's status bar - signal, network type, mobile data, Wi-Fi, VPN and battery."""
-    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:451
+    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:474
     if d is None:
         raise ToolError('The phone is missing')
-    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:452
+    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:475
     if s is None:
         raise ToolError("The user's surroundings are missing")
     return (((('✈️ Airplane Mode' if d['airplane_mode'] else ((('📵 No Signal' if (d['network_signal_strength'] == 'none') else ('📶¹ Poor' if (d['network_signal_strength'] == 'poor') else ('📶² Fair' if (d['network_signal_strength'] == 'fair') else ('📶³ Good' if (d['network_signal_strength'] == 'good') else ('📶⁴ Excellent' if (d['network_signal_strength'] == 'excellent') else '📵 No Signal'))))) + ((' | ' + B.str(d['network_technology_connected'])) if (d['network_technology_connected'] != 'none') else '')) + ((' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else '')) if (d['data_enabled'] and (d['network_technology_connected'] != 'none')) else ' | 📵 Data Disabled'))) + ((B.format(' | 📡 Connected to {}', d['wifi_ssid']) if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != '')) else ' | 📡 Enabled') if (d['wifi_enabled'] and d['wifi_connected']) else '')) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level']))
 
 
-# spec: telecom.env.yaml:455
+# spec: telecom.env.yaml:478
 def check_network_status(ctx: Context) -> object:
     """Check the phone's cellular and Wi-Fi connection - airplane mode, SIM, signal, network type, mobile data and data roaming."""
-    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:451
+    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:474
     if d is None:
         raise ToolError('The phone is missing')
-    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:452
+    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:475
     if s is None:
         raise ToolError("The user's surroundings are missing")
     return (B.format('Airplane Mode: {}\nSIM Card Status: {}\nCellular Connection: {}\nCellular Signal: {}\nCellular Network Type: {}\nMobile Data Enabled: {}\nData Roaming Enabled: {}\nWi-Fi Radio: {}\nWi-Fi Connected: {}', 'ON' if d['airplane_mode'] else 'OFF', 'missing' if d['sim_card_missing'] else B.str(d['sim_card_status']), B.str(d['network_connection_status']), d['network_signal_strength'], B.str(d['network_technology_connected']), 'Yes' if d['data_enabled'] else 'No', 'Yes' if d['roaming_enabled'] else 'No', 'ON' if d['wifi_enabled'] else 'OFF', 'Yes' if d['wifi_connected'] else 'No') + (B.format('\nConnected Wi-Fi Network: {}', B.coalesce(d['wifi_ssid'], 'None')) if d['wifi_connected'] else ''))
 
 
-# spec: telecom.env.yaml:463
+# spec: telecom.env.yaml:486
 def check_network_mode_preference(ctx: Context) -> object:
     """Show which kind of cellular network the phone prefers."""
-    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:451
+    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:474
     if d is None:
         raise ToolError('The phone is missing')
-    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:452
+    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:475
     if s is None:
         raise ToolError("The user's surroundings are missing")
     return B.format('Network Mode Preference: {}', B.str(d['network_mode_preference']))
 
 
-# spec: telecom.env.yaml:471
+# spec: telecom.env.yaml:494
 def run_speed_test(ctx: Context) -> object:
     """Measure the phone's mobile internet download speed."""
-    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:477
+    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:500
     if d is None:
         raise ToolError('The phone is missing')
-    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:478
+    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:501
     if s is None:
         raise ToolError("The user's surroundings are missing")
-    working = (not (((((d['airplane_mode'] or (d['network_signal_strength'] == 'none')) or (d['network_connection_status'] == 'no_service')) or (s['is_abroad'] and ((not d['roaming_enabled']) or (not s['roaming_allowed'])))) or (not d['data_enabled'])) or s['mobile_data_usage_exceeded']))  # spec: telecom.env.yaml:479
-    speed = (B.round(((B.float(Decimal('275.0') if (d['network_technology_connected'] == '5G') else (Decimal('55.0') if (d['network_technology_connected'] == '4G') else (Decimal('3.0') if (d['network_technology_connected'] == '3G') else (Decimal('0.25') if (d['network_technology_connected'] == '2G') else Decimal('0.0'))))) * B.float(Decimal('1.0') if (d['network_signal_strength'] == 'excellent') else (Decimal('0.8') if (d['network_signal_strength'] == 'good') else (Decimal('0.5') if (d['network_signal_strength'] == 'fair') else (Decimal('0.2') if (d['network_signal_strength'] == 'poor') else Decimal('0.0')))))) * B.float(Decimal('0.1') if ((d['vpn_connected'] and (d['vpn_details'] is not None)) and (d['vpn_details']['server_performance'] == 'poor')) else Decimal('1.0'))) * B.float(Decimal('0.2') if d['data_saver_mode'] else Decimal('1.0')), 2) if working else Decimal('0.0'))  # spec: telecom.env.yaml:480
-    label = ('No Connection' if (not working) else ('Very Poor' if (speed < 1) else ('Poor' if (speed < 5) else ('Fair' if (speed < 25) else ('Good' if (speed < 100) else 'Excellent')))))  # spec: telecom.env.yaml:481
+    working = (not (((((d['airplane_mode'] or (d['network_signal_strength'] == 'none')) or (d['network_connection_status'] == 'no_service')) or (s['is_abroad'] and ((not d['roaming_enabled']) or (not s['roaming_allowed'])))) or (not d['data_enabled'])) or s['mobile_data_usage_exceeded']))  # spec: telecom.env.yaml:502
+    speed = (B.round(((B.float(Decimal('275.0') if (d['network_technology_connected'] == '5G') else (Decimal('55.0') if (d['network_technology_connected'] == '4G') else (Decimal('3.0') if (d['network_technology_connected'] == '3G') else (Decimal('0.25') if (d['network_technology_connected'] == '2G') else Decimal('0.0'))))) * B.float(Decimal('1.0') if (d['network_signal_strength'] == 'excellent') else (Decimal('0.8') if (d['network_signal_strength'] == 'good') else (Decimal('0.5') if (d['network_signal_strength'] == 'fair') else (Decimal('0.2') if (d['network_signal_strength'] == 'poor') else Decimal('0.0')))))) * B.float(Decimal('0.1') if ((d['vpn_connected'] and (d['vpn_details'] is not None)) and (d['vpn_details']['server_performance'] == 'poor')) else Decimal('1.0'))) * B.float(Decimal('0.2') if d['data_saver_mode'] else Decimal('1.0')), 2) if working else Decimal('0.0'))  # spec: telecom.env.yaml:503
+    label = ('No Connection' if (not working) else ('Very Poor' if (speed < 1) else ('Poor' if (speed < 5) else ('Fair' if (speed < 25) else ('Good' if (speed < 100) else 'Excellent')))))  # spec: telecom.env.yaml:504
     return (B.format('Speed Test Result: {:.2f} Mbps ({}). {}', speed, label, 'Connection is very slow. Basic web browsing might be difficult.' if (label == 'Very Poor') else ('Connection is slow. Web browsing may be sluggish, streaming difficult.' if (label == 'Poor') else ('Connection is okay for web browsing and some standard definition streaming.' if (label == 'Fair') else ('Connection is good for most activities, including HD streaming.' if (label == 'Good') else 'Connection is very fast.')))) if working else 'Speed test failed: No Connection.')
 
 
-# spec: telecom.env.yaml:484
+# spec: telecom.env.yaml:507
 def check_sim_status(ctx: Context) -> object:
     """Check whether the SIM card works - active, missing, or locked with a PIN or PUK code."""
-    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:451
+    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:474
     if d is None:
         raise ToolError('The phone is missing')
-    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:452
+    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:475
     if s is None:
         raise ToolError("The user's surroundings are missing")
     return ('No SIM card detected in the phone.' if (d['sim_card_missing'] or (d['sim_card_status'] == 'missing')) else ('Your SIM card is active and working.' if (d['sim_card_status'] == 'active') else ('The SIM card is locked with a PIN code.' if (d['sim_card_status'] == 'locked_pin') else 'The SIM card is locked with a PUK code.')))
 
 
-# spec: telecom.env.yaml:492
+# spec: telecom.env.yaml:515
 def check_data_restriction_status(ctx: Context) -> object:
     """Check whether a data-limiting feature (Data Saver) is on."""
-    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:451
+    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:474
     if d is None:
         raise ToolError('The phone is missing')
-    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:452
+    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:475
     if s is None:
         raise ToolError("The user's surroundings are missing")
     return ('Data Saver mode is ON (limits data usage).' if d['data_saver_mode'] else 'Data Saver mode is OFF.')
 
 
-# spec: telecom.env.yaml:500
+# spec: telecom.env.yaml:523
 def check_apn_settings(ctx: Context) -> object:
     """Show the phone's APN settings for mobile data - the APN name and the MMSC URL for picture messages."""
-    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:451
+    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:474
     if d is None:
         raise ToolError('The phone is missing')
-    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:452
+    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:475
     if s is None:
         raise ToolError("The user's surroundings are missing")
     return B.format('Current APN Name: {}\nMMSC URL (for picture messages): {}\n(These are technical settings, usually best left unchanged.)', B.str(d['active_apn_settings']['apn_name']), B.coalesce(d['active_apn_settings']['mmsc_url'], 'Not Set'))
 
 
-# spec: telecom.env.yaml:508
+# spec: telecom.env.yaml:531
 def check_wifi_status(ctx: Context) -> object:
     """Check whether Wi-Fi is on, which network it is connected to and its signal."""
-    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:451
+    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:474
     if d is None:
         raise ToolError('The phone is missing')
-    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:452
+    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:475
     if s is None:
         raise ToolError("The user's surroundings are missing")
     return ('Wi-Fi is turned OFF.' if (not d['wifi_enabled']) else (B.format("Wi-Fi is ON and connected to '{}'. Signal strength: {}.", B.coalesce(d['wifi_ssid'], 'None'), B.str(d['wifi_signal_strength'])) if d['wifi_connected'] else 'Wi-Fi is ON but not connected to any network.'))
 
 
-# spec: telecom.env.yaml:516
+# spec: telecom.env.yaml:539
 def check_wifi_calling_status(ctx: Context) -> object:
     """Check whether Wi-Fi Calling is on."""
-    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:451
+    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:474
     if d is None:
         raise ToolError('The phone is missing')
-    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:452
+    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:475
     if s is None:
         raise ToolError("The user's surroundings are missing")
     return B.format('Wi-Fi Calling is currently turned {}.', 'ON' if d['wifi_calling_enabled'] else 'OFF')
 
 
-# spec: telecom.env.yaml:524
+# spec: telecom.env.yaml:547
 def check_vpn_status(ctx: Context) -> object:
     """Check whether a VPN is on and connected, with its details."""
-    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:451
+    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:474
     if d is None:
         raise ToolError('The phone is missing')
-    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:452
+    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:475
     if s is None:
         raise ToolError("The user's surroundings are missing")
     return ((B.format("VPN is ON and connected. Details: {{'server_address': '{}', 'protocol': '{}', 'server_performance': '{}'}}", d['vpn_details']['server_address'], d['vpn_details']['protocol'], B.str(d['vpn_details']['server_performance'])) if (d['vpn_details'] is not None) else 'VPN is ON and connected (no specific details available).') if d['vpn_connected'] else ('VPN is turned ON in settings, but currently not connected.' if d['vpn_enabled_setting'] else 'VPN is turned OFF.'))
 
 
-# spec: telecom.env.yaml:532
+# spec: telecom.env.yaml:555
 def check_installed_apps(ctx: Context) -> object:
     """List the apps installed on the phone."""
-    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:451
+    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:474
     if d is None:
         raise ToolError('The phone is missing')
-    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:452
+    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:475
     if s is None:
         raise ToolError("The user's surroundings are missing")
     return ('The following apps are installed on the phone: ' + B.join(B.keys(d['app_statuses']), ', '))
 
 
-# spec: telecom.env.yaml:540
+# spec: telecom.env.yaml:563
 def check_app_status(ctx: Context, *, app_name: str) -> object:
     """Show an app's details and the permissions it has."""
-    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:548
+    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:571
     if d is None:
         raise ToolError('The phone is missing')
-    apps = [a for a in B.values(d['app_statuses']) if (a['app_name'] == app_name)]  # spec: telecom.env.yaml:549
-    granted = ([] if (B.len(apps) == 0) else [n for n in ['sms', 'storage', 'phone', 'network'] if (((((n == 'sms') and B.item(apps, 0)['permissions']['sms']) or ((n == 'storage') and B.item(apps, 0)['permissions']['storage'])) or ((n == 'phone') and B.item(apps, 0)['permissions']['phone'])) or ((n == 'network') and B.item(apps, 0)['permissions']['network']))])  # spec: telecom.env.yaml:550
+    apps = [a for a in B.values(d['app_statuses']) if (a['app_name'] == app_name)]  # spec: telecom.env.yaml:572
+    granted = ([] if (B.len(apps) == 0) else [n for n in ['sms', 'storage', 'phone', 'network'] if (((((n == 'sms') and B.item(apps, 0)['permissions']['sms']) or ((n == 'storage') and B.item(apps, 0)['permissions']['storage'])) or ((n == 'phone') and B.item(apps, 0)['permissions']['phone'])) or ((n == 'network') and B.item(apps, 0)['permissions']['network']))])  # spec: telecom.env.yaml:573
     return (B.format("App '{}' not found on this phone.", app_name) if (B.len(apps) == 0) else (B.format('Status for App: {}', app_name) + ('\n - Permissions: None granted.' if (B.len(granted) == 0) else ('\n - Permissions Granted:' + B.join([('\n   - ' + g) for g in granted], '')))))
 
 
-# spec: telecom.env.yaml:553
+# spec: telecom.env.yaml:576
 def check_app_permissions(ctx: Context, *, app_name: str) -> object:
     """Show which permissions an app has (sms, storage, phone, network)."""
-    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:561
+    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:584
     if d is None:
         raise ToolError('The phone is missing')
-    apps = [a for a in B.values(d['app_statuses']) if (a['app_name'] == app_name)]  # spec: telecom.env.yaml:562
-    granted = ([] if (B.len(apps) == 0) else [n for n in ['sms', 'storage', 'phone', 'network'] if (((((n == 'sms') and B.item(apps, 0)['permissions']['sms']) or ((n == 'storage') and B.item(apps, 0)['permissions']['storage'])) or ((n == 'phone') and B.item(apps, 0)['permissions']['phone'])) or ((n == 'network') and B.item(apps, 0)['permissions']['network']))])  # spec: telecom.env.yaml:563
+    apps = [a for a in B.values(d['app_statuses']) if (a['app_name'] == app_name)]  # spec: telecom.env.yaml:585
+    granted = ([] if (B.len(apps) == 0) else [n for n in ['sms', 'storage', 'phone', 'network'] if (((((n == 'sms') and B.item(apps, 0)['permissions']['sms']) or ((n == 'storage') and B.item(apps, 0)['permissions']['storage'])) or ((n == 'phone') and B.item(apps, 0)['permissions']['phone'])) or ((n == 'network') and B.item(apps, 0)['permissions']['network']))])  # spec: telecom.env.yaml:586
     return (B.format("App '{}' not found on this phone.", app_name) if (B.len(apps) == 0) else (B.format("App '{}' currently has no permissions granted.", app_name) if (B.len(granted) == 0) else B.format("App '{}' has permission for: {}.", app_name, B.join(granted, ', '))))
 
 
-# spec: telecom.env.yaml:566
+# spec: telecom.env.yaml:589
 def can_send_mms(ctx: Context) -> object:
     """Check whether the messaging app can send MMS (picture) messages."""
-    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:572
+    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:595
     if d is None:
         raise ToolError('The phone is missing')
-    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:573
+    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:596
     if s is None:
         raise ToolError("The user's surroundings are missing")
-    working = (not (((((d['airplane_mode'] or (d['network_signal_strength'] == 'none')) or (d['network_connection_status'] == 'no_service')) or (s['is_abroad'] and ((not d['roaming_enabled']) or (not s['roaming_allowed'])))) or (not d['data_enabled'])) or s['mobile_data_usage_exceeded']))  # spec: telecom.env.yaml:574
-    mms = ((((working and (d['network_technology_connected'] != '2G')) and (not (d['wifi_calling_enabled'] and d['wifi_calling_mms_over_wifi']))) and (d['active_apn_settings']['mmsc_url'] is not None)) and B.any((a['permissions']['sms'] and a['permissions']['storage']) for a in B.values(d['app_statuses']) if (a['app_name'] == 'messaging')))  # spec: telecom.env.yaml:575
+    working = (not (((((d['airplane_mode'] or (d['network_signal_strength'] == 'none')) or (d['network_connection_status'] == 'no_service')) or (s['is_abroad'] and ((not d['roaming_enabled']) or (not s['roaming_allowed'])))) or (not d['data_enabled'])) or s['mobile_data_usage_exceeded']))  # spec: telecom.env.yaml:597
+    mms = ((((working and (d['network_technology_connected'] != '2G')) and (not (d['wifi_calling_enabled'] and d['wifi_calling_mms_over_wifi']))) and (d['active_apn_settings']['mmsc_url'] is not None)) and B.any((a['permissions']['sms'] and a['permissions']['storage']) for a in B.values(d['app_statuses']) if (a['app_name'] == 'messaging')))  # spec: telecom.env.yaml:598
     return ('Your messaging app can send MMS messages.' if mms else 'Your messaging app cannot send MMS messages.')
 
 
-# spec: telecom.env.yaml:578
+# spec: telecom.env.yaml:601
 def check_payment_request(ctx: Context) -> object:
     """Check whether the agent has sent you a payment request."""
-    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:451
+    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:474
     if d is None:
         raise ToolError('The phone is missing')
-    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:452
+    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:475
     if s is None:
         raise ToolError("The user's surroundings are missing")
     return (B.format('You have a payment request for bill {} of {} USD.', s['payment_request']['bill_id'], B.str(s['payment_request']['amount_due'])) if (s['payment_request'] is not None) else 'No payment request has been made.')
 
 
-# spec: telecom.env.yaml:586
+# spec: telecom.env.yaml:609
 def toggle_airplane_mode(ctx: Context) -> object:
     """Turn Airplane Mode on or off; when on, cellular, Wi-Fi and Bluetooth are all off."""
-    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:451
+    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:474
     if d is None:
         raise ToolError('The phone is missing')
-    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:452
+    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:475
     if s is None:
         raise ToolError("The user's surroundings are missing")
-    if d['airplane_mode']:  # spec: telecom.env.yaml:593
-        ctx.update('phone', d, {'airplane_mode': False, 'network_connection_status': 'searching'})  # spec: telecom.env.yaml:594
-        if d['wifi_enabled']:  # spec: telecom.env.yaml:595
-            ctx.update('phone', d, {'wifi_connected': False, 'wifi_ssid': None, 'wifi_signal_strength': 'none'})  # spec: telecom.env.yaml:596
+    if d['airplane_mode']:  # spec: telecom.env.yaml:616
+        ctx.update('phone', d, {'airplane_mode': False, 'network_connection_status': 'searching'})  # spec: telecom.env.yaml:617
+        if d['wifi_enabled']:  # spec: telecom.env.yaml:618
+            ctx.update('phone', d, {'wifi_connected': False, 'wifi_ssid': None, 'wifi_signal_strength': 'none'})  # spec: telecom.env.yaml:619
     else:
-        ctx.update('phone', d, {'airplane_mode': True, 'wifi_connected': False, 'wifi_ssid': None, 'wifi_signal_strength': 'none'})  # spec: telecom.env.yaml:598
-        ctx.update('phone', d, {'vpn_connected': False, 'vpn_details': (None if d['vpn_connected'] else d['vpn_details'])})  # spec: telecom.env.yaml:599
-    ctx.update('phone', d, {'network_connection_status': ('no_service' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else 'connected'), 'network_technology_connected': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else ('5G' if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else ('4G' if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else ('3G' if (d['network_mode_preference'] == '3g_only') else '2G')))), 'network_signal_strength': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '4G'), 'none') if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else (B.coalesce(B.entry_or_none(s['signal_strength'], '3G'), 'none') if (d['network_mode_preference'] == '3g_only') else B.coalesce(B.entry_or_none(s['signal_strength'], '2G'), 'none')))))})  # spec: telecom.env.yaml:601
+        ctx.update('phone', d, {'airplane_mode': True, 'wifi_connected': False, 'wifi_ssid': None, 'wifi_signal_strength': 'none'})  # spec: telecom.env.yaml:621
+        ctx.update('phone', d, {'vpn_connected': False, 'vpn_details': (None if d['vpn_connected'] else d['vpn_details'])})  # spec: telecom.env.yaml:622
+    ctx.update('phone', d, {'network_connection_status': ('no_service' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else 'connected'), 'network_technology_connected': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else ('5G' if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else ('4G' if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else ('3G' if (d['network_mode_preference'] == '3g_only') else '2G')))), 'network_signal_strength': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '4G'), 'none') if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else (B.coalesce(B.entry_or_none(s['signal_strength'], '3G'), 'none') if (d['network_mode_preference'] == '3g_only') else B.coalesce(B.entry_or_none(s['signal_strength'], '2G'), 'none')))))})  # spec: telecom.env.yaml:624
     return {'message': B.format('Airplane Mode is now {}.', 'ON' if d['airplane_mode'] else 'OFF'), 'status_bar': (((('✈️ Airplane Mode' if d['airplane_mode'] else ((('📵 No Signal' if (d['network_signal_strength'] == 'none') else ('📶¹ Poor' if (d['network_signal_strength'] == 'poor') else ('📶² Fair' if (d['network_signal_strength'] == 'fair') else ('📶³ Good' if (d['network_signal_strength'] == 'good') else ('📶⁴ Excellent' if (d['network_signal_strength'] == 'excellent') else '📵 No Signal'))))) + ((' | ' + B.str(d['network_technology_connected'])) if (d['network_technology_connected'] != 'none') else '')) + ((' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else '')) if (d['data_enabled'] and (d['network_technology_connected'] != 'none')) else ' | 📵 Data Disabled'))) + ((B.format(' | 📡 Connected to {}', d['wifi_ssid']) if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != '')) else ' | 📡 Enabled') if (d['wifi_enabled'] and d['wifi_connected']) else '')) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level']))}
 
 
-# spec: telecom.env.yaml:609
+# spec: telecom.env.yaml:632
 def reseat_sim_card(ctx: Context) -> object:
     """Take the SIM card out and put it back in; this can fix a SIM that is not recognised."""
-    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:451
+    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:474
     if d is None:
         raise ToolError('The phone is missing')
-    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:452
+    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:475
     if s is None:
         raise ToolError("The user's surroundings are missing")
-    ctx.update('phone', d, {'sim_card_missing': False})  # spec: telecom.env.yaml:616
-    ctx.update('phone', d, {'network_connection_status': ('no_service' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else 'connected'), 'network_technology_connected': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else ('5G' if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else ('4G' if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else ('3G' if (d['network_mode_preference'] == '3g_only') else '2G')))), 'network_signal_strength': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '4G'), 'none') if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else (B.coalesce(B.entry_or_none(s['signal_strength'], '3G'), 'none') if (d['network_mode_preference'] == '3g_only') else B.coalesce(B.entry_or_none(s['signal_strength'], '2G'), 'none')))))})  # spec: telecom.env.yaml:617
+    ctx.update('phone', d, {'sim_card_missing': False})  # spec: telecom.env.yaml:639
+    ctx.update('phone', d, {'network_connection_status': ('no_service' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else 'connected'), 'network_technology_connected': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else ('5G' if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else ('4G' if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else ('3G' if (d['network_mode_preference'] == '3g_only') else '2G')))), 'network_signal_strength': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '4G'), 'none') if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else (B.coalesce(B.entry_or_none(s['signal_strength'], '3G'), 'none') if (d['network_mode_preference'] == '3g_only') else B.coalesce(B.entry_or_none(s['signal_strength'], '2G'), 'none')))))})  # spec: telecom.env.yaml:640
     return {'message': 'SIM card re-seated successfully.', 'status_bar': (((('✈️ Airplane Mode' if d['airplane_mode'] else ((('📵 No Signal' if (d['network_signal_strength'] == 'none') else ('📶¹ Poor' if (d['network_signal_strength'] == 'poor') else ('📶² Fair' if (d['network_signal_strength'] == 'fair') else ('📶³ Good' if (d['network_signal_strength'] == 'good') else ('📶⁴ Excellent' if (d['network_signal_strength'] == 'excellent') else '📵 No Signal'))))) + ((' | ' + B.str(d['network_technology_connected'])) if (d['network_technology_connected'] != 'none') else '')) + ((' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else '')) if (d['data_enabled'] and (d['network_technology_connected'] != 'none')) else ' | 📵 Data Disabled'))) + ((B.format(' | 📡 Connected to {}', d['wifi_ssid']) if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != '')) else ' | 📡 Enabled') if (d['wifi_enabled'] and d['wifi_connected']) else '')) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level']))}
 
 
-# spec: telecom.env.yaml:622
+# spec: telecom.env.yaml:645
 def toggle_data(ctx: Context) -> object:
     """Turn mobile data on or off."""
-    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:451
+    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:474
     if d is None:
         raise ToolError('The phone is missing')
-    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:452
+    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:475
     if s is None:
         raise ToolError("The user's surroundings are missing")
-    ctx.update('phone', d, {'data_enabled': (not d['data_enabled'])})  # spec: telecom.env.yaml:629
-    ctx.update('phone', d, {'network_connection_status': ('no_service' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else 'connected'), 'network_technology_connected': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else ('5G' if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else ('4G' if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else ('3G' if (d['network_mode_preference'] == '3g_only') else '2G')))), 'network_signal_strength': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '4G'), 'none') if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else (B.coalesce(B.entry_or_none(s['signal_strength'], '3G'), 'none') if (d['network_mode_preference'] == '3g_only') else B.coalesce(B.entry_or_none(s['signal_strength'], '2G'), 'none')))))})  # spec: telecom.env.yaml:630
+    ctx.update('phone', d, {'data_enabled': (not d['data_enabled'])})  # spec: telecom.env.yaml:652
+    ctx.update('phone', d, {'network_connection_status': ('no_service' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else 'connected'), 'network_technology_connected': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else ('5G' if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else ('4G' if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else ('3G' if (d['network_mode_preference'] == '3g_only') else '2G')))), 'network_signal_strength': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '4G'), 'none') if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else (B.coalesce(B.entry_or_none(s['signal_strength'], '3G'), 'none') if (d['network_mode_preference'] == '3g_only') else B.coalesce(B.entry_or_none(s['signal_strength'], '2G'), 'none')))))})  # spec: telecom.env.yaml:653
     return {'message': B.format('Mobile Data is now {}.', 'ON' if d['data_enabled'] else 'OFF'), 'status_bar': (((('✈️ Airplane Mode' if d['airplane_mode'] else ((('📵 No Signal' if (d['network_signal_strength'] == 'none') else ('📶¹ Poor' if (d['network_signal_strength'] == 'poor') else ('📶² Fair' if (d['network_signal_strength'] == 'fair') else ('📶³ Good' if (d['network_signal_strength'] == 'good') else ('📶⁴ Excellent' if (d['network_signal_strength'] == 'excellent') else '📵 No Signal'))))) + ((' | ' + B.str(d['network_technology_connected'])) if (d['network_technology_connected'] != 'none') else '')) + ((' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else '')) if (d['data_enabled'] and (d['network_technology_connected'] != 'none')) else ' | 📵 Data Disabled'))) + ((B.format(' | 📡 Connected to {}', d['wifi_ssid']) if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != '')) else ' | 📡 Enabled') if (d['wifi_enabled'] and d['wifi_connected']) else '')) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level']))}
 
 
-# spec: telecom.env.yaml:635
+# spec: telecom.env.yaml:658
 def toggle_roaming(ctx: Context) -> object:
     """Turn data roaming on or off; when on, the phone may use mobile data on networks abroad."""
-    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:451
+    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:474
     if d is None:
         raise ToolError('The phone is missing')
-    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:452
+    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:475
     if s is None:
         raise ToolError("The user's surroundings are missing")
-    ctx.update('phone', d, {'roaming_enabled': (not d['roaming_enabled'])})  # spec: telecom.env.yaml:642
-    ctx.update('phone', d, {'network_connection_status': ('no_service' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else 'connected'), 'network_technology_connected': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else ('5G' if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else ('4G' if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else ('3G' if (d['network_mode_preference'] == '3g_only') else '2G')))), 'network_signal_strength': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '4G'), 'none') if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else (B.coalesce(B.entry_or_none(s['signal_strength'], '3G'), 'none') if (d['network_mode_preference'] == '3g_only') else B.coalesce(B.entry_or_none(s['signal_strength'], '2G'), 'none')))))})  # spec: telecom.env.yaml:643
+    ctx.update('phone', d, {'roaming_enabled': (not d['roaming_enabled'])})  # spec: telecom.env.yaml:665
+    ctx.update('phone', d, {'network_connection_status': ('no_service' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else 'connected'), 'network_technology_connected': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else ('5G' if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else ('4G' if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else ('3G' if (d['network_mode_preference'] == '3g_only') else '2G')))), 'network_signal_strength': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '4G'), 'none') if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else (B.coalesce(B.entry_or_none(s['signal_strength'], '3G'), 'none') if (d['network_mode_preference'] == '3g_only') else B.coalesce(B.entry_or_none(s['signal_strength'], '2G'), 'none')))))})  # spec: telecom.env.yaml:666
     return {'message': B.format('Data Roaming is now {}.', 'ON' if d['roaming_enabled'] else 'OFF'), 'status_bar': (((('✈️ Airplane Mode' if d['airplane_mode'] else ((('📵 No Signal' if (d['network_signal_strength'] == 'none') else ('📶¹ Poor' if (d['network_signal_strength'] == 'poor') else ('📶² Fair' if (d['network_signal_strength'] == 'fair') else ('📶³ Good' if (d['network_signal_strength'] == 'good') else ('📶⁴ Excellent' if (d['network_signal_strength'] == 'excellent') else '📵 No Signal'))))) + ((' | ' + B.str(d['network_technology_connected'])) if (d['network_technology_connected'] != 'none') else '')) + ((' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else '')) if (d['data_enabled'] and (d['network_technology_connected'] != 'none')) else ' | 📵 Data Disabled'))) + ((B.format(' | 📡 Connected to {}', d['wifi_ssid']) if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != '')) else ' | 📡 Enabled') if (d['wifi_enabled'] and d['wifi_connected']) else '')) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level']))}
 
 
-# spec: telecom.env.yaml:648
+# spec: telecom.env.yaml:671
 def toggle_data_saver_mode(ctx: Context) -> object:
     """Turn Data Saver on or off; when on, apps use less data and data may be slower."""
-    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:451
+    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:474
     if d is None:
         raise ToolError('The phone is missing')
-    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:452
+    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:475
     if s is None:
         raise ToolError("The user's surroundings are missing")
-    ctx.update('phone', d, {'data_saver_mode': (not d['data_saver_mode'])})  # spec: telecom.env.yaml:655
+    ctx.update('phone', d, {'data_saver_mode': (not d['data_saver_mode'])})  # spec: telecom.env.yaml:678
     return {'message': B.format('Data Saver Mode is now {}.', 'ON' if d['data_saver_mode'] else 'OFF'), 'status_bar': (((('✈️ Airplane Mode' if d['airplane_mode'] else ((('📵 No Signal' if (d['network_signal_strength'] == 'none') else ('📶¹ Poor' if (d['network_signal_strength'] == 'poor') else ('📶² Fair' if (d['network_signal_strength'] == 'fair') else ('📶³ Good' if (d['network_signal_strength'] == 'good') else ('📶⁴ Excellent' if (d['network_signal_strength'] == 'excellent') else '📵 No Signal'))))) + ((' | ' + B.str(d['network_technology_connected'])) if (d['network_technology_connected'] != 'none') else '')) + ((' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else '')) if (d['data_enabled'] and (d['network_technology_connected'] != 'none')) else ' | 📵 Data Disabled'))) + ((B.format(' | 📡 Connected to {}', d['wifi_ssid']) if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != '')) else ' | 📡 Enabled') if (d['wifi_enabled'] and d['wifi_connected']) else '')) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level']))}
 
 
-# spec: telecom.env.yaml:660
+# spec: telecom.env.yaml:683
 def set_network_mode_preference(ctx: Context, *, mode: str) -> object:
     """Choose the kind of cellular network the phone prefers - 4g_5g_preferred, 4g_only, 3g_only or 2g_only."""
-    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:668
+    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:691
     if d is None:
         raise ToolError('The phone is missing')
-    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:669
+    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:692
     if s is None:
         raise ToolError("The user's surroundings are missing")
-    valid = (mode in ['4g_5g_preferred', '4g_only', '3g_only', '2g_only'])  # spec: telecom.env.yaml:670
-    if valid:  # spec: telecom.env.yaml:672
-        ctx.update('phone', d, {'network_mode_preference': ('4g_only' if (mode == '4g_only') else ('3g_only' if (mode == '3g_only') else ('2g_only' if (mode == '2g_only') else '4g_5g_preferred')))})  # spec: telecom.env.yaml:673
-        ctx.update('phone', d, {'network_connection_status': ('no_service' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else 'connected'), 'network_technology_connected': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else ('5G' if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else ('4G' if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else ('3G' if (d['network_mode_preference'] == '3g_only') else '2G')))), 'network_signal_strength': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '4G'), 'none') if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else (B.coalesce(B.entry_or_none(s['signal_strength'], '3G'), 'none') if (d['network_mode_preference'] == '3g_only') else B.coalesce(B.entry_or_none(s['signal_strength'], '2G'), 'none')))))})  # spec: telecom.env.yaml:674
+    valid = (mode in ['4g_5g_preferred', '4g_only', '3g_only', '2g_only'])  # spec: telecom.env.yaml:693
+    if valid:  # spec: telecom.env.yaml:695
+        ctx.update('phone', d, {'network_mode_preference': ('4g_only' if (mode == '4g_only') else ('3g_only' if (mode == '3g_only') else ('2g_only' if (mode == '2g_only') else '4g_5g_preferred')))})  # spec: telecom.env.yaml:696
+        ctx.update('phone', d, {'network_connection_status': ('no_service' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else 'connected'), 'network_technology_connected': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else ('5G' if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else ('4G' if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else ('3G' if (d['network_mode_preference'] == '3g_only') else '2G')))), 'network_signal_strength': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '4G'), 'none') if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else (B.coalesce(B.entry_or_none(s['signal_strength'], '3G'), 'none') if (d['network_mode_preference'] == '3g_only') else B.coalesce(B.entry_or_none(s['signal_strength'], '2G'), 'none')))))})  # spec: telecom.env.yaml:697
     return {'message': (B.format('Preferred Network Mode set to: {}', mode) if valid else B.format("Failed to set network mode: '{}' is not a valid option. Please use one of: 4g_5g_preferred, 4g_only, 3g_only, 2g_only", mode)), 'status_bar': (((('✈️ Airplane Mode' if d['airplane_mode'] else ((('📵 No Signal' if (d['network_signal_strength'] == 'none') else ('📶¹ Poor' if (d['network_signal_strength'] == 'poor') else ('📶² Fair' if (d['network_signal_strength'] == 'fair') else ('📶³ Good' if (d['network_signal_strength'] == 'good') else ('📶⁴ Excellent' if (d['network_signal_strength'] == 'excellent') else '📵 No Signal'))))) + ((' | ' + B.str(d['network_technology_connected'])) if (d['network_technology_connected'] != 'none') else '')) + ((' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else '')) if (d['data_enabled'] and (d['network_technology_connected'] != 'none')) else ' | 📵 Data Disabled'))) + ((B.format(' | 📡 Connected to {}', d['wifi_ssid']) if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != '')) else ' | 📡 Enabled') if (d['wifi_enabled'] and d['wifi_connected']) else '')) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level']))}
 
 
-# spec: telecom.env.yaml:679
+# spec: telecom.env.yaml:702
 def set_apn_settings(ctx: Context, *, apn_settings: dict) -> object:
     """Replace the phone's APN settings."""
-    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:451
+    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:474
     if d is None:
         raise ToolError('The phone is missing')
-    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:452
+    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:475
     if s is None:
         raise ToolError("The user's surroundings are missing")
-    ctx.update('phone', d, {'active_apn_settings': apn_settings})  # spec: telecom.env.yaml:688
-    ctx.update('phone', d, {'network_connection_status': ('no_service' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else 'connected'), 'network_technology_connected': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else ('5G' if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else ('4G' if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else ('3G' if (d['network_mode_preference'] == '3g_only') else '2G')))), 'network_signal_strength': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '4G'), 'none') if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else (B.coalesce(B.entry_or_none(s['signal_strength'], '3G'), 'none') if (d['network_mode_preference'] == '3g_only') else B.coalesce(B.entry_or_none(s['signal_strength'], '2G'), 'none')))))})  # spec: telecom.env.yaml:689
+    ctx.update('phone', d, {'active_apn_settings': apn_settings})  # spec: telecom.env.yaml:711
+    ctx.update('phone', d, {'network_connection_status': ('no_service' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else 'connected'), 'network_technology_connected': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else ('5G' if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else ('4G' if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else ('3G' if (d['network_mode_preference'] == '3g_only') else '2G')))), 'network_signal_strength': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '4G'), 'none') if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else (B.coalesce(B.entry_or_none(s['signal_strength'], '3G'), 'none') if (d['network_mode_preference'] == '3g_only') else B.coalesce(B.entry_or_none(s['signal_strength'], '2G'), 'none')))))})  # spec: telecom.env.yaml:712
     return {'message': B.format('APN settings set to: {}', B.str(d['active_apn_settings']['apn_name'])), 'status_bar': (((('✈️ Airplane Mode' if d['airplane_mode'] else ((('📵 No Signal' if (d['network_signal_strength'] == 'none') else ('📶¹ Poor' if (d['network_signal_strength'] == 'poor') else ('📶² Fair' if (d['network_signal_strength'] == 'fair') else ('📶³ Good' if (d['network_signal_strength'] == 'good') else ('📶⁴ Excellent' if (d['network_signal_strength'] == 'excellent') else '📵 No Signal'))))) + ((' | ' + B.str(d['network_technology_connected'])) if (d['network_technology_connected'] != 'none') else '')) + ((' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else '')) if (d['data_enabled'] and (d['network_technology_connected'] != 'none')) else ' | 📵 Data Disabled'))) + ((B.format(' | 📡 Connected to {}', d['wifi_ssid']) if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != '')) else ' | 📡 Enabled') if (d['wifi_enabled'] and d['wifi_connected']) else '')) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level']))}
 
 
-# spec: telecom.env.yaml:694
+# spec: telecom.env.yaml:717
 def reset_apn_settings(ctx: Context) -> object:
     """Reset the APN settings to the carrier's defaults; the reset takes effect at the next restart."""
-    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:451
+    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:474
     if d is None:
         raise ToolError('The phone is missing')
-    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:452
+    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:475
     if s is None:
         raise ToolError("The user's surroundings are missing")
-    ctx.update('phone', d, {'active_apn_settings': {'apn_name': d['active_apn_settings']['apn_name'], 'reset_at_reboot': True, 'mms_apn': d['active_apn_settings']['mms_apn'], 'mmsc_url': d['active_apn_settings']['mmsc_url'], 'mms_proxy': d['active_apn_settings']['mms_proxy'], 'mms_port': d['active_apn_settings']['mms_port']}})  # spec: telecom.env.yaml:701
-    ctx.update('phone', d, {'network_connection_status': ('no_service' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else 'connected'), 'network_technology_connected': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else ('5G' if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else ('4G' if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else ('3G' if (d['network_mode_preference'] == '3g_only') else '2G')))), 'network_signal_strength': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '4G'), 'none') if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else (B.coalesce(B.entry_or_none(s['signal_strength'], '3G'), 'none') if (d['network_mode_preference'] == '3g_only') else B.coalesce(B.entry_or_none(s['signal_strength'], '2G'), 'none')))))})  # spec: telecom.env.yaml:703
+    ctx.update('phone', d, {'active_apn_settings': {'apn_name': d['active_apn_settings']['apn_name'], 'reset_at_reboot': True, 'mms_apn': d['active_apn_settings']['mms_apn'], 'mmsc_url': d['active_apn_settings']['mmsc_url'], 'mms_proxy': d['active_apn_settings']['mms_proxy'], 'mms_port': d['active_apn_settings']['mms_port']}})  # spec: telecom.env.yaml:724
+    ctx.update('phone', d, {'network_connection_status': ('no_service' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else 'connected'), 'network_technology_connected': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else ('5G' if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else ('4G' if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else ('3G' if (d['network_mode_preference'] == '3g_only') else '2G')))), 'network_signal_strength': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '4G'), 'none') if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else (B.coalesce(B.entry_or_none(s['signal_strength'], '3G'), 'none') if (d['network_mode_preference'] == '3g_only') else B.coalesce(B.entry_or_none(s['signal_strength'], '2G'), 'none')))))})  # spec: telecom.env.yaml:726
     return {'message': 'APN settings will reset at reboot.', 'status_bar': (((('✈️ Airplane Mode' if d['airplane_mode'] else ((('📵 No Signal' if (d['network_signal_strength'] == 'none') else ('📶¹ Poor' if (d['network_signal_strength'] == 'poor') else ('📶² Fair' if (d['network_signal_strength'] == 'fair') else ('📶³ Good' if (d['network_signal_strength'] == 'good') else ('📶⁴ Excellent' if (d['network_signal_strength'] == 'excellent') else '📵 No Signal'))))) + ((' | ' + B.str(d['network_technology_connected'])) if (d['network_technology_connected'] != 'none') else '')) + ((' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else '')) if (d['data_enabled'] and (d['network_technology_connected'] != 'none')) else ' | 📵 Data Disabled'))) + ((B.format(' | 📡 Connected to {}', d['wifi_ssid']) if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != '')) else ' | 📡 Enabled') if (d['wifi_enabled'] and d['wifi_connected']) else '')) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level']))}
 
 
-# spec: telecom.env.yaml:708
+# spec: telecom.env.yaml:731
 def toggle_wifi(ctx: Context) -> object:
     """Turn Wi-Fi on or off."""
-    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:714
+    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:737
     if d is None:
         raise ToolError('The phone is missing')
-    blocked = d['airplane_mode']  # spec: telecom.env.yaml:715
-    if not blocked:  # spec: telecom.env.yaml:717
-        ctx.update('phone', d, {'wifi_enabled': (not d['wifi_enabled'])})  # spec: telecom.env.yaml:718
-        if not d['wifi_enabled']:  # spec: telecom.env.yaml:719
-            ctx.update('phone', d, {'wifi_connected': False, 'wifi_ssid': None, 'wifi_signal_strength': 'none'})  # spec: telecom.env.yaml:720
+    blocked = d['airplane_mode']  # spec: telecom.env.yaml:738
+    if not blocked:  # spec: telecom.env.yaml:740
+        ctx.update('phone', d, {'wifi_enabled': (not d['wifi_enabled'])})  # spec: telecom.env.yaml:741
+        if not d['wifi_enabled']:  # spec: telecom.env.yaml:742
+            ctx.update('phone', d, {'wifi_connected': False, 'wifi_ssid': None, 'wifi_signal_strength': 'none'})  # spec: telecom.env.yaml:743
     return {'message': ('Cannot change Wi-Fi settings while Airplane Mode is ON.' if blocked else B.format('Wi-Fi is now {}.', 'ON' if d['wifi_enabled'] else 'OFF')), 'status_bar': (((('✈️ Airplane Mode' if d['airplane_mode'] else ((('📵 No Signal' if (d['network_signal_strength'] == 'none') else ('📶¹ Poor' if (d['network_signal_strength'] == 'poor') else ('📶² Fair' if (d['network_signal_strength'] == 'fair') else ('📶³ Good' if (d['network_signal_strength'] == 'good') else ('📶⁴ Excellent' if (d['network_signal_strength'] == 'excellent') else '📵 No Signal'))))) + ((' | ' + B.str(d['network_technology_connected'])) if (d['network_technology_connected'] != 'none') else '')) + ((' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else '')) if (d['data_enabled'] and (d['network_technology_connected'] != 'none')) else ' | 📵 Data Disabled'))) + ((B.format(' | 📡 Connected to {}', d['wifi_ssid']) if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != '')) else ' | 📡 Enabled') if (d['wifi_enabled'] and d['wifi_connected']) else '')) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level']))}
 
 
-# spec: telecom.env.yaml:725
+# spec: telecom.env.yaml:748
 def toggle_wifi_calling(ctx: Context) -> object:
     """Turn Wi-Fi Calling on or off; calls then go over Wi-Fi instead of the cellular network."""
-    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:451
+    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:474
     if d is None:
         raise ToolError('The phone is missing')
-    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:452
+    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:475
     if s is None:
         raise ToolError("The user's surroundings are missing")
-    ctx.update('phone', d, {'wifi_calling_enabled': (not d['wifi_calling_enabled'])})  # spec: telecom.env.yaml:732
+    ctx.update('phone', d, {'wifi_calling_enabled': (not d['wifi_calling_enabled'])})  # spec: telecom.env.yaml:755
     return {'message': B.format('Wi-Fi Calling is now {}.', 'ON' if d['wifi_calling_enabled'] else 'OFF'), 'status_bar': (((('✈️ Airplane Mode' if d['airplane_mode'] else ((('📵 No Signal' if (d['network_signal_strength'] == 'none') else ('📶¹ Poor' if (d['network_signal_strength'] == 'poor') else ('📶² Fair' if (d['network_signal_strength'] == 'fair') else ('📶³ Good' if (d['network_signal_strength'] == 'good') else ('📶⁴ Excellent' if (d['network_signal_strength'] == 'excellent') else '📵 No Signal'))))) + ((' | ' + B.str(d['network_technology_connected'])) if (d['network_technology_connected'] != 'none') else '')) + ((' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else '')) if (d['data_enabled'] and (d['network_technology_connected'] != 'none')) else ' | 📵 Data Disabled'))) + ((B.format(' | 📡 Connected to {}', d['wifi_ssid']) if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != '')) else ' | 📡 Enabled') if (d['wifi_enabled'] and d['wifi_connected']) else '')) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level']))}
 
 
-# spec: telecom.env.yaml:737
+# spec: telecom.env.yaml:760
 def connect_vpn(ctx: Context) -> object:
     """Connect to the VPN."""
-    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:743
+    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:766
     if d is None:
         raise ToolError('The phone is missing')
-    was = d['vpn_connected']  # spec: telecom.env.yaml:744
-    if not was:  # spec: telecom.env.yaml:746
-        ctx.update('phone', d, {'vpn_connected': True, 'vpn_details': {'server_address': '192.168.1.1', 'protocol': 'OpenVPN', 'server_performance': 'excellent'}})  # spec: telecom.env.yaml:747
+    was = d['vpn_connected']  # spec: telecom.env.yaml:767
+    if not was:  # spec: telecom.env.yaml:769
+        ctx.update('phone', d, {'vpn_connected': True, 'vpn_details': {'server_address': '192.168.1.1', 'protocol': 'OpenVPN', 'server_performance': 'excellent'}})  # spec: telecom.env.yaml:770
     return {'message': ('VPN already connected.' if was else 'VPN connected successfully.'), 'status_bar': (((('✈️ Airplane Mode' if d['airplane_mode'] else ((('📵 No Signal' if (d['network_signal_strength'] == 'none') else ('📶¹ Poor' if (d['network_signal_strength'] == 'poor') else ('📶² Fair' if (d['network_signal_strength'] == 'fair') else ('📶³ Good' if (d['network_signal_strength'] == 'good') else ('📶⁴ Excellent' if (d['network_signal_strength'] == 'excellent') else '📵 No Signal'))))) + ((' | ' + B.str(d['network_technology_connected'])) if (d['network_technology_connected'] != 'none') else '')) + ((' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else '')) if (d['data_enabled'] and (d['network_technology_connected'] != 'none')) else ' | 📵 Data Disabled'))) + ((B.format(' | 📡 Connected to {}', d['wifi_ssid']) if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != '')) else ' | 📡 Enabled') if (d['wifi_enabled'] and d['wifi_connected']) else '')) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level']))}
 
 
-# spec: telecom.env.yaml:752
+# spec: telecom.env.yaml:775
 def disconnect_vpn(ctx: Context) -> object:
     """Disconnect the VPN; traffic then no longer goes through the VPN server."""
-    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:758
+    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:781
     if d is None:
         raise ToolError('The phone is missing')
-    was = d['vpn_connected']  # spec: telecom.env.yaml:759
-    if was:  # spec: telecom.env.yaml:761
-        ctx.update('phone', d, {'vpn_connected': False, 'vpn_details': None})  # spec: telecom.env.yaml:762
+    was = d['vpn_connected']  # spec: telecom.env.yaml:782
+    if was:  # spec: telecom.env.yaml:784
+        ctx.update('phone', d, {'vpn_connected': False, 'vpn_details': None})  # spec: telecom.env.yaml:785
     return {'message': ('VPN disconnected successfully.' if was else 'No active VPN connection to disconnect.'), 'status_bar': (((('✈️ Airplane Mode' if d['airplane_mode'] else ((('📵 No Signal' if (d['network_signal_strength'] == 'none') else ('📶¹ Poor' if (d['network_signal_strength'] == 'poor') else ('📶² Fair' if (d['network_signal_strength'] == 'fair') else ('📶³ Good' if (d['network_signal_strength'] == 'good') else ('📶⁴ Excellent' if (d['network_signal_strength'] == 'excellent') else '📵 No Signal'))))) + ((' | ' + B.str(d['network_technology_connected'])) if (d['network_technology_connected'] != 'none') else '')) + ((' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else '')) if (d['data_enabled'] and (d['network_technology_connected'] != 'none')) else ' | 📵 Data Disabled'))) + ((B.format(' | 📡 Connected to {}', d['wifi_ssid']) if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != '')) else ' | 📡 Enabled') if (d['wifi_enabled'] and d['wifi_connected']) else '')) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level']))}
 
 
-# spec: telecom.env.yaml:767
+# spec: telecom.env.yaml:790
 def grant_app_permission(ctx: Context, *, app_name: str, permission: str) -> object:
     """Give an app a permission (sms, storage, phone or network)."""
-    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:776
+    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:799
     if d is None:
         raise ToolError('The phone is missing')
-    perm = B.lower(permission)  # spec: telecom.env.yaml:777
-    known_app = (app_name in d['app_statuses'])  # spec: telecom.env.yaml:778
-    known_perm = (perm in ['sms', 'storage', 'phone', 'network'])  # spec: telecom.env.yaml:779
-    if known_app and known_perm:  # spec: telecom.env.yaml:781
-        _e0 = B.entry(d['app_statuses'], app_name)  # spec: telecom.env.yaml:782
-        ctx.update('phone', d, {'app_statuses': B.with_entry(d['app_statuses'], app_name, {**_e0, 'permissions': {'sms': (_e0['permissions']['sms'] or (perm == 'sms')), 'storage': (_e0['permissions']['storage'] or (perm == 'storage')), 'phone': (_e0['permissions']['phone'] or (perm == 'phone')), 'network': (_e0['permissions']['network'] or (perm == 'network'))}})})  # spec: telecom.env.yaml:782
+    perm = B.lower(permission)  # spec: telecom.env.yaml:800
+    known_app = (app_name in d['app_statuses'])  # spec: telecom.env.yaml:801
+    known_perm = (perm in ['sms', 'storage', 'phone', 'network'])  # spec: telecom.env.yaml:802
+    if known_app and known_perm:  # spec: telecom.env.yaml:804
+        _e0 = B.entry(d['app_statuses'], app_name)  # spec: telecom.env.yaml:805
+        ctx.update('phone', d, {'app_statuses': B.with_entry(d['app_statuses'], app_name, {**_e0, 'permissions': {'sms': (_e0['permissions']['sms'] or (perm == 'sms')), 'storage': (_e0['permissions']['storage'] or (perm == 'storage')), 'phone': (_e0['permissions']['phone'] or (perm == 'phone')), 'network': (_e0['permissions']['network'] or (perm == 'network'))}})})  # spec: telecom.env.yaml:805
     return {'message': (B.format("Success. Permission '{}' granted to app '{}'.", perm, app_name) if (known_app and known_perm) else (B.format("Error. Permission '{}' not tracked for app '{}', available permissions: ['sms', 'storage', 'phone', 'network']", perm, app_name) if known_app else B.format("Error. App '{}' not found. Cannot grant permission.", app_name))), 'status_bar': (((('✈️ Airplane Mode' if d['airplane_mode'] else ((('📵 No Signal' if (d['network_signal_strength'] == 'none') else ('📶¹ Poor' if (d['network_signal_strength'] == 'poor') else ('📶² Fair' if (d['network_signal_strength'] == 'fair') else ('📶³ Good' if (d['network_signal_strength'] == 'good') else ('📶⁴ Excellent' if (d['network_signal_strength'] == 'excellent') else '📵 No Signal'))))) + ((' | ' + B.str(d['network_technology_connected'])) if (d['network_technology_connected'] != 'none') else '')) + ((' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else '')) if (d['data_enabled'] and (d['network_technology_connected'] != 'none')) else ' | 📵 Data Disabled'))) + ((B.format(' | 📡 Connected to {}', d['wifi_ssid']) if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != '')) else ' | 📡 Enabled') if (d['wifi_enabled'] and d['wifi_connected']) else '')) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level']))}
 
 
-# spec: telecom.env.yaml:788
+# spec: telecom.env.yaml:811
 def reboot_device(ctx: Context) -> object:
     """Restart the phone; this refreshes its services and connections."""
-    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:794
+    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:817
     if d is None:
         raise ToolError('The phone is missing')
-    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:795
+    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:818
     if s is None:
         raise ToolError("The user's surroundings are missing")
-    reset = d['active_apn_settings']['reset_at_reboot']  # spec: telecom.env.yaml:796
-    if reset:  # spec: telecom.env.yaml:798
-        ctx.update('phone', d, {'active_apn_settings': {'apn_name': 'internet', 'reset_at_reboot': False, 'mms_apn': 'mms', 'mmsc_url': 'http://mms.carrier.com/mms/wapenc', 'mms_proxy': None, 'mms_port': None}})  # spec: telecom.env.yaml:799
-    ctx.update('phone', d, {'network_connection_status': 'searching'})  # spec: telecom.env.yaml:800
-    ctx.update('phone', d, {'network_connection_status': ('no_service' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else 'connected'), 'network_technology_connected': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else ('5G' if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else ('4G' if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else ('3G' if (d['network_mode_preference'] == '3g_only') else '2G')))), 'network_signal_strength': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '4G'), 'none') if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else (B.coalesce(B.entry_or_none(s['signal_strength'], '3G'), 'none') if (d['network_mode_preference'] == '3g_only') else B.coalesce(B.entry_or_none(s['signal_strength'], '2G'), 'none')))))})  # spec: telecom.env.yaml:801
+    reset = d['active_apn_settings']['reset_at_reboot']  # spec: telecom.env.yaml:819
+    if reset:  # spec: telecom.env.yaml:821
+        ctx.update('phone', d, {'active_apn_settings': {'apn_name': 'internet', 'reset_at_reboot': False, 'mms_apn': 'mms', 'mmsc_url': 'http://mms.carrier.com/mms/wapenc', 'mms_proxy': None, 'mms_port': None}})  # spec: telecom.env.yaml:822
+    ctx.update('phone', d, {'network_connection_status': 'searching'})  # spec: telecom.env.yaml:823
+    ctx.update('phone', d, {'network_connection_status': ('no_service' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else 'connected'), 'network_technology_connected': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else ('5G' if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else ('4G' if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else ('3G' if (d['network_mode_preference'] == '3g_only') else '2G')))), 'network_signal_strength': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '4G'), 'none') if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else (B.coalesce(B.entry_or_none(s['signal_strength'], '3G'), 'none') if (d['network_mode_preference'] == '3g_only') else B.coalesce(B.entry_or_none(s['signal_strength'], '2G'), 'none')))))})  # spec: telecom.env.yaml:824
     return {'message': (('Resetting APN settings...\n' if reset else '') + 'Restarting network services...'), 'status_bar': (((('✈️ Airplane Mode' if d['airplane_mode'] else ((('📵 No Signal' if (d['network_signal_strength'] == 'none') else ('📶¹ Poor' if (d['network_signal_strength'] == 'poor') else ('📶² Fair' if (d['network_signal_strength'] == 'fair') else ('📶³ Good' if (d['network_signal_strength'] == 'good') else ('📶⁴ Excellent' if (d['network_signal_strength'] == 'excellent') else '📵 No Signal'))))) + ((' | ' + B.str(d['network_technology_connected'])) if (d['network_technology_connected'] != 'none') else '')) + ((' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else '')) if (d['data_enabled'] and (d['network_technology_connected'] != 'none')) else ' | 📵 Data Disabled'))) + ((B.format(' | 📡 Connected to {}', d['wifi_ssid']) if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != '')) else ' | 📡 Enabled') if (d['wifi_enabled'] and d['wifi_connected']) else '')) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level']))}
 
 
-# spec: telecom.env.yaml:806
+# spec: telecom.env.yaml:829
 def make_payment(ctx: Context) -> object:
     """Pay the bill the agent has sent you a payment request for."""
-    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:812
+    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:835
     if s is None:
         raise ToolError("The user's surroundings are missing")
-    request = s['payment_request']  # spec: telecom.env.yaml:813
-    if request is not None:  # spec: telecom.env.yaml:815
-        _t0 = ctx.get_required('bill', request['bill_id'])  # spec: telecom.env.yaml:816
-        ctx.update('bill', _t0, {'status': 'Paid'})  # spec: telecom.env.yaml:816
-        ctx.update('surroundings', s, {'payment_request': None})  # spec: telecom.env.yaml:817
+    request = s['payment_request']  # spec: telecom.env.yaml:836
+    if request is not None:  # spec: telecom.env.yaml:838
+        _t0 = ctx.get_required('bill', request['bill_id'])  # spec: telecom.env.yaml:839
+        ctx.update('bill', _t0, {'status': 'Paid'})  # spec: telecom.env.yaml:839
+        ctx.update('surroundings', s, {'payment_request': None})  # spec: telecom.env.yaml:840
     return (B.format('Payment of {} USD has been made for bill {}.', B.str(request['amount_due']), request['bill_id']) if (request is not None) else 'You do not have a payment request.')
 
 
-# spec: telecom.env.yaml:823
+# spec: telecom.env.yaml:846
 def set_user_info(ctx: Context, *, name: str, phone_number: str) -> object:
     """Task setup - who the user is and which line their phone uses; brings the phone's view of the line in step."""
-    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:831
-    if s is None:
-        raise ToolError("The user's surroundings are missing")
-    l_ = ctx.first('line', '("phone_number" = ?)', [phone_number])  # spec: telecom.env.yaml:832
-    if l_ is None:
-        raise ToolError(B.format('Wrong scenario, line not found for phone number {}', phone_number))
-    p = ctx.get('plan', l_['plan_id'])  # spec: telecom.env.yaml:833
-    if p is None:
-        raise ToolError('Plan not found')
-    owners = [c for c in ctx.all('customer') if ((c['phone_number'] == phone_number) or B.contains(c['line_ids'], l_['line_id']))]  # spec: telecom.env.yaml:834
-    awaiting = ([] if (B.len(owners) == 0) else [b for b in ctx.all('bill', '("status" = ?)', ['Awaiting Payment']) if B.contains(B.item(owners, 0)['bill_ids'], b['bill_id'])])  # spec: telecom.env.yaml:835
-    ctx.update('surroundings', s, {'name': name, 'phone_number': phone_number, 'line_active': (l_['status'] == 'Active'), 'roaming_allowed': l_['roaming_enabled'], 'mobile_data_usage_exceeded': (l_['data_used_gb'] >= (p['data_limit_gb'] + l_['data_refueling_gb']))})  # spec: telecom.env.yaml:837
-    if (s['payment_request'] is None) and (B.len(awaiting) > 0):  # spec: telecom.env.yaml:843
-        ctx.update('surroundings', s, {'payment_request': {'bill_id': B.item(awaiting, 0)['bill_id'], 'amount_due': B.item(awaiting, 0)['total_due'], 'paid': False}})  # spec: telecom.env.yaml:844
-    return s
-
-
-# spec: telecom.env.yaml:847
-def set_user_location(ctx: Context, *, abroad: bool) -> object:
-    """Task setup - whether the user is abroad."""
     s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:854
     if s is None:
         raise ToolError("The user's surroundings are missing")
-    ctx.update('surroundings', s, {'is_abroad': abroad})  # spec: telecom.env.yaml:856
+    l_ = ctx.first('line', '("phone_number" = ?)', [phone_number])  # spec: telecom.env.yaml:855
+    if l_ is None:
+        raise ToolError(B.format('Wrong scenario, line not found for phone number {}', phone_number))
+    p = ctx.get('plan', l_['plan_id'])  # spec: telecom.env.yaml:856
+    if p is None:
+        raise ToolError('Plan not found')
+    owners = [c for c in ctx.all('customer') if ((c['phone_number'] == phone_number) or B.contains(c['line_ids'], l_['line_id']))]  # spec: telecom.env.yaml:857
+    awaiting = ([] if (B.len(owners) == 0) else [b for b in ctx.all('bill', '("status" = ?)', ['Awaiting Payment']) if B.contains(B.item(owners, 0)['bill_ids'], b['bill_id'])])  # spec: telecom.env.yaml:858
+    ctx.update('surroundings', s, {'name': name, 'phone_number': phone_number, 'line_active': (l_['status'] == 'Active'), 'roaming_allowed': l_['roaming_enabled'], 'mobile_data_usage_exceeded': (l_['data_used_gb'] >= (p['data_limit_gb'] + l_['data_refueling_gb']))})  # spec: telecom.env.yaml:860
+    if (s['payment_request'] is None) and (B.len(awaiting) > 0):  # spec: telecom.env.yaml:866
+        ctx.update('surroundings', s, {'payment_request': {'bill_id': B.item(awaiting, 0)['bill_id'], 'amount_due': B.item(awaiting, 0)['total_due'], 'paid': False}})  # spec: telecom.env.yaml:867
     return s
 
 
-# spec: telecom.env.yaml:859
-def turn_airplane_mode_on(ctx: Context) -> object:
-    """Task setup - airplane mode on."""
-    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:451
-    if d is None:
-        raise ToolError('The phone is missing')
-    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:452
+# spec: telecom.env.yaml:870
+def set_user_location(ctx: Context, *, abroad: bool) -> object:
+    """Task setup - whether the user is abroad."""
+    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:877
     if s is None:
         raise ToolError("The user's surroundings are missing")
-    ctx.update('phone', d, {'airplane_mode': True, 'wifi_connected': False, 'wifi_ssid': None, 'wifi_signal_strength': 'none', 'vpn_connected': False, 'vpn_details': None})  # spec: telecom.env.yaml:865
-    ctx.update('phone', d, {'network_connection_status': ('no_service' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else 'connected'), 'network_technology_connected': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else ('5G' if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else ('4G' if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else ('3G' if (d['network_mode_preference'] == '3g_only') else '2G')))), 'network_signal_strength': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '4G'), 'none') if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else (B.coalesce(B.entry_or_none(s['signal_strength'], '3G'), 'none') if (d['network_mode_preference'] == '3g_only') else B.coalesce(B.entry_or_none(s['signal_strength'], '2G'), 'none')))))})  # spec: telecom.env.yaml:866
+    ctx.update('surroundings', s, {'is_abroad': abroad})  # spec: telecom.env.yaml:879
+    return s
+
+
+# spec: telecom.env.yaml:882
+def turn_airplane_mode_on(ctx: Context) -> object:
+    """Task setup - airplane mode on."""
+    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:474
+    if d is None:
+        raise ToolError('The phone is missing')
+    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:475
+    if s is None:
+        raise ToolError("The user's surroundings are missing")
+    ctx.update('phone', d, {'airplane_mode': True, 'wifi_connected': False, 'wifi_ssid': None, 'wifi_signal_strength': 'none', 'vpn_connected': False, 'vpn_details': None})  # spec: telecom.env.yaml:888
+    ctx.update('phone', d, {'network_connection_status': ('no_service' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else 'connected'), 'network_technology_connected': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else ('5G' if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else ('4G' if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else ('3G' if (d['network_mode_preference'] == '3g_only') else '2G')))), 'network_signal_strength': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '4G'), 'none') if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else (B.coalesce(B.entry_or_none(s['signal_strength'], '3G'), 'none') if (d['network_mode_preference'] == '3g_only') else B.coalesce(B.entry_or_none(s['signal_strength'], '2G'), 'none')))))})  # spec: telecom.env.yaml:889
     return 'Airplane Mode is now ON.'
 
 
-# spec: telecom.env.yaml:869
+# spec: telecom.env.yaml:892
 def turn_airplane_mode_off(ctx: Context) -> object:
     """Task setup - airplane mode off (τ² toggles twice when it is already off)."""
-    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:451
+    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:474
     if d is None:
         raise ToolError('The phone is missing')
-    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:452
+    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:475
     if s is None:
         raise ToolError("The user's surroundings are missing")
-    if not d['airplane_mode']:  # spec: telecom.env.yaml:875
-        ctx.update('phone', d, {'wifi_connected': False, 'wifi_ssid': None, 'wifi_signal_strength': 'none', 'vpn_connected': False, 'vpn_details': None})  # spec: telecom.env.yaml:876
-    ctx.update('phone', d, {'airplane_mode': False, 'network_connection_status': 'searching'})  # spec: telecom.env.yaml:877
-    if d['wifi_enabled']:  # spec: telecom.env.yaml:878
-        ctx.update('phone', d, {'wifi_connected': False, 'wifi_ssid': None, 'wifi_signal_strength': 'none'})  # spec: telecom.env.yaml:879
-    ctx.update('phone', d, {'network_connection_status': ('no_service' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else 'connected'), 'network_technology_connected': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else ('5G' if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else ('4G' if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else ('3G' if (d['network_mode_preference'] == '3g_only') else '2G')))), 'network_signal_strength': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '4G'), 'none') if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else (B.coalesce(B.entry_or_none(s['signal_strength'], '3G'), 'none') if (d['network_mode_preference'] == '3g_only') else B.coalesce(B.entry_or_none(s['signal_strength'], '2G'), 'none')))))})  # spec: telecom.env.yaml:880
+    if not d['airplane_mode']:  # spec: telecom.env.yaml:898
+        ctx.update('phone', d, {'wifi_connected': False, 'wifi_ssid': None, 'wifi_signal_strength': 'none', 'vpn_connected': False, 'vpn_details': None})  # spec: telecom.env.yaml:899
+    ctx.update('phone', d, {'airplane_mode': False, 'network_connection_status': 'searching'})  # spec: telecom.env.yaml:900
+    if d['wifi_enabled']:  # spec: telecom.env.yaml:901
+        ctx.update('phone', d, {'wifi_connected': False, 'wifi_ssid': None, 'wifi_signal_strength': 'none'})  # spec: telecom.env.yaml:902
+    ctx.update('phone', d, {'network_connection_status': ('no_service' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else 'connected'), 'network_technology_connected': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else ('5G' if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else ('4G' if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else ('3G' if (d['network_mode_preference'] == '3g_only') else '2G')))), 'network_signal_strength': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '4G'), 'none') if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else (B.coalesce(B.entry_or_none(s['signal_strength'], '3G'), 'none') if (d['network_mode_preference'] == '3g_only') else B.coalesce(B.entry_or_none(s['signal_strength'], '2G'), 'none')))))})  # spec: telecom.env.yaml:903
     return 'Airplane Mode is now OFF.'
 
 
-# spec: telecom.env.yaml:883
+# spec: telecom.env.yaml:906
 def turn_data_on(ctx: Context) -> object:
     """Task setup - mobile data on, without a network search."""
-    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:451
+    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:474
     if d is None:
         raise ToolError('The phone is missing')
-    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:452
+    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:475
     if s is None:
         raise ToolError("The user's surroundings are missing")
-    ctx.update('phone', d, {'data_enabled': True})  # spec: telecom.env.yaml:889
+    ctx.update('phone', d, {'data_enabled': True})  # spec: telecom.env.yaml:912
     return 'Data connection restored.'
 
 
-# spec: telecom.env.yaml:892
+# spec: telecom.env.yaml:915
 def turn_data_off(ctx: Context) -> object:
     """Task setup - mobile data off."""
-    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:451
+    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:474
     if d is None:
         raise ToolError('The phone is missing')
-    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:452
+    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:475
     if s is None:
         raise ToolError("The user's surroundings are missing")
-    ctx.update('phone', d, {'data_enabled': False})  # spec: telecom.env.yaml:898
-    ctx.update('phone', d, {'network_connection_status': ('no_service' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else 'connected'), 'network_technology_connected': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else ('5G' if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else ('4G' if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else ('3G' if (d['network_mode_preference'] == '3g_only') else '2G')))), 'network_signal_strength': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '4G'), 'none') if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else (B.coalesce(B.entry_or_none(s['signal_strength'], '3G'), 'none') if (d['network_mode_preference'] == '3g_only') else B.coalesce(B.entry_or_none(s['signal_strength'], '2G'), 'none')))))})  # spec: telecom.env.yaml:899
+    ctx.update('phone', d, {'data_enabled': False})  # spec: telecom.env.yaml:921
+    ctx.update('phone', d, {'network_connection_status': ('no_service' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else 'connected'), 'network_technology_connected': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else ('5G' if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else ('4G' if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else ('3G' if (d['network_mode_preference'] == '3g_only') else '2G')))), 'network_signal_strength': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '4G'), 'none') if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else (B.coalesce(B.entry_or_none(s['signal_strength'], '3G'), 'none') if (d['network_mode_preference'] == '3g_only') else B.coalesce(B.entry_or_none(s['signal_strength'], '2G'), 'none')))))})  # spec: telecom.env.yaml:922
     return 'Data connection broken.'
 
 
-# spec: telecom.env.yaml:902
+# spec: telecom.env.yaml:925
 def turn_roaming_on(ctx: Context) -> object:
     """Task setup - the phone's data roaming on."""
-    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:451
+    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:474
     if d is None:
         raise ToolError('The phone is missing')
-    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:452
+    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:475
     if s is None:
         raise ToolError("The user's surroundings are missing")
-    ctx.update('phone', d, {'roaming_enabled': True})  # spec: telecom.env.yaml:908
-    ctx.update('phone', d, {'network_connection_status': ('no_service' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else 'connected'), 'network_technology_connected': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else ('5G' if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else ('4G' if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else ('3G' if (d['network_mode_preference'] == '3g_only') else '2G')))), 'network_signal_strength': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '4G'), 'none') if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else (B.coalesce(B.entry_or_none(s['signal_strength'], '3G'), 'none') if (d['network_mode_preference'] == '3g_only') else B.coalesce(B.entry_or_none(s['signal_strength'], '2G'), 'none')))))})  # spec: telecom.env.yaml:909
+    ctx.update('phone', d, {'roaming_enabled': True})  # spec: telecom.env.yaml:931
+    ctx.update('phone', d, {'network_connection_status': ('no_service' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else 'connected'), 'network_technology_connected': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else ('5G' if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else ('4G' if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else ('3G' if (d['network_mode_preference'] == '3g_only') else '2G')))), 'network_signal_strength': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '4G'), 'none') if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else (B.coalesce(B.entry_or_none(s['signal_strength'], '3G'), 'none') if (d['network_mode_preference'] == '3g_only') else B.coalesce(B.entry_or_none(s['signal_strength'], '2G'), 'none')))))})  # spec: telecom.env.yaml:932
     return 'Data Roaming is now ON.'
 
 
-# spec: telecom.env.yaml:912
+# spec: telecom.env.yaml:935
 def turn_roaming_off(ctx: Context) -> object:
     """Task setup - the phone's data roaming off."""
-    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:451
+    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:474
     if d is None:
         raise ToolError('The phone is missing')
-    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:452
+    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:475
     if s is None:
         raise ToolError("The user's surroundings are missing")
-    ctx.update('phone', d, {'roaming_enabled': False})  # spec: telecom.env.yaml:918
-    ctx.update('phone', d, {'network_connection_status': ('no_service' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else 'connected'), 'network_technology_connected': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else ('5G' if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else ('4G' if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else ('3G' if (d['network_mode_preference'] == '3g_only') else '2G')))), 'network_signal_strength': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '4G'), 'none') if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else (B.coalesce(B.entry_or_none(s['signal_strength'], '3G'), 'none') if (d['network_mode_preference'] == '3g_only') else B.coalesce(B.entry_or_none(s['signal_strength'], '2G'), 'none')))))})  # spec: telecom.env.yaml:919
+    ctx.update('phone', d, {'roaming_enabled': False})  # spec: telecom.env.yaml:941
+    ctx.update('phone', d, {'network_connection_status': ('no_service' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else 'connected'), 'network_technology_connected': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else ('5G' if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else ('4G' if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else ('3G' if (d['network_mode_preference'] == '3g_only') else '2G')))), 'network_signal_strength': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '4G'), 'none') if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else (B.coalesce(B.entry_or_none(s['signal_strength'], '3G'), 'none') if (d['network_mode_preference'] == '3g_only') else B.coalesce(B.entry_or_none(s['signal_strength'], '2G'), 'none')))))})  # spec: telecom.env.yaml:942
     return 'Data Roaming is now OFF.'
 
 
-# spec: telecom.env.yaml:922
+# spec: telecom.env.yaml:945
 def turn_data_saver_mode_on(ctx: Context) -> object:
     """Task setup - Data Saver on."""
-    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:451
+    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:474
     if d is None:
         raise ToolError('The phone is missing')
-    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:452
+    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:475
     if s is None:
         raise ToolError("The user's surroundings are missing")
-    ctx.update('phone', d, {'data_saver_mode': True})  # spec: telecom.env.yaml:928
+    ctx.update('phone', d, {'data_saver_mode': True})  # spec: telecom.env.yaml:951
     return 'Data Saver Mode is now ON.'
 
 
-# spec: telecom.env.yaml:931
+# spec: telecom.env.yaml:954
 def turn_data_saver_mode_off(ctx: Context) -> object:
     """Task setup - Data Saver off."""
-    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:451
+    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:474
     if d is None:
         raise ToolError('The phone is missing')
-    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:452
+    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:475
     if s is None:
         raise ToolError("The user's surroundings are missing")
-    ctx.update('phone', d, {'data_saver_mode': False})  # spec: telecom.env.yaml:937
+    ctx.update('phone', d, {'data_saver_mode': False})  # spec: telecom.env.yaml:960
     return 'Data Saver Mode is now OFF.'
 
 
-# spec: telecom.env.yaml:940
+# spec: telecom.env.yaml:963
 def unseat_sim_card(ctx: Context) -> object:
     """Task setup - take the SIM card out (fixed by reseat_sim_card)."""
-    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:451
+    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:474
     if d is None:
         raise ToolError('The phone is missing')
-    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:452
+    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:475
     if s is None:
         raise ToolError("The user's surroundings are missing")
-    ctx.update('phone', d, {'sim_card_missing': True})  # spec: telecom.env.yaml:946
-    ctx.update('phone', d, {'network_connection_status': ('no_service' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else 'connected'), 'network_technology_connected': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else ('5G' if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else ('4G' if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else ('3G' if (d['network_mode_preference'] == '3g_only') else '2G')))), 'network_signal_strength': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '4G'), 'none') if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else (B.coalesce(B.entry_or_none(s['signal_strength'], '3G'), 'none') if (d['network_mode_preference'] == '3g_only') else B.coalesce(B.entry_or_none(s['signal_strength'], '2G'), 'none')))))})  # spec: telecom.env.yaml:947
+    ctx.update('phone', d, {'sim_card_missing': True})  # spec: telecom.env.yaml:969
+    ctx.update('phone', d, {'network_connection_status': ('no_service' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else 'connected'), 'network_technology_connected': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else ('5G' if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else ('4G' if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else ('3G' if (d['network_mode_preference'] == '3g_only') else '2G')))), 'network_signal_strength': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '4G'), 'none') if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else (B.coalesce(B.entry_or_none(s['signal_strength'], '3G'), 'none') if (d['network_mode_preference'] == '3g_only') else B.coalesce(B.entry_or_none(s['signal_strength'], '2G'), 'none')))))})  # spec: telecom.env.yaml:970
     return 'SIM card un-seated successfully.'
 
 
-# spec: telecom.env.yaml:950
+# spec: telecom.env.yaml:973
 def lock_sim_card(ctx: Context, *, mode: str) -> object:
     """Task setup - lock the SIM card with a PIN or PUK code (no user tool fixes it)."""
-    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:451
+    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:474
     if d is None:
         raise ToolError('The phone is missing')
-    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:452
+    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:475
     if s is None:
         raise ToolError("The user's surroundings are missing")
-    ctx.update('phone', d, {'sim_card_status': ('locked_pin' if (mode == 'pin') else 'locked_puk')})  # spec: telecom.env.yaml:958
-    ctx.update('phone', d, {'network_connection_status': ('no_service' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else 'connected'), 'network_technology_connected': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else ('5G' if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else ('4G' if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else ('3G' if (d['network_mode_preference'] == '3g_only') else '2G')))), 'network_signal_strength': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '4G'), 'none') if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else (B.coalesce(B.entry_or_none(s['signal_strength'], '3G'), 'none') if (d['network_mode_preference'] == '3g_only') else B.coalesce(B.entry_or_none(s['signal_strength'], '2G'), 'none')))))})  # spec: telecom.env.yaml:959
+    ctx.update('phone', d, {'sim_card_status': ('locked_pin' if (mode == 'pin') else 'locked_puk')})  # spec: telecom.env.yaml:981
+    ctx.update('phone', d, {'network_connection_status': ('no_service' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else 'connected'), 'network_technology_connected': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else ('5G' if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else ('4G' if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else ('3G' if (d['network_mode_preference'] == '3g_only') else '2G')))), 'network_signal_strength': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '4G'), 'none') if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else (B.coalesce(B.entry_or_none(s['signal_strength'], '3G'), 'none') if (d['network_mode_preference'] == '3g_only') else B.coalesce(B.entry_or_none(s['signal_strength'], '2G'), 'none')))))})  # spec: telecom.env.yaml:982
     return B.format('SIM card locked successfully in {} mode.', mode)
 
 
-# spec: telecom.env.yaml:962
+# spec: telecom.env.yaml:985
 def break_apn_settings(ctx: Context) -> object:
     """Task setup - a broken APN name, so the phone has no service (fixed by reset_apn_settings and a restart)."""
-    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:451
+    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:474
     if d is None:
         raise ToolError('The phone is missing')
-    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:452
+    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:475
     if s is None:
         raise ToolError("The user's surroundings are missing")
-    ctx.update('phone', d, {'active_apn_settings': {'apn_name': 'broken', 'reset_at_reboot': d['active_apn_settings']['reset_at_reboot'], 'mms_apn': d['active_apn_settings']['mms_apn'], 'mmsc_url': d['active_apn_settings']['mmsc_url'], 'mms_proxy': d['active_apn_settings']['mms_proxy'], 'mms_port': d['active_apn_settings']['mms_port']}})  # spec: telecom.env.yaml:968
-    ctx.update('phone', d, {'network_connection_status': ('no_service' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else 'connected'), 'network_technology_connected': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else ('5G' if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else ('4G' if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else ('3G' if (d['network_mode_preference'] == '3g_only') else '2G')))), 'network_signal_strength': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '4G'), 'none') if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else (B.coalesce(B.entry_or_none(s['signal_strength'], '3G'), 'none') if (d['network_mode_preference'] == '3g_only') else B.coalesce(B.entry_or_none(s['signal_strength'], '2G'), 'none')))))})  # spec: telecom.env.yaml:970
+    ctx.update('phone', d, {'active_apn_settings': {'apn_name': 'broken', 'reset_at_reboot': d['active_apn_settings']['reset_at_reboot'], 'mms_apn': d['active_apn_settings']['mms_apn'], 'mmsc_url': d['active_apn_settings']['mmsc_url'], 'mms_proxy': d['active_apn_settings']['mms_proxy'], 'mms_port': d['active_apn_settings']['mms_port']}})  # spec: telecom.env.yaml:991
+    ctx.update('phone', d, {'network_connection_status': ('no_service' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else 'connected'), 'network_technology_connected': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else ('5G' if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else ('4G' if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else ('3G' if (d['network_mode_preference'] == '3g_only') else '2G')))), 'network_signal_strength': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '4G'), 'none') if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else (B.coalesce(B.entry_or_none(s['signal_strength'], '3G'), 'none') if (d['network_mode_preference'] == '3g_only') else B.coalesce(B.entry_or_none(s['signal_strength'], '2G'), 'none')))))})  # spec: telecom.env.yaml:993
     return 'APN settings broken. Please call reset_apn_settings() to fix.'
 
 
-# spec: telecom.env.yaml:973
+# spec: telecom.env.yaml:996
 def break_apn_mms_setting(ctx: Context) -> object:
     """Task setup - no MMSC URL in the APN settings, so MMS fails (fixed by reset_apn_settings and a restart)."""
-    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:451
+    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:474
     if d is None:
         raise ToolError('The phone is missing')
-    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:452
+    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:475
     if s is None:
         raise ToolError("The user's surroundings are missing")
-    ctx.update('phone', d, {'active_apn_settings': {'apn_name': d['active_apn_settings']['apn_name'], 'reset_at_reboot': d['active_apn_settings']['reset_at_reboot'], 'mms_apn': d['active_apn_settings']['mms_apn'], 'mmsc_url': None, 'mms_proxy': d['active_apn_settings']['mms_proxy'], 'mms_port': d['active_apn_settings']['mms_port']}})  # spec: telecom.env.yaml:979
+    ctx.update('phone', d, {'active_apn_settings': {'apn_name': d['active_apn_settings']['apn_name'], 'reset_at_reboot': d['active_apn_settings']['reset_at_reboot'], 'mms_apn': d['active_apn_settings']['mms_apn'], 'mmsc_url': None, 'mms_proxy': d['active_apn_settings']['mms_proxy'], 'mms_port': d['active_apn_settings']['mms_port']}})  # spec: telecom.env.yaml:1002
     return 'APN MMS setting broken. Please call reset_apn_settings() to fix.'
 
 
-# spec: telecom.env.yaml:983
+# spec: telecom.env.yaml:1006
 def set_wifi_calling(ctx: Context, *, enabled: bool, mms_over_wifi: bool | None) -> object:
     """Task setup - Wi-Fi Calling on or off, and MMS over Wi-Fi when given."""
-    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:451
+    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:474
     if d is None:
         raise ToolError('The phone is missing')
-    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:452
+    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:475
     if s is None:
         raise ToolError("The user's surroundings are missing")
-    ctx.update('phone', d, {'wifi_calling_enabled': enabled})  # spec: telecom.env.yaml:992
-    if mms_over_wifi is not None:  # spec: telecom.env.yaml:993
-        ctx.update('phone', d, {'wifi_calling_mms_over_wifi': mms_over_wifi})  # spec: telecom.env.yaml:994
+    ctx.update('phone', d, {'wifi_calling_enabled': enabled})  # spec: telecom.env.yaml:1015
+    if mms_over_wifi is not None:  # spec: telecom.env.yaml:1016
+        ctx.update('phone', d, {'wifi_calling_mms_over_wifi': mms_over_wifi})  # spec: telecom.env.yaml:1017
     return d['wifi_calling_enabled']
 
 
-# spec: telecom.env.yaml:997
+# spec: telecom.env.yaml:1020
 def break_vpn(ctx: Context) -> object:
     """Task setup - connect the VPN to a server with poor performance (slow data; fixed by disconnect_vpn)."""
-    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:451
+    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:474
     if d is None:
         raise ToolError('The phone is missing')
-    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:452
+    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:475
     if s is None:
         raise ToolError("The user's surroundings are missing")
-    ctx.update('phone', d, {'vpn_connected': True, 'vpn_details': ({'server_address': d['vpn_details']['server_address'], 'protocol': d['vpn_details']['protocol'], 'server_performance': 'poor'} if (d['vpn_connected'] and (d['vpn_details'] is not None)) else {'server_address': '192.168.1.1', 'protocol': 'OpenVPN', 'server_performance': 'poor'})})  # spec: telecom.env.yaml:1003
+    ctx.update('phone', d, {'vpn_connected': True, 'vpn_details': ({'server_address': d['vpn_details']['server_address'], 'protocol': d['vpn_details']['protocol'], 'server_performance': 'poor'} if (d['vpn_connected'] and (d['vpn_details'] is not None)) else {'server_address': '192.168.1.1', 'protocol': 'OpenVPN', 'server_performance': 'poor'})})  # spec: telecom.env.yaml:1026
     return 'VPN connection broken.'
 
 
-# spec: telecom.env.yaml:1006
+# spec: telecom.env.yaml:1029
 def remove_app_permission(ctx: Context, *, app_name: str, permission: str) -> object:
     """Task setup - take a permission away from an app."""
-    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:1014
+    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:1037
     if d is None:
         raise ToolError('The phone is missing')
-    perm = B.lower(permission)  # spec: telecom.env.yaml:1015
-    known = ((app_name in d['app_statuses']) and (perm in ['sms', 'storage', 'phone', 'network']))  # spec: telecom.env.yaml:1016
-    if known:  # spec: telecom.env.yaml:1018
-        _e0 = B.entry(d['app_statuses'], app_name)  # spec: telecom.env.yaml:1019
-        ctx.update('phone', d, {'app_statuses': B.with_entry(d['app_statuses'], app_name, {**_e0, 'permissions': {'sms': (_e0['permissions']['sms'] and (perm != 'sms')), 'storage': (_e0['permissions']['storage'] and (perm != 'storage')), 'phone': (_e0['permissions']['phone'] and (perm != 'phone')), 'network': (_e0['permissions']['network'] and (perm != 'network'))}})})  # spec: telecom.env.yaml:1019
+    perm = B.lower(permission)  # spec: telecom.env.yaml:1038
+    known = ((app_name in d['app_statuses']) and (perm in ['sms', 'storage', 'phone', 'network']))  # spec: telecom.env.yaml:1039
+    if known:  # spec: telecom.env.yaml:1041
+        _e0 = B.entry(d['app_statuses'], app_name)  # spec: telecom.env.yaml:1042
+        ctx.update('phone', d, {'app_statuses': B.with_entry(d['app_statuses'], app_name, {**_e0, 'permissions': {'sms': (_e0['permissions']['sms'] and (perm != 'sms')), 'storage': (_e0['permissions']['storage'] and (perm != 'storage')), 'phone': (_e0['permissions']['phone'] and (perm != 'phone')), 'network': (_e0['permissions']['network'] and (perm != 'network'))}})})  # spec: telecom.env.yaml:1042
     return known
 
 
-# spec: telecom.env.yaml:1023
+# spec: telecom.env.yaml:1046
 def simulate_network_search(ctx: Context) -> object:
     """Task setup - the phone searches for a network again."""
-    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:451
+    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:474
     if d is None:
         raise ToolError('The phone is missing')
-    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:452
+    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:475
     if s is None:
         raise ToolError("The user's surroundings are missing")
-    ctx.update('phone', d, {'network_connection_status': ('no_service' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else 'connected'), 'network_technology_connected': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else ('5G' if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else ('4G' if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else ('3G' if (d['network_mode_preference'] == '3g_only') else '2G')))), 'network_signal_strength': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '4G'), 'none') if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else (B.coalesce(B.entry_or_none(s['signal_strength'], '3G'), 'none') if (d['network_mode_preference'] == '3g_only') else B.coalesce(B.entry_or_none(s['signal_strength'], '2G'), 'none')))))})  # spec: telecom.env.yaml:1029
+    ctx.update('phone', d, {'network_connection_status': ('no_service' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else 'connected'), 'network_technology_connected': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else ('5G' if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else ('4G' if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else ('3G' if (d['network_mode_preference'] == '3g_only') else '2G')))), 'network_signal_strength': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '4G'), 'none') if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else (B.coalesce(B.entry_or_none(s['signal_strength'], '3G'), 'none') if (d['network_mode_preference'] == '3g_only') else B.coalesce(B.entry_or_none(s['signal_strength'], '2G'), 'none')))))})  # spec: telecom.env.yaml:1052
     return {'status': d['network_connection_status'], 'technology': d['network_technology_connected'], 'signal': d['network_signal_strength']}
 
 
-# spec: telecom.env.yaml:1032
+# spec: telecom.env.yaml:1055
 def set_data_usage(ctx: Context, *, customer_id: str, line_id: str, data_used_gb: float) -> object:
     """Task setup - set the data used on a customer's line."""
-    c = ctx.get('customer', customer_id)  # spec: telecom.env.yaml:1041
+    c = ctx.get('customer', customer_id)  # spec: telecom.env.yaml:1064
     if c is None:
         raise ToolError(B.format('Customer with ID {} not found', customer_id))
-    if not B.contains(c['line_ids'], line_id):  # spec: telecom.env.yaml:1046
+    if not B.contains(c['line_ids'], line_id):  # spec: telecom.env.yaml:1069
         raise ToolError(B.format('Line {} not found for customer {}', line_id, customer_id))
-    l_ = ctx.get('line', line_id)  # spec: telecom.env.yaml:1042
+    l_ = ctx.get('line', line_id)  # spec: telecom.env.yaml:1065
     if l_ is None:
         raise ToolError(B.format('Line with ID {} not found', line_id))
-    p = ctx.get('plan', l_['plan_id'])  # spec: telecom.env.yaml:1043
+    p = ctx.get('plan', l_['plan_id'])  # spec: telecom.env.yaml:1066
     if p is None:
         raise ToolError('Plan not found')
-    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:1044
+    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:1067
     if s is None:
         raise ToolError("The user's surroundings are missing")
-    ctx.update('line', l_, {'data_used_gb': data_used_gb})  # spec: telecom.env.yaml:1048
-    if s['phone_number'] == l_['phone_number']:  # spec: telecom.env.yaml:1049
-        ctx.update('surroundings', s, {'mobile_data_usage_exceeded': (l_['data_used_gb'] >= (p['data_limit_gb'] + l_['data_refueling_gb']))})  # spec: telecom.env.yaml:1050
+    ctx.update('line', l_, {'data_used_gb': data_used_gb})  # spec: telecom.env.yaml:1071
+    if s['phone_number'] == l_['phone_number']:  # spec: telecom.env.yaml:1072
+        ctx.update('surroundings', s, {'mobile_data_usage_exceeded': (l_['data_used_gb'] >= (p['data_limit_gb'] + l_['data_refueling_gb']))})  # spec: telecom.env.yaml:1073
     return l_
 
 
-# spec: telecom.env.yaml:1053
+# spec: telecom.env.yaml:1076
 def suspend_line_for_overdue_bill(ctx: Context, *, customer_id: str, line_id: str, new_bill_id: str, contract_ended: bool) -> object:
     """Task setup - suspend an active line for an unpaid bill, creating that overdue bill."""
-    l_ = ctx.get('line', line_id)  # spec: telecom.env.yaml:1063
+    l_ = ctx.get('line', line_id)  # spec: telecom.env.yaml:1086
     if l_ is None:
         raise ToolError(B.format('Line with ID {} not found', line_id))
-    if l_['status'] != 'Active':  # spec: telecom.env.yaml:1068
+    if l_['status'] != 'Active':  # spec: telecom.env.yaml:1091
         raise ToolError('Line must be active to suspend for unpaid bill')
-    p = ctx.get('plan', l_['plan_id'])  # spec: telecom.env.yaml:1064
+    p = ctx.get('plan', l_['plan_id'])  # spec: telecom.env.yaml:1087
     if p is None:
         raise ToolError('Plan not found')
-    if p['price_per_month'] <= 0:  # spec: telecom.env.yaml:1069
+    if p['price_per_month'] <= 0:  # spec: telecom.env.yaml:1092
         raise ToolError('The plan has no monthly price')
-    c = ctx.get('customer', customer_id)  # spec: telecom.env.yaml:1065
+    c = ctx.get('customer', customer_id)  # spec: telecom.env.yaml:1088
     if c is None:
         raise ToolError(B.format('Customer with ID {} not found', customer_id))
-    if B.any((b['status'] == 'Overdue') for b in ctx.all('bill') if B.contains(c['bill_ids'], b['bill_id'])):  # spec: telecom.env.yaml:1070
+    if B.any((b['status'] == 'Overdue') for b in ctx.all('bill') if B.contains(c['bill_ids'], b['bill_id'])):  # spec: telecom.env.yaml:1093
         raise ToolError('Customer already has an overdue bill')
-    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:1066
+    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:1089
     if s is None:
         raise ToolError("The user's surroundings are missing")
-    ctx.insert('bill', {'bill_id': new_bill_id, 'customer_id': customer_id, 'period_start': B.date('2025-01-01'), 'period_end': B.date('2025-01-31'), 'issue_date': B.date('2025-01-01'), 'due_date': B.date('2025-01-15'), 'total_due': p['price_per_month'], 'status': 'Overdue', 'line_items': [{'description': B.format('Charge for line {}', line_id), 'amount': p['price_per_month'], 'date': ctx.today(), 'item_type': 'Charge'}]})  # spec: telecom.env.yaml:1072
-    ctx.update('customer', c, {'bill_ids': c['bill_ids'] + [new_bill_id]})  # spec: telecom.env.yaml:1082
-    ctx.update('line', l_, {'status': 'Suspended', 'suspension_start_date': ctx.today()})  # spec: telecom.env.yaml:1083
-    if contract_ended:  # spec: telecom.env.yaml:1084
-        ctx.update('line', l_, {'contract_end_date': B.date('2025-01-31')})  # spec: telecom.env.yaml:1085
-    if s['phone_number'] == l_['phone_number']:  # spec: telecom.env.yaml:1086
-        ctx.update('surroundings', s, {'line_active': False})  # spec: telecom.env.yaml:1087
+    ctx.insert('bill', {'bill_id': new_bill_id, 'customer_id': customer_id, 'period_start': B.date('2025-01-01'), 'period_end': B.date('2025-01-31'), 'issue_date': B.date('2025-01-01'), 'due_date': B.date('2025-01-15'), 'total_due': p['price_per_month'], 'status': 'Overdue', 'line_items': [{'description': B.format('Charge for line {}', line_id), 'amount': p['price_per_month'], 'date': ctx.today(), 'item_type': 'Charge'}]})  # spec: telecom.env.yaml:1095
+    ctx.update('customer', c, {'bill_ids': c['bill_ids'] + [new_bill_id]})  # spec: telecom.env.yaml:1105
+    ctx.update('line', l_, {'status': 'Suspended', 'suspension_start_date': ctx.today()})  # spec: telecom.env.yaml:1106
+    if contract_ended:  # spec: telecom.env.yaml:1107
+        ctx.update('line', l_, {'contract_end_date': B.date('2025-01-31')})  # spec: telecom.env.yaml:1108
+    if s['phone_number'] == l_['phone_number']:  # spec: telecom.env.yaml:1109
+        ctx.update('surroundings', s, {'line_active': False})  # spec: telecom.env.yaml:1110
     return ctx.get('bill', new_bill_id)
 
 
-# spec: telecom.env.yaml:1090
+# spec: telecom.env.yaml:1113
 def get_available_plan_ids(ctx: Context) -> object:
     """The ids of all plans."""
     return [p['plan_id'] for p in ctx.all('plan')]
 
 
-# spec: telecom.env.yaml:1096
+# spec: telecom.env.yaml:1119
 def assert_airplane_mode_status(ctx: Context, *, expected_status: bool) -> object:
     """Check - airplane mode is as expected."""
-    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:451
+    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:474
     if d is None:
         raise ToolError('The phone is missing')
-    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:452
+    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:475
     if s is None:
         raise ToolError("The user's surroundings are missing")
     return (d['airplane_mode'] == expected_status)
 
 
-# spec: telecom.env.yaml:1104
+# spec: telecom.env.yaml:1127
 def assert_service_status(ctx: Context, *, expected_status: str) -> object:
     """Check - the cellular connection status is as expected (connected, searching, no_service, emergency_only)."""
-    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:451
+    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:474
     if d is None:
         raise ToolError('The phone is missing')
-    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:452
+    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:475
     if s is None:
         raise ToolError("The user's surroundings are missing")
     return (d['network_connection_status'] == expected_status)
 
 
-# spec: telecom.env.yaml:1112
+# spec: telecom.env.yaml:1135
 def assert_mobile_data_status(ctx: Context, *, expected_status: bool) -> object:
     """Check - mobile data works (or not) as expected."""
-    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:1118
+    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:1141
     if d is None:
         raise ToolError('The phone is missing')
-    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:1119
+    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:1142
     if s is None:
         raise ToolError("The user's surroundings are missing")
-    working = (not (((((d['airplane_mode'] or (d['network_signal_strength'] == 'none')) or (d['network_connection_status'] == 'no_service')) or (s['is_abroad'] and ((not d['roaming_enabled']) or (not s['roaming_allowed'])))) or (not d['data_enabled'])) or s['mobile_data_usage_exceeded']))  # spec: telecom.env.yaml:1120
+    working = (not (((((d['airplane_mode'] or (d['network_signal_strength'] == 'none')) or (d['network_connection_status'] == 'no_service')) or (s['is_abroad'] and ((not d['roaming_enabled']) or (not s['roaming_allowed'])))) or (not d['data_enabled'])) or s['mobile_data_usage_exceeded']))  # spec: telecom.env.yaml:1143
     return (working == expected_status)
 
 
-# spec: telecom.env.yaml:1123
+# spec: telecom.env.yaml:1146
 def assert_mobile_roaming_status(ctx: Context, *, expected_status: bool) -> object:
     """Check - the phone's data roaming setting is as expected."""
-    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:451
+    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:474
     if d is None:
         raise ToolError('The phone is missing')
-    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:452
+    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:475
     if s is None:
         raise ToolError("The user's surroundings are missing")
     return (d['roaming_enabled'] == expected_status)
 
 
-# spec: telecom.env.yaml:1131
+# spec: telecom.env.yaml:1154
 def assert_mobile_data_saver_mode_status(ctx: Context, *, expected_status: bool) -> object:
     """Check - Data Saver is as expected."""
-    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:451
+    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:474
     if d is None:
         raise ToolError('The phone is missing')
-    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:452
+    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:475
     if s is None:
         raise ToolError("The user's surroundings are missing")
     return (d['data_saver_mode'] == expected_status)
 
 
-# spec: telecom.env.yaml:1139
+# spec: telecom.env.yaml:1162
 def assert_internet_speed(ctx: Context, *, expected_speed: float, expected_desc: str | None) -> object:
     """Check - the speed test gives at least this speed, and this label when one is given."""
-    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:477
+    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:500
     if d is None:
         raise ToolError('The phone is missing')
-    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:478
+    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:501
     if s is None:
         raise ToolError("The user's surroundings are missing")
-    working = (not (((((d['airplane_mode'] or (d['network_signal_strength'] == 'none')) or (d['network_connection_status'] == 'no_service')) or (s['is_abroad'] and ((not d['roaming_enabled']) or (not s['roaming_allowed'])))) or (not d['data_enabled'])) or s['mobile_data_usage_exceeded']))  # spec: telecom.env.yaml:479
-    speed = (B.round(((B.float(Decimal('275.0') if (d['network_technology_connected'] == '5G') else (Decimal('55.0') if (d['network_technology_connected'] == '4G') else (Decimal('3.0') if (d['network_technology_connected'] == '3G') else (Decimal('0.25') if (d['network_technology_connected'] == '2G') else Decimal('0.0'))))) * B.float(Decimal('1.0') if (d['network_signal_strength'] == 'excellent') else (Decimal('0.8') if (d['network_signal_strength'] == 'good') else (Decimal('0.5') if (d['network_signal_strength'] == 'fair') else (Decimal('0.2') if (d['network_signal_strength'] == 'poor') else Decimal('0.0')))))) * B.float(Decimal('0.1') if ((d['vpn_connected'] and (d['vpn_details'] is not None)) and (d['vpn_details']['server_performance'] == 'poor')) else Decimal('1.0'))) * B.float(Decimal('0.2') if d['data_saver_mode'] else Decimal('1.0')), 2) if working else Decimal('0.0'))  # spec: telecom.env.yaml:480
-    label = ('No Connection' if (not working) else ('Very Poor' if (speed < 1) else ('Poor' if (speed < 5) else ('Fair' if (speed < 25) else ('Good' if (speed < 100) else 'Excellent')))))  # spec: telecom.env.yaml:481
+    working = (not (((((d['airplane_mode'] or (d['network_signal_strength'] == 'none')) or (d['network_connection_status'] == 'no_service')) or (s['is_abroad'] and ((not d['roaming_enabled']) or (not s['roaming_allowed'])))) or (not d['data_enabled'])) or s['mobile_data_usage_exceeded']))  # spec: telecom.env.yaml:502
+    speed = (B.round(((B.float(Decimal('275.0') if (d['network_technology_connected'] == '5G') else (Decimal('55.0') if (d['network_technology_connected'] == '4G') else (Decimal('3.0') if (d['network_technology_connected'] == '3G') else (Decimal('0.25') if (d['network_technology_connected'] == '2G') else Decimal('0.0'))))) * B.float(Decimal('1.0') if (d['network_signal_strength'] == 'excellent') else (Decimal('0.8') if (d['network_signal_strength'] == 'good') else (Decimal('0.5') if (d['network_signal_strength'] == 'fair') else (Decimal('0.2') if (d['network_signal_strength'] == 'poor') else Decimal('0.0')))))) * B.float(Decimal('0.1') if ((d['vpn_connected'] and (d['vpn_details'] is not None)) and (d['vpn_details']['server_performance'] == 'poor')) else Decimal('1.0'))) * B.float(Decimal('0.2') if d['data_saver_mode'] else Decimal('1.0')), 2) if working else Decimal('0.0'))  # spec: telecom.env.yaml:503
+    label = ('No Connection' if (not working) else ('Very Poor' if (speed < 1) else ('Poor' if (speed < 5) else ('Fair' if (speed < 25) else ('Good' if (speed < 100) else 'Excellent')))))  # spec: telecom.env.yaml:504
     return ((speed >= expected_speed) and ((expected_desc is None) or (B.lower(label) == B.lower(B.coalesce(expected_desc, '')))))
 
 
-# spec: telecom.env.yaml:1149
+# spec: telecom.env.yaml:1172
 def assert_internet_not_excellent(ctx: Context) -> object:
     """Check - the speed test does not rate the connection Excellent."""
-    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:477
+    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:500
     if d is None:
         raise ToolError('The phone is missing')
-    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:478
+    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:501
     if s is None:
         raise ToolError("The user's surroundings are missing")
-    working = (not (((((d['airplane_mode'] or (d['network_signal_strength'] == 'none')) or (d['network_connection_status'] == 'no_service')) or (s['is_abroad'] and ((not d['roaming_enabled']) or (not s['roaming_allowed'])))) or (not d['data_enabled'])) or s['mobile_data_usage_exceeded']))  # spec: telecom.env.yaml:479
-    speed = (B.round(((B.float(Decimal('275.0') if (d['network_technology_connected'] == '5G') else (Decimal('55.0') if (d['network_technology_connected'] == '4G') else (Decimal('3.0') if (d['network_technology_connected'] == '3G') else (Decimal('0.25') if (d['network_technology_connected'] == '2G') else Decimal('0.0'))))) * B.float(Decimal('1.0') if (d['network_signal_strength'] == 'excellent') else (Decimal('0.8') if (d['network_signal_strength'] == 'good') else (Decimal('0.5') if (d['network_signal_strength'] == 'fair') else (Decimal('0.2') if (d['network_signal_strength'] == 'poor') else Decimal('0.0')))))) * B.float(Decimal('0.1') if ((d['vpn_connected'] and (d['vpn_details'] is not None)) and (d['vpn_details']['server_performance'] == 'poor')) else Decimal('1.0'))) * B.float(Decimal('0.2') if d['data_saver_mode'] else Decimal('1.0')), 2) if working else Decimal('0.0'))  # spec: telecom.env.yaml:480
-    label = ('No Connection' if (not working) else ('Very Poor' if (speed < 1) else ('Poor' if (speed < 5) else ('Fair' if (speed < 25) else ('Good' if (speed < 100) else 'Excellent')))))  # spec: telecom.env.yaml:481
+    working = (not (((((d['airplane_mode'] or (d['network_signal_strength'] == 'none')) or (d['network_connection_status'] == 'no_service')) or (s['is_abroad'] and ((not d['roaming_enabled']) or (not s['roaming_allowed'])))) or (not d['data_enabled'])) or s['mobile_data_usage_exceeded']))  # spec: telecom.env.yaml:502
+    speed = (B.round(((B.float(Decimal('275.0') if (d['network_technology_connected'] == '5G') else (Decimal('55.0') if (d['network_technology_connected'] == '4G') else (Decimal('3.0') if (d['network_technology_connected'] == '3G') else (Decimal('0.25') if (d['network_technology_connected'] == '2G') else Decimal('0.0'))))) * B.float(Decimal('1.0') if (d['network_signal_strength'] == 'excellent') else (Decimal('0.8') if (d['network_signal_strength'] == 'good') else (Decimal('0.5') if (d['network_signal_strength'] == 'fair') else (Decimal('0.2') if (d['network_signal_strength'] == 'poor') else Decimal('0.0')))))) * B.float(Decimal('0.1') if ((d['vpn_connected'] and (d['vpn_details'] is not None)) and (d['vpn_details']['server_performance'] == 'poor')) else Decimal('1.0'))) * B.float(Decimal('0.2') if d['data_saver_mode'] else Decimal('1.0')), 2) if working else Decimal('0.0'))  # spec: telecom.env.yaml:503
+    label = ('No Connection' if (not working) else ('Very Poor' if (speed < 1) else ('Poor' if (speed < 5) else ('Fair' if (speed < 25) else ('Good' if (speed < 100) else 'Excellent')))))  # spec: telecom.env.yaml:504
     return (B.lower(label) != 'excellent')
 
 
-# spec: telecom.env.yaml:1156
+# spec: telecom.env.yaml:1179
 def assert_can_send_mms(ctx: Context, *, expected_status: bool) -> object:
     """Check - the messaging app can (or cannot) send MMS, as expected."""
-    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:572
+    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:595
     if d is None:
         raise ToolError('The phone is missing')
-    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:573
+    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:596
     if s is None:
         raise ToolError("The user's surroundings are missing")
-    working = (not (((((d['airplane_mode'] or (d['network_signal_strength'] == 'none')) or (d['network_connection_status'] == 'no_service')) or (s['is_abroad'] and ((not d['roaming_enabled']) or (not s['roaming_allowed'])))) or (not d['data_enabled'])) or s['mobile_data_usage_exceeded']))  # spec: telecom.env.yaml:574
-    mms = ((((working and (d['network_technology_connected'] != '2G')) and (not (d['wifi_calling_enabled'] and d['wifi_calling_mms_over_wifi']))) and (d['active_apn_settings']['mmsc_url'] is not None)) and B.any((a['permissions']['sms'] and a['permissions']['storage']) for a in B.values(d['app_statuses']) if (a['app_name'] == 'messaging')))  # spec: telecom.env.yaml:575
+    working = (not (((((d['airplane_mode'] or (d['network_signal_strength'] == 'none')) or (d['network_connection_status'] == 'no_service')) or (s['is_abroad'] and ((not d['roaming_enabled']) or (not s['roaming_allowed'])))) or (not d['data_enabled'])) or s['mobile_data_usage_exceeded']))  # spec: telecom.env.yaml:597
+    mms = ((((working and (d['network_technology_connected'] != '2G')) and (not (d['wifi_calling_enabled'] and d['wifi_calling_mms_over_wifi']))) and (d['active_apn_settings']['mmsc_url'] is not None)) and B.any((a['permissions']['sms'] and a['permissions']['storage']) for a in B.values(d['app_statuses']) if (a['app_name'] == 'messaging')))  # spec: telecom.env.yaml:598
     return (mms == expected_status)
 
 
-# spec: telecom.env.yaml:1164
+# spec: telecom.env.yaml:1187
 def assert_mobile_data_usage_exceeded(ctx: Context, *, expected_status: bool) -> object:
     """Check - the line's data usage is (or is not) over its limit, as the network sees it."""
-    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:451
+    d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:474
     if d is None:
         raise ToolError('The phone is missing')
-    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:452
+    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:475
     if s is None:
         raise ToolError("The user's surroundings are missing")
     return (s['mobile_data_usage_exceeded'] == expected_status)
 
 
-# spec: telecom.env.yaml:1172
+# spec: telecom.env.yaml:1195
 def assert_data_refueling_amount(ctx: Context, *, customer_id: str, line_id: str, expected_amount: float) -> object:
     """Check - the data refuelled on a customer's line equals the expected amount."""
-    c = ctx.get('customer', customer_id)  # spec: telecom.env.yaml:1178
+    c = ctx.get('customer', customer_id)  # spec: telecom.env.yaml:1201
     if c is None:
         raise ToolError(B.format('Customer with ID {} not found', customer_id))
-    if not B.contains(c['line_ids'], line_id):  # spec: telecom.env.yaml:1181
+    if not B.contains(c['line_ids'], line_id):  # spec: telecom.env.yaml:1204
         raise ToolError(B.format('Line {} not found for customer {}', line_id, customer_id))
-    l_ = ctx.get('line', line_id)  # spec: telecom.env.yaml:1179
+    l_ = ctx.get('line', line_id)  # spec: telecom.env.yaml:1202
     if l_ is None:
         raise ToolError(B.format('Line with ID {} not found', line_id))
     return (((l_['data_refueling_gb'] - expected_amount) < Decimal('0.000001')) and ((expected_amount - l_['data_refueling_gb']) < Decimal('0.000001')))
 
 
-# spec: telecom.env.yaml:1184
+# spec: telecom.env.yaml:1207
 def assert_line_status(ctx: Context, *, customer_id: str, line_id: str, expected_status: str) -> object:
     """Check - a customer's line has the expected status."""
-    c = ctx.get('customer', customer_id)  # spec: telecom.env.yaml:1190
+    c = ctx.get('customer', customer_id)  # spec: telecom.env.yaml:1213
     if c is None:
         raise ToolError(B.format('Customer with ID {} not found', customer_id))
-    if not B.contains(c['line_ids'], line_id):  # spec: telecom.env.yaml:1193
+    if not B.contains(c['line_ids'], line_id):  # spec: telecom.env.yaml:1216
         raise ToolError(B.format('Line {} not found for customer {}', line_id, customer_id))
-    l_ = ctx.get('line', line_id)  # spec: telecom.env.yaml:1191
+    l_ = ctx.get('line', line_id)  # spec: telecom.env.yaml:1214
     if l_ is None:
         raise ToolError(B.format('Line with ID {} not found', line_id))
     return (l_['status'] == expected_status)
 
 
-# spec: telecom.env.yaml:1196
+# spec: telecom.env.yaml:1219
 def assert_overdue_bill_exists(ctx: Context, *, customer_id: str, overdue_bill_id: str) -> object:
     """Check - the customer's bill exists and is overdue."""
-    c = ctx.get('customer', customer_id)  # spec: telecom.env.yaml:1202
+    c = ctx.get('customer', customer_id)  # spec: telecom.env.yaml:1225
     if c is None:
         raise ToolError(B.format('Customer with ID {} not found', customer_id))
-    b = ctx.get('bill', overdue_bill_id)  # spec: telecom.env.yaml:1203
+    b = ctx.get('bill', overdue_bill_id)  # spec: telecom.env.yaml:1226
     if b is None:
         raise ToolError(B.format('Bill with ID {} not found', overdue_bill_id))
-    if b['status'] != 'Overdue':  # spec: telecom.env.yaml:1205
+    if b['status'] != 'Overdue':  # spec: telecom.env.yaml:1228
         raise ToolError(B.format('Bill {} is not overdue', overdue_bill_id))
     return True
 
 
-# spec: telecom.env.yaml:1208
+# spec: telecom.env.yaml:1231
 def assert_no_overdue_bill(ctx: Context, *, overdue_bill_id: str) -> object:
     """Check - the bill does not exist or is paid."""
-    paid_or_gone = [b for b in ctx.all('bill') if ((b['bill_id'] == overdue_bill_id) and (b['status'] != 'Paid'))]  # spec: telecom.env.yaml:1214
+    paid_or_gone = [b for b in ctx.all('bill') if ((b['bill_id'] == overdue_bill_id) and (b['status'] != 'Paid'))]  # spec: telecom.env.yaml:1237
     return (B.len(paid_or_gone) == 0)
 
 
@@ -1191,6 +1191,86 @@ TOOLS = {
     'assert_line_status': assert_line_status,
     'assert_overdue_bill_exists': assert_overdue_bill_exists,
     'assert_no_overdue_bill': assert_no_overdue_bill,
+}
+
+# Policy rules: which rules a call meets, checked by the agent before it calls; the tools above do not enforce them.
+
+
+# spec: telecom.env.yaml:272
+def _rules_resume_line(ctx: Context, *, customer_id: str, line_id: str) -> list:
+    """The policy rules of `resume_line` this call meets, as (rule, message); the tool does not enforce them."""
+    c = ctx.get('customer', customer_id)  # spec: telecom.env.yaml:280
+    if c is None:
+        raise ToolError(B.format('Customer with ID {} not found', customer_id))
+    if not B.contains(c['line_ids'], line_id):  # spec: telecom.env.yaml:284
+        raise ToolError(B.format('Line {} not found for customer {}', line_id, customer_id))
+    l_ = ctx.get('line', line_id)  # spec: telecom.env.yaml:281
+    if l_ is None:
+        raise ToolError(B.format('Line with ID {} not found', line_id))
+    if not ((l_['status'] == 'Suspended') or (l_['status'] == 'Pending Activation')):  # spec: telecom.env.yaml:285
+        raise ToolError('Line must be suspended to resume')
+    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:282
+    if s is None:
+        raise ToolError("The user's surroundings are missing")
+    _met = []  # spec: telecom.env.yaml:272
+    if (l_['contract_end_date'] is not None) and (l_['contract_end_date'] < ctx.today()):  # spec: telecom.env.yaml:287
+        _met.append(('contract_ended', B.format('The contract of line {} has ended, so the line cannot be resumed.', line_id)))  # spec: telecom.env.yaml:287
+    if B.any((x['status'] == 'Overdue') for x in ctx.all('bill') if (x['bill_id'] in c['bill_ids'])):  # spec: telecom.env.yaml:292
+        _met.append(('overdue_bill', B.format('Customer {} has an overdue bill, which must be paid before line {} can be resumed.', customer_id, line_id)))  # spec: telecom.env.yaml:292
+    return _met
+
+
+# spec: telecom.env.yaml:319
+def _rules_send_payment_request(ctx: Context, *, customer_id: str, bill_id: str) -> list:
+    """The policy rules of `send_payment_request` this call meets, as (rule, message); the tool does not enforce them."""
+    c = ctx.get('customer', customer_id)  # spec: telecom.env.yaml:327
+    if c is None:
+        raise ToolError(B.format('Customer with ID {} not found', customer_id))
+    if B.any((x['status'] == 'Awaiting Payment') for x in ctx.all('bill') if (x['bill_id'] in c['bill_ids'])):  # spec: telecom.env.yaml:333
+        raise ToolError('A bill is already awaiting payment for this customer')
+    if not B.contains(c['bill_ids'], bill_id):  # spec: telecom.env.yaml:334
+        raise ToolError(B.format('Bill {} not found for customer {}', bill_id, customer_id))
+    b = ctx.get('bill', bill_id)  # spec: telecom.env.yaml:328
+    if b is None:
+        raise ToolError(B.format('Bill with ID {} not found', bill_id))
+    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:329
+    if s is None:
+        raise ToolError("The user's surroundings are missing")
+    _met = []  # spec: telecom.env.yaml:319
+    if b['status'] == 'Paid':  # spec: telecom.env.yaml:336
+        _met.append(('already_paid', B.format('Bill {} is already paid, so no payment can be requested for it.', bill_id)))  # spec: telecom.env.yaml:336
+    return _met
+
+
+# spec: telecom.env.yaml:406
+def _rules_refuel_data(ctx: Context, *, customer_id: str, line_id: str, gb_amount: float) -> list:
+    """The policy rules of `refuel_data` this call meets, as (rule, message); the tool does not enforce them."""
+    c = ctx.get('customer', customer_id)  # spec: telecom.env.yaml:415
+    if c is None:
+        raise ToolError(B.format('Customer with ID {} not found', customer_id))
+    if not B.contains(c['line_ids'], line_id):  # spec: telecom.env.yaml:424
+        raise ToolError(B.format('Line {} not found for customer {}', line_id, customer_id))
+    if gb_amount <= 0:  # spec: telecom.env.yaml:425
+        raise ToolError('Refuel amount must be positive')
+    l_ = ctx.get('line', line_id)  # spec: telecom.env.yaml:416
+    if l_ is None:
+        raise ToolError(B.format('Line with ID {} not found', line_id))
+    p = ctx.get('plan', l_['plan_id'])  # spec: telecom.env.yaml:417
+    if p is None:
+        raise ToolError('Plan not found')
+    s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:418
+    if s is None:
+        raise ToolError("The user's surroundings are missing")
+    _met = []  # spec: telecom.env.yaml:406
+    if gb_amount > 2:  # spec: telecom.env.yaml:427
+        _met.append(('at_most_2_gb', B.format('At most 2 GB of data can be added to line {} at a time.', line_id)))  # spec: telecom.env.yaml:427
+    return _met
+
+
+RULES = {
+    'resume_line': _rules_resume_line,
+    'send_payment_request': _rules_send_payment_request,
+    'refuel_data': _rules_refuel_data,
 }
 
 # Field checks, run by the runtime before every write: (field, the check as written, predicate over a row).

@@ -136,144 +136,144 @@ def submit_application(ctx: Context, *, app_id: str, expedite: bool) -> object:
     if B.add_days(ctx.today(), days) > x['travel_date']:  # spec: travel_visa.env.yaml:222
         raise ToolError('There is not enough processing time before the travel date')
     extra = (B.coalesce(vt['expedite_fee'], 0) if expedite else 0)  # spec: travel_visa.env.yaml:217
-    ctx.update('application', x, {'status': 'submitted', 'fee_paid': (vt['fee'] + extra), 'expedited': expedite, 'decision_due': B.add_days(ctx.today(), days)})  # spec: travel_visa.env.yaml:224
-    ctx.update('application', x, {'history': x['history'] + [{'on': ctx.today(), 'action': 'submitted'}]})  # spec: travel_visa.env.yaml:225
+    ctx.update('application', x, {'status': 'submitted', 'fee_paid': (vt['fee'] + extra), 'expedited': expedite, 'decision_due': B.add_days(ctx.today(), days)})  # spec: travel_visa.env.yaml:230
+    ctx.update('application', x, {'history': x['history'] + [{'on': ctx.today(), 'action': 'submitted'}]})  # spec: travel_visa.env.yaml:231
     return ctx.get('application', app_id)
 
 
-# spec: travel_visa.env.yaml:228
+# spec: travel_visa.env.yaml:234
 def book_biometrics(ctx: Context, *, app_id: str, center_id: str, day: dt.date) -> object:
     """Book the biometrics appointment of a submitted application at a centre, 1 to 21 days ahead and before travel."""
-    x = ctx.get('application', app_id)  # spec: travel_visa.env.yaml:237
+    x = ctx.get('application', app_id)  # spec: travel_visa.env.yaml:243
     if x is None:
         raise ToolError(B.format('Application {} not found', app_id))
-    if x['status'] != 'submitted':  # spec: travel_visa.env.yaml:241
+    if x['status'] != 'submitted':  # spec: travel_visa.env.yaml:247
         raise ToolError('Biometrics are booked for submitted applications without a booking')
-    if not ((day > ctx.today()) and (day <= B.add_days(ctx.today(), 21))):  # spec: travel_visa.env.yaml:242
+    if not ((day > ctx.today()) and (day <= B.add_days(ctx.today(), 21))):  # spec: travel_visa.env.yaml:248
         raise ToolError('Biometrics are booked 1 to 21 days ahead')
-    if day >= x['travel_date']:  # spec: travel_visa.env.yaml:243
+    if day >= x['travel_date']:  # spec: travel_visa.env.yaml:249
         raise ToolError('Biometrics must be before the travel date')
-    c = ctx.get('center', center_id)  # spec: travel_visa.env.yaml:238
+    c = ctx.get('center', center_id)  # spec: travel_visa.env.yaml:244
     if c is None:
         raise ToolError('Centre not found')
-    taken = ctx.count('application', '((("bio_center" IS NOT DISTINCT FROM ?) AND ("bio_day" IS NOT DISTINCT FROM ?)) AND ("status" = ?))', [center_id, day, 'biometrics_booked'])  # spec: travel_visa.env.yaml:239
-    if taken >= c['places_per_day']:  # spec: travel_visa.env.yaml:244
+    taken = ctx.count('application', '((("bio_center" IS NOT DISTINCT FROM ?) AND ("bio_day" IS NOT DISTINCT FROM ?)) AND ("status" = ?))', [center_id, day, 'biometrics_booked'])  # spec: travel_visa.env.yaml:245
+    if taken >= c['places_per_day']:  # spec: travel_visa.env.yaml:250
         raise ToolError('The centre has no free places that day')
-    ctx.update('application', x, {'status': 'biometrics_booked', 'bio_center': center_id, 'bio_day': day})  # spec: travel_visa.env.yaml:246
-    ctx.update('application', x, {'history': x['history'] + [{'on': ctx.today(), 'action': B.format('biometrics booked at {} on {}', center_id, day)}]})  # spec: travel_visa.env.yaml:247
+    ctx.update('application', x, {'status': 'biometrics_booked', 'bio_center': center_id, 'bio_day': day})  # spec: travel_visa.env.yaml:252
+    ctx.update('application', x, {'history': x['history'] + [{'on': ctx.today(), 'action': B.format('biometrics booked at {} on {}', center_id, day)}]})  # spec: travel_visa.env.yaml:253
     return {'app_id': x['app_id'], 'status': x['status'], 'center_id': x['bio_center'], 'day': x['bio_day']}
 
 
-# spec: travel_visa.env.yaml:250
+# spec: travel_visa.env.yaml:256
 def reschedule_biometrics(ctx: Context, *, app_id: str, center_id: str, day: dt.date) -> object:
     """Move a biometrics booking to another centre or day (at most twice per application)."""
-    x = ctx.get('application', app_id)  # spec: travel_visa.env.yaml:259
+    x = ctx.get('application', app_id)  # spec: travel_visa.env.yaml:265
     if x is None:
         raise ToolError(B.format('Application {} not found', app_id))
-    if x['status'] != 'biometrics_booked':  # spec: travel_visa.env.yaml:263
+    if x['status'] != 'biometrics_booked':  # spec: travel_visa.env.yaml:269
         raise ToolError('The application has no biometrics booking')
-    if x['bio_moves'] >= 2:  # spec: travel_visa.env.yaml:264
+    if x['bio_moves'] >= 2:  # spec: travel_visa.env.yaml:270
         raise ToolError('A biometrics booking can be moved at most twice')
-    if not ((x['bio_center'] != center_id) or (x['bio_day'] != day)):  # spec: travel_visa.env.yaml:265
+    if not ((x['bio_center'] != center_id) or (x['bio_day'] != day)):  # spec: travel_visa.env.yaml:271
         raise ToolError('The booking is already at that centre and day')
-    if not ((day > ctx.today()) and (day <= B.add_days(ctx.today(), 21))):  # spec: travel_visa.env.yaml:266
+    if not ((day > ctx.today()) and (day <= B.add_days(ctx.today(), 21))):  # spec: travel_visa.env.yaml:272
         raise ToolError('Biometrics are booked 1 to 21 days ahead')
-    if day >= x['travel_date']:  # spec: travel_visa.env.yaml:267
+    if day >= x['travel_date']:  # spec: travel_visa.env.yaml:273
         raise ToolError('Biometrics must be before the travel date')
-    c = ctx.get('center', center_id)  # spec: travel_visa.env.yaml:260
+    c = ctx.get('center', center_id)  # spec: travel_visa.env.yaml:266
     if c is None:
         raise ToolError('Centre not found')
-    taken = ctx.count('application', '(((("bio_center" IS NOT DISTINCT FROM ?) AND ("bio_day" IS NOT DISTINCT FROM ?)) AND ("status" = ?)) AND ("app_id" <> ?))', [center_id, day, 'biometrics_booked', app_id])  # spec: travel_visa.env.yaml:261
-    if taken >= c['places_per_day']:  # spec: travel_visa.env.yaml:268
+    taken = ctx.count('application', '(((("bio_center" IS NOT DISTINCT FROM ?) AND ("bio_day" IS NOT DISTINCT FROM ?)) AND ("status" = ?)) AND ("app_id" <> ?))', [center_id, day, 'biometrics_booked', app_id])  # spec: travel_visa.env.yaml:267
+    if taken >= c['places_per_day']:  # spec: travel_visa.env.yaml:274
         raise ToolError('The centre has no free places that day')
-    ctx.update('application', x, {'bio_center': center_id, 'bio_day': day, 'bio_moves': (x['bio_moves'] + 1)})  # spec: travel_visa.env.yaml:270
-    ctx.update('application', x, {'history': x['history'] + [{'on': ctx.today(), 'action': B.format('biometrics moved to {} on {}', center_id, day)}]})  # spec: travel_visa.env.yaml:271
+    ctx.update('application', x, {'bio_center': center_id, 'bio_day': day, 'bio_moves': (x['bio_moves'] + 1)})  # spec: travel_visa.env.yaml:276
+    ctx.update('application', x, {'history': x['history'] + [{'on': ctx.today(), 'action': B.format('biometrics moved to {} on {}', center_id, day)}]})  # spec: travel_visa.env.yaml:277
     return {'app_id': x['app_id'], 'center_id': x['bio_center'], 'day': x['bio_day'], 'moves_left': (2 - x['bio_moves'])}
 
 
-# spec: travel_visa.env.yaml:274
+# spec: travel_visa.env.yaml:280
 def request_expedite(ctx: Context, *, app_id: str) -> object:
     """Expedite a submitted application (before review) when its visa type allows; the expedite fee is charged and the decision comes sooner."""
-    x = ctx.get('application', app_id)  # spec: travel_visa.env.yaml:281
+    x = ctx.get('application', app_id)  # spec: travel_visa.env.yaml:287
     if x is None:
         raise ToolError(B.format('Application {} not found', app_id))
-    if not ((x['status'] == 'submitted') or (x['status'] == 'biometrics_booked')):  # spec: travel_visa.env.yaml:284
+    if not ((x['status'] == 'submitted') or (x['status'] == 'biometrics_booked')):  # spec: travel_visa.env.yaml:290
         raise ToolError('Only submitted applications not yet in review can be expedited')
-    if x['expedited']:  # spec: travel_visa.env.yaml:285
+    if x['expedited']:  # spec: travel_visa.env.yaml:291
         raise ToolError('The application is already expedited')
-    vt = ctx.get('visa_type', x['visa_code'])  # spec: travel_visa.env.yaml:282
+    vt = ctx.get('visa_type', x['visa_code'])  # spec: travel_visa.env.yaml:288
     if vt is None:
         raise ToolError('Visa type not found')
-    if vt['expedite_fee'] is None:  # spec: travel_visa.env.yaml:286
+    if vt['expedite_fee'] is None:  # spec: travel_visa.env.yaml:292
         raise ToolError('This visa type cannot be expedited')
-    ctx.update('application', x, {'expedited': True, 'fee_paid': (x['fee_paid'] + vt['expedite_fee']), 'decision_due': B.add_days(ctx.today(), B.int(B.div(vt['processing_days'], 2)))})  # spec: travel_visa.env.yaml:288
-    ctx.update('application', x, {'history': x['history'] + [{'on': ctx.today(), 'action': 'expedited'}]})  # spec: travel_visa.env.yaml:289
+    ctx.update('application', x, {'expedited': True, 'fee_paid': (x['fee_paid'] + vt['expedite_fee']), 'decision_due': B.add_days(ctx.today(), B.int(B.div(vt['processing_days'], 2)))})  # spec: travel_visa.env.yaml:294
+    ctx.update('application', x, {'history': x['history'] + [{'on': ctx.today(), 'action': 'expedited'}]})  # spec: travel_visa.env.yaml:295
     return {'app_id': x['app_id'], 'fee_paid': x['fee_paid'], 'decision_due': x['decision_due']}
 
 
-# spec: travel_visa.env.yaml:292
+# spec: travel_visa.env.yaml:298
 def change_travel_dates(ctx: Context, *, app_id: str, travel_date: dt.date, return_date: dt.date) -> object:
     """Change the travel dates of an application that is not yet in review, under the stay, passport and processing-time rules."""
-    x = ctx.get('application', app_id)  # spec: travel_visa.env.yaml:301
+    x = ctx.get('application', app_id)  # spec: travel_visa.env.yaml:307
     if x is None:
         raise ToolError(B.format('Application {} not found', app_id))
-    if x['status'] not in ['draft', 'submitted', 'biometrics_booked']:  # spec: travel_visa.env.yaml:305
+    if x['status'] not in ['draft', 'submitted', 'biometrics_booked']:  # spec: travel_visa.env.yaml:311
         raise ToolError('Travel dates can change only before the application is in review')
-    if travel_date <= ctx.today():  # spec: travel_visa.env.yaml:306
+    if travel_date <= ctx.today():  # spec: travel_visa.env.yaml:312
         raise ToolError('The travel date must be after today')
-    if return_date <= travel_date:  # spec: travel_visa.env.yaml:307
+    if return_date <= travel_date:  # spec: travel_visa.env.yaml:313
         raise ToolError('The return date must be after the travel date')
-    vt = ctx.get('visa_type', x['visa_code'])  # spec: travel_visa.env.yaml:302
+    vt = ctx.get('visa_type', x['visa_code'])  # spec: travel_visa.env.yaml:308
     if vt is None:
         raise ToolError('Visa type not found')
-    if B.days_between(travel_date, return_date) > vt['max_stay_days']:  # spec: travel_visa.env.yaml:308
+    if B.days_between(travel_date, return_date) > vt['max_stay_days']:  # spec: travel_visa.env.yaml:314
         raise ToolError('The stay is longer than this visa allows')
-    a = ctx.get('applicant', x['applicant_id'])  # spec: travel_visa.env.yaml:303
+    a = ctx.get('applicant', x['applicant_id'])  # spec: travel_visa.env.yaml:309
     if a is None:
         raise ToolError('Applicant not found')
-    if B.add_days(return_date, vt['passport_validity_days']) > a['passport']['expires']:  # spec: travel_visa.env.yaml:309
+    if B.add_days(return_date, vt['passport_validity_days']) > a['passport']['expires']:  # spec: travel_visa.env.yaml:315
         raise ToolError('The passport expires too soon for these dates')
-    if not ((x['decision_due'] is None) or (x['decision_due'] <= travel_date)):  # spec: travel_visa.env.yaml:310
+    if not ((x['decision_due'] is None) or (x['decision_due'] <= travel_date)):  # spec: travel_visa.env.yaml:316
         raise ToolError('The decision is not due before the new travel date')
-    if not ((x['bio_day'] is None) or (x['bio_day'] < travel_date)):  # spec: travel_visa.env.yaml:311
+    if not ((x['bio_day'] is None) or (x['bio_day'] < travel_date)):  # spec: travel_visa.env.yaml:317
         raise ToolError('The biometrics appointment would be after the new travel date')
-    ctx.update('application', x, {'travel_date': travel_date, 'return_date': return_date})  # spec: travel_visa.env.yaml:313
-    ctx.update('application', x, {'history': x['history'] + [{'on': ctx.today(), 'action': B.format('dates changed to {} - {}', travel_date, return_date)}]})  # spec: travel_visa.env.yaml:314
+    ctx.update('application', x, {'travel_date': travel_date, 'return_date': return_date})  # spec: travel_visa.env.yaml:319
+    ctx.update('application', x, {'history': x['history'] + [{'on': ctx.today(), 'action': B.format('dates changed to {} - {}', travel_date, return_date)}]})  # spec: travel_visa.env.yaml:320
     return {'app_id': x['app_id'], 'travel_date': x['travel_date'], 'return_date': x['return_date']}
 
 
-# spec: travel_visa.env.yaml:317
+# spec: travel_visa.env.yaml:323
 def withdraw_application(ctx: Context, *, app_id: str, applicant_id: str) -> object:
     """Withdraw an undecided application of the applicant; only an expedite fee is refunded, and only before review."""
-    x = ctx.get('application', app_id)  # spec: travel_visa.env.yaml:325
+    x = ctx.get('application', app_id)  # spec: travel_visa.env.yaml:331
     if x is None:
         raise ToolError(B.format('Application {} not found', app_id))
-    if x['applicant_id'] != applicant_id:  # spec: travel_visa.env.yaml:329
+    if x['applicant_id'] != applicant_id:  # spec: travel_visa.env.yaml:335
         raise ToolError('The application belongs to another applicant')
-    if x['status'] not in ['draft', 'submitted', 'biometrics_booked', 'in_review']:  # spec: travel_visa.env.yaml:330
+    if x['status'] not in ['draft', 'submitted', 'biometrics_booked', 'in_review']:  # spec: travel_visa.env.yaml:336
         raise ToolError('Decided or withdrawn applications cannot be withdrawn')
-    vt = ctx.get('visa_type', x['visa_code'])  # spec: travel_visa.env.yaml:326
+    vt = ctx.get('visa_type', x['visa_code'])  # spec: travel_visa.env.yaml:332
     if vt is None:
         raise ToolError('Visa type not found')
-    refund = (B.coalesce(vt['expedite_fee'], 0) if (x['expedited'] and (x['status'] != 'in_review')) else 0)  # spec: travel_visa.env.yaml:327
-    ctx.update('application', x, {'status': 'withdrawn', 'fee_paid': (x['fee_paid'] - refund)})  # spec: travel_visa.env.yaml:332
-    ctx.update('application', x, {'history': x['history'] + [{'on': ctx.today(), 'action': 'withdrawn'}]})  # spec: travel_visa.env.yaml:333
+    refund = (B.coalesce(vt['expedite_fee'], 0) if (x['expedited'] and (x['status'] != 'in_review')) else 0)  # spec: travel_visa.env.yaml:333
+    ctx.update('application', x, {'status': 'withdrawn', 'fee_paid': (x['fee_paid'] - refund)})  # spec: travel_visa.env.yaml:338
+    ctx.update('application', x, {'history': x['history'] + [{'on': ctx.today(), 'action': 'withdrawn'}]})  # spec: travel_visa.env.yaml:339
     return {'app_id': x['app_id'], 'status': x['status'], 'refunded': refund}
 
 
-# spec: travel_visa.env.yaml:336
+# spec: travel_visa.env.yaml:342
 def update_passport(ctx: Context, *, applicant_id: str, number: str, issuing_country: str, expires: dt.date) -> object:
     """Record a renewed passport for an applicant; the new one must expire later than the current one."""
-    if not ((B.len(number) >= 6) and (B.len(number) <= 12)):  # spec: travel_visa.env.yaml:348
+    if not ((B.len(number) >= 6) and (B.len(number) <= 12)):  # spec: travel_visa.env.yaml:354
         raise ToolError('The passport number must have 6 to 12 characters')
-    a = ctx.get('applicant', applicant_id)  # spec: travel_visa.env.yaml:346
+    a = ctx.get('applicant', applicant_id)  # spec: travel_visa.env.yaml:352
     if a is None:
         raise ToolError(B.format('Applicant {} not found', applicant_id))
-    if expires <= a['passport']['expires']:  # spec: travel_visa.env.yaml:349
+    if expires <= a['passport']['expires']:  # spec: travel_visa.env.yaml:355
         raise ToolError('The new passport must expire later than the current one')
-    if ctx.exists('application', '(("applicant_id" = ?) AND ("status" = ?))', [applicant_id, 'in_review']):  # spec: travel_visa.env.yaml:350
+    if ctx.exists('application', '(("applicant_id" = ?) AND ("status" = ?))', [applicant_id, 'in_review']):  # spec: travel_visa.env.yaml:356
         raise ToolError('The passport cannot change while an application is in review')
-    ctx.update('applicant', a, {'passport': {'number': B.upper(number), 'issuing_country': B.upper(issuing_country), 'expires': expires}})  # spec: travel_visa.env.yaml:352
+    ctx.update('applicant', a, {'passport': {'number': B.upper(number), 'issuing_country': B.upper(issuing_country), 'expires': expires}})  # spec: travel_visa.env.yaml:358
     return {'applicant_id': a['applicant_id'], 'passport': a['passport']}
 
 
@@ -293,6 +293,37 @@ TOOLS = {
     'change_travel_dates': change_travel_dates,
     'withdraw_application': withdraw_application,
     'update_passport': update_passport,
+}
+
+# Policy rules: which rules a call meets, checked by the agent before it calls; the tools above do not enforce them.
+
+
+# spec: travel_visa.env.yaml:206
+def _rules_submit_application(ctx: Context, *, app_id: str, expedite: bool) -> list:
+    """The policy rules of `submit_application` this call meets, as (rule, message); the tool does not enforce them."""
+    x = ctx.get('application', app_id)  # spec: travel_visa.env.yaml:214
+    if x is None:
+        raise ToolError(B.format('Application {} not found', app_id))
+    if x['status'] != 'draft':  # spec: travel_visa.env.yaml:219
+        raise ToolError('Only draft applications can be submitted')
+    vt = ctx.get('visa_type', x['visa_code'])  # spec: travel_visa.env.yaml:215
+    if vt is None:
+        raise ToolError('Visa type not found')
+    if not B.all((d in x['documents']) for d in vt['required_docs']):  # spec: travel_visa.env.yaml:220
+        raise ToolError('Required documents are missing')
+    if not ((not expedite) or (vt['expedite_fee'] is not None)):  # spec: travel_visa.env.yaml:221
+        raise ToolError('This visa type cannot be expedited')
+    days = (B.int(B.div(vt['processing_days'], 2)) if expedite else vt['processing_days'])  # spec: travel_visa.env.yaml:216
+    if B.add_days(ctx.today(), days) > x['travel_date']:  # spec: travel_visa.env.yaml:222
+        raise ToolError('There is not enough processing time before the travel date')
+    _met = []  # spec: travel_visa.env.yaml:206
+    if expedite:  # spec: travel_visa.env.yaml:224
+        _met.append(('expedited', B.format('An expedited submission of application {} is arranged by a human agent.', app_id)))  # spec: travel_visa.env.yaml:224
+    return _met
+
+
+RULES = {
+    'submit_application': _rules_submit_application,
 }
 
 # Field checks, run by the runtime before every write: (field, the check as written, predicate over a row).

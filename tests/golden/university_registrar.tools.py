@@ -167,55 +167,55 @@ def request_transcript(ctx: Context, *, student_id: str, copies: int, send_to: s
         raise ToolError('Transcripts are not issued with a financial hold')
     if not ((copies >= 1) and (copies <= 5)):  # spec: university_registrar.env.yaml:215
         raise ToolError('1 to 5 copies per request')
-    ctx.update('student', s, {'transcripts': s['transcripts'] + [{'requested': ctx.today(), 'copies': copies, 'send_to': send_to}]})  # spec: university_registrar.env.yaml:217
-    ctx.update('student', s, {'balance': (s['balance'] + (10 * copies))})  # spec: university_registrar.env.yaml:218
+    ctx.update('student', s, {'transcripts': s['transcripts'] + [{'requested': ctx.today(), 'copies': copies, 'send_to': send_to}]})  # spec: university_registrar.env.yaml:223
+    ctx.update('student', s, {'balance': (s['balance'] + (10 * copies))})  # spec: university_registrar.env.yaml:224
     return {'student_id': s['student_id'], 'fee': (10 * copies), 'balance': s['balance']}
 
 
-# spec: university_registrar.env.yaml:221
+# spec: university_registrar.env.yaml:227
 def pay_balance(ctx: Context, *, student_id: str, amount: Decimal) -> object:
     """Pay toward a student's balance; paying it in full lifts the financial hold."""
-    s = ctx.get('student', student_id)  # spec: university_registrar.env.yaml:229
+    s = ctx.get('student', student_id)  # spec: university_registrar.env.yaml:235
     if s is None:
         raise ToolError('Student not found')
-    if s['balance'] <= 0:  # spec: university_registrar.env.yaml:231
+    if s['balance'] <= 0:  # spec: university_registrar.env.yaml:237
         raise ToolError('Nothing is owed')
-    if not ((amount > 0) and (amount <= s['balance'])):  # spec: university_registrar.env.yaml:232
+    if not ((amount > 0) and (amount <= s['balance'])):  # spec: university_registrar.env.yaml:238
         raise ToolError('The amount must be positive and at most the balance')
-    ctx.update('student', s, {'balance': (s['balance'] - amount)})  # spec: university_registrar.env.yaml:234
-    if s['balance'] == 0:  # spec: university_registrar.env.yaml:235
-        ctx.update('student', s, {'holds': [h for h in s['holds'] if (h != 'financial')]})  # spec: university_registrar.env.yaml:236
+    ctx.update('student', s, {'balance': (s['balance'] - amount)})  # spec: university_registrar.env.yaml:240
+    if s['balance'] == 0:  # spec: university_registrar.env.yaml:241
+        ctx.update('student', s, {'holds': [h for h in s['holds'] if (h != 'financial')]})  # spec: university_registrar.env.yaml:242
     return {'student_id': s['student_id'], 'balance': s['balance'], 'holds': s['holds']}
 
 
-# spec: university_registrar.env.yaml:239
+# spec: university_registrar.env.yaml:245
 def declare_major(ctx: Context, *, student_id: str, major: str) -> object:
     """Declare or change a major, from the second year on."""
-    s = ctx.get('student', student_id)  # spec: university_registrar.env.yaml:247
+    s = ctx.get('student', student_id)  # spec: university_registrar.env.yaml:253
     if s is None:
         raise ToolError('Student not found')
-    if s['status'] != 'active':  # spec: university_registrar.env.yaml:249
+    if s['status'] != 'active':  # spec: university_registrar.env.yaml:255
         raise ToolError('Only active students can declare a major')
-    if s['year'] < 2:  # spec: university_registrar.env.yaml:250
+    if s['year'] < 2:  # spec: university_registrar.env.yaml:256
         raise ToolError('A major is declared from the second year on')
-    if s['major'] == major:  # spec: university_registrar.env.yaml:251
+    if s['major'] == major:  # spec: university_registrar.env.yaml:257
         raise ToolError("That is already the student's major")
-    ctx.update('student', s, {'major': major})  # spec: university_registrar.env.yaml:253
+    ctx.update('student', s, {'major': major})  # spec: university_registrar.env.yaml:259
     return {'student_id': s['student_id'], 'major': s['major']}
 
 
-# spec: university_registrar.env.yaml:256
+# spec: university_registrar.env.yaml:262
 def request_leave(ctx: Context, *, student_id: str, reason: str) -> object:
     """Put an active student on a leave of absence; they may hold no current enrollments or waitlist places."""
-    s = ctx.get('student', student_id)  # spec: university_registrar.env.yaml:264
+    s = ctx.get('student', student_id)  # spec: university_registrar.env.yaml:270
     if s is None:
         raise ToolError('Student not found')
-    if s['status'] != 'active':  # spec: university_registrar.env.yaml:267
+    if s['status'] != 'active':  # spec: university_registrar.env.yaml:273
         raise ToolError('Only active students can take leave')
-    busy = [c for c in ctx.all('course', '("term" = ?)', ['2025F']) if ((student_id in c['enrolled']) or (student_id in c['waitlist']))]  # spec: university_registrar.env.yaml:265
-    if B.len(busy) != 0:  # spec: university_registrar.env.yaml:268
+    busy = [c for c in ctx.all('course', '("term" = ?)', ['2025F']) if ((student_id in c['enrolled']) or (student_id in c['waitlist']))]  # spec: university_registrar.env.yaml:271
+    if B.len(busy) != 0:  # spec: university_registrar.env.yaml:274
         raise ToolError('Drop or withdraw from current courses first')
-    ctx.update('student', s, {'status': 'on_leave'})  # spec: university_registrar.env.yaml:270
+    ctx.update('student', s, {'status': 'on_leave'})  # spec: university_registrar.env.yaml:276
     return {'student_id': s['student_id'], 'status': s['status']}
 
 
@@ -232,6 +232,29 @@ TOOLS = {
     'pay_balance': pay_balance,
     'declare_major': declare_major,
     'request_leave': request_leave,
+}
+
+# Policy rules: which rules a call meets, checked by the agent before it calls; the tools above do not enforce them.
+
+
+# spec: university_registrar.env.yaml:200
+def _rules_request_transcript(ctx: Context, *, student_id: str, copies: int, send_to: str) -> list:
+    """The policy rules of `request_transcript` this call meets, as (rule, message); the tool does not enforce them."""
+    s = ctx.get('student', student_id)  # spec: university_registrar.env.yaml:212
+    if s is None:
+        raise ToolError('Student not found')
+    if 'financial' in s['holds']:  # spec: university_registrar.env.yaml:214
+        raise ToolError('Transcripts are not issued with a financial hold')
+    if not ((copies >= 1) and (copies <= 5)):  # spec: university_registrar.env.yaml:215
+        raise ToolError('1 to 5 copies per request')
+    _met = []  # spec: university_registrar.env.yaml:200
+    if copies > 2:  # spec: university_registrar.env.yaml:217
+        _met.append(('many_copies', "A request of more than 2 official copies is handled at the registrar's desk."))  # spec: university_registrar.env.yaml:217
+    return _met
+
+
+RULES = {
+    'request_transcript': _rules_request_transcript,
 }
 
 # Field checks, run by the runtime before every write: (field, the check as written, predicate over a row).

@@ -68,98 +68,98 @@ def dispute_bill(ctx: Context, *, bill_id: str, reason: str) -> object:
         raise ToolError('The bill was already disputed once')
     if B.days_between(b['issued'], ctx.today()) > 30:  # spec: utilities.env.yaml:123
         raise ToolError('Bills can be disputed only within 30 days of issue')
-    ctx.update('bill', b, {'status': 'disputed', 'dispute_reason': reason})  # spec: utilities.env.yaml:125
+    ctx.update('bill', b, {'status': 'disputed', 'dispute_reason': reason})  # spec: utilities.env.yaml:131
     return ctx.get('bill', bill_id)
 
 
-# spec: utilities.env.yaml:128
+# spec: utilities.env.yaml:134
 def submit_reading(ctx: Context, *, meter_id: str, value: int) -> object:
     """Record today's meter reading."""
-    m = ctx.get('meter', meter_id)  # spec: utilities.env.yaml:136
+    m = ctx.get('meter', meter_id)  # spec: utilities.env.yaml:142
     if m is None:
         raise ToolError('Meter not found')
-    last = (B.max([r['value'] for r in m['readings']]) if (B.len(m['readings']) > 0) else 0)  # spec: utilities.env.yaml:137
-    if value < last:  # spec: utilities.env.yaml:139
+    last = (B.max([r['value'] for r in m['readings']]) if (B.len(m['readings']) > 0) else 0)  # spec: utilities.env.yaml:143
+    if value < last:  # spec: utilities.env.yaml:145
         raise ToolError('A reading cannot be lower than the last one')
-    if B.any((r['on'] == ctx.today()) for r in m['readings']):  # spec: utilities.env.yaml:140
+    if B.any((r['on'] == ctx.today()) for r in m['readings']):  # spec: utilities.env.yaml:146
         raise ToolError('The meter already has a reading today')
-    ctx.update('meter', m, {'readings': m['readings'] + [{'on': ctx.today(), 'value': value}]})  # spec: utilities.env.yaml:142
+    ctx.update('meter', m, {'readings': m['readings'] + [{'on': ctx.today(), 'value': value}]})  # spec: utilities.env.yaml:148
     return {'meter_id': m['meter_id'], 'usage_since_last': (value - last)}
 
 
-# spec: utilities.env.yaml:145
+# spec: utilities.env.yaml:151
 def start_payment_plan(ctx: Context, *, account_no: str, instalments: int) -> object:
     """Spread the unpaid balance (100.00 or more) over 3 to 12 monthly instalments."""
-    if not ((instalments >= 3) and (instalments <= 12)):  # spec: utilities.env.yaml:156
+    if not ((instalments >= 3) and (instalments <= 12)):  # spec: utilities.env.yaml:162
         raise ToolError('A plan has 3 to 12 instalments')
-    a = ctx.get('account', account_no)  # spec: utilities.env.yaml:153
+    a = ctx.get('account', account_no)  # spec: utilities.env.yaml:159
     if a is None:
         raise ToolError('Account not found')
-    if a['payment_plan'] is not None:  # spec: utilities.env.yaml:157
+    if a['payment_plan'] is not None:  # spec: utilities.env.yaml:163
         raise ToolError('The account already has a payment plan')
-    balance = B.sum(b['amount'] for b in ctx.all('bill', '(("account_no" = ?) AND ("status" = ?))', [account_no, 'unpaid']))  # spec: utilities.env.yaml:154
-    if balance < 100:  # spec: utilities.env.yaml:158
+    balance = B.sum(b['amount'] for b in ctx.all('bill', '(("account_no" = ?) AND ("status" = ?))', [account_no, 'unpaid']))  # spec: utilities.env.yaml:160
+    if balance < 100:  # spec: utilities.env.yaml:164
         raise ToolError('Payment plans are for balances of 100.00 or more')
-    ctx.update('account', a, {'payment_plan': {'instalments': instalments, 'monthly': B.round(B.div(balance, instalments), 2), 'started': ctx.today()}})  # spec: utilities.env.yaml:160
+    ctx.update('account', a, {'payment_plan': {'instalments': instalments, 'monthly': B.round(B.div(balance, instalments), 2), 'started': ctx.today()}})  # spec: utilities.env.yaml:166
     return a['payment_plan']
 
 
-# spec: utilities.env.yaml:163
+# spec: utilities.env.yaml:169
 def set_autopay(ctx: Context, *, account_no: str, enabled: bool) -> object:
     """Turn automatic payment on or off; on needs no disputed bill."""
-    a = ctx.get('account', account_no)  # spec: utilities.env.yaml:171
+    a = ctx.get('account', account_no)  # spec: utilities.env.yaml:177
     if a is None:
         raise ToolError('Account not found')
-    if a['autopay'] == enabled:  # spec: utilities.env.yaml:173
+    if a['autopay'] == enabled:  # spec: utilities.env.yaml:179
         raise ToolError('Autopay is already set that way')
-    if not ((not enabled) or (not ctx.exists('bill', '(("account_no" = ?) AND ("status" = ?))', [account_no, 'disputed']))):  # spec: utilities.env.yaml:174
+    if not ((not enabled) or (not ctx.exists('bill', '(("account_no" = ?) AND ("status" = ?))', [account_no, 'disputed']))):  # spec: utilities.env.yaml:180
         raise ToolError('Autopay cannot start while a bill is disputed')
-    ctx.update('account', a, {'autopay': enabled})  # spec: utilities.env.yaml:176
+    ctx.update('account', a, {'autopay': enabled})  # spec: utilities.env.yaml:182
     return {'account_no': a['account_no'], 'autopay': a['autopay']}
 
 
-# spec: utilities.env.yaml:179
+# spec: utilities.env.yaml:185
 def reconnect_service(ctx: Context, *, account_no: str) -> object:
     """Reconnect a disconnected account with a zero balance; a 25.00 fee is added."""
-    a = ctx.get('account', account_no)  # spec: utilities.env.yaml:186
+    a = ctx.get('account', account_no)  # spec: utilities.env.yaml:192
     if a is None:
         raise ToolError('Account not found')
-    if a['status'] != 'disconnected':  # spec: utilities.env.yaml:188
+    if a['status'] != 'disconnected':  # spec: utilities.env.yaml:194
         raise ToolError('The account is not disconnected')
-    if ctx.exists('bill', '(("account_no" = ?) AND ("status" <> ?))', [account_no, 'paid']):  # spec: utilities.env.yaml:189
+    if ctx.exists('bill', '(("account_no" = ?) AND ("status" <> ?))', [account_no, 'paid']):  # spec: utilities.env.yaml:195
         raise ToolError('All bills must be paid before reconnection')
-    ctx.update('account', a, {'status': 'active', 'fees': (a['fees'] + 25)})  # spec: utilities.env.yaml:191
+    ctx.update('account', a, {'status': 'active', 'fees': (a['fees'] + 25)})  # spec: utilities.env.yaml:197
     return {'account_no': a['account_no'], 'status': a['status'], 'fees': a['fees']}
 
 
-# spec: utilities.env.yaml:194
+# spec: utilities.env.yaml:200
 def stop_service(ctx: Context, *, account_no: str, stop_on: dt.date) -> object:
     """Schedule the end of service (moving out) at least 3 days from today."""
-    a = ctx.get('account', account_no)  # spec: utilities.env.yaml:202
+    a = ctx.get('account', account_no)  # spec: utilities.env.yaml:208
     if a is None:
         raise ToolError('Account not found')
-    if a['status'] != 'active':  # spec: utilities.env.yaml:204
+    if a['status'] != 'active':  # spec: utilities.env.yaml:210
         raise ToolError('Only active accounts can be stopped')
-    if B.days_between(ctx.today(), stop_on) < 3:  # spec: utilities.env.yaml:205
+    if B.days_between(ctx.today(), stop_on) < 3:  # spec: utilities.env.yaml:211
         raise ToolError('Service stops at least 3 days from today')
-    if ctx.exists('bill', '(("account_no" = ?) AND ("status" <> ?))', [account_no, 'paid']):  # spec: utilities.env.yaml:206
+    if ctx.exists('bill', '(("account_no" = ?) AND ("status" <> ?))', [account_no, 'paid']):  # spec: utilities.env.yaml:212
         raise ToolError('All bills must be paid first')
-    ctx.update('account', a, {'status': 'stopping', 'stop_on': stop_on})  # spec: utilities.env.yaml:208
+    ctx.update('account', a, {'status': 'stopping', 'stop_on': stop_on})  # spec: utilities.env.yaml:214
     return ctx.get('account', account_no)
 
 
-# spec: utilities.env.yaml:211
+# spec: utilities.env.yaml:217
 def report_outage(ctx: Context, *, account_no: str, kind: str) -> object:
     """Report an outage of one service at the account's address."""
-    a = ctx.get('account', account_no)  # spec: utilities.env.yaml:219
+    a = ctx.get('account', account_no)  # spec: utilities.env.yaml:225
     if a is None:
         raise ToolError('Account not found')
-    if not ((a['status'] == 'active') or (a['status'] == 'stopping')):  # spec: utilities.env.yaml:222
+    if not ((a['status'] == 'active') or (a['status'] == 'stopping')):  # spec: utilities.env.yaml:228
         raise ToolError('The account has no active service')
-    if ctx.exists('outage', '(("account_no" = ?) AND "open")', [account_no]):  # spec: utilities.env.yaml:223
+    if ctx.exists('outage', '(("account_no" = ?) AND "open")', [account_no]):  # spec: utilities.env.yaml:229
         raise ToolError('The account already has an open outage report')
-    id = ctx.new_id('OUT', 5)  # spec: utilities.env.yaml:220
-    ctx.insert('outage', {'report_id': id, 'account_no': account_no, 'kind': kind, 'reported': ctx.now(), 'open': True})  # spec: utilities.env.yaml:225
+    id = ctx.new_id('OUT', 5)  # spec: utilities.env.yaml:226
+    ctx.insert('outage', {'report_id': id, 'account_no': account_no, 'kind': kind, 'reported': ctx.now(), 'open': True})  # spec: utilities.env.yaml:231
     return ctx.get('outage', id)
 
 
@@ -175,6 +175,31 @@ TOOLS = {
     'reconnect_service': reconnect_service,
     'stop_service': stop_service,
     'report_outage': report_outage,
+}
+
+# Policy rules: which rules a call meets, checked by the agent before it calls; the tools above do not enforce them.
+
+
+# spec: utilities.env.yaml:111
+def _rules_dispute_bill(ctx: Context, *, bill_id: str, reason: str) -> list:
+    """The policy rules of `dispute_bill` this call meets, as (rule, message); the tool does not enforce them."""
+    b = ctx.get('bill', bill_id)  # spec: utilities.env.yaml:119
+    if b is None:
+        raise ToolError('Bill not found')
+    if b['status'] != 'unpaid':  # spec: utilities.env.yaml:121
+        raise ToolError('Only unpaid bills can be disputed')
+    if b['dispute_reason'] is not None:  # spec: utilities.env.yaml:122
+        raise ToolError('The bill was already disputed once')
+    if B.days_between(b['issued'], ctx.today()) > 30:  # spec: utilities.env.yaml:123
+        raise ToolError('Bills can be disputed only within 30 days of issue')
+    _met = []  # spec: utilities.env.yaml:111
+    if b['amount'] > 300:  # spec: utilities.env.yaml:125
+        _met.append(('large_bill', B.format('Bill {} is above 300.00, so its dispute is handled by a human agent.', bill_id)))  # spec: utilities.env.yaml:125
+    return _met
+
+
+RULES = {
+    'dispute_bill': _rules_dispute_bill,
 }
 
 # Field checks, run by the runtime before every write: (field, the check as written, predicate over a row).

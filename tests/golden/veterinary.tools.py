@@ -154,132 +154,132 @@ def cancel_appointment(ctx: Context, *, appt_id: str, owner_id: str) -> object:
     if a['status'] != 'booked':  # spec: veterinary.env.yaml:225
         raise ToolError('Only booked appointments can be cancelled')
     late = (a['day'] <= ctx.today())  # spec: veterinary.env.yaml:222
-    ctx.update('appointment', a, {'status': 'cancelled', 'fee': (25 if late else 0)})  # spec: veterinary.env.yaml:227
-    if late:  # spec: veterinary.env.yaml:228
-        _t0 = ctx.get_required('owner', owner_id)  # spec: veterinary.env.yaml:229
-        ctx.update('owner', _t0, {'balance_due': (_t0['balance_due'] + 25)})  # spec: veterinary.env.yaml:229
+    ctx.update('appointment', a, {'status': 'cancelled', 'fee': (25 if late else 0)})  # spec: veterinary.env.yaml:233
+    if late:  # spec: veterinary.env.yaml:234
+        _t0 = ctx.get_required('owner', owner_id)  # spec: veterinary.env.yaml:235
+        ctx.update('owner', _t0, {'balance_due': (_t0['balance_due'] + 25)})  # spec: veterinary.env.yaml:235
     return {'appt_id': a['appt_id'], 'status': a['status'], 'late_fee': a['fee']}
 
 
-# spec: veterinary.env.yaml:232
+# spec: veterinary.env.yaml:238
 def check_in(ctx: Context, *, appt_id: str) -> object:
     """Check a pet in for today's appointment."""
-    a = ctx.get('appointment', appt_id)  # spec: veterinary.env.yaml:239
+    a = ctx.get('appointment', appt_id)  # spec: veterinary.env.yaml:245
     if a is None:
         raise ToolError('Appointment not found')
-    if a['status'] != 'booked':  # spec: veterinary.env.yaml:241
+    if a['status'] != 'booked':  # spec: veterinary.env.yaml:247
         raise ToolError('Only booked appointments can be checked in')
-    if a['day'] != ctx.today():  # spec: veterinary.env.yaml:242
+    if a['day'] != ctx.today():  # spec: veterinary.env.yaml:248
         raise ToolError('Check-in is only on the appointment day')
-    ctx.update('appointment', a, {'status': 'checked_in'})  # spec: veterinary.env.yaml:244
+    ctx.update('appointment', a, {'status': 'checked_in'})  # spec: veterinary.env.yaml:250
     return {'appt_id': a['appt_id'], 'status': a['status']}
 
 
-# spec: veterinary.env.yaml:247
+# spec: veterinary.env.yaml:253
 def complete_visit(ctx: Context, *, appt_id: str, weight_kg: Decimal, note: str) -> object:
     """Close a checked-in visit with the pet's measured weight and a note; the visit fee is added to the owner's balance."""
-    a = ctx.get('appointment', appt_id)  # spec: veterinary.env.yaml:257
+    a = ctx.get('appointment', appt_id)  # spec: veterinary.env.yaml:263
     if a is None:
         raise ToolError('Appointment not found')
-    if a['status'] != 'checked_in':  # spec: veterinary.env.yaml:260
+    if a['status'] != 'checked_in':  # spec: veterinary.env.yaml:266
         raise ToolError('Only checked-in visits can be completed')
-    if not ((weight_kg > 0) and (weight_kg <= 120)):  # spec: veterinary.env.yaml:261
+    if not ((weight_kg > 0) and (weight_kg <= 120)):  # spec: veterinary.env.yaml:267
         raise ToolError('The weight must be between 0 and 120 kg')
-    p = ctx.get('pet', a['pet_id'])  # spec: veterinary.env.yaml:258
+    p = ctx.get('pet', a['pet_id'])  # spec: veterinary.env.yaml:264
     if p is None:
         raise ToolError('Pet not found')
-    ctx.update('appointment', a, {'status': 'completed'})  # spec: veterinary.env.yaml:263
-    if note != '':  # spec: veterinary.env.yaml:264
-        ctx.update('appointment', a, {'notes': a['notes'] + [note]})  # spec: veterinary.env.yaml:265
-    ctx.update('pet', p, {'weight_kg': weight_kg})  # spec: veterinary.env.yaml:266
-    _t0 = ctx.get_required('owner', p['owner_id'])  # spec: veterinary.env.yaml:267
-    ctx.update('owner', _t0, {'balance_due': (_t0['balance_due'] + a['fee'])})  # spec: veterinary.env.yaml:267
+    ctx.update('appointment', a, {'status': 'completed'})  # spec: veterinary.env.yaml:269
+    if note != '':  # spec: veterinary.env.yaml:270
+        ctx.update('appointment', a, {'notes': a['notes'] + [note]})  # spec: veterinary.env.yaml:271
+    ctx.update('pet', p, {'weight_kg': weight_kg})  # spec: veterinary.env.yaml:272
+    _t0 = ctx.get_required('owner', p['owner_id'])  # spec: veterinary.env.yaml:273
+    ctx.update('owner', _t0, {'balance_due': (_t0['balance_due'] + a['fee'])})  # spec: veterinary.env.yaml:273
     return {'appt_id': a['appt_id'], 'status': a['status'], 'fee': a['fee'], 'weight_kg': p['weight_kg']}
 
 
-# spec: veterinary.env.yaml:270
+# spec: veterinary.env.yaml:276
 def mark_no_show(ctx: Context, *, appt_id: str) -> object:
     """Mark a booked appointment from an earlier day as missed; a 25.00 fee is added to the owner's balance."""
-    a = ctx.get('appointment', appt_id)  # spec: veterinary.env.yaml:278
+    a = ctx.get('appointment', appt_id)  # spec: veterinary.env.yaml:284
     if a is None:
         raise ToolError('Appointment not found')
-    if a['status'] != 'booked':  # spec: veterinary.env.yaml:281
+    if a['status'] != 'booked':  # spec: veterinary.env.yaml:287
         raise ToolError('Only booked appointments can be marked as missed')
-    if a['day'] >= ctx.today():  # spec: veterinary.env.yaml:282
+    if a['day'] >= ctx.today():  # spec: veterinary.env.yaml:288
         raise ToolError('The appointment has not passed yet')
-    p = ctx.get('pet', a['pet_id'])  # spec: veterinary.env.yaml:279
+    p = ctx.get('pet', a['pet_id'])  # spec: veterinary.env.yaml:285
     if p is None:
         raise ToolError('Pet not found')
-    ctx.update('appointment', a, {'status': 'no_show', 'fee': 25})  # spec: veterinary.env.yaml:284
-    _t0 = ctx.get_required('owner', p['owner_id'])  # spec: veterinary.env.yaml:285
-    ctx.update('owner', _t0, {'balance_due': (_t0['balance_due'] + 25)})  # spec: veterinary.env.yaml:285
+    ctx.update('appointment', a, {'status': 'no_show', 'fee': 25})  # spec: veterinary.env.yaml:290
+    _t0 = ctx.get_required('owner', p['owner_id'])  # spec: veterinary.env.yaml:291
+    ctx.update('owner', _t0, {'balance_due': (_t0['balance_due'] + 25)})  # spec: veterinary.env.yaml:291
     return {'appt_id': a['appt_id'], 'status': a['status'], 'fee': a['fee']}
 
 
-# spec: veterinary.env.yaml:288
+# spec: veterinary.env.yaml:294
 def record_vaccination(ctx: Context, *, appt_id: str, vaccine: str) -> object:
     """Record a vaccine given during a checked-in vaccination visit; it is valid for one year."""
-    a = ctx.get('appointment', appt_id)  # spec: veterinary.env.yaml:297
+    a = ctx.get('appointment', appt_id)  # spec: veterinary.env.yaml:303
     if a is None:
         raise ToolError('Appointment not found')
-    if not ((a['status'] == 'checked_in') and (a['reason'] == 'vaccination')):  # spec: veterinary.env.yaml:302
+    if not ((a['status'] == 'checked_in') and (a['reason'] == 'vaccination')):  # spec: veterinary.env.yaml:308
         raise ToolError('Vaccines are recorded during a checked-in vaccination visit')
-    p = ctx.get('pet', a['pet_id'])  # spec: veterinary.env.yaml:298
+    p = ctx.get('pet', a['pet_id'])  # spec: veterinary.env.yaml:304
     if p is None:
         raise ToolError('Pet not found')
-    allowed = (['rabies', 'dhpp', 'leptospirosis', 'bordetella'] if (p['species'] == 'dog') else (['rabies', 'fvrcp'] if (p['species'] == 'cat') else (['rhd'] if (p['species'] == 'rabbit') else [])))  # spec: veterinary.env.yaml:299
-    if vaccine not in allowed:  # spec: veterinary.env.yaml:303
+    allowed = (['rabies', 'dhpp', 'leptospirosis', 'bordetella'] if (p['species'] == 'dog') else (['rabies', 'fvrcp'] if (p['species'] == 'cat') else (['rhd'] if (p['species'] == 'rabbit') else [])))  # spec: veterinary.env.yaml:305
+    if vaccine not in allowed:  # spec: veterinary.env.yaml:309
         raise ToolError('That vaccine is not given to this species')
-    next_due = [v['due'] for v in p['vaccinations'] if (v['vaccine'] == vaccine)]  # spec: veterinary.env.yaml:300
-    if not ((B.len(next_due) == 0) or (B.max(next_due) <= B.add_days(ctx.today(), 30))):  # spec: veterinary.env.yaml:304
+    next_due = [v['due'] for v in p['vaccinations'] if (v['vaccine'] == vaccine)]  # spec: veterinary.env.yaml:306
+    if not ((B.len(next_due) == 0) or (B.max(next_due) <= B.add_days(ctx.today(), 30))):  # spec: veterinary.env.yaml:310
         raise ToolError('The vaccine is not due yet')
-    ctx.update('pet', p, {'vaccinations': [_e0 for _e0 in p['vaccinations'] if not (_e0['vaccine'] == vaccine)]})  # spec: veterinary.env.yaml:306
-    ctx.update('pet', p, {'vaccinations': p['vaccinations'] + [{'vaccine': vaccine, 'given': ctx.today(), 'due': B.add_days(ctx.today(), 365)}]})  # spec: veterinary.env.yaml:307
-    ctx.update('appointment', a, {'notes': a['notes'] + [B.format('vaccinated: {}', vaccine)]})  # spec: veterinary.env.yaml:308
+    ctx.update('pet', p, {'vaccinations': [_e0 for _e0 in p['vaccinations'] if not (_e0['vaccine'] == vaccine)]})  # spec: veterinary.env.yaml:312
+    ctx.update('pet', p, {'vaccinations': p['vaccinations'] + [{'vaccine': vaccine, 'given': ctx.today(), 'due': B.add_days(ctx.today(), 365)}]})  # spec: veterinary.env.yaml:313
+    ctx.update('appointment', a, {'notes': a['notes'] + [B.format('vaccinated: {}', vaccine)]})  # spec: veterinary.env.yaml:314
     return p['vaccinations']
 
 
-# spec: veterinary.env.yaml:311
+# spec: veterinary.env.yaml:317
 def refill_prescription(ctx: Context, *, owner_id: str, pet_id: str, med_id: str) -> object:
     """Refill a pet's prescription from stock; the medication's price is added to the owner's balance."""
-    p = ctx.get('pet', pet_id)  # spec: veterinary.env.yaml:320
+    p = ctx.get('pet', pet_id)  # spec: veterinary.env.yaml:326
     if p is None:
         raise ToolError(B.format('Pet {} not found', pet_id))
-    if p['owner_id'] != owner_id:  # spec: veterinary.env.yaml:324
+    if p['owner_id'] != owner_id:  # spec: veterinary.env.yaml:330
         raise ToolError('The pet belongs to another owner')
-    if p['status'] != 'active':  # spec: veterinary.env.yaml:325
+    if p['status'] != 'active':  # spec: veterinary.env.yaml:331
         raise ToolError("The pet's record is not active")
-    m = ctx.get('medication', med_id)  # spec: veterinary.env.yaml:321
+    m = ctx.get('medication', med_id)  # spec: veterinary.env.yaml:327
     if m is None:
         raise ToolError('Medication not found')
-    rx = B.entry_or_none(p['prescriptions'], med_id)  # spec: veterinary.env.yaml:322
+    rx = B.entry_or_none(p['prescriptions'], med_id)  # spec: veterinary.env.yaml:328
     if rx is None:
         raise ToolError('The pet has no prescription for this medication')
-    if rx['refills_left'] <= 0:  # spec: veterinary.env.yaml:326
+    if rx['refills_left'] <= 0:  # spec: veterinary.env.yaml:332
         raise ToolError('No refills left; book a check-up to renew the prescription')
-    if B.days_between(rx['last_filled'], ctx.today()) < 14:  # spec: veterinary.env.yaml:327
+    if B.days_between(rx['last_filled'], ctx.today()) < 14:  # spec: veterinary.env.yaml:333
         raise ToolError('Prescriptions can be refilled at most once every 14 days')
-    if m['stock'] <= 0:  # spec: veterinary.env.yaml:328
+    if m['stock'] <= 0:  # spec: veterinary.env.yaml:334
         raise ToolError('The medication is out of stock')
-    _e0 = B.entry(p['prescriptions'], med_id)  # spec: veterinary.env.yaml:330
-    ctx.update('pet', p, {'prescriptions': B.with_entry(p['prescriptions'], med_id, {**_e0, 'refills_left': (_e0['refills_left'] - 1), 'last_filled': ctx.today()})})  # spec: veterinary.env.yaml:330
-    ctx.update('medication', m, {'stock': (m['stock'] - 1)})  # spec: veterinary.env.yaml:331
-    _t0 = ctx.get_required('owner', owner_id)  # spec: veterinary.env.yaml:332
-    ctx.update('owner', _t0, {'balance_due': (_t0['balance_due'] + m['price'])})  # spec: veterinary.env.yaml:332
+    _e0 = B.entry(p['prescriptions'], med_id)  # spec: veterinary.env.yaml:336
+    ctx.update('pet', p, {'prescriptions': B.with_entry(p['prescriptions'], med_id, {**_e0, 'refills_left': (_e0['refills_left'] - 1), 'last_filled': ctx.today()})})  # spec: veterinary.env.yaml:336
+    ctx.update('medication', m, {'stock': (m['stock'] - 1)})  # spec: veterinary.env.yaml:337
+    _t0 = ctx.get_required('owner', owner_id)  # spec: veterinary.env.yaml:338
+    ctx.update('owner', _t0, {'balance_due': (_t0['balance_due'] + m['price'])})  # spec: veterinary.env.yaml:338
     return {'pet_id': p['pet_id'], 'med_id': med_id, 'refills_left': (rx['refills_left'] - 1), 'charged': m['price']}
 
 
-# spec: veterinary.env.yaml:335
+# spec: veterinary.env.yaml:341
 def pay_balance(ctx: Context, *, owner_id: str, amount: Decimal) -> object:
     """Pay part or all of an owner's balance due."""
-    o = ctx.get('owner', owner_id)  # spec: veterinary.env.yaml:343
+    o = ctx.get('owner', owner_id)  # spec: veterinary.env.yaml:349
     if o is None:
         raise ToolError(B.format('Owner {} not found', owner_id))
-    if o['balance_due'] <= 0:  # spec: veterinary.env.yaml:345
+    if o['balance_due'] <= 0:  # spec: veterinary.env.yaml:351
         raise ToolError('Nothing is due')
-    if not ((amount > 0) and (amount <= o['balance_due'])):  # spec: veterinary.env.yaml:346
+    if not ((amount > 0) and (amount <= o['balance_due'])):  # spec: veterinary.env.yaml:352
         raise ToolError('The amount must be more than 0 and at most the balance due')
-    ctx.update('owner', o, {'balance_due': (o['balance_due'] - amount)})  # spec: veterinary.env.yaml:348
+    ctx.update('owner', o, {'balance_due': (o['balance_due'] - amount)})  # spec: veterinary.env.yaml:354
     return {'owner_id': o['owner_id'], 'balance_due': o['balance_due']}
 
 
@@ -299,6 +299,32 @@ TOOLS = {
     'record_vaccination': record_vaccination,
     'refill_prescription': refill_prescription,
     'pay_balance': pay_balance,
+}
+
+# Policy rules: which rules a call meets, checked by the agent before it calls; the tools above do not enforce them.
+
+
+# spec: veterinary.env.yaml:212
+def _rules_cancel_appointment(ctx: Context, *, appt_id: str, owner_id: str) -> list:
+    """The policy rules of `cancel_appointment` this call meets, as (rule, message); the tool does not enforce them."""
+    a = ctx.get('appointment', appt_id)  # spec: veterinary.env.yaml:220
+    if a is None:
+        raise ToolError('Appointment not found')
+    p = ctx.get('pet', a['pet_id'])  # spec: veterinary.env.yaml:221
+    if p is None:
+        raise ToolError('Pet not found')
+    if p['owner_id'] != owner_id:  # spec: veterinary.env.yaml:224
+        raise ToolError("The appointment is for another owner's pet")
+    if a['status'] != 'booked':  # spec: veterinary.env.yaml:225
+        raise ToolError('Only booked appointments can be cancelled')
+    _met = []  # spec: veterinary.env.yaml:212
+    if a['day'] < ctx.today():  # spec: veterinary.env.yaml:227
+        _met.append(('missed', B.format('Appointment {} was on a day that has passed, so it can no longer be cancelled.', appt_id)))  # spec: veterinary.env.yaml:227
+    return _met
+
+
+RULES = {
+    'cancel_appointment': _rules_cancel_appointment,
 }
 
 # Field checks, run by the runtime before every write: (field, the check as written, predicate over a row).

@@ -178,8 +178,9 @@ def test_identification_comes_first_where_the_domain_has_a_lookup(domains, sampl
 def test_refusals_are_about_the_personas_own_objects(sampled):
     refusals = [t for tasks, *_ in sampled.values() for t in tasks if t.kind == "refusal"]
     assert refusals
-    for t in refusals:
-        assert "another" not in t.user["refusal"]["error"].lower(), (t.id, t.user["refusal"]["error"])
+    for t in refusals:  # a tool's refusal, or a policy rule's (policy_tasks.py)
+        why = t.user["refusal"]["error"] if "refusal" in t.user else t.user["policy"]["message"]
+        assert "another" not in why.lower(), (t.id, why)
 
 
 def test_phrasing_is_deterministic_per_task(domains, sampled):

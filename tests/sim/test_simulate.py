@@ -9,6 +9,7 @@ import pytest
 
 from ascc.runtime.env import Environment
 from ascc.runtime.replay import replay_task
+from ascc.sim.policy_tasks import decided
 from ascc.sim.registry import BackendError, make_agent_backend, make_user_backend
 from ascc.sim.rollout import rollout
 from ascc.sim.run import EpisodeJob, Worker, WorkerSetup, split_counts
@@ -86,7 +87,12 @@ def test_refusal_and_read_tasks_leave_the_state_as_it_was(domains, envs, tasks):
         for t in ts:
             if t.kind in ("read", "refusal"):
                 assert t.gold_digest == initial, t.id
-            if t.kind == "refusal":
+            if t.kind == "refusal" and "policy" in t.user:  # a rule decides, not the tool (policy_tasks.py)
+                policy = t.user["policy"]
+                envs[name].reset(**t.initial_state.reset_kwargs())
+                rule = decided(envs[name], policy["call"]["tool"], policy["call"]["arguments"])
+                assert rule is not None and rule[0]["name"] == policy["rule"] and "refusal" not in t.user, t.id
+            elif t.kind == "refusal":
                 refusal = t.user["refusal"]
                 assert refusal["error"] and refusal["call"]["tool"] in domains[name].meta["tools"]
                 r = envs[name].call(refusal["call"]["tool"], refusal["call"]["arguments"])
