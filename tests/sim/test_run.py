@@ -17,7 +17,7 @@ from ascc.sim.output import RecordFile, read_records
 
 ROOT = Path(__file__).resolve().parents[2]
 TRACE_COLUMNS = {"id", "domain", "task_id", "messages", "tools", "seed", "agent", "user", "verdicts",
-                 "user_tool_calls"}
+                 "user_tool_calls", "internal_errors"}
 
 
 def ascc(*args: str, **kw) -> subprocess.CompletedProcess | subprocess.Popen:
