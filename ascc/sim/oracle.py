@@ -22,9 +22,10 @@ from ascc.runtime.domain import CompiledDomain
 from ascc.runtime.tasks import Task, ToolCall
 from ascc.sim import render
 from ascc.sim.protocols import AgentTurn
-from ascc.sim.scenario import describe_call, label, show
+from ascc.sim.scenario import describe_call, label, say, show, told
 from ascc.sim.user import own_facts
 
+MAX_ASKS = 2  # the arguments of one call asked for at most this many times (the user may give them in pieces)
 MAX_CONFIRMS = 2  # the same confirmation asked at most this many times; then the write is left out
 _NO = re.compile(r"^\W*(no|nope|nah)\b(?!,? (problem|worries))|\b(don't|do not|changed my mind|never mind|rather not)\b", re.I)
 _YES = re.compile(r"\b(yes|yeah|yep|sure|please do|go ahead|correct|confirmed?|ok|okay|that's right)\b", re.I)
@@ -75,9 +76,10 @@ class OracleAgent:
                 self.calls.append((ToolCall(c["tool"], c["arguments"]), extra.get("ask", {})))
                 self.info.append({"goal": False, "identify": False, key: True})
         self.own = own_facts(scenario)
+        self.told = told(scenario.get("known") or {}, scenario.get("persona_row"))
         self.persona_entity = (scenario.get("persona_row") or {}).get("entity")
         self.i = 0
-        self.asked: set[int] = set()
+        self.asked: dict[int, int] = {}  # call index -> times its arguments were asked for (a user may answer in pieces)
         self.requested: set[int] = set()  # user-side steps the user was asked to do
         self.confirms: dict[int, int] = {}
         self.declined: list[int] = []
@@ -97,9 +99,9 @@ class OracleAgent:
                     return self._say(self.rng.choice(USER_STEP).format(x=self.describe(call)))
                 self.i += 1
                 continue
-            if self.i not in self.asked:
-                self.asked.add(self.i)
-                missing = [lab for p, lab in ask.items() if p in call.arguments and show(call.arguments[p]) not in said]
+            if self.asked.get(self.i, 0) < MAX_ASKS:
+                self.asked[self.i] = self.asked.get(self.i, 0) + 1
+                missing = [lab for p, lab in ask.items() if p in call.arguments and not _said(call.arguments[p], said)]
                 if missing:
                     identify = self.info[self.i].get("identify", False)
                     mine = {lab for p, lab in ask.items() if identify or (lab, show(call.arguments.get(p))) in self.own}
@@ -171,7 +173,9 @@ class OracleAgent:
                 continue
             if not info.get("goal"):
                 continue
-            body = render.sentence(render.summarise(value, call.arguments if call else None))
+            pairs = render.summarise(value, call.arguments if call else None)
+            # what the user told us or is (its email, its own id) is not news: said back it reads as a field dump
+            body = render.sentence([pr for pr in pairs if pr[1].rstrip(":") not in self.told] or pairs)
             write = call is not None and self.is_write(call.tool)
             seen = (self.describe(call) if write else "", body)
             if seen in said:
@@ -193,6 +197,11 @@ class OracleAgent:
         ids = [(k, v) for k, v in call.arguments.items() if isinstance(v, (str, int)) and not isinstance(v, bool)
                and (k.endswith("_id") or k in ("id", "card", "isbn", "sku"))]
         return f" for {label(ids[0][0])} {show(ids[0][1])}" if ids else ""
+
+
+def _said(value, said: str) -> bool:
+    """Whether the user has said the value, as JSON text or in words (`say`)."""
+    return show(value) in said or say(value) in said
 
 
 def _last_user(messages: list[dict]) -> str:
