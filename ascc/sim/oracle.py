@@ -39,7 +39,9 @@ CONFIRM = ("Just to confirm: I will {x}. Shall I go ahead?", "Before I proceed: 
            "To confirm, you'd like me to {x}. Shall I proceed?")
 USER_STEP = ("Could you please {x}? Let me know what it shows.", "Next, could you please {x} and tell me what happens?",
              "Please {x}, then tell me what you see.")
-DONE = ("All set: I was able to {x}.", "Done! I was able to {x}.", "That's taken care of: I was able to {x}.")
+DONE = ("All set: I was able to {x}.", "Done! I was able to {x}.", "That's taken care of: I was able to {x}.",
+        "I went ahead and did it: {x}, as you asked.", "Your request to {x} has gone through.",
+        "I've also been able to {x}.", "Next, I managed to {x}.")
 FOUND = ("Here is what I found{y}: {x}.", "I looked that up{y}: {x}.", "Here are the details{y}: {x}.")
 UPDATED = (" Here are the details now: {x}.", " The record now shows: {x}.")
 SAYS = (" The system says: {x}.",)
@@ -156,6 +158,8 @@ class OracleAgent:
         """The results the user asked for, in sentences; a refusal's error first; then an offer of more help."""
         parts: list[str] = []
         said: set[tuple[str, str]] = set()
+        spoken: set[str] = set()
+        dones = self.rng.sample(DONE, len(DONE))  # several changes are each said a different way
         for i in self.declined:
             parts.append(self.rng.choice(DECLINED).format(x=self.describe(self.calls[i][0])))
         for m in messages:
@@ -175,14 +179,18 @@ class OracleAgent:
                 continue
             pairs = render.summarise(value, call.arguments if call else None)
             # what the user told us or is (its email, its own id) is not news: said back it reads as a field dump
-            body = render.sentence([pr for pr in pairs if pr[1].rstrip(":") not in self.told] or pairs)
+            # a value said earlier in the report (the same record after each of several changes) is said once
+            news = [pr for pr in pairs if pr[1].rstrip(":") not in self.told and pr[1] not in spoken]
+            body = render.sentence(news if news or spoken else pairs)
             write = call is not None and self.is_write(call.tool)
             seen = (self.describe(call) if write else "", body)
-            if seen in said:
+            if seen in said or not write and not body:
                 continue  # the same record twice (found by phone, then by id) is said once
             said.add(seen)
+            spoken.update(pr[1] for pr in news)
             if write:
-                done = self.rng.choice(DONE).format(x=self.describe(call))
+                done = dones.pop() if dones else self.rng.choice(DONE)
+                done = done.format(x=self.describe(call))
                 extra = UPDATED if isinstance(value, (dict, list)) else SAYS
                 parts.append(done + (self.rng.choice(extra).format(x=body) if body else ""))
             else:

@@ -1,7 +1,8 @@
 """Task synthesis: directed walks on a domain's tool graph, executed against the live state (AgentScaler).
 
-A walk starts at a random tool and follows `graph.json` edges until a length limit or a tool without
-successors. Each step's arguments are bound from what is already there: values found in earlier results (the
+A task is an errand (`ERRANDS`: its kind, share and number of goals): the persona is identified, its profile read,
+then each goal is a walk that starts at a random tool and follows `graph.json` edges until a length limit or a tool
+without successors; before each write the walk reads the rows it acts on (`_lookups`), as a careful agent does. Each step's arguments are bound from what is already there: values found in earlier results (the
 edges' `entity.field->param` say which), rows of the entities already referenced, existing keys for `ref`
 parameters, the spec's `examples:` (what a user would say: a reason, a note), enum values, and values of columns
 with the parameter's name, else a sensible range (for free text, a value made up from the name: `freetext.py`).
@@ -138,7 +139,9 @@ class TaskSampler:
         self.key_of = {e["key"]: n for n, e in domain.meta["entities"].items()}
         self._initial_keys: dict[str, list] = {}
         self._initial_rows: dict[str, dict] = {}
-        self.dirty = False  # the walk has changed the state: keys and rows must be read live
+        self.dirty = False  # the walk has changed the state
+        self._changed: set[str] = set()
+        self._live: dict = {}
         self.persona_entity, self.owner = _persona_entity(domain.meta)
         self.identify: list[str] | None = None  # found on the first walk (it needs the initial state)
         self._owned: dict[object, dict[str, list]] = {}  # persona key -> entity -> own keys, initial state
@@ -196,6 +199,8 @@ class TaskSampler:
         env = self.env
         env.reset(id_seed=index)
         self.dirty = False
+        self._changed: set[str] = set()  # entities the walk's writes changed: read live (`_live` caches between writes)
+        self._live: dict = {}
         allowed = [n for n in self.tools if want != "read" or self.tools[n]["kind"] in READ_KINDS]
         if not allowed:
             return None
@@ -205,7 +210,7 @@ class TaskSampler:
         pool: list[Source] = []
         self.persona = None
         if self.persona_entity is not None:
-            if not self._start_persona(rng, walk, pool, profile=want != "read"):
+            if not self._start_persona(rng, walk, pool):
                 return None
             looked = {st.tool for st in walk.steps}
             allowed = [n for n in allowed if n not in (self.identify or ()) and n not in looked] or allowed
@@ -259,13 +264,18 @@ class TaskSampler:
                     return taken
                 if self._created(node, args):
                     return taken  # a row a write of this walk made: the user could not cite it in the opening
-                looks = self._lookups(node, args, steps, pool) if is_write else []
                 r = env.call(node, args)
                 if r.ok and is_write:
                     self._last = env.digest()
                     if self._last == before:
                         r.ok, r.error_code = False, "no_change"  # a write that changes nothing: a weak task
-                self.dirty = self.dirty or (r.ok and is_write)
+                # the lookups go before the write in the gold calls; made once its outcome is known, so a failed
+                # try costs none (reads change nothing, and the rows they show exist before and after the write)
+                looks = self._lookups(node, args, steps, pool) if is_write and (r.ok or want == "refusal") else []
+                if r.ok and is_write:  # only the entities it writes changed: the others' rows are still cached
+                    self.dirty = True
+                    self._changed |= set(self.tools[node].get("writes", ())) or set(self.domain.meta["entities"])
+                    self._live.clear()
                 if r.ok:
                     break
             step = Step(node, args, derived, r.ok, r.content, before=before)
@@ -289,7 +299,7 @@ class TaskSampler:
     # ---- the lookups a careful agent makes before a write
     def _lookups(self, tool: str, args: dict, steps: list[Step], pool: list[Source]) -> list[Step]:
         """Reads of the rows a write acts on that no earlier step named: `get_order_details(order_id)` before
-        `cancel_pending_order(order_id)`. Executed now (the write has not run), kept only if the write is."""
+        `cancel_pending_order(order_id)`; each kept when its result shows the key."""
         out: list[Step] = []
         self._args_now = args
         named = {_text_of(v) for st in steps for v in st.arguments.values() if not isinstance(v, (dict, list))}
@@ -318,12 +328,13 @@ class TaskSampler:
             _collect(json.loads(st.content), len(steps) - 1, "", pool)
 
     def _targets(self, tool: str, args: dict) -> list[tuple[str, str, object]]:
-        """(entity, param, key) per argument naming a row the write acts on: a reference to an entity it writes,
-        else every reference."""
+        """(entity, param, key) per argument naming a row the write acts on: a reference to an entity it writes;
+        else (a write that creates a row) the persona it is for; else every reference."""
         meta = self.tools[tool]
         refs = [(self._ref(p), p["name"], args[p["name"]]) for p in meta["params"]
                 if p["name"] in args and self._ref(p) and not isinstance(args[p["name"]], (dict, list))]
-        return [r for r in refs if r[0] in meta.get("writes", ())] or refs
+        return ([r for r in refs if r[0] in meta.get("writes", ())] or [r for r in refs if r[0] == self.persona_entity]
+                or refs)
 
     def _reader(self, entity: str) -> tuple[str, str] | None:
         """The read tool that looks one row of `entity` up by its key (its only required parameter), if any."""
@@ -350,10 +361,10 @@ class TaskSampler:
                 if t["kind"] != "read" or n == (own or ("",))[0] or n in (self.identify or ()):
                     continue
                 required = [p for p in t["params"] if p["required"]]
-                if not required or any(p["name"] not in wparams for p in required):
+                if any(p["name"] not in wparams for p in required):
                     continue
                 binds = {p["name"]: p["name"] for p in required}
-                rank = 1 if param in binds else 2
+                rank = 1 if param in binds else 2 if binds else 3  # a list of them all (`list_software()`) last
                 found.append((rank + 2 * (n in self.staff), n, binds))
             self._lookup_tools[cache] = [(n, b) for _, n, b in sorted(found, key=lambda x: (x[0], x[1]))][:4]
         return [(n, b) for n, b in self._lookup_tools[cache] if all(v in self._args_now for v in b.values())]
@@ -452,8 +463,8 @@ class TaskSampler:
             params = t["params"]
             if t["kind"] != "read" or n in self.staff or not params or any(p["required"] and p["name"] not in names for p in params):
                 continue
-            if any(self._ref(p) for p in params):
-                continue  # a lookup by key is a `get`, not an identification
+            if all(self._ref(p) for p in params if p["required"]):
+                continue  # a lookup by key alone is a `get`, not an identification (by key and zip it is one)
             ok = 0
             for k in sample_keys:
                 args = self._identity_args(n, self._row(entity, k))
@@ -473,12 +484,15 @@ class TaskSampler:
         return out
 
     def _own_keys(self, entity: str) -> list:
-        if not self.dirty:
+        if entity not in self._changed:
             return self._owned.get(self.persona, {}).get(entity, [])
+        if ("own", entity) in self._live:
+            return self._live[("own", entity)]
         k, fld = self.domain.meta["entities"][entity]["key"], self.owner[entity]
         rows = self.env.con.execute(f"SELECT {_q(k)} FROM {_q(entity)} WHERE {_q(fld)} = ? ORDER BY {_q(k)}",
                                     [self.persona]).fetchall()
-        return [to_jsonable(r[0]) for r in rows]
+        out = self._live[("own", entity)] = [to_jsonable(r[0]) for r in rows]
+        return out
 
     def _team_keys(self, entity: str, role: str, persona) -> list:
         """Keys of `entity` rows owned by persona-entity rows whose `role` field is `persona` (reports' requests)."""
@@ -677,26 +691,35 @@ class TaskSampler:
         return self.key_of.get(p["name"]) if p["type"]["kind"] in ("str", "int") else None
 
     def _keys(self, entity: str) -> list:
-        if not self.dirty and entity in self._initial_keys:
+        fresh = entity not in self._changed
+        if fresh and entity in self._initial_keys:
             return self._initial_keys[entity]
+        if not fresh and ("keys", entity) in self._live:
+            return self._live[("keys", entity)]
         key = self.domain.meta["entities"][entity]["key"]
         rows = self.env.con.execute(f"SELECT {_q(key)} FROM {_q(entity)} ORDER BY {_q(key)}").fetchall()
         keys = [to_jsonable(r[0]) for r in rows]
-        if not self.dirty:
+        if fresh:
             self._initial_keys[entity] = keys
+        else:
+            self._live[("keys", entity)] = keys
         return keys
 
     def _row(self, entity: str, key) -> dict | None:
-        if not self.dirty:
+        if entity not in self._changed:
             rows = self._initial_rows.get(entity)
             if rows is None:
                 k = self.domain.meta["entities"][entity]["key"]
                 rows = self._initial_rows[entity] = {to_jsonable(r[k]): r for r in self.env.rows(entity)}
             return rows.get(key)
+        cached = self._live.get(("row", entity, _text_of(key)), False)
+        if cached is not False:
+            return cached
         k = self.domain.meta["entities"][entity]["key"]
         cur = self.env.con.execute(f"SELECT * FROM {_q(entity)} WHERE {_q(k)} = ?", [key])
         row = cur.fetchone()
-        return dict(zip([d[0] for d in cur.description], row)) if row else None
+        out = self._live[("row", entity, _text_of(key))] = dict(zip([d[0] for d in cur.description], row)) if row else None
+        return out
 
     # ---- the task
     def _task(self, walk: Walk, index: int) -> Task:
@@ -760,7 +783,10 @@ def _persona_entity(meta: dict) -> tuple[str | None, dict[str, str]]:
               and any(w in f for f in e["fields"] for w in PERSONA_FIELDS)]
     if not people:
         return None, {}
-    person = max(people, key=lambda n: (incoming[n], n))
+    # someone who can be reached (an email or a phone: an owner, a member) before something merely named (a vet,
+    # a room, a parking lot), then the most referenced
+    reachable = {n for n in people if any(w in f for f in entities[n]["fields"] for w in ("email", "phone"))}
+    person = max(people, key=lambda n: (n in reachable, incoming[n], n))
     owner = {}
     for n, e in entities.items():
         for fname, f in e["fields"].items():

@@ -49,3 +49,19 @@ def test_refusals_by_kind_and_user_turns(retail):
     assert out["refusals"] == {"tool precondition": 1}
     assert out["user_turns"] == {"later_turns": 3, "distinct": 2, "top3_share": 1.0}
     assert out["policy_decided"]["tasks"] == 0
+
+
+def test_synthesised_retail_errands_look_before_they_write(retail):
+    from ascc.sim.synth import TaskSampler
+
+    sampler = TaskSampler(retail["retail"], seed=0)
+    try:
+        tasks = sampler.tasks(40)
+    finally:
+        sampler.close()
+    shape = measure(tasks, retail)
+    assert shape.total_writes >= 20
+    assert shape.identified_writes == shape.total_writes  # the profile, then each order read before its write
+    assert shape.unknown_id_openings == 0
+    assert shape.total_calls / shape.tasks >= 3.5
+    assert any(w >= 2 for w, n in shape.writes.items() if n)  # several writes in one errand
