@@ -212,7 +212,7 @@ def report_cmd(
     t.add_column("τ²-bench", justify="right")
     g, w = r["gold_calls"], r["writes"]
     t.add_row("gold calls per task (mean)", f"{g['mean']:.2f}", r["tau2"]["mean_gold_calls"])
-    t.add_row("  distribution 1/2/3/4/5/6+", " / ".join(str(v) for v in g["per_task"].values()), "")
+    t.add_row("  distribution 0/1/2/3/4/5/6+", " / ".join(str(v) for v in g["per_task"].values()), "")
     t.add_row("writes per task (mean)", f"{w['mean']:.2f}", "")
     t.add_row("tasks with ≥ 3 writes", f"{w['tasks_with_3_or_more']} ({w['share_3_or_more']:.1%})", r["tau2"]["three_writes"])
     lw = r["writes_after_lookup"]

@@ -5,9 +5,9 @@ runtime so that the results the gold calls see are known) and `traces.jsonl`/`re
 
 | measure | how |
 | --- | --- |
-| gold calls per task | `len(gold_calls)`: the distribution (1, 2, 3, 4, 5, 6+) and the mean |
+| gold calls per task | `len(gold_calls)`: the distribution (0, 1, 2, 3, 4, 5, 6+; 0 is a refusal asked outright) and the mean |
 | writes per task | gold calls of write tools; the share of tasks with three or more |
-| writes after identifying lookups | a write's targets (its reference arguments to an entity it writes; else all its reference arguments) each appear in the arguments or result of an earlier gold call; a write without reference arguments needs some read before it |
+| writes after identifying lookups | a write's targets (its reference arguments to an entity it writes; for a write that creates a row, the persona it is for; else all its reference arguments) each appear in the arguments or result of an earlier gold call; a write without reference arguments needs some read before it |
 | policy-decided tasks | tasks whose scenario holds a `policy` outcome (a rule the agent checks that no tool enforces) |
 | refusals by kind | refused by a tool's precondition (`user.refusal`), by a policy rule (`user.policy`, per outcome), declined by the user at the confirmation (`user.decline`) |
 | distinct user turns | the users' messages after the opening: how many, how many distinct, the share taken by the three most common |
@@ -30,7 +30,7 @@ from ascc.runtime.tasks import Task, load_tasks
 from ascc.sim.output import read_records
 
 TAU2 = {"mean_gold_calls": "4.8 (retail)", "three_writes": "18% retail, 14% airline"}
-BUCKETS = ("1", "2", "3", "4", "5", "6+")
+BUCKETS = ("0", "1", "2", "3", "4", "5", "6+")
 
 
 @dataclass
@@ -104,12 +104,13 @@ def _task(shape: Shape, t: Task, domain: CompiledDomain, env: Environment, initi
     shape.tasks += 1
     n = len(t.gold_calls)
     shape.total_calls += n
-    shape.calls[BUCKETS[min(n, 6) - 1] if n else "1"] += n > 0
+    shape.calls[BUCKETS[min(n, 6)]] += 1
     user = t.user or {}
     env.reset(**t.initial_state.reset_kwargs())
     if t.domain not in initial:
         initial[t.domain] = {e: {_s(r[ent["key"]]) for r in env.rows(e)} for e, ent in domain.meta["entities"].items()}
     keys = initial[t.domain]
+    persona = (user.get("persona_row") or {}).get("entity")
     seen: set[str] = set()
     writes = 0
     reads_before = 0
@@ -118,7 +119,8 @@ def _task(shape: Shape, t: Task, domain: CompiledDomain, env: Environment, initi
         refs = _refs(domain, meta, c.arguments)
         if meta.get("kind") == "write":
             writes += 1
-            targets = [v for e, v in refs if e in meta.get("writes", ())] or [v for _, v in refs]
+            targets = ([v for e, v in refs if e in meta.get("writes", ())] or [v for e, v in refs if e == persona]
+                       or [v for _, v in refs])
             ok = all(v in seen for v in targets) if targets else reads_before > 0
             shape.identified_writes += ok
         else:

@@ -65,8 +65,8 @@ class Errand:
         return rng.choices([g for g, _ in self.goals], [w for _, w in self.goals])[0]
 
 
-ERRANDS = (Errand("write", 0.6, ((1, 0.1), (2, 0.25), (3, 0.3), (4, 0.35))),
-           Errand("read", 0.25, ((1, 0.5), (2, 0.5))),
+ERRANDS = (Errand("write", 0.6, ((1, 0.1), (2, 0.2), (3, 0.3), (4, 0.4))),
+           Errand("read", 0.25, ((1, 0.4), (2, 0.4), (3, 0.2))),
            Errand("refusal", 0.15, ((1, 0.5), (2, 0.5))))
 ERRAND_OF = {e.kind: e for e in ERRANDS}
 READ_KINDS = ("read", "generic")
@@ -306,8 +306,13 @@ class TaskSampler:
         for entity, param, value in self._targets(tool, args):
             if _text_of(value) in named or entity == self.persona_entity and any(st.identify for st in steps):
                 continue
+            row = None
             for reader in self._readers_of(tool, entity, param):
-                look_args = {q: args[a] for q, a in reader[1].items()}
+                if any(a.startswith(".") for a in reader[1].values()):
+                    row = row or to_jsonable(self._row(entity, value) or {})
+                    if any(a.startswith(".") and a[1:] not in row for a in reader[1].values()):
+                        continue
+                look_args = {q: row[a[1:]] if a.startswith(".") else args[a] for q, a in reader[1].items()}
                 r = self.env.call(reader[0], look_args)
                 if not r.ok or _text_of(value) not in {_text_of(v) for v in _leaves(json.loads(r.content))}:
                     continue
@@ -361,13 +366,16 @@ class TaskSampler:
                 if t["kind"] != "read" or n == (own or ("",))[0] or n in (self.identify or ()):
                     continue
                 required = [p for p in t["params"] if p["required"]]
-                if any(p["name"] not in wparams for p in required):
+                fields = self.domain.meta["entities"][entity]["fields"]
+                # a parameter the write does not have may come from the row itself (`verify_account(account_no, zip)`)
+                if any(p["name"] not in wparams and p["name"] not in fields for p in required):
                     continue
-                binds = {p["name"]: p["name"] for p in required}
+                binds = {p["name"]: p["name"] if p["name"] in wparams else "." + p["name"] for p in required}
                 rank = 1 if param in binds else 2 if binds else 3  # a list of them all (`list_software()`) last
                 found.append((rank + 2 * (n in self.staff), n, binds))
             self._lookup_tools[cache] = [(n, b) for _, n, b in sorted(found, key=lambda x: (x[0], x[1]))][:4]
-        return [(n, b) for n, b in self._lookup_tools[cache] if all(v in self._args_now for v in b.values())]
+        return [(n, b) for n, b in self._lookup_tools[cache]
+                if all(v in self._args_now or v.startswith(".") for v in b.values())]
 
     def _created(self, tool: str, args: dict) -> bool:
         """Whether an argument names a row that was not there at the start (a write of this walk made it)."""
