@@ -28,18 +28,20 @@ def register(app: typer.Typer) -> None:
     app.command("simulate")(simulate_cmd)
     app.command("synth")(synth_cmd)
     app.command("policy-audit")(policy_audit_cmd)
+    app.command("report")(report_cmd)
 
 
 def policy_audit_cmd(
     run: Path = typer.Argument(..., help="A run folder of `ascc simulate` (tasks.jsonl, traces.jsonl)."),
-    build: Path = typer.Option(Path("build"), "--build", help="Where the run's domains were compiled."),
+    build: Path = typer.Option(Path("build"), "--build-dir", help="Where the run's domains were compiled."),
+    old_build: Path | None = typer.Option(None, "--build", hidden=True, help="The old name of --build-dir."),
     fmt: str = typer.Option("human", "--format", help="`human` or `json`."),
     rejected: bool = typer.Option(False, "--rejected", help="Audit the rejected episodes too."),
 ) -> None:
     """Evaluate every policy rule at every agent call of a run's traces; exit 1 on a violation."""
     from ascc.sim.policy_audit import policy_audit_cmd as audit
 
-    raise typer.Exit(audit(run, build, fmt, rejected))
+    raise typer.Exit(audit(run, old_build or build, fmt, rejected))
 
 
 def _print_diagnostics(results) -> None:
@@ -197,3 +199,46 @@ def synth_cmd(
         err.print(f"error: {os_error_text(exc)}", markup=False, soft_wrap=True)
         raise typer.Exit(1) from None
     err.print(f"wrote {len(found)} tasks to {out}")
+
+
+def report_cmd(
+    run: Path = typer.Argument(..., help="A simulate run folder (its tasks.jsonl and traces)."),
+    build: Path = typer.Option(Path("build"), "--build-dir", help="Where the run's domains were compiled."),
+    old_build: Path | None = typer.Option(None, "--build", hidden=True, help="The old name of --build-dir."),
+    fmt: str = typer.Option("human", "--format", help="`human` (a table) or `json`."),
+) -> None:
+    """The shape of a run's tasks next to τ²-bench's: calls and writes per task, lookups before writes, refusals."""
+    from ascc.sim.shape import report_run
+
+    if not (run / "tasks.jsonl").exists():
+        err.print(f"error: {run} holds no tasks.jsonl (is it a `ascc simulate` run folder?)")
+        raise typer.Exit(1)
+    try:
+        r = report_run(run, old_build or build)
+    except FileNotFoundError as exc:
+        err.print(f"error: {exc}")
+        raise typer.Exit(1) from None
+    if fmt == "json":
+        print(json.dumps(r, indent=2))
+        return
+    t = Table(title=f"ascc report — {run} ({r['tasks']} tasks)", title_justify="left")
+    t.add_column("measure")
+    t.add_column("this run", justify="right")
+    t.add_column("τ²-bench", justify="right")
+    g, w = r["gold_calls"], r["writes"]
+    t.add_row("gold calls per task (mean)", f"{g['mean']:.2f}", r["tau2"]["mean_gold_calls"])
+    t.add_row("  distribution 0/1/2/3/4/5/6+", " / ".join(str(v) for v in g["per_task"].values()), "")
+    t.add_row("writes per task (mean)", f"{w['mean']:.2f}", "")
+    t.add_row("tasks with ≥ 3 writes", f"{w['tasks_with_3_or_more']} ({w['share_3_or_more']:.1%})", r["tau2"]["three_writes"])
+    lw = r["writes_after_lookup"]
+    t.add_row("writes after identifying lookups", f"{lw['identified']}/{lw['writes']} ({lw['share']:.1%})", "")
+    pd = r["policy_decided"]
+    t.add_row("policy-decided tasks", f"{pd['tasks']} ({pd['share']:.1%})", "")
+    for kind, n in r["refusals"].items():
+        t.add_row(f"refusals: {kind}", str(n), "")
+    u = r["user_turns"]
+    t.add_row("user turns after the opening", f"{u['later_turns']} ({u['distinct']} distinct)", "")
+    t.add_row("  share of the 3 most common", f"{u['top3_share']:.1%}", "")
+    o = r["openings_citing_unknown_ids"]
+    t.add_row("openings citing ids not yet existing", str(o["tasks"]), "0")
+    Console(highlight=False).print(t)

@@ -27,9 +27,10 @@ from ascc.runtime.domain import CompiledDomain
 from ascc.runtime.tasks import Task, ToolCall
 from ascc.sim import render
 from ascc.sim.protocols import AgentTurn
-from ascc.sim.scenario import describe_call, label, show
+from ascc.sim.scenario import describe_call, label, say, show, told
 from ascc.sim.user import own_facts
 
+MAX_ASKS = 2  # the arguments of one call asked for at most this many times (the user may give them in pieces)
 MAX_CONFIRMS = 2  # the same confirmation asked at most this many times; then the write is left out
 _NO = re.compile(r"^\W*(no|nope|nah)\b(?!,? (problem|worries))|\b(don't|do not|changed my mind|never mind|rather not)\b", re.I)
 _YES = re.compile(r"\b(yes|yeah|yep|sure|please do|go ahead|correct|confirmed?|ok|okay|that's right)\b", re.I)
@@ -43,7 +44,9 @@ CONFIRM = ("Just to confirm: I will {x}. Shall I go ahead?", "Before I proceed: 
            "To confirm, you'd like me to {x}. Shall I proceed?")
 USER_STEP = ("Could you please {x}? Let me know what it shows.", "Next, could you please {x} and tell me what happens?",
              "Please {x}, then tell me what you see.")
-DONE = ("All set: I was able to {x}.", "Done! I was able to {x}.", "That's taken care of: I was able to {x}.")
+DONE = ("All set: I was able to {x}.", "Done! I was able to {x}.", "That's taken care of: I was able to {x}.",
+        "I went ahead and did it: {x}, as you asked.", "Your request to {x} has gone through.",
+        "I've also been able to {x}.", "Next, I managed to {x}.")
 FOUND = ("Here is what I found{y}: {x}.", "I looked that up{y}: {x}.", "Here are the details{y}: {x}.")
 UPDATED = (" Here are the details now: {x}.", " The record now shows: {x}.")
 SAYS = (" The system says: {x}.",)
@@ -86,9 +89,10 @@ class OracleAgent:
         self.transferred = False
         self.handoffs: set[str] = set()  # ids of hand-off calls
         self.own = own_facts(scenario)
+        self.told = told(scenario.get("known") or {}, scenario.get("persona_row"))
         self.persona_entity = (scenario.get("persona_row") or {}).get("entity")
         self.i = 0
-        self.asked: set[int] = set()
+        self.asked: dict[int, int] = {}  # call index -> times its arguments were asked for (a user may answer in pieces)
         self.requested: set[int] = set()  # user-side steps the user was asked to do
         self.confirms: dict[int, int] = {}
         self.declined: list[int] = []
@@ -108,11 +112,11 @@ class OracleAgent:
                     return self._say(self.rng.choice(USER_STEP).format(x=self.describe(call)))
                 self.i += 1
                 continue
-            if self.i not in self.asked:
-                self.asked.add(self.i)
+            if self.asked.get(self.i, 0) < MAX_ASKS:
+                self.asked[self.i] = self.asked.get(self.i, 0) + 1
                 ask = {**ask, **{r["ask"]: label(r["ask"]) for r, _ in self.rules(call) if r["outcome"] == "ask"
                                  and r.get("ask") in call.arguments and r["ask"] not in ask}}
-                missing = [lab for p, lab in ask.items() if p in call.arguments and show(call.arguments[p]) not in said]
+                missing = [lab for p, lab in ask.items() if p in call.arguments and not _said(call.arguments[p], said)]
                 if missing:
                     identify = self.info[self.i].get("identify", False)
                     mine = {lab for p, lab in ask.items() if identify or (lab, show(call.arguments.get(p))) in self.own}
@@ -209,6 +213,8 @@ class OracleAgent:
         """The results the user asked for, in sentences; a refusal's error first; then an offer of more help."""
         parts: list[str] = []
         said: set[tuple[str, str]] = set()
+        spoken: set[str] = set()
+        dones = self.rng.sample(DONE, len(DONE))  # several changes are each said a different way
         for i in self.declined:
             parts.append(self.rng.choice(DECLINED).format(x=self.describe(self.calls[i][0])))
         for m in messages:
@@ -226,14 +232,20 @@ class OracleAgent:
                 continue
             if not info.get("goal"):
                 continue
-            body = render.sentence(render.summarise(value, call.arguments if call else None))
+            pairs = render.summarise(value, call.arguments if call else None)
+            # what the user told us or is (its email, its own id) is not news: said back it reads as a field dump
+            # a value said earlier in the report (the same record after each of several changes) is said once
+            news = [pr for pr in pairs if pr[1].rstrip(":") not in self.told and pr[1] not in spoken]
+            body = render.sentence(news if news or spoken else pairs)
             write = call is not None and self.is_write(call.tool)
             seen = (self.describe(call) if write else "", body)
-            if seen in said:
+            if seen in said or not write and not body:
                 continue  # the same record twice (found by phone, then by id) is said once
             said.add(seen)
+            spoken.update(pr[1] for pr in news)
             if write:
-                done = self.rng.choice(DONE).format(x=self.describe(call))
+                done = dones.pop() if dones else self.rng.choice(DONE)
+                done = done.format(x=self.describe(call))
                 extra = UPDATED if isinstance(value, (dict, list)) else SAYS
                 parts.append(done + (self.rng.choice(extra).format(x=body) if body else ""))
             else:
@@ -251,6 +263,11 @@ class OracleAgent:
         ids = [(k, v) for k, v in call.arguments.items() if isinstance(v, (str, int)) and not isinstance(v, bool)
                and (k.endswith("_id") or k in ("id", "card", "isbn", "sku"))]
         return f" for {label(ids[0][0])} {show(ids[0][1])}" if ids else ""
+
+
+def _said(value, said: str) -> bool:
+    """Whether the user has said the value, as JSON text or in words (`say`)."""
+    return show(value) in said or say(value) in said
 
 
 def _last_user(messages: list[dict]) -> str:

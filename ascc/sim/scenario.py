@@ -51,6 +51,24 @@ def show(value) -> str:
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
+def say(value) -> str:
+    """A value as a customer says it: strings bare, money and dates as `ascc.sim.render` writes them, records as
+    their values in words (`Stephanie Hall, born August 10, 1998`), lists joined with "and"; never JSON."""
+    from ascc.sim.render import fmt, join
+
+    if isinstance(value, dict):
+        parts = [say(v) if isinstance(v, (dict, list)) else fmt(v, k) for k, v in value.items() if v is not None]
+        names = [fmt(v) for k, v in value.items() if "name" in k and isinstance(v, str)]
+        rest = [p for (k, v), p in zip([(k, v) for k, v in value.items() if v is not None], parts)
+                if not ("name" in k and isinstance(v, str))]
+        return ", ".join(([" ".join(names)] if names else []) + rest)
+    if isinstance(value, list):
+        return join([say(v) for v in value]) or "none"
+    if isinstance(value, str):
+        return value
+    return fmt(value)
+
+
 def build_scenario(domain: CompiledDomain, env: Environment, walk, seed: int) -> dict:
     rng = random.Random(f"{domain.name}:{seed}:{getattr(walk, 'index', 0)}:text")
     extra = [s for s in (walk.refused, getattr(walk, "declined", None)) if s is not None]
@@ -89,7 +107,7 @@ def build_scenario(domain: CompiledDomain, env: Environment, walk, seed: int) ->
         "unknown": unknown,
         "instructions": " ".join(_instruction(w, i) for i, w in enumerate(wants)),
         "request": rng.choice(OPEN) + " ".join(_request(rng, w, i) for i, w in enumerate(wants)),
-        "facts": _facts(goals, walk, _told(known, row)),
+        "facts": _facts(goals, walk, told(known, row)),
         "plan": plan[: len(walk.steps)],
         "seed": seed,
     }
@@ -185,7 +203,7 @@ def _request(rng: random.Random, want: tuple[str, str], i: int) -> str:
 
 
 # ---- what the user must be told
-def _told(known: dict, persona_row: dict | None) -> set[str]:
+def told(known: dict, persona_row: dict | None) -> set[str]:
     """What the user already knows, as text: the values it gives the agent, and its own key."""
     told = {show(to_jsonable(v)) for v in known.values()}
     if persona_row and persona_row.get("key") is not None:

@@ -1,7 +1,8 @@
 """Task synthesis: directed walks on a domain's tool graph, executed against the live state (AgentScaler).
 
-A walk starts at a random tool and follows `graph.json` edges until a length limit or a tool without
-successors. Each step's arguments are bound from what is already there: values found in earlier results (the
+A task is an errand (`ERRANDS`: its kind, share and number of goals): the persona is identified, its profile read,
+then each goal is a walk that starts at a random tool and follows `graph.json` edges until a length limit or a tool
+without successors; before each write the walk reads the rows it acts on (`_lookups`), as a careful agent does. Each step's arguments are bound from what is already there: values found in earlier results (the
 edges' `entity.field->param` say which), rows of the entities already referenced, existing keys for `ref`
 parameters, the spec's `examples:` (what a user would say: a reason, a note), enum values, and values of columns
 with the parameter's name, else a sensible range (for free text, a value made up from the name: `freetext.py`).
@@ -52,7 +53,24 @@ from ascc.runtime.tasks import InitialState, Task, ToolCall
 from ascc.sim import freetext
 from ascc.sim.scenario import build_scenario
 
-KIND_SHARES = (("write", 0.6), ("read", 0.25), ("refusal", 0.15))
+
+@dataclass(frozen=True)
+class Errand:
+    """A kind of errand the sampler makes: the task kind it yields, its share of the tasks, and how many goals
+    (segments of the walk after identification) it has. A new kind (a policy-decided task) is one more entry."""
+
+    kind: str
+    share: float
+    goals: tuple[tuple[int, float], ...]  # (goals, weight)
+
+    def draw_goals(self, rng: random.Random) -> int:
+        return rng.choices([g for g, _ in self.goals], [w for _, w in self.goals])[0]
+
+
+ERRANDS = (Errand("write", 0.6, ((1, 0.1), (2, 0.2), (3, 0.3), (4, 0.4))),
+           Errand("read", 0.25, ((1, 0.4), (2, 0.4), (3, 0.2))),
+           Errand("refusal", 0.15, ((1, 0.5), (2, 0.5))))
+ERRAND_OF = {e.kind: e for e in ERRANDS}
 READ_KINDS = ("read", "generic")
 DECLINE_SHARE = 0.1  # of write walks with a step before their last write: the user says no to that write
 PERSONA_FIELDS = ("name", "email", "phone")
@@ -82,6 +100,7 @@ class Step:
     error: str | None = None
     used: bool = False  # a later step took an argument from this step's result
     identify: bool = False  # the identifying lookup the task starts with
+    lookup: bool = False  # a read of the row a later write acts on (what a careful agent checks first)
     before: str | None = None  # for a write: the state digest before it
 
 
@@ -122,7 +141,9 @@ class TaskSampler:
         self.key_of = {e["key"]: n for n, e in domain.meta["entities"].items()}
         self._initial_keys: dict[str, list] = {}
         self._initial_rows: dict[str, dict] = {}
-        self.dirty = False  # the walk has changed the state: keys and rows must be read live
+        self.dirty = False  # the walk has changed the state
+        self._changed: set[str] = set()
+        self._live: dict = {}
         self.persona_entity, self.owner = _persona_entity(domain.meta)
         self.identify: list[str] | None = None  # found on the first walk (it needs the initial state)
         self._owned: dict[object, dict[str, list]] = {}  # persona key -> entity -> own keys, initial state
@@ -134,6 +155,10 @@ class TaskSampler:
         self._leads: list | None = None  # persona keys with rows in some role (managers with reports' requests)
         self.policy_tools: list[str] | None = None  # writes with rules that decide and that walks can meet
         self.rule_tools: frozenset | None = None  # writes with rules that decide (policy_tasks.py)
+        self._readers: dict[str, tuple[str, str] | None] = {}  # entity -> (read tool, key param) looking one up
+        self._initial_sets: dict[str, set] = {}  # entity -> its keys at the start of every task
+        self._lookup_tools: dict[tuple[str, str], list] = {}  # (write, param) -> reads that may show its row
+        self._args_now: dict = {}
 
     # ---- public
     def sample(self, index: int) -> Task | None:
@@ -143,16 +168,17 @@ class TaskSampler:
         if policy_tasks.wants_policy(self, index) and (task := policy_tasks.sample_policy(self, index)) is not None:
             return task
         pick = random.Random(f"{self.domain.name}:{self.seed}:{index}:kind").random()
-        want, acc = "write", 0.0
-        for kind, share in KIND_SHARES:
-            acc += share
+        errand, acc = ERRANDS[0], 0.0
+        for e in ERRANDS:
+            acc += e.share
             if pick < acc:
-                want = kind
+                errand = e
                 break
+        want = errand.kind
         fallback = None
         for attempt in range(self.attempts):
             rng = random.Random(f"{self.domain.name}:{self.seed}:{index}:{attempt}")
-            walk = self._walk(rng, want, index)
+            walk = self._walk(rng, want, index, errand)
             if walk is None or (not walk.steps and walk.refused is None):
                 continue
             if walk.kind == want or (want == "write" and walk.declined is not None):
@@ -175,16 +201,18 @@ class TaskSampler:
         self.env.close()
 
     # ---- walking
-    def _walk(self, rng: random.Random, want: str, index: int) -> Walk | None:
-        from ascc.sim import policy_tasks
-
+    def _walk(self, rng: random.Random, want: str, index: int, errand: Errand | None = None) -> Walk | None:
+        """One errand: the persona and its identification, then `goals` segments (each a short walk on the tool
+        graph from a fresh start), with the lookups of each write's targets made just before it."""
         env = self.env
         env.reset(id_seed=index)
         self.dirty = False
+        self._changed: set[str] = set()  # entities the walk's writes changed: read live (`_live` caches between writes)
+        self._live: dict = {}
         allowed = [n for n in self.tools if want != "read" or self.tools[n]["kind"] in READ_KINDS]
         if not allowed:
             return None
-        length = rng.randint(1, self.max_len)
+        goals = (errand or ERRAND_OF[want]).draw_goals(rng)
         steps: list[Step] = []
         walk = Walk(steps, None, self.writes, index=index)
         pool: list[Source] = []
@@ -192,60 +220,200 @@ class TaskSampler:
         if self.persona_entity is not None:
             if not self._start_persona(rng, walk, pool):
                 return None
-            length += len(steps)
-            allowed = [n for n in allowed if n not in (self.identify or ())] or allowed
-        starts = [n for n in allowed if n not in self.staff]
+            looked = {st.tool for st in walk.steps}
+            allowed = [n for n in allowed if n not in (self.identify or ()) and n not in looked] or allowed
+        starts = sorted(n for n in allowed if n not in self.staff)
         if not starts:
             return None
-        node = rng.choice(sorted(starts))
-        last = None  # the state digest, once known
-        while node is not None and len(steps) < length:
+        write_starts = [n for n in starts if n in self.writes]
+        self._last = None  # the state digest, once known
+        for goal in range(goals):
+            if walk.refused is not None:
+                break
+            # a write errand's later goals start at a write (several writes on the persona's records); a few
+            # tries, since a write the persona has no row for cannot start
+            tries = 3 if want == "write" and write_starts and goal else 1
+            for _ in range(tries):
+                node = rng.choice(write_starts if tries > 1 else starts)
+                taken = self._segment(rng, node, want, walk, pool)
+                if taken is None:
+                    return None
+                if taken:
+                    break
+        while steps and steps[-1].tool in self.staff and not steps[-1].used:
+            steps.pop()  # a staff read nothing used: the user would not ask for it
+        if any(st.tool in self.staff and not st.used for st in steps):
+            return None
+        if all(st.identify or st.lookup for st in steps) and walk.refused is None:
+            return None  # identified, then nothing to do
+        if (want == "write" and len(steps) >= 2 and steps[-1].tool in self.writes and steps[-1].before
+                and not any(st.tool == steps[-1].tool for st in steps[:-1]) and rng.random() < DECLINE_SHARE):
+            walk.declined = steps.pop()
+            walk.gold_digest = walk.declined.before  # its lookups stay: the agent checks before it asks
+        return walk
+
+    def _segment(self, rng: random.Random, node: str | None, want: str, walk: Walk, pool: list[Source]) -> int | None:
+        """One goal: a walk on the tool graph from `node`, each write after the lookups of its targets. The steps
+        taken (0: it could not start), or None when the errand cannot be of its kind any more."""
+        from ascc.sim import policy_tasks
+
+        env, steps = self.env, walk.steps
+        length, taken = rng.randint(1, self.max_len), 0
+        while node is not None and taken < length:
             is_write = node in self.writes
             tries = 1 if want == "refusal" and is_write else 3
+            looks: list[Step] = []
+            r = None
             for _ in range(tries):
-                before = (last := last or env.digest()) if is_write else None
+                if is_write:
+                    self._last = self._last or env.digest()
+                before = self._last if is_write else None
                 try:
                     args, derived = self._bind(rng, node, pool, walk)
                 except _Unbindable:
-                    return walk if steps or walk.refused else None
+                    return taken
+                if self._created(node, args):
+                    return taken  # a row a write of this walk made: the user could not cite it in the opening
                 if is_write and (r := policy_tasks.forbidden(self, node, args)) is not None:
                     continue  # a write the policy forbids is no gold step (policy_tasks makes those tasks)
                 r = env.call(node, args)
                 if r.ok and is_write:
-                    last = env.digest()
-                    if last == before:
+                    self._last = env.digest()
+                    if self._last == before:
                         r.ok, r.error_code = False, "no_change"  # a write that changes nothing: a weak task
-                self.dirty = self.dirty or (r.ok and is_write)
+                # the lookups go before the write in the gold calls; made once its outcome is known, so a failed
+                # try costs none (reads change nothing, and the rows they show exist before and after the write)
+                looks = self._lookups(node, args, steps, pool) if is_write and (r.ok or want == "refusal") else []
+                if r.ok and is_write:  # only the entities it writes changed: the others' rows are still cached
+                    self.dirty = True
+                    self._changed |= set(self.tools[node].get("writes", ())) or set(self.domain.meta["entities"])
+                    self._live.clear()
                 if r.ok:
                     break
             step = Step(node, args, derived, r.ok, r.content, before=before)
             if not r.ok:
                 if want == "refusal" and is_write and r.error_code == "precondition":
                     step.error = json.loads(r.content)["error"]["message"]
+                    self._take(looks, steps, pool)
                     walk.refused = step
                     _mark_used(steps, derived)
-                break
+                return taken
             if want == "refusal" and is_write:
                 return None  # a refusal task changes nothing before its refused write
+            self._take(looks, steps, pool)
             _mark_used(steps, derived)
             steps.append(step)
             _collect(json.loads(r.content), len(steps) - 1, "", pool)
+            taken += 1
             node = self._next(rng, node, want, walk)
-        while steps and steps[-1].tool in self.staff and not steps[-1].used:
-            steps.pop()  # a staff read nothing used: the user would not ask for it
-        if any(st.tool in self.staff and not st.used for st in steps):
-            return None
-        if all(st.identify for st in steps) and walk.refused is None:
-            return None  # identified, then nothing to do
-        if (want == "write" and len(steps) >= 2 and steps[-1].tool in self.writes and steps[-1].before
-                and rng.random() < DECLINE_SHARE):
-            walk.declined = steps.pop()
-            walk.gold_digest = walk.declined.before
-        return walk
+        return taken
+
+    # ---- the lookups a careful agent makes before a write
+    def _lookups(self, tool: str, args: dict, steps: list[Step], pool: list[Source]) -> list[Step]:
+        """Reads of the rows a write acts on that no earlier step named: `get_order_details(order_id)` before
+        `cancel_pending_order(order_id)`; each kept when its result shows the key."""
+        out: list[Step] = []
+        self._args_now = args
+        named = {_text_of(v) for st in steps for v in st.arguments.values() if not isinstance(v, (dict, list))}
+        for entity, param, value in self._targets(tool, args):
+            if _text_of(value) in named or entity == self.persona_entity and any(st.identify for st in steps):
+                continue
+            row = None
+            for reader in self._readers_of(tool, entity, param):
+                if any(a.startswith(".") for a in reader[1].values()):
+                    row = row or to_jsonable(self._row(entity, value) or {})
+                    if any(a.startswith(".") and a[1:] not in row for a in reader[1].values()):
+                        continue
+                look_args = {q: row[a[1:]] if a.startswith(".") else args[a] for q, a in reader[1].items()}
+                r = self.env.call(reader[0], look_args)
+                if not r.ok or _text_of(value) not in {_text_of(v) for v in _leaves(json.loads(r.content))}:
+                    continue
+                derived = {}
+                for q, v in look_args.items():
+                    seen = [s for s in pool if s.step is not None and s.value == v]
+                    if seen:
+                        derived[q] = seen[-1].step
+                out.append(Step(reader[0], look_args, derived, True, r.content, used=True, lookup=True))
+                named |= {_text_of(v) for v in look_args.values() if not isinstance(v, (dict, list))}
+                break
+        return out
+
+    def _take(self, looks: list[Step], steps: list[Step], pool: list[Source]) -> None:
+        for st in looks:
+            _mark_used(steps, st.derived)
+            steps.append(st)
+            _collect(json.loads(st.content), len(steps) - 1, "", pool)
+
+    def _targets(self, tool: str, args: dict) -> list[tuple[str, str, object]]:
+        """(entity, param, key) per argument naming a row the write acts on: a reference to an entity it writes;
+        else (a write that creates a row) the persona it is for; else every reference."""
+        meta = self.tools[tool]
+        refs = [(self._ref(p), p["name"], args[p["name"]]) for p in meta["params"]
+                if p["name"] in args and self._ref(p) and not isinstance(args[p["name"]], (dict, list))]
+        return ([r for r in refs if r[0] in meta.get("writes", ())] or [r for r in refs if r[0] == self.persona_entity]
+                or refs)
+
+    def _reader(self, entity: str) -> tuple[str, str] | None:
+        """The read tool that looks one row of `entity` up by its key (its only required parameter), if any."""
+        if entity not in self._readers:
+            found = []
+            for n, t in sorted(self.tools.items()):
+                required = [p for p in t["params"] if p["required"]]
+                if t["kind"] == "read" and len(required) == 1 and self._ref(required[0]) == entity:
+                    found.append((n in self.staff, not n.startswith("get_"), n, required[0]["name"]))
+            self._readers[entity] = min(found)[2:] if found else None
+        return self._readers[entity]
+
+    def _readers_of(self, tool: str, entity: str, param: str) -> list[tuple[str, dict[str, str]]]:
+        """Read tools that can show the row a write's argument `param` names, bound from the write's own
+        arguments: `(read tool, {its param: the write's param})`. The entity's own reader first, then reads taking
+        the same row, then reads of what owns it (`list_appointments(pet_id)`, `my_bookings(member_id)`);
+        each is tried in order and kept only when its result holds the key."""
+        cache = (tool, param)
+        if cache not in self._lookup_tools:
+            own = self._reader(entity)
+            found = [(0, own[0], {own[1]: param})] if own else []
+            wparams = {p["name"]: p for p in self.tools[tool]["params"]}
+            for n, t in sorted(self.tools.items()):
+                if t["kind"] != "read" or n == (own or ("",))[0] or n in (self.identify or ()):
+                    continue
+                required = [p for p in t["params"] if p["required"]]
+                fields = self.domain.meta["entities"][entity]["fields"]
+                # a parameter the write does not have may come from the row itself (`verify_account(account_no, zip)`)
+                if any(p["name"] not in wparams and p["name"] not in fields for p in required):
+                    continue
+                binds = {p["name"]: p["name"] if p["name"] in wparams else "." + p["name"] for p in required}
+                rank = 1 if param in binds else 2 if binds else 3  # a list of them all (`list_software()`) last
+                found.append((rank + 2 * (n in self.staff), n, binds))
+            self._lookup_tools[cache] = [(n, b) for _, n, b in sorted(found, key=lambda x: (x[0], x[1]))][:4]
+        return [(n, b) for n, b in self._lookup_tools[cache]
+                if all(v in self._args_now or v.startswith(".") for v in b.values())]
+
+    def _created(self, tool: str, args: dict) -> bool:
+        """Whether an argument names a row that was not there at the start (a write of this walk made it)."""
+        if not self.dirty:
+            return False
+        for p in self.tools[tool]["params"]:
+            ref = self._ref(p)
+            v = args.get(p["name"])
+            if ref and v is not None and not isinstance(v, (dict, list)) and v not in self._initial_set(ref):
+                return True
+        return False
+
+    def _initial_set(self, entity: str) -> set:
+        if entity not in self._initial_sets:
+            key = self.domain.meta["entities"][entity]["key"]
+            table = self.domain.arrow_state().get(entity)
+            self._initial_sets[entity] = ({to_jsonable(v) for v in table.column(key).to_pylist()}
+                                          if table is not None and key in table.column_names else set())
+        return self._initial_sets[entity]
 
     # ---- the persona
-    def _start_persona(self, rng: random.Random, walk: Walk, pool: list[Source]) -> bool:
-        """Pick the walk's persona (mostly one with rows of its own) and start with an identifying lookup."""
+    def _start_persona(self, rng: random.Random, walk: Walk, pool: list[Source], profile: bool = True) -> bool:
+        """Pick the walk's persona (mostly one with rows of its own) and start with an identifying lookup; then,
+        for an errand that writes, the persona's profile (`get_user_details`: what a careful agent reads before
+        acting for a user). In a domain without identifying lookups the profile, read by the key the user gives,
+        is the identification."""
         entity = self.persona_entity
         keys = self._keys(entity)
         if not keys:
@@ -282,6 +450,15 @@ class TaskSampler:
                 return False
             walk.steps.append(Step(tool, args, {}, True, r.content, used=True, identify=True))
             _collect(json.loads(r.content), 0, "", pool)
+        reader = self._reader(entity)
+        if reader is not None and (profile or not self.identify):
+            r = self.env.call(reader[0], {reader[1]: key})
+            if not r.ok:
+                return False
+            derived = {reader[1]: 0} if walk.steps else {}
+            walk.steps.append(Step(reader[0], {reader[1]: key}, derived, True, r.content, used=True,
+                                   identify=not walk.steps, lookup=bool(walk.steps)))
+            _collect(json.loads(r.content), len(walk.steps) - 1, "", pool)
         return True
 
     def _identity_args(self, tool: str, row: dict) -> dict:
@@ -306,8 +483,8 @@ class TaskSampler:
             params = t["params"]
             if t["kind"] != "read" or n in self.staff or not params or any(p["required"] and p["name"] not in names for p in params):
                 continue
-            if any(self._ref(p) for p in params):
-                continue  # a lookup by key is a `get`, not an identification
+            if all(self._ref(p) for p in params if p["required"]):
+                continue  # a lookup by key alone is a `get`, not an identification (by key and zip it is one)
             ok = 0
             for k in sample_keys:
                 args = self._identity_args(n, self._row(entity, k))
@@ -327,12 +504,15 @@ class TaskSampler:
         return out
 
     def _own_keys(self, entity: str) -> list:
-        if not self.dirty:
+        if entity not in self._changed:
             return self._owned.get(self.persona, {}).get(entity, [])
+        if ("own", entity) in self._live:
+            return self._live[("own", entity)]
         k, fld = self.domain.meta["entities"][entity]["key"], self.owner[entity]
         rows = self.env.con.execute(f"SELECT {_q(k)} FROM {_q(entity)} WHERE {_q(fld)} = ? ORDER BY {_q(k)}",
                                     [self.persona]).fetchall()
-        return [to_jsonable(r[0]) for r in rows]
+        out = self._live[("own", entity)] = [to_jsonable(r[0]) for r in rows]
+        return out
 
     def _team_keys(self, entity: str, role: str, persona) -> list:
         """Keys of `entity` rows owned by persona-entity rows whose `role` field is `persona` (reports' requests)."""
@@ -531,26 +711,35 @@ class TaskSampler:
         return self.key_of.get(p["name"]) if p["type"]["kind"] in ("str", "int") else None
 
     def _keys(self, entity: str) -> list:
-        if not self.dirty and entity in self._initial_keys:
+        fresh = entity not in self._changed
+        if fresh and entity in self._initial_keys:
             return self._initial_keys[entity]
+        if not fresh and ("keys", entity) in self._live:
+            return self._live[("keys", entity)]
         key = self.domain.meta["entities"][entity]["key"]
         rows = self.env.con.execute(f"SELECT {_q(key)} FROM {_q(entity)} ORDER BY {_q(key)}").fetchall()
         keys = [to_jsonable(r[0]) for r in rows]
-        if not self.dirty:
+        if fresh:
             self._initial_keys[entity] = keys
+        else:
+            self._live[("keys", entity)] = keys
         return keys
 
     def _row(self, entity: str, key) -> dict | None:
-        if not self.dirty:
+        if entity not in self._changed:
             rows = self._initial_rows.get(entity)
             if rows is None:
                 k = self.domain.meta["entities"][entity]["key"]
                 rows = self._initial_rows[entity] = {to_jsonable(r[k]): r for r in self.env.rows(entity)}
             return rows.get(key)
+        cached = self._live.get(("row", entity, _text_of(key)), False)
+        if cached is not False:
+            return cached
         k = self.domain.meta["entities"][entity]["key"]
         cur = self.env.con.execute(f"SELECT * FROM {_q(entity)} WHERE {_q(k)} = ?", [key])
         row = cur.fetchone()
-        return dict(zip([d[0] for d in cur.description], row)) if row else None
+        out = self._live[("row", entity, _text_of(key))] = dict(zip([d[0] for d in cur.description], row)) if row else None
+        return out
 
     # ---- the task
     def _task(self, walk: Walk, index: int) -> Task:
@@ -569,6 +758,10 @@ def signature(task: Task) -> str:
     """What makes two tasks the same task: kind, gold calls and the refused, declined or forbidden call."""
     extra = [(task.user.get(k) or {}).get("call") for k in ("refusal", "decline", "policy")]
     return json.dumps([task.kind, [c.to_json() for c in task.gold_calls], *extra], sort_keys=True, default=str)
+
+
+def _text_of(value) -> str:
+    return value if isinstance(value, str) else json.dumps(value)
 
 
 def _mark_used(steps: list[Step], derived: dict[str, int]) -> None:
@@ -609,7 +802,10 @@ def _persona_entity(meta: dict) -> tuple[str | None, dict[str, str]]:
               and any(w in f for f in e["fields"] for w in PERSONA_FIELDS)]
     if not people:
         return None, {}
-    person = max(people, key=lambda n: (incoming[n], n))
+    # someone who can be reached (an email or a phone: an owner, a member) before something merely named (a vet,
+    # a room, a parking lot), then the most referenced
+    reachable = {n for n in people if any(w in f for f in entities[n]["fields"] for w in ("email", "phone"))}
+    person = max(people, key=lambda n: (n in reachable, incoming[n], n))
     owner = {}
     for n, e in entities.items():
         for fname, f in e["fields"].items():

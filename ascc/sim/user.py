@@ -27,15 +27,19 @@ import re
 from ascc.runtime.tasks import Task, ToolCall
 from ascc.sim import render
 from ascc.sim.protocols import STOP, UserTurn
-from ascc.sim.scenario import describe_call, label, show
+from ascc.sim.scenario import describe_call, label, say, show
 
 _CONFIRM = re.compile(r"\b(confirm|go ahead|proceed|shall i|should i|is that right|is that correct)\b", re.I)
 _ASKING = re.compile(r"\b(what is|what's|could you (?:please )?(?:also )?(?:give|tell|provide)|can you (?:give|tell|provide)"
                      r"|confirm (?:your|the)\b)", re.I)
 _ANYTHING_ELSE = re.compile(r"\banything else (?:I|we) can\b", re.I)
-YES = ("Yes, please go ahead.", "Yes, that's right. Please do.", "Yes please.")
-NO = ("No, please don't do that. I've changed my mind.", "No, actually, please leave it as it is.")
-ANSWER = ("{x}.", "Sure, {x}.", "Of course: {x}.")
+YES = ("Yes, please go ahead.", "Yes, that's right. Please do.", "Yes please.", "Sure, go ahead.",
+       "Yep, that's correct, go ahead with it.", "Okay, please do that.", "Yes, that's what I want.",
+       "Correct. Please go ahead.", "Yeah, sounds good, go ahead.")
+NO = ("No, please don't do that. I've changed my mind.", "No, actually, please leave it as it is.",
+      "Hmm, no. On second thought I'd rather not.")
+ANSWER = ("{x}.", "Sure, {x}.", "Of course: {x}.", "Yes, {x}.", "Okay, {x}.", "{x}, thanks.")
+PIECES = 0.3  # the share of multi-part questions answered one part at a time
 DID = ("OK, I did that. {x}", "Done. {x}", "Alright, done. {x}")
 FAILED = ("I tried, but it didn't work: {x}",)
 _REQUEST = re.compile(r"\b(?:could|can|would) you\b|\bplease\b", re.I)
@@ -89,6 +93,8 @@ class ScriptedUser:
         if _CONFIRM.search(last) and not _ASKING.search(last):
             return UserTurn(self.confirm(last))
         asked = [] if _ANYTHING_ELSE.search(last) else self.asked(last)
+        if len(asked) > 1 and any(a in self.known for a in asked) and self.rng.random() < PIECES:
+            asked = [next(a for a in asked if a in self.known)]  # the rest when the agent asks again
         answers = [self.answer(lab) for lab in asked]
         if answers:
             text = " ".join(a[:1].upper() + a[1:] for a in [self.rng.choice(ANSWER).format(x=_join(answers))])
@@ -140,17 +146,24 @@ class ScriptedUser:
         out = []
         labels = [*self.known, *(self.unknown if question.rstrip().endswith("?") else ())]
         for lab in labels:
-            if lab in self.known and show(self.known[lab]) in question:
+            if lab in self.known and (show(self.known[lab]) in question or say(self.known[lab]) in question):
                 continue  # restated, not asked for
             if re.search(r"(?<![a-z])" + re.escape(lab.lower()) + r"(?![a-z])", low):
                 out.append(lab)
         return out
 
     def answer(self, lab: str) -> str:
+        """The value in words (`say`): the persona's own facts as "my …", a list as "… are …", never JSON."""
         if lab not in self.known:
-            return f"I'm afraid I don't know the {lab}"
-        value = show(self.known[lab])
-        return f"{'my' if (lab, value) in self.own else 'the'} {lab} is {value}"
+            return self.rng.choice(("I'm afraid I don't know the {x}", "I don't have the {x}, sorry",
+                                    "I'm not sure what the {x} is")).format(x=lab)
+        raw = self.known[lab]
+        value = say(raw)
+        whose = "my" if (lab, show(raw)) in self.own else "the"
+        verb = "are" if isinstance(raw, list) and len(raw) > 1 or lab.endswith("s") and not lab.endswith("ss") else "is"
+        if whose == "my" or isinstance(raw, (list, dict)):
+            return f"{whose} {lab} {verb} {value}"
+        return self.rng.choice(("the {l} is {v}", "it's {v} for the {l}", "the {l} would be {v}")).format(l=lab, v=value)
 
     def confirm(self, question: str) -> str:
         if self.decline and not self.declined and self.decline in question:

@@ -109,7 +109,7 @@ def test_a_confirmation_that_mentions_a_label_gets_a_yes_not_a_fact():
                          "facts": ["x"], "seed": 0})
     q = "Just to confirm: I will add the request 'Heather' to reservation RS1. Shall I go ahead?"
     turn = asyncio.run(user.reply([{"role": "user", "content": "Hi"}, {"role": "assistant", "content": q}]))
-    assert turn.text.startswith("Yes") and "Heather" not in turn.text
+    assert yes_or_no(turn.text) is True and "Heather" not in turn.text  # confirmations vary: any clear yes
     ask = "Could you tell me the reservation id?"
     turn = asyncio.run(user.reply([{"role": "user", "content": "Hi"}, {"role": "assistant", "content": ask}]))
     assert "RS1" in turn.text
@@ -194,3 +194,19 @@ def test_phrasing_is_deterministic_per_task(domains, sampled):
         runs.append(asyncio.run(rollout(t, env, a, u, domains["shop"].schemas)).messages)
         env.close()
     assert runs[0] == runs[1]
+
+
+def test_every_confirmation_the_user_gives_is_a_yes_to_the_oracle_and_the_verifier():
+    from ascc.sim.user import NO, YES
+
+    assert all(yes_or_no(y) is True for y in YES) and all(yes_or_no(n) is False for n in NO)
+    assert len(set(YES)) >= 6
+
+
+def test_the_user_says_records_in_words_not_json():
+    user = ScriptedUser({"request": "Hi", "known": {"passengers": [
+        {"first_name": "Stephanie", "last_name": "Hall", "dob": "1998-08-10"}]}, "facts": ["x"], "seed": 0})
+    turn = asyncio.run(user.reply([{"role": "user", "content": "Hi"},
+                                   {"role": "assistant", "content": "What are the passengers?"}]))
+    assert "Stephanie Hall, August 10, 1998" in turn.text
+    assert not re.search(r"[{}\[\]\"]|first_name|dob", turn.text)

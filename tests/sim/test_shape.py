@@ -1,0 +1,67 @@
+"""`ascc report`: the shape measures on hand-made retail tasks (real runtime, real replays)."""
+
+from __future__ import annotations
+
+import pytest
+
+from ascc.runtime.tasks import InitialState, Task, ToolCall
+from ascc.sim.shape import measure
+
+FIND = ToolCall("find_user_id_by_name_zip", {"first_name": "Alexa", "last_name": "Young", "zip": "33559"})
+CANCEL = ToolCall("cancel_pending_order", {"order_id": "#W1106421", "reason": "no longer needed"})
+LOOK = ToolCall("get_order_details", {"order_id": "#W1106421"})
+
+
+def _task(calls, request="Hi! I want to cancel order #W1106421.", **user) -> Task:
+    return Task(id="t", domain="retail", kind="write", gold_calls=list(calls), initial_state=InitialState(),
+                user={"request": request, **user})
+
+
+@pytest.fixture(scope="module")
+def retail(domains):
+    if "retail" not in domains:
+        pytest.skip("retail did not compile")
+    return {"retail": domains["retail"]}
+
+
+def test_a_write_is_identified_only_after_a_lookup_of_its_target(retail):
+    blind = measure([_task([FIND, CANCEL])], retail)
+    careful = measure([_task([FIND, LOOK, CANCEL])], retail)
+    assert (blind.total_writes, blind.identified_writes) == (1, 0)
+    assert (careful.total_writes, careful.identified_writes) == (1, 1)
+    assert careful.to_json()["gold_calls"]["per_task"]["3"] == 1
+
+
+def test_an_opening_citing_an_id_that_does_not_exist_yet_is_counted(retail):
+    ghost = ToolCall("get_order_details", {"order_id": "#W0000000"})
+    shape = measure([_task([FIND, ghost], request="Hi! What about order #W0000000?"), _task([FIND, LOOK, CANCEL])],
+                    retail)
+    assert shape.unknown_id_openings == 1 and shape.examples == ["t: #W0000000"]
+
+
+def test_refusals_by_kind_and_user_turns(retail):
+    refused = _task([FIND], refusal={"call": {"tool": "cancel_pending_order", "arguments": CANCEL.arguments}})
+    traces = [{"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "?"},
+                            {"role": "user", "content": "Yes please."}, {"role": "user", "content": "Yes please."},
+                            {"role": "user", "content": "My email is a@b.c."}]}]
+    shape = measure([refused], retail, traces)
+    out = shape.to_json()
+    assert out["refusals"] == {"tool precondition": 1}
+    assert out["user_turns"] == {"later_turns": 3, "distinct": 2, "top3_share": 1.0}
+    assert out["policy_decided"]["tasks"] == 0
+
+
+def test_synthesised_retail_errands_look_before_they_write(retail):
+    from ascc.sim.synth import TaskSampler
+
+    sampler = TaskSampler(retail["retail"], seed=0)
+    try:
+        tasks = sampler.tasks(40)
+    finally:
+        sampler.close()
+    shape = measure(tasks, retail)
+    assert shape.total_writes >= 20
+    assert shape.identified_writes == shape.total_writes  # the profile, then each order read before its write
+    assert shape.unknown_id_openings == 0
+    assert shape.total_calls / shape.tasks >= 3.5
+    assert any(w >= 2 for w, n in shape.writes.items() if n)  # several writes in one errand
