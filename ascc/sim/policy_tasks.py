@@ -23,7 +23,7 @@ from ascc.runtime.env import ToolResult
 from ascc.runtime.tasks import Task, ToolCall
 from ascc.sim.synth import Step, Walk, _collect, _mark_used, _Unbindable
 
-POLICY_SHARE = 0.6  # of a domain's tasks, where it has tools with `refuse` or `transfer` rules
+POLICY_SHARE = 0.7  # of a domain's tasks, where it has tools with `refuse` or `transfer` rules
 BIND_TRIES = 6  # argument bindings tried per walk for one that meets a rule
 ATTEMPTS = 5  # walks (personas) tried per task
 SCAN_WALKS, SCAN_BINDS = 24, 3  # walks and bindings each that look for a rule a tool's calls can meet at all

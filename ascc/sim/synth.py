@@ -67,8 +67,8 @@ class Errand:
         return rng.choices([g for g, _ in self.goals], [w for _, w in self.goals])[0]
 
 
-ERRANDS = (Errand("write", 0.6, ((1, 0.1), (2, 0.2), (3, 0.3), (4, 0.4))),
-           Errand("read", 0.25, ((1, 0.4), (2, 0.4), (3, 0.2))),
+ERRANDS = (Errand("write", 0.65, ((1, 0.05), (2, 0.15), (3, 0.3), (4, 0.5))),
+           Errand("read", 0.2, ((1, 0.4), (2, 0.4), (3, 0.2))),
            Errand("refusal", 0.15, ((1, 0.5), (2, 0.5))))
 ERRAND_OF = {e.kind: e for e in ERRANDS}
 READ_KINDS = ("read", "generic")
