@@ -274,6 +274,8 @@ class TaskSampler:
                     return taken
                 if self._created(node, args):
                     return taken  # a row a write of this walk made: the user could not cite it in the opening
+                if not is_write and any(st.tool == node and st.arguments == args for st in steps):
+                    return taken  # the same read again: a user asks once (and a repeated call is degenerate)
                 if is_write and (r := policy_tasks.forbidden(self, node, args)) is not None:
                     continue  # a write the policy forbids is no gold step (policy_tasks makes those tasks)
                 r = env.call(node, args)
