@@ -200,6 +200,12 @@ def _side_problems(meta: dict, made, gold_calls) -> list[dict]:
     return problems
 
 
+def normal_writes(meta: dict, calls) -> list[tuple[str, str]]:
+    """The write calls among `calls` as (tool, arguments normalised by the tool's types), in order: what the
+    `calls` filter compares (the GRPO reward's partial credit counts them too)."""
+    return [(c.tool, _normal(meta, c.tool, c.arguments)) for c in calls if _is_write(meta, c.tool)]
+
+
 def _is_write(meta: dict, tool: str) -> bool:
     return meta["tools"].get(tool, {}).get("kind") == "write"
 

@@ -31,6 +31,7 @@ from ascc.runtime.env import Environment
 from ascc.runtime.tasks import Task, parse_task
 from ascc.sim.rollout import CallOutcome, Episode
 from ascc.sim.verify import calls as calls_filter
+from ascc.sim.verify import normal_writes
 from ascc.sim.verify import state as state_filter
 
 Reward = Literal["binary", "partial"]
@@ -111,15 +112,9 @@ def _outcome(record) -> CallOutcome:
 
 def _share_of_gold_writes(episode: Episode, env: Environment) -> float:
     """0.9 x the share of the gold writes that the successful writes reproduce, in order from the first."""
-    from ascc.sim.verify import _is_write, _normal
-
     meta = env.domain.meta
-
-    def writes(calls) -> list[tuple[str, str]]:
-        return [(c.tool, _normal(meta, c.tool, c.arguments)) for c in calls if _is_write(meta, c.tool)]
-
-    gold = writes(episode.task.gold_calls_of("agent"))
-    made = writes(c for c in episode.calls if c.ok)
+    gold = normal_writes(meta, episode.task.gold_calls_of("agent"))
+    made = normal_writes(meta, [c for c in episode.calls if c.ok])
     if not gold:
         return 0.0
     same = next((i for i, (g, m) in enumerate(zip(gold, made)) if g != m), min(len(gold), len(made)))

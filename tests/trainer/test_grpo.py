@@ -235,3 +235,17 @@ def test_vllm_generation_on_cpu_is_refused_with_the_fix():
     cpu = Hardware("cpu", False, None, False, False)
     with pytest.raises(GrpoSetupError, match="use_vllm needs a GPU and the vllm package"):
         run_grpo_phase(config, config.phases[0], "m", Path("unused"), cpu, print, PhaseOutcome)
+
+
+def test_partial_reward_is_the_share_of_gold_writes_made_in_order(shop):
+    def writes(t):
+        return [c for c in t.gold_calls if shop.meta["tools"][c.tool]["kind"] == "write"]
+    task = next((t for t in _tasks(shop, 80) if t.kind == "write" and len(writes(t)) >= 2), None)
+    if task is None:
+        pytest.skip("no synthesized shop task with two writes")
+    env = environment_class(shop, reward="partial")()
+    env.reset(task=task.to_json())
+    first_write = task.gold_calls.index(writes(task)[0])
+    for call in task.gold_calls[:first_write + 1]:  # the lookups, then only the first write
+        getattr(env, call.tool)(**call.arguments)
+    assert env.get_reward() == round(0.9 * 1 / len(writes(task)), 4)
