@@ -72,13 +72,8 @@ def grpo_dataset(tasks: list[Task], domains: dict[str, CompiledDomain]) -> Any:
 
 
 def check_template(tokenizer: Any) -> None:
-    """Refuse a chat template TRL cannot read tool calls back from, naming the fix."""
-    from trl.chat_template_utils import add_response_schema
-
-    try:
-        add_response_schema(tokenizer)
-    except ValueError:
-        pass
+    """Refuse a chat template TRL cannot read tool calls back from (after `install_response_template`), naming
+    the fix."""
     if getattr(tokenizer, "response_template", None) is None and getattr(tokenizer, "response_schema", None) is None:
         raise GrpoSetupError(
             "the model's chat template has no tool-call parser TRL knows (Qwen 2.5/3, Llama 3.x, GLM-4, gpt-oss, or "
@@ -100,7 +95,10 @@ def install_response_template(tokenizer: Any) -> None:
         except ImportError:  # transformers < 5.13 reads the legacy schema
             tokenizer.response_schema = qwen3_schema
         return
-    add_response_schema(tokenizer)
+    try:
+        add_response_schema(tokenizer)
+    except ValueError:  # a template TRL does not know: `check_template` says what to do
+        pass
 
 
 def grpo_args(config: TrainConfig, phase: Phase, phase_dir: Path, hardware: Any) -> Any:

@@ -163,10 +163,11 @@ def test_grpo_setup_errors_name_the_fix(tmp_path, lamp, shop):
 def test_template_without_tool_calls_is_refused(tokenizer_dir):
     from transformers import AutoTokenizer
 
-    from ascc.trainer.grpo import GrpoSetupError, check_template
+    from ascc.trainer.grpo import GrpoSetupError, check_template, install_response_template
 
     plain = AutoTokenizer.from_pretrained(tokenizer_dir)
     plain.chat_template = "{% for m in messages %}{{ m.content }}{% endfor %}"
+    install_response_template(plain)  # a template TRL does not know: nothing installed, no exception
     with pytest.raises(GrpoSetupError, match="no tool-call parser TRL knows"):
         check_template(plain)
 
