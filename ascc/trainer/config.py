@@ -94,6 +94,8 @@ class TrainConfig:
     gradient_checkpointing: bool | None = None  # None: on for GPU, off for CPU (it doubled CPU step time)
     warmup_ratio: float = 0.0
     lr_scheduler: str = "linear"
+    attn_implementation: str | None = None  # None: flash_attention_2 where flash_attn is installed, else sdpa
+    deepspeed: Path | None = None  # a DeepSpeed JSON config (e.g. ZeRO-3), handed to TRL's TrainingArguments
 
     def phase_max_steps(self, phase: Phase) -> int:
         """A phase's optimizer steps at most: its own `max_steps`, else the top-level one (-1: by epochs)."""
@@ -107,6 +109,9 @@ _LORA_KEYS = set(LoraSettings.__dataclass_fields__)
 SCHEDULERS = ("linear", "cosine", "cosine_with_restarts", "polynomial", "constant", "constant_with_warmup",
               "inverse_sqrt", "cosine_with_min_lr", "cosine_warmup_with_min_lr", "warmup_stable_decay")
 _PHASE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+# transformers' built-in attention implementations; anything else must be a kernel-hub repo (`org/repo[@rev][:fn]`)
+ATTENTION = ("eager", "sdpa", "flash_attention_2", "flash_attention_3", "flex_attention")
+_HUB_KERNEL = re.compile(r"^[^/:@\s]+/[^/:@\s]+(?:@[^/:@\s]+)?(?::[^/:@\s]+)?$")  # as transformers' `is_kernel`
 
 
 class _Reader:
@@ -314,6 +319,11 @@ def parse_config(text: str, file: str = "<config>", base_dir: Path | None = None
                           "lr_scheduler")
     if _number(root.get("warmup_ratio", 0)) is not None and _number(root.get("warmup_ratio", 0)) >= 1:
         raise reader.fail("warmup_ratio", "expected a fraction of the steps, below 1", root, "warmup_ratio")
+    attn = reader.value(root, "", "attn_implementation", "str", None)
+    if attn is not None and attn not in ATTENTION and not _HUB_KERNEL.match(attn):
+        raise reader.fail("attn_implementation", f"expected one of {', '.join(ATTENTION)} or a kernel-hub repo such "
+                          f"as `kernels-community/flash-attn2`, got {attn!r}", root, "attn_implementation")
+    deepspeed = reader.value(root, "", "deepspeed", "str", None)
     return TrainConfig(
         model=reader.value(root, "", "model", "str"),
         output_dir=base / reader.value(root, "", "output_dir", "str"),
@@ -336,6 +346,8 @@ def parse_config(text: str, file: str = "<config>", base_dir: Path | None = None
         gradient_checkpointing=None if gc is None else reader.value(root, "", "gradient_checkpointing", "bool"),
         warmup_ratio=reader.value(root, "", "warmup_ratio", "num0", 0.0),
         lr_scheduler=scheduler,
+        attn_implementation=attn,
+        deepspeed=None if deepspeed is None else base / deepspeed,
     )
 
 

@@ -133,6 +133,7 @@ def grpo_args(config: TrainConfig, phase: Phase, phase_dir: Path, hardware: Any)
         seed=config.seed,
         report_to="none",
         log_completions=False,
+        deepspeed=str(config.deepspeed) if config.deepspeed else None,
     )
 
 
@@ -152,6 +153,7 @@ def run_grpo_phase(config: TrainConfig, phase: Phase, base: str, phase_dir: Path
     domains = load_phase_domains(phase, config.base_dir, config.output_dir / "build")
     check_tasks(phase, tasks, domains)
     used = {t.domain: domains[t.domain] for t in tasks}
+    args = grpo_args(config, phase, phase_dir, hardware)  # before the model: ZeRO-3 partitions it at load
     model, tokenizer = load_model(base, hardware.weights_dtype(config.method), hardware.attn_implementation,
                                   config.seed)
     choice = install_chat_template(tokenizer)
@@ -169,7 +171,7 @@ def run_grpo_phase(config: TrainConfig, phase: Phase, base: str, phase_dir: Path
     log(f"phase {phase.name} (grpo): {len(tasks)} tasks over {len(used)} domains from {base}"
         + (f", resuming from {outcome.resumed_from}" if checkpoint else ""))
     T.write_state(phase_dir, outcome)
-    trainer = GRPOTrainer(model=model, args=grpo_args(config, phase, phase_dir, hardware),
+    trainer = GRPOTrainer(model=model, args=args,
                           train_dataset=grpo_dataset(tasks, used), processing_class=tokenizer,
                           peft_config=T.lora_config(config, model, choice.added_tokens),
                           environment_factory=environment_factories(used, phase.reward))

@@ -147,8 +147,10 @@ def load_tokenizer(spec: str) -> PreTrainedTokenizerBase:
     return AutoTokenizer.from_pretrained(source.location)
 
 
-def tiny_llama(tokenizer: PreTrainedTokenizerBase, seed: int = 0) -> LlamaForCausalLM:
-    """A random-init Llama small enough to train in a test (hidden 64, 2 layers, 4 heads), sized to `tokenizer`."""
+def tiny_llama(tokenizer: PreTrainedTokenizerBase, seed: int = 0, dtype: torch.dtype = torch.float32,
+               attn_implementation: str | None = None) -> LlamaForCausalLM:
+    """A random-init Llama small enough to train in a test (hidden 64, 2 layers, 4 heads), sized to `tokenizer`.
+    Built through `_from_config`, as `from_pretrained` builds a model, so a ZeRO-3 config partitions it too."""
     config = LlamaConfig(
         vocab_size=len(tokenizer),
         hidden_size=64,
@@ -163,7 +165,8 @@ def tiny_llama(tokenizer: PreTrainedTokenizerBase, seed: int = 0) -> LlamaForCau
         pad_token_id=tokenizer.pad_token_id,
     )
     torch.manual_seed(seed)
-    return LlamaForCausalLM(config)
+    kwargs: dict[str, Any] = {"attn_implementation": attn_implementation} if attn_implementation else {}
+    return LlamaForCausalLM._from_config(config, dtype=dtype, **kwargs)
 
 
 def load_model(
@@ -173,7 +176,7 @@ def load_model(
     source = resolve(spec)
     tokenizer = load_tokenizer(spec)
     if source.kind == "tiny":
-        return tiny_llama(tokenizer, seed).to(dtype), tokenizer
+        return tiny_llama(tokenizer, seed, dtype, attn_implementation), tokenizer
     location = str(gguf_model_dir(Path(source.location))) if source.kind == "gguf" else source.location
     kwargs: dict[str, Any] = {"dtype": dtype}
     if attn_implementation:

@@ -92,25 +92,51 @@ class PhaseOutcome:
 
 def detect_hardware(config: TrainConfig) -> Hardware:
     """CPU: fp32, no gradient checkpointing (both made CPU steps ~2x slower). GPU: bf16 where supported."""
-    if not torch.cuda.is_available():
-        if config.packing:
-            raise TrainError("packing needs a GPU with flash-attention (set `packing: false` to train on CPU)")
-        return Hardware("cpu", False, None, False, bool(config.gradient_checkpointing))
-    problem = launch_problem(torch.cuda.device_count(), os.environ)
+    gpu = torch.cuda.is_available()
+    problem = attention_problem(config.attn_implementation, gpu) or deepspeed_problem(config.deepspeed) or (
+        launch_problem(torch.cuda.device_count(), os.environ) if gpu else None)
     if problem:
         raise TrainError(problem)
+    if not gpu:
+        return Hardware("cpu", False, config.attn_implementation, False, bool(config.gradient_checkpointing))
     flash = importlib.util.find_spec("flash_attn") is not None
-    if config.packing and not flash:
-        raise TrainError("packing needs flash-attention 2 (pip install flash-attn) so packed conversations "
-                         "do not attend to each other; set `packing: false` otherwise")
     checkpointing = True if config.gradient_checkpointing is None else config.gradient_checkpointing
     return Hardware(
         device=torch.cuda.get_device_name(0),
         bf16=torch.cuda.is_bf16_supported(),
-        attn_implementation="flash_attention_2" if flash else "sdpa",
+        attn_implementation=config.attn_implementation or ("flash_attention_2" if flash else "sdpa"),
         liger=importlib.util.find_spec("liger_kernel") is not None,
         gradient_checkpointing=checkpointing,
     )
+
+
+def attention_problem(name: str | None, gpu: bool) -> str | None:
+    """Why an `attn_implementation` cannot run here, or None. Packing works with every one of them: transformers
+    keeps packed conversations apart by their `position_ids` (varlen kernels for flash attention, a block-diagonal
+    mask for sdpa and eager), so none is required for it; flash attention only saves the mask's memory."""
+    if name is None or name in ("eager", "sdpa", "flex_attention"):
+        return None
+    kernels = importlib.util.find_spec("kernels") is not None
+    if "/" in name:  # a kernel-hub repo, fetched by the `kernels` package (or found in the HF cache)
+        return None if kernels else (f"attn_implementation `{name}` is a kernel-hub repo: it needs the kernels "
+                                     "package (pip install kernels)")
+    if not (importlib.util.find_spec("flash_attn") or importlib.util.find_spec("flash_attn_interface") or kernels):
+        return (f"attn_implementation `{name}` needs the flash-attn package or the kernels package (pip install "
+                f"kernels: transformers then loads `kernels-community/flash-attn{name[-1]}`); or use `sdpa`")
+    if not gpu:
+        return f"attn_implementation `{name}` needs a GPU; use `sdpa` (the default) on CPU"
+    return None
+
+
+def deepspeed_problem(path: Path | None) -> str | None:
+    """Why a `deepspeed:` config cannot be used, or None."""
+    if path is None:
+        return None
+    if not path.is_file():
+        return f"deepspeed: {path} does not exist (examples/deepspeed-zero3.json is a ZeRO-3 config to start from)"
+    if importlib.util.find_spec("deepspeed") is None:
+        return "deepspeed: the config needs the deepspeed package (pip install deepspeed)"
+    return None
 
 
 def launch_problem(gpus: int, environ: Mapping[str, str]) -> str | None:
@@ -153,6 +179,7 @@ def sft_config(config: TrainConfig, phase: Phase, phase_dir: Path, hardware: Har
         logging_first_step=True,
         seed=config.seed,
         report_to="none",
+        deepspeed=str(config.deepspeed) if config.deepspeed else None,
     )
 
 
@@ -268,6 +295,10 @@ def run_phase(
         return run_grpo_phase(config, phase, base, phase_dir, hardware, log, PhaseOutcome)
     dataset, summary = build_sft_dataset(list(phase.traces), config.base_dir, list(phase.domains or []) or None,
                                          config.require_passed)
+    # The training arguments come first: with a DeepSpeed ZeRO-3 config (`deepspeed:` or `accelerate launch
+    # --config_file`), building them registers the config that `from_pretrained` reads to partition the weights
+    # across the GPUs while loading; a model loaded before would be materialised whole on every process.
+    args = sft_config(config, phase, phase_dir, hardware)
     model, tokenizer = load_model(base, hardware.weights_dtype(config.method), hardware.attn_implementation,
                                   config.seed)
     choice = install_chat_template(tokenizer)
@@ -281,7 +312,6 @@ def run_phase(
         + (f", resuming from {outcome.resumed_from}" if checkpoint else ""))
     cut = too_long(dataset, tokenizer, config.max_length)
     write_state(phase_dir, outcome)
-    args = sft_config(config, phase, phase_dir, hardware)
     trainer = SFTTrainer(model=model, args=args, train_dataset=dataset, processing_class=tokenizer,
                          peft_config=lora_config(config, model, choice.added_tokens))
     trained = len(trainer.train_dataset)

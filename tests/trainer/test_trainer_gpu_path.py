@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
 import torch
 
-from ascc.trainer.config import parse_config
-from ascc.trainer.train import Hardware, embedding_modules, launch_problem, lora_config
+from ascc.trainer.config import ConfigError, parse_config
+from ascc.trainer.train import Hardware, attention_problem, embedding_modules, launch_problem, lora_config
+
+ZERO3 = Path(__file__).parents[2] / "examples" / "deepspeed-zero3.json"
 
 BF16_GPU = Hardware("NVIDIA H200", bf16=True, attn_implementation="sdpa", liger=False, gradient_checkpointing=True)
 CONFIG = "model: m\noutput_dir: o\nmethod: {method}\nphases:\n  - name: p\n    traces: t.jsonl\n"
@@ -32,3 +39,118 @@ def test_several_gpus_without_a_launcher_get_the_command_to_run():
     assert "accelerate launch -m ascc train" in launch_problem(4, {})
     assert launch_problem(4, {"LOCAL_RANK": "0", "WORLD_SIZE": "4"}) is None
     assert launch_problem(1, {}) is None and launch_problem(0, {}) is None
+
+
+# ---- ZeRO-3: the training arguments (which register a DeepSpeed config) exist before the model loads
+class _Zero3Registered:
+    """What `TrainingArguments` registers with transformers when given a ZeRO-3 DeepSpeed config (through
+    `deepspeed:` or `accelerate launch --config_file`): deepspeed is not installed here, so the test registers
+    this stand-in right after the real arguments are built, exactly where the real one is registered."""
+
+    def is_zero3(self) -> bool:
+        return True
+
+
+class _Loaded(Exception):
+    pass
+
+
+def _zero3_seen_at_load(monkeypatch, module, args_name: str, run) -> list[bool]:
+    from transformers.integrations import deepspeed as hf_deepspeed
+
+    import ascc.trainer.model as model_module
+
+    seen: list[bool] = []
+    real_args = getattr(module, args_name)
+    kept = []
+
+    def build_args(*args, **kwargs):
+        built = real_args(*args, **kwargs)
+        kept.append(_Zero3Registered())
+        hf_deepspeed.set_hf_deepspeed_config(kept[-1])
+        return built
+
+    def load(*args, **kwargs):
+        seen.append(hf_deepspeed.is_deepspeed_zero3_enabled())
+        raise _Loaded
+
+    monkeypatch.setattr(module, args_name, build_args)
+    monkeypatch.setattr(model_module, "load_model", load)
+    monkeypatch.setattr("ascc.trainer.train.load_model", load)
+    try:
+        with pytest.raises(_Loaded):
+            run()
+    finally:
+        hf_deepspeed.unset_hf_deepspeed_config()
+    return seen
+
+
+def test_sft_phase_builds_its_arguments_before_loading_so_zero3_partitions_at_load(
+        monkeypatch, tmp_path, short_rows, write_traces):
+    from ascc.trainer import train as T
+
+    write_traces(tmp_path / "t.jsonl", short_rows)
+    config = parse_config(CONFIG.format(method="full"), base_dir=tmp_path)
+    cpu = Hardware("cpu", False, None, False, False)
+    seen = _zero3_seen_at_load(monkeypatch, T, "sft_config", lambda: T.run_phase(
+        config, config.phases[0], "unused", tmp_path / "phase", cpu, lambda _: None))
+    assert seen == [True]
+
+
+def test_grpo_phase_builds_its_arguments_before_loading(monkeypatch, tmp_path):
+    from ascc.eval.run import synth_tasks
+    from ascc.runtime.domain import compile_and_load
+    from ascc.runtime.tasks import write_tasks
+    from ascc.trainer import grpo as G
+    from ascc.trainer.train import PhaseOutcome
+
+    lamp = Path(__file__).parent / "specs" / "lamp.env.yaml"
+    write_tasks(synth_tasks({"lamp": compile_and_load(lamp, tmp_path / "build")}, 2, 0), tmp_path / "t.jsonl")
+    config = parse_config(f"model: m\noutput_dir: o\nbatch_size: 4\nphases:\n  - name: rl\n    method: grpo\n"
+                          f"    tasks: t.jsonl\n    specs: [{lamp}]\n", base_dir=tmp_path)
+    cpu = Hardware("cpu", False, None, False, False)
+    seen = _zero3_seen_at_load(monkeypatch, G, "grpo_args", lambda: G.run_grpo_phase(
+        config, config.phases[0], "unused", tmp_path / "phase", cpu, lambda _: None, PhaseOutcome))
+    assert seen == [True]
+
+
+def test_a_real_zero3_config_is_registered_by_the_arguments(tmp_path):
+    pytest.importorskip("deepspeed")  # runs where deepspeed is installed (the GPU smoke script)
+    from transformers.integrations.deepspeed import is_deepspeed_zero3_enabled, unset_hf_deepspeed_config
+
+    from ascc.trainer.train import sft_config
+
+    (tmp_path / "train.yaml").write_text(CONFIG.format(method="full") + f"deepspeed: {ZERO3}\n")
+    config = parse_config((tmp_path / "train.yaml").read_text(), base_dir=tmp_path)
+    gpu = Hardware("gpu", torch.cuda.is_available(), "sdpa", False, True)
+    try:
+        args = sft_config(config, config.phases[0], tmp_path / "p", gpu)
+        assert is_deepspeed_zero3_enabled() and args.hf_deepspeed_config.is_zero3()
+    finally:
+        unset_hf_deepspeed_config()
+
+
+def test_the_example_zero3_config_is_stage_3_with_trainer_filled_values():
+    config = json.loads(ZERO3.read_text())
+    assert config["zero_optimization"]["stage"] == 3
+    assert config["zero_optimization"]["stage3_gather_16bit_weights_on_model_save"] is True  # save_model gathers
+    assert config["train_micro_batch_size_per_gpu"] == "auto" and config["bf16"]["enabled"] == "auto"
+
+
+def test_deepspeed_and_attention_config_keys(tmp_path):
+    config = parse_config(CONFIG.format(method="full") + "deepspeed: ds/zero3.json\n"
+                          "attn_implementation: kernels-community/flash-attn2\n", base_dir=tmp_path)
+    assert config.deepspeed == tmp_path / "ds" / "zero3.json"
+    assert config.attn_implementation == "kernels-community/flash-attn2"
+    for good in ("sdpa", "eager", "flash_attention_2", "kernels-community/flash-attn3@v1:flash_attention"):
+        assert parse_config(CONFIG.format(method="full") + f"attn_implementation: {good}\n").attn_implementation
+    with pytest.raises(ConfigError, match=r"7:22: attn_implementation: expected one of eager, sdpa"):
+        parse_config(CONFIG.format(method="full") + "attn_implementation: flash2\n")
+
+
+def test_attention_implementations_name_what_they_need():
+    assert attention_problem(None, gpu=False) is None and attention_problem("sdpa", gpu=False) is None
+    assert "needs a GPU" in attention_problem("flash_attention_2", gpu=False)
+    kernels = importlib.util.find_spec("kernels") is not None
+    hub = attention_problem("kernels-community/flash-attn2", gpu=True)
+    assert hub is None if kernels else "pip install kernels" in hub
