@@ -154,8 +154,9 @@ def sft_config(config: TrainConfig, phase: Phase, phase_dir: Path, hardware: Har
         output_dir=str(phase_dir),
         assistant_only_loss=True,
         # No packing by default: the "wrapped" strategy cuts sequences at max_length wherever they fall, splitting
-        # assistant turns (and their masks) across rows; "bfd" keeps conversations whole but needs padding-free
-        # attention (flash-attention) so packed conversations don't see each other, hence GPU only.
+        # assistant turns (and their masks) across rows. "bfd" keeps conversations whole, padding-free: the
+        # position ids restart at each conversation and transformers keeps them apart by those (varlen flash
+        # kernels, or a block-diagonal mask for sdpa/eager), so it runs on CPU too (tests/trainer).
         packing=config.packing,
         packing_strategy="bfd",
         padding_free=config.packing,

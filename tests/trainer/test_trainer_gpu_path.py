@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -154,3 +155,60 @@ def test_attention_implementations_name_what_they_need():
     kernels = importlib.util.find_spec("kernels") is not None
     hub = attention_problem("kernels-community/flash-attn2", gpu=True)
     assert hub is None if kernels else "pip install kernels" in hub
+
+
+# ---- packing: padding-free batches with the assistant-only loss, on CPU with sdpa
+def _packed_trainer(tmp_path, tokenizer_dir, rows, write_traces, max_steps: int):
+    from trl import SFTTrainer
+
+    from ascc.trainer.data import build_sft_dataset
+    from ascc.trainer.model import load_model
+    from ascc.trainer.template import install_chat_template
+    from ascc.trainer.train import detect_hardware, sft_config
+
+    write_traces(tmp_path / "t.jsonl", rows)
+    config = parse_config(CONFIG.format(method="full") + "packing: true\nmax_length: 1024\nbatch_size: 4\n"
+                          f"max_steps: {max_steps}\nlogging_steps: 1\n", base_dir=tmp_path)
+    hardware = detect_hardware(config)  # packing is no longer refused on CPU
+    dataset, _ = build_sft_dataset(["t.jsonl"], tmp_path)
+    model, tokenizer = load_model(f"tiny:{tokenizer_dir}", torch.float32, hardware.attn_implementation, 0)
+    install_chat_template(tokenizer)
+    return SFTTrainer(model=model, args=sft_config(config, config.phases[0], tmp_path / "p", hardware),
+                      train_dataset=dataset, processing_class=tokenizer)
+
+
+def test_packing_keeps_conversations_apart_and_trains_only_assistant_tokens(tmp_path, tokenizer_dir, short_rows,
+                                                                            write_traces):
+    """TRL's `bfd` packing puts whole conversations side by side in one row with `position_ids` restarting at
+    each; transformers turns those into a block-diagonal mask for sdpa (varlen kernels for flash attention). The
+    packed labels are each conversation's own assistant tokens, and no conversation sees another one."""
+    from ascc.trainer.data import assistant_token_mask, conversation
+
+    trainer = _packed_trainer(tmp_path, tokenizer_dir, short_rows, write_traces, 1)
+    model, tokenizer = trainer.model, trainer.processing_class
+    batch = next(iter(trainer.get_train_dataloader()))
+    assert batch["input_ids"].shape[0] == 1 and "attention_mask" not in batch  # padding-free: one packed row
+    starts = (batch["position_ids"][0] == 0).nonzero().flatten().tolist() + [batch["input_ids"].shape[1]]
+    segments = list(zip(starts, starts[1:], strict=False))
+    assert len(segments) == len(short_rows)  # all four conversations, whole, in one row
+
+    expected = {}
+    for row in short_rows:
+        ids, mask = assistant_token_mask(tokenizer, *conversation(row))
+        expected[tuple(ids)] = [t if bit else -100 for t, bit in zip(ids, mask, strict=True)]
+    model.eval()
+    with torch.no_grad():
+        packed = model(input_ids=batch["input_ids"], position_ids=batch["position_ids"], use_cache=False).logits
+        for a, b in segments:
+            ids = tuple(batch["input_ids"][0, a:b].tolist())
+            assert batch["labels"][0, a:b].tolist() == expected[ids]  # this conversation's assistant tokens only
+            alone = model(input_ids=batch["input_ids"][:, a:b]).logits
+            assert torch.allclose(packed[0, a:b], alone[0], atol=1e-5)  # it saw no other conversation
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(os.environ.get("ASCC_SLOW") != "1", reason="slow: set ASCC_SLOW=1 to run")
+def test_packed_training_steps_on_cpu(tmp_path, tokenizer_dir, short_rows, write_traces):
+    trainer = _packed_trainer(tmp_path, tokenizer_dir, short_rows, write_traces, 2)
+    result = trainer.train()
+    assert trainer.state.global_step == 2 and torch.isfinite(torch.tensor(result.training_loss))
