@@ -36,7 +36,7 @@ def eval_command(
     temperature: float | None = typer.Option(None, "--temperature", help="Agent sampling (0: greedy)."),
     threads: int | None = typer.Option(None, "--threads", help="hf: torch CPU threads."),
     device: str | None = typer.Option(None, "--device", help="hf: cpu, cuda, cuda:1."),
-    concurrency: int = typer.Option(0, "--concurrency", help="Trials at once (0: 1 local, 8 endpoint)."),
+    concurrency: int = typer.Option(0, "--concurrency", help="Trials at once (0: 1 in-process, 8 endpoint or hf: batched)."),
     filters: str = typer.Option("validity,state,calls,facts,confirm", "--filters",
                                 help="Filters that judge a trial (default: all, as `simulate` keeps a trace)."),
     build_dir: Path = typer.Option(Path("build"), "--build-dir", help="Where specs are compiled."),

@@ -49,7 +49,7 @@ class EvalSettings:
     trials: int = 1
     max_turns: int = 30
     filters: tuple[str, ...] = FILTERS
-    concurrency: int = 0  # 0: 1 for in-process backends, 8 for endpoints
+    concurrency: int = 0  # 0: 1 for in-process backends, 8 for endpoints and `hf:` (its turns are batched)
     options: Any = None  # ascc.sim.backends.BackendOptions, for model backends
 
     def key(self) -> dict:
@@ -225,7 +225,7 @@ async def run_trials(tasks: list[Task], domains: dict[str, CompiledDomain], sett
     """Every (task, trial) not in `skip`, `settings.concurrency` at a time; results in task order."""
     agent = make_agent_backend(settings.agent, settings.options)
     user = make_user_backend(settings.user, settings.options)
-    width = settings.concurrency or (8 if agent.parallel == "async" else 1)
+    width = settings.concurrency or default_concurrency(settings.agent, agent.parallel)
     gate = asyncio.Semaphore(width)
     pool: dict[str, list[Environment]] = {name: [] for name in domains}
 
@@ -249,6 +249,12 @@ async def run_trials(tasks: list[Task], domains: dict[str, CompiledDomain], sett
         for envs in pool.values():
             for env in envs:
                 env.close()
+
+
+def default_concurrency(agent: str, parallel: str) -> int:
+    """Trials at once when `--concurrency` is not given: 8 for endpoints (I/O-bound) and for a local `hf:` model,
+    whose concurrent turns are generated as one batch (`hf_agent.BatchedGenerator`); 1 for in-process agents."""
+    return 8 if parallel == "async" or agent.startswith("hf:") else 1
 
 
 def evaluate(tasks: list[Task], domains: dict[str, CompiledDomain], settings: EvalSettings, out: Path | None = None,

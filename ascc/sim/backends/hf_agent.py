@@ -7,16 +7,22 @@ it renders tool use, else ascc's ChatML-with-tools template (`ascc.trainer.templ
 `call_<turn>_<index>`, deterministic and unique within a conversation. A call the parser could not read is
 passed on with its raw text as `arguments` (the runtime answers `invalid_arguments`).
 
-Generation runs under `asyncio.to_thread` so the event loop keeps serving other rollouts. A model is loaded once
-per process (on the first turn) and shared by every agent with the same spec and settings; a lock per loaded
-model serialises generations on it.
+Generation runs in a worker thread so the event loop keeps serving other rollouts. A model is loaded once
+per process (on the first turn) and shared by every agent with the same spec and settings. Turns of concurrent
+rollouts are generated together (`BatchedGenerator`): each queues its prompt, and whichever takes the model first
+generates every queued prompt with the same settings as one left-padded batch, so `ascc eval --concurrency N`
+(default 8 for `hf:`) runs up to N conversations' turns per forward pass. Greedy outputs equal one-at-a-time
+generation (tests/sim/test_hf_batching.py). Each turn still encodes its whole prompt: no KV cache is kept across
+turns, which a served endpoint (`openai:` with vLLM's prefix caching) does.
 """
 
 from __future__ import annotations
 
 import asyncio
 import threading
-from dataclasses import dataclass
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from typing import Any
 
 from ascc.sim.protocols import AgentTurn
@@ -48,50 +54,128 @@ class HFAgent:
     async def respond(self, messages: list[dict], tools: list[dict]) -> AgentTurn:
         """The model's next assistant message; a failure (load, template, generation) is `AgentTurn.error`."""
         try:
-            return await asyncio.to_thread(self._respond, messages, tools)
+            return await asyncio.get_running_loop().run_in_executor(_THREADS, self._respond, messages, tools)
         except Exception as exc:  # noqa: BLE001 - reported in the turn so the run goes on
             return AgentTurn({"role": "assistant", "content": None}, error=f"{type(exc).__name__}: {exc}")
 
     def _respond(self, messages: list[dict], tools: list[dict]) -> AgentTurn:
-        model, tokenizer, lock = loaded_model(self.spec, self.generation)
-        with lock:
+        model, tokenizer, generator = loaded_model(self.spec, self.generation)
+        with generator.tokenizer_lock:  # a Rust tokenizer refuses concurrent use ("Already borrowed")
             prompt = tokenizer.apply_chat_template(_template_messages(messages), tools=tools or None,
-                                                   add_generation_prompt=True, return_dict=True,
-                                                   return_tensors="pt")
-            prompt = {key: value.to(model.device) for key, value in prompt.items()}
-            new_tokens = self._generate(model, tokenizer, prompt)
-        text = tokenizer.decode(new_tokens, skip_special_tokens=False)
+                                                   add_generation_prompt=True, return_dict=True)["input_ids"]
+        new_tokens = generator.generate(list(prompt), self.generation)
+        with generator.tokenizer_lock:
+            text = tokenizer.decode(new_tokens, skip_special_tokens=False)
         message = assistant_message(_strip_specials(text, tokenizer), turn=_assistant_turns(messages))
-        return AgentTurn(message, prompt_tokens=int(prompt["input_ids"].shape[1]),
-                         completion_tokens=int(len(new_tokens)))
+        return AgentTurn(message, prompt_tokens=len(prompt), completion_tokens=len(new_tokens))
 
-    def _generate(self, model: Any, tokenizer: Any, prompt: dict) -> Any:
+
+@dataclass
+class _Request:
+    prompt: list[int]
+    settings: Generation
+    done: threading.Event = field(default_factory=threading.Event)
+    tokens: list[int] | None = None
+    error: BaseException | None = None
+
+
+class BatchedGenerator:
+    """One model's generations, batched across the threads that ask at the same time.
+
+    A caller queues its prompt and takes the model's lock; if its prompt was not generated while it waited, it
+    generates every queued prompt with its settings (up to `max_batch`, oldest first) as one batch, left-padded,
+    and hands each caller its tokens. A lone caller is a batch of one, exactly the unbatched generation.
+
+    Conversations drift apart (one finishes its tool call while the others still generate), so a caller that finds
+    fewer prompts queued than the recent batches held waits up to `linger_s` for the rest to arrive: a tool call
+    and a scripted user's reply take a millisecond or so, a generation tens of milliseconds or more. A caller
+    alone (batches of one so far, as with `--concurrency 1`) never waits.
+    """
+
+    def __init__(self, model: Any, tokenizer: Any, max_batch: int = 32, linger_s: float = 0.02) -> None:
+        self.model, self.tokenizer, self.max_batch, self.linger_s = model, tokenizer, max_batch, linger_s
+        self.lock = threading.Lock()  # held while the model generates
+        self._queue: list[_Request] = []
+        self._queue_lock = threading.Lock()
+        self.tokenizer_lock = threading.Lock()
+        self.batch_sizes: list[int] = []  # one entry per `model.generate` call, for tests and benchmarks
+
+    def generate(self, prompt: list[int], settings: Generation) -> list[int]:
+        """The tokens the model writes after `prompt` (up to and including its end token)."""
+        request = _Request(prompt, settings)
+        with self._queue_lock:
+            self._queue.append(request)
+        while not request.done.is_set():
+            with self.lock:
+                if request.done.is_set():
+                    break
+                self._gather(settings)
+                with self._queue_lock:
+                    batch = [r for r in self._queue if r.settings == settings][:self.max_batch]
+                    self._queue = [r for r in self._queue if r not in batch]
+                try:
+                    for r, tokens in zip(batch, self.run(batch), strict=True):
+                        r.tokens = tokens
+                except Exception as exc:  # noqa: BLE001 - every caller of the batch sees the failure
+                    for r in batch:
+                        r.error = exc
+                for r in batch:
+                    r.done.set()
+        if request.error is not None:
+            raise request.error
+        assert request.tokens is not None
+        return request.tokens
+
+    def _gather(self, settings: Generation) -> None:
+        """Wait (up to `linger_s`) until as many prompts are queued as the recent batches held."""
+        target = min(max(self.batch_sizes[-8:], default=1), self.max_batch)
+        deadline = time.monotonic() + self.linger_s
+        while time.monotonic() < deadline:
+            with self._queue_lock:
+                if sum(r.settings == settings for r in self._queue) >= target:
+                    return
+            time.sleep(0.001)
+
+    def run(self, batch: list[_Request]) -> list[list[int]]:
+        """One `generate` call over the batch's prompts, left-padded; each row cut after its end token."""
         import torch
 
-        settings = self.generation
+        settings, tokenizer = batch[0].settings, self.tokenizer
+        pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+        width = max(len(r.prompt) for r in batch)
+        ids = torch.tensor([[pad] * (width - len(r.prompt)) + r.prompt for r in batch], device=self.model.device)
+        mask = torch.tensor([[0] * (width - len(r.prompt)) + [1] * len(r.prompt) for r in batch],
+                            device=self.model.device)
         sampled = settings.temperature > 0
         kwargs: dict[str, Any] = {"max_new_tokens": settings.max_new_tokens, "do_sample": sampled,
-                                  "eos_token_id": tokenizer.eos_token_id,
-                                  "pad_token_id": tokenizer.pad_token_id or tokenizer.eos_token_id}
+                                  "eos_token_id": tokenizer.eos_token_id, "pad_token_id": pad}
         if sampled:
             kwargs.update(temperature=settings.temperature, top_p=settings.top_p)
             torch.manual_seed(settings.seed)
         with torch.inference_mode():
-            output = model.generate(**prompt, **kwargs)
-        return output[0, prompt["input_ids"].shape[1]:]
+            output = self.model.generate(input_ids=ids, attention_mask=mask, **kwargs)
+        self.batch_sizes.append(len(batch))
+        return [_until_end(row, tokenizer.eos_token_id) for row in output[:, width:].tolist()]
 
 
+def _until_end(tokens: list[int], end: int | None) -> list[int]:
+    """A generated row up to and including its first end token (what follows in a batch is padding)."""
+    return tokens[:tokens.index(end) + 1] if end in tokens else tokens
 
-_LOADED: dict[tuple, tuple[Any, Any, threading.Lock]] = {}
+
+# Generation threads: enough for every concurrent trial to queue its turn (asyncio's default pool has cores + 4)
+_THREADS = ThreadPoolExecutor(max_workers=64, thread_name_prefix="ascc-hf")
+_LOADED: dict[tuple, tuple[Any, Any, BatchedGenerator]] = {}
 _LOADING = threading.Lock()
 
 
-def loaded_model(spec: str, generation: Generation) -> tuple[Any, Any, threading.Lock]:
-    """The process's copy of a model (loaded on first use), its tokenizer and the lock generations take."""
+def loaded_model(spec: str, generation: Generation) -> tuple[Any, Any, BatchedGenerator]:
+    """The process's copy of a model (loaded on first use), its tokenizer and the generator that batches turns."""
     key = (spec, generation.device, generation.threads, generation.seed)
     with _LOADING:
         if key not in _LOADED:
-            _LOADED[key] = (*load_for_generation(spec, generation), threading.Lock())
+            model, tokenizer = load_for_generation(spec, generation)
+            _LOADED[key] = (model, tokenizer, BatchedGenerator(model, tokenizer))
         return _LOADED[key]
 
 
