@@ -7,7 +7,9 @@ Runs `ascc.eval.run.run_trials` on synthesized tasks of the shop domain (a ~1,00
 schemas) with the scripted user and a tiny random Llama with SmolLM2's tokenizer, greedy, on CPU, one torch
 thread: `--concurrency 1` (every turn its own `generate`, as before batching) and `--concurrency 8` (the `hf:`
 default now), alternating, medians of the repeats. The two must give the same conversations (greedy batching is
-exact); the script checks that before it reports the ratio.
+exact); the script checks that before it reports the ratio. It also times the same turns' prompts through
+`generate` alone, one at a time and 8 at a time, without the rest of the eval (environments, tokenizing, the
+event loop) around them: the batching's own gain.
 """
 
 from __future__ import annotations
@@ -49,6 +51,15 @@ def main() -> None:
     options = BackendOptions(max_tokens=a.max_tokens, threads=1, device="cpu")
     generator = loaded_model(f"tiny:{tok_dir}", options.generation())[2]  # loaded once, outside the timing
 
+    prompts: list = []
+    real_run = generator.run
+
+    def recording_run(batch):
+        prompts.extend(r for r in batch if len(prompts) < a.tasks * a.turns)
+        return real_run(batch)
+
+    generator.run = recording_run
+
     def run(width: int) -> tuple[float, list, list[int]]:
         settings = EvalSettings(agent=agent, trials=1, max_turns=a.turns, concurrency=width, options=options)
         generator.batch_sizes.clear()
@@ -63,6 +74,18 @@ def main() -> None:
             seconds, results, batches = run(width)
             times[width].append(seconds)
             seen[width] = (results, batches)
+    # the same turns' prompts generated one at a time and 8 at a time, without the rest of the eval around them
+    generator.run = real_run
+    alone, batched = [], []
+    for _ in range(a.repeats):
+        started = time.perf_counter()
+        for r in prompts:
+            real_run([r])
+        alone.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        for i in range(0, len(prompts), 8):
+            real_run(prompts[i:i + 8])
+        batched.append(time.perf_counter() - started)
     same = [r.messages for r in seen[1][0]] == [r.messages for r in seen[8][0]]
     if not same:
         raise SystemExit("batched and sequential eval gave different conversations")
@@ -81,6 +104,10 @@ def main() -> None:
         "batched_tokens_per_s": round(tokens / statistics.median(times[8]), 1),
         "speedup": round(statistics.median(times[1]) / statistics.median(times[8]), 2),
         "batch_sizes_batched_run": seen[8][1],
+        "generate_only_turns": len(prompts),
+        "generate_only_one_at_a_time_s_median": round(statistics.median(alone), 3),
+        "generate_only_batches_of_8_s_median": round(statistics.median(batched), 3),
+        "generate_only_speedup": round(statistics.median(alone) / statistics.median(batched), 2),
         "same_conversations": same,
     }
     print(json.dumps(out, indent=2))
