@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -105,6 +106,15 @@ def grpo_args(config: TrainConfig, phase: Phase, phase_dir: Path, hardware: Any)
     """TRL's GRPOConfig for one phase."""
     from trl import GRPOConfig
 
+    processes = int(os.environ.get("WORLD_SIZE", "1"))
+    completions = config.batch_size * config.grad_accum * processes
+    if completions % phase.num_generations:
+        raise GrpoSetupError(
+            f"phase {phase.name}: batch_size ({config.batch_size}) x grad_accum ({config.grad_accum}) x processes "
+            f"({processes}) = {completions} completions per step, not a multiple of num_generations "
+            f"({phase.num_generations}): GRPO compares each task's completions within one step; raise batch_size "
+            "or grad_accum, or lower num_generations")
+
     return GRPOConfig(
         output_dir=str(phase_dir),
         learning_rate=phase.learning_rate,
@@ -154,6 +164,7 @@ def run_grpo_phase(config: TrainConfig, phase: Phase, base: str, phase_dir: Path
     check_tasks(phase, tasks, domains)
     used = {t.domain: domains[t.domain] for t in tasks}
     args = grpo_args(config, phase, phase_dir, hardware)  # before the model: ZeRO-3 partitions it at load
+    T.check_zero3(config)
     model, tokenizer = load_model(base, hardware.weights_dtype(config.method), hardware.attn_implementation,
                                   config.seed)
     choice = install_chat_template(tokenizer)

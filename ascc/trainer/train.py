@@ -139,6 +139,16 @@ def deepspeed_problem(path: Path | None) -> str | None:
     return None
 
 
+def check_zero3(config: TrainConfig) -> None:
+    """Refuse LoRA under ZeRO-3 (called once the training arguments exist): the phase's adapter is merged into
+    the main process's copy of the weights, which ZeRO-3 holds only a shard of."""
+    from transformers.integrations.deepspeed import is_deepspeed_zero3_enabled
+
+    if config.method == "lora" and is_deepspeed_zero3_enabled():
+        raise TrainError("LoRA cannot be merged under DeepSpeed ZeRO-3 (each process holds a shard of the weights): "
+                         "use ZeRO-2 (`stage: 2` in the DeepSpeed config) or `method: full`")
+
+
 def launch_problem(gpus: int, environ: Mapping[str, str]) -> str | None:
     """Why a run cannot use the visible GPUs as started, or None: several GPUs need one process each, which
     `accelerate launch` (or torchrun) starts; a plain process would hit TRL's error deep inside the trainer."""
@@ -300,6 +310,7 @@ def run_phase(
     # --config_file`), building them registers the config that `from_pretrained` reads to partition the weights
     # across the GPUs while loading; a model loaded before would be materialised whole on every process.
     args = sft_config(config, phase, phase_dir, hardware)
+    check_zero3(config)
     model, tokenizer = load_model(base, hardware.weights_dtype(config.method), hardware.attn_implementation,
                                   config.seed)
     choice = install_chat_template(tokenizer)

@@ -212,3 +212,41 @@ def test_packed_training_steps_on_cpu(tmp_path, tokenizer_dir, short_rows, write
     trainer = _packed_trainer(tmp_path, tokenizer_dir, short_rows, write_traces, 2)
     result = trainer.train()
     assert trainer.state.global_step == 2 and torch.isfinite(torch.tensor(result.training_loss))
+
+
+def test_lora_under_zero3_is_refused_with_the_fix():
+    from transformers.integrations import deepspeed as hf_deepspeed
+
+    from ascc.trainer.train import TrainError, check_zero3
+
+    registered = _Zero3Registered()
+    hf_deepspeed.set_hf_deepspeed_config(registered)
+    try:
+        with pytest.raises(TrainError, match=r"use ZeRO-2 .* or `method: full`"):
+            check_zero3(parse_config(CONFIG.format(method="lora")))
+        check_zero3(parse_config(CONFIG.format(method="full")))
+    finally:
+        hf_deepspeed.unset_hf_deepspeed_config()
+    check_zero3(parse_config(CONFIG.format(method="lora")))  # no ZeRO-3: LoRA is fine
+
+
+def test_grpo_batch_that_cannot_hold_whole_groups_names_the_keys():
+    from ascc.trainer.grpo import GrpoSetupError, grpo_args
+
+    config = parse_config("model: m\noutput_dir: o\nbatch_size: 2\nphases:\n  - name: rl\n    method: grpo\n"
+                          "    tasks: t.jsonl\n    num_generations: 4\n")
+    cpu = Hardware("cpu", False, None, False, False)
+    with pytest.raises(GrpoSetupError, match=r"batch_size \(2\) x grad_accum \(1\) x processes \(1\) = 2 "):
+        grpo_args(config, config.phases[0], Path("unused"), cpu)
+
+
+@pytest.mark.parametrize("name", ["train-cpu-tiny.yaml", "train-gpu-1x.yaml", "train-gpu-zero3.yaml"])
+def test_the_example_configs_parse_and_are_documented(name):
+    from ascc.trainer.config import load_config
+
+    config = load_config(ZERO3.parent / name)
+    assert f"examples/{name}" in (ZERO3.parents[1] / "docs" / "training.md").read_text()
+    if config.deepspeed:
+        assert config.deepspeed.is_file() and config.method == "full"  # LoRA is refused under ZeRO-3
+    grpo = [p for p in config.phases if p.method == "grpo"]
+    assert all(config.batch_size * config.grad_accum % p.num_generations == 0 for p in grpo)
