@@ -326,16 +326,17 @@ def run_phase(
     write_state(phase_dir, outcome)
     trainer = SFTTrainer(model=model, args=args, train_dataset=dataset, processing_class=tokenizer,
                          peft_config=lora_config(config, model, choice.added_tokens))
-    trained = len(trainer.train_dataset)
+    trained = conversations_in(trainer.train_dataset)
     outcome.data.update(rows_trained=trained, rows_cut=cut["rows_cut"], rows_left_out=len(dataset) - trained,
-                        longest_tokens=cut["longest_tokens"])
+                        longest_tokens=cut["longest_tokens"],
+                        **({"packed_rows": len(trainer.train_dataset)} if config.packing else {}))
     if cut["rows_cut"] or trained < len(dataset):
         log(f"phase {phase.name}: {cut['rows_cut']} of {len(dataset)} traces are longer than max_length "
             f"({config.max_length} tokens; the longest has {cut['longest_tokens']}) and were cut at the end"
             + (f"; {len(dataset) - trained} of them kept no assistant token and were left out"
                if trained < len(dataset) else "")
             + "; raise `max_length` to keep them whole")
-    args.logging_steps = logging_steps(config, phase, trained)
+    args.logging_steps = logging_steps(config, phase, len(trainer.train_dataset))  # rows, packed or not
     started = time.perf_counter()
     result = trainer.train(resume_from_checkpoint=checkpoint)
     outcome.seconds = round(time.perf_counter() - started, 2)
@@ -347,6 +348,14 @@ def run_phase(
         remove_checkpoints(phase_dir)
     log(f"phase {phase.name}: done, {outcome.global_step} steps, loss {_loss_change(outcome)}")
     return outcome
+
+
+def conversations_in(dataset: Any) -> int:
+    """The conversations a prepared dataset holds: its rows, or with packing the conversations packed into them
+    (TRL records each packed row's conversation lengths in `seq_lengths`)."""
+    if "seq_lengths" in dataset.column_names:
+        return sum(len(lengths) for lengths in dataset["seq_lengths"])
+    return len(dataset)
 
 
 def too_long(dataset: Any, tokenizer: Any, max_length: int) -> dict[str, int]:

@@ -183,14 +183,17 @@ def test_packing_keeps_conversations_apart_and_trains_only_assistant_tokens(tmp_
     each; transformers turns those into a block-diagonal mask for sdpa (varlen kernels for flash attention). The
     packed labels are each conversation's own assistant tokens, and no conversation sees another one."""
     from ascc.trainer.data import assistant_token_mask, conversation
+    from ascc.trainer.train import conversations_in
 
     trainer = _packed_trainer(tmp_path, tokenizer_dir, short_rows, write_traces, 1)
     model, tokenizer = trainer.model, trainer.processing_class
-    batch = next(iter(trainer.get_train_dataloader()))
+    collated = next(iter(trainer.get_train_dataloader()))
+    batch = {k: v.to(model.device) if hasattr(v, "to") else v for k, v in collated.items()}  # GPU: on the model's
     assert batch["input_ids"].shape[0] == 1 and "attention_mask" not in batch  # padding-free: one packed row
     starts = (batch["position_ids"][0] == 0).nonzero().flatten().tolist() + [batch["input_ids"].shape[1]]
     segments = list(zip(starts, starts[1:], strict=False))
     assert len(segments) == len(short_rows)  # all four conversations, whole, in one row
+    assert len(trainer.train_dataset) == 1 and conversations_in(trainer.train_dataset) == 4  # none left out
 
     expected = {}
     for row in short_rows:
@@ -203,15 +206,24 @@ def test_packing_keeps_conversations_apart_and_trains_only_assistant_tokens(tmp_
             ids = tuple(batch["input_ids"][0, a:b].tolist())
             assert batch["labels"][0, a:b].tolist() == expected[ids]  # this conversation's assistant tokens only
             alone = model(input_ids=batch["input_ids"][:, a:b]).logits
-            assert torch.allclose(packed[0, a:b], alone[0], atol=1e-5)  # it saw no other conversation
+            assert torch.allclose(packed[0, a:b], alone[0], atol=1e-4)  # it saw no other conversation
 
 
 @pytest.mark.slow
 @pytest.mark.skipif(os.environ.get("ASCC_SLOW") != "1", reason="slow: set ASCC_SLOW=1 to run")
-def test_packed_training_steps_on_cpu(tmp_path, tokenizer_dir, short_rows, write_traces):
-    trainer = _packed_trainer(tmp_path, tokenizer_dir, short_rows, write_traces, 2)
-    result = trainer.train()
-    assert trainer.state.global_step == 2 and torch.isfinite(torch.tensor(result.training_loss))
+def test_a_packed_phase_trains_and_counts_conversations_not_rows(tmp_path, tokenizer_dir, short_rows,
+                                                                  write_traces):
+    from ascc.trainer.config import load_config
+    from ascc.trainer.train import train
+
+    write_traces(tmp_path / "t.jsonl", short_rows)
+    (tmp_path / "train.yaml").write_text(
+        f"model: tiny:{tokenizer_dir}\noutput_dir: out\npacking: true\nmax_length: 1024\nbatch_size: 1\n"
+        "max_steps: 2\nphases:\n  - name: p\n    traces: t.jsonl\n    learning_rate: 1e-3\n")
+    outcome = train(load_config(tmp_path / "train.yaml"), log=lambda _: None)[0]
+    assert outcome.global_step == 2 and all(torch.isfinite(torch.tensor(loss)) for _, loss in outcome.losses)
+    assert outcome.data["rows_trained"] == 4 and outcome.data["rows_left_out"] == 0  # all four, in one row
+    assert outcome.data["packed_rows"] == 1
 
 
 def test_lora_under_zero3_is_refused_with_the_fix():
