@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,10 @@ def needs_training_stack() -> None:
 
 @pytest.fixture(scope="session")
 def tokenizer_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A directory holding SmolLM2's tokenizer (a `tiny:<dir>` model spec can point at it)."""
+    """A directory holding SmolLM2's tokenizer (a `tiny:<dir>` model spec can point at it); `ASCC_TEST_TOKENIZER`
+    names one already saved (the GPU smoke script carries it where the GGUF package is not installed)."""
+    if os.environ.get("ASCC_TEST_TOKENIZER"):
+        return Path(os.environ["ASCC_TEST_TOKENIZER"])
     needs_training_stack()
     from ascc.trainer.model import load_tokenizer
 
