@@ -12,8 +12,9 @@ per process (on the first turn) and shared by every agent with the same spec and
 rollouts are generated together (`BatchedGenerator`): each queues its prompt, and whichever takes the model first
 generates every queued prompt with the same settings as one left-padded batch, so `ascc eval --concurrency N`
 (default 8 for `hf:`) runs up to N conversations' turns per forward pass. Greedy outputs equal one-at-a-time
-generation (tests/sim/test_hf_batching.py). Each turn still encodes its whole prompt: no KV cache is kept across
-turns, which a served endpoint (`openai:` with vLLM's prefix caching) does.
+generation in fp32 (tests/sim/test_hf_batching.py); in bf16 a near-tie may round the other way. Each turn still
+encodes its whole prompt: no KV cache is kept across turns, which a served endpoint (`openai:` with vLLM's prefix
+caching) does.
 """
 
 from __future__ import annotations
