@@ -404,3 +404,13 @@ BUILTINS: dict[str, Builtin] = {b.name: b for b in [
             "rounded to 2 decimals, as text: τ²'s calculator"),
     Builtin("range", _range, "the whole numbers from 0 (or a start) up to, not including, an end"),
 ]}
+
+
+def _more() -> None:
+    """The builtins for strings, paths, order, grouping and JSON values, kept in their own module."""
+    from ascc.compiler.builtins_data import DATA_BUILTINS
+
+    BUILTINS.update((b.name, b) for b in DATA_BUILTINS)
+
+
+_more()

@@ -180,6 +180,10 @@ class ExprChecker:
             return None
         ent = self.domain.entities[n.obj.name]
         n.obj.type = T.ANY
+        if n.name == "descendants" and self.context == "tool":
+            from ascc.compiler.builtins_data import check_descendants
+
+            return check_descendants(self, n, ent, scope)
         if n.name not in QUERY_OPS:
             self.err("E240", f"unknown query `{n.name}` on entity `{ent.name}`", n.name_span,
                      help=did_you_mean(n.name, QUERY_OPS) or f"queries: {', '.join(QUERY_OPS)}")

@@ -41,6 +41,8 @@ def _index(n: ast.Index) -> str:
 
 def _method(n: ast.Method) -> str:
     _, entity, op = n.ref
+    if op == "descendants":
+        return f"B.descendants(ctx, {entity!r}, {n.args[0].name!r}, {py(n.args[1])})"
     if not n.args:
         return f"ctx.{op}({entity!r})"
     where, params = sqlexpr.to_sql(n.args[0], py)

@@ -356,3 +356,124 @@ def without_entry(m: dict, key: str) -> dict:
     if key not in m:
         raise ToolError(f"no entry `{key}`", "not_found")
     return {k: v for k, v in m.items() if k != key}
+
+
+# ---- strings and paths, list and map order, grouping (compiler/builtins_data.py types them)
+
+
+def split(s: _py.str, sep: _py.str) -> list:
+    if not sep:
+        raise ToolError("split() needs a non-empty separator", "invalid_arguments")
+    return s.split(sep)
+
+
+def replace(s: _py.str, old: _py.str, new: _py.str) -> _py.str:
+    if old:
+        size = _py.len(s) + s.count(old) * (_py.len(new) - _py.len(old))
+    else:
+        size = _py.len(s) + (_py.len(s) + 1) * _py.len(new)
+    if size > MAX_TEXT:
+        raise ToolError(f"replace() would make a string of {size:,} characters: at most {MAX_TEXT:,}", "too_large")
+    return s.replace(old, new)
+
+
+def lstrip(s: _py.str, chars: _py.str | None = None) -> _py.str:
+    return s.lstrip(chars)
+
+
+def rstrip(s: _py.str, chars: _py.str | None = None) -> _py.str:
+    return s.rstrip(chars)
+
+
+def slice(x, start: _py.int, end: _py.int | None = None):  # noqa: A001
+    return x[start:end]
+
+
+def normpath(path: _py.str) -> _py.str:
+    """`a/./b//c/../d` → `a/b/d`; `..` above the root of an absolute path stays at the root; a relative path
+    keeps the `..` it cannot resolve; an empty result is `.` (relative) or `/` (absolute)."""
+    absolute = path.startswith("/")
+    parts: list = []
+    for part in path.split("/"):
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if parts and parts[-1] != "..":
+                parts.pop()
+            elif not absolute:
+                parts.append(part)
+            continue
+        parts.append(part)
+    text = "/".join(parts)
+    return "/" + text if absolute else (text or ".")
+
+
+def join_path(base: _py.str, path: _py.str) -> _py.str:
+    return normpath(path if path.startswith("/") else f"{base}/{path}")
+
+
+def basename(path: _py.str) -> _py.str:
+    return normpath(path).rsplit("/", 1)[-1] if normpath(path) != "/" else ""
+
+
+def dirname(path: _py.str) -> _py.str:
+    p = normpath(path)
+    if "/" not in p:
+        return "."
+    head = p.rsplit("/", 1)[0]
+    return head or "/"
+
+
+def index_of(xs: list, x) -> _py.int:
+    for i, y in enumerate(xs):
+        if y == x:
+            return i
+    return -1
+
+
+def remove_first(xs: list, x) -> list:
+    i = index_of(xs, x)
+    return xs if i < 0 else xs[:i] + xs[i + 1:]
+
+
+def keys_in_order(m: dict) -> list:
+    return list(m)
+
+
+def values_in_order(m: dict) -> list:
+    return list(m.values())
+
+
+def group_by(records, field: _py.str) -> dict:
+    out: dict = {}
+    for r in records:
+        out.setdefault(r[field], []).append(r)
+    return out
+
+
+def merge(*maps) -> dict:
+    out: dict = {}
+    for m in maps:
+        out.update(m)
+    return out
+
+
+MAX_TREE_ROWS = 100_000  # rows one `descendants` query may return
+
+
+def descendants(ctx, entity: _py.str, field: _py.str, root) -> list:
+    """The rows below `root` in the tree that `field` (a reference to the same entity) makes, level by level and
+    each level by key: one query per level; a row seen twice (a cycle) is not followed again."""
+    from ascc.literals import quote_ident
+
+    where = f"list_contains(?, {quote_ident(field)})"
+    key = ctx.entities[entity]["key"]
+    seen, level, out = {root}, [root], []
+    while level:
+        rows = [r for r in ctx.all(entity, where, [level]) if r[key] not in seen]
+        seen.update(r[key] for r in rows)
+        out += rows
+        if _py.len(out) > MAX_TREE_ROWS:
+            raise ToolError(f"more than {MAX_TREE_ROWS:,} rows below {root!r}", "too_large")
+        level = [r[key] for r in rows]
+    return out
