@@ -189,6 +189,25 @@ CODES: dict[str, Code] = {
                   'An `int` is a 64-bit integer (DuckDB BIGINT): a literal beyond ±9223372036854775807 could '
                   'never be stored, and every call that writes it would fail.',
                   'update a: {balance: 100000000000000000000000}', 'update a: {balance: 1000000}'),
+    'E224': Code('`descendants` needs a field that refers to its own entity',
+                  '`entity.descendants(field, key)` walks the tree that `field` makes: a reference from a row to its '
+                  'parent row of the same entity. Any other field makes no tree.',
+                  'node.descendants(kind, $path)', 'node.descendants(parent, $path)'),
+    'E225': Code('a type json or a union cannot take',
+                  'A union holds str, int, float, bool, and lists or maps of them: values JSON holds exactly (a '
+                  'decimal, date or record would come back as another type). A json or union value is stored as a '
+                  'whole field of an entity, not inside a list, map or struct field, since the field is one JSON text.',
+                  'ref: "int | date"\ntags: "list[json]"', 'ref: "int | str"\ntags: json'),
+    'E226': Code('a json or union value used as one of its types',
+                  'A `json` value may hold anything, and an `int | str` either: to compute with it, test what it '
+                  'holds first. `type_of(x) == "int"` narrows `x` to int wherever the test holds (the right side of '
+                  '`and`, the branches of `if … else`, the effects and return value after a precondition), and '
+                  'away from int where it does not.',
+                  'returns: 10 - t.priority', "returns: '10 - t.priority if type_of(t.priority) == \"int\" else 0'"),
+    'W226': Code('`type_of()` of a value whose type is known',
+                  '`type_of()` tests what a json or union value holds; on a value of a single known type it always '
+                  'gives the same answer.',
+                  'type_of(o.total) == "int"', 'type_of(o.ref) == "int"'),
     'E230': Code('type mismatch',
                   'A value does not have the type its place needs: a field assignment, a condition, an argument.',
                   'update o: {total: "\'free\'"}', 'update o: {total: 0}'),

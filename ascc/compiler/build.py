@@ -285,7 +285,17 @@ def write_outputs(domain: Domain, rows: dict, text: str, out: Path) -> dict:
 
 
 def _field_json(f) -> dict:
-    d: dict = {"type": T.to_json(f.type)}
+    from ascc.compiler.dynamic import meta_type, stored_value
+
+    if T.is_dynamic(f.type):  # a text column to the runtime; `json` keeps the declared type
+        d: dict = {"type": meta_type(f.type), "json": T.to_json(f.type)}
+        if f.has_default:
+            d["default"] = stored_value(f.default, f.type)
+        for k in ("description",):
+            if getattr(f, k):
+                d[k] = getattr(f, k)
+        return d
+    d = {"type": T.to_json(f.type)}
     for k in ("ref", "pattern", "description"):
         if getattr(f, k):
             d[k] = getattr(f, k)

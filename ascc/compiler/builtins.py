@@ -54,6 +54,9 @@ def _nonnull(c, n, types) -> bool:
 def _want(c, n, a, t: Type, ok: Callable[[Type], bool], what: str) -> bool:
     if t.kind == "any" or ok(t):
         return True
+    if T.is_dynamic(t):
+        c.dynamic_misuse(a, t, f"`{n.func}()` needs {what}", "str" if "string" in what else "list")
+        return False
     c.err("E252", f"`{n.func}()` needs {what}, found {t}", a.span)
     return False
 

@@ -131,7 +131,8 @@ def _merge(c, n, scope, expected):
         u = t if out is None else T.unify(out, t)
         if u is None:
             c.err("E249", f"`merge()` maps differ in their values: {out} and {t}", a.span,
-                  help="make one side `map[str, json]` to hold values of any type")
+                  help="maps of different value types do not merge; a literal such as {\"a\": json(x)} is a "
+                       "`map[str, json]`, which takes any values")
             return None
         out = u
     return out or T.map_of(T.ANY)
@@ -189,3 +190,26 @@ def check_descendants(c, n: ast.Method, ent, scope) -> Type | None:
     c.reads.add(ent.name)
     n.ref = ("query", ent.name, "descendants")
     return T.list_of(row)
+
+
+def _json(c, n, scope, expected):
+    """`json(x)`: `x` as a json value, so lists and maps may mix it with values of other types."""
+    types = _args(c, n, scope, 1, 1)
+    if types and not T.jsonable(types[0]):
+        c.err("E252", f"`json()` needs a value JSON can hold, found {types[0]}", n.args[0].span,
+              help="pick the row's fields into a record: {id: r.id, …}")
+    return T.JSON
+
+
+def _more_dynamic() -> list[Builtin]:
+    from ascc.compiler.dynamic import check_type_of
+
+    return [
+        Builtin("type_of", check_type_of, "what a json or union value holds: `null`, `bool`, `int`, `float`, `str`, "
+                "`list` or `map`; a test `type_of(x) == \"int\"` narrows `x`"),
+        Builtin("json", _json, "a value as a json value (a list of json values may mix types: "
+                "`[json(1), \"a\"]`)"),
+    ]
+
+
+DATA_BUILTINS += _more_dynamic()

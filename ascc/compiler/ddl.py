@@ -17,6 +17,8 @@ _SCALAR_SQL = {"str": "VARCHAR", "int": "BIGINT", "float": "DOUBLE", "bool": "BO
 
 
 def sql_type(t: Type, domain: Domain) -> str:
+    if t.kind in ("json", "union"):
+        return "VARCHAR"  # the value as JSON text (compiler/dynamic.py)
     if t.kind == "decimal":
         return f"DECIMAL({t.precision},{t.scale})"
     if t.kind == "list":
@@ -33,11 +35,15 @@ def column_ddl(f: Field, domain: Domain) -> str:
     parts = [quote_ident(f.name), sql_type(f.type, domain)]
     if f.is_key:
         parts.append("PRIMARY KEY")
-    elif not f.type.nullable:
+    elif not f.type.nullable and f.type.kind not in ("json", "union"):
         parts.append("NOT NULL")
     if f.unique and not f.is_key:
         parts.append("UNIQUE")
-    if f.has_default and f.default is not None and f.type.kind not in ("list", "map", "struct"):
+    if f.has_default and f.default is not None and f.type.kind in ("json", "union"):
+        from ascc.compiler.dynamic import stored_value
+
+        parts.append(f"DEFAULT {sql_literal(stored_value(f.default, f.type))}")
+    elif f.has_default and f.default is not None and f.type.kind not in ("list", "map", "struct"):
         parts.append(f"DEFAULT {sql_literal(f.default if f.type.kind != 'decimal' else str(f.default))}")
     if f.type.kind == "enum":
         values = ", ".join(sql_literal(v) for v in f.type.values)

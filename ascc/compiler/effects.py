@@ -184,6 +184,9 @@ class EffectChecker:
         if ent.key not in {a.field.name for a in assigns} and ent.key not in fill:
             return None  # reported as a missing field
         self.writes.add(ent.name)
+        from ascc.compiler.dynamic import stored_value
+
+        fill = {k: stored_value(v, ent.fields[k].type) for k, v in fill.items()}
         return Effect("insert", r.line, entity=ent.name, assigns=assigns, fill=fill)
 
     def _delete(self, r: RawEffect, scope: Scope) -> Effect | None:

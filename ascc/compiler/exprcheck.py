@@ -44,11 +44,16 @@ class ExprChecker:
             path = null_path(node)
             if path is not None and scope.is_nonnull(path):
                 t = t.nonnull()  # narrowed by an enclosing `!= null` test
+        if t is not None and T.is_dynamic(t) and isinstance(node, (ast.Name, ast.Param, ast.Attr, ast.Index)):
+            t = _narrow_kind(t, node, scope)
         node.type = t if t is not None else T.ANY
         return node.type
 
     def expect(self, node: ast.Node, scope: Scope, want: Type, what: str) -> Type:
         t = self.check(node, scope, want)
+        if T.is_dynamic(t) and not T.assignable(t, want):
+            self.dynamic_misuse(node, t, f"{what}: expected {want}")
+            return t
         if not T.assignable(t, want):
             help_ = "it may be null: add `else \"message\"` to its lookup, or use coalesce(x, default)" \
                 if t.nullable and T.assignable(t.nonnull(), want) else None
@@ -59,6 +64,14 @@ class ExprChecker:
                 help_ = "map literals have quoted keys, as in {\"lang\": 1}; bare names make a record"
             self.err("E230", f"{what}: expected {want}, found {t}", node.span, help=help_)
         return t
+
+    def dynamic_misuse(self, node: ast.Node, t: Type, what: str, kind: str = "int") -> None:
+        """E226: a json or union value used as one of its types before a `type_of()` test says which."""
+        kinds = [m.kind for m in t.members] if t.kind == "union" else [kind]
+        k = kind if kind in kinds else kinds[0]
+        self.err("E226", f"{what}, found {t}", node.span,
+                 help=f"test which it is first: `type_of({_text(node)}) == \"{k}\"` narrows it where the "
+                      f"test holds (`… and …`, `… if … else …`, a precondition)")
 
     def expect_bool(self, node: ast.Node, scope: Scope, what: str) -> None:
         self.expect(node, scope, T.BOOL, what)
@@ -128,6 +141,10 @@ class ExprChecker:
         t = self.check(n.obj, scope)
         if t.kind == "any":
             return None
+        if T.is_dynamic(t):
+            self.dynamic_misuse(n.obj, t, f"`.{n.name}` needs a record (a json map's entries are read "
+                                          f"`m[\"{n.name}\"]`)", "map")
+            return None
         if not t.is_record:
             self.err("E236", f"{t} has no fields (looking for `{n.name}`)", n.name_span)
             return None
@@ -141,6 +158,7 @@ class ExprChecker:
             owner = f"entity `{t.name}`" if t.kind == "row" else f"type `{t.name}`"
             self.err("E238", f"unknown field `{n.name}` on {owner}", n.name_span, help=did_you_mean(n.name, fields))
             return None
+        n.stored = T.is_dynamic(f.type) and t.kind == "row"  # JSON text in the row: read through B.from_json
         return f.type
 
     def _index(self, n: ast.Index, scope: Scope, expected):
@@ -166,6 +184,10 @@ class ExprChecker:
             n.ref = ("map",)
             self.expect(n.key, scope, T.STR, "a map key")
             return t.elem.as_nullable()
+        if T.is_dynamic(t):
+            self.check(n.key, scope)
+            self.dynamic_misuse(n.obj, t, "`[…]` needs a list or a map", "map")
+            return None
         self.err("E239", f"{t} cannot be indexed", n.span)
         return None
 
@@ -249,6 +271,10 @@ class ExprChecker:
                 self.err("E237", f"`{_text(side)}` may be null here", side.span,
                          help="use coalesce(x, default), or fail early with `else \"message\"`")
                 return None
+        if T.is_dynamic(lt) or T.is_dynamic(rt):
+            side, t = (n.left, lt) if T.is_dynamic(lt) else (n.right, rt)
+            self.dynamic_misuse(side, t, f"`{n.op}` needs values of one type")
+            return None
         if lt.is_numeric and rt.is_numeric:
             return T.numeric_result(lt, rt, n.op)
         if n.op == "+" and {lt.kind, rt.kind} <= {"str", "enum"}:
@@ -289,6 +315,9 @@ class ExprChecker:
             side = n.left if lt.nullable else n.right
             self.err("E237", f"`{_text(side)}` may be null here", side.span,
                      help=f"`{n.op}` needs values; test for null with `!= null` first")
+        elif n.op not in ("==", "!=") and (T.is_dynamic(lt) or T.is_dynamic(rt)):
+            self.dynamic_misuse(n.left if T.is_dynamic(lt) else n.right, lt if T.is_dynamic(lt) else rt,
+                                f"`{n.op}` orders values of one type")
         elif n.op not in ("==", "!=") and (lt.is_record or lt.kind in ("list", "map", "bool")):
             self.err("E248", f"{lt} values cannot be ordered with `{n.op}`", n.span)
         if rt.kind == "enum" and lt.kind == "str" and isinstance(n.right, ast.Literal):
@@ -309,7 +338,8 @@ class ExprChecker:
     def _ifexp(self, n: ast.IfExp, scope, expected):
         self.expect_bool(n.cond, scope, "a condition")
         a = self.check(n.then, scope.narrowed(nonnull_facts(n.cond, True)), expected)
-        b = self.check(n.other, scope.narrowed(nonnull_facts(n.cond, False)), expected)
+        hint = expected if expected is not None or a.kind not in ("map", "list") else a  # `m if c else {}`
+        b = self.check(n.other, scope.narrowed(nonnull_facts(n.cond, False)), hint)
         if "any" in (a.kind, b.kind):
             return None
         u = T.unify(a, b)
@@ -401,3 +431,10 @@ def _unknown_function_help(name: str) -> str:
     if hasattr(builtins, name) or name.startswith("_"):
         return f"expressions cannot call Python's `{name}`; see `ascc explain E244` for the builtin table"
     return did_you_mean(name, BI.BUILTINS) or "see `ascc explain E244` for the builtin table"
+
+
+def _narrow_kind(t: Type, node: ast.Node, scope: Scope) -> Type:
+    from ascc.compiler.dynamic import narrow
+
+    path = null_path(node)
+    return narrow(t, path, scope) if path is not None else t

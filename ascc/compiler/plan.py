@@ -31,10 +31,10 @@ def tool_plan(tool: Tool) -> list[Stmt]:
         return out
     out += effects_plan(tool.effects)
     if tool.projection is not None:
-        items = ", ".join(f"{k!r}: {py(v)}" for k, v in tool.projection)
+        items = ", ".join(f"{k!r}: {_returned(v)}" for k, v in tool.projection)
         out.append(Stmt("return", tool.line, "{" + items + "}"))
     elif tool.returns is not None:
-        out.append(Stmt("return", tool.returns.span.line, py(tool.returns)))
+        out.append(Stmt("return", tool.returns.span.line, _returned(tool.returns)))
     else:
         out.append(Stmt("return", tool.line, "None"))
     return out
@@ -147,14 +147,27 @@ def _bind(e: Effect, var: str) -> tuple[list[Stmt], str]:
     return [Stmt("assign", e.line, target, var)], var
 
 
+def _returned(node: ast.Node) -> str:
+    """A returned value, with json and union fields of the rows in it decoded (compiler/dynamic.py)."""
+    spec = getattr(node, "decode", None)
+    return f"B.unstore({bare(py(node))}, {spec!r})" if spec is not None else py(node)
+
+
+def _stored(a) -> str:
+    """The value of an assignment to a field, as the row holds it: JSON text for a json or union field."""
+    if a.field.type.kind in ("json", "union"):
+        return f"B.to_json({bare(py(a.value))})"
+    return py(a.value)
+
+
 def _update(e: Effect) -> list[Stmt]:
-    changes = ", ".join(f"{a.field.name!r}: {py(a.value)}" for a in e.assigns)
+    changes = ", ".join(f"{a.field.name!r}: {_stored(a)}" for a in e.assigns)
     pre, row = _bind(e, e.elem_var)
     return pre + [Stmt("call", e.line, f"ctx.update({e.entity!r}, {row}, {{{changes}}})")]
 
 
 def _insert(e: Effect) -> list[Stmt]:
-    values = [f"{a.field.name!r}: {py(a.value)}" for a in e.assigns]
+    values = [f"{a.field.name!r}: {_stored(a)}" for a in e.assigns]
     values += [f"{k!r}: {_value_literal(v)}" for k, v in e.fill.items()]
     return [Stmt("call", e.line, f"ctx.insert({e.entity!r}, {{{', '.join(values)}}})")]
 

@@ -23,10 +23,14 @@ def _literal(n: ast.Literal) -> str:
 
 
 def _name(n: ast.Name) -> str:
+    if n.ref.kind == "field" and n.ref.type.kind in ("json", "union"):
+        return f"B.from_json({n.ref.py})"  # a row's json field, read bare inside `update … :`
     return n.ref.py
 
 
 def _attr(n: ast.Attr) -> str:
+    if n.stored:
+        return f"B.from_json({py(n.obj)}[{n.name!r}])"
     return f"{py(n.obj)}[{n.name!r}]"
 
 

@@ -15,7 +15,8 @@ from ascc.compiler.types import Type
 from ascc.literals import comment_text, py_literal
 
 _HINTS = {"str": "str", "enum": "str", "int": "int", "float": "float", "decimal": "Decimal", "bool": "bool",
-          "date": "dt.date", "datetime": "dt.datetime", "list": "list", "map": "dict", "struct": "dict", "row": "dict"}
+          "date": "dt.date", "datetime": "dt.datetime", "list": "list", "map": "dict", "struct": "dict", "row": "dict",
+          "json": "object", "union": "object"}
 
 
 def docstring(text: str, indent: str = "    ") -> str:

@@ -51,6 +51,10 @@ class TypeResolver:
 
     def _base(self, t: ast.TypeExpr) -> Type | None:
         name, args = t.name, t.args
+        if name in ("|", "json"):
+            from ascc.compiler.dynamic import resolve_dynamic
+
+            return resolve_dynamic(self, t)
         if name == "decimal":
             p, s = (args + (18, 2))[:2] if len(args) < 2 else args[:2]
             if len(args) == 1:
@@ -139,6 +143,10 @@ def convert_value(x, t: Type, records=None):
     k = t.kind
     if k in ("str",) and isinstance(x, str):
         return x
+    if k in ("json", "union"):
+        from ascc.compiler.dynamic import convert_dynamic
+
+        return convert_dynamic(x, t)
     if k == "enum":
         if isinstance(x, str) and x in t.values:
             return x
@@ -184,9 +192,20 @@ def convert_value(x, t: Type, records=None):
     raise TypeError(f"expected {t}, found {type(x).__name__}")
 
 
+def _holds_dynamic(t: Type | None) -> bool:
+    while t is not None and t.kind in ("list", "map"):
+        t = t.elem
+    return t is not None and t.kind in ("json", "union")
+
+
 def _field(rf: RawField, tr: TypeResolver, bag: DiagnosticBag) -> Field | None:
     t = tr.of(rf, nullable=rf.nullable)
     if t is None:
+        return None
+    if t.kind in ("list", "map") and _holds_dynamic(t):
+        bag.error("E225", f"`{rf.name.value}` cannot be {t}: a json or union value is stored as a whole field",
+                  rf.name.span, help="declare the field itself `json` (it holds lists and maps too), or a union "
+                                     "such as `str | list[str]`")
         return None
     f = Field(rf.name.value, t, rf.name.span, rf.name.span.line, unique=rf.unique, description=rf.description,
               ref=rf.ref.value if rf.ref else None)
@@ -218,6 +237,11 @@ def resolve_structs(raw: RawSpec, tr: TypeResolver, bag: DiagnosticBag) -> dict[
             bag.error("E210", f"type `{s.name.value}` shadows a built-in type", s.name.span)
             continue
         fields = {f.name: f for rf in s.fields if (f := _field(rf, tr, bag))}
+        for f in fields.values():
+            if _holds_dynamic(f.type):
+                bag.error("E225", f"struct field `{f.name}` cannot be {f.type}: a json or union value is stored "
+                                  "as a whole field of an entity", f.span,
+                          help="move the field to the entity, or make the struct's field `str` holding text")
         out[s.name.value] = Struct(s.name.value, s.name.span, fields)
     _check_recursion(out, bag)
     _check_depth(out, bag)

@@ -12,6 +12,10 @@ from ascc.compiler.types import Type
 
 def json_schema(t: Type, domain: Domain, strict: bool = False) -> dict:
     k = t.kind
+    if k in ("json", "union"):
+        from ascc.compiler.dynamic import dynamic_schema
+
+        return dynamic_schema(t, domain, strict)
     if k in ("str",):
         s: dict = {"type": "string"}
     elif k == "enum":

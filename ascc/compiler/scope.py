@@ -45,7 +45,7 @@ class Scope:
         """An effect removed what `path` names: it, and everything read through it, may be null from here on."""
         s: Scope | None = self
         while s is not None:
-            s.nonnull = {p for p in s.nonnull if p != path and not p.startswith((path + ".", path + "["))}
+            s.nonnull = {p for p in s.nonnull if p != path and not p.startswith((path + ".", path + "[", path + "#"))}
             s = s.parent
 
     def is_nonnull(self, path: str) -> bool:
@@ -137,7 +137,14 @@ def _has_entry(m) -> bool:
 
 
 def nonnull_facts(cond, when: bool) -> set[str]:
-    """Paths that are not null whenever `cond` (already type-checked) evaluates to `when`."""
+    """Paths that are not null whenever `cond` (already type-checked) evaluates to `when`, and the `path#kind`
+    facts of `type_of()` tests (compiler/dynamic.py)."""
+    from ascc.compiler.dynamic import kind_facts
+
+    return _nonnull_facts(cond, when) | kind_facts(cond, when)
+
+
+def _nonnull_facts(cond, when: bool) -> set[str]:
     from ascc.dsl import ast
 
     match cond:

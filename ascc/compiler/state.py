@@ -14,6 +14,8 @@ from ascc.compiler.types import Type
 
 def arrow_type(t: Type, domain: Domain) -> pa.DataType:
     k = t.kind
+    if k in ("json", "union"):
+        return pa.string()  # JSON text (compiler/dynamic.py)
     simple = {"str": pa.string(), "enum": pa.string(), "int": pa.int64(), "float": pa.float64(),
               "bool": pa.bool_(), "date": pa.date32(), "datetime": pa.timestamp("us")}
     if k in simple:
@@ -32,10 +34,14 @@ def to_arrow_value(v, t: Type, domain: Domain):
     """Python values → what pyarrow builds the typed column from (maps become key/value pairs)."""
     if v is None:
         return None
+    if t.kind in ("json", "union"):
+        from ascc.compiler.dynamic import stored_value
+
+        return stored_value(v, t)
     if t.kind == "list":
         return [to_arrow_value(x, t.elem, domain) for x in v]
-    if t.kind == "map":
-        return [(k, to_arrow_value(x, t.elem, domain)) for k, x in sorted(v.items())]
+    if t.kind == "map":  # in the order written: a map keeps its entries' order
+        return [(k, to_arrow_value(x, t.elem, domain)) for k, x in v.items()]
     if t.kind == "struct":
         return {f.name: to_arrow_value(v.get(f.name), f.type, domain) for f in domain.record_fields(t).values()}
     return v

@@ -6,6 +6,7 @@ import re
 import string
 
 from ascc.compiler import types as T
+from ascc.compiler.dynamic import decode_spec
 from ascc.compiler.effects import EffectChecker, check_writes_after_delete
 from ascc.compiler.exprcheck import ExprChecker, local_py
 from ascc.compiler.ir import Domain, Let, Require, Rule, Tool
@@ -227,12 +228,13 @@ def _check_returns(raw: RawTool, tool: Tool, c: ExprChecker, scope: Scope) -> No
             if a.name.value in names:
                 c.err("E257", f"`{a.name.value}` is returned twice", a.name.span)
             names.add(a.name.value)
-            c.check(a.value, scope)
+            a.value.decode = decode_spec(c.check(a.value, scope), c.domain)
             tool.projection.append((a.name.value, a.value))
         tool.returns_type = T.Type("struct")
         return
     tool.returns = raw.returns
     tool.returns_type = c.check(raw.returns, scope)
+    raw.returns.decode = decode_spec(tool.returns_type, c.domain)  # rows' json fields as given (dynamic.py)
 
 
 def _check_kind(raw: RawTool, tool: Tool, bag) -> None:

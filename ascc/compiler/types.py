@@ -20,6 +20,7 @@ class Type:
     elem: Type | None = None  # list element / map value
     name: str = ""
     fields: tuple[tuple[str, Type], ...] = ()  # an anonymous record's fields (`{c: 'economy', n: 1}`)
+    members: tuple[Type, ...] = ()  # a union's member types (`int | str`), each not nullable
 
     def __str__(self) -> str:
         q = "?" if self.nullable and self.kind not in ("null", "any") else ""
@@ -37,6 +38,8 @@ class Type:
                 return f"{self.name}{q}" if self.name else "a record literal"
             case "row":
                 return f"{self.name} row{q}"
+            case "union":
+                return " | ".join(map(str, self.members)) + (" | null" if self.nullable else "")
         return f"{self.kind}{q}"
 
     def nonnull(self) -> Type:
@@ -78,6 +81,8 @@ def assignable(src: Type, dst: Type) -> bool:
     """Whether a value of type `src` may be stored where `dst` is expected."""
     if src.kind == "any" or dst.kind == "any":
         return True
+    if DYNAMIC.intersection((src.kind, dst.kind)):
+        return dynamic_assignable(src, dst)
     if src.kind == "null":
         return dst.nullable
     if src.nullable and not dst.nullable:
@@ -104,6 +109,11 @@ def assignable(src: Type, dst: Type) -> bool:
 def comparable(a: Type, b: Type) -> bool:
     if "any" in (a.kind, b.kind) or "null" in (a.kind, b.kind):
         return True
+    if "json" in (a.kind, b.kind):
+        return jsonable(b if a.kind == "json" else a)
+    if a.kind == "union" or b.kind == "union":
+        u, other = (a, b) if a.kind == "union" else (b, a)
+        return any(comparable(m, other) for m in u.members)
     if a.is_numeric and b.is_numeric:
         return True
     if {a.kind, b.kind} <= {"str", "enum"}:
@@ -157,10 +167,79 @@ def to_json(t: Type) -> dict:
         out["name"] = t.name
     if t.fields:
         out["fields"] = {n: to_json(ft) for n, ft in t.fields}
+    if t.members:
+        out["members"] = [to_json(m) for m in t.members]
     return out
 
 
 def from_json(d: dict) -> Type:
     return Type(d["kind"], d.get("nullable", False), d.get("precision", 0), d.get("scale", 0),
                 tuple(d.get("values", ())), from_json(d["elem"]) if "elem" in d else None, d.get("name", ""),
-                tuple((n, from_json(ft)) for n, ft in d.get("fields", {}).items()))
+                tuple((n, from_json(ft)) for n, ft in d.get("fields", {}).items()),
+                tuple(from_json(m) for m in d.get("members", ())))
+
+
+# ---- untyped (`json`) and union (`int | str`) values
+
+DYNAMIC = frozenset(("json", "union"))  # kinds whose values are held as JSON text in a row
+JSON = Type("json")
+UNION_MEMBERS = ("str", "int", "float", "bool", "list", "map")  # kinds a union may hold: exact in JSON
+
+
+def is_dynamic(t: Type | None) -> bool:
+    return t is not None and t.kind in DYNAMIC
+
+
+def jsonable(t: Type) -> bool:
+    """Whether values of `t` can be held by a `json` value (everything but whole rows)."""
+    if t.kind in ("list", "map"):
+        return t.elem is None or jsonable(t.elem)
+    if t.kind == "struct" and not t.name:
+        return all(jsonable(ft) for _, ft in t.fields)
+    return t.kind != "row"
+
+
+def union(members: list[Type], nullable: bool = False) -> Type:
+    """A union of `members` (nested unions flattened, repeats dropped); one member is that member."""
+    flat: list[Type] = []
+    for m in members:
+        nullable = nullable or m.nullable
+        for x in (m.members if m.kind == "union" else (m,)):
+            x = x.nonnull()
+            if x not in flat:
+                flat.append(x)
+    if len(flat) == 1:
+        return replace(flat[0], nullable=nullable)
+    return Type("union", nullable, members=tuple(flat))
+
+
+def dynamic_assignable(src: Type, dst: Type) -> bool:
+    if dst.kind == "json":
+        return jsonable(src)
+    if src.kind == "json":
+        return False  # a json value is used as a type only after a test: `type_of(x) == "int"`
+    if src.kind == "null":
+        return dst.nullable
+    if src.nullable and not dst.nullable:
+        return False
+    if src.kind == "union":
+        return all(assignable(m, dst.nonnull() if dst.kind != "union" else replace(dst, nullable=False))
+                   for m in src.members)
+    return any(assignable(src.nonnull(), m) for m in dst.members)
+
+
+def narrowed_to(t: Type, kinds: set[str], excluded: set[str]) -> Type:
+    """`t` (json or a union) where `type_of()` is known to be in `kinds` (if any) and not in `excluded`."""
+    def kind_of(m: Type) -> str:
+        return m.kind if m.kind in UNION_MEMBERS else ("str" if m.kind == "enum" else m.kind)
+
+    if t.kind == "json":
+        if len(kinds) == 1:
+            (k,) = kinds
+            return {"list": list_of(JSON), "map": map_of(JSON), "null": NULL}.get(k, Type(k))
+        return t
+    members = [m for m in t.members if (not kinds or kind_of(m) in kinds) and kind_of(m) not in excluded]
+    nullable = t.nullable and "null" not in excluded and (not kinds or "null" in kinds)
+    if not members:
+        return NULL if nullable else t
+    return union(members, nullable)

@@ -40,6 +40,7 @@ class Attr(Node):
     obj: Node
     name: str
     name_span: Span
+    stored: bool = field(default=False, init=False, repr=False)  # a json/union field: JSON text in the row
 
 
 @dataclass(eq=False)

@@ -24,7 +24,7 @@ _TOKEN_NAMES = {
     "RPAR": "`)`", "LPAR": "`(`", "RSQB": "`]`", "LSQB": "`[`", "RBRACE": "`}`", "LBRACE": "`{`",
     "COMMA": "`,`", "COLON": "`:`", "DOT": "`.`", "COMP_OP": "a comparison", "ADD_OP": "`+` or `-`",
     "MUL_OP": "`*`, `/` or `%`", "$END": "the end of the expression", "ELSE": "`else`", "IF": "`if`",
-    "FOR": "`for`", "IN": "`in`", "WHERE": "`where`", "VERB": "an effect verb", "QMARK": "`?`", "MINUS": "`-`",
+    "FOR": "`for`", "IN": "`in`", "WHERE": "`where`", "VERB": "an effect verb", "QMARK": "`?`", "VBAR": "`|`", "MINUS": "`-`",
 }
 
 
@@ -249,6 +249,13 @@ class _ToAst(Transformer):
     def generic_type(self, meta, c):
         return ast.TypeExpr(str(c[0]), self._span(meta), tuple(x for x in c[1:] if x is not None))
 
+    def type(self, c):  # `(int | str)`: the parentheses only group
+        return c[0]
+
+    @v_args(meta=True)
+    def union_type(self, meta, c):
+        return ast.TypeExpr("|", self._span(meta), tuple(c))
+
     @v_args(meta=True)
     def nullable_type(self, meta, c):
         inner = c[0]
@@ -332,6 +339,9 @@ def _syntax_error(exc: UnexpectedInput, text: str, file: str, line: int, col: in
         shown = ch if ch.isprintable() and not ch.isspace() else ascii(ch)[1:-1]  # U+2028 shows as `\u2028`
         return Diagnostic("E101", f"unexpected character `{shown}` in {what}", span, help=help_)
     tok = exc.token
+    if tok.type == "VBAR" and start != "start_type":  # `|` is a token only for union types (`int | str`)
+        span = Span.point(file, tok.line, tok.column).shifted(line, col)
+        return Diagnostic("E101", f"unexpected character `|` in {what}", span, help="use `and`, `or`, `not`")
     width = max(1, len(str(tok)))
     span = Span.point(file, tok.line, tok.column, width).shifted(line, col)
     expected = getattr(exc, "expected", None) or getattr(exc, "accepts", None) or []

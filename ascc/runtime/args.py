@@ -58,10 +58,14 @@ def convert(v, t: dict, path: str, structs: dict, depth: int = 0):
     if depth > MAX_DEPTH:
         _fail(path, "nested too deeply")
     k = t["kind"]
+    if k == "json":
+        return v  # any JSON value, as given (parsed JSON: bounded by the caller's depth check)
     if v is None:
         if t.get("nullable"):
             return None
         _fail(path, "must not be null")
+    if k == "union":
+        return _union(v, t, path, structs, depth)
     if k in ("str", "enum"):
         if not isinstance(v, str):
             _fail(path, f"expected a string, found {_kind_name(v)}")
@@ -93,6 +97,17 @@ def convert(v, t: dict, path: str, structs: dict, depth: int = 0):
     if k == "struct":
         return _record(v, structs[t["name"]], path, structs, depth)
     _fail(path, f"values of type {k} cannot be passed")
+
+
+def _union(v, t: dict, path: str, structs: dict, depth: int):
+    """The first member of a union (`int | str`) that takes `v`."""
+    for m in t["members"]:
+        try:
+            return convert(v, m, path, structs, depth)
+        except ToolError:
+            continue
+    shown_types = " | ".join(m["kind"] for m in t["members"])
+    _fail(path, f"expected {shown_types}, found {_kind_name(v)}")
 
 
 def _number(v, t: dict, path: str):

@@ -477,3 +477,60 @@ def descendants(ctx, entity: _py.str, field: _py.str, root) -> list:
             raise ToolError(f"more than {MAX_TREE_ROWS:,} rows below {root!r}", "too_large")
         level = [r[key] for r in rows]
     return out
+
+
+# ---- json and union values (compiler/dynamic.py): JSON text in rows, values as given in expressions
+
+_JSON_KINDS = {type(None): "null", bool: "bool", _py.int: "int", _py.float: "float", _py.str: "str", list: "list",
+               dict: "map"}
+
+
+def type_of(x) -> _py.str:
+    kind = _JSON_KINDS.get(type(x))
+    if kind is None:  # a Decimal, a date or a subclass: what it would be once stored as JSON
+        kind = type_of(_json_default(x)) if isinstance(x, (Decimal, _dt.date)) else \
+            "map" if isinstance(x, dict) else "list" if isinstance(x, list) else "str"
+    return kind
+
+
+def json(x):
+    return x
+
+
+def _json_default(v):
+    if isinstance(v, Decimal):
+        return _py.int(v) if v == v.to_integral_value() else _py.float(v)
+    if isinstance(v, (_dt.date, _dt.datetime)):
+        return v.isoformat()
+    raise TypeError(f"{type(v).__name__} is not a JSON value")
+
+
+def to_json(x) -> _py.str | None:
+    """A value as the JSON text a json or union field holds (null stays SQL NULL)."""
+    import json as _json
+
+    if x is None:
+        return None
+    return _json.dumps(x, ensure_ascii=False, separators=(",", ":"), default=_json_default)
+
+
+def from_json(text):
+    """A json or union field's value as given."""
+    import json as _json
+
+    return None if text is None else _json.loads(text)
+
+
+def unstore(v, spec):
+    """`v` with the JSON text of json and union fields in its rows decoded (compiler/dynamic.py `decode_spec`)."""
+    if v is None:
+        return None
+    kind = spec[0]
+    if kind == "row":
+        return {k: (from_json(x) if k in spec[1] else x) for k, x in v.items()}
+    if kind == "list":
+        return [unstore(x, spec[1]) for x in v]
+    if kind == "map":
+        return {k: unstore(x, spec[1]) for k, x in v.items()}
+    parts = dict(spec[1])
+    return {k: (unstore(x, parts[k]) if k in parts else x) for k, x in v.items()}
