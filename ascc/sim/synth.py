@@ -665,6 +665,8 @@ class TaskSampler:
 
     def _fresh(self, rng: random.Random, name: str, t: dict, depth: int = 0, tool: str | None = None):
         kind = t["kind"]
+        if kind == "union":  # `int | str`: a value of one member
+            return self._fresh(rng, name, t["members"][0], depth, tool)
         if kind == "str":
             return self._text(rng, name, tool)
         column = [v for v in self.columns.get(name, ()) if _fits(v, t)]
