@@ -27,6 +27,8 @@ def unsupported_in_sql(node: ast.Node) -> ast.Node | None:
     if not reads_columns(node):
         return None
     match node:
+        case ast.Name(ref=ref) if ref is not None and ref.kind == "column" and ref.type.kind in ("json", "union"):
+            return node  # JSON text in the column: compared as a value only in Python
         case ast.Name() | ast.Literal():
             return None
         case ast.Compare(left=l, right=r) | ast.BoolOp(left=l, right=r) | ast.Binary(left=l, right=r):
