@@ -3,7 +3,12 @@ stored as JSON text, compared and returned as given, narrowed by `type_of()` tes
 
 from __future__ import annotations
 
+import json
+import os
+
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from ascc.runtime.env import Environment
 
@@ -64,3 +69,31 @@ def test_group_by_merge_and_mixed_lists(env) -> None:
     assert value(env, "card", id="a") == {"id": "a", "tags": ["x", 1]}
     assert value(env, "card", id="b") == {"id": "b"}
     assert value(env, "mixed", id="a") == [7423, "x", 1, {"tags": ["x", 1]}, {"a": 1, "b": "two"}]
+
+
+_VALUES = st.recursive(st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=8),
+                                 st.sampled_from(["a", "b", "/", "..", "/home", "High", "{}", "[1]"])),
+                       lambda inner: st.one_of(st.lists(inner, max_size=3),
+                                               st.dictionaries(st.text(max_size=4), inner, max_size=3)),
+                       max_leaves=8)
+
+
+@pytest.mark.parametrize("domain", ["tickets", "filesystem"])
+def test_any_arguments_answer_json_and_a_refused_call_changes_nothing(test_domains, domain) -> None:
+    meta = test_domains[domain].meta["tools"]
+    calls = st.lists(st.tuples(st.sampled_from(sorted(meta)), st.data()), min_size=1, max_size=6)
+
+    @settings(max_examples=150 if os.environ.get("ASCC_SLOW") else 6, derandomize=True, deadline=None, database=None,
+              suppress_health_check=list(HealthCheck))
+    @given(calls)
+    def run(steps):
+        with Environment(test_domains[domain]) as env:
+            for tool, data in steps:
+                args = {p["name"]: data.draw(_VALUES) for p in meta[tool]["params"] if data.draw(st.booleans())}
+                before = env.digest()
+                got = env.call(tool, args)  # must not raise
+                body = json.loads(got.content)
+                if not got.ok:
+                    assert set(body) == {"error"} and env.digest() == before, (tool, args, got.content)
+
+    run()
