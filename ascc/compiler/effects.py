@@ -121,6 +121,8 @@ class EffectChecker:
             for a in assigns:                              # known not to be null (`o.note != null` tested above)
                 if a.value.type is None or a.value.type.nullable:
                     scope.forget(f"{base}.{a.field.name}")
+                if T.is_dynamic(a.field.type):  # `type_of(o.ref) == "int"` tested above: o.ref may be text now
+                    scope.forget_kinds(f"{base}.{a.field.name}")
         return Effect("update", r.line, entity=entity, target=head.target, assigns=assigns, elem_var=var)
 
     def _is_lookup(self, node: ast.Node, scope: Scope) -> bool:

@@ -48,6 +48,13 @@ class Scope:
             s.nonnull = {p for p in s.nonnull if p != path and not p.startswith((path + ".", path + "[", path + "#"))}
             s = s.parent
 
+    def forget_kinds(self, path: str) -> None:
+        """An effect wrote a json or union value at `path`: what `type_of()` tests said of it no longer holds."""
+        s: Scope | None = self
+        while s is not None:
+            s.nonnull = {p for p in s.nonnull if not p.startswith(path + "#")}
+            s = s.parent
+
     def is_nonnull(self, path: str) -> bool:
         s: Scope | None = self
         while s is not None:
