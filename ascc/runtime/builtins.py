@@ -463,10 +463,11 @@ MAX_TREE_ROWS = 100_000  # rows one `descendants` query may return
 
 def descendants(ctx, entity: _py.str, field: _py.str, root) -> list:
     """The rows below `root` in the tree that `field` (a reference to the same entity) makes, level by level and
-    each level by key: one query per level; a row seen twice (a cycle) is not followed again."""
+    each level by key: one query per level, reading only the rows below `root`; a row seen twice (a cycle) is not
+    followed again."""
     from ascc.literals import quote_ident
 
-    where = f"list_contains(?, {quote_ident(field)})"
+    where = f"{quote_ident(field)} = ANY(?)"  # in DuckDB 2.0 faster than list_contains(?, field) on long lists
     key = ctx.entities[entity]["key"]
     seen, level, out = {root}, [root], []
     while level:
