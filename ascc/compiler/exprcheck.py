@@ -202,9 +202,12 @@ class ExprChecker:
             return None
         ent = self.domain.entities[n.obj.name]
         n.obj.type = T.ANY
-        if n.name == "descendants" and self.context == "tool":
+        if n.name == "descendants":
             from ascc.compiler.builtins_data import check_descendants
 
+            if self.context != "tool":
+                self.err("E241", f"queries are not available in {self._context_name()}", n.span)
+                return None
             return check_descendants(self, n, ent, scope)
         if n.name not in QUERY_OPS:
             self.err("E240", f"unknown query `{n.name}` on entity `{ent.name}`", n.name_span,
