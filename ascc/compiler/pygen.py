@@ -33,6 +33,27 @@ def hint(t: Type) -> str:
     return f"{base} | None" if t.nullable else base
 
 
+def returns_hint(t: Tool) -> str:
+    """The tool function's return annotation, from the type its `returns` has (`list[dict]`, `str | None`)."""
+    if t.sql is not None:
+        return "list[dict] | int"  # ctx.sql: the rows, or a write's count
+    if t.projection is not None:
+        return "dict"
+    if t.returns is None or t.returns_type is None:
+        return "None"
+    return _annotation(t.returns_type)
+
+
+def _annotation(t: Type, depth: int = 0) -> str:
+    if t.kind in ("null", "any") or t.kind not in _HINTS:
+        return "None" if t.kind == "null" else "object"
+    base = _HINTS[t.kind]
+    if t.kind in ("list", "map") and t.elem is not None and depth < 2:
+        inner = _annotation(t.elem, depth + 1)
+        base = f"list[{inner}]" if t.kind == "list" else f"dict[str, {inner}]"
+    return f"{base} | None" if t.nullable and base != "object" else base
+
+
 @lru_cache(maxsize=1)
 def _template() -> jinja2.Template:
     env = jinja2.Environment(loader=jinja2.PackageLoader("ascc.compiler", "templates"),
@@ -46,7 +67,7 @@ def _tool_view(t: Tool, file: str) -> dict:
     params = ", ".join(f"{p.py_name}: {hint(p.type)}" for p in t.params)
     signature = "ctx: Context" + (f", *, {params}" if params else "")
     return {"name": t.name, "py_name": py_name(t.name), "line": t.line, "signature": signature,
-            "docstring": docstring(t.description), "plan": tool_plan(t)}
+            "returns": returns_hint(t), "docstring": docstring(t.description), "plan": tool_plan(t)}
 
 
 def _rules_view(t: Tool) -> dict:
@@ -65,7 +86,7 @@ def render_module(domain: Domain) -> str:
     tools = [_tool_view(t, file) for t in domain.tools.values()]
     rules = [_rules_view(t) for t in domain.tools.values() if t.rules]
     checks = _checks_view(domain)
-    body = repr([(t["signature"], t["plan"]) for t in tools + rules]) + repr(checks)
+    body = repr([(t["signature"], t["returns"], t["plan"]) for t in tools + rules]) + repr(checks)
     uses_error = "ToolError" in body or any(s.kind in ("guard", "require") for t in tools + rules
                                                 for s in _walk(t["plan"]))
     return _template().render(

@@ -12,7 +12,7 @@ DOMAIN = 'airline'
 
 
 # spec: airline.env.yaml:146
-def get_user_details(ctx: Context, *, user_id: str) -> object:
+def get_user_details(ctx: Context, *, user_id: str) -> dict:
     """Get the details of a user, including their payment methods, saved passengers and reservations."""
     u = ctx.get('user', user_id)  # spec: airline.env.yaml:152
     if u is None:
@@ -21,7 +21,7 @@ def get_user_details(ctx: Context, *, user_id: str) -> object:
 
 
 # spec: airline.env.yaml:155
-def get_reservation_details(ctx: Context, *, reservation_id: str) -> object:
+def get_reservation_details(ctx: Context, *, reservation_id: str) -> dict:
     """Get the details of a reservation."""
     r = ctx.get('reservation', reservation_id)  # spec: airline.env.yaml:161
     if r is None:
@@ -30,19 +30,19 @@ def get_reservation_details(ctx: Context, *, reservation_id: str) -> object:
 
 
 # spec: airline.env.yaml:164
-def list_all_airports(ctx: Context) -> object:
+def list_all_airports(ctx: Context) -> list[dict]:
     """Returns a list of all available airports."""
     return [{'iata': 'SFO', 'city': 'San Francisco'}, {'iata': 'JFK', 'city': 'New York'}, {'iata': 'LAX', 'city': 'Los Angeles'}, {'iata': 'ORD', 'city': 'Chicago'}, {'iata': 'DFW', 'city': 'Dallas'}, {'iata': 'DEN', 'city': 'Denver'}, {'iata': 'SEA', 'city': 'Seattle'}, {'iata': 'ATL', 'city': 'Atlanta'}, {'iata': 'MIA', 'city': 'Miami'}, {'iata': 'BOS', 'city': 'Boston'}, {'iata': 'PHX', 'city': 'Phoenix'}, {'iata': 'IAH', 'city': 'Houston'}, {'iata': 'LAS', 'city': 'Las Vegas'}, {'iata': 'MCO', 'city': 'Orlando'}, {'iata': 'EWR', 'city': 'Newark'}, {'iata': 'CLT', 'city': 'Charlotte'}, {'iata': 'MSP', 'city': 'Minneapolis'}, {'iata': 'DTW', 'city': 'Detroit'}, {'iata': 'PHL', 'city': 'Philadelphia'}, {'iata': 'LGA', 'city': 'LaGuardia'}]
 
 
 # spec: airline.env.yaml:176
-def search_direct_flight(ctx: Context, *, origin: str, destination: str, date_: str) -> object:
+def search_direct_flight(ctx: Context, *, origin: str, destination: str, date_: str) -> list[dict]:
     """Search for direct flights between two cities on a specific date."""
     return [{'flight_number': f['flight_number'], 'origin': f['origin'], 'destination': f['destination'], 'status': 'available', 'scheduled_departure_time_est': f['scheduled_departure_time_est'], 'scheduled_arrival_time_est': f['scheduled_arrival_time_est'], 'date': None, 'available_seats': B.entry_or_none(f['dates'], date_)['available_seats'], 'prices': B.entry_or_none(f['dates'], date_)['prices']} for f in ctx.all('flight', '(("origin" = ?) AND ("destination" = ?))', [origin, destination]) if ((B.entry_or_none(f['dates'], date_) is not None) and (B.entry_or_none(f['dates'], date_)['status'] == 'available'))]
 
 
 # spec: airline.env.yaml:191
-def search_onestop_flight(ctx: Context, *, origin: str, destination: str, date_: str) -> object:
+def search_onestop_flight(ctx: Context, *, origin: str, destination: str, date_: str) -> list[list[dict]]:
     """Search for one-stop flights between two cities on a specific date."""
     first_legs = [f for f in ctx.all('flight', '("origin" = ?)', [origin]) if ((B.entry_or_none(f['dates'], date_) is not None) and (B.entry_or_none(f['dates'], date_)['status'] == 'available'))]  # spec: airline.env.yaml:200
     next_day = (B.format('2024-05-{}', B.days_between(B.date('2024-05-01'), B.date(date_)) + 2) if (B.len(first_legs) > 0) else '')  # spec: airline.env.yaml:203
@@ -51,7 +51,7 @@ def search_onestop_flight(ctx: Context, *, origin: str, destination: str, date_:
 
 
 # spec: airline.env.yaml:233
-def get_flight_status(ctx: Context, *, flight_number: str, date_: str) -> object:
+def get_flight_status(ctx: Context, *, flight_number: str, date_: str) -> str:
     """Get the status of a flight on a date."""
     fl = ctx.get('flight', flight_number)  # spec: airline.env.yaml:240
     if fl is None:
@@ -63,19 +63,19 @@ def get_flight_status(ctx: Context, *, flight_number: str, date_: str) -> object
 
 
 # spec: airline.env.yaml:244
-def calculate(ctx: Context, *, expression: str) -> object:
+def calculate(ctx: Context, *, expression: str) -> str:
     """Calculate the result of a mathematical expression."""
     return B.calculate(expression)
 
 
 # spec: airline.env.yaml:251
-def transfer_to_human_agents(ctx: Context, *, summary: str) -> object:
+def transfer_to_human_agents(ctx: Context, *, summary: str) -> str:
     """Transfer the user to a human agent, with a summary of the user's issue. Only transfer if the user explicitly asks for a human agent, or if, given the policy and the available tools, you cannot solve the user's issue."""
     return 'Transfer successful'
 
 
 # spec: airline.env.yaml:261
-def book_reservation(ctx: Context, *, user_id: str, origin: str, destination: str, flight_type: str, cabin: str, flights: list, passengers: list, payment_methods: list, total_baggages: int, nonfree_baggages: int, insurance: str) -> object:
+def book_reservation(ctx: Context, *, user_id: str, origin: str, destination: str, flight_type: str, cabin: str, flights: list, passengers: list, payment_methods: list, total_baggages: int, nonfree_baggages: int, insurance: str) -> dict | None:
     """Book a reservation."""
     u = ctx.get('user', user_id)  # spec: airline.env.yaml:278
     if u is None:
@@ -113,7 +113,7 @@ def book_reservation(ctx: Context, *, user_id: str, origin: str, destination: st
 
 
 # spec: airline.env.yaml:354
-def cancel_reservation(ctx: Context, *, reservation_id: str) -> object:
+def cancel_reservation(ctx: Context, *, reservation_id: str) -> dict:
     """Cancel the whole reservation."""
     r = ctx.get('reservation', reservation_id)  # spec: airline.env.yaml:361
     if r is None:
@@ -124,7 +124,7 @@ def cancel_reservation(ctx: Context, *, reservation_id: str) -> object:
 
 
 # spec: airline.env.yaml:387
-def update_reservation_baggages(ctx: Context, *, reservation_id: str, total_baggages: int, nonfree_baggages: int, payment_id: str) -> object:
+def update_reservation_baggages(ctx: Context, *, reservation_id: str, total_baggages: int, nonfree_baggages: int, payment_id: str) -> dict:
     """Update the baggage information of a reservation."""
     r = ctx.get('reservation', reservation_id)  # spec: airline.env.yaml:397
     if r is None:
@@ -151,7 +151,7 @@ def update_reservation_baggages(ctx: Context, *, reservation_id: str, total_bagg
 
 
 # spec: airline.env.yaml:419
-def update_reservation_flights(ctx: Context, *, reservation_id: str, cabin: str, flights: list, payment_id: str) -> object:
+def update_reservation_flights(ctx: Context, *, reservation_id: str, cabin: str, flights: list, payment_id: str) -> dict:
     """Update the flight information of a reservation."""
     r = ctx.get('reservation', reservation_id)  # spec: airline.env.yaml:429
     if r is None:
@@ -184,7 +184,7 @@ def update_reservation_flights(ctx: Context, *, reservation_id: str, cabin: str,
 
 
 # spec: airline.env.yaml:486
-def update_reservation_passengers(ctx: Context, *, reservation_id: str, passengers: list) -> object:
+def update_reservation_passengers(ctx: Context, *, reservation_id: str, passengers: list) -> dict:
     """Update the passenger information of a reservation."""
     r = ctx.get('reservation', reservation_id)  # spec: airline.env.yaml:494
     if r is None:
@@ -196,7 +196,7 @@ def update_reservation_passengers(ctx: Context, *, reservation_id: str, passenge
 
 
 # spec: airline.env.yaml:501
-def send_certificate(ctx: Context, *, user_id: str, amount: int) -> object:
+def send_certificate(ctx: Context, *, user_id: str, amount: int) -> str:
     """Send a certificate to a user. Be careful!"""
     u = ctx.get('user', user_id)  # spec: airline.env.yaml:511
     if u is None:

@@ -15,7 +15,7 @@ DOMAIN = 'banking'
 
 
 # spec: banking.env.yaml:77
-def get_customer(ctx: Context, *, customer_id: str) -> object:
+def get_customer(ctx: Context, *, customer_id: str) -> dict:
     """Get a customer's profile, daily limit, how much of it is used today, and their account ids."""
     c = ctx.get('customer', customer_id)  # spec: banking.env.yaml:83
     if c is None:
@@ -25,7 +25,7 @@ def get_customer(ctx: Context, *, customer_id: str) -> object:
 
 
 # spec: banking.env.yaml:90
-def get_account(ctx: Context, *, account_id: str) -> object:
+def get_account(ctx: Context, *, account_id: str) -> dict:
     """Get an account's type, status, balance, overdraft limit and its transactions of the last 30 days."""
     a = ctx.get('account', account_id)  # spec: banking.env.yaml:96
     if a is None:
@@ -34,25 +34,25 @@ def get_account(ctx: Context, *, account_id: str) -> object:
 
 
 # spec: banking.env.yaml:106
-def list_payees(ctx: Context, *, customer_id: str) -> object:
+def list_payees(ctx: Context, *, customer_id: str) -> list[dict] | int:
     """List a customer's saved payees."""
     return ctx.sql('SELECT payee_id, name, account_number, added FROM payee\nWHERE customer_id = $customer_id ORDER BY name, payee_id', {'customer_id': customer_id})
 
 
 # spec: banking.env.yaml:115
-def list_cards(ctx: Context, *, customer_id: str) -> object:
+def list_cards(ctx: Context, *, customer_id: str) -> list[dict] | int:
     """List the cards of a customer's accounts with their status and spending limit."""
     return ctx.sql('SELECT c.card_id, c.account_id, c.last4, c.status, c.spending_limit\nFROM card c JOIN account a ON a.account_id = c.account_id\nWHERE a.customer_id = $customer_id ORDER BY c.card_id', {'customer_id': customer_id})
 
 
 # spec: banking.env.yaml:125
-def list_scheduled_payments(ctx: Context, *, customer_id: str) -> object:
+def list_scheduled_payments(ctx: Context, *, customer_id: str) -> list[dict] | int:
     """List a customer's scheduled payments that are still to be paid, soonest first."""
     return ctx.sql("SELECT s.payment_id, s.account_id, s.payee_id, s.amount, s.date\nFROM scheduled_payment s JOIN account a ON a.account_id = s.account_id\nWHERE a.customer_id = $customer_id AND s.status = 'scheduled' ORDER BY s.date, s.payment_id", {'customer_id': customer_id})
 
 
 # spec: banking.env.yaml:135
-def transfer_funds(ctx: Context, *, customer_id: str, from_account: str, to_account: str, amount: Decimal) -> object:
+def transfer_funds(ctx: Context, *, customer_id: str, from_account: str, to_account: str, amount: Decimal) -> dict:
     """Move money between two different accounts of the same customer, today."""
     if amount <= 0:  # spec: banking.env.yaml:151
         raise ToolError('The amount must be positive')
@@ -85,7 +85,7 @@ def transfer_funds(ctx: Context, *, customer_id: str, from_account: str, to_acco
 
 
 # spec: banking.env.yaml:164
-def pay_payee(ctx: Context, *, customer_id: str, account_id: str, payee_id: str, amount: Decimal) -> object:
+def pay_payee(ctx: Context, *, customer_id: str, account_id: str, payee_id: str, amount: Decimal) -> dict:
     """Pay a saved payee now from one of the customer's accounts."""
     if amount <= 0:  # spec: banking.env.yaml:180
         raise ToolError('The amount must be positive')
@@ -116,7 +116,7 @@ def pay_payee(ctx: Context, *, customer_id: str, account_id: str, payee_id: str,
 
 
 # spec: banking.env.yaml:191
-def add_payee(ctx: Context, *, customer_id: str, name: str, account_number: str) -> object:
+def add_payee(ctx: Context, *, customer_id: str, name: str, account_number: str) -> dict | None:
     """Save a new payee for a customer (at most 8, each account number once)."""
     if ctx.count('payee', '("customer_id" = ?)', [customer_id]) >= 8:  # spec: banking.env.yaml:203
         raise ToolError('A customer may save at most 8 payees')
@@ -131,7 +131,7 @@ def add_payee(ctx: Context, *, customer_id: str, name: str, account_number: str)
 
 
 # spec: banking.env.yaml:209
-def remove_payee(ctx: Context, *, customer_id: str, payee_id: str) -> object:
+def remove_payee(ctx: Context, *, customer_id: str, payee_id: str) -> str:
     """Remove a saved payee that has no scheduled payments."""
     p = ctx.get('payee', payee_id)  # spec: banking.env.yaml:217
     if p is None:
@@ -145,7 +145,7 @@ def remove_payee(ctx: Context, *, customer_id: str, payee_id: str) -> object:
 
 
 # spec: banking.env.yaml:225
-def schedule_payment(ctx: Context, *, customer_id: str, account_id: str, payee_id: str, amount: Decimal, date_: dt.date) -> object:
+def schedule_payment(ctx: Context, *, customer_id: str, account_id: str, payee_id: str, amount: Decimal, date_: dt.date) -> dict | None:
     """Schedule a payment to a saved payee on a future date (tomorrow up to 365 days ahead)."""
     if amount <= 0:  # spec: banking.env.yaml:240
         raise ToolError('The amount must be positive')
@@ -169,7 +169,7 @@ def schedule_payment(ctx: Context, *, customer_id: str, account_id: str, payee_i
 
 
 # spec: banking.env.yaml:249
-def cancel_scheduled_payment(ctx: Context, *, customer_id: str, payment_id: str) -> object:
+def cancel_scheduled_payment(ctx: Context, *, customer_id: str, payment_id: str) -> dict:
     """Cancel a scheduled payment, at the latest the day before it is due."""
     s = ctx.get('scheduled_payment', payment_id)  # spec: banking.env.yaml:257
     if s is None:
@@ -188,7 +188,7 @@ def cancel_scheduled_payment(ctx: Context, *, customer_id: str, payment_id: str)
 
 
 # spec: banking.env.yaml:267
-def freeze_account(ctx: Context, *, customer_id: str, account_id: str) -> object:
+def freeze_account(ctx: Context, *, customer_id: str, account_id: str) -> dict:
     """Freeze an active account so that no money leaves it."""
     a = ctx.get('account', account_id)  # spec: banking.env.yaml:275
     if a is None:
@@ -202,7 +202,7 @@ def freeze_account(ctx: Context, *, customer_id: str, account_id: str) -> object
 
 
 # spec: banking.env.yaml:283
-def unfreeze_account(ctx: Context, *, customer_id: str, account_id: str) -> object:
+def unfreeze_account(ctx: Context, *, customer_id: str, account_id: str) -> dict:
     """Unfreeze a frozen account of a customer whose identity is verified."""
     c = ctx.get('customer', customer_id)  # spec: banking.env.yaml:291
     if c is None:
@@ -221,7 +221,7 @@ def unfreeze_account(ctx: Context, *, customer_id: str, account_id: str) -> obje
 
 
 # spec: banking.env.yaml:301
-def close_account(ctx: Context, *, customer_id: str, account_id: str) -> object:
+def close_account(ctx: Context, *, customer_id: str, account_id: str) -> dict:
     """Close an account with a zero balance and no scheduled payments; its cards are blocked."""
     a = ctx.get('account', account_id)  # spec: banking.env.yaml:309
     if a is None:
@@ -241,7 +241,7 @@ def close_account(ctx: Context, *, customer_id: str, account_id: str) -> object:
 
 
 # spec: banking.env.yaml:321
-def open_savings_account(ctx: Context, *, customer_id: str) -> object:
+def open_savings_account(ctx: Context, *, customer_id: str) -> dict | None:
     """Open a new savings account with a zero balance for a verified customer (at most 3 open savings accounts)."""
     c = ctx.get('customer', customer_id)  # spec: banking.env.yaml:328
     if c is None:
@@ -256,7 +256,7 @@ def open_savings_account(ctx: Context, *, customer_id: str) -> object:
 
 
 # spec: banking.env.yaml:337
-def report_card_lost(ctx: Context, *, customer_id: str, card_id: str) -> object:
+def report_card_lost(ctx: Context, *, customer_id: str, card_id: str) -> dict:
     """Report a card lost; it is marked lost and a replacement with the same spending limit is issued."""
     k = ctx.get('card', card_id)  # spec: banking.env.yaml:345
     if k is None:
@@ -277,7 +277,7 @@ def report_card_lost(ctx: Context, *, customer_id: str, card_id: str) -> object:
 
 
 # spec: banking.env.yaml:357
-def set_card_limit(ctx: Context, *, customer_id: str, card_id: str, limit: Decimal) -> object:
+def set_card_limit(ctx: Context, *, customer_id: str, card_id: str, limit: Decimal) -> dict:
     """Change an active card's spending limit (100 to 5000)."""
     k = ctx.get('card', card_id)  # spec: banking.env.yaml:366
     if k is None:
@@ -296,7 +296,7 @@ def set_card_limit(ctx: Context, *, customer_id: str, card_id: str, limit: Decim
 
 
 # spec: banking.env.yaml:376
-def dispute_transaction(ctx: Context, *, customer_id: str, account_id: str, txn_id: str) -> object:
+def dispute_transaction(ctx: Context, *, customer_id: str, account_id: str, txn_id: str) -> dict:
     """Dispute a debit transaction (withdrawal, payment or fee) from the last 60 days; a fee is refunded at once."""
     a = ctx.get('account', account_id)  # spec: banking.env.yaml:385
     if a is None:

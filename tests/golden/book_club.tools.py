@@ -15,7 +15,7 @@ DOMAIN = 'book_club'
 
 
 # spec: book_club.env.yaml:79
-def find_member(ctx: Context, *, email: str) -> object:
+def find_member(ctx: Context, *, email: str) -> dict:
     """Find a member's id from their email address."""
     m = ctx.one('member', '("email" = ?)', [B.lower(email)])  # spec: book_club.env.yaml:85
     if m is None:
@@ -24,7 +24,7 @@ def find_member(ctx: Context, *, email: str) -> object:
 
 
 # spec: book_club.env.yaml:88
-def get_member(ctx: Context, *, member_id: str) -> object:
+def get_member(ctx: Context, *, member_id: str) -> dict:
     """Get a member's profile, dues, fines, open loans and upcoming RSVPs."""
     m = ctx.get('member', member_id)  # spec: book_club.env.yaml:94
     if m is None:
@@ -33,20 +33,20 @@ def get_member(ctx: Context, *, member_id: str) -> object:
 
 
 # spec: book_club.env.yaml:100
-def list_meetings(ctx: Context) -> object:
+def list_meetings(ctx: Context) -> list[dict] | int:
     """Upcoming scheduled meetings with their book, venue and free places."""
     t = ctx.today()  # spec: book_club.env.yaml:105
     return ctx.sql("SELECT m.meeting_id, m.day, m.time, m.venue, b.title, m.capacity - len(m.rsvps) AS free_places, m.host\nFROM meeting m JOIN book b ON b.isbn = m.isbn\nWHERE m.status = 'scheduled' AND m.day >= $t ORDER BY m.day, m.time", {'t': t})
 
 
 # spec: book_club.env.yaml:111
-def search_books(ctx: Context, *, query: str) -> object:
+def search_books(ctx: Context, *, query: str) -> list[dict]:
     """Search the club's books by title or author; shows copies on the lending shelf."""
     return [{'isbn': b['isbn'], 'title': b['title'], 'author': b['author'], 'genre': b['genre'], 'available': b['available']} for b in ctx.all('book', '(contains(lower("title"), ?) OR contains(lower("author"), ?))', [B.lower(query), B.lower(query)])]
 
 
 # spec: book_club.env.yaml:118
-def get_poll(ctx: Context, *, poll_id: str) -> object:
+def get_poll(ctx: Context, *, poll_id: str) -> dict:
     """Get a poll with its options (votes by ISBN), closing date and how many have voted."""
     p = ctx.get('poll', poll_id)  # spec: book_club.env.yaml:124
     if p is None:
@@ -55,7 +55,7 @@ def get_poll(ctx: Context, *, poll_id: str) -> object:
 
 
 # spec: book_club.env.yaml:127
-def rsvp_meeting(ctx: Context, *, member_id: str, meeting_id: str) -> object:
+def rsvp_meeting(ctx: Context, *, member_id: str, meeting_id: str) -> dict:
     """RSVP a member to an upcoming meeting."""
     m = ctx.get('member', member_id)  # spec: book_club.env.yaml:135
     if m is None:
@@ -81,7 +81,7 @@ def rsvp_meeting(ctx: Context, *, member_id: str, meeting_id: str) -> object:
 
 
 # spec: book_club.env.yaml:149
-def cancel_rsvp(ctx: Context, *, member_id: str, meeting_id: str) -> object:
+def cancel_rsvp(ctx: Context, *, member_id: str, meeting_id: str) -> dict:
     """Cancel a member's RSVP, until the day before the meeting."""
     x = ctx.get('meeting', meeting_id)  # spec: book_club.env.yaml:157
     if x is None:
@@ -97,7 +97,7 @@ def cancel_rsvp(ctx: Context, *, member_id: str, meeting_id: str) -> object:
 
 
 # spec: book_club.env.yaml:166
-def schedule_meeting(ctx: Context, *, host: str, isbn: str, day: dt.date, time: str, venue: str, capacity: int) -> object:
+def schedule_meeting(ctx: Context, *, host: str, isbn: str, day: dt.date, time: str, venue: str, capacity: int) -> dict | None:
     """Schedule a meeting (hosts only) 7 to 90 days ahead for 4 to 30 people; the host is RSVPed."""
     h = ctx.get('member', host)  # spec: book_club.env.yaml:178
     if h is None:
@@ -121,7 +121,7 @@ def schedule_meeting(ctx: Context, *, host: str, isbn: str, day: dt.date, time: 
 
 
 # spec: book_club.env.yaml:191
-def cancel_meeting(ctx: Context, *, meeting_id: str, host: str) -> object:
+def cancel_meeting(ctx: Context, *, meeting_id: str, host: str) -> dict:
     """Cancel an upcoming meeting the host scheduled."""
     x = ctx.get('meeting', meeting_id)  # spec: book_club.env.yaml:199
     if x is None:
@@ -135,7 +135,7 @@ def cancel_meeting(ctx: Context, *, meeting_id: str, host: str) -> object:
 
 
 # spec: book_club.env.yaml:207
-def borrow_book(ctx: Context, *, member_id: str, isbn: str) -> object:
+def borrow_book(ctx: Context, *, member_id: str, isbn: str) -> dict | None:
     """Lend a copy from the club's shelf to a member for 28 days."""
     m = ctx.get('member', member_id)  # spec: book_club.env.yaml:215
     if m is None:
@@ -163,7 +163,7 @@ def borrow_book(ctx: Context, *, member_id: str, isbn: str) -> object:
 
 
 # spec: book_club.env.yaml:231
-def return_book(ctx: Context, *, loan_id: str) -> object:
+def return_book(ctx: Context, *, loan_id: str) -> dict:
     """Take a lent book back; a late return adds 0.50 a day to the member's fines."""
     l_ = ctx.get('loan', loan_id)  # spec: book_club.env.yaml:238
     if l_ is None:
@@ -181,7 +181,7 @@ def return_book(ctx: Context, *, loan_id: str) -> object:
 
 
 # spec: book_club.env.yaml:249
-def renew_loan(ctx: Context, *, loan_id: str, member_id: str) -> object:
+def renew_loan(ctx: Context, *, loan_id: str, member_id: str) -> dict:
     """Renew a member's loan once for 14 more days, before it is due."""
     l_ = ctx.get('loan', loan_id)  # spec: book_club.env.yaml:257
     if l_ is None:
@@ -199,7 +199,7 @@ def renew_loan(ctx: Context, *, loan_id: str, member_id: str) -> object:
 
 
 # spec: book_club.env.yaml:267
-def vote(ctx: Context, *, poll_id: str, member_id: str, isbn: str) -> object:
+def vote(ctx: Context, *, poll_id: str, member_id: str, isbn: str) -> dict:
     """Cast a member's single vote for a book on an open poll."""
     p = ctx.get('poll', poll_id)  # spec: book_club.env.yaml:276
     if p is None:
@@ -221,7 +221,7 @@ def vote(ctx: Context, *, poll_id: str, member_id: str, isbn: str) -> object:
 
 
 # spec: book_club.env.yaml:288
-def suggest_book(ctx: Context, *, poll_id: str, member_id: str, isbn: str) -> object:
+def suggest_book(ctx: Context, *, poll_id: str, member_id: str, isbn: str) -> dict:
     """Add a club book to an open poll that has fewer than 6 options."""
     p = ctx.get('poll', poll_id)  # spec: book_club.env.yaml:297
     if p is None:
@@ -245,7 +245,7 @@ def suggest_book(ctx: Context, *, poll_id: str, member_id: str, isbn: str) -> ob
 
 
 # spec: book_club.env.yaml:309
-def pay_dues(ctx: Context, *, member_id: str, months: int, amount: Decimal) -> object:
+def pay_dues(ctx: Context, *, member_id: str, months: int, amount: Decimal) -> dict:
     """Pay dues of 5.00 a month for 1 to 12 months; coverage runs 30 days a month from the later of today and the current paid-until date, and a lapsed member becomes active."""
     if not ((months >= 1) and (months <= 12)):  # spec: book_club.env.yaml:321
         raise ToolError('Dues are paid for 1 to 12 months')
@@ -262,7 +262,7 @@ def pay_dues(ctx: Context, *, member_id: str, months: int, amount: Decimal) -> o
 
 
 # spec: book_club.env.yaml:328
-def pay_fines(ctx: Context, *, member_id: str, amount: Decimal) -> object:
+def pay_fines(ctx: Context, *, member_id: str, amount: Decimal) -> dict:
     """Pay a member's lending fines in full."""
     m = ctx.get('member', member_id)  # spec: book_club.env.yaml:336
     if m is None:

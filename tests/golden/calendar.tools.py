@@ -14,7 +14,7 @@ DOMAIN = 'calendar'
 
 
 # spec: calendar.env.yaml:54
-def get_user(ctx: Context, *, user_id: str) -> object:
+def get_user(ctx: Context, *, user_id: str) -> dict:
     """Get a user's profile and out-of-office days."""
     u = ctx.get('user', user_id)  # spec: calendar.env.yaml:60
     if u is None:
@@ -23,13 +23,13 @@ def get_user(ctx: Context, *, user_id: str) -> object:
 
 
 # spec: calendar.env.yaml:63
-def find_user(ctx: Context, *, name: str) -> object:
+def find_user(ctx: Context, *, name: str) -> list[dict]:
     """Find users whose name contains a text."""
     return [{'user_id': u['user_id'], 'name': u['name'], 'email': u['email']} for u in ctx.all('user', 'contains(lower("name"), ?)', [B.lower(name)])]
 
 
 # spec: calendar.env.yaml:70
-def get_agenda(ctx: Context, *, user_id: str, date_: dt.date) -> object:
+def get_agenda(ctx: Context, *, user_id: str, date_: dt.date) -> list[dict]:
     """A user's scheduled events on a day, ones they organize and ones they are invited to, with their response."""
     u = ctx.get('user', user_id)  # spec: calendar.env.yaml:77
     if u is None:
@@ -38,7 +38,7 @@ def get_agenda(ctx: Context, *, user_id: str, date_: dt.date) -> object:
 
 
 # spec: calendar.env.yaml:80
-def get_event(ctx: Context, *, event_id: str) -> object:
+def get_event(ctx: Context, *, event_id: str) -> dict:
     """Get an event with its time, room, status and attendees' responses."""
     e = ctx.get('event', event_id)  # spec: calendar.env.yaml:86
     if e is None:
@@ -47,13 +47,13 @@ def get_event(ctx: Context, *, event_id: str) -> object:
 
 
 # spec: calendar.env.yaml:89
-def find_free_rooms(ctx: Context, *, date_: dt.date, start_hour: int, end_hour: int, people: int, video: bool) -> object:
+def find_free_rooms(ctx: Context, *, date_: dt.date, start_hour: int, end_hour: int, people: int, video: bool) -> list[dict] | int:
     """Rooms that hold a number of people and are free for a whole time range on a day."""
     return ctx.sql("SELECT r.room_id, r.name, r.floor, r.capacity, r.video FROM room r\nWHERE r.capacity >= $people AND (r.video OR NOT $video)\n  AND NOT EXISTS (SELECT 1 FROM event e WHERE e.room_id = r.room_id AND e.status = 'scheduled'\n                  AND e.date = $date AND e.start_hour < $end_hour AND e.end_hour > $start_hour)\nORDER BY r.capacity, r.room_id", {'people': people, 'video': video, 'start_hour': start_hour, 'end_hour': end_hour, 'date': date_})
 
 
 # spec: calendar.env.yaml:105
-def create_event(ctx: Context, *, organizer: str, title: str, date_: dt.date, start_hour: int, end_hour: int, room_id: str | None, attendees: list) -> object:
+def create_event(ctx: Context, *, organizer: str, title: str, date_: dt.date, start_hour: int, end_hour: int, room_id: str | None, attendees: list) -> dict | None:
     """Schedule a new event for an organizer, optionally in a room, with invited attendees."""
     if date_ < ctx.today():  # spec: calendar.env.yaml:130
         raise ToolError('Events are scheduled today or later')
@@ -90,7 +90,7 @@ def create_event(ctx: Context, *, organizer: str, title: str, date_: dt.date, st
 
 
 # spec: calendar.env.yaml:145
-def reschedule_event(ctx: Context, *, user_id: str, event_id: str, date_: dt.date, start_hour: int, end_hour: int) -> object:
+def reschedule_event(ctx: Context, *, user_id: str, event_id: str, date_: dt.date, start_hour: int, end_hour: int) -> dict | None:
     """Move an upcoming event to another day or time; the room is kept if free, and everyone's answer is reset to pending."""
     e = ctx.get('event', event_id)  # spec: calendar.env.yaml:156
     if e is None:
@@ -119,7 +119,7 @@ def reschedule_event(ctx: Context, *, user_id: str, event_id: str, date_: dt.dat
 
 
 # spec: calendar.env.yaml:173
-def cancel_event(ctx: Context, *, user_id: str, event_id: str) -> object:
+def cancel_event(ctx: Context, *, user_id: str, event_id: str) -> dict:
     """Cancel an upcoming event; its room is freed."""
     e = ctx.get('event', event_id)  # spec: calendar.env.yaml:181
     if e is None:
@@ -135,7 +135,7 @@ def cancel_event(ctx: Context, *, user_id: str, event_id: str) -> object:
 
 
 # spec: calendar.env.yaml:190
-def invite_attendee(ctx: Context, *, user_id: str, event_id: str, invitee: str) -> object:
+def invite_attendee(ctx: Context, *, user_id: str, event_id: str, invitee: str) -> dict:
     """Invite one more user to an upcoming event."""
     e = ctx.get('event', event_id)  # spec: calendar.env.yaml:199
     if e is None:
@@ -161,7 +161,7 @@ def invite_attendee(ctx: Context, *, user_id: str, event_id: str, invitee: str) 
 
 
 # spec: calendar.env.yaml:213
-def remove_attendee(ctx: Context, *, user_id: str, event_id: str, attendee: str) -> object:
+def remove_attendee(ctx: Context, *, user_id: str, event_id: str, attendee: str) -> dict:
     """Take a user off an upcoming event."""
     e = ctx.get('event', event_id)  # spec: calendar.env.yaml:222
     if e is None:
@@ -177,7 +177,7 @@ def remove_attendee(ctx: Context, *, user_id: str, event_id: str, attendee: str)
 
 
 # spec: calendar.env.yaml:231
-def respond_to_invitation(ctx: Context, *, user_id: str, event_id: str, response: str) -> object:
+def respond_to_invitation(ctx: Context, *, user_id: str, event_id: str, response: str) -> dict:
     """Answer an invitation to an upcoming event (accepted, declined or tentative)."""
     e = ctx.get('event', event_id)  # spec: calendar.env.yaml:240
     if e is None:
@@ -194,7 +194,7 @@ def respond_to_invitation(ctx: Context, *, user_id: str, event_id: str, response
 
 
 # spec: calendar.env.yaml:250
-def book_room(ctx: Context, *, user_id: str, event_id: str, room_id: str) -> object:
+def book_room(ctx: Context, *, user_id: str, event_id: str, room_id: str) -> dict:
     """Put an upcoming event without a room into a room that is free and holds everyone."""
     e = ctx.get('event', event_id)  # spec: calendar.env.yaml:259
     if e is None:
@@ -217,7 +217,7 @@ def book_room(ctx: Context, *, user_id: str, event_id: str, room_id: str) -> obj
 
 
 # spec: calendar.env.yaml:271
-def release_room(ctx: Context, *, user_id: str, event_id: str) -> object:
+def release_room(ctx: Context, *, user_id: str, event_id: str) -> dict:
     """Free the room of an upcoming event; the event stays scheduled without a room."""
     e = ctx.get('event', event_id)  # spec: calendar.env.yaml:279
     if e is None:
@@ -233,7 +233,7 @@ def release_room(ctx: Context, *, user_id: str, event_id: str) -> object:
 
 
 # spec: calendar.env.yaml:288
-def transfer_event(ctx: Context, *, user_id: str, event_id: str, new_organizer: str) -> object:
+def transfer_event(ctx: Context, *, user_id: str, event_id: str, new_organizer: str) -> dict | None:
     """Hand an upcoming event over to one of its attendees, who becomes the organizer; the old organizer becomes an accepted attendee."""
     e = ctx.get('event', event_id)  # spec: calendar.env.yaml:297
     if e is None:
@@ -251,7 +251,7 @@ def transfer_event(ctx: Context, *, user_id: str, event_id: str, new_organizer: 
 
 
 # spec: calendar.env.yaml:308
-def set_out_of_office(ctx: Context, *, user_id: str, date_: dt.date) -> object:
+def set_out_of_office(ctx: Context, *, user_id: str, date_: dt.date) -> dict:
     """Mark a day as out of office for a user (today or later, at most 30 upcoming days); pending invitations that day are declined."""
     if date_ < ctx.today():  # spec: calendar.env.yaml:318
         raise ToolError('Out-of-office days start today or later')

@@ -15,7 +15,7 @@ DOMAIN = 'car_rental'
 
 
 # spec: car_rental.env.yaml:62
-def find_customer(ctx: Context, *, email: str) -> object:
+def find_customer(ctx: Context, *, email: str) -> str:
     """Find a customer's id by email."""
     c = ctx.one('customer', '("email" = ?)', [B.lower(email)])  # spec: car_rental.env.yaml:68
     if c is None:
@@ -24,7 +24,7 @@ def find_customer(ctx: Context, *, email: str) -> object:
 
 
 # spec: car_rental.env.yaml:71
-def get_customer(ctx: Context, *, customer_id: str) -> object:
+def get_customer(ctx: Context, *, customer_id: str) -> dict:
     """Get a customer's profile, points, fees and reservations."""
     c = ctx.get('customer', customer_id)  # spec: car_rental.env.yaml:77
     if c is None:
@@ -33,7 +33,7 @@ def get_customer(ctx: Context, *, customer_id: str) -> object:
 
 
 # spec: car_rental.env.yaml:82
-def get_reservation(ctx: Context, *, res_id: str) -> object:
+def get_reservation(ctx: Context, *, res_id: str) -> dict:
     """Get a reservation with its extras and additional drivers."""
     r = ctx.get('reservation', res_id)  # spec: car_rental.env.yaml:88
     if r is None:
@@ -42,19 +42,19 @@ def get_reservation(ctx: Context, *, res_id: str) -> object:
 
 
 # spec: car_rental.env.yaml:91
-def search_vehicles(ctx: Context, *, location: str, class_: str | None) -> object:
+def search_vehicles(ctx: Context, *, location: str, class_: str | None) -> list[dict] | int:
     """List available vehicles at a location, optionally of one class, cheapest first."""
     return ctx.sql("SELECT plate, model, class, daily_rate FROM vehicle\nWHERE location = $location AND status = 'available' AND ($class IS NULL OR class = $class)\nORDER BY daily_rate, plate", {'location': location, 'class': class_})
 
 
 # spec: car_rental.env.yaml:102
-def list_locations(ctx: Context) -> object:
+def list_locations(ctx: Context) -> list[dict] | int:
     """List the rental locations."""
     return ctx.sql('SELECT code, city FROM location ORDER BY code', {})
 
 
 # spec: car_rental.env.yaml:107
-def book_vehicle(ctx: Context, *, customer_id: str, plate: str, pickup: dt.date, return_date: dt.date) -> object:
+def book_vehicle(ctx: Context, *, customer_id: str, plate: str, pickup: dt.date, return_date: dt.date) -> dict | None:
     """Reserve a vehicle for a period; the total is the daily rate times the number of days."""
     if pickup < ctx.today():  # spec: car_rental.env.yaml:122
         raise ToolError('The pick-up date is in the past')
@@ -83,7 +83,7 @@ def book_vehicle(ctx: Context, *, customer_id: str, plate: str, pickup: dt.date,
 
 
 # spec: car_rental.env.yaml:133
-def cancel_reservation(ctx: Context, *, res_id: str) -> object:
+def cancel_reservation(ctx: Context, *, res_id: str) -> dict:
     """Cancel a booked reservation; less than 2 days before pick-up a 50.00 fee is charged."""
     r = ctx.get('reservation', res_id)  # spec: car_rental.env.yaml:140
     if r is None:
@@ -99,7 +99,7 @@ def cancel_reservation(ctx: Context, *, res_id: str) -> object:
 
 
 # spec: car_rental.env.yaml:156
-def change_dates(ctx: Context, *, res_id: str, pickup: dt.date, return_date: dt.date) -> object:
+def change_dates(ctx: Context, *, res_id: str, pickup: dt.date, return_date: dt.date) -> dict | None:
     """Move a booked reservation to new dates, repricing it."""
     r = ctx.get('reservation', res_id)  # spec: car_rental.env.yaml:165
     if r is None:
@@ -126,7 +126,7 @@ def change_dates(ctx: Context, *, res_id: str, pickup: dt.date, return_date: dt.
 
 
 # spec: car_rental.env.yaml:179
-def add_extra(ctx: Context, *, res_id: str, extra: str) -> object:
+def add_extra(ctx: Context, *, res_id: str, extra: str) -> dict:
     """Add an extra (GPS, child seat or toll pass) to a booked reservation, 10.00 per day."""
     r = ctx.get('reservation', res_id)  # spec: car_rental.env.yaml:187
     if r is None:
@@ -141,7 +141,7 @@ def add_extra(ctx: Context, *, res_id: str, extra: str) -> object:
 
 
 # spec: car_rental.env.yaml:196
-def add_driver(ctx: Context, *, res_id: str, name: str, license_no: str, age: int) -> object:
+def add_driver(ctx: Context, *, res_id: str, name: str, license_no: str, age: int) -> list[dict]:
     """Add an additional driver (21 or older, at most 2 per reservation)."""
     r = ctx.get('reservation', res_id)  # spec: car_rental.env.yaml:206
     if r is None:
@@ -159,7 +159,7 @@ def add_driver(ctx: Context, *, res_id: str, name: str, license_no: str, age: in
 
 
 # spec: car_rental.env.yaml:216
-def start_rental(ctx: Context, *, res_id: str) -> object:
+def start_rental(ctx: Context, *, res_id: str) -> dict | None:
     """Hand over the car on the pick-up day; the reservation becomes active."""
     r = ctx.get('reservation', res_id)  # spec: car_rental.env.yaml:223
     if r is None:
@@ -179,7 +179,7 @@ def start_rental(ctx: Context, *, res_id: str) -> object:
 
 
 # spec: car_rental.env.yaml:234
-def return_vehicle(ctx: Context, *, res_id: str, mileage: int) -> object:
+def return_vehicle(ctx: Context, *, res_id: str, mileage: int) -> dict:
     """Take a car back, record its mileage, and charge late days at 1.5 times the daily rate."""
     r = ctx.get('reservation', res_id)  # spec: car_rental.env.yaml:242
     if r is None:
@@ -201,7 +201,7 @@ def return_vehicle(ctx: Context, *, res_id: str, mileage: int) -> object:
 
 
 # spec: car_rental.env.yaml:255
-def upgrade_with_points(ctx: Context, *, res_id: str, plate: str) -> object:
+def upgrade_with_points(ctx: Context, *, res_id: str, plate: str) -> dict:
     """Spend 100 loyalty points to move a booked reservation to a car of the next class at the same location, at the same price."""
     r = ctx.get('reservation', res_id)  # spec: car_rental.env.yaml:263
     if r is None:
@@ -237,7 +237,7 @@ def upgrade_with_points(ctx: Context, *, res_id: str, plate: str) -> object:
 
 
 # spec: car_rental.env.yaml:282
-def pay_fees(ctx: Context, *, customer_id: str, amount: Decimal) -> object:
+def pay_fees(ctx: Context, *, customer_id: str, amount: Decimal) -> dict:
     """Pay a customer's outstanding fees in full."""
     c = ctx.get('customer', customer_id)  # spec: car_rental.env.yaml:290
     if c is None:

@@ -15,7 +15,7 @@ DOMAIN = 'clinic_appointments'
 
 
 # spec: clinic_appointments.env.yaml:68
-def get_patient(ctx: Context, *, patient_id: str) -> object:
+def get_patient(ctx: Context, *, patient_id: str) -> dict:
     """Get a patient's insurance, balance, no-shows, allergies, appointments and referrals."""
     p = ctx.get('patient', patient_id)  # spec: clinic_appointments.env.yaml:74
     if p is None:
@@ -24,19 +24,19 @@ def get_patient(ctx: Context, *, patient_id: str) -> object:
 
 
 # spec: clinic_appointments.env.yaml:80
-def search_doctors(ctx: Context, *, specialty: str) -> object:
+def search_doctors(ctx: Context, *, specialty: str) -> list[dict] | int:
     """Doctors of a specialty, with whether they accept new patients."""
     return ctx.sql('SELECT doctor_id, name, specialty, accepts_new FROM doctor\nWHERE specialty = $specialty ORDER BY name, doctor_id', {'specialty': specialty})
 
 
 # spec: clinic_appointments.env.yaml:89
-def list_open_slots(ctx: Context, *, doctor_id: str, from_date: dt.date, to_date: dt.date) -> object:
+def list_open_slots(ctx: Context, *, doctor_id: str, from_date: dt.date, to_date: dt.date) -> list[dict] | int:
     """A doctor's open slots between two dates."""
     return ctx.sql('SELECT slot_id, date, time, mode FROM slot\nWHERE doctor_id = $doctor_id AND open AND date BETWEEN $from_date AND $to_date\nORDER BY date, time', {'from_date': from_date, 'to_date': to_date, 'doctor_id': doctor_id})
 
 
 # spec: clinic_appointments.env.yaml:101
-def get_appointment(ctx: Context, *, appointment_id: str) -> object:
+def get_appointment(ctx: Context, *, appointment_id: str) -> dict:
     """Get an appointment with its slot time and mode."""
     a = ctx.get('appointment', appointment_id)  # spec: clinic_appointments.env.yaml:107
     if a is None:
@@ -48,7 +48,7 @@ def get_appointment(ctx: Context, *, appointment_id: str) -> object:
 
 
 # spec: clinic_appointments.env.yaml:111
-def book_appointment(ctx: Context, *, patient_id: str, slot_id: str, reason: str) -> object:
+def book_appointment(ctx: Context, *, patient_id: str, slot_id: str, reason: str) -> dict | None:
     """Book an open slot for a patient; a specialist visit uses one of the patient's referrals."""
     p = ctx.get('patient', patient_id)  # spec: clinic_appointments.env.yaml:125
     if p is None:
@@ -86,7 +86,7 @@ def book_appointment(ctx: Context, *, patient_id: str, slot_id: str, reason: str
 
 
 # spec: clinic_appointments.env.yaml:147
-def cancel_appointment(ctx: Context, *, patient_id: str, appointment_id: str) -> object:
+def cancel_appointment(ctx: Context, *, patient_id: str, appointment_id: str) -> dict:
     """Cancel a booked appointment; on its day a 25.00 fee is added to the balance. A used referral becomes valid again."""
     a = ctx.get('appointment', appointment_id)  # spec: clinic_appointments.env.yaml:155
     if a is None:
@@ -109,7 +109,7 @@ def cancel_appointment(ctx: Context, *, patient_id: str, appointment_id: str) ->
 
 
 # spec: clinic_appointments.env.yaml:175
-def reschedule_appointment(ctx: Context, *, patient_id: str, appointment_id: str, slot_id: str) -> object:
+def reschedule_appointment(ctx: Context, *, patient_id: str, appointment_id: str, slot_id: str) -> dict | None:
     """Move a booked appointment to another open slot of the same doctor, before the appointment's day."""
     a = ctx.get('appointment', appointment_id)  # spec: clinic_appointments.env.yaml:184
     if a is None:
@@ -137,7 +137,7 @@ def reschedule_appointment(ctx: Context, *, patient_id: str, appointment_id: str
 
 
 # spec: clinic_appointments.env.yaml:199
-def check_in(ctx: Context, *, patient_id: str, appointment_id: str) -> object:
+def check_in(ctx: Context, *, patient_id: str, appointment_id: str) -> dict:
     """Check a patient in for today's appointment."""
     a = ctx.get('appointment', appointment_id)  # spec: clinic_appointments.env.yaml:207
     if a is None:
@@ -153,7 +153,7 @@ def check_in(ctx: Context, *, patient_id: str, appointment_id: str) -> object:
 
 
 # spec: clinic_appointments.env.yaml:216
-def complete_visit(ctx: Context, *, appointment_id: str) -> object:
+def complete_visit(ctx: Context, *, appointment_id: str) -> dict:
     """Close a checked-in visit; the copay for the patient's insurance is added to their balance."""
     a = ctx.get('appointment', appointment_id)  # spec: clinic_appointments.env.yaml:224
     if a is None:
@@ -170,7 +170,7 @@ def complete_visit(ctx: Context, *, appointment_id: str) -> object:
 
 
 # spec: clinic_appointments.env.yaml:234
-def mark_no_show(ctx: Context, *, appointment_id: str) -> object:
+def mark_no_show(ctx: Context, *, appointment_id: str) -> dict:
     """Mark a booked appointment of an earlier day as a no-show; the patient's no-show count rises."""
     a = ctx.get('appointment', appointment_id)  # spec: clinic_appointments.env.yaml:242
     if a is None:
@@ -188,7 +188,7 @@ def mark_no_show(ctx: Context, *, appointment_id: str) -> object:
 
 
 # spec: clinic_appointments.env.yaml:252
-def issue_referral(ctx: Context, *, patient_id: str, specialty: str) -> object:
+def issue_referral(ctx: Context, *, patient_id: str, specialty: str) -> dict | None:
     """Issue a specialist referral, valid 180 days, after a completed general-practice visit of the last 90 days."""
     p = ctx.get('patient', patient_id)  # spec: clinic_appointments.env.yaml:260
     if p is None:
@@ -206,7 +206,7 @@ def issue_referral(ctx: Context, *, patient_id: str, specialty: str) -> object:
 
 
 # spec: clinic_appointments.env.yaml:272
-def pay_balance(ctx: Context, *, patient_id: str, amount: Decimal) -> object:
+def pay_balance(ctx: Context, *, patient_id: str, amount: Decimal) -> dict:
     """Pay part or all of a patient's balance."""
     p = ctx.get('patient', patient_id)  # spec: clinic_appointments.env.yaml:280
     if p is None:
@@ -220,7 +220,7 @@ def pay_balance(ctx: Context, *, patient_id: str, amount: Decimal) -> object:
 
 
 # spec: clinic_appointments.env.yaml:288
-def add_allergy(ctx: Context, *, patient_id: str, allergy: str) -> object:
+def add_allergy(ctx: Context, *, patient_id: str, allergy: str) -> dict:
     """Record an allergy on a patient's file (lower case, at most 20)."""
     p = ctx.get('patient', patient_id)  # spec: clinic_appointments.env.yaml:296
     if p is None:

@@ -14,7 +14,7 @@ DOMAIN = 'co_working'
 
 
 # spec: co_working.env.yaml:48
-def find_member(ctx: Context, *, email: str) -> object:
+def find_member(ctx: Context, *, email: str) -> dict:
     """Find a member by email; returns the plan and credits."""
     m = ctx.one('member', '("email" = ?)', [B.lower(email)])  # spec: co_working.env.yaml:54
     if m is None:
@@ -23,26 +23,26 @@ def find_member(ctx: Context, *, email: str) -> object:
 
 
 # spec: co_working.env.yaml:57
-def room_schedule(ctx: Context, *, room_id: str, day: dt.date) -> object:
+def room_schedule(ctx: Context, *, room_id: str, day: dt.date) -> list[dict] | int:
     """A room's bookings on a day."""
     return ctx.sql("SELECT booking_id, start_hour, end_hour FROM booking WHERE room_id = $room_id AND day = $day AND status = 'booked' ORDER BY start_hour", {'room_id': room_id, 'day': day})
 
 
 # spec: co_working.env.yaml:65
-def list_rooms(ctx: Context) -> object:
+def list_rooms(ctx: Context) -> list[dict] | int:
     """The bookable spaces with seats and credit prices."""
     return ctx.sql('SELECT room_id, name, kind, seats, credits_per_hour FROM room ORDER BY kind, room_id', {})
 
 
 # spec: co_working.env.yaml:70
-def my_bookings(ctx: Context, *, member_id: str) -> object:
+def my_bookings(ctx: Context, *, member_id: str) -> list[dict] | int:
     """A member's upcoming bookings."""
     today = ctx.today()  # spec: co_working.env.yaml:76
     return ctx.sql('SELECT booking_id, room_id, day, start_hour, end_hour, status, guests FROM booking WHERE member_id = $member_id AND day >= $today ORDER BY day, start_hour', {'member_id': member_id, 'today': today})
 
 
 # spec: co_working.env.yaml:79
-def book_space(ctx: Context, *, member_id: str, room_id: str, day: dt.date, start_hour: int, end_hour: int, attendees: int) -> object:
+def book_space(ctx: Context, *, member_id: str, room_id: str, day: dt.date, start_hour: int, end_hour: int, attendees: int) -> dict | None:
     """Book a desk, phone booth or meeting room for whole hours on a day."""
     if not (((start_hour >= 8) and (end_hour <= 20)) and (end_hour > start_hour)):  # spec: co_working.env.yaml:96
         raise ToolError('Bookings are whole hours between 08:00 and 20:00')
@@ -72,7 +72,7 @@ def book_space(ctx: Context, *, member_id: str, room_id: str, day: dt.date, star
 
 
 # spec: co_working.env.yaml:108
-def cancel_booking(ctx: Context, *, booking_id: str, member_id: str) -> object:
+def cancel_booking(ctx: Context, *, booking_id: str, member_id: str) -> dict:
     """Cancel a booking; credits come back when cancelled at least a day ahead."""
     b = ctx.get('booking', booking_id)  # spec: co_working.env.yaml:116
     if b is None:
@@ -91,7 +91,7 @@ def cancel_booking(ctx: Context, *, booking_id: str, member_id: str) -> object:
 
 
 # spec: co_working.env.yaml:127
-def add_guest(ctx: Context, *, booking_id: str, guest_name: str) -> object:
+def add_guest(ctx: Context, *, booking_id: str, guest_name: str) -> list[str]:
     """Register a guest on a booking (at most the room's seats minus one)."""
     b = ctx.get('booking', booking_id)  # spec: co_working.env.yaml:135
     if b is None:
@@ -110,7 +110,7 @@ def add_guest(ctx: Context, *, booking_id: str, guest_name: str) -> object:
 
 
 # spec: co_working.env.yaml:145
-def buy_credits(ctx: Context, *, member_id: str, packs: int) -> object:
+def buy_credits(ctx: Context, *, member_id: str, packs: int) -> dict:
     """Buy booking credits in packs of 10 (1 to 10 packs)."""
     if not ((packs >= 1) and (packs <= 10)):  # spec: co_working.env.yaml:155
         raise ToolError('Buy 1 to 10 packs')
@@ -122,7 +122,7 @@ def buy_credits(ctx: Context, *, member_id: str, packs: int) -> object:
 
 
 # spec: co_working.env.yaml:166
-def change_plan(ctx: Context, *, member_id: str, plan: str, company: str | None) -> object:
+def change_plan(ctx: Context, *, member_id: str, plan: str, company: str | None) -> dict | None:
     """Change a member's plan; team plans need a company name."""
     m = ctx.get('member', member_id)  # spec: co_working.env.yaml:175
     if m is None:

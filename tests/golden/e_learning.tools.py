@@ -14,7 +14,7 @@ DOMAIN = 'e_learning'
 
 
 # spec: e_learning.env.yaml:75
-def find_learner(ctx: Context, *, email: str) -> object:
+def find_learner(ctx: Context, *, email: str) -> dict:
     """Find a learner's id from their email address."""
     l_ = ctx.one('learner', '("email" = ?)', [B.lower(email)])  # spec: e_learning.env.yaml:81
     if l_ is None:
@@ -23,7 +23,7 @@ def find_learner(ctx: Context, *, email: str) -> object:
 
 
 # spec: e_learning.env.yaml:84
-def get_learner(ctx: Context, *, learner_id: str) -> object:
+def get_learner(ctx: Context, *, learner_id: str) -> dict:
     """Get a learner's plan, credits, certificates and enrollments."""
     l_ = ctx.get('learner', learner_id)  # spec: e_learning.env.yaml:90
     if l_ is None:
@@ -32,13 +32,13 @@ def get_learner(ctx: Context, *, learner_id: str) -> object:
 
 
 # spec: e_learning.env.yaml:95
-def search_courses(ctx: Context, *, query: str, category: str | None) -> object:
+def search_courses(ctx: Context, *, query: str, category: str | None) -> list[dict] | int:
     """Search published courses by title, optionally in one category; shows price, free seats and whether the course is pro-only."""
     return ctx.sql("SELECT course_id, title, category, price, seats - enrolled AS free_seats, pro_only, prerequisites FROM course\nWHERE status = 'published' AND lower(title) LIKE '%' || lower($query) || '%'\n  AND ($category IS NULL OR category = $category)\nORDER BY title, course_id", {'category': category, 'query': query})
 
 
 # spec: e_learning.env.yaml:107
-def get_course(ctx: Context, *, course_id: str) -> object:
+def get_course(ctx: Context, *, course_id: str) -> dict:
     """Get a course with its modules, pass mark and prerequisites."""
     c = ctx.get('course', course_id)  # spec: e_learning.env.yaml:113
     if c is None:
@@ -47,7 +47,7 @@ def get_course(ctx: Context, *, course_id: str) -> object:
 
 
 # spec: e_learning.env.yaml:116
-def get_enrollment(ctx: Context, *, enrollment_id: str) -> object:
+def get_enrollment(ctx: Context, *, enrollment_id: str) -> dict:
     """Get an enrollment with its module results and how many modules have passed."""
     e = ctx.get('enrollment', enrollment_id)  # spec: e_learning.env.yaml:122
     if e is None:
@@ -59,7 +59,7 @@ def get_enrollment(ctx: Context, *, enrollment_id: str) -> object:
 
 
 # spec: e_learning.env.yaml:129
-def enroll(ctx: Context, *, learner_id: str, course_id: str) -> object:
+def enroll(ctx: Context, *, learner_id: str, course_id: str) -> dict | None:
     """Enroll a learner in a published course, paid in credits (pro learners pay 20% less); the deadline is 90 days from today."""
     l_ = ctx.get('learner', learner_id)  # spec: e_learning.env.yaml:137
     if l_ is None:
@@ -91,7 +91,7 @@ def enroll(ctx: Context, *, learner_id: str, course_id: str) -> object:
 
 
 # spec: e_learning.env.yaml:156
-def submit_quiz(ctx: Context, *, enrollment_id: str, module_id: str, score: int) -> object:
+def submit_quiz(ctx: Context, *, enrollment_id: str, module_id: str, score: int) -> dict:
     """Record a quiz attempt (score 0-100) for a module of an active enrollment; at most 3 attempts, until passed."""
     if not ((score >= 0) and (score <= 100)):  # spec: e_learning.env.yaml:173
         raise ToolError('The score must be between 0 and 100')
@@ -122,7 +122,7 @@ def submit_quiz(ctx: Context, *, enrollment_id: str, module_id: str, score: int)
 
 
 # spec: e_learning.env.yaml:184
-def mark_module_done(ctx: Context, *, enrollment_id: str, module_id: str) -> object:
+def mark_module_done(ctx: Context, *, enrollment_id: str, module_id: str) -> dict[str, dict]:
     """Mark a module without a quiz as done for an active enrollment."""
     e = ctx.get('enrollment', enrollment_id)  # spec: e_learning.env.yaml:192
     if e is None:
@@ -146,7 +146,7 @@ def mark_module_done(ctx: Context, *, enrollment_id: str, module_id: str) -> obj
 
 
 # spec: e_learning.env.yaml:205
-def complete_course(ctx: Context, *, enrollment_id: str) -> object:
+def complete_course(ctx: Context, *, enrollment_id: str) -> dict:
     """Complete an active enrollment whose modules have all passed, and issue the certificate (grade = average quiz score)."""
     e = ctx.get('enrollment', enrollment_id)  # spec: e_learning.env.yaml:212
     if e is None:
@@ -168,7 +168,7 @@ def complete_course(ctx: Context, *, enrollment_id: str) -> object:
 
 
 # spec: e_learning.env.yaml:225
-def request_refund(ctx: Context, *, enrollment_id: str, learner_id: str) -> object:
+def request_refund(ctx: Context, *, enrollment_id: str, learner_id: str) -> dict:
     """Refund an active enrollment within 14 days of enrolling and before 30% of the modules have passed; the credits paid come back."""
     e = ctx.get('enrollment', enrollment_id)  # spec: e_learning.env.yaml:233
     if e is None:
@@ -193,7 +193,7 @@ def request_refund(ctx: Context, *, enrollment_id: str, learner_id: str) -> obje
 
 
 # spec: e_learning.env.yaml:247
-def drop_course(ctx: Context, *, enrollment_id: str, learner_id: str) -> object:
+def drop_course(ctx: Context, *, enrollment_id: str, learner_id: str) -> dict:
     """Drop an active enrollment without a refund; the seat is freed."""
     e = ctx.get('enrollment', enrollment_id)  # spec: e_learning.env.yaml:255
     if e is None:
@@ -209,7 +209,7 @@ def drop_course(ctx: Context, *, enrollment_id: str, learner_id: str) -> object:
 
 
 # spec: e_learning.env.yaml:264
-def extend_deadline(ctx: Context, *, enrollment_id: str, days: int) -> object:
+def extend_deadline(ctx: Context, *, enrollment_id: str, days: int) -> dict:
     """Extend an active enrollment's deadline once, by 7 to 30 days; free-plan learners pay 10 credits."""
     if not ((days >= 7) and (days <= 30)):  # spec: e_learning.env.yaml:276
         raise ToolError('An extension is 7 to 30 days')
@@ -232,7 +232,7 @@ def extend_deadline(ctx: Context, *, enrollment_id: str, days: int) -> object:
 
 
 # spec: e_learning.env.yaml:285
-def buy_credits(ctx: Context, *, learner_id: str, amount: Decimal) -> object:
+def buy_credits(ctx: Context, *, learner_id: str, amount: Decimal) -> dict:
     """Buy credits for a learner (10 to 500 at a time)."""
     if not ((amount >= 10) and (amount <= 500)):  # spec: e_learning.env.yaml:295
         raise ToolError('Credits are bought 10 to 500 at a time')
@@ -244,7 +244,7 @@ def buy_credits(ctx: Context, *, learner_id: str, amount: Decimal) -> object:
 
 
 # spec: e_learning.env.yaml:300
-def change_plan(ctx: Context, *, learner_id: str, plan: str) -> object:
+def change_plan(ctx: Context, *, learner_id: str, plan: str) -> dict:
     """Switch a learner between the free and pro plans; pro costs 29 credits, and going back to free is refused while pro-only courses are active."""
     l_ = ctx.get('learner', learner_id)  # spec: e_learning.env.yaml:308
     if l_ is None:

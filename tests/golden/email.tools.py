@@ -15,7 +15,7 @@ DOMAIN = 'email'
 
 
 # spec: email.env.yaml:54
-def get_mailbox(ctx: Context, *, address: str) -> object:
+def get_mailbox(ctx: Context, *, address: str) -> dict:
     """Get a mailbox's status, storage use, blocked senders, forwarding and auto-reply, with message counts per folder."""
     m = ctx.get('mailbox', address)  # spec: email.env.yaml:60
     if m is None:
@@ -24,19 +24,19 @@ def get_mailbox(ctx: Context, *, address: str) -> object:
 
 
 # spec: email.env.yaml:66
-def list_folder(ctx: Context, *, address: str, folder: str) -> object:
+def list_folder(ctx: Context, *, address: str, folder: str) -> list[dict] | int:
     """List the messages in one folder of a mailbox, newest first."""
     return ctx.sql('SELECT message_id, sender, subject, received, read, starred, labels FROM message\nWHERE mailbox = $address AND folder = $folder ORDER BY received DESC, message_id', {'address': address, 'folder': folder})
 
 
 # spec: email.env.yaml:76
-def search_messages(ctx: Context, *, address: str, text: str) -> object:
+def search_messages(ctx: Context, *, address: str, text: str) -> list[dict]:
     """Find a mailbox's messages whose subject or sender contains a text, in any folder but trash."""
     return [{'message_id': x['message_id'], 'folder': x['folder'], 'sender': x['sender'], 'subject': x['subject'], 'received': x['received']} for x in ctx.all('message', '(("mailbox" = ?) AND ("folder" <> ?))', [address, 'trash']) if (B.contains(B.lower(x['subject']), B.lower(text)) or B.contains(B.lower(x['sender']), B.lower(text)))]
 
 
 # spec: email.env.yaml:84
-def get_message(ctx: Context, *, address: str, message_id: str) -> object:
+def get_message(ctx: Context, *, address: str, message_id: str) -> dict:
     """Read a message in full."""
     x = ctx.get('message', message_id)  # spec: email.env.yaml:91
     if x is None:
@@ -47,7 +47,7 @@ def get_message(ctx: Context, *, address: str, message_id: str) -> object:
 
 
 # spec: email.env.yaml:96
-def send_email(ctx: Context, *, address: str, recipients: list, subject: str, body: str, attachment_mb: Decimal) -> object:
+def send_email(ctx: Context, *, address: str, recipients: list, subject: str, body: str, attachment_mb: Decimal) -> dict | None:
     """Send a new message from a mailbox; it is stored in the sent folder and counts against the quota."""
     m = ctx.get('mailbox', address)  # spec: email.env.yaml:115
     if m is None:
@@ -71,7 +71,7 @@ def send_email(ctx: Context, *, address: str, recipients: list, subject: str, bo
 
 
 # spec: email.env.yaml:130
-def save_draft(ctx: Context, *, address: str, recipients: list, subject: str, body: str) -> object:
+def save_draft(ctx: Context, *, address: str, recipients: list, subject: str, body: str) -> dict | None:
     """Save a new draft; drafts do not count against the quota until sent."""
     if ctx.count('message', '(("mailbox" = ?) AND ("folder" = ?))', [address, 'drafts']) >= 20:  # spec: email.env.yaml:151
         raise ToolError('At most 20 drafts')
@@ -84,7 +84,7 @@ def save_draft(ctx: Context, *, address: str, recipients: list, subject: str, bo
 
 
 # spec: email.env.yaml:156
-def send_draft(ctx: Context, *, address: str, message_id: str) -> object:
+def send_draft(ctx: Context, *, address: str, message_id: str) -> dict | None:
     """Send a saved draft as it is."""
     m = ctx.get('mailbox', address)  # spec: email.env.yaml:164
     if m is None:
@@ -111,7 +111,7 @@ def send_draft(ctx: Context, *, address: str, message_id: str) -> object:
 
 
 # spec: email.env.yaml:179
-def move_message(ctx: Context, *, address: str, message_id: str, folder: str) -> object:
+def move_message(ctx: Context, *, address: str, message_id: str, folder: str) -> dict:
     """Move a message to another folder (inbox, archive or spam); drafts and sent mail stay out of inbox and spam."""
     x = ctx.get('message', message_id)  # spec: email.env.yaml:188
     if x is None:
@@ -129,7 +129,7 @@ def move_message(ctx: Context, *, address: str, message_id: str, folder: str) ->
 
 
 # spec: email.env.yaml:198
-def delete_message(ctx: Context, *, address: str, message_id: str) -> object:
+def delete_message(ctx: Context, *, address: str, message_id: str) -> dict:
     """Delete a message; from any folder it goes to trash, from trash it is removed for good and its space freed."""
     x = ctx.get('message', message_id)  # spec: email.env.yaml:206
     if x is None:
@@ -149,7 +149,7 @@ def delete_message(ctx: Context, *, address: str, message_id: str) -> object:
 
 
 # spec: email.env.yaml:219
-def empty_trash(ctx: Context, *, address: str) -> object:
+def empty_trash(ctx: Context, *, address: str) -> dict:
     """Remove every message in a mailbox's trash for good and free their space."""
     m = ctx.get('mailbox', address)  # spec: email.env.yaml:226
     if m is None:
@@ -165,7 +165,7 @@ def empty_trash(ctx: Context, *, address: str) -> object:
 
 
 # spec: email.env.yaml:237
-def mark_read(ctx: Context, *, address: str, message_id: str, read: bool) -> object:
+def mark_read(ctx: Context, *, address: str, message_id: str, read: bool) -> dict:
     """Mark a message as read or unread."""
     x = ctx.get('message', message_id)  # spec: email.env.yaml:246
     if x is None:
@@ -179,7 +179,7 @@ def mark_read(ctx: Context, *, address: str, message_id: str, read: bool) -> obj
 
 
 # spec: email.env.yaml:254
-def add_label(ctx: Context, *, address: str, message_id: str, label: str) -> object:
+def add_label(ctx: Context, *, address: str, message_id: str, label: str) -> dict:
     """Add a label (a lower-case word) to a message; at most 5 labels per message."""
     x = ctx.get('message', message_id)  # spec: email.env.yaml:263
     if x is None:
@@ -199,7 +199,7 @@ def add_label(ctx: Context, *, address: str, message_id: str, label: str) -> obj
 
 
 # spec: email.env.yaml:274
-def block_sender(ctx: Context, *, address: str, sender: str) -> object:
+def block_sender(ctx: Context, *, address: str, sender: str) -> dict:
     """Block a sender address (at most 50); their inbox mail moves to spam."""
     m = ctx.get('mailbox', address)  # spec: email.env.yaml:282
     if m is None:
@@ -220,7 +220,7 @@ def block_sender(ctx: Context, *, address: str, sender: str) -> object:
 
 
 # spec: email.env.yaml:295
-def unblock_sender(ctx: Context, *, address: str, sender: str) -> object:
+def unblock_sender(ctx: Context, *, address: str, sender: str) -> dict:
     """Unblock a blocked sender."""
     m = ctx.get('mailbox', address)  # spec: email.env.yaml:303
     if m is None:
@@ -233,7 +233,7 @@ def unblock_sender(ctx: Context, *, address: str, sender: str) -> object:
 
 
 # spec: email.env.yaml:311
-def set_forwarding(ctx: Context, *, address: str, forward_to: str | None) -> object:
+def set_forwarding(ctx: Context, *, address: str, forward_to: str | None) -> dict:
     """Forward new mail to another address, or stop forwarding when no address is given."""
     m = ctx.get('mailbox', address)  # spec: email.env.yaml:319
     if m is None:
@@ -251,7 +251,7 @@ def set_forwarding(ctx: Context, *, address: str, forward_to: str | None) -> obj
 
 
 # spec: email.env.yaml:329
-def set_auto_reply(ctx: Context, *, address: str, start: dt.date, end: dt.date, text: str) -> object:
+def set_auto_reply(ctx: Context, *, address: str, start: dt.date, end: dt.date, text: str) -> dict | None:
     """Turn on an auto-reply for a date range (from today or later, at most 30 days)."""
     if start < ctx.today():  # spec: email.env.yaml:343
         raise ToolError('An auto-reply starts today or later')

@@ -14,7 +14,7 @@ DOMAIN = 'event_tickets'
 
 
 # spec: event_tickets.env.yaml:64
-def find_customer(ctx: Context, *, email: str) -> object:
+def find_customer(ctx: Context, *, email: str) -> str:
     """Find a customer's id by email."""
     c = ctx.one('customer', '("email" = ?)', [B.lower(email)])  # spec: event_tickets.env.yaml:70
     if c is None:
@@ -23,7 +23,7 @@ def find_customer(ctx: Context, *, email: str) -> object:
 
 
 # spec: event_tickets.env.yaml:73
-def get_customer(ctx: Context, *, customer_id: str) -> object:
+def get_customer(ctx: Context, *, customer_id: str) -> dict:
     """Get a customer's wallet and orders."""
     c = ctx.get('customer', customer_id)  # spec: event_tickets.env.yaml:79
     if c is None:
@@ -32,7 +32,7 @@ def get_customer(ctx: Context, *, customer_id: str) -> object:
 
 
 # spec: event_tickets.env.yaml:84
-def get_event(ctx: Context, *, event_id: str) -> object:
+def get_event(ctx: Context, *, event_id: str) -> dict:
     """Get an event with its sections, prices and seats left."""
     e = ctx.get('event', event_id)  # spec: event_tickets.env.yaml:90
     if e is None:
@@ -41,13 +41,13 @@ def get_event(ctx: Context, *, event_id: str) -> object:
 
 
 # spec: event_tickets.env.yaml:93
-def search_events(ctx: Context, *, query: str) -> object:
+def search_events(ctx: Context, *, query: str) -> list[dict] | int:
     """Upcoming events whose title or venue contains a word, soonest first."""
     return ctx.sql("SELECT event_id, title, venue, date, status FROM event\nWHERE (lower(title) LIKE '%' || lower($query) || '%' OR lower(venue) LIKE '%' || lower($query) || '%')\nORDER BY date, event_id", {'query': query})
 
 
 # spec: event_tickets.env.yaml:103
-def get_order(ctx: Context, *, order_id: str) -> object:
+def get_order(ctx: Context, *, order_id: str) -> dict:
     """Get a ticket order with its history."""
     o = ctx.get('ticket_order', order_id)  # spec: event_tickets.env.yaml:109
     if o is None:
@@ -56,7 +56,7 @@ def get_order(ctx: Context, *, order_id: str) -> object:
 
 
 # spec: event_tickets.env.yaml:112
-def buy_tickets(ctx: Context, *, customer_id: str, event_id: str, section: str, quantity: int) -> object:
+def buy_tickets(ctx: Context, *, customer_id: str, event_id: str, section: str, quantity: int) -> dict | None:
     """Buy tickets in one section of an event, paid from the customer's wallet."""
     if quantity < 1:  # spec: event_tickets.env.yaml:128
         raise ToolError('Buy at least one ticket')
@@ -91,7 +91,7 @@ def buy_tickets(ctx: Context, *, customer_id: str, event_id: str, section: str, 
 
 
 # spec: event_tickets.env.yaml:147
-def refund_order(ctx: Context, *, order_id: str) -> object:
+def refund_order(ctx: Context, *, order_id: str) -> dict:
     """Refund a confirmed order to the wallet, up to 7 days before the event (any time if the event was cancelled)."""
     o = ctx.get('ticket_order', order_id)  # spec: event_tickets.env.yaml:154
     if o is None:
@@ -114,7 +114,7 @@ def refund_order(ctx: Context, *, order_id: str) -> object:
 
 
 # spec: event_tickets.env.yaml:167
-def transfer_order(ctx: Context, *, order_id: str, email: str) -> object:
+def transfer_order(ctx: Context, *, order_id: str, email: str) -> dict | None:
     """Transfer all tickets of an order to another registered customer, until the day before the event."""
     o = ctx.get('ticket_order', order_id)  # spec: event_tickets.env.yaml:175
     if o is None:
@@ -140,7 +140,7 @@ def transfer_order(ctx: Context, *, order_id: str, email: str) -> object:
 
 
 # spec: event_tickets.env.yaml:189
-def change_section(ctx: Context, *, order_id: str, section: str) -> object:
+def change_section(ctx: Context, *, order_id: str, section: str) -> dict:
     """Move a confirmed order to another section of the same event; the price difference is charged to or refunded on the wallet."""
     o = ctx.get('ticket_order', order_id)  # spec: event_tickets.env.yaml:197
     if o is None:
@@ -177,7 +177,7 @@ def change_section(ctx: Context, *, order_id: str, section: str) -> object:
 
 
 # spec: event_tickets.env.yaml:217
-def join_waitlist(ctx: Context, *, customer_id: str, event_id: str, section: str) -> object:
+def join_waitlist(ctx: Context, *, customer_id: str, event_id: str, section: str) -> dict | None:
     """Put a customer on the waitlist of a sold-out section."""
     c = ctx.get('customer', customer_id)  # spec: event_tickets.env.yaml:226
     if c is None:
@@ -202,7 +202,7 @@ def join_waitlist(ctx: Context, *, customer_id: str, event_id: str, section: str
 
 
 # spec: event_tickets.env.yaml:239
-def leave_waitlist(ctx: Context, *, entry_id: str, customer_id: str) -> object:
+def leave_waitlist(ctx: Context, *, entry_id: str, customer_id: str) -> str:
     """Remove a customer's waitlist entry."""
     w = ctx.get('waitlist', entry_id)  # spec: event_tickets.env.yaml:247
     if w is None:
@@ -214,7 +214,7 @@ def leave_waitlist(ctx: Context, *, entry_id: str, customer_id: str) -> object:
 
 
 # spec: event_tickets.env.yaml:254
-def top_up_wallet(ctx: Context, *, customer_id: str, amount: Decimal) -> object:
+def top_up_wallet(ctx: Context, *, customer_id: str, amount: Decimal) -> dict:
     """Add money to a customer's wallet (5 to 1000)."""
     if not ((amount >= 5) and (amount <= 1000)):  # spec: event_tickets.env.yaml:264
         raise ToolError('Top-ups are between 5 and 1000')
@@ -226,7 +226,7 @@ def top_up_wallet(ctx: Context, *, customer_id: str, amount: Decimal) -> object:
 
 
 # spec: event_tickets.env.yaml:269
-def list_waitlist(ctx: Context, *, customer_id: str) -> object:
+def list_waitlist(ctx: Context, *, customer_id: str) -> list[dict] | int:
     """A customer's waitlist entries."""
     return ctx.sql('SELECT entry_id, event_id, section, joined FROM waitlist WHERE customer_id = $customer_id ORDER BY joined, entry_id', {'customer_id': customer_id})
 

@@ -14,7 +14,7 @@ DOMAIN = 'food_delivery'
 
 
 # spec: food_delivery.env.yaml:70
-def find_customer(ctx: Context, *, phone: str) -> object:
+def find_customer(ctx: Context, *, phone: str) -> str:
     """Find a customer's id by phone number."""
     c = ctx.one('customer', '("phone" = ?)', [phone])  # spec: food_delivery.env.yaml:76
     if c is None:
@@ -23,7 +23,7 @@ def find_customer(ctx: Context, *, phone: str) -> object:
 
 
 # spec: food_delivery.env.yaml:79
-def get_restaurant(ctx: Context, *, restaurant_id: str) -> object:
+def get_restaurant(ctx: Context, *, restaurant_id: str) -> dict:
     """Get a restaurant with its menu (item id to name, price and availability)."""
     r = ctx.get('restaurant', restaurant_id)  # spec: food_delivery.env.yaml:85
     if r is None:
@@ -32,13 +32,13 @@ def get_restaurant(ctx: Context, *, restaurant_id: str) -> object:
 
 
 # spec: food_delivery.env.yaml:88
-def search_restaurants(ctx: Context, *, cuisine: str) -> object:
+def search_restaurants(ctx: Context, *, cuisine: str) -> list[dict] | int:
     """Open restaurants of a cuisine, cheapest delivery first."""
     return ctx.sql('SELECT restaurant_id, name, delivery_fee, min_subtotal FROM restaurant\nWHERE open AND cuisine = $cuisine ORDER BY delivery_fee, restaurant_id', {'cuisine': cuisine})
 
 
 # spec: food_delivery.env.yaml:97
-def get_order(ctx: Context, *, order_id: str) -> object:
+def get_order(ctx: Context, *, order_id: str) -> dict:
     """Get an order with its lines, discount, tip and subtotal."""
     o = ctx.get('food_order', order_id)  # spec: food_delivery.env.yaml:103
     if o is None:
@@ -47,7 +47,7 @@ def get_order(ctx: Context, *, order_id: str) -> object:
 
 
 # spec: food_delivery.env.yaml:108
-def place_order(ctx: Context, *, customer_id: str, restaurant_id: str, item_id: str, quantity: int) -> object:
+def place_order(ctx: Context, *, customer_id: str, restaurant_id: str, item_id: str, quantity: int) -> dict | None:
     """Start an order with one menu item; the subtotal must reach the restaurant's minimum, and subtotal plus delivery fee is paid from the wallet."""
     if not ((quantity >= 1) and (quantity <= 20)):  # spec: food_delivery.env.yaml:124
         raise ToolError('Quantity must be between 1 and 20')
@@ -76,7 +76,7 @@ def place_order(ctx: Context, *, customer_id: str, restaurant_id: str, item_id: 
 
 
 # spec: food_delivery.env.yaml:134
-def add_item(ctx: Context, *, order_id: str, item_id: str, quantity: int) -> object:
+def add_item(ctx: Context, *, order_id: str, item_id: str, quantity: int) -> dict | None:
     """Add a menu item to an order that is still placed, paid from the wallet."""
     if not ((quantity >= 1) and (quantity <= 20)):  # spec: food_delivery.env.yaml:148
         raise ToolError('Quantity must be between 1 and 20')
@@ -106,7 +106,7 @@ def add_item(ctx: Context, *, order_id: str, item_id: str, quantity: int) -> obj
 
 
 # spec: food_delivery.env.yaml:158
-def cancel_order(ctx: Context, *, order_id: str) -> object:
+def cancel_order(ctx: Context, *, order_id: str) -> dict:
     """Cancel an order; placed orders are refunded in full, orders being prepared by half."""
     o = ctx.get('food_order', order_id)  # spec: food_delivery.env.yaml:165
     if o is None:
@@ -122,7 +122,7 @@ def cancel_order(ctx: Context, *, order_id: str) -> object:
 
 
 # spec: food_delivery.env.yaml:175
-def apply_promo(ctx: Context, *, order_id: str, code: str) -> object:
+def apply_promo(ctx: Context, *, order_id: str, code: str) -> dict:
     """Apply a promo code to a placed order; the discount is a percentage of the subtotal, credited to the wallet."""
     o = ctx.get('food_order', order_id)  # spec: food_delivery.env.yaml:183
     if o is None:
@@ -150,7 +150,7 @@ def apply_promo(ctx: Context, *, order_id: str, code: str) -> object:
 
 
 # spec: food_delivery.env.yaml:199
-def add_tip(ctx: Context, *, order_id: str, amount: Decimal) -> object:
+def add_tip(ctx: Context, *, order_id: str, amount: Decimal) -> dict:
     """Add a tip for the courier (0.50 to 50), paid from the wallet; not on cancelled orders."""
     if not ((amount >= Decimal('0.5')) and (amount <= 50)):  # spec: food_delivery.env.yaml:210
         raise ToolError('A tip is between 0.50 and 50')
@@ -170,7 +170,7 @@ def add_tip(ctx: Context, *, order_id: str, amount: Decimal) -> object:
 
 
 # spec: food_delivery.env.yaml:224
-def report_missing_item(ctx: Context, *, order_id: str, item_id: str) -> object:
+def report_missing_item(ctx: Context, *, order_id: str, item_id: str) -> dict:
     """Refund a line of a delivered order that did not arrive, within 2 days of delivery."""
     o = ctx.get('food_order', order_id)  # spec: food_delivery.env.yaml:232
     if o is None:
@@ -191,7 +191,7 @@ def report_missing_item(ctx: Context, *, order_id: str, item_id: str) -> object:
 
 
 # spec: food_delivery.env.yaml:244
-def rate_order(ctx: Context, *, order_id: str, stars: int) -> object:
+def rate_order(ctx: Context, *, order_id: str, stars: int) -> dict:
     """Rate a delivered order from 1 to 5 stars, once."""
     if not ((stars >= 1) and (stars <= 5)):  # spec: food_delivery.env.yaml:254
         raise ToolError('Ratings are 1 to 5 stars')
@@ -207,7 +207,7 @@ def rate_order(ctx: Context, *, order_id: str, stars: int) -> object:
 
 
 # spec: food_delivery.env.yaml:261
-def list_orders(ctx: Context, *, customer_id: str) -> object:
+def list_orders(ctx: Context, *, customer_id: str) -> list[dict] | int:
     """A customer's orders, newest id first."""
     return ctx.sql('SELECT order_id, restaurant_id, status, tip, rating FROM food_order WHERE customer_id = $customer_id ORDER BY order_id DESC', {'customer_id': customer_id})
 

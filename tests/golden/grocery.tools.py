@@ -15,7 +15,7 @@ DOMAIN = 'grocery'
 
 
 # spec: grocery.env.yaml:98
-def find_customer(ctx: Context, *, email: str) -> object:
+def find_customer(ctx: Context, *, email: str) -> dict:
     """Find a customer's id from their email address."""
     c = ctx.one('customer', '("email" = ?)', [B.lower(email)])  # spec: grocery.env.yaml:104
     if c is None:
@@ -24,7 +24,7 @@ def find_customer(ctx: Context, *, email: str) -> object:
 
 
 # spec: grocery.env.yaml:107
-def get_customer(ctx: Context, *, customer_id: str) -> object:
+def get_customer(ctx: Context, *, customer_id: str) -> dict:
     """Get a customer's profile, wallet, points and cart, with the cart's subtotal."""
     c = ctx.get('customer', customer_id)  # spec: grocery.env.yaml:113
     if c is None:
@@ -33,25 +33,25 @@ def get_customer(ctx: Context, *, customer_id: str) -> object:
 
 
 # spec: grocery.env.yaml:118
-def search_products(ctx: Context, *, query: str, category: str | None) -> object:
+def search_products(ctx: Context, *, query: str, category: str | None) -> list[dict] | int:
     """Search active products by name, optionally within a category; shows price, stock and per-order limit."""
     return ctx.sql("SELECT sku, name, category, price, stock, max_per_order, age_restricted FROM product\nWHERE active AND lower(name) LIKE '%' || lower($query) || '%' AND ($category IS NULL OR category = $category)\nORDER BY name, sku", {'category': category, 'query': query})
 
 
 # spec: grocery.env.yaml:129
-def list_slots(ctx: Context, *, day: dt.date) -> object:
+def list_slots(ctx: Context, *, day: dt.date) -> list[dict] | int:
     """Delivery slots of a day with free places."""
     return ctx.sql('SELECT slot_id, day, "window", capacity - booked AS free FROM slot\nWHERE day = $day AND booked < capacity ORDER BY "window"', {'day': day})
 
 
 # spec: grocery.env.yaml:138
-def list_orders(ctx: Context, *, customer_id: str) -> object:
+def list_orders(ctx: Context, *, customer_id: str) -> list[dict] | int:
     """List a customer's orders, newest first."""
     return ctx.sql('SELECT order_id, slot_id, total, status, placed_on FROM "order"\nWHERE customer_id = $customer_id ORDER BY placed_on DESC, order_id', {'customer_id': customer_id})
 
 
 # spec: grocery.env.yaml:147
-def get_order(ctx: Context, *, order_id: str) -> object:
+def get_order(ctx: Context, *, order_id: str) -> dict:
     """Get one order with its items, totals and refunds."""
     o = ctx.get('order', order_id)  # spec: grocery.env.yaml:153
     if o is None:
@@ -60,7 +60,7 @@ def get_order(ctx: Context, *, order_id: str) -> object:
 
 
 # spec: grocery.env.yaml:156
-def add_to_cart(ctx: Context, *, customer_id: str, sku: str, quantity: int) -> object:
+def add_to_cart(ctx: Context, *, customer_id: str, sku: str, quantity: int) -> dict[str, dict]:
     """Add a quantity of a product to the cart (added to what is already there, up to the product's per-order limit)."""
     if quantity < 1:  # spec: grocery.env.yaml:169
         raise ToolError('The quantity must be at least 1')
@@ -84,7 +84,7 @@ def add_to_cart(ctx: Context, *, customer_id: str, sku: str, quantity: int) -> o
 
 
 # spec: grocery.env.yaml:178
-def remove_from_cart(ctx: Context, *, customer_id: str, sku: str) -> object:
+def remove_from_cart(ctx: Context, *, customer_id: str, sku: str) -> dict[str, dict]:
     """Remove a product from the cart."""
     c = ctx.get('customer', customer_id)  # spec: grocery.env.yaml:186
     if c is None:
@@ -96,7 +96,7 @@ def remove_from_cart(ctx: Context, *, customer_id: str, sku: str) -> object:
 
 
 # spec: grocery.env.yaml:193
-def place_order(ctx: Context, *, customer_id: str, slot_id: str, coupon: str | None, allow_substitutions: bool) -> object:
+def place_order(ctx: Context, *, customer_id: str, slot_id: str, coupon: str | None, allow_substitutions: bool) -> dict | None:
     """Order the whole cart for delivery in a slot, paid from the wallet; optionally with a coupon code."""
     c = ctx.get('customer', customer_id)  # spec: grocery.env.yaml:203
     if c is None:
@@ -148,7 +148,7 @@ def place_order(ctx: Context, *, customer_id: str, slot_id: str, coupon: str | N
 
 
 # spec: grocery.env.yaml:250
-def cancel_order(ctx: Context, *, order_id: str, customer_id: str) -> object:
+def cancel_order(ctx: Context, *, order_id: str, customer_id: str) -> dict:
     """Cancel a placed (not yet packed) order; the total goes back to the wallet, the stock and slot are freed and the order's points are taken back."""
     o = ctx.get('order', order_id)  # spec: grocery.env.yaml:258
     if o is None:
@@ -171,7 +171,7 @@ def cancel_order(ctx: Context, *, order_id: str, customer_id: str) -> object:
 
 
 # spec: grocery.env.yaml:271
-def change_delivery_slot(ctx: Context, *, order_id: str, slot_id: str) -> object:
+def change_delivery_slot(ctx: Context, *, order_id: str, slot_id: str) -> dict:
     """Move a placed order to another delivery slot with free places."""
     o = ctx.get('order', order_id)  # spec: grocery.env.yaml:279
     if o is None:
@@ -195,7 +195,7 @@ def change_delivery_slot(ctx: Context, *, order_id: str, slot_id: str) -> object
 
 
 # spec: grocery.env.yaml:292
-def remove_order_item(ctx: Context, *, order_id: str, sku: str) -> object:
+def remove_order_item(ctx: Context, *, order_id: str, sku: str) -> dict:
     """Remove one product from a placed order; its price (less the order's coupon discount) goes back to the wallet. The subtotal must stay at least 20.00."""
     o = ctx.get('order', order_id)  # spec: grocery.env.yaml:300
     if o is None:
@@ -220,7 +220,7 @@ def remove_order_item(ctx: Context, *, order_id: str, sku: str) -> object:
 
 
 # spec: grocery.env.yaml:315
-def refund_item(ctx: Context, *, order_id: str, sku: str, quantity: int, reason: str) -> object:
+def refund_item(ctx: Context, *, order_id: str, sku: str, quantity: int, reason: str) -> dict:
     """Refund missing, damaged or expired units of a delivered order to the wallet, within 3 days of the delivery day."""
     if quantity < 1:  # spec: grocery.env.yaml:331
         raise ToolError('The quantity must be at least 1')
@@ -248,7 +248,7 @@ def refund_item(ctx: Context, *, order_id: str, sku: str, quantity: int, reason:
 
 
 # spec: grocery.env.yaml:347
-def top_up_wallet(ctx: Context, *, customer_id: str, amount: Decimal) -> object:
+def top_up_wallet(ctx: Context, *, customer_id: str, amount: Decimal) -> dict:
     """Add money to the customer's wallet (5.00 to 300.00 at a time)."""
     if not ((amount >= 5) and (amount <= 300)):  # spec: grocery.env.yaml:357
         raise ToolError('Top-ups must be between 5.00 and 300.00')
@@ -260,7 +260,7 @@ def top_up_wallet(ctx: Context, *, customer_id: str, amount: Decimal) -> object:
 
 
 # spec: grocery.env.yaml:362
-def redeem_points(ctx: Context, *, customer_id: str, points: int) -> object:
+def redeem_points(ctx: Context, *, customer_id: str, points: int) -> dict:
     """Turn loyalty points into wallet money, in blocks of 100 points for 1.00."""
     if not ((points >= 100) and (B.mod(points, 100) == 0)):  # spec: grocery.env.yaml:372
         raise ToolError('Points are redeemed in blocks of 100')
@@ -274,7 +274,7 @@ def redeem_points(ctx: Context, *, customer_id: str, points: int) -> object:
 
 
 # spec: grocery.env.yaml:378
-def change_membership(ctx: Context, *, customer_id: str, membership: str) -> object:
+def change_membership(ctx: Context, *, customer_id: str, membership: str) -> dict:
     """Switch between standard and plus membership; plus costs 9.99 from the wallet."""
     c = ctx.get('customer', customer_id)  # spec: grocery.env.yaml:386
     if c is None:

@@ -15,7 +15,7 @@ DOMAIN = 'gym'
 
 
 # spec: gym.env.yaml:48
-def get_member(ctx: Context, *, member_no: str) -> object:
+def get_member(ctx: Context, *, member_no: str) -> dict:
     """Get a member's plan, status, balance, freezes and upcoming bookings."""
     m = ctx.get('member', member_no)  # spec: gym.env.yaml:54
     if m is None:
@@ -24,13 +24,13 @@ def get_member(ctx: Context, *, member_no: str) -> object:
 
 
 # spec: gym.env.yaml:59
-def list_classes(ctx: Context, *, day: dt.date) -> object:
+def list_classes(ctx: Context, *, day: dt.date) -> list[dict] | int:
     """Classes on a day with free spots."""
     return ctx.sql('SELECT class_id, name, instructor, time, capacity - len(booked) AS free_spots, premium_only\nFROM gym_class WHERE day = $day ORDER BY time, class_id', {'day': day})
 
 
 # spec: gym.env.yaml:68
-def get_class(ctx: Context, *, class_id: str) -> object:
+def get_class(ctx: Context, *, class_id: str) -> dict:
     """Get a class with its bookings."""
     c = ctx.get('gym_class', class_id)  # spec: gym.env.yaml:74
     if c is None:
@@ -39,7 +39,7 @@ def get_class(ctx: Context, *, class_id: str) -> object:
 
 
 # spec: gym.env.yaml:77
-def book_class(ctx: Context, *, member_no: str, class_id: str) -> object:
+def book_class(ctx: Context, *, member_no: str, class_id: str) -> dict:
     """Book a member into an upcoming class."""
     m = ctx.get('member', member_no)  # spec: gym.env.yaml:85
     if m is None:
@@ -65,7 +65,7 @@ def book_class(ctx: Context, *, member_no: str, class_id: str) -> object:
 
 
 # spec: gym.env.yaml:99
-def cancel_booking(ctx: Context, *, member_no: str, class_id: str) -> object:
+def cancel_booking(ctx: Context, *, member_no: str, class_id: str) -> dict:
     """Cancel a member's booking; on the class day a 5.00 late fee is added to the balance."""
     c = ctx.get('gym_class', class_id)  # spec: gym.env.yaml:107
     if c is None:
@@ -83,7 +83,7 @@ def cancel_booking(ctx: Context, *, member_no: str, class_id: str) -> object:
 
 
 # spec: gym.env.yaml:118
-def freeze_membership(ctx: Context, *, member_no: str, days: int) -> object:
+def freeze_membership(ctx: Context, *, member_no: str, days: int) -> dict | None:
     """Freeze an active membership from today for 7 to 30 days (at most 30 days per calendar year); the contract end moves back by the same days."""
     if not ((days >= 7) and (days <= 30)):  # spec: gym.env.yaml:129
         raise ToolError('A freeze lasts 7 to 30 days')
@@ -103,7 +103,7 @@ def freeze_membership(ctx: Context, *, member_no: str, days: int) -> object:
 
 
 # spec: gym.env.yaml:138
-def unfreeze_membership(ctx: Context, *, member_no: str) -> object:
+def unfreeze_membership(ctx: Context, *, member_no: str) -> dict:
     """End a freeze early; the membership is active again."""
     m = ctx.get('member', member_no)  # spec: gym.env.yaml:145
     if m is None:
@@ -115,7 +115,7 @@ def unfreeze_membership(ctx: Context, *, member_no: str) -> object:
 
 
 # spec: gym.env.yaml:152
-def change_plan(ctx: Context, *, member_no: str, plan: str) -> object:
+def change_plan(ctx: Context, *, member_no: str, plan: str) -> dict:
     """Switch a member between the basic and premium plans; upgrading gives 2 guest passes, downgrading removes them."""
     m = ctx.get('member', member_no)  # spec: gym.env.yaml:160
     if m is None:
@@ -132,7 +132,7 @@ def change_plan(ctx: Context, *, member_no: str, plan: str) -> object:
 
 
 # spec: gym.env.yaml:170
-def use_guest_pass(ctx: Context, *, member_no: str, guest_name: str) -> object:
+def use_guest_pass(ctx: Context, *, member_no: str, guest_name: str) -> dict:
     """Let a premium member bring a guest today, using one guest pass."""
     m = ctx.get('member', member_no)  # spec: gym.env.yaml:178
     if m is None:
@@ -149,7 +149,7 @@ def use_guest_pass(ctx: Context, *, member_no: str, guest_name: str) -> object:
 
 
 # spec: gym.env.yaml:188
-def pay_balance(ctx: Context, *, member_no: str, amount: Decimal) -> object:
+def pay_balance(ctx: Context, *, member_no: str, amount: Decimal) -> dict:
     """Pay the member's balance due in full."""
     m = ctx.get('member', member_no)  # spec: gym.env.yaml:196
     if m is None:
@@ -163,7 +163,7 @@ def pay_balance(ctx: Context, *, member_no: str, amount: Decimal) -> object:
 
 
 # spec: gym.env.yaml:204
-def cancel_membership(ctx: Context, *, member_no: str, pay_fee: bool) -> object:
+def cancel_membership(ctx: Context, *, member_no: str, pay_fee: bool) -> dict:
     """Cancel a membership; before the contract end a 50.00 early-termination fee is charged and must be paid with it."""
     m = ctx.get('member', member_no)  # spec: gym.env.yaml:212
     if m is None:

@@ -15,7 +15,7 @@ DOMAIN = 'hotel'
 
 
 # spec: hotel.env.yaml:58
-def get_guest(ctx: Context, *, guest_id: str) -> object:
+def get_guest(ctx: Context, *, guest_id: str) -> dict:
     """Get a guest's profile, loyalty tier and points, and their reservation ids."""
     g = ctx.get('guest', guest_id)  # spec: hotel.env.yaml:64
     if g is None:
@@ -24,13 +24,13 @@ def get_guest(ctx: Context, *, guest_id: str) -> object:
 
 
 # spec: hotel.env.yaml:69
-def search_rooms(ctx: Context, *, check_in: dt.date, nights: int, party: int) -> object:
+def search_rooms(ctx: Context, *, check_in: dt.date, nights: int, party: int) -> list[dict] | int:
     """Rooms free for a whole stay that hold the party, cheapest first."""
     return ctx.sql("SELECT r.room_id, r.kind, r.capacity, r.rate, r.rate * $nights AS total, r.amenities\nFROM room r\nWHERE r.status = 'available' AND r.capacity >= $party\n  AND NOT EXISTS (SELECT 1 FROM reservation x WHERE x.room_id = r.room_id\n                  AND x.status IN ('booked', 'checked_in')\n                  AND x.check_in < CAST($check_in AS DATE) + CAST($nights AS INTEGER)\n                  AND x.check_out > CAST($check_in AS DATE))\nORDER BY r.rate, r.room_id", {'nights': nights, 'party': party, 'check_in': check_in})
 
 
 # spec: hotel.env.yaml:86
-def get_reservation(ctx: Context, *, reservation_id: str) -> object:
+def get_reservation(ctx: Context, *, reservation_id: str) -> dict:
     """Get a reservation with its dates, room, status, charges and requests."""
     r = ctx.get('reservation', reservation_id)  # spec: hotel.env.yaml:92
     if r is None:
@@ -39,7 +39,7 @@ def get_reservation(ctx: Context, *, reservation_id: str) -> object:
 
 
 # spec: hotel.env.yaml:95
-def get_room(ctx: Context, *, room_id: str) -> object:
+def get_room(ctx: Context, *, room_id: str) -> dict:
     """Get a room's type, capacity, nightly rate, status and amenities."""
     r = ctx.get('room', room_id)  # spec: hotel.env.yaml:101
     if r is None:
@@ -48,7 +48,7 @@ def get_room(ctx: Context, *, room_id: str) -> object:
 
 
 # spec: hotel.env.yaml:104
-def book_room(ctx: Context, *, guest_id: str, room_id: str, check_in: dt.date, nights: int, party: int) -> object:
+def book_room(ctx: Context, *, guest_id: str, room_id: str, check_in: dt.date, nights: int, party: int) -> dict | None:
     """Book a room for a guest for 1 to 14 nights from an arrival date."""
     if not ((nights >= 1) and (nights <= 14)):  # spec: hotel.env.yaml:120
         raise ToolError('A stay is 1 to 14 nights')
@@ -75,7 +75,7 @@ def book_room(ctx: Context, *, guest_id: str, room_id: str, check_in: dt.date, n
 
 
 # spec: hotel.env.yaml:130
-def cancel_reservation(ctx: Context, *, guest_id: str, reservation_id: str) -> object:
+def cancel_reservation(ctx: Context, *, guest_id: str, reservation_id: str) -> dict:
     """Cancel a booked reservation; from 2 days before arrival one night's rate is charged."""
     r = ctx.get('reservation', reservation_id)  # spec: hotel.env.yaml:138
     if r is None:
@@ -95,7 +95,7 @@ def cancel_reservation(ctx: Context, *, guest_id: str, reservation_id: str) -> o
 
 
 # spec: hotel.env.yaml:150
-def change_dates(ctx: Context, *, guest_id: str, reservation_id: str, check_in: dt.date, nights: int) -> object:
+def change_dates(ctx: Context, *, guest_id: str, reservation_id: str, check_in: dt.date, nights: int) -> dict | None:
     """Move a booked reservation to new dates in the same room; the room total is recomputed."""
     if not ((nights >= 1) and (nights <= 14)):  # spec: hotel.env.yaml:164
         raise ToolError('A stay is 1 to 14 nights')
@@ -119,7 +119,7 @@ def change_dates(ctx: Context, *, guest_id: str, reservation_id: str, check_in: 
 
 
 # spec: hotel.env.yaml:173
-def change_room(ctx: Context, *, guest_id: str, reservation_id: str, room_id: str) -> object:
+def change_room(ctx: Context, *, guest_id: str, reservation_id: str, room_id: str) -> dict | None:
     """Move a booked reservation to another room for the same nights; the room total follows the new rate."""
     r = ctx.get('reservation', reservation_id)  # spec: hotel.env.yaml:182
     if r is None:
@@ -145,7 +145,7 @@ def change_room(ctx: Context, *, guest_id: str, reservation_id: str, room_id: st
 
 
 # spec: hotel.env.yaml:196
-def check_in(ctx: Context, *, guest_id: str, reservation_id: str) -> object:
+def check_in(ctx: Context, *, guest_id: str, reservation_id: str) -> dict:
     """Check a guest in on the arrival day."""
     r = ctx.get('reservation', reservation_id)  # spec: hotel.env.yaml:204
     if r is None:
@@ -161,7 +161,7 @@ def check_in(ctx: Context, *, guest_id: str, reservation_id: str) -> object:
 
 
 # spec: hotel.env.yaml:213
-def add_room_charge(ctx: Context, *, reservation_id: str, category: str, amount: Decimal) -> object:
+def add_room_charge(ctx: Context, *, reservation_id: str, category: str, amount: Decimal) -> dict:
     """Add a charge (minibar, room service, spa, laundry) to a stay in progress."""
     if not ((amount > 0) and (amount <= 1000)):  # spec: hotel.env.yaml:225
         raise ToolError('A charge is between 0.01 and 1000.00')
@@ -175,7 +175,7 @@ def add_room_charge(ctx: Context, *, reservation_id: str, category: str, amount:
 
 
 # spec: hotel.env.yaml:231
-def check_out(ctx: Context, *, guest_id: str, reservation_id: str) -> object:
+def check_out(ctx: Context, *, guest_id: str, reservation_id: str) -> dict:
     """Check a guest out; the bill is the room total plus charges less the points discount, and the guest earns 1 point per 1.00 of room total."""
     r = ctx.get('reservation', reservation_id)  # spec: hotel.env.yaml:239
     if r is None:
@@ -193,7 +193,7 @@ def check_out(ctx: Context, *, guest_id: str, reservation_id: str) -> object:
 
 
 # spec: hotel.env.yaml:250
-def redeem_points(ctx: Context, *, guest_id: str, reservation_id: str) -> object:
+def redeem_points(ctx: Context, *, guest_id: str, reservation_id: str) -> dict:
     """Spend 1000 loyalty points for a discount of one night's rate on a booked reservation (once per reservation)."""
     g = ctx.get('guest', guest_id)  # spec: hotel.env.yaml:258
     if g is None:
@@ -218,7 +218,7 @@ def redeem_points(ctx: Context, *, guest_id: str, reservation_id: str) -> object
 
 
 # spec: hotel.env.yaml:271
-def add_special_request(ctx: Context, *, guest_id: str, reservation_id: str, request: str) -> object:
+def add_special_request(ctx: Context, *, guest_id: str, reservation_id: str, request: str) -> dict:
     """Add a special request (such as 'late arrival' or 'extra pillows') to an upcoming or current stay; at most 5."""
     r = ctx.get('reservation', reservation_id)  # spec: hotel.env.yaml:285
     if r is None:
@@ -236,7 +236,7 @@ def add_special_request(ctx: Context, *, guest_id: str, reservation_id: str, req
 
 
 # spec: hotel.env.yaml:295
-def set_room_maintenance(ctx: Context, *, room_id: str, status: str) -> object:
+def set_room_maintenance(ctx: Context, *, room_id: str, status: str) -> dict:
     """Put a room under maintenance or back into service; a room with a guest checked in cannot go under maintenance."""
     rm = ctx.get('room', room_id)  # spec: hotel.env.yaml:304
     if rm is None:

@@ -14,7 +14,7 @@ DOMAIN = 'hr_leave'
 
 
 # spec: hr_leave.env.yaml:60
-def get_employee(ctx: Context, *, employee_id: str) -> object:
+def get_employee(ctx: Context, *, employee_id: str) -> dict:
     """Get an employee's department, manager, status, leave balances and requests."""
     e = ctx.get('employee', employee_id)  # spec: hr_leave.env.yaml:66
     if e is None:
@@ -23,13 +23,13 @@ def get_employee(ctx: Context, *, employee_id: str) -> object:
 
 
 # spec: hr_leave.env.yaml:71
-def list_team_requests(ctx: Context, *, manager_id: str) -> object:
+def list_team_requests(ctx: Context, *, manager_id: str) -> list[dict] | int:
     """The pending leave requests of a manager's direct reports, oldest start first."""
     return ctx.sql('SELECT r.request_id, r.employee_id, e.name, r.kind, r.start, r."end", r.days\nFROM leave_request r JOIN employee e ON e.employee_id = r.employee_id\nWHERE e.manager_id = $manager_id AND r.status = \'pending\' ORDER BY r.start, r.request_id', {'manager_id': manager_id})
 
 
 # spec: hr_leave.env.yaml:81
-def get_department(ctx: Context, *, dept_id: str) -> object:
+def get_department(ctx: Context, *, dept_id: str) -> dict:
     """Get a department's staffing limit and blackout periods."""
     d = ctx.get('department', dept_id)  # spec: hr_leave.env.yaml:87
     if d is None:
@@ -38,13 +38,13 @@ def get_department(ctx: Context, *, dept_id: str) -> object:
 
 
 # spec: hr_leave.env.yaml:90
-def who_is_out(ctx: Context, *, dept_id: str, date_: dt.date) -> object:
+def who_is_out(ctx: Context, *, dept_id: str, date_: dt.date) -> list[dict] | int:
     """Employees of a department on approved leave on a day."""
     return ctx.sql('SELECT r.employee_id, e.name, r.kind, r.start, r."end"\nFROM leave_request r JOIN employee e ON e.employee_id = r.employee_id\nWHERE e.dept_id = $dept_id AND r.status = \'approved\' AND r.start <= $date AND r."end" >= $date\nORDER BY r.employee_id', {'date': date_, 'dept_id': dept_id})
 
 
 # spec: hr_leave.env.yaml:102
-def submit_leave_request(ctx: Context, *, employee_id: str, kind: str, start: dt.date, end: dt.date, note: str | None) -> object:
+def submit_leave_request(ctx: Context, *, employee_id: str, kind: str, start: dt.date, end: dt.date, note: str | None) -> dict | None:
     """Ask for leave of a kind from a start date to an end date (both included)."""
     e = ctx.get('employee', employee_id)  # spec: hr_leave.env.yaml:117
     if e is None:
@@ -77,7 +77,7 @@ def submit_leave_request(ctx: Context, *, employee_id: str, kind: str, start: dt
 
 
 # spec: hr_leave.env.yaml:136
-def change_request_dates(ctx: Context, *, employee_id: str, request_id: str, start: dt.date, end: dt.date) -> object:
+def change_request_dates(ctx: Context, *, employee_id: str, request_id: str, start: dt.date, end: dt.date) -> dict | None:
     """Change the dates of one of the employee's pending requests, under the same rules."""
     r = ctx.get('leave_request', request_id)  # spec: hr_leave.env.yaml:146
     if r is None:
@@ -111,7 +111,7 @@ def change_request_dates(ctx: Context, *, employee_id: str, request_id: str, sta
 
 
 # spec: hr_leave.env.yaml:164
-def approve_request(ctx: Context, *, manager_id: str, request_id: str) -> object:
+def approve_request(ctx: Context, *, manager_id: str, request_id: str) -> dict:
     """A manager approves a direct report's pending request; the days come off the balance."""
     r = ctx.get('leave_request', request_id)  # spec: hr_leave.env.yaml:172
     if r is None:
@@ -141,7 +141,7 @@ def approve_request(ctx: Context, *, manager_id: str, request_id: str) -> object
 
 
 # spec: hr_leave.env.yaml:190
-def reject_request(ctx: Context, *, manager_id: str, request_id: str, reason: str) -> object:
+def reject_request(ctx: Context, *, manager_id: str, request_id: str, reason: str) -> dict:
     """A manager rejects a direct report's pending request, with a reason."""
     r = ctx.get('leave_request', request_id)  # spec: hr_leave.env.yaml:199
     if r is None:
@@ -160,7 +160,7 @@ def reject_request(ctx: Context, *, manager_id: str, request_id: str, reason: st
 
 
 # spec: hr_leave.env.yaml:209
-def cancel_request(ctx: Context, *, employee_id: str, request_id: str) -> object:
+def cancel_request(ctx: Context, *, employee_id: str, request_id: str) -> dict:
     """Cancel one of the employee's requests; an approved one only before it starts, with its days returned."""
     r = ctx.get('leave_request', request_id)  # spec: hr_leave.env.yaml:217
     if r is None:
@@ -183,7 +183,7 @@ def cancel_request(ctx: Context, *, employee_id: str, request_id: str) -> object
 
 
 # spec: hr_leave.env.yaml:231
-def adjust_balance(ctx: Context, *, employee_id: str, kind: str, days: int, reason: str) -> object:
+def adjust_balance(ctx: Context, *, employee_id: str, kind: str, days: int, reason: str) -> dict:
     """HR adds or removes up to 10 days of a leave balance, with a reason."""
     if not (((days != 0) and (days >= (-10))) and (days <= 10)):  # spec: hr_leave.env.yaml:245
         raise ToolError('An adjustment is 1 to 10 days up or down')
@@ -201,7 +201,7 @@ def adjust_balance(ctx: Context, *, employee_id: str, kind: str, days: int, reas
 
 
 # spec: hr_leave.env.yaml:253
-def add_blackout(ctx: Context, *, dept_id: str, start: dt.date, end: dt.date, reason: str) -> object:
+def add_blackout(ctx: Context, *, dept_id: str, start: dt.date, end: dt.date, reason: str) -> list[dict]:
     """Add a future blackout period (at most 14 days) to a department; vacation cannot be requested then."""
     if start <= ctx.today():  # spec: hr_leave.env.yaml:266
         raise ToolError('Blackouts are set for future periods')
@@ -217,7 +217,7 @@ def add_blackout(ctx: Context, *, dept_id: str, start: dt.date, end: dt.date, re
 
 
 # spec: hr_leave.env.yaml:273
-def change_manager(ctx: Context, *, employee_id: str, manager_id: str) -> object:
+def change_manager(ctx: Context, *, employee_id: str, manager_id: str) -> dict:
     """Give an employee a new manager, an active employee other than themselves who does not report to them."""
     if employee_id == manager_id:  # spec: hr_leave.env.yaml:285
         raise ToolError('An employee cannot manage themselves')

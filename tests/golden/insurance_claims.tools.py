@@ -15,7 +15,7 @@ DOMAIN = 'insurance_claims'
 
 
 # spec: insurance_claims.env.yaml:71
-def get_holder(ctx: Context, *, holder_id: str) -> object:
+def get_holder(ctx: Context, *, holder_id: str) -> dict:
     """Get a policyholder's profile with their policies and claims."""
     h = ctx.get('holder', holder_id)  # spec: insurance_claims.env.yaml:77
     if h is None:
@@ -24,7 +24,7 @@ def get_holder(ctx: Context, *, holder_id: str) -> object:
 
 
 # spec: insurance_claims.env.yaml:83
-def get_policy(ctx: Context, *, policy_no: str) -> object:
+def get_policy(ctx: Context, *, policy_no: str) -> dict:
     """Get a policy's period, covered incidents, limit left this year, deductible and beneficiaries."""
     p = ctx.get('policy', policy_no)  # spec: insurance_claims.env.yaml:89
     if p is None:
@@ -33,7 +33,7 @@ def get_policy(ctx: Context, *, policy_no: str) -> object:
 
 
 # spec: insurance_claims.env.yaml:92
-def get_claim(ctx: Context, *, claim_id: str) -> object:
+def get_claim(ctx: Context, *, claim_id: str) -> dict:
     """Get a claim with its documents, decision and payout."""
     c = ctx.get('claim', claim_id)  # spec: insurance_claims.env.yaml:98
     if c is None:
@@ -42,13 +42,13 @@ def get_claim(ctx: Context, *, claim_id: str) -> object:
 
 
 # spec: insurance_claims.env.yaml:101
-def list_open_claims(ctx: Context) -> object:
+def list_open_claims(ctx: Context) -> list[dict] | int:
     """Claims waiting for a decision, oldest incident first."""
     return ctx.sql("SELECT claim_id, policy_no, incident, incident_date, amount, status, len(documents) AS documents\nFROM claim WHERE status IN ('submitted', 'under_review') ORDER BY incident_date, claim_id", {})
 
 
 # spec: insurance_claims.env.yaml:109
-def file_claim(ctx: Context, *, holder_id: str, policy_no: str, incident: str, incident_date: dt.date, amount: Decimal, description: str) -> object:
+def file_claim(ctx: Context, *, holder_id: str, policy_no: str, incident: str, incident_date: dt.date, amount: Decimal, description: str) -> dict | None:
     """File a claim on an active policy for a covered incident of the last 90 days."""
     p = ctx.get('policy', policy_no)  # spec: insurance_claims.env.yaml:124
     if p is None:
@@ -77,7 +77,7 @@ def file_claim(ctx: Context, *, holder_id: str, policy_no: str, incident: str, i
 
 
 # spec: insurance_claims.env.yaml:140
-def add_document(ctx: Context, *, holder_id: str, claim_id: str, kind: str, name: str) -> object:
+def add_document(ctx: Context, *, holder_id: str, claim_id: str, kind: str, name: str) -> dict:
     """Attach a document to an open claim (at most 10); a submitted claim moves under review."""
     c = ctx.get('claim', claim_id)  # spec: insurance_claims.env.yaml:150
     if c is None:
@@ -96,7 +96,7 @@ def add_document(ctx: Context, *, holder_id: str, claim_id: str, kind: str, name
 
 
 # spec: insurance_claims.env.yaml:161
-def withdraw_claim(ctx: Context, *, holder_id: str, claim_id: str) -> object:
+def withdraw_claim(ctx: Context, *, holder_id: str, claim_id: str) -> dict:
     """Withdraw an open claim."""
     c = ctx.get('claim', claim_id)  # spec: insurance_claims.env.yaml:169
     if c is None:
@@ -110,7 +110,7 @@ def withdraw_claim(ctx: Context, *, holder_id: str, claim_id: str) -> object:
 
 
 # spec: insurance_claims.env.yaml:177
-def approve_claim(ctx: Context, *, claim_id: str, amount: Decimal) -> object:
+def approve_claim(ctx: Context, *, claim_id: str, amount: Decimal) -> dict:
     """Approve an open claim for an amount up to the claimed one; the payout is that amount less the deductible."""
     c = ctx.get('claim', claim_id)  # spec: insurance_claims.env.yaml:186
     if c is None:
@@ -133,7 +133,7 @@ def approve_claim(ctx: Context, *, claim_id: str, amount: Decimal) -> object:
 
 
 # spec: insurance_claims.env.yaml:199
-def reject_claim(ctx: Context, *, claim_id: str, reason: str) -> object:
+def reject_claim(ctx: Context, *, claim_id: str, reason: str) -> dict:
     """Reject an open claim with a reason."""
     c = ctx.get('claim', claim_id)  # spec: insurance_claims.env.yaml:208
     if c is None:
@@ -147,7 +147,7 @@ def reject_claim(ctx: Context, *, claim_id: str, reason: str) -> object:
 
 
 # spec: insurance_claims.env.yaml:216
-def appeal_claim(ctx: Context, *, holder_id: str, claim_id: str, statement: str) -> object:
+def appeal_claim(ctx: Context, *, holder_id: str, claim_id: str, statement: str) -> dict:
     """Appeal a rejected claim once, within 30 days of the decision; it goes back under review."""
     c = ctx.get('claim', claim_id)  # spec: insurance_claims.env.yaml:228
     if c is None:
@@ -167,7 +167,7 @@ def appeal_claim(ctx: Context, *, holder_id: str, claim_id: str, statement: str)
 
 
 # spec: insurance_claims.env.yaml:239
-def pay_claim(ctx: Context, *, claim_id: str) -> object:
+def pay_claim(ctx: Context, *, claim_id: str) -> dict:
     """Pay an approved claim's payout to the holder's bank account."""
     c = ctx.get('claim', claim_id)  # spec: insurance_claims.env.yaml:247
     if c is None:
@@ -184,7 +184,7 @@ def pay_claim(ctx: Context, *, claim_id: str) -> object:
 
 
 # spec: insurance_claims.env.yaml:256
-def update_bank_account(ctx: Context, *, holder_id: str, bank_account: str) -> object:
+def update_bank_account(ctx: Context, *, holder_id: str, bank_account: str) -> dict:
     """Change the bank account payouts go to (country code and 10 to 20 digits), when no approved claim awaits payment."""
     if ctx.exists('claim', '(("holder_id" = ?) AND ("status" = ?))', [holder_id, 'approved']):  # spec: insurance_claims.env.yaml:266
         raise ToolError('An approved claim awaits payment; the account cannot change now')
@@ -198,7 +198,7 @@ def update_bank_account(ctx: Context, *, holder_id: str, bank_account: str) -> o
 
 
 # spec: insurance_claims.env.yaml:272
-def set_beneficiaries(ctx: Context, *, holder_id: str, policy_no: str, beneficiaries: list) -> object:
+def set_beneficiaries(ctx: Context, *, holder_id: str, policy_no: str, beneficiaries: list) -> list[dict]:
     """Replace a life policy's beneficiaries; shares are whole percents adding up to 100."""
     p = ctx.get('policy', policy_no)  # spec: insurance_claims.env.yaml:281
     if p is None:

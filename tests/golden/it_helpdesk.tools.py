@@ -12,7 +12,7 @@ DOMAIN = 'it_helpdesk'
 
 
 # spec: it_helpdesk.env.yaml:62
-def verify_employee(ctx: Context, *, employee_id: str, email: str) -> object:
+def verify_employee(ctx: Context, *, employee_id: str, email: str) -> dict:
     """Check an employee id against an email address; returns the employee's profile."""
     e = ctx.get('employee', employee_id)  # spec: it_helpdesk.env.yaml:69
     if e is None:
@@ -23,13 +23,13 @@ def verify_employee(ctx: Context, *, employee_id: str, email: str) -> object:
 
 
 # spec: it_helpdesk.env.yaml:74
-def list_tickets(ctx: Context, *, employee_id: str) -> object:
+def list_tickets(ctx: Context, *, employee_id: str) -> list[dict] | int:
     """An employee's tickets, newest first."""
     return ctx.sql('SELECT ticket_id, title, category, priority, status, opened FROM ticket WHERE employee_id = $employee_id ORDER BY opened DESC, ticket_id', {'employee_id': employee_id})
 
 
 # spec: it_helpdesk.env.yaml:81
-def get_ticket(ctx: Context, *, ticket_id: str) -> object:
+def get_ticket(ctx: Context, *, ticket_id: str) -> dict:
     """Get a ticket with its comments."""
     t = ctx.get('ticket', ticket_id)  # spec: it_helpdesk.env.yaml:87
     if t is None:
@@ -38,13 +38,13 @@ def get_ticket(ctx: Context, *, ticket_id: str) -> object:
 
 
 # spec: it_helpdesk.env.yaml:90
-def list_software(ctx: Context) -> object:
+def list_software(ctx: Context) -> list[dict] | int:
     """Software titles with free seats and whether they are restricted."""
     return ctx.sql('SELECT name, seats - used AS free_seats, restricted FROM software ORDER BY name', {})
 
 
 # spec: it_helpdesk.env.yaml:95
-def open_ticket(ctx: Context, *, employee_id: str, title: str, category: str, priority: str) -> object:
+def open_ticket(ctx: Context, *, employee_id: str, title: str, category: str, priority: str) -> dict | None:
     """Open a ticket for an employee (at most 3 open at a time; urgent only for outages)."""
     if not ((priority != 'urgent') or (category == 'outage')):  # spec: it_helpdesk.env.yaml:108
         raise ToolError('Urgent priority is only for outages')
@@ -61,7 +61,7 @@ def open_ticket(ctx: Context, *, employee_id: str, title: str, category: str, pr
 
 
 # spec: it_helpdesk.env.yaml:115
-def add_comment(ctx: Context, *, ticket_id: str, employee_id: str, text: str) -> object:
+def add_comment(ctx: Context, *, ticket_id: str, employee_id: str, text: str) -> list[dict]:
     """Add a comment to one of the employee's own tickets that is not closed."""
     t = ctx.get('ticket', ticket_id)  # spec: it_helpdesk.env.yaml:128
     if t is None:
@@ -77,7 +77,7 @@ def add_comment(ctx: Context, *, ticket_id: str, employee_id: str, text: str) ->
 
 
 # spec: it_helpdesk.env.yaml:137
-def close_ticket(ctx: Context, *, ticket_id: str) -> object:
+def close_ticket(ctx: Context, *, ticket_id: str) -> dict | None:
     """Close a ticket the employee says is solved."""
     t = ctx.get('ticket', ticket_id)  # spec: it_helpdesk.env.yaml:144
     if t is None:
@@ -89,7 +89,7 @@ def close_ticket(ctx: Context, *, ticket_id: str) -> object:
 
 
 # spec: it_helpdesk.env.yaml:151
-def reopen_ticket(ctx: Context, *, ticket_id: str) -> object:
+def reopen_ticket(ctx: Context, *, ticket_id: str) -> dict | None:
     """Reopen a ticket closed within the last 14 days."""
     t = ctx.get('ticket', ticket_id)  # spec: it_helpdesk.env.yaml:158
     if t is None:
@@ -105,7 +105,7 @@ def reopen_ticket(ctx: Context, *, ticket_id: str) -> object:
 
 
 # spec: it_helpdesk.env.yaml:167
-def reset_password(ctx: Context, *, employee_id: str) -> object:
+def reset_password(ctx: Context, *, employee_id: str) -> dict:
     """Reset an employee's password (at most 3 times a day; not for accounts locked by security)."""
     e = ctx.get('employee', employee_id)  # spec: it_helpdesk.env.yaml:174
     if e is None:
@@ -119,7 +119,7 @@ def reset_password(ctx: Context, *, employee_id: str) -> object:
 
 
 # spec: it_helpdesk.env.yaml:182
-def grant_license(ctx: Context, *, employee_id: str, software: str) -> object:
+def grant_license(ctx: Context, *, employee_id: str, software: str) -> dict:
     """Give an employee a seat of a software title."""
     e = ctx.get('employee', employee_id)  # spec: it_helpdesk.env.yaml:190
     if e is None:
@@ -139,7 +139,7 @@ def grant_license(ctx: Context, *, employee_id: str, software: str) -> object:
 
 
 # spec: it_helpdesk.env.yaml:201
-def revoke_license(ctx: Context, *, employee_id: str, software: str) -> object:
+def revoke_license(ctx: Context, *, employee_id: str, software: str) -> dict:
     """Take back an employee's seat of a software title."""
     e = ctx.get('employee', employee_id)  # spec: it_helpdesk.env.yaml:209
     if e is None:
@@ -153,7 +153,7 @@ def revoke_license(ctx: Context, *, employee_id: str, software: str) -> object:
 
 
 # spec: it_helpdesk.env.yaml:217
-def lend_laptop(ctx: Context, *, employee_id: str, asset_tag: str, days: int) -> object:
+def lend_laptop(ctx: Context, *, employee_id: str, asset_tag: str, days: int) -> dict | None:
     """Lend a free loaner laptop for 1 to 14 days."""
     if not ((days >= 1) and (days <= 14)):  # spec: it_helpdesk.env.yaml:228
         raise ToolError('Loaners are lent for 1 to 14 days')
@@ -169,7 +169,7 @@ def lend_laptop(ctx: Context, *, employee_id: str, asset_tag: str, days: int) ->
 
 
 # spec: it_helpdesk.env.yaml:235
-def return_laptop(ctx: Context, *, asset_tag: str) -> object:
+def return_laptop(ctx: Context, *, asset_tag: str) -> dict:
     """Take a loaner laptop back."""
     l_ = ctx.get('laptop', asset_tag)  # spec: it_helpdesk.env.yaml:242
     if l_ is None:

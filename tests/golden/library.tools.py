@@ -15,7 +15,7 @@ DOMAIN = 'library'
 
 
 # spec: library.env.yaml:55
-def find_member(ctx: Context, *, card: str) -> object:
+def find_member(ctx: Context, *, card: str) -> dict:
     """Look a member up by library card number."""
     m = ctx.get('member', card)  # spec: library.env.yaml:61
     if m is None:
@@ -24,13 +24,13 @@ def find_member(ctx: Context, *, card: str) -> object:
 
 
 # spec: library.env.yaml:64
-def search_books(ctx: Context, *, query: str) -> object:
+def search_books(ctx: Context, *, query: str) -> list[dict]:
     """Search the catalogue by words in the title or the author's name."""
     return [{'isbn': b['isbn'], 'title': b['title'], 'author': b['author'], 'available': b['available']} for b in ctx.all('book', '(contains(lower("title"), ?) OR contains(lower("author"), ?))', [B.lower(query), B.lower(query)])]
 
 
 # spec: library.env.yaml:71
-def list_loans(ctx: Context, *, card: str) -> object:
+def list_loans(ctx: Context, *, card: str) -> list[dict]:
     """List a member's current loans with their due dates."""
     m = ctx.get('member', card)  # spec: library.env.yaml:77
     if m is None:
@@ -39,7 +39,7 @@ def list_loans(ctx: Context, *, card: str) -> object:
 
 
 # spec: library.env.yaml:80
-def borrow_book(ctx: Context, *, card: str, isbn: str) -> object:
+def borrow_book(ctx: Context, *, card: str, isbn: str) -> dict | None:
     """Lend a book to a member for 21 days."""
     m = ctx.get('member', card)  # spec: library.env.yaml:88
     if m is None:
@@ -65,7 +65,7 @@ def borrow_book(ctx: Context, *, card: str, isbn: str) -> object:
 
 
 # spec: library.env.yaml:103
-def renew_loan(ctx: Context, *, loan_id: str) -> object:
+def renew_loan(ctx: Context, *, loan_id: str) -> dict:
     """Renew a loan once for 21 more days, if nobody holds the book."""
     l_ = ctx.get('loan', loan_id)  # spec: library.env.yaml:110
     if l_ is None:
@@ -82,7 +82,7 @@ def renew_loan(ctx: Context, *, loan_id: str) -> object:
 
 
 # spec: library.env.yaml:126
-def return_book(ctx: Context, *, loan_id: str) -> object:
+def return_book(ctx: Context, *, loan_id: str) -> dict:
     """Take a book back; a late return adds 0.25 per day to the member's fines."""
     l_ = ctx.get('loan', loan_id)  # spec: library.env.yaml:133
     if l_ is None:
@@ -101,7 +101,7 @@ def return_book(ctx: Context, *, loan_id: str) -> object:
 
 
 # spec: library.env.yaml:145
-def place_hold(ctx: Context, *, card: str, isbn: str) -> object:
+def place_hold(ctx: Context, *, card: str, isbn: str) -> dict | None:
     """Reserve a book that has no copy available."""
     m = ctx.get('member', card)  # spec: library.env.yaml:153
     if m is None:
@@ -119,7 +119,7 @@ def place_hold(ctx: Context, *, card: str, isbn: str) -> object:
 
 
 # spec: library.env.yaml:163
-def cancel_hold(ctx: Context, *, hold_id: str, card: str) -> object:
+def cancel_hold(ctx: Context, *, hold_id: str, card: str) -> str:
     """Cancel one of a member's holds."""
     h = ctx.get('hold', hold_id)  # spec: library.env.yaml:170
     if h is None:
@@ -131,7 +131,7 @@ def cancel_hold(ctx: Context, *, hold_id: str, card: str) -> object:
 
 
 # spec: library.env.yaml:177
-def pay_fines(ctx: Context, *, card: str, amount: Decimal) -> object:
+def pay_fines(ctx: Context, *, card: str, amount: Decimal) -> dict:
     """Pay all of a member's fines at once."""
     m = ctx.get('member', card)  # spec: library.env.yaml:185
     if m is None:
@@ -145,7 +145,7 @@ def pay_fines(ctx: Context, *, card: str, amount: Decimal) -> object:
 
 
 # spec: library.env.yaml:193
-def set_preference(ctx: Context, *, card: str, name: str, value: str) -> object:
+def set_preference(ctx: Context, *, card: str, name: str, value: str) -> dict[str, str]:
     """Set one of a member's notification preferences (for example 'reminders' to 'email')."""
     m = ctx.get('member', card)  # spec: library.env.yaml:201
     if m is None:
@@ -155,7 +155,7 @@ def set_preference(ctx: Context, *, card: str, name: str, value: str) -> object:
 
 
 # spec: library.env.yaml:206
-def overdue_report(ctx: Context, *, as_of: dt.date) -> object:
+def overdue_report(ctx: Context, *, as_of: dt.date) -> list[dict] | int:
     """List loans that were due before a date and are not returned, oldest first."""
     return ctx.sql('SELECT loan_id, card, isbn, due FROM loan\nWHERE NOT returned AND due < $as_of\nORDER BY due, loan_id', {'as_of': as_of})
 

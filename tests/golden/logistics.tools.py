@@ -15,7 +15,7 @@ DOMAIN = 'logistics'
 
 
 # spec: logistics.env.yaml:69
-def get_customer(ctx: Context, *, customer_id: str) -> object:
+def get_customer(ctx: Context, *, customer_id: str) -> dict:
     """Get a customer's account type, credit limit, balance and saved addresses."""
     c = ctx.get('customer', customer_id)  # spec: logistics.env.yaml:75
     if c is None:
@@ -24,7 +24,7 @@ def get_customer(ctx: Context, *, customer_id: str) -> object:
 
 
 # spec: logistics.env.yaml:78
-def track_shipment(ctx: Context, *, tracking_no: str) -> object:
+def track_shipment(ctx: Context, *, tracking_no: str) -> dict:
     """Track a shipment; its status, service, destination and tracking events."""
     s = ctx.get('shipment', tracking_no)  # spec: logistics.env.yaml:84
     if s is None:
@@ -33,19 +33,19 @@ def track_shipment(ctx: Context, *, tracking_no: str) -> object:
 
 
 # spec: logistics.env.yaml:87
-def list_shipments(ctx: Context, *, customer_id: str, status: str | None) -> object:
+def list_shipments(ctx: Context, *, customer_id: str, status: str | None) -> list[dict] | int:
     """A customer's shipments, newest first, optionally of one status."""
     return ctx.sql('SELECT tracking_no, service, status, weight_kg, cost, created FROM shipment\nWHERE customer_id = $customer_id AND ($status IS NULL OR status = $status)\nORDER BY created DESC, tracking_no', {'customer_id': customer_id, 'status': status})
 
 
 # spec: logistics.env.yaml:98
-def quote_rate(ctx: Context, *, service: str, weight_kg: Decimal, declared_value: Decimal, insured: bool) -> object:
+def quote_rate(ctx: Context, *, service: str, weight_kg: Decimal, declared_value: Decimal, insured: bool) -> Decimal:
     """The price of a parcel by service, weight and optional insurance of a declared value."""
     return B.round(((5 + (1 * weight_kg)) if (service == 'ground') else ((10 + (2 * weight_kg)) if (service == 'express') else (25 + (Decimal('3.5') * weight_kg)))) + ((Decimal('0.01') * declared_value) if insured else 0), 2)
 
 
 # spec: logistics.env.yaml:108
-def create_shipment(ctx: Context, *, customer_id: str, address_key: str, service: str, weight_kg: Decimal, declared_value: Decimal, insured: bool) -> object:
+def create_shipment(ctx: Context, *, customer_id: str, address_key: str, service: str, weight_kg: Decimal, declared_value: Decimal, insured: bool) -> dict | None:
     """Create a shipment label to one of the customer's saved addresses; the charge goes to the balance."""
     c = ctx.get('customer', customer_id)  # spec: logistics.env.yaml:120
     if c is None:
@@ -69,7 +69,7 @@ def create_shipment(ctx: Context, *, customer_id: str, address_key: str, service
 
 
 # spec: logistics.env.yaml:135
-def cancel_shipment(ctx: Context, *, customer_id: str, tracking_no: str) -> object:
+def cancel_shipment(ctx: Context, *, customer_id: str, tracking_no: str) -> dict:
     """Cancel a shipment before pickup; its charge is refunded to the balance."""
     s = ctx.get('shipment', tracking_no)  # spec: logistics.env.yaml:143
     if s is None:
@@ -89,7 +89,7 @@ def cancel_shipment(ctx: Context, *, customer_id: str, tracking_no: str) -> obje
 
 
 # spec: logistics.env.yaml:161
-def redirect_shipment(ctx: Context, *, customer_id: str, tracking_no: str, address_key: str) -> object:
+def redirect_shipment(ctx: Context, *, customer_id: str, tracking_no: str, address_key: str) -> dict:
     """Send a shipment to another saved address, until it is out for delivery, for 7.50."""
     s = ctx.get('shipment', tracking_no)  # spec: logistics.env.yaml:170
     if s is None:
@@ -115,7 +115,7 @@ def redirect_shipment(ctx: Context, *, customer_id: str, tracking_no: str, addre
 
 
 # spec: logistics.env.yaml:185
-def hold_at_facility(ctx: Context, *, customer_id: str, tracking_no: str, days: int) -> object:
+def hold_at_facility(ctx: Context, *, customer_id: str, tracking_no: str, days: int) -> dict:
     """Hold a shipment in transit at the facility for 1 to 14 days."""
     s = ctx.get('shipment', tracking_no)  # spec: logistics.env.yaml:194
     if s is None:
@@ -134,7 +134,7 @@ def hold_at_facility(ctx: Context, *, customer_id: str, tracking_no: str, days: 
 
 
 # spec: logistics.env.yaml:205
-def upgrade_service(ctx: Context, *, customer_id: str, tracking_no: str, service: str) -> object:
+def upgrade_service(ctx: Context, *, customer_id: str, tracking_no: str, service: str) -> dict:
     """Upgrade a shipment's service before it is in transit, paying the rate difference."""
     s = ctx.get('shipment', tracking_no)  # spec: logistics.env.yaml:214
     if s is None:
@@ -162,7 +162,7 @@ def upgrade_service(ctx: Context, *, customer_id: str, tracking_no: str, service
 
 
 # spec: logistics.env.yaml:231
-def schedule_pickup(ctx: Context, *, customer_id: str, date_: dt.date, shipments: list) -> object:
+def schedule_pickup(ctx: Context, *, customer_id: str, date_: dt.date, shipments: list) -> dict | None:
     """Book a pickup 1 to 14 days ahead for shipments not yet picked up; one pickup per customer per day."""
     if not ((date_ >= B.add_days(ctx.today(), 1)) and (date_ <= B.add_days(ctx.today(), 14))):  # spec: logistics.env.yaml:245
         raise ToolError('Pickups are booked 1 to 14 days ahead')
@@ -185,7 +185,7 @@ def schedule_pickup(ctx: Context, *, customer_id: str, date_: dt.date, shipments
 
 
 # spec: logistics.env.yaml:254
-def cancel_pickup(ctx: Context, *, customer_id: str, pickup_id: str) -> object:
+def cancel_pickup(ctx: Context, *, customer_id: str, pickup_id: str) -> dict:
     """Cancel a scheduled pickup before its day."""
     p = ctx.get('pickup', pickup_id)  # spec: logistics.env.yaml:262
     if p is None:
@@ -201,7 +201,7 @@ def cancel_pickup(ctx: Context, *, customer_id: str, pickup_id: str) -> object:
 
 
 # spec: logistics.env.yaml:271
-def add_address(ctx: Context, *, customer_id: str, key: str, street: str, city: str, zip: str, country: str) -> object:
+def add_address(ctx: Context, *, customer_id: str, key: str, street: str, city: str, zip: str, country: str) -> dict[str, dict]:
     """Save a delivery address under a name (at most 5 saved addresses)."""
     c = ctx.get('customer', customer_id)  # spec: logistics.env.yaml:287
     if c is None:
@@ -217,7 +217,7 @@ def add_address(ctx: Context, *, customer_id: str, key: str, street: str, city: 
 
 
 # spec: logistics.env.yaml:296
-def file_damage_claim(ctx: Context, *, customer_id: str, tracking_no: str, amount: Decimal) -> object:
+def file_damage_claim(ctx: Context, *, customer_id: str, tracking_no: str, amount: Decimal) -> dict:
     """Claim for damage to a delivered shipment within 30 days of delivery, once; up to the declared value when insured, else up to 100.00."""
     s = ctx.get('shipment', tracking_no)  # spec: logistics.env.yaml:305
     if s is None:

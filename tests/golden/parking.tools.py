@@ -14,7 +14,7 @@ DOMAIN = 'parking'
 
 
 # spec: parking.env.yaml:64
-def find_driver(ctx: Context, *, phone: str) -> object:
+def find_driver(ctx: Context, *, phone: str) -> dict:
     """Find a driver by phone number; returns the profile with balance and plates."""
     d = ctx.one('driver', '("phone" = ?)', [phone])  # spec: parking.env.yaml:70
     if d is None:
@@ -23,25 +23,25 @@ def find_driver(ctx: Context, *, phone: str) -> object:
 
 
 # spec: parking.env.yaml:73
-def list_lots(ctx: Context) -> object:
+def list_lots(ctx: Context) -> list[dict] | int:
     """Lots with free spaces, rates and maximum stays."""
     return ctx.sql('SELECT lot_id, name, capacity - occupied AS free_spaces, hourly_rate, max_hours, permit_price FROM lot ORDER BY lot_id', {})
 
 
 # spec: parking.env.yaml:78
-def list_sessions(ctx: Context, *, driver_id: str) -> object:
+def list_sessions(ctx: Context, *, driver_id: str) -> list[dict] | int:
     """A driver's parking sessions, active first."""
     return ctx.sql('SELECT session_id, plate, lot_id, started, hours, paid, active FROM parking_session WHERE driver_id = $driver_id ORDER BY active DESC, started DESC', {'driver_id': driver_id})
 
 
 # spec: parking.env.yaml:85
-def list_citations(ctx: Context, *, plate: str) -> object:
+def list_citations(ctx: Context, *, plate: str) -> list[dict] | int:
     """Citations issued to a plate."""
     return ctx.sql('SELECT citation_id, issued, amount, status FROM citation WHERE plate = upper($plate) ORDER BY issued DESC', {'plate': plate})
 
 
 # spec: parking.env.yaml:92
-def add_vehicle(ctx: Context, *, driver_id: str, plate: str) -> object:
+def add_vehicle(ctx: Context, *, driver_id: str, plate: str) -> list[str]:
     """Register a vehicle plate to a driver (at most 3 per driver)."""
     d = ctx.get('driver', driver_id)  # spec: parking.env.yaml:100
     if d is None:
@@ -58,7 +58,7 @@ def add_vehicle(ctx: Context, *, driver_id: str, plate: str) -> object:
 
 
 # spec: parking.env.yaml:110
-def remove_vehicle(ctx: Context, *, driver_id: str, plate: str) -> object:
+def remove_vehicle(ctx: Context, *, driver_id: str, plate: str) -> list[str]:
     """Remove a plate from a driver's vehicles, when it has no active session."""
     d = ctx.get('driver', driver_id)  # spec: parking.env.yaml:118
     if d is None:
@@ -73,7 +73,7 @@ def remove_vehicle(ctx: Context, *, driver_id: str, plate: str) -> object:
 
 
 # spec: parking.env.yaml:127
-def start_parking(ctx: Context, *, driver_id: str, plate: str, lot_id: str, hours: int) -> object:
+def start_parking(ctx: Context, *, driver_id: str, plate: str, lot_id: str, hours: int) -> dict | None:
     """Start a paid parking session for whole hours at a lot."""
     d = ctx.get('driver', driver_id)  # spec: parking.env.yaml:137
     if d is None:
@@ -101,7 +101,7 @@ def start_parking(ctx: Context, *, driver_id: str, plate: str, lot_id: str, hour
 
 
 # spec: parking.env.yaml:154
-def extend_parking(ctx: Context, *, session_id: str, hours: int) -> object:
+def extend_parking(ctx: Context, *, session_id: str, hours: int) -> dict | None:
     """Add hours to an active session, within the lot's maximum stay."""
     if hours < 1:  # spec: parking.env.yaml:167
         raise ToolError('Extend by at least 1 hour')
@@ -127,7 +127,7 @@ def extend_parking(ctx: Context, *, session_id: str, hours: int) -> object:
 
 
 # spec: parking.env.yaml:176
-def end_parking(ctx: Context, *, session_id: str) -> object:
+def end_parking(ctx: Context, *, session_id: str) -> dict | None:
     """End an active session and free its space (paid hours are not refunded)."""
     s = ctx.get('parking_session', session_id)  # spec: parking.env.yaml:183
     if s is None:
@@ -141,7 +141,7 @@ def end_parking(ctx: Context, *, session_id: str) -> object:
 
 
 # spec: parking.env.yaml:191
-def buy_permit(ctx: Context, *, driver_id: str, lot_id: str) -> object:
+def buy_permit(ctx: Context, *, driver_id: str, lot_id: str) -> dict | None:
     """Buy a 30-day permit for a lot, paid from the balance; one per driver and lot."""
     if ctx.exists('permit', '((("driver_id" = ?) AND ("lot_id" = ?)) AND ("valid_until" >= ?))', [driver_id, lot_id, ctx.today()]):  # spec: parking.env.yaml:203
         raise ToolError('The driver already has a valid permit for this lot')
@@ -160,7 +160,7 @@ def buy_permit(ctx: Context, *, driver_id: str, lot_id: str) -> object:
 
 
 # spec: parking.env.yaml:210
-def pay_citation(ctx: Context, *, driver_id: str, citation_id: str) -> object:
+def pay_citation(ctx: Context, *, driver_id: str, citation_id: str) -> dict:
     """Pay an unpaid citation of one of the driver's vehicles in full from the balance."""
     d = ctx.get('driver', driver_id)  # spec: parking.env.yaml:218
     if d is None:
@@ -180,7 +180,7 @@ def pay_citation(ctx: Context, *, driver_id: str, citation_id: str) -> object:
 
 
 # spec: parking.env.yaml:229
-def appeal_citation(ctx: Context, *, citation_id: str, note: str) -> object:
+def appeal_citation(ctx: Context, *, citation_id: str, note: str) -> dict | None:
     """Appeal an unpaid citation within 21 days of issue."""
     c = ctx.get('citation', citation_id)  # spec: parking.env.yaml:241
     if c is None:
@@ -196,7 +196,7 @@ def appeal_citation(ctx: Context, *, citation_id: str, note: str) -> object:
 
 
 # spec: parking.env.yaml:250
-def top_up(ctx: Context, *, driver_id: str, amount: Decimal) -> object:
+def top_up(ctx: Context, *, driver_id: str, amount: Decimal) -> dict:
     """Add 5 to 200 to a driver's balance."""
     if not ((amount >= 5) and (amount <= 200)):  # spec: parking.env.yaml:260
         raise ToolError('Top-ups are between 5 and 200')

@@ -15,7 +15,7 @@ DOMAIN = 'permits'
 
 
 # spec: permits.env.yaml:73
-def get_applicant(ctx: Context, *, applicant_id: str) -> object:
+def get_applicant(ctx: Context, *, applicant_id: str) -> dict:
     """Get an applicant's profile, parcels and applications."""
     a = ctx.get('applicant', applicant_id)  # spec: permits.env.yaml:79
     if a is None:
@@ -24,13 +24,13 @@ def get_applicant(ctx: Context, *, applicant_id: str) -> object:
 
 
 # spec: permits.env.yaml:85
-def list_permit_types(ctx: Context) -> object:
+def list_permit_types(ctx: Context) -> list[dict] | int:
     """The permit types with fee, allowed zones, licence need, required documents and validity."""
     return ctx.sql('SELECT type_id, name, fee, zones, needs_licence, required_docs, valid_days FROM permit_type ORDER BY type_id', {})
 
 
 # spec: permits.env.yaml:90
-def get_application(ctx: Context, *, app_id: str) -> object:
+def get_application(ctx: Context, *, app_id: str) -> dict:
     """Get an application with its fee, documents, decision, expiry and inspections."""
     x = ctx.get('application', app_id)  # spec: permits.env.yaml:96
     if x is None:
@@ -39,14 +39,14 @@ def get_application(ctx: Context, *, app_id: str) -> object:
 
 
 # spec: permits.env.yaml:99
-def list_parcel_permits(ctx: Context, *, parcel_id: str) -> object:
+def list_parcel_permits(ctx: Context, *, parcel_id: str) -> list[dict]:
     """The approved, unexpired permits of a parcel."""
     day = ctx.today()  # spec: permits.env.yaml:105
     return [{'app_id': x['app_id'], 'type_id': x['type_id'], 'expires': x['expires']} for x in ctx.all('application', '(((("parcel_id" = ?) AND ("status" = ?)) AND ("expires" IS NOT NULL)) AND ("expires" >= ?))', [parcel_id, 'approved', day])]
 
 
 # spec: permits.env.yaml:108
-def create_application(ctx: Context, *, applicant_id: str, parcel_id: str, type_id: str, description: str) -> object:
+def create_application(ctx: Context, *, applicant_id: str, parcel_id: str, type_id: str, description: str) -> dict | None:
     """Start a draft application for a permit on a parcel."""
     a = ctx.get('applicant', applicant_id)  # spec: permits.env.yaml:122
     if a is None:
@@ -71,7 +71,7 @@ def create_application(ctx: Context, *, applicant_id: str, parcel_id: str, type_
 
 
 # spec: permits.env.yaml:135
-def add_document(ctx: Context, *, applicant_id: str, app_id: str, document: str) -> object:
+def add_document(ctx: Context, *, applicant_id: str, app_id: str, document: str) -> dict:
     """Attach a document (by its type name, such as 'site_plan') to a draft application; at most 10."""
     x = ctx.get('application', app_id)  # spec: permits.env.yaml:144
     if x is None:
@@ -89,7 +89,7 @@ def add_document(ctx: Context, *, applicant_id: str, app_id: str, document: str)
 
 
 # spec: permits.env.yaml:154
-def pay_fee(ctx: Context, *, applicant_id: str, app_id: str, amount: Decimal) -> object:
+def pay_fee(ctx: Context, *, applicant_id: str, app_id: str, amount: Decimal) -> dict:
     """Pay a draft application's fee in full."""
     x = ctx.get('application', app_id)  # spec: permits.env.yaml:163
     if x is None:
@@ -110,7 +110,7 @@ def pay_fee(ctx: Context, *, applicant_id: str, app_id: str, amount: Decimal) ->
 
 
 # spec: permits.env.yaml:174
-def submit_application(ctx: Context, *, applicant_id: str, app_id: str) -> object:
+def submit_application(ctx: Context, *, applicant_id: str, app_id: str) -> dict:
     """Submit a draft whose fee is paid and whose required documents are attached."""
     x = ctx.get('application', app_id)  # spec: permits.env.yaml:182
     if x is None:
@@ -132,7 +132,7 @@ def submit_application(ctx: Context, *, applicant_id: str, app_id: str) -> objec
 
 
 # spec: permits.env.yaml:194
-def withdraw_application(ctx: Context, *, applicant_id: str, app_id: str) -> object:
+def withdraw_application(ctx: Context, *, applicant_id: str, app_id: str) -> dict:
     """Withdraw a draft or submitted application; a paid fee is refunded for drafts only."""
     x = ctx.get('application', app_id)  # spec: permits.env.yaml:202
     if x is None:
@@ -147,7 +147,7 @@ def withdraw_application(ctx: Context, *, applicant_id: str, app_id: str) -> obj
 
 
 # spec: permits.env.yaml:211
-def approve_application(ctx: Context, *, app_id: str) -> object:
+def approve_application(ctx: Context, *, app_id: str) -> dict:
     """Approve a submitted application; the permit is valid for the permit type's number of days."""
     x = ctx.get('application', app_id)  # spec: permits.env.yaml:219
     if x is None:
@@ -162,7 +162,7 @@ def approve_application(ctx: Context, *, app_id: str) -> object:
 
 
 # spec: permits.env.yaml:227
-def reject_application(ctx: Context, *, app_id: str, reason: str) -> object:
+def reject_application(ctx: Context, *, app_id: str, reason: str) -> dict:
     """Reject a submitted application with a reason."""
     x = ctx.get('application', app_id)  # spec: permits.env.yaml:236
     if x is None:
@@ -176,7 +176,7 @@ def reject_application(ctx: Context, *, app_id: str, reason: str) -> object:
 
 
 # spec: permits.env.yaml:244
-def schedule_inspection(ctx: Context, *, applicant_id: str, app_id: str, date_: dt.date) -> object:
+def schedule_inspection(ctx: Context, *, applicant_id: str, app_id: str, date_: dt.date) -> dict:
     """Book an inspection of an approved, unexpired permit 2 to 60 days ahead; one pending at a time."""
     x = ctx.get('application', app_id)  # spec: permits.env.yaml:253
     if x is None:
@@ -194,7 +194,7 @@ def schedule_inspection(ctx: Context, *, applicant_id: str, app_id: str, date_: 
 
 
 # spec: permits.env.yaml:263
-def record_inspection_result(ctx: Context, *, app_id: str, result: str, notes: str | None) -> object:
+def record_inspection_result(ctx: Context, *, app_id: str, result: str, notes: str | None) -> dict:
     """Record the result of a permit's pending inspection; a second failure revokes the permit."""
     x = ctx.get('application', app_id)  # spec: permits.env.yaml:273
     if x is None:
@@ -209,7 +209,7 @@ def record_inspection_result(ctx: Context, *, app_id: str, result: str, notes: s
 
 
 # spec: permits.env.yaml:283
-def extend_permit(ctx: Context, *, applicant_id: str, app_id: str) -> object:
+def extend_permit(ctx: Context, *, applicant_id: str, app_id: str) -> dict:
     """Extend an approved permit once by 90 days before it expires, for 25% of the permit fee."""
     x = ctx.get('application', app_id)  # spec: permits.env.yaml:291
     if x is None:

@@ -15,7 +15,7 @@ DOMAIN = 'pharmacy'
 
 
 # spec: pharmacy.env.yaml:73
-def find_patient(ctx: Context, *, email: str, birth_date: dt.date) -> object:
+def find_patient(ctx: Context, *, email: str, birth_date: dt.date) -> str:
     """Find a patient's id from their email and date of birth."""
     p = ctx.one('patient', '("email" = ?)', [B.lower(email)])  # spec: pharmacy.env.yaml:80
     if p is None:
@@ -26,7 +26,7 @@ def find_patient(ctx: Context, *, email: str, birth_date: dt.date) -> object:
 
 
 # spec: pharmacy.env.yaml:85
-def get_patient(ctx: Context, *, patient_id: str) -> object:
+def get_patient(ctx: Context, *, patient_id: str) -> dict:
     """Get a patient's profile, allergies, balance and prescription ids."""
     p = ctx.get('patient', patient_id)  # spec: pharmacy.env.yaml:91
     if p is None:
@@ -35,7 +35,7 @@ def get_patient(ctx: Context, *, patient_id: str) -> object:
 
 
 # spec: pharmacy.env.yaml:96
-def get_prescription(ctx: Context, *, rx_id: str) -> object:
+def get_prescription(ctx: Context, *, rx_id: str) -> dict:
     """Get one prescription with its fill history."""
     r = ctx.get('prescription', rx_id)  # spec: pharmacy.env.yaml:102
     if r is None:
@@ -44,19 +44,19 @@ def get_prescription(ctx: Context, *, rx_id: str) -> object:
 
 
 # spec: pharmacy.env.yaml:105
-def search_drugs(ctx: Context, *, query: str) -> object:
+def search_drugs(ctx: Context, *, query: str) -> list[dict]:
     """Search the formulary by drug name; shows schedule, stock and co-pay."""
     return [{'ndc': d['ndc'], 'name': d['name'], 'schedule': d['schedule'], 'in_stock': d['stock'], 'copay': d['copay']} for d in ctx.all('drug', 'contains(lower("name"), ?)', [B.lower(query)])]
 
 
 # spec: pharmacy.env.yaml:112
-def list_fill_orders(ctx: Context, *, patient_id: str) -> object:
+def list_fill_orders(ctx: Context, *, patient_id: str) -> list[dict] | int:
     """List a patient's fill orders, newest first."""
     return ctx.sql('SELECT order_id, rx_id, quantity, copay, status, placed FROM fill_order\nWHERE patient_id = $patient_id ORDER BY placed DESC, order_id', {'patient_id': patient_id})
 
 
 # spec: pharmacy.env.yaml:121
-def request_refill(ctx: Context, *, patient_id: str, rx_id: str) -> object:
+def request_refill(ctx: Context, *, patient_id: str, rx_id: str) -> dict | None:
     """Refill a prescription, which creates a pending fill order and uses one refill."""
     p = ctx.get('patient', patient_id)  # spec: pharmacy.env.yaml:129
     if p is None:
@@ -93,7 +93,7 @@ def request_refill(ctx: Context, *, patient_id: str, rx_id: str) -> object:
 
 
 # spec: pharmacy.env.yaml:156
-def cancel_fill_order(ctx: Context, *, order_id: str) -> object:
+def cancel_fill_order(ctx: Context, *, order_id: str) -> dict | None:
     """Cancel a pending fill order; the refill and the stock are given back."""
     o = ctx.get('fill_order', order_id)  # spec: pharmacy.env.yaml:163
     if o is None:
@@ -112,7 +112,7 @@ def cancel_fill_order(ctx: Context, *, order_id: str) -> object:
 
 
 # spec: pharmacy.env.yaml:174
-def pick_up_order(ctx: Context, *, order_id: str) -> object:
+def pick_up_order(ctx: Context, *, order_id: str) -> dict:
     """Hand a ready order to the patient; the co-pay is taken from the patient's balance."""
     o = ctx.get('fill_order', order_id)  # spec: pharmacy.env.yaml:181
     if o is None:
@@ -130,7 +130,7 @@ def pick_up_order(ctx: Context, *, order_id: str) -> object:
 
 
 # spec: pharmacy.env.yaml:191
-def add_funds(ctx: Context, *, patient_id: str, amount: Decimal) -> object:
+def add_funds(ctx: Context, *, patient_id: str, amount: Decimal) -> dict:
     """Add money to a patient's prepaid balance (1 to 500 at a time)."""
     if not ((amount >= 1) and (amount <= 500)):  # spec: pharmacy.env.yaml:201
         raise ToolError('The amount must be between 1 and 500')
@@ -142,7 +142,7 @@ def add_funds(ctx: Context, *, patient_id: str, amount: Decimal) -> object:
 
 
 # spec: pharmacy.env.yaml:206
-def transfer_prescription(ctx: Context, *, rx_id: str, pharmacy: str) -> object:
+def transfer_prescription(ctx: Context, *, rx_id: str, pharmacy: str) -> dict | None:
     """Transfer an active prescription to another pharmacy; it can no longer be filled here."""
     r = ctx.get('prescription', rx_id)  # spec: pharmacy.env.yaml:217
     if r is None:
@@ -156,7 +156,7 @@ def transfer_prescription(ctx: Context, *, rx_id: str, pharmacy: str) -> object:
 
 
 # spec: pharmacy.env.yaml:225
-def request_renewal(ctx: Context, *, rx_id: str) -> object:
+def request_renewal(ctx: Context, *, rx_id: str) -> dict:
     """Ask the prescriber to renew a prescription that has no refills left or has expired."""
     r = ctx.get('prescription', rx_id)  # spec: pharmacy.env.yaml:232
     if r is None:
@@ -172,7 +172,7 @@ def request_renewal(ctx: Context, *, rx_id: str) -> object:
 
 
 # spec: pharmacy.env.yaml:241
-def add_allergy(ctx: Context, *, patient_id: str, ingredient: str) -> object:
+def add_allergy(ctx: Context, *, patient_id: str, ingredient: str) -> list[str]:
     """Record an ingredient the patient is allergic to."""
     p = ctx.get('patient', patient_id)  # spec: pharmacy.env.yaml:254
     if p is None:
@@ -184,7 +184,7 @@ def add_allergy(ctx: Context, *, patient_id: str, ingredient: str) -> object:
 
 
 # spec: pharmacy.env.yaml:261
-def set_auto_refill(ctx: Context, *, patient_id: str, enabled: bool) -> object:
+def set_auto_refill(ctx: Context, *, patient_id: str, enabled: bool) -> dict:
     """Turn automatic refills on or off; on needs a balance of at least 20."""
     p = ctx.get('patient', patient_id)  # spec: pharmacy.env.yaml:269
     if p is None:
@@ -198,7 +198,7 @@ def set_auto_refill(ctx: Context, *, patient_id: str, enabled: bool) -> object:
 
 
 # spec: pharmacy.env.yaml:277
-def update_address(ctx: Context, *, patient_id: str, street: str, city: str, zip: str) -> object:
+def update_address(ctx: Context, *, patient_id: str, street: str, city: str, zip: str) -> dict | None:
     """Change a patient's delivery address."""
     if B.len(zip) != 5:  # spec: pharmacy.env.yaml:289
         raise ToolError('The postal code must have five digits')
@@ -210,7 +210,7 @@ def update_address(ctx: Context, *, patient_id: str, street: str, city: str, zip
 
 
 # spec: pharmacy.env.yaml:294
-def expiring_prescriptions(ctx: Context, *, before: dt.date) -> object:
+def expiring_prescriptions(ctx: Context, *, before: dt.date) -> list[dict] | int:
     """List active prescriptions that expire on or before a date, soonest first."""
     return ctx.sql("SELECT rx_id, patient_id, ndc, expires, refills_left FROM prescription\nWHERE status = 'active' AND expires <= $before ORDER BY expires, rx_id", {'before': before})
 

@@ -15,13 +15,13 @@ DOMAIN = 'real_estate'
 
 
 # spec: real_estate.env.yaml:63
-def search_listings(ctx: Context, *, city: str, kind: str, max_price: Decimal | None, min_bedrooms: int) -> object:
+def search_listings(ctx: Context, *, city: str, kind: str, max_price: Decimal | None, min_bedrooms: int) -> list[dict] | int:
     """Active listings in a city, for sale or rent, within a price and with at least some bedrooms."""
     return ctx.sql("SELECT listing_id, address, price, bedrooms FROM listing\nWHERE status = 'active' AND lower(city) = lower($city) AND kind = $kind\n  AND ($max_price IS NULL OR price <= $max_price) AND bedrooms >= $min_bedrooms\nORDER BY price, listing_id", {'min_bedrooms': min_bedrooms, 'kind': kind, 'max_price': max_price, 'city': city})
 
 
 # spec: real_estate.env.yaml:77
-def get_listing(ctx: Context, *, listing_id: str) -> object:
+def get_listing(ctx: Context, *, listing_id: str) -> dict:
     """Get a listing with its price history and open offers."""
     l_ = ctx.get('listing', listing_id)  # spec: real_estate.env.yaml:83
     if l_ is None:
@@ -30,7 +30,7 @@ def get_listing(ctx: Context, *, listing_id: str) -> object:
 
 
 # spec: real_estate.env.yaml:88
-def get_client(ctx: Context, *, client_id: str) -> object:
+def get_client(ctx: Context, *, client_id: str) -> dict:
     """Get a client's verification, pre-approval, viewings and offers."""
     c = ctx.get('client', client_id)  # spec: real_estate.env.yaml:94
     if c is None:
@@ -39,7 +39,7 @@ def get_client(ctx: Context, *, client_id: str) -> object:
 
 
 # spec: real_estate.env.yaml:100
-def schedule_viewing(ctx: Context, *, client_id: str, listing_id: str, date_: dt.date, time: str) -> object:
+def schedule_viewing(ctx: Context, *, client_id: str, listing_id: str, date_: dt.date, time: str) -> dict | None:
     """Book a viewing of an active listing 1 to 30 days ahead."""
     l_ = ctx.get('listing', listing_id)  # spec: real_estate.env.yaml:110
     if l_ is None:
@@ -62,7 +62,7 @@ def schedule_viewing(ctx: Context, *, client_id: str, listing_id: str, date_: dt
 
 
 # spec: real_estate.env.yaml:123
-def cancel_viewing(ctx: Context, *, client_id: str, viewing_id: str) -> object:
+def cancel_viewing(ctx: Context, *, client_id: str, viewing_id: str) -> dict:
     """Cancel a scheduled viewing before its day."""
     v = ctx.get('viewing', viewing_id)  # spec: real_estate.env.yaml:131
     if v is None:
@@ -78,7 +78,7 @@ def cancel_viewing(ctx: Context, *, client_id: str, viewing_id: str) -> object:
 
 
 # spec: real_estate.env.yaml:140
-def make_offer(ctx: Context, *, client_id: str, listing_id: str, amount: Decimal, valid_days: int, conditions: list) -> object:
+def make_offer(ctx: Context, *, client_id: str, listing_id: str, amount: Decimal, valid_days: int, conditions: list) -> dict | None:
     """Offer on an active listing after viewing it; valid 1 to 7 days, at least 80% of the asking price."""
     c = ctx.get('client', client_id)  # spec: real_estate.env.yaml:151
     if c is None:
@@ -108,7 +108,7 @@ def make_offer(ctx: Context, *, client_id: str, listing_id: str, amount: Decimal
 
 
 # spec: real_estate.env.yaml:167
-def withdraw_offer(ctx: Context, *, client_id: str, offer_id: str) -> object:
+def withdraw_offer(ctx: Context, *, client_id: str, offer_id: str) -> dict:
     """Withdraw one of the client's open offers."""
     o = ctx.get('offer', offer_id)  # spec: real_estate.env.yaml:175
     if o is None:
@@ -122,7 +122,7 @@ def withdraw_offer(ctx: Context, *, client_id: str, offer_id: str) -> object:
 
 
 # spec: real_estate.env.yaml:183
-def accept_offer(ctx: Context, *, owner_id: str, offer_id: str) -> object:
+def accept_offer(ctx: Context, *, owner_id: str, offer_id: str) -> dict:
     """The owner accepts an open, unexpired offer; the listing goes under offer and other open offers are rejected."""
     o = ctx.get('offer', offer_id)  # spec: real_estate.env.yaml:191
     if o is None:
@@ -146,7 +146,7 @@ def accept_offer(ctx: Context, *, owner_id: str, offer_id: str) -> object:
 
 
 # spec: real_estate.env.yaml:205
-def reject_offer(ctx: Context, *, owner_id: str, offer_id: str) -> object:
+def reject_offer(ctx: Context, *, owner_id: str, offer_id: str) -> dict:
     """The owner rejects an open offer."""
     o = ctx.get('offer', offer_id)  # spec: real_estate.env.yaml:213
     if o is None:
@@ -163,7 +163,7 @@ def reject_offer(ctx: Context, *, owner_id: str, offer_id: str) -> object:
 
 
 # spec: real_estate.env.yaml:222
-def counter_offer(ctx: Context, *, owner_id: str, offer_id: str, amount: Decimal) -> object:
+def counter_offer(ctx: Context, *, owner_id: str, offer_id: str, amount: Decimal) -> dict | None:
     """The owner counters a pending, unexpired offer with an amount between the offer and the asking price; validity is renewed for 3 days."""
     o = ctx.get('offer', offer_id)  # spec: real_estate.env.yaml:231
     if o is None:
@@ -184,7 +184,7 @@ def counter_offer(ctx: Context, *, owner_id: str, offer_id: str, amount: Decimal
 
 
 # spec: real_estate.env.yaml:242
-def accept_counter(ctx: Context, *, client_id: str, offer_id: str) -> object:
+def accept_counter(ctx: Context, *, client_id: str, offer_id: str) -> dict:
     """The client accepts the owner's counter; the offer amount becomes the counter and the listing goes under offer."""
     o = ctx.get('offer', offer_id)  # spec: real_estate.env.yaml:250
     if o is None:
@@ -216,7 +216,7 @@ def accept_counter(ctx: Context, *, client_id: str, offer_id: str) -> object:
 
 
 # spec: real_estate.env.yaml:267
-def change_price(ctx: Context, *, owner_id: str, listing_id: str, price: Decimal) -> object:
+def change_price(ctx: Context, *, owner_id: str, listing_id: str, price: Decimal) -> dict:
     """The owner changes an active listing's price, by at most 20% at a time."""
     l_ = ctx.get('listing', listing_id)  # spec: real_estate.env.yaml:276
     if l_ is None:
@@ -235,7 +235,7 @@ def change_price(ctx: Context, *, owner_id: str, listing_id: str, price: Decimal
 
 
 # spec: real_estate.env.yaml:287
-def close_listing(ctx: Context, *, owner_id: str, listing_id: str) -> object:
+def close_listing(ctx: Context, *, owner_id: str, listing_id: str) -> dict:
     """Close a listing under offer at the accepted amount, as sold (sale) or rented (rent)."""
     l_ = ctx.get('listing', listing_id)  # spec: real_estate.env.yaml:295
     if l_ is None:

@@ -15,7 +15,7 @@ DOMAIN = 'recruiting'
 
 
 # spec: recruiting.env.yaml:82
-def find_candidate(ctx: Context, *, email: str) -> object:
+def find_candidate(ctx: Context, *, email: str) -> dict:
     """Find a candidate's id from their email address."""
     c = ctx.one('candidate', '("email" = ?)', [B.lower(email)])  # spec: recruiting.env.yaml:88
     if c is None:
@@ -24,7 +24,7 @@ def find_candidate(ctx: Context, *, email: str) -> object:
 
 
 # spec: recruiting.env.yaml:91
-def get_candidate(ctx: Context, *, candidate_id: str) -> object:
+def get_candidate(ctx: Context, *, candidate_id: str) -> dict:
     """Get a candidate's profile and their applications with stages."""
     c = ctx.get('candidate', candidate_id)  # spec: recruiting.env.yaml:97
     if c is None:
@@ -33,14 +33,14 @@ def get_candidate(ctx: Context, *, candidate_id: str) -> object:
 
 
 # spec: recruiting.env.yaml:102
-def search_jobs(ctx: Context, *, query: str, department: str | None) -> object:
+def search_jobs(ctx: Context, *, query: str, department: str | None) -> list[dict] | int:
     """Search open jobs by words in the title, optionally in one department; shows the salary band and closing date."""
     t = ctx.today()  # spec: recruiting.env.yaml:109
     return ctx.sql("SELECT job_id, title, department, salary_min, salary_max, closes, openings - hires AS openings_left, remote\nFROM job\nWHERE status = 'open' AND closes >= $t AND lower(title) LIKE '%' || lower($query) || '%'\n  AND ($department IS NULL OR department = $department)\nORDER BY closes, job_id", {'t': t, 'department': department, 'query': query})
 
 
 # spec: recruiting.env.yaml:117
-def get_application(ctx: Context, *, app_id: str) -> object:
+def get_application(ctx: Context, *, app_id: str) -> dict:
     """Get one application with its interviews, scores and offer."""
     a = ctx.get('application', app_id)  # spec: recruiting.env.yaml:123
     if a is None:
@@ -49,14 +49,14 @@ def get_application(ctx: Context, *, app_id: str) -> object:
 
 
 # spec: recruiting.env.yaml:126
-def interviewer_schedule(ctx: Context, *, interviewer_id: str) -> object:
+def interviewer_schedule(ctx: Context, *, interviewer_id: str) -> list[dict] | int:
     """List an interviewer's scheduled interviews from today on, by day and time."""
     t = ctx.today()  # spec: recruiting.env.yaml:133
     return ctx.sql("SELECT app_id, iv.day, iv.time, iv.round FROM (\n  SELECT app_id, unnest(interviews) AS iv FROM application WHERE stage = 'interview')\nWHERE iv.interviewer_id = $interviewer_id AND iv.status = 'scheduled' AND iv.day >= $t\nORDER BY iv.day, iv.time", {'t': t, 'interviewer_id': interviewer_id})
 
 
 # spec: recruiting.env.yaml:140
-def register_candidate(ctx: Context, *, name: str, email: str, years_experience: int, skills: list) -> object:
+def register_candidate(ctx: Context, *, name: str, email: str, years_experience: int, skills: list) -> dict | None:
     """Create a candidate profile; the email must not be registered already."""
     if not B.contains(email, '@'):  # spec: recruiting.env.yaml:152
         raise ToolError('The email address is not valid')
@@ -70,7 +70,7 @@ def register_candidate(ctx: Context, *, name: str, email: str, years_experience:
 
 
 # spec: recruiting.env.yaml:159
-def submit_application(ctx: Context, *, candidate_id: str, job_id: str) -> object:
+def submit_application(ctx: Context, *, candidate_id: str, job_id: str) -> dict | None:
     """Apply a candidate to an open job."""
     c = ctx.get('candidate', candidate_id)  # spec: recruiting.env.yaml:167
     if c is None:
@@ -95,7 +95,7 @@ def submit_application(ctx: Context, *, candidate_id: str, job_id: str) -> objec
 
 
 # spec: recruiting.env.yaml:181
-def advance_to_screening(ctx: Context, *, app_id: str) -> object:
+def advance_to_screening(ctx: Context, *, app_id: str) -> dict:
     """Move a new application to phone screening."""
     a = ctx.get('application', app_id)  # spec: recruiting.env.yaml:189
     if a is None:
@@ -112,7 +112,7 @@ def advance_to_screening(ctx: Context, *, app_id: str) -> object:
 
 
 # spec: recruiting.env.yaml:198
-def schedule_interview(ctx: Context, *, app_id: str, interviewer_id: str, day: dt.date, time: str) -> object:
+def schedule_interview(ctx: Context, *, app_id: str, interviewer_id: str, day: dt.date, time: str) -> dict | None:
     """Schedule the next interview round of an application in screening or interview, 1 to 30 days ahead."""
     a = ctx.get('application', app_id)  # spec: recruiting.env.yaml:209
     if a is None:
@@ -143,7 +143,7 @@ def schedule_interview(ctx: Context, *, app_id: str, interviewer_id: str, day: d
 
 
 # spec: recruiting.env.yaml:227
-def cancel_interview(ctx: Context, *, app_id: str) -> object:
+def cancel_interview(ctx: Context, *, app_id: str) -> list[dict]:
     """Cancel an application's scheduled interview, until the day before it."""
     a = ctx.get('application', app_id)  # spec: recruiting.env.yaml:234
     if a is None:
@@ -158,7 +158,7 @@ def cancel_interview(ctx: Context, *, app_id: str) -> object:
 
 
 # spec: recruiting.env.yaml:243
-def record_interview_result(ctx: Context, *, app_id: str, outcome: str, score: int) -> object:
+def record_interview_result(ctx: Context, *, app_id: str, outcome: str, score: int) -> dict | None:
     """Record the outcome and score (1-5) of the scheduled interview, on or after its day."""
     if not ((score >= 1) and (score <= 5)):  # spec: recruiting.env.yaml:256
         raise ToolError('The score must be between 1 and 5')
@@ -176,7 +176,7 @@ def record_interview_result(ctx: Context, *, app_id: str, outcome: str, score: i
 
 
 # spec: recruiting.env.yaml:264
-def extend_offer(ctx: Context, *, app_id: str, salary: Decimal, start_date: dt.date) -> object:
+def extend_offer(ctx: Context, *, app_id: str, salary: Decimal, start_date: dt.date) -> dict | None:
     """Extend an offer after at least 2 passed interviews and no failed one; the salary must lie in the job's band, the start at least 14 days away. The offer expires in 7 days."""
     a = ctx.get('application', app_id)  # spec: recruiting.env.yaml:274
     if a is None:
@@ -206,7 +206,7 @@ def extend_offer(ctx: Context, *, app_id: str, salary: Decimal, start_date: dt.d
 
 
 # spec: recruiting.env.yaml:290
-def accept_offer(ctx: Context, *, app_id: str, candidate_id: str) -> object:
+def accept_offer(ctx: Context, *, app_id: str, candidate_id: str) -> dict:
     """Record the candidate's acceptance of an unexpired offer; they are hired, their other active applications are withdrawn, and a job with all openings taken becomes filled."""
     a = ctx.get('application', app_id)  # spec: recruiting.env.yaml:298
     if a is None:
@@ -232,7 +232,7 @@ def accept_offer(ctx: Context, *, app_id: str, candidate_id: str) -> object:
 
 
 # spec: recruiting.env.yaml:313
-def decline_offer(ctx: Context, *, app_id: str, candidate_id: str) -> object:
+def decline_offer(ctx: Context, *, app_id: str, candidate_id: str) -> dict:
     """Record that the candidate declines an outstanding offer; the application is withdrawn."""
     a = ctx.get('application', app_id)  # spec: recruiting.env.yaml:321
     if a is None:
@@ -246,7 +246,7 @@ def decline_offer(ctx: Context, *, app_id: str, candidate_id: str) -> object:
 
 
 # spec: recruiting.env.yaml:329
-def rescind_offer(ctx: Context, *, app_id: str) -> object:
+def rescind_offer(ctx: Context, *, app_id: str) -> dict:
     """Withdraw an outstanding offer; the application goes back to the interview stage."""
     a = ctx.get('application', app_id)  # spec: recruiting.env.yaml:337
     if a is None:
@@ -258,7 +258,7 @@ def rescind_offer(ctx: Context, *, app_id: str) -> object:
 
 
 # spec: recruiting.env.yaml:344
-def reject_application(ctx: Context, *, app_id: str, reason: str) -> object:
+def reject_application(ctx: Context, *, app_id: str, reason: str) -> dict:
     """Reject an active application with a reason; not while an offer is outstanding."""
     a = ctx.get('application', app_id)  # spec: recruiting.env.yaml:353
     if a is None:
@@ -273,7 +273,7 @@ def reject_application(ctx: Context, *, app_id: str, reason: str) -> object:
 
 
 # spec: recruiting.env.yaml:362
-def withdraw_application(ctx: Context, *, app_id: str, candidate_id: str) -> object:
+def withdraw_application(ctx: Context, *, app_id: str, candidate_id: str) -> dict:
     """Withdraw a candidate's own active application at their request; any scheduled interview is cancelled."""
     a = ctx.get('application', app_id)  # spec: recruiting.env.yaml:370
     if a is None:
@@ -288,7 +288,7 @@ def withdraw_application(ctx: Context, *, app_id: str, candidate_id: str) -> obj
 
 
 # spec: recruiting.env.yaml:379
-def set_job_status(ctx: Context, *, job_id: str, status: str) -> object:
+def set_job_status(ctx: Context, *, job_id: str, status: str) -> dict:
     """Open, pause (on_hold) or close a job posting; not while an offer is outstanding, and a filled job cannot be reopened."""
     j = ctx.get('job', job_id)  # spec: recruiting.env.yaml:388
     if j is None:

@@ -14,19 +14,19 @@ DOMAIN = 'restaurant_reservations'
 
 
 # spec: restaurant_reservations.env.yaml:66
-def search_restaurants(ctx: Context, *, city: str, cuisine: str | None) -> object:
+def search_restaurants(ctx: Context, *, city: str, cuisine: str | None) -> list[dict] | int:
     """Find restaurants in a city, optionally of one cuisine."""
     return ctx.sql('SELECT restaurant_id, name, cuisine, max_party, deposit_per_person FROM restaurant\nWHERE lower(city) = lower($city) AND ($cuisine IS NULL OR cuisine = $cuisine)\nORDER BY name, restaurant_id', {'city': city, 'cuisine': cuisine})
 
 
 # spec: restaurant_reservations.env.yaml:77
-def list_slots(ctx: Context, *, restaurant_id: str, date_: dt.date) -> object:
+def list_slots(ctx: Context, *, restaurant_id: str, date_: dt.date) -> list[dict] | int:
     """A restaurant's slots on a day with the seats left."""
     return ctx.sql('SELECT slot_id, time, seats_left FROM slot\nWHERE restaurant_id = $restaurant_id AND date = $date ORDER BY time', {'restaurant_id': restaurant_id, 'date': date_})
 
 
 # spec: restaurant_reservations.env.yaml:87
-def get_diner(ctx: Context, *, diner_id: str) -> object:
+def get_diner(ctx: Context, *, diner_id: str) -> dict:
     """Get a diner's profile, no-show count, dietary notes, bookings and waitlist entries."""
     d = ctx.get('diner', diner_id)  # spec: restaurant_reservations.env.yaml:93
     if d is None:
@@ -35,7 +35,7 @@ def get_diner(ctx: Context, *, diner_id: str) -> object:
 
 
 # spec: restaurant_reservations.env.yaml:99
-def get_booking(ctx: Context, *, booking_id: str) -> object:
+def get_booking(ctx: Context, *, booking_id: str) -> dict:
     """Get a booking with its slot time, party size, status and deposit."""
     b = ctx.get('booking', booking_id)  # spec: restaurant_reservations.env.yaml:105
     if b is None:
@@ -47,7 +47,7 @@ def get_booking(ctx: Context, *, booking_id: str) -> object:
 
 
 # spec: restaurant_reservations.env.yaml:109
-def book_table(ctx: Context, *, diner_id: str, slot_id: str, party: int, occasion: str) -> object:
+def book_table(ctx: Context, *, diner_id: str, slot_id: str, party: int, occasion: str) -> dict | None:
     """Book a table in a slot for a party; the restaurant's deposit per person is charged."""
     if party < 1:  # spec: restaurant_reservations.env.yaml:124
         raise ToolError('The party must have at least one person')
@@ -77,7 +77,7 @@ def book_table(ctx: Context, *, diner_id: str, slot_id: str, party: int, occasio
 
 
 # spec: restaurant_reservations.env.yaml:135
-def cancel_booking(ctx: Context, *, diner_id: str, booking_id: str) -> object:
+def cancel_booking(ctx: Context, *, diner_id: str, booking_id: str) -> dict:
     """Cancel a confirmed booking; the deposit is refunded before the slot's day and forfeited on the day."""
     b = ctx.get('booking', booking_id)  # spec: restaurant_reservations.env.yaml:143
     if b is None:
@@ -94,7 +94,7 @@ def cancel_booking(ctx: Context, *, diner_id: str, booking_id: str) -> object:
 
 
 # spec: restaurant_reservations.env.yaml:159
-def change_party_size(ctx: Context, *, diner_id: str, booking_id: str, party: int) -> object:
+def change_party_size(ctx: Context, *, diner_id: str, booking_id: str, party: int) -> dict | None:
     """Change the party size of a confirmed booking before its day; the deposit follows the new size."""
     if party < 1:  # spec: restaurant_reservations.env.yaml:172
         raise ToolError('The party must have at least one person')
@@ -125,7 +125,7 @@ def change_party_size(ctx: Context, *, diner_id: str, booking_id: str, party: in
 
 
 # spec: restaurant_reservations.env.yaml:184
-def move_booking(ctx: Context, *, diner_id: str, booking_id: str, slot_id: str) -> object:
+def move_booking(ctx: Context, *, diner_id: str, booking_id: str, slot_id: str) -> dict | None:
     """Move a confirmed booking to another slot of the same restaurant, before its day."""
     b = ctx.get('booking', booking_id)  # spec: restaurant_reservations.env.yaml:193
     if b is None:
@@ -155,7 +155,7 @@ def move_booking(ctx: Context, *, diner_id: str, booking_id: str, slot_id: str) 
 
 
 # spec: restaurant_reservations.env.yaml:209
-def join_waitlist(ctx: Context, *, diner_id: str, slot_id: str, party: int) -> object:
+def join_waitlist(ctx: Context, *, diner_id: str, slot_id: str, party: int) -> dict | None:
     """Put a diner on the waitlist of a full slot."""
     if party < 1:  # spec: restaurant_reservations.env.yaml:222
         raise ToolError('The party must have at least one person')
@@ -177,7 +177,7 @@ def join_waitlist(ctx: Context, *, diner_id: str, slot_id: str, party: int) -> o
 
 
 # spec: restaurant_reservations.env.yaml:230
-def leave_waitlist(ctx: Context, *, diner_id: str, entry_id: str) -> object:
+def leave_waitlist(ctx: Context, *, diner_id: str, entry_id: str) -> str:
     """Remove a diner's waitlist entry."""
     w = ctx.get('waitlist_entry', entry_id)  # spec: restaurant_reservations.env.yaml:238
     if w is None:
@@ -189,7 +189,7 @@ def leave_waitlist(ctx: Context, *, diner_id: str, entry_id: str) -> object:
 
 
 # spec: restaurant_reservations.env.yaml:245
-def seat_booking(ctx: Context, *, booking_id: str) -> object:
+def seat_booking(ctx: Context, *, booking_id: str) -> dict:
     """Mark a confirmed booking as seated when the party arrives, on the booking's day."""
     b = ctx.get('booking', booking_id)  # spec: restaurant_reservations.env.yaml:253
     if b is None:
@@ -203,7 +203,7 @@ def seat_booking(ctx: Context, *, booking_id: str) -> object:
 
 
 # spec: restaurant_reservations.env.yaml:261
-def mark_no_show(ctx: Context, *, booking_id: str) -> object:
+def mark_no_show(ctx: Context, *, booking_id: str) -> dict:
     """Mark a confirmed booking of a past day as a no-show; the deposit is kept and the diner's no-show count rises."""
     b = ctx.get('booking', booking_id)  # spec: restaurant_reservations.env.yaml:269
     if b is None:
@@ -221,7 +221,7 @@ def mark_no_show(ctx: Context, *, booking_id: str) -> object:
 
 
 # spec: restaurant_reservations.env.yaml:279
-def set_dietary_note(ctx: Context, *, diner_id: str, topic: str, note: str) -> object:
+def set_dietary_note(ctx: Context, *, diner_id: str, topic: str, note: str) -> dict[str, str]:
     """Record or replace one of a diner's dietary notes by topic."""
     if B.len(B.strip(note)) <= 0:  # spec: restaurant_reservations.env.yaml:295
         raise ToolError('The note cannot be empty')
@@ -233,7 +233,7 @@ def set_dietary_note(ctx: Context, *, diner_id: str, topic: str, note: str) -> o
 
 
 # spec: restaurant_reservations.env.yaml:300
-def clear_dietary_note(ctx: Context, *, diner_id: str, topic: str) -> object:
+def clear_dietary_note(ctx: Context, *, diner_id: str, topic: str) -> dict[str, str]:
     """Remove one of a diner's dietary notes."""
     d = ctx.get('diner', diner_id)  # spec: restaurant_reservations.env.yaml:308
     if d is None:

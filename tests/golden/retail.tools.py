@@ -14,7 +14,7 @@ DOMAIN = 'retail'
 
 
 # spec: retail.env.yaml:141
-def find_user_id_by_email(ctx: Context, *, email: str) -> object:
+def find_user_id_by_email(ctx: Context, *, email: str) -> str:
     """Find a customer's user id from their email address (any letter case)."""
     found = [u['user_id'] for u in ctx.all('user') if (B.lower(u['email']) == B.lower(email))]  # spec: retail.env.yaml:147
     if B.len(found) <= 0:  # spec: retail.env.yaml:149
@@ -23,7 +23,7 @@ def find_user_id_by_email(ctx: Context, *, email: str) -> object:
 
 
 # spec: retail.env.yaml:152
-def find_user_id_by_name_zip(ctx: Context, *, first_name: str, last_name: str, zip: str) -> object:
+def find_user_id_by_name_zip(ctx: Context, *, first_name: str, last_name: str, zip: str) -> str:
     """Find a customer's user id from their first name, last name (any letter case) and zip code. Look customers up by email first; use this when the email is not found or the customer does not remember it."""
     found = [u['user_id'] for u in ctx.all('user') if (((B.lower(u['name']['first_name']) == B.lower(first_name)) and (B.lower(u['name']['last_name']) == B.lower(last_name))) and (u['address']['zip'] == zip))]  # spec: retail.env.yaml:162
     if B.len(found) <= 0:  # spec: retail.env.yaml:166
@@ -32,7 +32,7 @@ def find_user_id_by_name_zip(ctx: Context, *, first_name: str, last_name: str, z
 
 
 # spec: retail.env.yaml:169
-def get_user_details(ctx: Context, *, user_id: str) -> object:
+def get_user_details(ctx: Context, *, user_id: str) -> dict:
     """Get a customer's profile (name, address, email, payment methods) and the ids of their orders."""
     u = ctx.get('user', user_id)  # spec: retail.env.yaml:175
     if u is None:
@@ -41,7 +41,7 @@ def get_user_details(ctx: Context, *, user_id: str) -> object:
 
 
 # spec: retail.env.yaml:178
-def get_order_details(ctx: Context, *, order_id: str) -> object:
+def get_order_details(ctx: Context, *, order_id: str) -> dict:
     """Get an order's status, items, fulfillments and payment history."""
     o = ctx.get('order', order_id)  # spec: retail.env.yaml:184
     if o is None:
@@ -50,7 +50,7 @@ def get_order_details(ctx: Context, *, order_id: str) -> object:
 
 
 # spec: retail.env.yaml:187
-def get_product_details(ctx: Context, *, product_id: str) -> object:
+def get_product_details(ctx: Context, *, product_id: str) -> dict:
     """Get a product type and all its items (variants) with their options, availability and prices."""
     p = ctx.get('product', product_id)  # spec: retail.env.yaml:193
     if p is None:
@@ -59,7 +59,7 @@ def get_product_details(ctx: Context, *, product_id: str) -> object:
 
 
 # spec: retail.env.yaml:196
-def get_item_details(ctx: Context, *, item_id: str) -> object:
+def get_item_details(ctx: Context, *, item_id: str) -> dict:
     """Get one item (a variant of some product) by its item id."""
     owners = [p for p in ctx.all('product') if (item_id in p['variants'])]  # spec: retail.env.yaml:202
     hits = ([v for v in B.values(B.item(owners, 0)['variants']) if (v['item_id'] == item_id)] if (B.len(owners) > 0) else [])  # spec: retail.env.yaml:203
@@ -69,14 +69,14 @@ def get_item_details(ctx: Context, *, item_id: str) -> object:
 
 
 # spec: retail.env.yaml:208
-def list_all_product_types(ctx: Context) -> object:
+def list_all_product_types(ctx: Context) -> str:
     """List every product type's name and product id, as a JSON object text sorted by name. Each product type has several items with their own item ids and options; the store has 50 product types."""
     ps = ctx.all('product')  # spec: retail.env.yaml:214
     return B.format('{{{}}}', B.join([B.format('"{}": "{}"', n, B.item([p['product_id'] for p in ps if (p['name'] == n)], 0)) for n in B.sorted([p['name'] for p in ps])], ', '))
 
 
 # spec: retail.env.yaml:220
-def cancel_pending_order(ctx: Context, *, order_id: str, reason: str) -> object:
+def cancel_pending_order(ctx: Context, *, order_id: str, reason: str) -> dict:
     """Cancel a pending order and refund its payments: gift-card payments go back to the gift card at once, other methods within 5-7 business days. Only for status 'pending'; explain the details and get the customer's explicit confirmation first. Returns the order after the cancellation."""
     o = ctx.get('order', order_id)  # spec: retail.env.yaml:233
     if o is None:
@@ -101,7 +101,7 @@ def cancel_pending_order(ctx: Context, *, order_id: str, reason: str) -> object:
 
 
 # spec: retail.env.yaml:255
-def modify_pending_order_address(ctx: Context, *, order_id: str, address1: str, address2: str, city: str, state: str, country: str, zip: str) -> object:
+def modify_pending_order_address(ctx: Context, *, order_id: str, address1: str, address2: str, city: str, state: str, country: str, zip: str) -> dict:
     """Change the shipping address of a pending order (status 'pending' or 'pending (item modified)'). Explain the change and get the customer's explicit confirmation first. Returns the order after the change."""
     o = ctx.get('order', order_id)  # spec: retail.env.yaml:270
     if o is None:
@@ -113,7 +113,7 @@ def modify_pending_order_address(ctx: Context, *, order_id: str, address1: str, 
 
 
 # spec: retail.env.yaml:278
-def modify_pending_order_payment(ctx: Context, *, order_id: str, payment_method_id: str) -> object:
+def modify_pending_order_payment(ctx: Context, *, order_id: str, payment_method_id: str) -> dict:
     """Pay a pending order with another of the customer's payment methods: the new method is charged the order's amount and the old one refunded (gift cards at once). Only while the order has exactly one payment; a gift card must cover the amount. Explain the change and get explicit confirmation first."""
     o = ctx.get('order', order_id)  # spec: retail.env.yaml:289
     if o is None:
@@ -149,7 +149,7 @@ def modify_pending_order_payment(ctx: Context, *, order_id: str, payment_method_
 
 
 # spec: retail.env.yaml:312
-def modify_pending_order_items(ctx: Context, *, order_id: str, item_ids: list, new_item_ids: list, payment_method_id: str) -> object:
+def modify_pending_order_items(ctx: Context, *, order_id: str, item_ids: list, new_item_ids: list, payment_method_id: str) -> dict:
     """Change items of a pending order to other available items of the same product; the price difference is charged to (or refunded on) the given payment method. Possible once per order, only while its status is 'pending'. Explain the change and get the customer's explicit confirmation first."""
     o = ctx.get('order', order_id)  # spec: retail.env.yaml:325
     if o is None:
@@ -191,7 +191,7 @@ def modify_pending_order_items(ctx: Context, *, order_id: str, item_ids: list, n
 
 
 # spec: retail.env.yaml:363
-def exchange_delivered_order_items(ctx: Context, *, order_id: str, item_ids: list, new_item_ids: list, payment_method_id: str) -> object:
+def exchange_delivered_order_items(ctx: Context, *, order_id: str, item_ids: list, new_item_ids: list, payment_method_id: str) -> dict:
     """Ask to exchange items of a delivered order for other available items of the same product; the price difference will be settled with the given payment method. Possible once per order. Explain the exchange and get the customer's explicit confirmation first. Returns the order after the request."""
     o = ctx.get('order', order_id)  # spec: retail.env.yaml:376
     if o is None:
@@ -226,7 +226,7 @@ def exchange_delivered_order_items(ctx: Context, *, order_id: str, item_ids: lis
 
 
 # spec: retail.env.yaml:406
-def return_delivered_order_items(ctx: Context, *, order_id: str, item_ids: list, payment_method_id: str) -> object:
+def return_delivered_order_items(ctx: Context, *, order_id: str, item_ids: list, payment_method_id: str) -> dict:
     """Ask to return items of a delivered order; the refund goes to the original payment method or to one of the customer's gift cards. The customer gets an email about sending the items back. Explain the return and get the customer's explicit confirmation first. Returns the order after the request."""
     o = ctx.get('order', order_id)  # spec: retail.env.yaml:418
     if o is None:
@@ -251,7 +251,7 @@ def return_delivered_order_items(ctx: Context, *, order_id: str, item_ids: list,
 
 
 # spec: retail.env.yaml:435
-def modify_user_address(ctx: Context, *, user_id: str, address1: str, address2: str, city: str, state: str, country: str, zip: str) -> object:
+def modify_user_address(ctx: Context, *, user_id: str, address1: str, address2: str, city: str, state: str, country: str, zip: str) -> dict:
     """Change a customer's default address (their orders keep their own shipping addresses). Explain the change and get the customer's explicit confirmation first. Returns the customer after the change."""
     u = ctx.get('user', user_id)  # spec: retail.env.yaml:450
     if u is None:
@@ -261,13 +261,13 @@ def modify_user_address(ctx: Context, *, user_id: str, address1: str, address2: 
 
 
 # spec: retail.env.yaml:457
-def calculate(ctx: Context, *, expression: str) -> object:
+def calculate(ctx: Context, *, expression: str) -> str:
     """Compute an arithmetic expression (numbers, + - * /, parentheses and spaces), rounded to 2 decimals."""
     return B.calculate(expression)
 
 
 # spec: retail.env.yaml:465
-def transfer_to_human_agents(ctx: Context, *, summary: str) -> object:
+def transfer_to_human_agents(ctx: Context, *, summary: str) -> str:
     """Hand the customer over to a human agent, with a summary of their issue. Only when the customer asks for a human, or when their request cannot be handled with these tools and the policy."""
     return 'Transfer successful'
 

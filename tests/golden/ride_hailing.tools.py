@@ -14,7 +14,7 @@ DOMAIN = 'ride_hailing'
 
 
 # spec: ride_hailing.env.yaml:75
-def get_rider(ctx: Context, *, rider_id: str) -> object:
+def get_rider(ctx: Context, *, rider_id: str) -> dict:
     """Get a rider's status, wallet, payment methods and open ride, if any."""
     r = ctx.get('rider', rider_id)  # spec: ride_hailing.env.yaml:81
     if r is None:
@@ -23,13 +23,13 @@ def get_rider(ctx: Context, *, rider_id: str) -> object:
 
 
 # spec: ride_hailing.env.yaml:86
-def list_rides(ctx: Context, *, rider_id: str, limit: int) -> object:
+def list_rides(ctx: Context, *, rider_id: str, limit: int) -> list[dict] | int:
     """A rider's rides, newest first."""
     return ctx.sql('SELECT ride_id, pickup, dropoff, km, fare, status, requested_at FROM ride\nWHERE rider_id = $rider_id ORDER BY requested_at DESC, ride_id LIMIT $limit', {'limit': limit, 'rider_id': rider_id})
 
 
 # spec: ride_hailing.env.yaml:96
-def get_ride(ctx: Context, *, ride_id: str) -> object:
+def get_ride(ctx: Context, *, ride_id: str) -> dict:
     """Get a ride with its driver, fare, promo, tip, rating and reports."""
     x = ctx.get('ride', ride_id)  # spec: ride_hailing.env.yaml:102
     if x is None:
@@ -38,13 +38,13 @@ def get_ride(ctx: Context, *, ride_id: str) -> object:
 
 
 # spec: ride_hailing.env.yaml:105
-def estimate_fare(ctx: Context, *, km: Decimal) -> object:
+def estimate_fare(ctx: Context, *, km: Decimal) -> Decimal:
     """The fare of a trip of a given length, before any promo."""
     return B.round(Decimal('2.5') + (Decimal('1.2') * km), 2)
 
 
 # spec: ride_hailing.env.yaml:112
-def get_driver(ctx: Context, *, driver_id: str) -> object:
+def get_driver(ctx: Context, *, driver_id: str) -> dict:
     """Get a driver's name, rating, status and vehicle."""
     d = ctx.get('driver', driver_id)  # spec: ride_hailing.env.yaml:118
     if d is None:
@@ -53,7 +53,7 @@ def get_driver(ctx: Context, *, driver_id: str) -> object:
 
 
 # spec: ride_hailing.env.yaml:121
-def request_ride(ctx: Context, *, rider_id: str, pickup: str, dropoff: str, km: Decimal, payment_method: str) -> object:
+def request_ride(ctx: Context, *, rider_id: str, pickup: str, dropoff: str, km: Decimal, payment_method: str) -> dict | None:
     """Request a ride for a rider, paid with one of their payment methods."""
     r = ctx.get('rider', rider_id)  # spec: ride_hailing.env.yaml:132
     if r is None:
@@ -72,7 +72,7 @@ def request_ride(ctx: Context, *, rider_id: str, pickup: str, dropoff: str, km: 
 
 
 # spec: ride_hailing.env.yaml:143
-def cancel_ride(ctx: Context, *, rider_id: str, ride_id: str) -> object:
+def cancel_ride(ctx: Context, *, rider_id: str, ride_id: str) -> dict:
     """Cancel a ride before it starts; after a driver accepted it a 5.00 fee is charged."""
     x = ctx.get('ride', ride_id)  # spec: ride_hailing.env.yaml:151
     if x is None:
@@ -92,7 +92,7 @@ def cancel_ride(ctx: Context, *, rider_id: str, ride_id: str) -> object:
 
 
 # spec: ride_hailing.env.yaml:163
-def change_destination(ctx: Context, *, rider_id: str, ride_id: str, dropoff: str, km: Decimal) -> object:
+def change_destination(ctx: Context, *, rider_id: str, ride_id: str, dropoff: str, km: Decimal) -> dict | None:
     """Change the drop-off of a ride that has not started; the fare is recomputed (less any promo)."""
     x = ctx.get('ride', ride_id)  # spec: ride_hailing.env.yaml:173
     if x is None:
@@ -109,7 +109,7 @@ def change_destination(ctx: Context, *, rider_id: str, ride_id: str, dropoff: st
 
 
 # spec: ride_hailing.env.yaml:183
-def apply_promo(ctx: Context, *, rider_id: str, ride_id: str, code: str) -> object:
+def apply_promo(ctx: Context, *, rider_id: str, ride_id: str, code: str) -> dict:
     """Apply a promo code to a requested ride; the fare drops by the code's percentage."""
     x = ctx.get('ride', ride_id)  # spec: ride_hailing.env.yaml:192
     if x is None:
@@ -133,7 +133,7 @@ def apply_promo(ctx: Context, *, rider_id: str, ride_id: str, code: str) -> obje
 
 
 # spec: ride_hailing.env.yaml:205
-def add_tip(ctx: Context, *, rider_id: str, ride_id: str, amount: Decimal) -> object:
+def add_tip(ctx: Context, *, rider_id: str, ride_id: str, amount: Decimal) -> dict:
     """Tip the driver of a completed ride from the last 7 days (up to 50.00, once)."""
     if not ((amount > 0) and (amount <= 50)):  # spec: ride_hailing.env.yaml:216
         raise ToolError('A tip is between 0.01 and 50.00')
@@ -153,7 +153,7 @@ def add_tip(ctx: Context, *, rider_id: str, ride_id: str, amount: Decimal) -> ob
 
 
 # spec: ride_hailing.env.yaml:225
-def rate_ride(ctx: Context, *, rider_id: str, ride_id: str, stars: int, comment: str | None) -> object:
+def rate_ride(ctx: Context, *, rider_id: str, ride_id: str, stars: int, comment: str | None) -> dict:
     """Rate the driver of a completed ride from the last 7 days, 1 to 5 stars, once; a comment can be added."""
     if not ((stars >= 1) and (stars <= 5)):  # spec: ride_hailing.env.yaml:241
         raise ToolError('A rating is 1 to 5 stars')
@@ -175,7 +175,7 @@ def rate_ride(ctx: Context, *, rider_id: str, ride_id: str, stars: int, comment:
 
 
 # spec: ride_hailing.env.yaml:252
-def request_refund(ctx: Context, *, rider_id: str, ride_id: str, amount: Decimal, reason: str) -> object:
+def request_refund(ctx: Context, *, rider_id: str, ride_id: str, amount: Decimal, reason: str) -> dict:
     """Refund part or all of a completed ride's fare to the rider's wallet, once, within 30 days."""
     x = ctx.get('ride', ride_id)  # spec: ride_hailing.env.yaml:262
     if x is None:
@@ -200,7 +200,7 @@ def request_refund(ctx: Context, *, rider_id: str, ride_id: str, amount: Decimal
 
 
 # spec: ride_hailing.env.yaml:282
-def report_lost_item(ctx: Context, *, rider_id: str, ride_id: str, item: str) -> object:
+def report_lost_item(ctx: Context, *, rider_id: str, ride_id: str, item: str) -> dict:
     """Report an item left in the vehicle of a completed ride from the last 30 days (at most 3 reports a ride)."""
     x = ctx.get('ride', ride_id)  # spec: ride_hailing.env.yaml:291
     if x is None:
@@ -218,7 +218,7 @@ def report_lost_item(ctx: Context, *, rider_id: str, ride_id: str, item: str) ->
 
 
 # spec: ride_hailing.env.yaml:301
-def add_payment_method(ctx: Context, *, rider_id: str, key: str, kind: str, label: str) -> object:
+def add_payment_method(ctx: Context, *, rider_id: str, key: str, kind: str, label: str) -> dict[str, dict]:
     """Add a payment method to a rider under a key of their choice (at most 4)."""
     r = ctx.get('rider', rider_id)  # spec: ride_hailing.env.yaml:314
     if r is None:
@@ -232,7 +232,7 @@ def add_payment_method(ctx: Context, *, rider_id: str, key: str, kind: str, labe
 
 
 # spec: ride_hailing.env.yaml:322
-def remove_payment_method(ctx: Context, *, rider_id: str, key: str) -> object:
+def remove_payment_method(ctx: Context, *, rider_id: str, key: str) -> dict[str, dict]:
     """Remove one of a rider's payment methods; the last one and any used by an open ride stay."""
     r = ctx.get('rider', rider_id)  # spec: ride_hailing.env.yaml:330
     if r is None:

@@ -14,7 +14,7 @@ DOMAIN = 'shop'
 
 
 # spec: shop.env.yaml:49
-def find_customer_by_email(ctx: Context, *, email: str) -> object:
+def find_customer_by_email(ctx: Context, *, email: str) -> str:
     """Find a customer's id from their email address."""
     c = ctx.one('customer', '("email" = ?)', [B.lower(email)])  # spec: shop.env.yaml:55
     if c is None:
@@ -23,7 +23,7 @@ def find_customer_by_email(ctx: Context, *, email: str) -> object:
 
 
 # spec: shop.env.yaml:58
-def get_customer(ctx: Context, *, customer_id: str) -> object:
+def get_customer(ctx: Context, *, customer_id: str) -> dict:
     """Get a customer's profile and the ids of their orders."""
     c = ctx.get('customer', customer_id)  # spec: shop.env.yaml:64
     if c is None:
@@ -32,7 +32,7 @@ def get_customer(ctx: Context, *, customer_id: str) -> object:
 
 
 # spec: shop.env.yaml:72
-def get_order(ctx: Context, *, order_id: str) -> object:
+def get_order(ctx: Context, *, order_id: str) -> dict:
     """Get an order's status, items and payments."""
     o = ctx.get('order', order_id)  # spec: shop.env.yaml:78
     if o is None:
@@ -41,7 +41,7 @@ def get_order(ctx: Context, *, order_id: str) -> object:
 
 
 # spec: shop.env.yaml:81
-def cancel_pending_order(ctx: Context, *, order_id: str, reason: str) -> object:
+def cancel_pending_order(ctx: Context, *, order_id: str, reason: str) -> dict | None:
     """Cancel a pending order and refund its payments; gift-card payments are refunded at once."""
     o = ctx.get('order', order_id)  # spec: shop.env.yaml:89
     if o is None:
@@ -59,7 +59,7 @@ def cancel_pending_order(ctx: Context, *, order_id: str, reason: str) -> object:
 
 
 # spec: shop.env.yaml:101
-def change_item_quantity(ctx: Context, *, order_id: str, sku: str, quantity: int) -> object:
+def change_item_quantity(ctx: Context, *, order_id: str, sku: str, quantity: int) -> dict:
     """Change how many of one item a pending order contains; the price difference is charged to or refunded on the gift card."""
     o = ctx.get('order', order_id)  # spec: shop.env.yaml:110
     if o is None:
@@ -91,7 +91,7 @@ def change_item_quantity(ctx: Context, *, order_id: str, sku: str, quantity: int
 
 
 # spec: shop.env.yaml:129
-def list_products_under(ctx: Context, *, max_price: Decimal) -> object:
+def list_products_under(ctx: Context, *, max_price: Decimal) -> list[dict] | int:
     """List products that cost less than a price, cheapest first."""
     return ctx.sql('SELECT sku, title, price FROM product\nWHERE price < $max_price AND stock > 0\nORDER BY price, sku', {'max_price': max_price})
 

@@ -15,7 +15,7 @@ DOMAIN = 'smart_home'
 
 
 # spec: smart_home.env.yaml:72
-def get_home(ctx: Context, *, home_id: str) -> object:
+def get_home(ctx: Context, *, home_id: str) -> dict:
     """Get a home's mode, alarm state and members."""
     h = ctx.get('home', home_id)  # spec: smart_home.env.yaml:78
     if h is None:
@@ -24,19 +24,19 @@ def get_home(ctx: Context, *, home_id: str) -> object:
 
 
 # spec: smart_home.env.yaml:81
-def list_devices(ctx: Context, *, home_id: str, kind: str | None) -> object:
+def list_devices(ctx: Context, *, home_id: str, kind: str | None) -> list[dict] | int:
     """A home's devices with their state, optionally of one kind."""
     return ctx.sql('SELECT device_id, name, room, kind, online, "on", level, target_temp, locked FROM device\nWHERE home_id = $home_id AND ($kind IS NULL OR kind = $kind) ORDER BY room, name', {'home_id': home_id, 'kind': kind})
 
 
 # spec: smart_home.env.yaml:91
-def list_automations(ctx: Context, *, home_id: str) -> object:
+def list_automations(ctx: Context, *, home_id: str) -> list[dict]:
     """A home's automations with their triggers and actions."""
     return ctx.all('automation', '("home_id" = ?)', [home_id])
 
 
 # spec: smart_home.env.yaml:98
-def list_guest_codes(ctx: Context, *, home_id: str) -> object:
+def list_guest_codes(ctx: Context, *, home_id: str) -> list[dict]:
     """The unexpired, unrevoked guest codes of a home's locks."""
     h = ctx.get('home', home_id)  # spec: smart_home.env.yaml:104
     if h is None:
@@ -47,7 +47,7 @@ def list_guest_codes(ctx: Context, *, home_id: str) -> object:
 
 
 # spec: smart_home.env.yaml:109
-def set_light(ctx: Context, *, member: str, device_id: str, level: int) -> object:
+def set_light(ctx: Context, *, member: str, device_id: str, level: int) -> dict:
     """Switch a light on at a brightness level (1 to 100), or off with level 0."""
     d = ctx.get('device', device_id)  # spec: smart_home.env.yaml:118
     if d is None:
@@ -68,7 +68,7 @@ def set_light(ctx: Context, *, member: str, device_id: str, level: int) -> objec
 
 
 # spec: smart_home.env.yaml:129
-def set_thermostat(ctx: Context, *, member: str, device_id: str, temperature: Decimal) -> object:
+def set_thermostat(ctx: Context, *, member: str, device_id: str, temperature: Decimal) -> dict:
     """Set a thermostat's target temperature (10 to 30 degrees; at most 18 in away or vacation mode)."""
     d = ctx.get('device', device_id)  # spec: smart_home.env.yaml:138
     if d is None:
@@ -91,7 +91,7 @@ def set_thermostat(ctx: Context, *, member: str, device_id: str, temperature: De
 
 
 # spec: smart_home.env.yaml:150
-def set_lock(ctx: Context, *, member: str, device_id: str, locked: bool) -> object:
+def set_lock(ctx: Context, *, member: str, device_id: str, locked: bool) -> dict:
     """Lock or unlock a door lock; unlocking needs an adult or the owner and a disarmed alarm."""
     d = ctx.get('device', device_id)  # spec: smart_home.env.yaml:159
     if d is None:
@@ -117,7 +117,7 @@ def set_lock(ctx: Context, *, member: str, device_id: str, locked: bool) -> obje
 
 
 # spec: smart_home.env.yaml:173
-def set_mode(ctx: Context, *, member: str, home_id: str, mode: str) -> object:
+def set_mode(ctx: Context, *, member: str, home_id: str, mode: str) -> dict:
     """Change the home mode; away and vacation arm the alarm, lock the locks and switch lights off; night locks the locks; home disarms."""
     h = ctx.get('home', home_id)  # spec: smart_home.env.yaml:182
     if h is None:
@@ -141,7 +141,7 @@ def set_mode(ctx: Context, *, member: str, home_id: str, mode: str) -> object:
 
 
 # spec: smart_home.env.yaml:199
-def create_automation(ctx: Context, *, member: str, home_id: str, name: str, trigger: str, at_time: str | None, actions: list) -> object:
+def create_automation(ctx: Context, *, member: str, home_id: str, name: str, trigger: str, at_time: str | None, actions: list) -> dict | None:
     """Create an automation with a trigger and actions on the home's devices (at most 10 per home; never unlocks a door)."""
     h = ctx.get('home', home_id)  # spec: smart_home.env.yaml:211
     if h is None:
@@ -168,7 +168,7 @@ def create_automation(ctx: Context, *, member: str, home_id: str, name: str, tri
 
 
 # spec: smart_home.env.yaml:227
-def set_automation_enabled(ctx: Context, *, member: str, automation_id: str, enabled: bool) -> object:
+def set_automation_enabled(ctx: Context, *, member: str, automation_id: str, enabled: bool) -> dict:
     """Turn an automation on or off."""
     a = ctx.get('automation', automation_id)  # spec: smart_home.env.yaml:236
     if a is None:
@@ -185,7 +185,7 @@ def set_automation_enabled(ctx: Context, *, member: str, automation_id: str, ena
 
 
 # spec: smart_home.env.yaml:245
-def create_guest_code(ctx: Context, *, member: str, lock_id: str, code: str, label: str, valid_from: dt.date, valid_until: dt.date) -> object:
+def create_guest_code(ctx: Context, *, member: str, lock_id: str, code: str, label: str, valid_from: dt.date, valid_until: dt.date) -> dict | None:
     """Create a 6-digit guest code for one lock, valid from a day (today or later) for at most 7 days."""
     d = ctx.get('device', lock_id)  # spec: smart_home.env.yaml:257
     if d is None:
@@ -216,7 +216,7 @@ def create_guest_code(ctx: Context, *, member: str, lock_id: str, code: str, lab
 
 
 # spec: smart_home.env.yaml:274
-def revoke_guest_code(ctx: Context, *, member: str, code_id: str) -> object:
+def revoke_guest_code(ctx: Context, *, member: str, code_id: str) -> dict:
     """Revoke a guest code before it expires."""
     g = ctx.get('guest_code', code_id)  # spec: smart_home.env.yaml:282
     if g is None:
@@ -238,7 +238,7 @@ def revoke_guest_code(ctx: Context, *, member: str, code_id: str) -> object:
 
 
 # spec: smart_home.env.yaml:293
-def add_member(ctx: Context, *, member: str, home_id: str, name: str, role: str) -> object:
+def add_member(ctx: Context, *, member: str, home_id: str, name: str, role: str) -> dict[str, dict]:
     """The owner adds a household member with a role (at most 8 members, unique names)."""
     h = ctx.get('home', home_id)  # spec: smart_home.env.yaml:303
     if h is None:

@@ -12,7 +12,7 @@ DOMAIN = 'streaming_subscriptions'
 
 
 # spec: streaming_subscriptions.env.yaml:68
-def get_account(ctx: Context, *, account_id: str) -> object:
+def get_account(ctx: Context, *, account_id: str) -> dict:
     """Get an account's plan, status, renewal date, credit, profiles and devices."""
     a = ctx.get('account', account_id)  # spec: streaming_subscriptions.env.yaml:74
     if a is None:
@@ -21,19 +21,19 @@ def get_account(ctx: Context, *, account_id: str) -> object:
 
 
 # spec: streaming_subscriptions.env.yaml:77
-def list_plans(ctx: Context) -> object:
+def list_plans(ctx: Context) -> list[dict] | int:
     """The plans with their monthly price, screens, profile limit and quality."""
     return ctx.sql('SELECT plan_id, price, screens, max_profiles, quality FROM plan ORDER BY price', {})
 
 
 # spec: streaming_subscriptions.env.yaml:82
-def list_invoices(ctx: Context, *, account_id: str) -> object:
+def list_invoices(ctx: Context, *, account_id: str) -> list[dict] | int:
     """An account's invoices, newest first."""
     return ctx.sql('SELECT invoice_id, date, amount, paid_with_credit, reason, status FROM invoice\nWHERE account_id = $account_id ORDER BY date DESC, invoice_id DESC', {'account_id': account_id})
 
 
 # spec: streaming_subscriptions.env.yaml:91
-def change_plan(ctx: Context, *, account_id: str, plan_id: str) -> object:
+def change_plan(ctx: Context, *, account_id: str, plan_id: str) -> dict:
     """Switch an active account to another plan; an upgrade charges the price difference now (credit first)."""
     a = ctx.get('account', account_id)  # spec: streaming_subscriptions.env.yaml:99
     if a is None:
@@ -62,7 +62,7 @@ def change_plan(ctx: Context, *, account_id: str, plan_id: str) -> object:
 
 
 # spec: streaming_subscriptions.env.yaml:116
-def pause_subscription(ctx: Context, *, account_id: str, months: int) -> object:
+def pause_subscription(ctx: Context, *, account_id: str, months: int) -> dict:
     """Pause an active subscription for 1 to 3 months (once in 12 months); the renewal date moves back by as many months of 30 days."""
     if not ((months >= 1) and (months <= 3)):  # spec: streaming_subscriptions.env.yaml:126
         raise ToolError('A pause lasts 1 to 3 months')
@@ -78,7 +78,7 @@ def pause_subscription(ctx: Context, *, account_id: str, months: int) -> object:
 
 
 # spec: streaming_subscriptions.env.yaml:133
-def resume_subscription(ctx: Context, *, account_id: str) -> object:
+def resume_subscription(ctx: Context, *, account_id: str) -> dict:
     """End a pause early; the account is active again (the renewal date stays)."""
     a = ctx.get('account', account_id)  # spec: streaming_subscriptions.env.yaml:140
     if a is None:
@@ -90,7 +90,7 @@ def resume_subscription(ctx: Context, *, account_id: str) -> object:
 
 
 # spec: streaming_subscriptions.env.yaml:147
-def cancel_subscription(ctx: Context, *, account_id: str, reason: str) -> object:
+def cancel_subscription(ctx: Context, *, account_id: str, reason: str) -> dict:
     """Stop renewal; the account stays usable until its renewal date."""
     a = ctx.get('account', account_id)  # spec: streaming_subscriptions.env.yaml:155
     if a is None:
@@ -102,7 +102,7 @@ def cancel_subscription(ctx: Context, *, account_id: str, reason: str) -> object
 
 
 # spec: streaming_subscriptions.env.yaml:162
-def reactivate_subscription(ctx: Context, *, account_id: str) -> object:
+def reactivate_subscription(ctx: Context, *, account_id: str) -> dict:
     """Undo a cancellation before the renewal date."""
     a = ctx.get('account', account_id)  # spec: streaming_subscriptions.env.yaml:169
     if a is None:
@@ -116,7 +116,7 @@ def reactivate_subscription(ctx: Context, *, account_id: str) -> object:
 
 
 # spec: streaming_subscriptions.env.yaml:177
-def add_profile(ctx: Context, *, account_id: str, name: str, kids: bool) -> object:
+def add_profile(ctx: Context, *, account_id: str, name: str, kids: bool) -> list[dict]:
     """Add a viewing profile, within the plan's profile limit; names are unique per account."""
     if B.len(B.strip(name)) <= 0:  # spec: streaming_subscriptions.env.yaml:189
         raise ToolError('A profile needs a name')
@@ -135,7 +135,7 @@ def add_profile(ctx: Context, *, account_id: str, name: str, kids: bool) -> obje
 
 
 # spec: streaming_subscriptions.env.yaml:196
-def remove_profile(ctx: Context, *, account_id: str, name: str) -> object:
+def remove_profile(ctx: Context, *, account_id: str, name: str) -> list[dict]:
     """Remove a profile other than the main (first) one."""
     a = ctx.get('account', account_id)  # spec: streaming_subscriptions.env.yaml:204
     if a is None:
@@ -149,7 +149,7 @@ def remove_profile(ctx: Context, *, account_id: str, name: str) -> object:
 
 
 # spec: streaming_subscriptions.env.yaml:212
-def set_profile_pin(ctx: Context, *, account_id: str, name: str, pin: int) -> object:
+def set_profile_pin(ctx: Context, *, account_id: str, name: str, pin: int) -> list[dict]:
     """Set or change a profile's 4-digit PIN (1000 to 9999)."""
     a = ctx.get('account', account_id)  # spec: streaming_subscriptions.env.yaml:221
     if a is None:
@@ -163,7 +163,7 @@ def set_profile_pin(ctx: Context, *, account_id: str, name: str, pin: int) -> ob
 
 
 # spec: streaming_subscriptions.env.yaml:229
-def register_device(ctx: Context, *, account_id: str, device_name: str, kind: str) -> object:
+def register_device(ctx: Context, *, account_id: str, device_name: str, kind: str) -> dict[str, dict]:
     """Register a device under a name (at most twice the plan's screens)."""
     a = ctx.get('account', account_id)  # spec: streaming_subscriptions.env.yaml:238
     if a is None:
@@ -182,7 +182,7 @@ def register_device(ctx: Context, *, account_id: str, device_name: str, kind: st
 
 
 # spec: streaming_subscriptions.env.yaml:248
-def remove_device(ctx: Context, *, account_id: str, device_name: str) -> object:
+def remove_device(ctx: Context, *, account_id: str, device_name: str) -> dict[str, dict]:
     """Sign a device out and remove it from the account."""
     a = ctx.get('account', account_id)  # spec: streaming_subscriptions.env.yaml:256
     if a is None:
@@ -194,7 +194,7 @@ def remove_device(ctx: Context, *, account_id: str, device_name: str) -> object:
 
 
 # spec: streaming_subscriptions.env.yaml:263
-def redeem_gift_card(ctx: Context, *, account_id: str, code: str) -> object:
+def redeem_gift_card(ctx: Context, *, account_id: str, code: str) -> dict:
     """Add a gift card's value to an account's credit; each card works once."""
     a = ctx.get('account', account_id)  # spec: streaming_subscriptions.env.yaml:271
     if a is None:
@@ -212,7 +212,7 @@ def redeem_gift_card(ctx: Context, *, account_id: str, code: str) -> object:
 
 
 # spec: streaming_subscriptions.env.yaml:281
-def refund_invoice(ctx: Context, *, account_id: str, invoice_id: str) -> object:
+def refund_invoice(ctx: Context, *, account_id: str, invoice_id: str) -> dict:
     """Refund a paid invoice of the last 14 days that is the account's latest; the credit part goes back to credit."""
     a = ctx.get('account', account_id)  # spec: streaming_subscriptions.env.yaml:289
     if a is None:

@@ -14,7 +14,7 @@ DOMAIN = 'telecom'
 
 
 # spec: telecom.env.yaml:195
-def get_customer_by_phone(ctx: Context, *, phone_number: str) -> object:
+def get_customer_by_phone(ctx: Context, *, phone_number: str) -> dict:
     """Find a customer by their contact phone number or the phone number of one of their lines."""
     on_lines = [l_['line_id'] for l_ in ctx.all('line', '("phone_number" = ?)', [phone_number])]  # spec: telecom.env.yaml:201
     found = [c for c in ctx.all('customer') if ((c['phone_number'] == phone_number) or B.any((i in c['line_ids']) for i in on_lines))]  # spec: telecom.env.yaml:202
@@ -24,7 +24,7 @@ def get_customer_by_phone(ctx: Context, *, phone_number: str) -> object:
 
 
 # spec: telecom.env.yaml:207
-def get_customer_by_id(ctx: Context, *, customer_id: str) -> object:
+def get_customer_by_id(ctx: Context, *, customer_id: str) -> dict:
     """Get a customer by their customer id."""
     c = ctx.get('customer', customer_id)  # spec: telecom.env.yaml:213
     if c is None:
@@ -33,13 +33,13 @@ def get_customer_by_id(ctx: Context, *, customer_id: str) -> object:
 
 
 # spec: telecom.env.yaml:216
-def get_customer_by_name(ctx: Context, *, full_name: str, dob: str) -> object:
+def get_customer_by_name(ctx: Context, *, full_name: str, dob: str) -> list[dict]:
     """Find customers by full name (any letter case) and date of birth; the list may be empty."""
     return [c for c in ctx.all('customer') if ((B.lower(c['full_name']) == B.lower(full_name)) and (c['date_of_birth'] == dob))]
 
 
 # spec: telecom.env.yaml:224
-def get_details_by_id(ctx: Context, *, id: str) -> object:
+def get_details_by_id(ctx: Context, *, id: str) -> dict:
     """Get the record of a customer (C…), line (L…), device (D…), bill (B…) or plan (P…) by its id."""
     kind = ('line' if B.startswith(id, 'L') else ('device' if B.startswith(id, 'D') else ('bill' if B.startswith(id, 'B') else ('customer' if B.startswith(id, 'C') else ('plan' if B.startswith(id, 'P') else 'unknown')))))  # spec: telecom.env.yaml:230
     if kind == 'unknown':  # spec: telecom.env.yaml:232
@@ -58,7 +58,7 @@ def get_details_by_id(ctx: Context, *, id: str) -> object:
 
 
 # spec: telecom.env.yaml:246
-def suspend_line(ctx: Context, *, customer_id: str, line_id: str, reason: str) -> object:
+def suspend_line(ctx: Context, *, customer_id: str, line_id: str, reason: str) -> dict:
     """Suspend an active line of a customer (at most 6 months; a $5/month holding fee applies)."""
     c = ctx.get('customer', customer_id)  # spec: telecom.env.yaml:258
     if c is None:
@@ -80,7 +80,7 @@ def suspend_line(ctx: Context, *, customer_id: str, line_id: str, reason: str) -
 
 
 # spec: telecom.env.yaml:272
-def resume_line(ctx: Context, *, customer_id: str, line_id: str) -> object:
+def resume_line(ctx: Context, *, customer_id: str, line_id: str) -> dict:
     """Resume a suspended (or pending-activation) line of a customer."""
     c = ctx.get('customer', customer_id)  # spec: telecom.env.yaml:280
     if c is None:
@@ -102,7 +102,7 @@ def resume_line(ctx: Context, *, customer_id: str, line_id: str) -> object:
 
 
 # spec: telecom.env.yaml:305
-def get_bills_for_customer(ctx: Context, *, customer_id: str, limit: int) -> object:
+def get_bills_for_customer(ctx: Context, *, customer_id: str, limit: int) -> list[dict] | int:
     """List a customer's bills, newest issue date first."""
     c = ctx.get('customer', customer_id)  # spec: telecom.env.yaml:312
     if c is None:
@@ -111,7 +111,7 @@ def get_bills_for_customer(ctx: Context, *, customer_id: str, limit: int) -> obj
 
 
 # spec: telecom.env.yaml:319
-def send_payment_request(ctx: Context, *, customer_id: str, bill_id: str) -> object:
+def send_payment_request(ctx: Context, *, customer_id: str, bill_id: str) -> str:
     """Ask the customer to pay one of their bills; only one bill may await payment at a time. Check the bill is not already paid first."""
     c = ctx.get('customer', customer_id)  # spec: telecom.env.yaml:327
     if c is None:
@@ -135,7 +135,7 @@ def send_payment_request(ctx: Context, *, customer_id: str, bill_id: str) -> obj
 
 
 # spec: telecom.env.yaml:347
-def get_data_usage(ctx: Context, *, customer_id: str, line_id: str) -> object:
+def get_data_usage(ctx: Context, *, customer_id: str, line_id: str) -> dict:
     """Show a line's data used, its plan's data limit, data refuelled this cycle and when the cycle ends."""
     c = ctx.get('customer', customer_id)  # spec: telecom.env.yaml:354
     if c is None:
@@ -152,7 +152,7 @@ def get_data_usage(ctx: Context, *, customer_id: str, line_id: str) -> object:
 
 
 # spec: telecom.env.yaml:366
-def enable_roaming(ctx: Context, *, customer_id: str, line_id: str) -> object:
+def enable_roaming(ctx: Context, *, customer_id: str, line_id: str) -> str:
     """Allow international roaming on a customer's line."""
     c = ctx.get('customer', customer_id)  # spec: telecom.env.yaml:374
     if c is None:
@@ -173,7 +173,7 @@ def enable_roaming(ctx: Context, *, customer_id: str, line_id: str) -> object:
 
 
 # spec: telecom.env.yaml:386
-def disable_roaming(ctx: Context, *, customer_id: str, line_id: str) -> object:
+def disable_roaming(ctx: Context, *, customer_id: str, line_id: str) -> str:
     """Stop international roaming on a customer's line."""
     c = ctx.get('customer', customer_id)  # spec: telecom.env.yaml:394
     if c is None:
@@ -194,7 +194,7 @@ def disable_roaming(ctx: Context, *, customer_id: str, line_id: str) -> object:
 
 
 # spec: telecom.env.yaml:406
-def refuel_data(ctx: Context, *, customer_id: str, line_id: str, gb_amount: float) -> object:
+def refuel_data(ctx: Context, *, customer_id: str, line_id: str, gb_amount: float) -> dict:
     """Add data to a customer's line for the current cycle, charged at the plan's per-GB refuelling price on the next bill."""
     c = ctx.get('customer', customer_id)  # spec: telecom.env.yaml:415
     if c is None:
@@ -230,13 +230,13 @@ def refuel_data(ctx: Context, *, customer_id: str, line_id: str, gb_amount: floa
 
 
 # spec: telecom.env.yaml:458
-def transfer_to_human_agents(ctx: Context, *, summary: str) -> object:
+def transfer_to_human_agents(ctx: Context, *, summary: str) -> str:
     """Hand the conversation to a human agent, with a summary of the customer's issue. Only when you cannot solve it yourself."""
     return 'Transfer successful'
 
 
 # spec: telecom.env.yaml:468
-def check_status_bar(ctx: Context) -> object:
+def check_status_bar(ctx: Context) -> str:
     """Show the icons in the phone's status bar - signal, network type, mobile data, Wi-Fi, VPN and battery."""
     d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:474
     if d is None:
@@ -248,7 +248,7 @@ def check_status_bar(ctx: Context) -> object:
 
 
 # spec: telecom.env.yaml:478
-def check_network_status(ctx: Context) -> object:
+def check_network_status(ctx: Context) -> str:
     """Check the phone's cellular and Wi-Fi connection - airplane mode, SIM, signal, network type, mobile data and data roaming."""
     d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:474
     if d is None:
@@ -260,7 +260,7 @@ def check_network_status(ctx: Context) -> object:
 
 
 # spec: telecom.env.yaml:486
-def check_network_mode_preference(ctx: Context) -> object:
+def check_network_mode_preference(ctx: Context) -> str:
     """Show which kind of cellular network the phone prefers."""
     d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:474
     if d is None:
@@ -272,7 +272,7 @@ def check_network_mode_preference(ctx: Context) -> object:
 
 
 # spec: telecom.env.yaml:494
-def run_speed_test(ctx: Context) -> object:
+def run_speed_test(ctx: Context) -> str:
     """Measure the phone's mobile internet download speed."""
     d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:500
     if d is None:
@@ -287,7 +287,7 @@ def run_speed_test(ctx: Context) -> object:
 
 
 # spec: telecom.env.yaml:507
-def check_sim_status(ctx: Context) -> object:
+def check_sim_status(ctx: Context) -> str:
     """Check whether the SIM card works - active, missing, or locked with a PIN or PUK code."""
     d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:474
     if d is None:
@@ -299,7 +299,7 @@ def check_sim_status(ctx: Context) -> object:
 
 
 # spec: telecom.env.yaml:515
-def check_data_restriction_status(ctx: Context) -> object:
+def check_data_restriction_status(ctx: Context) -> str:
     """Check whether a data-limiting feature (Data Saver) is on."""
     d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:474
     if d is None:
@@ -311,7 +311,7 @@ def check_data_restriction_status(ctx: Context) -> object:
 
 
 # spec: telecom.env.yaml:523
-def check_apn_settings(ctx: Context) -> object:
+def check_apn_settings(ctx: Context) -> str:
     """Show the phone's APN settings for mobile data - the APN name and the MMSC URL for picture messages."""
     d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:474
     if d is None:
@@ -323,7 +323,7 @@ def check_apn_settings(ctx: Context) -> object:
 
 
 # spec: telecom.env.yaml:531
-def check_wifi_status(ctx: Context) -> object:
+def check_wifi_status(ctx: Context) -> str:
     """Check whether Wi-Fi is on, which network it is connected to and its signal."""
     d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:474
     if d is None:
@@ -335,7 +335,7 @@ def check_wifi_status(ctx: Context) -> object:
 
 
 # spec: telecom.env.yaml:539
-def check_wifi_calling_status(ctx: Context) -> object:
+def check_wifi_calling_status(ctx: Context) -> str:
     """Check whether Wi-Fi Calling is on."""
     d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:474
     if d is None:
@@ -347,7 +347,7 @@ def check_wifi_calling_status(ctx: Context) -> object:
 
 
 # spec: telecom.env.yaml:547
-def check_vpn_status(ctx: Context) -> object:
+def check_vpn_status(ctx: Context) -> str:
     """Check whether a VPN is on and connected, with its details."""
     d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:474
     if d is None:
@@ -359,7 +359,7 @@ def check_vpn_status(ctx: Context) -> object:
 
 
 # spec: telecom.env.yaml:555
-def check_installed_apps(ctx: Context) -> object:
+def check_installed_apps(ctx: Context) -> str:
     """List the apps installed on the phone."""
     d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:474
     if d is None:
@@ -371,7 +371,7 @@ def check_installed_apps(ctx: Context) -> object:
 
 
 # spec: telecom.env.yaml:563
-def check_app_status(ctx: Context, *, app_name: str) -> object:
+def check_app_status(ctx: Context, *, app_name: str) -> str:
     """Show an app's details and the permissions it has."""
     d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:571
     if d is None:
@@ -382,7 +382,7 @@ def check_app_status(ctx: Context, *, app_name: str) -> object:
 
 
 # spec: telecom.env.yaml:576
-def check_app_permissions(ctx: Context, *, app_name: str) -> object:
+def check_app_permissions(ctx: Context, *, app_name: str) -> str:
     """Show which permissions an app has (sms, storage, phone, network)."""
     d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:584
     if d is None:
@@ -393,7 +393,7 @@ def check_app_permissions(ctx: Context, *, app_name: str) -> object:
 
 
 # spec: telecom.env.yaml:589
-def can_send_mms(ctx: Context) -> object:
+def can_send_mms(ctx: Context) -> str:
     """Check whether the messaging app can send MMS (picture) messages."""
     d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:595
     if d is None:
@@ -407,7 +407,7 @@ def can_send_mms(ctx: Context) -> object:
 
 
 # spec: telecom.env.yaml:601
-def check_payment_request(ctx: Context) -> object:
+def check_payment_request(ctx: Context) -> str:
     """Check whether the agent has sent you a payment request."""
     d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:474
     if d is None:
@@ -419,7 +419,7 @@ def check_payment_request(ctx: Context) -> object:
 
 
 # spec: telecom.env.yaml:609
-def toggle_airplane_mode(ctx: Context) -> object:
+def toggle_airplane_mode(ctx: Context) -> dict:
     """Turn Airplane Mode on or off; when on, cellular, Wi-Fi and Bluetooth are all off."""
     d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:474
     if d is None:
@@ -439,7 +439,7 @@ def toggle_airplane_mode(ctx: Context) -> object:
 
 
 # spec: telecom.env.yaml:632
-def reseat_sim_card(ctx: Context) -> object:
+def reseat_sim_card(ctx: Context) -> dict:
     """Take the SIM card out and put it back in; this can fix a SIM that is not recognised."""
     d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:474
     if d is None:
@@ -453,7 +453,7 @@ def reseat_sim_card(ctx: Context) -> object:
 
 
 # spec: telecom.env.yaml:645
-def toggle_data(ctx: Context) -> object:
+def toggle_data(ctx: Context) -> dict:
     """Turn mobile data on or off."""
     d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:474
     if d is None:
@@ -467,7 +467,7 @@ def toggle_data(ctx: Context) -> object:
 
 
 # spec: telecom.env.yaml:658
-def toggle_roaming(ctx: Context) -> object:
+def toggle_roaming(ctx: Context) -> dict:
     """Turn data roaming on or off; when on, the phone may use mobile data on networks abroad."""
     d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:474
     if d is None:
@@ -481,7 +481,7 @@ def toggle_roaming(ctx: Context) -> object:
 
 
 # spec: telecom.env.yaml:671
-def toggle_data_saver_mode(ctx: Context) -> object:
+def toggle_data_saver_mode(ctx: Context) -> dict:
     """Turn Data Saver on or off; when on, apps use less data and data may be slower."""
     d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:474
     if d is None:
@@ -494,7 +494,7 @@ def toggle_data_saver_mode(ctx: Context) -> object:
 
 
 # spec: telecom.env.yaml:683
-def set_network_mode_preference(ctx: Context, *, mode: str) -> object:
+def set_network_mode_preference(ctx: Context, *, mode: str) -> dict:
     """Choose the kind of cellular network the phone prefers - 4g_5g_preferred, 4g_only, 3g_only or 2g_only."""
     d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:691
     if d is None:
@@ -510,7 +510,7 @@ def set_network_mode_preference(ctx: Context, *, mode: str) -> object:
 
 
 # spec: telecom.env.yaml:702
-def set_apn_settings(ctx: Context, *, apn_settings: dict) -> object:
+def set_apn_settings(ctx: Context, *, apn_settings: dict) -> dict:
     """Replace the phone's APN settings."""
     d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:474
     if d is None:
@@ -524,7 +524,7 @@ def set_apn_settings(ctx: Context, *, apn_settings: dict) -> object:
 
 
 # spec: telecom.env.yaml:717
-def reset_apn_settings(ctx: Context) -> object:
+def reset_apn_settings(ctx: Context) -> dict:
     """Reset the APN settings to the carrier's defaults; the reset takes effect at the next restart."""
     d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:474
     if d is None:
@@ -538,7 +538,7 @@ def reset_apn_settings(ctx: Context) -> object:
 
 
 # spec: telecom.env.yaml:731
-def toggle_wifi(ctx: Context) -> object:
+def toggle_wifi(ctx: Context) -> dict:
     """Turn Wi-Fi on or off."""
     d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:737
     if d is None:
@@ -552,7 +552,7 @@ def toggle_wifi(ctx: Context) -> object:
 
 
 # spec: telecom.env.yaml:748
-def toggle_wifi_calling(ctx: Context) -> object:
+def toggle_wifi_calling(ctx: Context) -> dict:
     """Turn Wi-Fi Calling on or off; calls then go over Wi-Fi instead of the cellular network."""
     d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:474
     if d is None:
@@ -565,7 +565,7 @@ def toggle_wifi_calling(ctx: Context) -> object:
 
 
 # spec: telecom.env.yaml:760
-def connect_vpn(ctx: Context) -> object:
+def connect_vpn(ctx: Context) -> dict:
     """Connect to the VPN."""
     d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:766
     if d is None:
@@ -577,7 +577,7 @@ def connect_vpn(ctx: Context) -> object:
 
 
 # spec: telecom.env.yaml:775
-def disconnect_vpn(ctx: Context) -> object:
+def disconnect_vpn(ctx: Context) -> dict:
     """Disconnect the VPN; traffic then no longer goes through the VPN server."""
     d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:781
     if d is None:
@@ -589,7 +589,7 @@ def disconnect_vpn(ctx: Context) -> object:
 
 
 # spec: telecom.env.yaml:790
-def grant_app_permission(ctx: Context, *, app_name: str, permission: str) -> object:
+def grant_app_permission(ctx: Context, *, app_name: str, permission: str) -> dict:
     """Give an app a permission (sms, storage, phone or network)."""
     d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:799
     if d is None:
@@ -604,7 +604,7 @@ def grant_app_permission(ctx: Context, *, app_name: str, permission: str) -> obj
 
 
 # spec: telecom.env.yaml:811
-def reboot_device(ctx: Context) -> object:
+def reboot_device(ctx: Context) -> dict:
     """Restart the phone; this refreshes its services and connections."""
     d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:817
     if d is None:
@@ -621,7 +621,7 @@ def reboot_device(ctx: Context) -> object:
 
 
 # spec: telecom.env.yaml:829
-def make_payment(ctx: Context) -> object:
+def make_payment(ctx: Context) -> str:
     """Pay the bill the agent has sent you a payment request for."""
     s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:835
     if s is None:
@@ -635,7 +635,7 @@ def make_payment(ctx: Context) -> object:
 
 
 # spec: telecom.env.yaml:846
-def set_user_info(ctx: Context, *, name: str, phone_number: str) -> object:
+def set_user_info(ctx: Context, *, name: str, phone_number: str) -> dict:
     """Task setup - who the user is and which line their phone uses; brings the phone's view of the line in step."""
     s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:854
     if s is None:
@@ -655,7 +655,7 @@ def set_user_info(ctx: Context, *, name: str, phone_number: str) -> object:
 
 
 # spec: telecom.env.yaml:870
-def set_user_location(ctx: Context, *, abroad: bool) -> object:
+def set_user_location(ctx: Context, *, abroad: bool) -> dict:
     """Task setup - whether the user is abroad."""
     s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:877
     if s is None:
@@ -665,7 +665,7 @@ def set_user_location(ctx: Context, *, abroad: bool) -> object:
 
 
 # spec: telecom.env.yaml:882
-def turn_airplane_mode_on(ctx: Context) -> object:
+def turn_airplane_mode_on(ctx: Context) -> str:
     """Task setup - airplane mode on."""
     d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:474
     if d is None:
@@ -679,7 +679,7 @@ def turn_airplane_mode_on(ctx: Context) -> object:
 
 
 # spec: telecom.env.yaml:892
-def turn_airplane_mode_off(ctx: Context) -> object:
+def turn_airplane_mode_off(ctx: Context) -> str:
     """Task setup - airplane mode off (τ² toggles twice when it is already off)."""
     d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:474
     if d is None:
@@ -697,7 +697,7 @@ def turn_airplane_mode_off(ctx: Context) -> object:
 
 
 # spec: telecom.env.yaml:906
-def turn_data_on(ctx: Context) -> object:
+def turn_data_on(ctx: Context) -> str:
     """Task setup - mobile data on, without a network search."""
     d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:474
     if d is None:
@@ -710,7 +710,7 @@ def turn_data_on(ctx: Context) -> object:
 
 
 # spec: telecom.env.yaml:915
-def turn_data_off(ctx: Context) -> object:
+def turn_data_off(ctx: Context) -> str:
     """Task setup - mobile data off."""
     d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:474
     if d is None:
@@ -724,7 +724,7 @@ def turn_data_off(ctx: Context) -> object:
 
 
 # spec: telecom.env.yaml:925
-def turn_roaming_on(ctx: Context) -> object:
+def turn_roaming_on(ctx: Context) -> str:
     """Task setup - the phone's data roaming on."""
     d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:474
     if d is None:
@@ -738,7 +738,7 @@ def turn_roaming_on(ctx: Context) -> object:
 
 
 # spec: telecom.env.yaml:935
-def turn_roaming_off(ctx: Context) -> object:
+def turn_roaming_off(ctx: Context) -> str:
     """Task setup - the phone's data roaming off."""
     d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:474
     if d is None:
@@ -752,7 +752,7 @@ def turn_roaming_off(ctx: Context) -> object:
 
 
 # spec: telecom.env.yaml:945
-def turn_data_saver_mode_on(ctx: Context) -> object:
+def turn_data_saver_mode_on(ctx: Context) -> str:
     """Task setup - Data Saver on."""
     d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:474
     if d is None:
@@ -765,7 +765,7 @@ def turn_data_saver_mode_on(ctx: Context) -> object:
 
 
 # spec: telecom.env.yaml:954
-def turn_data_saver_mode_off(ctx: Context) -> object:
+def turn_data_saver_mode_off(ctx: Context) -> str:
     """Task setup - Data Saver off."""
     d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:474
     if d is None:
@@ -778,7 +778,7 @@ def turn_data_saver_mode_off(ctx: Context) -> object:
 
 
 # spec: telecom.env.yaml:963
-def unseat_sim_card(ctx: Context) -> object:
+def unseat_sim_card(ctx: Context) -> str:
     """Task setup - take the SIM card out (fixed by reseat_sim_card)."""
     d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:474
     if d is None:
@@ -792,7 +792,7 @@ def unseat_sim_card(ctx: Context) -> object:
 
 
 # spec: telecom.env.yaml:973
-def lock_sim_card(ctx: Context, *, mode: str) -> object:
+def lock_sim_card(ctx: Context, *, mode: str) -> str:
     """Task setup - lock the SIM card with a PIN or PUK code (no user tool fixes it)."""
     d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:474
     if d is None:
@@ -806,7 +806,7 @@ def lock_sim_card(ctx: Context, *, mode: str) -> object:
 
 
 # spec: telecom.env.yaml:985
-def break_apn_settings(ctx: Context) -> object:
+def break_apn_settings(ctx: Context) -> str:
     """Task setup - a broken APN name, so the phone has no service (fixed by reset_apn_settings and a restart)."""
     d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:474
     if d is None:
@@ -820,7 +820,7 @@ def break_apn_settings(ctx: Context) -> object:
 
 
 # spec: telecom.env.yaml:996
-def break_apn_mms_setting(ctx: Context) -> object:
+def break_apn_mms_setting(ctx: Context) -> str:
     """Task setup - no MMSC URL in the APN settings, so MMS fails (fixed by reset_apn_settings and a restart)."""
     d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:474
     if d is None:
@@ -833,7 +833,7 @@ def break_apn_mms_setting(ctx: Context) -> object:
 
 
 # spec: telecom.env.yaml:1006
-def set_wifi_calling(ctx: Context, *, enabled: bool, mms_over_wifi: bool | None) -> object:
+def set_wifi_calling(ctx: Context, *, enabled: bool, mms_over_wifi: bool | None) -> bool:
     """Task setup - Wi-Fi Calling on or off, and MMS over Wi-Fi when given."""
     d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:474
     if d is None:
@@ -848,7 +848,7 @@ def set_wifi_calling(ctx: Context, *, enabled: bool, mms_over_wifi: bool | None)
 
 
 # spec: telecom.env.yaml:1020
-def break_vpn(ctx: Context) -> object:
+def break_vpn(ctx: Context) -> str:
     """Task setup - connect the VPN to a server with poor performance (slow data; fixed by disconnect_vpn)."""
     d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:474
     if d is None:
@@ -861,7 +861,7 @@ def break_vpn(ctx: Context) -> object:
 
 
 # spec: telecom.env.yaml:1029
-def remove_app_permission(ctx: Context, *, app_name: str, permission: str) -> object:
+def remove_app_permission(ctx: Context, *, app_name: str, permission: str) -> bool:
     """Task setup - take a permission away from an app."""
     d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:1037
     if d is None:
@@ -875,7 +875,7 @@ def remove_app_permission(ctx: Context, *, app_name: str, permission: str) -> ob
 
 
 # spec: telecom.env.yaml:1046
-def simulate_network_search(ctx: Context) -> object:
+def simulate_network_search(ctx: Context) -> dict:
     """Task setup - the phone searches for a network again."""
     d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:474
     if d is None:
@@ -888,7 +888,7 @@ def simulate_network_search(ctx: Context) -> object:
 
 
 # spec: telecom.env.yaml:1055
-def set_data_usage(ctx: Context, *, customer_id: str, line_id: str, data_used_gb: float) -> object:
+def set_data_usage(ctx: Context, *, customer_id: str, line_id: str, data_used_gb: float) -> dict:
     """Task setup - set the data used on a customer's line."""
     c = ctx.get('customer', customer_id)  # spec: telecom.env.yaml:1064
     if c is None:
@@ -911,7 +911,7 @@ def set_data_usage(ctx: Context, *, customer_id: str, line_id: str, data_used_gb
 
 
 # spec: telecom.env.yaml:1076
-def suspend_line_for_overdue_bill(ctx: Context, *, customer_id: str, line_id: str, new_bill_id: str, contract_ended: bool) -> object:
+def suspend_line_for_overdue_bill(ctx: Context, *, customer_id: str, line_id: str, new_bill_id: str, contract_ended: bool) -> dict | None:
     """Task setup - suspend an active line for an unpaid bill, creating that overdue bill."""
     l_ = ctx.get('line', line_id)  # spec: telecom.env.yaml:1086
     if l_ is None:
@@ -942,13 +942,13 @@ def suspend_line_for_overdue_bill(ctx: Context, *, customer_id: str, line_id: st
 
 
 # spec: telecom.env.yaml:1113
-def get_available_plan_ids(ctx: Context) -> object:
+def get_available_plan_ids(ctx: Context) -> list[str]:
     """The ids of all plans."""
     return [p['plan_id'] for p in ctx.all('plan')]
 
 
 # spec: telecom.env.yaml:1119
-def assert_airplane_mode_status(ctx: Context, *, expected_status: bool) -> object:
+def assert_airplane_mode_status(ctx: Context, *, expected_status: bool) -> bool:
     """Check - airplane mode is as expected."""
     d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:474
     if d is None:
@@ -960,7 +960,7 @@ def assert_airplane_mode_status(ctx: Context, *, expected_status: bool) -> objec
 
 
 # spec: telecom.env.yaml:1127
-def assert_service_status(ctx: Context, *, expected_status: str) -> object:
+def assert_service_status(ctx: Context, *, expected_status: str) -> bool:
     """Check - the cellular connection status is as expected (connected, searching, no_service, emergency_only)."""
     d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:474
     if d is None:
@@ -972,7 +972,7 @@ def assert_service_status(ctx: Context, *, expected_status: str) -> object:
 
 
 # spec: telecom.env.yaml:1135
-def assert_mobile_data_status(ctx: Context, *, expected_status: bool) -> object:
+def assert_mobile_data_status(ctx: Context, *, expected_status: bool) -> bool:
     """Check - mobile data works (or not) as expected."""
     d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:1141
     if d is None:
@@ -985,7 +985,7 @@ def assert_mobile_data_status(ctx: Context, *, expected_status: bool) -> object:
 
 
 # spec: telecom.env.yaml:1146
-def assert_mobile_roaming_status(ctx: Context, *, expected_status: bool) -> object:
+def assert_mobile_roaming_status(ctx: Context, *, expected_status: bool) -> bool:
     """Check - the phone's data roaming setting is as expected."""
     d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:474
     if d is None:
@@ -997,7 +997,7 @@ def assert_mobile_roaming_status(ctx: Context, *, expected_status: bool) -> obje
 
 
 # spec: telecom.env.yaml:1154
-def assert_mobile_data_saver_mode_status(ctx: Context, *, expected_status: bool) -> object:
+def assert_mobile_data_saver_mode_status(ctx: Context, *, expected_status: bool) -> bool:
     """Check - Data Saver is as expected."""
     d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:474
     if d is None:
@@ -1009,7 +1009,7 @@ def assert_mobile_data_saver_mode_status(ctx: Context, *, expected_status: bool)
 
 
 # spec: telecom.env.yaml:1162
-def assert_internet_speed(ctx: Context, *, expected_speed: float, expected_desc: str | None) -> object:
+def assert_internet_speed(ctx: Context, *, expected_speed: float, expected_desc: str | None) -> bool:
     """Check - the speed test gives at least this speed, and this label when one is given."""
     d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:500
     if d is None:
@@ -1024,7 +1024,7 @@ def assert_internet_speed(ctx: Context, *, expected_speed: float, expected_desc:
 
 
 # spec: telecom.env.yaml:1172
-def assert_internet_not_excellent(ctx: Context) -> object:
+def assert_internet_not_excellent(ctx: Context) -> bool:
     """Check - the speed test does not rate the connection Excellent."""
     d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:500
     if d is None:
@@ -1039,7 +1039,7 @@ def assert_internet_not_excellent(ctx: Context) -> object:
 
 
 # spec: telecom.env.yaml:1179
-def assert_can_send_mms(ctx: Context, *, expected_status: bool) -> object:
+def assert_can_send_mms(ctx: Context, *, expected_status: bool) -> bool:
     """Check - the messaging app can (or cannot) send MMS, as expected."""
     d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:595
     if d is None:
@@ -1053,7 +1053,7 @@ def assert_can_send_mms(ctx: Context, *, expected_status: bool) -> object:
 
 
 # spec: telecom.env.yaml:1187
-def assert_mobile_data_usage_exceeded(ctx: Context, *, expected_status: bool) -> object:
+def assert_mobile_data_usage_exceeded(ctx: Context, *, expected_status: bool) -> bool:
     """Check - the line's data usage is (or is not) over its limit, as the network sees it."""
     d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:474
     if d is None:
@@ -1065,7 +1065,7 @@ def assert_mobile_data_usage_exceeded(ctx: Context, *, expected_status: bool) ->
 
 
 # spec: telecom.env.yaml:1195
-def assert_data_refueling_amount(ctx: Context, *, customer_id: str, line_id: str, expected_amount: float) -> object:
+def assert_data_refueling_amount(ctx: Context, *, customer_id: str, line_id: str, expected_amount: float) -> bool:
     """Check - the data refuelled on a customer's line equals the expected amount."""
     c = ctx.get('customer', customer_id)  # spec: telecom.env.yaml:1201
     if c is None:
@@ -1079,7 +1079,7 @@ def assert_data_refueling_amount(ctx: Context, *, customer_id: str, line_id: str
 
 
 # spec: telecom.env.yaml:1207
-def assert_line_status(ctx: Context, *, customer_id: str, line_id: str, expected_status: str) -> object:
+def assert_line_status(ctx: Context, *, customer_id: str, line_id: str, expected_status: str) -> bool:
     """Check - a customer's line has the expected status."""
     c = ctx.get('customer', customer_id)  # spec: telecom.env.yaml:1213
     if c is None:
@@ -1093,7 +1093,7 @@ def assert_line_status(ctx: Context, *, customer_id: str, line_id: str, expected
 
 
 # spec: telecom.env.yaml:1219
-def assert_overdue_bill_exists(ctx: Context, *, customer_id: str, overdue_bill_id: str) -> object:
+def assert_overdue_bill_exists(ctx: Context, *, customer_id: str, overdue_bill_id: str) -> bool:
     """Check - the customer's bill exists and is overdue."""
     c = ctx.get('customer', customer_id)  # spec: telecom.env.yaml:1225
     if c is None:
@@ -1107,7 +1107,7 @@ def assert_overdue_bill_exists(ctx: Context, *, customer_id: str, overdue_bill_i
 
 
 # spec: telecom.env.yaml:1231
-def assert_no_overdue_bill(ctx: Context, *, overdue_bill_id: str) -> object:
+def assert_no_overdue_bill(ctx: Context, *, overdue_bill_id: str) -> bool:
     """Check - the bill does not exist or is paid."""
     paid_or_gone = [b for b in ctx.all('bill') if ((b['bill_id'] == overdue_bill_id) and (b['status'] != 'Paid'))]  # spec: telecom.env.yaml:1237
     return (B.len(paid_or_gone) == 0)

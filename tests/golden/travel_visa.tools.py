@@ -15,7 +15,7 @@ DOMAIN = 'travel_visa'
 
 
 # spec: travel_visa.env.yaml:86
-def find_applicant(ctx: Context, *, email: str) -> object:
+def find_applicant(ctx: Context, *, email: str) -> dict:
     """Find an applicant's id from their email address."""
     a = ctx.one('applicant', '("email" = ?)', [B.lower(email)])  # spec: travel_visa.env.yaml:92
     if a is None:
@@ -24,7 +24,7 @@ def find_applicant(ctx: Context, *, email: str) -> object:
 
 
 # spec: travel_visa.env.yaml:95
-def get_applicant(ctx: Context, *, applicant_id: str) -> object:
+def get_applicant(ctx: Context, *, applicant_id: str) -> dict:
     """Get an applicant's profile, passport and applications."""
     a = ctx.get('applicant', applicant_id)  # spec: travel_visa.env.yaml:101
     if a is None:
@@ -33,13 +33,13 @@ def get_applicant(ctx: Context, *, applicant_id: str) -> object:
 
 
 # spec: travel_visa.env.yaml:106
-def list_visa_types(ctx: Context, *, country: str) -> object:
+def list_visa_types(ctx: Context, *, country: str) -> list[dict] | int:
     """List the visa types of a destination country with fees, processing days, maximum stay and required documents."""
     return ctx.sql('SELECT code, purpose, fee, processing_days, max_stay_days, passport_validity_days, required_docs,\n       exempt_nationalities, expedite_fee\nFROM visa_type WHERE country = upper($country) ORDER BY code', {'country': country})
 
 
 # spec: travel_visa.env.yaml:116
-def get_application(ctx: Context, *, app_id: str) -> object:
+def get_application(ctx: Context, *, app_id: str) -> dict:
     """Get one application with its documents, fees, biometrics booking and history, and the documents still missing."""
     x = ctx.get('application', app_id)  # spec: travel_visa.env.yaml:122
     if x is None:
@@ -51,7 +51,7 @@ def get_application(ctx: Context, *, app_id: str) -> object:
 
 
 # spec: travel_visa.env.yaml:128
-def center_availability(ctx: Context, *, center_id: str, day: dt.date) -> object:
+def center_availability(ctx: Context, *, center_id: str, day: dt.date) -> dict:
     """Free biometrics places at a centre on a day."""
     c = ctx.get('center', center_id)  # spec: travel_visa.env.yaml:135
     if c is None:
@@ -61,7 +61,7 @@ def center_availability(ctx: Context, *, center_id: str, day: dt.date) -> object
 
 
 # spec: travel_visa.env.yaml:139
-def start_application(ctx: Context, *, applicant_id: str, visa_code: str, travel_date: dt.date, return_date: dt.date) -> object:
+def start_application(ctx: Context, *, applicant_id: str, visa_code: str, travel_date: dt.date, return_date: dt.date) -> dict | None:
     """Open a draft visa application for travel dates; checks exemption, stay length and passport validity."""
     a = ctx.get('applicant', applicant_id)  # spec: travel_visa.env.yaml:149
     if a is None:
@@ -87,7 +87,7 @@ def start_application(ctx: Context, *, applicant_id: str, visa_code: str, travel
 
 
 # spec: travel_visa.env.yaml:163
-def upload_document(ctx: Context, *, app_id: str, doc_type: str) -> object:
+def upload_document(ctx: Context, *, app_id: str, doc_type: str) -> dict:
     """Add a required document to a draft application (replacing an earlier upload of the same type)."""
     x = ctx.get('application', app_id)  # spec: travel_visa.env.yaml:176
     if x is None:
@@ -104,7 +104,7 @@ def upload_document(ctx: Context, *, app_id: str, doc_type: str) -> object:
 
 
 # spec: travel_visa.env.yaml:185
-def remove_document(ctx: Context, *, app_id: str, doc_type: str) -> object:
+def remove_document(ctx: Context, *, app_id: str, doc_type: str) -> dict:
     """Remove an uploaded document from a draft application."""
     x = ctx.get('application', app_id)  # spec: travel_visa.env.yaml:198
     if x is None:
@@ -118,7 +118,7 @@ def remove_document(ctx: Context, *, app_id: str, doc_type: str) -> object:
 
 
 # spec: travel_visa.env.yaml:206
-def submit_application(ctx: Context, *, app_id: str, expedite: bool) -> object:
+def submit_application(ctx: Context, *, app_id: str, expedite: bool) -> dict | None:
     """Submit a complete draft application and charge the visa fee (plus the expedite fee when expedited); the decision date is set from the processing time."""
     x = ctx.get('application', app_id)  # spec: travel_visa.env.yaml:214
     if x is None:
@@ -142,7 +142,7 @@ def submit_application(ctx: Context, *, app_id: str, expedite: bool) -> object:
 
 
 # spec: travel_visa.env.yaml:234
-def book_biometrics(ctx: Context, *, app_id: str, center_id: str, day: dt.date) -> object:
+def book_biometrics(ctx: Context, *, app_id: str, center_id: str, day: dt.date) -> dict:
     """Book the biometrics appointment of a submitted application at a centre, 1 to 21 days ahead and before travel."""
     x = ctx.get('application', app_id)  # spec: travel_visa.env.yaml:243
     if x is None:
@@ -165,7 +165,7 @@ def book_biometrics(ctx: Context, *, app_id: str, center_id: str, day: dt.date) 
 
 
 # spec: travel_visa.env.yaml:256
-def reschedule_biometrics(ctx: Context, *, app_id: str, center_id: str, day: dt.date) -> object:
+def reschedule_biometrics(ctx: Context, *, app_id: str, center_id: str, day: dt.date) -> dict:
     """Move a biometrics booking to another centre or day (at most twice per application)."""
     x = ctx.get('application', app_id)  # spec: travel_visa.env.yaml:265
     if x is None:
@@ -192,7 +192,7 @@ def reschedule_biometrics(ctx: Context, *, app_id: str, center_id: str, day: dt.
 
 
 # spec: travel_visa.env.yaml:280
-def request_expedite(ctx: Context, *, app_id: str) -> object:
+def request_expedite(ctx: Context, *, app_id: str) -> dict:
     """Expedite a submitted application (before review) when its visa type allows; the expedite fee is charged and the decision comes sooner."""
     x = ctx.get('application', app_id)  # spec: travel_visa.env.yaml:287
     if x is None:
@@ -212,7 +212,7 @@ def request_expedite(ctx: Context, *, app_id: str) -> object:
 
 
 # spec: travel_visa.env.yaml:298
-def change_travel_dates(ctx: Context, *, app_id: str, travel_date: dt.date, return_date: dt.date) -> object:
+def change_travel_dates(ctx: Context, *, app_id: str, travel_date: dt.date, return_date: dt.date) -> dict:
     """Change the travel dates of an application that is not yet in review, under the stay, passport and processing-time rules."""
     x = ctx.get('application', app_id)  # spec: travel_visa.env.yaml:307
     if x is None:
@@ -243,7 +243,7 @@ def change_travel_dates(ctx: Context, *, app_id: str, travel_date: dt.date, retu
 
 
 # spec: travel_visa.env.yaml:323
-def withdraw_application(ctx: Context, *, app_id: str, applicant_id: str) -> object:
+def withdraw_application(ctx: Context, *, app_id: str, applicant_id: str) -> dict:
     """Withdraw an undecided application of the applicant; only an expedite fee is refunded, and only before review."""
     x = ctx.get('application', app_id)  # spec: travel_visa.env.yaml:331
     if x is None:
@@ -262,7 +262,7 @@ def withdraw_application(ctx: Context, *, app_id: str, applicant_id: str) -> obj
 
 
 # spec: travel_visa.env.yaml:342
-def update_passport(ctx: Context, *, applicant_id: str, number: str, issuing_country: str, expires: dt.date) -> object:
+def update_passport(ctx: Context, *, applicant_id: str, number: str, issuing_country: str, expires: dt.date) -> dict:
     """Record a renewed passport for an applicant; the new one must expire later than the current one."""
     if not ((B.len(number) >= 6) and (B.len(number) <= 12)):  # spec: travel_visa.env.yaml:354
         raise ToolError('The passport number must have 6 to 12 characters')

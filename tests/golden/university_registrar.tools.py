@@ -14,7 +14,7 @@ DOMAIN = 'university_registrar'
 
 
 # spec: university_registrar.env.yaml:60
-def get_student(ctx: Context, *, student_id: str) -> object:
+def get_student(ctx: Context, *, student_id: str) -> dict:
     """Get a student's status, holds, major, balance, grades and current enrollments with credits."""
     s = ctx.get('student', student_id)  # spec: university_registrar.env.yaml:66
     if s is None:
@@ -24,13 +24,13 @@ def get_student(ctx: Context, *, student_id: str) -> object:
 
 
 # spec: university_registrar.env.yaml:74
-def search_courses(ctx: Context, *, dept: str, term: str) -> object:
+def search_courses(ctx: Context, *, dept: str, term: str) -> list[dict] | int:
     """Courses of a term by department, with seats left and waitlist length."""
     return ctx.sql('SELECT course_id, title, credits, capacity - len(enrolled) AS seats_left, len(waitlist) AS waitlisted, prereqs\nFROM course WHERE lower(dept) = lower($dept) AND term = $term ORDER BY course_id', {'term': term, 'dept': dept})
 
 
 # spec: university_registrar.env.yaml:84
-def get_course(ctx: Context, *, course_id: str) -> object:
+def get_course(ctx: Context, *, course_id: str) -> dict:
     """Get a course with its prerequisites, capacity, enrollment and waitlist."""
     c = ctx.get('course', course_id)  # spec: university_registrar.env.yaml:90
     if c is None:
@@ -39,7 +39,7 @@ def get_course(ctx: Context, *, course_id: str) -> object:
 
 
 # spec: university_registrar.env.yaml:93
-def enroll(ctx: Context, *, student_id: str, course_id: str) -> object:
+def enroll(ctx: Context, *, student_id: str, course_id: str) -> dict:
     """Register a student in a course with a free seat."""
     s = ctx.get('student', student_id)  # spec: university_registrar.env.yaml:101
     if s is None:
@@ -72,7 +72,7 @@ def enroll(ctx: Context, *, student_id: str, course_id: str) -> object:
 
 
 # spec: university_registrar.env.yaml:119
-def join_waitlist(ctx: Context, *, student_id: str, course_id: str) -> object:
+def join_waitlist(ctx: Context, *, student_id: str, course_id: str) -> dict:
     """Put a student on a full course's waitlist (at most 10 places)."""
     s = ctx.get('student', student_id)  # spec: university_registrar.env.yaml:127
     if s is None:
@@ -98,7 +98,7 @@ def join_waitlist(ctx: Context, *, student_id: str, course_id: str) -> object:
 
 
 # spec: university_registrar.env.yaml:140
-def leave_waitlist(ctx: Context, *, student_id: str, course_id: str) -> object:
+def leave_waitlist(ctx: Context, *, student_id: str, course_id: str) -> dict:
     """Take a student off a course's waitlist."""
     c = ctx.get('course', course_id)  # spec: university_registrar.env.yaml:148
     if c is None:
@@ -110,7 +110,7 @@ def leave_waitlist(ctx: Context, *, student_id: str, course_id: str) -> object:
 
 
 # spec: university_registrar.env.yaml:155
-def drop_course(ctx: Context, *, student_id: str, course_id: str) -> object:
+def drop_course(ctx: Context, *, student_id: str, course_id: str) -> dict:
     """Drop a course before the drop deadline, without record; the first waitlisted student takes the seat."""
     c = ctx.get('course', course_id)  # spec: university_registrar.env.yaml:163
     if c is None:
@@ -131,7 +131,7 @@ def drop_course(ctx: Context, *, student_id: str, course_id: str) -> object:
 
 
 # spec: university_registrar.env.yaml:176
-def withdraw_course(ctx: Context, *, student_id: str, course_id: str) -> object:
+def withdraw_course(ctx: Context, *, student_id: str, course_id: str) -> dict:
     """Withdraw from a course after the drop deadline and until the withdrawal deadline; a W is recorded."""
     s = ctx.get('student', student_id)  # spec: university_registrar.env.yaml:184
     if s is None:
@@ -158,7 +158,7 @@ def withdraw_course(ctx: Context, *, student_id: str, course_id: str) -> object:
 
 
 # spec: university_registrar.env.yaml:200
-def request_transcript(ctx: Context, *, student_id: str, copies: int, send_to: str) -> object:
+def request_transcript(ctx: Context, *, student_id: str, copies: int, send_to: str) -> dict:
     """Order official transcripts (1 to 5 copies, 10.00 each, added to the balance)."""
     s = ctx.get('student', student_id)  # spec: university_registrar.env.yaml:212
     if s is None:
@@ -173,7 +173,7 @@ def request_transcript(ctx: Context, *, student_id: str, copies: int, send_to: s
 
 
 # spec: university_registrar.env.yaml:227
-def pay_balance(ctx: Context, *, student_id: str, amount: Decimal) -> object:
+def pay_balance(ctx: Context, *, student_id: str, amount: Decimal) -> dict:
     """Pay toward a student's balance; paying it in full lifts the financial hold."""
     s = ctx.get('student', student_id)  # spec: university_registrar.env.yaml:235
     if s is None:
@@ -189,7 +189,7 @@ def pay_balance(ctx: Context, *, student_id: str, amount: Decimal) -> object:
 
 
 # spec: university_registrar.env.yaml:245
-def declare_major(ctx: Context, *, student_id: str, major: str) -> object:
+def declare_major(ctx: Context, *, student_id: str, major: str) -> dict:
     """Declare or change a major, from the second year on."""
     s = ctx.get('student', student_id)  # spec: university_registrar.env.yaml:253
     if s is None:
@@ -205,7 +205,7 @@ def declare_major(ctx: Context, *, student_id: str, major: str) -> object:
 
 
 # spec: university_registrar.env.yaml:262
-def request_leave(ctx: Context, *, student_id: str, reason: str) -> object:
+def request_leave(ctx: Context, *, student_id: str, reason: str) -> dict:
     """Put an active student on a leave of absence; they may hold no current enrollments or waitlist places."""
     s = ctx.get('student', student_id)  # spec: university_registrar.env.yaml:270
     if s is None:

@@ -15,7 +15,7 @@ DOMAIN = 'utilities'
 
 
 # spec: utilities.env.yaml:64
-def verify_account(ctx: Context, *, account_no: str, zip: str) -> object:
+def verify_account(ctx: Context, *, account_no: str, zip: str) -> dict:
     """Check an account number against the service address's postal code; returns the account."""
     a = ctx.get('account', account_no)  # spec: utilities.env.yaml:71
     if a is None:
@@ -26,13 +26,13 @@ def verify_account(ctx: Context, *, account_no: str, zip: str) -> object:
 
 
 # spec: utilities.env.yaml:78
-def list_bills(ctx: Context, *, account_no: str) -> object:
+def list_bills(ctx: Context, *, account_no: str) -> list[dict] | int:
     """An account's bills, newest first."""
     return ctx.sql('SELECT bill_id, issued, due, amount, status FROM bill WHERE account_no = $account_no ORDER BY issued DESC, bill_id', {'account_no': account_no})
 
 
 # spec: utilities.env.yaml:85
-def get_meter(ctx: Context, *, meter_id: str) -> object:
+def get_meter(ctx: Context, *, meter_id: str) -> dict:
     """A meter with its readings."""
     m = ctx.get('meter', meter_id)  # spec: utilities.env.yaml:91
     if m is None:
@@ -41,7 +41,7 @@ def get_meter(ctx: Context, *, meter_id: str) -> object:
 
 
 # spec: utilities.env.yaml:94
-def pay_bill(ctx: Context, *, bill_id: str, amount: Decimal) -> object:
+def pay_bill(ctx: Context, *, bill_id: str, amount: Decimal) -> dict | None:
     """Pay an unpaid bill in full."""
     b = ctx.get('bill', bill_id)  # spec: utilities.env.yaml:102
     if b is None:
@@ -57,7 +57,7 @@ def pay_bill(ctx: Context, *, bill_id: str, amount: Decimal) -> object:
 
 
 # spec: utilities.env.yaml:111
-def dispute_bill(ctx: Context, *, bill_id: str, reason: str) -> object:
+def dispute_bill(ctx: Context, *, bill_id: str, reason: str) -> dict | None:
     """Dispute an unpaid bill within 30 days of its issue date."""
     b = ctx.get('bill', bill_id)  # spec: utilities.env.yaml:119
     if b is None:
@@ -73,7 +73,7 @@ def dispute_bill(ctx: Context, *, bill_id: str, reason: str) -> object:
 
 
 # spec: utilities.env.yaml:134
-def submit_reading(ctx: Context, *, meter_id: str, value: int) -> object:
+def submit_reading(ctx: Context, *, meter_id: str, value: int) -> dict:
     """Record today's meter reading."""
     m = ctx.get('meter', meter_id)  # spec: utilities.env.yaml:142
     if m is None:
@@ -88,7 +88,7 @@ def submit_reading(ctx: Context, *, meter_id: str, value: int) -> object:
 
 
 # spec: utilities.env.yaml:151
-def start_payment_plan(ctx: Context, *, account_no: str, instalments: int) -> object:
+def start_payment_plan(ctx: Context, *, account_no: str, instalments: int) -> dict | None:
     """Spread the unpaid balance (100.00 or more) over 3 to 12 monthly instalments."""
     if not ((instalments >= 3) and (instalments <= 12)):  # spec: utilities.env.yaml:162
         raise ToolError('A plan has 3 to 12 instalments')
@@ -105,7 +105,7 @@ def start_payment_plan(ctx: Context, *, account_no: str, instalments: int) -> ob
 
 
 # spec: utilities.env.yaml:169
-def set_autopay(ctx: Context, *, account_no: str, enabled: bool) -> object:
+def set_autopay(ctx: Context, *, account_no: str, enabled: bool) -> dict:
     """Turn automatic payment on or off; on needs no disputed bill."""
     a = ctx.get('account', account_no)  # spec: utilities.env.yaml:177
     if a is None:
@@ -119,7 +119,7 @@ def set_autopay(ctx: Context, *, account_no: str, enabled: bool) -> object:
 
 
 # spec: utilities.env.yaml:185
-def reconnect_service(ctx: Context, *, account_no: str) -> object:
+def reconnect_service(ctx: Context, *, account_no: str) -> dict:
     """Reconnect a disconnected account with a zero balance; a 25.00 fee is added."""
     a = ctx.get('account', account_no)  # spec: utilities.env.yaml:192
     if a is None:
@@ -133,7 +133,7 @@ def reconnect_service(ctx: Context, *, account_no: str) -> object:
 
 
 # spec: utilities.env.yaml:200
-def stop_service(ctx: Context, *, account_no: str, stop_on: dt.date) -> object:
+def stop_service(ctx: Context, *, account_no: str, stop_on: dt.date) -> dict | None:
     """Schedule the end of service (moving out) at least 3 days from today."""
     a = ctx.get('account', account_no)  # spec: utilities.env.yaml:208
     if a is None:
@@ -149,7 +149,7 @@ def stop_service(ctx: Context, *, account_no: str, stop_on: dt.date) -> object:
 
 
 # spec: utilities.env.yaml:217
-def report_outage(ctx: Context, *, account_no: str, kind: str) -> object:
+def report_outage(ctx: Context, *, account_no: str, kind: str) -> dict | None:
     """Report an outage of one service at the account's address."""
     a = ctx.get('account', account_no)  # spec: utilities.env.yaml:225
     if a is None:

@@ -15,7 +15,7 @@ DOMAIN = 'veterinary'
 
 
 # spec: veterinary.env.yaml:84
-def find_owner(ctx: Context, *, email: str) -> object:
+def find_owner(ctx: Context, *, email: str) -> dict:
     """Find an owner by email; returns their id, balance and pets."""
     o = ctx.one('owner', '("email" = ?)', [B.lower(email)])  # spec: veterinary.env.yaml:90
     if o is None:
@@ -24,7 +24,7 @@ def find_owner(ctx: Context, *, email: str) -> object:
 
 
 # spec: veterinary.env.yaml:95
-def get_pet(ctx: Context, *, pet_id: str) -> object:
+def get_pet(ctx: Context, *, pet_id: str) -> dict:
     """Get a pet's record with vaccinations (and when each is due) and prescriptions."""
     p = ctx.get('pet', pet_id)  # spec: veterinary.env.yaml:101
     if p is None:
@@ -33,25 +33,25 @@ def get_pet(ctx: Context, *, pet_id: str) -> object:
 
 
 # spec: veterinary.env.yaml:104
-def list_vets(ctx: Context, *, day: dt.date) -> object:
+def list_vets(ctx: Context, *, day: dt.date) -> list[dict]:
     """List the clinic's vets with the species they treat and their appointments on a day."""
     return [{'vet_id': v['vet_id'], 'name': v['name'], 'species': v['species'], 'max_daily': v['max_daily'], 'booked_times': B.sorted([a['time'] for a in ctx.all('appointment', '((("vet_id" = ?) AND ("day" = ?)) AND ("status" <> ?))', [v['vet_id'], day, 'cancelled'])])} for v in ctx.all('vet')]
 
 
 # spec: veterinary.env.yaml:111
-def list_appointments(ctx: Context, *, pet_id: str) -> object:
+def list_appointments(ctx: Context, *, pet_id: str) -> list[dict] | int:
     """List a pet's appointments, newest first."""
     return ctx.sql('SELECT appt_id, vet_id, day, time, reason, status, fee FROM appointment\nWHERE pet_id = $pet_id ORDER BY day DESC, time DESC', {'pet_id': pet_id})
 
 
 # spec: veterinary.env.yaml:120
-def list_medications(ctx: Context, *, query: str) -> object:
+def list_medications(ctx: Context, *, query: str) -> list[dict] | int:
     """Search the clinic's medications by name; shows price and stock."""
     return ctx.sql("SELECT med_id, name, price, stock FROM medication\nWHERE lower(name) LIKE '%' || lower($query) || '%' ORDER BY name", {'query': query})
 
 
 # spec: veterinary.env.yaml:129
-def register_pet(ctx: Context, *, owner_id: str, name: str, species: str, birth_date: dt.date, weight_kg: Decimal, breed: str) -> object:
+def register_pet(ctx: Context, *, owner_id: str, name: str, species: str, birth_date: dt.date, weight_kg: Decimal, breed: str) -> dict | None:
     """Register a new pet for an owner."""
     if birth_date > ctx.today():  # spec: veterinary.env.yaml:144
         raise ToolError('The birth date cannot be in the future')
@@ -68,7 +68,7 @@ def register_pet(ctx: Context, *, owner_id: str, name: str, species: str, birth_
 
 
 # spec: veterinary.env.yaml:151
-def book_appointment(ctx: Context, *, owner_id: str, pet_id: str, vet_id: str, day: dt.date, time: str, reason: str) -> object:
+def book_appointment(ctx: Context, *, owner_id: str, pet_id: str, vet_id: str, day: dt.date, time: str, reason: str) -> dict | None:
     """Book an appointment for an owner's pet with a vet, 1 to 60 days ahead, on the hour or half hour between 08:00 and 17:30."""
     o = ctx.get('owner', owner_id)  # spec: veterinary.env.yaml:163
     if o is None:
@@ -110,7 +110,7 @@ def book_appointment(ctx: Context, *, owner_id: str, pet_id: str, vet_id: str, d
 
 
 # spec: veterinary.env.yaml:186
-def reschedule_appointment(ctx: Context, *, appt_id: str, day: dt.date, time: str) -> object:
+def reschedule_appointment(ctx: Context, *, appt_id: str, day: dt.date, time: str) -> dict | None:
     """Move a booked appointment to another day and time with the same vet, under the booking rules."""
     a = ctx.get('appointment', appt_id)  # spec: veterinary.env.yaml:195
     if a is None:
@@ -141,7 +141,7 @@ def reschedule_appointment(ctx: Context, *, appt_id: str, day: dt.date, time: st
 
 
 # spec: veterinary.env.yaml:212
-def cancel_appointment(ctx: Context, *, appt_id: str, owner_id: str) -> object:
+def cancel_appointment(ctx: Context, *, appt_id: str, owner_id: str) -> dict:
     """Cancel a booked appointment of the owner's pet; on the appointment day a 25.00 late fee is added to the owner's balance."""
     a = ctx.get('appointment', appt_id)  # spec: veterinary.env.yaml:220
     if a is None:
@@ -162,7 +162,7 @@ def cancel_appointment(ctx: Context, *, appt_id: str, owner_id: str) -> object:
 
 
 # spec: veterinary.env.yaml:238
-def check_in(ctx: Context, *, appt_id: str) -> object:
+def check_in(ctx: Context, *, appt_id: str) -> dict:
     """Check a pet in for today's appointment."""
     a = ctx.get('appointment', appt_id)  # spec: veterinary.env.yaml:245
     if a is None:
@@ -176,7 +176,7 @@ def check_in(ctx: Context, *, appt_id: str) -> object:
 
 
 # spec: veterinary.env.yaml:253
-def complete_visit(ctx: Context, *, appt_id: str, weight_kg: Decimal, note: str) -> object:
+def complete_visit(ctx: Context, *, appt_id: str, weight_kg: Decimal, note: str) -> dict:
     """Close a checked-in visit with the pet's measured weight and a note; the visit fee is added to the owner's balance."""
     a = ctx.get('appointment', appt_id)  # spec: veterinary.env.yaml:263
     if a is None:
@@ -198,7 +198,7 @@ def complete_visit(ctx: Context, *, appt_id: str, weight_kg: Decimal, note: str)
 
 
 # spec: veterinary.env.yaml:276
-def mark_no_show(ctx: Context, *, appt_id: str) -> object:
+def mark_no_show(ctx: Context, *, appt_id: str) -> dict:
     """Mark a booked appointment from an earlier day as missed; a 25.00 fee is added to the owner's balance."""
     a = ctx.get('appointment', appt_id)  # spec: veterinary.env.yaml:284
     if a is None:
@@ -217,7 +217,7 @@ def mark_no_show(ctx: Context, *, appt_id: str) -> object:
 
 
 # spec: veterinary.env.yaml:294
-def record_vaccination(ctx: Context, *, appt_id: str, vaccine: str) -> object:
+def record_vaccination(ctx: Context, *, appt_id: str, vaccine: str) -> list[dict]:
     """Record a vaccine given during a checked-in vaccination visit; it is valid for one year."""
     a = ctx.get('appointment', appt_id)  # spec: veterinary.env.yaml:303
     if a is None:
@@ -240,7 +240,7 @@ def record_vaccination(ctx: Context, *, appt_id: str, vaccine: str) -> object:
 
 
 # spec: veterinary.env.yaml:317
-def refill_prescription(ctx: Context, *, owner_id: str, pet_id: str, med_id: str) -> object:
+def refill_prescription(ctx: Context, *, owner_id: str, pet_id: str, med_id: str) -> dict:
     """Refill a pet's prescription from stock; the medication's price is added to the owner's balance."""
     p = ctx.get('pet', pet_id)  # spec: veterinary.env.yaml:326
     if p is None:
@@ -270,7 +270,7 @@ def refill_prescription(ctx: Context, *, owner_id: str, pet_id: str, med_id: str
 
 
 # spec: veterinary.env.yaml:341
-def pay_balance(ctx: Context, *, owner_id: str, amount: Decimal) -> object:
+def pay_balance(ctx: Context, *, owner_id: str, amount: Decimal) -> dict:
     """Pay part or all of an owner's balance due."""
     o = ctx.get('owner', owner_id)  # spec: veterinary.env.yaml:349
     if o is None:
