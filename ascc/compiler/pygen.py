@@ -8,6 +8,7 @@ from pathlib import PurePath
 import jinja2
 
 from ascc import __version__
+from ascc.compiler.fold import fold_module
 from ascc.compiler.ir import Domain, Tool
 from ascc.compiler.plan import rules_plan, tool_plan
 from ascc.compiler.resolve import py_name
@@ -73,8 +74,8 @@ def _tool_view(t: Tool, file: str) -> dict:
 def _rules_view(t: Tool) -> dict:
     view = _tool_view(t, "")
     view.update(py_name="_rules_" + view["py_name"], plan=rules_plan(t),
-                docstring=docstring(f"The policy rules of `{t.name}` this call meets, as (rule, message); "
-                                    f"the tool does not enforce them."))
+                docstring=docstring(f"The policy rules of `{t.name}` this call meets, as (rule, message).\n\n"
+                                    f"The tool does not enforce them."))
     return view
 
 
@@ -89,11 +90,11 @@ def render_module(domain: Domain) -> str:
     body = repr([(t["signature"], t["returns"], t["plan"]) for t in tools + rules]) + repr(checks)
     uses_error = "ToolError" in body or any(s.kind in ("guard", "require") for t in tools + rules
                                                 for s in _walk(t["plan"]))
-    return _template().render(
+    return fold_module(_template().render(
         import_blocks=_imports("dt." in body, "Decimal" in body, "B." in body, uses_error),
         module_doc=docstring(doc_text, indent="")[3:-3] if docstring(doc_text, "").startswith('"""')
         else _escape_doc(doc_text),
-        domain=domain.name, file=file, tools=tools, rules=rules, checks=checks)
+        domain=domain.name, file=file, tools=tools, rules=rules, checks=checks))
 
 
 def _imports(uses_dt: bool, uses_decimal: bool, uses_builtins: bool, uses_error: bool) -> list[str]:

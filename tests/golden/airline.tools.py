@@ -32,22 +32,77 @@ def get_reservation_details(ctx: Context, *, reservation_id: str) -> dict:
 # spec: airline.env.yaml:164
 def list_all_airports(ctx: Context) -> list[dict]:
     """Returns a list of all available airports."""
-    return [{'iata': 'SFO', 'city': 'San Francisco'}, {'iata': 'JFK', 'city': 'New York'}, {'iata': 'LAX', 'city': 'Los Angeles'}, {'iata': 'ORD', 'city': 'Chicago'}, {'iata': 'DFW', 'city': 'Dallas'}, {'iata': 'DEN', 'city': 'Denver'}, {'iata': 'SEA', 'city': 'Seattle'}, {'iata': 'ATL', 'city': 'Atlanta'}, {'iata': 'MIA', 'city': 'Miami'}, {'iata': 'BOS', 'city': 'Boston'}, {'iata': 'PHX', 'city': 'Phoenix'}, {'iata': 'IAH', 'city': 'Houston'}, {'iata': 'LAS', 'city': 'Las Vegas'}, {'iata': 'MCO', 'city': 'Orlando'}, {'iata': 'EWR', 'city': 'Newark'}, {'iata': 'CLT', 'city': 'Charlotte'}, {'iata': 'MSP', 'city': 'Minneapolis'}, {'iata': 'DTW', 'city': 'Detroit'}, {'iata': 'PHL', 'city': 'Philadelphia'}, {'iata': 'LGA', 'city': 'LaGuardia'}]
+    return [
+        {'iata': 'SFO', 'city': 'San Francisco'},
+        {'iata': 'JFK', 'city': 'New York'},
+        {'iata': 'LAX', 'city': 'Los Angeles'},
+        {'iata': 'ORD', 'city': 'Chicago'},
+        {'iata': 'DFW', 'city': 'Dallas'},
+        {'iata': 'DEN', 'city': 'Denver'},
+        {'iata': 'SEA', 'city': 'Seattle'},
+        {'iata': 'ATL', 'city': 'Atlanta'},
+        {'iata': 'MIA', 'city': 'Miami'},
+        {'iata': 'BOS', 'city': 'Boston'},
+        {'iata': 'PHX', 'city': 'Phoenix'},
+        {'iata': 'IAH', 'city': 'Houston'},
+        {'iata': 'LAS', 'city': 'Las Vegas'},
+        {'iata': 'MCO', 'city': 'Orlando'},
+        {'iata': 'EWR', 'city': 'Newark'},
+        {'iata': 'CLT', 'city': 'Charlotte'},
+        {'iata': 'MSP', 'city': 'Minneapolis'},
+        {'iata': 'DTW', 'city': 'Detroit'},
+        {'iata': 'PHL', 'city': 'Philadelphia'},
+        {'iata': 'LGA', 'city': 'LaGuardia'},
+    ]
 
 
 # spec: airline.env.yaml:176
 def search_direct_flight(ctx: Context, *, origin: str, destination: str, date_: str) -> list[dict]:
     """Search for direct flights between two cities on a specific date."""
-    return [{'flight_number': f['flight_number'], 'origin': f['origin'], 'destination': f['destination'], 'status': 'available', 'scheduled_departure_time_est': f['scheduled_departure_time_est'], 'scheduled_arrival_time_est': f['scheduled_arrival_time_est'], 'date': None, 'available_seats': B.entry_or_none(f['dates'], date_)['available_seats'], 'prices': B.entry_or_none(f['dates'], date_)['prices']} for f in ctx.all('flight', '(("origin" = ?) AND ("destination" = ?))', [origin, destination]) if ((B.entry_or_none(f['dates'], date_) is not None) and (B.entry_or_none(f['dates'], date_)['status'] == 'available'))]
+    return [
+        {
+            'flight_number': f['flight_number'],
+            'origin': f['origin'],
+            'destination': f['destination'],
+            'status': 'available',
+            'scheduled_departure_time_est': f['scheduled_departure_time_est'],
+            'scheduled_arrival_time_est': f['scheduled_arrival_time_est'],
+            'date': None,
+            'available_seats': B.entry_or_none(f['dates'], date_)['available_seats'],
+            'prices': B.entry_or_none(f['dates'], date_)['prices'],
+        }
+        for f in ctx.all('flight', '(("origin" = ?) AND ("destination" = ?))', [origin, destination])
+        if (
+            (B.entry_or_none(f['dates'], date_) is not None)
+            and (B.entry_or_none(f['dates'], date_)['status'] == 'available')
+        )
+    ]
 
 
 # spec: airline.env.yaml:191
 def search_onestop_flight(ctx: Context, *, origin: str, destination: str, date_: str) -> list[list[dict]]:
     """Search for one-stop flights between two cities on a specific date."""
-    first_legs = [f for f in ctx.all('flight', '("origin" = ?)', [origin]) if ((B.entry_or_none(f['dates'], date_) is not None) and (B.entry_or_none(f['dates'], date_)['status'] == 'available'))]  # spec: airline.env.yaml:200
-    next_day = (B.format('2024-05-{}', B.days_between(B.date('2024-05-01'), B.date(date_)) + 2) if (B.len(first_legs) > 0) else '')  # spec: airline.env.yaml:203
+    # spec: airline.env.yaml:200
+    first_legs = [
+        f
+        for f in ctx.all('flight', '("origin" = ?)', [origin])
+        if (
+            (B.entry_or_none(f['dates'], date_) is not None)
+            and (B.entry_or_none(f['dates'], date_)['status'] == 'available')
+        )
+    ]
+    # spec: airline.env.yaml:203
+    next_day = (
+        B.format('2024-05-{}', B.days_between(B.date('2024-05-01'), B.date(date_)) + 2)
+        if (B.len(first_legs) > 0)
+        else ''
+    )
     to_destination = ctx.all('flight', '("destination" = ?)', [destination])  # spec: airline.env.yaml:205
-    return B.flatten([([[{'flight_number': a['flight_number'], 'origin': a['origin'], 'destination': a['destination'], 'status': 'available', 'scheduled_departure_time_est': a['scheduled_departure_time_est'], 'scheduled_arrival_time_est': a['scheduled_arrival_time_est'], 'date': date_, 'available_seats': B.entry_or_none(a['dates'], date_)['available_seats'], 'prices': B.entry_or_none(a['dates'], date_)['prices']}, {'flight_number': b['flight_number'], 'origin': b['origin'], 'destination': b['destination'], 'status': 'available', 'scheduled_departure_time_est': b['scheduled_departure_time_est'], 'scheduled_arrival_time_est': b['scheduled_arrival_time_est'], 'date': date_, 'available_seats': B.entry_or_none(b['dates'], date_)['available_seats'], 'prices': B.entry_or_none(b['dates'], date_)['prices']}] for b in to_destination if ((((('+1' not in a['scheduled_arrival_time_est']) and (b['origin'] == a['destination'])) and (B.entry_or_none(b['dates'], date_) is not None)) and (B.entry_or_none(b['dates'], date_)['status'] == 'available')) and (b['scheduled_departure_time_est'] >= a['scheduled_arrival_time_est']))] + [[{'flight_number': a['flight_number'], 'origin': a['origin'], 'destination': a['destination'], 'status': 'available', 'scheduled_departure_time_est': a['scheduled_departure_time_est'], 'scheduled_arrival_time_est': a['scheduled_arrival_time_est'], 'date': date_, 'available_seats': B.entry_or_none(a['dates'], date_)['available_seats'], 'prices': B.entry_or_none(a['dates'], date_)['prices']}, {'flight_number': b['flight_number'], 'origin': b['origin'], 'destination': b['destination'], 'status': 'available', 'scheduled_departure_time_est': b['scheduled_departure_time_est'], 'scheduled_arrival_time_est': b['scheduled_arrival_time_est'], 'date': next_day, 'available_seats': B.entry_or_none(b['dates'], next_day)['available_seats'], 'prices': B.entry_or_none(b['dates'], next_day)['prices']}] for b in to_destination if ((((('+1' in a['scheduled_arrival_time_est']) and (b['origin'] == a['destination'])) and (B.entry_or_none(b['dates'], next_day) is not None)) and (B.entry_or_none(b['dates'], next_day)['status'] == 'available')) and (b['scheduled_departure_time_est'] >= a['scheduled_arrival_time_est']))]) for a in first_legs if (B.entry_or_none(a['dates'], date_) is not None)])
+    return B.flatten([
+        ([[{'flight_number': a['flight_number'], 'origin': a['origin'], 'destination': a['destination'], 'status': 'available', 'scheduled_departure_time_est': a['scheduled_departure_time_est'], 'scheduled_arrival_time_est': a['scheduled_arrival_time_est'], 'date': date_, 'available_seats': B.entry_or_none(a['dates'], date_)['available_seats'], 'prices': B.entry_or_none(a['dates'], date_)['prices']}, {'flight_number': b['flight_number'], 'origin': b['origin'], 'destination': b['destination'], 'status': 'available', 'scheduled_departure_time_est': b['scheduled_departure_time_est'], 'scheduled_arrival_time_est': b['scheduled_arrival_time_est'], 'date': date_, 'available_seats': B.entry_or_none(b['dates'], date_)['available_seats'], 'prices': B.entry_or_none(b['dates'], date_)['prices']}] for b in to_destination if ((((('+1' not in a['scheduled_arrival_time_est']) and (b['origin'] == a['destination'])) and (B.entry_or_none(b['dates'], date_) is not None)) and (B.entry_or_none(b['dates'], date_)['status'] == 'available')) and (b['scheduled_departure_time_est'] >= a['scheduled_arrival_time_est']))] + [[{'flight_number': a['flight_number'], 'origin': a['origin'], 'destination': a['destination'], 'status': 'available', 'scheduled_departure_time_est': a['scheduled_departure_time_est'], 'scheduled_arrival_time_est': a['scheduled_arrival_time_est'], 'date': date_, 'available_seats': B.entry_or_none(a['dates'], date_)['available_seats'], 'prices': B.entry_or_none(a['dates'], date_)['prices']}, {'flight_number': b['flight_number'], 'origin': b['origin'], 'destination': b['destination'], 'status': 'available', 'scheduled_departure_time_est': b['scheduled_departure_time_est'], 'scheduled_arrival_time_est': b['scheduled_arrival_time_est'], 'date': next_day, 'available_seats': B.entry_or_none(b['dates'], next_day)['available_seats'], 'prices': B.entry_or_none(b['dates'], next_day)['prices']}] for b in to_destination if ((((('+1' in a['scheduled_arrival_time_est']) and (b['origin'] == a['destination'])) and (B.entry_or_none(b['dates'], next_day) is not None)) and (B.entry_or_none(b['dates'], next_day)['status'] == 'available')) and (b['scheduled_departure_time_est'] >= a['scheduled_arrival_time_est']))])
+        for a in first_legs
+        if (B.entry_or_none(a['dates'], date_) is not None)
+    ])
 
 
 # spec: airline.env.yaml:233
@@ -75,39 +130,228 @@ def transfer_to_human_agents(ctx: Context, *, summary: str) -> str:
 
 
 # spec: airline.env.yaml:261
-def book_reservation(ctx: Context, *, user_id: str, origin: str, destination: str, flight_type: str, cabin: str, flights: list, passengers: list, payment_methods: list, total_baggages: int, nonfree_baggages: int, insurance: str) -> dict | None:
+def book_reservation(
+    ctx: Context,
+    *,
+    user_id: str,
+    origin: str,
+    destination: str,
+    flight_type: str,
+    cabin: str,
+    flights: list,
+    passengers: list,
+    payment_methods: list,
+    total_baggages: int,
+    nonfree_baggages: int,
+    insurance: str,
+) -> dict | None:
     """Book a reservation."""
     u = ctx.get('user', user_id)  # spec: airline.env.yaml:278
     if u is None:
         raise ToolError(B.format('User {} not found', user_id))
-    rid = ('HATHAT' if (ctx.get('reservation', 'HATHAT') is None) else ('HATHAU' if (ctx.get('reservation', 'HATHAU') is None) else ('HATHAV' if (ctx.get('reservation', 'HATHAV') is None) else None)))  # spec: airline.env.yaml:280
+    # spec: airline.env.yaml:280
+    rid = (
+        'HATHAT'
+        if (ctx.get('reservation', 'HATHAT') is None)
+        else (
+            'HATHAU'
+            if (ctx.get('reservation', 'HATHAU') is None)
+            else ('HATHAV' if (ctx.get('reservation', 'HATHAV') is None) else None)
+        )
+    )
     if rid is None:
         raise ToolError('Too many reservations')
     n = B.len(passengers)  # spec: airline.env.yaml:284
-    flight_errors = [(B.format('Flight {} not found', f['flight_number']) if (ctx.get('flight', f['flight_number']) is None) else (B.format('Flight {} not found on date {}', f['flight_number'], f['date']) if (B.entry_or_none(ctx.get('flight', f['flight_number'])['dates'], f['date']) is None) else (B.format('Flight {} not available on date {}', f['flight_number'], f['date']) if (B.entry_or_none(ctx.get('flight', f['flight_number'])['dates'], f['date'])['status'] != 'available') else (B.format('Not enough seats on flight {}', f['flight_number']) if ((B.entry_or_none(ctx.get('flight', f['flight_number'])['dates'], f['date'])['available_seats'] is None) or (B.coalesce(B.entry_or_none(B.entry_or_none(ctx.get('flight', f['flight_number'])['dates'], f['date'])['available_seats'], cabin), 0) < n)) else '')))) for f in flights]  # spec: airline.env.yaml:286
+    # spec: airline.env.yaml:286
+    flight_errors = [
+        (
+            B.format('Flight {} not found', f['flight_number'])
+            if (ctx.get('flight', f['flight_number']) is None)
+            else (
+                B.format('Flight {} not found on date {}', f['flight_number'], f['date'])
+                if (B.entry_or_none(ctx.get('flight', f['flight_number'])['dates'], f['date']) is None)
+                else (
+                    B.format('Flight {} not available on date {}', f['flight_number'], f['date'])
+                    if (B.entry_or_none(
+                        ctx.get('flight', f['flight_number'])['dates'],
+                        f['date'],
+                    )['status'] != 'available')
+                    else (
+                        B.format('Not enough seats on flight {}', f['flight_number'])
+                        if (
+                            (B.entry_or_none(ctx.get('flight', f['flight_number'])['dates'], f['date'])['available_seats'] is None)
+                            or (B.coalesce(
+                                B.entry_or_none(
+                                    B.entry_or_none(
+                                        ctx.get('flight', f['flight_number'])['dates'],
+                                        f['date'],
+                                    )['available_seats'],
+                                    cabin,
+                                ),
+                                0,
+                            ) < n)
+                        )
+                        else ''
+                    )
+                )
+            )
+        )
+        for f in flights
+    ]
     flight_error = B.item(([e for e in flight_errors if (e != '')] + ['']), 0)  # spec: airline.env.yaml:296
     if flight_error != '':  # spec: airline.env.yaml:320
         raise ToolError(B.format('{}', flight_error))
-    booked = [{'flight_number': f['flight_number'], 'origin': ctx.get('flight', f['flight_number'])['origin'], 'destination': ctx.get('flight', f['flight_number'])['destination'], 'date': f['date'], 'price': B.coalesce(B.entry_or_none(B.entry_or_none(ctx.get('flight', f['flight_number'])['dates'], f['date'])['prices'], cabin), 0)} for f in flights if (((ctx.get('flight', f['flight_number']) is not None) and (B.entry_or_none(ctx.get('flight', f['flight_number'])['dates'], f['date']) is not None)) and (B.entry_or_none(ctx.get('flight', f['flight_number'])['dates'], f['date'])['prices'] is not None))]  # spec: airline.env.yaml:297
-    total = ((B.sum((B.coalesce(B.entry_or_none(B.entry_or_none(ctx.get('flight', f['flight_number'])['dates'], f['date'])['prices'], cabin), 0) * n) for f in flights if (((ctx.get('flight', f['flight_number']) is not None) and (B.entry_or_none(ctx.get('flight', f['flight_number'])['dates'], f['date']) is not None)) and (B.entry_or_none(ctx.get('flight', f['flight_number'])['dates'], f['date'])['prices'] is not None))) + ((30 * n) if (insurance == 'yes') else 0)) + (50 * nonfree_baggages))  # spec: airline.env.yaml:304
-    payment_errors = [(B.format('Payment method {} not found', p['payment_id']) if (B.entry_or_none(u['payment_methods'], p['payment_id']) is None) else (B.format('Not enough balance in payment method {}', p['payment_id']) if (((B.entry_or_none(u['payment_methods'], p['payment_id'])['source'] != 'credit_card') and (B.entry_or_none(u['payment_methods'], p['payment_id'])['amount'] is not None)) and (B.entry_or_none(u['payment_methods'], p['payment_id'])['amount'] < p['amount'])) else '')) for p in payment_methods]  # spec: airline.env.yaml:310
+    # spec: airline.env.yaml:297
+    booked = [
+        {
+            'flight_number': f['flight_number'],
+            'origin': ctx.get('flight', f['flight_number'])['origin'],
+            'destination': ctx.get('flight', f['flight_number'])['destination'],
+            'date': f['date'],
+            'price': B.coalesce(
+                B.entry_or_none(
+                    B.entry_or_none(ctx.get('flight', f['flight_number'])['dates'], f['date'])['prices'],
+                    cabin,
+                ),
+                0,
+            ),
+        }
+        for f in flights
+        if (
+            (
+                (ctx.get('flight', f['flight_number']) is not None)
+                and (B.entry_or_none(ctx.get('flight', f['flight_number'])['dates'], f['date']) is not None)
+            )
+            and (B.entry_or_none(
+                ctx.get('flight', f['flight_number'])['dates'],
+                f['date'],
+            )['prices'] is not None)
+        )
+    ]
+    # spec: airline.env.yaml:304
+    total = ((B.sum(
+        (B.coalesce(B.entry_or_none(B.entry_or_none(ctx.get('flight', f['flight_number'])['dates'], f['date'])['prices'], cabin), 0) * n)
+        for f in flights
+        if (
+            (
+                (ctx.get('flight', f['flight_number']) is not None)
+                and (B.entry_or_none(ctx.get('flight', f['flight_number'])['dates'], f['date']) is not None)
+            )
+            and (B.entry_or_none(
+                ctx.get('flight', f['flight_number'])['dates'],
+                f['date'],
+            )['prices'] is not None)
+        )
+    ) + ((30 * n) if (insurance == 'yes') else 0)) + (50 * nonfree_baggages))
+    # spec: airline.env.yaml:310
+    payment_errors = [
+        (
+            B.format('Payment method {} not found', p['payment_id'])
+            if (B.entry_or_none(u['payment_methods'], p['payment_id']) is None)
+            else (
+                B.format('Not enough balance in payment method {}', p['payment_id'])
+                if (
+                    (
+                        (B.entry_or_none(u['payment_methods'], p['payment_id'])['source'] != 'credit_card')
+                        and (B.entry_or_none(u['payment_methods'], p['payment_id'])['amount'] is not None)
+                    )
+                    and (B.entry_or_none(u['payment_methods'], p['payment_id'])['amount'] < p['amount'])
+                )
+                else ''
+            )
+        )
+        for p in payment_methods
+    ]
     payment_error = B.item(([e for e in payment_errors if (e != '')] + ['']), 0)  # spec: airline.env.yaml:317
     if payment_error != '':  # spec: airline.env.yaml:321
         raise ToolError(B.format('{}', payment_error))
     paid = B.sum(p['amount'] for p in payment_methods)  # spec: airline.env.yaml:318
     if paid != total:  # spec: airline.env.yaml:322
-        raise ToolError(B.format('Payment amount does not add up, total price is {}, but paid {}', total, paid))
+        raise ToolError(B.format(
+            'Payment amount does not add up, total price is {}, but paid {}',
+            total,
+            paid,
+        ))
     for p in payment_methods:  # spec: airline.env.yaml:325
-        if (B.entry_or_none(u['payment_methods'], p['payment_id']) is not None) and (B.entry_or_none(u['payment_methods'], p['payment_id'])['source'] == 'gift_card'):  # spec: airline.env.yaml:326
+        # spec: airline.env.yaml:326
+        if (B.entry_or_none(
+            u['payment_methods'],
+            p['payment_id'],
+        ) is not None) and (B.entry_or_none(u['payment_methods'], p['payment_id'])['source'] == 'gift_card'):
             _e1 = B.entry(u['payment_methods'], p['payment_id'])  # spec: airline.env.yaml:327
-            ctx.update('user', u, {'payment_methods': B.with_entry(u['payment_methods'], p['payment_id'], {**_e1, 'amount': ((_e1['amount'] - p['amount']) if (_e1['amount'] is not None) else None)})})  # spec: airline.env.yaml:327
-        if (B.entry_or_none(u['payment_methods'], p['payment_id']) is not None) and (B.entry_or_none(u['payment_methods'], p['payment_id'])['source'] == 'certificate'):  # spec: airline.env.yaml:328
-            ctx.update('user', u, {'payment_methods': B.without_entry(u['payment_methods'], p['payment_id'])})  # spec: airline.env.yaml:329
+            # spec: airline.env.yaml:327
+            ctx.update(
+                'user',
+                u,
+                {'payment_methods': B.with_entry(
+                    u['payment_methods'],
+                    p['payment_id'],
+                    {
+                        **_e1,
+                        'amount': ((_e1['amount'] - p['amount']) if (_e1['amount'] is not None) else None),
+                    },
+                )},
+            )
+        # spec: airline.env.yaml:328
+        if (B.entry_or_none(
+            u['payment_methods'],
+            p['payment_id'],
+        ) is not None) and (B.entry_or_none(u['payment_methods'], p['payment_id'])['source'] == 'certificate'):
+            # spec: airline.env.yaml:329
+            ctx.update('user', u, {'payment_methods': B.without_entry(u['payment_methods'], p['payment_id'])})
     for f in flights:  # spec: airline.env.yaml:330
         _row = ctx.get_required('flight', f['flight_number'])  # spec: airline.env.yaml:331
         _e1 = B.entry(_row['dates'], f['date'])  # spec: airline.env.yaml:331
-        ctx.update('flight', _row, {'dates': B.with_entry(_row['dates'], f['date'], {**_e1, 'available_seats': ({'business': (B.coalesce(B.entry_or_none(_e1['available_seats'], 'business'), 0) - (n if (cabin == 'business') else 0)), 'economy': (B.coalesce(B.entry_or_none(_e1['available_seats'], 'economy'), 0) - (n if (cabin == 'economy') else 0)), 'basic_economy': (B.coalesce(B.entry_or_none(_e1['available_seats'], 'basic_economy'), 0) - (n if (cabin == 'basic_economy') else 0))} if (_e1['available_seats'] is not None) else None)})})  # spec: airline.env.yaml:331
-    ctx.insert('reservation', {'reservation_id': rid, 'user_id': user_id, 'origin': origin, 'destination': destination, 'flight_type': flight_type, 'cabin': cabin, 'flights': booked, 'passengers': passengers, 'payment_history': payment_methods, 'created_at': ctx.now(), 'total_baggages': total_baggages, 'nonfree_baggages': nonfree_baggages, 'insurance': insurance, 'status': None})  # spec: airline.env.yaml:337
+        # spec: airline.env.yaml:331
+        ctx.update(
+            'flight',
+            _row,
+            {'dates': B.with_entry(
+                _row['dates'],
+                f['date'],
+                {
+                    **_e1,
+                    'available_seats': (
+                        {
+                            'business': (B.coalesce(
+                                B.entry_or_none(_e1['available_seats'], 'business'),
+                                0,
+                            ) - (n if (cabin == 'business') else 0)),
+                            'economy': (B.coalesce(
+                                B.entry_or_none(_e1['available_seats'], 'economy'),
+                                0,
+                            ) - (n if (cabin == 'economy') else 0)),
+                            'basic_economy': (B.coalesce(
+                                B.entry_or_none(_e1['available_seats'], 'basic_economy'),
+                                0,
+                            ) - (n if (cabin == 'basic_economy') else 0)),
+                        }
+                        if (_e1['available_seats'] is not None)
+                        else None
+                    ),
+                },
+            )},
+        )
+    # spec: airline.env.yaml:337
+    ctx.insert(
+        'reservation',
+        {
+            'reservation_id': rid,
+            'user_id': user_id,
+            'origin': origin,
+            'destination': destination,
+            'flight_type': flight_type,
+            'cabin': cabin,
+            'flights': booked,
+            'passengers': passengers,
+            'payment_history': payment_methods,
+            'created_at': ctx.now(),
+            'total_baggages': total_baggages,
+            'nonfree_baggages': nonfree_baggages,
+            'insurance': insurance,
+            'status': None,
+        },
+    )
     ctx.update('user', u, {'reservations': u['reservations'] + [rid]})  # spec: airline.env.yaml:351
     return ctx.get('reservation', rid)
 
@@ -118,13 +362,28 @@ def cancel_reservation(ctx: Context, *, reservation_id: str) -> dict:
     r = ctx.get('reservation', reservation_id)  # spec: airline.env.yaml:361
     if r is None:
         raise ToolError(B.format('Reservation {} not found', reservation_id))
-    ctx.update('reservation', r, {'payment_history': r['payment_history'] + [{'payment_id': p['payment_id'], 'amount': (-p['amount'])} for p in r['payment_history']]})  # spec: airline.env.yaml:383
+    # spec: airline.env.yaml:383
+    ctx.update(
+        'reservation',
+        r,
+        {'payment_history': r['payment_history'] + [
+            {'payment_id': p['payment_id'], 'amount': (-p['amount'])}
+            for p in r['payment_history']
+        ]},
+    )
     ctx.update('reservation', r, {'status': 'cancelled'})  # spec: airline.env.yaml:384
     return r
 
 
 # spec: airline.env.yaml:387
-def update_reservation_baggages(ctx: Context, *, reservation_id: str, total_baggages: int, nonfree_baggages: int, payment_id: str) -> dict:
+def update_reservation_baggages(
+    ctx: Context,
+    *,
+    reservation_id: str,
+    total_baggages: int,
+    nonfree_baggages: int,
+    payment_id: str,
+) -> dict:
     """Update the baggage information of a reservation."""
     r = ctx.get('reservation', reservation_id)  # spec: airline.env.yaml:397
     if r is None:
@@ -139,19 +398,42 @@ def update_reservation_baggages(ctx: Context, *, reservation_id: str, total_bagg
         raise ToolError('Payment method not found')
     if pm['source'] == 'certificate':  # spec: airline.env.yaml:409
         raise ToolError('Certificate cannot be used to update reservation')
-    if not (((pm['source'] != 'gift_card') or (pm['amount'] is None)) or (pm['amount'] >= price)):  # spec: airline.env.yaml:410
+    # spec: airline.env.yaml:410
+    if not (((pm['source'] != 'gift_card') or (pm['amount'] is None)) or (pm['amount'] >= price)):
         raise ToolError('Gift card balance is not enough')
     if pm['source'] == 'gift_card':  # spec: airline.env.yaml:412
         _e0 = B.entry(u['payment_methods'], payment_id)  # spec: airline.env.yaml:413
-        ctx.update('user', u, {'payment_methods': B.with_entry(u['payment_methods'], payment_id, {**_e0, 'amount': ((_e0['amount'] - price) if (_e0['amount'] is not None) else None)})})  # spec: airline.env.yaml:413
+        # spec: airline.env.yaml:413
+        ctx.update(
+            'user',
+            u,
+            {'payment_methods': B.with_entry(
+                u['payment_methods'],
+                payment_id,
+                {**_e0, 'amount': ((_e0['amount'] - price) if (_e0['amount'] is not None) else None)},
+            )},
+        )
     if price != 0:  # spec: airline.env.yaml:414
-        ctx.update('reservation', r, {'payment_history': r['payment_history'] + [{'payment_id': payment_id, 'amount': price}]})  # spec: airline.env.yaml:415
-    ctx.update('reservation', r, {'total_baggages': total_baggages, 'nonfree_baggages': nonfree_baggages})  # spec: airline.env.yaml:416
+        # spec: airline.env.yaml:415
+        ctx.update(
+            'reservation',
+            r,
+            {'payment_history': r['payment_history'] + [{'payment_id': payment_id, 'amount': price}]},
+        )
+    # spec: airline.env.yaml:416
+    ctx.update('reservation', r, {'total_baggages': total_baggages, 'nonfree_baggages': nonfree_baggages})
     return r
 
 
 # spec: airline.env.yaml:419
-def update_reservation_flights(ctx: Context, *, reservation_id: str, cabin: str, flights: list, payment_id: str) -> dict:
+def update_reservation_flights(
+    ctx: Context,
+    *,
+    reservation_id: str,
+    cabin: str,
+    flights: list,
+    payment_id: str,
+) -> dict:
     """Update the flight information of a reservation."""
     r = ctx.get('reservation', reservation_id)  # spec: airline.env.yaml:429
     if r is None:
@@ -161,24 +443,140 @@ def update_reservation_flights(ctx: Context, *, reservation_id: str, cabin: str,
     if u is None:
         raise ToolError(B.format('User {} not found', owner))
     n = B.len(r['passengers'])  # spec: airline.env.yaml:432
-    flight_errors = [(B.format('Flight {} not found', f['flight_number']) if (ctx.get('flight', f['flight_number']) is None) else (B.format('Flight {} not found on date {}', f['flight_number'], f['date']) if (B.entry_or_none(ctx.get('flight', f['flight_number'])['dates'], f['date']) is None) else (B.format('Flight {} not available on date {}', f['flight_number'], f['date']) if (B.entry_or_none(ctx.get('flight', f['flight_number'])['dates'], f['date'])['status'] != 'available') else (B.format('Not enough seats on flight {}', f['flight_number']) if ((B.entry_or_none(ctx.get('flight', f['flight_number'])['dates'], f['date'])['available_seats'] is None) or (B.coalesce(B.entry_or_none(B.entry_or_none(ctx.get('flight', f['flight_number'])['dates'], f['date'])['available_seats'], cabin), 0) < n)) else '')))) for f in flights if (not ((cabin == r['cabin']) and B.any(((s['flight_number'] == f['flight_number']) and (s['date'] == f['date'])) for s in r['flights'])))]  # spec: airline.env.yaml:434
+    # spec: airline.env.yaml:434
+    flight_errors = [
+        (
+            B.format('Flight {} not found', f['flight_number'])
+            if (ctx.get('flight', f['flight_number']) is None)
+            else (
+                B.format('Flight {} not found on date {}', f['flight_number'], f['date'])
+                if (B.entry_or_none(ctx.get('flight', f['flight_number'])['dates'], f['date']) is None)
+                else (
+                    B.format('Flight {} not available on date {}', f['flight_number'], f['date'])
+                    if (B.entry_or_none(
+                        ctx.get('flight', f['flight_number'])['dates'],
+                        f['date'],
+                    )['status'] != 'available')
+                    else (
+                        B.format('Not enough seats on flight {}', f['flight_number'])
+                        if (
+                            (B.entry_or_none(ctx.get('flight', f['flight_number'])['dates'], f['date'])['available_seats'] is None)
+                            or (B.coalesce(
+                                B.entry_or_none(
+                                    B.entry_or_none(
+                                        ctx.get('flight', f['flight_number'])['dates'],
+                                        f['date'],
+                                    )['available_seats'],
+                                    cabin,
+                                ),
+                                0,
+                            ) < n)
+                        )
+                        else ''
+                    )
+                )
+            )
+        )
+        for f in flights
+        if (not (
+            (cabin == r['cabin'])
+            and B.any(
+                ((s['flight_number'] == f['flight_number']) and (s['date'] == f['date']))
+                for s in r['flights']
+            )
+        ))
+    ]
     flight_error = B.item(([e for e in flight_errors if (e != '')] + ['']), 0)  # spec: airline.env.yaml:446
     if flight_error != '':  # spec: airline.env.yaml:475
         raise ToolError(B.format('{}', flight_error))
-    new_flights = [(B.item([s for s in r['flights'] if ((s['flight_number'] == f['flight_number']) and (s['date'] == f['date']))], 0) if ((cabin == r['cabin']) and B.any(((s['flight_number'] == f['flight_number']) and (s['date'] == f['date'])) for s in r['flights'])) else ({'flight_number': f['flight_number'], 'date': f['date'], 'origin': ctx.get('flight', f['flight_number'])['origin'], 'destination': ctx.get('flight', f['flight_number'])['destination'], 'price': B.coalesce(B.entry_or_none(B.entry_or_none(ctx.get('flight', f['flight_number'])['dates'], f['date'])['prices'], cabin), 0)} if (((ctx.get('flight', f['flight_number']) is not None) and (B.entry_or_none(ctx.get('flight', f['flight_number'])['dates'], f['date']) is not None)) and (B.entry_or_none(ctx.get('flight', f['flight_number'])['dates'], f['date'])['prices'] is not None)) else {'flight_number': f['flight_number'], 'date': f['date'], 'origin': '', 'destination': '', 'price': 0})) for f in flights]  # spec: airline.env.yaml:447
-    total = (B.sum((s['price'] * n) for s in new_flights) - (B.sum(s['price'] for s in r['flights']) * n))  # spec: airline.env.yaml:457
+    # spec: airline.env.yaml:447
+    new_flights = [
+        (
+            B.item(
+                [
+                    s
+                    for s in r['flights']
+                    if ((s['flight_number'] == f['flight_number']) and (s['date'] == f['date']))
+                ],
+                0,
+            )
+            if (
+                (cabin == r['cabin'])
+                and B.any(
+                    ((s['flight_number'] == f['flight_number']) and (s['date'] == f['date']))
+                    for s in r['flights']
+                )
+            )
+            else (
+                {
+                    'flight_number': f['flight_number'],
+                    'date': f['date'],
+                    'origin': ctx.get('flight', f['flight_number'])['origin'],
+                    'destination': ctx.get('flight', f['flight_number'])['destination'],
+                    'price': B.coalesce(
+                        B.entry_or_none(
+                            B.entry_or_none(
+                                ctx.get('flight', f['flight_number'])['dates'],
+                                f['date'],
+                            )['prices'],
+                            cabin,
+                        ),
+                        0,
+                    ),
+                }
+                if (
+                    (
+                        (ctx.get('flight', f['flight_number']) is not None)
+                        and (B.entry_or_none(
+                            ctx.get('flight', f['flight_number'])['dates'],
+                            f['date'],
+                        ) is not None)
+                    )
+                    and (B.entry_or_none(
+                        ctx.get('flight', f['flight_number'])['dates'],
+                        f['date'],
+                    )['prices'] is not None)
+                )
+                else {
+                    'flight_number': f['flight_number'],
+                    'date': f['date'],
+                    'origin': '',
+                    'destination': '',
+                    'price': 0,
+                }
+            )
+        )
+        for f in flights
+    ]
+    # spec: airline.env.yaml:457
+    total = (B.sum((s['price'] * n) for s in new_flights) - (B.sum(s['price'] for s in r['flights']) * n))
     pm = B.entry_or_none(u['payment_methods'], payment_id)  # spec: airline.env.yaml:458
     if pm is None:
         raise ToolError('Payment method not found')
     if pm['source'] == 'certificate':  # spec: airline.env.yaml:476
         raise ToolError('Certificate cannot be used to update reservation')
-    if not (((pm['source'] != 'gift_card') or (pm['amount'] is None)) or (pm['amount'] >= total)):  # spec: airline.env.yaml:477
+    # spec: airline.env.yaml:477
+    if not (((pm['source'] != 'gift_card') or (pm['amount'] is None)) or (pm['amount'] >= total)):
         raise ToolError('Gift card balance is not enough')
     if pm['source'] == 'gift_card':  # spec: airline.env.yaml:479
         _e0 = B.entry(u['payment_methods'], payment_id)  # spec: airline.env.yaml:480
-        ctx.update('user', u, {'payment_methods': B.with_entry(u['payment_methods'], payment_id, {**_e0, 'amount': ((_e0['amount'] - total) if (_e0['amount'] is not None) else None)})})  # spec: airline.env.yaml:480
+        # spec: airline.env.yaml:480
+        ctx.update(
+            'user',
+            u,
+            {'payment_methods': B.with_entry(
+                u['payment_methods'],
+                payment_id,
+                {**_e0, 'amount': ((_e0['amount'] - total) if (_e0['amount'] is not None) else None)},
+            )},
+        )
     if total != 0:  # spec: airline.env.yaml:481
-        ctx.update('reservation', r, {'payment_history': r['payment_history'] + [{'payment_id': payment_id, 'amount': total}]})  # spec: airline.env.yaml:482
+        # spec: airline.env.yaml:482
+        ctx.update(
+            'reservation',
+            r,
+            {'payment_history': r['payment_history'] + [{'payment_id': payment_id, 'amount': total}]},
+        )
     ctx.update('reservation', r, {'flights': new_flights, 'cabin': cabin})  # spec: airline.env.yaml:483
     return r
 
@@ -201,10 +599,28 @@ def send_certificate(ctx: Context, *, user_id: str, amount: int) -> str:
     u = ctx.get('user', user_id)  # spec: airline.env.yaml:511
     if u is None:
         raise ToolError(B.format('User {} not found', user_id))
-    cid = ('certificate_3221322' if ('certificate_3221322' not in u['payment_methods']) else ('certificate_3221323' if ('certificate_3221323' not in u['payment_methods']) else ('certificate_3221324' if ('certificate_3221324' not in u['payment_methods']) else None)))  # spec: airline.env.yaml:513
+    # spec: airline.env.yaml:513
+    cid = (
+        'certificate_3221322'
+        if ('certificate_3221322' not in u['payment_methods'])
+        else (
+            'certificate_3221323'
+            if ('certificate_3221323' not in u['payment_methods'])
+            else ('certificate_3221324' if ('certificate_3221324' not in u['payment_methods']) else None)
+        )
+    )
     if cid is None:
         raise ToolError('Too many certificates')
-    ctx.update('user', u, {'payment_methods': B.with_entry(u['payment_methods'], cid, {'source': 'certificate', 'id': cid, 'amount': B.float(amount), 'brand': None, 'last_four': None})})  # spec: airline.env.yaml:519
+    # spec: airline.env.yaml:519
+    ctx.update(
+        'user',
+        u,
+        {'payment_methods': B.with_entry(
+            u['payment_methods'],
+            cid,
+            {'source': 'certificate', 'id': cid, 'amount': B.float(amount), 'brand': None, 'last_four': None},
+        )},
+    )
     return B.format('Certificate {} added to user {} with amount {}.', cid, user_id, amount)
 
 
@@ -225,26 +641,65 @@ TOOLS = {
     'send_certificate': send_certificate,
 }
 
-# Policy rules: which rules a call meets, checked by the agent before it calls; the tools above do not enforce them.
+# Policy rules: which rules a call meets, checked by the agent before it calls;
+# the tools above do not enforce them.
 
 
 # spec: airline.env.yaml:354
 def _rules_cancel_reservation(ctx: Context, *, reservation_id: str) -> list:
-    """The policy rules of `cancel_reservation` this call meets, as (rule, message); the tool does not enforce them."""
+    """The policy rules of `cancel_reservation` this call meets, as (rule, message).
+
+    The tool does not enforce them."""
     r = ctx.get('reservation', reservation_id)  # spec: airline.env.yaml:361
     if r is None:
         raise ToolError(B.format('Reservation {} not found', reservation_id))
     _met = []  # spec: airline.env.yaml:354
     if B.any((s['date'] < B.str(ctx.today())) for s in r['flights']):  # spec: airline.env.yaml:363
-        _met.append(('flown', B.format('Reservation {} has a flight that has already been flown, so it cannot be cancelled here.', reservation_id)))  # spec: airline.env.yaml:363
-    if (((r['cabin'] != 'business') and (r['insurance'] == 'no')) and (r['created_at'] < B.add_days(ctx.now(), -1))) and (not B.any((((ctx.get('flight', s['flight_number']) is not None) and (s['date'] in ctx.get('flight', s['flight_number'])['dates'])) and (B.entry_or_none(ctx.get('flight', s['flight_number'])['dates'], s['date'])['status'] == 'cancelled')) for s in r['flights'])):  # spec: airline.env.yaml:369
-        _met.append(('not_refundable', B.format('Reservation {} was booked more than 24 hours ago, is not business class, has no travel insurance and none of its flights was cancelled by the airline, so it cannot be cancelled.', reservation_id)))  # spec: airline.env.yaml:369
+        # spec: airline.env.yaml:363
+        _met.append((
+            'flown',
+            B.format(
+                'Reservation {} has a flight that has already been flown, so it cannot be cancelled here.',
+                reservation_id,
+            ),
+        ))
+    # spec: airline.env.yaml:369
+    if (((r['cabin'] != 'business') and (r['insurance'] == 'no')) and (r['created_at'] < B.add_days(ctx.now(), -1))) and (not B.any(
+        (
+            (
+                (ctx.get('flight', s['flight_number']) is not None)
+                and (s['date'] in ctx.get('flight', s['flight_number'])['dates'])
+            )
+            and (B.entry_or_none(
+                ctx.get('flight', s['flight_number'])['dates'],
+                s['date'],
+            )['status'] == 'cancelled')
+        )
+        for s in r['flights']
+    )):
+        # spec: airline.env.yaml:369
+        _met.append((
+            'not_refundable',
+            B.format(
+                'Reservation {} was booked more than 24 hours ago, is not business class, has no travel insurance and none of its flights was cancelled by the airline, so it cannot be cancelled.',
+                reservation_id,
+            ),
+        ))
     return _met
 
 
 # spec: airline.env.yaml:387
-def _rules_update_reservation_baggages(ctx: Context, *, reservation_id: str, total_baggages: int, nonfree_baggages: int, payment_id: str) -> list:
-    """The policy rules of `update_reservation_baggages` this call meets, as (rule, message); the tool does not enforce them."""
+def _rules_update_reservation_baggages(
+    ctx: Context,
+    *,
+    reservation_id: str,
+    total_baggages: int,
+    nonfree_baggages: int,
+    payment_id: str,
+) -> list:
+    """The policy rules of `update_reservation_baggages` this call meets, as (rule, message).
+
+    The tool does not enforce them."""
     r = ctx.get('reservation', reservation_id)  # spec: airline.env.yaml:397
     if r is None:
         raise ToolError(B.format('Reservation {} not found', reservation_id))
@@ -258,17 +713,32 @@ def _rules_update_reservation_baggages(ctx: Context, *, reservation_id: str, tot
         raise ToolError('Payment method not found')
     if pm['source'] == 'certificate':  # spec: airline.env.yaml:409
         raise ToolError('Certificate cannot be used to update reservation')
-    if not (((pm['source'] != 'gift_card') or (pm['amount'] is None)) or (pm['amount'] >= price)):  # spec: airline.env.yaml:410
+    # spec: airline.env.yaml:410
+    if not (((pm['source'] != 'gift_card') or (pm['amount'] is None)) or (pm['amount'] >= price)):
         raise ToolError('Gift card balance is not enough')
     _met = []  # spec: airline.env.yaml:387
-    if (total_baggages < r['total_baggages']) or (nonfree_baggages < r['nonfree_baggages']):  # spec: airline.env.yaml:403
-        _met.append(('no_bag_removal', B.format('Bags can be added to reservation {} but not removed.', reservation_id)))  # spec: airline.env.yaml:403
+    # spec: airline.env.yaml:403
+    if (total_baggages < r['total_baggages']) or (nonfree_baggages < r['nonfree_baggages']):
+        # spec: airline.env.yaml:403
+        _met.append((
+            'no_bag_removal',
+            B.format('Bags can be added to reservation {} but not removed.', reservation_id),
+        ))
     return _met
 
 
 # spec: airline.env.yaml:419
-def _rules_update_reservation_flights(ctx: Context, *, reservation_id: str, cabin: str, flights: list, payment_id: str) -> list:
-    """The policy rules of `update_reservation_flights` this call meets, as (rule, message); the tool does not enforce them."""
+def _rules_update_reservation_flights(
+    ctx: Context,
+    *,
+    reservation_id: str,
+    cabin: str,
+    flights: list,
+    payment_id: str,
+) -> list:
+    """The policy rules of `update_reservation_flights` this call meets, as (rule, message).
+
+    The tool does not enforce them."""
     r = ctx.get('reservation', reservation_id)  # spec: airline.env.yaml:429
     if r is None:
         raise ToolError(B.format('Reservation {} not found', reservation_id))
@@ -277,24 +747,145 @@ def _rules_update_reservation_flights(ctx: Context, *, reservation_id: str, cabi
     if u is None:
         raise ToolError(B.format('User {} not found', owner))
     n = B.len(r['passengers'])  # spec: airline.env.yaml:432
-    flight_errors = [(B.format('Flight {} not found', f['flight_number']) if (ctx.get('flight', f['flight_number']) is None) else (B.format('Flight {} not found on date {}', f['flight_number'], f['date']) if (B.entry_or_none(ctx.get('flight', f['flight_number'])['dates'], f['date']) is None) else (B.format('Flight {} not available on date {}', f['flight_number'], f['date']) if (B.entry_or_none(ctx.get('flight', f['flight_number'])['dates'], f['date'])['status'] != 'available') else (B.format('Not enough seats on flight {}', f['flight_number']) if ((B.entry_or_none(ctx.get('flight', f['flight_number'])['dates'], f['date'])['available_seats'] is None) or (B.coalesce(B.entry_or_none(B.entry_or_none(ctx.get('flight', f['flight_number'])['dates'], f['date'])['available_seats'], cabin), 0) < n)) else '')))) for f in flights if (not ((cabin == r['cabin']) and B.any(((s['flight_number'] == f['flight_number']) and (s['date'] == f['date'])) for s in r['flights'])))]  # spec: airline.env.yaml:434
+    # spec: airline.env.yaml:434
+    flight_errors = [
+        (
+            B.format('Flight {} not found', f['flight_number'])
+            if (ctx.get('flight', f['flight_number']) is None)
+            else (
+                B.format('Flight {} not found on date {}', f['flight_number'], f['date'])
+                if (B.entry_or_none(ctx.get('flight', f['flight_number'])['dates'], f['date']) is None)
+                else (
+                    B.format('Flight {} not available on date {}', f['flight_number'], f['date'])
+                    if (B.entry_or_none(
+                        ctx.get('flight', f['flight_number'])['dates'],
+                        f['date'],
+                    )['status'] != 'available')
+                    else (
+                        B.format('Not enough seats on flight {}', f['flight_number'])
+                        if (
+                            (B.entry_or_none(ctx.get('flight', f['flight_number'])['dates'], f['date'])['available_seats'] is None)
+                            or (B.coalesce(
+                                B.entry_or_none(
+                                    B.entry_or_none(
+                                        ctx.get('flight', f['flight_number'])['dates'],
+                                        f['date'],
+                                    )['available_seats'],
+                                    cabin,
+                                ),
+                                0,
+                            ) < n)
+                        )
+                        else ''
+                    )
+                )
+            )
+        )
+        for f in flights
+        if (not (
+            (cabin == r['cabin'])
+            and B.any(
+                ((s['flight_number'] == f['flight_number']) and (s['date'] == f['date']))
+                for s in r['flights']
+            )
+        ))
+    ]
     flight_error = B.item(([e for e in flight_errors if (e != '')] + ['']), 0)  # spec: airline.env.yaml:446
     if flight_error != '':  # spec: airline.env.yaml:475
         raise ToolError(B.format('{}', flight_error))
-    new_flights = [(B.item([s for s in r['flights'] if ((s['flight_number'] == f['flight_number']) and (s['date'] == f['date']))], 0) if ((cabin == r['cabin']) and B.any(((s['flight_number'] == f['flight_number']) and (s['date'] == f['date'])) for s in r['flights'])) else ({'flight_number': f['flight_number'], 'date': f['date'], 'origin': ctx.get('flight', f['flight_number'])['origin'], 'destination': ctx.get('flight', f['flight_number'])['destination'], 'price': B.coalesce(B.entry_or_none(B.entry_or_none(ctx.get('flight', f['flight_number'])['dates'], f['date'])['prices'], cabin), 0)} if (((ctx.get('flight', f['flight_number']) is not None) and (B.entry_or_none(ctx.get('flight', f['flight_number'])['dates'], f['date']) is not None)) and (B.entry_or_none(ctx.get('flight', f['flight_number'])['dates'], f['date'])['prices'] is not None)) else {'flight_number': f['flight_number'], 'date': f['date'], 'origin': '', 'destination': '', 'price': 0})) for f in flights]  # spec: airline.env.yaml:447
-    total = (B.sum((s['price'] * n) for s in new_flights) - (B.sum(s['price'] for s in r['flights']) * n))  # spec: airline.env.yaml:457
+    # spec: airline.env.yaml:447
+    new_flights = [
+        (
+            B.item(
+                [
+                    s
+                    for s in r['flights']
+                    if ((s['flight_number'] == f['flight_number']) and (s['date'] == f['date']))
+                ],
+                0,
+            )
+            if (
+                (cabin == r['cabin'])
+                and B.any(
+                    ((s['flight_number'] == f['flight_number']) and (s['date'] == f['date']))
+                    for s in r['flights']
+                )
+            )
+            else (
+                {
+                    'flight_number': f['flight_number'],
+                    'date': f['date'],
+                    'origin': ctx.get('flight', f['flight_number'])['origin'],
+                    'destination': ctx.get('flight', f['flight_number'])['destination'],
+                    'price': B.coalesce(
+                        B.entry_or_none(
+                            B.entry_or_none(
+                                ctx.get('flight', f['flight_number'])['dates'],
+                                f['date'],
+                            )['prices'],
+                            cabin,
+                        ),
+                        0,
+                    ),
+                }
+                if (
+                    (
+                        (ctx.get('flight', f['flight_number']) is not None)
+                        and (B.entry_or_none(
+                            ctx.get('flight', f['flight_number'])['dates'],
+                            f['date'],
+                        ) is not None)
+                    )
+                    and (B.entry_or_none(
+                        ctx.get('flight', f['flight_number'])['dates'],
+                        f['date'],
+                    )['prices'] is not None)
+                )
+                else {
+                    'flight_number': f['flight_number'],
+                    'date': f['date'],
+                    'origin': '',
+                    'destination': '',
+                    'price': 0,
+                }
+            )
+        )
+        for f in flights
+    ]
+    # spec: airline.env.yaml:457
+    total = (B.sum((s['price'] * n) for s in new_flights) - (B.sum(s['price'] for s in r['flights']) * n))
     pm = B.entry_or_none(u['payment_methods'], payment_id)  # spec: airline.env.yaml:458
     if pm is None:
         raise ToolError('Payment method not found')
     if pm['source'] == 'certificate':  # spec: airline.env.yaml:476
         raise ToolError('Certificate cannot be used to update reservation')
-    if not (((pm['source'] != 'gift_card') or (pm['amount'] is None)) or (pm['amount'] >= total)):  # spec: airline.env.yaml:477
+    # spec: airline.env.yaml:477
+    if not (((pm['source'] != 'gift_card') or (pm['amount'] is None)) or (pm['amount'] >= total)):
         raise ToolError('Gift card balance is not enough')
     _met = []  # spec: airline.env.yaml:419
-    if (r['cabin'] == 'basic_economy') and B.any((not B.any(((s['flight_number'] == f['flight_number']) and (s['date'] == f['date'])) for s in r['flights'])) for f in flights):  # spec: airline.env.yaml:460
-        _met.append(('basic_economy', B.format('Reservation {} is basic economy, and basic economy flights cannot be changed.', reservation_id)))  # spec: airline.env.yaml:460
-    if (cabin != r['cabin']) and B.any((s['date'] < B.str(ctx.today())) for s in r['flights']):  # spec: airline.env.yaml:467
-        _met.append(('cabin_after_flown', B.format('A flight of reservation {} has already been flown, so its cabin cannot be changed.', reservation_id)))  # spec: airline.env.yaml:467
+    # spec: airline.env.yaml:460
+    if (r['cabin'] == 'basic_economy') and B.any(
+        (not B.any(((s['flight_number'] == f['flight_number']) and (s['date'] == f['date'])) for s in r['flights']))
+        for f in flights
+    ):
+        # spec: airline.env.yaml:460
+        _met.append((
+            'basic_economy',
+            B.format(
+                'Reservation {} is basic economy, and basic economy flights cannot be changed.',
+                reservation_id,
+            ),
+        ))
+    # spec: airline.env.yaml:467
+    if (cabin != r['cabin']) and B.any((s['date'] < B.str(ctx.today())) for s in r['flights']):
+        # spec: airline.env.yaml:467
+        _met.append((
+            'cabin_after_flown',
+            B.format(
+                'A flight of reservation {} has already been flown, so its cabin cannot be changed.',
+                reservation_id,
+            ),
+        ))
     return _met
 
 

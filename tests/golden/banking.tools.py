@@ -21,7 +21,21 @@ def get_customer(ctx: Context, *, customer_id: str) -> dict:
     if c is None:
         raise ToolError('Customer not found')
     accts = ctx.all('account', '("customer_id" = ?)', [customer_id])  # spec: banking.env.yaml:84
-    return {'customer': c, 'accounts': [a['account_id'] for a in accts], 'used_today': B.sum([B.sum(t['amount'] for t in a['transactions'] if (((t['kind'] == 'transfer_out') or (t['kind'] == 'payment')) and (t['date'] == ctx.today()))) for a in accts])}
+    return {
+        'customer': c,
+        'accounts': [a['account_id'] for a in accts],
+        'used_today': B.sum([
+            B.sum(
+                t['amount']
+                for t in a['transactions']
+                if (
+                    ((t['kind'] == 'transfer_out') or (t['kind'] == 'payment'))
+                    and (t['date'] == ctx.today())
+                )
+            )
+            for a in accts
+        ]),
+    }
 
 
 # spec: banking.env.yaml:90
@@ -30,29 +44,53 @@ def get_account(ctx: Context, *, account_id: str) -> dict:
     a = ctx.get('account', account_id)  # spec: banking.env.yaml:96
     if a is None:
         raise ToolError('Account not found')
-    return {'account_id': a['account_id'], 'customer_id': a['customer_id'], 'kind': a['kind'], 'status': a['status'], 'balance': a['balance'], 'overdraft_limit': a['overdraft_limit'], 'recent': [t for t in a['transactions'] if (t['date'] >= B.add_days(ctx.today(), -30))]}
+    return {
+        'account_id': a['account_id'],
+        'customer_id': a['customer_id'],
+        'kind': a['kind'],
+        'status': a['status'],
+        'balance': a['balance'],
+        'overdraft_limit': a['overdraft_limit'],
+        'recent': [t for t in a['transactions'] if (t['date'] >= B.add_days(ctx.today(), -30))],
+    }
 
 
 # spec: banking.env.yaml:106
 def list_payees(ctx: Context, *, customer_id: str) -> list[dict] | int:
     """List a customer's saved payees."""
-    return ctx.sql('SELECT payee_id, name, account_number, added FROM payee\nWHERE customer_id = $customer_id ORDER BY name, payee_id', {'customer_id': customer_id})
+    return ctx.sql(
+        'SELECT payee_id, name, account_number, added FROM payee\nWHERE customer_id = $customer_id ORDER BY name, payee_id',
+        {'customer_id': customer_id},
+    )
 
 
 # spec: banking.env.yaml:115
 def list_cards(ctx: Context, *, customer_id: str) -> list[dict] | int:
     """List the cards of a customer's accounts with their status and spending limit."""
-    return ctx.sql('SELECT c.card_id, c.account_id, c.last4, c.status, c.spending_limit\nFROM card c JOIN account a ON a.account_id = c.account_id\nWHERE a.customer_id = $customer_id ORDER BY c.card_id', {'customer_id': customer_id})
+    return ctx.sql(
+        'SELECT c.card_id, c.account_id, c.last4, c.status, c.spending_limit\nFROM card c JOIN account a ON a.account_id = c.account_id\nWHERE a.customer_id = $customer_id ORDER BY c.card_id',
+        {'customer_id': customer_id},
+    )
 
 
 # spec: banking.env.yaml:125
 def list_scheduled_payments(ctx: Context, *, customer_id: str) -> list[dict] | int:
     """List a customer's scheduled payments that are still to be paid, soonest first."""
-    return ctx.sql("SELECT s.payment_id, s.account_id, s.payee_id, s.amount, s.date\nFROM scheduled_payment s JOIN account a ON a.account_id = s.account_id\nWHERE a.customer_id = $customer_id AND s.status = 'scheduled' ORDER BY s.date, s.payment_id", {'customer_id': customer_id})
+    return ctx.sql(
+        "SELECT s.payment_id, s.account_id, s.payee_id, s.amount, s.date\nFROM scheduled_payment s JOIN account a ON a.account_id = s.account_id\nWHERE a.customer_id = $customer_id AND s.status = 'scheduled' ORDER BY s.date, s.payment_id",
+        {'customer_id': customer_id},
+    )
 
 
 # spec: banking.env.yaml:135
-def transfer_funds(ctx: Context, *, customer_id: str, from_account: str, to_account: str, amount: Decimal) -> dict:
+def transfer_funds(
+    ctx: Context,
+    *,
+    customer_id: str,
+    from_account: str,
+    to_account: str,
+    amount: Decimal,
+) -> dict:
     """Move money between two different accounts of the same customer, today."""
     if amount <= 0:  # spec: banking.env.yaml:151
         raise ToolError('The amount must be positive')
@@ -65,7 +103,8 @@ def transfer_funds(ctx: Context, *, customer_id: str, from_account: str, to_acco
     dst = ctx.get('account', to_account)  # spec: banking.env.yaml:147
     if dst is None:
         raise ToolError('Destination account not found')
-    if not ((src['customer_id'] == customer_id) and (dst['customer_id'] == customer_id)):  # spec: banking.env.yaml:152
+    # spec: banking.env.yaml:152
+    if not ((src['customer_id'] == customer_id) and (dst['customer_id'] == customer_id)):
         raise ToolError('Both accounts must belong to the customer')
     if from_account == to_account:  # spec: banking.env.yaml:153
         raise ToolError('The two accounts must differ')
@@ -73,14 +112,46 @@ def transfer_funds(ctx: Context, *, customer_id: str, from_account: str, to_acco
         raise ToolError('Both accounts must be active')
     if (src['balance'] - amount) < (-src['overdraft_limit']):  # spec: banking.env.yaml:155
         raise ToolError('Insufficient funds')
-    used = B.sum([B.sum(t['amount'] for t in a['transactions'] if (((t['kind'] == 'transfer_out') or (t['kind'] == 'payment')) and (t['date'] == ctx.today()))) for a in ctx.all('account', '("customer_id" = ?)', [customer_id])])  # spec: banking.env.yaml:148
+    # spec: banking.env.yaml:148
+    used = B.sum([
+        B.sum(
+            t['amount']
+            for t in a['transactions']
+            if (((t['kind'] == 'transfer_out') or (t['kind'] == 'payment')) and (t['date'] == ctx.today()))
+        )
+        for a in ctx.all('account', '("customer_id" = ?)', [customer_id])
+    ])
     if (used + amount) > c['daily_limit']:  # spec: banking.env.yaml:156
         raise ToolError("The transfer exceeds the customer's daily limit")
     tid = ctx.new_id('TX', 8)  # spec: banking.env.yaml:149
     ctx.update('account', src, {'balance': (src['balance'] - amount)})  # spec: banking.env.yaml:158
-    ctx.update('account', src, {'transactions': src['transactions'] + [{'txn_id': tid, 'date': ctx.today(), 'kind': 'transfer_out', 'amount': amount, 'memo': B.format('Transfer to {}', to_account), 'disputed': False}]})  # spec: banking.env.yaml:159
+    # spec: banking.env.yaml:159
+    ctx.update(
+        'account',
+        src,
+        {'transactions': src['transactions'] + [{
+            'txn_id': tid,
+            'date': ctx.today(),
+            'kind': 'transfer_out',
+            'amount': amount,
+            'memo': B.format('Transfer to {}', to_account),
+            'disputed': False,
+        }]},
+    )
     ctx.update('account', dst, {'balance': (dst['balance'] + amount)})  # spec: banking.env.yaml:160
-    ctx.update('account', dst, {'transactions': dst['transactions'] + [{'txn_id': tid, 'date': ctx.today(), 'kind': 'transfer_in', 'amount': amount, 'memo': B.format('Transfer from {}', from_account), 'disputed': False}]})  # spec: banking.env.yaml:161
+    # spec: banking.env.yaml:161
+    ctx.update(
+        'account',
+        dst,
+        {'transactions': dst['transactions'] + [{
+            'txn_id': tid,
+            'date': ctx.today(),
+            'kind': 'transfer_in',
+            'amount': amount,
+            'memo': B.format('Transfer from {}', from_account),
+            'disputed': False,
+        }]},
+    )
     return {'txn_id': tid, 'from_balance': src['balance'], 'to_balance': dst['balance']}
 
 
@@ -106,12 +177,32 @@ def pay_payee(ctx: Context, *, customer_id: str, account_id: str, payee_id: str,
         raise ToolError('The account is not active')
     if (a['balance'] - amount) < (-a['overdraft_limit']):  # spec: banking.env.yaml:184
         raise ToolError('Insufficient funds')
-    used = B.sum([B.sum(t['amount'] for t in x['transactions'] if (((t['kind'] == 'transfer_out') or (t['kind'] == 'payment')) and (t['date'] == ctx.today()))) for x in ctx.all('account', '("customer_id" = ?)', [customer_id])])  # spec: banking.env.yaml:177
+    # spec: banking.env.yaml:177
+    used = B.sum([
+        B.sum(
+            t['amount']
+            for t in x['transactions']
+            if (((t['kind'] == 'transfer_out') or (t['kind'] == 'payment')) and (t['date'] == ctx.today()))
+        )
+        for x in ctx.all('account', '("customer_id" = ?)', [customer_id])
+    ])
     if (used + amount) > c['daily_limit']:  # spec: banking.env.yaml:185
         raise ToolError("The payment exceeds the customer's daily limit")
     tid = ctx.new_id('TX', 8)  # spec: banking.env.yaml:178
     ctx.update('account', a, {'balance': (a['balance'] - amount)})  # spec: banking.env.yaml:187
-    ctx.update('account', a, {'transactions': a['transactions'] + [{'txn_id': tid, 'date': ctx.today(), 'kind': 'payment', 'amount': amount, 'memo': B.format('Payment to {}', p['name']), 'disputed': False}]})  # spec: banking.env.yaml:188
+    # spec: banking.env.yaml:188
+    ctx.update(
+        'account',
+        a,
+        {'transactions': a['transactions'] + [{
+            'txn_id': tid,
+            'date': ctx.today(),
+            'kind': 'payment',
+            'amount': amount,
+            'memo': B.format('Payment to {}', p['name']),
+            'disputed': False,
+        }]},
+    )
     return {'txn_id': tid, 'balance': a['balance']}
 
 
@@ -120,13 +211,24 @@ def add_payee(ctx: Context, *, customer_id: str, name: str, account_number: str)
     """Save a new payee for a customer (at most 8, each account number once)."""
     if ctx.count('payee', '("customer_id" = ?)', [customer_id]) >= 8:  # spec: banking.env.yaml:203
         raise ToolError('A customer may save at most 8 payees')
-    if ctx.exists('payee', '(("customer_id" = ?) AND ("account_number" = ?))', [customer_id, account_number]):  # spec: banking.env.yaml:204
+    # spec: banking.env.yaml:204
+    if ctx.exists('payee', '(("customer_id" = ?) AND ("account_number" = ?))', [customer_id, account_number]):
         raise ToolError('A payee with that account number is already saved')
     c = ctx.get('customer', customer_id)  # spec: banking.env.yaml:200
     if c is None:
         raise ToolError('Customer not found')
     id = ctx.new_id('PY', 6)  # spec: banking.env.yaml:201
-    ctx.insert('payee', {'payee_id': id, 'customer_id': customer_id, 'name': name, 'account_number': account_number, 'added': ctx.today()})  # spec: banking.env.yaml:206
+    # spec: banking.env.yaml:206
+    ctx.insert(
+        'payee',
+        {
+            'payee_id': id,
+            'customer_id': customer_id,
+            'name': name,
+            'account_number': account_number,
+            'added': ctx.today(),
+        },
+    )
     return ctx.get('payee', id)
 
 
@@ -138,14 +240,23 @@ def remove_payee(ctx: Context, *, customer_id: str, payee_id: str) -> str:
         raise ToolError('Payee not found')
     if p['customer_id'] != customer_id:  # spec: banking.env.yaml:219
         raise ToolError('The payee belongs to another customer')
-    if ctx.exists('scheduled_payment', '(("payee_id" = ?) AND ("status" = ?))', [payee_id, 'scheduled']):  # spec: banking.env.yaml:220
+    # spec: banking.env.yaml:220
+    if ctx.exists('scheduled_payment', '(("payee_id" = ?) AND ("status" = ?))', [payee_id, 'scheduled']):
         raise ToolError('The payee has scheduled payments; cancel them first')
     ctx.delete('payee', p)  # spec: banking.env.yaml:222
     return 'removed'
 
 
 # spec: banking.env.yaml:225
-def schedule_payment(ctx: Context, *, customer_id: str, account_id: str, payee_id: str, amount: Decimal, date_: dt.date) -> dict | None:
+def schedule_payment(
+    ctx: Context,
+    *,
+    customer_id: str,
+    account_id: str,
+    payee_id: str,
+    amount: Decimal,
+    date_: dt.date,
+) -> dict | None:
     """Schedule a payment to a saved payee on a future date (tomorrow up to 365 days ahead)."""
     if amount <= 0:  # spec: banking.env.yaml:240
         raise ToolError('The amount must be positive')
@@ -164,7 +275,18 @@ def schedule_payment(ctx: Context, *, customer_id: str, account_id: str, payee_i
     if not ((date_ > ctx.today()) and (date_ <= B.add_days(ctx.today(), 365))):  # spec: banking.env.yaml:244
         raise ToolError('A payment is scheduled from tomorrow up to 365 days ahead')
     id = ctx.new_id('SP', 6)  # spec: banking.env.yaml:238
-    ctx.insert('scheduled_payment', {'payment_id': id, 'account_id': account_id, 'payee_id': payee_id, 'amount': amount, 'date': date_, 'status': 'scheduled'})  # spec: banking.env.yaml:246
+    # spec: banking.env.yaml:246
+    ctx.insert(
+        'scheduled_payment',
+        {
+            'payment_id': id,
+            'account_id': account_id,
+            'payee_id': payee_id,
+            'amount': amount,
+            'date': date_,
+            'status': 'scheduled',
+        },
+    )
     return ctx.get('scheduled_payment', id)
 
 
@@ -232,11 +354,13 @@ def close_account(ctx: Context, *, customer_id: str, account_id: str) -> dict:
         raise ToolError('The account is already closed')
     if a['balance'] != 0:  # spec: banking.env.yaml:313
         raise ToolError('The balance must be zero before closing')
-    if ctx.exists('scheduled_payment', '(("account_id" = ?) AND ("status" = ?))', [account_id, 'scheduled']):  # spec: banking.env.yaml:314
+    # spec: banking.env.yaml:314
+    if ctx.exists('scheduled_payment', '(("account_id" = ?) AND ("status" = ?))', [account_id, 'scheduled']):
         raise ToolError("Cancel the account's scheduled payments first")
     ctx.update('account', a, {'status': 'closed'})  # spec: banking.env.yaml:316
     for k in ctx.all('card', '("account_id" = ?)', [account_id]):  # spec: banking.env.yaml:317
-        ctx.update('card', k, {'status': ('blocked' if (k['status'] == 'active') else k['status'])})  # spec: banking.env.yaml:318
+        # spec: banking.env.yaml:318
+        ctx.update('card', k, {'status': ('blocked' if (k['status'] == 'active') else k['status'])})
     return {'account_id': a['account_id'], 'status': a['status']}
 
 
@@ -248,10 +372,28 @@ def open_savings_account(ctx: Context, *, customer_id: str) -> dict | None:
         raise ToolError('Customer not found')
     if not c['verified']:  # spec: banking.env.yaml:331
         raise ToolError("The customer's identity must be verified first")
-    if ctx.count('account', '((("customer_id" = ?) AND ("kind" = ?)) AND ("status" <> ?))', [customer_id, 'savings', 'closed']) >= 3:  # spec: banking.env.yaml:332
+    # spec: banking.env.yaml:332
+    if ctx.count(
+        'account',
+        '((("customer_id" = ?) AND ("kind" = ?)) AND ("status" <> ?))',
+        [customer_id, 'savings', 'closed'],
+    ) >= 3:
         raise ToolError('A customer may have at most 3 savings accounts')
     id = ctx.new_id('AC', 6)  # spec: banking.env.yaml:329
-    ctx.insert('account', {'account_id': id, 'customer_id': customer_id, 'kind': 'savings', 'balance': 0, 'opened': ctx.today(), 'status': 'active', 'overdraft_limit': Decimal('0.00'), 'transactions': []})  # spec: banking.env.yaml:334
+    # spec: banking.env.yaml:334
+    ctx.insert(
+        'account',
+        {
+            'account_id': id,
+            'customer_id': customer_id,
+            'kind': 'savings',
+            'balance': 0,
+            'opened': ctx.today(),
+            'status': 'active',
+            'overdraft_limit': Decimal('0.00'),
+            'transactions': [],
+        },
+    )
     return ctx.get('account', id)
 
 
@@ -272,7 +414,17 @@ def report_card_lost(ctx: Context, *, customer_id: str, card_id: str) -> dict:
         raise ToolError("The card's account is closed")
     id = ctx.new_id('CD', 6)  # spec: banking.env.yaml:347
     ctx.update('card', k, {'status': 'lost'})  # spec: banking.env.yaml:353
-    ctx.insert('card', {'card_id': id, 'account_id': k['account_id'], 'spending_limit': k['spending_limit'], 'last4': None, 'status': 'active'})  # spec: banking.env.yaml:354
+    # spec: banking.env.yaml:354
+    ctx.insert(
+        'card',
+        {
+            'card_id': id,
+            'account_id': k['account_id'],
+            'spending_limit': k['spending_limit'],
+            'last4': None,
+            'status': 'active',
+        },
+    )
     return {'lost': k['card_id'], 'replacement': ctx.get('card', id)}
 
 
@@ -312,10 +464,25 @@ def dispute_transaction(ctx: Context, *, customer_id: str, account_id: str, txn_
         raise ToolError('The transaction is already disputed')
     if B.item(found, 0)['date'] < B.add_days(ctx.today(), -60):  # spec: banking.env.yaml:392
         raise ToolError('Transactions older than 60 days cannot be disputed')
-    ctx.update('account', a, {'transactions': [{**_e0, 'disputed': True} if (_e0['txn_id'] == txn_id) else _e0 for _e0 in a['transactions']]})  # spec: banking.env.yaml:394
+    # spec: banking.env.yaml:394
+    ctx.update(
+        'account',
+        a,
+        {'transactions': [
+            {**_e0, 'disputed': True}
+            if (_e0['txn_id'] == txn_id)
+            else _e0
+            for _e0 in a['transactions']
+        ]},
+    )
     if B.item(found, 0)['kind'] == 'fee':  # spec: banking.env.yaml:395
-        ctx.update('account', a, {'balance': (a['balance'] + B.item(found, 0)['amount'])})  # spec: banking.env.yaml:396
-    return {'txn_id': txn_id, 'disputed': True, 'refunded': (B.item(found, 0)['amount'] if (B.item(found, 0)['kind'] == 'fee') else 0)}
+        # spec: banking.env.yaml:396
+        ctx.update('account', a, {'balance': (a['balance'] + B.item(found, 0)['amount'])})
+    return {
+        'txn_id': txn_id,
+        'disputed': True,
+        'refunded': (B.item(found, 0)['amount'] if (B.item(found, 0)['kind'] == 'fee') else 0),
+    }
 
 
 TOOLS = {

@@ -29,20 +29,47 @@ def get_member(ctx: Context, *, member_id: str) -> dict:
     m = ctx.get('member', member_id)  # spec: book_club.env.yaml:94
     if m is None:
         raise ToolError(B.format('Member {} not found', member_id))
-    return {'member': m, 'open_loans': [{'loan_id': l_['loan_id'], 'isbn': l_['isbn'], 'due': l_['due'], 'renewed': l_['renewed']} for l_ in ctx.all('loan', '(("member_id" = ?) AND ("returned_on" IS NULL))', [member_id])], 'upcoming_rsvps': [x['meeting_id'] for x in ctx.all('meeting', '(("status" = ?) AND ("day" >= ?))', ['scheduled', ctx.today()]) if B.any((r['member_id'] == member_id) for r in x['rsvps'])]}
+    return {
+        'member': m,
+        'open_loans': [
+            {'loan_id': l_['loan_id'], 'isbn': l_['isbn'], 'due': l_['due'], 'renewed': l_['renewed']}
+            for l_ in ctx.all('loan', '(("member_id" = ?) AND ("returned_on" IS NULL))', [member_id])
+        ],
+        'upcoming_rsvps': [
+            x['meeting_id']
+            for x in ctx.all('meeting', '(("status" = ?) AND ("day" >= ?))', ['scheduled', ctx.today()])
+            if B.any((r['member_id'] == member_id) for r in x['rsvps'])
+        ],
+    }
 
 
 # spec: book_club.env.yaml:100
 def list_meetings(ctx: Context) -> list[dict] | int:
     """Upcoming scheduled meetings with their book, venue and free places."""
     t = ctx.today()  # spec: book_club.env.yaml:105
-    return ctx.sql("SELECT m.meeting_id, m.day, m.time, m.venue, b.title, m.capacity - len(m.rsvps) AS free_places, m.host\nFROM meeting m JOIN book b ON b.isbn = m.isbn\nWHERE m.status = 'scheduled' AND m.day >= $t ORDER BY m.day, m.time", {'t': t})
+    return ctx.sql(
+        "SELECT m.meeting_id, m.day, m.time, m.venue, b.title, m.capacity - len(m.rsvps) AS free_places, m.host\nFROM meeting m JOIN book b ON b.isbn = m.isbn\nWHERE m.status = 'scheduled' AND m.day >= $t ORDER BY m.day, m.time",
+        {'t': t},
+    )
 
 
 # spec: book_club.env.yaml:111
 def search_books(ctx: Context, *, query: str) -> list[dict]:
     """Search the club's books by title or author; shows copies on the lending shelf."""
-    return [{'isbn': b['isbn'], 'title': b['title'], 'author': b['author'], 'genre': b['genre'], 'available': b['available']} for b in ctx.all('book', '(contains(lower("title"), ?) OR contains(lower("author"), ?))', [B.lower(query), B.lower(query)])]
+    return [
+        {
+            'isbn': b['isbn'],
+            'title': b['title'],
+            'author': b['author'],
+            'genre': b['genre'],
+            'available': b['available'],
+        }
+        for b in ctx.all(
+            'book',
+            '(contains(lower("title"), ?) OR contains(lower("author"), ?))',
+            [B.lower(query), B.lower(query)],
+        )
+    ]
 
 
 # spec: book_club.env.yaml:118
@@ -51,7 +78,13 @@ def get_poll(ctx: Context, *, poll_id: str) -> dict:
     p = ctx.get('poll', poll_id)  # spec: book_club.env.yaml:124
     if p is None:
         raise ToolError('Poll not found')
-    return {'poll_id': p['poll_id'], 'question': p['question'], 'closes': p['closes'], 'options': p['options'], 'votes_cast': B.len(p['voters'])}
+    return {
+        'poll_id': p['poll_id'],
+        'question': p['question'],
+        'closes': p['closes'],
+        'options': p['options'],
+        'votes_cast': B.len(p['voters']),
+    }
 
 
 # spec: book_club.env.yaml:127
@@ -73,11 +106,21 @@ def rsvp_meeting(ctx: Context, *, member_id: str, meeting_id: str) -> dict:
         raise ToolError('The member has already RSVPed')
     if B.len(x['rsvps']) >= x['capacity']:  # spec: book_club.env.yaml:143
         raise ToolError('The meeting is full')
-    upcoming = B.len([y for y in ctx.all('meeting', '(("status" = ?) AND ("day" >= ?))', ['scheduled', ctx.today()]) if B.any((r['member_id'] == member_id) for r in y['rsvps'])])  # spec: book_club.env.yaml:137
+    # spec: book_club.env.yaml:137
+    upcoming = B.len([
+        y
+        for y in ctx.all('meeting', '(("status" = ?) AND ("day" >= ?))', ['scheduled', ctx.today()])
+        if B.any((r['member_id'] == member_id) for r in y['rsvps'])
+    ])
     if upcoming >= 4:  # spec: book_club.env.yaml:144
         raise ToolError('A member may hold at most 4 upcoming RSVPs')
-    ctx.update('meeting', x, {'rsvps': x['rsvps'] + [{'member_id': member_id, 'at': ctx.today()}]})  # spec: book_club.env.yaml:146
-    return {'meeting_id': x['meeting_id'], 'day': x['day'], 'free_places': (x['capacity'] - B.len(x['rsvps']))}
+    # spec: book_club.env.yaml:146
+    ctx.update('meeting', x, {'rsvps': x['rsvps'] + [{'member_id': member_id, 'at': ctx.today()}]})
+    return {
+        'meeting_id': x['meeting_id'],
+        'day': x['day'],
+        'free_places': (x['capacity'] - B.len(x['rsvps'])),
+    }
 
 
 # spec: book_club.env.yaml:149
@@ -92,31 +135,57 @@ def cancel_rsvp(ctx: Context, *, member_id: str, meeting_id: str) -> dict:
         raise ToolError('RSVPs can be cancelled only until the day before')
     if x['host'] == member_id:  # spec: book_club.env.yaml:161
         raise ToolError('The host cannot cancel their RSVP; cancel the meeting instead')
-    ctx.update('meeting', x, {'rsvps': [_e0 for _e0 in x['rsvps'] if not (_e0['member_id'] == member_id)]})  # spec: book_club.env.yaml:163
+    # spec: book_club.env.yaml:163
+    ctx.update('meeting', x, {'rsvps': [_e0 for _e0 in x['rsvps'] if not (_e0['member_id'] == member_id)]})
     return {'meeting_id': x['meeting_id'], 'free_places': (x['capacity'] - B.len(x['rsvps']))}
 
 
 # spec: book_club.env.yaml:166
-def schedule_meeting(ctx: Context, *, host: str, isbn: str, day: dt.date, time: str, venue: str, capacity: int) -> dict | None:
+def schedule_meeting(
+    ctx: Context,
+    *,
+    host: str,
+    isbn: str,
+    day: dt.date,
+    time: str,
+    venue: str,
+    capacity: int,
+) -> dict | None:
     """Schedule a meeting (hosts only) 7 to 90 days ahead for 4 to 30 people; the host is RSVPed."""
     h = ctx.get('member', host)  # spec: book_club.env.yaml:178
     if h is None:
         raise ToolError(B.format('Member {} not found', host))
     if not ((h['role'] == 'host') and (h['status'] == 'active')):  # spec: book_club.env.yaml:182
         raise ToolError('Only active hosts can schedule meetings')
-    if not ((day >= B.add_days(ctx.today(), 7)) and (day <= B.add_days(ctx.today(), 90))):  # spec: book_club.env.yaml:183
+    # spec: book_club.env.yaml:183
+    if not ((day >= B.add_days(ctx.today(), 7)) and (day <= B.add_days(ctx.today(), 90))):
         raise ToolError('Meetings are scheduled 7 to 90 days ahead')
     if not ((capacity >= 4) and (capacity <= 30)):  # spec: book_club.env.yaml:184
         raise ToolError('A meeting is for 4 to 30 people')
     if not (((B.len(time) == 5) and (time >= '09:00')) and (time <= '20:00')):  # spec: book_club.env.yaml:185
         raise ToolError('Meetings start between 09:00 and 20:00 (HH:MM)')
-    if ctx.exists('meeting', '(("day" = ?) AND ("status" = ?))', [day, 'scheduled']):  # spec: book_club.env.yaml:186
+    # spec: book_club.env.yaml:186
+    if ctx.exists('meeting', '(("day" = ?) AND ("status" = ?))', [day, 'scheduled']):
         raise ToolError('Another meeting is already scheduled that day')
     b = ctx.get('book', isbn)  # spec: book_club.env.yaml:179
     if b is None:
         raise ToolError('Book not found')
     id = ctx.new_id('MT', 4)  # spec: book_club.env.yaml:180
-    ctx.insert('meeting', {'meeting_id': id, 'isbn': isbn, 'host': host, 'day': day, 'time': time, 'venue': venue, 'capacity': capacity, 'rsvps': [{'member_id': host, 'at': ctx.today()}], 'status': 'scheduled'})  # spec: book_club.env.yaml:188
+    # spec: book_club.env.yaml:188
+    ctx.insert(
+        'meeting',
+        {
+            'meeting_id': id,
+            'isbn': isbn,
+            'host': host,
+            'day': day,
+            'time': time,
+            'venue': venue,
+            'capacity': capacity,
+            'rsvps': [{'member_id': host, 'at': ctx.today()}],
+            'status': 'scheduled',
+        },
+    )
     return ctx.get('meeting', id)
 
 
@@ -131,7 +200,11 @@ def cancel_meeting(ctx: Context, *, meeting_id: str, host: str) -> dict:
     if not ((x['status'] == 'scheduled') and (x['day'] >= ctx.today())):  # spec: book_club.env.yaml:202
         raise ToolError('The meeting is not upcoming')
     ctx.update('meeting', x, {'status': 'cancelled'})  # spec: book_club.env.yaml:204
-    return {'meeting_id': x['meeting_id'], 'status': x['status'], 'notified': [r['member_id'] for r in x['rsvps'] if (r['member_id'] != host)]}
+    return {
+        'meeting_id': x['meeting_id'],
+        'status': x['status'],
+        'notified': [r['member_id'] for r in x['rsvps'] if (r['member_id'] != host)],
+    }
 
 
 # spec: book_club.env.yaml:207
@@ -147,7 +220,8 @@ def borrow_book(ctx: Context, *, member_id: str, isbn: str) -> dict | None:
     b = ctx.get('book', isbn)  # spec: book_club.env.yaml:216
     if b is None:
         raise ToolError('Book not found')
-    open = ctx.all('loan', '(("member_id" = ?) AND ("returned_on" IS NULL))', [member_id])  # spec: book_club.env.yaml:217
+    # spec: book_club.env.yaml:217
+    open = ctx.all('loan', '(("member_id" = ?) AND ("returned_on" IS NULL))', [member_id])
     if B.any((l_['due'] < ctx.today()) for l_ in open):  # spec: book_club.env.yaml:222
         raise ToolError('An overdue book must be returned first')
     if B.len(open) >= 2:  # spec: book_club.env.yaml:223
@@ -157,7 +231,19 @@ def borrow_book(ctx: Context, *, member_id: str, isbn: str) -> dict | None:
     if b['available'] <= 0:  # spec: book_club.env.yaml:225
         raise ToolError('No copy is on the shelf')
     id = ctx.new_id('LN', 6)  # spec: book_club.env.yaml:218
-    ctx.insert('loan', {'loan_id': id, 'member_id': member_id, 'isbn': isbn, 'borrowed': ctx.today(), 'due': B.add_days(ctx.today(), 28), 'renewed': False, 'returned_on': None})  # spec: book_club.env.yaml:227
+    # spec: book_club.env.yaml:227
+    ctx.insert(
+        'loan',
+        {
+            'loan_id': id,
+            'member_id': member_id,
+            'isbn': isbn,
+            'borrowed': ctx.today(),
+            'due': B.add_days(ctx.today(), 28),
+            'renewed': False,
+            'returned_on': None,
+        },
+    )
     ctx.update('book', b, {'available': (b['available'] - 1)})  # spec: book_club.env.yaml:228
     return ctx.get('loan', id)
 
@@ -176,7 +262,8 @@ def return_book(ctx: Context, *, loan_id: str) -> dict:
     ctx.update('book', _t0, {'available': (_t0['available'] + 1)})  # spec: book_club.env.yaml:244
     if late > 0:  # spec: book_club.env.yaml:245
         _t0 = ctx.get_required('member', l_['member_id'])  # spec: book_club.env.yaml:246
-        ctx.update('member', _t0, {'fines': (_t0['fines'] + (late * Decimal('0.5')))})  # spec: book_club.env.yaml:246
+        # spec: book_club.env.yaml:246
+        ctx.update('member', _t0, {'fines': (_t0['fines'] + (late * Decimal('0.5')))})
     return {'loan_id': l_['loan_id'], 'days_late': late, 'fine': (late * Decimal('0.5'))}
 
 
@@ -194,7 +281,8 @@ def renew_loan(ctx: Context, *, loan_id: str, member_id: str) -> dict:
         raise ToolError('A loan can be renewed only once')
     if l_['due'] < ctx.today():  # spec: book_club.env.yaml:262
         raise ToolError('Overdue loans cannot be renewed')
-    ctx.update('loan', l_, {'due': B.add_days(l_['due'], 14), 'renewed': True})  # spec: book_club.env.yaml:264
+    # spec: book_club.env.yaml:264
+    ctx.update('loan', l_, {'due': B.add_days(l_['due'], 14), 'renewed': True})
     return {'loan_id': l_['loan_id'], 'due': l_['due']}
 
 
@@ -215,7 +303,16 @@ def vote(ctx: Context, *, poll_id: str, member_id: str, isbn: str) -> dict:
         raise ToolError('The member has already voted')
     if isbn not in p['options']:  # spec: book_club.env.yaml:282
         raise ToolError('That book is not on the poll')
-    ctx.update('poll', p, {'options': B.with_entry(p['options'], isbn, (B.coalesce(B.entry_or_none(p['options'], isbn), 0) + 1))})  # spec: book_club.env.yaml:284
+    # spec: book_club.env.yaml:284
+    ctx.update(
+        'poll',
+        p,
+        {'options': B.with_entry(
+            p['options'],
+            isbn,
+            (B.coalesce(B.entry_or_none(p['options'], isbn), 0) + 1),
+        )},
+    )
     ctx.update('poll', p, {'voters': p['voters'] + [member_id]})  # spec: book_club.env.yaml:285
     return {'poll_id': p['poll_id'], 'options': p['options']}
 
@@ -257,7 +354,8 @@ def pay_dues(ctx: Context, *, member_id: str, months: int, amount: Decimal) -> d
     if amount != (months * 5):  # spec: book_club.env.yaml:323
         raise ToolError('The amount must be 5.00 per month')
     start = B.max(ctx.today(), m['dues_paid_until'])  # spec: book_club.env.yaml:319
-    ctx.update('member', m, {'dues_paid_until': B.add_days(start, months * 30), 'status': 'active'})  # spec: book_club.env.yaml:325
+    # spec: book_club.env.yaml:325
+    ctx.update('member', m, {'dues_paid_until': B.add_days(start, months * 30), 'status': 'active'})
     return {'member_id': m['member_id'], 'status': m['status'], 'dues_paid_until': m['dues_paid_until']}
 
 

@@ -25,7 +25,10 @@ def get_user(ctx: Context, *, user_id: str) -> dict:
 # spec: calendar.env.yaml:63
 def find_user(ctx: Context, *, name: str) -> list[dict]:
     """Find users whose name contains a text."""
-    return [{'user_id': u['user_id'], 'name': u['name'], 'email': u['email']} for u in ctx.all('user', 'contains(lower("name"), ?)', [B.lower(name)])]
+    return [
+        {'user_id': u['user_id'], 'name': u['name'], 'email': u['email']}
+        for u in ctx.all('user', 'contains(lower("name"), ?)', [B.lower(name)])
+    ]
 
 
 # spec: calendar.env.yaml:70
@@ -34,7 +37,23 @@ def get_agenda(ctx: Context, *, user_id: str, date_: dt.date) -> list[dict]:
     u = ctx.get('user', user_id)  # spec: calendar.env.yaml:77
     if u is None:
         raise ToolError('User not found')
-    return [{'event_id': e['event_id'], 'title': e['title'], 'start_hour': e['start_hour'], 'end_hour': e['end_hour'], 'room_id': e['room_id'], 'organizer': e['organizer'], 'my_response': ('organizer' if (e['organizer'] == user_id) else B.join([B.str(a['response']) for a in e['attendees'] if (a['user_id'] == user_id)], ''))} for e in ctx.all('event', '(("date" = ?) AND ("status" = ?))', [date_, 'scheduled']) if ((e['organizer'] == user_id) or (user_id in [a['user_id'] for a in e['attendees']]))]
+    return [
+        {
+            'event_id': e['event_id'],
+            'title': e['title'],
+            'start_hour': e['start_hour'],
+            'end_hour': e['end_hour'],
+            'room_id': e['room_id'],
+            'organizer': e['organizer'],
+            'my_response': (
+                'organizer'
+                if (e['organizer'] == user_id)
+                else B.join([B.str(a['response']) for a in e['attendees'] if (a['user_id'] == user_id)], '')
+            ),
+        }
+        for e in ctx.all('event', '(("date" = ?) AND ("status" = ?))', [date_, 'scheduled'])
+        if ((e['organizer'] == user_id) or (user_id in [a['user_id'] for a in e['attendees']]))
+    ]
 
 
 # spec: calendar.env.yaml:80
@@ -47,25 +66,57 @@ def get_event(ctx: Context, *, event_id: str) -> dict:
 
 
 # spec: calendar.env.yaml:89
-def find_free_rooms(ctx: Context, *, date_: dt.date, start_hour: int, end_hour: int, people: int, video: bool) -> list[dict] | int:
+def find_free_rooms(
+    ctx: Context,
+    *,
+    date_: dt.date,
+    start_hour: int,
+    end_hour: int,
+    people: int,
+    video: bool,
+) -> list[dict] | int:
     """Rooms that hold a number of people and are free for a whole time range on a day."""
-    return ctx.sql("SELECT r.room_id, r.name, r.floor, r.capacity, r.video FROM room r\nWHERE r.capacity >= $people AND (r.video OR NOT $video)\n  AND NOT EXISTS (SELECT 1 FROM event e WHERE e.room_id = r.room_id AND e.status = 'scheduled'\n                  AND e.date = $date AND e.start_hour < $end_hour AND e.end_hour > $start_hour)\nORDER BY r.capacity, r.room_id", {'people': people, 'video': video, 'start_hour': start_hour, 'end_hour': end_hour, 'date': date_})
+    return ctx.sql(
+        "SELECT r.room_id, r.name, r.floor, r.capacity, r.video FROM room r\nWHERE r.capacity >= $people AND (r.video OR NOT $video)\n  AND NOT EXISTS (SELECT 1 FROM event e WHERE e.room_id = r.room_id AND e.status = 'scheduled'\n                  AND e.date = $date AND e.start_hour < $end_hour AND e.end_hour > $start_hour)\nORDER BY r.capacity, r.room_id",
+        {'people': people, 'video': video, 'start_hour': start_hour, 'end_hour': end_hour, 'date': date_},
+    )
 
 
 # spec: calendar.env.yaml:105
-def create_event(ctx: Context, *, organizer: str, title: str, date_: dt.date, start_hour: int, end_hour: int, room_id: str | None, attendees: list) -> dict | None:
+def create_event(
+    ctx: Context,
+    *,
+    organizer: str,
+    title: str,
+    date_: dt.date,
+    start_hour: int,
+    end_hour: int,
+    room_id: str | None,
+    attendees: list,
+) -> dict | None:
     """Schedule a new event for an organizer, optionally in a room, with invited attendees."""
     if date_ < ctx.today():  # spec: calendar.env.yaml:130
         raise ToolError('Events are scheduled today or later')
-    if not (((start_hour >= 7) and (end_hour <= 20)) and (end_hour > start_hour)):  # spec: calendar.env.yaml:131
+    # spec: calendar.env.yaml:131
+    if not (((start_hour >= 7) and (end_hour <= 20)) and (end_hour > start_hour)):
         raise ToolError('Events run between 7 and 20 and end after they start')
     if (end_hour - start_hour) > 8:  # spec: calendar.env.yaml:132
         raise ToolError('An event lasts at most 8 hours')
     o = ctx.get('user', organizer)  # spec: calendar.env.yaml:123
     if o is None:
         raise ToolError('Organizer not found')
-    clash = [e for e in ctx.all('event', '((("organizer" = ?) AND ("date" = ?)) AND ("status" = ?))', [organizer, date_, 'scheduled']) if ((e['start_hour'] < end_hour) and (e['end_hour'] > start_hour))]  # spec: calendar.env.yaml:124
-    unknown = [a for a in attendees if (not ctx.exists('user', '("user_id" = ?)', [a]))]  # spec: calendar.env.yaml:125
+    # spec: calendar.env.yaml:124
+    clash = [
+        e
+        for e in ctx.all(
+            'event',
+            '((("organizer" = ?) AND ("date" = ?)) AND ("status" = ?))',
+            [organizer, date_, 'scheduled'],
+        )
+        if ((e['start_hour'] < end_hour) and (e['end_hour'] > start_hour))
+    ]
+    # spec: calendar.env.yaml:125
+    unknown = [a for a in attendees if (not ctx.exists('user', '("user_id" = ?)', [a]))]
     if B.len(unknown) != 0:  # spec: calendar.env.yaml:133
         raise ToolError('Some attendees are not users')
     if organizer in attendees:  # spec: calendar.env.yaml:134
@@ -74,23 +125,59 @@ def create_event(ctx: Context, *, organizer: str, title: str, date_: dt.date, st
         raise ToolError('At most 12 attendees')
     if B.len(clash) != 0:  # spec: calendar.env.yaml:136
         raise ToolError('The organizer already has an event at that time')
-    away = [a for a in attendees if B.any([(date_ in u['out_of_office']) for u in ctx.all('user', '("user_id" = ?)', [a])])]  # spec: calendar.env.yaml:126
+    # spec: calendar.env.yaml:126
+    away = [
+        a
+        for a in attendees
+        if B.any([(date_ in u['out_of_office']) for u in ctx.all('user', '("user_id" = ?)', [a])])
+    ]
     if B.len(away) != 0:  # spec: calendar.env.yaml:137
         raise ToolError('An attendee is out of office that day')
     if date_ in o['out_of_office']:  # spec: calendar.env.yaml:138
         raise ToolError('The organizer is out of office that day')
-    if not ((room_id is None) or (not ctx.exists('event', '((((("room_id" IS NOT DISTINCT FROM ?) AND ("date" = ?)) AND ("status" = ?)) AND ("start_hour" < ?)) AND ("end_hour" > ?))', [room_id, date_, 'scheduled', end_hour, start_hour]))):  # spec: calendar.env.yaml:139
+    # spec: calendar.env.yaml:139
+    if not (
+        (room_id is None)
+        or (not ctx.exists(
+            'event',
+            '((((("room_id" IS NOT DISTINCT FROM ?) AND ("date" = ?)) AND ("status" = ?)) AND ("start_hour" < ?)) AND ("end_hour" > ?))',
+            [room_id, date_, 'scheduled', end_hour, start_hour],
+        ))
+    ):
         raise ToolError('The room is taken at that time')
-    rcap = B.sum([r['capacity'] for r in ctx.all('room', '("room_id" IS NOT DISTINCT FROM ?)', [room_id])])  # spec: calendar.env.yaml:127
+    # spec: calendar.env.yaml:127
+    rcap = B.sum([r['capacity'] for r in ctx.all('room', '("room_id" IS NOT DISTINCT FROM ?)', [room_id])])
     if not ((room_id is None) or ((B.len(attendees) + 1) <= rcap)):  # spec: calendar.env.yaml:140
         raise ToolError('The room is too small')
     id = ctx.new_id('EV', 6)  # spec: calendar.env.yaml:128
-    ctx.insert('event', {'event_id': id, 'organizer': organizer, 'title': title, 'date': date_, 'start_hour': start_hour, 'end_hour': end_hour, 'room_id': room_id, 'attendees': [{'user_id': a, 'response': 'pending'} for a in attendees], 'status': 'scheduled'})  # spec: calendar.env.yaml:142
+    # spec: calendar.env.yaml:142
+    ctx.insert(
+        'event',
+        {
+            'event_id': id,
+            'organizer': organizer,
+            'title': title,
+            'date': date_,
+            'start_hour': start_hour,
+            'end_hour': end_hour,
+            'room_id': room_id,
+            'attendees': [{'user_id': a, 'response': 'pending'} for a in attendees],
+            'status': 'scheduled',
+        },
+    )
     return ctx.get('event', id)
 
 
 # spec: calendar.env.yaml:145
-def reschedule_event(ctx: Context, *, user_id: str, event_id: str, date_: dt.date, start_hour: int, end_hour: int) -> dict | None:
+def reschedule_event(
+    ctx: Context,
+    *,
+    user_id: str,
+    event_id: str,
+    date_: dt.date,
+    start_hour: int,
+    end_hour: int,
+) -> dict | None:
     """Move an upcoming event to another day or time; the room is kept if free, and everyone's answer is reset to pending."""
     e = ctx.get('event', event_id)  # spec: calendar.env.yaml:156
     if e is None:
@@ -103,18 +190,47 @@ def reschedule_event(ctx: Context, *, user_id: str, event_id: str, date_: dt.dat
         raise ToolError('Past events cannot change')
     if date_ < ctx.today():  # spec: calendar.env.yaml:163
         raise ToolError('Events are scheduled today or later')
-    if not (((start_hour >= 7) and (end_hour <= 20)) and (end_hour > start_hour)):  # spec: calendar.env.yaml:164
+    # spec: calendar.env.yaml:164
+    if not (((start_hour >= 7) and (end_hour <= 20)) and (end_hour > start_hour)):
         raise ToolError('Events run between 7 and 20 and end after they start')
     if (end_hour - start_hour) > 8:  # spec: calendar.env.yaml:165
         raise ToolError('An event lasts at most 8 hours')
-    clash = [x for x in ctx.all('event', '(((("organizer" = ?) AND ("date" = ?)) AND ("status" = ?)) AND ("event_id" <> ?))', [user_id, date_, 'scheduled', event_id]) if ((x['start_hour'] < end_hour) and (x['end_hour'] > start_hour))]  # spec: calendar.env.yaml:157
+    # spec: calendar.env.yaml:157
+    clash = [
+        x
+        for x in ctx.all(
+            'event',
+            '(((("organizer" = ?) AND ("date" = ?)) AND ("status" = ?)) AND ("event_id" <> ?))',
+            [user_id, date_, 'scheduled', event_id],
+        )
+        if ((x['start_hour'] < end_hour) and (x['end_hour'] > start_hour))
+    ]
     if B.len(clash) != 0:  # spec: calendar.env.yaml:166
         raise ToolError('The organizer already has an event at that time')
-    room_taken = ((e['room_id'] is not None) and ctx.exists('event', '(((((("room_id" IS NOT DISTINCT FROM ?) AND ("event_id" <> ?)) AND ("date" = ?)) AND ("status" = ?)) AND ("start_hour" < ?)) AND ("end_hour" > ?))', [e['room_id'], event_id, date_, 'scheduled', end_hour, start_hour]))  # spec: calendar.env.yaml:158
+    # spec: calendar.env.yaml:158
+    room_taken = (
+        (e['room_id'] is not None)
+        and ctx.exists(
+            'event',
+            '(((((("room_id" IS NOT DISTINCT FROM ?) AND ("event_id" <> ?)) AND ("date" = ?)) AND ("status" = ?)) AND ("start_hour" < ?)) AND ("end_hour" > ?))',
+            [e['room_id'], event_id, date_, 'scheduled', end_hour, start_hour],
+        )
+    )
     if room_taken:  # spec: calendar.env.yaml:167
         raise ToolError('The room is taken at that time')
-    ctx.update('event', e, {'date': date_, 'start_hour': start_hour, 'end_hour': end_hour})  # spec: calendar.env.yaml:169
-    ctx.update('event', e, {'attendees': [{**_e0, 'response': 'pending'} if (_e0['response'] != 'pending') else _e0 for _e0 in e['attendees']]})  # spec: calendar.env.yaml:170
+    # spec: calendar.env.yaml:169
+    ctx.update('event', e, {'date': date_, 'start_hour': start_hour, 'end_hour': end_hour})
+    # spec: calendar.env.yaml:170
+    ctx.update(
+        'event',
+        e,
+        {'attendees': [
+            {**_e0, 'response': 'pending'}
+            if (_e0['response'] != 'pending')
+            else _e0
+            for _e0 in e['attendees']
+        ]},
+    )
     return ctx.get('event', event_id)
 
 
@@ -144,19 +260,26 @@ def invite_attendee(ctx: Context, *, user_id: str, event_id: str, invitee: str) 
         raise ToolError('Only the organizer can change the event')
     if not ((e['status'] == 'scheduled') and (e['date'] >= ctx.today())):  # spec: calendar.env.yaml:204
         raise ToolError('Only upcoming events can change')
-    if not ((invitee != e['organizer']) and (invitee not in [a['user_id'] for a in e['attendees']])):  # spec: calendar.env.yaml:205
+    # spec: calendar.env.yaml:205
+    if not ((invitee != e['organizer']) and (invitee not in [a['user_id'] for a in e['attendees']])):
         raise ToolError('The user is already on the event')
     if B.len(e['attendees']) >= 12:  # spec: calendar.env.yaml:206
         raise ToolError('At most 12 attendees')
     i = ctx.get('user', invitee)  # spec: calendar.env.yaml:200
     if i is None:
         raise ToolError('Invitee not found')
-    cap = (B.sum([r['capacity'] for r in ctx.all('room', '("room_id" = ?)', [e['room_id']])]) if (e['room_id'] is not None) else 13)  # spec: calendar.env.yaml:201
+    # spec: calendar.env.yaml:201
+    cap = (
+        B.sum([r['capacity'] for r in ctx.all('room', '("room_id" = ?)', [e['room_id']])])
+        if (e['room_id'] is not None)
+        else 13
+    )
     if (B.len(e['attendees']) + 2) > cap:  # spec: calendar.env.yaml:207
         raise ToolError('The room is too small')
     if e['date'] in i['out_of_office']:  # spec: calendar.env.yaml:208
         raise ToolError('The invitee is out of office that day')
-    ctx.update('event', e, {'attendees': e['attendees'] + [{'user_id': invitee, 'response': 'pending'}]})  # spec: calendar.env.yaml:210
+    # spec: calendar.env.yaml:210
+    ctx.update('event', e, {'attendees': e['attendees'] + [{'user_id': invitee, 'response': 'pending'}]})
     return {'event_id': e['event_id'], 'attendees': [a['user_id'] for a in e['attendees']]}
 
 
@@ -172,7 +295,8 @@ def remove_attendee(ctx: Context, *, user_id: str, event_id: str, attendee: str)
         raise ToolError('Only upcoming events can change')
     if attendee not in [a['user_id'] for a in e['attendees']]:  # spec: calendar.env.yaml:226
         raise ToolError('The user is not invited')
-    ctx.update('event', e, {'attendees': [_e0 for _e0 in e['attendees'] if not (_e0['user_id'] == attendee)]})  # spec: calendar.env.yaml:228
+    # spec: calendar.env.yaml:228
+    ctx.update('event', e, {'attendees': [_e0 for _e0 in e['attendees'] if not (_e0['user_id'] == attendee)]})
     return {'event_id': e['event_id'], 'attendees': [a['user_id'] for a in e['attendees']]}
 
 
@@ -186,10 +310,38 @@ def respond_to_invitation(ctx: Context, *, user_id: str, event_id: str, response
         raise ToolError('The user is not invited to this event')
     if not ((e['status'] == 'scheduled') and (e['date'] >= ctx.today())):  # spec: calendar.env.yaml:244
         raise ToolError('Only upcoming events can be answered')
-    busy = [x for x in ctx.all('event', '((("date" = ?) AND ("status" = ?)) AND ("event_id" <> ?))', [e['date'], 'scheduled', event_id]) if (((x['start_hour'] < e['end_hour']) and (x['end_hour'] > e['start_hour'])) and ((x['organizer'] == user_id) or B.any([((a['user_id'] == user_id) and (a['response'] == 'accepted')) for a in x['attendees']])))]  # spec: calendar.env.yaml:241
+    # spec: calendar.env.yaml:241
+    busy = [
+        x
+        for x in ctx.all(
+            'event',
+            '((("date" = ?) AND ("status" = ?)) AND ("event_id" <> ?))',
+            [e['date'], 'scheduled', event_id],
+        )
+        if (
+            ((x['start_hour'] < e['end_hour']) and (x['end_hour'] > e['start_hour']))
+            and (
+                (x['organizer'] == user_id)
+                or B.any([
+                    ((a['user_id'] == user_id) and (a['response'] == 'accepted'))
+                    for a in x['attendees']
+                ])
+            )
+        )
+    ]
     if not ((response != 'accepted') or (B.len(busy) == 0)):  # spec: calendar.env.yaml:245
         raise ToolError('The user already has an event at that time')
-    ctx.update('event', e, {'attendees': [{**_e0, 'response': response} if (_e0['user_id'] == user_id) else _e0 for _e0 in e['attendees']]})  # spec: calendar.env.yaml:247
+    # spec: calendar.env.yaml:247
+    ctx.update(
+        'event',
+        e,
+        {'attendees': [
+            {**_e0, 'response': response}
+            if (_e0['user_id'] == user_id)
+            else _e0
+            for _e0 in e['attendees']
+        ]},
+    )
     return {'event_id': e['event_id'], 'user_id': user_id, 'response': response}
 
 
@@ -210,7 +362,12 @@ def book_room(ctx: Context, *, user_id: str, event_id: str, room_id: str) -> dic
         raise ToolError('Room not found')
     if (B.len(e['attendees']) + 1) > r['capacity']:  # spec: calendar.env.yaml:265
         raise ToolError('The room is too small')
-    if ctx.exists('event', '((((("room_id" IS NOT DISTINCT FROM ?) AND ("date" = ?)) AND ("status" = ?)) AND ("start_hour" < ?)) AND ("end_hour" > ?))', [room_id, e['date'], 'scheduled', e['end_hour'], e['start_hour']]):  # spec: calendar.env.yaml:266
+    # spec: calendar.env.yaml:266
+    if ctx.exists(
+        'event',
+        '((((("room_id" IS NOT DISTINCT FROM ?) AND ("date" = ?)) AND ("status" = ?)) AND ("start_hour" < ?)) AND ("end_hour" > ?))',
+        [room_id, e['date'], 'scheduled', e['end_hour'], e['start_hour']],
+    ):
         raise ToolError('The room is taken at that time')
     ctx.update('event', e, {'room_id': room_id})  # spec: calendar.env.yaml:268
     return {'event_id': e['event_id'], 'room_id': e['room_id']}
@@ -244,8 +401,14 @@ def transfer_event(ctx: Context, *, user_id: str, event_id: str, new_organizer: 
         raise ToolError('Only upcoming events can change')
     if new_organizer not in [a['user_id'] for a in e['attendees']]:  # spec: calendar.env.yaml:301
         raise ToolError('The new organizer must be an attendee')
-    ctx.update('event', e, {'attendees': [_e0 for _e0 in e['attendees'] if not (_e0['user_id'] == new_organizer)]})  # spec: calendar.env.yaml:303
-    ctx.update('event', e, {'attendees': e['attendees'] + [{'user_id': user_id, 'response': 'accepted'}]})  # spec: calendar.env.yaml:304
+    # spec: calendar.env.yaml:303
+    ctx.update(
+        'event',
+        e,
+        {'attendees': [_e0 for _e0 in e['attendees'] if not (_e0['user_id'] == new_organizer)]},
+    )
+    # spec: calendar.env.yaml:304
+    ctx.update('event', e, {'attendees': e['attendees'] + [{'user_id': user_id, 'response': 'accepted'}]})
     ctx.update('event', e, {'organizer': new_organizer})  # spec: calendar.env.yaml:305
     return ctx.get('event', event_id)
 
@@ -263,8 +426,19 @@ def set_out_of_office(ctx: Context, *, user_id: str, date_: dt.date) -> dict:
     if B.len([d for d in u['out_of_office'] if (d >= ctx.today())]) >= 30:  # spec: calendar.env.yaml:320
         raise ToolError('At most 30 upcoming out-of-office days')
     ctx.update('user', u, {'out_of_office': u['out_of_office'] + [date_]})  # spec: calendar.env.yaml:322
-    for e in ctx.all('event', '(("date" = ?) AND ("status" = ?))', [date_, 'scheduled']):  # spec: calendar.env.yaml:323
-        ctx.update('event', e, {'attendees': [{**_e1, 'response': 'declined'} if ((_e1['user_id'] == user_id) and (_e1['response'] == 'pending')) else _e1 for _e1 in e['attendees']]})  # spec: calendar.env.yaml:324
+    # spec: calendar.env.yaml:323
+    for e in ctx.all('event', '(("date" = ?) AND ("status" = ?))', [date_, 'scheduled']):
+        # spec: calendar.env.yaml:324
+        ctx.update(
+            'event',
+            e,
+            {'attendees': [
+                {**_e1, 'response': 'declined'}
+                if ((_e1['user_id'] == user_id) and (_e1['response'] == 'pending'))
+                else _e1
+                for _e1 in e['attendees']
+            ]},
+        )
     return {'user_id': u['user_id'], 'out_of_office': u['out_of_office']}
 
 

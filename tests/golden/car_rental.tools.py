@@ -29,7 +29,10 @@ def get_customer(ctx: Context, *, customer_id: str) -> dict:
     c = ctx.get('customer', customer_id)  # spec: car_rental.env.yaml:77
     if c is None:
         raise ToolError('Customer not found')
-    return {'customer': c, 'reservations': [r['res_id'] for r in ctx.all('reservation', '("customer_id" = ?)', [customer_id])]}
+    return {
+        'customer': c,
+        'reservations': [r['res_id'] for r in ctx.all('reservation', '("customer_id" = ?)', [customer_id])],
+    }
 
 
 # spec: car_rental.env.yaml:82
@@ -44,7 +47,10 @@ def get_reservation(ctx: Context, *, res_id: str) -> dict:
 # spec: car_rental.env.yaml:91
 def search_vehicles(ctx: Context, *, location: str, class_: str | None) -> list[dict] | int:
     """List available vehicles at a location, optionally of one class, cheapest first."""
-    return ctx.sql("SELECT plate, model, class, daily_rate FROM vehicle\nWHERE location = $location AND status = 'available' AND ($class IS NULL OR class = $class)\nORDER BY daily_rate, plate", {'location': location, 'class': class_})
+    return ctx.sql(
+        "SELECT plate, model, class, daily_rate FROM vehicle\nWHERE location = $location AND status = 'available' AND ($class IS NULL OR class = $class)\nORDER BY daily_rate, plate",
+        {'location': location, 'class': class_},
+    )
 
 
 # spec: car_rental.env.yaml:102
@@ -54,7 +60,14 @@ def list_locations(ctx: Context) -> list[dict] | int:
 
 
 # spec: car_rental.env.yaml:107
-def book_vehicle(ctx: Context, *, customer_id: str, plate: str, pickup: dt.date, return_date: dt.date) -> dict | None:
+def book_vehicle(
+    ctx: Context,
+    *,
+    customer_id: str,
+    plate: str,
+    pickup: dt.date,
+    return_date: dt.date,
+) -> dict | None:
     """Reserve a vehicle for a period; the total is the daily rate times the number of days."""
     if pickup < ctx.today():  # spec: car_rental.env.yaml:122
         raise ToolError('The pick-up date is in the past')
@@ -75,10 +88,29 @@ def book_vehicle(ctx: Context, *, customer_id: str, plate: str, pickup: dt.date,
         raise ToolError('Luxury cars need a driver aged 25 or more')
     if v['status'] == 'maintenance':  # spec: car_rental.env.yaml:127
         raise ToolError('The vehicle is in maintenance')
-    if ctx.exists('reservation', '(((("plate" = ?) AND (("status" = ?) OR ("status" = ?))) AND ("pickup" < ?)) AND ("return_date" > ?))', [plate, 'booked', 'active', return_date, pickup]):  # spec: car_rental.env.yaml:128
+    # spec: car_rental.env.yaml:128
+    if ctx.exists(
+        'reservation',
+        '(((("plate" = ?) AND (("status" = ?) OR ("status" = ?))) AND ("pickup" < ?)) AND ("return_date" > ?))',
+        [plate, 'booked', 'active', return_date, pickup],
+    ):
         raise ToolError('The vehicle is already booked for those dates')
     id = ctx.new_id('RS', 6)  # spec: car_rental.env.yaml:120
-    ctx.insert('reservation', {'res_id': id, 'customer_id': customer_id, 'plate': plate, 'pickup': pickup, 'return_date': return_date, 'total': (days * v['daily_rate']), 'status': 'booked', 'extras': [], 'drivers': []})  # spec: car_rental.env.yaml:130
+    # spec: car_rental.env.yaml:130
+    ctx.insert(
+        'reservation',
+        {
+            'res_id': id,
+            'customer_id': customer_id,
+            'plate': plate,
+            'pickup': pickup,
+            'return_date': return_date,
+            'total': (days * v['daily_rate']),
+            'status': 'booked',
+            'extras': [],
+            'drivers': [],
+        },
+    )
     return ctx.get('reservation', id)
 
 
@@ -119,9 +151,23 @@ def change_dates(ctx: Context, *, res_id: str, pickup: dt.date, return_date: dt.
         raise ToolError('A rental lasts 1 to 30 days')
     if c['license_expires'] < return_date:  # spec: car_rental.env.yaml:173
         raise ToolError('The driving licence expires before the return date')
-    if ctx.exists('reservation', '((((("res_id" <> ?) AND ("plate" = ?)) AND (("status" = ?) OR ("status" = ?))) AND ("pickup" < ?)) AND ("return_date" > ?))', [res_id, r['plate'], 'booked', 'active', return_date, pickup]):  # spec: car_rental.env.yaml:174
+    # spec: car_rental.env.yaml:174
+    if ctx.exists(
+        'reservation',
+        '((((("res_id" <> ?) AND ("plate" = ?)) AND (("status" = ?) OR ("status" = ?))) AND ("pickup" < ?)) AND ("return_date" > ?))',
+        [res_id, r['plate'], 'booked', 'active', return_date, pickup],
+    ):
         raise ToolError('The vehicle is already booked for those dates')
-    ctx.update('reservation', r, {'pickup': pickup, 'return_date': return_date, 'total': ((days * v['daily_rate']) + ((10 * B.len(r['extras'])) * days))})  # spec: car_rental.env.yaml:176
+    # spec: car_rental.env.yaml:176
+    ctx.update(
+        'reservation',
+        r,
+        {
+            'pickup': pickup,
+            'return_date': return_date,
+            'total': ((days * v['daily_rate']) + ((10 * B.len(r['extras'])) * days)),
+        },
+    )
     return ctx.get('reservation', res_id)
 
 
@@ -136,7 +182,12 @@ def add_extra(ctx: Context, *, res_id: str, extra: str) -> dict:
     if extra in r['extras']:  # spec: car_rental.env.yaml:190
         raise ToolError('That extra is already on the reservation')
     ctx.update('reservation', r, {'extras': r['extras'] + [extra]})  # spec: car_rental.env.yaml:192
-    ctx.update('reservation', r, {'total': (r['total'] + (10 * B.days_between(r['pickup'], r['return_date'])))})  # spec: car_rental.env.yaml:193
+    # spec: car_rental.env.yaml:193
+    ctx.update(
+        'reservation',
+        r,
+        {'total': (r['total'] + (10 * B.days_between(r['pickup'], r['return_date'])))},
+    )
     return {'res_id': r['res_id'], 'extras': r['extras'], 'total': r['total']}
 
 
@@ -154,7 +205,12 @@ def add_driver(ctx: Context, *, res_id: str, name: str, license_no: str, age: in
         raise ToolError('A reservation has at most 2 additional drivers')
     if B.any((d['license_no'] == license_no) for d in r['drivers']):  # spec: car_rental.env.yaml:211
         raise ToolError('That driver is already on the reservation')
-    ctx.update('reservation', r, {'drivers': r['drivers'] + [{'name': name, 'license_no': license_no, 'age': age}]})  # spec: car_rental.env.yaml:213
+    # spec: car_rental.env.yaml:213
+    ctx.update(
+        'reservation',
+        r,
+        {'drivers': r['drivers'] + [{'name': name, 'license_no': license_no, 'age': age}]},
+    )
     return r['drivers']
 
 
@@ -193,10 +249,16 @@ def return_vehicle(ctx: Context, *, res_id: str, mileage: int) -> dict:
         raise ToolError('The mileage cannot be lower than at pick-up')
     late = B.max(0, B.days_between(r['return_date'], ctx.today()))  # spec: car_rental.env.yaml:244
     fee = ((late * v['daily_rate']) * Decimal('1.5'))  # spec: car_rental.env.yaml:245
-    ctx.update('reservation', r, {'status': 'completed', 'total': (r['total'] + fee)})  # spec: car_rental.env.yaml:250
+    # spec: car_rental.env.yaml:250
+    ctx.update('reservation', r, {'status': 'completed', 'total': (r['total'] + fee)})
     ctx.update('vehicle', v, {'status': 'available', 'mileage': mileage})  # spec: car_rental.env.yaml:251
     _t0 = ctx.get_required('customer', r['customer_id'])  # spec: car_rental.env.yaml:252
-    ctx.update('customer', _t0, {'points': (_t0['points'] + (10 * B.days_between(r['pickup'], r['return_date'])))})  # spec: car_rental.env.yaml:252
+    # spec: car_rental.env.yaml:252
+    ctx.update(
+        'customer',
+        _t0,
+        {'points': (_t0['points'] + (10 * B.days_between(r['pickup'], r['return_date'])))},
+    )
     return {'res_id': r['res_id'], 'late_days': late, 'late_fee': fee, 'total': r['total']}
 
 
@@ -219,8 +281,18 @@ def upgrade_with_points(ctx: Context, *, res_id: str, plate: str) -> dict:
     v = ctx.get('vehicle', plate)  # spec: car_rental.env.yaml:266
     if v is None:
         raise ToolError('Vehicle not found')
-    new_rank = (1 if (v['class'] == 'economy') else (2 if (v['class'] == 'compact') else (3 if (v['class'] == 'suv') else 4)))  # spec: car_rental.env.yaml:267
-    old_rank = (1 if (old['class'] == 'economy') else (2 if (old['class'] == 'compact') else (3 if (old['class'] == 'suv') else 4)))  # spec: car_rental.env.yaml:268
+    # spec: car_rental.env.yaml:267
+    new_rank = (
+        1
+        if (v['class'] == 'economy')
+        else (2 if (v['class'] == 'compact') else (3 if (v['class'] == 'suv') else 4))
+    )
+    # spec: car_rental.env.yaml:268
+    old_rank = (
+        1
+        if (old['class'] == 'economy')
+        else (2 if (old['class'] == 'compact') else (3 if (old['class'] == 'suv') else 4))
+    )
     if new_rank != (old_rank + 1):  # spec: car_rental.env.yaml:272
         raise ToolError('The new car must be exactly one class up')
     if v['location'] != old['location']:  # spec: car_rental.env.yaml:273
@@ -229,7 +301,12 @@ def upgrade_with_points(ctx: Context, *, res_id: str, plate: str) -> dict:
         raise ToolError('The vehicle is not available')
     if not ((v['class'] != 'luxury') or (c['age'] >= 25)):  # spec: car_rental.env.yaml:275
         raise ToolError('Luxury cars need a driver aged 25 or more')
-    if ctx.exists('reservation', '(((("plate" = ?) AND (("status" = ?) OR ("status" = ?))) AND ("pickup" < ?)) AND ("return_date" > ?))', [plate, 'booked', 'active', r['return_date'], r['pickup']]):  # spec: car_rental.env.yaml:276
+    # spec: car_rental.env.yaml:276
+    if ctx.exists(
+        'reservation',
+        '(((("plate" = ?) AND (("status" = ?) OR ("status" = ?))) AND ("pickup" < ?)) AND ("return_date" > ?))',
+        [plate, 'booked', 'active', r['return_date'], r['pickup']],
+    ):
         raise ToolError('The vehicle is already booked for those dates')
     ctx.update('reservation', r, {'plate': plate})  # spec: car_rental.env.yaml:278
     ctx.update('customer', c, {'points': (c['points'] - 100)})  # spec: car_rental.env.yaml:279
@@ -267,12 +344,15 @@ TOOLS = {
     'pay_fees': pay_fees,
 }
 
-# Policy rules: which rules a call meets, checked by the agent before it calls; the tools above do not enforce them.
+# Policy rules: which rules a call meets, checked by the agent before it calls;
+# the tools above do not enforce them.
 
 
 # spec: car_rental.env.yaml:133
 def _rules_cancel_reservation(ctx: Context, *, res_id: str) -> list:
-    """The policy rules of `cancel_reservation` this call meets, as (rule, message); the tool does not enforce them."""
+    """The policy rules of `cancel_reservation` this call meets, as (rule, message).
+
+    The tool does not enforce them."""
     r = ctx.get('reservation', res_id)  # spec: car_rental.env.yaml:140
     if r is None:
         raise ToolError('Reservation not found')
@@ -280,7 +360,14 @@ def _rules_cancel_reservation(ctx: Context, *, res_id: str) -> list:
         raise ToolError('Only booked reservations can be cancelled')
     _met = []  # spec: car_rental.env.yaml:133
     if r['pickup'] < ctx.today():  # spec: car_rental.env.yaml:145
-        _met.append(('missed_pickup', B.format('The pick-up day of reservation {} has passed, so a human agent has to settle it.', res_id)))  # spec: car_rental.env.yaml:145
+        # spec: car_rental.env.yaml:145
+        _met.append((
+            'missed_pickup',
+            B.format(
+                'The pick-up day of reservation {} has passed, so a human agent has to settle it.',
+                res_id,
+            ),
+        ))
     return _met
 
 

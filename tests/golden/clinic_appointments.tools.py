@@ -20,19 +20,43 @@ def get_patient(ctx: Context, *, patient_id: str) -> dict:
     p = ctx.get('patient', patient_id)  # spec: clinic_appointments.env.yaml:74
     if p is None:
         raise ToolError('Patient not found')
-    return {'patient': p, 'appointments': [{'appointment_id': a['appointment_id'], 'doctor_id': a['doctor_id'], 'date': a['date'], 'status': a['status']} for a in ctx.all('appointment', '("patient_id" = ?)', [patient_id])], 'referrals': ctx.all('referral', '("patient_id" = ?)', [patient_id])}
+    return {
+        'patient': p,
+        'appointments': [
+            {
+                'appointment_id': a['appointment_id'],
+                'doctor_id': a['doctor_id'],
+                'date': a['date'],
+                'status': a['status'],
+            }
+            for a in ctx.all('appointment', '("patient_id" = ?)', [patient_id])
+        ],
+        'referrals': ctx.all('referral', '("patient_id" = ?)', [patient_id]),
+    }
 
 
 # spec: clinic_appointments.env.yaml:80
 def search_doctors(ctx: Context, *, specialty: str) -> list[dict] | int:
     """Doctors of a specialty, with whether they accept new patients."""
-    return ctx.sql('SELECT doctor_id, name, specialty, accepts_new FROM doctor\nWHERE specialty = $specialty ORDER BY name, doctor_id', {'specialty': specialty})
+    return ctx.sql(
+        'SELECT doctor_id, name, specialty, accepts_new FROM doctor\nWHERE specialty = $specialty ORDER BY name, doctor_id',
+        {'specialty': specialty},
+    )
 
 
 # spec: clinic_appointments.env.yaml:89
-def list_open_slots(ctx: Context, *, doctor_id: str, from_date: dt.date, to_date: dt.date) -> list[dict] | int:
+def list_open_slots(
+    ctx: Context,
+    *,
+    doctor_id: str,
+    from_date: dt.date,
+    to_date: dt.date,
+) -> list[dict] | int:
     """A doctor's open slots between two dates."""
-    return ctx.sql('SELECT slot_id, date, time, mode FROM slot\nWHERE doctor_id = $doctor_id AND open AND date BETWEEN $from_date AND $to_date\nORDER BY date, time', {'from_date': from_date, 'to_date': to_date, 'doctor_id': doctor_id})
+    return ctx.sql(
+        'SELECT slot_id, date, time, mode FROM slot\nWHERE doctor_id = $doctor_id AND open AND date BETWEEN $from_date AND $to_date\nORDER BY date, time',
+        {'from_date': from_date, 'to_date': to_date, 'doctor_id': doctor_id},
+    )
 
 
 # spec: clinic_appointments.env.yaml:101
@@ -64,21 +88,59 @@ def book_appointment(ctx: Context, *, patient_id: str, slot_id: str, reason: str
         raise ToolError('The slot is taken')
     if s['date'] <= ctx.today():  # spec: clinic_appointments.env.yaml:135
         raise ToolError('Appointments are booked from tomorrow on')
-    if ctx.count('appointment', '((("patient_id" = ?) AND ("status" = ?)) AND ("date" > ?))', [patient_id, 'booked', ctx.today()]) >= 2:  # spec: clinic_appointments.env.yaml:136
+    # spec: clinic_appointments.env.yaml:136
+    if ctx.count(
+        'appointment',
+        '((("patient_id" = ?) AND ("status" = ?)) AND ("date" > ?))',
+        [patient_id, 'booked', ctx.today()],
+    ) >= 2:
         raise ToolError('A patient holds at most 2 upcoming appointments')
-    if ctx.exists('appointment', '((("patient_id" = ?) AND ("doctor_id" = ?)) AND ("status" = ?))', [patient_id, s['doctor_id'], 'booked']):  # spec: clinic_appointments.env.yaml:137
+    # spec: clinic_appointments.env.yaml:137
+    if ctx.exists(
+        'appointment',
+        '((("patient_id" = ?) AND ("doctor_id" = ?)) AND ("status" = ?))',
+        [patient_id, s['doctor_id'], 'booked'],
+    ):
         raise ToolError('The patient already has an appointment with this doctor')
     d = ctx.get('doctor', s['doctor_id'])  # spec: clinic_appointments.env.yaml:127
     if d is None:
         raise ToolError('Doctor not found')
-    if not (d['accepts_new'] or ctx.exists('appointment', '((("patient_id" = ?) AND ("doctor_id" = ?)) AND ("status" = ?))', [patient_id, s['doctor_id'], 'completed'])):  # spec: clinic_appointments.env.yaml:138
+    # spec: clinic_appointments.env.yaml:138
+    if not (
+        d['accepts_new']
+        or ctx.exists(
+            'appointment',
+            '((("patient_id" = ?) AND ("doctor_id" = ?)) AND ("status" = ?))',
+            [patient_id, s['doctor_id'], 'completed'],
+        )
+    ):
         raise ToolError('The doctor does not accept new patients')
-    specialist = (d['specialty'] in ['cardiology', 'dermatology', 'orthopedics'])  # spec: clinic_appointments.env.yaml:128
-    ref = ctx.first('referral', '(((("patient_id" = ?) AND ("specialty" = ?)) AND (NOT "used")) AND ("expires" >= ?))', [patient_id, d['specialty'], ctx.today()])  # spec: clinic_appointments.env.yaml:129
+    # spec: clinic_appointments.env.yaml:128
+    specialist = (d['specialty'] in ['cardiology', 'dermatology', 'orthopedics'])
+    # spec: clinic_appointments.env.yaml:129
+    ref = ctx.first(
+        'referral',
+        '(((("patient_id" = ?) AND ("specialty" = ?)) AND (NOT "used")) AND ("expires" >= ?))',
+        [patient_id, d['specialty'], ctx.today()],
+    )
     if not ((not specialist) or (ref is not None)):  # spec: clinic_appointments.env.yaml:139
         raise ToolError('A specialist visit needs a valid referral')
     id = ctx.new_id('AP', 6)  # spec: clinic_appointments.env.yaml:130
-    ctx.insert('appointment', {'appointment_id': id, 'patient_id': patient_id, 'doctor_id': s['doctor_id'], 'slot_id': slot_id, 'date': s['date'], 'reason': reason, 'referral_id': (ref['referral_id'] if ((ref is not None) and specialist) else None), 'status': 'booked', 'fee': Decimal('0.00')})  # spec: clinic_appointments.env.yaml:141
+    # spec: clinic_appointments.env.yaml:141
+    ctx.insert(
+        'appointment',
+        {
+            'appointment_id': id,
+            'patient_id': patient_id,
+            'doctor_id': s['doctor_id'],
+            'slot_id': slot_id,
+            'date': s['date'],
+            'reason': reason,
+            'referral_id': (ref['referral_id'] if ((ref is not None) and specialist) else None),
+            'status': 'booked',
+            'fee': Decimal('0.00'),
+        },
+    )
     ctx.update('slot', s, {'open': False})  # spec: clinic_appointments.env.yaml:142
     if specialist and (ref is not None):  # spec: clinic_appointments.env.yaml:143
         ctx.update('referral', ref, {'used': True})  # spec: clinic_appointments.env.yaml:144
@@ -96,12 +158,14 @@ def cancel_appointment(ctx: Context, *, patient_id: str, appointment_id: str) ->
     if a['status'] != 'booked':  # spec: clinic_appointments.env.yaml:159
         raise ToolError('Only a booked appointment can be cancelled')
     late = (a['date'] <= ctx.today())  # spec: clinic_appointments.env.yaml:156
-    ctx.update('appointment', a, {'status': 'cancelled', 'fee': (25 if late else 0)})  # spec: clinic_appointments.env.yaml:167
+    # spec: clinic_appointments.env.yaml:167
+    ctx.update('appointment', a, {'status': 'cancelled', 'fee': (25 if late else 0)})
     _t0 = ctx.get_required('slot', a['slot_id'])  # spec: clinic_appointments.env.yaml:168
     ctx.update('slot', _t0, {'open': True})  # spec: clinic_appointments.env.yaml:168
     if late:  # spec: clinic_appointments.env.yaml:169
         _t0 = ctx.get_required('patient', patient_id)  # spec: clinic_appointments.env.yaml:170
-        ctx.update('patient', _t0, {'balance': (_t0['balance'] + 25)})  # spec: clinic_appointments.env.yaml:170
+        # spec: clinic_appointments.env.yaml:170
+        ctx.update('patient', _t0, {'balance': (_t0['balance'] + 25)})
     if a['referral_id'] is not None:  # spec: clinic_appointments.env.yaml:171
         _t0 = ctx.get_required('referral', a['referral_id'])  # spec: clinic_appointments.env.yaml:172
         ctx.update('referral', _t0, {'used': False})  # spec: clinic_appointments.env.yaml:172
@@ -109,7 +173,13 @@ def cancel_appointment(ctx: Context, *, patient_id: str, appointment_id: str) ->
 
 
 # spec: clinic_appointments.env.yaml:175
-def reschedule_appointment(ctx: Context, *, patient_id: str, appointment_id: str, slot_id: str) -> dict | None:
+def reschedule_appointment(
+    ctx: Context,
+    *,
+    patient_id: str,
+    appointment_id: str,
+    slot_id: str,
+) -> dict | None:
     """Move a booked appointment to another open slot of the same doctor, before the appointment's day."""
     a = ctx.get('appointment', appointment_id)  # spec: clinic_appointments.env.yaml:184
     if a is None:
@@ -132,7 +202,8 @@ def reschedule_appointment(ctx: Context, *, patient_id: str, appointment_id: str
     _t0 = ctx.get_required('slot', a['slot_id'])  # spec: clinic_appointments.env.yaml:194
     ctx.update('slot', _t0, {'open': True})  # spec: clinic_appointments.env.yaml:194
     ctx.update('slot', s, {'open': False})  # spec: clinic_appointments.env.yaml:195
-    ctx.update('appointment', a, {'slot_id': slot_id, 'date': s['date']})  # spec: clinic_appointments.env.yaml:196
+    # spec: clinic_appointments.env.yaml:196
+    ctx.update('appointment', a, {'slot_id': slot_id, 'date': s['date']})
     return ctx.get('appointment', appointment_id)
 
 
@@ -163,8 +234,10 @@ def complete_visit(ctx: Context, *, appointment_id: str) -> dict:
     p = ctx.get('patient', a['patient_id'])  # spec: clinic_appointments.env.yaml:225
     if p is None:
         raise ToolError('Patient not found')
-    copay = (120 if (p['insurance'] == 'none') else (30 if (p['insurance'] == 'basic') else 10))  # spec: clinic_appointments.env.yaml:226
-    ctx.update('appointment', a, {'status': 'completed', 'fee': copay})  # spec: clinic_appointments.env.yaml:230
+    # spec: clinic_appointments.env.yaml:226
+    copay = (120 if (p['insurance'] == 'none') else (30 if (p['insurance'] == 'basic') else 10))
+    # spec: clinic_appointments.env.yaml:230
+    ctx.update('appointment', a, {'status': 'completed', 'fee': copay})
     ctx.update('patient', p, {'balance': (p['balance'] + copay)})  # spec: clinic_appointments.env.yaml:231
     return {'appointment_id': a['appointment_id'], 'copay': copay, 'balance': p['balance']}
 
@@ -194,14 +267,39 @@ def issue_referral(ctx: Context, *, patient_id: str, specialty: str) -> dict | N
     if p is None:
         raise ToolError('Patient not found')
     since = B.add_days(ctx.today(), -90)  # spec: clinic_appointments.env.yaml:261
-    gps = [d['doctor_id'] for d in ctx.all('doctor', '("specialty" = ?)', ['general'])]  # spec: clinic_appointments.env.yaml:262
-    gp = [a for a in ctx.all('appointment', '((("patient_id" = ?) AND ("status" = ?)) AND ("date" >= ?))', [patient_id, 'completed', since]) if (a['doctor_id'] in gps)]  # spec: clinic_appointments.env.yaml:263
+    # spec: clinic_appointments.env.yaml:262
+    gps = [d['doctor_id'] for d in ctx.all('doctor', '("specialty" = ?)', ['general'])]
+    # spec: clinic_appointments.env.yaml:263
+    gp = [
+        a
+        for a in ctx.all(
+            'appointment',
+            '((("patient_id" = ?) AND ("status" = ?)) AND ("date" >= ?))',
+            [patient_id, 'completed', since],
+        )
+        if (a['doctor_id'] in gps)
+    ]
     if B.len(gp) <= 0:  # spec: clinic_appointments.env.yaml:266
         raise ToolError('A referral needs a completed general-practice visit in the last 90 days')
-    if ctx.exists('referral', '(((("patient_id" = ?) AND ("specialty" = ?)) AND (NOT "used")) AND ("expires" >= ?))', [patient_id, specialty, ctx.today()]):  # spec: clinic_appointments.env.yaml:267
+    # spec: clinic_appointments.env.yaml:267
+    if ctx.exists(
+        'referral',
+        '(((("patient_id" = ?) AND ("specialty" = ?)) AND (NOT "used")) AND ("expires" >= ?))',
+        [patient_id, specialty, ctx.today()],
+    ):
         raise ToolError('The patient already has a valid referral for this specialty')
     id = ctx.new_id('RF', 6)  # spec: clinic_appointments.env.yaml:264
-    ctx.insert('referral', {'referral_id': id, 'patient_id': patient_id, 'specialty': specialty, 'expires': B.add_days(ctx.today(), 180), 'used': False})  # spec: clinic_appointments.env.yaml:269
+    # spec: clinic_appointments.env.yaml:269
+    ctx.insert(
+        'referral',
+        {
+            'referral_id': id,
+            'patient_id': patient_id,
+            'specialty': specialty,
+            'expires': B.add_days(ctx.today(), 180),
+            'used': False,
+        },
+    )
     return ctx.get('referral', id)
 
 
@@ -252,12 +350,15 @@ TOOLS = {
     'add_allergy': add_allergy,
 }
 
-# Policy rules: which rules a call meets, checked by the agent before it calls; the tools above do not enforce them.
+# Policy rules: which rules a call meets, checked by the agent before it calls;
+# the tools above do not enforce them.
 
 
 # spec: clinic_appointments.env.yaml:147
 def _rules_cancel_appointment(ctx: Context, *, patient_id: str, appointment_id: str) -> list:
-    """The policy rules of `cancel_appointment` this call meets, as (rule, message); the tool does not enforce them."""
+    """The policy rules of `cancel_appointment` this call meets, as (rule, message).
+
+    The tool does not enforce them."""
     a = ctx.get('appointment', appointment_id)  # spec: clinic_appointments.env.yaml:155
     if a is None:
         raise ToolError('Appointment not found')
@@ -267,7 +368,14 @@ def _rules_cancel_appointment(ctx: Context, *, patient_id: str, appointment_id: 
         raise ToolError('Only a booked appointment can be cancelled')
     _met = []  # spec: clinic_appointments.env.yaml:147
     if a['date'] < ctx.today():  # spec: clinic_appointments.env.yaml:161
-        _met.append(('past_day', B.format('Appointment {} was on a day that has passed, so it can no longer be cancelled.', appointment_id)))  # spec: clinic_appointments.env.yaml:161
+        # spec: clinic_appointments.env.yaml:161
+        _met.append((
+            'past_day',
+            B.format(
+                'Appointment {} was on a day that has passed, so it can no longer be cancelled.',
+                appointment_id,
+            ),
+        ))
     return _met
 
 

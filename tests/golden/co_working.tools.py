@@ -25,7 +25,10 @@ def find_member(ctx: Context, *, email: str) -> dict:
 # spec: co_working.env.yaml:57
 def room_schedule(ctx: Context, *, room_id: str, day: dt.date) -> list[dict] | int:
     """A room's bookings on a day."""
-    return ctx.sql("SELECT booking_id, start_hour, end_hour FROM booking WHERE room_id = $room_id AND day = $day AND status = 'booked' ORDER BY start_hour", {'room_id': room_id, 'day': day})
+    return ctx.sql(
+        "SELECT booking_id, start_hour, end_hour FROM booking WHERE room_id = $room_id AND day = $day AND status = 'booked' ORDER BY start_hour",
+        {'room_id': room_id, 'day': day},
+    )
 
 
 # spec: co_working.env.yaml:65
@@ -38,15 +41,29 @@ def list_rooms(ctx: Context) -> list[dict] | int:
 def my_bookings(ctx: Context, *, member_id: str) -> list[dict] | int:
     """A member's upcoming bookings."""
     today = ctx.today()  # spec: co_working.env.yaml:76
-    return ctx.sql('SELECT booking_id, room_id, day, start_hour, end_hour, status, guests FROM booking WHERE member_id = $member_id AND day >= $today ORDER BY day, start_hour', {'member_id': member_id, 'today': today})
+    return ctx.sql(
+        'SELECT booking_id, room_id, day, start_hour, end_hour, status, guests FROM booking WHERE member_id = $member_id AND day >= $today ORDER BY day, start_hour',
+        {'member_id': member_id, 'today': today},
+    )
 
 
 # spec: co_working.env.yaml:79
-def book_space(ctx: Context, *, member_id: str, room_id: str, day: dt.date, start_hour: int, end_hour: int, attendees: int) -> dict | None:
+def book_space(
+    ctx: Context,
+    *,
+    member_id: str,
+    room_id: str,
+    day: dt.date,
+    start_hour: int,
+    end_hour: int,
+    attendees: int,
+) -> dict | None:
     """Book a desk, phone booth or meeting room for whole hours on a day."""
-    if not (((start_hour >= 8) and (end_hour <= 20)) and (end_hour > start_hour)):  # spec: co_working.env.yaml:96
+    # spec: co_working.env.yaml:96
+    if not (((start_hour >= 8) and (end_hour <= 20)) and (end_hour > start_hour)):
         raise ToolError('Bookings are whole hours between 08:00 and 20:00')
-    if not ((day >= ctx.today()) and (B.days_between(ctx.today(), day) <= 30)):  # spec: co_working.env.yaml:97
+    # spec: co_working.env.yaml:97
+    if not ((day >= ctx.today()) and (B.days_between(ctx.today(), day) <= 30)):
         raise ToolError('Bookings are for today up to 30 days ahead')
     m = ctx.get('member', member_id)  # spec: co_working.env.yaml:91
     if m is None:
@@ -58,15 +75,39 @@ def book_space(ctx: Context, *, member_id: str, room_id: str, day: dt.date, star
         raise ToolError('Meeting rooms need a flex or team plan')
     if attendees > r['seats']:  # spec: co_working.env.yaml:99
         raise ToolError('More attendees than the room has seats')
-    if ctx.count('booking', '((("member_id" = ?) AND ("day" = ?)) AND ("status" = ?))', [member_id, day, 'booked']) >= 2:  # spec: co_working.env.yaml:100
+    # spec: co_working.env.yaml:100
+    if ctx.count(
+        'booking',
+        '((("member_id" = ?) AND ("day" = ?)) AND ("status" = ?))',
+        [member_id, day, 'booked'],
+    ) >= 2:
         raise ToolError('At most 2 bookings per member per day')
-    if ctx.exists('booking', '((((("room_id" = ?) AND ("day" = ?)) AND ("status" = ?)) AND ("start_hour" < ?)) AND ("end_hour" > ?))', [room_id, day, 'booked', end_hour, start_hour]):  # spec: co_working.env.yaml:101
+    # spec: co_working.env.yaml:101
+    if ctx.exists(
+        'booking',
+        '((((("room_id" = ?) AND ("day" = ?)) AND ("status" = ?)) AND ("start_hour" < ?)) AND ("end_hour" > ?))',
+        [room_id, day, 'booked', end_hour, start_hour],
+    ):
         raise ToolError('The room is already booked at that time')
     cost = (r['credits_per_hour'] * (end_hour - start_hour))  # spec: co_working.env.yaml:93
     if m['credits'] < cost:  # spec: co_working.env.yaml:102
         raise ToolError('Not enough credits')
     id = ctx.new_id('BK', 6)  # spec: co_working.env.yaml:94
-    ctx.insert('booking', {'booking_id': id, 'member_id': member_id, 'room_id': room_id, 'day': day, 'start_hour': start_hour, 'end_hour': end_hour, 'credits': cost, 'status': 'booked', 'guests': []})  # spec: co_working.env.yaml:104
+    # spec: co_working.env.yaml:104
+    ctx.insert(
+        'booking',
+        {
+            'booking_id': id,
+            'member_id': member_id,
+            'room_id': room_id,
+            'day': day,
+            'start_hour': start_hour,
+            'end_hour': end_hour,
+            'credits': cost,
+            'status': 'booked',
+            'guests': [],
+        },
+    )
     ctx.update('member', m, {'credits': (m['credits'] - cost)})  # spec: co_working.env.yaml:105
     return ctx.get('booking', id)
 
@@ -129,9 +170,11 @@ def change_plan(ctx: Context, *, member_id: str, plan: str, company: str | None)
         raise ToolError('Member not found')
     if m['plan'] == plan:  # spec: co_working.env.yaml:177
         raise ToolError('The member is already on that plan')
-    if not (((plan != 'team') or (company is not None)) or (m['company'] is not None)):  # spec: co_working.env.yaml:178
+    # spec: co_working.env.yaml:178
+    if not (((plan != 'team') or (company is not None)) or (m['company'] is not None)):
         raise ToolError('Team plans need a company name')
-    ctx.update('member', m, {'plan': plan, 'company': B.coalesce(company, m['company'])})  # spec: co_working.env.yaml:180
+    # spec: co_working.env.yaml:180
+    ctx.update('member', m, {'plan': plan, 'company': B.coalesce(company, m['company'])})
     return ctx.get('member', member_id)
 
 
@@ -147,12 +190,15 @@ TOOLS = {
     'change_plan': change_plan,
 }
 
-# Policy rules: which rules a call meets, checked by the agent before it calls; the tools above do not enforce them.
+# Policy rules: which rules a call meets, checked by the agent before it calls;
+# the tools above do not enforce them.
 
 
 # spec: co_working.env.yaml:145
 def _rules_buy_credits(ctx: Context, *, member_id: str, packs: int) -> list:
-    """The policy rules of `buy_credits` this call meets, as (rule, message); the tool does not enforce them."""
+    """The policy rules of `buy_credits` this call meets, as (rule, message).
+
+    The tool does not enforce them."""
     if not ((packs >= 1) and (packs <= 10)):  # spec: co_working.env.yaml:155
         raise ToolError('Buy 1 to 10 packs')
     m = ctx.get('member', member_id)  # spec: co_working.env.yaml:153
@@ -160,7 +206,8 @@ def _rules_buy_credits(ctx: Context, *, member_id: str, packs: int) -> list:
         raise ToolError('Member not found')
     _met = []  # spec: co_working.env.yaml:145
     if packs > 3:  # spec: co_working.env.yaml:157
-        _met.append(('bulk_credits', 'An order of more than 3 credit packs is handled by the sales team.'))  # spec: co_working.env.yaml:157
+        # spec: co_working.env.yaml:157
+        _met.append(('bulk_credits', 'An order of more than 3 credit packs is handled by the sales team.'))
     return _met
 
 

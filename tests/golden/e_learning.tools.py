@@ -28,13 +28,27 @@ def get_learner(ctx: Context, *, learner_id: str) -> dict:
     l_ = ctx.get('learner', learner_id)  # spec: e_learning.env.yaml:90
     if l_ is None:
         raise ToolError(B.format('Learner {} not found', learner_id))
-    return {'learner': l_, 'enrollments': [{'enrollment_id': e['enrollment_id'], 'course_id': e['course_id'], 'status': e['status'], 'deadline': e['deadline']} for e in ctx.all('enrollment', '("learner_id" = ?)', [learner_id])]}
+    return {
+        'learner': l_,
+        'enrollments': [
+            {
+                'enrollment_id': e['enrollment_id'],
+                'course_id': e['course_id'],
+                'status': e['status'],
+                'deadline': e['deadline'],
+            }
+            for e in ctx.all('enrollment', '("learner_id" = ?)', [learner_id])
+        ],
+    }
 
 
 # spec: e_learning.env.yaml:95
 def search_courses(ctx: Context, *, query: str, category: str | None) -> list[dict] | int:
     """Search published courses by title, optionally in one category; shows price, free seats and whether the course is pro-only."""
-    return ctx.sql("SELECT course_id, title, category, price, seats - enrolled AS free_seats, pro_only, prerequisites FROM course\nWHERE status = 'published' AND lower(title) LIKE '%' || lower($query) || '%'\n  AND ($category IS NULL OR category = $category)\nORDER BY title, course_id", {'category': category, 'query': query})
+    return ctx.sql(
+        "SELECT course_id, title, category, price, seats - enrolled AS free_seats, pro_only, prerequisites FROM course\nWHERE status = 'published' AND lower(title) LIKE '%' || lower($query) || '%'\n  AND ($category IS NULL OR category = $category)\nORDER BY title, course_id",
+        {'category': category, 'query': query},
+    )
 
 
 # spec: e_learning.env.yaml:107
@@ -55,7 +69,11 @@ def get_enrollment(ctx: Context, *, enrollment_id: str) -> dict:
     c = ctx.get('course', e['course_id'])  # spec: e_learning.env.yaml:123
     if c is None:
         raise ToolError('Course not found')
-    return {'enrollment': e, 'modules_passed': B.len([p for p in B.values(e['progress']) if p['passed']]), 'modules_total': B.len(c['modules'])}
+    return {
+        'enrollment': e,
+        'modules_passed': B.len([p for p in B.values(e['progress']) if p['passed']]),
+        'modules_total': B.len(c['modules']),
+    }
 
 
 # spec: e_learning.env.yaml:129
@@ -71,20 +89,45 @@ def enroll(ctx: Context, *, learner_id: str, course_id: str) -> dict | None:
         raise ToolError('The course is not open for enrollment')
     if not ((not c['pro_only']) or (l_['plan'] == 'pro')):  # spec: e_learning.env.yaml:144
         raise ToolError('This course is for pro learners')
-    if ctx.exists('enrollment', '((("learner_id" = ?) AND ("course_id" = ?)) AND (list_contains(?, "status")))', [learner_id, course_id, ['active', 'completed']]):  # spec: e_learning.env.yaml:145
+    # spec: e_learning.env.yaml:145
+    if ctx.exists(
+        'enrollment',
+        '((("learner_id" = ?) AND ("course_id" = ?)) AND (list_contains(?, "status")))',
+        [learner_id, course_id, ['active', 'completed']],
+    ):
         raise ToolError('The learner is already enrolled in or has completed this course')
-    done = [e['course_id'] for e in ctx.all('enrollment', '(("learner_id" = ?) AND ("status" = ?))', [learner_id, 'completed'])]  # spec: e_learning.env.yaml:139
+    # spec: e_learning.env.yaml:139
+    done = [
+        e['course_id']
+        for e in ctx.all('enrollment', '(("learner_id" = ?) AND ("status" = ?))', [learner_id, 'completed'])
+    ]
     if not B.all((p in done) for p in c['prerequisites']):  # spec: e_learning.env.yaml:146
         raise ToolError('The learner has not completed the prerequisites')
     if c['enrolled'] >= c['seats']:  # spec: e_learning.env.yaml:147
         raise ToolError('The course is full')
-    if ctx.count('enrollment', '(("learner_id" = ?) AND ("status" = ?))', [learner_id, 'active']) >= 5:  # spec: e_learning.env.yaml:148
+    # spec: e_learning.env.yaml:148
+    if ctx.count('enrollment', '(("learner_id" = ?) AND ("status" = ?))', [learner_id, 'active']) >= 5:
         raise ToolError('A learner may hold at most 5 active enrollments')
-    price = (B.round(c['price'] * Decimal('0.8'), 2) if (l_['plan'] == 'pro') else c['price'])  # spec: e_learning.env.yaml:140
+    # spec: e_learning.env.yaml:140
+    price = (B.round(c['price'] * Decimal('0.8'), 2) if (l_['plan'] == 'pro') else c['price'])
     if l_['credits'] < price:  # spec: e_learning.env.yaml:149
         raise ToolError('Not enough credits')
     id = ctx.new_id('EN', 6)  # spec: e_learning.env.yaml:141
-    ctx.insert('enrollment', {'enrollment_id': id, 'learner_id': learner_id, 'course_id': course_id, 'enrolled_on': ctx.today(), 'deadline': B.add_days(ctx.today(), 90), 'paid': price, 'status': 'active', 'extended': False, 'progress': {}})  # spec: e_learning.env.yaml:151
+    # spec: e_learning.env.yaml:151
+    ctx.insert(
+        'enrollment',
+        {
+            'enrollment_id': id,
+            'learner_id': learner_id,
+            'course_id': course_id,
+            'enrolled_on': ctx.today(),
+            'deadline': B.add_days(ctx.today(), 90),
+            'paid': price,
+            'status': 'active',
+            'extended': False,
+            'progress': {},
+        },
+    )
     ctx.update('course', c, {'enrolled': (c['enrolled'] + 1)})  # spec: e_learning.env.yaml:152
     ctx.update('learner', l_, {'credits': (l_['credits'] - price)})  # spec: e_learning.env.yaml:153
     return ctx.get('enrollment', id)
@@ -110,15 +153,37 @@ def submit_quiz(ctx: Context, *, enrollment_id: str, module_id: str, score: int)
         raise ToolError('The course has no such module')
     if not B.item(m, 0)['quiz']:  # spec: e_learning.env.yaml:177
         raise ToolError('This module has no quiz; mark it done instead')
-    prev = [p for p in B.values(e['progress']) if (p['module_id'] == module_id)]  # spec: e_learning.env.yaml:169
+    # spec: e_learning.env.yaml:169
+    prev = [p for p in B.values(e['progress']) if (p['module_id'] == module_id)]
     if not ((B.len(prev) == 0) or (not B.item(prev, 0)['passed'])):  # spec: e_learning.env.yaml:178
         raise ToolError("The module's quiz is already passed")
     tries = (B.item(prev, 0)['attempts'] if (B.len(prev) == 1) else 0)  # spec: e_learning.env.yaml:170
     if tries >= 3:  # spec: e_learning.env.yaml:179
         raise ToolError('No quiz attempts left for this module')
-    best = (B.max(B.item(prev, 0)['score'], score) if (B.len(prev) == 1) else score)  # spec: e_learning.env.yaml:171
-    ctx.update('enrollment', e, {'progress': B.with_entry(e['progress'], module_id, {'module_id': module_id, 'score': best, 'attempts': (tries + 1), 'passed': (best >= c['pass_mark'])})})  # spec: e_learning.env.yaml:181
-    return {'enrollment_id': e['enrollment_id'], 'module_id': module_id, 'score': best, 'attempts': (tries + 1), 'passed': (best >= c['pass_mark'])}
+    # spec: e_learning.env.yaml:171
+    best = (B.max(B.item(prev, 0)['score'], score) if (B.len(prev) == 1) else score)
+    # spec: e_learning.env.yaml:181
+    ctx.update(
+        'enrollment',
+        e,
+        {'progress': B.with_entry(
+            e['progress'],
+            module_id,
+            {
+                'module_id': module_id,
+                'score': best,
+                'attempts': (tries + 1),
+                'passed': (best >= c['pass_mark']),
+            },
+        )},
+    )
+    return {
+        'enrollment_id': e['enrollment_id'],
+        'module_id': module_id,
+        'score': best,
+        'attempts': (tries + 1),
+        'passed': (best >= c['pass_mark']),
+    }
 
 
 # spec: e_learning.env.yaml:184
@@ -141,7 +206,16 @@ def mark_module_done(ctx: Context, *, enrollment_id: str, module_id: str) -> dic
         raise ToolError('This module is passed through its quiz')
     if module_id in e['progress']:  # spec: e_learning.env.yaml:200
         raise ToolError('The module is already done')
-    ctx.update('enrollment', e, {'progress': B.with_entry(e['progress'], module_id, {'module_id': module_id, 'score': 100, 'attempts': 0, 'passed': True})})  # spec: e_learning.env.yaml:202
+    # spec: e_learning.env.yaml:202
+    ctx.update(
+        'enrollment',
+        e,
+        {'progress': B.with_entry(
+            e['progress'],
+            module_id,
+            {'module_id': module_id, 'score': 100, 'attempts': 0, 'passed': True},
+        )},
+    )
     return e['progress']
 
 
@@ -156,15 +230,34 @@ def complete_course(ctx: Context, *, enrollment_id: str) -> dict:
     c = ctx.get('course', e['course_id'])  # spec: e_learning.env.yaml:213
     if c is None:
         raise ToolError('Course not found')
-    if not (B.all((m['module_id'] in e['progress']) for m in c['modules']) and B.all(p['passed'] for p in B.values(e['progress']))):  # spec: e_learning.env.yaml:219
+    # spec: e_learning.env.yaml:219
+    if not (
+        B.all((m['module_id'] in e['progress']) for m in c['modules'])
+        and B.all(p['passed'] for p in B.values(e['progress']))
+    ):
         raise ToolError('Not every module has passed yet')
     quiz_ids = [m['module_id'] for m in c['modules'] if m['quiz']]  # spec: e_learning.env.yaml:214
-    scores = [p['score'] for p in B.values(e['progress']) if (p['module_id'] in quiz_ids)]  # spec: e_learning.env.yaml:215
-    grade = (B.int(B.round(B.div(B.sum(scores), B.len(scores)), 0)) if (B.len(scores) > 0) else 100)  # spec: e_learning.env.yaml:216
+    # spec: e_learning.env.yaml:215
+    scores = [p['score'] for p in B.values(e['progress']) if (p['module_id'] in quiz_ids)]
+    # spec: e_learning.env.yaml:216
+    grade = (B.int(B.round(B.div(B.sum(scores), B.len(scores)), 0)) if (B.len(scores) > 0) else 100)
     ctx.update('enrollment', e, {'status': 'completed'})  # spec: e_learning.env.yaml:221
     _row = ctx.get_required('learner', e['learner_id'])  # spec: e_learning.env.yaml:222
-    ctx.update('learner', _row, {'certificates': _row['certificates'] + [{'course_id': c['course_id'], 'issued': ctx.today(), 'grade': grade}]})  # spec: e_learning.env.yaml:222
-    return {'enrollment_id': e['enrollment_id'], 'status': e['status'], 'certificate': {'course_id': c['course_id'], 'issued': ctx.today(), 'grade': grade}}
+    # spec: e_learning.env.yaml:222
+    ctx.update(
+        'learner',
+        _row,
+        {'certificates': _row['certificates'] + [{
+            'course_id': c['course_id'],
+            'issued': ctx.today(),
+            'grade': grade,
+        }]},
+    )
+    return {
+        'enrollment_id': e['enrollment_id'],
+        'status': e['status'],
+        'certificate': {'course_id': c['course_id'], 'issued': ctx.today(), 'grade': grade},
+    }
 
 
 # spec: e_learning.env.yaml:225
@@ -226,7 +319,8 @@ def extend_deadline(ctx: Context, *, enrollment_id: str, days: int) -> dict:
     fee = (0 if (l_['plan'] == 'pro') else 10)  # spec: e_learning.env.yaml:274
     if l_['credits'] < fee:  # spec: e_learning.env.yaml:279
         raise ToolError('Not enough credits for the 10-credit extension fee')
-    ctx.update('enrollment', e, {'deadline': B.add_days(e['deadline'], days), 'extended': True})  # spec: e_learning.env.yaml:281
+    # spec: e_learning.env.yaml:281
+    ctx.update('enrollment', e, {'deadline': B.add_days(e['deadline'], days), 'extended': True})
     ctx.update('learner', l_, {'credits': (l_['credits'] - fee)})  # spec: e_learning.env.yaml:282
     return {'enrollment_id': e['enrollment_id'], 'deadline': e['deadline'], 'fee': fee}
 
@@ -251,14 +345,21 @@ def change_plan(ctx: Context, *, learner_id: str, plan: str) -> dict:
         raise ToolError(B.format('Learner {} not found', learner_id))
     if l_['plan'] == plan:  # spec: e_learning.env.yaml:313
         raise ToolError('The learner is already on that plan')
-    pro_courses = [c['course_id'] for c in ctx.all('course', '"pro_only"', [])]  # spec: e_learning.env.yaml:309
-    active_pro = [e for e in ctx.all('enrollment', '(("learner_id" = ?) AND ("status" = ?))', [learner_id, 'active']) if (e['course_id'] in pro_courses)]  # spec: e_learning.env.yaml:310
+    # spec: e_learning.env.yaml:309
+    pro_courses = [c['course_id'] for c in ctx.all('course', '"pro_only"', [])]
+    # spec: e_learning.env.yaml:310
+    active_pro = [
+        e
+        for e in ctx.all('enrollment', '(("learner_id" = ?) AND ("status" = ?))', [learner_id, 'active'])
+        if (e['course_id'] in pro_courses)
+    ]
     if not ((plan == 'pro') or (B.len(active_pro) == 0)):  # spec: e_learning.env.yaml:314
         raise ToolError('Drop or finish the active pro-only courses first')
     fee = (29 if (plan == 'pro') else 0)  # spec: e_learning.env.yaml:311
     if l_['credits'] < fee:  # spec: e_learning.env.yaml:315
         raise ToolError('Not enough credits for the pro plan (29)')
-    ctx.update('learner', l_, {'plan': plan, 'credits': (l_['credits'] - fee)})  # spec: e_learning.env.yaml:317
+    # spec: e_learning.env.yaml:317
+    ctx.update('learner', l_, {'plan': plan, 'credits': (l_['credits'] - fee)})
     return {'learner_id': l_['learner_id'], 'plan': l_['plan'], 'credits': l_['credits']}
 
 

@@ -20,19 +20,43 @@ def get_mailbox(ctx: Context, *, address: str) -> dict:
     m = ctx.get('mailbox', address)  # spec: email.env.yaml:60
     if m is None:
         raise ToolError('Mailbox not found')
-    return {'mailbox': m, 'unread_inbox': ctx.count('message', '((("mailbox" = ?) AND ("folder" = ?)) AND (NOT "read"))', [address, 'inbox']), 'trash': ctx.count('message', '(("mailbox" = ?) AND ("folder" = ?))', [address, 'trash'])}
+    return {
+        'mailbox': m,
+        'unread_inbox': ctx.count(
+            'message',
+            '((("mailbox" = ?) AND ("folder" = ?)) AND (NOT "read"))',
+            [address, 'inbox'],
+        ),
+        'trash': ctx.count('message', '(("mailbox" = ?) AND ("folder" = ?))', [address, 'trash']),
+    }
 
 
 # spec: email.env.yaml:66
 def list_folder(ctx: Context, *, address: str, folder: str) -> list[dict] | int:
     """List the messages in one folder of a mailbox, newest first."""
-    return ctx.sql('SELECT message_id, sender, subject, received, read, starred, labels FROM message\nWHERE mailbox = $address AND folder = $folder ORDER BY received DESC, message_id', {'address': address, 'folder': folder})
+    return ctx.sql(
+        'SELECT message_id, sender, subject, received, read, starred, labels FROM message\nWHERE mailbox = $address AND folder = $folder ORDER BY received DESC, message_id',
+        {'address': address, 'folder': folder},
+    )
 
 
 # spec: email.env.yaml:76
 def search_messages(ctx: Context, *, address: str, text: str) -> list[dict]:
     """Find a mailbox's messages whose subject or sender contains a text, in any folder but trash."""
-    return [{'message_id': x['message_id'], 'folder': x['folder'], 'sender': x['sender'], 'subject': x['subject'], 'received': x['received']} for x in ctx.all('message', '(("mailbox" = ?) AND ("folder" <> ?))', [address, 'trash']) if (B.contains(B.lower(x['subject']), B.lower(text)) or B.contains(B.lower(x['sender']), B.lower(text)))]
+    return [
+        {
+            'message_id': x['message_id'],
+            'folder': x['folder'],
+            'sender': x['sender'],
+            'subject': x['subject'],
+            'received': x['received'],
+        }
+        for x in ctx.all('message', '(("mailbox" = ?) AND ("folder" <> ?))', [address, 'trash'])
+        if (
+            B.contains(B.lower(x['subject']), B.lower(text))
+            or B.contains(B.lower(x['sender']), B.lower(text))
+        )
+    ]
 
 
 # spec: email.env.yaml:84
@@ -47,7 +71,15 @@ def get_message(ctx: Context, *, address: str, message_id: str) -> dict:
 
 
 # spec: email.env.yaml:96
-def send_email(ctx: Context, *, address: str, recipients: list, subject: str, body: str, attachment_mb: Decimal) -> dict | None:
+def send_email(
+    ctx: Context,
+    *,
+    address: str,
+    recipients: list,
+    subject: str,
+    body: str,
+    attachment_mb: Decimal,
+) -> dict | None:
     """Send a new message from a mailbox; it is stored in the sent folder and counts against the quota."""
     m = ctx.get('mailbox', address)  # spec: email.env.yaml:115
     if m is None:
@@ -57,7 +89,8 @@ def send_email(ctx: Context, *, address: str, recipients: list, subject: str, bo
     if not ((B.len(recipients) >= 1) and (B.len(recipients) <= 20)):  # spec: email.env.yaml:121
         raise ToolError('A message goes to 1 to 20 recipients')
     size = (Decimal('0.01') + attachment_mb)  # spec: email.env.yaml:116
-    bad = [r for r in recipients if ((not B.contains(r, '@')) or B.contains(r, ' '))]  # spec: email.env.yaml:117
+    # spec: email.env.yaml:117
+    bad = [r for r in recipients if ((not B.contains(r, '@')) or B.contains(r, ' '))]
     if B.len(bad) != 0:  # spec: email.env.yaml:122
         raise ToolError('Some recipient addresses are not valid')
     if not ((attachment_mb >= 0) and (attachment_mb <= 25)):  # spec: email.env.yaml:123
@@ -65,7 +98,24 @@ def send_email(ctx: Context, *, address: str, recipients: list, subject: str, bo
     if (m['used_mb'] + size) > m['quota_mb']:  # spec: email.env.yaml:124
         raise ToolError('The mailbox is over its storage quota')
     id = ctx.new_id('MSG', 7)  # spec: email.env.yaml:118
-    ctx.insert('message', {'message_id': id, 'mailbox': address, 'folder': 'sent', 'sender': address, 'recipients': recipients, 'subject': subject, 'body': body, 'size_mb': size, 'received': ctx.now(), 'read': True, 'starred': False, 'labels': []})  # spec: email.env.yaml:126
+    # spec: email.env.yaml:126
+    ctx.insert(
+        'message',
+        {
+            'message_id': id,
+            'mailbox': address,
+            'folder': 'sent',
+            'sender': address,
+            'recipients': recipients,
+            'subject': subject,
+            'body': body,
+            'size_mb': size,
+            'received': ctx.now(),
+            'read': True,
+            'starred': False,
+            'labels': [],
+        },
+    )
     ctx.update('mailbox', m, {'used_mb': (m['used_mb'] + size)})  # spec: email.env.yaml:127
     return ctx.get('message', id)
 
@@ -73,13 +123,31 @@ def send_email(ctx: Context, *, address: str, recipients: list, subject: str, bo
 # spec: email.env.yaml:130
 def save_draft(ctx: Context, *, address: str, recipients: list, subject: str, body: str) -> dict | None:
     """Save a new draft; drafts do not count against the quota until sent."""
-    if ctx.count('message', '(("mailbox" = ?) AND ("folder" = ?))', [address, 'drafts']) >= 20:  # spec: email.env.yaml:151
+    # spec: email.env.yaml:151
+    if ctx.count('message', '(("mailbox" = ?) AND ("folder" = ?))', [address, 'drafts']) >= 20:
         raise ToolError('At most 20 drafts')
     m = ctx.get('mailbox', address)  # spec: email.env.yaml:148
     if m is None:
         raise ToolError('Mailbox not found')
     id = ctx.new_id('MSG', 7)  # spec: email.env.yaml:149
-    ctx.insert('message', {'message_id': id, 'mailbox': address, 'folder': 'drafts', 'sender': address, 'recipients': recipients, 'subject': subject, 'body': body, 'size_mb': 0, 'received': ctx.now(), 'read': True, 'starred': False, 'labels': []})  # spec: email.env.yaml:153
+    # spec: email.env.yaml:153
+    ctx.insert(
+        'message',
+        {
+            'message_id': id,
+            'mailbox': address,
+            'folder': 'drafts',
+            'sender': address,
+            'recipients': recipients,
+            'subject': subject,
+            'body': body,
+            'size_mb': 0,
+            'received': ctx.now(),
+            'read': True,
+            'starred': False,
+            'labels': [],
+        },
+    )
     return ctx.get('message', id)
 
 
@@ -100,12 +168,14 @@ def send_draft(ctx: Context, *, address: str, message_id: str) -> dict | None:
         raise ToolError('The mailbox is suspended')
     if not ((B.len(x['recipients']) >= 1) and (B.len(x['recipients']) <= 20)):  # spec: email.env.yaml:171
         raise ToolError('A message goes to 1 to 20 recipients')
-    bad = [r for r in x['recipients'] if ((not B.contains(r, '@')) or B.contains(r, ' '))]  # spec: email.env.yaml:166
+    # spec: email.env.yaml:166
+    bad = [r for r in x['recipients'] if ((not B.contains(r, '@')) or B.contains(r, ' '))]
     if B.len(bad) != 0:  # spec: email.env.yaml:172
         raise ToolError('Some recipient addresses are not valid')
     if (m['used_mb'] + Decimal('0.01')) > m['quota_mb']:  # spec: email.env.yaml:173
         raise ToolError('The mailbox is over its storage quota')
-    ctx.update('message', x, {'folder': 'sent', 'size_mb': Decimal('0.01'), 'received': ctx.now()})  # spec: email.env.yaml:175
+    # spec: email.env.yaml:175
+    ctx.update('message', x, {'folder': 'sent', 'size_mb': Decimal('0.01'), 'received': ctx.now()})
     ctx.update('mailbox', m, {'used_mb': (m['used_mb'] + Decimal('0.01'))})  # spec: email.env.yaml:176
     return ctx.get('message', message_id)
 
@@ -141,7 +211,8 @@ def delete_message(ctx: Context, *, address: str, message_id: str) -> dict:
         raise ToolError('Mailbox not found')
     forever = (x['folder'] == 'trash')  # spec: email.env.yaml:208
     if forever:  # spec: email.env.yaml:212
-        ctx.update('mailbox', m, {'used_mb': B.max(0, m['used_mb'] - x['size_mb'])})  # spec: email.env.yaml:213
+        # spec: email.env.yaml:213
+        ctx.update('mailbox', m, {'used_mb': B.max(0, m['used_mb'] - x['size_mb'])})
         ctx.delete('message', x)  # spec: email.env.yaml:214
     else:
         ctx.update('message', x, {'folder': 'trash', 'starred': False})  # spec: email.env.yaml:216
@@ -154,7 +225,8 @@ def empty_trash(ctx: Context, *, address: str) -> dict:
     m = ctx.get('mailbox', address)  # spec: email.env.yaml:226
     if m is None:
         raise ToolError('Mailbox not found')
-    gone = ctx.all('message', '(("mailbox" = ?) AND ("folder" = ?))', [address, 'trash'])  # spec: email.env.yaml:227
+    # spec: email.env.yaml:227
+    gone = ctx.all('message', '(("mailbox" = ?) AND ("folder" = ?))', [address, 'trash'])
     if B.len(gone) <= 0:  # spec: email.env.yaml:230
         raise ToolError('The trash is already empty')
     freed = B.sum(x['size_mb'] for x in gone)  # spec: email.env.yaml:228
@@ -186,7 +258,8 @@ def add_label(ctx: Context, *, address: str, message_id: str, label: str) -> dic
         raise ToolError('Message not found')
     if x['mailbox'] != address:  # spec: email.env.yaml:265
         raise ToolError('The message belongs to another mailbox')
-    if not (((label == B.lower(B.strip(label))) and (B.len(label) > 0)) and (not B.contains(label, ' '))):  # spec: email.env.yaml:266
+    # spec: email.env.yaml:266
+    if not (((label == B.lower(B.strip(label))) and (B.len(label) > 0)) and (not B.contains(label, ' '))):
         raise ToolError('A label is one lower-case word')
     if label in x['labels']:  # spec: email.env.yaml:267
         raise ToolError('The message already has that label')
@@ -214,9 +287,22 @@ def block_sender(ctx: Context, *, address: str, sender: str) -> dict:
     if B.len(m['blocked']) >= 50:  # spec: email.env.yaml:288
         raise ToolError('At most 50 blocked senders')
     ctx.update('mailbox', m, {'blocked': m['blocked'] + [s]})  # spec: email.env.yaml:290
-    for x in ctx.all('message', '((("mailbox" = ?) AND ("folder" = ?)) AND ("sender" = ?))', [address, 'inbox', s]):  # spec: email.env.yaml:291
+    # spec: email.env.yaml:291
+    for x in ctx.all(
+        'message',
+        '((("mailbox" = ?) AND ("folder" = ?)) AND ("sender" = ?))',
+        [address, 'inbox', s],
+    ):
         ctx.update('message', x, {'folder': 'spam'})  # spec: email.env.yaml:292
-    return {'address': m['address'], 'blocked': m['blocked'], 'moved_to_spam': ctx.count('message', '((("mailbox" = ?) AND ("folder" = ?)) AND ("sender" = ?))', [address, 'spam', s])}
+    return {
+        'address': m['address'],
+        'blocked': m['blocked'],
+        'moved_to_spam': ctx.count(
+            'message',
+            '((("mailbox" = ?) AND ("folder" = ?)) AND ("sender" = ?))',
+            [address, 'spam', s],
+        ),
+    }
 
 
 # spec: email.env.yaml:295
@@ -264,7 +350,8 @@ def set_auto_reply(ctx: Context, *, address: str, start: dt.date, end: dt.date, 
     m = ctx.get('mailbox', address)  # spec: email.env.yaml:341
     if m is None:
         raise ToolError('Mailbox not found')
-    ctx.update('mailbox', m, {'auto_reply': {'start': start, 'end': end, 'text': text}})  # spec: email.env.yaml:348
+    # spec: email.env.yaml:348
+    ctx.update('mailbox', m, {'auto_reply': {'start': start, 'end': end, 'text': text}})
     return m['auto_reply']
 
 

@@ -28,7 +28,10 @@ def get_customer(ctx: Context, *, customer_id: str) -> dict:
     c = ctx.get('customer', customer_id)  # spec: event_tickets.env.yaml:79
     if c is None:
         raise ToolError('Customer not found')
-    return {'customer': c, 'orders': [o['order_id'] for o in ctx.all('ticket_order', '("customer_id" = ?)', [customer_id])]}
+    return {
+        'customer': c,
+        'orders': [o['order_id'] for o in ctx.all('ticket_order', '("customer_id" = ?)', [customer_id])],
+    }
 
 
 # spec: event_tickets.env.yaml:84
@@ -43,7 +46,10 @@ def get_event(ctx: Context, *, event_id: str) -> dict:
 # spec: event_tickets.env.yaml:93
 def search_events(ctx: Context, *, query: str) -> list[dict] | int:
     """Upcoming events whose title or venue contains a word, soonest first."""
-    return ctx.sql("SELECT event_id, title, venue, date, status FROM event\nWHERE (lower(title) LIKE '%' || lower($query) || '%' OR lower(venue) LIKE '%' || lower($query) || '%')\nORDER BY date, event_id", {'query': query})
+    return ctx.sql(
+        "SELECT event_id, title, venue, date, status FROM event\nWHERE (lower(title) LIKE '%' || lower($query) || '%' OR lower(venue) LIKE '%' || lower($query) || '%')\nORDER BY date, event_id",
+        {'query': query},
+    )
 
 
 # spec: event_tickets.env.yaml:103
@@ -72,7 +78,15 @@ def buy_tickets(ctx: Context, *, customer_id: str, event_id: str, section: str, 
         raise ToolError('The event has already taken place')
     if section not in e['sections']:  # spec: event_tickets.env.yaml:131
         raise ToolError('The event has no such section')
-    held = B.sum(o['quantity'] for o in ctx.all('ticket_order', '((("customer_id" = ?) AND ("event_id" = ?)) AND ("status" = ?))', [customer_id, event_id, 'confirmed']))  # spec: event_tickets.env.yaml:124
+    # spec: event_tickets.env.yaml:124
+    held = B.sum(
+        o['quantity']
+        for o in ctx.all(
+            'ticket_order',
+            '((("customer_id" = ?) AND ("event_id" = ?)) AND ("status" = ?))',
+            [customer_id, event_id, 'confirmed'],
+        )
+    )
     if (held + quantity) > e['max_per_customer']:  # spec: event_tickets.env.yaml:132
         raise ToolError('That exceeds the per-customer ticket limit for this event')
     id = ctx.new_id('TO', 6)  # spec: event_tickets.env.yaml:125
@@ -84,9 +98,28 @@ def buy_tickets(ctx: Context, *, customer_id: str, event_id: str, section: str, 
     if c['wallet'] < (s['price'] * quantity):  # spec: event_tickets.env.yaml:134
         raise ToolError('The wallet balance is too low')
     _e0 = B.entry(e['sections'], section)  # spec: event_tickets.env.yaml:142
-    ctx.update('event', e, {'sections': B.with_entry(e['sections'], section, {**_e0, 'sold': (_e0['sold'] + quantity)})})  # spec: event_tickets.env.yaml:142
-    ctx.update('customer', c, {'wallet': (c['wallet'] - (s['price'] * quantity))})  # spec: event_tickets.env.yaml:143
-    ctx.insert('ticket_order', {'order_id': id, 'customer_id': customer_id, 'event_id': event_id, 'section': section, 'quantity': quantity, 'total': (s['price'] * quantity), 'history': [{'at': ctx.today(), 'action': 'bought'}], 'status': 'confirmed'})  # spec: event_tickets.env.yaml:144
+    # spec: event_tickets.env.yaml:142
+    ctx.update(
+        'event',
+        e,
+        {'sections': B.with_entry(e['sections'], section, {**_e0, 'sold': (_e0['sold'] + quantity)})},
+    )
+    # spec: event_tickets.env.yaml:143
+    ctx.update('customer', c, {'wallet': (c['wallet'] - (s['price'] * quantity))})
+    # spec: event_tickets.env.yaml:144
+    ctx.insert(
+        'ticket_order',
+        {
+            'order_id': id,
+            'customer_id': customer_id,
+            'event_id': event_id,
+            'section': section,
+            'quantity': quantity,
+            'total': (s['price'] * quantity),
+            'history': [{'at': ctx.today(), 'action': 'bought'}],
+            'status': 'confirmed',
+        },
+    )
     return ctx.get('ticket_order', id)
 
 
@@ -101,15 +134,26 @@ def refund_order(ctx: Context, *, order_id: str) -> dict:
     e = ctx.get('event', o['event_id'])  # spec: event_tickets.env.yaml:155
     if e is None:
         raise ToolError('Event not found')
-    if not ((e['status'] == 'cancelled') or (B.days_between(ctx.today(), e['date']) >= 7)):  # spec: event_tickets.env.yaml:158
+    # spec: event_tickets.env.yaml:158
+    if not ((e['status'] == 'cancelled') or (B.days_between(ctx.today(), e['date']) >= 7)):
         raise ToolError('Refunds close 7 days before the event')
     ctx.update('ticket_order', o, {'status': 'refunded'})  # spec: event_tickets.env.yaml:160
-    ctx.update('ticket_order', o, {'history': o['history'] + [{'at': ctx.today(), 'action': 'refunded'}]})  # spec: event_tickets.env.yaml:161
+    # spec: event_tickets.env.yaml:161
+    ctx.update('ticket_order', o, {'history': o['history'] + [{'at': ctx.today(), 'action': 'refunded'}]})
     _t0 = ctx.get_required('customer', o['customer_id'])  # spec: event_tickets.env.yaml:162
     ctx.update('customer', _t0, {'wallet': (_t0['wallet'] + o['total'])})  # spec: event_tickets.env.yaml:162
     if o['section'] in e['sections']:  # spec: event_tickets.env.yaml:163
         _e0 = B.entry(e['sections'], o['section'])  # spec: event_tickets.env.yaml:164
-        ctx.update('event', e, {'sections': B.with_entry(e['sections'], o['section'], {**_e0, 'sold': (_e0['sold'] - o['quantity'])})})  # spec: event_tickets.env.yaml:164
+        # spec: event_tickets.env.yaml:164
+        ctx.update(
+            'event',
+            e,
+            {'sections': B.with_entry(
+                e['sections'],
+                o['section'],
+                {**_e0, 'sold': (_e0['sold'] - o['quantity'])},
+            )},
+        )
     return {'order_id': o['order_id'], 'status': o['status'], 'refunded': o['total']}
 
 
@@ -131,11 +175,27 @@ def transfer_order(ctx: Context, *, order_id: str, email: str) -> dict | None:
         raise ToolError('The order already belongs to that customer')
     if B.days_between(ctx.today(), e['date']) < 1:  # spec: event_tickets.env.yaml:182
         raise ToolError('Transfers close the day before the event')
-    held = B.sum(x['quantity'] for x in ctx.all('ticket_order', '((("customer_id" = ?) AND ("event_id" = ?)) AND ("status" = ?))', [to['customer_id'], o['event_id'], 'confirmed']))  # spec: event_tickets.env.yaml:178
+    # spec: event_tickets.env.yaml:178
+    held = B.sum(
+        x['quantity']
+        for x in ctx.all(
+            'ticket_order',
+            '((("customer_id" = ?) AND ("event_id" = ?)) AND ("status" = ?))',
+            [to['customer_id'], o['event_id'], 'confirmed'],
+        )
+    )
     if (held + o['quantity']) > e['max_per_customer']:  # spec: event_tickets.env.yaml:183
         raise ToolError('The receiver would exceed the per-customer ticket limit')
     ctx.update('ticket_order', o, {'customer_id': to['customer_id']})  # spec: event_tickets.env.yaml:185
-    ctx.update('ticket_order', o, {'history': o['history'] + [{'at': ctx.today(), 'action': B.format('transferred to {}', to['customer_id'])}]})  # spec: event_tickets.env.yaml:186
+    # spec: event_tickets.env.yaml:186
+    ctx.update(
+        'ticket_order',
+        o,
+        {'history': o['history'] + [{
+            'at': ctx.today(),
+            'action': B.format('transferred to {}', to['customer_id']),
+        }]},
+    )
     return ctx.get('ticket_order', order_id)
 
 
@@ -167,12 +227,32 @@ def change_section(ctx: Context, *, order_id: str, section: str) -> dict:
     if c['wallet'] < delta:  # spec: event_tickets.env.yaml:208
         raise ToolError('The wallet balance is too low')
     _e0 = B.entry(e['sections'], o['section'])  # spec: event_tickets.env.yaml:210
-    ctx.update('event', e, {'sections': B.with_entry(e['sections'], o['section'], {**_e0, 'sold': (_e0['sold'] - o['quantity'])})})  # spec: event_tickets.env.yaml:210
+    # spec: event_tickets.env.yaml:210
+    ctx.update(
+        'event',
+        e,
+        {'sections': B.with_entry(
+            e['sections'],
+            o['section'],
+            {**_e0, 'sold': (_e0['sold'] - o['quantity'])},
+        )},
+    )
     _e0 = B.entry(e['sections'], section)  # spec: event_tickets.env.yaml:211
-    ctx.update('event', e, {'sections': B.with_entry(e['sections'], section, {**_e0, 'sold': (_e0['sold'] + o['quantity'])})})  # spec: event_tickets.env.yaml:211
+    # spec: event_tickets.env.yaml:211
+    ctx.update(
+        'event',
+        e,
+        {'sections': B.with_entry(e['sections'], section, {**_e0, 'sold': (_e0['sold'] + o['quantity'])})},
+    )
     ctx.update('customer', c, {'wallet': (c['wallet'] - delta)})  # spec: event_tickets.env.yaml:212
-    ctx.update('ticket_order', o, {'section': section, 'total': new_total})  # spec: event_tickets.env.yaml:213
-    ctx.update('ticket_order', o, {'history': o['history'] + [{'at': ctx.today(), 'action': B.format('moved to {}', section)}]})  # spec: event_tickets.env.yaml:214
+    # spec: event_tickets.env.yaml:213
+    ctx.update('ticket_order', o, {'section': section, 'total': new_total})
+    # spec: event_tickets.env.yaml:214
+    ctx.update(
+        'ticket_order',
+        o,
+        {'history': o['history'] + [{'at': ctx.today(), 'action': B.format('moved to {}', section)}]},
+    )
     return {'order_id': o['order_id'], 'section': o['section'], 'total': o['total'], 'charged': delta}
 
 
@@ -195,9 +275,20 @@ def join_waitlist(ctx: Context, *, customer_id: str, event_id: str, section: str
         raise ToolError('The event has no such section')
     if s['sold'] < s['capacity']:  # spec: event_tickets.env.yaml:233
         raise ToolError('Seats are still available; buy them instead')
-    if ctx.exists('waitlist', '(("customer_id" = ?) AND ("event_id" = ?))', [customer_id, event_id]):  # spec: event_tickets.env.yaml:234
+    # spec: event_tickets.env.yaml:234
+    if ctx.exists('waitlist', '(("customer_id" = ?) AND ("event_id" = ?))', [customer_id, event_id]):
         raise ToolError("The customer is already on this event's waitlist")
-    ctx.insert('waitlist', {'entry_id': id, 'customer_id': customer_id, 'event_id': event_id, 'section': section, 'joined': ctx.today()})  # spec: event_tickets.env.yaml:236
+    # spec: event_tickets.env.yaml:236
+    ctx.insert(
+        'waitlist',
+        {
+            'entry_id': id,
+            'customer_id': customer_id,
+            'event_id': event_id,
+            'section': section,
+            'joined': ctx.today(),
+        },
+    )
     return ctx.get('waitlist', id)
 
 
@@ -228,7 +319,10 @@ def top_up_wallet(ctx: Context, *, customer_id: str, amount: Decimal) -> dict:
 # spec: event_tickets.env.yaml:269
 def list_waitlist(ctx: Context, *, customer_id: str) -> list[dict] | int:
     """A customer's waitlist entries."""
-    return ctx.sql('SELECT entry_id, event_id, section, joined FROM waitlist WHERE customer_id = $customer_id ORDER BY joined, entry_id', {'customer_id': customer_id})
+    return ctx.sql(
+        'SELECT entry_id, event_id, section, joined FROM waitlist WHERE customer_id = $customer_id ORDER BY joined, entry_id',
+        {'customer_id': customer_id},
+    )
 
 
 TOOLS = {
@@ -247,12 +341,15 @@ TOOLS = {
     'list_waitlist': list_waitlist,
 }
 
-# Policy rules: which rules a call meets, checked by the agent before it calls; the tools above do not enforce them.
+# Policy rules: which rules a call meets, checked by the agent before it calls;
+# the tools above do not enforce them.
 
 
 # spec: event_tickets.env.yaml:112
 def _rules_buy_tickets(ctx: Context, *, customer_id: str, event_id: str, section: str, quantity: int) -> list:
-    """The policy rules of `buy_tickets` this call meets, as (rule, message); the tool does not enforce them."""
+    """The policy rules of `buy_tickets` this call meets, as (rule, message).
+
+    The tool does not enforce them."""
     if quantity < 1:  # spec: event_tickets.env.yaml:128
         raise ToolError('Buy at least one ticket')
     c = ctx.get('customer', customer_id)  # spec: event_tickets.env.yaml:122
@@ -267,7 +364,15 @@ def _rules_buy_tickets(ctx: Context, *, customer_id: str, event_id: str, section
         raise ToolError('The event has already taken place')
     if section not in e['sections']:  # spec: event_tickets.env.yaml:131
         raise ToolError('The event has no such section')
-    held = B.sum(o['quantity'] for o in ctx.all('ticket_order', '((("customer_id" = ?) AND ("event_id" = ?)) AND ("status" = ?))', [customer_id, event_id, 'confirmed']))  # spec: event_tickets.env.yaml:124
+    # spec: event_tickets.env.yaml:124
+    held = B.sum(
+        o['quantity']
+        for o in ctx.all(
+            'ticket_order',
+            '((("customer_id" = ?) AND ("event_id" = ?)) AND ("status" = ?))',
+            [customer_id, event_id, 'confirmed'],
+        )
+    )
     if (held + quantity) > e['max_per_customer']:  # spec: event_tickets.env.yaml:132
         raise ToolError('That exceeds the per-customer ticket limit for this event')
     s = B.entry_or_none(e['sections'], section)  # spec: event_tickets.env.yaml:126
@@ -279,7 +384,14 @@ def _rules_buy_tickets(ctx: Context, *, customer_id: str, event_id: str, section
         raise ToolError('The wallet balance is too low')
     _met = []  # spec: event_tickets.env.yaml:112
     if quantity > 4:  # spec: event_tickets.env.yaml:136
-        _met.append(('group_sale', B.format('An order of more than 4 tickets for event {} is handled by the group-sales desk.', event_id)))  # spec: event_tickets.env.yaml:136
+        # spec: event_tickets.env.yaml:136
+        _met.append((
+            'group_sale',
+            B.format(
+                'An order of more than 4 tickets for event {} is handled by the group-sales desk.',
+                event_id,
+            ),
+        ))
     return _met
 
 

@@ -34,7 +34,10 @@ def get_restaurant(ctx: Context, *, restaurant_id: str) -> dict:
 # spec: food_delivery.env.yaml:88
 def search_restaurants(ctx: Context, *, cuisine: str) -> list[dict] | int:
     """Open restaurants of a cuisine, cheapest delivery first."""
-    return ctx.sql('SELECT restaurant_id, name, delivery_fee, min_subtotal FROM restaurant\nWHERE open AND cuisine = $cuisine ORDER BY delivery_fee, restaurant_id', {'cuisine': cuisine})
+    return ctx.sql(
+        'SELECT restaurant_id, name, delivery_fee, min_subtotal FROM restaurant\nWHERE open AND cuisine = $cuisine ORDER BY delivery_fee, restaurant_id',
+        {'cuisine': cuisine},
+    )
 
 
 # spec: food_delivery.env.yaml:97
@@ -47,7 +50,14 @@ def get_order(ctx: Context, *, order_id: str) -> dict:
 
 
 # spec: food_delivery.env.yaml:108
-def place_order(ctx: Context, *, customer_id: str, restaurant_id: str, item_id: str, quantity: int) -> dict | None:
+def place_order(
+    ctx: Context,
+    *,
+    customer_id: str,
+    restaurant_id: str,
+    item_id: str,
+    quantity: int,
+) -> dict | None:
     """Start an order with one menu item; the subtotal must reach the restaurant's minimum, and subtotal plus delivery fee is paid from the wallet."""
     if not ((quantity >= 1) and (quantity <= 20)):  # spec: food_delivery.env.yaml:124
         raise ToolError('Quantity must be between 1 and 20')
@@ -70,7 +80,29 @@ def place_order(ctx: Context, *, customer_id: str, restaurant_id: str, item_id: 
     if c['wallet'] < cost:  # spec: food_delivery.env.yaml:128
         raise ToolError('The wallet balance is too low')
     id = ctx.new_id('FO', 7)  # spec: food_delivery.env.yaml:122
-    ctx.insert('food_order', {'order_id': id, 'customer_id': customer_id, 'restaurant_id': restaurant_id, 'delivery_fee': r['delivery_fee'], 'items': [{'item_id': item_id, 'name': m['name'], 'quantity': quantity, 'price': m['price'], 'refunded': False}], 'status': 'placed', 'discount': Decimal('0.00'), 'promo': None, 'tip': Decimal('0.00'), 'delivered_on': None, 'rating': None})  # spec: food_delivery.env.yaml:130
+    # spec: food_delivery.env.yaml:130
+    ctx.insert(
+        'food_order',
+        {
+            'order_id': id,
+            'customer_id': customer_id,
+            'restaurant_id': restaurant_id,
+            'delivery_fee': r['delivery_fee'],
+            'items': [{
+                'item_id': item_id,
+                'name': m['name'],
+                'quantity': quantity,
+                'price': m['price'],
+                'refunded': False,
+            }],
+            'status': 'placed',
+            'discount': Decimal('0.00'),
+            'promo': None,
+            'tip': Decimal('0.00'),
+            'delivered_on': None,
+            'rating': None,
+        },
+    )
     ctx.update('customer', c, {'wallet': (c['wallet'] - cost)})  # spec: food_delivery.env.yaml:131
     return ctx.get('food_order', id)
 
@@ -100,8 +132,20 @@ def add_item(ctx: Context, *, order_id: str, item_id: str, quantity: int) -> dic
         raise ToolError('The item is already in the order')
     if c['wallet'] < (m['price'] * quantity):  # spec: food_delivery.env.yaml:152
         raise ToolError('The wallet balance is too low')
-    ctx.update('food_order', o, {'items': o['items'] + [{'item_id': item_id, 'name': m['name'], 'quantity': quantity, 'price': m['price'], 'refunded': False}]})  # spec: food_delivery.env.yaml:154
-    ctx.update('customer', c, {'wallet': (c['wallet'] - (m['price'] * quantity))})  # spec: food_delivery.env.yaml:155
+    # spec: food_delivery.env.yaml:154
+    ctx.update(
+        'food_order',
+        o,
+        {'items': o['items'] + [{
+            'item_id': item_id,
+            'name': m['name'],
+            'quantity': quantity,
+            'price': m['price'],
+            'refunded': False,
+        }]},
+    )
+    # spec: food_delivery.env.yaml:155
+    ctx.update('customer', c, {'wallet': (c['wallet'] - (m['price'] * quantity))})
     return ctx.get('food_order', order_id)
 
 
@@ -113,8 +157,13 @@ def cancel_order(ctx: Context, *, order_id: str) -> dict:
         raise ToolError('Order not found')
     if not ((o['status'] == 'placed') or (o['status'] == 'preparing')):  # spec: food_delivery.env.yaml:169
         raise ToolError('The order can no longer be cancelled')
-    paid = (((B.sum((i['price'] * i['quantity']) for i in o['items']) + o['delivery_fee']) + o['tip']) - o['discount'])  # spec: food_delivery.env.yaml:166
-    refund = (paid if (o['status'] == 'placed') else B.round(B.div(paid, 2), 2))  # spec: food_delivery.env.yaml:167
+    # spec: food_delivery.env.yaml:166
+    paid = (((B.sum(
+        (i['price'] * i['quantity'])
+        for i in o['items']
+    ) + o['delivery_fee']) + o['tip']) - o['discount'])
+    # spec: food_delivery.env.yaml:167
+    refund = (paid if (o['status'] == 'placed') else B.round(B.div(paid, 2), 2))
     ctx.update('food_order', o, {'status': 'cancelled'})  # spec: food_delivery.env.yaml:171
     _t0 = ctx.get_required('customer', o['customer_id'])  # spec: food_delivery.env.yaml:172
     ctx.update('customer', _t0, {'wallet': (_t0['wallet'] + refund)})  # spec: food_delivery.env.yaml:172
@@ -175,7 +224,8 @@ def report_missing_item(ctx: Context, *, order_id: str, item_id: str) -> dict:
     o = ctx.get('food_order', order_id)  # spec: food_delivery.env.yaml:232
     if o is None:
         raise ToolError('Order not found')
-    if not ((o['status'] == 'delivered') and (o['delivered_on'] is not None)):  # spec: food_delivery.env.yaml:235
+    # spec: food_delivery.env.yaml:235
+    if not ((o['status'] == 'delivered') and (o['delivered_on'] is not None)):
         raise ToolError('Only delivered orders can have missing items')
     if B.days_between(o['delivered_on'], ctx.today()) > 2:  # spec: food_delivery.env.yaml:236
         raise ToolError('Missing items must be reported within 2 days of delivery')
@@ -184,9 +234,19 @@ def report_missing_item(ctx: Context, *, order_id: str, item_id: str) -> dict:
         raise ToolError('The order has no such item')
     if B.item(line, 0)['refunded']:  # spec: food_delivery.env.yaml:238
         raise ToolError('That item was already refunded')
-    ctx.update('food_order', o, {'items': [{**_e0, 'refunded': True} if (_e0['item_id'] == item_id) else _e0 for _e0 in o['items']]})  # spec: food_delivery.env.yaml:240
+    # spec: food_delivery.env.yaml:240
+    ctx.update(
+        'food_order',
+        o,
+        {'items': [{**_e0, 'refunded': True} if (_e0['item_id'] == item_id) else _e0 for _e0 in o['items']]},
+    )
     _t0 = ctx.get_required('customer', o['customer_id'])  # spec: food_delivery.env.yaml:241
-    ctx.update('customer', _t0, {'wallet': (_t0['wallet'] + (B.item(line, 0)['price'] * B.item(line, 0)['quantity']))})  # spec: food_delivery.env.yaml:241
+    # spec: food_delivery.env.yaml:241
+    ctx.update(
+        'customer',
+        _t0,
+        {'wallet': (_t0['wallet'] + (B.item(line, 0)['price'] * B.item(line, 0)['quantity']))},
+    )
     return {'order_id': o['order_id'], 'refunded': (B.item(line, 0)['price'] * B.item(line, 0)['quantity'])}
 
 
@@ -209,7 +269,10 @@ def rate_order(ctx: Context, *, order_id: str, stars: int) -> dict:
 # spec: food_delivery.env.yaml:261
 def list_orders(ctx: Context, *, customer_id: str) -> list[dict] | int:
     """A customer's orders, newest id first."""
-    return ctx.sql('SELECT order_id, restaurant_id, status, tip, rating FROM food_order WHERE customer_id = $customer_id ORDER BY order_id DESC', {'customer_id': customer_id})
+    return ctx.sql(
+        'SELECT order_id, restaurant_id, status, tip, rating FROM food_order WHERE customer_id = $customer_id ORDER BY order_id DESC',
+        {'customer_id': customer_id},
+    )
 
 
 TOOLS = {
@@ -227,12 +290,15 @@ TOOLS = {
     'list_orders': list_orders,
 }
 
-# Policy rules: which rules a call meets, checked by the agent before it calls; the tools above do not enforce them.
+# Policy rules: which rules a call meets, checked by the agent before it calls;
+# the tools above do not enforce them.
 
 
 # spec: food_delivery.env.yaml:199
 def _rules_add_tip(ctx: Context, *, order_id: str, amount: Decimal) -> list:
-    """The policy rules of `add_tip` this call meets, as (rule, message); the tool does not enforce them."""
+    """The policy rules of `add_tip` this call meets, as (rule, message).
+
+    The tool does not enforce them."""
     if not ((amount >= Decimal('0.5')) and (amount <= 50)):  # spec: food_delivery.env.yaml:210
         raise ToolError('A tip is between 0.50 and 50')
     o = ctx.get('food_order', order_id)  # spec: food_delivery.env.yaml:207
@@ -247,7 +313,14 @@ def _rules_add_tip(ctx: Context, *, order_id: str, amount: Decimal) -> list:
         raise ToolError('The wallet balance is too low')
     _met = []  # spec: food_delivery.env.yaml:199
     if amount > 20:  # spec: food_delivery.env.yaml:214
-        _met.append(('large_tip', B.format('Support can add a tip of at most 20.00 to order {}; a larger tip is given in the app.', order_id)))  # spec: food_delivery.env.yaml:214
+        # spec: food_delivery.env.yaml:214
+        _met.append((
+            'large_tip',
+            B.format(
+                'Support can add a tip of at most 20.00 to order {}; a larger tip is given in the app.',
+                order_id,
+            ),
+        ))
     return _met
 
 

@@ -29,25 +29,37 @@ def get_customer(ctx: Context, *, customer_id: str) -> dict:
     c = ctx.get('customer', customer_id)  # spec: grocery.env.yaml:113
     if c is None:
         raise ToolError(B.format('Customer {} not found', customer_id))
-    return {'customer': c, 'cart_subtotal': B.sum((l_['price'] * l_['quantity']) for l_ in B.values(c['cart']))}
+    return {
+        'customer': c,
+        'cart_subtotal': B.sum((l_['price'] * l_['quantity']) for l_ in B.values(c['cart'])),
+    }
 
 
 # spec: grocery.env.yaml:118
 def search_products(ctx: Context, *, query: str, category: str | None) -> list[dict] | int:
     """Search active products by name, optionally within a category; shows price, stock and per-order limit."""
-    return ctx.sql("SELECT sku, name, category, price, stock, max_per_order, age_restricted FROM product\nWHERE active AND lower(name) LIKE '%' || lower($query) || '%' AND ($category IS NULL OR category = $category)\nORDER BY name, sku", {'category': category, 'query': query})
+    return ctx.sql(
+        "SELECT sku, name, category, price, stock, max_per_order, age_restricted FROM product\nWHERE active AND lower(name) LIKE '%' || lower($query) || '%' AND ($category IS NULL OR category = $category)\nORDER BY name, sku",
+        {'category': category, 'query': query},
+    )
 
 
 # spec: grocery.env.yaml:129
 def list_slots(ctx: Context, *, day: dt.date) -> list[dict] | int:
     """Delivery slots of a day with free places."""
-    return ctx.sql('SELECT slot_id, day, "window", capacity - booked AS free FROM slot\nWHERE day = $day AND booked < capacity ORDER BY "window"', {'day': day})
+    return ctx.sql(
+        'SELECT slot_id, day, "window", capacity - booked AS free FROM slot\nWHERE day = $day AND booked < capacity ORDER BY "window"',
+        {'day': day},
+    )
 
 
 # spec: grocery.env.yaml:138
 def list_orders(ctx: Context, *, customer_id: str) -> list[dict] | int:
     """List a customer's orders, newest first."""
-    return ctx.sql('SELECT order_id, slot_id, total, status, placed_on FROM "order"\nWHERE customer_id = $customer_id ORDER BY placed_on DESC, order_id', {'customer_id': customer_id})
+    return ctx.sql(
+        'SELECT order_id, slot_id, total, status, placed_on FROM "order"\nWHERE customer_id = $customer_id ORDER BY placed_on DESC, order_id',
+        {'customer_id': customer_id},
+    )
 
 
 # spec: grocery.env.yaml:147
@@ -74,12 +86,22 @@ def add_to_cart(ctx: Context, *, customer_id: str, sku: str, quantity: int) -> d
         raise ToolError('The product is no longer sold')
     if not ((not p['age_restricted']) or c['age_verified']):  # spec: grocery.env.yaml:171
         raise ToolError('Age-restricted products need a verified age')
-    had = B.sum(l_['quantity'] for l_ in B.values(c['cart']) if (l_['sku'] == sku))  # spec: grocery.env.yaml:167
+    # spec: grocery.env.yaml:167
+    had = B.sum(l_['quantity'] for l_ in B.values(c['cart']) if (l_['sku'] == sku))
     if (had + quantity) > p['max_per_order']:  # spec: grocery.env.yaml:172
         raise ToolError("That exceeds the product's per-order limit")
     if p['stock'] < (had + quantity):  # spec: grocery.env.yaml:173
         raise ToolError('Not enough stock')
-    ctx.update('customer', c, {'cart': B.with_entry(c['cart'], sku, {'sku': sku, 'name': p['name'], 'quantity': (had + quantity), 'price': p['price']})})  # spec: grocery.env.yaml:175
+    # spec: grocery.env.yaml:175
+    ctx.update(
+        'customer',
+        c,
+        {'cart': B.with_entry(
+            c['cart'],
+            sku,
+            {'sku': sku, 'name': p['name'], 'quantity': (had + quantity), 'price': p['price']},
+        )},
+    )
     return c['cart']
 
 
@@ -96,7 +118,14 @@ def remove_from_cart(ctx: Context, *, customer_id: str, sku: str) -> dict[str, d
 
 
 # spec: grocery.env.yaml:193
-def place_order(ctx: Context, *, customer_id: str, slot_id: str, coupon: str | None, allow_substitutions: bool) -> dict | None:
+def place_order(
+    ctx: Context,
+    *,
+    customer_id: str,
+    slot_id: str,
+    coupon: str | None,
+    allow_substitutions: bool,
+) -> dict | None:
     """Order the whole cart for delivery in a slot, paid from the wallet; optionally with a coupon code."""
     c = ctx.get('customer', customer_id)  # spec: grocery.env.yaml:203
     if c is None:
@@ -113,10 +142,19 @@ def place_order(ctx: Context, *, customer_id: str, slot_id: str, coupon: str | N
         raise ToolError('The delivery slot is full')
     lines = B.values(c['cart'])  # spec: grocery.env.yaml:206
     prods = ctx.all('product', '(list_contains(?, "sku"))', [skus])  # spec: grocery.env.yaml:207
-    short = [l_['name'] for l_ in lines if (not B.any((((p['sku'] == l_['sku']) and p['active']) and (p['stock'] >= l_['quantity'])) for p in prods))]  # spec: grocery.env.yaml:208
+    # spec: grocery.env.yaml:208
+    short = [
+        l_['name']
+        for l_ in lines
+        if (not B.any(
+            (((p['sku'] == l_['sku']) and p['active']) and (p['stock'] >= l_['quantity']))
+            for p in prods
+        ))
+    ]
     if B.len(short) != 0:  # spec: grocery.env.yaml:219
         raise ToolError('An item in the cart is out of stock or no longer sold')
-    subtotal = B.sum((l_['price'] * l_['quantity']) for l_ in B.values(c['cart']))  # spec: grocery.env.yaml:209
+    # spec: grocery.env.yaml:209
+    subtotal = B.sum((l_['price'] * l_['quantity']) for l_ in B.values(c['cart']))
     if subtotal < 20:  # spec: grocery.env.yaml:220
         raise ToolError('The minimum order is 20.00')
     k = ctx.get('coupon', B.coalesce(coupon, ''))  # spec: grocery.env.yaml:210
@@ -129,19 +167,43 @@ def place_order(ctx: Context, *, customer_id: str, slot_id: str, coupon: str | N
     if not ((k is None) or (customer_id not in k['used_by'])):  # spec: grocery.env.yaml:224
         raise ToolError('The customer has already used this coupon')
     pct = (k['percent_off'] if (k is not None) else 0)  # spec: grocery.env.yaml:211
-    fee = (0 if ((c['membership'] == 'plus') or (subtotal >= 75)) else Decimal('4.99'))  # spec: grocery.env.yaml:212
+    # spec: grocery.env.yaml:212
+    fee = (0 if ((c['membership'] == 'plus') or (subtotal >= 75)) else Decimal('4.99'))
     total = B.round(B.div((subtotal * (100 - pct)), 100) + fee, 2)  # spec: grocery.env.yaml:213
     if c['wallet'] < total:  # spec: grocery.env.yaml:225
         raise ToolError('The wallet balance does not cover the total')
     id = ctx.new_id('GO', 6)  # spec: grocery.env.yaml:214
-    ctx.insert('order', {'order_id': id, 'customer_id': customer_id, 'slot_id': slot_id, 'items': [{'sku': l_['sku'], 'name': l_['name'], 'quantity': l_['quantity'], 'price': l_['price']} for l_ in lines], 'subtotal': subtotal, 'discount_pct': pct, 'delivery_fee': fee, 'total': total, 'coupon': coupon, 'points_earned': B.int(subtotal), 'allow_substitutions': allow_substitutions, 'placed_on': ctx.today(), 'status': 'placed', 'refunds': []})  # spec: grocery.env.yaml:227
+    # spec: grocery.env.yaml:227
+    ctx.insert(
+        'order',
+        {
+            'order_id': id,
+            'customer_id': customer_id,
+            'slot_id': slot_id,
+            'items': [
+                {'sku': l_['sku'], 'name': l_['name'], 'quantity': l_['quantity'], 'price': l_['price']}
+                for l_ in lines
+            ],
+            'subtotal': subtotal,
+            'discount_pct': pct,
+            'delivery_fee': fee,
+            'total': total,
+            'coupon': coupon,
+            'points_earned': B.int(subtotal),
+            'allow_substitutions': allow_substitutions,
+            'placed_on': ctx.today(),
+            'status': 'placed',
+            'refunds': [],
+        },
+    )
     for l_ in lines:  # spec: grocery.env.yaml:240
         _t1 = ctx.get_required('product', l_['sku'])  # spec: grocery.env.yaml:241
         ctx.update('product', _t1, {'stock': (_t1['stock'] - l_['quantity'])})  # spec: grocery.env.yaml:241
     ctx.update('slot', s, {'booked': (s['booked'] + 1)})  # spec: grocery.env.yaml:242
     if k is not None:  # spec: grocery.env.yaml:243
         ctx.update('coupon', k, {'used_by': k['used_by'] + [customer_id]})  # spec: grocery.env.yaml:244
-    ctx.update('customer', c, {'wallet': (c['wallet'] - total), 'points': (c['points'] + B.int(subtotal))})  # spec: grocery.env.yaml:245
+    # spec: grocery.env.yaml:245
+    ctx.update('customer', c, {'wallet': (c['wallet'] - total), 'points': (c['points'] + B.int(subtotal))})
     for sk in skus:  # spec: grocery.env.yaml:246
         ctx.update('customer', c, {'cart': B.without_entry(c['cart'], sk)})  # spec: grocery.env.yaml:247
     return ctx.get('order', id)
@@ -161,7 +223,12 @@ def cancel_order(ctx: Context, *, order_id: str, customer_id: str) -> dict:
     if c is None:
         raise ToolError(B.format('Customer {} not found', customer_id))
     ctx.update('order', o, {'status': 'cancelled'})  # spec: grocery.env.yaml:264
-    ctx.update('customer', c, {'wallet': (c['wallet'] + o['total']), 'points': B.max(0, c['points'] - o['points_earned'])})  # spec: grocery.env.yaml:265
+    # spec: grocery.env.yaml:265
+    ctx.update(
+        'customer',
+        c,
+        {'wallet': (c['wallet'] + o['total']), 'points': B.max(0, c['points'] - o['points_earned'])},
+    )
     _t0 = ctx.get_required('slot', o['slot_id'])  # spec: grocery.env.yaml:266
     ctx.update('slot', _t0, {'booked': (_t0['booked'] - 1)})  # spec: grocery.env.yaml:266
     for it in o['items']:  # spec: grocery.env.yaml:267
@@ -207,13 +274,35 @@ def remove_order_item(ctx: Context, *, order_id: str, sku: str) -> dict:
         raise ToolError('The product is not in the order')
     if B.len(o['items']) <= 1:  # spec: grocery.env.yaml:306
         raise ToolError('This is the only item; cancel the order instead')
-    if (o['subtotal'] - (B.item(line, 0)['price'] * B.item(line, 0)['quantity'])) < 20:  # spec: grocery.env.yaml:307
+    # spec: grocery.env.yaml:307
+    if (o['subtotal'] - (B.item(line, 0)['price'] * B.item(line, 0)['quantity'])) < 20:
         raise ToolError('The order would fall below the 20.00 minimum')
-    amount = (B.round(B.div(((B.item(line, 0)['price'] * B.item(line, 0)['quantity']) * (100 - o['discount_pct'])), 100), 2) if (B.len(line) == 1) else 0)  # spec: grocery.env.yaml:302
-    ctx.update('order', o, {'items': [_e0 for _e0 in o['items'] if not (_e0['sku'] == sku)]})  # spec: grocery.env.yaml:309
-    ctx.update('order', o, {'subtotal': (o['subtotal'] - (B.item(line, 0)['price'] * B.item(line, 0)['quantity'])), 'total': (o['total'] - amount)})  # spec: grocery.env.yaml:310
+    # spec: grocery.env.yaml:302
+    amount = (
+        B.round(
+            B.div(
+                ((B.item(line, 0)['price'] * B.item(line, 0)['quantity']) * (100 - o['discount_pct'])),
+                100,
+            ),
+            2,
+        )
+        if (B.len(line) == 1)
+        else 0
+    )
+    # spec: grocery.env.yaml:309
+    ctx.update('order', o, {'items': [_e0 for _e0 in o['items'] if not (_e0['sku'] == sku)]})
+    # spec: grocery.env.yaml:310
+    ctx.update(
+        'order',
+        o,
+        {
+            'subtotal': (o['subtotal'] - (B.item(line, 0)['price'] * B.item(line, 0)['quantity'])),
+            'total': (o['total'] - amount),
+        },
+    )
     _t0 = ctx.get_required('product', sku)  # spec: grocery.env.yaml:311
-    ctx.update('product', _t0, {'stock': (_t0['stock'] + B.item(line, 0)['quantity'])})  # spec: grocery.env.yaml:311
+    # spec: grocery.env.yaml:311
+    ctx.update('product', _t0, {'stock': (_t0['stock'] + B.item(line, 0)['quantity'])})
     _t0 = ctx.get_required('customer', o['customer_id'])  # spec: grocery.env.yaml:312
     ctx.update('customer', _t0, {'wallet': (_t0['wallet'] + amount)})  # spec: grocery.env.yaml:312
     return {'order_id': o['order_id'], 'subtotal': o['subtotal'], 'total': o['total'], 'refunded': amount}
@@ -240,8 +329,24 @@ def refund_item(ctx: Context, *, order_id: str, sku: str, quantity: int, reason:
     done = B.sum(r['quantity'] for r in o['refunds'] if (r['sku'] == sku))  # spec: grocery.env.yaml:328
     if (done + quantity) > B.item(line, 0)['quantity']:  # spec: grocery.env.yaml:335
         raise ToolError('That is more than was ordered')
-    amount = (B.round(B.div(((B.item(line, 0)['price'] * quantity) * (100 - o['discount_pct'])), 100), 2) if (B.len(line) == 1) else 0)  # spec: grocery.env.yaml:329
-    ctx.update('order', o, {'refunds': o['refunds'] + [{'sku': sku, 'quantity': quantity, 'amount': amount, 'reason': reason, 'on': ctx.today()}]})  # spec: grocery.env.yaml:343
+    # spec: grocery.env.yaml:329
+    amount = (
+        B.round(B.div(((B.item(line, 0)['price'] * quantity) * (100 - o['discount_pct'])), 100), 2)
+        if (B.len(line) == 1)
+        else 0
+    )
+    # spec: grocery.env.yaml:343
+    ctx.update(
+        'order',
+        o,
+        {'refunds': o['refunds'] + [{
+            'sku': sku,
+            'quantity': quantity,
+            'amount': amount,
+            'reason': reason,
+            'on': ctx.today(),
+        }]},
+    )
     _t0 = ctx.get_required('customer', o['customer_id'])  # spec: grocery.env.yaml:344
     ctx.update('customer', _t0, {'wallet': (_t0['wallet'] + amount)})  # spec: grocery.env.yaml:344
     return {'order_id': o['order_id'], 'refunded': amount, 'refunds': o['refunds']}
@@ -269,7 +374,12 @@ def redeem_points(ctx: Context, *, customer_id: str, points: int) -> dict:
         raise ToolError(B.format('Customer {} not found', customer_id))
     if c['points'] < points:  # spec: grocery.env.yaml:373
         raise ToolError('Not enough points')
-    ctx.update('customer', c, {'points': (c['points'] - points), 'wallet': (c['wallet'] + B.div(points, 100))})  # spec: grocery.env.yaml:375
+    # spec: grocery.env.yaml:375
+    ctx.update(
+        'customer',
+        c,
+        {'points': (c['points'] - points), 'wallet': (c['wallet'] + B.div(points, 100))},
+    )
     return {'customer_id': c['customer_id'], 'points': c['points'], 'wallet': c['wallet']}
 
 
@@ -284,7 +394,8 @@ def change_membership(ctx: Context, *, customer_id: str, membership: str) -> dic
     fee = (Decimal('9.99') if (membership == 'plus') else 0)  # spec: grocery.env.yaml:387
     if c['wallet'] < fee:  # spec: grocery.env.yaml:390
         raise ToolError('The wallet balance does not cover the 9.99 plus fee')
-    ctx.update('customer', c, {'membership': membership, 'wallet': (c['wallet'] - fee)})  # spec: grocery.env.yaml:392
+    # spec: grocery.env.yaml:392
+    ctx.update('customer', c, {'membership': membership, 'wallet': (c['wallet'] - fee)})
     return {'customer_id': c['customer_id'], 'membership': c['membership'], 'wallet': c['wallet']}
 
 
@@ -307,12 +418,15 @@ TOOLS = {
     'change_membership': change_membership,
 }
 
-# Policy rules: which rules a call meets, checked by the agent before it calls; the tools above do not enforce them.
+# Policy rules: which rules a call meets, checked by the agent before it calls;
+# the tools above do not enforce them.
 
 
 # spec: grocery.env.yaml:315
 def _rules_refund_item(ctx: Context, *, order_id: str, sku: str, quantity: int, reason: str) -> list:
-    """The policy rules of `refund_item` this call meets, as (rule, message); the tool does not enforce them."""
+    """The policy rules of `refund_item` this call meets, as (rule, message).
+
+    The tool does not enforce them."""
     if quantity < 1:  # spec: grocery.env.yaml:331
         raise ToolError('The quantity must be at least 1')
     o = ctx.get('order', order_id)  # spec: grocery.env.yaml:325
@@ -333,7 +447,15 @@ def _rules_refund_item(ctx: Context, *, order_id: str, sku: str, quantity: int, 
         raise ToolError('That is more than was ordered')
     _met = []  # spec: grocery.env.yaml:315
     if quantity > 2:  # spec: grocery.env.yaml:337
-        _met.append(('bulk_refund', B.format('A refund of more than 2 units of {} on order {} has to be reviewed by a human agent.', sku, order_id)))  # spec: grocery.env.yaml:337
+        # spec: grocery.env.yaml:337
+        _met.append((
+            'bulk_refund',
+            B.format(
+                'A refund of more than 2 units of {} on order {} has to be reviewed by a human agent.',
+                sku,
+                order_id,
+            ),
+        ))
     return _met
 
 

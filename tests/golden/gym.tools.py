@@ -20,13 +20,23 @@ def get_member(ctx: Context, *, member_no: str) -> dict:
     m = ctx.get('member', member_no)  # spec: gym.env.yaml:54
     if m is None:
         raise ToolError('Member not found')
-    return {'member': m, 'bookings': [c['class_id'] for c in ctx.all('gym_class', '("day" >= ?)', [ctx.today()]) if (member_no in c['booked'])]}
+    return {
+        'member': m,
+        'bookings': [
+            c['class_id']
+            for c in ctx.all('gym_class', '("day" >= ?)', [ctx.today()])
+            if (member_no in c['booked'])
+        ],
+    }
 
 
 # spec: gym.env.yaml:59
 def list_classes(ctx: Context, *, day: dt.date) -> list[dict] | int:
     """Classes on a day with free spots."""
-    return ctx.sql('SELECT class_id, name, instructor, time, capacity - len(booked) AS free_spots, premium_only\nFROM gym_class WHERE day = $day ORDER BY time, class_id', {'day': day})
+    return ctx.sql(
+        'SELECT class_id, name, instructor, time, capacity - len(booked) AS free_spots, premium_only\nFROM gym_class WHERE day = $day ORDER BY time, class_id',
+        {'day': day},
+    )
 
 
 # spec: gym.env.yaml:68
@@ -57,11 +67,21 @@ def book_class(ctx: Context, *, member_no: str, class_id: str) -> dict:
         raise ToolError('The member is already booked into this class')
     if B.len(c['booked']) >= c['capacity']:  # spec: gym.env.yaml:93
         raise ToolError('The class is full')
-    upcoming = B.len([x for x in ctx.all('gym_class', '("day" >= ?)', [ctx.today()]) if (member_no in x['booked'])])  # spec: gym.env.yaml:87
+    # spec: gym.env.yaml:87
+    upcoming = B.len([
+        x
+        for x in ctx.all('gym_class', '("day" >= ?)', [ctx.today()])
+        if (member_no in x['booked'])
+    ])
     if upcoming >= 3:  # spec: gym.env.yaml:94
         raise ToolError('A member may hold at most 3 upcoming bookings')
     ctx.update('gym_class', c, {'booked': c['booked'] + [member_no]})  # spec: gym.env.yaml:96
-    return {'class_id': c['class_id'], 'day': c['day'], 'time': c['time'], 'free_spots': (c['capacity'] - B.len(c['booked']))}
+    return {
+        'class_id': c['class_id'],
+        'day': c['day'],
+        'time': c['time'],
+        'free_spots': (c['capacity'] - B.len(c['booked'])),
+    }
 
 
 # spec: gym.env.yaml:99
@@ -75,7 +95,8 @@ def cancel_booking(ctx: Context, *, member_no: str, class_id: str) -> dict:
     if c['day'] < ctx.today():  # spec: gym.env.yaml:111
         raise ToolError('The class is in the past')
     late = (c['day'] == ctx.today())  # spec: gym.env.yaml:108
-    ctx.update('gym_class', c, {'booked': [b for b in c['booked'] if (b != member_no)]})  # spec: gym.env.yaml:113
+    # spec: gym.env.yaml:113
+    ctx.update('gym_class', c, {'booked': [b for b in c['booked'] if (b != member_no)]})
     if late:  # spec: gym.env.yaml:114
         _t0 = ctx.get_required('member', member_no)  # spec: gym.env.yaml:115
         ctx.update('member', _t0, {'balance_due': (_t0['balance_due'] + 5)})  # spec: gym.env.yaml:115
@@ -94,11 +115,14 @@ def freeze_membership(ctx: Context, *, member_no: str, days: int) -> dict | None
         raise ToolError('Only active memberships can be frozen')
     if m['balance_due'] != 0:  # spec: gym.env.yaml:131
         raise ToolError('The balance due must be paid first')
-    used = B.sum(f['days'] for f in m['freezes'] if (f['start'] >= B.date('2025-01-01')))  # spec: gym.env.yaml:127
+    # spec: gym.env.yaml:127
+    used = B.sum(f['days'] for f in m['freezes'] if (f['start'] >= B.date('2025-01-01')))
     if (used + days) > 30:  # spec: gym.env.yaml:132
         raise ToolError('At most 30 freeze days per year')
-    ctx.update('member', m, {'status': 'frozen', 'contract_end': B.add_days(m['contract_end'], days)})  # spec: gym.env.yaml:134
-    ctx.update('member', m, {'freezes': m['freezes'] + [{'start': ctx.today(), 'days': days}]})  # spec: gym.env.yaml:135
+    # spec: gym.env.yaml:134
+    ctx.update('member', m, {'status': 'frozen', 'contract_end': B.add_days(m['contract_end'], days)})
+    # spec: gym.env.yaml:135
+    ctx.update('member', m, {'freezes': m['freezes'] + [{'start': ctx.today(), 'days': days}]})
     return ctx.get('member', member_no)
 
 
@@ -124,10 +148,16 @@ def change_plan(ctx: Context, *, member_no: str, plan: str) -> dict:
         raise ToolError('The membership is cancelled')
     if m['plan'] == plan:  # spec: gym.env.yaml:164
         raise ToolError('The member is already on that plan')
-    premium_bookings = B.len([c for c in ctx.all('gym_class', '(("day" >= ?) AND "premium_only")', [ctx.today()]) if (member_no in c['booked'])])  # spec: gym.env.yaml:161
+    # spec: gym.env.yaml:161
+    premium_bookings = B.len([
+        c
+        for c in ctx.all('gym_class', '(("day" >= ?) AND "premium_only")', [ctx.today()])
+        if (member_no in c['booked'])
+    ])
     if not ((plan == 'premium') or (premium_bookings == 0)):  # spec: gym.env.yaml:165
         raise ToolError('Cancel the premium-only bookings before downgrading')
-    ctx.update('member', m, {'plan': plan, 'guest_passes': (2 if (plan == 'premium') else 0)})  # spec: gym.env.yaml:167
+    # spec: gym.env.yaml:167
+    ctx.update('member', m, {'plan': plan, 'guest_passes': (2 if (plan == 'premium') else 0)})
     return {'member_no': m['member_no'], 'plan': m['plan'], 'guest_passes': m['guest_passes']}
 
 
@@ -144,7 +174,8 @@ def use_guest_pass(ctx: Context, *, member_no: str, guest_name: str) -> dict:
     if m['guest_passes'] <= 0:  # spec: gym.env.yaml:182
         raise ToolError('No guest passes left')
     ctx.update('member', m, {'guest_passes': (m['guest_passes'] - 1)})  # spec: gym.env.yaml:184
-    ctx.update('member', m, {'guests': m['guests'] + [B.format('{} {}', ctx.today(), guest_name)]})  # spec: gym.env.yaml:185
+    # spec: gym.env.yaml:185
+    ctx.update('member', m, {'guests': m['guests'] + [B.format('{} {}', ctx.today(), guest_name)]})
     return {'member_no': m['member_no'], 'guest_passes': m['guest_passes']}
 
 
@@ -177,7 +208,8 @@ def cancel_membership(ctx: Context, *, member_no: str, pay_fee: bool) -> dict:
         raise ToolError('Cancelling before the contract end costs 50.00; the member must agree to pay it')
     ctx.update('member', m, {'status': 'cancelled', 'guest_passes': 0})  # spec: gym.env.yaml:219
     for c in ctx.all('gym_class', '("day" >= ?)', [ctx.today()]):  # spec: gym.env.yaml:220
-        ctx.update('gym_class', c, {'booked': [b for b in c['booked'] if (b != member_no)]})  # spec: gym.env.yaml:221
+        # spec: gym.env.yaml:221
+        ctx.update('gym_class', c, {'booked': [b for b in c['booked'] if (b != member_no)]})
     return {'member_no': m['member_no'], 'status': m['status'], 'fee': (50 if early else 0)}
 
 

@@ -20,13 +20,19 @@ def get_guest(ctx: Context, *, guest_id: str) -> dict:
     g = ctx.get('guest', guest_id)  # spec: hotel.env.yaml:64
     if g is None:
         raise ToolError('Guest not found')
-    return {'guest': g, 'reservations': [r['reservation_id'] for r in ctx.all('reservation', '("guest_id" = ?)', [guest_id])]}
+    return {
+        'guest': g,
+        'reservations': [r['reservation_id'] for r in ctx.all('reservation', '("guest_id" = ?)', [guest_id])],
+    }
 
 
 # spec: hotel.env.yaml:69
 def search_rooms(ctx: Context, *, check_in: dt.date, nights: int, party: int) -> list[dict] | int:
     """Rooms free for a whole stay that hold the party, cheapest first."""
-    return ctx.sql("SELECT r.room_id, r.kind, r.capacity, r.rate, r.rate * $nights AS total, r.amenities\nFROM room r\nWHERE r.status = 'available' AND r.capacity >= $party\n  AND NOT EXISTS (SELECT 1 FROM reservation x WHERE x.room_id = r.room_id\n                  AND x.status IN ('booked', 'checked_in')\n                  AND x.check_in < CAST($check_in AS DATE) + CAST($nights AS INTEGER)\n                  AND x.check_out > CAST($check_in AS DATE))\nORDER BY r.rate, r.room_id", {'nights': nights, 'party': party, 'check_in': check_in})
+    return ctx.sql(
+        "SELECT r.room_id, r.kind, r.capacity, r.rate, r.rate * $nights AS total, r.amenities\nFROM room r\nWHERE r.status = 'available' AND r.capacity >= $party\n  AND NOT EXISTS (SELECT 1 FROM reservation x WHERE x.room_id = r.room_id\n                  AND x.status IN ('booked', 'checked_in')\n                  AND x.check_in < CAST($check_in AS DATE) + CAST($nights AS INTEGER)\n                  AND x.check_out > CAST($check_in AS DATE))\nORDER BY r.rate, r.room_id",
+        {'nights': nights, 'party': party, 'check_in': check_in},
+    )
 
 
 # spec: hotel.env.yaml:86
@@ -48,7 +54,15 @@ def get_room(ctx: Context, *, room_id: str) -> dict:
 
 
 # spec: hotel.env.yaml:104
-def book_room(ctx: Context, *, guest_id: str, room_id: str, check_in: dt.date, nights: int, party: int) -> dict | None:
+def book_room(
+    ctx: Context,
+    *,
+    guest_id: str,
+    room_id: str,
+    check_in: dt.date,
+    nights: int,
+    party: int,
+) -> dict | None:
     """Book a room for a guest for 1 to 14 nights from an arrival date."""
     if not ((nights >= 1) and (nights <= 14)):  # spec: hotel.env.yaml:120
         raise ToolError('A stay is 1 to 14 nights')
@@ -65,12 +79,34 @@ def book_room(ctx: Context, *, guest_id: str, room_id: str, check_in: dt.date, n
     if not ((party >= 1) and (party <= rm['capacity'])):  # spec: hotel.env.yaml:123
         raise ToolError('The room does not hold the party')
     co = B.add_days(check_in, nights)  # spec: hotel.env.yaml:117
-    if ctx.exists('reservation', '(((("room_id" = ?) AND (("status" = ?) OR ("status" = ?))) AND ("check_in" < ?)) AND ("check_out" > ?))', [room_id, 'booked', 'checked_in', co, check_in]):  # spec: hotel.env.yaml:124
+    # spec: hotel.env.yaml:124
+    if ctx.exists(
+        'reservation',
+        '(((("room_id" = ?) AND (("status" = ?) OR ("status" = ?))) AND ("check_in" < ?)) AND ("check_out" > ?))',
+        [room_id, 'booked', 'checked_in', co, check_in],
+    ):
         raise ToolError('The room is not free for those nights')
-    if ctx.count('reservation', '(("guest_id" = ?) AND ("status" = ?))', [guest_id, 'booked']) >= 3:  # spec: hotel.env.yaml:125
+    # spec: hotel.env.yaml:125
+    if ctx.count('reservation', '(("guest_id" = ?) AND ("status" = ?))', [guest_id, 'booked']) >= 3:
         raise ToolError('A guest may hold at most 3 upcoming reservations')
     id = ctx.new_id('RS', 6)  # spec: hotel.env.yaml:118
-    ctx.insert('reservation', {'reservation_id': id, 'guest_id': guest_id, 'room_id': room_id, 'check_in': check_in, 'check_out': co, 'party': party, 'room_total': (rm['rate'] * nights), 'status': 'booked', 'discount': Decimal('0.00'), 'charges': [], 'requests': []})  # spec: hotel.env.yaml:127
+    # spec: hotel.env.yaml:127
+    ctx.insert(
+        'reservation',
+        {
+            'reservation_id': id,
+            'guest_id': guest_id,
+            'room_id': room_id,
+            'check_in': check_in,
+            'check_out': co,
+            'party': party,
+            'room_total': (rm['rate'] * nights),
+            'status': 'booked',
+            'discount': Decimal('0.00'),
+            'charges': [],
+            'requests': [],
+        },
+    )
     return ctx.get('reservation', id)
 
 
@@ -90,12 +126,28 @@ def cancel_reservation(ctx: Context, *, guest_id: str, reservation_id: str) -> d
     late = (B.days_between(ctx.today(), r['check_in']) < 2)  # spec: hotel.env.yaml:140
     ctx.update('reservation', r, {'status': 'cancelled'})  # spec: hotel.env.yaml:145
     if late:  # spec: hotel.env.yaml:146
-        ctx.update('reservation', r, {'charges': r['charges'] + [{'category': 'late_cancellation', 'amount': rm['rate'], 'on': ctx.today()}]})  # spec: hotel.env.yaml:147
+        # spec: hotel.env.yaml:147
+        ctx.update(
+            'reservation',
+            r,
+            {'charges': r['charges'] + [{
+                'category': 'late_cancellation',
+                'amount': rm['rate'],
+                'on': ctx.today(),
+            }]},
+        )
     return {'reservation_id': r['reservation_id'], 'status': r['status'], 'fee': (rm['rate'] if late else 0)}
 
 
 # spec: hotel.env.yaml:150
-def change_dates(ctx: Context, *, guest_id: str, reservation_id: str, check_in: dt.date, nights: int) -> dict | None:
+def change_dates(
+    ctx: Context,
+    *,
+    guest_id: str,
+    reservation_id: str,
+    check_in: dt.date,
+    nights: int,
+) -> dict | None:
     """Move a booked reservation to new dates in the same room; the room total is recomputed."""
     if not ((nights >= 1) and (nights <= 14)):  # spec: hotel.env.yaml:164
         raise ToolError('A stay is 1 to 14 nights')
@@ -112,9 +164,15 @@ def change_dates(ctx: Context, *, guest_id: str, reservation_id: str, check_in: 
     if rm is None:
         raise ToolError('Room not found')
     co = B.add_days(check_in, nights)  # spec: hotel.env.yaml:162
-    if ctx.exists('reservation', '((((("room_id" = ?) AND ("reservation_id" <> ?)) AND (("status" = ?) OR ("status" = ?))) AND ("check_in" < ?)) AND ("check_out" > ?))', [r['room_id'], reservation_id, 'booked', 'checked_in', co, check_in]):  # spec: hotel.env.yaml:168
+    # spec: hotel.env.yaml:168
+    if ctx.exists(
+        'reservation',
+        '((((("room_id" = ?) AND ("reservation_id" <> ?)) AND (("status" = ?) OR ("status" = ?))) AND ("check_in" < ?)) AND ("check_out" > ?))',
+        [r['room_id'], reservation_id, 'booked', 'checked_in', co, check_in],
+    ):
         raise ToolError('The room is not free for those nights')
-    ctx.update('reservation', r, {'check_in': check_in, 'check_out': co, 'room_total': (rm['rate'] * nights)})  # spec: hotel.env.yaml:170
+    # spec: hotel.env.yaml:170
+    ctx.update('reservation', r, {'check_in': check_in, 'check_out': co, 'room_total': (rm['rate'] * nights)})
     return ctx.get('reservation', reservation_id)
 
 
@@ -137,10 +195,16 @@ def change_room(ctx: Context, *, guest_id: str, reservation_id: str, room_id: st
         raise ToolError('The room is under maintenance')
     if r['party'] > rm['capacity']:  # spec: hotel.env.yaml:190
         raise ToolError('The room does not hold the party')
-    if ctx.exists('reservation', '(((("room_id" = ?) AND (("status" = ?) OR ("status" = ?))) AND ("check_in" < ?)) AND ("check_out" > ?))', [room_id, 'booked', 'checked_in', r['check_out'], r['check_in']]):  # spec: hotel.env.yaml:191
+    # spec: hotel.env.yaml:191
+    if ctx.exists(
+        'reservation',
+        '(((("room_id" = ?) AND (("status" = ?) OR ("status" = ?))) AND ("check_in" < ?)) AND ("check_out" > ?))',
+        [room_id, 'booked', 'checked_in', r['check_out'], r['check_in']],
+    ):
         raise ToolError('The room is not free for those nights')
     nights = B.days_between(r['check_in'], r['check_out'])  # spec: hotel.env.yaml:184
-    ctx.update('reservation', r, {'room_id': room_id, 'room_total': (rm['rate'] * nights)})  # spec: hotel.env.yaml:193
+    # spec: hotel.env.yaml:193
+    ctx.update('reservation', r, {'room_id': room_id, 'room_total': (rm['rate'] * nights)})
     return ctx.get('reservation', reservation_id)
 
 
@@ -170,7 +234,12 @@ def add_room_charge(ctx: Context, *, reservation_id: str, category: str, amount:
         raise ToolError('Reservation not found')
     if r['status'] != 'checked_in':  # spec: hotel.env.yaml:226
         raise ToolError('Charges are added only during a stay')
-    ctx.update('reservation', r, {'charges': r['charges'] + [{'category': category, 'amount': amount, 'on': ctx.today()}]})  # spec: hotel.env.yaml:228
+    # spec: hotel.env.yaml:228
+    ctx.update(
+        'reservation',
+        r,
+        {'charges': r['charges'] + [{'category': category, 'amount': amount, 'on': ctx.today()}]},
+    )
     return {'reservation_id': r['reservation_id'], 'charges': B.sum(c['amount'] for c in r['charges'])}
 
 
@@ -184,7 +253,8 @@ def check_out(ctx: Context, *, guest_id: str, reservation_id: str) -> dict:
         raise ToolError('The reservation belongs to another guest')
     if r['status'] != 'checked_in':  # spec: hotel.env.yaml:244
         raise ToolError('The guest is not checked in')
-    bill = ((r['room_total'] + B.sum(c['amount'] for c in r['charges'])) - r['discount'])  # spec: hotel.env.yaml:240
+    # spec: hotel.env.yaml:240
+    bill = ((r['room_total'] + B.sum(c['amount'] for c in r['charges'])) - r['discount'])
     earned = B.int(r['room_total'])  # spec: hotel.env.yaml:241
     ctx.update('reservation', r, {'status': 'checked_out'})  # spec: hotel.env.yaml:246
     _t0 = ctx.get_required('guest', guest_id)  # spec: hotel.env.yaml:247
@@ -243,7 +313,11 @@ def set_room_maintenance(ctx: Context, *, room_id: str, status: str) -> dict:
         raise ToolError('Room not found')
     if rm['status'] == status:  # spec: hotel.env.yaml:306
         raise ToolError('The room already has that status')
-    if not ((status == 'available') or (not ctx.exists('reservation', '(("room_id" = ?) AND ("status" = ?))', [room_id, 'checked_in']))):  # spec: hotel.env.yaml:307
+    # spec: hotel.env.yaml:307
+    if not (
+        (status == 'available')
+        or (not ctx.exists('reservation', '(("room_id" = ?) AND ("status" = ?))', [room_id, 'checked_in']))
+    ):
         raise ToolError('A guest is staying in the room')
     ctx.update('room', rm, {'status': status})  # spec: hotel.env.yaml:309
     return {'room_id': rm['room_id'], 'status': rm['status']}

@@ -19,13 +19,29 @@ def get_employee(ctx: Context, *, employee_id: str) -> dict:
     e = ctx.get('employee', employee_id)  # spec: hr_leave.env.yaml:66
     if e is None:
         raise ToolError('Employee not found')
-    return {'employee': e, 'requests': [{'request_id': r['request_id'], 'kind': r['kind'], 'start': r['start'], 'end': r['end'], 'days': r['days'], 'status': r['status']} for r in ctx.all('leave_request', '("employee_id" = ?)', [employee_id])]}
+    return {
+        'employee': e,
+        'requests': [
+            {
+                'request_id': r['request_id'],
+                'kind': r['kind'],
+                'start': r['start'],
+                'end': r['end'],
+                'days': r['days'],
+                'status': r['status'],
+            }
+            for r in ctx.all('leave_request', '("employee_id" = ?)', [employee_id])
+        ],
+    }
 
 
 # spec: hr_leave.env.yaml:71
 def list_team_requests(ctx: Context, *, manager_id: str) -> list[dict] | int:
     """The pending leave requests of a manager's direct reports, oldest start first."""
-    return ctx.sql('SELECT r.request_id, r.employee_id, e.name, r.kind, r.start, r."end", r.days\nFROM leave_request r JOIN employee e ON e.employee_id = r.employee_id\nWHERE e.manager_id = $manager_id AND r.status = \'pending\' ORDER BY r.start, r.request_id', {'manager_id': manager_id})
+    return ctx.sql(
+        'SELECT r.request_id, r.employee_id, e.name, r.kind, r.start, r."end", r.days\nFROM leave_request r JOIN employee e ON e.employee_id = r.employee_id\nWHERE e.manager_id = $manager_id AND r.status = \'pending\' ORDER BY r.start, r.request_id',
+        {'manager_id': manager_id},
+    )
 
 
 # spec: hr_leave.env.yaml:81
@@ -40,11 +56,22 @@ def get_department(ctx: Context, *, dept_id: str) -> dict:
 # spec: hr_leave.env.yaml:90
 def who_is_out(ctx: Context, *, dept_id: str, date_: dt.date) -> list[dict] | int:
     """Employees of a department on approved leave on a day."""
-    return ctx.sql('SELECT r.employee_id, e.name, r.kind, r.start, r."end"\nFROM leave_request r JOIN employee e ON e.employee_id = r.employee_id\nWHERE e.dept_id = $dept_id AND r.status = \'approved\' AND r.start <= $date AND r."end" >= $date\nORDER BY r.employee_id', {'date': date_, 'dept_id': dept_id})
+    return ctx.sql(
+        'SELECT r.employee_id, e.name, r.kind, r.start, r."end"\nFROM leave_request r JOIN employee e ON e.employee_id = r.employee_id\nWHERE e.dept_id = $dept_id AND r.status = \'approved\' AND r.start <= $date AND r."end" >= $date\nORDER BY r.employee_id',
+        {'date': date_, 'dept_id': dept_id},
+    )
 
 
 # spec: hr_leave.env.yaml:102
-def submit_leave_request(ctx: Context, *, employee_id: str, kind: str, start: dt.date, end: dt.date, note: str | None) -> dict | None:
+def submit_leave_request(
+    ctx: Context,
+    *,
+    employee_id: str,
+    kind: str,
+    start: dt.date,
+    end: dt.date,
+    note: str | None,
+) -> dict | None:
     """Ask for leave of a kind from a start date to an end date (both included)."""
     e = ctx.get('employee', employee_id)  # spec: hr_leave.env.yaml:117
     if e is None:
@@ -59,25 +86,58 @@ def submit_leave_request(ctx: Context, *, employee_id: str, kind: str, start: dt
     n_days = (B.days_between(start, end) + 1)  # spec: hr_leave.env.yaml:119
     if n_days > 20:  # spec: hr_leave.env.yaml:126
         raise ToolError('A request is at most 20 days')
-    if not ((start >= ctx.today()) or ((kind == 'sick') and (start >= B.add_days(ctx.today(), -7)))):  # spec: hr_leave.env.yaml:127
+    # spec: hr_leave.env.yaml:127
+    if not ((start >= ctx.today()) or ((kind == 'sick') and (start >= B.add_days(ctx.today(), -7)))):
         raise ToolError('Leave starts today or later; sick leave up to 7 days back')
-    if ctx.exists('leave_request', '(((("employee_id" = ?) AND (("status" = ?) OR ("status" = ?))) AND ("start" <= ?)) AND ("end" >= ?))', [employee_id, 'pending', 'approved', end, start]):  # spec: hr_leave.env.yaml:128
+    # spec: hr_leave.env.yaml:128
+    if ctx.exists(
+        'leave_request',
+        '(((("employee_id" = ?) AND (("status" = ?) OR ("status" = ?))) AND ("start" <= ?)) AND ("end" >= ?))',
+        [employee_id, 'pending', 'approved', end, start],
+    ):
         raise ToolError('The request overlaps another request')
     needs_balance = (kind in ['vacation', 'sick', 'personal'])  # spec: hr_leave.env.yaml:120
-    left = (B.coalesce(B.entry_or_none(e['balances'], kind), 0) if (kind in e['balances']) else 0)  # spec: hr_leave.env.yaml:121
+    # spec: hr_leave.env.yaml:121
+    left = (B.coalesce(B.entry_or_none(e['balances'], kind), 0) if (kind in e['balances']) else 0)
     if not ((not needs_balance) or (left >= n_days)):  # spec: hr_leave.env.yaml:129
         raise ToolError('Not enough leave balance')
-    if not ((kind != 'parental') or (B.days_between(e['hired'], ctx.today()) >= 365)):  # spec: hr_leave.env.yaml:130
+    # spec: hr_leave.env.yaml:130
+    if not ((kind != 'parental') or (B.days_between(e['hired'], ctx.today()) >= 365)):
         raise ToolError('Parental leave needs one year of service')
-    if not ((kind != 'vacation') or (B.len([b for b in d['blackouts'] if ((b['start'] <= end) and (b['end'] >= start))]) == 0)):  # spec: hr_leave.env.yaml:131
+    # spec: hr_leave.env.yaml:131
+    if not (
+        (kind != 'vacation')
+        or (B.len([b for b in d['blackouts'] if ((b['start'] <= end) and (b['end'] >= start))]) == 0)
+    ):
         raise ToolError('Vacation cannot touch a department blackout')
     id = ctx.new_id('LR', 6)  # spec: hr_leave.env.yaml:122
-    ctx.insert('leave_request', {'request_id': id, 'employee_id': employee_id, 'kind': kind, 'start': start, 'end': end, 'days': n_days, 'note': note, 'status': 'pending', 'decided_by': None})  # spec: hr_leave.env.yaml:133
+    # spec: hr_leave.env.yaml:133
+    ctx.insert(
+        'leave_request',
+        {
+            'request_id': id,
+            'employee_id': employee_id,
+            'kind': kind,
+            'start': start,
+            'end': end,
+            'days': n_days,
+            'note': note,
+            'status': 'pending',
+            'decided_by': None,
+        },
+    )
     return ctx.get('leave_request', id)
 
 
 # spec: hr_leave.env.yaml:136
-def change_request_dates(ctx: Context, *, employee_id: str, request_id: str, start: dt.date, end: dt.date) -> dict | None:
+def change_request_dates(
+    ctx: Context,
+    *,
+    employee_id: str,
+    request_id: str,
+    start: dt.date,
+    end: dt.date,
+) -> dict | None:
     """Change the dates of one of the employee's pending requests, under the same rules."""
     r = ctx.get('leave_request', request_id)  # spec: hr_leave.env.yaml:146
     if r is None:
@@ -99,14 +159,30 @@ def change_request_dates(ctx: Context, *, employee_id: str, request_id: str, sta
         raise ToolError('A request is at most 20 days')
     if start < ctx.today():  # spec: hr_leave.env.yaml:156
         raise ToolError('Leave starts today or later')
-    if ctx.exists('leave_request', '((((("employee_id" = ?) AND ("request_id" <> ?)) AND (("status" = ?) OR ("status" = ?))) AND ("start" <= ?)) AND ("end" >= ?))', [employee_id, request_id, 'pending', 'approved', end, start]):  # spec: hr_leave.env.yaml:157
+    # spec: hr_leave.env.yaml:157
+    if ctx.exists(
+        'leave_request',
+        '((((("employee_id" = ?) AND ("request_id" <> ?)) AND (("status" = ?) OR ("status" = ?))) AND ("start" <= ?)) AND ("end" >= ?))',
+        [employee_id, request_id, 'pending', 'approved', end, start],
+    ):
         raise ToolError('The request overlaps another request')
-    left = (B.coalesce(B.entry_or_none(e['balances'], B.str(r['kind'])), 0) if (B.str(r['kind']) in e['balances']) else 0)  # spec: hr_leave.env.yaml:150
-    if not ((r['kind'] not in ['vacation', 'sick', 'personal']) or (left >= n_days)):  # spec: hr_leave.env.yaml:158
+    # spec: hr_leave.env.yaml:150
+    left = (
+        B.coalesce(B.entry_or_none(e['balances'], B.str(r['kind'])), 0)
+        if (B.str(r['kind']) in e['balances'])
+        else 0
+    )
+    # spec: hr_leave.env.yaml:158
+    if not ((r['kind'] not in ['vacation', 'sick', 'personal']) or (left >= n_days)):
         raise ToolError('Not enough leave balance')
-    if not ((r['kind'] != 'vacation') or (B.len([b for b in d['blackouts'] if ((b['start'] <= end) and (b['end'] >= start))]) == 0)):  # spec: hr_leave.env.yaml:159
+    # spec: hr_leave.env.yaml:159
+    if not (
+        (r['kind'] != 'vacation')
+        or (B.len([b for b in d['blackouts'] if ((b['start'] <= end) and (b['end'] >= start))]) == 0)
+    ):
         raise ToolError('Vacation cannot touch a department blackout')
-    ctx.update('leave_request', r, {'start': start, 'end': end, 'days': n_days})  # spec: hr_leave.env.yaml:161
+    # spec: hr_leave.env.yaml:161
+    ctx.update('leave_request', r, {'start': start, 'end': end, 'days': n_days})
     return ctx.get('leave_request', request_id)
 
 
@@ -126,17 +202,38 @@ def approve_request(ctx: Context, *, manager_id: str, request_id: str) -> dict:
     d = ctx.get('department', e['dept_id'])  # spec: hr_leave.env.yaml:174
     if d is None:
         raise ToolError('Department not found')
-    colleagues = [x['employee_id'] for x in ctx.all('employee', '("dept_id" = ?)', [e['dept_id']])]  # spec: hr_leave.env.yaml:175
-    overlapping = [x for x in ctx.all('leave_request', '((("status" = ?) AND ("start" <= ?)) AND ("end" >= ?))', ['approved', r['end'], r['start']]) if (x['employee_id'] in colleagues)]  # spec: hr_leave.env.yaml:176
+    # spec: hr_leave.env.yaml:175
+    colleagues = [x['employee_id'] for x in ctx.all('employee', '("dept_id" = ?)', [e['dept_id']])]
+    # spec: hr_leave.env.yaml:176
+    overlapping = [
+        x
+        for x in ctx.all(
+            'leave_request',
+            '((("status" = ?) AND ("start" <= ?)) AND ("end" >= ?))',
+            ['approved', r['end'], r['start']],
+        )
+        if (x['employee_id'] in colleagues)
+    ]
     if B.len(overlapping) >= d['max_out']:  # spec: hr_leave.env.yaml:182
         raise ToolError('Too many people in the department are already out then')
     paid = (r['kind'] in ['vacation', 'sick', 'personal'])  # spec: hr_leave.env.yaml:177
-    left = (B.coalesce(B.entry_or_none(e['balances'], B.str(r['kind'])), 0) if (B.str(r['kind']) in e['balances']) else 0)  # spec: hr_leave.env.yaml:178
+    # spec: hr_leave.env.yaml:178
+    left = (
+        B.coalesce(B.entry_or_none(e['balances'], B.str(r['kind'])), 0)
+        if (B.str(r['kind']) in e['balances'])
+        else 0
+    )
     if not ((not paid) or (left >= r['days'])):  # spec: hr_leave.env.yaml:183
         raise ToolError('Not enough leave balance')
-    ctx.update('leave_request', r, {'status': 'approved', 'decided_by': manager_id})  # spec: hr_leave.env.yaml:185
+    # spec: hr_leave.env.yaml:185
+    ctx.update('leave_request', r, {'status': 'approved', 'decided_by': manager_id})
     if paid:  # spec: hr_leave.env.yaml:186
-        ctx.update('employee', e, {'balances': B.with_entry(e['balances'], B.str(r['kind']), (left - r['days']))})  # spec: hr_leave.env.yaml:187
+        # spec: hr_leave.env.yaml:187
+        ctx.update(
+            'employee',
+            e,
+            {'balances': B.with_entry(e['balances'], B.str(r['kind']), (left - r['days']))},
+        )
     return {'request_id': r['request_id'], 'status': r['status'], 'balances': e['balances']}
 
 
@@ -155,7 +252,8 @@ def reject_request(ctx: Context, *, manager_id: str, request_id: str, reason: st
         raise ToolError('The request is not pending')
     if B.len(B.strip(reason)) <= 0:  # spec: hr_leave.env.yaml:204
         raise ToolError('A rejection needs a reason')
-    ctx.update('leave_request', r, {'status': 'rejected', 'decided_by': manager_id, 'note': reason})  # spec: hr_leave.env.yaml:206
+    # spec: hr_leave.env.yaml:206
+    ctx.update('leave_request', r, {'status': 'rejected', 'decided_by': manager_id, 'note': reason})
     return {'request_id': r['request_id'], 'status': r['status']}
 
 
@@ -174,12 +272,27 @@ def cancel_request(ctx: Context, *, employee_id: str, request_id: str) -> dict:
     e = ctx.get('employee', employee_id)  # spec: hr_leave.env.yaml:218
     if e is None:
         raise ToolError('Employee not found')
-    refund = ((r['status'] == 'approved') and (r['kind'] in ['vacation', 'sick', 'personal']))  # spec: hr_leave.env.yaml:219
-    left = (B.coalesce(B.entry_or_none(e['balances'], B.str(r['kind'])), 0) if (B.str(r['kind']) in e['balances']) else 0)  # spec: hr_leave.env.yaml:220
+    # spec: hr_leave.env.yaml:219
+    refund = ((r['status'] == 'approved') and (r['kind'] in ['vacation', 'sick', 'personal']))
+    # spec: hr_leave.env.yaml:220
+    left = (
+        B.coalesce(B.entry_or_none(e['balances'], B.str(r['kind'])), 0)
+        if (B.str(r['kind']) in e['balances'])
+        else 0
+    )
     ctx.update('leave_request', r, {'status': 'cancelled'})  # spec: hr_leave.env.yaml:226
     if refund:  # spec: hr_leave.env.yaml:227
-        ctx.update('employee', e, {'balances': B.with_entry(e['balances'], B.str(r['kind']), (left + r['days']))})  # spec: hr_leave.env.yaml:228
-    return {'request_id': r['request_id'], 'status': r['status'], 'days_returned': (r['days'] if refund else 0)}
+        # spec: hr_leave.env.yaml:228
+        ctx.update(
+            'employee',
+            e,
+            {'balances': B.with_entry(e['balances'], B.str(r['kind']), (left + r['days']))},
+        )
+    return {
+        'request_id': r['request_id'],
+        'status': r['status'],
+        'days_returned': (r['days'] if refund else 0),
+    }
 
 
 # spec: hr_leave.env.yaml:231
@@ -192,11 +305,18 @@ def adjust_balance(ctx: Context, *, employee_id: str, kind: str, days: int, reas
     e = ctx.get('employee', employee_id)  # spec: hr_leave.env.yaml:242
     if e is None:
         raise ToolError('Employee not found')
-    left = (B.coalesce(B.entry_or_none(e['balances'], kind), 0) if (kind in e['balances']) else 0)  # spec: hr_leave.env.yaml:243
+    # spec: hr_leave.env.yaml:243
+    left = (B.coalesce(B.entry_or_none(e['balances'], kind), 0) if (kind in e['balances']) else 0)
     if (left + days) < 0:  # spec: hr_leave.env.yaml:247
         raise ToolError('A balance cannot go negative')
-    ctx.update('employee', e, {'balances': B.with_entry(e['balances'], kind, (left + days))})  # spec: hr_leave.env.yaml:249
-    ctx.update('employee', e, {'adjustments': e['adjustments'] + [B.format('{} {} {} days: {}', ctx.today(), kind, days, reason)]})  # spec: hr_leave.env.yaml:250
+    # spec: hr_leave.env.yaml:249
+    ctx.update('employee', e, {'balances': B.with_entry(e['balances'], kind, (left + days))})
+    # spec: hr_leave.env.yaml:250
+    ctx.update(
+        'employee',
+        e,
+        {'adjustments': e['adjustments'] + [B.format('{} {} {} days: {}', ctx.today(), kind, days, reason)]},
+    )
     return {'employee_id': e['employee_id'], 'balances': e['balances']}
 
 
@@ -210,9 +330,15 @@ def add_blackout(ctx: Context, *, dept_id: str, start: dt.date, end: dt.date, re
     d = ctx.get('department', dept_id)  # spec: hr_leave.env.yaml:264
     if d is None:
         raise ToolError('Department not found')
-    if B.len([b for b in d['blackouts'] if ((b['start'] <= end) and (b['end'] >= start))]) != 0:  # spec: hr_leave.env.yaml:268
+    # spec: hr_leave.env.yaml:268
+    if B.len([b for b in d['blackouts'] if ((b['start'] <= end) and (b['end'] >= start))]) != 0:
         raise ToolError('The period overlaps another blackout')
-    ctx.update('department', d, {'blackouts': d['blackouts'] + [{'start': start, 'end': end, 'reason': reason}]})  # spec: hr_leave.env.yaml:270
+    # spec: hr_leave.env.yaml:270
+    ctx.update(
+        'department',
+        d,
+        {'blackouts': d['blackouts'] + [{'start': start, 'end': end, 'reason': reason}]},
+    )
     return d['blackouts']
 
 

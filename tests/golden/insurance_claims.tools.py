@@ -20,7 +20,22 @@ def get_holder(ctx: Context, *, holder_id: str) -> dict:
     h = ctx.get('holder', holder_id)  # spec: insurance_claims.env.yaml:77
     if h is None:
         raise ToolError('Policyholder not found')
-    return {'holder': h, 'policies': [{'policy_no': p['policy_no'], 'kind': p['kind'], 'status': p['status'], 'end': p['end']} for p in ctx.all('policy', '("holder_id" = ?)', [holder_id])], 'claims': [{'claim_id': c['claim_id'], 'policy_no': c['policy_no'], 'status': c['status'], 'amount': c['amount']} for c in ctx.all('claim', '("holder_id" = ?)', [holder_id])]}
+    return {
+        'holder': h,
+        'policies': [
+            {'policy_no': p['policy_no'], 'kind': p['kind'], 'status': p['status'], 'end': p['end']}
+            for p in ctx.all('policy', '("holder_id" = ?)', [holder_id])
+        ],
+        'claims': [
+            {
+                'claim_id': c['claim_id'],
+                'policy_no': c['policy_no'],
+                'status': c['status'],
+                'amount': c['amount'],
+            }
+            for c in ctx.all('claim', '("holder_id" = ?)', [holder_id])
+        ],
+    }
 
 
 # spec: insurance_claims.env.yaml:83
@@ -44,11 +59,23 @@ def get_claim(ctx: Context, *, claim_id: str) -> dict:
 # spec: insurance_claims.env.yaml:101
 def list_open_claims(ctx: Context) -> list[dict] | int:
     """Claims waiting for a decision, oldest incident first."""
-    return ctx.sql("SELECT claim_id, policy_no, incident, incident_date, amount, status, len(documents) AS documents\nFROM claim WHERE status IN ('submitted', 'under_review') ORDER BY incident_date, claim_id", {})
+    return ctx.sql(
+        "SELECT claim_id, policy_no, incident, incident_date, amount, status, len(documents) AS documents\nFROM claim WHERE status IN ('submitted', 'under_review') ORDER BY incident_date, claim_id",
+        {},
+    )
 
 
 # spec: insurance_claims.env.yaml:109
-def file_claim(ctx: Context, *, holder_id: str, policy_no: str, incident: str, incident_date: dt.date, amount: Decimal, description: str) -> dict | None:
+def file_claim(
+    ctx: Context,
+    *,
+    holder_id: str,
+    policy_no: str,
+    incident: str,
+    incident_date: dt.date,
+    amount: Decimal,
+    description: str,
+) -> dict | None:
     """File a claim on an active policy for a covered incident of the last 90 days."""
     p = ctx.get('policy', policy_no)  # spec: insurance_claims.env.yaml:124
     if p is None:
@@ -63,16 +90,41 @@ def file_claim(ctx: Context, *, holder_id: str, policy_no: str, incident: str, i
         raise ToolError('The incident date is in the future')
     if incident_date < B.add_days(ctx.today(), -90):  # spec: insurance_claims.env.yaml:131
         raise ToolError('Claims are filed within 90 days of the incident')
-    if not ((incident_date >= p['start']) and (incident_date <= p['end'])):  # spec: insurance_claims.env.yaml:132
+    # spec: insurance_claims.env.yaml:132
+    if not ((incident_date >= p['start']) and (incident_date <= p['end'])):
         raise ToolError('The incident is outside the policy period')
     if amount <= 0:  # spec: insurance_claims.env.yaml:133
         raise ToolError('The amount must be positive')
     if amount > (p['annual_limit'] - p['used_this_year']):  # spec: insurance_claims.env.yaml:134
         raise ToolError('The amount exceeds the coverage left this year')
-    if ctx.exists('claim', '((("policy_no" = ?) AND ("incident_date" = ?)) AND (("status" = ?) OR ("status" = ?)))', [policy_no, incident_date, 'submitted', 'under_review']):  # spec: insurance_claims.env.yaml:135
+    # spec: insurance_claims.env.yaml:135
+    if ctx.exists(
+        'claim',
+        '((("policy_no" = ?) AND ("incident_date" = ?)) AND (("status" = ?) OR ("status" = ?)))',
+        [policy_no, incident_date, 'submitted', 'under_review'],
+    ):
         raise ToolError('An open claim for that incident date exists')
     id = ctx.new_id('CL', 7)  # spec: insurance_claims.env.yaml:125
-    ctx.insert('claim', {'claim_id': id, 'policy_no': policy_no, 'holder_id': holder_id, 'incident': incident, 'incident_date': incident_date, 'amount': amount, 'description': description, 'status': 'submitted', 'documents': [], 'approved_amount': None, 'payout': None, 'decided': None, 'reason': None, 'appeal': None})  # spec: insurance_claims.env.yaml:137
+    # spec: insurance_claims.env.yaml:137
+    ctx.insert(
+        'claim',
+        {
+            'claim_id': id,
+            'policy_no': policy_no,
+            'holder_id': holder_id,
+            'incident': incident,
+            'incident_date': incident_date,
+            'amount': amount,
+            'description': description,
+            'status': 'submitted',
+            'documents': [],
+            'approved_amount': None,
+            'payout': None,
+            'decided': None,
+            'reason': None,
+            'appeal': None,
+        },
+    )
     return ctx.get('claim', id)
 
 
@@ -84,13 +136,19 @@ def add_document(ctx: Context, *, holder_id: str, claim_id: str, kind: str, name
         raise ToolError('Claim not found')
     if c['holder_id'] != holder_id:  # spec: insurance_claims.env.yaml:152
         raise ToolError('The claim belongs to another holder')
-    if not ((c['status'] == 'submitted') or (c['status'] == 'under_review')):  # spec: insurance_claims.env.yaml:153
+    # spec: insurance_claims.env.yaml:153
+    if not ((c['status'] == 'submitted') or (c['status'] == 'under_review')):
         raise ToolError('Documents are added only to open claims')
     if B.len(c['documents']) >= 10:  # spec: insurance_claims.env.yaml:154
         raise ToolError('A claim has at most 10 documents')
     if name in [d['name'] for d in c['documents']]:  # spec: insurance_claims.env.yaml:155
         raise ToolError('A document with that name is attached')
-    ctx.update('claim', c, {'documents': c['documents'] + [{'kind': kind, 'name': name, 'added': ctx.today()}]})  # spec: insurance_claims.env.yaml:157
+    # spec: insurance_claims.env.yaml:157
+    ctx.update(
+        'claim',
+        c,
+        {'documents': c['documents'] + [{'kind': kind, 'name': name, 'added': ctx.today()}]},
+    )
     ctx.update('claim', c, {'status': 'under_review'})  # spec: insurance_claims.env.yaml:158
     return {'claim_id': c['claim_id'], 'status': c['status'], 'documents': B.len(c['documents'])}
 
@@ -103,7 +161,8 @@ def withdraw_claim(ctx: Context, *, holder_id: str, claim_id: str) -> dict:
         raise ToolError('Claim not found')
     if c['holder_id'] != holder_id:  # spec: insurance_claims.env.yaml:171
         raise ToolError('The claim belongs to another holder')
-    if not ((c['status'] == 'submitted') or (c['status'] == 'under_review')):  # spec: insurance_claims.env.yaml:172
+    # spec: insurance_claims.env.yaml:172
+    if not ((c['status'] == 'submitted') or (c['status'] == 'under_review')):
         raise ToolError('Only an open claim can be withdrawn')
     ctx.update('claim', c, {'status': 'withdrawn'})  # spec: insurance_claims.env.yaml:174
     return {'claim_id': c['claim_id'], 'status': c['status']}
@@ -115,7 +174,8 @@ def approve_claim(ctx: Context, *, claim_id: str, amount: Decimal) -> dict:
     c = ctx.get('claim', claim_id)  # spec: insurance_claims.env.yaml:186
     if c is None:
         raise ToolError('Claim not found')
-    if not ((c['status'] == 'submitted') or (c['status'] == 'under_review')):  # spec: insurance_claims.env.yaml:190
+    # spec: insurance_claims.env.yaml:190
+    if not ((c['status'] == 'submitted') or (c['status'] == 'under_review')):
         raise ToolError('Only an open claim can be decided')
     if not ((c['amount'] <= 1000) or (B.len(c['documents']) > 0)):  # spec: insurance_claims.env.yaml:191
         raise ToolError('Claims above 1000.00 need a document first')
@@ -127,8 +187,14 @@ def approve_claim(ctx: Context, *, claim_id: str, amount: Decimal) -> dict:
     net = B.max(0, amount - p['deductible'])  # spec: insurance_claims.env.yaml:188
     if net > (p['annual_limit'] - p['used_this_year']):  # spec: insurance_claims.env.yaml:193
         raise ToolError('The payout exceeds the coverage left this year')
-    ctx.update('claim', c, {'status': 'approved', 'approved_amount': amount, 'payout': net, 'decided': ctx.today()})  # spec: insurance_claims.env.yaml:195
-    ctx.update('policy', p, {'used_this_year': (p['used_this_year'] + net)})  # spec: insurance_claims.env.yaml:196
+    # spec: insurance_claims.env.yaml:195
+    ctx.update(
+        'claim',
+        c,
+        {'status': 'approved', 'approved_amount': amount, 'payout': net, 'decided': ctx.today()},
+    )
+    # spec: insurance_claims.env.yaml:196
+    ctx.update('policy', p, {'used_this_year': (p['used_this_year'] + net)})
     return {'claim_id': c['claim_id'], 'status': c['status'], 'payout': c['payout']}
 
 
@@ -138,11 +204,13 @@ def reject_claim(ctx: Context, *, claim_id: str, reason: str) -> dict:
     c = ctx.get('claim', claim_id)  # spec: insurance_claims.env.yaml:208
     if c is None:
         raise ToolError('Claim not found')
-    if not ((c['status'] == 'submitted') or (c['status'] == 'under_review')):  # spec: insurance_claims.env.yaml:210
+    # spec: insurance_claims.env.yaml:210
+    if not ((c['status'] == 'submitted') or (c['status'] == 'under_review')):
         raise ToolError('Only an open claim can be decided')
     if B.len(B.strip(reason)) <= 0:  # spec: insurance_claims.env.yaml:211
         raise ToolError('A rejection needs a reason')
-    ctx.update('claim', c, {'status': 'rejected', 'reason': reason, 'decided': ctx.today()})  # spec: insurance_claims.env.yaml:213
+    # spec: insurance_claims.env.yaml:213
+    ctx.update('claim', c, {'status': 'rejected', 'reason': reason, 'decided': ctx.today()})
     return {'claim_id': c['claim_id'], 'status': c['status'], 'reason': c['reason']}
 
 
@@ -158,11 +226,13 @@ def appeal_claim(ctx: Context, *, holder_id: str, claim_id: str, statement: str)
         raise ToolError('Only a rejected claim can be appealed')
     if c['appeal'] is not None:  # spec: insurance_claims.env.yaml:232
         raise ToolError('The claim was already appealed')
-    if not ((c['decided'] is not None) and (B.days_between(c['decided'], ctx.today()) <= 30)):  # spec: insurance_claims.env.yaml:233
+    # spec: insurance_claims.env.yaml:233
+    if not ((c['decided'] is not None) and (B.days_between(c['decided'], ctx.today()) <= 30)):
         raise ToolError('Appeals are made within 30 days of the decision')
     if B.len(B.strip(statement)) < 20:  # spec: insurance_claims.env.yaml:234
         raise ToolError('The statement needs at least 20 characters')
-    ctx.update('claim', c, {'status': 'under_review', 'appeal': statement})  # spec: insurance_claims.env.yaml:236
+    # spec: insurance_claims.env.yaml:236
+    ctx.update('claim', c, {'status': 'under_review', 'appeal': statement})
     return {'claim_id': c['claim_id'], 'status': c['status']}
 
 
@@ -186,7 +256,8 @@ def pay_claim(ctx: Context, *, claim_id: str) -> dict:
 # spec: insurance_claims.env.yaml:256
 def update_bank_account(ctx: Context, *, holder_id: str, bank_account: str) -> dict:
     """Change the bank account payouts go to (country code and 10 to 20 digits), when no approved claim awaits payment."""
-    if ctx.exists('claim', '(("holder_id" = ?) AND ("status" = ?))', [holder_id, 'approved']):  # spec: insurance_claims.env.yaml:266
+    # spec: insurance_claims.env.yaml:266
+    if ctx.exists('claim', '(("holder_id" = ?) AND ("status" = ?))', [holder_id, 'approved']):
         raise ToolError('An approved claim awaits payment; the account cannot change now')
     h = ctx.get('holder', holder_id)  # spec: insurance_claims.env.yaml:264
     if h is None:
@@ -209,7 +280,8 @@ def set_beneficiaries(ctx: Context, *, holder_id: str, policy_no: str, beneficia
         raise ToolError('Only life policies have beneficiaries')
     if p['status'] != 'active':  # spec: insurance_claims.env.yaml:285
         raise ToolError('The policy is not active')
-    if not ((B.len(beneficiaries) >= 1) and (B.len(beneficiaries) <= 5)):  # spec: insurance_claims.env.yaml:286
+    # spec: insurance_claims.env.yaml:286
+    if not ((B.len(beneficiaries) >= 1) and (B.len(beneficiaries) <= 5)):
         raise ToolError('A policy has 1 to 5 beneficiaries')
     if not B.all([(b['share'] > 0) for b in beneficiaries]):  # spec: insurance_claims.env.yaml:287
         raise ToolError('Every share must be positive')

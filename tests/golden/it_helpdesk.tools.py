@@ -25,7 +25,10 @@ def verify_employee(ctx: Context, *, employee_id: str, email: str) -> dict:
 # spec: it_helpdesk.env.yaml:74
 def list_tickets(ctx: Context, *, employee_id: str) -> list[dict] | int:
     """An employee's tickets, newest first."""
-    return ctx.sql('SELECT ticket_id, title, category, priority, status, opened FROM ticket WHERE employee_id = $employee_id ORDER BY opened DESC, ticket_id', {'employee_id': employee_id})
+    return ctx.sql(
+        'SELECT ticket_id, title, category, priority, status, opened FROM ticket WHERE employee_id = $employee_id ORDER BY opened DESC, ticket_id',
+        {'employee_id': employee_id},
+    )
 
 
 # spec: it_helpdesk.env.yaml:81
@@ -50,13 +53,28 @@ def open_ticket(ctx: Context, *, employee_id: str, title: str, category: str, pr
         raise ToolError('Urgent priority is only for outages')
     if B.len(B.strip(title)) < 5:  # spec: it_helpdesk.env.yaml:109
         raise ToolError('The title must have at least 5 characters')
-    if ctx.count('ticket', '(("employee_id" = ?) AND ("status" <> ?))', [employee_id, 'closed']) >= 3:  # spec: it_helpdesk.env.yaml:110
+    # spec: it_helpdesk.env.yaml:110
+    if ctx.count('ticket', '(("employee_id" = ?) AND ("status" <> ?))', [employee_id, 'closed']) >= 3:
         raise ToolError('The employee already has 3 open tickets')
     e = ctx.get('employee', employee_id)  # spec: it_helpdesk.env.yaml:105
     if e is None:
         raise ToolError('Employee not found')
     id = ctx.new_id('INC', 6)  # spec: it_helpdesk.env.yaml:106
-    ctx.insert('ticket', {'ticket_id': id, 'employee_id': employee_id, 'title': B.strip(title), 'category': category, 'priority': priority, 'opened': ctx.today(), 'status': 'open', 'closed_on': None, 'comments': []})  # spec: it_helpdesk.env.yaml:112
+    # spec: it_helpdesk.env.yaml:112
+    ctx.insert(
+        'ticket',
+        {
+            'ticket_id': id,
+            'employee_id': employee_id,
+            'title': B.strip(title),
+            'category': category,
+            'priority': priority,
+            'opened': ctx.today(),
+            'status': 'open',
+            'closed_on': None,
+            'comments': [],
+        },
+    )
     return ctx.get('ticket', id)
 
 
@@ -72,7 +90,12 @@ def add_comment(ctx: Context, *, ticket_id: str, employee_id: str, text: str) ->
         raise ToolError('The ticket is closed')
     if B.len(B.strip(text)) <= 0:  # spec: it_helpdesk.env.yaml:132
         raise ToolError('The comment is empty')
-    ctx.update('ticket', t, {'comments': t['comments'] + [{'at': ctx.now(), 'author': employee_id, 'text': B.strip(text)}]})  # spec: it_helpdesk.env.yaml:134
+    # spec: it_helpdesk.env.yaml:134
+    ctx.update(
+        'ticket',
+        t,
+        {'comments': t['comments'] + [{'at': ctx.now(), 'author': employee_id, 'text': B.strip(text)}]},
+    )
     return t['comments']
 
 
@@ -98,7 +121,8 @@ def reopen_ticket(ctx: Context, *, ticket_id: str) -> dict | None:
         raise ToolError('Only closed tickets can be reopened')
     if B.days_between(t['closed_on'], ctx.today()) > 14:  # spec: it_helpdesk.env.yaml:161
         raise ToolError('Tickets closed more than 14 days ago cannot be reopened')
-    if ctx.count('ticket', '(("employee_id" = ?) AND ("status" <> ?))', [t['employee_id'], 'closed']) >= 3:  # spec: it_helpdesk.env.yaml:162
+    # spec: it_helpdesk.env.yaml:162
+    if ctx.count('ticket', '(("employee_id" = ?) AND ("status" <> ?))', [t['employee_id'], 'closed']) >= 3:
         raise ToolError('The employee already has 3 open tickets')
     ctx.update('ticket', t, {'status': 'open', 'closed_on': None})  # spec: it_helpdesk.env.yaml:164
     return ctx.get('ticket', ticket_id)
@@ -115,7 +139,11 @@ def reset_password(ctx: Context, *, employee_id: str) -> dict:
     if e['resets_today'] >= 3:  # spec: it_helpdesk.env.yaml:177
         raise ToolError('The password was already reset 3 times today')
     ctx.update('employee', e, {'resets_today': (e['resets_today'] + 1)})  # spec: it_helpdesk.env.yaml:179
-    return {'employee_id': e['employee_id'], 'resets_today': e['resets_today'], 'temporary_password_sent_to': e['email']}
+    return {
+        'employee_id': e['employee_id'],
+        'resets_today': e['resets_today'],
+        'temporary_password_sent_to': e['email'],
+    }
 
 
 # spec: it_helpdesk.env.yaml:182
@@ -146,7 +174,8 @@ def revoke_license(ctx: Context, *, employee_id: str, software: str) -> dict:
         raise ToolError('Employee not found')
     if software not in e['licenses']:  # spec: it_helpdesk.env.yaml:211
         raise ToolError('The employee has no such licence')
-    ctx.update('employee', e, {'licenses': [x for x in e['licenses'] if (x != software)]})  # spec: it_helpdesk.env.yaml:213
+    # spec: it_helpdesk.env.yaml:213
+    ctx.update('employee', e, {'licenses': [x for x in e['licenses'] if (x != software)]})
     _t0 = ctx.get_required('software', software)  # spec: it_helpdesk.env.yaml:214
     ctx.update('software', _t0, {'used': (_t0['used'] - 1)})  # spec: it_helpdesk.env.yaml:214
     return {'employee_id': e['employee_id'], 'licenses': e['licenses']}
@@ -162,9 +191,11 @@ def lend_laptop(ctx: Context, *, employee_id: str, asset_tag: str, days: int) ->
         raise ToolError('Laptop not found')
     if l_['lent_to'] is not None:  # spec: it_helpdesk.env.yaml:229
         raise ToolError('That laptop is already lent out')
-    if ctx.exists('laptop', '("lent_to" IS NOT DISTINCT FROM ?)', [employee_id]):  # spec: it_helpdesk.env.yaml:230
+    # spec: it_helpdesk.env.yaml:230
+    if ctx.exists('laptop', '("lent_to" IS NOT DISTINCT FROM ?)', [employee_id]):
         raise ToolError('The employee already has a loaner')
-    ctx.update('laptop', l_, {'lent_to': employee_id, 'due': B.add_days(ctx.today(), days)})  # spec: it_helpdesk.env.yaml:232
+    # spec: it_helpdesk.env.yaml:232
+    ctx.update('laptop', l_, {'lent_to': employee_id, 'due': B.add_days(ctx.today(), days)})
     return ctx.get('laptop', asset_tag)
 
 
@@ -176,7 +207,8 @@ def return_laptop(ctx: Context, *, asset_tag: str) -> dict:
         raise ToolError('Laptop not found')
     if l_['lent_to'] is None:  # spec: it_helpdesk.env.yaml:245
         raise ToolError('That laptop is not lent out')
-    late = (B.max(0, B.days_between(l_['due'], ctx.today())) if (l_['due'] is not None) else 0)  # spec: it_helpdesk.env.yaml:243
+    # spec: it_helpdesk.env.yaml:243
+    late = (B.max(0, B.days_between(l_['due'], ctx.today())) if (l_['due'] is not None) else 0)
     ctx.update('laptop', l_, {'lent_to': None, 'due': None})  # spec: it_helpdesk.env.yaml:247
     return {'asset_tag': l_['asset_tag'], 'days_late': late}
 

@@ -26,7 +26,14 @@ def find_member(ctx: Context, *, card: str) -> dict:
 # spec: library.env.yaml:64
 def search_books(ctx: Context, *, query: str) -> list[dict]:
     """Search the catalogue by words in the title or the author's name."""
-    return [{'isbn': b['isbn'], 'title': b['title'], 'author': b['author'], 'available': b['available']} for b in ctx.all('book', '(contains(lower("title"), ?) OR contains(lower("author"), ?))', [B.lower(query), B.lower(query)])]
+    return [
+        {'isbn': b['isbn'], 'title': b['title'], 'author': b['author'], 'available': b['available']}
+        for b in ctx.all(
+            'book',
+            '(contains(lower("title"), ?) OR contains(lower("author"), ?))',
+            [B.lower(query), B.lower(query)],
+        )
+    ]
 
 
 # spec: library.env.yaml:71
@@ -35,7 +42,10 @@ def list_loans(ctx: Context, *, card: str) -> list[dict]:
     m = ctx.get('member', card)  # spec: library.env.yaml:77
     if m is None:
         raise ToolError('No member with that card')
-    return [{'loan_id': l_['loan_id'], 'isbn': l_['isbn'], 'due': l_['due'], 'renewed': l_['renewed']} for l_ in ctx.all('loan', '(("card" = ?) AND (NOT "returned"))', [card])]
+    return [
+        {'loan_id': l_['loan_id'], 'isbn': l_['isbn'], 'due': l_['due'], 'renewed': l_['renewed']}
+        for l_ in ctx.all('loan', '(("card" = ?) AND (NOT "returned"))', [card])
+    ]
 
 
 # spec: library.env.yaml:80
@@ -56,10 +66,23 @@ def borrow_book(ctx: Context, *, card: str, isbn: str) -> dict | None:
         raise ToolError('The member already has 5 loans')
     if b['available'] <= 0:  # spec: library.env.yaml:96
         raise ToolError('No copy is available; offer to place a hold')
-    if ctx.exists('loan', '((("card" = ?) AND ("isbn" = ?)) AND (NOT "returned"))', [card, isbn]):  # spec: library.env.yaml:97
+    # spec: library.env.yaml:97
+    if ctx.exists('loan', '((("card" = ?) AND ("isbn" = ?)) AND (NOT "returned"))', [card, isbn]):
         raise ToolError('The member already has this book')
     id = ctx.new_id('LN', 8)  # spec: library.env.yaml:91
-    ctx.insert('loan', {'loan_id': id, 'card': card, 'isbn': isbn, 'due': B.add_days(ctx.today(), 21), 'renewed': False, 'returned': False, 'notes': []})  # spec: library.env.yaml:99
+    # spec: library.env.yaml:99
+    ctx.insert(
+        'loan',
+        {
+            'loan_id': id,
+            'card': card,
+            'isbn': isbn,
+            'due': B.add_days(ctx.today(), 21),
+            'renewed': False,
+            'returned': False,
+            'notes': [],
+        },
+    )
     ctx.update('book', b, {'available': (b['available'] - 1)})  # spec: library.env.yaml:100
     return ctx.get('loan', id)
 
@@ -77,7 +100,8 @@ def renew_loan(ctx: Context, *, loan_id: str) -> dict:
     if ctx.exists('hold', '("isbn" = ?)', [l_['isbn']]):  # spec: library.env.yaml:114
         raise ToolError('Someone holds this book; it cannot be renewed')
     ctx.update('loan', l_, {'due': B.add_days(l_['due'], 21), 'renewed': True})  # spec: library.env.yaml:122
-    ctx.update('loan', l_, {'notes': l_['notes'] + [{'at': ctx.today(), 'text': 'renewed'}]})  # spec: library.env.yaml:123
+    # spec: library.env.yaml:123
+    ctx.update('loan', l_, {'notes': l_['notes'] + [{'at': ctx.today(), 'text': 'renewed'}]})
     return {'loan_id': l_['loan_id'], 'due': l_['due']}
 
 
@@ -95,8 +119,14 @@ def return_book(ctx: Context, *, loan_id: str) -> dict:
     ctx.update('book', _t0, {'available': (_t0['available'] + 1)})  # spec: library.env.yaml:139
     if late > 0:  # spec: library.env.yaml:140
         _t0 = ctx.get_required('member', l_['card'])  # spec: library.env.yaml:141
-        ctx.update('member', _t0, {'fines': (_t0['fines'] + (late * Decimal('0.25')))})  # spec: library.env.yaml:141
-        ctx.update('loan', l_, {'notes': l_['notes'] + [{'at': ctx.today(), 'text': B.format('returned {} days late', late)}]})  # spec: library.env.yaml:142
+        # spec: library.env.yaml:141
+        ctx.update('member', _t0, {'fines': (_t0['fines'] + (late * Decimal('0.25')))})
+        # spec: library.env.yaml:142
+        ctx.update(
+            'loan',
+            l_,
+            {'notes': l_['notes'] + [{'at': ctx.today(), 'text': B.format('returned {} days late', late)}]},
+        )
     return {'loan_id': l_['loan_id'], 'days_late': late, 'fine': (late * Decimal('0.25'))}
 
 
@@ -114,7 +144,8 @@ def place_hold(ctx: Context, *, card: str, isbn: str) -> dict | None:
     if ctx.exists('hold', '(("card" = ?) AND ("isbn" = ?))', [card, isbn]):  # spec: library.env.yaml:158
         raise ToolError('The member already holds this book')
     id = ctx.new_id('H', 6)  # spec: library.env.yaml:155
-    ctx.insert('hold', {'hold_id': id, 'card': card, 'isbn': isbn, 'placed': ctx.today()})  # spec: library.env.yaml:160
+    # spec: library.env.yaml:160
+    ctx.insert('hold', {'hold_id': id, 'card': card, 'isbn': isbn, 'placed': ctx.today()})
     return ctx.get('hold', id)
 
 
@@ -150,14 +181,18 @@ def set_preference(ctx: Context, *, card: str, name: str, value: str) -> dict[st
     m = ctx.get('member', card)  # spec: library.env.yaml:201
     if m is None:
         raise ToolError('No member with that card')
-    ctx.update('member', m, {'preferences': B.with_entry(m['preferences'], name, value)})  # spec: library.env.yaml:203
+    # spec: library.env.yaml:203
+    ctx.update('member', m, {'preferences': B.with_entry(m['preferences'], name, value)})
     return m['preferences']
 
 
 # spec: library.env.yaml:206
 def overdue_report(ctx: Context, *, as_of: dt.date) -> list[dict] | int:
     """List loans that were due before a date and are not returned, oldest first."""
-    return ctx.sql('SELECT loan_id, card, isbn, due FROM loan\nWHERE NOT returned AND due < $as_of\nORDER BY due, loan_id', {'as_of': as_of})
+    return ctx.sql(
+        'SELECT loan_id, card, isbn, due FROM loan\nWHERE NOT returned AND due < $as_of\nORDER BY due, loan_id',
+        {'as_of': as_of},
+    )
 
 
 TOOLS = {
@@ -174,12 +209,15 @@ TOOLS = {
     'overdue_report': overdue_report,
 }
 
-# Policy rules: which rules a call meets, checked by the agent before it calls; the tools above do not enforce them.
+# Policy rules: which rules a call meets, checked by the agent before it calls;
+# the tools above do not enforce them.
 
 
 # spec: library.env.yaml:103
 def _rules_renew_loan(ctx: Context, *, loan_id: str) -> list:
-    """The policy rules of `renew_loan` this call meets, as (rule, message); the tool does not enforce them."""
+    """The policy rules of `renew_loan` this call meets, as (rule, message).
+
+    The tool does not enforce them."""
     l_ = ctx.get('loan', loan_id)  # spec: library.env.yaml:110
     if l_ is None:
         raise ToolError('No such loan')
@@ -191,7 +229,14 @@ def _rules_renew_loan(ctx: Context, *, loan_id: str) -> list:
         raise ToolError('Someone holds this book; it cannot be renewed')
     _met = []  # spec: library.env.yaml:103
     if l_['due'] < ctx.today():  # spec: library.env.yaml:116
-        _met.append(('overdue', B.format('Loan {} is overdue, so it cannot be renewed; the book has to be returned instead.', loan_id)))  # spec: library.env.yaml:116
+        # spec: library.env.yaml:116
+        _met.append((
+            'overdue',
+            B.format(
+                'Loan {} is overdue, so it cannot be renewed; the book has to be returned instead.',
+                loan_id,
+            ),
+        ))
     return _met
 
 

@@ -35,23 +35,58 @@ def track_shipment(ctx: Context, *, tracking_no: str) -> dict:
 # spec: logistics.env.yaml:87
 def list_shipments(ctx: Context, *, customer_id: str, status: str | None) -> list[dict] | int:
     """A customer's shipments, newest first, optionally of one status."""
-    return ctx.sql('SELECT tracking_no, service, status, weight_kg, cost, created FROM shipment\nWHERE customer_id = $customer_id AND ($status IS NULL OR status = $status)\nORDER BY created DESC, tracking_no', {'customer_id': customer_id, 'status': status})
+    return ctx.sql(
+        'SELECT tracking_no, service, status, weight_kg, cost, created FROM shipment\nWHERE customer_id = $customer_id AND ($status IS NULL OR status = $status)\nORDER BY created DESC, tracking_no',
+        {'customer_id': customer_id, 'status': status},
+    )
 
 
 # spec: logistics.env.yaml:98
-def quote_rate(ctx: Context, *, service: str, weight_kg: Decimal, declared_value: Decimal, insured: bool) -> Decimal:
+def quote_rate(
+    ctx: Context,
+    *,
+    service: str,
+    weight_kg: Decimal,
+    declared_value: Decimal,
+    insured: bool,
+) -> Decimal:
     """The price of a parcel by service, weight and optional insurance of a declared value."""
-    return B.round(((5 + (1 * weight_kg)) if (service == 'ground') else ((10 + (2 * weight_kg)) if (service == 'express') else (25 + (Decimal('3.5') * weight_kg)))) + ((Decimal('0.01') * declared_value) if insured else 0), 2)
+    return B.round(
+        (
+            (5 + (1 * weight_kg))
+            if (service == 'ground')
+            else ((10 + (2 * weight_kg)) if (service == 'express') else (25 + (Decimal('3.5') * weight_kg)))
+        ) + ((Decimal('0.01') * declared_value) if insured else 0),
+        2,
+    )
 
 
 # spec: logistics.env.yaml:108
-def create_shipment(ctx: Context, *, customer_id: str, address_key: str, service: str, weight_kg: Decimal, declared_value: Decimal, insured: bool) -> dict | None:
+def create_shipment(
+    ctx: Context,
+    *,
+    customer_id: str,
+    address_key: str,
+    service: str,
+    weight_kg: Decimal,
+    declared_value: Decimal,
+    insured: bool,
+) -> dict | None:
     """Create a shipment label to one of the customer's saved addresses; the charge goes to the balance."""
     c = ctx.get('customer', customer_id)  # spec: logistics.env.yaml:120
     if c is None:
         raise ToolError('Customer not found')
-    cost = B.round(((5 + (1 * weight_kg)) if (service == 'ground') else ((10 + (2 * weight_kg)) if (service == 'express') else (25 + (Decimal('3.5') * weight_kg)))) + ((Decimal('0.01') * declared_value) if insured else 0), 2)  # spec: logistics.env.yaml:121
-    dest = (B.entry_or_none(c['addresses'], address_key) if (address_key in c['addresses']) else None)  # spec: logistics.env.yaml:122
+    # spec: logistics.env.yaml:121
+    cost = B.round(
+        (
+            (5 + (1 * weight_kg))
+            if (service == 'ground')
+            else ((10 + (2 * weight_kg)) if (service == 'express') else (25 + (Decimal('3.5') * weight_kg)))
+        ) + ((Decimal('0.01') * declared_value) if insured else 0),
+        2,
+    )
+    # spec: logistics.env.yaml:122
+    dest = (B.entry_or_none(c['addresses'], address_key) if (address_key in c['addresses']) else None)
     if dest is None:  # spec: logistics.env.yaml:125
         raise ToolError('Unknown saved address')
     if not ((weight_kg >= Decimal('0.1')) and (weight_kg <= 70)):  # spec: logistics.env.yaml:126
@@ -63,7 +98,27 @@ def create_shipment(ctx: Context, *, customer_id: str, address_key: str, service
     if (c['balance'] + cost) > c['credit_limit']:  # spec: logistics.env.yaml:129
         raise ToolError('The charge would exceed the credit limit')
     id = ctx.new_id('1Z', 8)  # spec: logistics.env.yaml:123
-    ctx.insert('shipment', {'tracking_no': id, 'customer_id': customer_id, 'to_key': address_key, 'to': dest, 'service': service, 'weight_kg': weight_kg, 'declared_value': declared_value, 'insured': insured, 'cost': cost, 'created': ctx.today(), 'events': [{'at': ctx.now(), 'status': 'label created', 'location': 'online'}], 'status': 'label_created', 'delivered_on': None, 'hold_until': None, 'claim_amount': None})  # spec: logistics.env.yaml:131
+    # spec: logistics.env.yaml:131
+    ctx.insert(
+        'shipment',
+        {
+            'tracking_no': id,
+            'customer_id': customer_id,
+            'to_key': address_key,
+            'to': dest,
+            'service': service,
+            'weight_kg': weight_kg,
+            'declared_value': declared_value,
+            'insured': insured,
+            'cost': cost,
+            'created': ctx.today(),
+            'events': [{'at': ctx.now(), 'status': 'label created', 'location': 'online'}],
+            'status': 'label_created',
+            'delivered_on': None,
+            'hold_until': None,
+            'claim_amount': None,
+        },
+    )
     ctx.update('customer', c, {'balance': (c['balance'] + cost)})  # spec: logistics.env.yaml:132
     return ctx.get('shipment', id)
 
@@ -83,8 +138,10 @@ def cancel_shipment(ctx: Context, *, customer_id: str, tracking_no: str) -> dict
         raise ToolError('Customer not found')
     ctx.update('shipment', s, {'status': 'cancelled'})  # spec: logistics.env.yaml:155
     ctx.update('customer', c, {'balance': (c['balance'] - s['cost'])})  # spec: logistics.env.yaml:156
-    for p in ctx.all('pickup', '(("customer_id" = ?) AND ("status" = ?))', [customer_id, 'scheduled']):  # spec: logistics.env.yaml:157
-        ctx.update('pickup', p, {'shipments': [t for t in p['shipments'] if (t != tracking_no)]})  # spec: logistics.env.yaml:158
+    # spec: logistics.env.yaml:157
+    for p in ctx.all('pickup', '(("customer_id" = ?) AND ("status" = ?))', [customer_id, 'scheduled']):
+        # spec: logistics.env.yaml:158
+        ctx.update('pickup', p, {'shipments': [t for t in p['shipments'] if (t != tracking_no)]})
     return {'tracking_no': s['tracking_no'], 'status': s['status'], 'refunded': s['cost']}
 
 
@@ -101,16 +158,23 @@ def redirect_shipment(ctx: Context, *, customer_id: str, tracking_no: str, addre
     c = ctx.get('customer', customer_id)  # spec: logistics.env.yaml:171
     if c is None:
         raise ToolError('Customer not found')
-    dest = (B.entry_or_none(c['addresses'], address_key) if (address_key in c['addresses']) else None)  # spec: logistics.env.yaml:172
+    # spec: logistics.env.yaml:172
+    dest = (B.entry_or_none(c['addresses'], address_key) if (address_key in c['addresses']) else None)
     if dest is None:  # spec: logistics.env.yaml:176
         raise ToolError('Unknown saved address')
     if s['to_key'] == address_key:  # spec: logistics.env.yaml:177
         raise ToolError('The shipment already goes there')
     if (c['balance'] + Decimal('7.5')) > c['credit_limit']:  # spec: logistics.env.yaml:178
         raise ToolError('The charge would exceed the credit limit')
-    ctx.update('shipment', s, {'to': dest, 'to_key': address_key, 'cost': (s['cost'] + Decimal('7.5'))})  # spec: logistics.env.yaml:180
+    # spec: logistics.env.yaml:180
+    ctx.update('shipment', s, {'to': dest, 'to_key': address_key, 'cost': (s['cost'] + Decimal('7.5'))})
     ctx.update('customer', c, {'balance': (c['balance'] + Decimal('7.5'))})  # spec: logistics.env.yaml:181
-    ctx.update('shipment', s, {'events': s['events'] + [{'at': ctx.now(), 'status': 'redirected', 'location': dest['city']}]})  # spec: logistics.env.yaml:182
+    # spec: logistics.env.yaml:182
+    ctx.update(
+        'shipment',
+        s,
+        {'events': s['events'] + [{'at': ctx.now(), 'status': 'redirected', 'location': dest['city']}]},
+    )
     return {'tracking_no': s['tracking_no'], 'to': s['to'], 'fee': Decimal('7.5')}
 
 
@@ -129,7 +193,12 @@ def hold_at_facility(ctx: Context, *, customer_id: str, tracking_no: str, days: 
     if not ((s['hold_until'] is None) or (s['hold_until'] < ctx.today())):  # spec: logistics.env.yaml:199
         raise ToolError('The shipment is already on hold')
     ctx.update('shipment', s, {'hold_until': B.add_days(ctx.today(), days)})  # spec: logistics.env.yaml:201
-    ctx.update('shipment', s, {'events': s['events'] + [{'at': ctx.now(), 'status': 'held at facility', 'location': 'facility'}]})  # spec: logistics.env.yaml:202
+    # spec: logistics.env.yaml:202
+    ctx.update(
+        'shipment',
+        s,
+        {'events': s['events'] + [{'at': ctx.now(), 'status': 'held at facility', 'location': 'facility'}]},
+    )
     return {'tracking_no': s['tracking_no'], 'hold_until': s['hold_until']}
 
 
@@ -147,8 +216,14 @@ def upgrade_service(ctx: Context, *, customer_id: str, tracking_no: str, service
     if c is None:
         raise ToolError('Customer not found')
     w = s['weight_kg']  # spec: logistics.env.yaml:216
-    old_rate = ((5 + (1 * w)) if (s['service'] == 'ground') else ((10 + (2 * w)) if (s['service'] == 'express') else (25 + (Decimal('3.5') * w))))  # spec: logistics.env.yaml:217
-    new_rate = ((10 + (2 * w)) if (service == 'express') else (25 + (Decimal('3.5') * w)))  # spec: logistics.env.yaml:218
+    # spec: logistics.env.yaml:217
+    old_rate = (
+        (5 + (1 * w))
+        if (s['service'] == 'ground')
+        else ((10 + (2 * w)) if (s['service'] == 'express') else (25 + (Decimal('3.5') * w)))
+    )
+    # spec: logistics.env.yaml:218
+    new_rate = ((10 + (2 * w)) if (service == 'express') else (25 + (Decimal('3.5') * w)))
     diff = B.round(new_rate - old_rate, 2)  # spec: logistics.env.yaml:219
     if diff <= 0:  # spec: logistics.env.yaml:223
         raise ToolError('That is not an upgrade')
@@ -156,7 +231,8 @@ def upgrade_service(ctx: Context, *, customer_id: str, tracking_no: str, service
         raise ToolError('Overnight parcels weigh at most 30 kg')
     if (c['balance'] + diff) > c['credit_limit']:  # spec: logistics.env.yaml:225
         raise ToolError('The charge would exceed the credit limit')
-    ctx.update('shipment', s, {'service': service, 'cost': (s['cost'] + diff)})  # spec: logistics.env.yaml:227
+    # spec: logistics.env.yaml:227
+    ctx.update('shipment', s, {'service': service, 'cost': (s['cost'] + diff)})
     ctx.update('customer', c, {'balance': (c['balance'] + diff)})  # spec: logistics.env.yaml:228
     return {'tracking_no': s['tracking_no'], 'service': s['service'], 'charged': diff}
 
@@ -164,23 +240,49 @@ def upgrade_service(ctx: Context, *, customer_id: str, tracking_no: str, service
 # spec: logistics.env.yaml:231
 def schedule_pickup(ctx: Context, *, customer_id: str, date_: dt.date, shipments: list) -> dict | None:
     """Book a pickup 1 to 14 days ahead for shipments not yet picked up; one pickup per customer per day."""
-    if not ((date_ >= B.add_days(ctx.today(), 1)) and (date_ <= B.add_days(ctx.today(), 14))):  # spec: logistics.env.yaml:245
+    # spec: logistics.env.yaml:245
+    if not ((date_ >= B.add_days(ctx.today(), 1)) and (date_ <= B.add_days(ctx.today(), 14))):
         raise ToolError('Pickups are booked 1 to 14 days ahead')
     if B.len(shipments) < 1:  # spec: logistics.env.yaml:246
         raise ToolError('A pickup needs at least one shipment')
     c = ctx.get('customer', customer_id)  # spec: logistics.env.yaml:240
     if c is None:
         raise ToolError('Customer not found')
-    mine = [s['tracking_no'] for s in ctx.all('shipment', '(("customer_id" = ?) AND ("status" = ?))', [customer_id, 'label_created'])]  # spec: logistics.env.yaml:241
+    # spec: logistics.env.yaml:241
+    mine = [
+        s['tracking_no']
+        for s in ctx.all(
+            'shipment',
+            '(("customer_id" = ?) AND ("status" = ?))',
+            [customer_id, 'label_created'],
+        )
+    ]
     if not B.all([(t in mine) for t in shipments]):  # spec: logistics.env.yaml:247
         raise ToolError("Every shipment must be the customer's and not yet picked up")
-    pending = ctx.all('pickup', '(("customer_id" = ?) AND ("status" = ?))', [customer_id, 'scheduled'])  # spec: logistics.env.yaml:242
-    if not B.all([(B.len([p for p in pending if (t in p['shipments'])]) == 0) for t in shipments]):  # spec: logistics.env.yaml:248
+    # spec: logistics.env.yaml:242
+    pending = ctx.all('pickup', '(("customer_id" = ?) AND ("status" = ?))', [customer_id, 'scheduled'])
+    # spec: logistics.env.yaml:248
+    if not B.all([(B.len([p for p in pending if (t in p['shipments'])]) == 0) for t in shipments]):
         raise ToolError('A shipment is already in another pickup')
-    if ctx.exists('pickup', '((("customer_id" = ?) AND ("date" = ?)) AND ("status" = ?))', [customer_id, date_, 'scheduled']):  # spec: logistics.env.yaml:249
+    # spec: logistics.env.yaml:249
+    if ctx.exists(
+        'pickup',
+        '((("customer_id" = ?) AND ("date" = ?)) AND ("status" = ?))',
+        [customer_id, date_, 'scheduled'],
+    ):
         raise ToolError('A pickup is already booked that day')
     id = ctx.new_id('PU', 6)  # spec: logistics.env.yaml:243
-    ctx.insert('pickup', {'pickup_id': id, 'customer_id': customer_id, 'date': date_, 'shipments': shipments, 'status': 'scheduled'})  # spec: logistics.env.yaml:251
+    # spec: logistics.env.yaml:251
+    ctx.insert(
+        'pickup',
+        {
+            'pickup_id': id,
+            'customer_id': customer_id,
+            'date': date_,
+            'shipments': shipments,
+            'status': 'scheduled',
+        },
+    )
     return ctx.get('pickup', id)
 
 
@@ -201,7 +303,16 @@ def cancel_pickup(ctx: Context, *, customer_id: str, pickup_id: str) -> dict:
 
 
 # spec: logistics.env.yaml:271
-def add_address(ctx: Context, *, customer_id: str, key: str, street: str, city: str, zip: str, country: str) -> dict[str, dict]:
+def add_address(
+    ctx: Context,
+    *,
+    customer_id: str,
+    key: str,
+    street: str,
+    city: str,
+    zip: str,
+    country: str,
+) -> dict[str, dict]:
     """Save a delivery address under a name (at most 5 saved addresses)."""
     c = ctx.get('customer', customer_id)  # spec: logistics.env.yaml:287
     if c is None:
@@ -212,7 +323,16 @@ def add_address(ctx: Context, *, customer_id: str, key: str, street: str, city: 
         raise ToolError('At most 5 saved addresses')
     if B.len(B.strip(zip)) < 3:  # spec: logistics.env.yaml:291
         raise ToolError('The postal code is too short')
-    ctx.update('customer', c, {'addresses': B.with_entry(c['addresses'], key, {'street': street, 'city': city, 'zip': B.strip(zip), 'country': B.upper(country)})})  # spec: logistics.env.yaml:293
+    # spec: logistics.env.yaml:293
+    ctx.update(
+        'customer',
+        c,
+        {'addresses': B.with_entry(
+            c['addresses'],
+            key,
+            {'street': street, 'city': city, 'zip': B.strip(zip), 'country': B.upper(country)},
+        )},
+    )
     return c['addresses']
 
 
@@ -228,9 +348,11 @@ def file_damage_claim(ctx: Context, *, customer_id: str, tracking_no: str, amoun
         raise ToolError('Only delivered shipments can be claimed')
     if s['claim_amount'] is not None:  # spec: logistics.env.yaml:310
         raise ToolError('A claim was already filed')
-    if B.days_between(B.coalesce(s['delivered_on'], ctx.today()), ctx.today()) > 30:  # spec: logistics.env.yaml:311
+    # spec: logistics.env.yaml:311
+    if B.days_between(B.coalesce(s['delivered_on'], ctx.today()), ctx.today()) > 30:
         raise ToolError('Claims are filed within 30 days of delivery')
-    cap = (s['declared_value'] if s['insured'] else B.min(100, s['declared_value']))  # spec: logistics.env.yaml:306
+    # spec: logistics.env.yaml:306
+    cap = (s['declared_value'] if s['insured'] else B.min(100, s['declared_value']))
     if not ((amount > 0) and (amount <= cap)):  # spec: logistics.env.yaml:312
         raise ToolError('The claim exceeds what is covered')
     ctx.update('shipment', s, {'claim_amount': amount})  # spec: logistics.env.yaml:314
@@ -253,12 +375,15 @@ TOOLS = {
     'file_damage_claim': file_damage_claim,
 }
 
-# Policy rules: which rules a call meets, checked by the agent before it calls; the tools above do not enforce them.
+# Policy rules: which rules a call meets, checked by the agent before it calls;
+# the tools above do not enforce them.
 
 
 # spec: logistics.env.yaml:135
 def _rules_cancel_shipment(ctx: Context, *, customer_id: str, tracking_no: str) -> list:
-    """The policy rules of `cancel_shipment` this call meets, as (rule, message); the tool does not enforce them."""
+    """The policy rules of `cancel_shipment` this call meets, as (rule, message).
+
+    The tool does not enforce them."""
     s = ctx.get('shipment', tracking_no)  # spec: logistics.env.yaml:143
     if s is None:
         raise ToolError('Shipment not found')
@@ -271,7 +396,14 @@ def _rules_cancel_shipment(ctx: Context, *, customer_id: str, tracking_no: str) 
         raise ToolError('Customer not found')
     _met = []  # spec: logistics.env.yaml:135
     if s['declared_value'] > 1000:  # spec: logistics.env.yaml:149
-        _met.append(('high_value', B.format('Shipment {} has a declared value above 1000.00, so a human agent has to cancel it.', tracking_no)))  # spec: logistics.env.yaml:149
+        # spec: logistics.env.yaml:149
+        _met.append((
+            'high_value',
+            B.format(
+                'Shipment {} has a declared value above 1000.00, so a human agent has to cancel it.',
+                tracking_no,
+            ),
+        ))
     return _met
 
 

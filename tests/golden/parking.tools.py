@@ -25,19 +25,28 @@ def find_driver(ctx: Context, *, phone: str) -> dict:
 # spec: parking.env.yaml:73
 def list_lots(ctx: Context) -> list[dict] | int:
     """Lots with free spaces, rates and maximum stays."""
-    return ctx.sql('SELECT lot_id, name, capacity - occupied AS free_spaces, hourly_rate, max_hours, permit_price FROM lot ORDER BY lot_id', {})
+    return ctx.sql(
+        'SELECT lot_id, name, capacity - occupied AS free_spaces, hourly_rate, max_hours, permit_price FROM lot ORDER BY lot_id',
+        {},
+    )
 
 
 # spec: parking.env.yaml:78
 def list_sessions(ctx: Context, *, driver_id: str) -> list[dict] | int:
     """A driver's parking sessions, active first."""
-    return ctx.sql('SELECT session_id, plate, lot_id, started, hours, paid, active FROM parking_session WHERE driver_id = $driver_id ORDER BY active DESC, started DESC', {'driver_id': driver_id})
+    return ctx.sql(
+        'SELECT session_id, plate, lot_id, started, hours, paid, active FROM parking_session WHERE driver_id = $driver_id ORDER BY active DESC, started DESC',
+        {'driver_id': driver_id},
+    )
 
 
 # spec: parking.env.yaml:85
 def list_citations(ctx: Context, *, plate: str) -> list[dict] | int:
     """Citations issued to a plate."""
-    return ctx.sql('SELECT citation_id, issued, amount, status FROM citation WHERE plate = upper($plate) ORDER BY issued DESC', {'plate': plate})
+    return ctx.sql(
+        'SELECT citation_id, issued, amount, status FROM citation WHERE plate = upper($plate) ORDER BY issued DESC',
+        {'plate': plate},
+    )
 
 
 # spec: parking.env.yaml:92
@@ -94,7 +103,20 @@ def start_parking(ctx: Context, *, driver_id: str, plate: str, lot_id: str, hour
     if d['balance'] < cost:  # spec: parking.env.yaml:147
         raise ToolError('The balance is too low')
     id = ctx.new_id('PS', 7)  # spec: parking.env.yaml:141
-    ctx.insert('parking_session', {'session_id': id, 'driver_id': driver_id, 'plate': p, 'lot_id': lot_id, 'started': ctx.now(), 'hours': hours, 'paid': cost, 'active': True})  # spec: parking.env.yaml:149
+    # spec: parking.env.yaml:149
+    ctx.insert(
+        'parking_session',
+        {
+            'session_id': id,
+            'driver_id': driver_id,
+            'plate': p,
+            'lot_id': lot_id,
+            'started': ctx.now(),
+            'hours': hours,
+            'paid': cost,
+            'active': True,
+        },
+    )
     ctx.update('lot', l_, {'occupied': (l_['occupied'] + 1)})  # spec: parking.env.yaml:150
     ctx.update('driver', d, {'balance': (d['balance'] - cost)})  # spec: parking.env.yaml:151
     return ctx.get('parking_session', id)
@@ -121,7 +143,8 @@ def extend_parking(ctx: Context, *, session_id: str, hours: int) -> dict | None:
     cost = (l_['hourly_rate'] * hours)  # spec: parking.env.yaml:165
     if d['balance'] < cost:  # spec: parking.env.yaml:170
         raise ToolError('The balance is too low')
-    ctx.update('parking_session', s, {'hours': (s['hours'] + hours), 'paid': (s['paid'] + cost)})  # spec: parking.env.yaml:172
+    # spec: parking.env.yaml:172
+    ctx.update('parking_session', s, {'hours': (s['hours'] + hours), 'paid': (s['paid'] + cost)})
     ctx.update('driver', d, {'balance': (d['balance'] - cost)})  # spec: parking.env.yaml:173
     return ctx.get('parking_session', session_id)
 
@@ -143,7 +166,12 @@ def end_parking(ctx: Context, *, session_id: str) -> dict | None:
 # spec: parking.env.yaml:191
 def buy_permit(ctx: Context, *, driver_id: str, lot_id: str) -> dict | None:
     """Buy a 30-day permit for a lot, paid from the balance; one per driver and lot."""
-    if ctx.exists('permit', '((("driver_id" = ?) AND ("lot_id" = ?)) AND ("valid_until" >= ?))', [driver_id, lot_id, ctx.today()]):  # spec: parking.env.yaml:203
+    # spec: parking.env.yaml:203
+    if ctx.exists(
+        'permit',
+        '((("driver_id" = ?) AND ("lot_id" = ?)) AND ("valid_until" >= ?))',
+        [driver_id, lot_id, ctx.today()],
+    ):
         raise ToolError('The driver already has a valid permit for this lot')
     d = ctx.get('driver', driver_id)  # spec: parking.env.yaml:199
     if d is None:
@@ -154,7 +182,16 @@ def buy_permit(ctx: Context, *, driver_id: str, lot_id: str) -> dict | None:
     if d['balance'] < l_['permit_price']:  # spec: parking.env.yaml:204
         raise ToolError('The balance is too low')
     id = ctx.new_id('PM', 5)  # spec: parking.env.yaml:201
-    ctx.insert('permit', {'permit_id': id, 'driver_id': driver_id, 'lot_id': lot_id, 'valid_until': B.add_days(ctx.today(), 30)})  # spec: parking.env.yaml:206
+    # spec: parking.env.yaml:206
+    ctx.insert(
+        'permit',
+        {
+            'permit_id': id,
+            'driver_id': driver_id,
+            'lot_id': lot_id,
+            'valid_until': B.add_days(ctx.today(), 30),
+        },
+    )
     ctx.update('driver', d, {'balance': (d['balance'] - l_['permit_price'])})  # spec: parking.env.yaml:207
     return ctx.get('permit', id)
 
@@ -191,7 +228,8 @@ def appeal_citation(ctx: Context, *, citation_id: str, note: str) -> dict | None
         raise ToolError('Appeals close 21 days after the citation was issued')
     if B.len(B.strip(note)) < 10:  # spec: parking.env.yaml:245
         raise ToolError('Explain the appeal in at least 10 characters')
-    ctx.update('citation', c, {'status': 'appealed', 'appeal_note': B.strip(note)})  # spec: parking.env.yaml:247
+    # spec: parking.env.yaml:247
+    ctx.update('citation', c, {'status': 'appealed', 'appeal_note': B.strip(note)})
     return ctx.get('citation', citation_id)
 
 
@@ -223,12 +261,15 @@ TOOLS = {
     'top_up': top_up,
 }
 
-# Policy rules: which rules a call meets, checked by the agent before it calls; the tools above do not enforce them.
+# Policy rules: which rules a call meets, checked by the agent before it calls;
+# the tools above do not enforce them.
 
 
 # spec: parking.env.yaml:250
 def _rules_top_up(ctx: Context, *, driver_id: str, amount: Decimal) -> list:
-    """The policy rules of `top_up` this call meets, as (rule, message); the tool does not enforce them."""
+    """The policy rules of `top_up` this call meets, as (rule, message).
+
+    The tool does not enforce them."""
     if not ((amount >= 5) and (amount <= 200)):  # spec: parking.env.yaml:260
         raise ToolError('Top-ups are between 5 and 200')
     d = ctx.get('driver', driver_id)  # spec: parking.env.yaml:258
@@ -236,7 +277,11 @@ def _rules_top_up(ctx: Context, *, driver_id: str, amount: Decimal) -> list:
         raise ToolError('Driver not found')
     _met = []  # spec: parking.env.yaml:250
     if amount > 50:  # spec: parking.env.yaml:262
-        _met.append(('large_top_up', 'Support can top up at most 50.00 at a time; a larger top-up is made in the app.'))  # spec: parking.env.yaml:262
+        # spec: parking.env.yaml:262
+        _met.append((
+            'large_top_up',
+            'Support can top up at most 50.00 at a time; a larger top-up is made in the app.',
+        ))
     return _met
 
 

@@ -20,13 +20,28 @@ def get_applicant(ctx: Context, *, applicant_id: str) -> dict:
     a = ctx.get('applicant', applicant_id)  # spec: permits.env.yaml:79
     if a is None:
         raise ToolError('Applicant not found')
-    return {'applicant': a, 'parcels': [p['parcel_id'] for p in ctx.all('parcel', '("owner_id" = ?)', [applicant_id])], 'applications': [{'app_id': x['app_id'], 'type_id': x['type_id'], 'parcel_id': x['parcel_id'], 'status': x['status']} for x in ctx.all('application', '("applicant_id" = ?)', [applicant_id])]}
+    return {
+        'applicant': a,
+        'parcels': [p['parcel_id'] for p in ctx.all('parcel', '("owner_id" = ?)', [applicant_id])],
+        'applications': [
+            {
+                'app_id': x['app_id'],
+                'type_id': x['type_id'],
+                'parcel_id': x['parcel_id'],
+                'status': x['status'],
+            }
+            for x in ctx.all('application', '("applicant_id" = ?)', [applicant_id])
+        ],
+    }
 
 
 # spec: permits.env.yaml:85
 def list_permit_types(ctx: Context) -> list[dict] | int:
     """The permit types with fee, allowed zones, licence need, required documents and validity."""
-    return ctx.sql('SELECT type_id, name, fee, zones, needs_licence, required_docs, valid_days FROM permit_type ORDER BY type_id', {})
+    return ctx.sql(
+        'SELECT type_id, name, fee, zones, needs_licence, required_docs, valid_days FROM permit_type ORDER BY type_id',
+        {},
+    )
 
 
 # spec: permits.env.yaml:90
@@ -42,11 +57,25 @@ def get_application(ctx: Context, *, app_id: str) -> dict:
 def list_parcel_permits(ctx: Context, *, parcel_id: str) -> list[dict]:
     """The approved, unexpired permits of a parcel."""
     day = ctx.today()  # spec: permits.env.yaml:105
-    return [{'app_id': x['app_id'], 'type_id': x['type_id'], 'expires': x['expires']} for x in ctx.all('application', '(((("parcel_id" = ?) AND ("status" = ?)) AND ("expires" IS NOT NULL)) AND ("expires" >= ?))', [parcel_id, 'approved', day])]
+    return [
+        {'app_id': x['app_id'], 'type_id': x['type_id'], 'expires': x['expires']}
+        for x in ctx.all(
+            'application',
+            '(((("parcel_id" = ?) AND ("status" = ?)) AND ("expires" IS NOT NULL)) AND ("expires" >= ?))',
+            [parcel_id, 'approved', day],
+        )
+    ]
 
 
 # spec: permits.env.yaml:108
-def create_application(ctx: Context, *, applicant_id: str, parcel_id: str, type_id: str, description: str) -> dict | None:
+def create_application(
+    ctx: Context,
+    *,
+    applicant_id: str,
+    parcel_id: str,
+    type_id: str,
+    description: str,
+) -> dict | None:
     """Start a draft application for a permit on a parcel."""
     a = ctx.get('applicant', applicant_id)  # spec: permits.env.yaml:122
     if a is None:
@@ -59,14 +88,43 @@ def create_application(ctx: Context, *, applicant_id: str, parcel_id: str, type_
     t = ctx.get('permit_type', type_id)  # spec: permits.env.yaml:124
     if t is None:
         raise ToolError('Permit type not found')
-    if not ((p['owner_id'] == applicant_id) or ((t['needs_licence'] and (a['kind'] == 'business')) and (a['licence_no'] is not None))):  # spec: permits.env.yaml:128
+    # spec: permits.env.yaml:128
+    if not (
+        (p['owner_id'] == applicant_id)
+        or ((t['needs_licence'] and (a['kind'] == 'business')) and (a['licence_no'] is not None))
+    ):
         raise ToolError('Only the owner, or a licensed business for this permit type, may apply')
     if B.str(p['zone']) not in t['zones']:  # spec: permits.env.yaml:129
         raise ToolError("The permit type is not allowed in the parcel's zone")
-    if ctx.exists('application', '((("parcel_id" = ?) AND ("type_id" = ?)) AND (("status" = ?) OR ("status" = ?)))', [parcel_id, type_id, 'draft', 'submitted']):  # spec: permits.env.yaml:130
+    # spec: permits.env.yaml:130
+    if ctx.exists(
+        'application',
+        '((("parcel_id" = ?) AND ("type_id" = ?)) AND (("status" = ?) OR ("status" = ?)))',
+        [parcel_id, type_id, 'draft', 'submitted'],
+    ):
         raise ToolError('The parcel already has an open application of this type')
     id = ctx.new_id('PA', 6)  # spec: permits.env.yaml:125
-    ctx.insert('application', {'app_id': id, 'applicant_id': applicant_id, 'parcel_id': parcel_id, 'type_id': type_id, 'description': description, 'created': ctx.today(), 'status': 'draft', 'fee_paid': Decimal('0.00'), 'refunded': Decimal('0.00'), 'documents': [], 'decided': None, 'reason': None, 'expires': None, 'extended': False, 'inspections': []})  # spec: permits.env.yaml:132
+    # spec: permits.env.yaml:132
+    ctx.insert(
+        'application',
+        {
+            'app_id': id,
+            'applicant_id': applicant_id,
+            'parcel_id': parcel_id,
+            'type_id': type_id,
+            'description': description,
+            'created': ctx.today(),
+            'status': 'draft',
+            'fee_paid': Decimal('0.00'),
+            'refunded': Decimal('0.00'),
+            'documents': [],
+            'decided': None,
+            'reason': None,
+            'expires': None,
+            'extended': False,
+            'inspections': [],
+        },
+    )
     return ctx.get('application', id)
 
 
@@ -157,7 +215,12 @@ def approve_application(ctx: Context, *, app_id: str) -> dict:
     t = ctx.get('permit_type', x['type_id'])  # spec: permits.env.yaml:220
     if t is None:
         raise ToolError('Permit type not found')
-    ctx.update('application', x, {'status': 'approved', 'decided': ctx.today(), 'expires': B.add_days(ctx.today(), t['valid_days'])})  # spec: permits.env.yaml:224
+    # spec: permits.env.yaml:224
+    ctx.update(
+        'application',
+        x,
+        {'status': 'approved', 'decided': ctx.today(), 'expires': B.add_days(ctx.today(), t['valid_days'])},
+    )
     return {'app_id': x['app_id'], 'status': x['status'], 'expires': x['expires']}
 
 
@@ -171,7 +234,8 @@ def reject_application(ctx: Context, *, app_id: str, reason: str) -> dict:
         raise ToolError('Only a submitted application can be decided')
     if B.len(B.strip(reason)) <= 0:  # spec: permits.env.yaml:239
         raise ToolError('A rejection needs a reason')
-    ctx.update('application', x, {'status': 'rejected', 'decided': ctx.today(), 'reason': reason})  # spec: permits.env.yaml:241
+    # spec: permits.env.yaml:241
+    ctx.update('application', x, {'status': 'rejected', 'decided': ctx.today(), 'reason': reason})
     return {'app_id': x['app_id'], 'status': x['status']}
 
 
@@ -183,13 +247,20 @@ def schedule_inspection(ctx: Context, *, applicant_id: str, app_id: str, date_: 
         raise ToolError('Application not found')
     if x['applicant_id'] != applicant_id:  # spec: permits.env.yaml:255
         raise ToolError('The application belongs to another applicant')
-    if not (((x['status'] == 'approved') and (x['expires'] is not None)) and (x['expires'] >= ctx.today())):  # spec: permits.env.yaml:256
+    # spec: permits.env.yaml:256
+    if not (((x['status'] == 'approved') and (x['expires'] is not None)) and (x['expires'] >= ctx.today())):
         raise ToolError('Inspections are for approved, unexpired permits')
-    if not ((date_ >= B.add_days(ctx.today(), 2)) and (date_ <= B.add_days(ctx.today(), 60))):  # spec: permits.env.yaml:257
+    # spec: permits.env.yaml:257
+    if not ((date_ >= B.add_days(ctx.today(), 2)) and (date_ <= B.add_days(ctx.today(), 60))):
         raise ToolError('Inspections are booked 2 to 60 days ahead')
     if B.len([i for i in x['inspections'] if (i['result'] == 'pending')]) != 0:  # spec: permits.env.yaml:258
         raise ToolError('An inspection is already pending')
-    ctx.update('application', x, {'inspections': x['inspections'] + [{'date': date_, 'result': 'pending', 'notes': None}]})  # spec: permits.env.yaml:260
+    # spec: permits.env.yaml:260
+    ctx.update(
+        'application',
+        x,
+        {'inspections': x['inspections'] + [{'date': date_, 'result': 'pending', 'notes': None}]},
+    )
     return {'app_id': x['app_id'], 'inspections': x['inspections']}
 
 
@@ -201,10 +272,26 @@ def record_inspection_result(ctx: Context, *, app_id: str, result: str, notes: s
         raise ToolError('Application not found')
     if B.len([i for i in x['inspections'] if (i['result'] == 'pending')]) != 1:  # spec: permits.env.yaml:276
         raise ToolError('No inspection is pending')
-    failures = (B.len([i for i in x['inspections'] if (i['result'] == 'failed')]) + (1 if (result == 'failed') else 0))  # spec: permits.env.yaml:274
-    ctx.update('application', x, {'inspections': [{**_e0, 'result': result, 'notes': notes} if (_e0['result'] == 'pending') else _e0 for _e0 in x['inspections']]})  # spec: permits.env.yaml:278
+    # spec: permits.env.yaml:274
+    failures = (B.len([
+        i
+        for i in x['inspections']
+        if (i['result'] == 'failed')
+    ]) + (1 if (result == 'failed') else 0))
+    # spec: permits.env.yaml:278
+    ctx.update(
+        'application',
+        x,
+        {'inspections': [
+            {**_e0, 'result': result, 'notes': notes}
+            if (_e0['result'] == 'pending')
+            else _e0
+            for _e0 in x['inspections']
+        ]},
+    )
     if failures >= 2:  # spec: permits.env.yaml:279
-        ctx.update('application', x, {'status': 'revoked', 'reason': 'two failed inspections'})  # spec: permits.env.yaml:280
+        # spec: permits.env.yaml:280
+        ctx.update('application', x, {'status': 'revoked', 'reason': 'two failed inspections'})
     return {'app_id': x['app_id'], 'status': x['status'], 'failed_inspections': failures}
 
 
@@ -228,7 +315,16 @@ def extend_permit(ctx: Context, *, applicant_id: str, app_id: str) -> dict:
         raise ToolError('The permit has no expiry date')
     if old < ctx.today():  # spec: permits.env.yaml:298
         raise ToolError('The permit has expired')
-    ctx.update('application', x, {'extended': True, 'expires': B.add_days(old, 90), 'fee_paid': (x['fee_paid'] + B.round(t['fee'] * Decimal('0.25'), 2))})  # spec: permits.env.yaml:300
+    # spec: permits.env.yaml:300
+    ctx.update(
+        'application',
+        x,
+        {
+            'extended': True,
+            'expires': B.add_days(old, 90),
+            'fee_paid': (x['fee_paid'] + B.round(t['fee'] * Decimal('0.25'), 2)),
+        },
+    )
     return {'app_id': x['app_id'], 'expires': x['expires'], 'fee': B.round(t['fee'] * Decimal('0.25'), 2)}
 
 

@@ -31,7 +31,10 @@ def get_patient(ctx: Context, *, patient_id: str) -> dict:
     p = ctx.get('patient', patient_id)  # spec: pharmacy.env.yaml:91
     if p is None:
         raise ToolError('Patient not found')
-    return {'patient': p, 'prescriptions': [r['rx_id'] for r in ctx.all('prescription', '("patient_id" = ?)', [patient_id])]}
+    return {
+        'patient': p,
+        'prescriptions': [r['rx_id'] for r in ctx.all('prescription', '("patient_id" = ?)', [patient_id])],
+    }
 
 
 # spec: pharmacy.env.yaml:96
@@ -46,13 +49,25 @@ def get_prescription(ctx: Context, *, rx_id: str) -> dict:
 # spec: pharmacy.env.yaml:105
 def search_drugs(ctx: Context, *, query: str) -> list[dict]:
     """Search the formulary by drug name; shows schedule, stock and co-pay."""
-    return [{'ndc': d['ndc'], 'name': d['name'], 'schedule': d['schedule'], 'in_stock': d['stock'], 'copay': d['copay']} for d in ctx.all('drug', 'contains(lower("name"), ?)', [B.lower(query)])]
+    return [
+        {
+            'ndc': d['ndc'],
+            'name': d['name'],
+            'schedule': d['schedule'],
+            'in_stock': d['stock'],
+            'copay': d['copay'],
+        }
+        for d in ctx.all('drug', 'contains(lower("name"), ?)', [B.lower(query)])
+    ]
 
 
 # spec: pharmacy.env.yaml:112
 def list_fill_orders(ctx: Context, *, patient_id: str) -> list[dict] | int:
     """List a patient's fill orders, newest first."""
-    return ctx.sql('SELECT order_id, rx_id, quantity, copay, status, placed FROM fill_order\nWHERE patient_id = $patient_id ORDER BY placed DESC, order_id', {'patient_id': patient_id})
+    return ctx.sql(
+        'SELECT order_id, rx_id, quantity, copay, status, placed FROM fill_order\nWHERE patient_id = $patient_id ORDER BY placed DESC, order_id',
+        {'patient_id': patient_id},
+    )
 
 
 # spec: pharmacy.env.yaml:121
@@ -72,7 +87,8 @@ def request_refill(ctx: Context, *, patient_id: str, rx_id: str) -> dict | None:
         raise ToolError('The prescription has expired')
     if r['refills_left'] <= 0:  # spec: pharmacy.env.yaml:138
         raise ToolError('No refills left; request a renewal from the prescriber')
-    if ctx.exists('fill_order', '(("rx_id" = ?) AND ("status" = ?))', [rx_id, 'pending']):  # spec: pharmacy.env.yaml:139
+    # spec: pharmacy.env.yaml:139
+    if ctx.exists('fill_order', '(("rx_id" = ?) AND ("status" = ?))', [rx_id, 'pending']):
         raise ToolError('A fill of this prescription is already pending')
     d = ctx.get('drug', r['ndc'])  # spec: pharmacy.env.yaml:131
     if d is None:
@@ -81,14 +97,33 @@ def request_refill(ctx: Context, *, patient_id: str, rx_id: str) -> dict | None:
         raise ToolError('The patient is allergic to an ingredient of this drug')
     if d['stock'] < r['quantity']:  # spec: pharmacy.env.yaml:141
         raise ToolError('Not enough stock to fill this prescription')
-    last = (B.max([f['filled_on'] for f in r['fills']]) if (B.len(r['fills']) > 0) else None)  # spec: pharmacy.env.yaml:132
-    if not (((d['schedule'] == 'none') or (last is None)) or (B.days_between(last, ctx.today()) >= 25)):  # spec: pharmacy.env.yaml:142
+    # spec: pharmacy.env.yaml:132
+    last = (B.max([f['filled_on'] for f in r['fills']]) if (B.len(r['fills']) > 0) else None)
+    # spec: pharmacy.env.yaml:142
+    if not (((d['schedule'] == 'none') or (last is None)) or (B.days_between(last, ctx.today()) >= 25)):
         raise ToolError('Controlled drugs can be refilled only 25 days after the last fill')
     id = ctx.new_id('FO', 6)  # spec: pharmacy.env.yaml:133
-    ctx.insert('fill_order', {'order_id': id, 'rx_id': rx_id, 'patient_id': patient_id, 'quantity': r['quantity'], 'copay': d['copay'], 'placed': ctx.today(), 'status': 'pending'})  # spec: pharmacy.env.yaml:150
+    # spec: pharmacy.env.yaml:150
+    ctx.insert(
+        'fill_order',
+        {
+            'order_id': id,
+            'rx_id': rx_id,
+            'patient_id': patient_id,
+            'quantity': r['quantity'],
+            'copay': d['copay'],
+            'placed': ctx.today(),
+            'status': 'pending',
+        },
+    )
     ctx.update('prescription', r, {'refills_left': (r['refills_left'] - 1)})  # spec: pharmacy.env.yaml:151
     ctx.update('drug', d, {'stock': (d['stock'] - r['quantity'])})  # spec: pharmacy.env.yaml:152
-    ctx.update('prescription', r, {'fills': r['fills'] + [{'filled_on': ctx.today(), 'quantity': r['quantity'], 'order_id': id}]})  # spec: pharmacy.env.yaml:153
+    # spec: pharmacy.env.yaml:153
+    ctx.update(
+        'prescription',
+        r,
+        {'fills': r['fills'] + [{'filled_on': ctx.today(), 'quantity': r['quantity'], 'order_id': id}]},
+    )
     return ctx.get('fill_order', id)
 
 
@@ -107,7 +142,8 @@ def cancel_fill_order(ctx: Context, *, order_id: str) -> dict | None:
     ctx.update('prescription', r, {'refills_left': (r['refills_left'] + 1)})  # spec: pharmacy.env.yaml:169
     _t0 = ctx.get_required('drug', r['ndc'])  # spec: pharmacy.env.yaml:170
     ctx.update('drug', _t0, {'stock': (_t0['stock'] + o['quantity'])})  # spec: pharmacy.env.yaml:170
-    ctx.update('prescription', r, {'fills': [_e0 for _e0 in r['fills'] if not (_e0['order_id'] == order_id)]})  # spec: pharmacy.env.yaml:171
+    # spec: pharmacy.env.yaml:171
+    ctx.update('prescription', r, {'fills': [_e0 for _e0 in r['fills'] if not (_e0['order_id'] == order_id)]})
     return ctx.get('fill_order', order_id)
 
 
@@ -149,7 +185,8 @@ def transfer_prescription(ctx: Context, *, rx_id: str, pharmacy: str) -> dict | 
         raise ToolError('Prescription not found')
     if r['status'] != 'active':  # spec: pharmacy.env.yaml:219
         raise ToolError('Only active prescriptions can be transferred')
-    if ctx.exists('fill_order', '(("rx_id" = ?) AND ("status" = ?))', [rx_id, 'pending']):  # spec: pharmacy.env.yaml:220
+    # spec: pharmacy.env.yaml:220
+    if ctx.exists('fill_order', '(("rx_id" = ?) AND ("status" = ?))', [rx_id, 'pending']):
         raise ToolError('Cancel the pending fill first')
     ctx.update('prescription', r, {'status': 'transferred'})  # spec: pharmacy.env.yaml:222
     return ctx.get('prescription', rx_id)
@@ -179,7 +216,8 @@ def add_allergy(ctx: Context, *, patient_id: str, ingredient: str) -> list[str]:
         raise ToolError('Patient not found')
     if B.lower(ingredient) in p['allergies']:  # spec: pharmacy.env.yaml:256
         raise ToolError('The allergy is already recorded')
-    ctx.update('patient', p, {'allergies': p['allergies'] + [B.lower(ingredient)]})  # spec: pharmacy.env.yaml:258
+    # spec: pharmacy.env.yaml:258
+    ctx.update('patient', p, {'allergies': p['allergies'] + [B.lower(ingredient)]})
     return p['allergies']
 
 
@@ -205,14 +243,18 @@ def update_address(ctx: Context, *, patient_id: str, street: str, city: str, zip
     p = ctx.get('patient', patient_id)  # spec: pharmacy.env.yaml:287
     if p is None:
         raise ToolError('Patient not found')
-    ctx.update('patient', p, {'address': {'street': street, 'city': city, 'zip': zip}})  # spec: pharmacy.env.yaml:291
+    # spec: pharmacy.env.yaml:291
+    ctx.update('patient', p, {'address': {'street': street, 'city': city, 'zip': zip}})
     return p['address']
 
 
 # spec: pharmacy.env.yaml:294
 def expiring_prescriptions(ctx: Context, *, before: dt.date) -> list[dict] | int:
     """List active prescriptions that expire on or before a date, soonest first."""
-    return ctx.sql("SELECT rx_id, patient_id, ndc, expires, refills_left FROM prescription\nWHERE status = 'active' AND expires <= $before ORDER BY expires, rx_id", {'before': before})
+    return ctx.sql(
+        "SELECT rx_id, patient_id, ndc, expires, refills_left FROM prescription\nWHERE status = 'active' AND expires <= $before ORDER BY expires, rx_id",
+        {'before': before},
+    )
 
 
 TOOLS = {
@@ -233,12 +275,15 @@ TOOLS = {
     'expiring_prescriptions': expiring_prescriptions,
 }
 
-# Policy rules: which rules a call meets, checked by the agent before it calls; the tools above do not enforce them.
+# Policy rules: which rules a call meets, checked by the agent before it calls;
+# the tools above do not enforce them.
 
 
 # spec: pharmacy.env.yaml:121
 def _rules_request_refill(ctx: Context, *, patient_id: str, rx_id: str) -> list:
-    """The policy rules of `request_refill` this call meets, as (rule, message); the tool does not enforce them."""
+    """The policy rules of `request_refill` this call meets, as (rule, message).
+
+    The tool does not enforce them."""
     p = ctx.get('patient', patient_id)  # spec: pharmacy.env.yaml:129
     if p is None:
         raise ToolError('Patient not found')
@@ -253,7 +298,8 @@ def _rules_request_refill(ctx: Context, *, patient_id: str, rx_id: str) -> list:
         raise ToolError('The prescription has expired')
     if r['refills_left'] <= 0:  # spec: pharmacy.env.yaml:138
         raise ToolError('No refills left; request a renewal from the prescriber')
-    if ctx.exists('fill_order', '(("rx_id" = ?) AND ("status" = ?))', [rx_id, 'pending']):  # spec: pharmacy.env.yaml:139
+    # spec: pharmacy.env.yaml:139
+    if ctx.exists('fill_order', '(("rx_id" = ?) AND ("status" = ?))', [rx_id, 'pending']):
         raise ToolError('A fill of this prescription is already pending')
     d = ctx.get('drug', r['ndc'])  # spec: pharmacy.env.yaml:131
     if d is None:
@@ -262,12 +308,21 @@ def _rules_request_refill(ctx: Context, *, patient_id: str, rx_id: str) -> list:
         raise ToolError('The patient is allergic to an ingredient of this drug')
     if d['stock'] < r['quantity']:  # spec: pharmacy.env.yaml:141
         raise ToolError('Not enough stock to fill this prescription')
-    last = (B.max([f['filled_on'] for f in r['fills']]) if (B.len(r['fills']) > 0) else None)  # spec: pharmacy.env.yaml:132
-    if not (((d['schedule'] == 'none') or (last is None)) or (B.days_between(last, ctx.today()) >= 25)):  # spec: pharmacy.env.yaml:142
+    # spec: pharmacy.env.yaml:132
+    last = (B.max([f['filled_on'] for f in r['fills']]) if (B.len(r['fills']) > 0) else None)
+    # spec: pharmacy.env.yaml:142
+    if not (((d['schedule'] == 'none') or (last is None)) or (B.days_between(last, ctx.today()) >= 25)):
         raise ToolError('Controlled drugs can be refilled only 25 days after the last fill')
     _met = []  # spec: pharmacy.env.yaml:121
     if d['schedule'] == 'II':  # spec: pharmacy.env.yaml:144
-        _met.append(('schedule_ii', B.format('Prescription {} is for a schedule II drug, so a pharmacist has to speak with you before it is refilled.', rx_id)))  # spec: pharmacy.env.yaml:144
+        # spec: pharmacy.env.yaml:144
+        _met.append((
+            'schedule_ii',
+            B.format(
+                'Prescription {} is for a schedule II drug, so a pharmacist has to speak with you before it is refilled.',
+                rx_id,
+            ),
+        ))
     return _met
 
 

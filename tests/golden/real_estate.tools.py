@@ -15,9 +15,19 @@ DOMAIN = 'real_estate'
 
 
 # spec: real_estate.env.yaml:63
-def search_listings(ctx: Context, *, city: str, kind: str, max_price: Decimal | None, min_bedrooms: int) -> list[dict] | int:
+def search_listings(
+    ctx: Context,
+    *,
+    city: str,
+    kind: str,
+    max_price: Decimal | None,
+    min_bedrooms: int,
+) -> list[dict] | int:
     """Active listings in a city, for sale or rent, within a price and with at least some bedrooms."""
-    return ctx.sql("SELECT listing_id, address, price, bedrooms FROM listing\nWHERE status = 'active' AND lower(city) = lower($city) AND kind = $kind\n  AND ($max_price IS NULL OR price <= $max_price) AND bedrooms >= $min_bedrooms\nORDER BY price, listing_id", {'min_bedrooms': min_bedrooms, 'kind': kind, 'max_price': max_price, 'city': city})
+    return ctx.sql(
+        "SELECT listing_id, address, price, bedrooms FROM listing\nWHERE status = 'active' AND lower(city) = lower($city) AND kind = $kind\n  AND ($max_price IS NULL OR price <= $max_price) AND bedrooms >= $min_bedrooms\nORDER BY price, listing_id",
+        {'min_bedrooms': min_bedrooms, 'kind': kind, 'max_price': max_price, 'city': city},
+    )
 
 
 # spec: real_estate.env.yaml:77
@@ -26,7 +36,23 @@ def get_listing(ctx: Context, *, listing_id: str) -> dict:
     l_ = ctx.get('listing', listing_id)  # spec: real_estate.env.yaml:83
     if l_ is None:
         raise ToolError('Listing not found')
-    return {'listing': l_, 'open_offers': [{'offer_id': o['offer_id'], 'amount': o['amount'], 'counter': o['counter'], 'status': o['status'], 'expires': o['expires']} for o in ctx.all('offer', '(("listing_id" = ?) AND (("status" = ?) OR ("status" = ?)))', [listing_id, 'pending', 'countered'])]}
+    return {
+        'listing': l_,
+        'open_offers': [
+            {
+                'offer_id': o['offer_id'],
+                'amount': o['amount'],
+                'counter': o['counter'],
+                'status': o['status'],
+                'expires': o['expires'],
+            }
+            for o in ctx.all(
+                'offer',
+                '(("listing_id" = ?) AND (("status" = ?) OR ("status" = ?)))',
+                [listing_id, 'pending', 'countered'],
+            )
+        ],
+    }
 
 
 # spec: real_estate.env.yaml:88
@@ -35,11 +61,22 @@ def get_client(ctx: Context, *, client_id: str) -> dict:
     c = ctx.get('client', client_id)  # spec: real_estate.env.yaml:94
     if c is None:
         raise ToolError('Client not found')
-    return {'client': c, 'viewings': ctx.all('viewing', '("client_id" = ?)', [client_id]), 'offers': ctx.all('offer', '("client_id" = ?)', [client_id])}
+    return {
+        'client': c,
+        'viewings': ctx.all('viewing', '("client_id" = ?)', [client_id]),
+        'offers': ctx.all('offer', '("client_id" = ?)', [client_id]),
+    }
 
 
 # spec: real_estate.env.yaml:100
-def schedule_viewing(ctx: Context, *, client_id: str, listing_id: str, date_: dt.date, time: str) -> dict | None:
+def schedule_viewing(
+    ctx: Context,
+    *,
+    client_id: str,
+    listing_id: str,
+    date_: dt.date,
+    time: str,
+) -> dict | None:
     """Book a viewing of an active listing 1 to 30 days ahead."""
     l_ = ctx.get('listing', listing_id)  # spec: real_estate.env.yaml:110
     if l_ is None:
@@ -48,16 +85,39 @@ def schedule_viewing(ctx: Context, *, client_id: str, listing_id: str, date_: dt
         raise ToolError('The listing is not active')
     if l_['owner_id'] == client_id:  # spec: real_estate.env.yaml:114
         raise ToolError('Owners do not view their own listing')
-    if not ((date_ >= B.add_days(ctx.today(), 1)) and (date_ <= B.add_days(ctx.today(), 30))):  # spec: real_estate.env.yaml:115
+    # spec: real_estate.env.yaml:115
+    if not ((date_ >= B.add_days(ctx.today(), 1)) and (date_ <= B.add_days(ctx.today(), 30))):
         raise ToolError('Viewings are booked 1 to 30 days ahead')
-    if ctx.exists('viewing', '((("client_id" = ?) AND ("listing_id" = ?)) AND ("status" = ?))', [client_id, listing_id, 'scheduled']):  # spec: real_estate.env.yaml:116
+    # spec: real_estate.env.yaml:116
+    if ctx.exists(
+        'viewing',
+        '((("client_id" = ?) AND ("listing_id" = ?)) AND ("status" = ?))',
+        [client_id, listing_id, 'scheduled'],
+    ):
         raise ToolError('The client already has a viewing of this listing')
-    if ctx.count('viewing', '(("client_id" = ?) AND ("status" = ?))', [client_id, 'scheduled']) >= 3:  # spec: real_estate.env.yaml:117
+    # spec: real_estate.env.yaml:117
+    if ctx.count('viewing', '(("client_id" = ?) AND ("status" = ?))', [client_id, 'scheduled']) >= 3:
         raise ToolError('A client holds at most 3 upcoming viewings')
-    if ctx.exists('viewing', '(((("listing_id" = ?) AND ("date" = ?)) AND ("time" = ?)) AND ("status" = ?))', [listing_id, date_, time, 'scheduled']):  # spec: real_estate.env.yaml:118
+    # spec: real_estate.env.yaml:118
+    if ctx.exists(
+        'viewing',
+        '(((("listing_id" = ?) AND ("date" = ?)) AND ("time" = ?)) AND ("status" = ?))',
+        [listing_id, date_, time, 'scheduled'],
+    ):
         raise ToolError('That time is taken')
     id = ctx.new_id('V', 6)  # spec: real_estate.env.yaml:111
-    ctx.insert('viewing', {'viewing_id': id, 'listing_id': listing_id, 'client_id': client_id, 'date': date_, 'time': time, 'status': 'scheduled'})  # spec: real_estate.env.yaml:120
+    # spec: real_estate.env.yaml:120
+    ctx.insert(
+        'viewing',
+        {
+            'viewing_id': id,
+            'listing_id': listing_id,
+            'client_id': client_id,
+            'date': date_,
+            'time': time,
+            'status': 'scheduled',
+        },
+    )
     return ctx.get('viewing', id)
 
 
@@ -78,7 +138,15 @@ def cancel_viewing(ctx: Context, *, client_id: str, viewing_id: str) -> dict:
 
 
 # spec: real_estate.env.yaml:140
-def make_offer(ctx: Context, *, client_id: str, listing_id: str, amount: Decimal, valid_days: int, conditions: list) -> dict | None:
+def make_offer(
+    ctx: Context,
+    *,
+    client_id: str,
+    listing_id: str,
+    amount: Decimal,
+    valid_days: int,
+    conditions: list,
+) -> dict | None:
     """Offer on an active listing after viewing it; valid 1 to 7 days, at least 80% of the asking price."""
     c = ctx.get('client', client_id)  # spec: real_estate.env.yaml:151
     if c is None:
@@ -90,7 +158,12 @@ def make_offer(ctx: Context, *, client_id: str, listing_id: str, amount: Decimal
         raise ToolError('The listing is not active')
     if l_['owner_id'] == client_id:  # spec: real_estate.env.yaml:156
         raise ToolError('Owners cannot offer on their own listing')
-    if not ctx.exists('viewing', '((("client_id" = ?) AND ("listing_id" = ?)) AND ("status" = ?))', [client_id, listing_id, 'done']):  # spec: real_estate.env.yaml:157
+    # spec: real_estate.env.yaml:157
+    if not ctx.exists(
+        'viewing',
+        '((("client_id" = ?) AND ("listing_id" = ?)) AND ("status" = ?))',
+        [client_id, listing_id, 'done'],
+    ):
         raise ToolError('The client must view the property first')
     if amount < (l_['price'] * Decimal('0.8')):  # spec: real_estate.env.yaml:158
         raise ToolError('Offers start at 80% of the asking price')
@@ -98,12 +171,30 @@ def make_offer(ctx: Context, *, client_id: str, listing_id: str, amount: Decimal
         raise ToolError('Purchase offers need a verified client')
     if not ((l_['kind'] == 'rent') or (c['preapproved'] >= amount)):  # spec: real_estate.env.yaml:160
         raise ToolError("The offer exceeds the client's pre-approval")
-    if ctx.exists('offer', '((("client_id" = ?) AND ("listing_id" = ?)) AND (("status" = ?) OR ("status" = ?)))', [client_id, listing_id, 'pending', 'countered']):  # spec: real_estate.env.yaml:161
+    # spec: real_estate.env.yaml:161
+    if ctx.exists(
+        'offer',
+        '((("client_id" = ?) AND ("listing_id" = ?)) AND (("status" = ?) OR ("status" = ?)))',
+        [client_id, listing_id, 'pending', 'countered'],
+    ):
         raise ToolError('The client already has an open offer on this listing')
     if not ((valid_days >= 1) and (valid_days <= 7)):  # spec: real_estate.env.yaml:162
         raise ToolError('Offers stay valid 1 to 7 days')
     id = ctx.new_id('OF', 6)  # spec: real_estate.env.yaml:153
-    ctx.insert('offer', {'offer_id': id, 'listing_id': listing_id, 'client_id': client_id, 'amount': amount, 'expires': B.add_days(ctx.today(), valid_days), 'conditions': conditions, 'counter': None, 'status': 'pending'})  # spec: real_estate.env.yaml:164
+    # spec: real_estate.env.yaml:164
+    ctx.insert(
+        'offer',
+        {
+            'offer_id': id,
+            'listing_id': listing_id,
+            'client_id': client_id,
+            'amount': amount,
+            'expires': B.add_days(ctx.today(), valid_days),
+            'conditions': conditions,
+            'counter': None,
+            'status': 'pending',
+        },
+    )
     return ctx.get('offer', id)
 
 
@@ -140,7 +231,12 @@ def accept_offer(ctx: Context, *, owner_id: str, offer_id: str) -> dict:
         raise ToolError('The listing is not active')
     ctx.update('offer', o, {'status': 'accepted'})  # spec: real_estate.env.yaml:199
     ctx.update('listing', l_, {'status': 'under_offer'})  # spec: real_estate.env.yaml:200
-    for x in ctx.all('offer', '((("listing_id" = ?) AND ("offer_id" <> ?)) AND (("status" = ?) OR ("status" = ?)))', [l_['listing_id'], offer_id, 'pending', 'countered']):  # spec: real_estate.env.yaml:201
+    # spec: real_estate.env.yaml:201
+    for x in ctx.all(
+        'offer',
+        '((("listing_id" = ?) AND ("offer_id" <> ?)) AND (("status" = ?) OR ("status" = ?)))',
+        [l_['listing_id'], offer_id, 'pending', 'countered'],
+    ):
         ctx.update('offer', x, {'status': 'rejected'})  # spec: real_estate.env.yaml:202
     return {'offer_id': o['offer_id'], 'status': o['status'], 'listing_status': l_['status']}
 
@@ -179,7 +275,8 @@ def counter_offer(ctx: Context, *, owner_id: str, offer_id: str, amount: Decimal
         raise ToolError('The offer has expired')
     if not ((amount > o['amount']) and (amount <= l_['price'])):  # spec: real_estate.env.yaml:237
         raise ToolError('A counter lies above the offer and at most the asking price')
-    ctx.update('offer', o, {'status': 'countered', 'counter': amount, 'expires': B.add_days(ctx.today(), 3)})  # spec: real_estate.env.yaml:239
+    # spec: real_estate.env.yaml:239
+    ctx.update('offer', o, {'status': 'countered', 'counter': amount, 'expires': B.add_days(ctx.today(), 3)})
     return ctx.get('offer', offer_id)
 
 
@@ -210,7 +307,12 @@ def accept_counter(ctx: Context, *, client_id: str, offer_id: str) -> dict:
         raise ToolError("The counter exceeds the client's pre-approval")
     ctx.update('offer', o, {'status': 'accepted', 'amount': new_amount})  # spec: real_estate.env.yaml:261
     ctx.update('listing', l_, {'status': 'under_offer'})  # spec: real_estate.env.yaml:262
-    for x in ctx.all('offer', '((("listing_id" = ?) AND ("offer_id" <> ?)) AND (("status" = ?) OR ("status" = ?)))', [l_['listing_id'], offer_id, 'pending', 'countered']):  # spec: real_estate.env.yaml:263
+    # spec: real_estate.env.yaml:263
+    for x in ctx.all(
+        'offer',
+        '((("listing_id" = ?) AND ("offer_id" <> ?)) AND (("status" = ?) OR ("status" = ?)))',
+        [l_['listing_id'], offer_id, 'pending', 'countered'],
+    ):
         ctx.update('offer', x, {'status': 'rejected'})  # spec: real_estate.env.yaml:264
     return {'offer_id': o['offer_id'], 'status': o['status'], 'amount': o['amount']}
 
@@ -229,7 +331,17 @@ def change_price(ctx: Context, *, owner_id: str, listing_id: str, price: Decimal
         raise ToolError('That is already the price')
     if B.abs(price - l_['price']) > (l_['price'] * Decimal('0.2')):  # spec: real_estate.env.yaml:281
         raise ToolError('The price changes by at most 20% at a time')
-    ctx.update('listing', l_, {'price_history': l_['price_history'] + [B.format('{} {:.2f} -> {:.2f}', ctx.today(), l_['price'], price)]})  # spec: real_estate.env.yaml:283
+    # spec: real_estate.env.yaml:283
+    ctx.update(
+        'listing',
+        l_,
+        {'price_history': l_['price_history'] + [B.format(
+            '{} {:.2f} -> {:.2f}',
+            ctx.today(),
+            l_['price'],
+            price,
+        )]},
+    )
     ctx.update('listing', l_, {'price': price})  # spec: real_estate.env.yaml:284
     return {'listing_id': l_['listing_id'], 'price': l_['price'], 'history': l_['price_history']}
 
@@ -244,10 +356,16 @@ def close_listing(ctx: Context, *, owner_id: str, listing_id: str) -> dict:
         raise ToolError("Only the listing's owner can change it")
     if l_['status'] != 'under_offer':  # spec: real_estate.env.yaml:299
         raise ToolError('The listing is not under offer')
-    won = ctx.first('offer', '(("listing_id" = ?) AND ("status" = ?))', [listing_id, 'accepted'])  # spec: real_estate.env.yaml:296
+    # spec: real_estate.env.yaml:296
+    won = ctx.first('offer', '(("listing_id" = ?) AND ("status" = ?))', [listing_id, 'accepted'])
     if won is None:
         raise ToolError('No accepted offer')
-    ctx.update('listing', l_, {'status': ('sold' if (l_['kind'] == 'sale') else 'rented'), 'final_price': won['amount']})  # spec: real_estate.env.yaml:301
+    # spec: real_estate.env.yaml:301
+    ctx.update(
+        'listing',
+        l_,
+        {'status': ('sold' if (l_['kind'] == 'sale') else 'rented'), 'final_price': won['amount']},
+    )
     return {'listing_id': l_['listing_id'], 'status': l_['status'], 'final_price': l_['final_price']}
 
 

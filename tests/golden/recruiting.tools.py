@@ -29,14 +29,23 @@ def get_candidate(ctx: Context, *, candidate_id: str) -> dict:
     c = ctx.get('candidate', candidate_id)  # spec: recruiting.env.yaml:97
     if c is None:
         raise ToolError(B.format('Candidate with ID {} not found', candidate_id))
-    return {'candidate': c, 'applications': [{'app_id': a['app_id'], 'job_id': a['job_id'], 'stage': a['stage']} for a in ctx.all('application', '("candidate_id" = ?)', [candidate_id])]}
+    return {
+        'candidate': c,
+        'applications': [
+            {'app_id': a['app_id'], 'job_id': a['job_id'], 'stage': a['stage']}
+            for a in ctx.all('application', '("candidate_id" = ?)', [candidate_id])
+        ],
+    }
 
 
 # spec: recruiting.env.yaml:102
 def search_jobs(ctx: Context, *, query: str, department: str | None) -> list[dict] | int:
     """Search open jobs by words in the title, optionally in one department; shows the salary band and closing date."""
     t = ctx.today()  # spec: recruiting.env.yaml:109
-    return ctx.sql("SELECT job_id, title, department, salary_min, salary_max, closes, openings - hires AS openings_left, remote\nFROM job\nWHERE status = 'open' AND closes >= $t AND lower(title) LIKE '%' || lower($query) || '%'\n  AND ($department IS NULL OR department = $department)\nORDER BY closes, job_id", {'t': t, 'department': department, 'query': query})
+    return ctx.sql(
+        "SELECT job_id, title, department, salary_min, salary_max, closes, openings - hires AS openings_left, remote\nFROM job\nWHERE status = 'open' AND closes >= $t AND lower(title) LIKE '%' || lower($query) || '%'\n  AND ($department IS NULL OR department = $department)\nORDER BY closes, job_id",
+        {'t': t, 'department': department, 'query': query},
+    )
 
 
 # spec: recruiting.env.yaml:117
@@ -52,11 +61,21 @@ def get_application(ctx: Context, *, app_id: str) -> dict:
 def interviewer_schedule(ctx: Context, *, interviewer_id: str) -> list[dict] | int:
     """List an interviewer's scheduled interviews from today on, by day and time."""
     t = ctx.today()  # spec: recruiting.env.yaml:133
-    return ctx.sql("SELECT app_id, iv.day, iv.time, iv.round FROM (\n  SELECT app_id, unnest(interviews) AS iv FROM application WHERE stage = 'interview')\nWHERE iv.interviewer_id = $interviewer_id AND iv.status = 'scheduled' AND iv.day >= $t\nORDER BY iv.day, iv.time", {'t': t, 'interviewer_id': interviewer_id})
+    return ctx.sql(
+        "SELECT app_id, iv.day, iv.time, iv.round FROM (\n  SELECT app_id, unnest(interviews) AS iv FROM application WHERE stage = 'interview')\nWHERE iv.interviewer_id = $interviewer_id AND iv.status = 'scheduled' AND iv.day >= $t\nORDER BY iv.day, iv.time",
+        {'t': t, 'interviewer_id': interviewer_id},
+    )
 
 
 # spec: recruiting.env.yaml:140
-def register_candidate(ctx: Context, *, name: str, email: str, years_experience: int, skills: list) -> dict | None:
+def register_candidate(
+    ctx: Context,
+    *,
+    name: str,
+    email: str,
+    years_experience: int,
+    skills: list,
+) -> dict | None:
     """Create a candidate profile; the email must not be registered already."""
     if not B.contains(email, '@'):  # spec: recruiting.env.yaml:152
         raise ToolError('The email address is not valid')
@@ -65,7 +84,18 @@ def register_candidate(ctx: Context, *, name: str, email: str, years_experience:
     if not ((years_experience >= 0) and (years_experience <= 60)):  # spec: recruiting.env.yaml:154
         raise ToolError('Years of experience must be between 0 and 60')
     id = ctx.new_id('CA', 5)  # spec: recruiting.env.yaml:150
-    ctx.insert('candidate', {'candidate_id': id, 'name': name, 'email': B.lower(email), 'years_experience': years_experience, 'skills': [B.lower(s) for s in skills], 'do_not_contact': False})  # spec: recruiting.env.yaml:156
+    # spec: recruiting.env.yaml:156
+    ctx.insert(
+        'candidate',
+        {
+            'candidate_id': id,
+            'name': name,
+            'email': B.lower(email),
+            'years_experience': years_experience,
+            'skills': [B.lower(s) for s in skills],
+            'do_not_contact': False,
+        },
+    )
     return ctx.get('candidate', id)
 
 
@@ -84,13 +114,33 @@ def submit_application(ctx: Context, *, candidate_id: str, job_id: str) -> dict 
         raise ToolError('The job is not open for applications')
     if j['closes'] < ctx.today():  # spec: recruiting.env.yaml:174
         raise ToolError('Applications for this job have closed')
-    if ctx.exists('application', '(("candidate_id" = ?) AND ("job_id" = ?))', [candidate_id, job_id]):  # spec: recruiting.env.yaml:175
+    # spec: recruiting.env.yaml:175
+    if ctx.exists('application', '(("candidate_id" = ?) AND ("job_id" = ?))', [candidate_id, job_id]):
         raise ToolError('The candidate has already applied to this job')
-    active = ctx.count('application', '(("candidate_id" = ?) AND (list_contains(?, "stage")))', [candidate_id, ['applied', 'screening', 'interview', 'offer']])  # spec: recruiting.env.yaml:169
+    # spec: recruiting.env.yaml:169
+    active = ctx.count(
+        'application',
+        '(("candidate_id" = ?) AND (list_contains(?, "stage")))',
+        [candidate_id, ['applied', 'screening', 'interview', 'offer']],
+    )
     if active >= 3:  # spec: recruiting.env.yaml:176
         raise ToolError('A candidate may hold at most 3 active applications')
     id = ctx.new_id('AP', 6)  # spec: recruiting.env.yaml:170
-    ctx.insert('application', {'app_id': id, 'candidate_id': candidate_id, 'job_id': job_id, 'applied_on': ctx.today(), 'stage': 'applied', 'interviews': [], 'scores': {}, 'offer': None, 'reject_reason': None})  # spec: recruiting.env.yaml:178
+    # spec: recruiting.env.yaml:178
+    ctx.insert(
+        'application',
+        {
+            'app_id': id,
+            'candidate_id': candidate_id,
+            'job_id': job_id,
+            'applied_on': ctx.today(),
+            'stage': 'applied',
+            'interviews': [],
+            'scores': {},
+            'offer': None,
+            'reject_reason': None,
+        },
+    )
     return ctx.get('application', id)
 
 
@@ -112,14 +162,22 @@ def advance_to_screening(ctx: Context, *, app_id: str) -> dict:
 
 
 # spec: recruiting.env.yaml:198
-def schedule_interview(ctx: Context, *, app_id: str, interviewer_id: str, day: dt.date, time: str) -> dict | None:
+def schedule_interview(
+    ctx: Context,
+    *,
+    app_id: str,
+    interviewer_id: str,
+    day: dt.date,
+    time: str,
+) -> dict | None:
     """Schedule the next interview round of an application in screening or interview, 1 to 30 days ahead."""
     a = ctx.get('application', app_id)  # spec: recruiting.env.yaml:209
     if a is None:
         raise ToolError('Application not found')
     if not ((a['stage'] == 'screening') or (a['stage'] == 'interview')):  # spec: recruiting.env.yaml:215
         raise ToolError('Interviews can be scheduled only for applications in screening or interview')
-    if not (((B.len(time) == 5) and (time >= '08:00')) and (time <= '17:00')):  # spec: recruiting.env.yaml:216
+    # spec: recruiting.env.yaml:216
+    if not (((B.len(time) == 5) and (time >= '08:00')) and (time <= '17:00')):
         raise ToolError('Interviews start between 08:00 and 17:00 (HH:MM)')
     if not ((day > ctx.today()) and (day <= B.add_days(ctx.today(), 30))):  # spec: recruiting.env.yaml:217
         raise ToolError('Interviews are scheduled 1 to 30 days ahead')
@@ -128,16 +186,49 @@ def schedule_interview(ctx: Context, *, app_id: str, interviewer_id: str, day: d
     iv = ctx.get('interviewer', interviewer_id)  # spec: recruiting.env.yaml:210
     if iv is None:
         raise ToolError('Interviewer not found')
-    that_day = B.sum(B.len([i for i in x['interviews'] if (((i['interviewer_id'] == interviewer_id) and (i['day'] == day)) and (i['status'] == 'scheduled'))]) for x in ctx.all('application', '("stage" = ?)', ['interview']))  # spec: recruiting.env.yaml:211
-    busy = B.any(B.any(((((i['interviewer_id'] == interviewer_id) and (i['day'] == day)) and (i['time'] == time)) and (i['status'] == 'scheduled')) for i in x['interviews']) for x in ctx.all('application', '("stage" = ?)', ['interview']))  # spec: recruiting.env.yaml:212
-    rounds = B.len([i for i in a['interviews'] if (i['status'] != 'cancelled')])  # spec: recruiting.env.yaml:213
+    # spec: recruiting.env.yaml:211
+    that_day = B.sum(
+        B.len([
+            i
+            for i in x['interviews']
+            if (
+                ((i['interviewer_id'] == interviewer_id) and (i['day'] == day))
+                and (i['status'] == 'scheduled')
+            )
+        ])
+        for x in ctx.all('application', '("stage" = ?)', ['interview'])
+    )
+    # spec: recruiting.env.yaml:212
+    busy = B.any(
+        B.any(
+            (
+                (((i['interviewer_id'] == interviewer_id) and (i['day'] == day)) and (i['time'] == time))
+                and (i['status'] == 'scheduled')
+            )
+            for i in x['interviews']
+        )
+        for x in ctx.all('application', '("stage" = ?)', ['interview'])
+    )
+    # spec: recruiting.env.yaml:213
+    rounds = B.len([i for i in a['interviews'] if (i['status'] != 'cancelled')])
     if rounds >= 3:  # spec: recruiting.env.yaml:219
         raise ToolError('An application has at most 3 interview rounds')
     if busy:  # spec: recruiting.env.yaml:220
         raise ToolError('The interviewer is busy at that time')
     if that_day >= iv['max_per_day']:  # spec: recruiting.env.yaml:221
         raise ToolError('The interviewer has no more interview slots that day')
-    ctx.update('application', a, {'interviews': a['interviews'] + [{'round': (rounds + 1), 'interviewer_id': interviewer_id, 'day': day, 'time': time, 'status': 'scheduled'}]})  # spec: recruiting.env.yaml:223
+    # spec: recruiting.env.yaml:223
+    ctx.update(
+        'application',
+        a,
+        {'interviews': a['interviews'] + [{
+            'round': (rounds + 1),
+            'interviewer_id': interviewer_id,
+            'day': day,
+            'time': time,
+            'status': 'scheduled',
+        }]},
+    )
     ctx.update('application', a, {'stage': 'interview'})  # spec: recruiting.env.yaml:224
     return ctx.get('application', app_id)
 
@@ -153,7 +244,17 @@ def cancel_interview(ctx: Context, *, app_id: str) -> list[dict]:
         raise ToolError('The application has no scheduled interview')
     if B.item(open, 0)['day'] <= ctx.today():  # spec: recruiting.env.yaml:238
         raise ToolError('Interviews can be cancelled only until the day before')
-    ctx.update('application', a, {'interviews': [{**_e0, 'status': 'cancelled'} if (_e0['status'] == 'scheduled') else _e0 for _e0 in a['interviews']]})  # spec: recruiting.env.yaml:240
+    # spec: recruiting.env.yaml:240
+    ctx.update(
+        'application',
+        a,
+        {'interviews': [
+            {**_e0, 'status': 'cancelled'}
+            if (_e0['status'] == 'scheduled')
+            else _e0
+            for _e0 in a['interviews']
+        ]},
+    )
     return a['interviews']
 
 
@@ -170,8 +271,23 @@ def record_interview_result(ctx: Context, *, app_id: str, outcome: str, score: i
         raise ToolError('The application has no scheduled interview')
     if B.item(open, 0)['day'] > ctx.today():  # spec: recruiting.env.yaml:258
         raise ToolError('The interview has not taken place yet')
-    ctx.update('application', a, {'interviews': [{**_e0, 'status': outcome} if (_e0['status'] == 'scheduled') else _e0 for _e0 in a['interviews']]})  # spec: recruiting.env.yaml:260
-    ctx.update('application', a, {'scores': B.with_entry(a['scores'], B.item(open, 0)['interviewer_id'], score)})  # spec: recruiting.env.yaml:261
+    # spec: recruiting.env.yaml:260
+    ctx.update(
+        'application',
+        a,
+        {'interviews': [
+            {**_e0, 'status': outcome}
+            if (_e0['status'] == 'scheduled')
+            else _e0
+            for _e0 in a['interviews']
+        ]},
+    )
+    # spec: recruiting.env.yaml:261
+    ctx.update(
+        'application',
+        a,
+        {'scores': B.with_entry(a['scores'], B.item(open, 0)['interviewer_id'], score)},
+    )
     return ctx.get('application', app_id)
 
 
@@ -201,7 +317,21 @@ def extend_offer(ctx: Context, *, app_id: str, salary: Decimal, start_date: dt.d
         raise ToolError("The salary must be within the job's band")
     if start_date < B.add_days(ctx.today(), 14):  # spec: recruiting.env.yaml:285
         raise ToolError('The start date must be at least 14 days away')
-    ctx.update('application', a, {'stage': 'offer', 'offer': {'salary': salary, 'start_date': start_date, 'extended_on': ctx.today(), 'expires': B.add_days(ctx.today(), 7), 'status': 'extended'}})  # spec: recruiting.env.yaml:287
+    # spec: recruiting.env.yaml:287
+    ctx.update(
+        'application',
+        a,
+        {
+            'stage': 'offer',
+            'offer': {
+                'salary': salary,
+                'start_date': start_date,
+                'extended_on': ctx.today(),
+                'expires': B.add_days(ctx.today(), 7),
+                'status': 'extended',
+            },
+        },
+    )
     return ctx.get('application', app_id)
 
 
@@ -224,11 +354,44 @@ def accept_offer(ctx: Context, *, app_id: str, candidate_id: str) -> dict:
         raise ToolError('Job not found')
     if j['hires'] >= j['openings']:  # spec: recruiting.env.yaml:305
         raise ToolError('All openings of this job are filled')
-    ctx.update('application', a, {'stage': 'hired', 'offer': {'salary': a['offer']['salary'], 'start_date': a['offer']['start_date'], 'extended_on': a['offer']['extended_on'], 'expires': a['offer']['expires'], 'status': 'accepted'}})  # spec: recruiting.env.yaml:307
-    ctx.update('job', j, {'hires': (j['hires'] + 1), 'status': ('filled' if ((j['hires'] + 1) == j['openings']) else j['status'])})  # spec: recruiting.env.yaml:308
-    for x in ctx.all('application', '((("candidate_id" = ?) AND ("app_id" <> ?)) AND (list_contains(?, "stage")))', [candidate_id, app_id, ['applied', 'screening', 'interview']]):  # spec: recruiting.env.yaml:309
+    # spec: recruiting.env.yaml:307
+    ctx.update(
+        'application',
+        a,
+        {
+            'stage': 'hired',
+            'offer': {
+                'salary': a['offer']['salary'],
+                'start_date': a['offer']['start_date'],
+                'extended_on': a['offer']['extended_on'],
+                'expires': a['offer']['expires'],
+                'status': 'accepted',
+            },
+        },
+    )
+    # spec: recruiting.env.yaml:308
+    ctx.update(
+        'job',
+        j,
+        {
+            'hires': (j['hires'] + 1),
+            'status': ('filled' if ((j['hires'] + 1) == j['openings']) else j['status']),
+        },
+    )
+    # spec: recruiting.env.yaml:309
+    for x in ctx.all(
+        'application',
+        '((("candidate_id" = ?) AND ("app_id" <> ?)) AND (list_contains(?, "stage")))',
+        [candidate_id, app_id, ['applied', 'screening', 'interview']],
+    ):
         ctx.update('application', x, {'stage': 'withdrawn'})  # spec: recruiting.env.yaml:310
-    return {'app_id': a['app_id'], 'stage': a['stage'], 'job_id': j['job_id'], 'job_status': j['status'], 'openings_left': (j['openings'] - j['hires'])}
+    return {
+        'app_id': a['app_id'],
+        'stage': a['stage'],
+        'job_id': j['job_id'],
+        'job_status': j['status'],
+        'openings_left': (j['openings'] - j['hires']),
+    }
 
 
 # spec: recruiting.env.yaml:313
@@ -241,7 +404,21 @@ def decline_offer(ctx: Context, *, app_id: str, candidate_id: str) -> dict:
         raise ToolError('The application belongs to another candidate')
     if not ((a['stage'] == 'offer') and (a['offer'] is not None)):  # spec: recruiting.env.yaml:324
         raise ToolError('The application has no outstanding offer')
-    ctx.update('application', a, {'stage': 'withdrawn', 'offer': {'salary': a['offer']['salary'], 'start_date': a['offer']['start_date'], 'extended_on': a['offer']['extended_on'], 'expires': a['offer']['expires'], 'status': 'declined'}})  # spec: recruiting.env.yaml:326
+    # spec: recruiting.env.yaml:326
+    ctx.update(
+        'application',
+        a,
+        {
+            'stage': 'withdrawn',
+            'offer': {
+                'salary': a['offer']['salary'],
+                'start_date': a['offer']['start_date'],
+                'extended_on': a['offer']['extended_on'],
+                'expires': a['offer']['expires'],
+                'status': 'declined',
+            },
+        },
+    )
     return {'app_id': a['app_id'], 'stage': a['stage']}
 
 
@@ -253,7 +430,21 @@ def rescind_offer(ctx: Context, *, app_id: str) -> dict:
         raise ToolError('Application not found')
     if not ((a['stage'] == 'offer') and (a['offer'] is not None)):  # spec: recruiting.env.yaml:339
         raise ToolError('The application has no outstanding offer')
-    ctx.update('application', a, {'stage': 'interview', 'offer': {'salary': a['offer']['salary'], 'start_date': a['offer']['start_date'], 'extended_on': a['offer']['extended_on'], 'expires': a['offer']['expires'], 'status': 'rescinded'}})  # spec: recruiting.env.yaml:341
+    # spec: recruiting.env.yaml:341
+    ctx.update(
+        'application',
+        a,
+        {
+            'stage': 'interview',
+            'offer': {
+                'salary': a['offer']['salary'],
+                'start_date': a['offer']['start_date'],
+                'extended_on': a['offer']['extended_on'],
+                'expires': a['offer']['expires'],
+                'status': 'rescinded',
+            },
+        },
+    )
     return {'app_id': a['app_id'], 'stage': a['stage'], 'offer': a['offer']}
 
 
@@ -267,8 +458,19 @@ def reject_application(ctx: Context, *, app_id: str, reason: str) -> dict:
         raise ToolError('Rescind the outstanding offer before rejecting')
     if a['stage'] not in ['applied', 'screening', 'interview']:  # spec: recruiting.env.yaml:356
         raise ToolError('Only active applications can be rejected')
-    ctx.update('application', a, {'stage': 'rejected', 'reject_reason': reason})  # spec: recruiting.env.yaml:358
-    ctx.update('application', a, {'interviews': [{**_e0, 'status': 'cancelled'} if (_e0['status'] == 'scheduled') else _e0 for _e0 in a['interviews']]})  # spec: recruiting.env.yaml:359
+    # spec: recruiting.env.yaml:358
+    ctx.update('application', a, {'stage': 'rejected', 'reject_reason': reason})
+    # spec: recruiting.env.yaml:359
+    ctx.update(
+        'application',
+        a,
+        {'interviews': [
+            {**_e0, 'status': 'cancelled'}
+            if (_e0['status'] == 'scheduled')
+            else _e0
+            for _e0 in a['interviews']
+        ]},
+    )
     return {'app_id': a['app_id'], 'stage': a['stage'], 'reject_reason': a['reject_reason']}
 
 
@@ -283,7 +485,17 @@ def withdraw_application(ctx: Context, *, app_id: str, candidate_id: str) -> dic
     if a['stage'] not in ['applied', 'screening', 'interview']:  # spec: recruiting.env.yaml:373
         raise ToolError('Only active applications without an offer can be withdrawn')
     ctx.update('application', a, {'stage': 'withdrawn'})  # spec: recruiting.env.yaml:375
-    ctx.update('application', a, {'interviews': [{**_e0, 'status': 'cancelled'} if (_e0['status'] == 'scheduled') else _e0 for _e0 in a['interviews']]})  # spec: recruiting.env.yaml:376
+    # spec: recruiting.env.yaml:376
+    ctx.update(
+        'application',
+        a,
+        {'interviews': [
+            {**_e0, 'status': 'cancelled'}
+            if (_e0['status'] == 'scheduled')
+            else _e0
+            for _e0 in a['interviews']
+        ]},
+    )
     return {'app_id': a['app_id'], 'stage': a['stage']}
 
 
@@ -297,7 +509,11 @@ def set_job_status(ctx: Context, *, job_id: str, status: str) -> dict:
         raise ToolError('The job already has that status')
     if j['status'] == 'filled':  # spec: recruiting.env.yaml:391
         raise ToolError('A filled job cannot be changed')
-    if not ((status == 'open') or (not ctx.exists('application', '(("job_id" = ?) AND ("stage" = ?))', [job_id, 'offer']))):  # spec: recruiting.env.yaml:392
+    # spec: recruiting.env.yaml:392
+    if not (
+        (status == 'open')
+        or (not ctx.exists('application', '(("job_id" = ?) AND ("stage" = ?))', [job_id, 'offer']))
+    ):
         raise ToolError('The job has an outstanding offer')
     if not ((status != 'open') or (j['closes'] >= ctx.today())):  # spec: recruiting.env.yaml:393
         raise ToolError('The closing date has passed; the job cannot be reopened')

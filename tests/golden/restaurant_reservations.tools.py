@@ -16,13 +16,19 @@ DOMAIN = 'restaurant_reservations'
 # spec: restaurant_reservations.env.yaml:66
 def search_restaurants(ctx: Context, *, city: str, cuisine: str | None) -> list[dict] | int:
     """Find restaurants in a city, optionally of one cuisine."""
-    return ctx.sql('SELECT restaurant_id, name, cuisine, max_party, deposit_per_person FROM restaurant\nWHERE lower(city) = lower($city) AND ($cuisine IS NULL OR cuisine = $cuisine)\nORDER BY name, restaurant_id', {'city': city, 'cuisine': cuisine})
+    return ctx.sql(
+        'SELECT restaurant_id, name, cuisine, max_party, deposit_per_person FROM restaurant\nWHERE lower(city) = lower($city) AND ($cuisine IS NULL OR cuisine = $cuisine)\nORDER BY name, restaurant_id',
+        {'city': city, 'cuisine': cuisine},
+    )
 
 
 # spec: restaurant_reservations.env.yaml:77
 def list_slots(ctx: Context, *, restaurant_id: str, date_: dt.date) -> list[dict] | int:
     """A restaurant's slots on a day with the seats left."""
-    return ctx.sql('SELECT slot_id, time, seats_left FROM slot\nWHERE restaurant_id = $restaurant_id AND date = $date ORDER BY time', {'restaurant_id': restaurant_id, 'date': date_})
+    return ctx.sql(
+        'SELECT slot_id, time, seats_left FROM slot\nWHERE restaurant_id = $restaurant_id AND date = $date ORDER BY time',
+        {'restaurant_id': restaurant_id, 'date': date_},
+    )
 
 
 # spec: restaurant_reservations.env.yaml:87
@@ -31,7 +37,20 @@ def get_diner(ctx: Context, *, diner_id: str) -> dict:
     d = ctx.get('diner', diner_id)  # spec: restaurant_reservations.env.yaml:93
     if d is None:
         raise ToolError('Diner not found')
-    return {'diner': d, 'bookings': [{'booking_id': b['booking_id'], 'restaurant_id': b['restaurant_id'], 'date': b['date'], 'party': b['party'], 'status': b['status']} for b in ctx.all('booking', '("diner_id" = ?)', [diner_id])], 'waitlist': [w['entry_id'] for w in ctx.all('waitlist_entry', '("diner_id" = ?)', [diner_id])]}
+    return {
+        'diner': d,
+        'bookings': [
+            {
+                'booking_id': b['booking_id'],
+                'restaurant_id': b['restaurant_id'],
+                'date': b['date'],
+                'party': b['party'],
+                'status': b['status'],
+            }
+            for b in ctx.all('booking', '("diner_id" = ?)', [diner_id])
+        ],
+        'waitlist': [w['entry_id'] for w in ctx.all('waitlist_entry', '("diner_id" = ?)', [diner_id])],
+    }
 
 
 # spec: restaurant_reservations.env.yaml:99
@@ -68,11 +87,32 @@ def book_table(ctx: Context, *, diner_id: str, slot_id: str, party: int, occasio
         raise ToolError('The party is larger than the restaurant takes')
     if party > s['seats_left']:  # spec: restaurant_reservations.env.yaml:128
         raise ToolError('Not enough seats left; offer the waitlist')
-    if ctx.exists('booking', '(((("diner_id" = ?) AND ("restaurant_id" = ?)) AND ("date" = ?)) AND (("status" = ?) OR ("status" = ?)))', [diner_id, s['restaurant_id'], s['date'], 'confirmed', 'seated']):  # spec: restaurant_reservations.env.yaml:129
+    # spec: restaurant_reservations.env.yaml:129
+    if ctx.exists(
+        'booking',
+        '(((("diner_id" = ?) AND ("restaurant_id" = ?)) AND ("date" = ?)) AND (("status" = ?) OR ("status" = ?)))',
+        [diner_id, s['restaurant_id'], s['date'], 'confirmed', 'seated'],
+    ):
         raise ToolError('The diner already has a booking at this restaurant that day')
     id = ctx.new_id('BK', 6)  # spec: restaurant_reservations.env.yaml:122
-    ctx.insert('booking', {'booking_id': id, 'diner_id': diner_id, 'slot_id': slot_id, 'restaurant_id': s['restaurant_id'], 'date': s['date'], 'party': party, 'deposit': (r['deposit_per_person'] * party), 'occasion': occasion, 'status': 'confirmed', 'deposit_refunded': False})  # spec: restaurant_reservations.env.yaml:131
-    ctx.update('slot', s, {'seats_left': (s['seats_left'] - party)})  # spec: restaurant_reservations.env.yaml:132
+    # spec: restaurant_reservations.env.yaml:131
+    ctx.insert(
+        'booking',
+        {
+            'booking_id': id,
+            'diner_id': diner_id,
+            'slot_id': slot_id,
+            'restaurant_id': s['restaurant_id'],
+            'date': s['date'],
+            'party': party,
+            'deposit': (r['deposit_per_person'] * party),
+            'occasion': occasion,
+            'status': 'confirmed',
+            'deposit_refunded': False,
+        },
+    )
+    # spec: restaurant_reservations.env.yaml:132
+    ctx.update('slot', s, {'seats_left': (s['seats_left'] - party)})
     return ctx.get('booking', id)
 
 
@@ -87,9 +127,11 @@ def cancel_booking(ctx: Context, *, diner_id: str, booking_id: str) -> dict:
     if b['status'] != 'confirmed':  # spec: restaurant_reservations.env.yaml:147
         raise ToolError('Only a confirmed booking can be cancelled')
     refund = (b['date'] > ctx.today())  # spec: restaurant_reservations.env.yaml:144
-    ctx.update('booking', b, {'status': 'cancelled', 'deposit_refunded': (refund and (b['deposit'] > 0))})  # spec: restaurant_reservations.env.yaml:155
+    # spec: restaurant_reservations.env.yaml:155
+    ctx.update('booking', b, {'status': 'cancelled', 'deposit_refunded': (refund and (b['deposit'] > 0))})
     _t0 = ctx.get_required('slot', b['slot_id'])  # spec: restaurant_reservations.env.yaml:156
-    ctx.update('slot', _t0, {'seats_left': (_t0['seats_left'] + b['party'])})  # spec: restaurant_reservations.env.yaml:156
+    # spec: restaurant_reservations.env.yaml:156
+    ctx.update('slot', _t0, {'seats_left': (_t0['seats_left'] + b['party'])})
     return {'booking_id': b['booking_id'], 'status': b['status'], 'refunded': (b['deposit'] if refund else 0)}
 
 
@@ -119,8 +161,10 @@ def change_party_size(ctx: Context, *, diner_id: str, booking_id: str, party: in
         raise ToolError('The party is larger than the restaurant takes')
     if (party - b['party']) > s['seats_left']:  # spec: restaurant_reservations.env.yaml:178
         raise ToolError('Not enough seats left')
-    ctx.update('slot', s, {'seats_left': (s['seats_left'] - (party - b['party']))})  # spec: restaurant_reservations.env.yaml:180
-    ctx.update('booking', b, {'party': party, 'deposit': (r['deposit_per_person'] * party)})  # spec: restaurant_reservations.env.yaml:181
+    # spec: restaurant_reservations.env.yaml:180
+    ctx.update('slot', s, {'seats_left': (s['seats_left'] - (party - b['party']))})
+    # spec: restaurant_reservations.env.yaml:181
+    ctx.update('booking', b, {'party': party, 'deposit': (r['deposit_per_person'] * party)})
     return ctx.get('booking', booking_id)
 
 
@@ -148,9 +192,12 @@ def move_booking(ctx: Context, *, diner_id: str, booking_id: str, slot_id: str) 
     if b['party'] > s['seats_left']:  # spec: restaurant_reservations.env.yaml:202
         raise ToolError('Not enough seats left')
     _t0 = ctx.get_required('slot', b['slot_id'])  # spec: restaurant_reservations.env.yaml:204
-    ctx.update('slot', _t0, {'seats_left': (_t0['seats_left'] + b['party'])})  # spec: restaurant_reservations.env.yaml:204
-    ctx.update('slot', s, {'seats_left': (s['seats_left'] - b['party'])})  # spec: restaurant_reservations.env.yaml:205
-    ctx.update('booking', b, {'slot_id': slot_id, 'date': s['date']})  # spec: restaurant_reservations.env.yaml:206
+    # spec: restaurant_reservations.env.yaml:204
+    ctx.update('slot', _t0, {'seats_left': (_t0['seats_left'] + b['party'])})
+    # spec: restaurant_reservations.env.yaml:205
+    ctx.update('slot', s, {'seats_left': (s['seats_left'] - b['party'])})
+    # spec: restaurant_reservations.env.yaml:206
+    ctx.update('booking', b, {'slot_id': slot_id, 'date': s['date']})
     return ctx.get('booking', booking_id)
 
 
@@ -169,10 +216,15 @@ def join_waitlist(ctx: Context, *, diner_id: str, slot_id: str, party: int) -> d
         raise ToolError('The slot is in the past')
     if s['seats_left'] >= party:  # spec: restaurant_reservations.env.yaml:224
         raise ToolError('Seats are available; book the table instead')
-    if ctx.exists('waitlist_entry', '(("diner_id" = ?) AND ("slot_id" = ?))', [diner_id, slot_id]):  # spec: restaurant_reservations.env.yaml:225
+    # spec: restaurant_reservations.env.yaml:225
+    if ctx.exists('waitlist_entry', '(("diner_id" = ?) AND ("slot_id" = ?))', [diner_id, slot_id]):
         raise ToolError('The diner is already on this waitlist')
     id = ctx.new_id('WL', 6)  # spec: restaurant_reservations.env.yaml:220
-    ctx.insert('waitlist_entry', {'entry_id': id, 'diner_id': diner_id, 'slot_id': slot_id, 'party': party, 'added': ctx.now()})  # spec: restaurant_reservations.env.yaml:227
+    # spec: restaurant_reservations.env.yaml:227
+    ctx.insert(
+        'waitlist_entry',
+        {'entry_id': id, 'diner_id': diner_id, 'slot_id': slot_id, 'party': party, 'added': ctx.now()},
+    )
     return ctx.get('waitlist_entry', id)
 
 
@@ -228,7 +280,8 @@ def set_dietary_note(ctx: Context, *, diner_id: str, topic: str, note: str) -> d
     d = ctx.get('diner', diner_id)  # spec: restaurant_reservations.env.yaml:293
     if d is None:
         raise ToolError('Diner not found')
-    ctx.update('diner', d, {'dietary': B.with_entry(d['dietary'], topic, B.strip(note))})  # spec: restaurant_reservations.env.yaml:297
+    # spec: restaurant_reservations.env.yaml:297
+    ctx.update('diner', d, {'dietary': B.with_entry(d['dietary'], topic, B.strip(note))})
     return d['dietary']
 
 
@@ -240,7 +293,8 @@ def clear_dietary_note(ctx: Context, *, diner_id: str, topic: str) -> dict[str, 
         raise ToolError('Diner not found')
     if topic not in d['dietary']:  # spec: restaurant_reservations.env.yaml:310
         raise ToolError('The diner has no such note')
-    ctx.update('diner', d, {'dietary': B.without_entry(d['dietary'], topic)})  # spec: restaurant_reservations.env.yaml:312
+    # spec: restaurant_reservations.env.yaml:312
+    ctx.update('diner', d, {'dietary': B.without_entry(d['dietary'], topic)})
     return d['dietary']
 
 
@@ -261,12 +315,15 @@ TOOLS = {
     'clear_dietary_note': clear_dietary_note,
 }
 
-# Policy rules: which rules a call meets, checked by the agent before it calls; the tools above do not enforce them.
+# Policy rules: which rules a call meets, checked by the agent before it calls;
+# the tools above do not enforce them.
 
 
 # spec: restaurant_reservations.env.yaml:135
 def _rules_cancel_booking(ctx: Context, *, diner_id: str, booking_id: str) -> list:
-    """The policy rules of `cancel_booking` this call meets, as (rule, message); the tool does not enforce them."""
+    """The policy rules of `cancel_booking` this call meets, as (rule, message).
+
+    The tool does not enforce them."""
     b = ctx.get('booking', booking_id)  # spec: restaurant_reservations.env.yaml:143
     if b is None:
         raise ToolError('Booking not found')
@@ -276,7 +333,14 @@ def _rules_cancel_booking(ctx: Context, *, diner_id: str, booking_id: str) -> li
         raise ToolError('Only a confirmed booking can be cancelled')
     _met = []  # spec: restaurant_reservations.env.yaml:135
     if b['date'] < ctx.today():  # spec: restaurant_reservations.env.yaml:149
-        _met.append(('past_day', B.format('Booking {} was for a day that has passed, so it can no longer be cancelled.', booking_id)))  # spec: restaurant_reservations.env.yaml:149
+        # spec: restaurant_reservations.env.yaml:149
+        _met.append((
+            'past_day',
+            B.format(
+                'Booking {} was for a day that has passed, so it can no longer be cancelled.',
+                booking_id,
+            ),
+        ))
     return _met
 
 

@@ -16,7 +16,8 @@ DOMAIN = 'retail'
 # spec: retail.env.yaml:141
 def find_user_id_by_email(ctx: Context, *, email: str) -> str:
     """Find a customer's user id from their email address (any letter case)."""
-    found = [u['user_id'] for u in ctx.all('user') if (B.lower(u['email']) == B.lower(email))]  # spec: retail.env.yaml:147
+    # spec: retail.env.yaml:147
+    found = [u['user_id'] for u in ctx.all('user') if (B.lower(u['email']) == B.lower(email))]
     if B.len(found) <= 0:  # spec: retail.env.yaml:149
         raise ToolError('User not found')
     return B.item(found, 0)
@@ -25,7 +26,18 @@ def find_user_id_by_email(ctx: Context, *, email: str) -> str:
 # spec: retail.env.yaml:152
 def find_user_id_by_name_zip(ctx: Context, *, first_name: str, last_name: str, zip: str) -> str:
     """Find a customer's user id from their first name, last name (any letter case) and zip code. Look customers up by email first; use this when the email is not found or the customer does not remember it."""
-    found = [u['user_id'] for u in ctx.all('user') if (((B.lower(u['name']['first_name']) == B.lower(first_name)) and (B.lower(u['name']['last_name']) == B.lower(last_name))) and (u['address']['zip'] == zip))]  # spec: retail.env.yaml:162
+    # spec: retail.env.yaml:162
+    found = [
+        u['user_id']
+        for u in ctx.all('user')
+        if (
+            (
+                (B.lower(u['name']['first_name']) == B.lower(first_name))
+                and (B.lower(u['name']['last_name']) == B.lower(last_name))
+            )
+            and (u['address']['zip'] == zip)
+        )
+    ]
     if B.len(found) <= 0:  # spec: retail.env.yaml:166
         raise ToolError('User not found')
     return B.item(found, 0)
@@ -62,7 +74,12 @@ def get_product_details(ctx: Context, *, product_id: str) -> dict:
 def get_item_details(ctx: Context, *, item_id: str) -> dict:
     """Get one item (a variant of some product) by its item id."""
     owners = [p for p in ctx.all('product') if (item_id in p['variants'])]  # spec: retail.env.yaml:202
-    hits = ([v for v in B.values(B.item(owners, 0)['variants']) if (v['item_id'] == item_id)] if (B.len(owners) > 0) else [])  # spec: retail.env.yaml:203
+    # spec: retail.env.yaml:203
+    hits = (
+        [v for v in B.values(B.item(owners, 0)['variants']) if (v['item_id'] == item_id)]
+        if (B.len(owners) > 0)
+        else []
+    )
     if B.len(hits) <= 0:  # spec: retail.env.yaml:205
         raise ToolError('Item not found')
     return B.item(hits, 0)
@@ -72,7 +89,16 @@ def get_item_details(ctx: Context, *, item_id: str) -> dict:
 def list_all_product_types(ctx: Context) -> str:
     """List every product type's name and product id, as a JSON object text sorted by name. Each product type has several items with their own item ids and options; the store has 50 product types."""
     ps = ctx.all('product')  # spec: retail.env.yaml:214
-    return B.format('{{{}}}', B.join([B.format('"{}": "{}"', n, B.item([p['product_id'] for p in ps if (p['name'] == n)], 0)) for n in B.sorted([p['name'] for p in ps])], ', '))
+    return B.format(
+        '{{{}}}',
+        B.join(
+            [
+                B.format('"{}": "{}"', n, B.item([p['product_id'] for p in ps if (p['name'] == n)], 0))
+                for n in B.sorted([p['name'] for p in ps])
+            ],
+            ', ',
+        ),
+    )
 
 
 # spec: retail.env.yaml:220
@@ -88,27 +114,77 @@ def cancel_pending_order(ctx: Context, *, order_id: str, reason: str) -> dict:
     u = ctx.get('user', o['user_id'])  # spec: retail.env.yaml:234
     if u is None:
         raise ToolError('User not found')
-    if not B.all((p['payment_method_id'] in u['payment_methods']) for p in o['payment_history']):  # spec: retail.env.yaml:239
+    # spec: retail.env.yaml:239
+    if not B.all((p['payment_method_id'] in u['payment_methods']) for p in o['payment_history']):
         raise ToolError('Payment method not found')
-    gift_ids = [m['id'] for m in B.values(u['payment_methods']) if (m['source'] == 'gift_card')]  # spec: retail.env.yaml:235
+    # spec: retail.env.yaml:235
+    gift_ids = [m['id'] for m in B.values(u['payment_methods']) if (m['source'] == 'gift_card')]
     for p in o['payment_history']:  # spec: retail.env.yaml:246
         if p['payment_method_id'] in gift_ids:  # spec: retail.env.yaml:247
             _e1 = B.entry(u['payment_methods'], p['payment_method_id'])  # spec: retail.env.yaml:248
-            ctx.update('user', u, {'payment_methods': B.with_entry(u['payment_methods'], p['payment_method_id'], {**_e1, 'balance': B.round(B.coalesce(_e1['balance'], Decimal('0.0')) + p['amount'], 2)})})  # spec: retail.env.yaml:248
-    ctx.update('order', o, {'payment_history': o['payment_history'] + [{'transaction_type': 'refund', 'amount': p['amount'], 'payment_method_id': p['payment_method_id']} for p in o['payment_history']]})  # spec: retail.env.yaml:249
-    ctx.update('order', o, {'status': 'cancelled', 'cancel_reason': ('no longer needed' if (reason == 'no longer needed') else 'ordered by mistake')})  # spec: retail.env.yaml:250
+            # spec: retail.env.yaml:248
+            ctx.update(
+                'user',
+                u,
+                {'payment_methods': B.with_entry(
+                    u['payment_methods'],
+                    p['payment_method_id'],
+                    {**_e1, 'balance': B.round(B.coalesce(_e1['balance'], Decimal('0.0')) + p['amount'], 2)},
+                )},
+            )
+    # spec: retail.env.yaml:249
+    ctx.update(
+        'order',
+        o,
+        {'payment_history': o['payment_history'] + [
+            {'transaction_type': 'refund', 'amount': p['amount'], 'payment_method_id': p['payment_method_id']}
+            for p in o['payment_history']
+        ]},
+    )
+    # spec: retail.env.yaml:250
+    ctx.update(
+        'order',
+        o,
+        {
+            'status': 'cancelled',
+            'cancel_reason': ('no longer needed' if (reason == 'no longer needed') else 'ordered by mistake'),
+        },
+    )
     return o
 
 
 # spec: retail.env.yaml:255
-def modify_pending_order_address(ctx: Context, *, order_id: str, address1: str, address2: str, city: str, state: str, country: str, zip: str) -> dict:
+def modify_pending_order_address(
+    ctx: Context,
+    *,
+    order_id: str,
+    address1: str,
+    address2: str,
+    city: str,
+    state: str,
+    country: str,
+    zip: str,
+) -> dict:
     """Change the shipping address of a pending order (status 'pending' or 'pending (item modified)'). Explain the change and get the customer's explicit confirmation first. Returns the order after the change."""
     o = ctx.get('order', order_id)  # spec: retail.env.yaml:270
     if o is None:
         raise ToolError('Order not found')
-    if not ((o['status'] == 'pending') or (o['status'] == 'pending (item modified)')):  # spec: retail.env.yaml:272
+    # spec: retail.env.yaml:272
+    if not ((o['status'] == 'pending') or (o['status'] == 'pending (item modified)')):
         raise ToolError('Non-pending order cannot be modified')
-    ctx.update('order', o, {'address': {'address1': address1, 'address2': address2, 'city': city, 'country': country, 'state': state, 'zip': zip}})  # spec: retail.env.yaml:274
+    # spec: retail.env.yaml:274
+    ctx.update(
+        'order',
+        o,
+        {'address': {
+            'address1': address1,
+            'address2': address2,
+            'city': city,
+            'country': country,
+            'state': state,
+            'zip': zip,
+        }},
+    )
     return o
 
 
@@ -118,7 +194,8 @@ def modify_pending_order_payment(ctx: Context, *, order_id: str, payment_method_
     o = ctx.get('order', order_id)  # spec: retail.env.yaml:289
     if o is None:
         raise ToolError('Order not found')
-    if not ((o['status'] == 'pending') or (o['status'] == 'pending (item modified)')):  # spec: retail.env.yaml:297
+    # spec: retail.env.yaml:297
+    if not ((o['status'] == 'pending') or (o['status'] == 'pending (item modified)')):
         raise ToolError('Non-pending order cannot be modified')
     u = ctx.get('user', o['user_id'])  # spec: retail.env.yaml:290
     if u is None:
@@ -126,30 +203,79 @@ def modify_pending_order_payment(ctx: Context, *, order_id: str, payment_method_
     pm = B.entry_or_none(u['payment_methods'], payment_method_id)  # spec: retail.env.yaml:291
     if pm is None:
         raise ToolError('Payment method not found')
-    paid = (B.item(o['payment_history'], 0)['amount'] if (B.len(o['payment_history']) > 0) else Decimal('0.0'))  # spec: retail.env.yaml:292
-    old_id = (B.item(o['payment_history'], 0)['payment_method_id'] if (B.len(o['payment_history']) > 0) else '')  # spec: retail.env.yaml:293
-    gift_ids = [m['id'] for m in B.values(u['payment_methods']) if (m['source'] == 'gift_card')]  # spec: retail.env.yaml:294
-    one_payment = ((B.len(o['payment_history']) == 1) and (B.item(o['payment_history'], 0)['transaction_type'] == 'payment'))  # spec: retail.env.yaml:295
+    # spec: retail.env.yaml:292
+    paid = (
+        B.item(o['payment_history'], 0)['amount']
+        if (B.len(o['payment_history']) > 0)
+        else Decimal('0.0')
+    )
+    # spec: retail.env.yaml:293
+    old_id = (
+        B.item(o['payment_history'], 0)['payment_method_id']
+        if (B.len(o['payment_history']) > 0)
+        else ''
+    )
+    # spec: retail.env.yaml:294
+    gift_ids = [m['id'] for m in B.values(u['payment_methods']) if (m['source'] == 'gift_card')]
+    # spec: retail.env.yaml:295
+    one_payment = (
+        (B.len(o['payment_history']) == 1)
+        and (B.item(o['payment_history'], 0)['transaction_type'] == 'payment')
+    )
     if not one_payment:  # spec: retail.env.yaml:298
         raise ToolError('There should be exactly one payment for a pending order')
     if old_id == payment_method_id:  # spec: retail.env.yaml:299
         raise ToolError('The new payment method should be different from the current one')
-    if not ((pm['source'] != 'gift_card') or (B.coalesce(pm['balance'], Decimal('0.0')) >= paid)):  # spec: retail.env.yaml:300
+    # spec: retail.env.yaml:300
+    if not ((pm['source'] != 'gift_card') or (B.coalesce(pm['balance'], Decimal('0.0')) >= paid)):
         raise ToolError('Insufficient gift card balance to pay for the order')
     if old_id not in u['payment_methods']:  # spec: retail.env.yaml:301
         raise ToolError('Payment method not found')
-    ctx.update('order', o, {'payment_history': o['payment_history'] + [{'transaction_type': 'payment', 'amount': paid, 'payment_method_id': payment_method_id}, {'transaction_type': 'refund', 'amount': paid, 'payment_method_id': old_id}]})  # spec: retail.env.yaml:303
+    # spec: retail.env.yaml:303
+    ctx.update(
+        'order',
+        o,
+        {'payment_history': o['payment_history'] + [
+            {'transaction_type': 'payment', 'amount': paid, 'payment_method_id': payment_method_id},
+            {'transaction_type': 'refund', 'amount': paid, 'payment_method_id': old_id},
+        ]},
+    )
     if pm['source'] == 'gift_card':  # spec: retail.env.yaml:306
         _e0 = B.entry(u['payment_methods'], payment_method_id)  # spec: retail.env.yaml:307
-        ctx.update('user', u, {'payment_methods': B.with_entry(u['payment_methods'], payment_method_id, {**_e0, 'balance': B.round(B.coalesce(_e0['balance'], Decimal('0.0')) - paid, 2)})})  # spec: retail.env.yaml:307
+        # spec: retail.env.yaml:307
+        ctx.update(
+            'user',
+            u,
+            {'payment_methods': B.with_entry(
+                u['payment_methods'],
+                payment_method_id,
+                {**_e0, 'balance': B.round(B.coalesce(_e0['balance'], Decimal('0.0')) - paid, 2)},
+            )},
+        )
     if old_id in gift_ids:  # spec: retail.env.yaml:308
         _e0 = B.entry(u['payment_methods'], old_id)  # spec: retail.env.yaml:309
-        ctx.update('user', u, {'payment_methods': B.with_entry(u['payment_methods'], old_id, {**_e0, 'balance': B.round(B.coalesce(_e0['balance'], Decimal('0.0')) + paid, 2)})})  # spec: retail.env.yaml:309
+        # spec: retail.env.yaml:309
+        ctx.update(
+            'user',
+            u,
+            {'payment_methods': B.with_entry(
+                u['payment_methods'],
+                old_id,
+                {**_e0, 'balance': B.round(B.coalesce(_e0['balance'], Decimal('0.0')) + paid, 2)},
+            )},
+        )
     return o
 
 
 # spec: retail.env.yaml:312
-def modify_pending_order_items(ctx: Context, *, order_id: str, item_ids: list, new_item_ids: list, payment_method_id: str) -> dict:
+def modify_pending_order_items(
+    ctx: Context,
+    *,
+    order_id: str,
+    item_ids: list,
+    new_item_ids: list,
+    payment_method_id: str,
+) -> dict:
     """Change items of a pending order to other available items of the same product; the price difference is charged to (or refunded on) the given payment method. Possible once per order, only while its status is 'pending'. Explain the change and get the customer's explicit confirmation first."""
     o = ctx.get('order', order_id)  # spec: retail.env.yaml:325
     if o is None:
@@ -157,41 +283,132 @@ def modify_pending_order_items(ctx: Context, *, order_id: str, item_ids: list, n
     if o['status'] != 'pending':  # spec: retail.env.yaml:343
         raise ToolError('Non-pending order cannot be modified')
     held = [it['item_id'] for it in o['items']]  # spec: retail.env.yaml:326
-    short = [x for x in item_ids if (B.len([y for y in item_ids if (y == x)]) > B.len([y for y in held if (y == x)]))]  # spec: retail.env.yaml:327
+    # spec: retail.env.yaml:327
+    short = [
+        x
+        for x in item_ids
+        if (B.len([y for y in item_ids if (y == x)]) > B.len([y for y in held if (y == x)]))
+    ]
     missing = (B.item(short, 0) if (B.len(short) > 0) else '')  # spec: retail.env.yaml:328
     if B.len(short) != 0:  # spec: retail.env.yaml:344
         raise ToolError(B.format('{} not found', missing))
     if B.len(item_ids) != B.len(new_item_ids):  # spec: retail.env.yaml:345
         raise ToolError('The number of items to be exchanged should match')
-    olds = [B.item([it for it in o['items'] if (it['item_id'] == x)], 0) for x in item_ids]  # spec: retail.env.yaml:329
-    variant_maps = [p['variants'] for p in [ctx.get('product', it['product_id']) for it in olds] if (p is not None)]  # spec: retail.env.yaml:330
-    news = [[v for v in B.values(B.item(variant_maps, i)) if (v['item_id'] == B.item(new_item_ids, i))] for i in B.range(B.len(olds))]  # spec: retail.env.yaml:331
-    pair_errors = [e for e in [('The new item id should be different from the old item id' if (B.item(item_ids, i) == B.item(new_item_ids, i)) else ('Variant not found' if (B.len(B.item(news, i)) == 0) else (B.format('New item {} not found or available', B.item(new_item_ids, i)) if (not B.item(B.item(news, i), 0)['available']) else ''))) for i in B.range(B.len(olds))] if (e != '')]  # spec: retail.env.yaml:332
+    # spec: retail.env.yaml:329
+    olds = [B.item([it for it in o['items'] if (it['item_id'] == x)], 0) for x in item_ids]
+    # spec: retail.env.yaml:330
+    variant_maps = [
+        p['variants']
+        for p in [ctx.get('product', it['product_id']) for it in olds]
+        if (p is not None)
+    ]
+    # spec: retail.env.yaml:331
+    news = [
+        [v for v in B.values(B.item(variant_maps, i)) if (v['item_id'] == B.item(new_item_ids, i))]
+        for i in B.range(B.len(olds))
+    ]
+    # spec: retail.env.yaml:332
+    pair_errors = [
+        e
+        for e in [
+            (
+                'The new item id should be different from the old item id'
+                if (B.item(item_ids, i) == B.item(new_item_ids, i))
+                else (
+                    'Variant not found'
+                    if (B.len(B.item(news, i)) == 0)
+                    else (
+                        B.format('New item {} not found or available', B.item(new_item_ids, i))
+                        if (not B.item(B.item(news, i), 0)['available'])
+                        else ''
+                    )
+                )
+            )
+            for i in B.range(B.len(olds))
+        ]
+        if (e != '')
+    ]
     pair_error = (B.item(pair_errors, 0) if (B.len(pair_errors) > 0) else '')  # spec: retail.env.yaml:337
     if B.len(pair_errors) != 0:  # spec: retail.env.yaml:346
         raise ToolError(B.format('{}', pair_error))
-    diff = B.sum((B.item(B.item(news, i), 0)['price'] - B.item(olds, i)['price']) for i in B.range(B.len(olds)))  # spec: retail.env.yaml:338
+    # spec: retail.env.yaml:338
+    diff = B.sum(
+        (B.item(B.item(news, i), 0)['price'] - B.item(olds, i)['price'])
+        for i in B.range(B.len(olds))
+    )
     u = ctx.get('user', o['user_id'])  # spec: retail.env.yaml:339
     if u is None:
         raise ToolError('User not found')
     pm = B.entry_or_none(u['payment_methods'], payment_method_id)  # spec: retail.env.yaml:340
     if pm is None:
         raise ToolError('Payment method not found')
-    if not ((pm['source'] != 'gift_card') or (B.coalesce(pm['balance'], Decimal('0.0')) >= diff)):  # spec: retail.env.yaml:347
+    # spec: retail.env.yaml:347
+    if not ((pm['source'] != 'gift_card') or (B.coalesce(pm['balance'], Decimal('0.0')) >= diff)):
         raise ToolError('Insufficient gift card balance to pay for the new item')
-    last = ([B.item(B.item(news, (B.len(news) - 1)), 0)] if (B.len(news) > 0) else [])  # spec: retail.env.yaml:341
-    ctx.update('order', o, {'payment_history': o['payment_history'] + [{'transaction_type': ('payment' if (diff > 0) else 'refund'), 'amount': B.abs(diff), 'payment_method_id': payment_method_id}]})  # spec: retail.env.yaml:349
+    # spec: retail.env.yaml:341
+    last = ([B.item(B.item(news, (B.len(news) - 1)), 0)] if (B.len(news) > 0) else [])
+    # spec: retail.env.yaml:349
+    ctx.update(
+        'order',
+        o,
+        {'payment_history': o['payment_history'] + [{
+            'transaction_type': ('payment' if (diff > 0) else 'refund'),
+            'amount': B.abs(diff),
+            'payment_method_id': payment_method_id,
+        }]},
+    )
     if pm['source'] == 'gift_card':  # spec: retail.env.yaml:350
         _e0 = B.entry(u['payment_methods'], payment_method_id)  # spec: retail.env.yaml:351
-        ctx.update('user', u, {'payment_methods': B.with_entry(u['payment_methods'], payment_method_id, {**_e0, 'balance': B.round(B.coalesce(_e0['balance'], Decimal('0.0')) - diff, 2)})})  # spec: retail.env.yaml:351
+        # spec: retail.env.yaml:351
+        ctx.update(
+            'user',
+            u,
+            {'payment_methods': B.with_entry(
+                u['payment_methods'],
+                payment_method_id,
+                {**_e0, 'balance': B.round(B.coalesce(_e0['balance'], Decimal('0.0')) - diff, 2)},
+            )},
+        )
     for i in B.range(B.len(olds)):  # spec: retail.env.yaml:353
-        ctx.update('order', o, {'items': [({'name': B.item(o['items'], j)['name'], 'product_id': B.item(o['items'], j)['product_id'], 'item_id': B.item(new_item_ids, i), 'price': B.item(last, 0)['price'], 'options': B.item(last, 0)['options']} if (j == B.item([m for m in B.range(B.len(o['items'])) if (B.item(o['items'], m)['item_id'] == B.item(item_ids, i))], 0)) else B.item(o['items'], j)) for j in B.range(B.len(o['items']))]})  # spec: retail.env.yaml:354
+        # spec: retail.env.yaml:354
+        ctx.update(
+            'order',
+            o,
+            {'items': [
+                (
+                    {
+                        'name': B.item(o['items'], j)['name'],
+                        'product_id': B.item(o['items'], j)['product_id'],
+                        'item_id': B.item(new_item_ids, i),
+                        'price': B.item(last, 0)['price'],
+                        'options': B.item(last, 0)['options'],
+                    }
+                    if (j == B.item(
+                        [
+                            m
+                            for m in B.range(B.len(o['items']))
+                            if (B.item(o['items'], m)['item_id'] == B.item(item_ids, i))
+                        ],
+                        0,
+                    ))
+                    else B.item(o['items'], j)
+                )
+                for j in B.range(B.len(o['items']))
+            ]},
+        )
     ctx.update('order', o, {'status': 'pending (item modified)'})  # spec: retail.env.yaml:360
     return o
 
 
 # spec: retail.env.yaml:363
-def exchange_delivered_order_items(ctx: Context, *, order_id: str, item_ids: list, new_item_ids: list, payment_method_id: str) -> dict:
+def exchange_delivered_order_items(
+    ctx: Context,
+    *,
+    order_id: str,
+    item_ids: list,
+    new_item_ids: list,
+    payment_method_id: str,
+) -> dict:
     """Ask to exchange items of a delivered order for other available items of the same product; the price difference will be settled with the given payment method. Possible once per order. Explain the exchange and get the customer's explicit confirmation first. Returns the order after the request."""
     o = ctx.get('order', order_id)  # spec: retail.env.yaml:376
     if o is None:
@@ -199,34 +416,87 @@ def exchange_delivered_order_items(ctx: Context, *, order_id: str, item_ids: lis
     if o['status'] != 'delivered':  # spec: retail.env.yaml:392
         raise ToolError('Non-delivered order cannot be exchanged')
     held = [it['item_id'] for it in o['items']]  # spec: retail.env.yaml:377
-    short = [x for x in item_ids if (B.len([y for y in item_ids if (y == x)]) > B.len([y for y in held if (y == x)]))]  # spec: retail.env.yaml:378
+    # spec: retail.env.yaml:378
+    short = [
+        x
+        for x in item_ids
+        if (B.len([y for y in item_ids if (y == x)]) > B.len([y for y in held if (y == x)]))
+    ]
     missing = (B.item(short, 0) if (B.len(short) > 0) else '')  # spec: retail.env.yaml:379
     if B.len(short) != 0:  # spec: retail.env.yaml:393
         raise ToolError(B.format('Number of {} not found.', missing))
     if B.len(item_ids) != B.len(new_item_ids):  # spec: retail.env.yaml:394
         raise ToolError('The number of items to be exchanged should match.')
-    olds = [B.item([it for it in o['items'] if (it['item_id'] == x)], 0) for x in item_ids]  # spec: retail.env.yaml:380
-    variant_maps = [p['variants'] for p in [ctx.get('product', it['product_id']) for it in olds] if (p is not None)]  # spec: retail.env.yaml:381
-    news = [[v for v in B.values(B.item(variant_maps, i)) if (v['item_id'] == B.item(new_item_ids, i))] for i in B.range(B.len(olds))]  # spec: retail.env.yaml:382
-    pair_errors = [e for e in [('Variant not found' if (B.len(B.item(news, i)) == 0) else (B.format('New item {} not found or available', B.item(new_item_ids, i)) if (not B.item(B.item(news, i), 0)['available']) else '')) for i in B.range(B.len(olds))] if (e != '')]  # spec: retail.env.yaml:383
+    # spec: retail.env.yaml:380
+    olds = [B.item([it for it in o['items'] if (it['item_id'] == x)], 0) for x in item_ids]
+    # spec: retail.env.yaml:381
+    variant_maps = [
+        p['variants']
+        for p in [ctx.get('product', it['product_id']) for it in olds]
+        if (p is not None)
+    ]
+    # spec: retail.env.yaml:382
+    news = [
+        [v for v in B.values(B.item(variant_maps, i)) if (v['item_id'] == B.item(new_item_ids, i))]
+        for i in B.range(B.len(olds))
+    ]
+    # spec: retail.env.yaml:383
+    pair_errors = [
+        e
+        for e in [
+            (
+                'Variant not found'
+                if (B.len(B.item(news, i)) == 0)
+                else (
+                    B.format('New item {} not found or available', B.item(new_item_ids, i))
+                    if (not B.item(B.item(news, i), 0)['available'])
+                    else ''
+                )
+            )
+            for i in B.range(B.len(olds))
+        ]
+        if (e != '')
+    ]
     pair_error = (B.item(pair_errors, 0) if (B.len(pair_errors) > 0) else '')  # spec: retail.env.yaml:387
     if B.len(pair_errors) != 0:  # spec: retail.env.yaml:395
         raise ToolError(B.format('{}', pair_error))
-    diff = B.round(B.sum((B.item(B.item(news, i), 0)['price'] - B.item(olds, i)['price']) for i in B.range(B.len(olds))), 2)  # spec: retail.env.yaml:388
+    # spec: retail.env.yaml:388
+    diff = B.round(
+        B.sum((B.item(B.item(news, i), 0)['price'] - B.item(olds, i)['price']) for i in B.range(B.len(olds))),
+        2,
+    )
     u = ctx.get('user', o['user_id'])  # spec: retail.env.yaml:389
     if u is None:
         raise ToolError('User not found')
     pm = B.entry_or_none(u['payment_methods'], payment_method_id)  # spec: retail.env.yaml:390
     if pm is None:
         raise ToolError('Payment method not found')
-    if not ((pm['source'] != 'gift_card') or (B.coalesce(pm['balance'], Decimal('0.0')) >= diff)):  # spec: retail.env.yaml:396
+    # spec: retail.env.yaml:396
+    if not ((pm['source'] != 'gift_card') or (B.coalesce(pm['balance'], Decimal('0.0')) >= diff)):
         raise ToolError('Insufficient gift card balance to pay for the price difference')
-    ctx.update('order', o, {'status': 'exchange requested', 'exchange_items': B.sorted(item_ids), 'exchange_new_items': B.sorted(new_item_ids), 'exchange_payment_method_id': payment_method_id, 'exchange_price_difference': diff})  # spec: retail.env.yaml:398
+    # spec: retail.env.yaml:398
+    ctx.update(
+        'order',
+        o,
+        {
+            'status': 'exchange requested',
+            'exchange_items': B.sorted(item_ids),
+            'exchange_new_items': B.sorted(new_item_ids),
+            'exchange_payment_method_id': payment_method_id,
+            'exchange_price_difference': diff,
+        },
+    )
     return o
 
 
 # spec: retail.env.yaml:406
-def return_delivered_order_items(ctx: Context, *, order_id: str, item_ids: list, payment_method_id: str) -> dict:
+def return_delivered_order_items(
+    ctx: Context,
+    *,
+    order_id: str,
+    item_ids: list,
+    payment_method_id: str,
+) -> dict:
     """Ask to return items of a delivered order; the refund goes to the original payment method or to one of the customer's gift cards. The customer gets an email about sending the items back. Explain the return and get the customer's explicit confirmation first. Returns the order after the request."""
     o = ctx.get('order', order_id)  # spec: retail.env.yaml:418
     if o is None:
@@ -239,24 +509,65 @@ def return_delivered_order_items(ctx: Context, *, order_id: str, item_ids: list,
     pm = B.entry_or_none(u['payment_methods'], payment_method_id)  # spec: retail.env.yaml:420
     if pm is None:
         raise ToolError('Payment method not found')
-    original = (B.item(o['payment_history'], 0)['payment_method_id'] if (B.len(o['payment_history']) > 0) else '')  # spec: retail.env.yaml:421
+    # spec: retail.env.yaml:421
+    original = (
+        B.item(o['payment_history'], 0)['payment_method_id']
+        if (B.len(o['payment_history']) > 0)
+        else ''
+    )
     if not ((pm['source'] == 'gift_card') or (payment_method_id == original)):  # spec: retail.env.yaml:426
         raise ToolError('Payment method should be the original payment method')
     held = [it['item_id'] for it in o['items']]  # spec: retail.env.yaml:422
-    short = [x for x in item_ids if (B.len([y for y in item_ids if (y == x)]) > B.len([y for y in held if (y == x)]))]  # spec: retail.env.yaml:423
+    # spec: retail.env.yaml:423
+    short = [
+        x
+        for x in item_ids
+        if (B.len([y for y in item_ids if (y == x)]) > B.len([y for y in held if (y == x)]))
+    ]
     if B.len(short) != 0:  # spec: retail.env.yaml:427
         raise ToolError('Some item not found')
-    ctx.update('order', o, {'status': 'return requested', 'return_items': B.sorted(item_ids), 'return_payment_method_id': payment_method_id})  # spec: retail.env.yaml:429
+    # spec: retail.env.yaml:429
+    ctx.update(
+        'order',
+        o,
+        {
+            'status': 'return requested',
+            'return_items': B.sorted(item_ids),
+            'return_payment_method_id': payment_method_id,
+        },
+    )
     return o
 
 
 # spec: retail.env.yaml:435
-def modify_user_address(ctx: Context, *, user_id: str, address1: str, address2: str, city: str, state: str, country: str, zip: str) -> dict:
+def modify_user_address(
+    ctx: Context,
+    *,
+    user_id: str,
+    address1: str,
+    address2: str,
+    city: str,
+    state: str,
+    country: str,
+    zip: str,
+) -> dict:
     """Change a customer's default address (their orders keep their own shipping addresses). Explain the change and get the customer's explicit confirmation first. Returns the customer after the change."""
     u = ctx.get('user', user_id)  # spec: retail.env.yaml:450
     if u is None:
         raise ToolError('User not found')
-    ctx.update('user', u, {'address': {'address1': address1, 'address2': address2, 'city': city, 'country': country, 'state': state, 'zip': zip}})  # spec: retail.env.yaml:452
+    # spec: retail.env.yaml:452
+    ctx.update(
+        'user',
+        u,
+        {'address': {
+            'address1': address1,
+            'address2': address2,
+            'city': city,
+            'country': country,
+            'state': state,
+            'zip': zip,
+        }},
+    )
     return u
 
 
@@ -291,12 +602,15 @@ TOOLS = {
     'transfer_to_human_agents': transfer_to_human_agents,
 }
 
-# Policy rules: which rules a call meets, checked by the agent before it calls; the tools above do not enforce them.
+# Policy rules: which rules a call meets, checked by the agent before it calls;
+# the tools above do not enforce them.
 
 
 # spec: retail.env.yaml:220
 def _rules_cancel_pending_order(ctx: Context, *, order_id: str, reason: str) -> list:
-    """The policy rules of `cancel_pending_order` this call meets, as (rule, message); the tool does not enforce them."""
+    """The policy rules of `cancel_pending_order` this call meets, as (rule, message).
+
+    The tool does not enforce them."""
     o = ctx.get('order', order_id)  # spec: retail.env.yaml:233
     if o is None:
         raise ToolError('Order not found')
@@ -307,7 +621,8 @@ def _rules_cancel_pending_order(ctx: Context, *, order_id: str, reason: str) -> 
     u = ctx.get('user', o['user_id'])  # spec: retail.env.yaml:234
     if u is None:
         raise ToolError('User not found')
-    if not B.all((p['payment_method_id'] in u['payment_methods']) for p in o['payment_history']):  # spec: retail.env.yaml:239
+    # spec: retail.env.yaml:239
+    if not B.all((p['payment_method_id'] in u['payment_methods']) for p in o['payment_history']):
         raise ToolError('Payment method not found')
     _met = []  # spec: retail.env.yaml:220
     _met.append(('reason', 'Ask for the reason of a cancellation.'))  # spec: retail.env.yaml:241

@@ -19,13 +19,26 @@ def get_rider(ctx: Context, *, rider_id: str) -> dict:
     r = ctx.get('rider', rider_id)  # spec: ride_hailing.env.yaml:81
     if r is None:
         raise ToolError('Rider not found')
-    return {'rider': r, 'open_ride': [x['ride_id'] for x in ctx.all('ride', '(("rider_id" = ?) AND ((("status" = ?) OR ("status" = ?)) OR ("status" = ?)))', [rider_id, 'requested', 'accepted', 'in_progress'])]}
+    return {
+        'rider': r,
+        'open_ride': [
+            x['ride_id']
+            for x in ctx.all(
+                'ride',
+                '(("rider_id" = ?) AND ((("status" = ?) OR ("status" = ?)) OR ("status" = ?)))',
+                [rider_id, 'requested', 'accepted', 'in_progress'],
+            )
+        ],
+    }
 
 
 # spec: ride_hailing.env.yaml:86
 def list_rides(ctx: Context, *, rider_id: str, limit: int) -> list[dict] | int:
     """A rider's rides, newest first."""
-    return ctx.sql('SELECT ride_id, pickup, dropoff, km, fare, status, requested_at FROM ride\nWHERE rider_id = $rider_id ORDER BY requested_at DESC, ride_id LIMIT $limit', {'limit': limit, 'rider_id': rider_id})
+    return ctx.sql(
+        'SELECT ride_id, pickup, dropoff, km, fare, status, requested_at FROM ride\nWHERE rider_id = $rider_id ORDER BY requested_at DESC, ride_id LIMIT $limit',
+        {'limit': limit, 'rider_id': rider_id},
+    )
 
 
 # spec: ride_hailing.env.yaml:96
@@ -53,7 +66,15 @@ def get_driver(ctx: Context, *, driver_id: str) -> dict:
 
 
 # spec: ride_hailing.env.yaml:121
-def request_ride(ctx: Context, *, rider_id: str, pickup: str, dropoff: str, km: Decimal, payment_method: str) -> dict | None:
+def request_ride(
+    ctx: Context,
+    *,
+    rider_id: str,
+    pickup: str,
+    dropoff: str,
+    km: Decimal,
+    payment_method: str,
+) -> dict | None:
     """Request a ride for a rider, paid with one of their payment methods."""
     r = ctx.get('rider', rider_id)  # spec: ride_hailing.env.yaml:132
     if r is None:
@@ -64,10 +85,37 @@ def request_ride(ctx: Context, *, rider_id: str, pickup: str, dropoff: str, km: 
         raise ToolError('Trips are 0.5 to 100 km')
     if payment_method not in r['payment_methods']:  # spec: ride_hailing.env.yaml:137
         raise ToolError('Unknown payment method')
-    if ctx.exists('ride', '(("rider_id" = ?) AND ((("status" = ?) OR ("status" = ?)) OR ("status" = ?)))', [rider_id, 'requested', 'accepted', 'in_progress']):  # spec: ride_hailing.env.yaml:138
+    # spec: ride_hailing.env.yaml:138
+    if ctx.exists(
+        'ride',
+        '(("rider_id" = ?) AND ((("status" = ?) OR ("status" = ?)) OR ("status" = ?)))',
+        [rider_id, 'requested', 'accepted', 'in_progress'],
+    ):
         raise ToolError('The rider already has an open ride')
     id = ctx.new_id('RI', 7)  # spec: ride_hailing.env.yaml:133
-    ctx.insert('ride', {'ride_id': id, 'rider_id': rider_id, 'pickup': pickup, 'dropoff': dropoff, 'km': km, 'fare': B.round(Decimal('2.5') + (Decimal('1.2') * km), 2), 'payment_method': payment_method, 'requested_at': ctx.now(), 'day': ctx.today(), 'driver_id': None, 'status': 'requested', 'promo': None, 'tip': Decimal('0.00'), 'rating': None, 'fee': Decimal('0.00'), 'refunded': Decimal('0.00'), 'reports': []})  # spec: ride_hailing.env.yaml:140
+    # spec: ride_hailing.env.yaml:140
+    ctx.insert(
+        'ride',
+        {
+            'ride_id': id,
+            'rider_id': rider_id,
+            'pickup': pickup,
+            'dropoff': dropoff,
+            'km': km,
+            'fare': B.round(Decimal('2.5') + (Decimal('1.2') * km), 2),
+            'payment_method': payment_method,
+            'requested_at': ctx.now(),
+            'day': ctx.today(),
+            'driver_id': None,
+            'status': 'requested',
+            'promo': None,
+            'tip': Decimal('0.00'),
+            'rating': None,
+            'fee': Decimal('0.00'),
+            'refunded': Decimal('0.00'),
+            'reports': [],
+        },
+    )
     return ctx.get('ride', id)
 
 
@@ -84,7 +132,8 @@ def cancel_ride(ctx: Context, *, rider_id: str, ride_id: str) -> dict:
     if not ((x['status'] == 'requested') or (x['status'] == 'accepted')):  # spec: ride_hailing.env.yaml:156
         raise ToolError('The ride is already over')
     cancel_fee = (5 if (x['status'] == 'accepted') else 0)  # spec: ride_hailing.env.yaml:152
-    ctx.update('ride', x, {'status': 'cancelled', 'fee': cancel_fee, 'fare': 0})  # spec: ride_hailing.env.yaml:158
+    # spec: ride_hailing.env.yaml:158
+    ctx.update('ride', x, {'status': 'cancelled', 'fee': cancel_fee, 'fare': 0})
     if x['driver_id'] is not None:  # spec: ride_hailing.env.yaml:159
         _t0 = ctx.get_required('driver', x['driver_id'])  # spec: ride_hailing.env.yaml:160
         ctx.update('driver', _t0, {'status': 'available'})  # spec: ride_hailing.env.yaml:160
@@ -92,7 +141,14 @@ def cancel_ride(ctx: Context, *, rider_id: str, ride_id: str) -> dict:
 
 
 # spec: ride_hailing.env.yaml:163
-def change_destination(ctx: Context, *, rider_id: str, ride_id: str, dropoff: str, km: Decimal) -> dict | None:
+def change_destination(
+    ctx: Context,
+    *,
+    rider_id: str,
+    ride_id: str,
+    dropoff: str,
+    km: Decimal,
+) -> dict | None:
     """Change the drop-off of a ride that has not started; the fare is recomputed (less any promo)."""
     x = ctx.get('ride', ride_id)  # spec: ride_hailing.env.yaml:173
     if x is None:
@@ -103,8 +159,22 @@ def change_destination(ctx: Context, *, rider_id: str, ride_id: str, dropoff: st
         raise ToolError('The destination changes only before the trip starts')
     if not ((km >= Decimal('0.5')) and (km <= 100)):  # spec: ride_hailing.env.yaml:178
         raise ToolError('Trips are 0.5 to 100 km')
-    pct = (B.sum([p['percent'] for p in ctx.all('promo', '("code" = ?)', [x['promo']])]) if (x['promo'] is not None) else 0)  # spec: ride_hailing.env.yaml:174
-    ctx.update('ride', x, {'dropoff': dropoff, 'km': km, 'fare': B.round(B.div(((Decimal('2.5') + (Decimal('1.2') * km)) * (100 - pct)), 100), 2)})  # spec: ride_hailing.env.yaml:180
+    # spec: ride_hailing.env.yaml:174
+    pct = (
+        B.sum([p['percent'] for p in ctx.all('promo', '("code" = ?)', [x['promo']])])
+        if (x['promo'] is not None)
+        else 0
+    )
+    # spec: ride_hailing.env.yaml:180
+    ctx.update(
+        'ride',
+        x,
+        {
+            'dropoff': dropoff,
+            'km': km,
+            'fare': B.round(B.div(((Decimal('2.5') + (Decimal('1.2') * km)) * (100 - pct)), 100), 2),
+        },
+    )
     return ctx.get('ride', ride_id)
 
 
@@ -127,7 +197,12 @@ def apply_promo(ctx: Context, *, rider_id: str, ride_id: str, code: str) -> dict
         raise ToolError('The promo code has expired')
     if p['uses_left'] <= 0:  # spec: ride_hailing.env.yaml:199
         raise ToolError('The promo code is used up')
-    ctx.update('ride', x, {'promo': p['code'], 'fare': B.round(B.div((x['fare'] * (100 - p['percent'])), 100), 2)})  # spec: ride_hailing.env.yaml:201
+    # spec: ride_hailing.env.yaml:201
+    ctx.update(
+        'ride',
+        x,
+        {'promo': p['code'], 'fare': B.round(B.div((x['fare'] * (100 - p['percent'])), 100), 2)},
+    )
     ctx.update('promo', p, {'uses_left': (p['uses_left'] - 1)})  # spec: ride_hailing.env.yaml:202
     return {'ride_id': x['ride_id'], 'fare': x['fare'], 'promo': x['promo']}
 
@@ -170,7 +245,8 @@ def rate_ride(ctx: Context, *, rider_id: str, ride_id: str, stars: int, comment:
         raise ToolError('Ratings are for rides of the last 7 days')
     ctx.update('ride', x, {'rating': stars})  # spec: ride_hailing.env.yaml:247
     if comment is not None:  # spec: ride_hailing.env.yaml:248
-        ctx.update('ride', x, {'reports': x['reports'] + [B.format('rating comment: {}', comment)]})  # spec: ride_hailing.env.yaml:249
+        # spec: ride_hailing.env.yaml:249
+        ctx.update('ride', x, {'reports': x['reports'] + [B.format('rating comment: {}', comment)]})
     return {'ride_id': x['ride_id'], 'rating': x['rating']}
 
 
@@ -194,7 +270,8 @@ def request_refund(ctx: Context, *, rider_id: str, ride_id: str, amount: Decimal
     if r is None:
         raise ToolError('Rider not found')
     ctx.update('ride', x, {'refunded': amount})  # spec: ride_hailing.env.yaml:277
-    ctx.update('ride', x, {'reports': x['reports'] + [B.format('refund: {}', reason)]})  # spec: ride_hailing.env.yaml:278
+    # spec: ride_hailing.env.yaml:278
+    ctx.update('ride', x, {'reports': x['reports'] + [B.format('refund: {}', reason)]})
     ctx.update('rider', r, {'wallet': (r['wallet'] + amount)})  # spec: ride_hailing.env.yaml:279
     return {'ride_id': x['ride_id'], 'refunded': x['refunded'], 'wallet': r['wallet']}
 
@@ -211,9 +288,11 @@ def report_lost_item(ctx: Context, *, rider_id: str, ride_id: str, item: str) ->
         raise ToolError('Lost items are reported for completed rides')
     if B.days_between(x['day'], ctx.today()) > 30:  # spec: ride_hailing.env.yaml:295
         raise ToolError('Lost items are reported within 30 days')
-    if B.len([t for t in x['reports'] if B.startswith(t, 'lost item')]) >= 3:  # spec: ride_hailing.env.yaml:296
+    # spec: ride_hailing.env.yaml:296
+    if B.len([t for t in x['reports'] if B.startswith(t, 'lost item')]) >= 3:
         raise ToolError('At most 3 lost-item reports per ride')
-    ctx.update('ride', x, {'reports': x['reports'] + [B.format('lost item: {}', item)]})  # spec: ride_hailing.env.yaml:298
+    # spec: ride_hailing.env.yaml:298
+    ctx.update('ride', x, {'reports': x['reports'] + [B.format('lost item: {}', item)]})
     return {'ride_id': x['ride_id'], 'reports': x['reports']}
 
 
@@ -227,7 +306,12 @@ def add_payment_method(ctx: Context, *, rider_id: str, key: str, kind: str, labe
         raise ToolError('A payment method with that key exists')
     if B.len(r['payment_methods']) >= 4:  # spec: ride_hailing.env.yaml:317
         raise ToolError('A rider keeps at most 4 payment methods')
-    ctx.update('rider', r, {'payment_methods': B.with_entry(r['payment_methods'], key, {'kind': kind, 'label': label})})  # spec: ride_hailing.env.yaml:319
+    # spec: ride_hailing.env.yaml:319
+    ctx.update(
+        'rider',
+        r,
+        {'payment_methods': B.with_entry(r['payment_methods'], key, {'kind': kind, 'label': label})},
+    )
     return r['payment_methods']
 
 
@@ -241,9 +325,15 @@ def remove_payment_method(ctx: Context, *, rider_id: str, key: str) -> dict[str,
         raise ToolError('Unknown payment method')
     if B.len(r['payment_methods']) <= 1:  # spec: ride_hailing.env.yaml:333
         raise ToolError('A rider keeps at least one payment method')
-    if ctx.exists('ride', '((("rider_id" = ?) AND ("payment_method" = ?)) AND ((("status" = ?) OR ("status" = ?)) OR ("status" = ?)))', [rider_id, key, 'requested', 'accepted', 'in_progress']):  # spec: ride_hailing.env.yaml:334
+    # spec: ride_hailing.env.yaml:334
+    if ctx.exists(
+        'ride',
+        '((("rider_id" = ?) AND ("payment_method" = ?)) AND ((("status" = ?) OR ("status" = ?)) OR ("status" = ?)))',
+        [rider_id, key, 'requested', 'accepted', 'in_progress'],
+    ):
         raise ToolError('An open ride uses this payment method')
-    ctx.update('rider', r, {'payment_methods': B.without_entry(r['payment_methods'], key)})  # spec: ride_hailing.env.yaml:336
+    # spec: ride_hailing.env.yaml:336
+    ctx.update('rider', r, {'payment_methods': B.without_entry(r['payment_methods'], key)})
     return r['payment_methods']
 
 
@@ -265,12 +355,15 @@ TOOLS = {
     'remove_payment_method': remove_payment_method,
 }
 
-# Policy rules: which rules a call meets, checked by the agent before it calls; the tools above do not enforce them.
+# Policy rules: which rules a call meets, checked by the agent before it calls;
+# the tools above do not enforce them.
 
 
 # spec: ride_hailing.env.yaml:252
 def _rules_request_refund(ctx: Context, *, rider_id: str, ride_id: str, amount: Decimal, reason: str) -> list:
-    """The policy rules of `request_refund` this call meets, as (rule, message); the tool does not enforce them."""
+    """The policy rules of `request_refund` this call meets, as (rule, message).
+
+    The tool does not enforce them."""
     x = ctx.get('ride', ride_id)  # spec: ride_hailing.env.yaml:262
     if x is None:
         raise ToolError('Ride not found')
@@ -289,7 +382,11 @@ def _rules_request_refund(ctx: Context, *, rider_id: str, ride_id: str, amount: 
         raise ToolError('Rider not found')
     _met = []  # spec: ride_hailing.env.yaml:252
     if amount > 20:  # spec: ride_hailing.env.yaml:271
-        _met.append(('large_refund', B.format('A refund of more than 20.00 for ride {} has to be decided by a human agent.', ride_id)))  # spec: ride_hailing.env.yaml:271
+        # spec: ride_hailing.env.yaml:271
+        _met.append((
+            'large_refund',
+            B.format('A refund of more than 20.00 for ride {} has to be decided by a human agent.', ride_id),
+        ))
     return _met
 
 

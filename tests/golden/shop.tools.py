@@ -28,7 +28,13 @@ def get_customer(ctx: Context, *, customer_id: str) -> dict:
     c = ctx.get('customer', customer_id)  # spec: shop.env.yaml:64
     if c is None:
         raise ToolError('Customer not found')
-    return {'customer_id': c['customer_id'], 'name': c['name'], 'email': c['email'], 'gift_card_balance': c['gift_card_balance'], 'orders': [o['order_id'] for o in ctx.all('order', '("customer_id" = ?)', [customer_id])]}
+    return {
+        'customer_id': c['customer_id'],
+        'name': c['name'],
+        'email': c['email'],
+        'gift_card_balance': c['gift_card_balance'],
+        'orders': [o['order_id'] for o in ctx.all('order', '("customer_id" = ?)', [customer_id])],
+    }
 
 
 # spec: shop.env.yaml:72
@@ -50,8 +56,25 @@ def cancel_pending_order(ctx: Context, *, order_id: str, reason: str) -> dict | 
         raise ToolError('Non-pending order cannot be cancelled')
     ctx.update('order', o, {'status': 'cancelled', 'cancel_reason': reason})  # spec: shop.env.yaml:93
     _t0 = ctx.get_required('customer', o['customer_id'])  # spec: shop.env.yaml:94
-    ctx.update('customer', _t0, {'gift_card_balance': (_t0['gift_card_balance'] + B.sum(p['amount'] for p in o['payments'] if (p['method_id'] == 'gift_card')))})  # spec: shop.env.yaml:94
-    ctx.update('order', o, {'payments': o['payments'] + [{'kind': 'refund', 'amount': p['amount'], 'method_id': p['method_id']} for p in o['payments']]})  # spec: shop.env.yaml:96
+    # spec: shop.env.yaml:94
+    ctx.update(
+        'customer',
+        _t0,
+        {'gift_card_balance': (_t0['gift_card_balance'] + B.sum(
+            p['amount']
+            for p in o['payments']
+            if (p['method_id'] == 'gift_card')
+        ))},
+    )
+    # spec: shop.env.yaml:96
+    ctx.update(
+        'order',
+        o,
+        {'payments': o['payments'] + [
+            {'kind': 'refund', 'amount': p['amount'], 'method_id': p['method_id']}
+            for p in o['payments']
+        ]},
+    )
     for it in o['items']:  # spec: shop.env.yaml:97
         _t1 = ctx.get_required('product', it['sku'])  # spec: shop.env.yaml:98
         ctx.update('product', _t1, {'stock': (_t1['stock'] + it['quantity'])})  # spec: shop.env.yaml:98
@@ -79,21 +102,45 @@ def change_item_quantity(ctx: Context, *, order_id: str, sku: str, quantity: int
     c = ctx.get('customer', o['customer_id'])  # spec: shop.env.yaml:113
     if c is None:
         raise ToolError('Customer not found')
-    delta = (((quantity - B.item(line, 0)['quantity']) * B.item(line, 0)['price']) if (B.len(line) > 0) else 0)  # spec: shop.env.yaml:114
+    # spec: shop.env.yaml:114
+    delta = (
+        ((quantity - B.item(line, 0)['quantity']) * B.item(line, 0)['price'])
+        if (B.len(line) > 0)
+        else 0
+    )
     if c['gift_card_balance'] < delta:  # spec: shop.env.yaml:120
         raise ToolError('Insufficient gift card balance')
-    ctx.update('order', o, {'items': [{**_e0, 'quantity': quantity} if (_e0['sku'] == sku) else _e0 for _e0 in o['items']]})  # spec: shop.env.yaml:122
-    ctx.update('product', p, {'stock': (p['stock'] - (quantity - B.item(line, 0)['quantity']))})  # spec: shop.env.yaml:123
-    ctx.update('customer', c, {'gift_card_balance': (c['gift_card_balance'] - delta)})  # spec: shop.env.yaml:124
+    # spec: shop.env.yaml:122
+    ctx.update(
+        'order',
+        o,
+        {'items': [{**_e0, 'quantity': quantity} if (_e0['sku'] == sku) else _e0 for _e0 in o['items']]},
+    )
+    # spec: shop.env.yaml:123
+    ctx.update('product', p, {'stock': (p['stock'] - (quantity - B.item(line, 0)['quantity']))})
+    # spec: shop.env.yaml:124
+    ctx.update('customer', c, {'gift_card_balance': (c['gift_card_balance'] - delta)})
     if delta != 0:  # spec: shop.env.yaml:125
-        ctx.update('order', o, {'payments': o['payments'] + [{'kind': ('payment' if (delta > 0) else 'refund'), 'amount': B.abs(delta), 'method_id': 'gift_card'}]})  # spec: shop.env.yaml:126
+        # spec: shop.env.yaml:126
+        ctx.update(
+            'order',
+            o,
+            {'payments': o['payments'] + [{
+                'kind': ('payment' if (delta > 0) else 'refund'),
+                'amount': B.abs(delta),
+                'method_id': 'gift_card',
+            }]},
+        )
     return {'order_id': o['order_id'], 'items': o['items'], 'charged': delta}
 
 
 # spec: shop.env.yaml:129
 def list_products_under(ctx: Context, *, max_price: Decimal) -> list[dict] | int:
     """List products that cost less than a price, cheapest first."""
-    return ctx.sql('SELECT sku, title, price FROM product\nWHERE price < $max_price AND stock > 0\nORDER BY price, sku', {'max_price': max_price})
+    return ctx.sql(
+        'SELECT sku, title, price FROM product\nWHERE price < $max_price AND stock > 0\nORDER BY price, sku',
+        {'max_price': max_price},
+    )
 
 
 TOOLS = {

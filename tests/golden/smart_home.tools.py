@@ -26,7 +26,10 @@ def get_home(ctx: Context, *, home_id: str) -> dict:
 # spec: smart_home.env.yaml:81
 def list_devices(ctx: Context, *, home_id: str, kind: str | None) -> list[dict] | int:
     """A home's devices with their state, optionally of one kind."""
-    return ctx.sql('SELECT device_id, name, room, kind, online, "on", level, target_temp, locked FROM device\nWHERE home_id = $home_id AND ($kind IS NULL OR kind = $kind) ORDER BY room, name', {'home_id': home_id, 'kind': kind})
+    return ctx.sql(
+        'SELECT device_id, name, room, kind, online, "on", level, target_temp, locked FROM device\nWHERE home_id = $home_id AND ($kind IS NULL OR kind = $kind) ORDER BY room, name',
+        {'home_id': home_id, 'kind': kind},
+    )
 
 
 # spec: smart_home.env.yaml:91
@@ -41,9 +44,23 @@ def list_guest_codes(ctx: Context, *, home_id: str) -> list[dict]:
     h = ctx.get('home', home_id)  # spec: smart_home.env.yaml:104
     if h is None:
         raise ToolError('Home not found')
-    locks = [d['device_id'] for d in ctx.all('device', '(("home_id" = ?) AND ("kind" = ?))', [home_id, 'lock'])]  # spec: smart_home.env.yaml:105
+    # spec: smart_home.env.yaml:105
+    locks = [
+        d['device_id']
+        for d in ctx.all('device', '(("home_id" = ?) AND ("kind" = ?))', [home_id, 'lock'])
+    ]
     day = ctx.today()  # spec: smart_home.env.yaml:106
-    return [{'code_id': g['code_id'], 'lock_id': g['lock_id'], 'label': g['label'], 'valid_from': g['valid_from'], 'valid_until': g['valid_until']} for g in ctx.all('guest_code', '((NOT "revoked") AND ("valid_until" >= ?))', [day]) if (g['lock_id'] in locks)]
+    return [
+        {
+            'code_id': g['code_id'],
+            'lock_id': g['lock_id'],
+            'label': g['label'],
+            'valid_from': g['valid_from'],
+            'valid_until': g['valid_until'],
+        }
+        for g in ctx.all('guest_code', '((NOT "revoked") AND ("valid_until" >= ?))', [day])
+        if (g['lock_id'] in locks)
+    ]
 
 
 # spec: smart_home.env.yaml:109
@@ -84,7 +101,8 @@ def set_thermostat(ctx: Context, *, member: str, device_id: str, temperature: De
         raise ToolError('The device is offline')
     if not ((temperature >= 10) and (temperature <= 30)):  # spec: smart_home.env.yaml:144
         raise ToolError('The temperature is 10 to 30 degrees')
-    if not (((h['mode'] != 'away') and (h['mode'] != 'vacation')) or (temperature <= 18)):  # spec: smart_home.env.yaml:145
+    # spec: smart_home.env.yaml:145
+    if not (((h['mode'] != 'away') and (h['mode'] != 'vacation')) or (temperature <= 18)):
         raise ToolError('At most 18 degrees while the home is away')
     ctx.update('device', d, {'target_temp': temperature, 'on': True})  # spec: smart_home.env.yaml:147
     return {'device_id': d['device_id'], 'target_temp': d['target_temp']}
@@ -99,7 +117,8 @@ def set_lock(ctx: Context, *, member: str, device_id: str, locked: bool) -> dict
     h = ctx.get('home', d['home_id'])  # spec: smart_home.env.yaml:160
     if h is None:
         raise ToolError('Home not found')
-    m = (B.entry_or_none(h['members'], member) if (member in h['members']) else None)  # spec: smart_home.env.yaml:161
+    # spec: smart_home.env.yaml:161
+    m = (B.entry_or_none(h['members'], member) if (member in h['members']) else None)
     if m is None:  # spec: smart_home.env.yaml:163
         raise ToolError('The member does not belong to this home')
     if d['kind'] != 'lock':  # spec: smart_home.env.yaml:164
@@ -122,7 +141,8 @@ def set_mode(ctx: Context, *, member: str, home_id: str, mode: str) -> dict:
     h = ctx.get('home', home_id)  # spec: smart_home.env.yaml:182
     if h is None:
         raise ToolError('Home not found')
-    m = (B.entry_or_none(h['members'], member) if (member in h['members']) else None)  # spec: smart_home.env.yaml:183
+    # spec: smart_home.env.yaml:183
+    m = (B.entry_or_none(h['members'], member) if (member in h['members']) else None)
     if m is None:  # spec: smart_home.env.yaml:186
         raise ToolError('The member does not belong to this home')
     if not ((m['role'] == 'owner') or (m['role'] == 'adult')):  # spec: smart_home.env.yaml:187
@@ -132,21 +152,33 @@ def set_mode(ctx: Context, *, member: str, home_id: str, mode: str) -> dict:
     leaving = ((mode == 'away') or (mode == 'vacation'))  # spec: smart_home.env.yaml:184
     ctx.update('home', h, {'mode': mode, 'alarm_armed': leaving})  # spec: smart_home.env.yaml:190
     if leaving or (mode == 'night'):  # spec: smart_home.env.yaml:191
-        for d in ctx.all('device', '((("home_id" = ?) AND ("kind" = ?)) AND "online")', [home_id, 'lock']):  # spec: smart_home.env.yaml:192
+        # spec: smart_home.env.yaml:192
+        for d in ctx.all('device', '((("home_id" = ?) AND ("kind" = ?)) AND "online")', [home_id, 'lock']):
             ctx.update('device', d, {'locked': True})  # spec: smart_home.env.yaml:193
     if leaving:  # spec: smart_home.env.yaml:194
-        for d in ctx.all('device', '((("home_id" = ?) AND ("kind" = ?)) AND "online")', [home_id, 'light']):  # spec: smart_home.env.yaml:195
+        # spec: smart_home.env.yaml:195
+        for d in ctx.all('device', '((("home_id" = ?) AND ("kind" = ?)) AND "online")', [home_id, 'light']):
             ctx.update('device', d, {'on': False, 'level': 0})  # spec: smart_home.env.yaml:196
     return {'home_id': h['home_id'], 'mode': h['mode'], 'alarm_armed': h['alarm_armed']}
 
 
 # spec: smart_home.env.yaml:199
-def create_automation(ctx: Context, *, member: str, home_id: str, name: str, trigger: str, at_time: str | None, actions: list) -> dict | None:
+def create_automation(
+    ctx: Context,
+    *,
+    member: str,
+    home_id: str,
+    name: str,
+    trigger: str,
+    at_time: str | None,
+    actions: list,
+) -> dict | None:
     """Create an automation with a trigger and actions on the home's devices (at most 10 per home; never unlocks a door)."""
     h = ctx.get('home', home_id)  # spec: smart_home.env.yaml:211
     if h is None:
         raise ToolError('Home not found')
-    m = (B.entry_or_none(h['members'], member) if (member in h['members']) else None)  # spec: smart_home.env.yaml:212
+    # spec: smart_home.env.yaml:212
+    m = (B.entry_or_none(h['members'], member) if (member in h['members']) else None)
     if m is None:  # spec: smart_home.env.yaml:216
         raise ToolError('The member does not belong to this home')
     if not ((m['role'] == 'owner') or (m['role'] == 'adult')):  # spec: smart_home.env.yaml:217
@@ -155,15 +187,33 @@ def create_automation(ctx: Context, *, member: str, home_id: str, name: str, tri
         raise ToolError('A home has at most 10 automations')
     if B.len(actions) < 1:  # spec: smart_home.env.yaml:219
         raise ToolError('An automation needs at least one action')
-    own = [d['device_id'] for d in ctx.all('device', '("home_id" = ?)', [home_id])]  # spec: smart_home.env.yaml:213
+    # spec: smart_home.env.yaml:213
+    own = [d['device_id'] for d in ctx.all('device', '("home_id" = ?)', [home_id])]
     if not B.all([(a['device_id'] in own) for a in actions]):  # spec: smart_home.env.yaml:220
         raise ToolError("Automations act only on the home's own devices")
     if (trigger == 'time') != (at_time is not None):  # spec: smart_home.env.yaml:221
         raise ToolError("A time is given exactly for the 'time' trigger")
-    if not B.all([(a['value'] is not None) for a in actions if ((a['command'] == 'set_level') or (a['command'] == 'set_temperature'))]):  # spec: smart_home.env.yaml:222
+    # spec: smart_home.env.yaml:222
+    if not B.all([
+        (a['value'] is not None)
+        for a in actions
+        if ((a['command'] == 'set_level') or (a['command'] == 'set_temperature'))
+    ]):
         raise ToolError('Level and temperature actions need a value')
     id = ctx.new_id('AU', 5)  # spec: smart_home.env.yaml:214
-    ctx.insert('automation', {'automation_id': id, 'home_id': home_id, 'name': name, 'trigger': trigger, 'at_time': at_time, 'actions': actions, 'enabled': True})  # spec: smart_home.env.yaml:224
+    # spec: smart_home.env.yaml:224
+    ctx.insert(
+        'automation',
+        {
+            'automation_id': id,
+            'home_id': home_id,
+            'name': name,
+            'trigger': trigger,
+            'at_time': at_time,
+            'actions': actions,
+            'enabled': True,
+        },
+    )
     return ctx.get('automation', id)
 
 
@@ -185,7 +235,16 @@ def set_automation_enabled(ctx: Context, *, member: str, automation_id: str, ena
 
 
 # spec: smart_home.env.yaml:245
-def create_guest_code(ctx: Context, *, member: str, lock_id: str, code: str, label: str, valid_from: dt.date, valid_until: dt.date) -> dict | None:
+def create_guest_code(
+    ctx: Context,
+    *,
+    member: str,
+    lock_id: str,
+    code: str,
+    label: str,
+    valid_from: dt.date,
+    valid_until: dt.date,
+) -> dict | None:
     """Create a 6-digit guest code for one lock, valid from a day (today or later) for at most 7 days."""
     d = ctx.get('device', lock_id)  # spec: smart_home.env.yaml:257
     if d is None:
@@ -193,7 +252,8 @@ def create_guest_code(ctx: Context, *, member: str, lock_id: str, code: str, lab
     h = ctx.get('home', d['home_id'])  # spec: smart_home.env.yaml:258
     if h is None:
         raise ToolError('Home not found')
-    m = (B.entry_or_none(h['members'], member) if (member in h['members']) else None)  # spec: smart_home.env.yaml:259
+    # spec: smart_home.env.yaml:259
+    m = (B.entry_or_none(h['members'], member) if (member in h['members']) else None)
     if m is None:  # spec: smart_home.env.yaml:262
         raise ToolError('The member does not belong to this home')
     if not ((m['role'] == 'owner') or (m['role'] == 'adult')):  # spec: smart_home.env.yaml:263
@@ -204,14 +264,37 @@ def create_guest_code(ctx: Context, *, member: str, lock_id: str, code: str, lab
         raise ToolError('A guest code is 6 digits')
     if valid_from < ctx.today():  # spec: smart_home.env.yaml:266
         raise ToolError('A code starts today or later')
-    if not ((valid_until >= valid_from) and (B.days_between(valid_from, valid_until) < 7)):  # spec: smart_home.env.yaml:267
+    # spec: smart_home.env.yaml:267
+    if not ((valid_until >= valid_from) and (B.days_between(valid_from, valid_until) < 7)):
         raise ToolError('A code is valid for 1 to 7 days')
-    if ctx.count('guest_code', '((("lock_id" = ?) AND (NOT "revoked")) AND ("valid_until" >= ?))', [lock_id, ctx.today()]) >= 3:  # spec: smart_home.env.yaml:268
+    # spec: smart_home.env.yaml:268
+    if ctx.count(
+        'guest_code',
+        '((("lock_id" = ?) AND (NOT "revoked")) AND ("valid_until" >= ?))',
+        [lock_id, ctx.today()],
+    ) >= 3:
         raise ToolError('A lock has at most 3 active guest codes')
-    if ctx.exists('guest_code', '(((("lock_id" = ?) AND ("code" = ?)) AND (NOT "revoked")) AND ("valid_until" >= ?))', [lock_id, code, ctx.today()]):  # spec: smart_home.env.yaml:269
+    # spec: smart_home.env.yaml:269
+    if ctx.exists(
+        'guest_code',
+        '(((("lock_id" = ?) AND ("code" = ?)) AND (NOT "revoked")) AND ("valid_until" >= ?))',
+        [lock_id, code, ctx.today()],
+    ):
         raise ToolError('That code is already in use on this lock')
     id = ctx.new_id('GC', 6)  # spec: smart_home.env.yaml:260
-    ctx.insert('guest_code', {'code_id': id, 'lock_id': lock_id, 'code': code, 'label': label, 'valid_from': valid_from, 'valid_until': valid_until, 'revoked': False})  # spec: smart_home.env.yaml:271
+    # spec: smart_home.env.yaml:271
+    ctx.insert(
+        'guest_code',
+        {
+            'code_id': id,
+            'lock_id': lock_id,
+            'code': code,
+            'label': label,
+            'valid_from': valid_from,
+            'valid_until': valid_until,
+            'revoked': False,
+        },
+    )
     return ctx.get('guest_code', id)
 
 
@@ -243,7 +326,8 @@ def add_member(ctx: Context, *, member: str, home_id: str, name: str, role: str)
     h = ctx.get('home', home_id)  # spec: smart_home.env.yaml:303
     if h is None:
         raise ToolError('Home not found')
-    m = (B.entry_or_none(h['members'], member) if (member in h['members']) else None)  # spec: smart_home.env.yaml:304
+    # spec: smart_home.env.yaml:304
+    m = (B.entry_or_none(h['members'], member) if (member in h['members']) else None)
     if m is None:  # spec: smart_home.env.yaml:306
         raise ToolError('The member does not belong to this home')
     if m['role'] != 'owner':  # spec: smart_home.env.yaml:307
@@ -252,7 +336,8 @@ def add_member(ctx: Context, *, member: str, home_id: str, name: str, role: str)
         raise ToolError('A member with that name exists')
     if B.len(h['members']) >= 8:  # spec: smart_home.env.yaml:309
         raise ToolError('A home has at most 8 members')
-    ctx.update('home', h, {'members': B.with_entry(h['members'], name, {'role': role, 'added': ctx.today()})})  # spec: smart_home.env.yaml:311
+    # spec: smart_home.env.yaml:311
+    ctx.update('home', h, {'members': B.with_entry(h['members'], name, {'role': role, 'added': ctx.today()})})
     return h['members']
 
 

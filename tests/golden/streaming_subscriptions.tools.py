@@ -29,7 +29,10 @@ def list_plans(ctx: Context) -> list[dict] | int:
 # spec: streaming_subscriptions.env.yaml:82
 def list_invoices(ctx: Context, *, account_id: str) -> list[dict] | int:
     """An account's invoices, newest first."""
-    return ctx.sql('SELECT invoice_id, date, amount, paid_with_credit, reason, status FROM invoice\nWHERE account_id = $account_id ORDER BY date DESC, invoice_id DESC', {'account_id': account_id})
+    return ctx.sql(
+        'SELECT invoice_id, date, amount, paid_with_credit, reason, status FROM invoice\nWHERE account_id = $account_id ORDER BY date DESC, invoice_id DESC',
+        {'account_id': account_id},
+    )
 
 
 # spec: streaming_subscriptions.env.yaml:91
@@ -55,10 +58,28 @@ def change_plan(ctx: Context, *, account_id: str, plan_id: str) -> dict:
     diff = (new['price'] - old['price'])  # spec: streaming_subscriptions.env.yaml:102
     from_credit = B.min(a['credit'], B.max(diff, 0))  # spec: streaming_subscriptions.env.yaml:103
     id = ctx.new_id('IN', 7)  # spec: streaming_subscriptions.env.yaml:104
-    ctx.update('account', a, {'plan_id': plan_id, 'credit': (a['credit'] - from_credit)})  # spec: streaming_subscriptions.env.yaml:111
+    # spec: streaming_subscriptions.env.yaml:111
+    ctx.update('account', a, {'plan_id': plan_id, 'credit': (a['credit'] - from_credit)})
     if diff > 0:  # spec: streaming_subscriptions.env.yaml:112
-        ctx.insert('invoice', {'invoice_id': id, 'account_id': account_id, 'date': ctx.today(), 'amount': diff, 'paid_with_credit': from_credit, 'reason': B.format('upgrade to {}', plan_id), 'status': 'paid'})  # spec: streaming_subscriptions.env.yaml:113
-    return {'account_id': a['account_id'], 'plan_id': a['plan_id'], 'charged': B.max(diff, 0), 'credit': a['credit']}
+        # spec: streaming_subscriptions.env.yaml:113
+        ctx.insert(
+            'invoice',
+            {
+                'invoice_id': id,
+                'account_id': account_id,
+                'date': ctx.today(),
+                'amount': diff,
+                'paid_with_credit': from_credit,
+                'reason': B.format('upgrade to {}', plan_id),
+                'status': 'paid',
+            },
+        )
+    return {
+        'account_id': a['account_id'],
+        'plan_id': a['plan_id'],
+        'charged': B.max(diff, 0),
+        'credit': a['credit'],
+    }
 
 
 # spec: streaming_subscriptions.env.yaml:116
@@ -71,9 +92,15 @@ def pause_subscription(ctx: Context, *, account_id: str, months: int) -> dict:
         raise ToolError('Account not found')
     if a['status'] != 'active':  # spec: streaming_subscriptions.env.yaml:127
         raise ToolError('Only an active subscription can be paused')
-    if not ((a['last_pause'] is None) or (B.days_between(a['last_pause'], ctx.today()) >= 365)):  # spec: streaming_subscriptions.env.yaml:128
+    # spec: streaming_subscriptions.env.yaml:128
+    if not ((a['last_pause'] is None) or (B.days_between(a['last_pause'], ctx.today()) >= 365)):
         raise ToolError('One pause per 12 months')
-    ctx.update('account', a, {'status': 'paused', 'last_pause': ctx.today(), 'renews': B.add_days(a['renews'], 30 * months)})  # spec: streaming_subscriptions.env.yaml:130
+    # spec: streaming_subscriptions.env.yaml:130
+    ctx.update(
+        'account',
+        a,
+        {'status': 'paused', 'last_pause': ctx.today(), 'renews': B.add_days(a['renews'], 30 * months)},
+    )
     return {'account_id': a['account_id'], 'status': a['status'], 'renews': a['renews']}
 
 
@@ -123,14 +150,20 @@ def add_profile(ctx: Context, *, account_id: str, name: str, kids: bool) -> list
     a = ctx.get('account', account_id)  # spec: streaming_subscriptions.env.yaml:186
     if a is None:
         raise ToolError('Account not found')
-    if B.lower(B.strip(name)) in [B.lower(x['name']) for x in a['profiles']]:  # spec: streaming_subscriptions.env.yaml:190
+    # spec: streaming_subscriptions.env.yaml:190
+    if B.lower(B.strip(name)) in [B.lower(x['name']) for x in a['profiles']]:
         raise ToolError('A profile with that name exists')
     p = ctx.get('plan', a['plan_id'])  # spec: streaming_subscriptions.env.yaml:187
     if p is None:
         raise ToolError('Plan not found')
     if B.len(a['profiles']) >= p['max_profiles']:  # spec: streaming_subscriptions.env.yaml:191
         raise ToolError("The plan's profile limit is reached")
-    ctx.update('account', a, {'profiles': a['profiles'] + [{'name': B.strip(name), 'kids': kids, 'pin': None}]})  # spec: streaming_subscriptions.env.yaml:193
+    # spec: streaming_subscriptions.env.yaml:193
+    ctx.update(
+        'account',
+        a,
+        {'profiles': a['profiles'] + [{'name': B.strip(name), 'kids': kids, 'pin': None}]},
+    )
     return a['profiles']
 
 
@@ -144,7 +177,8 @@ def remove_profile(ctx: Context, *, account_id: str, name: str) -> list[dict]:
         raise ToolError('No profile with that name')
     if B.item(a['profiles'], 0)['name'] == name:  # spec: streaming_subscriptions.env.yaml:207
         raise ToolError('The main profile cannot be removed')
-    ctx.update('account', a, {'profiles': [_e0 for _e0 in a['profiles'] if not (_e0['name'] == name)]})  # spec: streaming_subscriptions.env.yaml:209
+    # spec: streaming_subscriptions.env.yaml:209
+    ctx.update('account', a, {'profiles': [_e0 for _e0 in a['profiles'] if not (_e0['name'] == name)]})
     return a['profiles']
 
 
@@ -158,7 +192,12 @@ def set_profile_pin(ctx: Context, *, account_id: str, name: str, pin: int) -> li
         raise ToolError('No profile with that name')
     if not ((pin >= 1000) and (pin <= 9999)):  # spec: streaming_subscriptions.env.yaml:224
         raise ToolError('A PIN is 4 digits, not starting with 0')
-    ctx.update('account', a, {'profiles': [{**_e0, 'pin': B.str(pin)} if (_e0['name'] == name) else _e0 for _e0 in a['profiles']]})  # spec: streaming_subscriptions.env.yaml:226
+    # spec: streaming_subscriptions.env.yaml:226
+    ctx.update(
+        'account',
+        a,
+        {'profiles': [{**_e0, 'pin': B.str(pin)} if (_e0['name'] == name) else _e0 for _e0 in a['profiles']]},
+    )
     return [{'name': x['name'], 'has_pin': (x['pin'] is not None)} for x in a['profiles']]
 
 
@@ -177,7 +216,12 @@ def register_device(ctx: Context, *, account_id: str, device_name: str, kind: st
         raise ToolError('Plan not found')
     if B.len(a['devices']) >= (p['screens'] * 2):  # spec: streaming_subscriptions.env.yaml:243
         raise ToolError("The plan's device limit is reached")
-    ctx.update('account', a, {'devices': B.with_entry(a['devices'], device_name, {'kind': kind, 'registered': ctx.today()})})  # spec: streaming_subscriptions.env.yaml:245
+    # spec: streaming_subscriptions.env.yaml:245
+    ctx.update(
+        'account',
+        a,
+        {'devices': B.with_entry(a['devices'], device_name, {'kind': kind, 'registered': ctx.today()})},
+    )
     return a['devices']
 
 
@@ -189,7 +233,8 @@ def remove_device(ctx: Context, *, account_id: str, device_name: str) -> dict[st
         raise ToolError('Account not found')
     if device_name not in a['devices']:  # spec: streaming_subscriptions.env.yaml:258
         raise ToolError('No device with that name')
-    ctx.update('account', a, {'devices': B.without_entry(a['devices'], device_name)})  # spec: streaming_subscriptions.env.yaml:260
+    # spec: streaming_subscriptions.env.yaml:260
+    ctx.update('account', a, {'devices': B.without_entry(a['devices'], device_name)})
     return a['devices']
 
 
@@ -207,7 +252,8 @@ def redeem_gift_card(ctx: Context, *, account_id: str, code: str) -> dict:
     if a['status'] == 'cancelled':  # spec: streaming_subscriptions.env.yaml:275
         raise ToolError('A cancelled account cannot take credit')
     ctx.update('gift_card', g, {'redeemed_by': account_id})  # spec: streaming_subscriptions.env.yaml:277
-    ctx.update('account', a, {'credit': (a['credit'] + g['amount'])})  # spec: streaming_subscriptions.env.yaml:278
+    # spec: streaming_subscriptions.env.yaml:278
+    ctx.update('account', a, {'credit': (a['credit'] + g['amount'])})
     return {'account_id': a['account_id'], 'credit': a['credit']}
 
 
@@ -226,12 +272,19 @@ def refund_invoice(ctx: Context, *, account_id: str, invoice_id: str) -> dict:
         raise ToolError('The invoice was already refunded')
     if B.days_between(i['date'], ctx.today()) > 14:  # spec: streaming_subscriptions.env.yaml:295
         raise ToolError('Invoices are refunded within 14 days')
-    later = ctx.exists('invoice', '(("account_id" = ?) AND ("date" > ?))', [account_id, i['date']])  # spec: streaming_subscriptions.env.yaml:291
+    # spec: streaming_subscriptions.env.yaml:291
+    later = ctx.exists('invoice', '(("account_id" = ?) AND ("date" > ?))', [account_id, i['date']])
     if later:  # spec: streaming_subscriptions.env.yaml:296
         raise ToolError('Only the latest charge can be refunded')
     ctx.update('invoice', i, {'status': 'refunded'})  # spec: streaming_subscriptions.env.yaml:298
-    ctx.update('account', a, {'credit': (a['credit'] + i['paid_with_credit'])})  # spec: streaming_subscriptions.env.yaml:299
-    return {'invoice_id': i['invoice_id'], 'status': i['status'], 'to_card': (i['amount'] - i['paid_with_credit']), 'to_credit': i['paid_with_credit']}
+    # spec: streaming_subscriptions.env.yaml:299
+    ctx.update('account', a, {'credit': (a['credit'] + i['paid_with_credit'])})
+    return {
+        'invoice_id': i['invoice_id'],
+        'status': i['status'],
+        'to_card': (i['amount'] - i['paid_with_credit']),
+        'to_credit': i['paid_with_credit'],
+    }
 
 
 TOOLS = {

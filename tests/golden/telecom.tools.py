@@ -16,8 +16,14 @@ DOMAIN = 'telecom'
 # spec: telecom.env.yaml:195
 def get_customer_by_phone(ctx: Context, *, phone_number: str) -> dict:
     """Find a customer by their contact phone number or the phone number of one of their lines."""
-    on_lines = [l_['line_id'] for l_ in ctx.all('line', '("phone_number" = ?)', [phone_number])]  # spec: telecom.env.yaml:201
-    found = [c for c in ctx.all('customer') if ((c['phone_number'] == phone_number) or B.any((i in c['line_ids']) for i in on_lines))]  # spec: telecom.env.yaml:202
+    # spec: telecom.env.yaml:201
+    on_lines = [l_['line_id'] for l_ in ctx.all('line', '("phone_number" = ?)', [phone_number])]
+    # spec: telecom.env.yaml:202
+    found = [
+        c
+        for c in ctx.all('customer')
+        if ((c['phone_number'] == phone_number) or B.any((i in c['line_ids']) for i in on_lines))
+    ]
     if B.len(found) <= 0:  # spec: telecom.env.yaml:204
         raise ToolError(B.format('Customer with phone number {} not found', phone_number))
     return B.item(found, 0)
@@ -35,13 +41,34 @@ def get_customer_by_id(ctx: Context, *, customer_id: str) -> dict:
 # spec: telecom.env.yaml:216
 def get_customer_by_name(ctx: Context, *, full_name: str, dob: str) -> list[dict]:
     """Find customers by full name (any letter case) and date of birth; the list may be empty."""
-    return [c for c in ctx.all('customer') if ((B.lower(c['full_name']) == B.lower(full_name)) and (c['date_of_birth'] == dob))]
+    return [
+        c
+        for c in ctx.all('customer')
+        if ((B.lower(c['full_name']) == B.lower(full_name)) and (c['date_of_birth'] == dob))
+    ]
 
 
 # spec: telecom.env.yaml:224
 def get_details_by_id(ctx: Context, *, id: str) -> dict:
     """Get the record of a customer (C…), line (L…), device (D…), bill (B…) or plan (P…) by its id."""
-    kind = ('line' if B.startswith(id, 'L') else ('device' if B.startswith(id, 'D') else ('bill' if B.startswith(id, 'B') else ('customer' if B.startswith(id, 'C') else ('plan' if B.startswith(id, 'P') else 'unknown')))))  # spec: telecom.env.yaml:230
+    # spec: telecom.env.yaml:230
+    kind = (
+        'line'
+        if B.startswith(id, 'L')
+        else (
+            'device'
+            if B.startswith(id, 'D')
+            else (
+                'bill'
+                if B.startswith(id, 'B')
+                else (
+                    'customer'
+                    if B.startswith(id, 'C')
+                    else ('plan' if B.startswith(id, 'P') else 'unknown')
+                )
+            )
+        )
+    )
     if kind == 'unknown':  # spec: telecom.env.yaml:232
         raise ToolError(B.format('Unknown ID format or type: {}', id))
     if not ((kind != 'line') or (ctx.get('line', id) is not None)):  # spec: telecom.env.yaml:233
@@ -54,7 +81,14 @@ def get_details_by_id(ctx: Context, *, id: str) -> dict:
         raise ToolError(B.format('Customer with ID {} not found', id))
     if not ((kind != 'plan') or (ctx.get('plan', id) is not None)):  # spec: telecom.env.yaml:237
         raise ToolError(B.format('Plan with ID {} not found', id))
-    return {'type': kind, 'line': (ctx.get('line', id) if (kind == 'line') else None), 'device': (ctx.get('device', id) if (kind == 'device') else None), 'bill': (ctx.get('bill', id) if (kind == 'bill') else None), 'customer': (ctx.get('customer', id) if (kind == 'customer') else None), 'plan': (ctx.get('plan', id) if (kind == 'plan') else None)}
+    return {
+        'type': kind,
+        'line': (ctx.get('line', id) if (kind == 'line') else None),
+        'device': (ctx.get('device', id) if (kind == 'device') else None),
+        'bill': (ctx.get('bill', id) if (kind == 'bill') else None),
+        'customer': (ctx.get('customer', id) if (kind == 'customer') else None),
+        'plan': (ctx.get('plan', id) if (kind == 'plan') else None),
+    }
 
 
 # spec: telecom.env.yaml:246
@@ -73,7 +107,8 @@ def suspend_line(ctx: Context, *, customer_id: str, line_id: str, reason: str) -
     s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:260
     if s is None:
         raise ToolError("The user's surroundings are missing")
-    ctx.update('line', l_, {'status': 'Suspended', 'suspension_start_date': ctx.today()})  # spec: telecom.env.yaml:265
+    # spec: telecom.env.yaml:265
+    ctx.update('line', l_, {'status': 'Suspended', 'suspension_start_date': ctx.today()})
     if s['phone_number'] == l_['phone_number']:  # spec: telecom.env.yaml:266
         ctx.update('surroundings', s, {'line_active': False})  # spec: telecom.env.yaml:267
     return {'message': 'Line suspended successfully. $5/month holding fee will apply.', 'line': l_}
@@ -90,7 +125,8 @@ def resume_line(ctx: Context, *, customer_id: str, line_id: str) -> dict:
     l_ = ctx.get('line', line_id)  # spec: telecom.env.yaml:281
     if l_ is None:
         raise ToolError(B.format('Line with ID {} not found', line_id))
-    if not ((l_['status'] == 'Suspended') or (l_['status'] == 'Pending Activation')):  # spec: telecom.env.yaml:285
+    # spec: telecom.env.yaml:285
+    if not ((l_['status'] == 'Suspended') or (l_['status'] == 'Pending Activation')):
         raise ToolError('Line must be suspended to resume')
     s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:282
     if s is None:
@@ -107,7 +143,10 @@ def get_bills_for_customer(ctx: Context, *, customer_id: str, limit: int) -> lis
     c = ctx.get('customer', customer_id)  # spec: telecom.env.yaml:312
     if c is None:
         raise ToolError(B.format('Customer with ID {} not found', customer_id))
-    return ctx.sql('SELECT b.* FROM bill b JOIN customer c ON list_contains(c.bill_ids, b.bill_id)\nWHERE c.customer_id = $customer_id\nORDER BY b.issue_date DESC, list_position(c.bill_ids, b.bill_id)\nLIMIT $limit', {'limit': limit, 'customer_id': customer_id})
+    return ctx.sql(
+        'SELECT b.* FROM bill b JOIN customer c ON list_contains(c.bill_ids, b.bill_id)\nWHERE c.customer_id = $customer_id\nORDER BY b.issue_date DESC, list_position(c.bill_ids, b.bill_id)\nLIMIT $limit',
+        {'limit': limit, 'customer_id': customer_id},
+    )
 
 
 # spec: telecom.env.yaml:319
@@ -116,7 +155,8 @@ def send_payment_request(ctx: Context, *, customer_id: str, bill_id: str) -> str
     c = ctx.get('customer', customer_id)  # spec: telecom.env.yaml:327
     if c is None:
         raise ToolError(B.format('Customer with ID {} not found', customer_id))
-    if B.any((x['status'] == 'Awaiting Payment') for x in ctx.all('bill') if (x['bill_id'] in c['bill_ids'])):  # spec: telecom.env.yaml:333
+    # spec: telecom.env.yaml:333
+    if B.any((x['status'] == 'Awaiting Payment') for x in ctx.all('bill') if (x['bill_id'] in c['bill_ids'])):
         raise ToolError('A bill is already awaiting payment for this customer')
     if not B.contains(c['bill_ids'], bill_id):  # spec: telecom.env.yaml:334
         raise ToolError(B.format('Bill {} not found for customer {}', bill_id, customer_id))
@@ -127,10 +167,23 @@ def send_payment_request(ctx: Context, *, customer_id: str, bill_id: str) -> str
     if s is None:
         raise ToolError("The user's surroundings are missing")
     user_phone = B.coalesce(s['phone_number'], '')  # spec: telecom.env.yaml:330
-    user_is_customer = ((c['phone_number'] == user_phone) or ctx.exists('line', '(("phone_number" = ?) AND (list_contains(?, "line_id")))', [user_phone, c['line_ids']]))  # spec: telecom.env.yaml:331
+    # spec: telecom.env.yaml:331
+    user_is_customer = (
+        (c['phone_number'] == user_phone)
+        or ctx.exists(
+            'line',
+            '(("phone_number" = ?) AND (list_contains(?, "line_id")))',
+            [user_phone, c['line_ids']],
+        )
+    )
     ctx.update('bill', b, {'status': 'Awaiting Payment'})  # spec: telecom.env.yaml:342
     if (s['payment_request'] is None) and user_is_customer:  # spec: telecom.env.yaml:343
-        ctx.update('surroundings', s, {'payment_request': {'bill_id': b['bill_id'], 'amount_due': b['total_due'], 'paid': False}})  # spec: telecom.env.yaml:344
+        # spec: telecom.env.yaml:344
+        ctx.update(
+            'surroundings',
+            s,
+            {'payment_request': {'bill_id': b['bill_id'], 'amount_due': b['total_due'], 'paid': False}},
+        )
     return B.format('Payment request sent to the customer for bill {}', b['bill_id'])
 
 
@@ -148,7 +201,13 @@ def get_data_usage(ctx: Context, *, customer_id: str, line_id: str) -> dict:
     p = ctx.get('plan', l_['plan_id'])  # spec: telecom.env.yaml:356
     if p is None:
         raise ToolError('Plan not found')
-    return {'line_id': l_['line_id'], 'data_used_gb': l_['data_used_gb'], 'data_limit_gb': p['data_limit_gb'], 'data_refueling_gb': l_['data_refueling_gb'], 'cycle_end_date': B.date('2025-02-28')}
+    return {
+        'line_id': l_['line_id'],
+        'data_used_gb': l_['data_used_gb'],
+        'data_limit_gb': p['data_limit_gb'],
+        'data_refueling_gb': l_['data_refueling_gb'],
+        'cycle_end_date': B.date('2025-02-28'),
+    }
 
 
 # spec: telecom.env.yaml:366
@@ -213,20 +272,72 @@ def refuel_data(ctx: Context, *, customer_id: str, line_id: str, gb_amount: floa
     if s is None:
         raise ToolError("The user's surroundings are missing")
     charge = (gb_amount * p['data_refueling_price_per_gb'])  # spec: telecom.env.yaml:419
-    drafts = [b['bill_id'] for b in ctx.all('bill', '("status" = ?)', ['Draft']) if (b['bill_id'] in c['bill_ids'])]  # spec: telecom.env.yaml:420
+    # spec: telecom.env.yaml:420
+    drafts = [
+        b['bill_id']
+        for b in ctx.all('bill', '("status" = ?)', ['Draft'])
+        if (b['bill_id'] in c['bill_ids'])
+    ]
     new_bill = ctx.new_id('B', 8)  # spec: telecom.env.yaml:421
     target = (B.item(drafts, 0) if (B.len(drafts) > 0) else new_bill)  # spec: telecom.env.yaml:422
-    ctx.update('line', l_, {'data_refueling_gb': (l_['data_refueling_gb'] + gb_amount)})  # spec: telecom.env.yaml:433
+    # spec: telecom.env.yaml:433
+    ctx.update('line', l_, {'data_refueling_gb': (l_['data_refueling_gb'] + gb_amount)})
     if B.len(drafts) == 0:  # spec: telecom.env.yaml:434
-        ctx.insert('bill', {'bill_id': new_bill, 'customer_id': customer_id, 'period_start': B.date('2025-03-01'), 'period_end': B.date('2025-03-31'), 'issue_date': B.date('2025-03-01'), 'due_date': B.date('2025-03-15'), 'total_due': 0.0, 'status': 'Draft', 'line_items': []})  # spec: telecom.env.yaml:435
+        # spec: telecom.env.yaml:435
+        ctx.insert(
+            'bill',
+            {
+                'bill_id': new_bill,
+                'customer_id': customer_id,
+                'period_start': B.date('2025-03-01'),
+                'period_end': B.date('2025-03-31'),
+                'issue_date': B.date('2025-03-01'),
+                'due_date': B.date('2025-03-15'),
+                'total_due': 0.0,
+                'status': 'Draft',
+                'line_items': [],
+            },
+        )
         ctx.update('customer', c, {'bill_ids': c['bill_ids'] + [new_bill]})  # spec: telecom.env.yaml:444
     _row = ctx.get_required('bill', target)  # spec: telecom.env.yaml:445
-    ctx.update('bill', _row, {'line_items': _row['line_items'] + [{'description': B.format('Data refueling: {} GB at ${}/GB', B.str(gb_amount), B.str(p['data_refueling_price_per_gb'])), 'amount': charge, 'date': ctx.today(), 'item_type': ('Credit' if (charge < 0) else 'Charge')}]})  # spec: telecom.env.yaml:445
+    # spec: telecom.env.yaml:445
+    ctx.update(
+        'bill',
+        _row,
+        {'line_items': _row['line_items'] + [{
+            'description': B.format(
+                'Data refueling: {} GB at ${}/GB',
+                B.str(gb_amount),
+                B.str(p['data_refueling_price_per_gb']),
+            ),
+            'amount': charge,
+            'date': ctx.today(),
+            'item_type': ('Credit' if (charge < 0) else 'Charge'),
+        }]},
+    )
     _t0 = ctx.get_required('bill', target)  # spec: telecom.env.yaml:450
     ctx.update('bill', _t0, {'total_due': (_t0['total_due'] + charge)})  # spec: telecom.env.yaml:450
     if s['phone_number'] == l_['phone_number']:  # spec: telecom.env.yaml:451
-        ctx.update('surroundings', s, {'mobile_data_usage_exceeded': (l_['data_used_gb'] >= (p['data_limit_gb'] + l_['data_refueling_gb']))})  # spec: telecom.env.yaml:452
-    return {'message': B.format('Successfully added {} GB of data for line {} for ${:.2f}', B.str(gb_amount), line_id, charge), 'new_data_refueling_gb': l_['data_refueling_gb'], 'charge': charge}
+        # spec: telecom.env.yaml:452
+        ctx.update(
+            'surroundings',
+            s,
+            {
+                'mobile_data_usage_exceeded': (
+                    l_['data_used_gb'] >= (p['data_limit_gb'] + l_['data_refueling_gb'])
+                )
+            },
+        )
+    return {
+        'message': B.format(
+            'Successfully added {} GB of data for line {} for ${:.2f}',
+            B.str(gb_amount),
+            line_id,
+            charge,
+        ),
+        'new_data_refueling_gb': l_['data_refueling_gb'],
+        'charge': charge,
+    }
 
 
 # spec: telecom.env.yaml:458
@@ -244,7 +355,31 @@ def check_status_bar(ctx: Context) -> str:
     s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:475
     if s is None:
         raise ToolError("The user's surroundings are missing")
-    return (((('✈️ Airplane Mode' if d['airplane_mode'] else ((('📵 No Signal' if (d['network_signal_strength'] == 'none') else ('📶¹ Poor' if (d['network_signal_strength'] == 'poor') else ('📶² Fair' if (d['network_signal_strength'] == 'fair') else ('📶³ Good' if (d['network_signal_strength'] == 'good') else ('📶⁴ Excellent' if (d['network_signal_strength'] == 'excellent') else '📵 No Signal'))))) + ((' | ' + B.str(d['network_technology_connected'])) if (d['network_technology_connected'] != 'none') else '')) + ((' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else '')) if (d['data_enabled'] and (d['network_technology_connected'] != 'none')) else ' | 📵 Data Disabled'))) + ((B.format(' | 📡 Connected to {}', d['wifi_ssid']) if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != '')) else ' | 📡 Enabled') if (d['wifi_enabled'] and d['wifi_connected']) else '')) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level']))
+    return ((((
+        '✈️ Airplane Mode'
+        if d['airplane_mode']
+        else (((
+            '📵 No Signal'
+            if (d['network_signal_strength'] == 'none')
+            else (
+                '📶¹ Poor'
+                if (d['network_signal_strength'] == 'poor')
+                else (
+                    '📶² Fair'
+                    if (d['network_signal_strength'] == 'fair')
+                    else (
+                        '📶³ Good'
+                        if (d['network_signal_strength'] == 'good')
+                        else (
+                            '📶⁴ Excellent'
+                            if (d['network_signal_strength'] == 'excellent')
+                            else '📵 No Signal'
+                        )
+                    )
+                )
+            )
+        ) + ((' | ' + B.str(d['network_technology_connected'])) if (d['network_technology_connected'] != 'none') else '')) + ((' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else '')) if (d['data_enabled'] and (d['network_technology_connected'] != 'none')) else ' | 📵 Data Disabled'))
+    ) + ((B.format(' | 📡 Connected to {}', d['wifi_ssid']) if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != '')) else ' | 📡 Enabled') if (d['wifi_enabled'] and d['wifi_connected']) else '')) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level']))
 
 
 # spec: telecom.env.yaml:478
@@ -256,7 +391,18 @@ def check_network_status(ctx: Context) -> str:
     s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:475
     if s is None:
         raise ToolError("The user's surroundings are missing")
-    return (B.format('Airplane Mode: {}\nSIM Card Status: {}\nCellular Connection: {}\nCellular Signal: {}\nCellular Network Type: {}\nMobile Data Enabled: {}\nData Roaming Enabled: {}\nWi-Fi Radio: {}\nWi-Fi Connected: {}', 'ON' if d['airplane_mode'] else 'OFF', 'missing' if d['sim_card_missing'] else B.str(d['sim_card_status']), B.str(d['network_connection_status']), d['network_signal_strength'], B.str(d['network_technology_connected']), 'Yes' if d['data_enabled'] else 'No', 'Yes' if d['roaming_enabled'] else 'No', 'ON' if d['wifi_enabled'] else 'OFF', 'Yes' if d['wifi_connected'] else 'No') + (B.format('\nConnected Wi-Fi Network: {}', B.coalesce(d['wifi_ssid'], 'None')) if d['wifi_connected'] else ''))
+    return (B.format(
+        'Airplane Mode: {}\nSIM Card Status: {}\nCellular Connection: {}\nCellular Signal: {}\nCellular Network Type: {}\nMobile Data Enabled: {}\nData Roaming Enabled: {}\nWi-Fi Radio: {}\nWi-Fi Connected: {}',
+        'ON' if d['airplane_mode'] else 'OFF',
+        'missing' if d['sim_card_missing'] else B.str(d['sim_card_status']),
+        B.str(d['network_connection_status']),
+        d['network_signal_strength'],
+        B.str(d['network_technology_connected']),
+        'Yes' if d['data_enabled'] else 'No',
+        'Yes' if d['roaming_enabled'] else 'No',
+        'ON' if d['wifi_enabled'] else 'OFF',
+        'Yes' if d['wifi_connected'] else 'No',
+    ) + (B.format('\nConnected Wi-Fi Network: {}', B.coalesce(d['wifi_ssid'], 'None')) if d['wifi_connected'] else ''))
 
 
 # spec: telecom.env.yaml:486
@@ -280,10 +426,81 @@ def run_speed_test(ctx: Context) -> str:
     s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:501
     if s is None:
         raise ToolError("The user's surroundings are missing")
-    working = (not (((((d['airplane_mode'] or (d['network_signal_strength'] == 'none')) or (d['network_connection_status'] == 'no_service')) or (s['is_abroad'] and ((not d['roaming_enabled']) or (not s['roaming_allowed'])))) or (not d['data_enabled'])) or s['mobile_data_usage_exceeded']))  # spec: telecom.env.yaml:502
-    speed = (B.round(((B.float(Decimal('275.0') if (d['network_technology_connected'] == '5G') else (Decimal('55.0') if (d['network_technology_connected'] == '4G') else (Decimal('3.0') if (d['network_technology_connected'] == '3G') else (Decimal('0.25') if (d['network_technology_connected'] == '2G') else Decimal('0.0'))))) * B.float(Decimal('1.0') if (d['network_signal_strength'] == 'excellent') else (Decimal('0.8') if (d['network_signal_strength'] == 'good') else (Decimal('0.5') if (d['network_signal_strength'] == 'fair') else (Decimal('0.2') if (d['network_signal_strength'] == 'poor') else Decimal('0.0')))))) * B.float(Decimal('0.1') if ((d['vpn_connected'] and (d['vpn_details'] is not None)) and (d['vpn_details']['server_performance'] == 'poor')) else Decimal('1.0'))) * B.float(Decimal('0.2') if d['data_saver_mode'] else Decimal('1.0')), 2) if working else Decimal('0.0'))  # spec: telecom.env.yaml:503
-    label = ('No Connection' if (not working) else ('Very Poor' if (speed < 1) else ('Poor' if (speed < 5) else ('Fair' if (speed < 25) else ('Good' if (speed < 100) else 'Excellent')))))  # spec: telecom.env.yaml:504
-    return (B.format('Speed Test Result: {:.2f} Mbps ({}). {}', speed, label, 'Connection is very slow. Basic web browsing might be difficult.' if (label == 'Very Poor') else ('Connection is slow. Web browsing may be sluggish, streaming difficult.' if (label == 'Poor') else ('Connection is okay for web browsing and some standard definition streaming.' if (label == 'Fair') else ('Connection is good for most activities, including HD streaming.' if (label == 'Good') else 'Connection is very fast.')))) if working else 'Speed test failed: No Connection.')
+    # spec: telecom.env.yaml:502
+    working = (not (
+        (
+            (
+                (
+                    (d['airplane_mode'] or (d['network_signal_strength'] == 'none'))
+                    or (d['network_connection_status'] == 'no_service')
+                )
+                or (s['is_abroad'] and ((not d['roaming_enabled']) or (not s['roaming_allowed'])))
+            )
+            or (not d['data_enabled'])
+        )
+        or s['mobile_data_usage_exceeded']
+    ))
+    # spec: telecom.env.yaml:503
+    speed = (
+        B.round(
+            ((B.float(
+                Decimal('275.0')
+                if (d['network_technology_connected'] == '5G')
+                else (
+                    Decimal('55.0')
+                    if (d['network_technology_connected'] == '4G')
+                    else (
+                        Decimal('3.0')
+                        if (d['network_technology_connected'] == '3G')
+                        else (
+                            Decimal('0.25')
+                            if (d['network_technology_connected'] == '2G')
+                            else Decimal('0.0')
+                        )
+                    )
+                )
+            ) * B.float(Decimal('1.0') if (d['network_signal_strength'] == 'excellent') else (Decimal('0.8') if (d['network_signal_strength'] == 'good') else (Decimal('0.5') if (d['network_signal_strength'] == 'fair') else (Decimal('0.2') if (d['network_signal_strength'] == 'poor') else Decimal('0.0')))))) * B.float(Decimal('0.1') if ((d['vpn_connected'] and (d['vpn_details'] is not None)) and (d['vpn_details']['server_performance'] == 'poor')) else Decimal('1.0'))) * B.float(Decimal('0.2') if d['data_saver_mode'] else Decimal('1.0')),
+            2,
+        )
+        if working
+        else Decimal('0.0')
+    )
+    # spec: telecom.env.yaml:504
+    label = (
+        'No Connection'
+        if (not working)
+        else (
+            'Very Poor'
+            if (speed < 1)
+            else (
+                'Poor'
+                if (speed < 5)
+                else ('Fair' if (speed < 25) else ('Good' if (speed < 100) else 'Excellent'))
+            )
+        )
+    )
+    return (
+        B.format(
+            'Speed Test Result: {:.2f} Mbps ({}). {}',
+            speed,
+            label,
+            'Connection is very slow. Basic web browsing might be difficult.' if (label == 'Very Poor') else (
+                'Connection is slow. Web browsing may be sluggish, streaming difficult.'
+                if (label == 'Poor')
+                else (
+                    'Connection is okay for web browsing and some standard definition streaming.'
+                    if (label == 'Fair')
+                    else (
+                        'Connection is good for most activities, including HD streaming.'
+                        if (label == 'Good')
+                        else 'Connection is very fast.'
+                    )
+                )
+            ),
+        )
+        if working
+        else 'Speed test failed: No Connection.'
+    )
 
 
 # spec: telecom.env.yaml:507
@@ -295,7 +512,19 @@ def check_sim_status(ctx: Context) -> str:
     s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:475
     if s is None:
         raise ToolError("The user's surroundings are missing")
-    return ('No SIM card detected in the phone.' if (d['sim_card_missing'] or (d['sim_card_status'] == 'missing')) else ('Your SIM card is active and working.' if (d['sim_card_status'] == 'active') else ('The SIM card is locked with a PIN code.' if (d['sim_card_status'] == 'locked_pin') else 'The SIM card is locked with a PUK code.')))
+    return (
+        'No SIM card detected in the phone.'
+        if (d['sim_card_missing'] or (d['sim_card_status'] == 'missing'))
+        else (
+            'Your SIM card is active and working.'
+            if (d['sim_card_status'] == 'active')
+            else (
+                'The SIM card is locked with a PIN code.'
+                if (d['sim_card_status'] == 'locked_pin')
+                else 'The SIM card is locked with a PUK code.'
+            )
+        )
+    )
 
 
 # spec: telecom.env.yaml:515
@@ -307,7 +536,11 @@ def check_data_restriction_status(ctx: Context) -> str:
     s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:475
     if s is None:
         raise ToolError("The user's surroundings are missing")
-    return ('Data Saver mode is ON (limits data usage).' if d['data_saver_mode'] else 'Data Saver mode is OFF.')
+    return (
+        'Data Saver mode is ON (limits data usage).'
+        if d['data_saver_mode']
+        else 'Data Saver mode is OFF.'
+    )
 
 
 # spec: telecom.env.yaml:523
@@ -319,7 +552,11 @@ def check_apn_settings(ctx: Context) -> str:
     s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:475
     if s is None:
         raise ToolError("The user's surroundings are missing")
-    return B.format('Current APN Name: {}\nMMSC URL (for picture messages): {}\n(These are technical settings, usually best left unchanged.)', B.str(d['active_apn_settings']['apn_name']), B.coalesce(d['active_apn_settings']['mmsc_url'], 'Not Set'))
+    return B.format(
+        'Current APN Name: {}\nMMSC URL (for picture messages): {}\n(These are technical settings, usually best left unchanged.)',
+        B.str(d['active_apn_settings']['apn_name']),
+        B.coalesce(d['active_apn_settings']['mmsc_url'], 'Not Set'),
+    )
 
 
 # spec: telecom.env.yaml:531
@@ -331,7 +568,19 @@ def check_wifi_status(ctx: Context) -> str:
     s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:475
     if s is None:
         raise ToolError("The user's surroundings are missing")
-    return ('Wi-Fi is turned OFF.' if (not d['wifi_enabled']) else (B.format("Wi-Fi is ON and connected to '{}'. Signal strength: {}.", B.coalesce(d['wifi_ssid'], 'None'), B.str(d['wifi_signal_strength'])) if d['wifi_connected'] else 'Wi-Fi is ON but not connected to any network.'))
+    return (
+        'Wi-Fi is turned OFF.'
+        if (not d['wifi_enabled'])
+        else (
+            B.format(
+                "Wi-Fi is ON and connected to '{}'. Signal strength: {}.",
+                B.coalesce(d['wifi_ssid'], 'None'),
+                B.str(d['wifi_signal_strength']),
+            )
+            if d['wifi_connected']
+            else 'Wi-Fi is ON but not connected to any network.'
+        )
+    )
 
 
 # spec: telecom.env.yaml:539
@@ -355,7 +604,24 @@ def check_vpn_status(ctx: Context) -> str:
     s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:475
     if s is None:
         raise ToolError("The user's surroundings are missing")
-    return ((B.format("VPN is ON and connected. Details: {{'server_address': '{}', 'protocol': '{}', 'server_performance': '{}'}}", d['vpn_details']['server_address'], d['vpn_details']['protocol'], B.str(d['vpn_details']['server_performance'])) if (d['vpn_details'] is not None) else 'VPN is ON and connected (no specific details available).') if d['vpn_connected'] else ('VPN is turned ON in settings, but currently not connected.' if d['vpn_enabled_setting'] else 'VPN is turned OFF.'))
+    return (
+        (
+            B.format(
+                "VPN is ON and connected. Details: {{'server_address': '{}', 'protocol': '{}', 'server_performance': '{}'}}",
+                d['vpn_details']['server_address'],
+                d['vpn_details']['protocol'],
+                B.str(d['vpn_details']['server_performance']),
+            )
+            if (d['vpn_details'] is not None)
+            else 'VPN is ON and connected (no specific details available).'
+        )
+        if d['vpn_connected']
+        else (
+            'VPN is turned ON in settings, but currently not connected.'
+            if d['vpn_enabled_setting']
+            else 'VPN is turned OFF.'
+        )
+    )
 
 
 # spec: telecom.env.yaml:555
@@ -376,9 +642,36 @@ def check_app_status(ctx: Context, *, app_name: str) -> str:
     d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:571
     if d is None:
         raise ToolError('The phone is missing')
-    apps = [a for a in B.values(d['app_statuses']) if (a['app_name'] == app_name)]  # spec: telecom.env.yaml:572
-    granted = ([] if (B.len(apps) == 0) else [n for n in ['sms', 'storage', 'phone', 'network'] if (((((n == 'sms') and B.item(apps, 0)['permissions']['sms']) or ((n == 'storage') and B.item(apps, 0)['permissions']['storage'])) or ((n == 'phone') and B.item(apps, 0)['permissions']['phone'])) or ((n == 'network') and B.item(apps, 0)['permissions']['network']))])  # spec: telecom.env.yaml:573
-    return (B.format("App '{}' not found on this phone.", app_name) if (B.len(apps) == 0) else (B.format('Status for App: {}', app_name) + ('\n - Permissions: None granted.' if (B.len(granted) == 0) else ('\n - Permissions Granted:' + B.join([('\n   - ' + g) for g in granted], '')))))
+    # spec: telecom.env.yaml:572
+    apps = [a for a in B.values(d['app_statuses']) if (a['app_name'] == app_name)]
+    # spec: telecom.env.yaml:573
+    granted = (
+        []
+        if (B.len(apps) == 0)
+        else [
+            n
+            for n in ['sms', 'storage', 'phone', 'network']
+            if (
+                (
+                    (
+                        ((n == 'sms') and B.item(apps, 0)['permissions']['sms'])
+                        or ((n == 'storage') and B.item(apps, 0)['permissions']['storage'])
+                    )
+                    or ((n == 'phone') and B.item(apps, 0)['permissions']['phone'])
+                )
+                or ((n == 'network') and B.item(apps, 0)['permissions']['network'])
+            )
+        ]
+    )
+    return (
+        B.format("App '{}' not found on this phone.", app_name)
+        if (B.len(apps) == 0)
+        else (B.format('Status for App: {}', app_name) + (
+            '\n - Permissions: None granted.'
+            if (B.len(granted) == 0)
+            else ('\n - Permissions Granted:' + B.join([('\n   - ' + g) for g in granted], ''))
+        ))
+    )
 
 
 # spec: telecom.env.yaml:576
@@ -387,9 +680,36 @@ def check_app_permissions(ctx: Context, *, app_name: str) -> str:
     d = ctx.get('phone', 'phone')  # spec: telecom.env.yaml:584
     if d is None:
         raise ToolError('The phone is missing')
-    apps = [a for a in B.values(d['app_statuses']) if (a['app_name'] == app_name)]  # spec: telecom.env.yaml:585
-    granted = ([] if (B.len(apps) == 0) else [n for n in ['sms', 'storage', 'phone', 'network'] if (((((n == 'sms') and B.item(apps, 0)['permissions']['sms']) or ((n == 'storage') and B.item(apps, 0)['permissions']['storage'])) or ((n == 'phone') and B.item(apps, 0)['permissions']['phone'])) or ((n == 'network') and B.item(apps, 0)['permissions']['network']))])  # spec: telecom.env.yaml:586
-    return (B.format("App '{}' not found on this phone.", app_name) if (B.len(apps) == 0) else (B.format("App '{}' currently has no permissions granted.", app_name) if (B.len(granted) == 0) else B.format("App '{}' has permission for: {}.", app_name, B.join(granted, ', '))))
+    # spec: telecom.env.yaml:585
+    apps = [a for a in B.values(d['app_statuses']) if (a['app_name'] == app_name)]
+    # spec: telecom.env.yaml:586
+    granted = (
+        []
+        if (B.len(apps) == 0)
+        else [
+            n
+            for n in ['sms', 'storage', 'phone', 'network']
+            if (
+                (
+                    (
+                        ((n == 'sms') and B.item(apps, 0)['permissions']['sms'])
+                        or ((n == 'storage') and B.item(apps, 0)['permissions']['storage'])
+                    )
+                    or ((n == 'phone') and B.item(apps, 0)['permissions']['phone'])
+                )
+                or ((n == 'network') and B.item(apps, 0)['permissions']['network'])
+            )
+        ]
+    )
+    return (
+        B.format("App '{}' not found on this phone.", app_name)
+        if (B.len(apps) == 0)
+        else (
+            B.format("App '{}' currently has no permissions granted.", app_name)
+            if (B.len(granted) == 0)
+            else B.format("App '{}' has permission for: {}.", app_name, B.join(granted, ', '))
+        )
+    )
 
 
 # spec: telecom.env.yaml:589
@@ -401,9 +721,40 @@ def can_send_mms(ctx: Context) -> str:
     s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:596
     if s is None:
         raise ToolError("The user's surroundings are missing")
-    working = (not (((((d['airplane_mode'] or (d['network_signal_strength'] == 'none')) or (d['network_connection_status'] == 'no_service')) or (s['is_abroad'] and ((not d['roaming_enabled']) or (not s['roaming_allowed'])))) or (not d['data_enabled'])) or s['mobile_data_usage_exceeded']))  # spec: telecom.env.yaml:597
-    mms = ((((working and (d['network_technology_connected'] != '2G')) and (not (d['wifi_calling_enabled'] and d['wifi_calling_mms_over_wifi']))) and (d['active_apn_settings']['mmsc_url'] is not None)) and B.any((a['permissions']['sms'] and a['permissions']['storage']) for a in B.values(d['app_statuses']) if (a['app_name'] == 'messaging')))  # spec: telecom.env.yaml:598
-    return ('Your messaging app can send MMS messages.' if mms else 'Your messaging app cannot send MMS messages.')
+    # spec: telecom.env.yaml:597
+    working = (not (
+        (
+            (
+                (
+                    (d['airplane_mode'] or (d['network_signal_strength'] == 'none'))
+                    or (d['network_connection_status'] == 'no_service')
+                )
+                or (s['is_abroad'] and ((not d['roaming_enabled']) or (not s['roaming_allowed'])))
+            )
+            or (not d['data_enabled'])
+        )
+        or s['mobile_data_usage_exceeded']
+    ))
+    # spec: telecom.env.yaml:598
+    mms = (
+        (
+            (
+                (working and (d['network_technology_connected'] != '2G'))
+                and (not (d['wifi_calling_enabled'] and d['wifi_calling_mms_over_wifi']))
+            )
+            and (d['active_apn_settings']['mmsc_url'] is not None)
+        )
+        and B.any(
+            (a['permissions']['sms'] and a['permissions']['storage'])
+            for a in B.values(d['app_statuses'])
+            if (a['app_name'] == 'messaging')
+        )
+    )
+    return (
+        'Your messaging app can send MMS messages.'
+        if mms
+        else 'Your messaging app cannot send MMS messages.'
+    )
 
 
 # spec: telecom.env.yaml:601
@@ -415,7 +766,15 @@ def check_payment_request(ctx: Context) -> str:
     s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:475
     if s is None:
         raise ToolError("The user's surroundings are missing")
-    return (B.format('You have a payment request for bill {} of {} USD.', s['payment_request']['bill_id'], B.str(s['payment_request']['amount_due'])) if (s['payment_request'] is not None) else 'No payment request has been made.')
+    return (
+        B.format(
+            'You have a payment request for bill {} of {} USD.',
+            s['payment_request']['bill_id'],
+            B.str(s['payment_request']['amount_due']),
+        )
+        if (s['payment_request'] is not None)
+        else 'No payment request has been made.'
+    )
 
 
 # spec: telecom.env.yaml:609
@@ -428,14 +787,136 @@ def toggle_airplane_mode(ctx: Context) -> dict:
     if s is None:
         raise ToolError("The user's surroundings are missing")
     if d['airplane_mode']:  # spec: telecom.env.yaml:616
-        ctx.update('phone', d, {'airplane_mode': False, 'network_connection_status': 'searching'})  # spec: telecom.env.yaml:617
+        # spec: telecom.env.yaml:617
+        ctx.update('phone', d, {'airplane_mode': False, 'network_connection_status': 'searching'})
         if d['wifi_enabled']:  # spec: telecom.env.yaml:618
-            ctx.update('phone', d, {'wifi_connected': False, 'wifi_ssid': None, 'wifi_signal_strength': 'none'})  # spec: telecom.env.yaml:619
+            # spec: telecom.env.yaml:619
+            ctx.update(
+                'phone',
+                d,
+                {'wifi_connected': False, 'wifi_ssid': None, 'wifi_signal_strength': 'none'},
+            )
     else:
-        ctx.update('phone', d, {'airplane_mode': True, 'wifi_connected': False, 'wifi_ssid': None, 'wifi_signal_strength': 'none'})  # spec: telecom.env.yaml:621
-        ctx.update('phone', d, {'vpn_connected': False, 'vpn_details': (None if d['vpn_connected'] else d['vpn_details'])})  # spec: telecom.env.yaml:622
-    ctx.update('phone', d, {'network_connection_status': ('no_service' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else 'connected'), 'network_technology_connected': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else ('5G' if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else ('4G' if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else ('3G' if (d['network_mode_preference'] == '3g_only') else '2G')))), 'network_signal_strength': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '4G'), 'none') if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else (B.coalesce(B.entry_or_none(s['signal_strength'], '3G'), 'none') if (d['network_mode_preference'] == '3g_only') else B.coalesce(B.entry_or_none(s['signal_strength'], '2G'), 'none')))))})  # spec: telecom.env.yaml:624
-    return {'message': B.format('Airplane Mode is now {}.', 'ON' if d['airplane_mode'] else 'OFF'), 'status_bar': (((('✈️ Airplane Mode' if d['airplane_mode'] else ((('📵 No Signal' if (d['network_signal_strength'] == 'none') else ('📶¹ Poor' if (d['network_signal_strength'] == 'poor') else ('📶² Fair' if (d['network_signal_strength'] == 'fair') else ('📶³ Good' if (d['network_signal_strength'] == 'good') else ('📶⁴ Excellent' if (d['network_signal_strength'] == 'excellent') else '📵 No Signal'))))) + ((' | ' + B.str(d['network_technology_connected'])) if (d['network_technology_connected'] != 'none') else '')) + ((' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else '')) if (d['data_enabled'] and (d['network_technology_connected'] != 'none')) else ' | 📵 Data Disabled'))) + ((B.format(' | 📡 Connected to {}', d['wifi_ssid']) if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != '')) else ' | 📡 Enabled') if (d['wifi_enabled'] and d['wifi_connected']) else '')) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level']))}
+        # spec: telecom.env.yaml:621
+        ctx.update(
+            'phone',
+            d,
+            {
+                'airplane_mode': True,
+                'wifi_connected': False,
+                'wifi_ssid': None,
+                'wifi_signal_strength': 'none',
+            },
+        )
+        # spec: telecom.env.yaml:622
+        ctx.update(
+            'phone',
+            d,
+            {'vpn_connected': False, 'vpn_details': (None if d['vpn_connected'] else d['vpn_details'])},
+        )
+    # spec: telecom.env.yaml:624
+    ctx.update(
+        'phone',
+        d,
+        {
+            'network_connection_status': (
+                'no_service'
+                if (
+                    (
+                        (
+                            (d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken'))
+                            or (not s['line_active'])
+                        )
+                        or d['sim_card_missing']
+                    )
+                    or (d['sim_card_status'] != 'active')
+                )
+                else 'connected'
+            ),
+            'network_technology_connected': (
+                'none'
+                if (
+                    (
+                        (
+                            (d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken'))
+                            or (not s['line_active'])
+                        )
+                        or d['sim_card_missing']
+                    )
+                    or (d['sim_card_status'] != 'active')
+                )
+                else (
+                    '5G'
+                    if (
+                        (d['network_mode_preference'] == '4g_5g_preferred')
+                        and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')
+                    )
+                    else (
+                        '4G'
+                        if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only'])
+                        else ('3G' if (d['network_mode_preference'] == '3g_only') else '2G')
+                    )
+                )
+            ),
+            'network_signal_strength': (
+                'none'
+                if (
+                    (
+                        (
+                            (d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken'))
+                            or (not s['line_active'])
+                        )
+                        or d['sim_card_missing']
+                    )
+                    or (d['sim_card_status'] != 'active')
+                )
+                else (
+                    B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none')
+                    if (
+                        (d['network_mode_preference'] == '4g_5g_preferred')
+                        and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')
+                    )
+                    else (
+                        B.coalesce(B.entry_or_none(s['signal_strength'], '4G'), 'none')
+                        if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only'])
+                        else (
+                            B.coalesce(B.entry_or_none(s['signal_strength'], '3G'), 'none')
+                            if (d['network_mode_preference'] == '3g_only')
+                            else B.coalesce(B.entry_or_none(s['signal_strength'], '2G'), 'none')
+                        )
+                    )
+                )
+            ),
+        },
+    )
+    return {
+        'message': B.format('Airplane Mode is now {}.', 'ON' if d['airplane_mode'] else 'OFF'),
+        'status_bar': ((((
+            '✈️ Airplane Mode'
+            if d['airplane_mode']
+            else (((
+                '📵 No Signal'
+                if (d['network_signal_strength'] == 'none')
+                else (
+                    '📶¹ Poor'
+                    if (d['network_signal_strength'] == 'poor')
+                    else (
+                        '📶² Fair'
+                        if (d['network_signal_strength'] == 'fair')
+                        else (
+                            '📶³ Good'
+                            if (d['network_signal_strength'] == 'good')
+                            else (
+                                '📶⁴ Excellent'
+                                if (d['network_signal_strength'] == 'excellent')
+                                else '📵 No Signal'
+                            )
+                        )
+                    )
+                )
+            ) + ((' | ' + B.str(d['network_technology_connected'])) if (d['network_technology_connected'] != 'none') else '')) + ((' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else '')) if (d['data_enabled'] and (d['network_technology_connected'] != 'none')) else ' | 📵 Data Disabled'))
+        ) + ((B.format(' | 📡 Connected to {}', d['wifi_ssid']) if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != '')) else ' | 📡 Enabled') if (d['wifi_enabled'] and d['wifi_connected']) else '')) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level'])),
+    }
 
 
 # spec: telecom.env.yaml:632
@@ -448,8 +929,109 @@ def reseat_sim_card(ctx: Context) -> dict:
     if s is None:
         raise ToolError("The user's surroundings are missing")
     ctx.update('phone', d, {'sim_card_missing': False})  # spec: telecom.env.yaml:639
-    ctx.update('phone', d, {'network_connection_status': ('no_service' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else 'connected'), 'network_technology_connected': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else ('5G' if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else ('4G' if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else ('3G' if (d['network_mode_preference'] == '3g_only') else '2G')))), 'network_signal_strength': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '4G'), 'none') if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else (B.coalesce(B.entry_or_none(s['signal_strength'], '3G'), 'none') if (d['network_mode_preference'] == '3g_only') else B.coalesce(B.entry_or_none(s['signal_strength'], '2G'), 'none')))))})  # spec: telecom.env.yaml:640
-    return {'message': 'SIM card re-seated successfully.', 'status_bar': (((('✈️ Airplane Mode' if d['airplane_mode'] else ((('📵 No Signal' if (d['network_signal_strength'] == 'none') else ('📶¹ Poor' if (d['network_signal_strength'] == 'poor') else ('📶² Fair' if (d['network_signal_strength'] == 'fair') else ('📶³ Good' if (d['network_signal_strength'] == 'good') else ('📶⁴ Excellent' if (d['network_signal_strength'] == 'excellent') else '📵 No Signal'))))) + ((' | ' + B.str(d['network_technology_connected'])) if (d['network_technology_connected'] != 'none') else '')) + ((' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else '')) if (d['data_enabled'] and (d['network_technology_connected'] != 'none')) else ' | 📵 Data Disabled'))) + ((B.format(' | 📡 Connected to {}', d['wifi_ssid']) if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != '')) else ' | 📡 Enabled') if (d['wifi_enabled'] and d['wifi_connected']) else '')) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level']))}
+    # spec: telecom.env.yaml:640
+    ctx.update(
+        'phone',
+        d,
+        {
+            'network_connection_status': (
+                'no_service'
+                if (
+                    (
+                        (
+                            (d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken'))
+                            or (not s['line_active'])
+                        )
+                        or d['sim_card_missing']
+                    )
+                    or (d['sim_card_status'] != 'active')
+                )
+                else 'connected'
+            ),
+            'network_technology_connected': (
+                'none'
+                if (
+                    (
+                        (
+                            (d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken'))
+                            or (not s['line_active'])
+                        )
+                        or d['sim_card_missing']
+                    )
+                    or (d['sim_card_status'] != 'active')
+                )
+                else (
+                    '5G'
+                    if (
+                        (d['network_mode_preference'] == '4g_5g_preferred')
+                        and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')
+                    )
+                    else (
+                        '4G'
+                        if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only'])
+                        else ('3G' if (d['network_mode_preference'] == '3g_only') else '2G')
+                    )
+                )
+            ),
+            'network_signal_strength': (
+                'none'
+                if (
+                    (
+                        (
+                            (d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken'))
+                            or (not s['line_active'])
+                        )
+                        or d['sim_card_missing']
+                    )
+                    or (d['sim_card_status'] != 'active')
+                )
+                else (
+                    B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none')
+                    if (
+                        (d['network_mode_preference'] == '4g_5g_preferred')
+                        and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')
+                    )
+                    else (
+                        B.coalesce(B.entry_or_none(s['signal_strength'], '4G'), 'none')
+                        if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only'])
+                        else (
+                            B.coalesce(B.entry_or_none(s['signal_strength'], '3G'), 'none')
+                            if (d['network_mode_preference'] == '3g_only')
+                            else B.coalesce(B.entry_or_none(s['signal_strength'], '2G'), 'none')
+                        )
+                    )
+                )
+            ),
+        },
+    )
+    return {
+        'message': 'SIM card re-seated successfully.',
+        'status_bar': ((((
+            '✈️ Airplane Mode'
+            if d['airplane_mode']
+            else (((
+                '📵 No Signal'
+                if (d['network_signal_strength'] == 'none')
+                else (
+                    '📶¹ Poor'
+                    if (d['network_signal_strength'] == 'poor')
+                    else (
+                        '📶² Fair'
+                        if (d['network_signal_strength'] == 'fair')
+                        else (
+                            '📶³ Good'
+                            if (d['network_signal_strength'] == 'good')
+                            else (
+                                '📶⁴ Excellent'
+                                if (d['network_signal_strength'] == 'excellent')
+                                else '📵 No Signal'
+                            )
+                        )
+                    )
+                )
+            ) + ((' | ' + B.str(d['network_technology_connected'])) if (d['network_technology_connected'] != 'none') else '')) + ((' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else '')) if (d['data_enabled'] and (d['network_technology_connected'] != 'none')) else ' | 📵 Data Disabled'))
+        ) + ((B.format(' | 📡 Connected to {}', d['wifi_ssid']) if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != '')) else ' | 📡 Enabled') if (d['wifi_enabled'] and d['wifi_connected']) else '')) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level'])),
+    }
 
 
 # spec: telecom.env.yaml:645
@@ -462,8 +1044,109 @@ def toggle_data(ctx: Context) -> dict:
     if s is None:
         raise ToolError("The user's surroundings are missing")
     ctx.update('phone', d, {'data_enabled': (not d['data_enabled'])})  # spec: telecom.env.yaml:652
-    ctx.update('phone', d, {'network_connection_status': ('no_service' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else 'connected'), 'network_technology_connected': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else ('5G' if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else ('4G' if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else ('3G' if (d['network_mode_preference'] == '3g_only') else '2G')))), 'network_signal_strength': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '4G'), 'none') if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else (B.coalesce(B.entry_or_none(s['signal_strength'], '3G'), 'none') if (d['network_mode_preference'] == '3g_only') else B.coalesce(B.entry_or_none(s['signal_strength'], '2G'), 'none')))))})  # spec: telecom.env.yaml:653
-    return {'message': B.format('Mobile Data is now {}.', 'ON' if d['data_enabled'] else 'OFF'), 'status_bar': (((('✈️ Airplane Mode' if d['airplane_mode'] else ((('📵 No Signal' if (d['network_signal_strength'] == 'none') else ('📶¹ Poor' if (d['network_signal_strength'] == 'poor') else ('📶² Fair' if (d['network_signal_strength'] == 'fair') else ('📶³ Good' if (d['network_signal_strength'] == 'good') else ('📶⁴ Excellent' if (d['network_signal_strength'] == 'excellent') else '📵 No Signal'))))) + ((' | ' + B.str(d['network_technology_connected'])) if (d['network_technology_connected'] != 'none') else '')) + ((' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else '')) if (d['data_enabled'] and (d['network_technology_connected'] != 'none')) else ' | 📵 Data Disabled'))) + ((B.format(' | 📡 Connected to {}', d['wifi_ssid']) if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != '')) else ' | 📡 Enabled') if (d['wifi_enabled'] and d['wifi_connected']) else '')) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level']))}
+    # spec: telecom.env.yaml:653
+    ctx.update(
+        'phone',
+        d,
+        {
+            'network_connection_status': (
+                'no_service'
+                if (
+                    (
+                        (
+                            (d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken'))
+                            or (not s['line_active'])
+                        )
+                        or d['sim_card_missing']
+                    )
+                    or (d['sim_card_status'] != 'active')
+                )
+                else 'connected'
+            ),
+            'network_technology_connected': (
+                'none'
+                if (
+                    (
+                        (
+                            (d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken'))
+                            or (not s['line_active'])
+                        )
+                        or d['sim_card_missing']
+                    )
+                    or (d['sim_card_status'] != 'active')
+                )
+                else (
+                    '5G'
+                    if (
+                        (d['network_mode_preference'] == '4g_5g_preferred')
+                        and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')
+                    )
+                    else (
+                        '4G'
+                        if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only'])
+                        else ('3G' if (d['network_mode_preference'] == '3g_only') else '2G')
+                    )
+                )
+            ),
+            'network_signal_strength': (
+                'none'
+                if (
+                    (
+                        (
+                            (d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken'))
+                            or (not s['line_active'])
+                        )
+                        or d['sim_card_missing']
+                    )
+                    or (d['sim_card_status'] != 'active')
+                )
+                else (
+                    B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none')
+                    if (
+                        (d['network_mode_preference'] == '4g_5g_preferred')
+                        and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')
+                    )
+                    else (
+                        B.coalesce(B.entry_or_none(s['signal_strength'], '4G'), 'none')
+                        if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only'])
+                        else (
+                            B.coalesce(B.entry_or_none(s['signal_strength'], '3G'), 'none')
+                            if (d['network_mode_preference'] == '3g_only')
+                            else B.coalesce(B.entry_or_none(s['signal_strength'], '2G'), 'none')
+                        )
+                    )
+                )
+            ),
+        },
+    )
+    return {
+        'message': B.format('Mobile Data is now {}.', 'ON' if d['data_enabled'] else 'OFF'),
+        'status_bar': ((((
+            '✈️ Airplane Mode'
+            if d['airplane_mode']
+            else (((
+                '📵 No Signal'
+                if (d['network_signal_strength'] == 'none')
+                else (
+                    '📶¹ Poor'
+                    if (d['network_signal_strength'] == 'poor')
+                    else (
+                        '📶² Fair'
+                        if (d['network_signal_strength'] == 'fair')
+                        else (
+                            '📶³ Good'
+                            if (d['network_signal_strength'] == 'good')
+                            else (
+                                '📶⁴ Excellent'
+                                if (d['network_signal_strength'] == 'excellent')
+                                else '📵 No Signal'
+                            )
+                        )
+                    )
+                )
+            ) + ((' | ' + B.str(d['network_technology_connected'])) if (d['network_technology_connected'] != 'none') else '')) + ((' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else '')) if (d['data_enabled'] and (d['network_technology_connected'] != 'none')) else ' | 📵 Data Disabled'))
+        ) + ((B.format(' | 📡 Connected to {}', d['wifi_ssid']) if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != '')) else ' | 📡 Enabled') if (d['wifi_enabled'] and d['wifi_connected']) else '')) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level'])),
+    }
 
 
 # spec: telecom.env.yaml:658
@@ -476,8 +1159,109 @@ def toggle_roaming(ctx: Context) -> dict:
     if s is None:
         raise ToolError("The user's surroundings are missing")
     ctx.update('phone', d, {'roaming_enabled': (not d['roaming_enabled'])})  # spec: telecom.env.yaml:665
-    ctx.update('phone', d, {'network_connection_status': ('no_service' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else 'connected'), 'network_technology_connected': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else ('5G' if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else ('4G' if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else ('3G' if (d['network_mode_preference'] == '3g_only') else '2G')))), 'network_signal_strength': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '4G'), 'none') if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else (B.coalesce(B.entry_or_none(s['signal_strength'], '3G'), 'none') if (d['network_mode_preference'] == '3g_only') else B.coalesce(B.entry_or_none(s['signal_strength'], '2G'), 'none')))))})  # spec: telecom.env.yaml:666
-    return {'message': B.format('Data Roaming is now {}.', 'ON' if d['roaming_enabled'] else 'OFF'), 'status_bar': (((('✈️ Airplane Mode' if d['airplane_mode'] else ((('📵 No Signal' if (d['network_signal_strength'] == 'none') else ('📶¹ Poor' if (d['network_signal_strength'] == 'poor') else ('📶² Fair' if (d['network_signal_strength'] == 'fair') else ('📶³ Good' if (d['network_signal_strength'] == 'good') else ('📶⁴ Excellent' if (d['network_signal_strength'] == 'excellent') else '📵 No Signal'))))) + ((' | ' + B.str(d['network_technology_connected'])) if (d['network_technology_connected'] != 'none') else '')) + ((' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else '')) if (d['data_enabled'] and (d['network_technology_connected'] != 'none')) else ' | 📵 Data Disabled'))) + ((B.format(' | 📡 Connected to {}', d['wifi_ssid']) if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != '')) else ' | 📡 Enabled') if (d['wifi_enabled'] and d['wifi_connected']) else '')) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level']))}
+    # spec: telecom.env.yaml:666
+    ctx.update(
+        'phone',
+        d,
+        {
+            'network_connection_status': (
+                'no_service'
+                if (
+                    (
+                        (
+                            (d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken'))
+                            or (not s['line_active'])
+                        )
+                        or d['sim_card_missing']
+                    )
+                    or (d['sim_card_status'] != 'active')
+                )
+                else 'connected'
+            ),
+            'network_technology_connected': (
+                'none'
+                if (
+                    (
+                        (
+                            (d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken'))
+                            or (not s['line_active'])
+                        )
+                        or d['sim_card_missing']
+                    )
+                    or (d['sim_card_status'] != 'active')
+                )
+                else (
+                    '5G'
+                    if (
+                        (d['network_mode_preference'] == '4g_5g_preferred')
+                        and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')
+                    )
+                    else (
+                        '4G'
+                        if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only'])
+                        else ('3G' if (d['network_mode_preference'] == '3g_only') else '2G')
+                    )
+                )
+            ),
+            'network_signal_strength': (
+                'none'
+                if (
+                    (
+                        (
+                            (d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken'))
+                            or (not s['line_active'])
+                        )
+                        or d['sim_card_missing']
+                    )
+                    or (d['sim_card_status'] != 'active')
+                )
+                else (
+                    B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none')
+                    if (
+                        (d['network_mode_preference'] == '4g_5g_preferred')
+                        and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')
+                    )
+                    else (
+                        B.coalesce(B.entry_or_none(s['signal_strength'], '4G'), 'none')
+                        if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only'])
+                        else (
+                            B.coalesce(B.entry_or_none(s['signal_strength'], '3G'), 'none')
+                            if (d['network_mode_preference'] == '3g_only')
+                            else B.coalesce(B.entry_or_none(s['signal_strength'], '2G'), 'none')
+                        )
+                    )
+                )
+            ),
+        },
+    )
+    return {
+        'message': B.format('Data Roaming is now {}.', 'ON' if d['roaming_enabled'] else 'OFF'),
+        'status_bar': ((((
+            '✈️ Airplane Mode'
+            if d['airplane_mode']
+            else (((
+                '📵 No Signal'
+                if (d['network_signal_strength'] == 'none')
+                else (
+                    '📶¹ Poor'
+                    if (d['network_signal_strength'] == 'poor')
+                    else (
+                        '📶² Fair'
+                        if (d['network_signal_strength'] == 'fair')
+                        else (
+                            '📶³ Good'
+                            if (d['network_signal_strength'] == 'good')
+                            else (
+                                '📶⁴ Excellent'
+                                if (d['network_signal_strength'] == 'excellent')
+                                else '📵 No Signal'
+                            )
+                        )
+                    )
+                )
+            ) + ((' | ' + B.str(d['network_technology_connected'])) if (d['network_technology_connected'] != 'none') else '')) + ((' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else '')) if (d['data_enabled'] and (d['network_technology_connected'] != 'none')) else ' | 📵 Data Disabled'))
+        ) + ((B.format(' | 📡 Connected to {}', d['wifi_ssid']) if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != '')) else ' | 📡 Enabled') if (d['wifi_enabled'] and d['wifi_connected']) else '')) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level'])),
+    }
 
 
 # spec: telecom.env.yaml:671
@@ -490,7 +1274,34 @@ def toggle_data_saver_mode(ctx: Context) -> dict:
     if s is None:
         raise ToolError("The user's surroundings are missing")
     ctx.update('phone', d, {'data_saver_mode': (not d['data_saver_mode'])})  # spec: telecom.env.yaml:678
-    return {'message': B.format('Data Saver Mode is now {}.', 'ON' if d['data_saver_mode'] else 'OFF'), 'status_bar': (((('✈️ Airplane Mode' if d['airplane_mode'] else ((('📵 No Signal' if (d['network_signal_strength'] == 'none') else ('📶¹ Poor' if (d['network_signal_strength'] == 'poor') else ('📶² Fair' if (d['network_signal_strength'] == 'fair') else ('📶³ Good' if (d['network_signal_strength'] == 'good') else ('📶⁴ Excellent' if (d['network_signal_strength'] == 'excellent') else '📵 No Signal'))))) + ((' | ' + B.str(d['network_technology_connected'])) if (d['network_technology_connected'] != 'none') else '')) + ((' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else '')) if (d['data_enabled'] and (d['network_technology_connected'] != 'none')) else ' | 📵 Data Disabled'))) + ((B.format(' | 📡 Connected to {}', d['wifi_ssid']) if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != '')) else ' | 📡 Enabled') if (d['wifi_enabled'] and d['wifi_connected']) else '')) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level']))}
+    return {
+        'message': B.format('Data Saver Mode is now {}.', 'ON' if d['data_saver_mode'] else 'OFF'),
+        'status_bar': ((((
+            '✈️ Airplane Mode'
+            if d['airplane_mode']
+            else (((
+                '📵 No Signal'
+                if (d['network_signal_strength'] == 'none')
+                else (
+                    '📶¹ Poor'
+                    if (d['network_signal_strength'] == 'poor')
+                    else (
+                        '📶² Fair'
+                        if (d['network_signal_strength'] == 'fair')
+                        else (
+                            '📶³ Good'
+                            if (d['network_signal_strength'] == 'good')
+                            else (
+                                '📶⁴ Excellent'
+                                if (d['network_signal_strength'] == 'excellent')
+                                else '📵 No Signal'
+                            )
+                        )
+                    )
+                )
+            ) + ((' | ' + B.str(d['network_technology_connected'])) if (d['network_technology_connected'] != 'none') else '')) + ((' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else '')) if (d['data_enabled'] and (d['network_technology_connected'] != 'none')) else ' | 📵 Data Disabled'))
+        ) + ((B.format(' | 📡 Connected to {}', d['wifi_ssid']) if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != '')) else ' | 📡 Enabled') if (d['wifi_enabled'] and d['wifi_connected']) else '')) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level'])),
+    }
 
 
 # spec: telecom.env.yaml:683
@@ -504,9 +1315,130 @@ def set_network_mode_preference(ctx: Context, *, mode: str) -> dict:
         raise ToolError("The user's surroundings are missing")
     valid = (mode in ['4g_5g_preferred', '4g_only', '3g_only', '2g_only'])  # spec: telecom.env.yaml:693
     if valid:  # spec: telecom.env.yaml:695
-        ctx.update('phone', d, {'network_mode_preference': ('4g_only' if (mode == '4g_only') else ('3g_only' if (mode == '3g_only') else ('2g_only' if (mode == '2g_only') else '4g_5g_preferred')))})  # spec: telecom.env.yaml:696
-        ctx.update('phone', d, {'network_connection_status': ('no_service' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else 'connected'), 'network_technology_connected': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else ('5G' if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else ('4G' if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else ('3G' if (d['network_mode_preference'] == '3g_only') else '2G')))), 'network_signal_strength': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '4G'), 'none') if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else (B.coalesce(B.entry_or_none(s['signal_strength'], '3G'), 'none') if (d['network_mode_preference'] == '3g_only') else B.coalesce(B.entry_or_none(s['signal_strength'], '2G'), 'none')))))})  # spec: telecom.env.yaml:697
-    return {'message': (B.format('Preferred Network Mode set to: {}', mode) if valid else B.format("Failed to set network mode: '{}' is not a valid option. Please use one of: 4g_5g_preferred, 4g_only, 3g_only, 2g_only", mode)), 'status_bar': (((('✈️ Airplane Mode' if d['airplane_mode'] else ((('📵 No Signal' if (d['network_signal_strength'] == 'none') else ('📶¹ Poor' if (d['network_signal_strength'] == 'poor') else ('📶² Fair' if (d['network_signal_strength'] == 'fair') else ('📶³ Good' if (d['network_signal_strength'] == 'good') else ('📶⁴ Excellent' if (d['network_signal_strength'] == 'excellent') else '📵 No Signal'))))) + ((' | ' + B.str(d['network_technology_connected'])) if (d['network_technology_connected'] != 'none') else '')) + ((' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else '')) if (d['data_enabled'] and (d['network_technology_connected'] != 'none')) else ' | 📵 Data Disabled'))) + ((B.format(' | 📡 Connected to {}', d['wifi_ssid']) if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != '')) else ' | 📡 Enabled') if (d['wifi_enabled'] and d['wifi_connected']) else '')) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level']))}
+        # spec: telecom.env.yaml:696
+        ctx.update(
+            'phone',
+            d,
+            {'network_mode_preference': (
+                '4g_only'
+                if (mode == '4g_only')
+                else (
+                    '3g_only'
+                    if (mode == '3g_only')
+                    else ('2g_only' if (mode == '2g_only') else '4g_5g_preferred')
+                )
+            )},
+        )
+        # spec: telecom.env.yaml:697
+        ctx.update(
+            'phone',
+            d,
+            {
+                'network_connection_status': (
+                    'no_service'
+                    if (
+                        (
+                            (
+                                (d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken'))
+                                or (not s['line_active'])
+                            )
+                            or d['sim_card_missing']
+                        )
+                        or (d['sim_card_status'] != 'active')
+                    )
+                    else 'connected'
+                ),
+                'network_technology_connected': (
+                    'none'
+                    if (
+                        (
+                            (
+                                (d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken'))
+                                or (not s['line_active'])
+                            )
+                            or d['sim_card_missing']
+                        )
+                        or (d['sim_card_status'] != 'active')
+                    )
+                    else (
+                        '5G'
+                        if (
+                            (d['network_mode_preference'] == '4g_5g_preferred')
+                            and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')
+                        )
+                        else (
+                            '4G'
+                            if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only'])
+                            else ('3G' if (d['network_mode_preference'] == '3g_only') else '2G')
+                        )
+                    )
+                ),
+                'network_signal_strength': (
+                    'none'
+                    if (
+                        (
+                            (
+                                (d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken'))
+                                or (not s['line_active'])
+                            )
+                            or d['sim_card_missing']
+                        )
+                        or (d['sim_card_status'] != 'active')
+                    )
+                    else (
+                        B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none')
+                        if (
+                            (d['network_mode_preference'] == '4g_5g_preferred')
+                            and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')
+                        )
+                        else (
+                            B.coalesce(B.entry_or_none(s['signal_strength'], '4G'), 'none')
+                            if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only'])
+                            else (
+                                B.coalesce(B.entry_or_none(s['signal_strength'], '3G'), 'none')
+                                if (d['network_mode_preference'] == '3g_only')
+                                else B.coalesce(B.entry_or_none(s['signal_strength'], '2G'), 'none')
+                            )
+                        )
+                    )
+                ),
+            },
+        )
+    return {
+        'message': (
+            B.format('Preferred Network Mode set to: {}', mode)
+            if valid
+            else B.format(
+                "Failed to set network mode: '{}' is not a valid option. Please use one of: 4g_5g_preferred, 4g_only, 3g_only, 2g_only",
+                mode,
+            )
+        ),
+        'status_bar': ((((
+            '✈️ Airplane Mode'
+            if d['airplane_mode']
+            else (((
+                '📵 No Signal'
+                if (d['network_signal_strength'] == 'none')
+                else (
+                    '📶¹ Poor'
+                    if (d['network_signal_strength'] == 'poor')
+                    else (
+                        '📶² Fair'
+                        if (d['network_signal_strength'] == 'fair')
+                        else (
+                            '📶³ Good'
+                            if (d['network_signal_strength'] == 'good')
+                            else (
+                                '📶⁴ Excellent'
+                                if (d['network_signal_strength'] == 'excellent')
+                                else '📵 No Signal'
+                            )
+                        )
+                    )
+                )
+            ) + ((' | ' + B.str(d['network_technology_connected'])) if (d['network_technology_connected'] != 'none') else '')) + ((' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else '')) if (d['data_enabled'] and (d['network_technology_connected'] != 'none')) else ' | 📵 Data Disabled'))
+        ) + ((B.format(' | 📡 Connected to {}', d['wifi_ssid']) if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != '')) else ' | 📡 Enabled') if (d['wifi_enabled'] and d['wifi_connected']) else '')) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level'])),
+    }
 
 
 # spec: telecom.env.yaml:702
@@ -519,8 +1451,109 @@ def set_apn_settings(ctx: Context, *, apn_settings: dict) -> dict:
     if s is None:
         raise ToolError("The user's surroundings are missing")
     ctx.update('phone', d, {'active_apn_settings': apn_settings})  # spec: telecom.env.yaml:711
-    ctx.update('phone', d, {'network_connection_status': ('no_service' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else 'connected'), 'network_technology_connected': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else ('5G' if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else ('4G' if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else ('3G' if (d['network_mode_preference'] == '3g_only') else '2G')))), 'network_signal_strength': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '4G'), 'none') if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else (B.coalesce(B.entry_or_none(s['signal_strength'], '3G'), 'none') if (d['network_mode_preference'] == '3g_only') else B.coalesce(B.entry_or_none(s['signal_strength'], '2G'), 'none')))))})  # spec: telecom.env.yaml:712
-    return {'message': B.format('APN settings set to: {}', B.str(d['active_apn_settings']['apn_name'])), 'status_bar': (((('✈️ Airplane Mode' if d['airplane_mode'] else ((('📵 No Signal' if (d['network_signal_strength'] == 'none') else ('📶¹ Poor' if (d['network_signal_strength'] == 'poor') else ('📶² Fair' if (d['network_signal_strength'] == 'fair') else ('📶³ Good' if (d['network_signal_strength'] == 'good') else ('📶⁴ Excellent' if (d['network_signal_strength'] == 'excellent') else '📵 No Signal'))))) + ((' | ' + B.str(d['network_technology_connected'])) if (d['network_technology_connected'] != 'none') else '')) + ((' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else '')) if (d['data_enabled'] and (d['network_technology_connected'] != 'none')) else ' | 📵 Data Disabled'))) + ((B.format(' | 📡 Connected to {}', d['wifi_ssid']) if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != '')) else ' | 📡 Enabled') if (d['wifi_enabled'] and d['wifi_connected']) else '')) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level']))}
+    # spec: telecom.env.yaml:712
+    ctx.update(
+        'phone',
+        d,
+        {
+            'network_connection_status': (
+                'no_service'
+                if (
+                    (
+                        (
+                            (d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken'))
+                            or (not s['line_active'])
+                        )
+                        or d['sim_card_missing']
+                    )
+                    or (d['sim_card_status'] != 'active')
+                )
+                else 'connected'
+            ),
+            'network_technology_connected': (
+                'none'
+                if (
+                    (
+                        (
+                            (d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken'))
+                            or (not s['line_active'])
+                        )
+                        or d['sim_card_missing']
+                    )
+                    or (d['sim_card_status'] != 'active')
+                )
+                else (
+                    '5G'
+                    if (
+                        (d['network_mode_preference'] == '4g_5g_preferred')
+                        and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')
+                    )
+                    else (
+                        '4G'
+                        if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only'])
+                        else ('3G' if (d['network_mode_preference'] == '3g_only') else '2G')
+                    )
+                )
+            ),
+            'network_signal_strength': (
+                'none'
+                if (
+                    (
+                        (
+                            (d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken'))
+                            or (not s['line_active'])
+                        )
+                        or d['sim_card_missing']
+                    )
+                    or (d['sim_card_status'] != 'active')
+                )
+                else (
+                    B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none')
+                    if (
+                        (d['network_mode_preference'] == '4g_5g_preferred')
+                        and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')
+                    )
+                    else (
+                        B.coalesce(B.entry_or_none(s['signal_strength'], '4G'), 'none')
+                        if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only'])
+                        else (
+                            B.coalesce(B.entry_or_none(s['signal_strength'], '3G'), 'none')
+                            if (d['network_mode_preference'] == '3g_only')
+                            else B.coalesce(B.entry_or_none(s['signal_strength'], '2G'), 'none')
+                        )
+                    )
+                )
+            ),
+        },
+    )
+    return {
+        'message': B.format('APN settings set to: {}', B.str(d['active_apn_settings']['apn_name'])),
+        'status_bar': ((((
+            '✈️ Airplane Mode'
+            if d['airplane_mode']
+            else (((
+                '📵 No Signal'
+                if (d['network_signal_strength'] == 'none')
+                else (
+                    '📶¹ Poor'
+                    if (d['network_signal_strength'] == 'poor')
+                    else (
+                        '📶² Fair'
+                        if (d['network_signal_strength'] == 'fair')
+                        else (
+                            '📶³ Good'
+                            if (d['network_signal_strength'] == 'good')
+                            else (
+                                '📶⁴ Excellent'
+                                if (d['network_signal_strength'] == 'excellent')
+                                else '📵 No Signal'
+                            )
+                        )
+                    )
+                )
+            ) + ((' | ' + B.str(d['network_technology_connected'])) if (d['network_technology_connected'] != 'none') else '')) + ((' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else '')) if (d['data_enabled'] and (d['network_technology_connected'] != 'none')) else ' | 📵 Data Disabled'))
+        ) + ((B.format(' | 📡 Connected to {}', d['wifi_ssid']) if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != '')) else ' | 📡 Enabled') if (d['wifi_enabled'] and d['wifi_connected']) else '')) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level'])),
+    }
 
 
 # spec: telecom.env.yaml:717
@@ -532,9 +1565,122 @@ def reset_apn_settings(ctx: Context) -> dict:
     s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:475
     if s is None:
         raise ToolError("The user's surroundings are missing")
-    ctx.update('phone', d, {'active_apn_settings': {'apn_name': d['active_apn_settings']['apn_name'], 'reset_at_reboot': True, 'mms_apn': d['active_apn_settings']['mms_apn'], 'mmsc_url': d['active_apn_settings']['mmsc_url'], 'mms_proxy': d['active_apn_settings']['mms_proxy'], 'mms_port': d['active_apn_settings']['mms_port']}})  # spec: telecom.env.yaml:724
-    ctx.update('phone', d, {'network_connection_status': ('no_service' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else 'connected'), 'network_technology_connected': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else ('5G' if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else ('4G' if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else ('3G' if (d['network_mode_preference'] == '3g_only') else '2G')))), 'network_signal_strength': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '4G'), 'none') if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else (B.coalesce(B.entry_or_none(s['signal_strength'], '3G'), 'none') if (d['network_mode_preference'] == '3g_only') else B.coalesce(B.entry_or_none(s['signal_strength'], '2G'), 'none')))))})  # spec: telecom.env.yaml:726
-    return {'message': 'APN settings will reset at reboot.', 'status_bar': (((('✈️ Airplane Mode' if d['airplane_mode'] else ((('📵 No Signal' if (d['network_signal_strength'] == 'none') else ('📶¹ Poor' if (d['network_signal_strength'] == 'poor') else ('📶² Fair' if (d['network_signal_strength'] == 'fair') else ('📶³ Good' if (d['network_signal_strength'] == 'good') else ('📶⁴ Excellent' if (d['network_signal_strength'] == 'excellent') else '📵 No Signal'))))) + ((' | ' + B.str(d['network_technology_connected'])) if (d['network_technology_connected'] != 'none') else '')) + ((' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else '')) if (d['data_enabled'] and (d['network_technology_connected'] != 'none')) else ' | 📵 Data Disabled'))) + ((B.format(' | 📡 Connected to {}', d['wifi_ssid']) if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != '')) else ' | 📡 Enabled') if (d['wifi_enabled'] and d['wifi_connected']) else '')) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level']))}
+    # spec: telecom.env.yaml:724
+    ctx.update(
+        'phone',
+        d,
+        {'active_apn_settings': {
+            'apn_name': d['active_apn_settings']['apn_name'],
+            'reset_at_reboot': True,
+            'mms_apn': d['active_apn_settings']['mms_apn'],
+            'mmsc_url': d['active_apn_settings']['mmsc_url'],
+            'mms_proxy': d['active_apn_settings']['mms_proxy'],
+            'mms_port': d['active_apn_settings']['mms_port'],
+        }},
+    )
+    # spec: telecom.env.yaml:726
+    ctx.update(
+        'phone',
+        d,
+        {
+            'network_connection_status': (
+                'no_service'
+                if (
+                    (
+                        (
+                            (d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken'))
+                            or (not s['line_active'])
+                        )
+                        or d['sim_card_missing']
+                    )
+                    or (d['sim_card_status'] != 'active')
+                )
+                else 'connected'
+            ),
+            'network_technology_connected': (
+                'none'
+                if (
+                    (
+                        (
+                            (d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken'))
+                            or (not s['line_active'])
+                        )
+                        or d['sim_card_missing']
+                    )
+                    or (d['sim_card_status'] != 'active')
+                )
+                else (
+                    '5G'
+                    if (
+                        (d['network_mode_preference'] == '4g_5g_preferred')
+                        and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')
+                    )
+                    else (
+                        '4G'
+                        if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only'])
+                        else ('3G' if (d['network_mode_preference'] == '3g_only') else '2G')
+                    )
+                )
+            ),
+            'network_signal_strength': (
+                'none'
+                if (
+                    (
+                        (
+                            (d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken'))
+                            or (not s['line_active'])
+                        )
+                        or d['sim_card_missing']
+                    )
+                    or (d['sim_card_status'] != 'active')
+                )
+                else (
+                    B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none')
+                    if (
+                        (d['network_mode_preference'] == '4g_5g_preferred')
+                        and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')
+                    )
+                    else (
+                        B.coalesce(B.entry_or_none(s['signal_strength'], '4G'), 'none')
+                        if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only'])
+                        else (
+                            B.coalesce(B.entry_or_none(s['signal_strength'], '3G'), 'none')
+                            if (d['network_mode_preference'] == '3g_only')
+                            else B.coalesce(B.entry_or_none(s['signal_strength'], '2G'), 'none')
+                        )
+                    )
+                )
+            ),
+        },
+    )
+    return {
+        'message': 'APN settings will reset at reboot.',
+        'status_bar': ((((
+            '✈️ Airplane Mode'
+            if d['airplane_mode']
+            else (((
+                '📵 No Signal'
+                if (d['network_signal_strength'] == 'none')
+                else (
+                    '📶¹ Poor'
+                    if (d['network_signal_strength'] == 'poor')
+                    else (
+                        '📶² Fair'
+                        if (d['network_signal_strength'] == 'fair')
+                        else (
+                            '📶³ Good'
+                            if (d['network_signal_strength'] == 'good')
+                            else (
+                                '📶⁴ Excellent'
+                                if (d['network_signal_strength'] == 'excellent')
+                                else '📵 No Signal'
+                            )
+                        )
+                    )
+                )
+            ) + ((' | ' + B.str(d['network_technology_connected'])) if (d['network_technology_connected'] != 'none') else '')) + ((' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else '')) if (d['data_enabled'] and (d['network_technology_connected'] != 'none')) else ' | 📵 Data Disabled'))
+        ) + ((B.format(' | 📡 Connected to {}', d['wifi_ssid']) if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != '')) else ' | 📡 Enabled') if (d['wifi_enabled'] and d['wifi_connected']) else '')) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level'])),
+    }
 
 
 # spec: telecom.env.yaml:731
@@ -547,8 +1693,44 @@ def toggle_wifi(ctx: Context) -> dict:
     if not blocked:  # spec: telecom.env.yaml:740
         ctx.update('phone', d, {'wifi_enabled': (not d['wifi_enabled'])})  # spec: telecom.env.yaml:741
         if not d['wifi_enabled']:  # spec: telecom.env.yaml:742
-            ctx.update('phone', d, {'wifi_connected': False, 'wifi_ssid': None, 'wifi_signal_strength': 'none'})  # spec: telecom.env.yaml:743
-    return {'message': ('Cannot change Wi-Fi settings while Airplane Mode is ON.' if blocked else B.format('Wi-Fi is now {}.', 'ON' if d['wifi_enabled'] else 'OFF')), 'status_bar': (((('✈️ Airplane Mode' if d['airplane_mode'] else ((('📵 No Signal' if (d['network_signal_strength'] == 'none') else ('📶¹ Poor' if (d['network_signal_strength'] == 'poor') else ('📶² Fair' if (d['network_signal_strength'] == 'fair') else ('📶³ Good' if (d['network_signal_strength'] == 'good') else ('📶⁴ Excellent' if (d['network_signal_strength'] == 'excellent') else '📵 No Signal'))))) + ((' | ' + B.str(d['network_technology_connected'])) if (d['network_technology_connected'] != 'none') else '')) + ((' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else '')) if (d['data_enabled'] and (d['network_technology_connected'] != 'none')) else ' | 📵 Data Disabled'))) + ((B.format(' | 📡 Connected to {}', d['wifi_ssid']) if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != '')) else ' | 📡 Enabled') if (d['wifi_enabled'] and d['wifi_connected']) else '')) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level']))}
+            # spec: telecom.env.yaml:743
+            ctx.update(
+                'phone',
+                d,
+                {'wifi_connected': False, 'wifi_ssid': None, 'wifi_signal_strength': 'none'},
+            )
+    return {
+        'message': (
+            'Cannot change Wi-Fi settings while Airplane Mode is ON.'
+            if blocked
+            else B.format('Wi-Fi is now {}.', 'ON' if d['wifi_enabled'] else 'OFF')
+        ),
+        'status_bar': ((((
+            '✈️ Airplane Mode'
+            if d['airplane_mode']
+            else (((
+                '📵 No Signal'
+                if (d['network_signal_strength'] == 'none')
+                else (
+                    '📶¹ Poor'
+                    if (d['network_signal_strength'] == 'poor')
+                    else (
+                        '📶² Fair'
+                        if (d['network_signal_strength'] == 'fair')
+                        else (
+                            '📶³ Good'
+                            if (d['network_signal_strength'] == 'good')
+                            else (
+                                '📶⁴ Excellent'
+                                if (d['network_signal_strength'] == 'excellent')
+                                else '📵 No Signal'
+                            )
+                        )
+                    )
+                )
+            ) + ((' | ' + B.str(d['network_technology_connected'])) if (d['network_technology_connected'] != 'none') else '')) + ((' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else '')) if (d['data_enabled'] and (d['network_technology_connected'] != 'none')) else ' | 📵 Data Disabled'))
+        ) + ((B.format(' | 📡 Connected to {}', d['wifi_ssid']) if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != '')) else ' | 📡 Enabled') if (d['wifi_enabled'] and d['wifi_connected']) else '')) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level'])),
+    }
 
 
 # spec: telecom.env.yaml:748
@@ -560,8 +1742,36 @@ def toggle_wifi_calling(ctx: Context) -> dict:
     s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:475
     if s is None:
         raise ToolError("The user's surroundings are missing")
-    ctx.update('phone', d, {'wifi_calling_enabled': (not d['wifi_calling_enabled'])})  # spec: telecom.env.yaml:755
-    return {'message': B.format('Wi-Fi Calling is now {}.', 'ON' if d['wifi_calling_enabled'] else 'OFF'), 'status_bar': (((('✈️ Airplane Mode' if d['airplane_mode'] else ((('📵 No Signal' if (d['network_signal_strength'] == 'none') else ('📶¹ Poor' if (d['network_signal_strength'] == 'poor') else ('📶² Fair' if (d['network_signal_strength'] == 'fair') else ('📶³ Good' if (d['network_signal_strength'] == 'good') else ('📶⁴ Excellent' if (d['network_signal_strength'] == 'excellent') else '📵 No Signal'))))) + ((' | ' + B.str(d['network_technology_connected'])) if (d['network_technology_connected'] != 'none') else '')) + ((' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else '')) if (d['data_enabled'] and (d['network_technology_connected'] != 'none')) else ' | 📵 Data Disabled'))) + ((B.format(' | 📡 Connected to {}', d['wifi_ssid']) if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != '')) else ' | 📡 Enabled') if (d['wifi_enabled'] and d['wifi_connected']) else '')) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level']))}
+    # spec: telecom.env.yaml:755
+    ctx.update('phone', d, {'wifi_calling_enabled': (not d['wifi_calling_enabled'])})
+    return {
+        'message': B.format('Wi-Fi Calling is now {}.', 'ON' if d['wifi_calling_enabled'] else 'OFF'),
+        'status_bar': ((((
+            '✈️ Airplane Mode'
+            if d['airplane_mode']
+            else (((
+                '📵 No Signal'
+                if (d['network_signal_strength'] == 'none')
+                else (
+                    '📶¹ Poor'
+                    if (d['network_signal_strength'] == 'poor')
+                    else (
+                        '📶² Fair'
+                        if (d['network_signal_strength'] == 'fair')
+                        else (
+                            '📶³ Good'
+                            if (d['network_signal_strength'] == 'good')
+                            else (
+                                '📶⁴ Excellent'
+                                if (d['network_signal_strength'] == 'excellent')
+                                else '📵 No Signal'
+                            )
+                        )
+                    )
+                )
+            ) + ((' | ' + B.str(d['network_technology_connected'])) if (d['network_technology_connected'] != 'none') else '')) + ((' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else '')) if (d['data_enabled'] and (d['network_technology_connected'] != 'none')) else ' | 📵 Data Disabled'))
+        ) + ((B.format(' | 📡 Connected to {}', d['wifi_ssid']) if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != '')) else ' | 📡 Enabled') if (d['wifi_enabled'] and d['wifi_connected']) else '')) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level'])),
+    }
 
 
 # spec: telecom.env.yaml:760
@@ -572,8 +1782,47 @@ def connect_vpn(ctx: Context) -> dict:
         raise ToolError('The phone is missing')
     was = d['vpn_connected']  # spec: telecom.env.yaml:767
     if not was:  # spec: telecom.env.yaml:769
-        ctx.update('phone', d, {'vpn_connected': True, 'vpn_details': {'server_address': '192.168.1.1', 'protocol': 'OpenVPN', 'server_performance': 'excellent'}})  # spec: telecom.env.yaml:770
-    return {'message': ('VPN already connected.' if was else 'VPN connected successfully.'), 'status_bar': (((('✈️ Airplane Mode' if d['airplane_mode'] else ((('📵 No Signal' if (d['network_signal_strength'] == 'none') else ('📶¹ Poor' if (d['network_signal_strength'] == 'poor') else ('📶² Fair' if (d['network_signal_strength'] == 'fair') else ('📶³ Good' if (d['network_signal_strength'] == 'good') else ('📶⁴ Excellent' if (d['network_signal_strength'] == 'excellent') else '📵 No Signal'))))) + ((' | ' + B.str(d['network_technology_connected'])) if (d['network_technology_connected'] != 'none') else '')) + ((' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else '')) if (d['data_enabled'] and (d['network_technology_connected'] != 'none')) else ' | 📵 Data Disabled'))) + ((B.format(' | 📡 Connected to {}', d['wifi_ssid']) if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != '')) else ' | 📡 Enabled') if (d['wifi_enabled'] and d['wifi_connected']) else '')) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level']))}
+        # spec: telecom.env.yaml:770
+        ctx.update(
+            'phone',
+            d,
+            {
+                'vpn_connected': True,
+                'vpn_details': {
+                    'server_address': '192.168.1.1',
+                    'protocol': 'OpenVPN',
+                    'server_performance': 'excellent',
+                },
+            },
+        )
+    return {
+        'message': ('VPN already connected.' if was else 'VPN connected successfully.'),
+        'status_bar': ((((
+            '✈️ Airplane Mode'
+            if d['airplane_mode']
+            else (((
+                '📵 No Signal'
+                if (d['network_signal_strength'] == 'none')
+                else (
+                    '📶¹ Poor'
+                    if (d['network_signal_strength'] == 'poor')
+                    else (
+                        '📶² Fair'
+                        if (d['network_signal_strength'] == 'fair')
+                        else (
+                            '📶³ Good'
+                            if (d['network_signal_strength'] == 'good')
+                            else (
+                                '📶⁴ Excellent'
+                                if (d['network_signal_strength'] == 'excellent')
+                                else '📵 No Signal'
+                            )
+                        )
+                    )
+                )
+            ) + ((' | ' + B.str(d['network_technology_connected'])) if (d['network_technology_connected'] != 'none') else '')) + ((' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else '')) if (d['data_enabled'] and (d['network_technology_connected'] != 'none')) else ' | 📵 Data Disabled'))
+        ) + ((B.format(' | 📡 Connected to {}', d['wifi_ssid']) if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != '')) else ' | 📡 Enabled') if (d['wifi_enabled'] and d['wifi_connected']) else '')) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level'])),
+    }
 
 
 # spec: telecom.env.yaml:775
@@ -585,7 +1834,34 @@ def disconnect_vpn(ctx: Context) -> dict:
     was = d['vpn_connected']  # spec: telecom.env.yaml:782
     if was:  # spec: telecom.env.yaml:784
         ctx.update('phone', d, {'vpn_connected': False, 'vpn_details': None})  # spec: telecom.env.yaml:785
-    return {'message': ('VPN disconnected successfully.' if was else 'No active VPN connection to disconnect.'), 'status_bar': (((('✈️ Airplane Mode' if d['airplane_mode'] else ((('📵 No Signal' if (d['network_signal_strength'] == 'none') else ('📶¹ Poor' if (d['network_signal_strength'] == 'poor') else ('📶² Fair' if (d['network_signal_strength'] == 'fair') else ('📶³ Good' if (d['network_signal_strength'] == 'good') else ('📶⁴ Excellent' if (d['network_signal_strength'] == 'excellent') else '📵 No Signal'))))) + ((' | ' + B.str(d['network_technology_connected'])) if (d['network_technology_connected'] != 'none') else '')) + ((' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else '')) if (d['data_enabled'] and (d['network_technology_connected'] != 'none')) else ' | 📵 Data Disabled'))) + ((B.format(' | 📡 Connected to {}', d['wifi_ssid']) if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != '')) else ' | 📡 Enabled') if (d['wifi_enabled'] and d['wifi_connected']) else '')) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level']))}
+    return {
+        'message': ('VPN disconnected successfully.' if was else 'No active VPN connection to disconnect.'),
+        'status_bar': ((((
+            '✈️ Airplane Mode'
+            if d['airplane_mode']
+            else (((
+                '📵 No Signal'
+                if (d['network_signal_strength'] == 'none')
+                else (
+                    '📶¹ Poor'
+                    if (d['network_signal_strength'] == 'poor')
+                    else (
+                        '📶² Fair'
+                        if (d['network_signal_strength'] == 'fair')
+                        else (
+                            '📶³ Good'
+                            if (d['network_signal_strength'] == 'good')
+                            else (
+                                '📶⁴ Excellent'
+                                if (d['network_signal_strength'] == 'excellent')
+                                else '📵 No Signal'
+                            )
+                        )
+                    )
+                )
+            ) + ((' | ' + B.str(d['network_technology_connected'])) if (d['network_technology_connected'] != 'none') else '')) + ((' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else '')) if (d['data_enabled'] and (d['network_technology_connected'] != 'none')) else ' | 📵 Data Disabled'))
+        ) + ((B.format(' | 📡 Connected to {}', d['wifi_ssid']) if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != '')) else ' | 📡 Enabled') if (d['wifi_enabled'] and d['wifi_connected']) else '')) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level'])),
+    }
 
 
 # spec: telecom.env.yaml:790
@@ -599,8 +1875,64 @@ def grant_app_permission(ctx: Context, *, app_name: str, permission: str) -> dic
     known_perm = (perm in ['sms', 'storage', 'phone', 'network'])  # spec: telecom.env.yaml:802
     if known_app and known_perm:  # spec: telecom.env.yaml:804
         _e0 = B.entry(d['app_statuses'], app_name)  # spec: telecom.env.yaml:805
-        ctx.update('phone', d, {'app_statuses': B.with_entry(d['app_statuses'], app_name, {**_e0, 'permissions': {'sms': (_e0['permissions']['sms'] or (perm == 'sms')), 'storage': (_e0['permissions']['storage'] or (perm == 'storage')), 'phone': (_e0['permissions']['phone'] or (perm == 'phone')), 'network': (_e0['permissions']['network'] or (perm == 'network'))}})})  # spec: telecom.env.yaml:805
-    return {'message': (B.format("Success. Permission '{}' granted to app '{}'.", perm, app_name) if (known_app and known_perm) else (B.format("Error. Permission '{}' not tracked for app '{}', available permissions: ['sms', 'storage', 'phone', 'network']", perm, app_name) if known_app else B.format("Error. App '{}' not found. Cannot grant permission.", app_name))), 'status_bar': (((('✈️ Airplane Mode' if d['airplane_mode'] else ((('📵 No Signal' if (d['network_signal_strength'] == 'none') else ('📶¹ Poor' if (d['network_signal_strength'] == 'poor') else ('📶² Fair' if (d['network_signal_strength'] == 'fair') else ('📶³ Good' if (d['network_signal_strength'] == 'good') else ('📶⁴ Excellent' if (d['network_signal_strength'] == 'excellent') else '📵 No Signal'))))) + ((' | ' + B.str(d['network_technology_connected'])) if (d['network_technology_connected'] != 'none') else '')) + ((' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else '')) if (d['data_enabled'] and (d['network_technology_connected'] != 'none')) else ' | 📵 Data Disabled'))) + ((B.format(' | 📡 Connected to {}', d['wifi_ssid']) if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != '')) else ' | 📡 Enabled') if (d['wifi_enabled'] and d['wifi_connected']) else '')) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level']))}
+        # spec: telecom.env.yaml:805
+        ctx.update(
+            'phone',
+            d,
+            {'app_statuses': B.with_entry(
+                d['app_statuses'],
+                app_name,
+                {
+                    **_e0,
+                    'permissions': {
+                        'sms': (_e0['permissions']['sms'] or (perm == 'sms')),
+                        'storage': (_e0['permissions']['storage'] or (perm == 'storage')),
+                        'phone': (_e0['permissions']['phone'] or (perm == 'phone')),
+                        'network': (_e0['permissions']['network'] or (perm == 'network')),
+                    },
+                },
+            )},
+        )
+    return {
+        'message': (
+            B.format("Success. Permission '{}' granted to app '{}'.", perm, app_name)
+            if (known_app and known_perm)
+            else (
+                B.format(
+                    "Error. Permission '{}' not tracked for app '{}', available permissions: ['sms', 'storage', 'phone', 'network']",
+                    perm,
+                    app_name,
+                )
+                if known_app
+                else B.format("Error. App '{}' not found. Cannot grant permission.", app_name)
+            )
+        ),
+        'status_bar': ((((
+            '✈️ Airplane Mode'
+            if d['airplane_mode']
+            else (((
+                '📵 No Signal'
+                if (d['network_signal_strength'] == 'none')
+                else (
+                    '📶¹ Poor'
+                    if (d['network_signal_strength'] == 'poor')
+                    else (
+                        '📶² Fair'
+                        if (d['network_signal_strength'] == 'fair')
+                        else (
+                            '📶³ Good'
+                            if (d['network_signal_strength'] == 'good')
+                            else (
+                                '📶⁴ Excellent'
+                                if (d['network_signal_strength'] == 'excellent')
+                                else '📵 No Signal'
+                            )
+                        )
+                    )
+                )
+            ) + ((' | ' + B.str(d['network_technology_connected'])) if (d['network_technology_connected'] != 'none') else '')) + ((' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else '')) if (d['data_enabled'] and (d['network_technology_connected'] != 'none')) else ' | 📵 Data Disabled'))
+        ) + ((B.format(' | 📡 Connected to {}', d['wifi_ssid']) if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != '')) else ' | 📡 Enabled') if (d['wifi_enabled'] and d['wifi_connected']) else '')) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level'])),
+    }
 
 
 # spec: telecom.env.yaml:811
@@ -614,10 +1946,123 @@ def reboot_device(ctx: Context) -> dict:
         raise ToolError("The user's surroundings are missing")
     reset = d['active_apn_settings']['reset_at_reboot']  # spec: telecom.env.yaml:819
     if reset:  # spec: telecom.env.yaml:821
-        ctx.update('phone', d, {'active_apn_settings': {'apn_name': 'internet', 'reset_at_reboot': False, 'mms_apn': 'mms', 'mmsc_url': 'http://mms.carrier.com/mms/wapenc', 'mms_proxy': None, 'mms_port': None}})  # spec: telecom.env.yaml:822
+        # spec: telecom.env.yaml:822
+        ctx.update(
+            'phone',
+            d,
+            {'active_apn_settings': {
+                'apn_name': 'internet',
+                'reset_at_reboot': False,
+                'mms_apn': 'mms',
+                'mmsc_url': 'http://mms.carrier.com/mms/wapenc',
+                'mms_proxy': None,
+                'mms_port': None,
+            }},
+        )
     ctx.update('phone', d, {'network_connection_status': 'searching'})  # spec: telecom.env.yaml:823
-    ctx.update('phone', d, {'network_connection_status': ('no_service' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else 'connected'), 'network_technology_connected': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else ('5G' if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else ('4G' if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else ('3G' if (d['network_mode_preference'] == '3g_only') else '2G')))), 'network_signal_strength': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '4G'), 'none') if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else (B.coalesce(B.entry_or_none(s['signal_strength'], '3G'), 'none') if (d['network_mode_preference'] == '3g_only') else B.coalesce(B.entry_or_none(s['signal_strength'], '2G'), 'none')))))})  # spec: telecom.env.yaml:824
-    return {'message': (('Resetting APN settings...\n' if reset else '') + 'Restarting network services...'), 'status_bar': (((('✈️ Airplane Mode' if d['airplane_mode'] else ((('📵 No Signal' if (d['network_signal_strength'] == 'none') else ('📶¹ Poor' if (d['network_signal_strength'] == 'poor') else ('📶² Fair' if (d['network_signal_strength'] == 'fair') else ('📶³ Good' if (d['network_signal_strength'] == 'good') else ('📶⁴ Excellent' if (d['network_signal_strength'] == 'excellent') else '📵 No Signal'))))) + ((' | ' + B.str(d['network_technology_connected'])) if (d['network_technology_connected'] != 'none') else '')) + ((' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else '')) if (d['data_enabled'] and (d['network_technology_connected'] != 'none')) else ' | 📵 Data Disabled'))) + ((B.format(' | 📡 Connected to {}', d['wifi_ssid']) if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != '')) else ' | 📡 Enabled') if (d['wifi_enabled'] and d['wifi_connected']) else '')) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level']))}
+    # spec: telecom.env.yaml:824
+    ctx.update(
+        'phone',
+        d,
+        {
+            'network_connection_status': (
+                'no_service'
+                if (
+                    (
+                        (
+                            (d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken'))
+                            or (not s['line_active'])
+                        )
+                        or d['sim_card_missing']
+                    )
+                    or (d['sim_card_status'] != 'active')
+                )
+                else 'connected'
+            ),
+            'network_technology_connected': (
+                'none'
+                if (
+                    (
+                        (
+                            (d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken'))
+                            or (not s['line_active'])
+                        )
+                        or d['sim_card_missing']
+                    )
+                    or (d['sim_card_status'] != 'active')
+                )
+                else (
+                    '5G'
+                    if (
+                        (d['network_mode_preference'] == '4g_5g_preferred')
+                        and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')
+                    )
+                    else (
+                        '4G'
+                        if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only'])
+                        else ('3G' if (d['network_mode_preference'] == '3g_only') else '2G')
+                    )
+                )
+            ),
+            'network_signal_strength': (
+                'none'
+                if (
+                    (
+                        (
+                            (d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken'))
+                            or (not s['line_active'])
+                        )
+                        or d['sim_card_missing']
+                    )
+                    or (d['sim_card_status'] != 'active')
+                )
+                else (
+                    B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none')
+                    if (
+                        (d['network_mode_preference'] == '4g_5g_preferred')
+                        and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')
+                    )
+                    else (
+                        B.coalesce(B.entry_or_none(s['signal_strength'], '4G'), 'none')
+                        if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only'])
+                        else (
+                            B.coalesce(B.entry_or_none(s['signal_strength'], '3G'), 'none')
+                            if (d['network_mode_preference'] == '3g_only')
+                            else B.coalesce(B.entry_or_none(s['signal_strength'], '2G'), 'none')
+                        )
+                    )
+                )
+            ),
+        },
+    )
+    return {
+        'message': (('Resetting APN settings...\n' if reset else '') + 'Restarting network services...'),
+        'status_bar': ((((
+            '✈️ Airplane Mode'
+            if d['airplane_mode']
+            else (((
+                '📵 No Signal'
+                if (d['network_signal_strength'] == 'none')
+                else (
+                    '📶¹ Poor'
+                    if (d['network_signal_strength'] == 'poor')
+                    else (
+                        '📶² Fair'
+                        if (d['network_signal_strength'] == 'fair')
+                        else (
+                            '📶³ Good'
+                            if (d['network_signal_strength'] == 'good')
+                            else (
+                                '📶⁴ Excellent'
+                                if (d['network_signal_strength'] == 'excellent')
+                                else '📵 No Signal'
+                            )
+                        )
+                    )
+                )
+            ) + ((' | ' + B.str(d['network_technology_connected'])) if (d['network_technology_connected'] != 'none') else '')) + ((' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else '')) if (d['data_enabled'] and (d['network_technology_connected'] != 'none')) else ' | 📵 Data Disabled'))
+        ) + ((B.format(' | 📡 Connected to {}', d['wifi_ssid']) if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != '')) else ' | 📡 Enabled') if (d['wifi_enabled'] and d['wifi_connected']) else '')) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level'])),
+    }
 
 
 # spec: telecom.env.yaml:829
@@ -631,7 +2076,15 @@ def make_payment(ctx: Context) -> str:
         _t0 = ctx.get_required('bill', request['bill_id'])  # spec: telecom.env.yaml:839
         ctx.update('bill', _t0, {'status': 'Paid'})  # spec: telecom.env.yaml:839
         ctx.update('surroundings', s, {'payment_request': None})  # spec: telecom.env.yaml:840
-    return (B.format('Payment of {} USD has been made for bill {}.', B.str(request['amount_due']), request['bill_id']) if (request is not None) else 'You do not have a payment request.')
+    return (
+        B.format(
+            'Payment of {} USD has been made for bill {}.',
+            B.str(request['amount_due']),
+            request['bill_id'],
+        )
+        if (request is not None)
+        else 'You do not have a payment request.'
+    )
 
 
 # spec: telecom.env.yaml:846
@@ -646,11 +2099,47 @@ def set_user_info(ctx: Context, *, name: str, phone_number: str) -> dict:
     p = ctx.get('plan', l_['plan_id'])  # spec: telecom.env.yaml:856
     if p is None:
         raise ToolError('Plan not found')
-    owners = [c for c in ctx.all('customer') if ((c['phone_number'] == phone_number) or B.contains(c['line_ids'], l_['line_id']))]  # spec: telecom.env.yaml:857
-    awaiting = ([] if (B.len(owners) == 0) else [b for b in ctx.all('bill', '("status" = ?)', ['Awaiting Payment']) if B.contains(B.item(owners, 0)['bill_ids'], b['bill_id'])])  # spec: telecom.env.yaml:858
-    ctx.update('surroundings', s, {'name': name, 'phone_number': phone_number, 'line_active': (l_['status'] == 'Active'), 'roaming_allowed': l_['roaming_enabled'], 'mobile_data_usage_exceeded': (l_['data_used_gb'] >= (p['data_limit_gb'] + l_['data_refueling_gb']))})  # spec: telecom.env.yaml:860
+    # spec: telecom.env.yaml:857
+    owners = [
+        c
+        for c in ctx.all('customer')
+        if ((c['phone_number'] == phone_number) or B.contains(c['line_ids'], l_['line_id']))
+    ]
+    # spec: telecom.env.yaml:858
+    awaiting = (
+        []
+        if (B.len(owners) == 0)
+        else [
+            b
+            for b in ctx.all('bill', '("status" = ?)', ['Awaiting Payment'])
+            if B.contains(B.item(owners, 0)['bill_ids'], b['bill_id'])
+        ]
+    )
+    # spec: telecom.env.yaml:860
+    ctx.update(
+        'surroundings',
+        s,
+        {
+            'name': name,
+            'phone_number': phone_number,
+            'line_active': (l_['status'] == 'Active'),
+            'roaming_allowed': l_['roaming_enabled'],
+            'mobile_data_usage_exceeded': (
+                l_['data_used_gb'] >= (p['data_limit_gb'] + l_['data_refueling_gb'])
+            ),
+        },
+    )
     if (s['payment_request'] is None) and (B.len(awaiting) > 0):  # spec: telecom.env.yaml:866
-        ctx.update('surroundings', s, {'payment_request': {'bill_id': B.item(awaiting, 0)['bill_id'], 'amount_due': B.item(awaiting, 0)['total_due'], 'paid': False}})  # spec: telecom.env.yaml:867
+        # spec: telecom.env.yaml:867
+        ctx.update(
+            'surroundings',
+            s,
+            {'payment_request': {
+                'bill_id': B.item(awaiting, 0)['bill_id'],
+                'amount_due': B.item(awaiting, 0)['total_due'],
+                'paid': False,
+            }},
+        )
     return s
 
 
@@ -673,8 +2162,94 @@ def turn_airplane_mode_on(ctx: Context) -> str:
     s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:475
     if s is None:
         raise ToolError("The user's surroundings are missing")
-    ctx.update('phone', d, {'airplane_mode': True, 'wifi_connected': False, 'wifi_ssid': None, 'wifi_signal_strength': 'none', 'vpn_connected': False, 'vpn_details': None})  # spec: telecom.env.yaml:888
-    ctx.update('phone', d, {'network_connection_status': ('no_service' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else 'connected'), 'network_technology_connected': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else ('5G' if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else ('4G' if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else ('3G' if (d['network_mode_preference'] == '3g_only') else '2G')))), 'network_signal_strength': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '4G'), 'none') if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else (B.coalesce(B.entry_or_none(s['signal_strength'], '3G'), 'none') if (d['network_mode_preference'] == '3g_only') else B.coalesce(B.entry_or_none(s['signal_strength'], '2G'), 'none')))))})  # spec: telecom.env.yaml:889
+    # spec: telecom.env.yaml:888
+    ctx.update(
+        'phone',
+        d,
+        {
+            'airplane_mode': True,
+            'wifi_connected': False,
+            'wifi_ssid': None,
+            'wifi_signal_strength': 'none',
+            'vpn_connected': False,
+            'vpn_details': None,
+        },
+    )
+    # spec: telecom.env.yaml:889
+    ctx.update(
+        'phone',
+        d,
+        {
+            'network_connection_status': (
+                'no_service'
+                if (
+                    (
+                        (
+                            (d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken'))
+                            or (not s['line_active'])
+                        )
+                        or d['sim_card_missing']
+                    )
+                    or (d['sim_card_status'] != 'active')
+                )
+                else 'connected'
+            ),
+            'network_technology_connected': (
+                'none'
+                if (
+                    (
+                        (
+                            (d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken'))
+                            or (not s['line_active'])
+                        )
+                        or d['sim_card_missing']
+                    )
+                    or (d['sim_card_status'] != 'active')
+                )
+                else (
+                    '5G'
+                    if (
+                        (d['network_mode_preference'] == '4g_5g_preferred')
+                        and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')
+                    )
+                    else (
+                        '4G'
+                        if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only'])
+                        else ('3G' if (d['network_mode_preference'] == '3g_only') else '2G')
+                    )
+                )
+            ),
+            'network_signal_strength': (
+                'none'
+                if (
+                    (
+                        (
+                            (d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken'))
+                            or (not s['line_active'])
+                        )
+                        or d['sim_card_missing']
+                    )
+                    or (d['sim_card_status'] != 'active')
+                )
+                else (
+                    B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none')
+                    if (
+                        (d['network_mode_preference'] == '4g_5g_preferred')
+                        and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')
+                    )
+                    else (
+                        B.coalesce(B.entry_or_none(s['signal_strength'], '4G'), 'none')
+                        if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only'])
+                        else (
+                            B.coalesce(B.entry_or_none(s['signal_strength'], '3G'), 'none')
+                            if (d['network_mode_preference'] == '3g_only')
+                            else B.coalesce(B.entry_or_none(s['signal_strength'], '2G'), 'none')
+                        )
+                    )
+                )
+            ),
+        },
+    )
     return 'Airplane Mode is now ON.'
 
 
@@ -688,11 +2263,98 @@ def turn_airplane_mode_off(ctx: Context) -> str:
     if s is None:
         raise ToolError("The user's surroundings are missing")
     if not d['airplane_mode']:  # spec: telecom.env.yaml:898
-        ctx.update('phone', d, {'wifi_connected': False, 'wifi_ssid': None, 'wifi_signal_strength': 'none', 'vpn_connected': False, 'vpn_details': None})  # spec: telecom.env.yaml:899
-    ctx.update('phone', d, {'airplane_mode': False, 'network_connection_status': 'searching'})  # spec: telecom.env.yaml:900
+        # spec: telecom.env.yaml:899
+        ctx.update(
+            'phone',
+            d,
+            {
+                'wifi_connected': False,
+                'wifi_ssid': None,
+                'wifi_signal_strength': 'none',
+                'vpn_connected': False,
+                'vpn_details': None,
+            },
+        )
+    # spec: telecom.env.yaml:900
+    ctx.update('phone', d, {'airplane_mode': False, 'network_connection_status': 'searching'})
     if d['wifi_enabled']:  # spec: telecom.env.yaml:901
-        ctx.update('phone', d, {'wifi_connected': False, 'wifi_ssid': None, 'wifi_signal_strength': 'none'})  # spec: telecom.env.yaml:902
-    ctx.update('phone', d, {'network_connection_status': ('no_service' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else 'connected'), 'network_technology_connected': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else ('5G' if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else ('4G' if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else ('3G' if (d['network_mode_preference'] == '3g_only') else '2G')))), 'network_signal_strength': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '4G'), 'none') if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else (B.coalesce(B.entry_or_none(s['signal_strength'], '3G'), 'none') if (d['network_mode_preference'] == '3g_only') else B.coalesce(B.entry_or_none(s['signal_strength'], '2G'), 'none')))))})  # spec: telecom.env.yaml:903
+        # spec: telecom.env.yaml:902
+        ctx.update('phone', d, {'wifi_connected': False, 'wifi_ssid': None, 'wifi_signal_strength': 'none'})
+    # spec: telecom.env.yaml:903
+    ctx.update(
+        'phone',
+        d,
+        {
+            'network_connection_status': (
+                'no_service'
+                if (
+                    (
+                        (
+                            (d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken'))
+                            or (not s['line_active'])
+                        )
+                        or d['sim_card_missing']
+                    )
+                    or (d['sim_card_status'] != 'active')
+                )
+                else 'connected'
+            ),
+            'network_technology_connected': (
+                'none'
+                if (
+                    (
+                        (
+                            (d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken'))
+                            or (not s['line_active'])
+                        )
+                        or d['sim_card_missing']
+                    )
+                    or (d['sim_card_status'] != 'active')
+                )
+                else (
+                    '5G'
+                    if (
+                        (d['network_mode_preference'] == '4g_5g_preferred')
+                        and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')
+                    )
+                    else (
+                        '4G'
+                        if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only'])
+                        else ('3G' if (d['network_mode_preference'] == '3g_only') else '2G')
+                    )
+                )
+            ),
+            'network_signal_strength': (
+                'none'
+                if (
+                    (
+                        (
+                            (d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken'))
+                            or (not s['line_active'])
+                        )
+                        or d['sim_card_missing']
+                    )
+                    or (d['sim_card_status'] != 'active')
+                )
+                else (
+                    B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none')
+                    if (
+                        (d['network_mode_preference'] == '4g_5g_preferred')
+                        and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')
+                    )
+                    else (
+                        B.coalesce(B.entry_or_none(s['signal_strength'], '4G'), 'none')
+                        if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only'])
+                        else (
+                            B.coalesce(B.entry_or_none(s['signal_strength'], '3G'), 'none')
+                            if (d['network_mode_preference'] == '3g_only')
+                            else B.coalesce(B.entry_or_none(s['signal_strength'], '2G'), 'none')
+                        )
+                    )
+                )
+            ),
+        },
+    )
     return 'Airplane Mode is now OFF.'
 
 
@@ -719,7 +2381,81 @@ def turn_data_off(ctx: Context) -> str:
     if s is None:
         raise ToolError("The user's surroundings are missing")
     ctx.update('phone', d, {'data_enabled': False})  # spec: telecom.env.yaml:921
-    ctx.update('phone', d, {'network_connection_status': ('no_service' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else 'connected'), 'network_technology_connected': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else ('5G' if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else ('4G' if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else ('3G' if (d['network_mode_preference'] == '3g_only') else '2G')))), 'network_signal_strength': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '4G'), 'none') if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else (B.coalesce(B.entry_or_none(s['signal_strength'], '3G'), 'none') if (d['network_mode_preference'] == '3g_only') else B.coalesce(B.entry_or_none(s['signal_strength'], '2G'), 'none')))))})  # spec: telecom.env.yaml:922
+    # spec: telecom.env.yaml:922
+    ctx.update(
+        'phone',
+        d,
+        {
+            'network_connection_status': (
+                'no_service'
+                if (
+                    (
+                        (
+                            (d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken'))
+                            or (not s['line_active'])
+                        )
+                        or d['sim_card_missing']
+                    )
+                    or (d['sim_card_status'] != 'active')
+                )
+                else 'connected'
+            ),
+            'network_technology_connected': (
+                'none'
+                if (
+                    (
+                        (
+                            (d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken'))
+                            or (not s['line_active'])
+                        )
+                        or d['sim_card_missing']
+                    )
+                    or (d['sim_card_status'] != 'active')
+                )
+                else (
+                    '5G'
+                    if (
+                        (d['network_mode_preference'] == '4g_5g_preferred')
+                        and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')
+                    )
+                    else (
+                        '4G'
+                        if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only'])
+                        else ('3G' if (d['network_mode_preference'] == '3g_only') else '2G')
+                    )
+                )
+            ),
+            'network_signal_strength': (
+                'none'
+                if (
+                    (
+                        (
+                            (d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken'))
+                            or (not s['line_active'])
+                        )
+                        or d['sim_card_missing']
+                    )
+                    or (d['sim_card_status'] != 'active')
+                )
+                else (
+                    B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none')
+                    if (
+                        (d['network_mode_preference'] == '4g_5g_preferred')
+                        and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')
+                    )
+                    else (
+                        B.coalesce(B.entry_or_none(s['signal_strength'], '4G'), 'none')
+                        if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only'])
+                        else (
+                            B.coalesce(B.entry_or_none(s['signal_strength'], '3G'), 'none')
+                            if (d['network_mode_preference'] == '3g_only')
+                            else B.coalesce(B.entry_or_none(s['signal_strength'], '2G'), 'none')
+                        )
+                    )
+                )
+            ),
+        },
+    )
     return 'Data connection broken.'
 
 
@@ -733,7 +2469,81 @@ def turn_roaming_on(ctx: Context) -> str:
     if s is None:
         raise ToolError("The user's surroundings are missing")
     ctx.update('phone', d, {'roaming_enabled': True})  # spec: telecom.env.yaml:931
-    ctx.update('phone', d, {'network_connection_status': ('no_service' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else 'connected'), 'network_technology_connected': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else ('5G' if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else ('4G' if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else ('3G' if (d['network_mode_preference'] == '3g_only') else '2G')))), 'network_signal_strength': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '4G'), 'none') if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else (B.coalesce(B.entry_or_none(s['signal_strength'], '3G'), 'none') if (d['network_mode_preference'] == '3g_only') else B.coalesce(B.entry_or_none(s['signal_strength'], '2G'), 'none')))))})  # spec: telecom.env.yaml:932
+    # spec: telecom.env.yaml:932
+    ctx.update(
+        'phone',
+        d,
+        {
+            'network_connection_status': (
+                'no_service'
+                if (
+                    (
+                        (
+                            (d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken'))
+                            or (not s['line_active'])
+                        )
+                        or d['sim_card_missing']
+                    )
+                    or (d['sim_card_status'] != 'active')
+                )
+                else 'connected'
+            ),
+            'network_technology_connected': (
+                'none'
+                if (
+                    (
+                        (
+                            (d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken'))
+                            or (not s['line_active'])
+                        )
+                        or d['sim_card_missing']
+                    )
+                    or (d['sim_card_status'] != 'active')
+                )
+                else (
+                    '5G'
+                    if (
+                        (d['network_mode_preference'] == '4g_5g_preferred')
+                        and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')
+                    )
+                    else (
+                        '4G'
+                        if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only'])
+                        else ('3G' if (d['network_mode_preference'] == '3g_only') else '2G')
+                    )
+                )
+            ),
+            'network_signal_strength': (
+                'none'
+                if (
+                    (
+                        (
+                            (d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken'))
+                            or (not s['line_active'])
+                        )
+                        or d['sim_card_missing']
+                    )
+                    or (d['sim_card_status'] != 'active')
+                )
+                else (
+                    B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none')
+                    if (
+                        (d['network_mode_preference'] == '4g_5g_preferred')
+                        and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')
+                    )
+                    else (
+                        B.coalesce(B.entry_or_none(s['signal_strength'], '4G'), 'none')
+                        if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only'])
+                        else (
+                            B.coalesce(B.entry_or_none(s['signal_strength'], '3G'), 'none')
+                            if (d['network_mode_preference'] == '3g_only')
+                            else B.coalesce(B.entry_or_none(s['signal_strength'], '2G'), 'none')
+                        )
+                    )
+                )
+            ),
+        },
+    )
     return 'Data Roaming is now ON.'
 
 
@@ -747,7 +2557,81 @@ def turn_roaming_off(ctx: Context) -> str:
     if s is None:
         raise ToolError("The user's surroundings are missing")
     ctx.update('phone', d, {'roaming_enabled': False})  # spec: telecom.env.yaml:941
-    ctx.update('phone', d, {'network_connection_status': ('no_service' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else 'connected'), 'network_technology_connected': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else ('5G' if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else ('4G' if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else ('3G' if (d['network_mode_preference'] == '3g_only') else '2G')))), 'network_signal_strength': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '4G'), 'none') if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else (B.coalesce(B.entry_or_none(s['signal_strength'], '3G'), 'none') if (d['network_mode_preference'] == '3g_only') else B.coalesce(B.entry_or_none(s['signal_strength'], '2G'), 'none')))))})  # spec: telecom.env.yaml:942
+    # spec: telecom.env.yaml:942
+    ctx.update(
+        'phone',
+        d,
+        {
+            'network_connection_status': (
+                'no_service'
+                if (
+                    (
+                        (
+                            (d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken'))
+                            or (not s['line_active'])
+                        )
+                        or d['sim_card_missing']
+                    )
+                    or (d['sim_card_status'] != 'active')
+                )
+                else 'connected'
+            ),
+            'network_technology_connected': (
+                'none'
+                if (
+                    (
+                        (
+                            (d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken'))
+                            or (not s['line_active'])
+                        )
+                        or d['sim_card_missing']
+                    )
+                    or (d['sim_card_status'] != 'active')
+                )
+                else (
+                    '5G'
+                    if (
+                        (d['network_mode_preference'] == '4g_5g_preferred')
+                        and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')
+                    )
+                    else (
+                        '4G'
+                        if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only'])
+                        else ('3G' if (d['network_mode_preference'] == '3g_only') else '2G')
+                    )
+                )
+            ),
+            'network_signal_strength': (
+                'none'
+                if (
+                    (
+                        (
+                            (d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken'))
+                            or (not s['line_active'])
+                        )
+                        or d['sim_card_missing']
+                    )
+                    or (d['sim_card_status'] != 'active')
+                )
+                else (
+                    B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none')
+                    if (
+                        (d['network_mode_preference'] == '4g_5g_preferred')
+                        and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')
+                    )
+                    else (
+                        B.coalesce(B.entry_or_none(s['signal_strength'], '4G'), 'none')
+                        if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only'])
+                        else (
+                            B.coalesce(B.entry_or_none(s['signal_strength'], '3G'), 'none')
+                            if (d['network_mode_preference'] == '3g_only')
+                            else B.coalesce(B.entry_or_none(s['signal_strength'], '2G'), 'none')
+                        )
+                    )
+                )
+            ),
+        },
+    )
     return 'Data Roaming is now OFF.'
 
 
@@ -787,7 +2671,81 @@ def unseat_sim_card(ctx: Context) -> str:
     if s is None:
         raise ToolError("The user's surroundings are missing")
     ctx.update('phone', d, {'sim_card_missing': True})  # spec: telecom.env.yaml:969
-    ctx.update('phone', d, {'network_connection_status': ('no_service' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else 'connected'), 'network_technology_connected': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else ('5G' if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else ('4G' if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else ('3G' if (d['network_mode_preference'] == '3g_only') else '2G')))), 'network_signal_strength': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '4G'), 'none') if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else (B.coalesce(B.entry_or_none(s['signal_strength'], '3G'), 'none') if (d['network_mode_preference'] == '3g_only') else B.coalesce(B.entry_or_none(s['signal_strength'], '2G'), 'none')))))})  # spec: telecom.env.yaml:970
+    # spec: telecom.env.yaml:970
+    ctx.update(
+        'phone',
+        d,
+        {
+            'network_connection_status': (
+                'no_service'
+                if (
+                    (
+                        (
+                            (d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken'))
+                            or (not s['line_active'])
+                        )
+                        or d['sim_card_missing']
+                    )
+                    or (d['sim_card_status'] != 'active')
+                )
+                else 'connected'
+            ),
+            'network_technology_connected': (
+                'none'
+                if (
+                    (
+                        (
+                            (d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken'))
+                            or (not s['line_active'])
+                        )
+                        or d['sim_card_missing']
+                    )
+                    or (d['sim_card_status'] != 'active')
+                )
+                else (
+                    '5G'
+                    if (
+                        (d['network_mode_preference'] == '4g_5g_preferred')
+                        and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')
+                    )
+                    else (
+                        '4G'
+                        if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only'])
+                        else ('3G' if (d['network_mode_preference'] == '3g_only') else '2G')
+                    )
+                )
+            ),
+            'network_signal_strength': (
+                'none'
+                if (
+                    (
+                        (
+                            (d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken'))
+                            or (not s['line_active'])
+                        )
+                        or d['sim_card_missing']
+                    )
+                    or (d['sim_card_status'] != 'active')
+                )
+                else (
+                    B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none')
+                    if (
+                        (d['network_mode_preference'] == '4g_5g_preferred')
+                        and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')
+                    )
+                    else (
+                        B.coalesce(B.entry_or_none(s['signal_strength'], '4G'), 'none')
+                        if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only'])
+                        else (
+                            B.coalesce(B.entry_or_none(s['signal_strength'], '3G'), 'none')
+                            if (d['network_mode_preference'] == '3g_only')
+                            else B.coalesce(B.entry_or_none(s['signal_strength'], '2G'), 'none')
+                        )
+                    )
+                )
+            ),
+        },
+    )
     return 'SIM card un-seated successfully.'
 
 
@@ -800,8 +2758,83 @@ def lock_sim_card(ctx: Context, *, mode: str) -> str:
     s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:475
     if s is None:
         raise ToolError("The user's surroundings are missing")
-    ctx.update('phone', d, {'sim_card_status': ('locked_pin' if (mode == 'pin') else 'locked_puk')})  # spec: telecom.env.yaml:981
-    ctx.update('phone', d, {'network_connection_status': ('no_service' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else 'connected'), 'network_technology_connected': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else ('5G' if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else ('4G' if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else ('3G' if (d['network_mode_preference'] == '3g_only') else '2G')))), 'network_signal_strength': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '4G'), 'none') if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else (B.coalesce(B.entry_or_none(s['signal_strength'], '3G'), 'none') if (d['network_mode_preference'] == '3g_only') else B.coalesce(B.entry_or_none(s['signal_strength'], '2G'), 'none')))))})  # spec: telecom.env.yaml:982
+    # spec: telecom.env.yaml:981
+    ctx.update('phone', d, {'sim_card_status': ('locked_pin' if (mode == 'pin') else 'locked_puk')})
+    # spec: telecom.env.yaml:982
+    ctx.update(
+        'phone',
+        d,
+        {
+            'network_connection_status': (
+                'no_service'
+                if (
+                    (
+                        (
+                            (d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken'))
+                            or (not s['line_active'])
+                        )
+                        or d['sim_card_missing']
+                    )
+                    or (d['sim_card_status'] != 'active')
+                )
+                else 'connected'
+            ),
+            'network_technology_connected': (
+                'none'
+                if (
+                    (
+                        (
+                            (d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken'))
+                            or (not s['line_active'])
+                        )
+                        or d['sim_card_missing']
+                    )
+                    or (d['sim_card_status'] != 'active')
+                )
+                else (
+                    '5G'
+                    if (
+                        (d['network_mode_preference'] == '4g_5g_preferred')
+                        and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')
+                    )
+                    else (
+                        '4G'
+                        if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only'])
+                        else ('3G' if (d['network_mode_preference'] == '3g_only') else '2G')
+                    )
+                )
+            ),
+            'network_signal_strength': (
+                'none'
+                if (
+                    (
+                        (
+                            (d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken'))
+                            or (not s['line_active'])
+                        )
+                        or d['sim_card_missing']
+                    )
+                    or (d['sim_card_status'] != 'active')
+                )
+                else (
+                    B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none')
+                    if (
+                        (d['network_mode_preference'] == '4g_5g_preferred')
+                        and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')
+                    )
+                    else (
+                        B.coalesce(B.entry_or_none(s['signal_strength'], '4G'), 'none')
+                        if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only'])
+                        else (
+                            B.coalesce(B.entry_or_none(s['signal_strength'], '3G'), 'none')
+                            if (d['network_mode_preference'] == '3g_only')
+                            else B.coalesce(B.entry_or_none(s['signal_strength'], '2G'), 'none')
+                        )
+                    )
+                )
+            ),
+        },
+    )
     return B.format('SIM card locked successfully in {} mode.', mode)
 
 
@@ -814,8 +2847,94 @@ def break_apn_settings(ctx: Context) -> str:
     s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:475
     if s is None:
         raise ToolError("The user's surroundings are missing")
-    ctx.update('phone', d, {'active_apn_settings': {'apn_name': 'broken', 'reset_at_reboot': d['active_apn_settings']['reset_at_reboot'], 'mms_apn': d['active_apn_settings']['mms_apn'], 'mmsc_url': d['active_apn_settings']['mmsc_url'], 'mms_proxy': d['active_apn_settings']['mms_proxy'], 'mms_port': d['active_apn_settings']['mms_port']}})  # spec: telecom.env.yaml:991
-    ctx.update('phone', d, {'network_connection_status': ('no_service' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else 'connected'), 'network_technology_connected': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else ('5G' if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else ('4G' if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else ('3G' if (d['network_mode_preference'] == '3g_only') else '2G')))), 'network_signal_strength': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '4G'), 'none') if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else (B.coalesce(B.entry_or_none(s['signal_strength'], '3G'), 'none') if (d['network_mode_preference'] == '3g_only') else B.coalesce(B.entry_or_none(s['signal_strength'], '2G'), 'none')))))})  # spec: telecom.env.yaml:993
+    # spec: telecom.env.yaml:991
+    ctx.update(
+        'phone',
+        d,
+        {'active_apn_settings': {
+            'apn_name': 'broken',
+            'reset_at_reboot': d['active_apn_settings']['reset_at_reboot'],
+            'mms_apn': d['active_apn_settings']['mms_apn'],
+            'mmsc_url': d['active_apn_settings']['mmsc_url'],
+            'mms_proxy': d['active_apn_settings']['mms_proxy'],
+            'mms_port': d['active_apn_settings']['mms_port'],
+        }},
+    )
+    # spec: telecom.env.yaml:993
+    ctx.update(
+        'phone',
+        d,
+        {
+            'network_connection_status': (
+                'no_service'
+                if (
+                    (
+                        (
+                            (d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken'))
+                            or (not s['line_active'])
+                        )
+                        or d['sim_card_missing']
+                    )
+                    or (d['sim_card_status'] != 'active')
+                )
+                else 'connected'
+            ),
+            'network_technology_connected': (
+                'none'
+                if (
+                    (
+                        (
+                            (d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken'))
+                            or (not s['line_active'])
+                        )
+                        or d['sim_card_missing']
+                    )
+                    or (d['sim_card_status'] != 'active')
+                )
+                else (
+                    '5G'
+                    if (
+                        (d['network_mode_preference'] == '4g_5g_preferred')
+                        and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')
+                    )
+                    else (
+                        '4G'
+                        if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only'])
+                        else ('3G' if (d['network_mode_preference'] == '3g_only') else '2G')
+                    )
+                )
+            ),
+            'network_signal_strength': (
+                'none'
+                if (
+                    (
+                        (
+                            (d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken'))
+                            or (not s['line_active'])
+                        )
+                        or d['sim_card_missing']
+                    )
+                    or (d['sim_card_status'] != 'active')
+                )
+                else (
+                    B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none')
+                    if (
+                        (d['network_mode_preference'] == '4g_5g_preferred')
+                        and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')
+                    )
+                    else (
+                        B.coalesce(B.entry_or_none(s['signal_strength'], '4G'), 'none')
+                        if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only'])
+                        else (
+                            B.coalesce(B.entry_or_none(s['signal_strength'], '3G'), 'none')
+                            if (d['network_mode_preference'] == '3g_only')
+                            else B.coalesce(B.entry_or_none(s['signal_strength'], '2G'), 'none')
+                        )
+                    )
+                )
+            ),
+        },
+    )
     return 'APN settings broken. Please call reset_apn_settings() to fix.'
 
 
@@ -828,7 +2947,19 @@ def break_apn_mms_setting(ctx: Context) -> str:
     s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:475
     if s is None:
         raise ToolError("The user's surroundings are missing")
-    ctx.update('phone', d, {'active_apn_settings': {'apn_name': d['active_apn_settings']['apn_name'], 'reset_at_reboot': d['active_apn_settings']['reset_at_reboot'], 'mms_apn': d['active_apn_settings']['mms_apn'], 'mmsc_url': None, 'mms_proxy': d['active_apn_settings']['mms_proxy'], 'mms_port': d['active_apn_settings']['mms_port']}})  # spec: telecom.env.yaml:1002
+    # spec: telecom.env.yaml:1002
+    ctx.update(
+        'phone',
+        d,
+        {'active_apn_settings': {
+            'apn_name': d['active_apn_settings']['apn_name'],
+            'reset_at_reboot': d['active_apn_settings']['reset_at_reboot'],
+            'mms_apn': d['active_apn_settings']['mms_apn'],
+            'mmsc_url': None,
+            'mms_proxy': d['active_apn_settings']['mms_proxy'],
+            'mms_port': d['active_apn_settings']['mms_port'],
+        }},
+    )
     return 'APN MMS setting broken. Please call reset_apn_settings() to fix.'
 
 
@@ -856,7 +2987,23 @@ def break_vpn(ctx: Context) -> str:
     s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:475
     if s is None:
         raise ToolError("The user's surroundings are missing")
-    ctx.update('phone', d, {'vpn_connected': True, 'vpn_details': ({'server_address': d['vpn_details']['server_address'], 'protocol': d['vpn_details']['protocol'], 'server_performance': 'poor'} if (d['vpn_connected'] and (d['vpn_details'] is not None)) else {'server_address': '192.168.1.1', 'protocol': 'OpenVPN', 'server_performance': 'poor'})})  # spec: telecom.env.yaml:1026
+    # spec: telecom.env.yaml:1026
+    ctx.update(
+        'phone',
+        d,
+        {
+            'vpn_connected': True,
+            'vpn_details': (
+                {
+                    'server_address': d['vpn_details']['server_address'],
+                    'protocol': d['vpn_details']['protocol'],
+                    'server_performance': 'poor',
+                }
+                if (d['vpn_connected'] and (d['vpn_details'] is not None))
+                else {'server_address': '192.168.1.1', 'protocol': 'OpenVPN', 'server_performance': 'poor'}
+            ),
+        },
+    )
     return 'VPN connection broken.'
 
 
@@ -867,10 +3014,28 @@ def remove_app_permission(ctx: Context, *, app_name: str, permission: str) -> bo
     if d is None:
         raise ToolError('The phone is missing')
     perm = B.lower(permission)  # spec: telecom.env.yaml:1038
-    known = ((app_name in d['app_statuses']) and (perm in ['sms', 'storage', 'phone', 'network']))  # spec: telecom.env.yaml:1039
+    # spec: telecom.env.yaml:1039
+    known = ((app_name in d['app_statuses']) and (perm in ['sms', 'storage', 'phone', 'network']))
     if known:  # spec: telecom.env.yaml:1041
         _e0 = B.entry(d['app_statuses'], app_name)  # spec: telecom.env.yaml:1042
-        ctx.update('phone', d, {'app_statuses': B.with_entry(d['app_statuses'], app_name, {**_e0, 'permissions': {'sms': (_e0['permissions']['sms'] and (perm != 'sms')), 'storage': (_e0['permissions']['storage'] and (perm != 'storage')), 'phone': (_e0['permissions']['phone'] and (perm != 'phone')), 'network': (_e0['permissions']['network'] and (perm != 'network'))}})})  # spec: telecom.env.yaml:1042
+        # spec: telecom.env.yaml:1042
+        ctx.update(
+            'phone',
+            d,
+            {'app_statuses': B.with_entry(
+                d['app_statuses'],
+                app_name,
+                {
+                    **_e0,
+                    'permissions': {
+                        'sms': (_e0['permissions']['sms'] and (perm != 'sms')),
+                        'storage': (_e0['permissions']['storage'] and (perm != 'storage')),
+                        'phone': (_e0['permissions']['phone'] and (perm != 'phone')),
+                        'network': (_e0['permissions']['network'] and (perm != 'network')),
+                    },
+                },
+            )},
+        )
     return known
 
 
@@ -883,8 +3048,86 @@ def simulate_network_search(ctx: Context) -> dict:
     s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:475
     if s is None:
         raise ToolError("The user's surroundings are missing")
-    ctx.update('phone', d, {'network_connection_status': ('no_service' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else 'connected'), 'network_technology_connected': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else ('5G' if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else ('4G' if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else ('3G' if (d['network_mode_preference'] == '3g_only') else '2G')))), 'network_signal_strength': ('none' if ((((d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken')) or (not s['line_active'])) or d['sim_card_missing']) or (d['sim_card_status'] != 'active')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') if ((d['network_mode_preference'] == '4g_5g_preferred') and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')) else (B.coalesce(B.entry_or_none(s['signal_strength'], '4G'), 'none') if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only']) else (B.coalesce(B.entry_or_none(s['signal_strength'], '3G'), 'none') if (d['network_mode_preference'] == '3g_only') else B.coalesce(B.entry_or_none(s['signal_strength'], '2G'), 'none')))))})  # spec: telecom.env.yaml:1052
-    return {'status': d['network_connection_status'], 'technology': d['network_technology_connected'], 'signal': d['network_signal_strength']}
+    # spec: telecom.env.yaml:1052
+    ctx.update(
+        'phone',
+        d,
+        {
+            'network_connection_status': (
+                'no_service'
+                if (
+                    (
+                        (
+                            (d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken'))
+                            or (not s['line_active'])
+                        )
+                        or d['sim_card_missing']
+                    )
+                    or (d['sim_card_status'] != 'active')
+                )
+                else 'connected'
+            ),
+            'network_technology_connected': (
+                'none'
+                if (
+                    (
+                        (
+                            (d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken'))
+                            or (not s['line_active'])
+                        )
+                        or d['sim_card_missing']
+                    )
+                    or (d['sim_card_status'] != 'active')
+                )
+                else (
+                    '5G'
+                    if (
+                        (d['network_mode_preference'] == '4g_5g_preferred')
+                        and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')
+                    )
+                    else (
+                        '4G'
+                        if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only'])
+                        else ('3G' if (d['network_mode_preference'] == '3g_only') else '2G')
+                    )
+                )
+            ),
+            'network_signal_strength': (
+                'none'
+                if (
+                    (
+                        (
+                            (d['airplane_mode'] or (d['active_apn_settings']['apn_name'] == 'broken'))
+                            or (not s['line_active'])
+                        )
+                        or d['sim_card_missing']
+                    )
+                    or (d['sim_card_status'] != 'active')
+                )
+                else (
+                    B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none')
+                    if (
+                        (d['network_mode_preference'] == '4g_5g_preferred')
+                        and (B.coalesce(B.entry_or_none(s['signal_strength'], '5G'), 'none') != 'none')
+                    )
+                    else (
+                        B.coalesce(B.entry_or_none(s['signal_strength'], '4G'), 'none')
+                        if (d['network_mode_preference'] in ['4g_5g_preferred', '4g_only'])
+                        else (
+                            B.coalesce(B.entry_or_none(s['signal_strength'], '3G'), 'none')
+                            if (d['network_mode_preference'] == '3g_only')
+                            else B.coalesce(B.entry_or_none(s['signal_strength'], '2G'), 'none')
+                        )
+                    )
+                )
+            ),
+        },
+    )
+    return {
+        'status': d['network_connection_status'],
+        'technology': d['network_technology_connected'],
+        'signal': d['network_signal_strength'],
+    }
 
 
 # spec: telecom.env.yaml:1055
@@ -906,12 +3149,28 @@ def set_data_usage(ctx: Context, *, customer_id: str, line_id: str, data_used_gb
         raise ToolError("The user's surroundings are missing")
     ctx.update('line', l_, {'data_used_gb': data_used_gb})  # spec: telecom.env.yaml:1071
     if s['phone_number'] == l_['phone_number']:  # spec: telecom.env.yaml:1072
-        ctx.update('surroundings', s, {'mobile_data_usage_exceeded': (l_['data_used_gb'] >= (p['data_limit_gb'] + l_['data_refueling_gb']))})  # spec: telecom.env.yaml:1073
+        # spec: telecom.env.yaml:1073
+        ctx.update(
+            'surroundings',
+            s,
+            {
+                'mobile_data_usage_exceeded': (
+                    l_['data_used_gb'] >= (p['data_limit_gb'] + l_['data_refueling_gb'])
+                )
+            },
+        )
     return l_
 
 
 # spec: telecom.env.yaml:1076
-def suspend_line_for_overdue_bill(ctx: Context, *, customer_id: str, line_id: str, new_bill_id: str, contract_ended: bool) -> dict | None:
+def suspend_line_for_overdue_bill(
+    ctx: Context,
+    *,
+    customer_id: str,
+    line_id: str,
+    new_bill_id: str,
+    contract_ended: bool,
+) -> dict | None:
     """Task setup - suspend an active line for an unpaid bill, creating that overdue bill."""
     l_ = ctx.get('line', line_id)  # spec: telecom.env.yaml:1086
     if l_ is None:
@@ -926,14 +3185,35 @@ def suspend_line_for_overdue_bill(ctx: Context, *, customer_id: str, line_id: st
     c = ctx.get('customer', customer_id)  # spec: telecom.env.yaml:1088
     if c is None:
         raise ToolError(B.format('Customer with ID {} not found', customer_id))
-    if B.any((b['status'] == 'Overdue') for b in ctx.all('bill') if B.contains(c['bill_ids'], b['bill_id'])):  # spec: telecom.env.yaml:1093
+    # spec: telecom.env.yaml:1093
+    if B.any((b['status'] == 'Overdue') for b in ctx.all('bill') if B.contains(c['bill_ids'], b['bill_id'])):
         raise ToolError('Customer already has an overdue bill')
     s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:1089
     if s is None:
         raise ToolError("The user's surroundings are missing")
-    ctx.insert('bill', {'bill_id': new_bill_id, 'customer_id': customer_id, 'period_start': B.date('2025-01-01'), 'period_end': B.date('2025-01-31'), 'issue_date': B.date('2025-01-01'), 'due_date': B.date('2025-01-15'), 'total_due': p['price_per_month'], 'status': 'Overdue', 'line_items': [{'description': B.format('Charge for line {}', line_id), 'amount': p['price_per_month'], 'date': ctx.today(), 'item_type': 'Charge'}]})  # spec: telecom.env.yaml:1095
+    # spec: telecom.env.yaml:1095
+    ctx.insert(
+        'bill',
+        {
+            'bill_id': new_bill_id,
+            'customer_id': customer_id,
+            'period_start': B.date('2025-01-01'),
+            'period_end': B.date('2025-01-31'),
+            'issue_date': B.date('2025-01-01'),
+            'due_date': B.date('2025-01-15'),
+            'total_due': p['price_per_month'],
+            'status': 'Overdue',
+            'line_items': [{
+                'description': B.format('Charge for line {}', line_id),
+                'amount': p['price_per_month'],
+                'date': ctx.today(),
+                'item_type': 'Charge',
+            }],
+        },
+    )
     ctx.update('customer', c, {'bill_ids': c['bill_ids'] + [new_bill_id]})  # spec: telecom.env.yaml:1105
-    ctx.update('line', l_, {'status': 'Suspended', 'suspension_start_date': ctx.today()})  # spec: telecom.env.yaml:1106
+    # spec: telecom.env.yaml:1106
+    ctx.update('line', l_, {'status': 'Suspended', 'suspension_start_date': ctx.today()})
     if contract_ended:  # spec: telecom.env.yaml:1107
         ctx.update('line', l_, {'contract_end_date': B.date('2025-01-31')})  # spec: telecom.env.yaml:1108
     if s['phone_number'] == l_['phone_number']:  # spec: telecom.env.yaml:1109
@@ -980,7 +3260,20 @@ def assert_mobile_data_status(ctx: Context, *, expected_status: bool) -> bool:
     s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:1142
     if s is None:
         raise ToolError("The user's surroundings are missing")
-    working = (not (((((d['airplane_mode'] or (d['network_signal_strength'] == 'none')) or (d['network_connection_status'] == 'no_service')) or (s['is_abroad'] and ((not d['roaming_enabled']) or (not s['roaming_allowed'])))) or (not d['data_enabled'])) or s['mobile_data_usage_exceeded']))  # spec: telecom.env.yaml:1143
+    # spec: telecom.env.yaml:1143
+    working = (not (
+        (
+            (
+                (
+                    (d['airplane_mode'] or (d['network_signal_strength'] == 'none'))
+                    or (d['network_connection_status'] == 'no_service')
+                )
+                or (s['is_abroad'] and ((not d['roaming_enabled']) or (not s['roaming_allowed'])))
+            )
+            or (not d['data_enabled'])
+        )
+        or s['mobile_data_usage_exceeded']
+    ))
     return (working == expected_status)
 
 
@@ -1017,10 +3310,63 @@ def assert_internet_speed(ctx: Context, *, expected_speed: float, expected_desc:
     s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:501
     if s is None:
         raise ToolError("The user's surroundings are missing")
-    working = (not (((((d['airplane_mode'] or (d['network_signal_strength'] == 'none')) or (d['network_connection_status'] == 'no_service')) or (s['is_abroad'] and ((not d['roaming_enabled']) or (not s['roaming_allowed'])))) or (not d['data_enabled'])) or s['mobile_data_usage_exceeded']))  # spec: telecom.env.yaml:502
-    speed = (B.round(((B.float(Decimal('275.0') if (d['network_technology_connected'] == '5G') else (Decimal('55.0') if (d['network_technology_connected'] == '4G') else (Decimal('3.0') if (d['network_technology_connected'] == '3G') else (Decimal('0.25') if (d['network_technology_connected'] == '2G') else Decimal('0.0'))))) * B.float(Decimal('1.0') if (d['network_signal_strength'] == 'excellent') else (Decimal('0.8') if (d['network_signal_strength'] == 'good') else (Decimal('0.5') if (d['network_signal_strength'] == 'fair') else (Decimal('0.2') if (d['network_signal_strength'] == 'poor') else Decimal('0.0')))))) * B.float(Decimal('0.1') if ((d['vpn_connected'] and (d['vpn_details'] is not None)) and (d['vpn_details']['server_performance'] == 'poor')) else Decimal('1.0'))) * B.float(Decimal('0.2') if d['data_saver_mode'] else Decimal('1.0')), 2) if working else Decimal('0.0'))  # spec: telecom.env.yaml:503
-    label = ('No Connection' if (not working) else ('Very Poor' if (speed < 1) else ('Poor' if (speed < 5) else ('Fair' if (speed < 25) else ('Good' if (speed < 100) else 'Excellent')))))  # spec: telecom.env.yaml:504
-    return ((speed >= expected_speed) and ((expected_desc is None) or (B.lower(label) == B.lower(B.coalesce(expected_desc, '')))))
+    # spec: telecom.env.yaml:502
+    working = (not (
+        (
+            (
+                (
+                    (d['airplane_mode'] or (d['network_signal_strength'] == 'none'))
+                    or (d['network_connection_status'] == 'no_service')
+                )
+                or (s['is_abroad'] and ((not d['roaming_enabled']) or (not s['roaming_allowed'])))
+            )
+            or (not d['data_enabled'])
+        )
+        or s['mobile_data_usage_exceeded']
+    ))
+    # spec: telecom.env.yaml:503
+    speed = (
+        B.round(
+            ((B.float(
+                Decimal('275.0')
+                if (d['network_technology_connected'] == '5G')
+                else (
+                    Decimal('55.0')
+                    if (d['network_technology_connected'] == '4G')
+                    else (
+                        Decimal('3.0')
+                        if (d['network_technology_connected'] == '3G')
+                        else (
+                            Decimal('0.25')
+                            if (d['network_technology_connected'] == '2G')
+                            else Decimal('0.0')
+                        )
+                    )
+                )
+            ) * B.float(Decimal('1.0') if (d['network_signal_strength'] == 'excellent') else (Decimal('0.8') if (d['network_signal_strength'] == 'good') else (Decimal('0.5') if (d['network_signal_strength'] == 'fair') else (Decimal('0.2') if (d['network_signal_strength'] == 'poor') else Decimal('0.0')))))) * B.float(Decimal('0.1') if ((d['vpn_connected'] and (d['vpn_details'] is not None)) and (d['vpn_details']['server_performance'] == 'poor')) else Decimal('1.0'))) * B.float(Decimal('0.2') if d['data_saver_mode'] else Decimal('1.0')),
+            2,
+        )
+        if working
+        else Decimal('0.0')
+    )
+    # spec: telecom.env.yaml:504
+    label = (
+        'No Connection'
+        if (not working)
+        else (
+            'Very Poor'
+            if (speed < 1)
+            else (
+                'Poor'
+                if (speed < 5)
+                else ('Fair' if (speed < 25) else ('Good' if (speed < 100) else 'Excellent'))
+            )
+        )
+    )
+    return (
+        (speed >= expected_speed)
+        and ((expected_desc is None) or (B.lower(label) == B.lower(B.coalesce(expected_desc, ''))))
+    )
 
 
 # spec: telecom.env.yaml:1172
@@ -1032,9 +3378,59 @@ def assert_internet_not_excellent(ctx: Context) -> bool:
     s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:501
     if s is None:
         raise ToolError("The user's surroundings are missing")
-    working = (not (((((d['airplane_mode'] or (d['network_signal_strength'] == 'none')) or (d['network_connection_status'] == 'no_service')) or (s['is_abroad'] and ((not d['roaming_enabled']) or (not s['roaming_allowed'])))) or (not d['data_enabled'])) or s['mobile_data_usage_exceeded']))  # spec: telecom.env.yaml:502
-    speed = (B.round(((B.float(Decimal('275.0') if (d['network_technology_connected'] == '5G') else (Decimal('55.0') if (d['network_technology_connected'] == '4G') else (Decimal('3.0') if (d['network_technology_connected'] == '3G') else (Decimal('0.25') if (d['network_technology_connected'] == '2G') else Decimal('0.0'))))) * B.float(Decimal('1.0') if (d['network_signal_strength'] == 'excellent') else (Decimal('0.8') if (d['network_signal_strength'] == 'good') else (Decimal('0.5') if (d['network_signal_strength'] == 'fair') else (Decimal('0.2') if (d['network_signal_strength'] == 'poor') else Decimal('0.0')))))) * B.float(Decimal('0.1') if ((d['vpn_connected'] and (d['vpn_details'] is not None)) and (d['vpn_details']['server_performance'] == 'poor')) else Decimal('1.0'))) * B.float(Decimal('0.2') if d['data_saver_mode'] else Decimal('1.0')), 2) if working else Decimal('0.0'))  # spec: telecom.env.yaml:503
-    label = ('No Connection' if (not working) else ('Very Poor' if (speed < 1) else ('Poor' if (speed < 5) else ('Fair' if (speed < 25) else ('Good' if (speed < 100) else 'Excellent')))))  # spec: telecom.env.yaml:504
+    # spec: telecom.env.yaml:502
+    working = (not (
+        (
+            (
+                (
+                    (d['airplane_mode'] or (d['network_signal_strength'] == 'none'))
+                    or (d['network_connection_status'] == 'no_service')
+                )
+                or (s['is_abroad'] and ((not d['roaming_enabled']) or (not s['roaming_allowed'])))
+            )
+            or (not d['data_enabled'])
+        )
+        or s['mobile_data_usage_exceeded']
+    ))
+    # spec: telecom.env.yaml:503
+    speed = (
+        B.round(
+            ((B.float(
+                Decimal('275.0')
+                if (d['network_technology_connected'] == '5G')
+                else (
+                    Decimal('55.0')
+                    if (d['network_technology_connected'] == '4G')
+                    else (
+                        Decimal('3.0')
+                        if (d['network_technology_connected'] == '3G')
+                        else (
+                            Decimal('0.25')
+                            if (d['network_technology_connected'] == '2G')
+                            else Decimal('0.0')
+                        )
+                    )
+                )
+            ) * B.float(Decimal('1.0') if (d['network_signal_strength'] == 'excellent') else (Decimal('0.8') if (d['network_signal_strength'] == 'good') else (Decimal('0.5') if (d['network_signal_strength'] == 'fair') else (Decimal('0.2') if (d['network_signal_strength'] == 'poor') else Decimal('0.0')))))) * B.float(Decimal('0.1') if ((d['vpn_connected'] and (d['vpn_details'] is not None)) and (d['vpn_details']['server_performance'] == 'poor')) else Decimal('1.0'))) * B.float(Decimal('0.2') if d['data_saver_mode'] else Decimal('1.0')),
+            2,
+        )
+        if working
+        else Decimal('0.0')
+    )
+    # spec: telecom.env.yaml:504
+    label = (
+        'No Connection'
+        if (not working)
+        else (
+            'Very Poor'
+            if (speed < 1)
+            else (
+                'Poor'
+                if (speed < 5)
+                else ('Fair' if (speed < 25) else ('Good' if (speed < 100) else 'Excellent'))
+            )
+        )
+    )
     return (B.lower(label) != 'excellent')
 
 
@@ -1047,8 +3443,35 @@ def assert_can_send_mms(ctx: Context, *, expected_status: bool) -> bool:
     s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:596
     if s is None:
         raise ToolError("The user's surroundings are missing")
-    working = (not (((((d['airplane_mode'] or (d['network_signal_strength'] == 'none')) or (d['network_connection_status'] == 'no_service')) or (s['is_abroad'] and ((not d['roaming_enabled']) or (not s['roaming_allowed'])))) or (not d['data_enabled'])) or s['mobile_data_usage_exceeded']))  # spec: telecom.env.yaml:597
-    mms = ((((working and (d['network_technology_connected'] != '2G')) and (not (d['wifi_calling_enabled'] and d['wifi_calling_mms_over_wifi']))) and (d['active_apn_settings']['mmsc_url'] is not None)) and B.any((a['permissions']['sms'] and a['permissions']['storage']) for a in B.values(d['app_statuses']) if (a['app_name'] == 'messaging')))  # spec: telecom.env.yaml:598
+    # spec: telecom.env.yaml:597
+    working = (not (
+        (
+            (
+                (
+                    (d['airplane_mode'] or (d['network_signal_strength'] == 'none'))
+                    or (d['network_connection_status'] == 'no_service')
+                )
+                or (s['is_abroad'] and ((not d['roaming_enabled']) or (not s['roaming_allowed'])))
+            )
+            or (not d['data_enabled'])
+        )
+        or s['mobile_data_usage_exceeded']
+    ))
+    # spec: telecom.env.yaml:598
+    mms = (
+        (
+            (
+                (working and (d['network_technology_connected'] != '2G'))
+                and (not (d['wifi_calling_enabled'] and d['wifi_calling_mms_over_wifi']))
+            )
+            and (d['active_apn_settings']['mmsc_url'] is not None)
+        )
+        and B.any(
+            (a['permissions']['sms'] and a['permissions']['storage'])
+            for a in B.values(d['app_statuses'])
+            if (a['app_name'] == 'messaging')
+        )
+    )
     return (mms == expected_status)
 
 
@@ -1065,7 +3488,13 @@ def assert_mobile_data_usage_exceeded(ctx: Context, *, expected_status: bool) ->
 
 
 # spec: telecom.env.yaml:1195
-def assert_data_refueling_amount(ctx: Context, *, customer_id: str, line_id: str, expected_amount: float) -> bool:
+def assert_data_refueling_amount(
+    ctx: Context,
+    *,
+    customer_id: str,
+    line_id: str,
+    expected_amount: float,
+) -> bool:
     """Check - the data refuelled on a customer's line equals the expected amount."""
     c = ctx.get('customer', customer_id)  # spec: telecom.env.yaml:1201
     if c is None:
@@ -1075,7 +3504,10 @@ def assert_data_refueling_amount(ctx: Context, *, customer_id: str, line_id: str
     l_ = ctx.get('line', line_id)  # spec: telecom.env.yaml:1202
     if l_ is None:
         raise ToolError(B.format('Line with ID {} not found', line_id))
-    return (((l_['data_refueling_gb'] - expected_amount) < Decimal('0.000001')) and ((expected_amount - l_['data_refueling_gb']) < Decimal('0.000001')))
+    return (
+        ((l_['data_refueling_gb'] - expected_amount) < Decimal('0.000001'))
+        and ((expected_amount - l_['data_refueling_gb']) < Decimal('0.000001'))
+    )
 
 
 # spec: telecom.env.yaml:1207
@@ -1109,7 +3541,12 @@ def assert_overdue_bill_exists(ctx: Context, *, customer_id: str, overdue_bill_i
 # spec: telecom.env.yaml:1231
 def assert_no_overdue_bill(ctx: Context, *, overdue_bill_id: str) -> bool:
     """Check - the bill does not exist or is paid."""
-    paid_or_gone = [b for b in ctx.all('bill') if ((b['bill_id'] == overdue_bill_id) and (b['status'] != 'Paid'))]  # spec: telecom.env.yaml:1237
+    # spec: telecom.env.yaml:1237
+    paid_or_gone = [
+        b
+        for b in ctx.all('bill')
+        if ((b['bill_id'] == overdue_bill_id) and (b['status'] != 'Paid'))
+    ]
     return (B.len(paid_or_gone) == 0)
 
 
@@ -1193,12 +3630,15 @@ TOOLS = {
     'assert_no_overdue_bill': assert_no_overdue_bill,
 }
 
-# Policy rules: which rules a call meets, checked by the agent before it calls; the tools above do not enforce them.
+# Policy rules: which rules a call meets, checked by the agent before it calls;
+# the tools above do not enforce them.
 
 
 # spec: telecom.env.yaml:272
 def _rules_resume_line(ctx: Context, *, customer_id: str, line_id: str) -> list:
-    """The policy rules of `resume_line` this call meets, as (rule, message); the tool does not enforce them."""
+    """The policy rules of `resume_line` this call meets, as (rule, message).
+
+    The tool does not enforce them."""
     c = ctx.get('customer', customer_id)  # spec: telecom.env.yaml:280
     if c is None:
         raise ToolError(B.format('Customer with ID {} not found', customer_id))
@@ -1207,26 +3647,44 @@ def _rules_resume_line(ctx: Context, *, customer_id: str, line_id: str) -> list:
     l_ = ctx.get('line', line_id)  # spec: telecom.env.yaml:281
     if l_ is None:
         raise ToolError(B.format('Line with ID {} not found', line_id))
-    if not ((l_['status'] == 'Suspended') or (l_['status'] == 'Pending Activation')):  # spec: telecom.env.yaml:285
+    # spec: telecom.env.yaml:285
+    if not ((l_['status'] == 'Suspended') or (l_['status'] == 'Pending Activation')):
         raise ToolError('Line must be suspended to resume')
     s = ctx.get('surroundings', 'user')  # spec: telecom.env.yaml:282
     if s is None:
         raise ToolError("The user's surroundings are missing")
     _met = []  # spec: telecom.env.yaml:272
-    if (l_['contract_end_date'] is not None) and (l_['contract_end_date'] < ctx.today()):  # spec: telecom.env.yaml:287
-        _met.append(('contract_ended', B.format('The contract of line {} has ended, so the line cannot be resumed.', line_id)))  # spec: telecom.env.yaml:287
-    if B.any((x['status'] == 'Overdue') for x in ctx.all('bill') if (x['bill_id'] in c['bill_ids'])):  # spec: telecom.env.yaml:292
-        _met.append(('overdue_bill', B.format('Customer {} has an overdue bill, which must be paid before line {} can be resumed.', customer_id, line_id)))  # spec: telecom.env.yaml:292
+    # spec: telecom.env.yaml:287
+    if (l_['contract_end_date'] is not None) and (l_['contract_end_date'] < ctx.today()):
+        # spec: telecom.env.yaml:287
+        _met.append((
+            'contract_ended',
+            B.format('The contract of line {} has ended, so the line cannot be resumed.', line_id),
+        ))
+    # spec: telecom.env.yaml:292
+    if B.any((x['status'] == 'Overdue') for x in ctx.all('bill') if (x['bill_id'] in c['bill_ids'])):
+        # spec: telecom.env.yaml:292
+        _met.append((
+            'overdue_bill',
+            B.format(
+                'Customer {} has an overdue bill, which must be paid before line {} can be resumed.',
+                customer_id,
+                line_id,
+            ),
+        ))
     return _met
 
 
 # spec: telecom.env.yaml:319
 def _rules_send_payment_request(ctx: Context, *, customer_id: str, bill_id: str) -> list:
-    """The policy rules of `send_payment_request` this call meets, as (rule, message); the tool does not enforce them."""
+    """The policy rules of `send_payment_request` this call meets, as (rule, message).
+
+    The tool does not enforce them."""
     c = ctx.get('customer', customer_id)  # spec: telecom.env.yaml:327
     if c is None:
         raise ToolError(B.format('Customer with ID {} not found', customer_id))
-    if B.any((x['status'] == 'Awaiting Payment') for x in ctx.all('bill') if (x['bill_id'] in c['bill_ids'])):  # spec: telecom.env.yaml:333
+    # spec: telecom.env.yaml:333
+    if B.any((x['status'] == 'Awaiting Payment') for x in ctx.all('bill') if (x['bill_id'] in c['bill_ids'])):
         raise ToolError('A bill is already awaiting payment for this customer')
     if not B.contains(c['bill_ids'], bill_id):  # spec: telecom.env.yaml:334
         raise ToolError(B.format('Bill {} not found for customer {}', bill_id, customer_id))
@@ -1238,13 +3696,19 @@ def _rules_send_payment_request(ctx: Context, *, customer_id: str, bill_id: str)
         raise ToolError("The user's surroundings are missing")
     _met = []  # spec: telecom.env.yaml:319
     if b['status'] == 'Paid':  # spec: telecom.env.yaml:336
-        _met.append(('already_paid', B.format('Bill {} is already paid, so no payment can be requested for it.', bill_id)))  # spec: telecom.env.yaml:336
+        # spec: telecom.env.yaml:336
+        _met.append((
+            'already_paid',
+            B.format('Bill {} is already paid, so no payment can be requested for it.', bill_id),
+        ))
     return _met
 
 
 # spec: telecom.env.yaml:406
 def _rules_refuel_data(ctx: Context, *, customer_id: str, line_id: str, gb_amount: float) -> list:
-    """The policy rules of `refuel_data` this call meets, as (rule, message); the tool does not enforce them."""
+    """The policy rules of `refuel_data` this call meets, as (rule, message).
+
+    The tool does not enforce them."""
     c = ctx.get('customer', customer_id)  # spec: telecom.env.yaml:415
     if c is None:
         raise ToolError(B.format('Customer with ID {} not found', customer_id))
@@ -1263,7 +3727,11 @@ def _rules_refuel_data(ctx: Context, *, customer_id: str, line_id: str, gb_amoun
         raise ToolError("The user's surroundings are missing")
     _met = []  # spec: telecom.env.yaml:406
     if gb_amount > 2:  # spec: telecom.env.yaml:427
-        _met.append(('at_most_2_gb', B.format('At most 2 GB of data can be added to line {} at a time.', line_id)))  # spec: telecom.env.yaml:427
+        # spec: telecom.env.yaml:427
+        _met.append((
+            'at_most_2_gb',
+            B.format('At most 2 GB of data can be added to line {} at a time.', line_id),
+        ))
     return _met
 
 

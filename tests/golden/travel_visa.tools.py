@@ -29,13 +29,27 @@ def get_applicant(ctx: Context, *, applicant_id: str) -> dict:
     a = ctx.get('applicant', applicant_id)  # spec: travel_visa.env.yaml:101
     if a is None:
         raise ToolError(B.format('Applicant {} not found', applicant_id))
-    return {'applicant': a, 'applications': [{'app_id': x['app_id'], 'visa_code': x['visa_code'], 'status': x['status'], 'travel_date': x['travel_date']} for x in ctx.all('application', '("applicant_id" = ?)', [applicant_id])]}
+    return {
+        'applicant': a,
+        'applications': [
+            {
+                'app_id': x['app_id'],
+                'visa_code': x['visa_code'],
+                'status': x['status'],
+                'travel_date': x['travel_date'],
+            }
+            for x in ctx.all('application', '("applicant_id" = ?)', [applicant_id])
+        ],
+    }
 
 
 # spec: travel_visa.env.yaml:106
 def list_visa_types(ctx: Context, *, country: str) -> list[dict] | int:
     """List the visa types of a destination country with fees, processing days, maximum stay and required documents."""
-    return ctx.sql('SELECT code, purpose, fee, processing_days, max_stay_days, passport_validity_days, required_docs,\n       exempt_nationalities, expedite_fee\nFROM visa_type WHERE country = upper($country) ORDER BY code', {'country': country})
+    return ctx.sql(
+        'SELECT code, purpose, fee, processing_days, max_stay_days, passport_validity_days, required_docs,\n       exempt_nationalities, expedite_fee\nFROM visa_type WHERE country = upper($country) ORDER BY code',
+        {'country': country},
+    )
 
 
 # spec: travel_visa.env.yaml:116
@@ -47,7 +61,10 @@ def get_application(ctx: Context, *, app_id: str) -> dict:
     vt = ctx.get('visa_type', x['visa_code'])  # spec: travel_visa.env.yaml:123
     if vt is None:
         raise ToolError('Visa type not found')
-    return {'application': x, 'missing_documents': [d for d in vt['required_docs'] if (d not in x['documents'])]}
+    return {
+        'application': x,
+        'missing_documents': [d for d in vt['required_docs'] if (d not in x['documents'])],
+    }
 
 
 # spec: travel_visa.env.yaml:128
@@ -56,12 +73,24 @@ def center_availability(ctx: Context, *, center_id: str, day: dt.date) -> dict:
     c = ctx.get('center', center_id)  # spec: travel_visa.env.yaml:135
     if c is None:
         raise ToolError('Centre not found')
-    taken = ctx.count('application', '((("bio_center" IS NOT DISTINCT FROM ?) AND ("bio_day" IS NOT DISTINCT FROM ?)) AND ("status" = ?))', [center_id, day, 'biometrics_booked'])  # spec: travel_visa.env.yaml:136
+    # spec: travel_visa.env.yaml:136
+    taken = ctx.count(
+        'application',
+        '((("bio_center" IS NOT DISTINCT FROM ?) AND ("bio_day" IS NOT DISTINCT FROM ?)) AND ("status" = ?))',
+        [center_id, day, 'biometrics_booked'],
+    )
     return {'center_id': c['center_id'], 'city': c['city'], 'day': day, 'free': (c['places_per_day'] - taken)}
 
 
 # spec: travel_visa.env.yaml:139
-def start_application(ctx: Context, *, applicant_id: str, visa_code: str, travel_date: dt.date, return_date: dt.date) -> dict | None:
+def start_application(
+    ctx: Context,
+    *,
+    applicant_id: str,
+    visa_code: str,
+    travel_date: dt.date,
+    return_date: dt.date,
+) -> dict | None:
     """Open a draft visa application for travel dates; checks exemption, stay length and passport validity."""
     a = ctx.get('applicant', applicant_id)  # spec: travel_visa.env.yaml:149
     if a is None:
@@ -71,7 +100,12 @@ def start_application(ctx: Context, *, applicant_id: str, visa_code: str, travel
         raise ToolError('Visa type not found')
     if a['nationality'] in vt['exempt_nationalities']:  # spec: travel_visa.env.yaml:153
         raise ToolError("The applicant's nationality does not need this visa")
-    if ctx.exists('application', '((("applicant_id" = ?) AND ("country" = ?)) AND (list_contains(?, "status")))', [applicant_id, vt['country'], ['draft', 'submitted', 'biometrics_booked', 'in_review']]):  # spec: travel_visa.env.yaml:154
+    # spec: travel_visa.env.yaml:154
+    if ctx.exists(
+        'application',
+        '((("applicant_id" = ?) AND ("country" = ?)) AND (list_contains(?, "status")))',
+        [applicant_id, vt['country'], ['draft', 'submitted', 'biometrics_booked', 'in_review']],
+    ):
         raise ToolError('The applicant already has an open application for this country')
     if travel_date <= ctx.today():  # spec: travel_visa.env.yaml:155
         raise ToolError('The travel date must be after today')
@@ -79,10 +113,31 @@ def start_application(ctx: Context, *, applicant_id: str, visa_code: str, travel
         raise ToolError('The return date must be after the travel date')
     if B.days_between(travel_date, return_date) > vt['max_stay_days']:  # spec: travel_visa.env.yaml:157
         raise ToolError('The stay is longer than this visa allows')
-    if B.add_days(return_date, vt['passport_validity_days']) > a['passport']['expires']:  # spec: travel_visa.env.yaml:158
+    # spec: travel_visa.env.yaml:158
+    if B.add_days(return_date, vt['passport_validity_days']) > a['passport']['expires']:
         raise ToolError('The passport expires too soon for these dates')
     id = ctx.new_id('VS', 6)  # spec: travel_visa.env.yaml:151
-    ctx.insert('application', {'app_id': id, 'applicant_id': applicant_id, 'visa_code': visa_code, 'country': vt['country'], 'travel_date': travel_date, 'return_date': return_date, 'history': [{'on': ctx.today(), 'action': 'started'}], 'status': 'draft', 'documents': {}, 'fee_paid': Decimal('0.00'), 'expedited': False, 'decision_due': None, 'bio_center': None, 'bio_day': None, 'bio_moves': 0})  # spec: travel_visa.env.yaml:160
+    # spec: travel_visa.env.yaml:160
+    ctx.insert(
+        'application',
+        {
+            'app_id': id,
+            'applicant_id': applicant_id,
+            'visa_code': visa_code,
+            'country': vt['country'],
+            'travel_date': travel_date,
+            'return_date': return_date,
+            'history': [{'on': ctx.today(), 'action': 'started'}],
+            'status': 'draft',
+            'documents': {},
+            'fee_paid': Decimal('0.00'),
+            'expedited': False,
+            'decision_due': None,
+            'bio_center': None,
+            'bio_day': None,
+            'bio_moves': 0,
+        },
+    )
     return ctx.get('application', id)
 
 
@@ -99,8 +154,17 @@ def upload_document(ctx: Context, *, app_id: str, doc_type: str) -> dict:
         raise ToolError('Visa type not found')
     if doc_type not in vt['required_docs']:  # spec: travel_visa.env.yaml:180
         raise ToolError('This visa type does not ask for that document')
-    ctx.update('application', x, {'documents': B.with_entry(x['documents'], doc_type, {'uploaded': ctx.today(), 'verified': False})})  # spec: travel_visa.env.yaml:182
-    return {'app_id': x['app_id'], 'documents': x['documents'], 'missing': [d for d in vt['required_docs'] if (d not in x['documents'])]}
+    # spec: travel_visa.env.yaml:182
+    ctx.update(
+        'application',
+        x,
+        {'documents': B.with_entry(x['documents'], doc_type, {'uploaded': ctx.today(), 'verified': False})},
+    )
+    return {
+        'app_id': x['app_id'],
+        'documents': x['documents'],
+        'missing': [d for d in vt['required_docs'] if (d not in x['documents'])],
+    }
 
 
 # spec: travel_visa.env.yaml:185
@@ -113,7 +177,8 @@ def remove_document(ctx: Context, *, app_id: str, doc_type: str) -> dict:
         raise ToolError('Documents can be changed only on draft applications')
     if doc_type not in x['documents']:  # spec: travel_visa.env.yaml:201
         raise ToolError('No such document was uploaded')
-    ctx.update('application', x, {'documents': B.without_entry(x['documents'], doc_type)})  # spec: travel_visa.env.yaml:203
+    # spec: travel_visa.env.yaml:203
+    ctx.update('application', x, {'documents': B.without_entry(x['documents'], doc_type)})
     return {'app_id': x['app_id'], 'documents': x['documents']}
 
 
@@ -132,12 +197,24 @@ def submit_application(ctx: Context, *, app_id: str, expedite: bool) -> dict | N
         raise ToolError('Required documents are missing')
     if not ((not expedite) or (vt['expedite_fee'] is not None)):  # spec: travel_visa.env.yaml:221
         raise ToolError('This visa type cannot be expedited')
-    days = (B.int(B.div(vt['processing_days'], 2)) if expedite else vt['processing_days'])  # spec: travel_visa.env.yaml:216
+    # spec: travel_visa.env.yaml:216
+    days = (B.int(B.div(vt['processing_days'], 2)) if expedite else vt['processing_days'])
     if B.add_days(ctx.today(), days) > x['travel_date']:  # spec: travel_visa.env.yaml:222
         raise ToolError('There is not enough processing time before the travel date')
     extra = (B.coalesce(vt['expedite_fee'], 0) if expedite else 0)  # spec: travel_visa.env.yaml:217
-    ctx.update('application', x, {'status': 'submitted', 'fee_paid': (vt['fee'] + extra), 'expedited': expedite, 'decision_due': B.add_days(ctx.today(), days)})  # spec: travel_visa.env.yaml:230
-    ctx.update('application', x, {'history': x['history'] + [{'on': ctx.today(), 'action': 'submitted'}]})  # spec: travel_visa.env.yaml:231
+    # spec: travel_visa.env.yaml:230
+    ctx.update(
+        'application',
+        x,
+        {
+            'status': 'submitted',
+            'fee_paid': (vt['fee'] + extra),
+            'expedited': expedite,
+            'decision_due': B.add_days(ctx.today(), days),
+        },
+    )
+    # spec: travel_visa.env.yaml:231
+    ctx.update('application', x, {'history': x['history'] + [{'on': ctx.today(), 'action': 'submitted'}]})
     return ctx.get('application', app_id)
 
 
@@ -156,11 +233,25 @@ def book_biometrics(ctx: Context, *, app_id: str, center_id: str, day: dt.date) 
     c = ctx.get('center', center_id)  # spec: travel_visa.env.yaml:244
     if c is None:
         raise ToolError('Centre not found')
-    taken = ctx.count('application', '((("bio_center" IS NOT DISTINCT FROM ?) AND ("bio_day" IS NOT DISTINCT FROM ?)) AND ("status" = ?))', [center_id, day, 'biometrics_booked'])  # spec: travel_visa.env.yaml:245
+    # spec: travel_visa.env.yaml:245
+    taken = ctx.count(
+        'application',
+        '((("bio_center" IS NOT DISTINCT FROM ?) AND ("bio_day" IS NOT DISTINCT FROM ?)) AND ("status" = ?))',
+        [center_id, day, 'biometrics_booked'],
+    )
     if taken >= c['places_per_day']:  # spec: travel_visa.env.yaml:250
         raise ToolError('The centre has no free places that day')
-    ctx.update('application', x, {'status': 'biometrics_booked', 'bio_center': center_id, 'bio_day': day})  # spec: travel_visa.env.yaml:252
-    ctx.update('application', x, {'history': x['history'] + [{'on': ctx.today(), 'action': B.format('biometrics booked at {} on {}', center_id, day)}]})  # spec: travel_visa.env.yaml:253
+    # spec: travel_visa.env.yaml:252
+    ctx.update('application', x, {'status': 'biometrics_booked', 'bio_center': center_id, 'bio_day': day})
+    # spec: travel_visa.env.yaml:253
+    ctx.update(
+        'application',
+        x,
+        {'history': x['history'] + [{
+            'on': ctx.today(),
+            'action': B.format('biometrics booked at {} on {}', center_id, day),
+        }]},
+    )
     return {'app_id': x['app_id'], 'status': x['status'], 'center_id': x['bio_center'], 'day': x['bio_day']}
 
 
@@ -183,12 +274,31 @@ def reschedule_biometrics(ctx: Context, *, app_id: str, center_id: str, day: dt.
     c = ctx.get('center', center_id)  # spec: travel_visa.env.yaml:266
     if c is None:
         raise ToolError('Centre not found')
-    taken = ctx.count('application', '(((("bio_center" IS NOT DISTINCT FROM ?) AND ("bio_day" IS NOT DISTINCT FROM ?)) AND ("status" = ?)) AND ("app_id" <> ?))', [center_id, day, 'biometrics_booked', app_id])  # spec: travel_visa.env.yaml:267
+    # spec: travel_visa.env.yaml:267
+    taken = ctx.count(
+        'application',
+        '(((("bio_center" IS NOT DISTINCT FROM ?) AND ("bio_day" IS NOT DISTINCT FROM ?)) AND ("status" = ?)) AND ("app_id" <> ?))',
+        [center_id, day, 'biometrics_booked', app_id],
+    )
     if taken >= c['places_per_day']:  # spec: travel_visa.env.yaml:274
         raise ToolError('The centre has no free places that day')
-    ctx.update('application', x, {'bio_center': center_id, 'bio_day': day, 'bio_moves': (x['bio_moves'] + 1)})  # spec: travel_visa.env.yaml:276
-    ctx.update('application', x, {'history': x['history'] + [{'on': ctx.today(), 'action': B.format('biometrics moved to {} on {}', center_id, day)}]})  # spec: travel_visa.env.yaml:277
-    return {'app_id': x['app_id'], 'center_id': x['bio_center'], 'day': x['bio_day'], 'moves_left': (2 - x['bio_moves'])}
+    # spec: travel_visa.env.yaml:276
+    ctx.update('application', x, {'bio_center': center_id, 'bio_day': day, 'bio_moves': (x['bio_moves'] + 1)})
+    # spec: travel_visa.env.yaml:277
+    ctx.update(
+        'application',
+        x,
+        {'history': x['history'] + [{
+            'on': ctx.today(),
+            'action': B.format('biometrics moved to {} on {}', center_id, day),
+        }]},
+    )
+    return {
+        'app_id': x['app_id'],
+        'center_id': x['bio_center'],
+        'day': x['bio_day'],
+        'moves_left': (2 - x['bio_moves']),
+    }
 
 
 # spec: travel_visa.env.yaml:280
@@ -197,7 +307,8 @@ def request_expedite(ctx: Context, *, app_id: str) -> dict:
     x = ctx.get('application', app_id)  # spec: travel_visa.env.yaml:287
     if x is None:
         raise ToolError(B.format('Application {} not found', app_id))
-    if not ((x['status'] == 'submitted') or (x['status'] == 'biometrics_booked')):  # spec: travel_visa.env.yaml:290
+    # spec: travel_visa.env.yaml:290
+    if not ((x['status'] == 'submitted') or (x['status'] == 'biometrics_booked')):
         raise ToolError('Only submitted applications not yet in review can be expedited')
     if x['expedited']:  # spec: travel_visa.env.yaml:291
         raise ToolError('The application is already expedited')
@@ -206,8 +317,18 @@ def request_expedite(ctx: Context, *, app_id: str) -> dict:
         raise ToolError('Visa type not found')
     if vt['expedite_fee'] is None:  # spec: travel_visa.env.yaml:292
         raise ToolError('This visa type cannot be expedited')
-    ctx.update('application', x, {'expedited': True, 'fee_paid': (x['fee_paid'] + vt['expedite_fee']), 'decision_due': B.add_days(ctx.today(), B.int(B.div(vt['processing_days'], 2)))})  # spec: travel_visa.env.yaml:294
-    ctx.update('application', x, {'history': x['history'] + [{'on': ctx.today(), 'action': 'expedited'}]})  # spec: travel_visa.env.yaml:295
+    # spec: travel_visa.env.yaml:294
+    ctx.update(
+        'application',
+        x,
+        {
+            'expedited': True,
+            'fee_paid': (x['fee_paid'] + vt['expedite_fee']),
+            'decision_due': B.add_days(ctx.today(), B.int(B.div(vt['processing_days'], 2))),
+        },
+    )
+    # spec: travel_visa.env.yaml:295
+    ctx.update('application', x, {'history': x['history'] + [{'on': ctx.today(), 'action': 'expedited'}]})
     return {'app_id': x['app_id'], 'fee_paid': x['fee_paid'], 'decision_due': x['decision_due']}
 
 
@@ -231,14 +352,25 @@ def change_travel_dates(ctx: Context, *, app_id: str, travel_date: dt.date, retu
     a = ctx.get('applicant', x['applicant_id'])  # spec: travel_visa.env.yaml:309
     if a is None:
         raise ToolError('Applicant not found')
-    if B.add_days(return_date, vt['passport_validity_days']) > a['passport']['expires']:  # spec: travel_visa.env.yaml:315
+    # spec: travel_visa.env.yaml:315
+    if B.add_days(return_date, vt['passport_validity_days']) > a['passport']['expires']:
         raise ToolError('The passport expires too soon for these dates')
-    if not ((x['decision_due'] is None) or (x['decision_due'] <= travel_date)):  # spec: travel_visa.env.yaml:316
+    # spec: travel_visa.env.yaml:316
+    if not ((x['decision_due'] is None) or (x['decision_due'] <= travel_date)):
         raise ToolError('The decision is not due before the new travel date')
     if not ((x['bio_day'] is None) or (x['bio_day'] < travel_date)):  # spec: travel_visa.env.yaml:317
         raise ToolError('The biometrics appointment would be after the new travel date')
-    ctx.update('application', x, {'travel_date': travel_date, 'return_date': return_date})  # spec: travel_visa.env.yaml:319
-    ctx.update('application', x, {'history': x['history'] + [{'on': ctx.today(), 'action': B.format('dates changed to {} - {}', travel_date, return_date)}]})  # spec: travel_visa.env.yaml:320
+    # spec: travel_visa.env.yaml:319
+    ctx.update('application', x, {'travel_date': travel_date, 'return_date': return_date})
+    # spec: travel_visa.env.yaml:320
+    ctx.update(
+        'application',
+        x,
+        {'history': x['history'] + [{
+            'on': ctx.today(),
+            'action': B.format('dates changed to {} - {}', travel_date, return_date),
+        }]},
+    )
     return {'app_id': x['app_id'], 'travel_date': x['travel_date'], 'return_date': x['return_date']}
 
 
@@ -250,19 +382,30 @@ def withdraw_application(ctx: Context, *, app_id: str, applicant_id: str) -> dic
         raise ToolError(B.format('Application {} not found', app_id))
     if x['applicant_id'] != applicant_id:  # spec: travel_visa.env.yaml:335
         raise ToolError('The application belongs to another applicant')
-    if x['status'] not in ['draft', 'submitted', 'biometrics_booked', 'in_review']:  # spec: travel_visa.env.yaml:336
+    # spec: travel_visa.env.yaml:336
+    if x['status'] not in ['draft', 'submitted', 'biometrics_booked', 'in_review']:
         raise ToolError('Decided or withdrawn applications cannot be withdrawn')
     vt = ctx.get('visa_type', x['visa_code'])  # spec: travel_visa.env.yaml:332
     if vt is None:
         raise ToolError('Visa type not found')
-    refund = (B.coalesce(vt['expedite_fee'], 0) if (x['expedited'] and (x['status'] != 'in_review')) else 0)  # spec: travel_visa.env.yaml:333
-    ctx.update('application', x, {'status': 'withdrawn', 'fee_paid': (x['fee_paid'] - refund)})  # spec: travel_visa.env.yaml:338
-    ctx.update('application', x, {'history': x['history'] + [{'on': ctx.today(), 'action': 'withdrawn'}]})  # spec: travel_visa.env.yaml:339
+    # spec: travel_visa.env.yaml:333
+    refund = (B.coalesce(vt['expedite_fee'], 0) if (x['expedited'] and (x['status'] != 'in_review')) else 0)
+    # spec: travel_visa.env.yaml:338
+    ctx.update('application', x, {'status': 'withdrawn', 'fee_paid': (x['fee_paid'] - refund)})
+    # spec: travel_visa.env.yaml:339
+    ctx.update('application', x, {'history': x['history'] + [{'on': ctx.today(), 'action': 'withdrawn'}]})
     return {'app_id': x['app_id'], 'status': x['status'], 'refunded': refund}
 
 
 # spec: travel_visa.env.yaml:342
-def update_passport(ctx: Context, *, applicant_id: str, number: str, issuing_country: str, expires: dt.date) -> dict:
+def update_passport(
+    ctx: Context,
+    *,
+    applicant_id: str,
+    number: str,
+    issuing_country: str,
+    expires: dt.date,
+) -> dict:
     """Record a renewed passport for an applicant; the new one must expire later than the current one."""
     if not ((B.len(number) >= 6) and (B.len(number) <= 12)):  # spec: travel_visa.env.yaml:354
         raise ToolError('The passport number must have 6 to 12 characters')
@@ -271,9 +414,19 @@ def update_passport(ctx: Context, *, applicant_id: str, number: str, issuing_cou
         raise ToolError(B.format('Applicant {} not found', applicant_id))
     if expires <= a['passport']['expires']:  # spec: travel_visa.env.yaml:355
         raise ToolError('The new passport must expire later than the current one')
-    if ctx.exists('application', '(("applicant_id" = ?) AND ("status" = ?))', [applicant_id, 'in_review']):  # spec: travel_visa.env.yaml:356
+    # spec: travel_visa.env.yaml:356
+    if ctx.exists('application', '(("applicant_id" = ?) AND ("status" = ?))', [applicant_id, 'in_review']):
         raise ToolError('The passport cannot change while an application is in review')
-    ctx.update('applicant', a, {'passport': {'number': B.upper(number), 'issuing_country': B.upper(issuing_country), 'expires': expires}})  # spec: travel_visa.env.yaml:358
+    # spec: travel_visa.env.yaml:358
+    ctx.update(
+        'applicant',
+        a,
+        {'passport': {
+            'number': B.upper(number),
+            'issuing_country': B.upper(issuing_country),
+            'expires': expires,
+        }},
+    )
     return {'applicant_id': a['applicant_id'], 'passport': a['passport']}
 
 
@@ -295,12 +448,15 @@ TOOLS = {
     'update_passport': update_passport,
 }
 
-# Policy rules: which rules a call meets, checked by the agent before it calls; the tools above do not enforce them.
+# Policy rules: which rules a call meets, checked by the agent before it calls;
+# the tools above do not enforce them.
 
 
 # spec: travel_visa.env.yaml:206
 def _rules_submit_application(ctx: Context, *, app_id: str, expedite: bool) -> list:
-    """The policy rules of `submit_application` this call meets, as (rule, message); the tool does not enforce them."""
+    """The policy rules of `submit_application` this call meets, as (rule, message).
+
+    The tool does not enforce them."""
     x = ctx.get('application', app_id)  # spec: travel_visa.env.yaml:214
     if x is None:
         raise ToolError(B.format('Application {} not found', app_id))
@@ -313,12 +469,17 @@ def _rules_submit_application(ctx: Context, *, app_id: str, expedite: bool) -> l
         raise ToolError('Required documents are missing')
     if not ((not expedite) or (vt['expedite_fee'] is not None)):  # spec: travel_visa.env.yaml:221
         raise ToolError('This visa type cannot be expedited')
-    days = (B.int(B.div(vt['processing_days'], 2)) if expedite else vt['processing_days'])  # spec: travel_visa.env.yaml:216
+    # spec: travel_visa.env.yaml:216
+    days = (B.int(B.div(vt['processing_days'], 2)) if expedite else vt['processing_days'])
     if B.add_days(ctx.today(), days) > x['travel_date']:  # spec: travel_visa.env.yaml:222
         raise ToolError('There is not enough processing time before the travel date')
     _met = []  # spec: travel_visa.env.yaml:206
     if expedite:  # spec: travel_visa.env.yaml:224
-        _met.append(('expedited', B.format('An expedited submission of application {} is arranged by a human agent.', app_id)))  # spec: travel_visa.env.yaml:224
+        # spec: travel_visa.env.yaml:224
+        _met.append((
+            'expedited',
+            B.format('An expedited submission of application {} is arranged by a human agent.', app_id),
+        ))
     return _met
 
 

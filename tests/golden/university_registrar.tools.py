@@ -19,14 +19,27 @@ def get_student(ctx: Context, *, student_id: str) -> dict:
     s = ctx.get('student', student_id)  # spec: university_registrar.env.yaml:66
     if s is None:
         raise ToolError('Student not found')
-    current = [c for c in ctx.all('course', '("term" = ?)', ['2025F']) if (student_id in c['enrolled'])]  # spec: university_registrar.env.yaml:67
-    return {'student': s, 'enrolled': [c['course_id'] for c in current], 'credits': B.sum(c['credits'] for c in current), 'waitlisted': [c['course_id'] for c in ctx.all('course', '("term" = ?)', ['2025F']) if (student_id in c['waitlist'])]}
+    # spec: university_registrar.env.yaml:67
+    current = [c for c in ctx.all('course', '("term" = ?)', ['2025F']) if (student_id in c['enrolled'])]
+    return {
+        'student': s,
+        'enrolled': [c['course_id'] for c in current],
+        'credits': B.sum(c['credits'] for c in current),
+        'waitlisted': [
+            c['course_id']
+            for c in ctx.all('course', '("term" = ?)', ['2025F'])
+            if (student_id in c['waitlist'])
+        ],
+    }
 
 
 # spec: university_registrar.env.yaml:74
 def search_courses(ctx: Context, *, dept: str, term: str) -> list[dict] | int:
     """Courses of a term by department, with seats left and waitlist length."""
-    return ctx.sql('SELECT course_id, title, credits, capacity - len(enrolled) AS seats_left, len(waitlist) AS waitlisted, prereqs\nFROM course WHERE lower(dept) = lower($dept) AND term = $term ORDER BY course_id', {'term': term, 'dept': dept})
+    return ctx.sql(
+        'SELECT course_id, title, credits, capacity - len(enrolled) AS seats_left, len(waitlist) AS waitlisted, prereqs\nFROM course WHERE lower(dept) = lower($dept) AND term = $term ORDER BY course_id',
+        {'term': term, 'dept': dept},
+    )
 
 
 # spec: university_registrar.env.yaml:84
@@ -58,17 +71,33 @@ def enroll(ctx: Context, *, student_id: str, course_id: str) -> dict:
         raise ToolError('The add deadline has passed')
     if student_id in c['enrolled']:  # spec: university_registrar.env.yaml:110
         raise ToolError('The student is already enrolled')
-    load = B.sum([x['credits'] for x in ctx.all('course', '("term" = ?)', [c['term']]) if (student_id in x['enrolled'])])  # spec: university_registrar.env.yaml:104
-    missing = [p for p in c['prereqs'] if ((p not in s['passed']) or (B.entry_or_none(s['passed'], p) == 'F'))]  # spec: university_registrar.env.yaml:105
+    # spec: university_registrar.env.yaml:104
+    load = B.sum([
+        x['credits']
+        for x in ctx.all('course', '("term" = ?)', [c['term']])
+        if (student_id in x['enrolled'])
+    ])
+    # spec: university_registrar.env.yaml:105
+    missing = [
+        p
+        for p in c['prereqs']
+        if ((p not in s['passed']) or (B.entry_or_none(s['passed'], p) == 'F'))
+    ]
     if B.len(missing) != 0:  # spec: university_registrar.env.yaml:111
         raise ToolError('A prerequisite is missing')
     if (load + c['credits']) > 18:  # spec: university_registrar.env.yaml:112
         raise ToolError('At most 18 credits per term')
     if B.len(c['enrolled']) >= c['capacity']:  # spec: university_registrar.env.yaml:113
         raise ToolError('The course is full; offer the waitlist')
-    ctx.update('course', c, {'enrolled': c['enrolled'] + [student_id]})  # spec: university_registrar.env.yaml:115
-    ctx.update('course', c, {'waitlist': [w for w in c['waitlist'] if (w != student_id)]})  # spec: university_registrar.env.yaml:116
-    return {'course_id': c['course_id'], 'credits_this_term': (load + c['credits']), 'seats_left': (c['capacity'] - B.len(c['enrolled']))}
+    # spec: university_registrar.env.yaml:115
+    ctx.update('course', c, {'enrolled': c['enrolled'] + [student_id]})
+    # spec: university_registrar.env.yaml:116
+    ctx.update('course', c, {'waitlist': [w for w in c['waitlist'] if (w != student_id)]})
+    return {
+        'course_id': c['course_id'],
+        'credits_this_term': (load + c['credits']),
+        'seats_left': (c['capacity'] - B.len(c['enrolled'])),
+    }
 
 
 # spec: university_registrar.env.yaml:119
@@ -77,7 +106,8 @@ def join_waitlist(ctx: Context, *, student_id: str, course_id: str) -> dict:
     s = ctx.get('student', student_id)  # spec: university_registrar.env.yaml:127
     if s is None:
         raise ToolError('Student not found')
-    if not ((s['status'] == 'active') and (B.len(s['holds']) == 0)):  # spec: university_registrar.env.yaml:131
+    # spec: university_registrar.env.yaml:131
+    if not ((s['status'] == 'active') and (B.len(s['holds']) == 0)):
         raise ToolError('The student cannot register')
     c = ctx.get('course', course_id)  # spec: university_registrar.env.yaml:128
     if c is None:
@@ -89,11 +119,13 @@ def join_waitlist(ctx: Context, *, student_id: str, course_id: str) -> dict:
         raise ToolError('The add deadline has passed')
     if B.len(c['enrolled']) < c['capacity']:  # spec: university_registrar.env.yaml:133
         raise ToolError('Seats are free; enroll instead')
-    if not ((student_id not in c['enrolled']) and (student_id not in c['waitlist'])):  # spec: university_registrar.env.yaml:134
+    # spec: university_registrar.env.yaml:134
+    if not ((student_id not in c['enrolled']) and (student_id not in c['waitlist'])):
         raise ToolError('The student is already enrolled or waitlisted')
     if B.len(c['waitlist']) >= 10:  # spec: university_registrar.env.yaml:135
         raise ToolError('The waitlist is full')
-    ctx.update('course', c, {'waitlist': c['waitlist'] + [student_id]})  # spec: university_registrar.env.yaml:137
+    # spec: university_registrar.env.yaml:137
+    ctx.update('course', c, {'waitlist': c['waitlist'] + [student_id]})
     return {'course_id': c['course_id'], 'position': B.len(c['waitlist'])}
 
 
@@ -105,7 +137,8 @@ def leave_waitlist(ctx: Context, *, student_id: str, course_id: str) -> dict:
         raise ToolError('Course not found')
     if student_id not in c['waitlist']:  # spec: university_registrar.env.yaml:150
         raise ToolError('The student is not on the waitlist')
-    ctx.update('course', c, {'waitlist': [w for w in c['waitlist'] if (w != student_id)]})  # spec: university_registrar.env.yaml:152
+    # spec: university_registrar.env.yaml:152
+    ctx.update('course', c, {'waitlist': [w for w in c['waitlist'] if (w != student_id)]})
     return {'course_id': c['course_id'], 'waitlist': c['waitlist']}
 
 
@@ -122,11 +155,15 @@ def drop_course(ctx: Context, *, student_id: str, course_id: str) -> dict:
         raise ToolError('Term not found')
     if ctx.today() > t['drop_deadline']:  # spec: university_registrar.env.yaml:168
         raise ToolError('The drop deadline has passed; the course can only be withdrawn')
-    next_up = (B.item(c['waitlist'], 0) if (B.len(c['waitlist']) > 0) else None)  # spec: university_registrar.env.yaml:165
-    ctx.update('course', c, {'enrolled': [e for e in c['enrolled'] if (e != student_id)]})  # spec: university_registrar.env.yaml:170
+    # spec: university_registrar.env.yaml:165
+    next_up = (B.item(c['waitlist'], 0) if (B.len(c['waitlist']) > 0) else None)
+    # spec: university_registrar.env.yaml:170
+    ctx.update('course', c, {'enrolled': [e for e in c['enrolled'] if (e != student_id)]})
     if next_up is not None:  # spec: university_registrar.env.yaml:171
-        ctx.update('course', c, {'enrolled': c['enrolled'] + [next_up]})  # spec: university_registrar.env.yaml:172
-        ctx.update('course', c, {'waitlist': [w for w in c['waitlist'] if (w != next_up)]})  # spec: university_registrar.env.yaml:173
+        # spec: university_registrar.env.yaml:172
+        ctx.update('course', c, {'enrolled': c['enrolled'] + [next_up]})
+        # spec: university_registrar.env.yaml:173
+        ctx.update('course', c, {'waitlist': [w for w in c['waitlist'] if (w != next_up)]})
     return {'course_id': c['course_id'], 'promoted': next_up}
 
 
@@ -148,12 +185,17 @@ def withdraw_course(ctx: Context, *, student_id: str, course_id: str) -> dict:
         raise ToolError('Before the drop deadline, drop the course instead')
     if ctx.today() > t['withdraw_deadline']:  # spec: university_registrar.env.yaml:191
         raise ToolError('The withdrawal deadline has passed')
-    next_up = (B.item(c['waitlist'], 0) if (B.len(c['waitlist']) > 0) else None)  # spec: university_registrar.env.yaml:187
-    ctx.update('course', c, {'enrolled': [e for e in c['enrolled'] if (e != student_id)]})  # spec: university_registrar.env.yaml:193
-    ctx.update('student', s, {'withdrawals': s['withdrawals'] + [B.format('{} {}', c['term'], course_id)]})  # spec: university_registrar.env.yaml:194
+    # spec: university_registrar.env.yaml:187
+    next_up = (B.item(c['waitlist'], 0) if (B.len(c['waitlist']) > 0) else None)
+    # spec: university_registrar.env.yaml:193
+    ctx.update('course', c, {'enrolled': [e for e in c['enrolled'] if (e != student_id)]})
+    # spec: university_registrar.env.yaml:194
+    ctx.update('student', s, {'withdrawals': s['withdrawals'] + [B.format('{} {}', c['term'], course_id)]})
     if next_up is not None:  # spec: university_registrar.env.yaml:195
-        ctx.update('course', c, {'enrolled': c['enrolled'] + [next_up]})  # spec: university_registrar.env.yaml:196
-        ctx.update('course', c, {'waitlist': [w for w in c['waitlist'] if (w != next_up)]})  # spec: university_registrar.env.yaml:197
+        # spec: university_registrar.env.yaml:196
+        ctx.update('course', c, {'enrolled': c['enrolled'] + [next_up]})
+        # spec: university_registrar.env.yaml:197
+        ctx.update('course', c, {'waitlist': [w for w in c['waitlist'] if (w != next_up)]})
     return {'course_id': c['course_id'], 'record': 'W', 'promoted': next_up}
 
 
@@ -167,8 +209,18 @@ def request_transcript(ctx: Context, *, student_id: str, copies: int, send_to: s
         raise ToolError('Transcripts are not issued with a financial hold')
     if not ((copies >= 1) and (copies <= 5)):  # spec: university_registrar.env.yaml:215
         raise ToolError('1 to 5 copies per request')
-    ctx.update('student', s, {'transcripts': s['transcripts'] + [{'requested': ctx.today(), 'copies': copies, 'send_to': send_to}]})  # spec: university_registrar.env.yaml:223
-    ctx.update('student', s, {'balance': (s['balance'] + (10 * copies))})  # spec: university_registrar.env.yaml:224
+    # spec: university_registrar.env.yaml:223
+    ctx.update(
+        'student',
+        s,
+        {'transcripts': s['transcripts'] + [{
+            'requested': ctx.today(),
+            'copies': copies,
+            'send_to': send_to,
+        }]},
+    )
+    # spec: university_registrar.env.yaml:224
+    ctx.update('student', s, {'balance': (s['balance'] + (10 * copies))})
     return {'student_id': s['student_id'], 'fee': (10 * copies), 'balance': s['balance']}
 
 
@@ -184,7 +236,8 @@ def pay_balance(ctx: Context, *, student_id: str, amount: Decimal) -> dict:
         raise ToolError('The amount must be positive and at most the balance')
     ctx.update('student', s, {'balance': (s['balance'] - amount)})  # spec: university_registrar.env.yaml:240
     if s['balance'] == 0:  # spec: university_registrar.env.yaml:241
-        ctx.update('student', s, {'holds': [h for h in s['holds'] if (h != 'financial')]})  # spec: university_registrar.env.yaml:242
+        # spec: university_registrar.env.yaml:242
+        ctx.update('student', s, {'holds': [h for h in s['holds'] if (h != 'financial')]})
     return {'student_id': s['student_id'], 'balance': s['balance'], 'holds': s['holds']}
 
 
@@ -212,7 +265,12 @@ def request_leave(ctx: Context, *, student_id: str, reason: str) -> dict:
         raise ToolError('Student not found')
     if s['status'] != 'active':  # spec: university_registrar.env.yaml:273
         raise ToolError('Only active students can take leave')
-    busy = [c for c in ctx.all('course', '("term" = ?)', ['2025F']) if ((student_id in c['enrolled']) or (student_id in c['waitlist']))]  # spec: university_registrar.env.yaml:271
+    # spec: university_registrar.env.yaml:271
+    busy = [
+        c
+        for c in ctx.all('course', '("term" = ?)', ['2025F'])
+        if ((student_id in c['enrolled']) or (student_id in c['waitlist']))
+    ]
     if B.len(busy) != 0:  # spec: university_registrar.env.yaml:274
         raise ToolError('Drop or withdraw from current courses first')
     ctx.update('student', s, {'status': 'on_leave'})  # spec: university_registrar.env.yaml:276
@@ -234,12 +292,15 @@ TOOLS = {
     'request_leave': request_leave,
 }
 
-# Policy rules: which rules a call meets, checked by the agent before it calls; the tools above do not enforce them.
+# Policy rules: which rules a call meets, checked by the agent before it calls;
+# the tools above do not enforce them.
 
 
 # spec: university_registrar.env.yaml:200
 def _rules_request_transcript(ctx: Context, *, student_id: str, copies: int, send_to: str) -> list:
-    """The policy rules of `request_transcript` this call meets, as (rule, message); the tool does not enforce them."""
+    """The policy rules of `request_transcript` this call meets, as (rule, message).
+
+    The tool does not enforce them."""
     s = ctx.get('student', student_id)  # spec: university_registrar.env.yaml:212
     if s is None:
         raise ToolError('Student not found')
@@ -249,7 +310,11 @@ def _rules_request_transcript(ctx: Context, *, student_id: str, copies: int, sen
         raise ToolError('1 to 5 copies per request')
     _met = []  # spec: university_registrar.env.yaml:200
     if copies > 2:  # spec: university_registrar.env.yaml:217
-        _met.append(('many_copies', "A request of more than 2 official copies is handled at the registrar's desk."))  # spec: university_registrar.env.yaml:217
+        # spec: university_registrar.env.yaml:217
+        _met.append((
+            'many_copies',
+            "A request of more than 2 official copies is handled at the registrar's desk.",
+        ))
     return _met
 
 

@@ -22,13 +22,22 @@ def verify_account(ctx: Context, *, account_no: str, zip: str) -> dict:
         raise ToolError('Account not found')
     if a['zip'] != zip:  # spec: utilities.env.yaml:73
         raise ToolError('The postal code does not match the account')
-    return {'account': a, 'balance': B.sum(b['amount'] for b in ctx.all('bill', '(("account_no" = ?) AND ("status" = ?))', [account_no, 'unpaid']))}
+    return {
+        'account': a,
+        'balance': B.sum(
+            b['amount']
+            for b in ctx.all('bill', '(("account_no" = ?) AND ("status" = ?))', [account_no, 'unpaid'])
+        ),
+    }
 
 
 # spec: utilities.env.yaml:78
 def list_bills(ctx: Context, *, account_no: str) -> list[dict] | int:
     """An account's bills, newest first."""
-    return ctx.sql('SELECT bill_id, issued, due, amount, status FROM bill WHERE account_no = $account_no ORDER BY issued DESC, bill_id', {'account_no': account_no})
+    return ctx.sql(
+        'SELECT bill_id, issued, due, amount, status FROM bill WHERE account_no = $account_no ORDER BY issued DESC, bill_id',
+        {'account_no': account_no},
+    )
 
 
 # spec: utilities.env.yaml:85
@@ -78,12 +87,14 @@ def submit_reading(ctx: Context, *, meter_id: str, value: int) -> dict:
     m = ctx.get('meter', meter_id)  # spec: utilities.env.yaml:142
     if m is None:
         raise ToolError('Meter not found')
-    last = (B.max([r['value'] for r in m['readings']]) if (B.len(m['readings']) > 0) else 0)  # spec: utilities.env.yaml:143
+    # spec: utilities.env.yaml:143
+    last = (B.max([r['value'] for r in m['readings']]) if (B.len(m['readings']) > 0) else 0)
     if value < last:  # spec: utilities.env.yaml:145
         raise ToolError('A reading cannot be lower than the last one')
     if B.any((r['on'] == ctx.today()) for r in m['readings']):  # spec: utilities.env.yaml:146
         raise ToolError('The meter already has a reading today')
-    ctx.update('meter', m, {'readings': m['readings'] + [{'on': ctx.today(), 'value': value}]})  # spec: utilities.env.yaml:148
+    # spec: utilities.env.yaml:148
+    ctx.update('meter', m, {'readings': m['readings'] + [{'on': ctx.today(), 'value': value}]})
     return {'meter_id': m['meter_id'], 'usage_since_last': (value - last)}
 
 
@@ -97,10 +108,23 @@ def start_payment_plan(ctx: Context, *, account_no: str, instalments: int) -> di
         raise ToolError('Account not found')
     if a['payment_plan'] is not None:  # spec: utilities.env.yaml:163
         raise ToolError('The account already has a payment plan')
-    balance = B.sum(b['amount'] for b in ctx.all('bill', '(("account_no" = ?) AND ("status" = ?))', [account_no, 'unpaid']))  # spec: utilities.env.yaml:160
+    # spec: utilities.env.yaml:160
+    balance = B.sum(
+        b['amount']
+        for b in ctx.all('bill', '(("account_no" = ?) AND ("status" = ?))', [account_no, 'unpaid'])
+    )
     if balance < 100:  # spec: utilities.env.yaml:164
         raise ToolError('Payment plans are for balances of 100.00 or more')
-    ctx.update('account', a, {'payment_plan': {'instalments': instalments, 'monthly': B.round(B.div(balance, instalments), 2), 'started': ctx.today()}})  # spec: utilities.env.yaml:166
+    # spec: utilities.env.yaml:166
+    ctx.update(
+        'account',
+        a,
+        {'payment_plan': {
+            'instalments': instalments,
+            'monthly': B.round(B.div(balance, instalments), 2),
+            'started': ctx.today(),
+        }},
+    )
     return a['payment_plan']
 
 
@@ -112,7 +136,11 @@ def set_autopay(ctx: Context, *, account_no: str, enabled: bool) -> dict:
         raise ToolError('Account not found')
     if a['autopay'] == enabled:  # spec: utilities.env.yaml:179
         raise ToolError('Autopay is already set that way')
-    if not ((not enabled) or (not ctx.exists('bill', '(("account_no" = ?) AND ("status" = ?))', [account_no, 'disputed']))):  # spec: utilities.env.yaml:180
+    # spec: utilities.env.yaml:180
+    if not (
+        (not enabled)
+        or (not ctx.exists('bill', '(("account_no" = ?) AND ("status" = ?))', [account_no, 'disputed']))
+    ):
         raise ToolError('Autopay cannot start while a bill is disputed')
     ctx.update('account', a, {'autopay': enabled})  # spec: utilities.env.yaml:182
     return {'account_no': a['account_no'], 'autopay': a['autopay']}
@@ -126,7 +154,8 @@ def reconnect_service(ctx: Context, *, account_no: str) -> dict:
         raise ToolError('Account not found')
     if a['status'] != 'disconnected':  # spec: utilities.env.yaml:194
         raise ToolError('The account is not disconnected')
-    if ctx.exists('bill', '(("account_no" = ?) AND ("status" <> ?))', [account_no, 'paid']):  # spec: utilities.env.yaml:195
+    # spec: utilities.env.yaml:195
+    if ctx.exists('bill', '(("account_no" = ?) AND ("status" <> ?))', [account_no, 'paid']):
         raise ToolError('All bills must be paid before reconnection')
     ctx.update('account', a, {'status': 'active', 'fees': (a['fees'] + 25)})  # spec: utilities.env.yaml:197
     return {'account_no': a['account_no'], 'status': a['status'], 'fees': a['fees']}
@@ -142,7 +171,8 @@ def stop_service(ctx: Context, *, account_no: str, stop_on: dt.date) -> dict | N
         raise ToolError('Only active accounts can be stopped')
     if B.days_between(ctx.today(), stop_on) < 3:  # spec: utilities.env.yaml:211
         raise ToolError('Service stops at least 3 days from today')
-    if ctx.exists('bill', '(("account_no" = ?) AND ("status" <> ?))', [account_no, 'paid']):  # spec: utilities.env.yaml:212
+    # spec: utilities.env.yaml:212
+    if ctx.exists('bill', '(("account_no" = ?) AND ("status" <> ?))', [account_no, 'paid']):
         raise ToolError('All bills must be paid first')
     ctx.update('account', a, {'status': 'stopping', 'stop_on': stop_on})  # spec: utilities.env.yaml:214
     return ctx.get('account', account_no)
@@ -159,7 +189,11 @@ def report_outage(ctx: Context, *, account_no: str, kind: str) -> dict | None:
     if ctx.exists('outage', '(("account_no" = ?) AND "open")', [account_no]):  # spec: utilities.env.yaml:229
         raise ToolError('The account already has an open outage report')
     id = ctx.new_id('OUT', 5)  # spec: utilities.env.yaml:226
-    ctx.insert('outage', {'report_id': id, 'account_no': account_no, 'kind': kind, 'reported': ctx.now(), 'open': True})  # spec: utilities.env.yaml:231
+    # spec: utilities.env.yaml:231
+    ctx.insert(
+        'outage',
+        {'report_id': id, 'account_no': account_no, 'kind': kind, 'reported': ctx.now(), 'open': True},
+    )
     return ctx.get('outage', id)
 
 
@@ -177,12 +211,15 @@ TOOLS = {
     'report_outage': report_outage,
 }
 
-# Policy rules: which rules a call meets, checked by the agent before it calls; the tools above do not enforce them.
+# Policy rules: which rules a call meets, checked by the agent before it calls;
+# the tools above do not enforce them.
 
 
 # spec: utilities.env.yaml:111
 def _rules_dispute_bill(ctx: Context, *, bill_id: str, reason: str) -> list:
-    """The policy rules of `dispute_bill` this call meets, as (rule, message); the tool does not enforce them."""
+    """The policy rules of `dispute_bill` this call meets, as (rule, message).
+
+    The tool does not enforce them."""
     b = ctx.get('bill', bill_id)  # spec: utilities.env.yaml:119
     if b is None:
         raise ToolError('Bill not found')
@@ -194,7 +231,11 @@ def _rules_dispute_bill(ctx: Context, *, bill_id: str, reason: str) -> list:
         raise ToolError('Bills can be disputed only within 30 days of issue')
     _met = []  # spec: utilities.env.yaml:111
     if b['amount'] > 300:  # spec: utilities.env.yaml:125
-        _met.append(('large_bill', B.format('Bill {} is above 300.00, so its dispute is handled by a human agent.', bill_id)))  # spec: utilities.env.yaml:125
+        # spec: utilities.env.yaml:125
+        _met.append((
+            'large_bill',
+            B.format('Bill {} is above 300.00, so its dispute is handled by a human agent.', bill_id),
+        ))
     return _met
 
 

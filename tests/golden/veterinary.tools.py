@@ -20,7 +20,13 @@ def find_owner(ctx: Context, *, email: str) -> dict:
     o = ctx.one('owner', '("email" = ?)', [B.lower(email)])  # spec: veterinary.env.yaml:90
     if o is None:
         raise ToolError('Owner not found')
-    return {'owner': o, 'pets': [{'pet_id': p['pet_id'], 'name': p['name'], 'species': p['species'], 'status': p['status']} for p in ctx.all('pet', '("owner_id" = ?)', [o['owner_id']])]}
+    return {
+        'owner': o,
+        'pets': [
+            {'pet_id': p['pet_id'], 'name': p['name'], 'species': p['species'], 'status': p['status']}
+            for p in ctx.all('pet', '("owner_id" = ?)', [o['owner_id']])
+        ],
+    }
 
 
 # spec: veterinary.env.yaml:95
@@ -35,40 +41,96 @@ def get_pet(ctx: Context, *, pet_id: str) -> dict:
 # spec: veterinary.env.yaml:104
 def list_vets(ctx: Context, *, day: dt.date) -> list[dict]:
     """List the clinic's vets with the species they treat and their appointments on a day."""
-    return [{'vet_id': v['vet_id'], 'name': v['name'], 'species': v['species'], 'max_daily': v['max_daily'], 'booked_times': B.sorted([a['time'] for a in ctx.all('appointment', '((("vet_id" = ?) AND ("day" = ?)) AND ("status" <> ?))', [v['vet_id'], day, 'cancelled'])])} for v in ctx.all('vet')]
+    return [
+        {
+            'vet_id': v['vet_id'],
+            'name': v['name'],
+            'species': v['species'],
+            'max_daily': v['max_daily'],
+            'booked_times': B.sorted([
+                a['time']
+                for a in ctx.all(
+                    'appointment',
+                    '((("vet_id" = ?) AND ("day" = ?)) AND ("status" <> ?))',
+                    [v['vet_id'], day, 'cancelled'],
+                )
+            ]),
+        }
+        for v in ctx.all('vet')
+    ]
 
 
 # spec: veterinary.env.yaml:111
 def list_appointments(ctx: Context, *, pet_id: str) -> list[dict] | int:
     """List a pet's appointments, newest first."""
-    return ctx.sql('SELECT appt_id, vet_id, day, time, reason, status, fee FROM appointment\nWHERE pet_id = $pet_id ORDER BY day DESC, time DESC', {'pet_id': pet_id})
+    return ctx.sql(
+        'SELECT appt_id, vet_id, day, time, reason, status, fee FROM appointment\nWHERE pet_id = $pet_id ORDER BY day DESC, time DESC',
+        {'pet_id': pet_id},
+    )
 
 
 # spec: veterinary.env.yaml:120
 def list_medications(ctx: Context, *, query: str) -> list[dict] | int:
     """Search the clinic's medications by name; shows price and stock."""
-    return ctx.sql("SELECT med_id, name, price, stock FROM medication\nWHERE lower(name) LIKE '%' || lower($query) || '%' ORDER BY name", {'query': query})
+    return ctx.sql(
+        "SELECT med_id, name, price, stock FROM medication\nWHERE lower(name) LIKE '%' || lower($query) || '%' ORDER BY name",
+        {'query': query},
+    )
 
 
 # spec: veterinary.env.yaml:129
-def register_pet(ctx: Context, *, owner_id: str, name: str, species: str, birth_date: dt.date, weight_kg: Decimal, breed: str) -> dict | None:
+def register_pet(
+    ctx: Context,
+    *,
+    owner_id: str,
+    name: str,
+    species: str,
+    birth_date: dt.date,
+    weight_kg: Decimal,
+    breed: str,
+) -> dict | None:
     """Register a new pet for an owner."""
     if birth_date > ctx.today():  # spec: veterinary.env.yaml:144
         raise ToolError('The birth date cannot be in the future')
     if not ((weight_kg > 0) and (weight_kg <= 120)):  # spec: veterinary.env.yaml:145
         raise ToolError('The weight must be between 0 and 120 kg')
-    if ctx.count('pet', '(("owner_id" = ?) AND ("status" = ?))', [owner_id, 'active']) >= 6:  # spec: veterinary.env.yaml:146
+    # spec: veterinary.env.yaml:146
+    if ctx.count('pet', '(("owner_id" = ?) AND ("status" = ?))', [owner_id, 'active']) >= 6:
         raise ToolError('An owner may register at most 6 active pets')
     o = ctx.get('owner', owner_id)  # spec: veterinary.env.yaml:141
     if o is None:
         raise ToolError(B.format('Owner {} not found', owner_id))
     id = ctx.new_id('PET', 4)  # spec: veterinary.env.yaml:142
-    ctx.insert('pet', {'pet_id': id, 'owner_id': owner_id, 'name': name, 'species': species, 'breed': breed, 'birth_date': birth_date, 'weight_kg': weight_kg, 'status': 'active', 'vaccinations': [], 'prescriptions': {}})  # spec: veterinary.env.yaml:148
+    # spec: veterinary.env.yaml:148
+    ctx.insert(
+        'pet',
+        {
+            'pet_id': id,
+            'owner_id': owner_id,
+            'name': name,
+            'species': species,
+            'breed': breed,
+            'birth_date': birth_date,
+            'weight_kg': weight_kg,
+            'status': 'active',
+            'vaccinations': [],
+            'prescriptions': {},
+        },
+    )
     return ctx.get('pet', id)
 
 
 # spec: veterinary.env.yaml:151
-def book_appointment(ctx: Context, *, owner_id: str, pet_id: str, vet_id: str, day: dt.date, time: str, reason: str) -> dict | None:
+def book_appointment(
+    ctx: Context,
+    *,
+    owner_id: str,
+    pet_id: str,
+    vet_id: str,
+    day: dt.date,
+    time: str,
+    reason: str,
+) -> dict | None:
     """Book an appointment for an owner's pet with a vet, 1 to 60 days ahead, on the hour or half hour between 08:00 and 17:30."""
     o = ctx.get('owner', owner_id)  # spec: veterinary.env.yaml:163
     if o is None:
@@ -82,7 +144,11 @@ def book_appointment(ctx: Context, *, owner_id: str, pet_id: str, vet_id: str, d
         raise ToolError("The pet's record is not active")
     if o['balance_due'] > 200:  # spec: veterinary.env.yaml:173
         raise ToolError('Owners owing more than 200.00 must pay before booking')
-    if not ((((B.len(time) == 5) and (time >= '08:00')) and (time <= '17:30')) and (B.endswith(time, ':00') or B.endswith(time, ':30'))):  # spec: veterinary.env.yaml:174
+    # spec: veterinary.env.yaml:174
+    if not (
+        (((B.len(time) == 5) and (time >= '08:00')) and (time <= '17:30'))
+        and (B.endswith(time, ':00') or B.endswith(time, ':30'))
+    ):
         raise ToolError('Appointments start on the hour or half hour between 08:00 and 17:30')
     if not ((day > ctx.today()) and (day <= B.add_days(ctx.today(), 60))):  # spec: veterinary.env.yaml:175
         raise ToolError('Appointments are booked 1 to 60 days ahead')
@@ -91,21 +157,59 @@ def book_appointment(ctx: Context, *, owner_id: str, pet_id: str, vet_id: str, d
         raise ToolError(B.format('Vet {} not found', vet_id))
     if p['species'] not in v['species']:  # spec: veterinary.env.yaml:176
         raise ToolError('The vet does not treat this species')
-    vet_day = ctx.all('appointment', '((("vet_id" = ?) AND ("day" = ?)) AND ("status" <> ?))', [vet_id, day, 'cancelled'])  # spec: veterinary.env.yaml:166
+    # spec: veterinary.env.yaml:166
+    vet_day = ctx.all(
+        'appointment',
+        '((("vet_id" = ?) AND ("day" = ?)) AND ("status" <> ?))',
+        [vet_id, day, 'cancelled'],
+    )
     if B.any((a['time'] == time) for a in vet_day):  # spec: veterinary.env.yaml:177
         raise ToolError('The vet is busy at that time')
     if B.len(vet_day) >= v['max_daily']:  # spec: veterinary.env.yaml:178
         raise ToolError('The vet is fully booked that day')
-    if ctx.exists('appointment', '((("pet_id" = ?) AND ("day" = ?)) AND ("status" = ?))', [pet_id, day, 'booked']):  # spec: veterinary.env.yaml:179
+    # spec: veterinary.env.yaml:179
+    if ctx.exists(
+        'appointment',
+        '((("pet_id" = ?) AND ("day" = ?)) AND ("status" = ?))',
+        [pet_id, day, 'booked'],
+    ):
         raise ToolError('The pet already has an appointment that day')
     if not ((reason != 'surgery') or (day >= B.add_days(ctx.today(), 3))):  # spec: veterinary.env.yaml:180
         raise ToolError('Surgery is booked at least 3 days ahead')
-    recent_checkup = ctx.exists('appointment', '(((("pet_id" = ?) AND ("reason" = ?)) AND ("status" = ?)) AND ("day" >= ?))', [pet_id, 'checkup', 'completed', B.add_days(ctx.today(), -90)])  # spec: veterinary.env.yaml:167
+    # spec: veterinary.env.yaml:167
+    recent_checkup = ctx.exists(
+        'appointment',
+        '(((("pet_id" = ?) AND ("reason" = ?)) AND ("status" = ?)) AND ("day" >= ?))',
+        [pet_id, 'checkup', 'completed', B.add_days(ctx.today(), -90)],
+    )
     if not ((reason != 'surgery') or recent_checkup):  # spec: veterinary.env.yaml:181
         raise ToolError('Surgery needs a completed check-up in the last 90 days')
-    fee = (55 if (reason == 'checkup') else (40 if (reason == 'vaccination') else (75 if (reason == 'illness') else (180 if (reason == 'dental') else 400))))  # spec: veterinary.env.yaml:168
+    # spec: veterinary.env.yaml:168
+    fee = (
+        55
+        if (reason == 'checkup')
+        else (
+            40
+            if (reason == 'vaccination')
+            else (75 if (reason == 'illness') else (180 if (reason == 'dental') else 400))
+        )
+    )
     id = ctx.new_id('AP', 6)  # spec: veterinary.env.yaml:169
-    ctx.insert('appointment', {'appt_id': id, 'pet_id': pet_id, 'vet_id': vet_id, 'day': day, 'time': time, 'reason': reason, 'fee': fee, 'status': 'booked', 'notes': []})  # spec: veterinary.env.yaml:183
+    # spec: veterinary.env.yaml:183
+    ctx.insert(
+        'appointment',
+        {
+            'appt_id': id,
+            'pet_id': pet_id,
+            'vet_id': vet_id,
+            'day': day,
+            'time': time,
+            'reason': reason,
+            'fee': fee,
+            'status': 'booked',
+            'notes': [],
+        },
+    )
     return ctx.get('appointment', id)
 
 
@@ -119,24 +223,40 @@ def reschedule_appointment(ctx: Context, *, appt_id: str, day: dt.date, time: st
         raise ToolError('Only booked appointments can be rescheduled')
     if not ((a['day'] != day) or (a['time'] != time)):  # spec: veterinary.env.yaml:200
         raise ToolError('The appointment is already at that time')
-    if not ((((B.len(time) == 5) and (time >= '08:00')) and (time <= '17:30')) and (B.endswith(time, ':00') or B.endswith(time, ':30'))):  # spec: veterinary.env.yaml:201
+    # spec: veterinary.env.yaml:201
+    if not (
+        (((B.len(time) == 5) and (time >= '08:00')) and (time <= '17:30'))
+        and (B.endswith(time, ':00') or B.endswith(time, ':30'))
+    ):
         raise ToolError('Appointments start on the hour or half hour between 08:00 and 17:30')
     if not ((day > ctx.today()) and (day <= B.add_days(ctx.today(), 60))):  # spec: veterinary.env.yaml:202
         raise ToolError('Appointments are booked 1 to 60 days ahead')
-    if not ((a['reason'] != 'surgery') or (day >= B.add_days(ctx.today(), 3))):  # spec: veterinary.env.yaml:203
+    # spec: veterinary.env.yaml:203
+    if not ((a['reason'] != 'surgery') or (day >= B.add_days(ctx.today(), 3))):
         raise ToolError('Surgery is booked at least 3 days ahead')
     v = ctx.get('vet', a['vet_id'])  # spec: veterinary.env.yaml:196
     if v is None:
         raise ToolError('Vet not found')
-    vet_day = ctx.all('appointment', '(((("vet_id" = ?) AND ("day" = ?)) AND ("status" <> ?)) AND ("appt_id" <> ?))', [a['vet_id'], day, 'cancelled', appt_id])  # spec: veterinary.env.yaml:197
+    # spec: veterinary.env.yaml:197
+    vet_day = ctx.all(
+        'appointment',
+        '(((("vet_id" = ?) AND ("day" = ?)) AND ("status" <> ?)) AND ("appt_id" <> ?))',
+        [a['vet_id'], day, 'cancelled', appt_id],
+    )
     if B.any((x['time'] == time) for x in vet_day):  # spec: veterinary.env.yaml:204
         raise ToolError('The vet is busy at that time')
     if B.len(vet_day) >= v['max_daily']:  # spec: veterinary.env.yaml:205
         raise ToolError('The vet is fully booked that day')
-    if ctx.exists('appointment', '(((("pet_id" = ?) AND ("day" = ?)) AND ("status" = ?)) AND ("appt_id" <> ?))', [a['pet_id'], day, 'booked', appt_id]):  # spec: veterinary.env.yaml:206
+    # spec: veterinary.env.yaml:206
+    if ctx.exists(
+        'appointment',
+        '(((("pet_id" = ?) AND ("day" = ?)) AND ("status" = ?)) AND ("appt_id" <> ?))',
+        [a['pet_id'], day, 'booked', appt_id],
+    ):
         raise ToolError('The pet already has an appointment that day')
     ctx.update('appointment', a, {'day': day, 'time': time})  # spec: veterinary.env.yaml:208
-    ctx.update('appointment', a, {'notes': a['notes'] + [B.format('{}: rescheduled', ctx.today())]})  # spec: veterinary.env.yaml:209
+    # spec: veterinary.env.yaml:209
+    ctx.update('appointment', a, {'notes': a['notes'] + [B.format('{}: rescheduled', ctx.today())]})
     return ctx.get('appointment', appt_id)
 
 
@@ -154,7 +274,8 @@ def cancel_appointment(ctx: Context, *, appt_id: str, owner_id: str) -> dict:
     if a['status'] != 'booked':  # spec: veterinary.env.yaml:225
         raise ToolError('Only booked appointments can be cancelled')
     late = (a['day'] <= ctx.today())  # spec: veterinary.env.yaml:222
-    ctx.update('appointment', a, {'status': 'cancelled', 'fee': (25 if late else 0)})  # spec: veterinary.env.yaml:233
+    # spec: veterinary.env.yaml:233
+    ctx.update('appointment', a, {'status': 'cancelled', 'fee': (25 if late else 0)})
     if late:  # spec: veterinary.env.yaml:234
         _t0 = ctx.get_required('owner', owner_id)  # spec: veterinary.env.yaml:235
         ctx.update('owner', _t0, {'balance_due': (_t0['balance_due'] + 25)})  # spec: veterinary.env.yaml:235
@@ -193,7 +314,8 @@ def complete_visit(ctx: Context, *, appt_id: str, weight_kg: Decimal, note: str)
         ctx.update('appointment', a, {'notes': a['notes'] + [note]})  # spec: veterinary.env.yaml:271
     ctx.update('pet', p, {'weight_kg': weight_kg})  # spec: veterinary.env.yaml:272
     _t0 = ctx.get_required('owner', p['owner_id'])  # spec: veterinary.env.yaml:273
-    ctx.update('owner', _t0, {'balance_due': (_t0['balance_due'] + a['fee'])})  # spec: veterinary.env.yaml:273
+    # spec: veterinary.env.yaml:273
+    ctx.update('owner', _t0, {'balance_due': (_t0['balance_due'] + a['fee'])})
     return {'appt_id': a['appt_id'], 'status': a['status'], 'fee': a['fee'], 'weight_kg': p['weight_kg']}
 
 
@@ -222,20 +344,47 @@ def record_vaccination(ctx: Context, *, appt_id: str, vaccine: str) -> list[dict
     a = ctx.get('appointment', appt_id)  # spec: veterinary.env.yaml:303
     if a is None:
         raise ToolError('Appointment not found')
-    if not ((a['status'] == 'checked_in') and (a['reason'] == 'vaccination')):  # spec: veterinary.env.yaml:308
+    # spec: veterinary.env.yaml:308
+    if not ((a['status'] == 'checked_in') and (a['reason'] == 'vaccination')):
         raise ToolError('Vaccines are recorded during a checked-in vaccination visit')
     p = ctx.get('pet', a['pet_id'])  # spec: veterinary.env.yaml:304
     if p is None:
         raise ToolError('Pet not found')
-    allowed = (['rabies', 'dhpp', 'leptospirosis', 'bordetella'] if (p['species'] == 'dog') else (['rabies', 'fvrcp'] if (p['species'] == 'cat') else (['rhd'] if (p['species'] == 'rabbit') else [])))  # spec: veterinary.env.yaml:305
+    # spec: veterinary.env.yaml:305
+    allowed = (
+        ['rabies', 'dhpp', 'leptospirosis', 'bordetella']
+        if (p['species'] == 'dog')
+        else (
+            ['rabies', 'fvrcp']
+            if (p['species'] == 'cat')
+            else (['rhd'] if (p['species'] == 'rabbit') else [])
+        )
+    )
     if vaccine not in allowed:  # spec: veterinary.env.yaml:309
         raise ToolError('That vaccine is not given to this species')
-    next_due = [v['due'] for v in p['vaccinations'] if (v['vaccine'] == vaccine)]  # spec: veterinary.env.yaml:306
-    if not ((B.len(next_due) == 0) or (B.max(next_due) <= B.add_days(ctx.today(), 30))):  # spec: veterinary.env.yaml:310
+    # spec: veterinary.env.yaml:306
+    next_due = [v['due'] for v in p['vaccinations'] if (v['vaccine'] == vaccine)]
+    # spec: veterinary.env.yaml:310
+    if not ((B.len(next_due) == 0) or (B.max(next_due) <= B.add_days(ctx.today(), 30))):
         raise ToolError('The vaccine is not due yet')
-    ctx.update('pet', p, {'vaccinations': [_e0 for _e0 in p['vaccinations'] if not (_e0['vaccine'] == vaccine)]})  # spec: veterinary.env.yaml:312
-    ctx.update('pet', p, {'vaccinations': p['vaccinations'] + [{'vaccine': vaccine, 'given': ctx.today(), 'due': B.add_days(ctx.today(), 365)}]})  # spec: veterinary.env.yaml:313
-    ctx.update('appointment', a, {'notes': a['notes'] + [B.format('vaccinated: {}', vaccine)]})  # spec: veterinary.env.yaml:314
+    # spec: veterinary.env.yaml:312
+    ctx.update(
+        'pet',
+        p,
+        {'vaccinations': [_e0 for _e0 in p['vaccinations'] if not (_e0['vaccine'] == vaccine)]},
+    )
+    # spec: veterinary.env.yaml:313
+    ctx.update(
+        'pet',
+        p,
+        {'vaccinations': p['vaccinations'] + [{
+            'vaccine': vaccine,
+            'given': ctx.today(),
+            'due': B.add_days(ctx.today(), 365),
+        }]},
+    )
+    # spec: veterinary.env.yaml:314
+    ctx.update('appointment', a, {'notes': a['notes'] + [B.format('vaccinated: {}', vaccine)]})
     return p['vaccinations']
 
 
@@ -262,11 +411,26 @@ def refill_prescription(ctx: Context, *, owner_id: str, pet_id: str, med_id: str
     if m['stock'] <= 0:  # spec: veterinary.env.yaml:334
         raise ToolError('The medication is out of stock')
     _e0 = B.entry(p['prescriptions'], med_id)  # spec: veterinary.env.yaml:336
-    ctx.update('pet', p, {'prescriptions': B.with_entry(p['prescriptions'], med_id, {**_e0, 'refills_left': (_e0['refills_left'] - 1), 'last_filled': ctx.today()})})  # spec: veterinary.env.yaml:336
+    # spec: veterinary.env.yaml:336
+    ctx.update(
+        'pet',
+        p,
+        {'prescriptions': B.with_entry(
+            p['prescriptions'],
+            med_id,
+            {**_e0, 'refills_left': (_e0['refills_left'] - 1), 'last_filled': ctx.today()},
+        )},
+    )
     ctx.update('medication', m, {'stock': (m['stock'] - 1)})  # spec: veterinary.env.yaml:337
     _t0 = ctx.get_required('owner', owner_id)  # spec: veterinary.env.yaml:338
-    ctx.update('owner', _t0, {'balance_due': (_t0['balance_due'] + m['price'])})  # spec: veterinary.env.yaml:338
-    return {'pet_id': p['pet_id'], 'med_id': med_id, 'refills_left': (rx['refills_left'] - 1), 'charged': m['price']}
+    # spec: veterinary.env.yaml:338
+    ctx.update('owner', _t0, {'balance_due': (_t0['balance_due'] + m['price'])})
+    return {
+        'pet_id': p['pet_id'],
+        'med_id': med_id,
+        'refills_left': (rx['refills_left'] - 1),
+        'charged': m['price'],
+    }
 
 
 # spec: veterinary.env.yaml:341
@@ -301,12 +465,15 @@ TOOLS = {
     'pay_balance': pay_balance,
 }
 
-# Policy rules: which rules a call meets, checked by the agent before it calls; the tools above do not enforce them.
+# Policy rules: which rules a call meets, checked by the agent before it calls;
+# the tools above do not enforce them.
 
 
 # spec: veterinary.env.yaml:212
 def _rules_cancel_appointment(ctx: Context, *, appt_id: str, owner_id: str) -> list:
-    """The policy rules of `cancel_appointment` this call meets, as (rule, message); the tool does not enforce them."""
+    """The policy rules of `cancel_appointment` this call meets, as (rule, message).
+
+    The tool does not enforce them."""
     a = ctx.get('appointment', appt_id)  # spec: veterinary.env.yaml:220
     if a is None:
         raise ToolError('Appointment not found')
@@ -319,7 +486,14 @@ def _rules_cancel_appointment(ctx: Context, *, appt_id: str, owner_id: str) -> l
         raise ToolError('Only booked appointments can be cancelled')
     _met = []  # spec: veterinary.env.yaml:212
     if a['day'] < ctx.today():  # spec: veterinary.env.yaml:227
-        _met.append(('missed', B.format('Appointment {} was on a day that has passed, so it can no longer be cancelled.', appt_id)))  # spec: veterinary.env.yaml:227
+        # spec: veterinary.env.yaml:227
+        _met.append((
+            'missed',
+            B.format(
+                'Appointment {} was on a day that has passed, so it can no longer be cancelled.',
+                appt_id,
+            ),
+        ))
     return _met
 
 
