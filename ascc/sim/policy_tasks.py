@@ -92,8 +92,7 @@ def decided(env, tool: str, arguments: dict) -> tuple[dict, str] | None:
 
 def _walk(sampler, rng: random.Random, index: int, tools: list[str], tries: int) -> tuple[Walk, dict] | None:
     env = sampler.env
-    env.reset(id_seed=index)
-    sampler.dirty = False
+    sampler.begin(index)
     sampler.persona = None
     walk = Walk([], None, sampler.writes, index=index)
     pool: list = []
@@ -113,7 +112,7 @@ def _walk(sampler, rng: random.Random, index: int, tools: list[str], tries: int)
     rule, message = hit
     _mark_used(walk.steps, derived)
     for read, read_args in _lookups(sampler, tool, args):
-        r = env.call(read, read_args)
+        r = sampler.call(read, read_args)
         if r.ok:
             walk.steps.append(Step(read, read_args, {p: derived[p] for p in read_args if p in derived}, True,
                                    r.content, used=True))
@@ -142,12 +141,11 @@ def _lookups(sampler, tool: str, args: dict) -> list[tuple[str, dict]]:
 
 
 def _task(sampler, walk: Walk, rule: dict, index: int) -> Task:
-    env = sampler.env
     via = rule.get("via")
     handoff = None
     if rule["outcome"] == "transfer" and via and via in sampler.domain.meta["tools"]:
         handoff = ToolCall(via, _handoff_args(sampler.domain.meta["tools"][via], walk.refused.error))
-        env.call(handoff.tool, handoff.arguments)  # changes nothing; the gold calls include it
+        sampler.call(handoff.tool, handoff.arguments)  # changes nothing; the gold calls include it
     task = sampler._task(walk, index)
     if handoff is not None:
         task.gold_calls.append(handoff)

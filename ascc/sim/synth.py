@@ -48,7 +48,7 @@ from dataclasses import dataclass, field
 
 from ascc.literals import quote_ident as _q
 from ascc.runtime.domain import CompiledDomain
-from ascc.runtime.env import Environment, to_jsonable
+from ascc.runtime.env import Environment, ToolResult, to_jsonable
 from ascc.runtime.tasks import InitialState, Task, ToolCall
 from ascc.sim import freetext
 from ascc.sim.scenario import build_scenario
@@ -159,6 +159,8 @@ class TaskSampler:
         self._initial_sets: dict[str, set] = {}  # entity -> its keys at the start of every task
         self._lookup_tools: dict[tuple[str, str], list] = {}  # (write, param) -> reads that may show its row
         self._args_now: dict = {}
+        self._wrote = True  # a write changed the state since the environment's last reset (True: reset it)
+        self._reads: dict[tuple[str, str], ToolResult] = {}  # reads made in the initial state, by tool and arguments
 
     # ---- public
     def sample(self, index: int) -> Task | None:
@@ -200,15 +202,40 @@ class TaskSampler:
     def close(self) -> None:
         self.env.close()
 
+    # ---- the environment
+    def begin(self, index: int) -> None:
+        """The initial state for walk `index`. A walk that wrote nothing leaves it as it was, so the environment
+        is then only given the walk's id seed and keeps the rows it has read (a reset would drop them)."""
+        env = self.env
+        if self._wrote or env.log and any(rec.wrote for rec in env.log):
+            env.reset(id_seed=index)
+        else:
+            env.log.clear()
+            env.id_counter, env.id_seed = 0, index
+        self._wrote = False
+        self.dirty = False
+        self._changed = set()  # entities the walk's writes changed: read live (`_live` caches between writes)
+        self._live = {}
+
+    def call(self, tool: str, args: dict) -> ToolResult:
+        """`env.call`, but a read in the initial state is made once per sampler: its result is the same in every
+        walk (only written rows' ids depend on the walk's id seed), and reads are most of synthesis's time."""
+        if self._wrote or self.tools.get(tool, {}).get("kind") == "write":
+            r = self.env.call(tool, args)
+            self._wrote = self._wrote or r.wrote
+            return r
+        key = (tool, json.dumps(args, sort_keys=True, default=str))
+        r = self._reads.get(key)
+        if r is None:
+            r = self._reads[key] = self.env.call(tool, args)
+            self._wrote = r.wrote
+        return r
+
     # ---- walking
     def _walk(self, rng: random.Random, want: str, index: int, errand: Errand | None = None) -> Walk | None:
         """One errand: the persona and its identification, then `goals` segments (each a short walk on the tool
         graph from a fresh start), with the lookups of each write's targets made just before it."""
-        env = self.env
-        env.reset(id_seed=index)
-        self.dirty = False
-        self._changed: set[str] = set()  # entities the walk's writes changed: read live (`_live` caches between writes)
-        self._live: dict = {}
+        self.begin(index)
         allowed = [n for n in self.tools if want != "read" or self.tools[n]["kind"] in READ_KINDS]
         if not allowed:
             return None
@@ -278,7 +305,7 @@ class TaskSampler:
                     return taken  # the same read again: a user asks once (and a repeated call is degenerate)
                 if is_write and (r := policy_tasks.forbidden(self, node, args)) is not None:
                     continue  # a write the policy forbids is no gold step (policy_tasks makes those tasks)
-                r = env.call(node, args)
+                r = self.call(node, args)
                 if r.ok and is_write:
                     self._last = env.digest()
                     if self._last == before:
@@ -327,7 +354,7 @@ class TaskSampler:
                     if any(a.startswith(".") and a[1:] not in row for a in reader[1].values()):
                         continue
                 look_args = {q: row[a[1:]] if a.startswith(".") else args[a] for q, a in reader[1].items()}
-                r = self.env.call(reader[0], look_args)
+                r = self.call(reader[0], look_args)
                 if not r.ok or _text_of(value) not in {_text_of(v) for v in _leaves(json.loads(r.content))}:
                     continue
                 derived = {}
@@ -447,14 +474,14 @@ class TaskSampler:
         if self.identify:
             tool = rng.choice(self.identify)
             args = self._identity_args(tool, row)
-            r = self.env.call(tool, args)
+            r = self.call(tool, args)
             if not r.ok or key not in _leaves(json.loads(r.content)):
                 return False
             walk.steps.append(Step(tool, args, {}, True, r.content, used=True, identify=True))
             _collect(json.loads(r.content), 0, "", pool)
         reader = self._reader(entity)
         if reader is not None and (profile or not self.identify):
-            r = self.env.call(reader[0], {reader[1]: key})
+            r = self.call(reader[0], {reader[1]: key})
             if not r.ok:
                 return False
             derived = {reader[1]: 0} if walk.steps else {}
@@ -490,7 +517,7 @@ class TaskSampler:
             ok = 0
             for k in sample_keys:
                 args = self._identity_args(n, self._row(entity, k))
-                r = self.env.call(n, args)
+                r = self.call(n, args)
                 ok += r.ok and k in _leaves(json.loads(r.content))
             if ok == len(sample_keys):
                 out.append(n)
