@@ -328,7 +328,7 @@ def synthesize(domains: dict[str, CompiledDomain], n: int, seed: int, max_len: i
             short = want[d] - len(chosen[d])
             if short > 0:
                 wanted = True
-                idx = list(range(next_index[d], next_index[d] + short + short // 4 + 1))
+                idx = list(range(next_index[d], next_index[d] + short + short // 10 + 1))
                 next_index[d] = idx[-1] + 1
                 if log is not None:
                     known = [(i, log.get(d, i)) for i in idx]

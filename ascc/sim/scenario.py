@@ -69,7 +69,10 @@ def say(value) -> str:
     return fmt(value)
 
 
-def build_scenario(domain: CompiledDomain, env: Environment, walk, seed: int) -> dict:
+def build_scenario(domain: CompiledDomain, env: Environment, walk, seed: int, row=None) -> dict:
+    """The scenario of a synthesised walk; `row(entity, key)`, where given, reads a row of the current state (the
+    sampler's cached reads), else it is read from `env`."""
+    row = row or (lambda entity, key: _row(domain, env, entity, key))
     rng = random.Random(f"{domain.name}:{seed}:{getattr(walk, 'index', 0)}:text")
     extra = [s for s in (walk.refused, getattr(walk, "declined", None)) if s is not None]
     steps = list(walk.steps) + extra
@@ -95,19 +98,19 @@ def build_scenario(domain: CompiledDomain, env: Environment, walk, seed: int) ->
     persona_entity = None
     if getattr(walk, "persona", None) is not None:
         persona_entity = walk.persona[0]
-        persona, row = _describe_persona(domain, env, *walk.persona)
+        persona, prow = _describe_persona(domain, row, *walk.persona)
     else:
-        persona, row = _persona(domain, env, walk.refs)
+        persona, prow = _persona(domain, row, walk.refs)
     wants = [_want(domain, s, persona_entity) for s in goals + extra]
     wants = [w for i, w in enumerate(wants) if w not in wants[:i]]
     scenario = {
         "persona": persona,
-        "persona_row": row,
+        "persona_row": prow,
         "known": {k: to_jsonable(v) for k, v in known.items()},
         "unknown": unknown,
         "instructions": " ".join(_instruction(w, i) for i, w in enumerate(wants)),
         "request": rng.choice(OPEN) + " ".join(_request(rng, w, i) for i, w in enumerate(wants)),
-        "facts": _facts(goals, walk, told(known, row)),
+        "facts": _facts(goals, walk, told(known, prow)),
         "plan": plan[: len(walk.steps)],
         "seed": seed,
     }
@@ -223,8 +226,8 @@ def _facts(goals, walk, told: set[str]) -> list[str]:
 
 
 # ---- who the user is
-def _describe_persona(domain: CompiledDomain, env: Environment, entity: str, key) -> tuple[str, dict | None]:
-    row = _row(domain, env, entity, key)
+def _describe_persona(domain: CompiledDomain, rows, entity: str, key) -> tuple[str, dict | None]:
+    row = rows(entity, key)
     if row is None:
         return f"a {domain.name} user", None
     return _persona_text(domain, entity, key, row)
@@ -245,20 +248,20 @@ def _persona_text(domain: CompiledDomain, entity: str, key, row: dict) -> tuple[
     return text, {"entity": entity, "key": to_jsonable(key), "key_field": key_field, **ident}
 
 
-def _persona(domain: CompiledDomain, env: Environment, refs) -> tuple[str, dict | None]:
+def _persona(domain: CompiledDomain, rows, refs) -> tuple[str, dict | None]:
     """A person among the rows the task touches: an entity with a `name`, directly or one reference away."""
     entities = domain.meta["entities"]
     for entity, key in refs:
-        for ent, k in [(entity, key), *_referenced(domain, env, entity, key)]:
+        for ent, k in [(entity, key), *_referenced(domain, rows, entity, key)]:
             if "name" in entities[ent]["fields"]:
-                row = _row(domain, env, ent, k)
+                row = rows(ent, k)
                 if row is not None:
                     return _persona_text(domain, ent, k, row)
     return f"a {domain.name} user", None
 
 
-def _referenced(domain: CompiledDomain, env: Environment, entity: str, key) -> list[tuple[str, object]]:
-    row = _row(domain, env, entity, key)
+def _referenced(domain: CompiledDomain, rows, entity: str, key) -> list[tuple[str, object]]:
+    row = rows(entity, key)
     if row is None:
         return []
     return [(f["ref"], row[n]) for n, f in domain.meta["entities"][entity]["fields"].items()

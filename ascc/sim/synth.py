@@ -135,8 +135,9 @@ class TaskSampler:
         self.staff = frozenset(n for n, t in self.tools.items() if _staff(t))
         self.writes = frozenset(n for n, t in self.tools.items() if t["kind"] == "write")
         self.succ, self.via = _graph(domain, self.tools)
-        self.columns = _column_values(domain)
-        self.texts = _text_values(domain)
+        initial = _initial_values(domain)
+        self.columns = _column_values(initial)
+        self.texts = _text_values(initial)
         # a plain parameter named like an entity's key is a reference in all but name (`customer_id: str`)
         self.key_of = {e["key"]: n for n, e in domain.meta["entities"].items()}
         self._initial_keys: dict[str, list] = {}
@@ -160,7 +161,9 @@ class TaskSampler:
         self._lookup_tools: dict[tuple[str, str], list] = {}  # (write, param) -> reads that may show its row
         self._args_now: dict = {}
         self._wrote = True  # a write changed the state since the environment's last reset (True: reset it)
-        self._reads: dict[tuple[str, str], ToolResult] = {}  # reads made in the initial state, by tool and arguments
+        self._reads: dict[tuple[str, str], ToolResult] = {}
+        self._row_sources: dict[tuple, list[Source]] = {}
+        self._json_rows: dict[int, dict] = {}  # (entity, key) -> a row's leaves, initial state  # reads made in the initial state, by tool and arguments
 
     # ---- public
     def sample(self, index: int) -> Task | None:
@@ -465,12 +468,10 @@ class TaskSampler:
         row = self._row(entity, key)
         if row is None:
             return False
-        _collect(to_jsonable(row), None, "", pool)
+        self._add_row(entity, key, pool)
         for owned, ks in self._owned.get(key, {}).items():
             for k in ks[:20]:
-                r = self._row(owned, k)
-                if r is not None:
-                    _collect(to_jsonable(r), None, "", pool)
+                self._add_row(owned, k, pool)
         if self.identify:
             tool = rng.choice(self.identify)
             args = self._identity_args(tool, row)
@@ -586,7 +587,7 @@ class TaskSampler:
                 row = self._row(ref, value)
                 if row is not None:
                     rows.append((ref, row))
-                    _collect(to_jsonable(row), None, "", local)
+                    self._add_row(ref, value, local)
         order = [p["name"] for p in params]
         return {n: args[n] for n in order if n in args}, derived
 
@@ -624,7 +625,7 @@ class TaskSampler:
         tiers = (lambda: rows, persona_rows, lambda: [(e, self._row(e, k)) for e, k in walk.refs[-20:]],
                  lambda: [(e, self._row(e, k)) for e in sorted(entities) for k in self._keys(e)[:200]])
         for i, tier in enumerate(tiers):
-            found = [(e, to_jsonable(row)) for e, row in self._hop(tier()) if e in entities]
+            found = [(e, self._jsonable(e, row)) for e, row in self._hop(tier()) if e in entities]
             keys = sorted({str(k) for e, row in found for ent, f in fields if ent == e for k in (row.get(f) or {})})
             if keys:
                 names, valid = self._names(tool, p), set(keys)
@@ -772,6 +773,29 @@ class TaskSampler:
         out = self._live[("row", entity, _text_of(key))] = dict(zip([d[0] for d in cur.description], row)) if row else None
         return out
 
+    def _jsonable(self, entity: str, row: dict) -> dict:
+        """`to_jsonable(row)`, once per row of the initial state (those rows are kept, so their ids stay theirs)."""
+        if entity in self._changed:
+            return to_jsonable(row)
+        out = self._json_rows.get(id(row))
+        if out is None:
+            out = self._json_rows[id(row)] = to_jsonable(row)
+        return out
+
+    def _add_row(self, entity: str, key, out: list[Source]) -> None:
+        """`_collect` of a row into `out` (nothing for a missing row); a row of the initial state is collected once."""
+        fresh = entity not in self._changed
+        ck = (entity, type(key).__name__, _text_of(key))
+        found = self._row_sources.get(ck) if fresh else None
+        if found is None:
+            found = []
+            row = self._row(entity, key)
+            if row is not None:
+                _collect(to_jsonable(row), None, "", found)
+            if fresh:
+                self._row_sources[ck] = found
+        out.extend(found[:max(0, 2001 - len(out))])  # what `_collect` would add: it stops past 2000 sources
+
     # ---- the task
     def _task(self, walk: Walk, index: int) -> Task:
         env = self.env
@@ -781,7 +805,7 @@ class TaskSampler:
                     initial_state=InitialState(today=env.clock_today.isoformat(), now=env.clock_now.isoformat(),
                                                id_seed=index))
         task.gold_digest = walk.gold_digest or env.digest()
-        task.user = build_scenario(self.domain, env, walk, self.seed)
+        task.user = build_scenario(self.domain, env, walk, self.seed, self._row)
         return task
 
 
@@ -919,13 +943,18 @@ def _graph(domain: CompiledDomain, tools: dict) -> tuple[dict, dict]:
     return succ, via
 
 
-def _column_values(domain: CompiledDomain) -> dict[str, list]:
+def _initial_values(domain: CompiledDomain) -> dict[str, dict[str, list]]:
+    """entity -> column -> its first 500 values in the initial state, as JSON values."""
+    return {entity: {name: to_jsonable(table.column(name).slice(0, 500).to_pylist()) for name in table.column_names}
+            for entity, table in domain.arrow_state().items()}
+
+
+def _column_values(initial: dict[str, dict[str, list]]) -> dict[str, list]:
     """Distinct scalar values per column name over the initial state; `""` holds words of text columns."""
     out: dict[str, set] = {}
-    for table in domain.arrow_state().values():
-        for name in table.column_names:
-            for v in table.column(name).to_pylist()[:500]:
-                v = to_jsonable(v)
+    for table in initial.values():
+        for name, column in table.items():
+            for v in column:
                 if isinstance(v, (str, int, float, bool)):
                     out.setdefault(name, set()).add(v)
                     if isinstance(v, str) and " " in v:
@@ -942,15 +971,15 @@ class TextValues:
     words: dict[str, list[str]]
 
 
-def _text_values(domain: CompiledDomain) -> TextValues:
+def _text_values(initial: dict[str, dict[str, list]]) -> TextValues:
     fields: dict[str, dict[str, set]] = {}
     words: dict[str, set] = {}
-    for entity, table in domain.arrow_state().items():
+    for entity, table in initial.items():
         found: list[Source] = []
-        for name in table.column_names:
+        for name, values in table.items():
             column: list[Source] = []
-            for v in table.column(name).to_pylist()[:500]:
-                _collect(to_jsonable(v), None, name, column)
+            for v in values:
+                _collect(v, None, name, column)
             found += column
         for s in found:
             if isinstance(s.value, str) and s.value:
