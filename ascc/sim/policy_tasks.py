@@ -21,11 +21,12 @@ import random
 
 from ascc.runtime.env import ToolResult
 from ascc.runtime.tasks import Task, ToolCall
-from ascc.sim.synth import Step, Walk, _collect, _mark_used, _Unbindable
+from ascc.sim.synth import READ_KINDS, Step, Walk, _collect, _mark_used, _Unbindable
 
-POLICY_SHARE = 0.7  # of a domain's tasks, where it has tools with `refuse` or `transfer` rules
+POLICY_SHARE = 0.5  # of a domain's tasks, where it has tools with `refuse` or `transfer` rules
 BIND_TRIES = 6  # argument bindings tried per walk for one that meets a rule
 ATTEMPTS = 5  # walks (personas) tried per task
+READ_GOAL_SHARE = 0.6  # of policy tasks: the user first asks about its records (a read goal), then for the write
 SCAN_WALKS, SCAN_BINDS = 24, 3  # walks and bindings each that look for a rule a tool's calls can meet at all
 DECIDES = ("refuse", "transfer")
 TRANSFER_NOTE = " If the agent says it is handing you over to a human agent, accept it and end."
@@ -98,6 +99,8 @@ def _walk(sampler, rng: random.Random, index: int, tools: list[str], tries: int)
     pool: list = []
     if sampler.persona_entity is not None and not sampler._start_persona(rng, walk, pool):
         return None
+    if tries == BIND_TRIES and rng.random() < READ_GOAL_SHARE:
+        _read_goal(sampler, rng, walk, pool)
     tool = rng.choice(tools)
     for _ in range(tries):
         try:
@@ -112,6 +115,8 @@ def _walk(sampler, rng: random.Random, index: int, tools: list[str], tries: int)
     rule, message = hit
     _mark_used(walk.steps, derived)
     for read, read_args in _lookups(sampler, tool, args):
+        if any(st.tool == read and st.arguments == read_args for st in walk.steps):
+            continue  # read already (the profile): a careful agent does not ask twice
         r = sampler.call(read, read_args)
         if r.ok:
             walk.steps.append(Step(read, read_args, {p: derived[p] for p in read_args if p in derived}, True,
@@ -119,6 +124,27 @@ def _walk(sampler, rng: random.Random, index: int, tools: list[str], tries: int)
             _collect(json.loads(r.content), len(walk.steps) - 1, "", pool)
     walk.refused = Step(tool, args, derived, False, "", error=message)
     return walk, rule
+
+
+def _read_goal(sampler, rng: random.Random, walk: Walk, pool: list) -> None:
+    """A question about the persona's records before the forbidden request (τ²'s users have several goals): a
+    read segment from a read tool the walk has not made, as a read errand's goal; left out when it ends on a staff
+    read nothing used."""
+    made = {st.tool for st in walk.steps}
+    reads = sorted(n for n, t in sampler.tools.items() if t["kind"] in READ_KINDS and n not in sampler.staff
+                   and n not in made and n not in (sampler.identify or ()))
+    if not reads:
+        return
+    n, size = len(walk.steps), len(pool)
+    sampler._last = None
+    sampler._segment(rng, rng.choice(reads), "read", walk, pool)
+    while len(walk.steps) > n and walk.steps[-1].tool in sampler.staff and not walk.steps[-1].used:
+        walk.steps.pop()
+    if any(st.tool in sampler.staff and not st.used for st in walk.steps[n:]):
+        del walk.steps[n:]
+    del pool[size:]
+    for i in range(n, len(walk.steps)):
+        _collect(json.loads(walk.steps[i].content), i, "", pool)
 
 
 def _lookups(sampler, tool: str, args: dict) -> list[tuple[str, dict]]:

@@ -39,6 +39,8 @@ _VERBS = _TELL + (
 OPEN = ("Hi! ", "Hello! ", "Hi there. ", "Good morning. ")
 FIRST_DO = ("I'd like to {x}.", "I need to {x}.", "Could you help me {x}?", "I want to {x}.")
 THEN_DO = ("I'd also like to {x}.", "After that, I want to {x}.", "Then I need to {x}.")
+CHECK = ("Once that's done, {x}, so I can check it?", "When it's done, {x}? I'd like to see how it looks then.",
+         "And afterwards, {x}, just to be sure?")
 
 
 def label(param: str) -> str:
@@ -102,6 +104,7 @@ def build_scenario(domain: CompiledDomain, env: Environment, walk, seed: int, ro
     else:
         persona, prow = _persona(domain, row, walk.refs)
     wants = [_want(domain, s, persona_entity) for s in goals + extra]
+    wants = [("check", w[1]) if getattr(s, "follow", False) and w[0] == "ask" else w for s, w in zip(goals + extra, wants)]
     wants = [w for i, w in enumerate(wants) if w not in wants[:i]]
     scenario = {
         "persona": persona,
@@ -194,6 +197,8 @@ def _instruction(want: tuple[str, str], i: int) -> str:
     head = "You want" if i == 0 else "Then you want"
     if kind == "do":
         return f"{head} to {text}."
+    if kind == "check":
+        return f"Once that is done, you want to check it: ask the agent \"{text[:1].upper() + text[1:]}?\""
     return f"{head} to ask the agent: \"{text[:1].upper() + text[1:]}?\""
 
 
@@ -202,6 +207,8 @@ def _request(rng: random.Random, want: tuple[str, str], i: int) -> str:
     if kind == "do":
         return rng.choice(FIRST_DO if i == 0 else THEN_DO).format(x=text)
     question = text[:1].upper() + text[1:] + "?"
+    if kind == "check":
+        return rng.choice(CHECK).format(x=text)
     return question if i == 0 else "Also, " + text + "?"
 
 

@@ -67,12 +67,13 @@ class Errand:
         return rng.choices([g for g, _ in self.goals], [w for _, w in self.goals])[0]
 
 
-ERRANDS = (Errand("write", 0.65, ((1, 0.05), (2, 0.15), (3, 0.3), (4, 0.5))),
-           Errand("read", 0.2, ((1, 0.4), (2, 0.4), (3, 0.2))),
-           Errand("refusal", 0.15, ((1, 0.5), (2, 0.5))))
+ERRANDS = (Errand("write", 0.65, ((1, 0.05), (2, 0.1), (3, 0.3), (4, 0.55))),
+           Errand("read", 0.2, ((1, 0.3), (2, 0.4), (3, 0.3))),
+           Errand("refusal", 0.15, ((1, 0.3), (2, 0.5), (3, 0.2))))
 ERRAND_OF = {e.kind: e for e in ERRANDS}
 READ_KINDS = ("read", "generic")
 DECLINE_SHARE = 0.1  # of write walks with a step before their last write: the user says no to that write
+FOLLOW_UP_SHARE = 0.6  # of write walks ending with a write: the user then asks to see the row as it is now
 PERSONA_FIELDS = ("name", "email", "phone")
 SKIP_TOOLS = ("transfer_to_human",)  # hand-offs end a conversation; they are not an errand
 
@@ -101,6 +102,7 @@ class Step:
     used: bool = False  # a later step took an argument from this step's result
     identify: bool = False  # the identifying lookup the task starts with
     lookup: bool = False  # a read of the row a later write acts on (what a careful agent checks first)
+    follow: bool = False  # a read of the row the write before it acted on, which the user asks for to check it
     before: str | None = None  # for a write: the state digest before it
 
 
@@ -256,15 +258,20 @@ class TaskSampler:
         if not starts:
             return None
         write_starts = [n for n in starts if n in self.writes]
+        read_starts = [n for n in starts if n not in self.writes]
         self._last = None  # the state digest, once known
         for goal in range(goals):
             if walk.refused is not None:
                 break
             # a write errand's later goals start at a write (several writes on the persona's records); a few
-            # tries, since a write the persona has no row for cannot start
+            # tries, since a write the persona has no row for cannot start. A refusal errand asks its questions
+            # first and ends with the write that is refused (a write that succeeded before it would undo it).
             tries = 3 if want == "write" and write_starts and goal else 1
+            nodes = write_starts if tries > 1 else starts
+            if want == "refusal" and write_starts and read_starts:
+                nodes = write_starts if goal == goals - 1 else read_starts
             for _ in range(tries):
-                node = rng.choice(write_starts if tries > 1 else starts)
+                node = rng.choice(nodes)
                 taken = self._segment(rng, node, want, walk, pool)
                 if taken is None:
                     return None
@@ -280,6 +287,8 @@ class TaskSampler:
                 and not any(st.tool == steps[-1].tool for st in steps[:-1]) and rng.random() < DECLINE_SHARE):
             walk.declined = steps.pop()
             walk.gold_digest = walk.declined.before  # its lookups stay: the agent checks before it asks
+        elif want == "write" and steps and steps[-1].tool in self.writes and rng.random() < FOLLOW_UP_SHARE:
+            self._follow_up(steps, pool)
         return walk
 
     def _segment(self, rng: random.Random, node: str | None, want: str, walk: Walk, pool: list[Source]) -> int | None:
@@ -369,6 +378,30 @@ class TaskSampler:
                 named |= {_text_of(v) for v in look_args.values() if not isinstance(v, (dict, list))}
                 break
         return out
+
+    def _follow_up(self, steps: list[Step], pool: list[Source]) -> None:
+        """After the walk's last write, the read of the row it acted on that the user asks for to check the change
+        (`get_order_details(order_id)` after `cancel_pending_order(order_id)`; the profile after a booking made for
+        the persona): a reader bound from the write's own arguments whose result shows the row's key."""
+        last = steps[-1]
+        self._args_now = last.arguments
+        for entity, param, value in self._targets(last.tool, last.arguments):
+            for reader, binds in self._readers_of(last.tool, entity, param):
+                if not binds or any(a.startswith(".") for a in binds.values()):
+                    continue  # a list of everything, or a read needing a fact of the row: not a check of it
+                look_args = {q: last.arguments[a] for q, a in binds.items()}
+                r = self.call(reader, look_args)
+                if not r.ok or _text_of(value) not in {_text_of(v) for v in _leaves(json.loads(r.content))}:
+                    continue
+                derived = {}
+                for q, v in look_args.items():
+                    seen = [s for s in pool if s.step is not None and s.value == v]
+                    if seen:
+                        derived[q] = seen[-1].step
+                _mark_used(steps, derived)
+                steps.append(Step(reader, look_args, derived, True, r.content, follow=True))
+                _collect(json.loads(r.content), len(steps) - 1, "", pool)
+                return
 
     def _take(self, looks: list[Step], steps: list[Step], pool: list[Source]) -> None:
         for st in looks:

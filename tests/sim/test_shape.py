@@ -65,3 +65,61 @@ def test_synthesised_retail_errands_look_before_they_write(retail):
     assert shape.unknown_id_openings == 0
     assert shape.total_calls / shape.tasks >= 3.5
     assert any(w >= 2 for w, n in shape.writes.items() if n)  # several writes in one errand
+
+
+def test_a_write_errand_may_end_with_the_user_checking_the_change(retail):
+    """A write errand may end with the user asking to see the changed row (a goal read of the last write's target,
+    asked for in the opening)."""
+    from ascc.sim.scenario import CHECK
+    from ascc.sim.synth import TaskSampler
+
+    domain = retail["retail"]
+    sampler = TaskSampler(domain, seed=0)
+    try:
+        tasks = [t for t in (sampler.sample(i) for i in range(40)) if t is not None]
+    finally:
+        sampler.close()
+    kinds = {n: t["kind"] for n, t in domain.meta["tools"].items()}
+    checked = [t for t in tasks if t.kind == "write" and len(t.gold_calls) >= 2
+               and kinds[t.gold_calls[-2].tool] == "write" and kinds[t.gold_calls[-1].tool] == "read"
+               and t.user["plan"][-1]["goal"]]
+    assert checked
+    for t in checked:
+        write, read = t.gold_calls[-2], t.gold_calls[-1]
+        assert set(read.arguments.values()) <= set(write.arguments.values()) | {t.user["persona_row"]["key"]}
+        assert any(c.split("{x}")[0] in t.user["request"] for c in CHECK), t.user["request"]
+
+
+
+def test_a_policy_decided_request_may_follow_a_question(domains):
+    from ascc.sim.synth import TaskSampler
+
+    sampler = TaskSampler(domains["airline"], seed=0)
+    try:
+        tasks = [t for t in (sampler.sample(i) for i in range(16)) if t is not None]
+    finally:
+        sampler.close()
+    policy = [t for t in tasks if t.user.get("policy")]
+    asked_first = [t for t in policy if any(p["goal"] for p in t.user["plan"])]
+    assert asked_first and len(asked_first) < len(policy)
+    for t in asked_first:
+        assert t.user["request"].index("?") < t.user["request"].rindex(".")  # the question, then the request
+
+
+def test_a_task_is_the_same_whatever_the_sampler_made_before(domains):
+    """`sample(i)` is a function of (domain, seed, i): the sampler's caches (reads and rows of the initial state,
+    a walk that wrote nothing left without a reset) never leak one walk into another."""
+    from ascc.sim.synth import TaskSampler
+
+    domain = domains["airline"]
+    warm = TaskSampler(domain, seed=0)
+    try:
+        made = {i: warm.sample(i) for i in range(14)}
+    finally:
+        warm.close()
+    for i in (5, 12, 13):
+        cold = TaskSampler(domain, seed=0)
+        try:
+            assert cold.sample(i).to_json() == made[i].to_json(), i
+        finally:
+            cold.close()
