@@ -417,6 +417,13 @@ CODES: dict[str, Code] = {
     'E293': Code('tool names collide',
                   'Two tool names map to the same Python name (`from` becomes `from_`).',
                   'from: …\nfrom_: …', 'from: …\nfrom_date: …'),
+    'E294': Code('`simulation:` names something the domain does not have',
+                  "`simulation:` tells `ascc simulate` what it would otherwise guess from names: the users' entity "
+                  '(`persona`), the fields that identify a user (`identify_by`: a field name or a part of one), '
+                  'fields holding money (`money`), hand-off tools (`handoff`) and tools no errand uses (`skip`). '
+                  'Each must name an entity, field or tool of the spec.',
+                  'simulation:\n  persona: customers\n  handoff: [transfer_to_human]',
+                  'simulation:\n  persona: customer\n  handoff: [transfer_to_human_agents]'),
     'E301': Code('invalid SQL',
                   'The statement does not parse as DuckDB SQL.',
                   'SELECT * FROM order WHERE', 'SELECT * FROM "order"'),

@@ -330,6 +330,7 @@ def domain_json(domain: Domain) -> dict:
             "param_uses": param_uses(t, domain),
             **({"rules": [_rule_json(r) for r in t.rules]} if t.rules else {}),
         } for t in domain.tools.values()},
+        **({"simulation": domain.simulation} if domain.simulation is not None else {}),
     }
 
 

@@ -202,6 +202,7 @@ class Domain:
     seed: Seed
     source_hash: str = ""
     confirm_writes: bool = False
+    simulation: dict | None = None  # `simulation:`, checked (what `ascc simulate` would otherwise guess)
 
     def record_fields(self, t: Type) -> dict[str, Field]:
         """The fields of a struct or row type."""

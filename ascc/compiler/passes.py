@@ -160,8 +160,64 @@ def check_seed(raw: RawSpec, domain: Domain, bag: DiagnosticBag, tr: TypeResolve
         domain.seed = check_seed_spec(raw.seed, domain, bag)
 
 
+def check_simulation(raw: RawSpec, domain: Domain, bag: DiagnosticBag, tr: TypeResolver) -> None:
+    """`simulation:` names the domain's own entity, fields and tools (E294); what it names goes to domain.json."""
+    from ascc.diagnostics import did_you_mean
+
+    sim = raw.simulation
+    if sim is None:
+        return
+    out: dict = {}
+
+    def unknown(named, key: str, what: str, known: list[str], help: str) -> None:
+        bag.error("E294", f"`simulation.{key}`: `{named.value}` is not {what}", named.span,
+                  help=did_you_mean(named.value, known) or help)
+
+    persona = None
+    if sim.persona is not None:
+        if sim.persona.value in domain.entities:
+            persona = out["persona"] = sim.persona.value
+        else:
+            unknown(sim.persona, "persona", "an entity of the domain", list(domain.entities),
+                    "name the entity the users are")
+
+    def field_names(entities) -> list[str]:
+        names = []
+        for e in entities:
+            for f in e.fields.values():
+                names.append(f.name)
+                names += [x.name for x in domain.record_fields(f.type).values()] if f.type is not None else []
+        return names
+
+    people = field_names([domain.entities[persona]] if persona else domain.entities.values())
+    every = field_names(domain.entities.values()) + [f.name for s in domain.structs.values() for f in s.fields.values()]
+    whose = f"`{persona}`" if persona else "an entity"
+    for key, names, what in (("identify_by", people, f"a field (or part of the name of one) of {whose}"),
+                             ("money", every, "a field of the domain's entities or types")):
+        values = []
+        for n in getattr(sim, key):
+            if key == "identify_by" and any(n.value in f for f in names) or key == "money" and n.value in names:
+                values.append(n.value)
+            else:
+                unknown(n, key, what, names, "name a field of the domain's entities")
+        if getattr(sim, key):
+            out[key] = values
+    for key in ("handoff", "skip"):
+        values = []
+        for n in getattr(sim, key):
+            if n.value in domain.tools:
+                values.append(n.value)
+            else:
+                unknown(n, key, "a tool of the domain", list(domain.tools), "name one of the domain's tools")
+        if getattr(sim, key):
+            out[key] = values
+    if sim.consent:
+        out["consent"] = list(sim.consent)
+    domain.simulation = out
+
+
 CHECKS = (check_names, check_structs_entities, check_refs, check_field_checks, check_defaults, check_tools,
-          check_seed)
+          check_seed, check_simulation)
 
 
 def check_spec(raw: RawSpec, text: str, bag: DiagnosticBag) -> Domain:

@@ -161,6 +161,19 @@ class RawSeed:
 
 
 @dataclass
+class RawSimulation:
+    """`simulation:`: what `ascc simulate` would otherwise guess from names (docs/spec-language.md)."""
+
+    span: Span
+    persona: Named | None = None
+    identify_by: list[Named] = field(default_factory=list)
+    money: list[Named] = field(default_factory=list)
+    handoff: list[Named] = field(default_factory=list)
+    skip: list[Named] = field(default_factory=list)
+    consent: list[str] = field(default_factory=list)
+
+
+@dataclass
 class RawSpec:
     file: str
     span: Span
@@ -175,3 +188,4 @@ class RawSpec:
     entities: list[RawEntity] = field(default_factory=list)
     tools: list[RawTool] = field(default_factory=list)
     seed: RawSeed | None = None
+    simulation: RawSimulation | None = None

@@ -19,6 +19,7 @@ from ascc.dsl.raw import (
     RawRequire,
     RawRule,
     RawSeed,
+    RawSimulation,
     RawSpec,
     RawStruct,
     RawTool,
@@ -27,7 +28,8 @@ from ascc.dsl.yamlnodes import YMap, YNode, YScalar, YSeq, load_yaml
 
 IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 TOP_KEYS = ("domain", "version", "description", "policy", "confirm_writes", "clock", "types", "entities", "tools",
-            "seed")
+            "seed", "simulation")
+SIMULATION_KEYS = ("persona", "identify_by", "money", "handoff", "skip", "consent")
 ENTITY_KEYS = ("key", "description", "fields")
 FIELD_KEYS = ("type", "ref", "enum", "default", "nullable", "unique", "pattern", "check", "description")
 STRUCT_FIELD_KEYS = ("type", "ref", "enum", "default", "nullable", "description")
@@ -156,7 +158,30 @@ class SpecReader:
         spec.tools = self._section(root, "tools", self._tool)
         if (seed := self._expect(root.get("seed"), YMap, "`seed`", "seed")) is not None:
             spec.seed = self._seed(seed)
+        if (sim := self._expect(root.get("simulation"), YMap, "`simulation`", "simulation")) is not None:
+            spec.simulation = self._simulation(sim)
         return spec
+
+    def _simulation(self, m: YMap) -> RawSimulation:
+        self._keys(m, SIMULATION_KEYS, "`simulation`", "simulation")
+        out = RawSimulation(m.span)
+        if (p := self._text(m.get("persona"), "`simulation.persona`", "simulation.persona")) is not None:
+            out.persona = Named(p.value, p.span)
+        for key in ("identify_by", "money", "handoff", "skip", "consent"):
+            seq = self._expect(m.get(key), YSeq, f"`simulation.{key}`", f"simulation.{key}")
+            for item in seq.items if seq else ():
+                if (t := self._text(item, f"an entry of `simulation.{key}`", f"simulation.{key}")) is None:
+                    continue
+                if key == "consent":
+                    if t.value.strip():
+                        out.consent.append(t.value.strip())
+                    else:
+                        self.bag.error("E006", "expected a phrase for an entry of `simulation.consent`, found an empty "
+                                       "string", t.span, path="simulation.consent",
+                                       help="a phrase an agent asks for consent with, such as \"is it ok to\"")
+                else:
+                    getattr(out, key).append(Named(t.value, t.span))
+        return out
 
     def _str_value(self, node, what, path) -> str | None:
         s = self._text(node, what, path)

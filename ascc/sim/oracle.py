@@ -26,6 +26,7 @@ import re
 from ascc.runtime.domain import CompiledDomain
 from ascc.runtime.tasks import Task, ToolCall
 from ascc.sim import render
+from ascc.sim.hints import hints
 from ascc.sim.protocols import AgentTurn
 from ascc.sim.scenario import describe_call, label, say, show, told
 from ascc.sim.user import own_facts
@@ -91,6 +92,7 @@ class OracleAgent:
         self.own = own_facts(scenario)
         self.told = told(scenario.get("known") or {}, scenario.get("persona_row"))
         self.persona_entity = (scenario.get("persona_row") or {}).get("entity")
+        self.money = hints(domain.meta).money if domain is not None else frozenset()
         self.i = 0
         self.asked: dict[int, int] = {}  # call index -> times its arguments were asked for (a user may answer in pieces)
         self.requested: set[int] = set()  # user-side steps the user was asked to do
@@ -103,6 +105,10 @@ class OracleAgent:
         self.current = 0  # the index of the call being made
 
     async def respond(self, messages: list[dict], tools: list[dict]) -> AgentTurn:
+        with render.money_fields(self.money):  # no await inside: the setting never reaches another episode
+            return self._respond(messages)
+
+    def _respond(self, messages: list[dict]) -> AgentTurn:
         said = " ".join(m["content"] for m in messages if m.get("role") == "user" and isinstance(m.get("content"), str))
         while self.i < len(self.calls):
             call, ask = self.calls[self.i]

@@ -12,6 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 MAX_FIELDS = 6  # fields said per record
 MAX_ROWS = 3  # records said per list
@@ -29,7 +31,22 @@ def humanise(field: str) -> str:
     return " ".join(out.split()).lower()
 
 
+_MONEY_FIELDS: ContextVar[frozenset] = ContextVar("money_fields", default=frozenset())
+
+
+@contextmanager
+def money_fields(names):
+    """Within it, fields with these exact names are money too (a spec's `simulation.money`)."""
+    token = _MONEY_FIELDS.set(frozenset(names))
+    try:
+        yield
+    finally:
+        _MONEY_FIELDS.reset(token)
+
+
 def is_money(field: str | None) -> bool:
+    if field and field in _MONEY_FIELDS.get():
+        return True
     words = humanise(field or "").split()
     return any(w.rstrip("s") in MONEY or w in MONEY for w in words)
 

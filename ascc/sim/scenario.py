@@ -26,9 +26,9 @@ from ascc.literals import quote_ident
 from ascc.runtime.domain import CompiledDomain
 from ascc.runtime.env import Environment, to_jsonable
 from ascc.sim import render
+from ascc.sim.hints import hints
 
 MAX_FACTS_PER_RESULT = 5
-_IDENTIFYING = ("name", "email", "phone")
 _TELL = ("get", "fetch", "show", "return", "returns", "read", "retrieve", "view", "see", "tell")
 _VERBS = _TELL + (
     "list", "find", "search", "look", "check", "compute", "calculate", "count", "cancel", "add", "set", "pay", "lend",
@@ -113,7 +113,7 @@ def build_scenario(domain: CompiledDomain, env: Environment, walk, seed: int, ro
         "unknown": unknown,
         "instructions": " ".join(_instruction(w, i) for i, w in enumerate(wants)),
         "request": rng.choice(OPEN) + " ".join(_request(rng, w, i) for i, w in enumerate(wants)),
-        "facts": _facts(goals, walk, told(known, prow)),
+        "facts": _facts(goals, walk, told(known, prow), hints(domain.meta).money),
         "plan": plan[: len(walk.steps)],
         "seed": seed,
     }
@@ -221,14 +221,15 @@ def told(known: dict, persona_row: dict | None) -> set[str]:
     return told
 
 
-def _facts(goals, walk, told: set[str]) -> list[str]:
+def _facts(goals, walk, told: set[str], money=frozenset()) -> list[str]:
     """The values from the goal results the user is to be told; not what the user said or is (`told`: the values
     the user gives the agent and the persona's own key), which an agent need not say back to pass `facts`."""
     out: list[str] = [walk.refused.error] if walk.refused is not None else []
-    for s in goals:
-        for f in render.facts(render.parse(s.content), MAX_FACTS_PER_RESULT, s.arguments, told):
-            if f not in out:
-                out.append(f)
+    with render.money_fields(money):
+        for s in goals:
+            for f in render.facts(render.parse(s.content), MAX_FACTS_PER_RESULT, s.arguments, told):
+                if f not in out:
+                    out.append(f)
     return out
 
 
@@ -242,11 +243,12 @@ def _describe_persona(domain: CompiledDomain, rows, entity: str, key) -> tuple[s
 
 def _persona_text(domain: CompiledDomain, entity: str, key, row: dict) -> tuple[str, dict]:
     ident = {}
+    identifying = hints(domain.meta).identify_by  # the spec's `simulation.identify_by`, else name, email, phone
     for f, v in row.items():
         v = to_jsonable(v)
-        if isinstance(v, str) and any(w in f for w in _IDENTIFYING):
+        if isinstance(v, str) and any(w in f for w in identifying):
             ident[f] = v
-        elif isinstance(v, dict) and any(w in f for w in _IDENTIFYING):
+        elif isinstance(v, dict) and any(w in f for w in identifying):
             ident.update({k: x for k, x in v.items() if isinstance(x, str)})
     name = ident.get("name") or " ".join(str(ident[k]) for k in ("first_name", "last_name") if k in ident) or str(key)
     extra = ", ".join(v for f, v in ident.items() if f not in ("name", "first_name", "last_name"))

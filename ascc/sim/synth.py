@@ -51,6 +51,7 @@ from ascc.runtime.domain import CompiledDomain
 from ascc.runtime.env import Environment, ToolResult, to_jsonable
 from ascc.runtime.tasks import InitialState, Task, ToolCall
 from ascc.sim import freetext
+from ascc.sim.hints import Hints, hints
 from ascc.sim.scenario import build_scenario
 
 
@@ -74,8 +75,6 @@ ERRAND_OF = {e.kind: e for e in ERRANDS}
 READ_KINDS = ("read", "generic")
 DECLINE_SHARE = 0.1  # of write walks with a step before their last write: the user says no to that write
 FOLLOW_UP_SHARE = 0.6  # of write walks ending with a write: the user then asks to see the row as it is now
-PERSONA_FIELDS = ("name", "email", "phone")
-SKIP_TOOLS = ("transfer_to_human",)  # hand-offs end a conversation; they are not an errand
 
 
 class _Unbindable(Exception):
@@ -131,8 +130,10 @@ class TaskSampler:
                  env: Environment | None = None):
         self.domain, self.seed, self.max_len, self.attempts = domain, seed, max_len, attempts
         self.env = env or Environment(domain)
+        self.hints = hints(domain.meta)  # the spec's `simulation:`, else the defaults
+        # hand-offs end a conversation and skipped tools are no errand
         self.tools = {n: t for n, t in domain.meta["tools"].items() if t.get("actor", "agent") == "agent"
-                      and not n.startswith(SKIP_TOOLS) and (t["kind"] == "read" or not _staff(t))}
+                      and not self.hints.no_errand(n) and (t["kind"] == "read" or not _staff(t))}
         # staff reads (a report across all customers) are never a goal: only a step whose result a later one uses
         self.staff = frozenset(n for n, t in self.tools.items() if _staff(t))
         self.writes = frozenset(n for n, t in self.tools.items() if t["kind"] == "write")
@@ -147,7 +148,7 @@ class TaskSampler:
         self.dirty = False  # the walk has changed the state
         self._changed: set[str] = set()
         self._live: dict = {}
-        self.persona_entity, self.owner = _persona_entity(domain.meta)
+        self.persona_entity, self.owner = _persona_entity(domain.meta, self.hints)
         self.identify: list[str] | None = None  # found on the first walk (it needs the initial state)
         self._owned: dict[object, dict[str, list]] = {}  # persona key -> entity -> own keys, initial state
         self.persona: object = None  # the current walk's persona key
@@ -877,9 +878,10 @@ def _leaves(value) -> list:
     return [s.value for s in out]
 
 
-def _persona_entity(meta: dict) -> tuple[str | None, dict[str, str]]:
-    """The entity users are (named, referenced by others: customer, guest, member) and, per entity it owns, the
-    field that references it."""
+def _persona_entity(meta: dict, hints: Hints | None = None) -> tuple[str | None, dict[str, str]]:
+    """The entity users are (the spec's `simulation.persona`, else guessed: named, referenced by others: customer,
+    guest, member) and, per entity it owns, the field that references it."""
+    hints = hints or Hints()
     entities = meta["entities"]
     incoming: dict[str, int] = {}
     for e in entities.values():
@@ -887,13 +889,15 @@ def _persona_entity(meta: dict) -> tuple[str | None, dict[str, str]]:
             if f.get("ref"):
                 incoming[f["ref"]] = incoming.get(f["ref"], 0) + 1
     people = [n for n, e in entities.items() if incoming.get(n)
-              and any(w in f for f in e["fields"] for w in PERSONA_FIELDS)]
+              and any(w in f for f in e["fields"] for w in hints.identify_by)]
+    if hints.persona is not None:
+        people = [hints.persona]
     if not people:
         return None, {}
     # someone who can be reached (an email or a phone: an owner, a member) before something merely named (a vet,
     # a room, a parking lot), then the most referenced
     reachable = {n for n in people if any(w in f for f in entities[n]["fields"] for w in ("email", "phone"))}
-    person = max(people, key=lambda n: (n in reachable, incoming[n], n))
+    person = max(people, key=lambda n: (n in reachable, incoming.get(n, 0), n))
     owner = {}
     for n, e in entities.items():
         for fname, f in e["fields"].items():

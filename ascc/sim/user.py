@@ -26,6 +26,7 @@ import re
 
 from ascc.runtime.tasks import Task, ToolCall
 from ascc.sim import render
+from ascc.sim.hints import Hints, hints
 from ascc.sim.protocols import STOP, UserTurn
 from ascc.sim.scenario import describe_call, label, say, show
 
@@ -68,12 +69,17 @@ class ScriptedUser:
         self.decline = decline.get("text")
         self.declined = False
         self.rng = random.Random(f"user:{scenario.get('seed')}:{scenario.get('request')}")
+        self.hints = hints(domain.meta) if domain is not None else Hints()
 
     @classmethod
     def for_task(cls, task: Task, domain=None) -> ScriptedUser:
         return cls(task.user, steps=task.gold_calls_of("user"), domain=domain)
 
     async def reply(self, messages: list[dict]) -> UserTurn:
+        with render.money_fields(self.hints.money):  # no await inside: the setting never reaches another episode
+            return self._reply(messages)
+
+    def _reply(self, messages: list[dict]) -> UserTurn:
         agent = [m["content"] for m in messages if m.get("role") == "assistant" and isinstance(m.get("content"), str)]
         if not agent and not any(m.get("role") == "user" for m in messages):
             request = self.scenario.get("request") or self.scenario.get("instructions") or "I need some help."
@@ -90,7 +96,7 @@ class ScriptedUser:
         step = self.step_asked(last, pending)
         if step is not None:
             return self.do(step)
-        if _CONFIRM.search(last) and not _ASKING.search(last):
+        if (_CONFIRM.search(last) or self.hints.asks_consent(last)) and not _ASKING.search(last):
             return UserTurn(self.confirm(last))
         asked = [] if _ANYTHING_ELSE.search(last) else self.asked(last)
         if len(asked) > 1 and any(a in self.known for a in asked) and self.rng.random() < PIECES:
