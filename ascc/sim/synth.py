@@ -2,7 +2,9 @@
 
 A task is an errand (`ERRANDS`: its kind, share and number of goals): the persona is identified, its profile read,
 then each goal is a walk that starts at a random tool and follows `graph.json` edges until a length limit or a tool
-without successors; before each write the walk reads the rows it acts on (`_lookups`), as a careful agent does. Each step's arguments are bound from what is already there: values found in earlier results (the
+without successors; before each write the walk reads the rows it acts on (`_lookups`), as a careful agent does,
+and after the last write the user may ask to see the changed row (`_follow_up`). What names alone suggest (the
+persona entity, what identifies it, hand-off tools) a spec may state in `simulation:` (`hints.py`). Each step's arguments are bound from what is already there: values found in earlier results (the
 edges' `entity.field->param` say which), rows of the entities already referenced, existing keys for `ref`
 parameters, the spec's `examples:` (what a user would say: a reason, a note), enum values, and values of columns
 with the parameter's name, else a sensible range (for free text, a value made up from the name: `freetext.py`).
