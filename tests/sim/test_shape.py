@@ -51,14 +51,19 @@ def test_refusals_by_kind_and_user_turns(retail):
     assert out["policy_decided"]["tasks"] == 0
 
 
-def test_synthesised_retail_errands_look_before_they_write(retail):
+@pytest.fixture(scope="module")
+def retail_tasks(retail):
     from ascc.sim.synth import TaskSampler
 
     sampler = TaskSampler(retail["retail"], seed=0)
     try:
-        tasks = sampler.tasks(40)
+        return sampler.tasks(40)
     finally:
         sampler.close()
+
+
+def test_synthesised_retail_errands_look_before_they_write(retail, retail_tasks):
+    tasks = retail_tasks
     shape = measure(tasks, retail)
     assert shape.total_writes >= 20
     assert shape.identified_writes == shape.total_writes  # the profile, then each order read before its write
@@ -67,18 +72,12 @@ def test_synthesised_retail_errands_look_before_they_write(retail):
     assert any(w >= 2 for w, n in shape.writes.items() if n)  # several writes in one errand
 
 
-def test_a_write_errand_may_end_with_the_user_checking_the_change(retail):
+def test_a_write_errand_may_end_with_the_user_checking_the_change(retail, retail_tasks):
     """A write errand may end with the user asking to see the changed row (a goal read of the last write's target,
     asked for in the opening)."""
     from ascc.sim.scenario import CHECK
-    from ascc.sim.synth import TaskSampler
 
-    domain = retail["retail"]
-    sampler = TaskSampler(domain, seed=0)
-    try:
-        tasks = [t for t in (sampler.sample(i) for i in range(40)) if t is not None]
-    finally:
-        sampler.close()
+    domain, tasks = retail["retail"], retail_tasks
     kinds = {n: t["kind"] for n, t in domain.meta["tools"].items()}
     checked = [t for t in tasks if t.kind == "write" and len(t.gold_calls) >= 2
                and kinds[t.gold_calls[-2].tool] == "write" and kinds[t.gold_calls[-1].tool] == "read"
@@ -114,10 +113,10 @@ def test_a_task_is_the_same_whatever_the_sampler_made_before(domains):
     domain = domains["airline"]
     warm = TaskSampler(domain, seed=0)
     try:
-        made = {i: warm.sample(i) for i in range(14)}
+        made = {i: warm.sample(i) for i in range(15)}
     finally:
         warm.close()
-    for i in (5, 12, 13):
+    for i in (3, 14):  # both differed while policy walks kept the live-row caches of the walk before them
         cold = TaskSampler(domain, seed=0)
         try:
             assert cold.sample(i).to_json() == made[i].to_json(), i
