@@ -78,13 +78,20 @@ def register(app: typer.Typer) -> None:
                                               "while checking it (a later `ascc compile` finds it cached)."),
         jobs: int = typer.Option(0, "--jobs", "-j", help="Processes drafting and compiling domains (0: one per "
                                                          "core)."),
+        llm: str | None = typer.Option(None, "--llm", help="An OpenAI-compatible endpoint (e.g. "
+                                       "http://127.0.0.1:8000/v1): a model refines each domain's names, "
+                                       "descriptions, policy and preconditions; every edit is compiled."),
+        model: str | None = typer.Option(None, "--model", help="The model to ask (with --llm)."),
+        rounds: int = typer.Option(2, "--rounds", help="Repair rounds per domain when an edit does not compile "
+                                                        "(with --llm)."),
+        llm_timeout: float = typer.Option(120.0, "--llm-timeout", help="Seconds to wait for one answer."),
     ) -> None:
         """Draft one compiled spec per domain from API descriptions; every operation is imported or reported."""
         from ascc.importers.openapi.run import import_openapi
 
         _run_api_import(import_openapi, paths, out_dir, strict, min_size=min_size, max_size=max_size,
                         one_domain_per_api=one_domain_per_api, seed=seed, build_dir=build_dir,
-                        jobs=jobs or (os.cpu_count() or 1))
+                        jobs=jobs or (os.cpu_count() or 1), refine=_refine_config(llm, model, rounds, llm_timeout))
 
     @imp.command("tools")
     def tools_cmd(
@@ -99,13 +106,41 @@ def register(app: typer.Typer) -> None:
         strict: bool = typer.Option(False, "--strict", help="Exit 1 when any tool is left out."),
         jobs: int = typer.Option(0, "--jobs", "-j", help="Processes drafting and compiling domains (0: one per "
                                                          "core)."),
+        llm: str | None = typer.Option(None, "--llm", help="An OpenAI-compatible endpoint (e.g. "
+                                       "http://127.0.0.1:8000/v1): a model refines each domain's names, "
+                                       "descriptions, policy and preconditions; every edit is compiled."),
+        model: str | None = typer.Option(None, "--model", help="The model to ask (with --llm)."),
+        rounds: int = typer.Option(2, "--rounds", help="Repair rounds per domain when an edit does not compile "
+                                                        "(with --llm)."),
+        llm_timeout: float = typer.Option(120.0, "--llm-timeout", help="Seconds to wait for one answer."),
     ) -> None:
         """Draft compiled specs from tool lists that carry no paths or HTTP methods."""
         from ascc.importers.openapi.run import import_tools
 
         _run_api_import(import_tools, paths, out_dir, strict, min_size=min_size, max_size=max_size,
                         one_domain_per_api=one_domain_per_api, seed=seed,
-                        jobs=jobs or (os.cpu_count() or 1))
+                        jobs=jobs or (os.cpu_count() or 1), refine=_refine_config(llm, model, rounds, llm_timeout))
+
+
+def _refine_config(llm: str | None, model: str | None, rounds: int, timeout: float):
+    if llm is None and model is None:
+        return None
+    if not llm or not model:
+        err.print("error: --llm and --model go together (the endpoint and the model to ask there)")
+        raise typer.Exit(2)
+    if rounds < 0 or timeout <= 0:
+        err.print("error: --rounds must be at least 0 and --llm-timeout positive")
+        raise typer.Exit(2)
+    try:
+        import openai  # noqa: F401
+    except ImportError:
+        err.print("error: --llm needs the `openai` package (pip install 'ascc[sim]')")
+        raise typer.Exit(2) from None
+    from ascc.importers.openapi.refine import RefineConfig
+    from ascc.sim.backends.endpoint import ENV_API_KEY
+
+    key = os.environ.get(ENV_API_KEY) or os.environ.get("OPENAI_API_KEY") or "EMPTY"
+    return RefineConfig(llm, model, rounds=rounds, timeout_s=timeout, api_key=key)
 
 
 def _run_api_import(fn, paths: list[Path], out_dir: Path, strict: bool, **kw) -> None:
@@ -150,6 +185,14 @@ def print_api_report(r, out_dir: Path) -> None:
     _listing("files not imported", [f"{p['file']}: {p['reason']}" for p in r.problems])
     reasons = Counter(o.reason for o in r.operations if o.status != "imported")
     _listing("operations left out, by reason", [f"{c} × {why}" for why, c in reasons.most_common()])
+    refined = [d for d in r.domains if d.refinement]
+    if refined:
+        st = Counter(d.refinement["status"] for d in refined)
+        out.print(f"LLM refinement: {st['accepted']} accepted, {st['unchanged']} unchanged, {st['rejected']} "
+                  f"rejected, {st['failed']} failed (rejected and failed domains keep their draft)")
+        _listing("refinements", [f"{d.name}: {d.refinement['status']}: " + (
+            "; ".join(d.refinement["changes"]) if d.refinement["status"] == "accepted" else d.refinement["reason"])
+            for d in refined])
     out.print(f"report: {out_dir / 'import_report.json'}")
 
 

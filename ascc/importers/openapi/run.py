@@ -52,6 +52,7 @@ class DomainRecord:
     compiled: bool
     errors: list[str] = field(default_factory=list)
     warnings: int = 0
+    refinement: dict | None = None  # with --llm: status (accepted/unchanged/rejected/failed), changes, reason
 
 
 @dataclass
@@ -88,8 +89,9 @@ def collect_files(paths: list[Path]) -> list[tuple[Path, str, str]]:
 
 def import_openapi(paths: list[Path], out_dir: Path, *, min_size: int = 4, max_size: int = 40,
                    one_domain_per_api: bool = False, seed: int = 0, jobs: int = 1,
-                   build_dir: Path | None = None, reader=operations) -> ImportReport:
-    """Import API descriptions (`reader`: OpenAPI by default, `fntools.tool_operations` for tool lists)."""
+                   build_dir: Path | None = None, reader=operations, refine=None) -> ImportReport:
+    """Import API descriptions (`reader`: OpenAPI by default, `fntools.tool_operations` for tool lists);
+    with `refine` (a `refine.RefineConfig`) a model then improves each compiling domain (`refine.py`)."""
     report = ImportReport()
     t0 = time.perf_counter()
     per_api: list[tuple[str, list[Operation]]] = []
@@ -119,7 +121,7 @@ def import_openapi(paths: list[Path], out_dir: Path, *, min_size: int = 4, max_s
             report.problems.append({"file": display, "reason": "the description has no operations"})
     report.seconds["read"] = round(time.perf_counter() - t0, 2)
     return _domains(report, per_api, titles, out_dir, min_size, max_size, one_domain_per_api, seed, jobs,
-                    build_dir, t0)
+                    build_dir, t0, refine)
 
 
 def _drop_plumbing(ops: list[Operation]) -> None:
@@ -146,7 +148,7 @@ def import_tools(paths: list[Path], out_dir: Path, **kw) -> ImportReport:
 
 def _domains(report: ImportReport, per_api: list[tuple[str, list[Operation]]], titles: dict[str, str],
              out_dir: Path, min_size: int, max_size: int, one_domain_per_api: bool, seed: int, jobs: int,
-             build_dir: Path | None, t0: float) -> ImportReport:
+             build_dir: Path | None, t0: float, refine=None) -> ImportReport:
     t1 = time.perf_counter()
     units: list[tuple[list[str], list[Operation]]] = []
     if one_domain_per_api:
@@ -181,6 +183,12 @@ def _domains(report: ImportReport, per_api: list[tuple[str, list[Operation]]], t
         report.domains.append(rec)
         report.operations += recs
     report.seconds["compile_check"] = round(compile_s, 2)
+    if refine is not None:
+        from ascc.importers.openapi.refine import refine_report
+
+        t2 = time.perf_counter()
+        refine_report(report, refine, build_dir)
+        report.seconds["refine"] = round(time.perf_counter() - t2, 2)
     report.seconds["total"] = round(time.perf_counter() - t0, 2)
     (out_dir / "import_report.json").write_text(json.dumps(report.to_json(), indent=1, ensure_ascii=False) + "\n",
                                                  encoding="utf-8")
