@@ -184,7 +184,62 @@ def test_large_api_split_along_communities_deterministically():
 
 def test_names():
     assert snake("userId") == "user_id" and snake("class") == "class_" and snake("Größe") == "grosse"
-    assert snake("名前") == "x" and snake("2fa") == "n_2fa" and snake("__init__") == "init"
+    assert snake("2fa") == "n_2fa" and snake("__init__") == "init" and snake("!!") == "x"
+    # nothing survives transliteration: the code points keep two such names apart (they were both `x`)
+    assert snake("名前") == "x_540d524d" != snake("名字")
+
+
+def test_keyword_and_non_ascii_names_compile_and_run(tmp_path):
+    r = import_openapi([FIX / "hostile_names.yaml"], tmp_path)
+    [d] = r.domains
+    assert d.compiled and r.imported == len(r.operations) == 8
+    tools = kinds(r, d.name)
+    assert {"import_", "def_", "lambda_", "select_2", "drop_table_group", "urun_getir"} <= set(tools)
+    spec = __import__("yaml").safe_load((tmp_path / f"{d.name}.env.yaml").read_text())
+    group = spec["entities"]["group"]["fields"]  # SQL keywords stay names (quoted in the SQL), Python's get `_`
+    assert {"order", "limit", "user", "class_", "grosse", "drop_table_x"} <= set(group)
+    assert {"x_540d524d", "x_540d5b57"} <= set(spec["entities"]["x_75286237"]["fields"])
+    env = env_of(tmp_path, d.name)
+    made = env.call("drop_table_group", {"order": 3, "limit": "ten", "class_": "a"})
+    assert made.ok, made.content
+    gid = json.loads(made.content)["group_id"]
+    assert [g["group_id"] for g in json.loads(env.call("select_2", {"order": 3}).content)] == [gid]
+    person = env.call("x_521b5efa75286237", {"x_540d524d": "花子", "x_540d5b57": "山田"})
+    assert person.ok and json.loads(person.content)["x_540d5b57"] == "山田"  # two fields, not one overwritten
+    assert env.call("lambda_", {"group_id": gid}).ok and not env.call("def_", {"group_id": gid}).ok
+
+
+def test_a_100_mb_file_is_refused_by_its_size_unread(tmp_path):
+    big = tmp_path / "huge.json"
+    with big.open("wb") as fh:  # sparse: 100 MB on paper, no disk
+        fh.truncate(100 * 1024 * 1024)
+    r = import_openapi([big, FIX / "petstore_swagger2.json"], tmp_path / "out")
+    [problem] = r.problems
+    assert problem["reason"] == "`huge.json` is 104,857,600 bytes; descriptions over 20,971,520 bytes are not imported"
+    assert [d.name for d in r.domains] == ["pet_store"]
+
+
+def test_cli_on_every_broken_input(tmp_path):
+    out = tmp_path / "out"
+    p = subprocess.run([sys.executable, "-m", "ascc", "import", "openapi", str(FIX / "broken"), "--out", str(out),
+                        "--jobs", "1"], capture_output=True, text=True)
+    text = p.stdout + p.stderr
+    assert "Traceback" not in text
+    for file, why in (("invalid.json", "invalid JSON"), ("not_openapi.yaml", "not an OpenAPI description"),
+                      ("yaml_bomb.yaml", "YAML bomb"), ("missing_ref.yaml", "missing file `nowhere.yaml`")):
+        assert file in text or why in text, (file, text)
+        assert why in text, (why, text)
+    # only whole specs and the report: no temporary files, nothing in failed/
+    assert sorted(x.name for x in out.iterdir()) == ["import_report.json", "missing_ref.env.yaml"]
+    from typer.testing import CliRunner
+
+    from ascc.cli import _register_optional, app
+
+    _register_optional()
+    nothing = CliRunner().invoke(app, ["import", "openapi", str(FIX / "broken" / "invalid.json"), "--out",
+                                       str(tmp_path / "none")])
+    assert nothing.exit_code == 1 and (nothing.exception is None or isinstance(nothing.exception, SystemExit))
+    assert "invalid JSON" in nothing.output and not list((tmp_path / "none").glob("*.env.yaml"))
 
 
 def test_golden_spec(petstore, bless):

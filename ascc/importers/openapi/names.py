@@ -12,8 +12,13 @@ RESERVED = {"true", "false", "null", "and", "or", "not", "in", "is", "if", "else
 
 def snake(text: str) -> str:
     """`userId` -> `user_id`, `Ünïcode-Näme` -> `unicode_name`; always a non-empty identifier."""
-    text = str(text).translate(_LATIN)
+    original = str(text)
+    text = original.translate(_LATIN)
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    if not re.search(r"[A-Za-z0-9]", text):
+        # nothing survives transliteration (`名前`, `用户`): the code points keep distinct names distinct
+        lost = "".join(f"{ord(c):x}" for c in original if c.isalnum() and ord(c) > 127)[:24]
+        text = f"x_{lost}" if lost else text
     text = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", text)
     text = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", text)
     text = re.sub(r"[^A-Za-z0-9]+", "_", text).strip("_").lower()
