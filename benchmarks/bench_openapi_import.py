@@ -9,6 +9,9 @@ Runs in child processes (so each measure has its own peak memory, from getrusage
       exactly): with the builds of (a) in place, every spec is a cache hit (checked: `cached` in the result);
   (c) with --simulate N: `ascc simulate` with the oracle agent and scripted user on a seeded sample of N imported
       domains (5 tasks each): the share of domains with at least one verified episode, and with a verified write.
+  (d) with --simulate-all K: one `ascc simulate WORK/specs --tasks K*domains` run over every imported domain (K
+      tasks each, `--jobs` workers): wall and CPU seconds (its process and workers), and per domain whether it
+      gave a verified episode and a verified write episode.
 Coverage is the share of operations (GET/POST/PUT/PATCH/DELETE) that land as tools in domains that compile with
 no errors; the rest are listed by reason in WORK/specs/import_report.json.
 """
@@ -92,12 +95,54 @@ def simulate(specs: Path, n: int, work: Path) -> dict:
             "failures": failures}
 
 
+def simulate_all(specs: Path, per_domain: int, work: Path, jobs: int) -> dict:
+    import resource
+
+    domains = sorted(p.name.split(".")[0] for p in specs.glob("*.env.yaml"))
+    out = work / "sim_all"
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t = time.perf_counter()
+    p = subprocess.run([sys.executable, "-m", "ascc", "simulate", str(specs), "--tasks", str(per_domain * len(domains)),
+                        "--out", str(out), "--build-dir", str(work / "build"), "--fresh", "--jobs", str(jobs)],
+                       capture_output=True, text=True, cwd=ROOT)
+    wall = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    tasks: dict[str, dict] = {}
+    if (out / "tasks.jsonl").exists():
+        tasks = {x["id"]: x for x in map(json.loads, (out / "tasks.jsonl").read_text().splitlines())}
+    verified: dict[str, int] = {}
+    writes: dict[str, int] = {}
+    if (out / "traces.jsonl").exists():
+        for line in (out / "traces.jsonl").read_text().splitlines():
+            tr = json.loads(line)
+            verified[tr["domain"]] = verified.get(tr["domain"], 0) + 1
+            if tasks.get(tr["task_id"], {}).get("kind") == "write":
+                writes[tr["domain"]] = writes.get(tr["domain"], 0) + 1
+    with_tasks = {x["domain"] for x in tasks.values()}
+    with_write_tasks = {x["domain"] for x in tasks.values() if x.get("kind") == "write"}
+    return {"domains": len(domains), "tasks_per_domain": per_domain, "returncode": p.returncode,
+            "tasks": len(tasks), "episodes_verified": sum(verified.values()),
+            "write_episodes_verified": sum(writes.values()),
+            "domains_with_tasks": len(with_tasks), "domains_with_write_tasks": len(with_write_tasks),
+            "domains_with_verified_episode": len(verified), "domains_with_verified_write": len(writes),
+            "share_verified": round(len(verified) / max(len(domains), 1), 3),
+            "share_verified_write": round(len(writes) / max(len(domains), 1), 3),
+            "wall_s": round(wall, 1), "cpu_s": round(after.ru_utime + after.ru_stime - before.ru_utime
+                                                      - before.ru_stime, 1),
+            "peak_rss_mib": round(after.ru_maxrss / 1024),
+            "without_verified_episode": sorted(set(domains) - set(verified))[:200],
+            "without_verified_write": sorted(set(domains) - set(writes))[:200],
+            "stderr_tail": p.stderr[-2000:] if p.returncode else ""}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("folder", type=Path)
     ap.add_argument("--work", type=Path, default=Path("/tmp/bench_openapi"))
     ap.add_argument("--out", type=Path)
     ap.add_argument("--simulate", type=int, default=0)
+    ap.add_argument("--simulate-all", type=int, default=0, metavar="K")
+    ap.add_argument("--jobs", type=int, default=2, help="simulate workers with --simulate-all")
     ap.add_argument("--skip-import", action="store_true")
     a = ap.parse_args()
     specs, build = a.work / "specs", a.work / "build"
@@ -115,6 +160,10 @@ def main() -> None:
     if a.simulate:
         result["simulate"] = simulate(specs, a.simulate, a.work)
         print("simulate", json.dumps({k: v for k, v in result["simulate"].items() if k != "failures"}), flush=True)
+    if a.simulate_all:
+        result["simulate_all"] = simulate_all(specs, a.simulate_all, a.work, a.jobs)
+        print("simulate_all", json.dumps({k: v for k, v in result["simulate_all"].items()
+                                          if not k.startswith("without")}), flush=True)
     if a.out:
         a.out.write_text(json.dumps(result, indent=1) + "\n")
 
