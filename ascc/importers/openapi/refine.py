@@ -80,6 +80,7 @@ class Refinement:
     changes: list[str] = field(default_factory=list)
     reason: str = ""
     renamed: dict[str, str] = field(default_factory=dict)
+    warnings: int = 0  # the accepted spec's compiler warnings
 
 
 class EndpointFailure(Exception):
@@ -346,7 +347,8 @@ def refine_domain(spec_path: Path, client: Any, cfg: RefineConfig, build_dir: Pa
         _write_atomic(spec_path, text)
         if build_dir is not None:
             compile_file(spec_path, build_dir.resolve(), force=True)
-        return Refinement("accepted", round_, changes, renamed=renamed)
+        return Refinement("accepted", round_, changes, renamed=renamed,
+                          warnings=sum(d.severity == "warning" for d in res.diagnostics))
     return Refinement("rejected", cfg.rounds + 1, reason=f"no compiling patch after {cfg.rounds + 1} answers; "
                                                           f"the draft is kept; last: {last}")
 
@@ -368,6 +370,8 @@ def refine_report(report: Any, cfg: RefineConfig, build_dir: Path | None = None,
             r = Refinement("failed", reason=f"internal refinement error: {type(exc).__name__}: {exc}")
         failures = failures + 1 if r.status == "failed" else 0
         rec.refinement = {"status": r.status, "rounds": r.rounds, "changes": r.changes, "reason": r.reason}
+        if r.status == "accepted":
+            rec.warnings = r.warnings
         if r.renamed:
             for o in report.operations:
                 if o.domain == rec.name and o.tool in r.renamed:
