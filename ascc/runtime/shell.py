@@ -22,17 +22,19 @@ from ascc.runtime.domain import CompiledDomain
 from ascc.runtime.env import Environment, to_jsonable
 
 HELP = """\
-commands:
-  tools                    the domain's tools: kind and parameters
-  call TOOL {json}         call a tool (`TOOL {json}` works too; arguments default to {})
-  tables                   the tables, their keys and row counts
-  show TABLE [N]           the first N rows of a table (default 10)
-  digest                   the state digest (and per-table row counts)
-  diff                     what changed since the last reset
-  log                      the calls since the last reset
-  reset                    back to the initial state
-  help                     this text
-  quit                     leave (Ctrl-D too)"""
+commands (a leading `:` marks a shell command, so `:diff` is always this one; a bare word is a tool when the
+domain has a tool of that name, and the command otherwise):
+  :tools                   the domain's tools: kind and parameters
+  :call TOOL {json}        call a tool (`TOOL {json}` works too; arguments default to {})
+  :tables                  the tables, their keys and row counts
+  :show TABLE [N]          the first N rows of a table (default 10)
+  :digest                  the state digest (and per-table row counts)
+  :diff                    what changed since the last reset
+  :log                     the calls since the last reset
+  :reset                   back to the initial state
+  :help                    this text
+  :quit                    leave (Ctrl-D too)"""
+QUIT = ("quit", "exit", "q")
 
 
 def type_text(t: dict) -> str:
@@ -63,6 +65,8 @@ class Shell:
         self.commands = {"tools": self.tools, "call": self.call, "tables": self.tables, "show": self.show,
                          "digest": self.digest, "diff": self.diff, "log": self.log, "reset": self.reset,
                          "help": self.help, "?": self.help}
+        # tools that take a command's name: the bare word calls the tool, `:word` runs the command
+        self.shadowed = sorted(w for w in [*self.commands, *QUIT] if w in domain.meta["tools"])
 
     # ---- loop
     def run(self) -> None:
@@ -70,7 +74,9 @@ class Shell:
         if interactive:
             _enable_readline()
             self.console.print(f"[bold]{self.domain.name}[/]: {len(self.domain.meta['tools'])} tools, "
-                               f"{len(self.domain.meta['entities'])} tables. Type `help`.")
+                               f"{len(self.domain.meta['entities'])} tables. Type `:help`.")
+        if self.shadowed:
+            self.console.print(Text(shadow_note(self.shadowed), style="yellow"))
         while True:
             try:
                 line = input(f"{self.domain.name}> ") if interactive else self._read_line()
@@ -94,17 +100,25 @@ class Shell:
         if not line or line.startswith("#"):
             return True
         word, _, rest = line.partition(" ")
-        if word in ("quit", "exit", "q"):
+        command = word[1:] if word.startswith(":") else None
+        tools = self.domain.meta["tools"]
+        if command is None and word not in tools:
+            command = word  # a bare command word: no tool takes its name
+        if command in QUIT:
             return False
         try:
-            if word in self.commands:
-                self.commands[word](rest.strip())
-            elif word in self.domain.meta["tools"]:
+            if command is None:
                 self.call(line)
+            elif command in self.commands:
+                self.commands[command](rest.strip())
+            elif word.startswith(":"):
+                hint = did_you_mean(command, [*self.commands, *QUIT])
+                self.error(f"unknown shell command `{word}`; "
+                           + (hint.replace("`", "`:", 1) if hint else "`:help` lists the commands"))
             else:
-                hint = did_you_mean(word, [*self.commands, *self.domain.meta["tools"]])
+                hint = did_you_mean(word, [*self.commands, *tools])
                 self.error(f"unknown command or tool `{word}`; "
-                           + (hint or "`help` lists the commands, `tools` the tools"))
+                           + (hint or "`:help` lists the commands, `:tools` the tools"))
         except Exception as exc:  # the shell outlives any mistake
             self.error(f"{type(exc).__name__}: {exc}")
         return True
@@ -192,6 +206,13 @@ class Shell:
         self.env.reset()
         self.initial = self.env.state()
         self.console.print(Text("reset to the initial state", style="dim"))
+
+
+def shadow_note(words: list[str]) -> str:
+    """The startup line that says which tools take a shell command's name, and how to reach the command."""
+    listed = ", ".join(f"`{w}`" for w in words)
+    return (f"note: the domain has tools named {listed}: a bare `{words[0]}` calls the tool; "
+            f"write `:{words[0]}` for the shell's command")
 
 
 def _cell(v) -> str:
