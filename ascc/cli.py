@@ -99,9 +99,20 @@ def explain_cmd(code: str = typer.Argument(..., help="A diagnostic code such as 
     print(text)
 
 
+CORE = ("check", "compile", "explain")  # defined in this module: they need none of the optional commands
+
+
 def main() -> None:
-    _register_optional()
+    _register_for(sys.argv[1:])
     app()
+
+
+def _register_for(argv: list[str]) -> None:
+    """Register the optional commands unless the command line runs a core one: importing them all (runtime,
+    simulation, trainer, evaluation, importers) takes about half a second, a third of `ascc check` on a small spec."""
+    words = [a for a in argv if not a.startswith("-")]
+    if not words or words[0] not in CORE or "--help" in argv or "-h" in argv:
+        _register_optional()
 
 
 def _register_optional() -> None:

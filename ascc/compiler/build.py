@@ -22,13 +22,9 @@ from pathlib import Path
 from ascc import __version__
 from ascc.compiler import types as T
 from ascc.compiler.ddl import domain_ddl
-from ascc.compiler.graph import build_graph, graph_json
 from ascc.compiler.ir import Domain
 from ascc.compiler.passes import check_spec
-from ascc.compiler.pygen import render_module
-from ascc.compiler.schemas import domain_schemas
 from ascc.compiler.seed import StateBuilder, json_default
-from ascc.compiler.state import write_state
 from ascc.compiler.uses import param_uses
 from ascc.diagnostics import Diagnostic, DiagnosticBag, Span
 from ascc.dsl.reader import read_spec
@@ -252,6 +248,12 @@ def _remove_stale(out: Path, written: list[str]) -> None:
 
 
 def write_outputs(domain: Domain, rows: dict, text: str, out: Path) -> dict:
+    # imported here, so `ascc check` (which writes nothing) does not load jinja2, networkx and pyarrow
+    from ascc.compiler.graph import build_graph, graph_json
+    from ascc.compiler.pygen import render_module
+    from ascc.compiler.schemas import domain_schemas
+    from ascc.compiler.state import write_state
+
     out.mkdir(parents=True, exist_ok=True)
     # the old manifest goes first: a compile killed part way leaves outputs of two specs and no manifest, which
     # the next compile redoes instead of calling it unchanged

@@ -105,7 +105,8 @@ def _run_pool(work, jobs: int, console, tick) -> list[CompileResult]:
     # forked child that compiles (DuckDB prepares `sql:` tools, checks seed data) can die on them. A fork server
     # starts clean, imports the compiler once, and forks the workers from that.
     ctx = mp.get_context("forkserver")
-    ctx.set_forkserver_preload(["ascc.compiler.build"])
+    ctx.set_forkserver_preload(["ascc.compiler.build", "ascc.compiler.graph", "ascc.compiler.pygen",
+                                "ascc.compiler.schemas", "ascc.compiler.state"])
     # workers (children of the fork server) exit when this process dies, even by kill -9
     with _progress(console, len(work)) as bar, ProcessPoolExecutor(jobs, mp_context=ctx, initializer=die_with_parent,
                                                                    initargs=(os.getpid(),)) as pool:

@@ -21,6 +21,9 @@ class EvalError(Exception):
     pass
 
 
+_METHODS: dict[type, object] = {}  # node class -> its SeedEvaluator method
+
+
 class SeedEvaluator:
     def __init__(self, domain: Domain, rng: random.Random, rows: dict[str, list[dict]], seed: int):
         self.domain, self.rng, self.rows = domain, rng, rows
@@ -71,7 +74,10 @@ class SeedEvaluator:
 
     # ---- expressions
     def eval(self, n: ast.Node, env: dict, row: dict | None = None):
-        return getattr(self, "_" + type(n).__name__.lower())(n, env, row)
+        method = _METHODS.get(type(n))
+        if method is None:  # once per node class: a seed of many rows evaluates millions of nodes
+            method = _METHODS[type(n)] = getattr(SeedEvaluator, "_" + type(n).__name__.lower())
+        return method(self, n, env, row)
 
     def _literal(self, n, env, row):
         if n.kind == "decimal":
