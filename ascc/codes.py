@@ -26,8 +26,12 @@ CODES: dict[str, Code] = {
                   'or a folder holds no `*.env.yaml` specs.',
                   'ascc check spec/shop.env.yaml', 'ascc check specs/shop.env.yaml'),
     'E001': Code('invalid YAML',
-                  'The file is not valid YAML: an unclosed bracket or quote, a tab used for indentation, a bad indent.',
-                  'description: [oops', 'description: "[oops"'),
+                  'The file is not valid YAML: an unclosed bracket or quote, a tab used for indentation, a bad indent. '
+                  'Most often a value that looks right is not quoted: a `: ` inside it starts a mapping (`else "Id: '
+                  'missing"`), a leading `{` or `[` starts a flow mapping or list (`error: {id} is empty`), and double '
+                  'quotes inside double quotes end the string early. The help shows the line with its value in single '
+                  'quotes.',
+                  't: thing[$id] else "Thing: not found"', 't: \'thing[$id] else "Thing: not found"\''),
     'E002': Code('a mapping key is not a plain value',
                   "Keys are plain names; YAML's complex keys (`? [a, b]`) are not allowed.",
                   '? [a, b]\n: 1', 'a_b: 1'),
@@ -35,13 +39,18 @@ CODES: dict[str, Code] = {
                   '`<<: *anchor` hides where a field comes from; shared record shapes go under `types:`.',
                   'id:\n  <<: *base', 'id: {type: str}'),
     'E004': Code('duplicate key',
-                  'A key appears twice in one mapping; YAML would silently keep the last one.',
+                  'A key appears twice in one mapping; YAML would silently keep the last one. ascc keeps the first: '
+                  'a second `let:` block in a tool is dropped with its names, and their uses are not reported again as '
+                  'unknown (E234); merge the two blocks.',
                   'get_order: …\nget_order: …', 'get_order: …\nget_order_status: …'),
     'E005': Code('unknown key',
-                  'The key is not part of the spec language at this place, usually a typo.',
+                  'The key is not part of the spec language at this place, usually a typo. Inside `{ … }` a comma '
+                  'ends a value, so `{description: The id, as printed}` reads `as printed` as a key: quote the value.',
                   'requries: […]', 'requires: […]'),
     'E006': Code('a value has the wrong shape',
-                  'A mapping, list, string, number or boolean was expected and something else was found.',
+                  'A mapping, list, string, number or boolean was expected and something else was found. A map '
+                  'inside a `returns:` projection or an `update`/`insert` map is not a nested record: write the record '
+                  'as one quoted expression, `detail: "{n: t.n}"`.',
                   'tools:\n  - get_order', 'tools:\n  get_order: {…}'),
     'E007': Code('a required part is missing',
                   'The spec has no `domain:`, a tool has no `kind:` or `description:`, a field no type, an entity no `fields:`, or the file is empty.',
@@ -97,7 +106,8 @@ CODES: dict[str, Code] = {
                   'The text stops where more was expected: a dangling operator, an unclosed bracket.',
                   'o.status ==', 'o.status == pending'),
     'E103': Code('unexpected token in an expression',
-                  'A word or symbol appears where the grammar does not allow it.',
+                  'A word or symbol appears where the grammar does not allow it. After `else` the message is a string '
+                  'literal with its own quotes: `else "Thing {id} not found"`.',
                   'o.status == == pending', 'o.status == pending'),
     'E104': Code('empty expression',
                   'An expression is blank.',

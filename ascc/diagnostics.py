@@ -80,6 +80,9 @@ class DiagnosticBag:
 
     def __init__(self) -> None:
         self._items: list[Diagnostic] = []
+        # names whose definition was dropped after an error of its own (a duplicate `let:` block, a `let` value
+        # that does not parse): their uses are not reported again as unknown (E234), so the cause shows once
+        self.dropped_names: set[str] = set()
 
     def add(self, diag: Diagnostic) -> None:
         self._items.append(diag)

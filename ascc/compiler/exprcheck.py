@@ -128,7 +128,8 @@ class ExprChecker:
             help_ = f"parameters are written with a `$`: `${n.name}`"
         if help_ is None and expected is not None and expected.kind == "enum":
             help_ = f"expected a value of {expected}"
-        self.err("E234", f"unknown name `{n.name}`", n.span, help=help_)
+        if n.name not in getattr(self.bag, "dropped_names", ()):  # else its definition's own error says why
+            self.err("E234", f"unknown name `{n.name}`", n.span, help=help_)
         return None
 
     # ---- access

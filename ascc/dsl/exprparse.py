@@ -314,6 +314,9 @@ def _deeper_than(tree, limit: int):
     return None
 
 
+_UNQUOTED_ELSE = re.compile(r"\belse\s+([^\s\"'][^\"']*)?$")  # `… else Thing {id} not`: a message without quotes
+
+
 def _syntax_error(exc: UnexpectedInput, text: str, file: str, line: int, col: int, start: str):
     from ascc.diagnostics import Diagnostic
 
@@ -346,4 +349,8 @@ def _syntax_error(exc: UnexpectedInput, text: str, file: str, line: int, col: in
     span = Span.point(file, tok.line, tok.column, width).shifted(line, col)
     expected = getattr(exc, "expected", None) or getattr(exc, "accepts", None) or []
     help_ = f"expected {_describe_expected(expected)}" if expected else None
+    if start == "start_guarded" and (m := _UNQUOTED_ELSE.search(text[:tok.start_pos or 0])):
+        message = text[m.start() + len("else"):].strip().replace('"', "'")
+        help_ = (f'the message after `else` is a string: write it in quotes, `else "{message}"`, and the whole line '
+                 f"in single quotes for YAML: `'… else \"{message}\"'`")
     return Diagnostic("E103", f"unexpected `{tok}` in {what}", span, help=help_)

@@ -24,6 +24,7 @@ from ascc.dsl.raw import (
     RawStruct,
     RawTool,
 )
+from ascc.dsl.yamlhelp import quoted_line
 from ascc.dsl.yamlnodes import YMap, YNode, YScalar, YSeq, load_yaml
 
 IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -39,6 +40,22 @@ TOOL_KEYS = ("kind", "description", "intent", "actor", "confirm", "requested_by"
 RULE_KEYS = ("when", "outcome", "policy", "message", "ask", "via")
 SEED_KEYS = ("random_seed", "files", "rows", "generate")
 GEN_KEYS = ("count", "let", "fields")
+def comma_cut(before, key: YScalar, value: YNode, text: str) -> tuple[str, str] | None:
+    """When `key` (with no value) is the tail of the value before it, cut off by a comma inside `{ … }`: the help
+    that quotes the whole value, and a note that says what YAML read."""
+    if before is None or not (isinstance(value, YScalar) and value.value is None and isinstance(key.value, str)):
+        return None
+    pk, pv = before
+    if not (isinstance(pv, YScalar) and pv.is_str and pv.style is None and pv.span.line == key.span.line):
+        return None
+    line = text.split("\n")[key.span.line - 1]
+    if "{" not in line[:key.span.col]:
+        return None
+    whole = f"{pv.value}, {key.value}".replace('"', '\\"')
+    return (f'quote the value: `{pk.value}: "{whole}"`',
+            f"inside `{{ … }}` a comma ends a value: `{pk.value}` got `{pv.value}`, and `{key.value}` was read as a key")
+
+
 _KIND_NAMES = {YMap: "a mapping", YSeq: "a list", YScalar: "a value"}
 
 
@@ -71,10 +88,13 @@ class SpecReader:
         return None
 
     def _keys(self, m: YMap, allowed: tuple[str, ...], what: str, path: str, skip: tuple = ()) -> None:
-        for k, _ in m.items:
+        for i, (k, v) in enumerate(m.items):
             if k.value not in allowed and k.value not in skip:
+                cut = comma_cut(m.items[i - 1] if i else None, k, v, self.text)
                 self.bag.error("E005", f"unknown key `{k.value}` in {what}", k.span, path=path,
-                               help=did_you_mean(str(k.value), allowed) or f"allowed keys: {', '.join(allowed)}")
+                               notes=cut[1:] if cut else (),
+                               help=cut[0] if cut else did_you_mean(str(k.value), allowed)
+                               or f"allowed keys: {', '.join(allowed)}")
 
     def _name(self, key: YScalar, what: str) -> Named | None:
         if not isinstance(key.value, str) or not IDENT.match(key.value):
@@ -317,6 +337,8 @@ class SpecReader:
                 n, g = self._name(k, "value"), self.guarded(v)
                 if n and g:
                     tool.lets.append(RawLet(n, g, k.span.line))
+                elif n:
+                    self.bag.dropped_names.add(n.value)
         if (rq := self._expect(m.get("requires"), YSeq, "`requires`", f"{path}.requires")) is not None:
             for i, item in enumerate(rq.items):
                 if (r := self._require(item, f"{path}.requires[{i}]")) is not None:
@@ -354,8 +376,11 @@ class SpecReader:
 
     def _require(self, item: YNode, path: str) -> RawRequire | None:
         if isinstance(item, YMap) and len(item.items) == 1 and item.items[0][0].value not in ("check", "error"):
+            line = self.text.split("\n")[item.span.line - 1]
+            fixed = quoted_line(line) if line.lstrip().startswith("- ") else None  # not inside `[ … ]`
             self.bag.error("E013", "YAML read this requirement as a mapping", item.span, path=path,
-                           help="a `: ` inside an unquoted line starts a mapping; quote the whole line with '…'")
+                           help="a `: ` inside an unquoted line starts a mapping; quote the whole line with '…'"
+                           + (f": `{fixed.strip()}`" if fixed else ""))
             return None
         if isinstance(item, YMap):
             self._keys(item, ("check", "error"), "a requirement", path)
@@ -394,10 +419,24 @@ class SpecReader:
     def _assignments(self, m: YMap, path: str) -> list[RawAssignment]:
         out = []
         for k, v in m.items:
+            if isinstance(v, YMap):
+                self._nested_map(k, v, path)
+                continue
             n, e = self._name(k, "field"), self.expr(v)
             if n and e:
                 out.append(RawAssignment(n, e))
         return out
+
+    def _nested_map(self, key: YScalar, v: YMap, path: str) -> None:
+        """A mapping as a field's value (`detail:` + indented `n: t.n`): the map is not read as a nested record
+        of expressions; the record is one expression, a quoted literal, shown here built from the map."""
+        parts = [f"{k.value}: {x.value}" for k, x in v.items if isinstance(x, YScalar)]
+        record = "{" + ", ".join(parts) + "}" if len(parts) == len(v.items) else "{name: value, …}"
+        self.bag.error("E006", f"expected an expression for `{key.value}`, found a mapping", v.span,
+                       path=f"{path}.{key.value}",
+                       notes=("only the outer map holds one expression per field; a map inside it is not read "
+                              "as a nested record",),
+                       help=f"write the record as one expression in quotes: `{key.value}: \"{record}\"`")
 
     def _effects(self, seq: YSeq, path: str) -> list[RawEffect]:
         out = []

@@ -22,6 +22,7 @@ from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
 from ruamel.yaml.resolver import VersionedResolver
 
 from ascc.diagnostics import DiagnosticBag, Span
+from ascc.dsl.yamlhelp import last_text_line, yaml_error_help
 from ascc.inputs import InputProblem, check_yaml
 
 _INT = "tag:yaml.org,2002:int"
@@ -209,6 +210,15 @@ class _Converter:
             return self._mapping(node)
         raise TypeError(f"unexpected YAML node {type(node).__name__}")  # pragma: no cover
 
+    def _dropped(self, key: YScalar, node) -> dict:
+        """A duplicate `let:` block is dropped: the names it defines are remembered, so that their uses
+        do not each report an unknown name (E234); E004 says why once."""
+        if key.value != "let" or not isinstance(node, _MAPPINGS):  # only `let` values are names in expressions
+            return {}
+        names = [str(k.value) for k, _ in node.value if isinstance(k, _SCALARS)]
+        self.bag.dropped_names.update(names)
+        return _dropped_help(key, names) if names else {}
+
     def _mapping(self, node) -> YMap:
         items, seen = [], {}
         for k, v in node.value:
@@ -223,11 +233,19 @@ class _Converter:
             first = seen.get(key.value)
             if first is not None:
                 self.bag.error("E004", f"duplicate key `{key.value}`", key.span,
-                               labels=(_label(first.span, "first defined here"),))
+                               labels=(_label(first.span, "first defined here"),), **self._dropped(key, v))
                 continue
             seen[key.value] = key
             items.append((key, self.convert(v)))
         return YMap(tuple(items), _span(self.file, node))
+
+
+def _dropped_help(key, names: list[str]) -> dict:
+    """The note and help of a duplicate `let:` block, dropped with the names it defines."""
+    shown = ", ".join(f"`{n}`" for n in names[:6]) + (", …" if len(names) > 6 else "")
+    return {"notes": (f"this second `let:` is ignored with everything in it, so {shown} "
+                      f"{'is' if len(names) == 1 else 'are'} not defined; their uses are not reported again",),
+            "help": "merge the two `let:` blocks into one"}
 
 
 def _label(span: Span, msg: str):
@@ -254,7 +272,12 @@ def load_yaml(text: str, file: str, bag: DiagnosticBag) -> YamlDocument:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         problem = (exc.problem or exc.context or "invalid YAML").strip()
-        bag.error("E001", f"invalid YAML: {problem}", Span.point(file, line, col))
+        lines = text.split("\n")
+        if (at := last_text_line(lines, line)) != line:  # YAML noticed it on a blank line: show the line before
+            line, col = at, len(lines[at - 1].rstrip()) + 1
+        opened = exc.context_mark.line + 1 if exc.context_mark is not None and exc.problem_mark else None
+        help_, notes = yaml_error_help(problem, lines, line, opened)
+        bag.error("E001", f"invalid YAML: {problem}", Span.point(file, line, col), help=help_, notes=notes)
         return YamlDocument(None, text, file)
     except YAMLError as exc:
         bag.error("E001", f"invalid YAML: {str(exc).splitlines()[0]}", Span.point(file, 1, 1))
