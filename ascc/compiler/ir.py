@@ -143,6 +143,7 @@ class SqlQuery:
     params: list[str]  # parameter / let names referenced as $name, in order of first use
     is_select: bool
     tables: list[str]
+    returning: bool = False  # a write with `RETURNING`: its result is the returned rows, not a count
 
 
 @dataclass

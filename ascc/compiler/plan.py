@@ -27,7 +27,8 @@ def tool_plan(tool: Tool) -> list[Stmt]:
     out = checks_plan(tool)
     if tool.sql is not None:
         args = ", ".join(f"{p!r}: {_sql_arg(tool, p)}" for p in tool.sql.params)
-        out.append(Stmt("return", tool.line, f"ctx.sql({tool.sql.text!r}, {{{args}}})"))
+        rows = ", rows=True" if tool.sql.returning else ""
+        out.append(Stmt("return", tool.line, f"ctx.sql({tool.sql.text!r}, {{{args}}}{rows})"))
         return out
     out += effects_plan(tool.effects)
     if tool.projection is not None:

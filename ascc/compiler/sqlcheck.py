@@ -91,12 +91,14 @@ def check_sql(node: YScalar, tool: Tool, domain: Domain, scope: Scope, bag: Diag
     before = len(bag)
     params = _check_placeholders(stmt, node, tool, scope, bag)
     params_bad = len(bag) > before
-    if ok and _check_columns(stmt, node, domain, bag) and not params_bad:
+    if ok and _check_columns(stmt, node, domain, bag) and _check_returning(stmt, node, domain, bag) \
+            and not params_bad:
         if _check_param_shapes(stmt, node, _param_types(params, tool, scope), domain, bag):
             _check_in_duckdb(text, stmt, node, domain, bag)
     _check_clock(stmt, node, bag)
     tables = sorted({t.name for t in stmt.find_all(exp.Table) if t.name in domain.entities})
-    return SqlQuery(text, params, is_select, tables)
+    returning = not is_select and stmt.args.get("returning") is not None
+    return SqlQuery(text, params, is_select, tables, returning)
 
 
 _DB_CLOCK = (exp.CurrentDate, exp.CurrentTimestamp, exp.CurrentTime, exp.CurrentDatetime)
@@ -236,6 +238,22 @@ def _is_nested(e, types: dict) -> bool | None:
     if dtype is None or dtype.is_type(exp.DataType.Type.UNKNOWN, exp.DataType.Type.NULL):
         return None
     return dtype.is_type(exp.DataType.Type.ARRAY, exp.DataType.Type.LIST, exp.DataType.Type.MAP)
+
+
+def _check_returning(stmt, node, domain: Domain, bag) -> bool:
+    """E310 for a column of `RETURNING` that the written table lacks: DuckDB's PREPARE does not bind RETURNING,
+    and neither does the qualifier above, so such a tool would compile and then fail on every call."""
+    returning = stmt.args.get("returning")
+    target = stmt.find(exp.Table)
+    if returning is None or target is None or target.name not in domain.entities:
+        return True
+    fields = set(domain.entities[target.name].fields)
+    for col in returning.find_all(exp.Column):
+        if col.name not in fields:
+            bag.error("E310", f"unknown column `{col.name}` in `RETURNING` (table `{target.name}`)",
+                      _meta_span(node, col), help=did_you_mean(col.name, fields))
+            return False
+    return True
 
 
 @functools.lru_cache(maxsize=8)

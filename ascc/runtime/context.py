@@ -158,7 +158,9 @@ class Context:
         sql = f"SELECT count(*) FROM {_q(entity)}" + (f" WHERE {where}" if where else "")
         return self.con.execute(sql, params or []).fetchone()[0]
 
-    def sql(self, text: str, params: dict) -> list[dict] | int:
+    def sql(self, text: str, params: dict, rows: bool = False) -> list[dict] | int:
+        """A `sql:` tool's statement: a query's rows, a write's count of changed rows, or (`rows`: a write with
+        `RETURNING`) the rows it returns."""
         if self.pending:
             self.flush()
         write = self.env.domain.is_write_sql(text)
@@ -173,10 +175,10 @@ class Context:
         got = cur.fetchmany(MAX_SQL_ROWS + 1)  # not fetchall: a million rows would be built before any check
         if len(got) > MAX_SQL_ROWS:
             raise ToolError(f"the query returns more than {MAX_SQL_ROWS:,} rows", "too_large")
-        rows = [dict(zip(cols, r)) for r in got]
-        if write:
-            return rows[0].get("Count", len(rows)) if rows and len(cols) == 1 else len(rows)
-        return rows
+        out = [dict(zip(cols, r)) for r in got]
+        if write and not rows:
+            return out[0].get("Count", len(out)) if out and len(cols) == 1 else len(out)
+        return out
 
     # ---- clock and ids
     def today(self) -> dt.date:
