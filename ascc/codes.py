@@ -434,6 +434,15 @@ CODES: dict[str, Code] = {
                   'Each must name an entity, field or tool of the spec.',
                   'simulation:\n  persona: customers\n  handoff: [transfer_to_human]',
                   'simulation:\n  persona: customer\n  handoff: [transfer_to_human_agents]'),
+    'E296': Code('a random draw has nothing to draw from',
+                  '`random_int(lo, hi)` with literal bounds where `lo` is above `hi`, or `random_choice([])`. With '
+                  'computed bounds or lists the call is refused when it runs (`invalid_arguments`).',
+                  'id: random_int(99999, 10000)', 'id: random_int(10000, 99999)'),
+    'E297': Code('a draw that avoids keys names no fitting entity',
+                  'The last argument of `new_id(prefix, digits, entity)` or `random_int(lo, hi, entity)` is an '
+                  'entity whose keys the draw avoids (it draws again on a collision). It must be an entity name, '
+                  'with text keys for `new_id()` and whole-number keys for `random_int()`.',
+                  'id: random_int(10000, 99999, "message")', 'id: random_int(10000, 99999, message)'),
     'E301': Code('invalid SQL',
                   'The statement does not parse as DuckDB SQL.',
                   'SELECT * FROM order WHERE', 'SELECT * FROM "order"'),
@@ -462,7 +471,8 @@ CODES: dict[str, Code] = {
                   'SQL parameters are plain values, not rows, structs or lists.',
                   'WHERE id = $order', 'WHERE id = $order_id'),
     'E310': Code('unknown SQL column',
-                  'The column is not a field of the tables in the query.',
+                  'The column is not a field of the tables in the query, or (in a write\'s `RETURNING`) of the '
+                  'table it writes: DuckDB checks RETURNING only when the statement runs, so every call would fail.',
                   'SELECT totl FROM "order"', 'SELECT total FROM "order"'),
     'E311': Code('SQL does not fit the schema',
                   "The statement does not type-check against the domain's tables.",

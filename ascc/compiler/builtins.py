@@ -248,9 +248,11 @@ def _nullary(result: Type):
 
 
 def _new_id(c, n, scope, expected):
-    if not _arity(c, n, 1, 2, scope):
+    if not _arity(c, n, 1, 3, scope):
         return T.STR
-    for i, a in enumerate(n.args):
+    if len(n.args) == 3:
+        _unique_in(c, n, "str")
+    for i, a in enumerate(n.args[:2]):
         c.check(a, scope)
         kind = "str" if i == 0 else "int"
         if not (isinstance(a, ast.Literal) and a.kind == kind):
@@ -259,6 +261,62 @@ def _new_id(c, n, scope, expected):
         elif kind == "int" and not 1 <= a.value <= 18:
             c.err("E253", "`new_id()` digit counts go from 1 to 18", a.span)
     return T.STR
+
+
+def _unique_in(c, n: ast.Call, key_kind: str) -> None:
+    """The last argument of `new_id(p, d, entity)` / `random_int(lo, hi, entity)`: an entity whose keys a draw
+    must avoid (drawn again on a collision). Replaced by its name as a string literal for code generation."""
+    a = n.args[-1]
+    ent = c.domain.entities.get(a.name) if isinstance(a, ast.Name) else None
+    if ent is None:
+        c.err("E297", f"expected an entity name: the last argument of `{n.func}()` names the entity whose keys "
+              "the draw avoids", a.span, help=f"write the entity's name bare, as in `{n.func}(…, message)`")
+        return
+    key = ent.fields[ent.key].type
+    if key.kind != key_kind:
+        c.err("E297", f"`{n.func}()` draws a{'n int' if key_kind == 'int' else ' str'}, but `{ent.name}`'s key "
+              f"`{ent.key}` is {key}", a.span,
+              help="use `new_id()` for text keys and `random_int()` for whole-number keys")
+        return
+    c.reads.add(ent.name)
+    lit = ast.Literal(a.span, ent.name, "str")
+    c.check(lit, None)
+    n.args = [*n.args[:-1], lit]
+
+
+def _random_int(c, n, scope, expected):
+    if not _arity(c, n, 2, 3, scope):
+        return T.INT
+    if len(n.args) == 3:
+        _unique_in(c, n, "int")
+    for a in n.args[:2]:
+        t = c.check(a, scope, T.INT)
+        if _want(c, n, a, t, lambda x: x.kind == "int", "whole numbers"):
+            _nonnull(c, n, [t])
+    lo, hi = n.args[:2]
+    if all(isinstance(x, ast.Literal) and x.kind == "int" for x in (lo, hi)) and lo.value > hi.value:
+        c.err("E296", f"`random_int({lo.value}, {hi.value})` has no value to draw: the low end is above the high",
+              n.span, help=f"swap them: `random_int({hi.value}, {lo.value})`")
+    return T.INT
+
+
+def _random_float(c, n, scope, expected):
+    types = _args(c, n, scope, 2, 2)
+    if types and all(_want(c, n, a, t, lambda x: x.is_numeric, "numbers") for a, t in zip(n.args, types)):
+        _nonnull(c, n, types)
+    return T.FLOAT
+
+
+def _random_choice(c, n, scope, expected):
+    types = _args(c, n, scope, 1, 1, T.list_of(expected) if expected is not None else None)
+    if not types or not _nonnull(c, n, types):
+        return None
+    t = types[0]
+    if not _want(c, n, n.args[0], t, lambda x: x.kind == "list", "a list"):
+        return None
+    if isinstance(n.args[0], ast.ListLit) and not n.args[0].items:
+        c.err("E296", "`random_choice([])` has nothing to choose from", n.span)
+    return t.elem if t.kind == "list" and t.elem is not None else T.ANY
 
 
 def _parse_time(kind: str):
@@ -390,7 +448,14 @@ BUILTINS: dict[str, Builtin] = {b.name: b for b in [
     Builtin("coalesce", _coalesce, "the first argument that is not null", sql="coalesce"),
     Builtin("today", _nullary(T.DATE), "the environment clock's date", via_ctx=True),
     Builtin("now", _nullary(T.DATETIME), "the environment clock's date and time", via_ctx=True),
-    Builtin("new_id", _new_id, "a fresh deterministic id: a prefix and n digits", contexts=("tool",), via_ctx=True),
+    Builtin("new_id", _new_id, "a fresh deterministic id: a prefix and n digits (with an entity: one no row of it "
+            "has as its key)", contexts=("tool",), via_ctx=True),
+    Builtin("random_int", _random_int, "a whole number from lo to hi, both included, from the environment's seeded "
+            "generator (with an entity: one no row of it has as its key)", contexts=("tool",), via_ctx=True),
+    Builtin("random_float", _random_float, "a float from lo up to hi, from the environment's seeded generator",
+            contexts=("tool",), via_ctx=True),
+    Builtin("random_choice", _random_choice, "one element of a non-empty list, from the environment's seeded "
+            "generator", contexts=("tool",), via_ctx=True),
     Builtin("date", _parse_time("date"), "a date from an ISO string"),
     Builtin("datetime", _parse_time("datetime"), "a date and time from an ISO string"),
     Builtin("add_days", _add_days, "a date moved by n days"),

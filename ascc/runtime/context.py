@@ -30,6 +30,7 @@ from ascc.runtime.errors import ToolError
 __all__ = ["B", "Context", "ToolError"]
 
 MAX_SQL_ROWS = 100_000  # rows a `sql:` tool's query may return
+MAX_DRAWS = 1000  # draws of a key that must be free before a call gives up (`conflict`)
 _SQL: dict[tuple, str] = {}  # statements by (kind, entity, columns...)
 _SCALARS = (str, int, bool, Decimal, dt.date, type(None))  # types whose `==` means "DuckDB would store the same value"
 
@@ -187,12 +188,42 @@ class Context:
     def now(self) -> dt.datetime:
         return self.env.clock_now
 
-    def new_id(self, prefix: str, digits: int = 6) -> str:
-        """A deterministic id: the same in the gold run and in every replay of the same calls."""
+    def new_id(self, prefix: str, digits: int = 6, unique_in: str | None = None) -> str:
+        """A deterministic id: the same in the gold run and in every replay of the same calls. With `unique_in`
+        (an entity with text keys) it is drawn again while a row of that entity has it as its key."""
+        for _ in range(MAX_DRAWS):
+            n = self.env.id_counter
+            self.env.id_counter += 1
+            h = hashlib.sha256(f"{self.env.domain.name}|{self.env.id_seed}|{prefix}|{n}".encode()).hexdigest()
+            v = f"{prefix}{int(h, 16) % 10 ** digits:0{digits}d}"
+            if unique_in is None or self.get(unique_in, v) is None:
+                return v
+        raise ToolError(f"no free `{unique_in}` key `{prefix}` + {digits} digits after {MAX_DRAWS} draws", "conflict")
+
+    # ---- seeded randomness: one stream per environment, from its id seed and the same counter as new_id, so a
+    # reset (or a task's `id_seed`) starts it again, a refused call takes back its draws, and replays repeat it
+    def _draw(self) -> int:
         n = self.env.id_counter
         self.env.id_counter += 1
-        h = hashlib.sha256(f"{self.env.domain.name}|{self.env.id_seed}|{prefix}|{n}".encode()).hexdigest()
-        return f"{prefix}{int(h, 16) % 10 ** digits:0{digits}d}"
+        h = hashlib.sha256(f"{self.env.domain.name}|{self.env.id_seed}|~random|{n}".encode()).digest()
+        return int.from_bytes(h[:8], "big")
+
+    def random_int(self, lo: int, hi: int, unique_in: str | None = None) -> int:
+        if hi < lo:
+            raise ToolError(f"random_int({lo}, {hi}): the low end is above the high one", "invalid_arguments")
+        for _ in range(MAX_DRAWS):
+            v = lo + self._draw() % (hi - lo + 1)
+            if unique_in is None or self.get(unique_in, v) is None:
+                return v
+        raise ToolError(f"no free `{unique_in}` key from {lo} to {hi} after {MAX_DRAWS} draws", "conflict")
+
+    def random_float(self, lo, hi) -> float:
+        return float(lo) + (float(hi) - float(lo)) * (self._draw() / 2.0 ** 64)
+
+    def random_choice(self, items: list):
+        if not items:
+            raise ToolError("random_choice() of an empty list", "invalid_arguments")
+        return items[self._draw() % len(items)]
 
     # ---- writes
     def _check(self, entity: str, row: dict, changed, is_new: bool) -> None:
