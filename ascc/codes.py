@@ -438,6 +438,13 @@ CODES: dict[str, Code] = {
                   '`random_int(lo, hi)` with literal bounds where `lo` is above `hi`, or `random_choice([])`. With '
                   'computed bounds or lists the call is refused when it runs (`invalid_arguments`).',
                   'id: random_int(99999, 10000)', 'id: random_int(10000, 99999)'),
+    'E298': Code('`fails_after_effects:` on a tool with nothing to keep',
+                  '`fails_after_effects:` conditions run after a tool\'s effects and keep them when they fail: the '
+                  'call gets an error result (`failed_with_changes`) and its writes stay. A tool without `effects:` '
+                  '(a read, a `sql:` tool) has nothing to keep: a condition that refuses the call belongs under '
+                  '`requires:`, which changes nothing.',
+                  'kind: read\nfails_after_effects:\n  - $n > 0 else "bad n"',
+                  'kind: read\nrequires:\n  - $n > 0 else "bad n"'),
     'E297': Code('a draw that avoids keys names no fitting entity',
                   'The last argument of `new_id(prefix, digits, entity)` or `random_int(lo, hi, entity)` is an '
                   'entity whose keys the draw avoids (it draws again on a collision). It must be an entity name, '

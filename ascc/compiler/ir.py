@@ -160,6 +160,7 @@ class Tool:
     params: list[Param] = field(default_factory=list)
     lets: list[Let] = field(default_factory=list)
     requires: list[Require] = field(default_factory=list)
+    fails_after_effects: list[Require] = field(default_factory=list)  # checked after the effects, which stay
     rules: list[Rule] = field(default_factory=list)
     effects: list[Effect] = field(default_factory=list)
     returns: ast.Node | None = None

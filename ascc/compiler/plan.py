@@ -31,6 +31,7 @@ def tool_plan(tool: Tool) -> list[Stmt]:
         out.append(Stmt("return", tool.line, f"ctx.sql({tool.sql.text!r}, {{{args}}}{rows})"))
         return out
     out += effects_plan(tool.effects)
+    out += _fails_after(tool)
     if tool.projection is not None:
         items = ", ".join(f"{k!r}: {_returned(v)}" for k, v in tool.projection)
         out.append(Stmt("return", tool.line, "{" + items + "}"))
@@ -99,6 +100,14 @@ def _sql_arg(tool: Tool, name: str) -> str:
     from ascc.compiler.resolve import py_name
 
     return py_name(name)
+
+
+def _fails_after(tool: Tool) -> list[Stmt]:
+    """`fails_after_effects:`: the first false condition returns an error result that keeps the effects."""
+    names = {**{let.name: let.py_name for let in tool.lets}, **{p.name: p.py_name for p in tool.params}}
+    return [Stmt("if", r.line, bare(py_negated(r.cond)),
+                 body=[Stmt("return", r.line, f"ctx.kept_error({message_py(r.message, names)})")])
+            for r in tool.fails_after_effects]
 
 
 def _requires(reqs, params: list[str]) -> list[Stmt]:

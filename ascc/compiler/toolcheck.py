@@ -56,6 +56,7 @@ def check_tool(raw: RawTool, domain: Domain, tr: TypeResolver, bag: DiagnosticBa
     tool.effects = effects.check_list(raw.effects, scope)
     check_writes_after_delete(tool.effects, {let.name: let.expr for let in tool.lets}, bag)
     tool.writes = effects.writes | (set(tool.sql.tables) if tool.sql and not tool.sql.is_select else set())
+    _check_fails_after(raw, tool, c, scope)
     _check_returns(raw, tool, c, scope)
     tool.reads = c.reads | (set(tool.sql.tables) if tool.sql else set())
     _check_kind(raw, tool, bag)
@@ -216,6 +217,28 @@ def _rule_via(rr, outcome: str, bag) -> str | None:
                   help="`via:` names the hand-off tool of `outcome: transfer`")
         return None
     return rr.via.value
+
+
+def _check_fails_after(raw: RawTool, tool: Tool, c: ExprChecker, scope: Scope) -> None:
+    """`fails_after_effects:` conditions, checked after the effects: the first that is false ends the call with
+    its message as an error result while the effects stay (an API that stores a setting, then says it is invalid).
+    Only on tools whose effects write: elsewhere there is nothing to keep, and `requires:` is what was meant."""
+    if not raw.fails_after_effects:
+        return
+    if raw.sql is not None or not raw.effects:
+        c.bag.error("E298", f"`{tool.name}` has `fails_after_effects:` but no `effects:` to keep",
+                    raw.fails_after_span or raw.name.span,
+                    help="to refuse a call without changing anything, write the condition under `requires:`")
+    names = {let.name: i for i, let in enumerate(tool.lets)}
+    for rr in raw.fails_after_effects:
+        g = rr.cond
+        c.expect_bool(g.expr, scope, "a condition")
+        if g.message is None:
+            c.bag.error("E269", "a `fails_after_effects` condition needs its error message", g.expr.span,
+                        help="write `condition else \"what the agent is told\"`")
+            continue
+        _check_message(g.message, g.message_span, c.params, c.bag, names)
+        tool.fails_after_effects.append(Require(g.expr, g.message, rr.line, len(tool.lets)))
 
 
 def _check_returns(raw: RawTool, tool: Tool, c: ExprChecker, scope: Scope) -> None:

@@ -139,6 +139,8 @@ class RawTool:
     returns: ast.Node | list[RawAssignment] | None = None
     returns_span: Span | None = None
     sql: YScalar | None = None
+    fails_after_effects: list[RawRequire] = field(default_factory=list)
+    fails_after_span: Span | None = None
 
 
 @dataclass

@@ -36,7 +36,7 @@ FIELD_KEYS = ("type", "ref", "enum", "default", "nullable", "unique", "pattern",
 STRUCT_FIELD_KEYS = ("type", "ref", "enum", "default", "nullable", "description")
 PARAM_KEYS = ("type", "ref", "enum", "default", "optional", "description", "examples")
 TOOL_KEYS = ("kind", "description", "intent", "actor", "confirm", "requested_by", "params", "let",
-             "requires", "rules", "effects", "returns", "sql")
+             "requires", "rules", "effects", "returns", "sql", "fails_after_effects")
 RULE_KEYS = ("when", "outcome", "policy", "message", "ask", "via")
 SEED_KEYS = ("random_seed", "files", "rows", "generate")
 GEN_KEYS = ("count", "let", "fields")
@@ -339,6 +339,11 @@ class SpecReader:
                     tool.lets.append(RawLet(n, g, k.span.line))
                 elif n:
                     self.bag.dropped_names.add(n.value)
+        if (fa := self._expect(m.get("fails_after_effects"), YSeq, "`fails_after_effects`",
+                               f"{path}.fails_after_effects")) is not None:
+            tool.fails_after_span = next(k.span for k, _ in m.items if k.value == "fails_after_effects")
+            tool.fails_after_effects = [r for i, item in enumerate(fa.items)
+                                        if (r := self._require(item, f"{path}.fails_after_effects[{i}]"))]
         if (rq := self._expect(m.get("requires"), YSeq, "`requires`", f"{path}.requires")) is not None:
             for i, item in enumerate(rq.items):
                 if (r := self._require(item, f"{path}.requires[{i}]")) is not None:

@@ -25,7 +25,7 @@ from decimal import Decimal
 from ascc.literals import quote_ident as _q
 from ascc.runtime import builtins as B  # noqa: F401 - re-exported for generated modules
 from ascc.runtime import known as K
-from ascc.runtime.errors import ToolError
+from ascc.runtime.errors import KeptError, ToolError
 
 __all__ = ["B", "Context", "ToolError"]
 
@@ -199,6 +199,10 @@ class Context:
             if unique_in is None or self.get(unique_in, v) is None:
                 return v
         raise ToolError(f"no free `{unique_in}` key `{prefix}` + {digits} digits after {MAX_DRAWS} draws", "conflict")
+
+    def kept_error(self, message: str) -> KeptError:
+        """The result of a call that fails after its effects (`fails_after_effects:`): the writes stay."""
+        return KeptError(message)
 
     # ---- seeded randomness: one stream per environment, from its id seed and the same counter as new_id, so a
     # reset (or a task's `id_seed`) starts it again, a refused call takes back its draws, and replays repeat it

@@ -33,7 +33,7 @@ from ascc.runtime.args import MAX_ARGUMENT_BYTES, MAX_DEPTH, MAX_NUMBER_BITS, pa
 from ascc.runtime.context import Context
 from ascc.runtime.digest import MASK, RowDigests, combine
 from ascc.runtime.domain import CompiledDomain
-from ascc.runtime.errors import ToolError, escape_surrogates, internal_detail
+from ascc.runtime.errors import KEPT_ERROR, KeptError, ToolError, escape_surrogates, internal_detail
 from ascc.runtime.known import KnownRowMismatch, KnownRows
 
 log = logging.getLogger("ascc.runtime")
@@ -169,12 +169,13 @@ class Environment:
                 ctx = Context(self, len(self.log), eager=True)
                 value = self._run(fn, ctx, kwargs, counter, deadline)
             wrote, eager = ctx.wrote, ctx.eager
-            content = json.dumps(to_jsonable(value), ensure_ascii=False)
+            kept = isinstance(value, KeptError)  # failed after its effects, which stay: an error result that wrote
+            content = json.dumps(value.to_json() if kept else to_jsonable(value), ensure_ascii=False)
             if len(content) > self.limits.max_result_bytes:
                 if wrote:
                     self._recover(counter)
                 raise ToolError("the result is too large to return", "too_large")
-            ok, code = True, None
+            ok, code = (False, KEPT_ERROR) if kept else (True, None)
         except ToolError as err:
             ok, code, content, wrote = False, err.code, json.dumps(err.to_json(), ensure_ascii=False), False
             internal = err.internal
@@ -186,7 +187,7 @@ class Environment:
             except UnicodeEncodeError:  # a lone surrogate reached a result: JSON's \u escapes carry it
                 content = json.dumps(json.loads(content))
         self.log.append(CallRecord(name if isinstance(name, str) else repr(name), logged_args, ok,
-                                   content, code, wrote, eager and ok, internal))
+                                   content, code, wrote, eager and wrote, internal))
         return ToolResult(str(name), record_args, ok, content, code, wrote, time.perf_counter() - started,
                           internal)
 
@@ -278,7 +279,7 @@ class Environment:
         self.con.execute("BEGIN TRANSACTION")
         self.id_counter = 0
         for rec in [*self._setup, *self.log]:
-            if rec.ok and rec.wrote:
+            if rec.wrote:  # successes and calls that failed after their effects (KeptError): they changed state
                 meta, fn = self.domain.tool(rec.tool)
                 ctx = Context(self, 0, eager=rec.eager)
                 fn(ctx, **parse_arguments(meta, rec.arguments, self.domain.meta["structs"], 0))
@@ -327,7 +328,7 @@ class Environment:
         setup = [(r.tool, r.arguments) for r in (self._setup if snap.setup is None else snap.setup)]
         self.reset(setup=setup, today=snap.today, now=snap.now, id_seed=snap.id_seed)
         for rec in snap.calls:
-            if rec.ok and rec.wrote:
+            if rec.wrote:  # a call that failed after its effects (KeptError) changed state too
                 self.call(rec.tool, rec.arguments)
         self.log = list(snap.calls)
         self.id_counter = snap.id_counter

@@ -65,3 +65,19 @@ def _spec_comment(filename: str, lineno: int) -> str | None:
             m = _SPEC.search(linecache.getline(filename, n - 1))
             return f"{m.group(1)}:{m.group(2)}" if m else None
     return None
+
+
+KEPT_ERROR = "failed_with_changes"  # the error code of a call that failed after its effects, which stay
+
+
+class KeptError:
+    """A tool's result when a `fails_after_effects:` condition is false: the call's writes are kept (committed
+    like a success), and the agent gets an error result. Returned, not raised, so nothing is undone."""
+
+    __slots__ = ("message",)
+
+    def __init__(self, message: str):
+        self.message = message
+
+    def to_json(self) -> dict:
+        return {"error": {"code": KEPT_ERROR, "message": self.message, "changes_kept": True}}

@@ -8,7 +8,9 @@
    diff (the agent's final state against the gold calls' final state).
 3. `calls`: the agent's successful calls match the gold calls, arguments normalised by the tool's parameter
    types (defaults filled, `"3"` vs `3` for a decimal, …): the writes in the same order, and the same set of
-   reads. Failed calls are not compared: an episode that recovered from its errors is kept. This is the filter
+   reads. Failed calls are not compared: an episode that recovered from its errors is kept. A call that failed
+   after its effects (`fails_after_effects:`, error `failed_with_changes`) changed the state, so it counts as a
+   write made. This is the filter
    that judges read-only tasks, whose state never changes. In dual-control tasks the agent's calls are compared
    with the agent's gold calls and the user's own calls with the gold calls marked `"actor": "user"`.
 
@@ -185,7 +187,8 @@ def calls(ep: Episode, env: Environment) -> Verdict:
 
 
 def _side_problems(meta: dict, made, gold_calls) -> list[dict]:
-    done = [(c.tool, _normal(meta, c.tool, c.arguments)) for c in made if c.ok]
+    # calls that failed after their effects (`fails_after_effects:`) wrote too: they count as made
+    done = [(c.tool, _normal(meta, c.tool, c.arguments)) for c in made if c.ok or c.wrote]
     gold = [(c.tool, _normal(meta, c.tool, c.arguments)) for c in gold_calls]
     writes = [c for c in done if _is_write(meta, c[0])]
     gold_writes = [c for c in gold if _is_write(meta, c[0])]

@@ -114,7 +114,7 @@ def _share_of_gold_writes(episode: Episode, env: Environment) -> float:
     """0.9 x the share of the gold writes that the successful writes reproduce, in order from the first."""
     meta = env.domain.meta
     gold = normal_writes(meta, episode.task.gold_calls_of("agent"))
-    made = normal_writes(meta, [c for c in episode.calls if c.ok])
+    made = normal_writes(meta, [c for c in episode.calls if c.ok or c.wrote])  # kept errors wrote too
     if not gold:
         return 0.0
     same = next((i for i, (g, m) in enumerate(zip(gold, made)) if g != m), min(len(gold), len(made)))
