@@ -4,10 +4,11 @@ A compile with exit 0 promises a working build. Specs are drawn from parts chose
 compiled and then failed at load or on every call: names equal after case folding (entities, fields, struct
 fields, tools), names starting with `_`, a tool named like an entity, `unique` list fields, int defaults outside
 64 bits, defaults that break their own `check` or `pattern`, writes after a `delete` of the same row, and `sql:`
-tools comparing a list parameter with a single value. Each spec either fails to compile with located errors
+tools comparing a list parameter with a single value; and newer parts: seeded draws (one avoiding an int-keyed
+entity's keys), a `sql:` write with `RETURNING *`, a write that fails after its effects. Each spec either fails to compile with located errors
 (never E9xx), or its build loads into an `Environment` and each tool answers one call with a value or a
 structured error other than `internal`; `add_row`, which inserts a new row with every field given or defaulted,
-must succeed (a default that breaks its own check refuses it). The default run is small; `ASCC_SPEC_RUNS` or the slow test runs more.
+must succeed (a default that breaks its own check refuses it), and `touch_then_fail` must keep its write. The default run is small; `ASCC_SPEC_RUNS` or the slow test runs more.
 """
 
 from __future__ import annotations
@@ -90,7 +91,7 @@ def specs_with(draw, trap: str | None) -> str:
         second = "tally"  # an entity with nothing but an int key (its digest once failed at load)
     if second:
         lines += _entity(second, [])
-    lines += ["tools:"] + _tools(draw, entity, fs, trap)
+    lines += ["tools:"] + _tools(draw, entity, fs, trap) + _newer_tools(draw, entity, second)
     row = {"id": 1, **{x["name"]: TYPES[x["type"]] for x in fs if x["default"] is None or x["name"] == "extra"}}
     lines += ["seed:", "  rows:", f"    {entity}:", f"      - {json.dumps(row)}"]
     if second == "tally":
@@ -148,6 +149,26 @@ def _tools(draw, entity: str, fs: list[dict], trap: str | None) -> list[str]:
     return out
 
 
+def _newer_tools(draw, entity: str, second: str | None) -> list[str]:
+    """Some of: seeded draws (one avoiding the keys of the int-keyed `tally`), a `sql:` write with `RETURNING *`
+    (every column type comes back as JSON), and a write whose `fails_after_effects` condition fails."""
+    out = []
+    if second == "tally" and draw(st.booleans()):
+        out += ["  count_one:", "    kind: write", "    description: Count one.", "    let:",
+                "      n: random_int(1, 5, tally)", "    effects:", "      - insert tally: {id: n}", "    returns: n"]
+    if draw(st.booleans()):
+        out += ["  draw_some:", "    kind: read", "    description: Draw values.",
+                "    returns: {f: random_float(0, 1), c: \"random_choice(['a', 'b'])\"}"]
+    if draw(st.booleans()):
+        out += ["  touch_rows:", "    kind: write", "    description: Touch rows.", "    params:", "      id: int",
+                f'    sql: UPDATE "{entity}" SET id = id WHERE id = $id RETURNING *']
+    if draw(st.booleans()):
+        out += ["  touch_then_fail:", "    kind: write", "    description: Touch a row, then fail.", "    params:",
+                f"      id: {{ref: {entity}}}", "    effects:", f"      - update {entity}[$id]: {{id: $id}}",
+                "    fails_after_effects:", "      - $id < 0 else \"kept\"", "    returns: $id"]
+    return out
+
+
 def _expr(t: str) -> str:
     """A value of type `t` other than TYPES' (for `unique`), as an expression inside a YAML flow map."""
     return {"int": "4", "str": "\"'abd'\"", "float": "2.5", "bool": "false", "date": "\"date('2025-01-03')\"",
@@ -193,10 +214,12 @@ def check_runs(text: str) -> None:
             fn = tool.get("function", tool)
             props = fn["parameters"].get("properties", {})
             args = {name: argument(schema, 1) for name, schema in props.items()}
-            if fn["name"] == "add_row":
+            if fn["name"] in ("add_row", "touch_then_fail"):  # touch_then_fail: add_row's row, which stays
                 args["id"] = 2  # a new row: with every field given or defaulted, nothing may refuse it
             r = env.call(fn["name"], args)
             assert r.ok or r.error_code != "internal", f"{fn['name']}({args}): {r.content}\n--- spec ---\n{text}"
+            if fn["name"] == "touch_then_fail":
+                assert r.error_code == "failed_with_changes" and r.wrote, r.content
             assert r.ok or fn["name"] != "add_row", f"{fn['name']}({args}): {r.content}\n--- spec ---\n{text}"
         assert env.digest() == env.full_digest()
     finally:
