@@ -7,6 +7,7 @@ same builtin implementations, plus the seed builtins (Faker, picks, random numbe
 from __future__ import annotations
 
 import datetime as dt
+import operator
 import random
 from decimal import Decimal
 
@@ -22,6 +23,9 @@ class EvalError(Exception):
 
 
 _METHODS: dict[type, object] = {}  # node class -> its SeedEvaluator method
+_ARITH = {"+": operator.add, "-": operator.sub, "*": operator.mul}
+_COMPARE = {"==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le, ">": operator.gt,
+            ">=": operator.ge, "in": lambda a, b: a in b, "not in": lambda a, b: a not in b}
 
 
 class SeedEvaluator:
@@ -138,13 +142,11 @@ class SeedEvaluator:
             return B.div(a, b)
         if n.op == "%":
             return B.mod(a, b)
-        return {"+": lambda: a + b, "-": lambda: a - b, "*": lambda: a * b}[n.op]()
+        return _ARITH[n.op](a, b)
 
     def _compare(self, n, env, row):
         a, b = self.eval(n.left, env, row), self.eval(n.right, env, row)
-        ops = {"==": lambda: a == b, "!=": lambda: a != b, "<": lambda: a < b, "<=": lambda: a <= b,
-               ">": lambda: a > b, ">=": lambda: a >= b, "in": lambda: a in b, "not in": lambda: a not in b}
-        return ops[n.op]()
+        return _COMPARE[n.op](a, b)
 
     def _boolop(self, n, env, row):
         left = self.eval(n.left, env, row)
