@@ -48,3 +48,9 @@ def test_a_comma_in_a_flow_map_description():
 def test_an_unknown_key_without_a_comma_cut_keeps_its_suggestion():
     [d] = diags(HEAD.replace("params: {id: str}", "params: {id: {type: str, descripton: An id}}") + "    returns: 1\n")
     assert d.code == "E005" and d.help == "did you mean `description`?"
+
+
+def test_a_hole_or_colon_inside_a_flow_map_value():
+    for value, want in [("need {n} items", '`error: "need {n} items"`'), ("Id: empty", '`error: "Id: empty"`')]:
+        [d] = diags(HEAD + "    requires:\n      - {check: $id != '', error: " + value + "}\n    returns: 1\n")
+        assert d.code == "E001" and d.help == f"quote the value: {want}", d.help

@@ -46,8 +46,21 @@ def last_text_line(lines: list[str], line: int) -> int:
     return max(i, 1)
 
 
+def flow_entry(line: str, col: int) -> str | None:
+    """The `key: value` of a one-line flow mapping that holds column `col` (1-based), with the value quoted."""
+    m = next(reversed(list(re.finditer(r"([A-Za-z_$][\w$]*):\s+", line[:col - 1]))), None)  # the last key
+    if m is None or "{" not in line[:m.start()]:
+        return None
+    rest = _without_comment(line)[m.end():]
+    end = re.search(r",\s*[A-Za-z_$][\w$]*:\s|\}\s*$", rest)
+    value = (rest[:end.start()] if end else rest).strip()
+    if not value or ("'" in value and '"' in value):
+        return None
+    return f"{m.group(1)}: " + (f"'{value}'" if '"' in value else f'"{value}"')
+
+
 def yaml_error_help(problem: str, lines: list[str], line: int,
-                    opened: int | None = None) -> tuple[str | None, tuple[str, ...]]:
+                    opened: int | None = None, col: int = 0) -> tuple[str | None, tuple[str, ...]]:
     """The help and notes for a YAML syntax error at `line`: what YAML read, and the line quoted. `opened` is the
     line of the `{` or `[` YAML was inside, when it says."""
     text = lines[line - 1] if 0 < line <= len(lines) else ""
@@ -61,6 +74,9 @@ def yaml_error_help(problem: str, lines: list[str], line: int,
         return (f"close it, or quote the value that starts with `{bracket}` on line {opened}: `key: \"{bracket}…\"`",
                 (f"the `{bracket}` on line {opened} starts a YAML {'mapping' if bracket == '{' else 'list'} that "
                  "is never closed",))
+    if "expected ',' or '}'" in problem and col > 0 and (entry := flow_entry(text, col)) is not None:
+        note = "inside `{ … }` an unquoted value may not hold `{`, `[` or `: `, and ends at a `,`"
+        return f"quote the value: `{entry}`", (note,)
     if "expected ',' or '}'" in problem or "expected ',' or ']'" in problem:
         note = ("inside `{ … }` or `[ … ]` an unquoted value ends at a `,`, and may not hold `[`, `{` or `: `; "
                 "the rest of the line was read as more entries")

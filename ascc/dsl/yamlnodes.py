@@ -276,7 +276,7 @@ def load_yaml(text: str, file: str, bag: DiagnosticBag) -> YamlDocument:
         if (at := last_text_line(lines, line)) != line:  # YAML noticed it on a blank line: show the line before
             line, col = at, len(lines[at - 1].rstrip()) + 1
         opened = exc.context_mark.line + 1 if exc.context_mark is not None and exc.problem_mark else None
-        help_, notes = yaml_error_help(problem, lines, line, opened)
+        help_, notes = yaml_error_help(problem, lines, line, opened, col)
         bag.error("E001", f"invalid YAML: {problem}", Span.point(file, line, col), help=help_, notes=notes)
         return YamlDocument(None, text, file)
     except YAMLError as exc:
