@@ -51,6 +51,7 @@ from dataclasses import dataclass, field
 from ascc.literals import quote_ident as _q
 from ascc.runtime.domain import CompiledDomain
 from ascc.runtime.env import Environment, ToolResult, to_jsonable
+from ascc.runtime.errors import KEPT_ERROR
 from ascc.runtime.tasks import InitialState, Task, ToolCall
 from ascc.sim import freetext
 from ascc.sim.hints import Hints, hints
@@ -321,6 +322,8 @@ class TaskSampler:
                 if is_write and (r := policy_tasks.forbidden(self, node, args)) is not None:
                     continue  # a write the policy forbids is no gold step (policy_tasks makes those tasks)
                 r = self.call(node, args)
+                if r.error_code == KEPT_ERROR:
+                    return None  # failed, yet changed the state (`fails_after_effects`): no gold step holds that
                 if r.ok and is_write:
                     self._last = env.digest()
                     if self._last == before:
