@@ -1,6 +1,7 @@
 """Task synthesis over a domain with `fails_after_effects`: a call that fails yet changes the state is never a
 gold step and leaves no unrecorded change behind, so each task's gold digest is what its gold calls make.
-`turn_dial` always fails after its effects: a walk that tries it is dropped."""
+`turn_dial` always fails after its effects (settings other than the default 0, so the state does change): a walk
+that tries it is dropped."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ tools:
   turn_dial:
     kind: write
     description: Turn a dial; the setting is stored, then rejected.
-    params: {dial_id: {ref: dial}, setting: int}
+    params: {dial_id: {ref: dial}, setting: {type: int, examples: [3, 7, 12]}}
     effects:
       - update dial[$dial_id]: {setting: $setting}
     fails_after_effects:
