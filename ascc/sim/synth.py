@@ -186,16 +186,23 @@ class TaskSampler:
                 errand = e
                 break
         want = errand.kind
-        fallback = None
+        fallback = last = None
         for attempt in range(self.attempts):
-            rng = random.Random(f"{self.domain.name}:{self.seed}:{index}:{attempt}")
-            walk = self._walk(rng, want, index, errand)
+            walk = last = self._walk(self._rng(index, attempt), want, index, errand)
             if walk is None or (not walk.steps and walk.refused is None):
                 continue
             if walk.kind == want or (want == "write" and walk.declined is not None):
                 return self._task(walk, index)
-            fallback = fallback or walk
-        return self._task(fallback, index) if fallback else None
+            fallback = fallback or (attempt, walk)
+        if fallback is None:
+            return None
+        attempt, walk = fallback
+        if walk is not last:  # later attempts moved the state on: walk it again, for its own final state
+            walk = self._walk(self._rng(index, attempt), want, index, errand)
+        return self._task(walk, index)
+
+    def _rng(self, index: int, attempt: int) -> random.Random:
+        return random.Random(f"{self.domain.name}:{self.seed}:{index}:{attempt}")
 
     def tasks(self, n: int, start: int = 0) -> list[Task]:
         """`n` distinct tasks from indices `start`, `start+1`, …: duplicates (same kind and calls) are skipped."""
