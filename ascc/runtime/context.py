@@ -67,7 +67,6 @@ def _statement(kind: str, entity: str, keycol: str, cols: tuple = ()) -> str:
 class Context:
     def __init__(self, env, call_index: int = 0, *, eager: bool = False):
         self.env = env
-        self.con = env.con
         self.meta = env.domain.meta
         self.entities = self.meta["entities"]
         self.eager = eager
@@ -81,12 +80,26 @@ class Context:
         self.wrote = False
         self.raw_write = False  # raw SQL wrote: not undoable row by row
         self.flush_failed = False
+        self.deferred: dict | None = None  # finish(): {pk: stored row} when the writes go to the env's backlog
+
+    @property
+    def con(self):
+        """The environment's connection, with its backlog of earlier calls' writes written first."""
+        return self.env.con
 
     # ---- reads
     def _fetch(self, entity: str, where: str, params: list, limit: int | None = None) -> list[dict]:
+        key = self.entities[entity]["key"]
+        whole = not where and limit is None and not any(pk[0] == entity for pk in self.after)
+        if whole:  # the whole table, untouched by this call: no statement if its rows are known (known.py)
+            rows = self.env.known.all(entity)
+            if rows is not K.UNKNOWN:
+                if K.CHECK:
+                    K.check_all(self.con, f"SELECT * FROM {_q(entity)} ORDER BY {_q(key)}", rows)
+                cache = self.cache
+                return [cache.setdefault((entity, r[key]), r) for r in rows]
         if self.pending:
             self.flush()
-        key = self.entities[entity]["key"]
         sql = _SQL.get(("fetch", entity, where, (key, limit)))  # the key too: domains share entity names
         if sql is None:
             sql = f"SELECT * FROM {_q(entity)}" + (f" WHERE {where}" if where else "") + f" ORDER BY {_q(key)}"
@@ -103,6 +116,8 @@ class Context:
             if cached is None:
                 cached = cache[(entity, row[key])] = row
             rows.append(cached)
+        if whole:
+            self.env.known.read_all(entity, rows)
         return rows
 
     def _remember(self, entity: str, row: dict) -> dict:
@@ -381,10 +396,29 @@ class Context:
             _SQL[("update_rows", entity, keycol, cols, types, len(rows))] = sql
         self.con.execute(sql, [x for key, values in rows for x in (key, *values.values())])
 
+    def finish(self) -> None:
+        """The tool returned: its pending writes go to the environment's backlog (env.py `defer`: DuckDB gets
+        them when a statement next needs it) when nothing of this call reached DuckDB yet and the stored form of
+        every written row is certain, so that DuckDB will take them as they are; otherwise they are flushed now."""
+        if self.pending and not (self.eager or self.flushed or self.raw_write) and self.env.lazy_writes:
+            known = self.env.known
+            stored = {pk: known.stored(pk[0], self.after.get(pk, K.UNKNOWN)) for pk in self.pending}
+            if not any(r is K.UNKNOWN for r in stored.values()):
+                self.deferred = stored
+                return
+        self.flush()
+
     def commit(self) -> None:
-        """The call succeeded and every write reached DuckDB: the rows it wrote become known (to later reads and
-        to the digest) as DuckDB now holds them."""
+        """The call succeeded and every write reached DuckDB (or the backlog): the rows it wrote become known (to
+        later reads and to the digest) as DuckDB now holds them, or will."""
         known, digests = self.env.known, self.env.digests
+        if self.deferred is not None:
+            pending, self.pending = self.pending, {}
+            for pk, row in self.deferred.items():
+                known.rows.setdefault(pk[0], {})[pk[1]] = row
+                digests.touch(*pk, row)
+                self.env.defer(pk, pending[pk], row)
+            return
         for pk in self.flushed:
             row = known.wrote(*pk, self.after.get(pk, K.UNKNOWN))
             if row is not K.UNKNOWN:

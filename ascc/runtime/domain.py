@@ -37,6 +37,8 @@ class CompiledDomain:
     _digest_base: DigestBase | None = field(default=None, init=False, repr=False, compare=False)
     # initial rows read so far by any environment, {entity: {key: row}} (see known.py; not copied either)
     initial_rows: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+    # whole initial tables read so far, {entity: {key: row} in key order} (known.py `all`; not copied either)
+    initial_tables: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def digest_base(self, con) -> DigestBase:
         """The initial state's row hashes; `con` must hold the initial state the first time."""

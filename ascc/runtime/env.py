@@ -37,6 +37,7 @@ from ascc.runtime.errors import KEPT_ERROR, KeptError, ToolError, escape_surroga
 from ascc.runtime.known import KnownRowMismatch, KnownRows
 
 log = logging.getLogger("ascc.runtime")
+LAZY_WRITES = os.environ.get("ASCC_LAZY_WRITES", "1") != "0"  # 0: every call's writes reach DuckDB at its end
 MAX_RESULT_BYTES = 1 << 20
 
 
@@ -106,7 +107,9 @@ class Environment:
         self.domain = domain
         self.limits = limits or Limits()
         # Sandboxed before anything runs, schema.sql included: no file, network or extension access.
-        self.con = sandboxed()
+        self._con = sandboxed()
+        self._backlog: dict[tuple[str, object], list] = {}  # see `defer`
+        self.lazy_writes = LAZY_WRITES
         self.con.execute(domain.schema_sql)
         for entity, table in domain.arrow_state().items():
             self.con.register("_ascc_seed", table)
@@ -122,6 +125,60 @@ class Environment:
         self._setup: list[CallRecord] = []
         self._set_clock(None, None)
         self.con.execute("BEGIN TRANSACTION")
+        self._touched = False
+
+    @property
+    def con(self):
+        """The DuckDB connection, holding the state: the backlog of deferred writes is written first."""
+        if self._backlog:
+            self.sync()
+        self._touched = True
+        return self._con
+
+    @con.setter
+    def con(self, con) -> None:  # tests wrap the connection to count statements
+        self._con = con
+
+    # ---- deferred writes
+    def defer(self, pk: tuple[str, object], op: list, row) -> None:
+        """A successful call's write of a row (`op` as context.py's pending: insert, update or delete; `row` its
+        stored form, None when deleted) waits in the backlog, merged with earlier ones of the same row, until a
+        statement needs DuckDB to hold it (`sync`)."""
+        e = self._backlog.get(pk)
+        if e is None:
+            e = self._backlog[pk] = [op[0] != "insert", set(), row]  # [DuckDB has the row, columns to set, row]
+        elif op[0] == "insert" and e[0]:  # deleted earlier in the backlog, and DuckDB still has it
+            e[1].update(self.domain.meta["entities"][pk[0]]["fields"])
+        if op[0] == "update":
+            e[1].update(op[1])
+        e[2] = row
+
+    def sync(self) -> None:
+        """Write the backlog to DuckDB, with the statements a call's own flush uses (updates of the same scalar
+        columns of several rows batched). Should DuckDB refuse it, the episode is replayed one statement a write
+        (`_recover`): the state stays the one the calls made."""
+        backlog, self._backlog = self._backlog, {}
+        if not backlog:
+            return
+        ctx = Context(self)
+        entities = self.domain.meta["entities"]
+        for (entity, key), (in_db, cols, row) in backlog.items():
+            if row is None:
+                if in_db:
+                    ctx.pending[(entity, key)] = ["delete", None]
+            elif not in_db:
+                ctx.pending[(entity, key)] = ["insert", dict(row)]
+            else:
+                cols.discard(entities[entity]["key"])
+                if cols:
+                    ctx.pending[(entity, key)] = ["update", {c: row[c] for c in entities[entity]["fields"] if c in cols}]
+        try:
+            ctx.flush()
+        except duckdb.Error:
+            self._recover(self.id_counter)
+            return
+        for pk, (_in_db, _cols, row) in backlog.items():
+            self.digests.touch(*pk, row)  # flush marked them unknown; their stored form is known
 
     # ---- episode
     def _set_clock(self, today, now) -> None:
@@ -132,8 +189,11 @@ class Environment:
 
     def reset(self, *, setup: list[tuple[str, dict]] | None = None, today=None, now=None, id_seed: int = 0) -> None:
         """Back to the initial state; then apply a task's setup calls (which must succeed)."""
-        self.con.execute("ROLLBACK")
-        self.con.execute("BEGIN TRANSACTION")
+        self._backlog.clear()
+        if self._touched:  # else DuckDB holds the initial state already
+            self._con.execute("ROLLBACK")
+            self._con.execute("BEGIN TRANSACTION")
+            self._touched = False
         self.log.clear()
         self._setup = []
         self.digests.reset()
@@ -244,7 +304,7 @@ class Environment:
         bookkeeping before and after (commit, undo, recovery) is never cut in the middle."""
         if deadline is None:
             value = fn(ctx, **kwargs)
-            ctx.flush()
+            ctx.finish()
             return value
         if time.monotonic() >= deadline:
             raise CallTimeout
@@ -252,7 +312,7 @@ class Environment:
         try:
             armed = WATCHDOG.arm(self, deadline)
             value = fn(ctx, **kwargs)
-            ctx.flush()
+            ctx.finish()
         finally:
             if armed is not None:
                 WATCHDOG.disarm(armed)
@@ -273,10 +333,11 @@ class Environment:
     def _recover(self, counter: int) -> None:
         """The transaction is broken or cannot be undone in place: rebuild it from the call log."""
         self.needs_replay_on_failure = False
+        self._backlog.clear()
         self.digests.reset()
         self.known.reset()
-        self.con.execute("ROLLBACK")
-        self.con.execute("BEGIN TRANSACTION")
+        self._con.execute("ROLLBACK")
+        self._con.execute("BEGIN TRANSACTION")
         self.id_counter = 0
         for rec in [*self._setup, *self.log]:
             if rec.wrote:  # successes and calls that failed after their effects (KeptError): they changed state
@@ -292,7 +353,9 @@ class Environment:
         """The state digest (see digest.py), kept up to date row by row: only the rows written since the last
         digest are hashed again (in Python where the call left their value known, else in one statement), so the
         value always equals `full_digest()` (checked under ASCC_CHECK_KNOWN_ROWS)."""
-        value = self.digests.digest(self.con)
+        digests = self.digests
+        sql = digests.whole or any(r is known.UNKNOWN for rows in digests.dirty.values() for r in rows.values())
+        value = digests.digest(self.con if sql else self._con)  # no statement: no need to sync
         if known.CHECK and value != self.full_digest():
             raise KnownRowMismatch("the incremental digest differs from the full digest")
         return value
@@ -307,6 +370,7 @@ class Environment:
     def written(self, entity: str | None) -> None:
         """A table (None: every table) is about to be written other than through a context's row writes: its
         digest is computed from the whole table next time, and its rows are read from DuckDB again."""
+        self.sync()
         self.digests.touch_table(entity)
         self.known.forget(entity)
 
@@ -334,7 +398,8 @@ class Environment:
         self.id_counter = snap.id_counter
 
     def close(self) -> None:
-        self.con.close()
+        self._backlog.clear()
+        self._con.close()
 
     def __enter__(self) -> Environment:
         return self
@@ -404,7 +469,7 @@ class _Watchdog:
                 if armed.deadline <= now and self.active.pop(token, None) is not None:
                     try:
                         if armed.env is not None:  # None: the compiler's seed generation, Python only
-                            armed.env.con.interrupt()
+                            armed.env._con.interrupt()
                     except Exception:  # noqa: BLE001 - a closed connection: the Python side still stops
                         pass
                     try:

@@ -107,6 +107,7 @@ class KnownRows:
     def __init__(self, domain):
         self.meta = domain.meta
         self.initial: dict[str, dict] = domain.initial_rows
+        self.tables: dict[str, dict] = domain.initial_tables
         self.reset()
 
     def reset(self) -> None:
@@ -125,7 +126,40 @@ class KnownRows:
             return UNKNOWN
         else:
             row = self.initial.get(entity, {}).get(key, UNKNOWN)
+            if row is UNKNOWN and entity in self.tables:  # the whole table is known: no such row
+                row = self.tables[entity].get(key)
         return row if row is None or row is UNKNOWN else copy_value(row)
+
+    def all(self, entity: str):
+        """Every row of the table in key order (DuckDB's `ORDER BY key`), or UNKNOWN: the domain's initial table
+        (once read whole) with this episode's written rows over it. Each row is a new dict whose nested values
+        are shared: generated code never changes a value in place (it builds new lists, maps and structs; a
+        context's update replaces top-level fields of its own row dict), and a deep copy of a whole table would
+        cost more than the statement it saves."""
+        table = self.tables.get(entity)
+        if table is None or entity in self.stale:
+            return UNKNOWN
+        written = self.rows.get(entity)
+        if not written:
+            return [dict(r) for r in table.values()]
+        if any(r is UNKNOWN for r in written.values()):
+            return UNKNOWN
+        merged = {**table, **written}  # an updated row keeps its place
+        if len(merged) > len(table):  # rows inserted: sorted as DuckDB sorts keys of one type
+            types = {type(k) for k in merged}
+            if len(types) > 1 or not types <= {str, int}:
+                return UNKNOWN
+            merged = {k: merged[k] for k in sorted(merged)}
+        return [dict(r) for r in merged.values() if r is not None]
+
+    def read_all(self, entity: str, rows: list[dict]) -> None:
+        """`rows` is the whole table as just read from DuckDB in key order (outside any write of the current
+        call): kept as the domain's initial table when the table is as it was at reset."""
+        if entity in self.stale or self.rows.get(entity) or entity in self.tables:
+            return
+        key = self.meta["entities"][entity]["key"]
+        if all(type(r[key]) in (str, int) for r in rows):
+            self.tables[entity] = {r[key]: copy_value(r) for r in rows}
 
     def read(self, entity: str, key, row: dict | None) -> None:
         """`row` was just read from DuckDB (outside any write of the current call)."""
@@ -141,6 +175,12 @@ class KnownRows:
         """A call that wrote the row (None: deleted it; UNKNOWN: not sure of its value) has succeeded. Returns the
         row's stored form, None for no row, or UNKNOWN where that is not certain (it is then read from DuckDB
         next time)."""
+        row = self.stored(entity, row)
+        self.rows.setdefault(entity, {})[key] = row
+        return row
+
+    def stored(self, entity: str, row):
+        """The row as DuckDB would store it (None: no row), or UNKNOWN where that is not certain."""
         if row is not None and row is not UNKNOWN:
             fields = self.meta["entities"][entity]["fields"]
             try:
@@ -149,7 +189,6 @@ class KnownRows:
                 row = {n: stored_form(row[n], f["type"], self.meta["structs"]) for n, f in fields.items()}
             except Exception:  # NotStored, or a value of no column type at all: the row is read again
                 row = UNKNOWN
-        self.rows.setdefault(entity, {})[key] = row
         return row
 
     def forget(self, entity: str | None) -> None:
@@ -166,3 +205,12 @@ def check_hit(con, sql: str, key, hit) -> None:
     row = None if values is None else dict(zip([d[0] for d in cur.description], values))
     if repr(row) != repr(hit):
         raise KnownRowMismatch(f"known row differs from DuckDB's:\n known {hit!r}\n duckdb {row!r}")
+
+
+def check_all(con, sql: str, rows: list) -> None:
+    """Under ASCC_CHECK_KNOWN_ROWS: the known table must be what DuckDB returns, in the same order."""
+    cur = con.execute(sql)
+    cols = [d[0] for d in cur.description]
+    got = [dict(zip(cols, values)) for values in cur.fetchall()]
+    if repr(got) != repr(rows):
+        raise KnownRowMismatch(f"known table differs from DuckDB's:\n known {rows!r:.2000}\n duckdb {got!r:.2000}")
