@@ -194,6 +194,7 @@ def main(argv=None) -> dict:
         # cold: no row known in Python yet (a runtime without known rows has no such cache: the clear is a no-op);
         # warm: the same calls again, every row they read known since the first pass
         getattr(domain, "initial_rows", {}).clear()
+        getattr(domain, "initial_tables", {}).clear()
         cold, warm = (tool_samples(env, tool, args) for _ in range(2))
         res["tools"][tool] = {"kind": "write" if tool in WRITES else "read", **ms(cold), "warm": ms(warm)}
     env.reset()

@@ -20,7 +20,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from decimal import Decimal
+
+import duckdb
 
 from ascc.literals import quote_ident as _q
 from ascc.runtime import builtins as B  # noqa: F401 - re-exported for generated modules
@@ -32,6 +35,24 @@ __all__ = ["B", "Context", "ToolError"]
 MAX_SQL_ROWS = 100_000  # rows a `sql:` tool's query may return
 MAX_DRAWS = 1000  # draws of a key that must be free before a call gives up (`conflict`)
 _SQL: dict[tuple, str] = {}  # statements by (kind, entity, columns...)
+_PARAM = re.compile(r"\$\w+")
+_EQ_TERM = re.compile(r'\("(\w+)" = \?\)')
+_EQ_WHERE = re.compile(r'\(?\("\w+" = \?\)(?: AND \("\w+" = \?\))*\)?')
+_EQ_TYPES = {"str": str, "enum": str, "int": int, "bool": bool}
+_EQUALITIES: dict[str, list | None] = {}  # condition -> its columns, for `_equalities`
+_TABLES_READ: dict[str, frozenset | None] = {}  # a `sql:` tool's query -> the tables it names
+
+
+def _tables_read(text: str) -> frozenset | None:
+    """The tables a read-only query names (DuckDB's parser; None when it cannot tell: then every table)."""
+    got = _TABLES_READ.get(text, False)
+    if got is False:
+        try:
+            got = frozenset(duckdb.get_table_names(_PARAM.sub("NULL", text)))
+        except Exception:  # noqa: BLE001 - not parseable without its parameters: every table
+            got = None
+        _TABLES_READ[text] = got
+    return got
 _SCALARS = (str, int, bool, Decimal, dt.date, type(None))  # types whose `==` means "DuckDB would store the same value"
 
 
@@ -65,8 +86,9 @@ def _statement(kind: str, entity: str, keycol: str, cols: tuple = ()) -> str:
 
 
 class Context:
-    def __init__(self, env, call_index: int = 0, *, eager: bool = False):
+    def __init__(self, env, call_index: int = 0, *, eager: bool = False, raw: bool = False):
         self.env = env
+        self.raw = raw  # env.py `sync`'s context: it writes the backlog itself, to the connection as it is
         self.meta = env.domain.meta
         self.entities = self.meta["entities"]
         self.eager = eager
@@ -85,19 +107,36 @@ class Context:
     @property
     def con(self):
         """The environment's connection, with its backlog of earlier calls' writes written first."""
-        return self.env.con
+        return self.env._con if self.raw else self.env.con
+
+    def reader(self, entity: str):
+        """A connection to read a table with (env.py `reader_for`)."""
+        return self.env.reader_for((entity,))
 
     # ---- reads
     def _fetch(self, entity: str, where: str, params: list, limit: int | None = None) -> list[dict]:
         key = self.entities[entity]["key"]
-        whole = not where and limit is None and not any(pk[0] == entity for pk in self.after)
-        if whole:  # the whole table, untouched by this call: no statement if its rows are known (known.py)
-            rows = self.env.known.all(entity)
-            if rows is not K.UNKNOWN:
-                if K.CHECK:
-                    K.check_all(self.con, f"SELECT * FROM {_q(entity)} ORDER BY {_q(key)}", rows)
+        untouched = not any(pk[0] == entity for pk in self.after)
+        whole = not where and limit is None and untouched
+        test = self._equalities(entity, where, params) if where and untouched else None
+        if whole or test is not None:  # untouched by this call: no statement if the table is known (known.py)
+            known = self.env.known
+            rows = known.all(entity, test)
+            if rows is K.UNKNOWN and test is not None and known.initial_table(entity):
+                rows = self._fetch(entity, "", [])  # read whole once: the domain keeps it
+                rows = [r for r in rows if all(r[c] == v for c, v in test)]
+            elif rows is not K.UNKNOWN:
+                if K.CHECK and test is None:
+                    K.check_all(self.reader(entity), f"SELECT * FROM {_q(entity)} ORDER BY {_q(key)}", rows)
                 cache = self.cache
-                return [cache.setdefault((entity, r[key]), r) for r in rows]
+                rows = [cache.setdefault((entity, r[key]), r) for r in rows]
+            if rows is not K.UNKNOWN:
+                if test is not None:
+                    rows = rows[:limit]
+                    if K.CHECK:
+                        K.check_all(self.reader(entity), f"SELECT * FROM {_q(entity)} WHERE {where} ORDER BY {_q(key)}"
+                                    + (f" LIMIT {int(limit)}" if limit is not None else ""), rows, params)
+                return rows
         if self.pending:
             self.flush()
         sql = _SQL.get(("fetch", entity, where, (key, limit)))  # the key too: domains share entity names
@@ -106,7 +145,7 @@ class Context:
             if limit is not None:
                 sql += f" LIMIT {int(limit)}"
             _SQL[("fetch", entity, where, (key, limit))] = sql
-        cur = self.con.execute(sql, params)
+        cur = self.reader(entity).execute(sql, params)
         cols = [d[0] for d in cur.description]
         rows = []
         cache = self.cache
@@ -119,6 +158,23 @@ class Context:
         if whole:
             self.env.known.read_all(entity, rows)
         return rows
+
+    def _equalities(self, entity: str, where: str, params: list) -> list | None:
+        """[(column, value)] for a condition that is only `("col" = ?)` terms joined by AND, on str, enum, int or
+        bool columns bound to values of that type (where Python's `==` is SQL's `=`: no casts, no NULL, no NaN);
+        None for any other condition (it runs in DuckDB)."""
+        cols = _EQUALITIES.get(where, False)
+        if cols is False:
+            m = _EQ_WHERE.fullmatch(where)
+            cols = _EQUALITIES[where] = None if m is None else _EQ_TERM.findall(where)
+        if cols is None or len(cols) != len(params):
+            return None
+        fields = self.entities[entity]["fields"]
+        for c, v in zip(cols, params):
+            f = fields.get(c)
+            if f is None or _EQ_TYPES.get(f["type"]["kind"]) is not type(v):
+                return None
+        return list(zip(cols, params))
 
     def _remember(self, entity: str, row: dict) -> dict:
         self.cache[(entity, row[self.entities[entity]["key"]])] = row
@@ -134,9 +190,9 @@ class Context:
         row = self.env.known.get(entity, key)  # no statement for a row whose value is known (known.py)
         if row is not K.UNKNOWN:
             if K.CHECK:
-                K.check_hit(self.con, sql, key, row)
+                K.check_hit(self.reader(entity), sql, key, row)
         else:
-            cur = self.con.execute(sql, [key])
+            cur = self.reader(entity).execute(sql, [key])
             values = cur.fetchone()
             row = None if values is None else dict(zip([d[0] for d in cur.description], values))
             self.env.known.read(entity, key, row)
@@ -166,13 +222,13 @@ class Context:
         if self.pending:
             self.flush()
         sql = f"SELECT 1 FROM {_q(entity)}" + (f" WHERE {where}" if where else "") + " LIMIT 1"
-        return self.con.execute(sql, params or []).fetchone() is not None
+        return self.reader(entity).execute(sql, params or []).fetchone() is not None
 
     def count(self, entity: str, where: str = "", params: list | None = None) -> int:
         if self.pending:
             self.flush()
         sql = f"SELECT count(*) FROM {_q(entity)}" + (f" WHERE {where}" if where else "")
-        return self.con.execute(sql, params or []).fetchone()[0]
+        return self.reader(entity).execute(sql, params or []).fetchone()[0]
 
     def sql(self, text: str, params: dict, rows: bool = False) -> list[dict] | int:
         """A `sql:` tool's statement: a query's rows, a write's count of changed rows, or (`rows`: a write with
@@ -184,7 +240,7 @@ class Context:
             self.wrote = self.raw_write = True
             self.env.needs_replay_on_failure = True
             self.env.written(None)
-        cur = self.con.execute(text, params)
+        cur = (self.con if write else self.env.reader_for(_tables_read(text))).execute(text, params)
         if cur.description is None:
             return 0
         cols = [d[0] for d in cur.description]
@@ -279,7 +335,7 @@ class Context:
         if self.pending:
             self.flush()
         sql = f"SELECT 1 FROM {_q(entity)} WHERE {_q(col)} = ? AND {_q(keycol)} <> ? LIMIT 1"
-        return self.con.execute(sql, [value, key]).fetchone() is not None
+        return self.reader(entity).execute(sql, [value, key]).fetchone() is not None
 
     def insert(self, entity: str, row: dict) -> dict:
         self._check(entity, row, row, True)

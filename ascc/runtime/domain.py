@@ -39,6 +39,8 @@ class CompiledDomain:
     initial_rows: dict = field(default_factory=dict, init=False, repr=False, compare=False)
     # whole initial tables read so far, {entity: {key: row} in key order} (known.py `all`; not copied either)
     initial_tables: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+    # a database holding the initial state, shared read-only by environments without their own (env.py)
+    shared_db: object = field(default=None, init=False, repr=False, compare=False)
 
     def digest_base(self, con) -> DigestBase:
         """The initial state's row hashes; `con` must hold the initial state the first time."""

@@ -1,11 +1,15 @@
 """An environment: one compiled domain's state in its own in-memory DuckDB database, and its tool calls.
 
 State model: after `reset` the database holds the initial state inside one open transaction; `reset` is
-`ROLLBACK; BEGIN` (~0.1 ms) plus the task's setup calls. Every tool call is atomic: its writes reach DuckDB at
-the end of the call (see context.py), so a refused call has usually written nothing, and otherwise puts back
-the rows it wrote; a call that breaks the transaction (a DuckDB error, a timeout) is recovered by rolling back
-and replaying the successful calls, which are deterministic. Either way the state afterwards equals the state
-before the call. The digest is kept up to date row by row (digest.py's `RowDigests`), and rows whose value is
+`ROLLBACK; BEGIN` (~0.1 ms; nothing when DuckDB was not used) plus the task's setup calls. Every tool call is
+atomic: its writes are pending until the end of the call (see context.py), so a refused call has usually written
+nothing, and otherwise puts back the rows it wrote; a call that breaks the transaction (a DuckDB error, a
+timeout) is recovered by rolling back and replaying the successful calls, which are deterministic. Either way the
+state afterwards equals the state before the call. A successful call's writes whose stored form is certain wait
+in the environment's backlog (`defer`) until a statement needs DuckDB to hold them (`sync`: any use of `con`),
+and the database itself is made at the first such use (`_own`): until then the environment reads the initial
+state from a database its domain's environments share (`reader`), so an environment whose calls need no query
+over what it wrote costs a few KiB, not a database. The digest is kept up to date row by row (digest.py's `RowDigests`), and rows whose value is
 known in Python are read without a statement (known.py's `KnownRows`); both are told of every write, so code that
 writes to `con` directly must call `written`.
 """
@@ -38,6 +42,30 @@ from ascc.runtime.known import KnownRowMismatch, KnownRows
 
 log = logging.getLogger("ascc.runtime")
 LAZY_WRITES = os.environ.get("ASCC_LAZY_WRITES", "1") != "0"  # 0: every call's writes reach DuckDB at its end
+LAZY_DB = os.environ.get("ASCC_LAZY_DB", "1") != "0"  # 0: every environment makes its own database at once
+_SHARED_LOCK = threading.Lock()
+
+
+def seeded_db(domain: CompiledDomain):
+    """A new sandboxed in-memory database holding the domain's initial state."""
+    con = sandboxed()
+    con.execute(domain.schema_sql)
+    for entity, table in domain.arrow_state().items():
+        con.register("_ascc_seed", table)
+        con.execute(f"INSERT INTO {quote_ident(entity)} SELECT * FROM _ascc_seed")
+        con.unregister("_ascc_seed")
+    con.execute("SET lock_configuration = true")
+    return con
+
+
+def shared_db(domain: CompiledDomain):
+    """The domain's initial state in one database per process, read (through one cursor each) by every
+    environment that has no database of its own yet; nothing ever writes to it."""
+    if domain.shared_db is None:
+        with _SHARED_LOCK:
+            if domain.shared_db is None:
+                domain.shared_db = seeded_db(domain)
+    return domain.shared_db
 MAX_RESULT_BYTES = 1 << 20
 
 
@@ -107,33 +135,65 @@ class Environment:
         self.domain = domain
         self.limits = limits or Limits()
         # Sandboxed before anything runs, schema.sql included: no file, network or extension access.
-        self._con = sandboxed()
+        self._con = None  # this environment's own database, made when a statement first needs it (`_own`)
+        self._reader = None  # till then, for reads of the initial state: a cursor on the domain's shared database
         self._backlog: dict[tuple[str, object], list] = {}  # see `defer`
+        self._touched = False  # DuckDB may differ from the initial state
         self.lazy_writes = LAZY_WRITES
-        self.con.execute(domain.schema_sql)
-        for entity, table in domain.arrow_state().items():
-            self.con.register("_ascc_seed", table)
-            self.con.execute(f"INSERT INTO {quote_ident(entity)} SELECT * FROM _ascc_seed")
-            self.con.unregister("_ascc_seed")
-        self.digests = RowDigests(domain.digest_base(self.con))
         self.known = KnownRows(domain)
-        self.con.execute("SET lock_configuration = true")
+        self.digests = RowDigests(domain.digest_base(self.reader))
         self.log: list[CallRecord] = []
         self.id_counter = 0
         self.id_seed = 0
         self.needs_replay_on_failure = False
         self._setup: list[CallRecord] = []
         self._set_clock(None, None)
-        self.con.execute("BEGIN TRANSACTION")
-        self._touched = False
+        if not LAZY_DB:
+            self._own()
 
     @property
     def con(self):
-        """The DuckDB connection, holding the state: the backlog of deferred writes is written first."""
+        """This environment's DuckDB connection, holding its state (the backlog of deferred writes is written
+        first). The database is made at the first use: until then the environment's reads of the initial state
+        go to a database the domain's environments share (`reader`)."""
+        if self._con is None:
+            self._own()
         if self._backlog:
             self.sync()
         self._touched = True
         return self._con
+
+    @property
+    def reader(self):
+        """A connection to read every table with (see `reader_for`)."""
+        return self.reader_for(None)
+
+    def reader_for(self, tables):
+        """A connection to read these tables (None: every table) with: while the environment has no database of
+        its own and these tables are as at reset, a cursor on the domain's shared database (never written);
+        else its own, with the backlog's writes to these tables written first (a table's rows never depend on
+        another's: the schema has no foreign keys)."""
+        backlog = self._backlog
+        if tables is not None and backlog and not any(pk[0] in tables for pk in backlog):
+            backlog = None
+        if self._con is None and not backlog and not self.known.stale:
+            if self._reader is None:
+                self._reader = shared_db(self.domain).cursor()
+            return self._reader
+        if self._con is None:
+            self._own()
+        if backlog:
+            self.sync(tables)
+        self._touched = True
+        return self._con
+
+    def _own(self) -> None:
+        """This environment's own database: the initial state inside an open transaction (~35 ms for retail)."""
+        self._con = seeded_db(self.domain)
+        self._con.execute("BEGIN TRANSACTION")
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
 
     @con.setter
     def con(self, con) -> None:  # tests wrap the connection to count statements
@@ -153,14 +213,22 @@ class Environment:
             e[1].update(op[1])
         e[2] = row
 
-    def sync(self) -> None:
-        """Write the backlog to DuckDB, with the statements a call's own flush uses (updates of the same scalar
-        columns of several rows batched). Should DuckDB refuse it, the episode is replayed one statement a write
-        (`_recover`): the state stays the one the calls made."""
-        backlog, self._backlog = self._backlog, {}
+    def sync(self, tables=None) -> None:
+        """Write the backlog (its rows of these tables; None: all) to DuckDB, with the statements a call's own
+        flush uses (updates of the same scalar columns of several rows batched). Should DuckDB refuse it, the
+        episode is replayed one statement a write (`_recover`): the state stays the one the calls made."""
+        if tables is None:
+            backlog, self._backlog = self._backlog, {}
+        else:
+            backlog = {pk: e for pk, e in self._backlog.items() if pk[0] in tables}
+            for pk in backlog:
+                del self._backlog[pk]
         if not backlog:
             return
-        ctx = Context(self)
+        if self._con is None:
+            self._own()
+        self._touched = True
+        ctx = Context(self, raw=True)
         entities = self.domain.meta["entities"]
         for (entity, key), (in_db, cols, row) in backlog.items():
             if row is None:
@@ -190,7 +258,7 @@ class Environment:
     def reset(self, *, setup: list[tuple[str, dict]] | None = None, today=None, now=None, id_seed: int = 0) -> None:
         """Back to the initial state; then apply a task's setup calls (which must succeed)."""
         self._backlog.clear()
-        if self._touched:  # else DuckDB holds the initial state already
+        if self._touched and self._con is not None:  # else DuckDB holds the initial state already
             self._con.execute("ROLLBACK")
             self._con.execute("BEGIN TRANSACTION")
             self._touched = False
@@ -336,8 +404,9 @@ class Environment:
         self._backlog.clear()
         self.digests.reset()
         self.known.reset()
-        self._con.execute("ROLLBACK")
-        self._con.execute("BEGIN TRANSACTION")
+        if self._con is not None:
+            self._con.execute("ROLLBACK")
+            self._con.execute("BEGIN TRANSACTION")
         self.id_counter = 0
         for rec in [*self._setup, *self.log]:
             if rec.wrote:  # successes and calls that failed after their effects (KeptError): they changed state
@@ -355,17 +424,17 @@ class Environment:
         value always equals `full_digest()` (checked under ASCC_CHECK_KNOWN_ROWS)."""
         digests = self.digests
         sql = digests.whole or any(r is known.UNKNOWN for rows in digests.dirty.values() for r in rows.values())
-        value = digests.digest(self.con if sql else self._con)  # no statement: no need to sync
+        value = digests.digest(self.reader if sql else None)  # no statement: no need to sync
         if known.CHECK and value != self.full_digest():
             raise KnownRowMismatch("the incremental digest differs from the full digest")
         return value
 
     def full_digest(self) -> str:
         """The digest computed from every table, ignoring the cache."""
-        return combine([(t, c, s) for t, c, s in self.con.execute(self.domain.digest_sql).fetchall()])
+        return combine([(t, c, s) for t, c, s in self.reader.execute(self.domain.digest_sql).fetchall()])
 
     def table_digests(self) -> dict[str, tuple[int, int]]:
-        return {t: (c, int(s) & MASK) for t, c, s in self.con.execute(self.domain.digest_sql).fetchall()}
+        return {t: (c, int(s) & MASK) for t, c, s in self.reader.execute(self.domain.digest_sql).fetchall()}
 
     def written(self, entity: str | None) -> None:
         """A table (None: every table) is about to be written other than through a context's row writes: its
@@ -376,7 +445,7 @@ class Environment:
 
     def rows(self, entity: str) -> list[dict]:
         key = self.domain.meta["entities"][entity]["key"]
-        cur = self.con.execute(f"SELECT * FROM {quote_ident(entity)} ORDER BY {quote_ident(key)}")
+        cur = self.reader.execute(f"SELECT * FROM {quote_ident(entity)} ORDER BY {quote_ident(key)}")
         cols = [d[0] for d in cur.description]
         return [dict(zip(cols, r)) for r in cur.fetchall()]
 
@@ -399,7 +468,9 @@ class Environment:
 
     def close(self) -> None:
         self._backlog.clear()
-        self._con.close()
+        for con in (self._con, self._reader):
+            if con is not None:
+                con.close()
 
     def __enter__(self) -> Environment:
         return self
@@ -469,7 +540,9 @@ class _Watchdog:
                 if armed.deadline <= now and self.active.pop(token, None) is not None:
                     try:
                         if armed.env is not None:  # None: the compiler's seed generation, Python only
-                            armed.env._con.interrupt()
+                            for con in (armed.env._con, armed.env._reader):
+                                if con is not None:
+                                    con.interrupt()
                     except Exception:  # noqa: BLE001 - a closed connection: the Python side still stops
                         pass
                     try:

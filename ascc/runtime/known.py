@@ -130,17 +130,19 @@ class KnownRows:
                 row = self.tables[entity].get(key)
         return row if row is None or row is UNKNOWN else copy_value(row)
 
-    def all(self, entity: str):
+    def all(self, entity: str, test: list | None = None):
         """Every row of the table in key order (DuckDB's `ORDER BY key`), or UNKNOWN: the domain's initial table
         (once read whole) with this episode's written rows over it. Each row is a new dict whose nested values
         are shared: generated code never changes a value in place (it builds new lists, maps and structs; a
         context's update replaces top-level fields of its own row dict), and a deep copy of a whole table would
-        cost more than the statement it saves."""
+        cost more than the statement it saves. `test`: only the rows whose columns equal these [(column, value)]."""
         table = self.tables.get(entity)
         if table is None or entity in self.stale:
             return UNKNOWN
         written = self.rows.get(entity)
         if not written:
+            if test is not None:
+                return [dict(r) for r in table.values() if all(r[c] == v for c, v in test)]
             return [dict(r) for r in table.values()]
         if any(r is UNKNOWN for r in written.values()):
             return UNKNOWN
@@ -150,7 +152,11 @@ class KnownRows:
             if len(types) > 1 or not types <= {str, int}:
                 return UNKNOWN
             merged = {k: merged[k] for k in sorted(merged)}
-        return [dict(r) for r in merged.values() if r is not None]
+        return [dict(r) for r in merged.values() if r is not None and (test is None or all(r[c] == v for c, v in test))]
+
+    def initial_table(self, entity: str) -> bool:
+        """Whether the table is as at reset in this episode (a whole read of it may be kept for the domain)."""
+        return entity not in self.stale and not self.rows.get(entity) and entity not in self.tables
 
     def read_all(self, entity: str, rows: list[dict]) -> None:
         """`rows` is the whole table as just read from DuckDB in key order (outside any write of the current
@@ -207,9 +213,9 @@ def check_hit(con, sql: str, key, hit) -> None:
         raise KnownRowMismatch(f"known row differs from DuckDB's:\n known {hit!r}\n duckdb {row!r}")
 
 
-def check_all(con, sql: str, rows: list) -> None:
+def check_all(con, sql: str, rows: list, params: list | None = None) -> None:
     """Under ASCC_CHECK_KNOWN_ROWS: the known table must be what DuckDB returns, in the same order."""
-    cur = con.execute(sql)
+    cur = con.execute(sql, params or [])
     cols = [d[0] for d in cur.description]
     got = [dict(zip(cols, values)) for values in cur.fetchall()]
     if repr(got) != repr(rows):

@@ -154,3 +154,24 @@ def test_whole_table_reads_are_private_to_the_call(lab_all):
         assert env.call("name_in_place").value == ["Ann", "Bobby", "Cid"]
         assert other.call("all_names").value == [["A001", "Ann"], ["A002", "Bob"], ["A003", "Cid"]]
         assert known.KnownRows(lab_all).all("account")[1]["name"] == "Bob"
+
+
+def _visits_text(ctx):
+    """A condition whose bound value is not of the column's type: DuckDB casts, so it runs in DuckDB."""
+    return [a["account_id"] for a in ctx.all("account", '("visits" = ?)', ["7"])]
+
+
+def test_equality_queries_over_known_tables_run_no_statement(lab_all):
+    domain = dataclasses.replace(lab_all, tools={**lab_all.tools, "visits_text": _visits_text},
+                                 meta={**lab_all.meta, "tools": {**lab_all.meta["tools"], "visits_text": {"params": []}}})
+    with Environment(domain) as env:
+        assert env.call("find_by_name", {"name": "Bob"}).value == ["A002"]  # reads the table whole, once
+        env.con = Counting(env.con)
+        counting = env._con
+        assert env.call("rename", {"account_id": "A003", "name": "Bob"}).ok
+        assert env.call("find_by_name", {"name": "Bob"}).value == ["A002", "A003"]
+        assert env.call("find_by_name", {"name": "Cid"}).value == []
+        assert counting.statements == []
+        assert env.call("visits_text").value == ["A003"]
+        assert [s for s in counting.statements if s.startswith("SELECT")] == [
+            'SELECT * FROM "account" WHERE ("visits" = ?) ORDER BY "account_id"']
