@@ -44,8 +44,8 @@ drafts, not designs:
   `recorded_action` row, so the state still changes observably; a hand-written domain would model the effect.
 - **Synthetic data.** 15 rows per entity from Faker, enum values, examples and bounds in the schema; no `intent`
   phrases or parameter `examples:` beyond the schema's, so simulated users word requests from descriptions.
-- **Reviewable.** Each tool has a `# from FILE: METHOD PATH (operationId …)` comment; a person (or a model, which
-  is the issue's optional refinement step) turns a draft into a domain like these.
+- **Reviewable.** Each tool has a `# from FILE: METHOD PATH (operationId …)` comment; a person (or a model,
+  with `ascc import openapi --llm`, docs/import.md) turns a draft into a domain like these.
 """
 
 
