@@ -144,7 +144,10 @@ def get_bills_for_customer(ctx: Context, *, customer_id: str, limit: int) -> lis
     if c is None:
         raise ToolError(B.format('Customer with ID {} not found', customer_id))
     return ctx.sql(
-        'SELECT b.* FROM bill b JOIN customer c ON list_contains(c.bill_ids, b.bill_id)\nWHERE c.customer_id = $customer_id\nORDER BY b.issue_date DESC, list_position(c.bill_ids, b.bill_id)\nLIMIT $limit',
+        'SELECT b.* FROM bill b JOIN customer c ON list_contains(c.bill_ids, b.bill_id)\n'
+        'WHERE c.customer_id = $customer_id\n'
+        'ORDER BY b.issue_date DESC, list_position(c.bill_ids, b.bill_id)\n'
+        'LIMIT $limit',
         {'limit': limit, 'customer_id': customer_id},
     )
 
@@ -392,7 +395,15 @@ def check_network_status(ctx: Context) -> str:
     if s is None:
         raise ToolError("The user's surroundings are missing")
     return (B.format(
-        'Airplane Mode: {}\nSIM Card Status: {}\nCellular Connection: {}\nCellular Signal: {}\nCellular Network Type: {}\nMobile Data Enabled: {}\nData Roaming Enabled: {}\nWi-Fi Radio: {}\nWi-Fi Connected: {}',
+        'Airplane Mode: {}\n'
+        'SIM Card Status: {}\n'
+        'Cellular Connection: {}\n'
+        'Cellular Signal: {}\n'
+        'Cellular Network Type: {}\n'
+        'Mobile Data Enabled: {}\n'
+        'Data Roaming Enabled: {}\n'
+        'Wi-Fi Radio: {}\n'
+        'Wi-Fi Connected: {}',
         'ON' if d['airplane_mode'] else 'OFF',
         'missing' if d['sim_card_missing'] else B.str(d['sim_card_status']),
         B.str(d['network_connection_status']),
@@ -553,7 +564,9 @@ def check_apn_settings(ctx: Context) -> str:
     if s is None:
         raise ToolError("The user's surroundings are missing")
     return B.format(
-        'Current APN Name: {}\nMMSC URL (for picture messages): {}\n(These are technical settings, usually best left unchanged.)',
+        'Current APN Name: {}\n'
+        'MMSC URL (for picture messages): {}\n'
+        '(These are technical settings, usually best left unchanged.)',
         B.str(d['active_apn_settings']['apn_name']),
         B.coalesce(d['active_apn_settings']['mmsc_url'], 'Not Set'),
     )
@@ -607,7 +620,8 @@ def check_vpn_status(ctx: Context) -> str:
     return (
         (
             B.format(
-                "VPN is ON and connected. Details: {{'server_address': '{}', 'protocol': '{}', 'server_performance': '{}'}}",
+                "VPN is ON and connected. Details: {{'server_address': '{}', 'protocol': '{}', "
+                "'server_performance': '{}'}}",
                 d['vpn_details']['server_address'],
                 d['vpn_details']['protocol'],
                 B.str(d['vpn_details']['server_performance']),
@@ -1409,7 +1423,8 @@ def set_network_mode_preference(ctx: Context, *, mode: str) -> dict:
             B.format('Preferred Network Mode set to: {}', mode)
             if valid
             else B.format(
-                "Failed to set network mode: '{}' is not a valid option. Please use one of: 4g_5g_preferred, 4g_only, 3g_only, 2g_only",
+                "Failed to set network mode: '{}' is not a valid option. Please use one of: "
+                '4g_5g_preferred, 4g_only, 3g_only, 2g_only',
                 mode,
             )
         ),
@@ -1899,7 +1914,8 @@ def grant_app_permission(ctx: Context, *, app_name: str, permission: str) -> dic
             if (known_app and known_perm)
             else (
                 B.format(
-                    "Error. Permission '{}' not tracked for app '{}', available permissions: ['sms', 'storage', 'phone', 'network']",
+                    "Error. Permission '{}' not tracked for app '{}', available permissions: ['sms', "
+                    "'storage', 'phone', 'network']",
                     perm,
                     app_name,
                 )
@@ -3744,6 +3760,10 @@ RULES = {
 # Field checks, run by the runtime before every write: (field, the check as written, predicate over a row).
 CHECKS = {
     'phone': [
-        ('network_signal_strength', "network_signal_strength in ['none', 'poor', 'fair', 'good', 'excellent']", lambda row: (row['network_signal_strength'] in ['none', 'poor', 'fair', 'good', 'excellent'])),
+        (
+            'network_signal_strength',
+            "network_signal_strength in ['none', 'poor', 'fair', 'good', 'excellent']",
+            lambda row: (row['network_signal_strength'] in ['none', 'poor', 'fair', 'good', 'excellent']),
+        ),
     ],
 }
