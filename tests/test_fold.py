@@ -111,14 +111,21 @@ def test_lines_inside_a_multiline_statement_fold_and_docstrings_stay() -> None:
     item = ("        B.format('{} and {}', r['first_name_of_the_customer'], r['last_name_of_the_customer'], "
             "r['zip_code_of_the_customer'])")
     doc = "    " + "A docstring line that is much too long, " * 4
-    tail = item.replace("B.format", "g") + ") + 'x' + ("
+    ends = "    ) + " + item.strip().replace("B.format", "g") + " + 'x' + ("  # closes one bracket, opens another
+    closes = "    ) + " + item.strip().replace("B.format", "h") + ")) + y,"  # closes three brackets opened above
+    kept = ends.replace("g(", "k(") + "  # a comment"
     text = ("def f(r):\n    \"\"\"Doc.\n\n" + doc + "\n    \"\"\"\n    return [\n" + item + ",\n"
-            + "        'SELECT 1 ' + (\n" + tail + "\n        'tail'),\n    ]\n")
+            + "        ('SELECT 1 ' + (\n        'a'\n" + ends + "\n        'b'\n" + kept + "\n        'c'\n"
+            + "    ) + ((\n        'd'\n" + closes + "\n    ]\n")
     folded = fold_module(text)
     assert ast.dump(ast.parse(folded)) == ast.dump(ast.parse(text))
-    assert doc in folded.split("\n")  # inside a multi-line string nothing moves
-    assert item + "," not in folded.split("\n")
-    assert [x for x in folded.split("\n") if len(x) > LIMIT] == [doc, tail]  # the brackets of `tail` do not balance
+    lines = folded.split("\n")
+    assert doc in lines  # inside a multi-line string nothing moves
+    assert item + "," not in lines and ends not in lines and closes not in lines
+    assert [x for x in lines if len(x) > LIMIT] == [doc, kept]  # a line with a comment is left as it is
+    assert "    ) + g(" in lines and "    ) + h(" in lines  # the closing brackets lead the first line
+    assert lines[lines.index("    ) + g(") + 5] == "    ) + 'x' + ("  # the opening one ends the last
+    assert lines[lines.index("    ) + h(") + 5] == "    ))) + y,"
 
 
 @pytest.mark.parametrize("golden", GOLDEN, ids=lambda p: p.name)

@@ -7,8 +7,10 @@ the same way. A long plain string literal that is an item of its own inside brac
 (implicit concatenation: the same single string to Python), after its line breaks first, else after its spaces,
 never inside a word. Lines are found by Python's own tokenizer: a whole logical line is folded, and so is a line
 inside a multi-line bracketed statement when it is whole token-wise and its brackets balance (what it becomes
-stays inside the enclosing brackets). Lines of a multi-line string, docstrings included, are left as they are,
-and so is a line that cannot be folded."""
+stays inside the enclosing brackets); one that closes brackets opened above it or opens ones closed below has its
+balanced run folded, those brackets staying at its ends. The folded text is folded again until nothing changes.
+Docstrings, one-line or multi-line, and every line of a multi-line string are left as they are (a tool's
+description is prose for the agent and the reader, not cut into pieces), and so is a line that cannot be folded."""
 
 from __future__ import annotations
 
@@ -22,6 +24,15 @@ _OPEN, _CLOSE = "([{", ")]}"
 
 
 def fold_module(text: str, limit: int = LIMIT) -> str:
+    for _ in range(4):  # a folded line can leave a first or last line that folds again
+        folded = _fold_once(text, limit)
+        if folded == text:
+            break
+        text = folded
+    return text
+
+
+def _fold_once(text: str, limit: int) -> str:
     strings, multi, depth = _line_kinds(text)
     out: list[str] = []
     for n, line in enumerate(text.split("\n"), start=1):
@@ -32,7 +43,7 @@ def fold_module(text: str, limit: int = LIMIT) -> str:
         elif depth.get(n, 0) > 0 and _balanced(line):
             out += fold_line(line, limit, inside=True)
         else:
-            out.append(line)
+            out += _fold_between(line, depth.get(n, 0), limit)
     return "\n".join(out)
 
 
@@ -66,6 +77,56 @@ def _line_kinds(text: str) -> tuple[set[int], set[int], dict[int, int]]:
         elif t.type == tokenize.OP and t.string in _CLOSE:
             depth -= 1
     return strings, multi, depth_at
+
+
+def _fold_between(line: str, depth: int, limit: int, rounds: int = 0) -> list[str]:
+    """A line of a multi-line statement that closes brackets opened above it or opens ones closed below it (or
+    both), `depth` brackets deep where it starts: its first run of balanced code after the leading closing brackets
+    is folded, those brackets lead the first line and what follows the run (from a bracket that closes one opened
+    above, or one that stays open) ends the last. A line with a comment, a backslash or a string that goes on is
+    left as it is."""
+    indent = line[: len(line) - len(line.lstrip(" "))]
+    body = line.strip()
+    lead = len(body) - len(body.lstrip(_CLOSE + " "))
+    closers = sum(ch in _CLOSE for ch in body[:lead])
+    rest = body[lead:]
+    if depth < closers or not rest or rest.endswith("\\") or rounds > 8:
+        return [line]
+    toks, stack = [], []
+    try:
+        for t in tokenize.generate_tokens(io.StringIO(rest + "\n").readline):
+            toks.append(t)
+    except tokenize.TokenError as e:
+        if "statement" not in str(e.args[0]):
+            return [line]  # a string that goes on past the line
+    if any(t.type in (tokenize.COMMENT, tokenize.ERRORTOKEN) or t.type == tokenize.STRING and t.end[0] != 1
+           for t in toks):
+        return [line]
+    cut = None
+    for t in toks:
+        if t.type == tokenize.OP and t.string in _OPEN:
+            stack.append(t.start[1])
+        elif t.type == tokenize.OP and t.string in _CLOSE:
+            if not stack:
+                cut = t.start[1]  # it closes a bracket opened above, as the leading ones do
+                break
+            stack.pop()
+    if cut is None:
+        cut = stack[0] if stack else len(rest)
+    middle = rest[:cut].rstrip()
+    if not middle:
+        return [line]
+    folded = fold_line(indent + middle, limit, inside=depth > closers)
+    if len(folded) < 2 or folded[0].strip().startswith("#"):
+        return [line]
+    first = indent + body[:lead] + folded[0][len(indent):]
+    last = folded[-1] + rest[len(middle):]
+    out = [first] + folded[1:-1] + [last]
+    if len(last) > limit:  # the last line closes the group opened on the first, at least as deep as the middle
+        tail = len(last.strip()) - len(last.strip().lstrip(_CLOSE + " "))
+        out[-1:] = _fold_between(last, depth - closers + sum(ch in _CLOSE for ch in last.strip()[:tail]), limit,
+                                 rounds + 1)
+    return out
 
 
 def _balanced(line: str) -> bool:

@@ -712,7 +712,10 @@ def _rules_cancel_reservation(ctx: Context, *, reservation_id: str) -> list:
             ),
         ))
     # spec: airline.env.yaml:369
-    if (((r['cabin'] != 'business') and (r['insurance'] == 'no')) and (r['created_at'] < B.add_days(ctx.now(), -1))) and (not B.any(
+    if (
+        ((r['cabin'] != 'business') and (r['insurance'] == 'no'))
+        and (r['created_at'] < B.add_days(ctx.now(), -1))
+    ) and (not B.any(
         (
             (
                 (ctx.get('flight', s['flight_number']) is not None)

@@ -381,8 +381,24 @@ def check_status_bar(ctx: Context) -> str:
                     )
                 )
             )
-        ) + ((' | ' + B.str(d['network_technology_connected'])) if (d['network_technology_connected'] != 'none') else '')) + ((' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else '')) if (d['data_enabled'] and (d['network_technology_connected'] != 'none')) else ' | 📵 Data Disabled'))
-    ) + ((B.format(' | 📡 Connected to {}', d['wifi_ssid']) if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != '')) else ' | 📡 Enabled') if (d['wifi_enabled'] and d['wifi_connected']) else '')) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level']))
+        ) + (
+            (' | ' + B.str(d['network_technology_connected']))
+            if (d['network_technology_connected'] != 'none')
+            else ''
+        )) + (
+            (' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else ''))
+            if (d['data_enabled'] and (d['network_technology_connected'] != 'none'))
+            else ' | 📵 Data Disabled'
+        ))
+    ) + (
+        (
+            B.format(' | 📡 Connected to {}', d['wifi_ssid'])
+            if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != ''))
+            else ' | 📡 Enabled'
+        )
+        if (d['wifi_enabled'] and d['wifi_connected'])
+        else ''
+    )) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level']))
 
 
 # spec: telecom.env.yaml:478
@@ -413,7 +429,11 @@ def check_network_status(ctx: Context) -> str:
         'Yes' if d['roaming_enabled'] else 'No',
         'ON' if d['wifi_enabled'] else 'OFF',
         'Yes' if d['wifi_connected'] else 'No',
-    ) + (B.format('\nConnected Wi-Fi Network: {}', B.coalesce(d['wifi_ssid'], 'None')) if d['wifi_connected'] else ''))
+    ) + (
+        B.format('\nConnected Wi-Fi Network: {}', B.coalesce(d['wifi_ssid'], 'None'))
+        if d['wifi_connected']
+        else ''
+    ))
 
 
 # spec: telecom.env.yaml:486
@@ -470,7 +490,26 @@ def run_speed_test(ctx: Context) -> str:
                         )
                     )
                 )
-            ) * B.float(Decimal('1.0') if (d['network_signal_strength'] == 'excellent') else (Decimal('0.8') if (d['network_signal_strength'] == 'good') else (Decimal('0.5') if (d['network_signal_strength'] == 'fair') else (Decimal('0.2') if (d['network_signal_strength'] == 'poor') else Decimal('0.0')))))) * B.float(Decimal('0.1') if ((d['vpn_connected'] and (d['vpn_details'] is not None)) and (d['vpn_details']['server_performance'] == 'poor')) else Decimal('1.0'))) * B.float(Decimal('0.2') if d['data_saver_mode'] else Decimal('1.0')),
+            ) * B.float(
+                Decimal('1.0')
+                if (d['network_signal_strength'] == 'excellent')
+                else (
+                    Decimal('0.8')
+                    if (d['network_signal_strength'] == 'good')
+                    else (
+                        Decimal('0.5')
+                        if (d['network_signal_strength'] == 'fair')
+                        else (Decimal('0.2') if (d['network_signal_strength'] == 'poor') else Decimal('0.0'))
+                    )
+                )
+            )) * B.float(
+                Decimal('0.1')
+                if (
+                    (d['vpn_connected'] and (d['vpn_details'] is not None))
+                    and (d['vpn_details']['server_performance'] == 'poor')
+                )
+                else Decimal('1.0')
+            )) * B.float(Decimal('0.2') if d['data_saver_mode'] else Decimal('1.0')),
             2,
         )
         if working
@@ -928,8 +967,24 @@ def toggle_airplane_mode(ctx: Context) -> dict:
                         )
                     )
                 )
-            ) + ((' | ' + B.str(d['network_technology_connected'])) if (d['network_technology_connected'] != 'none') else '')) + ((' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else '')) if (d['data_enabled'] and (d['network_technology_connected'] != 'none')) else ' | 📵 Data Disabled'))
-        ) + ((B.format(' | 📡 Connected to {}', d['wifi_ssid']) if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != '')) else ' | 📡 Enabled') if (d['wifi_enabled'] and d['wifi_connected']) else '')) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level'])),
+            ) + (
+                (' | ' + B.str(d['network_technology_connected']))
+                if (d['network_technology_connected'] != 'none')
+                else ''
+            )) + (
+                (' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else ''))
+                if (d['data_enabled'] and (d['network_technology_connected'] != 'none'))
+                else ' | 📵 Data Disabled'
+            ))
+        ) + (
+            (
+                B.format(' | 📡 Connected to {}', d['wifi_ssid'])
+                if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != ''))
+                else ' | 📡 Enabled'
+            )
+            if (d['wifi_enabled'] and d['wifi_connected'])
+            else ''
+        )) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level'])),
     }
 
 
@@ -1043,8 +1098,24 @@ def reseat_sim_card(ctx: Context) -> dict:
                         )
                     )
                 )
-            ) + ((' | ' + B.str(d['network_technology_connected'])) if (d['network_technology_connected'] != 'none') else '')) + ((' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else '')) if (d['data_enabled'] and (d['network_technology_connected'] != 'none')) else ' | 📵 Data Disabled'))
-        ) + ((B.format(' | 📡 Connected to {}', d['wifi_ssid']) if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != '')) else ' | 📡 Enabled') if (d['wifi_enabled'] and d['wifi_connected']) else '')) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level'])),
+            ) + (
+                (' | ' + B.str(d['network_technology_connected']))
+                if (d['network_technology_connected'] != 'none')
+                else ''
+            )) + (
+                (' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else ''))
+                if (d['data_enabled'] and (d['network_technology_connected'] != 'none'))
+                else ' | 📵 Data Disabled'
+            ))
+        ) + (
+            (
+                B.format(' | 📡 Connected to {}', d['wifi_ssid'])
+                if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != ''))
+                else ' | 📡 Enabled'
+            )
+            if (d['wifi_enabled'] and d['wifi_connected'])
+            else ''
+        )) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level'])),
     }
 
 
@@ -1158,8 +1229,24 @@ def toggle_data(ctx: Context) -> dict:
                         )
                     )
                 )
-            ) + ((' | ' + B.str(d['network_technology_connected'])) if (d['network_technology_connected'] != 'none') else '')) + ((' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else '')) if (d['data_enabled'] and (d['network_technology_connected'] != 'none')) else ' | 📵 Data Disabled'))
-        ) + ((B.format(' | 📡 Connected to {}', d['wifi_ssid']) if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != '')) else ' | 📡 Enabled') if (d['wifi_enabled'] and d['wifi_connected']) else '')) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level'])),
+            ) + (
+                (' | ' + B.str(d['network_technology_connected']))
+                if (d['network_technology_connected'] != 'none')
+                else ''
+            )) + (
+                (' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else ''))
+                if (d['data_enabled'] and (d['network_technology_connected'] != 'none'))
+                else ' | 📵 Data Disabled'
+            ))
+        ) + (
+            (
+                B.format(' | 📡 Connected to {}', d['wifi_ssid'])
+                if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != ''))
+                else ' | 📡 Enabled'
+            )
+            if (d['wifi_enabled'] and d['wifi_connected'])
+            else ''
+        )) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level'])),
     }
 
 
@@ -1273,8 +1360,24 @@ def toggle_roaming(ctx: Context) -> dict:
                         )
                     )
                 )
-            ) + ((' | ' + B.str(d['network_technology_connected'])) if (d['network_technology_connected'] != 'none') else '')) + ((' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else '')) if (d['data_enabled'] and (d['network_technology_connected'] != 'none')) else ' | 📵 Data Disabled'))
-        ) + ((B.format(' | 📡 Connected to {}', d['wifi_ssid']) if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != '')) else ' | 📡 Enabled') if (d['wifi_enabled'] and d['wifi_connected']) else '')) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level'])),
+            ) + (
+                (' | ' + B.str(d['network_technology_connected']))
+                if (d['network_technology_connected'] != 'none')
+                else ''
+            )) + (
+                (' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else ''))
+                if (d['data_enabled'] and (d['network_technology_connected'] != 'none'))
+                else ' | 📵 Data Disabled'
+            ))
+        ) + (
+            (
+                B.format(' | 📡 Connected to {}', d['wifi_ssid'])
+                if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != ''))
+                else ' | 📡 Enabled'
+            )
+            if (d['wifi_enabled'] and d['wifi_connected'])
+            else ''
+        )) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level'])),
     }
 
 
@@ -1313,8 +1416,24 @@ def toggle_data_saver_mode(ctx: Context) -> dict:
                         )
                     )
                 )
-            ) + ((' | ' + B.str(d['network_technology_connected'])) if (d['network_technology_connected'] != 'none') else '')) + ((' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else '')) if (d['data_enabled'] and (d['network_technology_connected'] != 'none')) else ' | 📵 Data Disabled'))
-        ) + ((B.format(' | 📡 Connected to {}', d['wifi_ssid']) if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != '')) else ' | 📡 Enabled') if (d['wifi_enabled'] and d['wifi_connected']) else '')) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level'])),
+            ) + (
+                (' | ' + B.str(d['network_technology_connected']))
+                if (d['network_technology_connected'] != 'none')
+                else ''
+            )) + (
+                (' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else ''))
+                if (d['data_enabled'] and (d['network_technology_connected'] != 'none'))
+                else ' | 📵 Data Disabled'
+            ))
+        ) + (
+            (
+                B.format(' | 📡 Connected to {}', d['wifi_ssid'])
+                if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != ''))
+                else ' | 📡 Enabled'
+            )
+            if (d['wifi_enabled'] and d['wifi_connected'])
+            else ''
+        )) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level'])),
     }
 
 
@@ -1451,8 +1570,24 @@ def set_network_mode_preference(ctx: Context, *, mode: str) -> dict:
                         )
                     )
                 )
-            ) + ((' | ' + B.str(d['network_technology_connected'])) if (d['network_technology_connected'] != 'none') else '')) + ((' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else '')) if (d['data_enabled'] and (d['network_technology_connected'] != 'none')) else ' | 📵 Data Disabled'))
-        ) + ((B.format(' | 📡 Connected to {}', d['wifi_ssid']) if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != '')) else ' | 📡 Enabled') if (d['wifi_enabled'] and d['wifi_connected']) else '')) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level'])),
+            ) + (
+                (' | ' + B.str(d['network_technology_connected']))
+                if (d['network_technology_connected'] != 'none')
+                else ''
+            )) + (
+                (' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else ''))
+                if (d['data_enabled'] and (d['network_technology_connected'] != 'none'))
+                else ' | 📵 Data Disabled'
+            ))
+        ) + (
+            (
+                B.format(' | 📡 Connected to {}', d['wifi_ssid'])
+                if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != ''))
+                else ' | 📡 Enabled'
+            )
+            if (d['wifi_enabled'] and d['wifi_connected'])
+            else ''
+        )) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level'])),
     }
 
 
@@ -1566,8 +1701,24 @@ def set_apn_settings(ctx: Context, *, apn_settings: dict) -> dict:
                         )
                     )
                 )
-            ) + ((' | ' + B.str(d['network_technology_connected'])) if (d['network_technology_connected'] != 'none') else '')) + ((' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else '')) if (d['data_enabled'] and (d['network_technology_connected'] != 'none')) else ' | 📵 Data Disabled'))
-        ) + ((B.format(' | 📡 Connected to {}', d['wifi_ssid']) if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != '')) else ' | 📡 Enabled') if (d['wifi_enabled'] and d['wifi_connected']) else '')) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level'])),
+            ) + (
+                (' | ' + B.str(d['network_technology_connected']))
+                if (d['network_technology_connected'] != 'none')
+                else ''
+            )) + (
+                (' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else ''))
+                if (d['data_enabled'] and (d['network_technology_connected'] != 'none'))
+                else ' | 📵 Data Disabled'
+            ))
+        ) + (
+            (
+                B.format(' | 📡 Connected to {}', d['wifi_ssid'])
+                if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != ''))
+                else ' | 📡 Enabled'
+            )
+            if (d['wifi_enabled'] and d['wifi_connected'])
+            else ''
+        )) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level'])),
     }
 
 
@@ -1693,8 +1844,24 @@ def reset_apn_settings(ctx: Context) -> dict:
                         )
                     )
                 )
-            ) + ((' | ' + B.str(d['network_technology_connected'])) if (d['network_technology_connected'] != 'none') else '')) + ((' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else '')) if (d['data_enabled'] and (d['network_technology_connected'] != 'none')) else ' | 📵 Data Disabled'))
-        ) + ((B.format(' | 📡 Connected to {}', d['wifi_ssid']) if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != '')) else ' | 📡 Enabled') if (d['wifi_enabled'] and d['wifi_connected']) else '')) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level'])),
+            ) + (
+                (' | ' + B.str(d['network_technology_connected']))
+                if (d['network_technology_connected'] != 'none')
+                else ''
+            )) + (
+                (' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else ''))
+                if (d['data_enabled'] and (d['network_technology_connected'] != 'none'))
+                else ' | 📵 Data Disabled'
+            ))
+        ) + (
+            (
+                B.format(' | 📡 Connected to {}', d['wifi_ssid'])
+                if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != ''))
+                else ' | 📡 Enabled'
+            )
+            if (d['wifi_enabled'] and d['wifi_connected'])
+            else ''
+        )) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level'])),
     }
 
 
@@ -1743,8 +1910,24 @@ def toggle_wifi(ctx: Context) -> dict:
                         )
                     )
                 )
-            ) + ((' | ' + B.str(d['network_technology_connected'])) if (d['network_technology_connected'] != 'none') else '')) + ((' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else '')) if (d['data_enabled'] and (d['network_technology_connected'] != 'none')) else ' | 📵 Data Disabled'))
-        ) + ((B.format(' | 📡 Connected to {}', d['wifi_ssid']) if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != '')) else ' | 📡 Enabled') if (d['wifi_enabled'] and d['wifi_connected']) else '')) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level'])),
+            ) + (
+                (' | ' + B.str(d['network_technology_connected']))
+                if (d['network_technology_connected'] != 'none')
+                else ''
+            )) + (
+                (' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else ''))
+                if (d['data_enabled'] and (d['network_technology_connected'] != 'none'))
+                else ' | 📵 Data Disabled'
+            ))
+        ) + (
+            (
+                B.format(' | 📡 Connected to {}', d['wifi_ssid'])
+                if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != ''))
+                else ' | 📡 Enabled'
+            )
+            if (d['wifi_enabled'] and d['wifi_connected'])
+            else ''
+        )) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level'])),
     }
 
 
@@ -1784,8 +1967,24 @@ def toggle_wifi_calling(ctx: Context) -> dict:
                         )
                     )
                 )
-            ) + ((' | ' + B.str(d['network_technology_connected'])) if (d['network_technology_connected'] != 'none') else '')) + ((' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else '')) if (d['data_enabled'] and (d['network_technology_connected'] != 'none')) else ' | 📵 Data Disabled'))
-        ) + ((B.format(' | 📡 Connected to {}', d['wifi_ssid']) if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != '')) else ' | 📡 Enabled') if (d['wifi_enabled'] and d['wifi_connected']) else '')) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level'])),
+            ) + (
+                (' | ' + B.str(d['network_technology_connected']))
+                if (d['network_technology_connected'] != 'none')
+                else ''
+            )) + (
+                (' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else ''))
+                if (d['data_enabled'] and (d['network_technology_connected'] != 'none'))
+                else ' | 📵 Data Disabled'
+            ))
+        ) + (
+            (
+                B.format(' | 📡 Connected to {}', d['wifi_ssid'])
+                if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != ''))
+                else ' | 📡 Enabled'
+            )
+            if (d['wifi_enabled'] and d['wifi_connected'])
+            else ''
+        )) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level'])),
     }
 
 
@@ -1835,8 +2034,24 @@ def connect_vpn(ctx: Context) -> dict:
                         )
                     )
                 )
-            ) + ((' | ' + B.str(d['network_technology_connected'])) if (d['network_technology_connected'] != 'none') else '')) + ((' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else '')) if (d['data_enabled'] and (d['network_technology_connected'] != 'none')) else ' | 📵 Data Disabled'))
-        ) + ((B.format(' | 📡 Connected to {}', d['wifi_ssid']) if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != '')) else ' | 📡 Enabled') if (d['wifi_enabled'] and d['wifi_connected']) else '')) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level'])),
+            ) + (
+                (' | ' + B.str(d['network_technology_connected']))
+                if (d['network_technology_connected'] != 'none')
+                else ''
+            )) + (
+                (' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else ''))
+                if (d['data_enabled'] and (d['network_technology_connected'] != 'none'))
+                else ' | 📵 Data Disabled'
+            ))
+        ) + (
+            (
+                B.format(' | 📡 Connected to {}', d['wifi_ssid'])
+                if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != ''))
+                else ' | 📡 Enabled'
+            )
+            if (d['wifi_enabled'] and d['wifi_connected'])
+            else ''
+        )) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level'])),
     }
 
 
@@ -1874,8 +2089,24 @@ def disconnect_vpn(ctx: Context) -> dict:
                         )
                     )
                 )
-            ) + ((' | ' + B.str(d['network_technology_connected'])) if (d['network_technology_connected'] != 'none') else '')) + ((' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else '')) if (d['data_enabled'] and (d['network_technology_connected'] != 'none')) else ' | 📵 Data Disabled'))
-        ) + ((B.format(' | 📡 Connected to {}', d['wifi_ssid']) if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != '')) else ' | 📡 Enabled') if (d['wifi_enabled'] and d['wifi_connected']) else '')) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level'])),
+            ) + (
+                (' | ' + B.str(d['network_technology_connected']))
+                if (d['network_technology_connected'] != 'none')
+                else ''
+            )) + (
+                (' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else ''))
+                if (d['data_enabled'] and (d['network_technology_connected'] != 'none'))
+                else ' | 📵 Data Disabled'
+            ))
+        ) + (
+            (
+                B.format(' | 📡 Connected to {}', d['wifi_ssid'])
+                if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != ''))
+                else ' | 📡 Enabled'
+            )
+            if (d['wifi_enabled'] and d['wifi_connected'])
+            else ''
+        )) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level'])),
     }
 
 
@@ -1946,8 +2177,24 @@ def grant_app_permission(ctx: Context, *, app_name: str, permission: str) -> dic
                         )
                     )
                 )
-            ) + ((' | ' + B.str(d['network_technology_connected'])) if (d['network_technology_connected'] != 'none') else '')) + ((' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else '')) if (d['data_enabled'] and (d['network_technology_connected'] != 'none')) else ' | 📵 Data Disabled'))
-        ) + ((B.format(' | 📡 Connected to {}', d['wifi_ssid']) if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != '')) else ' | 📡 Enabled') if (d['wifi_enabled'] and d['wifi_connected']) else '')) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level'])),
+            ) + (
+                (' | ' + B.str(d['network_technology_connected']))
+                if (d['network_technology_connected'] != 'none')
+                else ''
+            )) + (
+                (' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else ''))
+                if (d['data_enabled'] and (d['network_technology_connected'] != 'none'))
+                else ' | 📵 Data Disabled'
+            ))
+        ) + (
+            (
+                B.format(' | 📡 Connected to {}', d['wifi_ssid'])
+                if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != ''))
+                else ' | 📡 Enabled'
+            )
+            if (d['wifi_enabled'] and d['wifi_connected'])
+            else ''
+        )) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level'])),
     }
 
 
@@ -2076,8 +2323,24 @@ def reboot_device(ctx: Context) -> dict:
                         )
                     )
                 )
-            ) + ((' | ' + B.str(d['network_technology_connected'])) if (d['network_technology_connected'] != 'none') else '')) + ((' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else '')) if (d['data_enabled'] and (d['network_technology_connected'] != 'none')) else ' | 📵 Data Disabled'))
-        ) + ((B.format(' | 📡 Connected to {}', d['wifi_ssid']) if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != '')) else ' | 📡 Enabled') if (d['wifi_enabled'] and d['wifi_connected']) else '')) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level'])),
+            ) + (
+                (' | ' + B.str(d['network_technology_connected']))
+                if (d['network_technology_connected'] != 'none')
+                else ''
+            )) + (
+                (' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else ''))
+                if (d['data_enabled'] and (d['network_technology_connected'] != 'none'))
+                else ' | 📵 Data Disabled'
+            ))
+        ) + (
+            (
+                B.format(' | 📡 Connected to {}', d['wifi_ssid'])
+                if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != ''))
+                else ' | 📡 Enabled'
+            )
+            if (d['wifi_enabled'] and d['wifi_connected'])
+            else ''
+        )) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level'])),
     }
 
 
@@ -3359,7 +3622,26 @@ def assert_internet_speed(ctx: Context, *, expected_speed: float, expected_desc:
                         )
                     )
                 )
-            ) * B.float(Decimal('1.0') if (d['network_signal_strength'] == 'excellent') else (Decimal('0.8') if (d['network_signal_strength'] == 'good') else (Decimal('0.5') if (d['network_signal_strength'] == 'fair') else (Decimal('0.2') if (d['network_signal_strength'] == 'poor') else Decimal('0.0')))))) * B.float(Decimal('0.1') if ((d['vpn_connected'] and (d['vpn_details'] is not None)) and (d['vpn_details']['server_performance'] == 'poor')) else Decimal('1.0'))) * B.float(Decimal('0.2') if d['data_saver_mode'] else Decimal('1.0')),
+            ) * B.float(
+                Decimal('1.0')
+                if (d['network_signal_strength'] == 'excellent')
+                else (
+                    Decimal('0.8')
+                    if (d['network_signal_strength'] == 'good')
+                    else (
+                        Decimal('0.5')
+                        if (d['network_signal_strength'] == 'fair')
+                        else (Decimal('0.2') if (d['network_signal_strength'] == 'poor') else Decimal('0.0'))
+                    )
+                )
+            )) * B.float(
+                Decimal('0.1')
+                if (
+                    (d['vpn_connected'] and (d['vpn_details'] is not None))
+                    and (d['vpn_details']['server_performance'] == 'poor')
+                )
+                else Decimal('1.0')
+            )) * B.float(Decimal('0.2') if d['data_saver_mode'] else Decimal('1.0')),
             2,
         )
         if working
@@ -3427,7 +3709,26 @@ def assert_internet_not_excellent(ctx: Context) -> bool:
                         )
                     )
                 )
-            ) * B.float(Decimal('1.0') if (d['network_signal_strength'] == 'excellent') else (Decimal('0.8') if (d['network_signal_strength'] == 'good') else (Decimal('0.5') if (d['network_signal_strength'] == 'fair') else (Decimal('0.2') if (d['network_signal_strength'] == 'poor') else Decimal('0.0')))))) * B.float(Decimal('0.1') if ((d['vpn_connected'] and (d['vpn_details'] is not None)) and (d['vpn_details']['server_performance'] == 'poor')) else Decimal('1.0'))) * B.float(Decimal('0.2') if d['data_saver_mode'] else Decimal('1.0')),
+            ) * B.float(
+                Decimal('1.0')
+                if (d['network_signal_strength'] == 'excellent')
+                else (
+                    Decimal('0.8')
+                    if (d['network_signal_strength'] == 'good')
+                    else (
+                        Decimal('0.5')
+                        if (d['network_signal_strength'] == 'fair')
+                        else (Decimal('0.2') if (d['network_signal_strength'] == 'poor') else Decimal('0.0'))
+                    )
+                )
+            )) * B.float(
+                Decimal('0.1')
+                if (
+                    (d['vpn_connected'] and (d['vpn_details'] is not None))
+                    and (d['vpn_details']['server_performance'] == 'poor')
+                )
+                else Decimal('1.0')
+            )) * B.float(Decimal('0.2') if d['data_saver_mode'] else Decimal('1.0')),
             2,
         )
         if working
