@@ -141,3 +141,13 @@ def test_golden_modules_fold_tighter_into_the_same_code(golden: Path) -> None:
     tight = fold_module(text, limit=60)
     assert ast.dump(ast.parse(tight)) == ast.dump(ast.parse(text))
     _assert_cut_between_words(text, tight)
+
+
+def test_the_longest_balanced_run_of_a_line_between_outside_brackets_is_opened() -> None:
+    call = "B.entry_or_none(u['payment_methods_of_the_user'], p['payment_id_of_the_payment_method'])"
+    line = "        ) is not None) and (" + call + "['source'] == 'certificate'):"
+    text = "def f(u, p):\n    if (B.entry_or_none(\n        u,\n" + line + "\n        return 1\n"
+    folded = fold_module(text)
+    assert len(line) > LIMIT and ast.dump(ast.parse(folded)) == ast.dump(ast.parse(text))
+    assert all(len(x) <= LIMIT for x in folded.split("\n"))
+    assert "        ) is not None) and (B.entry_or_none(" in folded.split("\n")  # what comes before leads it

@@ -8,7 +8,7 @@ the same way. A long plain string literal that is an item of its own inside brac
 never inside a word. Lines are found by Python's own tokenizer: a whole logical line is folded, and so is a line
 inside a multi-line bracketed statement when it is whole token-wise and its brackets balance (what it becomes
 stays inside the enclosing brackets); one that closes brackets opened above it or opens ones closed below has its
-balanced run folded, those brackets staying at its ends. The folded text is folded again until nothing changes.
+longest balanced run opened, what comes before and after the run staying at its ends. The folded text is folded again until nothing changes.
 Docstrings, one-line or multi-line, and every line of a multi-line string are left as they are (a tool's
 description is prose for the agent and the reader, not cut into pieces), and so is a line that cannot be folded."""
 
@@ -80,21 +80,17 @@ def _line_kinds(text: str) -> tuple[set[int], set[int], dict[int, int]]:
 
 
 def _fold_between(line: str, depth: int, limit: int, rounds: int = 0) -> list[str]:
-    """A line of a multi-line statement that closes brackets opened above it or opens ones closed below it (or
-    both), `depth` brackets deep where it starts: its first run of balanced code after the leading closing brackets
-    is folded, those brackets lead the first line and what follows the run (from a bracket that closes one opened
-    above, or one that stays open) ends the last. A line with a comment, a backslash or a string that goes on is
-    left as it is."""
+    """A line of a multi-line statement, `depth` brackets deep where it starts, that closes brackets opened above
+    it or opens ones closed below it: its longest balanced run between those brackets is opened (even if the run
+    alone would fit), what comes before the run leads the first line and what follows ends the last, and each is
+    folded again if still too long. A line with a comment, a backslash or a string that goes on stays as it is."""
     indent = line[: len(line) - len(line.lstrip(" "))]
     body = line.strip()
-    lead = len(body) - len(body.lstrip(_CLOSE + " "))
-    closers = sum(ch in _CLOSE for ch in body[:lead])
-    rest = body[lead:]
-    if depth < closers or not rest or rest.endswith("\\") or rounds > 8:
+    if not body or body.endswith("\\") or rounds > 8:
         return [line]
-    toks, stack = [], []
+    toks = []
     try:
-        for t in tokenize.generate_tokens(io.StringIO(rest + "\n").readline):
+        for t in tokenize.generate_tokens(io.StringIO(body + "\n").readline):
             toks.append(t)
     except tokenize.TokenError as e:
         if "statement" not in str(e.args[0]):
@@ -102,31 +98,48 @@ def _fold_between(line: str, depth: int, limit: int, rounds: int = 0) -> list[st
     if any(t.type in (tokenize.COMMENT, tokenize.ERRORTOKEN) or t.type == tokenize.STRING and t.end[0] != 1
            for t in toks):
         return [line]
-    cut = None
+    stack, bounds = [], []
     for t in toks:
         if t.type == tokenize.OP and t.string in _OPEN:
-            stack.append(t.start[1])
+            stack.append(t)
         elif t.type == tokenize.OP and t.string in _CLOSE:
-            if not stack:
-                cut = t.start[1]  # it closes a bracket opened above, as the leading ones do
-                break
-            stack.pop()
-    if cut is None:
-        cut = stack[0] if stack else len(rest)
-    middle = rest[:cut].rstrip()
+            if stack:
+                stack.pop()
+            else:
+                bounds.append(t)  # it closes a bracket opened above
+    closers, bounds = len(bounds), bounds + stack  # the ones left on the stack stay open below
+    if not bounds or depth < closers:
+        return [line]
+    edges = [0] + [x for t in bounds for x in (t.start[1], t.end[1])] + [len(body)]
+    runs = [(edges[2 * k], edges[2 * k + 1], depth - min(k, closers)) for k in range(len(bounds) + 1)]
+    a, b, level = max(runs, key=lambda r: len(body[r[0]:r[1]].strip()))
+    middle = body[a:b].strip()
     if not middle:
         return [line]
-    folded = fold_line(indent + middle, limit, inside=depth > closers)
-    if len(folded) < 2 or folded[0].strip().startswith("#"):
+    a = body.index(middle, a)
+    folded = fold_line(indent + middle, limit, inside=level > 0, force=True)
+    if len(folded) < 2:
         return [line]
-    first = indent + body[:lead] + folded[0][len(indent):]
-    last = folded[-1] + rest[len(middle):]
+    first = indent + body[:a] + folded[0][len(indent):]
+    last = folded[-1] + body[a + len(middle):]
     out = [first] + folded[1:-1] + [last]
-    if len(last) > limit:  # the last line closes the group opened on the first, at least as deep as the middle
-        tail = len(last.strip()) - len(last.strip().lstrip(_CLOSE + " "))
-        out[-1:] = _fold_between(last, depth - closers + sum(ch in _CLOSE for ch in last.strip()[:tail]), limit,
-                                 rounds + 1)
+    if len(last) > limit and last != line:  # it starts inside the group the first line opened
+        out[-1:] = _fold_between(last, level + _closing(folded[-1]), limit, rounds + 1)
+    if len(first) > limit and first != line:
+        out[:1] = _fold_between(first, depth, limit, rounds + 1)
     return out
+
+
+def _closing(text: str) -> int:
+    """How many brackets opened before it a balanced run's closing line closes."""
+    level = low = 0
+    for ch in text.strip():  # it starts with closing brackets, before any string
+        if ch in _CLOSE:
+            level -= 1
+            low = min(low, level)
+        elif ch in _OPEN or ch in "'\"":
+            break
+    return -low
 
 
 def _balanced(line: str) -> bool:
@@ -145,14 +158,15 @@ def _balanced(line: str) -> bool:
     return level == 0
 
 
-def fold_line(line: str, limit: int = LIMIT, depth: int = 0, inside: bool = False) -> list[str]:
-    """The line folded; `inside` says it stands inside brackets, where a string item may be cut in pieces."""
+def fold_line(line: str, limit: int = LIMIT, depth: int = 0, inside: bool = False, force: bool = False) -> list[str]:
+    """The line folded; `inside` says it stands inside brackets, where a string item may be cut in pieces, and
+    `force` opens its longest bracket group even if it fits."""
     indent = line[: len(line) - len(line.lstrip(" "))]
     code, comment = _split_comment(line.strip())
     if code is None:
         return [line]
     head = [indent + comment] if comment else []
-    if len(indent) + len(code) <= limit or depth > 8:
+    if (len(indent) + len(code) <= limit and not force) or depth > 8:
         return head + [indent + code]
     pieces = _cut_string(code, limit - len(indent)) if inside else None
     if pieces is not None:

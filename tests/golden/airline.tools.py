@@ -99,7 +99,43 @@ def search_onestop_flight(ctx: Context, *, origin: str, destination: str, date_:
     )
     to_destination = ctx.all('flight', '("destination" = ?)', [destination])  # spec: airline.env.yaml:205
     return B.flatten([
-        ([[{'flight_number': a['flight_number'], 'origin': a['origin'], 'destination': a['destination'], 'status': 'available', 'scheduled_departure_time_est': a['scheduled_departure_time_est'], 'scheduled_arrival_time_est': a['scheduled_arrival_time_est'], 'date': date_, 'available_seats': B.entry_or_none(a['dates'], date_)['available_seats'], 'prices': B.entry_or_none(a['dates'], date_)['prices']}, {'flight_number': b['flight_number'], 'origin': b['origin'], 'destination': b['destination'], 'status': 'available', 'scheduled_departure_time_est': b['scheduled_departure_time_est'], 'scheduled_arrival_time_est': b['scheduled_arrival_time_est'], 'date': date_, 'available_seats': B.entry_or_none(b['dates'], date_)['available_seats'], 'prices': B.entry_or_none(b['dates'], date_)['prices']}] for b in to_destination if ((((('+1' not in a['scheduled_arrival_time_est']) and (b['origin'] == a['destination'])) and (B.entry_or_none(b['dates'], date_) is not None)) and (B.entry_or_none(b['dates'], date_)['status'] == 'available')) and (b['scheduled_departure_time_est'] >= a['scheduled_arrival_time_est']))] + [
+        ([
+            [
+                {
+                    'flight_number': a['flight_number'],
+                    'origin': a['origin'],
+                    'destination': a['destination'],
+                    'status': 'available',
+                    'scheduled_departure_time_est': a['scheduled_departure_time_est'],
+                    'scheduled_arrival_time_est': a['scheduled_arrival_time_est'],
+                    'date': date_,
+                    'available_seats': B.entry_or_none(a['dates'], date_)['available_seats'],
+                    'prices': B.entry_or_none(a['dates'], date_)['prices'],
+                },
+                {
+                    'flight_number': b['flight_number'],
+                    'origin': b['origin'],
+                    'destination': b['destination'],
+                    'status': 'available',
+                    'scheduled_departure_time_est': b['scheduled_departure_time_est'],
+                    'scheduled_arrival_time_est': b['scheduled_arrival_time_est'],
+                    'date': date_,
+                    'available_seats': B.entry_or_none(b['dates'], date_)['available_seats'],
+                    'prices': B.entry_or_none(b['dates'], date_)['prices'],
+                },
+            ]
+            for b in to_destination
+            if (
+                (
+                    (
+                        (('+1' not in a['scheduled_arrival_time_est']) and (b['origin'] == a['destination']))
+                        and (B.entry_or_none(b['dates'], date_) is not None)
+                    )
+                    and (B.entry_or_none(b['dates'], date_)['status'] == 'available')
+                )
+                and (b['scheduled_departure_time_est'] >= a['scheduled_arrival_time_est'])
+            )
+        ] + [
             [
                 {
                     'flight_number': a['flight_number'],
@@ -341,7 +377,10 @@ def book_reservation(
         if (B.entry_or_none(
             u['payment_methods'],
             p['payment_id'],
-        ) is not None) and (B.entry_or_none(u['payment_methods'], p['payment_id'])['source'] == 'certificate'):
+        ) is not None) and (B.entry_or_none(
+            u['payment_methods'],
+            p['payment_id'],
+        )['source'] == 'certificate'):
             # spec: airline.env.yaml:329
             ctx.update('user', u, {'payment_methods': B.without_entry(u['payment_methods'], p['payment_id'])})
     for f in flights:  # spec: airline.env.yaml:330

@@ -984,7 +984,11 @@ def toggle_airplane_mode(ctx: Context) -> dict:
             )
             if (d['wifi_enabled'] and d['wifi_connected'])
             else ''
-        )) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level'])),
+        )) + (
+            ' | 🔒 VPN Connected'
+            if d['vpn_connected']
+            else ''
+        )) + B.format(' | 🔋 {}%', d['battery_level'])),
     }
 
 
@@ -1115,7 +1119,11 @@ def reseat_sim_card(ctx: Context) -> dict:
             )
             if (d['wifi_enabled'] and d['wifi_connected'])
             else ''
-        )) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level'])),
+        )) + (
+            ' | 🔒 VPN Connected'
+            if d['vpn_connected']
+            else ''
+        )) + B.format(' | 🔋 {}%', d['battery_level'])),
     }
 
 
@@ -1246,7 +1254,11 @@ def toggle_data(ctx: Context) -> dict:
             )
             if (d['wifi_enabled'] and d['wifi_connected'])
             else ''
-        )) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level'])),
+        )) + (
+            ' | 🔒 VPN Connected'
+            if d['vpn_connected']
+            else ''
+        )) + B.format(' | 🔋 {}%', d['battery_level'])),
     }
 
 
@@ -1377,7 +1389,11 @@ def toggle_roaming(ctx: Context) -> dict:
             )
             if (d['wifi_enabled'] and d['wifi_connected'])
             else ''
-        )) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level'])),
+        )) + (
+            ' | 🔒 VPN Connected'
+            if d['vpn_connected']
+            else ''
+        )) + B.format(' | 🔋 {}%', d['battery_level'])),
     }
 
 
@@ -1433,7 +1449,11 @@ def toggle_data_saver_mode(ctx: Context) -> dict:
             )
             if (d['wifi_enabled'] and d['wifi_connected'])
             else ''
-        )) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level'])),
+        )) + (
+            ' | 🔒 VPN Connected'
+            if d['vpn_connected']
+            else ''
+        )) + B.format(' | 🔋 {}%', d['battery_level'])),
     }
 
 
@@ -1587,7 +1607,11 @@ def set_network_mode_preference(ctx: Context, *, mode: str) -> dict:
             )
             if (d['wifi_enabled'] and d['wifi_connected'])
             else ''
-        )) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level'])),
+        )) + (
+            ' | 🔒 VPN Connected'
+            if d['vpn_connected']
+            else ''
+        )) + B.format(' | 🔋 {}%', d['battery_level'])),
     }
 
 
@@ -1718,7 +1742,11 @@ def set_apn_settings(ctx: Context, *, apn_settings: dict) -> dict:
             )
             if (d['wifi_enabled'] and d['wifi_connected'])
             else ''
-        )) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level'])),
+        )) + (
+            ' | 🔒 VPN Connected'
+            if d['vpn_connected']
+            else ''
+        )) + B.format(' | 🔋 {}%', d['battery_level'])),
     }
 
 
@@ -1861,7 +1889,11 @@ def reset_apn_settings(ctx: Context) -> dict:
             )
             if (d['wifi_enabled'] and d['wifi_connected'])
             else ''
-        )) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level'])),
+        )) + (
+            ' | 🔒 VPN Connected'
+            if d['vpn_connected']
+            else ''
+        )) + B.format(' | 🔋 {}%', d['battery_level'])),
     }
 
 
@@ -1927,7 +1959,11 @@ def toggle_wifi(ctx: Context) -> dict:
             )
             if (d['wifi_enabled'] and d['wifi_connected'])
             else ''
-        )) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level'])),
+        )) + (
+            ' | 🔒 VPN Connected'
+            if d['vpn_connected']
+            else ''
+        )) + B.format(' | 🔋 {}%', d['battery_level'])),
     }
 
 
@@ -1984,7 +2020,11 @@ def toggle_wifi_calling(ctx: Context) -> dict:
             )
             if (d['wifi_enabled'] and d['wifi_connected'])
             else ''
-        )) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level'])),
+        )) + (
+            ' | 🔒 VPN Connected'
+            if d['vpn_connected']
+            else ''
+        )) + B.format(' | 🔋 {}%', d['battery_level'])),
     }
 
 
@@ -2051,7 +2091,11 @@ def connect_vpn(ctx: Context) -> dict:
             )
             if (d['wifi_enabled'] and d['wifi_connected'])
             else ''
-        )) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level'])),
+        )) + (
+            ' | 🔒 VPN Connected'
+            if d['vpn_connected']
+            else ''
+        )) + B.format(' | 🔋 {}%', d['battery_level'])),
     }
 
 
@@ -2106,7 +2150,11 @@ def disconnect_vpn(ctx: Context) -> dict:
             )
             if (d['wifi_enabled'] and d['wifi_connected'])
             else ''
-        )) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level'])),
+        )) + (
+            ' | 🔒 VPN Connected'
+            if d['vpn_connected']
+            else ''
+        )) + B.format(' | 🔋 {}%', d['battery_level'])),
     }
 
 
@@ -2194,7 +2242,11 @@ def grant_app_permission(ctx: Context, *, app_name: str, permission: str) -> dic
             )
             if (d['wifi_enabled'] and d['wifi_connected'])
             else ''
-        )) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level'])),
+        )) + (
+            ' | 🔒 VPN Connected'
+            if d['vpn_connected']
+            else ''
+        )) + B.format(' | 🔋 {}%', d['battery_level'])),
     }
 
 
@@ -2340,7 +2392,11 @@ def reboot_device(ctx: Context) -> dict:
             )
             if (d['wifi_enabled'] and d['wifi_connected'])
             else ''
-        )) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level'])),
+        )) + (
+            ' | 🔒 VPN Connected'
+            if d['vpn_connected']
+            else ''
+        )) + B.format(' | 🔋 {}%', d['battery_level'])),
     }
 
 
