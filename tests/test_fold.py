@@ -151,3 +151,11 @@ def test_the_longest_balanced_run_of_a_line_between_outside_brackets_is_opened()
     assert len(line) > LIMIT and ast.dump(ast.parse(folded)) == ast.dump(ast.parse(text))
     assert all(len(x) <= LIMIT for x in folded.split("\n"))
     assert "        ) is not None) and (B.entry_or_none(" in folded.split("\n")  # what comes before leads it
+
+
+def test_a_comprehension_with_a_tuple_target_is_split_at_its_clauses() -> None:
+    line = ("    used = {tc.get('id') for _, m in ep.user_side_of_the_conversation_with_all_its_messages "
+            "for tc in m.get('tool_calls') or []}")
+    folded = fold_line(line)
+    assert ast.dump(ast.parse("\n".join(folded).strip())) == ast.dump(ast.parse(line.strip()))
+    assert "        for _, m in ep.user_side_of_the_conversation_with_all_its_messages" in folded

@@ -270,6 +270,8 @@ def _group(code: str, toks, best):
             commas.append((t.start[1], t.end[1]))
         elif level == 0 and t.type == tokenize.NAME and t.string in _CLAUSES:
             words.append((t.start[1], t.start[1]))
+    if any(code[a:a + 3] == "for" for a, _ in words):
+        commas = []  # a comprehension: its top-level commas are its target's (`for k, v in …`), not items
     cuts = commas or words
     pieces, last = [], start
     for a, b in cuts:
