@@ -3,13 +3,20 @@
 A line past the limit first loses its `# spec: …` comment to a line of its own above it; if the code is still too
 long, its longest bracket group is opened, black's way: the opening bracket ends the line, each top-level item goes
 on its own line one indent deeper, and the closing bracket starts the last line. Items still too long are folded
-the same way. Only whole logical lines are folded, found by Python's own tokenizer (so nothing inside a string
-literal moves); a line that cannot be folded is left as it is.
-"""
+the same way. A long plain string literal that is an item of its own inside brackets is cut into adjacent literals
+(implicit concatenation: the same single string to Python), after its line breaks first, else after its spaces,
+never inside a word. Lines are found by Python's own tokenizer: a whole logical line is folded, and so is a line
+inside a multi-line bracketed statement when it is whole token-wise and its brackets balance (what it becomes
+stays inside the enclosing brackets); one that closes brackets opened above it or opens ones closed below has its
+longest balanced run opened, what comes before and after the run staying at its ends. The folded text is folded again until nothing changes.
+Docstrings, one-line or multi-line, and every line of a multi-line string are left as they are (a tool's
+description is prose for the agent and the reader, not cut into pieces), and so is a line that cannot be folded."""
 
 from __future__ import annotations
 
+import ast
 import io
+import re
 import tokenize
 
 LIMIT = 110
@@ -17,41 +24,153 @@ _OPEN, _CLOSE = "([{", ")]}"
 
 
 def fold_module(text: str, limit: int = LIMIT) -> str:
-    inside = _multiline_tokens(text)
+    for _ in range(4):  # a folded line can leave a first or last line that folds again
+        folded = _fold_once(text, limit)
+        if folded == text:
+            break
+        text = folded
+    return text
+
+
+def _fold_once(text: str, limit: int) -> str:
+    strings, multi, depth = _line_kinds(text)
     out: list[str] = []
     for n, line in enumerate(text.split("\n"), start=1):
-        out += fold_line(line, limit) if len(line) > limit and n not in inside else [line]
+        if len(line) <= limit or n in strings:
+            out.append(line)
+        elif n not in multi:
+            out += fold_line(line, limit)
+        elif depth.get(n, 0) > 0 and _balanced(line):
+            out += fold_line(line, limit, inside=True)
+        else:
+            out += _fold_between(line, depth.get(n, 0), limit)
     return "\n".join(out)
 
 
-def _multiline_tokens(text: str) -> set[int]:
-    """Line numbers that a token spanning several lines (a docstring) or a bracketed statement touches."""
-    lines: set[int] = set()
+def _line_kinds(text: str) -> tuple[set[int], set[int], dict[int, int]]:
+    """(line numbers that a token spanning several lines, a docstring say, touches; line numbers that a statement
+    of several lines touches; the bracket depth at the first token of each line)."""
     try:
         toks = list(tokenize.generate_tokens(io.StringIO(text).readline))
     except (tokenize.TokenError, IndentationError, SyntaxError):
-        return set(range(1, text.count("\n") + 2))  # not Python as a whole: fold nothing
-    start = None
+        every = set(range(1, text.count("\n") + 2))
+        return every, every, {}  # not Python as a whole: fold nothing
+    strings: set[int] = set()
+    multi: set[int] = set()
+    depth_at: dict[int, int] = {}
+    start, depth = None, 0
     for t in toks:
         if t.start[0] != t.end[0]:
-            lines.update(range(t.start[0], t.end[0] + 1))
-        if start is None and t.type not in (tokenize.NL, tokenize.COMMENT, tokenize.INDENT, tokenize.DEDENT):
-            start = t.start[0]
+            strings.update(range(t.start[0], t.end[0] + 1))
+        if t.type in (tokenize.NL, tokenize.COMMENT, tokenize.INDENT, tokenize.DEDENT):
+            continue
         if t.type in (tokenize.NEWLINE, tokenize.ENDMARKER):
             if start is not None and t.start[0] != start:
-                lines.update(range(start, t.start[0] + 1))
+                multi.update(range(start, t.start[0] + 1))
             start = None
-    return lines
+            continue
+        if start is None:
+            start = t.start[0]
+        depth_at.setdefault(t.start[0], depth)
+        if t.type == tokenize.OP and t.string in _OPEN:
+            depth += 1
+        elif t.type == tokenize.OP and t.string in _CLOSE:
+            depth -= 1
+    return strings, multi, depth_at
 
 
-def fold_line(line: str, limit: int = LIMIT, depth: int = 0) -> list[str]:
+def _fold_between(line: str, depth: int, limit: int, rounds: int = 0) -> list[str]:
+    """A line of a multi-line statement, `depth` brackets deep where it starts, that closes brackets opened above
+    it or opens ones closed below it: its longest balanced run between those brackets is opened (even if the run
+    alone would fit), what comes before the run leads the first line and what follows ends the last, and each is
+    folded again if still too long. A line with a comment, a backslash or a string that goes on stays as it is."""
+    indent = line[: len(line) - len(line.lstrip(" "))]
+    body = line.strip()
+    if not body or body.endswith("\\") or rounds > 8:
+        return [line]
+    toks = []
+    try:
+        for t in tokenize.generate_tokens(io.StringIO(body + "\n").readline):
+            toks.append(t)
+    except tokenize.TokenError as e:
+        if "statement" not in str(e.args[0]):
+            return [line]  # a string that goes on past the line
+    if any(t.type in (tokenize.COMMENT, tokenize.ERRORTOKEN) or t.type == tokenize.STRING and t.end[0] != 1
+           for t in toks):
+        return [line]
+    stack, bounds = [], []
+    for t in toks:
+        if t.type == tokenize.OP and t.string in _OPEN:
+            stack.append(t)
+        elif t.type == tokenize.OP and t.string in _CLOSE:
+            if stack:
+                stack.pop()
+            else:
+                bounds.append(t)  # it closes a bracket opened above
+    closers, bounds = len(bounds), bounds + stack  # the ones left on the stack stay open below
+    if not bounds or depth < closers:
+        return [line]
+    edges = [0] + [x for t in bounds for x in (t.start[1], t.end[1])] + [len(body)]
+    runs = [(edges[2 * k], edges[2 * k + 1], depth - min(k, closers)) for k in range(len(bounds) + 1)]
+    a, b, level = max(runs, key=lambda r: len(body[r[0]:r[1]].strip()))
+    middle = body[a:b].strip()
+    if not middle:
+        return [line]
+    a = body.index(middle, a)
+    folded = fold_line(indent + middle, limit, inside=level > 0, force=True)
+    if len(folded) < 2:
+        return [line]
+    first = indent + body[:a] + folded[0][len(indent):]
+    last = folded[-1] + body[a + len(middle):]
+    out = [first] + folded[1:-1] + [last]
+    if len(last) > limit and last != line:  # it starts inside the group the first line opened
+        out[-1:] = _fold_between(last, level + _closing(folded[-1]), limit, rounds + 1)
+    if len(first) > limit and first != line:
+        out[:1] = _fold_between(first, depth, limit, rounds + 1)
+    return out
+
+
+def _closing(text: str) -> int:
+    """How many brackets opened before it a balanced run's closing line closes."""
+    level = low = 0
+    for ch in text.strip():  # it starts with closing brackets, before any string
+        if ch in _CLOSE:
+            level -= 1
+            low = min(low, level)
+        elif ch in _OPEN or ch in "'\"":
+            break
+    return -low
+
+
+def _balanced(line: str) -> bool:
+    """Whether a line's brackets close in order, none closing one opened before the line."""
+    toks = _tokens(line.strip()) if not line.rstrip().endswith("\\") else None
+    if toks is None:
+        return False
+    level = 0
+    for t in toks:
+        if t.type == tokenize.OP and t.string in _OPEN:
+            level += 1
+        elif t.type == tokenize.OP and t.string in _CLOSE:
+            level -= 1
+            if level < 0:
+                return False
+    return level == 0
+
+
+def fold_line(line: str, limit: int = LIMIT, depth: int = 0, inside: bool = False, force: bool = False) -> list[str]:
+    """The line folded; `inside` says it stands inside brackets, where a string item may be cut in pieces, and
+    `force` opens its longest bracket group even if it fits."""
     indent = line[: len(line) - len(line.lstrip(" "))]
     code, comment = _split_comment(line.strip())
     if code is None:
         return [line]
     head = [indent + comment] if comment else []
-    if len(indent) + len(code) <= limit or depth > 8:
+    if (len(indent) + len(code) <= limit and not force) or depth > 8:
         return head + [indent + code]
+    pieces = _cut_string(code, limit - len(indent)) if inside else None
+    if pieces is not None:
+        return head + [indent + p for p in pieces]
     parts = _open_longest(code)
     if parts is None:
         return head + [indent + code]
@@ -59,8 +178,31 @@ def fold_line(line: str, limit: int = LIMIT, depth: int = 0) -> list[str]:
     inner = indent + "    "
     body = []
     for item in items:  # comma-separated items each end with one (the last too); clauses and terms with none
-        body += fold_line(inner + item + ("," if commas else ""), limit, depth + 1)
+        body += fold_line(inner + item + ("," if commas else ""), limit, depth + 1, inside=True)
     return head + [indent + opening] + body + [indent + closing]
+
+
+def _cut_string(code: str, width: int) -> list[str] | None:
+    """A plain string literal item (`'…'` or `"…"`, a comma after it or not) as adjacent literals, each as `repr`
+    writes it and within `width` where the text allows: cut after each line break, then after spaces, never inside
+    a word. None when the code is no such item or cutting gains nothing."""
+    toks = _tokens(code)
+    if not toks or toks[0].type != tokenize.STRING or toks[0].string[:1] not in ("'", '"'):
+        return None
+    if toks[0].string[:3] in ("'''", '"""') or [t.string for t in toks[1:]] not in ([], [","]):
+        return None
+    value = ast.literal_eval(toks[0].string)
+    tail = "," if len(toks) == 2 else ""
+    chunks: list[str] = []
+    for line in re.findall(r"[^\n]*\n|[^\n]+", value):
+        for word in re.findall(r"[^ ]* +|[^ ]+", line):
+            if chunks and not chunks[-1].endswith("\n") and len(repr(chunks[-1] + word)) + len(tail) <= width:
+                chunks[-1] += word
+            else:
+                chunks.append(word)
+    if len(chunks) < 2:
+        return None
+    return [repr(c) for c in chunks[:-1]] + [repr(chunks[-1]) + tail]
 
 
 def _tokens(code: str):
@@ -92,7 +234,7 @@ def _open_longest(code: str):
         return None
     groups = _groups(toks)
     outer = _group(code, toks, max((g for g in groups if g[3] == 0), key=lambda g: g[2], default=None))
-    if outer is None or len(outer[1]) > 1:
+    if outer is not None and len(outer[1]) > 1:
         return outer
     for g in sorted(groups, key=lambda g: -g[2]):  # one item: open the longest group inside that splits
         inner = _group(code, toks, g)
@@ -128,6 +270,8 @@ def _group(code: str, toks, best):
             commas.append((t.start[1], t.end[1]))
         elif level == 0 and t.type == tokenize.NAME and t.string in _CLAUSES:
             words.append((t.start[1], t.start[1]))
+    if any(code[a:a + 3] == "for" for a, _ in words):
+        commas = []  # a comprehension: its top-level commas are its target's (`for k, v in …`), not items
     cuts = commas or words
     pieces, last = [], start
     for a, b in cuts:

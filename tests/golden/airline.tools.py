@@ -99,7 +99,79 @@ def search_onestop_flight(ctx: Context, *, origin: str, destination: str, date_:
     )
     to_destination = ctx.all('flight', '("destination" = ?)', [destination])  # spec: airline.env.yaml:205
     return B.flatten([
-        ([[{'flight_number': a['flight_number'], 'origin': a['origin'], 'destination': a['destination'], 'status': 'available', 'scheduled_departure_time_est': a['scheduled_departure_time_est'], 'scheduled_arrival_time_est': a['scheduled_arrival_time_est'], 'date': date_, 'available_seats': B.entry_or_none(a['dates'], date_)['available_seats'], 'prices': B.entry_or_none(a['dates'], date_)['prices']}, {'flight_number': b['flight_number'], 'origin': b['origin'], 'destination': b['destination'], 'status': 'available', 'scheduled_departure_time_est': b['scheduled_departure_time_est'], 'scheduled_arrival_time_est': b['scheduled_arrival_time_est'], 'date': date_, 'available_seats': B.entry_or_none(b['dates'], date_)['available_seats'], 'prices': B.entry_or_none(b['dates'], date_)['prices']}] for b in to_destination if ((((('+1' not in a['scheduled_arrival_time_est']) and (b['origin'] == a['destination'])) and (B.entry_or_none(b['dates'], date_) is not None)) and (B.entry_or_none(b['dates'], date_)['status'] == 'available')) and (b['scheduled_departure_time_est'] >= a['scheduled_arrival_time_est']))] + [[{'flight_number': a['flight_number'], 'origin': a['origin'], 'destination': a['destination'], 'status': 'available', 'scheduled_departure_time_est': a['scheduled_departure_time_est'], 'scheduled_arrival_time_est': a['scheduled_arrival_time_est'], 'date': date_, 'available_seats': B.entry_or_none(a['dates'], date_)['available_seats'], 'prices': B.entry_or_none(a['dates'], date_)['prices']}, {'flight_number': b['flight_number'], 'origin': b['origin'], 'destination': b['destination'], 'status': 'available', 'scheduled_departure_time_est': b['scheduled_departure_time_est'], 'scheduled_arrival_time_est': b['scheduled_arrival_time_est'], 'date': next_day, 'available_seats': B.entry_or_none(b['dates'], next_day)['available_seats'], 'prices': B.entry_or_none(b['dates'], next_day)['prices']}] for b in to_destination if ((((('+1' in a['scheduled_arrival_time_est']) and (b['origin'] == a['destination'])) and (B.entry_or_none(b['dates'], next_day) is not None)) and (B.entry_or_none(b['dates'], next_day)['status'] == 'available')) and (b['scheduled_departure_time_est'] >= a['scheduled_arrival_time_est']))])
+        ([
+            [
+                {
+                    'flight_number': a['flight_number'],
+                    'origin': a['origin'],
+                    'destination': a['destination'],
+                    'status': 'available',
+                    'scheduled_departure_time_est': a['scheduled_departure_time_est'],
+                    'scheduled_arrival_time_est': a['scheduled_arrival_time_est'],
+                    'date': date_,
+                    'available_seats': B.entry_or_none(a['dates'], date_)['available_seats'],
+                    'prices': B.entry_or_none(a['dates'], date_)['prices'],
+                },
+                {
+                    'flight_number': b['flight_number'],
+                    'origin': b['origin'],
+                    'destination': b['destination'],
+                    'status': 'available',
+                    'scheduled_departure_time_est': b['scheduled_departure_time_est'],
+                    'scheduled_arrival_time_est': b['scheduled_arrival_time_est'],
+                    'date': date_,
+                    'available_seats': B.entry_or_none(b['dates'], date_)['available_seats'],
+                    'prices': B.entry_or_none(b['dates'], date_)['prices'],
+                },
+            ]
+            for b in to_destination
+            if (
+                (
+                    (
+                        (('+1' not in a['scheduled_arrival_time_est']) and (b['origin'] == a['destination']))
+                        and (B.entry_or_none(b['dates'], date_) is not None)
+                    )
+                    and (B.entry_or_none(b['dates'], date_)['status'] == 'available')
+                )
+                and (b['scheduled_departure_time_est'] >= a['scheduled_arrival_time_est'])
+            )
+        ] + [
+            [
+                {
+                    'flight_number': a['flight_number'],
+                    'origin': a['origin'],
+                    'destination': a['destination'],
+                    'status': 'available',
+                    'scheduled_departure_time_est': a['scheduled_departure_time_est'],
+                    'scheduled_arrival_time_est': a['scheduled_arrival_time_est'],
+                    'date': date_,
+                    'available_seats': B.entry_or_none(a['dates'], date_)['available_seats'],
+                    'prices': B.entry_or_none(a['dates'], date_)['prices'],
+                },
+                {
+                    'flight_number': b['flight_number'],
+                    'origin': b['origin'],
+                    'destination': b['destination'],
+                    'status': 'available',
+                    'scheduled_departure_time_est': b['scheduled_departure_time_est'],
+                    'scheduled_arrival_time_est': b['scheduled_arrival_time_est'],
+                    'date': next_day,
+                    'available_seats': B.entry_or_none(b['dates'], next_day)['available_seats'],
+                    'prices': B.entry_or_none(b['dates'], next_day)['prices'],
+                },
+            ]
+            for b in to_destination
+            if (
+                (
+                    (
+                        (('+1' in a['scheduled_arrival_time_est']) and (b['origin'] == a['destination']))
+                        and (B.entry_or_none(b['dates'], next_day) is not None)
+                    )
+                    and (B.entry_or_none(b['dates'], next_day)['status'] == 'available')
+                )
+                and (b['scheduled_departure_time_est'] >= a['scheduled_arrival_time_est'])
+            )
+        ])
         for a in first_legs
         if (B.entry_or_none(a['dates'], date_) is not None)
     ])
@@ -179,7 +251,10 @@ def book_reservation(
                     else (
                         B.format('Not enough seats on flight {}', f['flight_number'])
                         if (
-                            (B.entry_or_none(ctx.get('flight', f['flight_number'])['dates'], f['date'])['available_seats'] is None)
+                            (B.entry_or_none(
+                                ctx.get('flight', f['flight_number'])['dates'],
+                                f['date'],
+                            )['available_seats'] is None)
                             or (B.coalesce(
                                 B.entry_or_none(
                                     B.entry_or_none(
@@ -230,7 +305,13 @@ def book_reservation(
     ]
     # spec: airline.env.yaml:304
     total = ((B.sum(
-        (B.coalesce(B.entry_or_none(B.entry_or_none(ctx.get('flight', f['flight_number'])['dates'], f['date'])['prices'], cabin), 0) * n)
+        (B.coalesce(
+            B.entry_or_none(
+                B.entry_or_none(ctx.get('flight', f['flight_number'])['dates'], f['date'])['prices'],
+                cabin,
+            ),
+            0,
+        ) * n)
         for f in flights
         if (
             (
@@ -296,7 +377,10 @@ def book_reservation(
         if (B.entry_or_none(
             u['payment_methods'],
             p['payment_id'],
-        ) is not None) and (B.entry_or_none(u['payment_methods'], p['payment_id'])['source'] == 'certificate'):
+        ) is not None) and (B.entry_or_none(
+            u['payment_methods'],
+            p['payment_id'],
+        )['source'] == 'certificate'):
             # spec: airline.env.yaml:329
             ctx.update('user', u, {'payment_methods': B.without_entry(u['payment_methods'], p['payment_id'])})
     for f in flights:  # spec: airline.env.yaml:330
@@ -460,7 +544,10 @@ def update_reservation_flights(
                     else (
                         B.format('Not enough seats on flight {}', f['flight_number'])
                         if (
-                            (B.entry_or_none(ctx.get('flight', f['flight_number'])['dates'], f['date'])['available_seats'] is None)
+                            (B.entry_or_none(
+                                ctx.get('flight', f['flight_number'])['dates'],
+                                f['date'],
+                            )['available_seats'] is None)
                             or (B.coalesce(
                                 B.entry_or_none(
                                     B.entry_or_none(
@@ -664,7 +751,10 @@ def _rules_cancel_reservation(ctx: Context, *, reservation_id: str) -> list:
             ),
         ))
     # spec: airline.env.yaml:369
-    if (((r['cabin'] != 'business') and (r['insurance'] == 'no')) and (r['created_at'] < B.add_days(ctx.now(), -1))) and (not B.any(
+    if (
+        ((r['cabin'] != 'business') and (r['insurance'] == 'no'))
+        and (r['created_at'] < B.add_days(ctx.now(), -1))
+    ) and (not B.any(
         (
             (
                 (ctx.get('flight', s['flight_number']) is not None)
@@ -681,7 +771,8 @@ def _rules_cancel_reservation(ctx: Context, *, reservation_id: str) -> list:
         _met.append((
             'not_refundable',
             B.format(
-                'Reservation {} was booked more than 24 hours ago, is not business class, has no travel insurance and none of its flights was cancelled by the airline, so it cannot be cancelled.',
+                'Reservation {} was booked more than 24 hours ago, is not business class, has no travel '
+                'insurance and none of its flights was cancelled by the airline, so it cannot be cancelled.',
                 reservation_id,
             ),
         ))
@@ -764,7 +855,10 @@ def _rules_update_reservation_flights(
                     else (
                         B.format('Not enough seats on flight {}', f['flight_number'])
                         if (
-                            (B.entry_or_none(ctx.get('flight', f['flight_number'])['dates'], f['date'])['available_seats'] is None)
+                            (B.entry_or_none(
+                                ctx.get('flight', f['flight_number'])['dates'],
+                                f['date'],
+                            )['available_seats'] is None)
                             or (B.coalesce(
                                 B.entry_or_none(
                                     B.entry_or_none(
@@ -865,7 +959,10 @@ def _rules_update_reservation_flights(
     _met = []  # spec: airline.env.yaml:419
     # spec: airline.env.yaml:460
     if (r['cabin'] == 'basic_economy') and B.any(
-        (not B.any(((s['flight_number'] == f['flight_number']) and (s['date'] == f['date'])) for s in r['flights']))
+        (not B.any(
+            ((s['flight_number'] == f['flight_number']) and (s['date'] == f['date']))
+            for s in r['flights']
+        ))
         for f in flights
     ):
         # spec: airline.env.yaml:460

@@ -59,7 +59,8 @@ def get_account(ctx: Context, *, account_id: str) -> dict:
 def list_payees(ctx: Context, *, customer_id: str) -> list[dict] | int:
     """List a customer's saved payees."""
     return ctx.sql(
-        'SELECT payee_id, name, account_number, added FROM payee\nWHERE customer_id = $customer_id ORDER BY name, payee_id',
+        'SELECT payee_id, name, account_number, added FROM payee\n'
+        'WHERE customer_id = $customer_id ORDER BY name, payee_id',
         {'customer_id': customer_id},
     )
 
@@ -68,7 +69,9 @@ def list_payees(ctx: Context, *, customer_id: str) -> list[dict] | int:
 def list_cards(ctx: Context, *, customer_id: str) -> list[dict] | int:
     """List the cards of a customer's accounts with their status and spending limit."""
     return ctx.sql(
-        'SELECT c.card_id, c.account_id, c.last4, c.status, c.spending_limit\nFROM card c JOIN account a ON a.account_id = c.account_id\nWHERE a.customer_id = $customer_id ORDER BY c.card_id',
+        'SELECT c.card_id, c.account_id, c.last4, c.status, c.spending_limit\n'
+        'FROM card c JOIN account a ON a.account_id = c.account_id\n'
+        'WHERE a.customer_id = $customer_id ORDER BY c.card_id',
         {'customer_id': customer_id},
     )
 
@@ -77,7 +80,9 @@ def list_cards(ctx: Context, *, customer_id: str) -> list[dict] | int:
 def list_scheduled_payments(ctx: Context, *, customer_id: str) -> list[dict] | int:
     """List a customer's scheduled payments that are still to be paid, soonest first."""
     return ctx.sql(
-        "SELECT s.payment_id, s.account_id, s.payee_id, s.amount, s.date\nFROM scheduled_payment s JOIN account a ON a.account_id = s.account_id\nWHERE a.customer_id = $customer_id AND s.status = 'scheduled' ORDER BY s.date, s.payment_id",
+        'SELECT s.payment_id, s.account_id, s.payee_id, s.amount, s.date\n'
+        'FROM scheduled_payment s JOIN account a ON a.account_id = s.account_id\n'
+        "WHERE a.customer_id = $customer_id AND s.status = 'scheduled' ORDER BY s.date, s.payment_id",
         {'customer_id': customer_id},
     )
 
@@ -515,7 +520,11 @@ CHECKS = {
         ('overdraft_limit', 'overdraft_limit >= 0', lambda row: (row['overdraft_limit'] >= 0)),
     ],
     'card': [
-        ('spending_limit', 'spending_limit >= 100 and spending_limit <= 5000', lambda row: ((row['spending_limit'] >= 100) and (row['spending_limit'] <= 5000))),
+        (
+            'spending_limit',
+            'spending_limit >= 100 and spending_limit <= 5000',
+            lambda row: ((row['spending_limit'] >= 100) and (row['spending_limit'] <= 5000)),
+        ),
     ],
     'scheduled_payment': [
         ('amount', 'amount > 0', lambda row: (row['amount'] > 0)),

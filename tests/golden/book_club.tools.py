@@ -48,7 +48,10 @@ def list_meetings(ctx: Context) -> list[dict] | int:
     """Upcoming scheduled meetings with their book, venue and free places."""
     t = ctx.today()  # spec: book_club.env.yaml:105
     return ctx.sql(
-        "SELECT m.meeting_id, m.day, m.time, m.venue, b.title, m.capacity - len(m.rsvps) AS free_places, m.host\nFROM meeting m JOIN book b ON b.isbn = m.isbn\nWHERE m.status = 'scheduled' AND m.day >= $t ORDER BY m.day, m.time",
+        'SELECT m.meeting_id, m.day, m.time, m.venue, b.title, m.capacity - len(m.rsvps) AS free_places, '
+        'm.host\n'
+        'FROM meeting m JOIN book b ON b.isbn = m.isbn\n'
+        "WHERE m.status = 'scheduled' AND m.day >= $t ORDER BY m.day, m.time",
         {'t': t},
     )
 
@@ -400,7 +403,11 @@ CHECKS = {
     'book': [
         ('pages', 'pages > 0', lambda row: (row['pages'] > 0)),
         ('copies', 'copies >= 0', lambda row: (row['copies'] >= 0)),
-        ('available', 'available >= 0 and available <= copies', lambda row: ((row['available'] >= 0) and (row['available'] <= row['copies']))),
+        (
+            'available',
+            'available >= 0 and available <= copies',
+            lambda row: ((row['available'] >= 0) and (row['available'] <= row['copies'])),
+        ),
     ],
     'meeting': [
         ('capacity', 'capacity >= 1', lambda row: (row['capacity'] >= 1)),

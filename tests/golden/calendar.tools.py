@@ -77,7 +77,11 @@ def find_free_rooms(
 ) -> list[dict] | int:
     """Rooms that hold a number of people and are free for a whole time range on a day."""
     return ctx.sql(
-        "SELECT r.room_id, r.name, r.floor, r.capacity, r.video FROM room r\nWHERE r.capacity >= $people AND (r.video OR NOT $video)\n  AND NOT EXISTS (SELECT 1 FROM event e WHERE e.room_id = r.room_id AND e.status = 'scheduled'\n                  AND e.date = $date AND e.start_hour < $end_hour AND e.end_hour > $start_hour)\nORDER BY r.capacity, r.room_id",
+        'SELECT r.room_id, r.name, r.floor, r.capacity, r.video FROM room r\n'
+        'WHERE r.capacity >= $people AND (r.video OR NOT $video)\n'
+        "  AND NOT EXISTS (SELECT 1 FROM event e WHERE e.room_id = r.room_id AND e.status = 'scheduled'\n"
+        '                  AND e.date = $date AND e.start_hour < $end_hour AND e.end_hour > $start_hour)\n'
+        'ORDER BY r.capacity, r.room_id',
         {'people': people, 'video': video, 'start_hour': start_hour, 'end_hour': end_hour, 'date': date_},
     )
 
@@ -140,7 +144,8 @@ def create_event(
         (room_id is None)
         or (not ctx.exists(
             'event',
-            '((((("room_id" IS NOT DISTINCT FROM ?) AND ("date" = ?)) AND ("status" = ?)) AND ("start_hour" < ?)) AND ("end_hour" > ?))',
+            '((((("room_id" IS NOT DISTINCT FROM ?) AND ("date" = ?)) AND ("status" = ?)) AND ("start_hour" '
+            '< ?)) AND ("end_hour" > ?))',
             [room_id, date_, 'scheduled', end_hour, start_hour],
         ))
     ):
@@ -212,7 +217,8 @@ def reschedule_event(
         (e['room_id'] is not None)
         and ctx.exists(
             'event',
-            '(((((("room_id" IS NOT DISTINCT FROM ?) AND ("event_id" <> ?)) AND ("date" = ?)) AND ("status" = ?)) AND ("start_hour" < ?)) AND ("end_hour" > ?))',
+            '(((((("room_id" IS NOT DISTINCT FROM ?) AND ("event_id" <> ?)) AND ("date" = ?)) AND ("status" '
+            '= ?)) AND ("start_hour" < ?)) AND ("end_hour" > ?))',
             [e['room_id'], event_id, date_, 'scheduled', end_hour, start_hour],
         )
     )
@@ -365,7 +371,8 @@ def book_room(ctx: Context, *, user_id: str, event_id: str, room_id: str) -> dic
     # spec: calendar.env.yaml:266
     if ctx.exists(
         'event',
-        '((((("room_id" IS NOT DISTINCT FROM ?) AND ("date" = ?)) AND ("status" = ?)) AND ("start_hour" < ?)) AND ("end_hour" > ?))',
+        '((((("room_id" IS NOT DISTINCT FROM ?) AND ("date" = ?)) AND ("status" = ?)) AND ("start_hour" < '
+        '?)) AND ("end_hour" > ?))',
         [room_id, e['date'], 'scheduled', e['end_hour'], e['start_hour']],
     ):
         raise ToolError('The room is taken at that time')
@@ -466,7 +473,15 @@ CHECKS = {
         ('capacity', 'capacity >= 2', lambda row: (row['capacity'] >= 2)),
     ],
     'event': [
-        ('start_hour', 'start_hour >= 7 and start_hour <= 19', lambda row: ((row['start_hour'] >= 7) and (row['start_hour'] <= 19))),
-        ('end_hour', 'end_hour > start_hour and end_hour <= 20', lambda row: ((row['end_hour'] > row['start_hour']) and (row['end_hour'] <= 20))),
+        (
+            'start_hour',
+            'start_hour >= 7 and start_hour <= 19',
+            lambda row: ((row['start_hour'] >= 7) and (row['start_hour'] <= 19)),
+        ),
+        (
+            'end_hour',
+            'end_hour > start_hour and end_hour <= 20',
+            lambda row: ((row['end_hour'] > row['start_hour']) and (row['end_hour'] <= 20)),
+        ),
     ],
 }

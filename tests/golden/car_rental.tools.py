@@ -48,7 +48,9 @@ def get_reservation(ctx: Context, *, res_id: str) -> dict:
 def search_vehicles(ctx: Context, *, location: str, class_: str | None) -> list[dict] | int:
     """List available vehicles at a location, optionally of one class, cheapest first."""
     return ctx.sql(
-        "SELECT plate, model, class, daily_rate FROM vehicle\nWHERE location = $location AND status = 'available' AND ($class IS NULL OR class = $class)\nORDER BY daily_rate, plate",
+        'SELECT plate, model, class, daily_rate FROM vehicle\n'
+        "WHERE location = $location AND status = 'available' AND ($class IS NULL OR class = $class)\n"
+        'ORDER BY daily_rate, plate',
         {'location': location, 'class': class_},
     )
 
@@ -91,7 +93,8 @@ def book_vehicle(
     # spec: car_rental.env.yaml:128
     if ctx.exists(
         'reservation',
-        '(((("plate" = ?) AND (("status" = ?) OR ("status" = ?))) AND ("pickup" < ?)) AND ("return_date" > ?))',
+        '(((("plate" = ?) AND (("status" = ?) OR ("status" = ?))) AND ("pickup" < ?)) AND ("return_date" > '
+        '?))',
         [plate, 'booked', 'active', return_date, pickup],
     ):
         raise ToolError('The vehicle is already booked for those dates')
@@ -154,7 +157,8 @@ def change_dates(ctx: Context, *, res_id: str, pickup: dt.date, return_date: dt.
     # spec: car_rental.env.yaml:174
     if ctx.exists(
         'reservation',
-        '((((("res_id" <> ?) AND ("plate" = ?)) AND (("status" = ?) OR ("status" = ?))) AND ("pickup" < ?)) AND ("return_date" > ?))',
+        '((((("res_id" <> ?) AND ("plate" = ?)) AND (("status" = ?) OR ("status" = ?))) AND ("pickup" < ?)) '
+        'AND ("return_date" > ?))',
         [res_id, r['plate'], 'booked', 'active', return_date, pickup],
     ):
         raise ToolError('The vehicle is already booked for those dates')
@@ -304,7 +308,8 @@ def upgrade_with_points(ctx: Context, *, res_id: str, plate: str) -> dict:
     # spec: car_rental.env.yaml:276
     if ctx.exists(
         'reservation',
-        '(((("plate" = ?) AND (("status" = ?) OR ("status" = ?))) AND ("pickup" < ?)) AND ("return_date" > ?))',
+        '(((("plate" = ?) AND (("status" = ?) OR ("status" = ?))) AND ("pickup" < ?)) AND ("return_date" > '
+        '?))',
         [plate, 'booked', 'active', r['return_date'], r['pickup']],
     ):
         raise ToolError('The vehicle is already booked for those dates')

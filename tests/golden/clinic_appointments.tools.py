@@ -39,7 +39,8 @@ def get_patient(ctx: Context, *, patient_id: str) -> dict:
 def search_doctors(ctx: Context, *, specialty: str) -> list[dict] | int:
     """Doctors of a specialty, with whether they accept new patients."""
     return ctx.sql(
-        'SELECT doctor_id, name, specialty, accepts_new FROM doctor\nWHERE specialty = $specialty ORDER BY name, doctor_id',
+        'SELECT doctor_id, name, specialty, accepts_new FROM doctor\n'
+        'WHERE specialty = $specialty ORDER BY name, doctor_id',
         {'specialty': specialty},
     )
 
@@ -54,7 +55,9 @@ def list_open_slots(
 ) -> list[dict] | int:
     """A doctor's open slots between two dates."""
     return ctx.sql(
-        'SELECT slot_id, date, time, mode FROM slot\nWHERE doctor_id = $doctor_id AND open AND date BETWEEN $from_date AND $to_date\nORDER BY date, time',
+        'SELECT slot_id, date, time, mode FROM slot\n'
+        'WHERE doctor_id = $doctor_id AND open AND date BETWEEN $from_date AND $to_date\n'
+        'ORDER BY date, time',
         {'from_date': from_date, 'to_date': to_date, 'doctor_id': doctor_id},
     )
 

@@ -26,7 +26,8 @@ def find_member(ctx: Context, *, email: str) -> dict:
 def room_schedule(ctx: Context, *, room_id: str, day: dt.date) -> list[dict] | int:
     """A room's bookings on a day."""
     return ctx.sql(
-        "SELECT booking_id, start_hour, end_hour FROM booking WHERE room_id = $room_id AND day = $day AND status = 'booked' ORDER BY start_hour",
+        'SELECT booking_id, start_hour, end_hour FROM booking WHERE room_id = $room_id AND day = $day AND '
+        "status = 'booked' ORDER BY start_hour",
         {'room_id': room_id, 'day': day},
     )
 
@@ -42,7 +43,8 @@ def my_bookings(ctx: Context, *, member_id: str) -> list[dict] | int:
     """A member's upcoming bookings."""
     today = ctx.today()  # spec: co_working.env.yaml:76
     return ctx.sql(
-        'SELECT booking_id, room_id, day, start_hour, end_hour, status, guests FROM booking WHERE member_id = $member_id AND day >= $today ORDER BY day, start_hour',
+        'SELECT booking_id, room_id, day, start_hour, end_hour, status, guests FROM booking WHERE member_id '
+        '= $member_id AND day >= $today ORDER BY day, start_hour',
         {'member_id': member_id, 'today': today},
     )
 
@@ -85,7 +87,8 @@ def book_space(
     # spec: co_working.env.yaml:101
     if ctx.exists(
         'booking',
-        '((((("room_id" = ?) AND ("day" = ?)) AND ("status" = ?)) AND ("start_hour" < ?)) AND ("end_hour" > ?))',
+        '((((("room_id" = ?) AND ("day" = ?)) AND ("status" = ?)) AND ("start_hour" < ?)) AND ("end_hour" > '
+        '?))',
         [room_id, day, 'booked', end_hour, start_hour],
     ):
         raise ToolError('The room is already booked at that time')
@@ -224,7 +227,15 @@ CHECKS = {
         ('seats', 'seats >= 1', lambda row: (row['seats'] >= 1)),
     ],
     'booking': [
-        ('start_hour', 'start_hour >= 8 and start_hour < 20', lambda row: ((row['start_hour'] >= 8) and (row['start_hour'] < 20))),
-        ('end_hour', 'end_hour > start_hour and end_hour <= 20', lambda row: ((row['end_hour'] > row['start_hour']) and (row['end_hour'] <= 20))),
+        (
+            'start_hour',
+            'start_hour >= 8 and start_hour < 20',
+            lambda row: ((row['start_hour'] >= 8) and (row['start_hour'] < 20)),
+        ),
+        (
+            'end_hour',
+            'end_hour > start_hour and end_hour <= 20',
+            lambda row: ((row['end_hour'] > row['start_hour']) and (row['end_hour'] <= 20)),
+        ),
     ],
 }

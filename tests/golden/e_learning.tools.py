@@ -46,7 +46,11 @@ def get_learner(ctx: Context, *, learner_id: str) -> dict:
 def search_courses(ctx: Context, *, query: str, category: str | None) -> list[dict] | int:
     """Search published courses by title, optionally in one category; shows price, free seats and whether the course is pro-only."""
     return ctx.sql(
-        "SELECT course_id, title, category, price, seats - enrolled AS free_seats, pro_only, prerequisites FROM course\nWHERE status = 'published' AND lower(title) LIKE '%' || lower($query) || '%'\n  AND ($category IS NULL OR category = $category)\nORDER BY title, course_id",
+        'SELECT course_id, title, category, price, seats - enrolled AS free_seats, pro_only, prerequisites '
+        'FROM course\n'
+        "WHERE status = 'published' AND lower(title) LIKE '%' || lower($query) || '%'\n"
+        '  AND ($category IS NULL OR category = $category)\n'
+        'ORDER BY title, course_id',
         {'category': category, 'query': query},
     )
 
@@ -388,7 +392,15 @@ CHECKS = {
     'course': [
         ('price', 'price >= 0', lambda row: (row['price'] >= 0)),
         ('seats', 'seats >= 1', lambda row: (row['seats'] >= 1)),
-        ('enrolled', 'enrolled >= 0 and enrolled <= seats', lambda row: ((row['enrolled'] >= 0) and (row['enrolled'] <= row['seats']))),
-        ('pass_mark', 'pass_mark >= 0 and pass_mark <= 100', lambda row: ((row['pass_mark'] >= 0) and (row['pass_mark'] <= 100))),
+        (
+            'enrolled',
+            'enrolled >= 0 and enrolled <= seats',
+            lambda row: ((row['enrolled'] >= 0) and (row['enrolled'] <= row['seats'])),
+        ),
+        (
+            'pass_mark',
+            'pass_mark >= 0 and pass_mark <= 100',
+            lambda row: ((row['pass_mark'] >= 0) and (row['pass_mark'] <= 100)),
+        ),
     ],
 }

@@ -35,7 +35,8 @@ def get_mailbox(ctx: Context, *, address: str) -> dict:
 def list_folder(ctx: Context, *, address: str, folder: str) -> list[dict] | int:
     """List the messages in one folder of a mailbox, newest first."""
     return ctx.sql(
-        'SELECT message_id, sender, subject, received, read, starred, labels FROM message\nWHERE mailbox = $address AND folder = $folder ORDER BY received DESC, message_id',
+        'SELECT message_id, sender, subject, received, read, starred, labels FROM message\n'
+        'WHERE mailbox = $address AND folder = $folder ORDER BY received DESC, message_id',
         {'address': address, 'folder': folder},
     )
 

@@ -47,7 +47,10 @@ def get_event(ctx: Context, *, event_id: str) -> dict:
 def search_events(ctx: Context, *, query: str) -> list[dict] | int:
     """Upcoming events whose title or venue contains a word, soonest first."""
     return ctx.sql(
-        "SELECT event_id, title, venue, date, status FROM event\nWHERE (lower(title) LIKE '%' || lower($query) || '%' OR lower(venue) LIKE '%' || lower($query) || '%')\nORDER BY date, event_id",
+        'SELECT event_id, title, venue, date, status FROM event\n'
+        "WHERE (lower(title) LIKE '%' || lower($query) || '%' OR lower(venue) LIKE '%' || lower($query) || "
+        "'%')\n"
+        'ORDER BY date, event_id',
         {'query': query},
     )
 
@@ -320,7 +323,8 @@ def top_up_wallet(ctx: Context, *, customer_id: str, amount: Decimal) -> dict:
 def list_waitlist(ctx: Context, *, customer_id: str) -> list[dict] | int:
     """A customer's waitlist entries."""
     return ctx.sql(
-        'SELECT entry_id, event_id, section, joined FROM waitlist WHERE customer_id = $customer_id ORDER BY joined, entry_id',
+        'SELECT entry_id, event_id, section, joined FROM waitlist WHERE customer_id = $customer_id ORDER BY '
+        'joined, entry_id',
         {'customer_id': customer_id},
     )
 

@@ -35,7 +35,8 @@ def get_restaurant(ctx: Context, *, restaurant_id: str) -> dict:
 def search_restaurants(ctx: Context, *, cuisine: str) -> list[dict] | int:
     """Open restaurants of a cuisine, cheapest delivery first."""
     return ctx.sql(
-        'SELECT restaurant_id, name, delivery_fee, min_subtotal FROM restaurant\nWHERE open AND cuisine = $cuisine ORDER BY delivery_fee, restaurant_id',
+        'SELECT restaurant_id, name, delivery_fee, min_subtotal FROM restaurant\n'
+        'WHERE open AND cuisine = $cuisine ORDER BY delivery_fee, restaurant_id',
         {'cuisine': cuisine},
     )
 
@@ -270,7 +271,8 @@ def rate_order(ctx: Context, *, order_id: str, stars: int) -> dict:
 def list_orders(ctx: Context, *, customer_id: str) -> list[dict] | int:
     """A customer's orders, newest id first."""
     return ctx.sql(
-        'SELECT order_id, restaurant_id, status, tip, rating FROM food_order WHERE customer_id = $customer_id ORDER BY order_id DESC',
+        'SELECT order_id, restaurant_id, status, tip, rating FROM food_order WHERE customer_id = '
+        '$customer_id ORDER BY order_id DESC',
         {'customer_id': customer_id},
     )
 
@@ -334,9 +336,17 @@ CHECKS = {
         ('wallet', 'wallet >= 0', lambda row: (row['wallet'] >= 0)),
     ],
     'promo': [
-        ('percent', 'percent > 0 and percent <= 50', lambda row: ((row['percent'] > 0) and (row['percent'] <= 50))),
+        (
+            'percent',
+            'percent > 0 and percent <= 50',
+            lambda row: ((row['percent'] > 0) and (row['percent'] <= 50)),
+        ),
     ],
     'food_order': [
-        ('rating', 'rating == null or (rating >= 1 and rating <= 5)', lambda row: ((row['rating'] is None) or ((row['rating'] >= 1) and (row['rating'] <= 5)))),
+        (
+            'rating',
+            'rating == null or (rating >= 1 and rating <= 5)',
+            lambda row: ((row['rating'] is None) or ((row['rating'] >= 1) and (row['rating'] <= 5))),
+        ),
     ],
 }

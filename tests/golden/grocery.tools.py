@@ -39,7 +39,10 @@ def get_customer(ctx: Context, *, customer_id: str) -> dict:
 def search_products(ctx: Context, *, query: str, category: str | None) -> list[dict] | int:
     """Search active products by name, optionally within a category; shows price, stock and per-order limit."""
     return ctx.sql(
-        "SELECT sku, name, category, price, stock, max_per_order, age_restricted FROM product\nWHERE active AND lower(name) LIKE '%' || lower($query) || '%' AND ($category IS NULL OR category = $category)\nORDER BY name, sku",
+        'SELECT sku, name, category, price, stock, max_per_order, age_restricted FROM product\n'
+        "WHERE active AND lower(name) LIKE '%' || lower($query) || '%' AND ($category IS NULL OR category = "
+        '$category)\n'
+        'ORDER BY name, sku',
         {'category': category, 'query': query},
     )
 
@@ -48,7 +51,8 @@ def search_products(ctx: Context, *, query: str, category: str | None) -> list[d
 def list_slots(ctx: Context, *, day: dt.date) -> list[dict] | int:
     """Delivery slots of a day with free places."""
     return ctx.sql(
-        'SELECT slot_id, day, "window", capacity - booked AS free FROM slot\nWHERE day = $day AND booked < capacity ORDER BY "window"',
+        'SELECT slot_id, day, "window", capacity - booked AS free FROM slot\n'
+        'WHERE day = $day AND booked < capacity ORDER BY "window"',
         {'day': day},
     )
 
@@ -57,7 +61,8 @@ def list_slots(ctx: Context, *, day: dt.date) -> list[dict] | int:
 def list_orders(ctx: Context, *, customer_id: str) -> list[dict] | int:
     """List a customer's orders, newest first."""
     return ctx.sql(
-        'SELECT order_id, slot_id, total, status, placed_on FROM "order"\nWHERE customer_id = $customer_id ORDER BY placed_on DESC, order_id',
+        'SELECT order_id, slot_id, total, status, placed_on FROM "order"\n'
+        'WHERE customer_id = $customer_id ORDER BY placed_on DESC, order_id',
         {'customer_id': customer_id},
     )
 
@@ -476,9 +481,17 @@ CHECKS = {
     ],
     'slot': [
         ('capacity', 'capacity >= 1', lambda row: (row['capacity'] >= 1)),
-        ('booked', 'booked >= 0 and booked <= capacity', lambda row: ((row['booked'] >= 0) and (row['booked'] <= row['capacity']))),
+        (
+            'booked',
+            'booked >= 0 and booked <= capacity',
+            lambda row: ((row['booked'] >= 0) and (row['booked'] <= row['capacity'])),
+        ),
     ],
     'coupon': [
-        ('percent_off', 'percent_off > 0 and percent_off <= 50', lambda row: ((row['percent_off'] > 0) and (row['percent_off'] <= 50))),
+        (
+            'percent_off',
+            'percent_off > 0 and percent_off <= 50',
+            lambda row: ((row['percent_off'] > 0) and (row['percent_off'] <= 50)),
+        ),
     ],
 }

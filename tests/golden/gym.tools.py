@@ -34,7 +34,8 @@ def get_member(ctx: Context, *, member_no: str) -> dict:
 def list_classes(ctx: Context, *, day: dt.date) -> list[dict] | int:
     """Classes on a day with free spots."""
     return ctx.sql(
-        'SELECT class_id, name, instructor, time, capacity - len(booked) AS free_spots, premium_only\nFROM gym_class WHERE day = $day ORDER BY time, class_id',
+        'SELECT class_id, name, instructor, time, capacity - len(booked) AS free_spots, premium_only\n'
+        'FROM gym_class WHERE day = $day ORDER BY time, class_id',
         {'day': day},
     )
 

@@ -30,7 +30,14 @@ def get_guest(ctx: Context, *, guest_id: str) -> dict:
 def search_rooms(ctx: Context, *, check_in: dt.date, nights: int, party: int) -> list[dict] | int:
     """Rooms free for a whole stay that hold the party, cheapest first."""
     return ctx.sql(
-        "SELECT r.room_id, r.kind, r.capacity, r.rate, r.rate * $nights AS total, r.amenities\nFROM room r\nWHERE r.status = 'available' AND r.capacity >= $party\n  AND NOT EXISTS (SELECT 1 FROM reservation x WHERE x.room_id = r.room_id\n                  AND x.status IN ('booked', 'checked_in')\n                  AND x.check_in < CAST($check_in AS DATE) + CAST($nights AS INTEGER)\n                  AND x.check_out > CAST($check_in AS DATE))\nORDER BY r.rate, r.room_id",
+        'SELECT r.room_id, r.kind, r.capacity, r.rate, r.rate * $nights AS total, r.amenities\n'
+        'FROM room r\n'
+        "WHERE r.status = 'available' AND r.capacity >= $party\n"
+        '  AND NOT EXISTS (SELECT 1 FROM reservation x WHERE x.room_id = r.room_id\n'
+        "                  AND x.status IN ('booked', 'checked_in')\n"
+        '                  AND x.check_in < CAST($check_in AS DATE) + CAST($nights AS INTEGER)\n'
+        '                  AND x.check_out > CAST($check_in AS DATE))\n'
+        'ORDER BY r.rate, r.room_id',
         {'nights': nights, 'party': party, 'check_in': check_in},
     )
 
@@ -82,7 +89,8 @@ def book_room(
     # spec: hotel.env.yaml:124
     if ctx.exists(
         'reservation',
-        '(((("room_id" = ?) AND (("status" = ?) OR ("status" = ?))) AND ("check_in" < ?)) AND ("check_out" > ?))',
+        '(((("room_id" = ?) AND (("status" = ?) OR ("status" = ?))) AND ("check_in" < ?)) AND ("check_out" '
+        '> ?))',
         [room_id, 'booked', 'checked_in', co, check_in],
     ):
         raise ToolError('The room is not free for those nights')
@@ -167,7 +175,8 @@ def change_dates(
     # spec: hotel.env.yaml:168
     if ctx.exists(
         'reservation',
-        '((((("room_id" = ?) AND ("reservation_id" <> ?)) AND (("status" = ?) OR ("status" = ?))) AND ("check_in" < ?)) AND ("check_out" > ?))',
+        '((((("room_id" = ?) AND ("reservation_id" <> ?)) AND (("status" = ?) OR ("status" = ?))) AND '
+        '("check_in" < ?)) AND ("check_out" > ?))',
         [r['room_id'], reservation_id, 'booked', 'checked_in', co, check_in],
     ):
         raise ToolError('The room is not free for those nights')
@@ -198,7 +207,8 @@ def change_room(ctx: Context, *, guest_id: str, reservation_id: str, room_id: st
     # spec: hotel.env.yaml:191
     if ctx.exists(
         'reservation',
-        '(((("room_id" = ?) AND (("status" = ?) OR ("status" = ?))) AND ("check_in" < ?)) AND ("check_out" > ?))',
+        '(((("room_id" = ?) AND (("status" = ?) OR ("status" = ?))) AND ("check_in" < ?)) AND ("check_out" '
+        '> ?))',
         [room_id, 'booked', 'checked_in', r['check_out'], r['check_in']],
     ):
         raise ToolError('The room is not free for those nights')
@@ -346,7 +356,11 @@ CHECKS = {
         ('points', 'points >= 0', lambda row: (row['points'] >= 0)),
     ],
     'room': [
-        ('capacity', 'capacity >= 1 and capacity <= 6', lambda row: ((row['capacity'] >= 1) and (row['capacity'] <= 6))),
+        (
+            'capacity',
+            'capacity >= 1 and capacity <= 6',
+            lambda row: ((row['capacity'] >= 1) and (row['capacity'] <= 6)),
+        ),
         ('rate', 'rate > 0', lambda row: (row['rate'] > 0)),
     ],
     'reservation': [

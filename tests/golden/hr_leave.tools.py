@@ -39,7 +39,9 @@ def get_employee(ctx: Context, *, employee_id: str) -> dict:
 def list_team_requests(ctx: Context, *, manager_id: str) -> list[dict] | int:
     """The pending leave requests of a manager's direct reports, oldest start first."""
     return ctx.sql(
-        'SELECT r.request_id, r.employee_id, e.name, r.kind, r.start, r."end", r.days\nFROM leave_request r JOIN employee e ON e.employee_id = r.employee_id\nWHERE e.manager_id = $manager_id AND r.status = \'pending\' ORDER BY r.start, r.request_id',
+        'SELECT r.request_id, r.employee_id, e.name, r.kind, r.start, r."end", r.days\n'
+        'FROM leave_request r JOIN employee e ON e.employee_id = r.employee_id\n'
+        "WHERE e.manager_id = $manager_id AND r.status = 'pending' ORDER BY r.start, r.request_id",
         {'manager_id': manager_id},
     )
 
@@ -57,7 +59,10 @@ def get_department(ctx: Context, *, dept_id: str) -> dict:
 def who_is_out(ctx: Context, *, dept_id: str, date_: dt.date) -> list[dict] | int:
     """Employees of a department on approved leave on a day."""
     return ctx.sql(
-        'SELECT r.employee_id, e.name, r.kind, r.start, r."end"\nFROM leave_request r JOIN employee e ON e.employee_id = r.employee_id\nWHERE e.dept_id = $dept_id AND r.status = \'approved\' AND r.start <= $date AND r."end" >= $date\nORDER BY r.employee_id',
+        'SELECT r.employee_id, e.name, r.kind, r.start, r."end"\n'
+        'FROM leave_request r JOIN employee e ON e.employee_id = r.employee_id\n'
+        'WHERE e.dept_id = $dept_id AND r.status = \'approved\' AND r.start <= $date AND r."end" >= $date\n'
+        'ORDER BY r.employee_id',
         {'date': date_, 'dept_id': dept_id},
     )
 
@@ -92,7 +97,8 @@ def submit_leave_request(
     # spec: hr_leave.env.yaml:128
     if ctx.exists(
         'leave_request',
-        '(((("employee_id" = ?) AND (("status" = ?) OR ("status" = ?))) AND ("start" <= ?)) AND ("end" >= ?))',
+        '(((("employee_id" = ?) AND (("status" = ?) OR ("status" = ?))) AND ("start" <= ?)) AND ("end" >= '
+        '?))',
         [employee_id, 'pending', 'approved', end, start],
     ):
         raise ToolError('The request overlaps another request')
@@ -162,7 +168,8 @@ def change_request_dates(
     # spec: hr_leave.env.yaml:157
     if ctx.exists(
         'leave_request',
-        '((((("employee_id" = ?) AND ("request_id" <> ?)) AND (("status" = ?) OR ("status" = ?))) AND ("start" <= ?)) AND ("end" >= ?))',
+        '((((("employee_id" = ?) AND ("request_id" <> ?)) AND (("status" = ?) OR ("status" = ?))) AND '
+        '("start" <= ?)) AND ("end" >= ?))',
         [employee_id, request_id, 'pending', 'approved', end, start],
     ):
         raise ToolError('The request overlaps another request')

@@ -60,7 +60,8 @@ def get_claim(ctx: Context, *, claim_id: str) -> dict:
 def list_open_claims(ctx: Context) -> list[dict] | int:
     """Claims waiting for a decision, oldest incident first."""
     return ctx.sql(
-        "SELECT claim_id, policy_no, incident, incident_date, amount, status, len(documents) AS documents\nFROM claim WHERE status IN ('submitted', 'under_review') ORDER BY incident_date, claim_id",
+        'SELECT claim_id, policy_no, incident, incident_date, amount, status, len(documents) AS documents\n'
+        "FROM claim WHERE status IN ('submitted', 'under_review') ORDER BY incident_date, claim_id",
         {},
     )
 

@@ -26,7 +26,8 @@ def verify_employee(ctx: Context, *, employee_id: str, email: str) -> dict:
 def list_tickets(ctx: Context, *, employee_id: str) -> list[dict] | int:
     """An employee's tickets, newest first."""
     return ctx.sql(
-        'SELECT ticket_id, title, category, priority, status, opened FROM ticket WHERE employee_id = $employee_id ORDER BY opened DESC, ticket_id',
+        'SELECT ticket_id, title, category, priority, status, opened FROM ticket WHERE employee_id = '
+        '$employee_id ORDER BY opened DESC, ticket_id',
         {'employee_id': employee_id},
     )
 
@@ -236,6 +237,10 @@ CHECKS = {
     ],
     'software': [
         ('seats', 'seats >= 0', lambda row: (row['seats'] >= 0)),
-        ('used', 'used >= 0 and used <= seats', lambda row: ((row['used'] >= 0) and (row['used'] <= row['seats']))),
+        (
+            'used',
+            'used >= 0 and used <= seats',
+            lambda row: ((row['used'] >= 0) and (row['used'] <= row['seats'])),
+        ),
     ],
 }

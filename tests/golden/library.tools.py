@@ -190,7 +190,9 @@ def set_preference(ctx: Context, *, card: str, name: str, value: str) -> dict[st
 def overdue_report(ctx: Context, *, as_of: dt.date) -> list[dict] | int:
     """List loans that were due before a date and are not returned, oldest first."""
     return ctx.sql(
-        'SELECT loan_id, card, isbn, due FROM loan\nWHERE NOT returned AND due < $as_of\nORDER BY due, loan_id',
+        'SELECT loan_id, card, isbn, due FROM loan\n'
+        'WHERE NOT returned AND due < $as_of\n'
+        'ORDER BY due, loan_id',
         {'as_of': as_of},
     )
 
@@ -251,6 +253,10 @@ CHECKS = {
     ],
     'book': [
         ('copies', 'copies >= 0', lambda row: (row['copies'] >= 0)),
-        ('available', 'available >= 0 and available <= copies', lambda row: ((row['available'] >= 0) and (row['available'] <= row['copies']))),
+        (
+            'available',
+            'available >= 0 and available <= copies',
+            lambda row: ((row['available'] >= 0) and (row['available'] <= row['copies'])),
+        ),
     ],
 }

@@ -36,7 +36,9 @@ def track_shipment(ctx: Context, *, tracking_no: str) -> dict:
 def list_shipments(ctx: Context, *, customer_id: str, status: str | None) -> list[dict] | int:
     """A customer's shipments, newest first, optionally of one status."""
     return ctx.sql(
-        'SELECT tracking_no, service, status, weight_kg, cost, created FROM shipment\nWHERE customer_id = $customer_id AND ($status IS NULL OR status = $status)\nORDER BY created DESC, tracking_no',
+        'SELECT tracking_no, service, status, weight_kg, cost, created FROM shipment\n'
+        'WHERE customer_id = $customer_id AND ($status IS NULL OR status = $status)\n'
+        'ORDER BY created DESC, tracking_no',
         {'customer_id': customer_id, 'status': status},
     )
 

@@ -26,7 +26,8 @@ def find_driver(ctx: Context, *, phone: str) -> dict:
 def list_lots(ctx: Context) -> list[dict] | int:
     """Lots with free spaces, rates and maximum stays."""
     return ctx.sql(
-        'SELECT lot_id, name, capacity - occupied AS free_spaces, hourly_rate, max_hours, permit_price FROM lot ORDER BY lot_id',
+        'SELECT lot_id, name, capacity - occupied AS free_spaces, hourly_rate, max_hours, permit_price FROM '
+        'lot ORDER BY lot_id',
         {},
     )
 
@@ -35,7 +36,8 @@ def list_lots(ctx: Context) -> list[dict] | int:
 def list_sessions(ctx: Context, *, driver_id: str) -> list[dict] | int:
     """A driver's parking sessions, active first."""
     return ctx.sql(
-        'SELECT session_id, plate, lot_id, started, hours, paid, active FROM parking_session WHERE driver_id = $driver_id ORDER BY active DESC, started DESC',
+        'SELECT session_id, plate, lot_id, started, hours, paid, active FROM parking_session WHERE '
+        'driver_id = $driver_id ORDER BY active DESC, started DESC',
         {'driver_id': driver_id},
     )
 
@@ -44,7 +46,8 @@ def list_sessions(ctx: Context, *, driver_id: str) -> list[dict] | int:
 def list_citations(ctx: Context, *, plate: str) -> list[dict] | int:
     """Citations issued to a plate."""
     return ctx.sql(
-        'SELECT citation_id, issued, amount, status FROM citation WHERE plate = upper($plate) ORDER BY issued DESC',
+        'SELECT citation_id, issued, amount, status FROM citation WHERE plate = upper($plate) ORDER BY '
+        'issued DESC',
         {'plate': plate},
     )
 
@@ -296,7 +299,11 @@ CHECKS = {
     ],
     'lot': [
         ('capacity', 'capacity > 0', lambda row: (row['capacity'] > 0)),
-        ('occupied', 'occupied >= 0 and occupied <= capacity', lambda row: ((row['occupied'] >= 0) and (row['occupied'] <= row['capacity']))),
+        (
+            'occupied',
+            'occupied >= 0 and occupied <= capacity',
+            lambda row: ((row['occupied'] >= 0) and (row['occupied'] <= row['capacity'])),
+        ),
     ],
     'parking_session': [
         ('hours', 'hours >= 1', lambda row: (row['hours'] >= 1)),

@@ -39,7 +39,8 @@ def get_applicant(ctx: Context, *, applicant_id: str) -> dict:
 def list_permit_types(ctx: Context) -> list[dict] | int:
     """The permit types with fee, allowed zones, licence need, required documents and validity."""
     return ctx.sql(
-        'SELECT type_id, name, fee, zones, needs_licence, required_docs, valid_days FROM permit_type ORDER BY type_id',
+        'SELECT type_id, name, fee, zones, needs_licence, required_docs, valid_days FROM permit_type ORDER '
+        'BY type_id',
         {},
     )
 

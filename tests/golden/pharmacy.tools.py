@@ -65,7 +65,8 @@ def search_drugs(ctx: Context, *, query: str) -> list[dict]:
 def list_fill_orders(ctx: Context, *, patient_id: str) -> list[dict] | int:
     """List a patient's fill orders, newest first."""
     return ctx.sql(
-        'SELECT order_id, rx_id, quantity, copay, status, placed FROM fill_order\nWHERE patient_id = $patient_id ORDER BY placed DESC, order_id',
+        'SELECT order_id, rx_id, quantity, copay, status, placed FROM fill_order\n'
+        'WHERE patient_id = $patient_id ORDER BY placed DESC, order_id',
         {'patient_id': patient_id},
     )
 
@@ -252,7 +253,8 @@ def update_address(ctx: Context, *, patient_id: str, street: str, city: str, zip
 def expiring_prescriptions(ctx: Context, *, before: dt.date) -> list[dict] | int:
     """List active prescriptions that expire on or before a date, soonest first."""
     return ctx.sql(
-        "SELECT rx_id, patient_id, ndc, expires, refills_left FROM prescription\nWHERE status = 'active' AND expires <= $before ORDER BY expires, rx_id",
+        'SELECT rx_id, patient_id, ndc, expires, refills_left FROM prescription\n'
+        "WHERE status = 'active' AND expires <= $before ORDER BY expires, rx_id",
         {'before': before},
     )
 
@@ -319,7 +321,8 @@ def _rules_request_refill(ctx: Context, *, patient_id: str, rx_id: str) -> list:
         _met.append((
             'schedule_ii',
             B.format(
-                'Prescription {} is for a schedule II drug, so a pharmacist has to speak with you before it is refilled.',
+                'Prescription {} is for a schedule II drug, so a pharmacist has to speak with you before it '
+                'is refilled.',
                 rx_id,
             ),
         ))

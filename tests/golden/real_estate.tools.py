@@ -25,7 +25,10 @@ def search_listings(
 ) -> list[dict] | int:
     """Active listings in a city, for sale or rent, within a price and with at least some bedrooms."""
     return ctx.sql(
-        "SELECT listing_id, address, price, bedrooms FROM listing\nWHERE status = 'active' AND lower(city) = lower($city) AND kind = $kind\n  AND ($max_price IS NULL OR price <= $max_price) AND bedrooms >= $min_bedrooms\nORDER BY price, listing_id",
+        'SELECT listing_id, address, price, bedrooms FROM listing\n'
+        "WHERE status = 'active' AND lower(city) = lower($city) AND kind = $kind\n"
+        '  AND ($max_price IS NULL OR price <= $max_price) AND bedrooms >= $min_bedrooms\n'
+        'ORDER BY price, listing_id',
         {'min_bedrooms': min_bedrooms, 'kind': kind, 'max_price': max_price, 'city': city},
     )
 

@@ -43,7 +43,12 @@ def search_jobs(ctx: Context, *, query: str, department: str | None) -> list[dic
     """Search open jobs by words in the title, optionally in one department; shows the salary band and closing date."""
     t = ctx.today()  # spec: recruiting.env.yaml:109
     return ctx.sql(
-        "SELECT job_id, title, department, salary_min, salary_max, closes, openings - hires AS openings_left, remote\nFROM job\nWHERE status = 'open' AND closes >= $t AND lower(title) LIKE '%' || lower($query) || '%'\n  AND ($department IS NULL OR department = $department)\nORDER BY closes, job_id",
+        'SELECT job_id, title, department, salary_min, salary_max, closes, openings - hires AS '
+        'openings_left, remote\n'
+        'FROM job\n'
+        "WHERE status = 'open' AND closes >= $t AND lower(title) LIKE '%' || lower($query) || '%'\n"
+        '  AND ($department IS NULL OR department = $department)\n'
+        'ORDER BY closes, job_id',
         {'t': t, 'department': department, 'query': query},
     )
 
@@ -62,7 +67,10 @@ def interviewer_schedule(ctx: Context, *, interviewer_id: str) -> list[dict] | i
     """List an interviewer's scheduled interviews from today on, by day and time."""
     t = ctx.today()  # spec: recruiting.env.yaml:133
     return ctx.sql(
-        "SELECT app_id, iv.day, iv.time, iv.round FROM (\n  SELECT app_id, unnest(interviews) AS iv FROM application WHERE stage = 'interview')\nWHERE iv.interviewer_id = $interviewer_id AND iv.status = 'scheduled' AND iv.day >= $t\nORDER BY iv.day, iv.time",
+        'SELECT app_id, iv.day, iv.time, iv.round FROM (\n'
+        "  SELECT app_id, unnest(interviews) AS iv FROM application WHERE stage = 'interview')\n"
+        "WHERE iv.interviewer_id = $interviewer_id AND iv.status = 'scheduled' AND iv.day >= $t\n"
+        'ORDER BY iv.day, iv.time',
         {'t': t, 'interviewer_id': interviewer_id},
     )
 
@@ -546,7 +554,11 @@ TOOLS = {
 CHECKS = {
     'job': [
         ('openings', 'openings >= 1', lambda row: (row['openings'] >= 1)),
-        ('hires', 'hires >= 0 and hires <= openings', lambda row: ((row['hires'] >= 0) and (row['hires'] <= row['openings']))),
+        (
+            'hires',
+            'hires >= 0 and hires <= openings',
+            lambda row: ((row['hires'] >= 0) and (row['hires'] <= row['openings'])),
+        ),
         ('salary_max', 'salary_max >= salary_min', lambda row: (row['salary_max'] >= row['salary_min'])),
     ],
     'candidate': [

@@ -17,7 +17,9 @@ DOMAIN = 'restaurant_reservations'
 def search_restaurants(ctx: Context, *, city: str, cuisine: str | None) -> list[dict] | int:
     """Find restaurants in a city, optionally of one cuisine."""
     return ctx.sql(
-        'SELECT restaurant_id, name, cuisine, max_party, deposit_per_person FROM restaurant\nWHERE lower(city) = lower($city) AND ($cuisine IS NULL OR cuisine = $cuisine)\nORDER BY name, restaurant_id',
+        'SELECT restaurant_id, name, cuisine, max_party, deposit_per_person FROM restaurant\n'
+        'WHERE lower(city) = lower($city) AND ($cuisine IS NULL OR cuisine = $cuisine)\n'
+        'ORDER BY name, restaurant_id',
         {'city': city, 'cuisine': cuisine},
     )
 
@@ -26,7 +28,8 @@ def search_restaurants(ctx: Context, *, city: str, cuisine: str | None) -> list[
 def list_slots(ctx: Context, *, restaurant_id: str, date_: dt.date) -> list[dict] | int:
     """A restaurant's slots on a day with the seats left."""
     return ctx.sql(
-        'SELECT slot_id, time, seats_left FROM slot\nWHERE restaurant_id = $restaurant_id AND date = $date ORDER BY time',
+        'SELECT slot_id, time, seats_left FROM slot\n'
+        'WHERE restaurant_id = $restaurant_id AND date = $date ORDER BY time',
         {'restaurant_id': restaurant_id, 'date': date_},
     )
 
@@ -90,7 +93,8 @@ def book_table(ctx: Context, *, diner_id: str, slot_id: str, party: int, occasio
     # spec: restaurant_reservations.env.yaml:129
     if ctx.exists(
         'booking',
-        '(((("diner_id" = ?) AND ("restaurant_id" = ?)) AND ("date" = ?)) AND (("status" = ?) OR ("status" = ?)))',
+        '(((("diner_id" = ?) AND ("restaurant_id" = ?)) AND ("date" = ?)) AND (("status" = ?) OR ("status" '
+        '= ?)))',
         [diner_id, s['restaurant_id'], s['date'], 'confirmed', 'seated'],
     ):
         raise ToolError('The diner already has a booking at this restaurant that day')

@@ -36,7 +36,8 @@ def get_rider(ctx: Context, *, rider_id: str) -> dict:
 def list_rides(ctx: Context, *, rider_id: str, limit: int) -> list[dict] | int:
     """A rider's rides, newest first."""
     return ctx.sql(
-        'SELECT ride_id, pickup, dropoff, km, fare, status, requested_at FROM ride\nWHERE rider_id = $rider_id ORDER BY requested_at DESC, ride_id LIMIT $limit',
+        'SELECT ride_id, pickup, dropoff, km, fare, status, requested_at FROM ride\n'
+        'WHERE rider_id = $rider_id ORDER BY requested_at DESC, ride_id LIMIT $limit',
         {'limit': limit, 'rider_id': rider_id},
     )
 
@@ -328,7 +329,8 @@ def remove_payment_method(ctx: Context, *, rider_id: str, key: str) -> dict[str,
     # spec: ride_hailing.env.yaml:334
     if ctx.exists(
         'ride',
-        '((("rider_id" = ?) AND ("payment_method" = ?)) AND ((("status" = ?) OR ("status" = ?)) OR ("status" = ?)))',
+        '((("rider_id" = ?) AND ("payment_method" = ?)) AND ((("status" = ?) OR ("status" = ?)) OR '
+        '("status" = ?)))',
         [rider_id, key, 'requested', 'accepted', 'in_progress'],
     ):
         raise ToolError('An open ride uses this payment method')
@@ -400,7 +402,11 @@ CHECKS = {
         ('wallet', 'wallet >= 0', lambda row: (row['wallet'] >= 0)),
     ],
     'promo': [
-        ('percent', 'percent > 0 and percent <= 50', lambda row: ((row['percent'] > 0) and (row['percent'] <= 50))),
+        (
+            'percent',
+            'percent > 0 and percent <= 50',
+            lambda row: ((row['percent'] > 0) and (row['percent'] <= 50)),
+        ),
         ('uses_left', 'uses_left >= 0', lambda row: (row['uses_left'] >= 0)),
     ],
     'ride': [

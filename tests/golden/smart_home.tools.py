@@ -27,7 +27,8 @@ def get_home(ctx: Context, *, home_id: str) -> dict:
 def list_devices(ctx: Context, *, home_id: str, kind: str | None) -> list[dict] | int:
     """A home's devices with their state, optionally of one kind."""
     return ctx.sql(
-        'SELECT device_id, name, room, kind, online, "on", level, target_temp, locked FROM device\nWHERE home_id = $home_id AND ($kind IS NULL OR kind = $kind) ORDER BY room, name',
+        'SELECT device_id, name, room, kind, online, "on", level, target_temp, locked FROM device\n'
+        'WHERE home_id = $home_id AND ($kind IS NULL OR kind = $kind) ORDER BY room, name',
         {'home_id': home_id, 'kind': kind},
     )
 

@@ -30,7 +30,8 @@ def list_plans(ctx: Context) -> list[dict] | int:
 def list_invoices(ctx: Context, *, account_id: str) -> list[dict] | int:
     """An account's invoices, newest first."""
     return ctx.sql(
-        'SELECT invoice_id, date, amount, paid_with_credit, reason, status FROM invoice\nWHERE account_id = $account_id ORDER BY date DESC, invoice_id DESC',
+        'SELECT invoice_id, date, amount, paid_with_credit, reason, status FROM invoice\n'
+        'WHERE account_id = $account_id ORDER BY date DESC, invoice_id DESC',
         {'account_id': account_id},
     )
 

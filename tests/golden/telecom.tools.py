@@ -144,7 +144,10 @@ def get_bills_for_customer(ctx: Context, *, customer_id: str, limit: int) -> lis
     if c is None:
         raise ToolError(B.format('Customer with ID {} not found', customer_id))
     return ctx.sql(
-        'SELECT b.* FROM bill b JOIN customer c ON list_contains(c.bill_ids, b.bill_id)\nWHERE c.customer_id = $customer_id\nORDER BY b.issue_date DESC, list_position(c.bill_ids, b.bill_id)\nLIMIT $limit',
+        'SELECT b.* FROM bill b JOIN customer c ON list_contains(c.bill_ids, b.bill_id)\n'
+        'WHERE c.customer_id = $customer_id\n'
+        'ORDER BY b.issue_date DESC, list_position(c.bill_ids, b.bill_id)\n'
+        'LIMIT $limit',
         {'limit': limit, 'customer_id': customer_id},
     )
 
@@ -378,8 +381,24 @@ def check_status_bar(ctx: Context) -> str:
                     )
                 )
             )
-        ) + ((' | ' + B.str(d['network_technology_connected'])) if (d['network_technology_connected'] != 'none') else '')) + ((' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else '')) if (d['data_enabled'] and (d['network_technology_connected'] != 'none')) else ' | 📵 Data Disabled'))
-    ) + ((B.format(' | 📡 Connected to {}', d['wifi_ssid']) if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != '')) else ' | 📡 Enabled') if (d['wifi_enabled'] and d['wifi_connected']) else '')) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level']))
+        ) + (
+            (' | ' + B.str(d['network_technology_connected']))
+            if (d['network_technology_connected'] != 'none')
+            else ''
+        )) + (
+            (' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else ''))
+            if (d['data_enabled'] and (d['network_technology_connected'] != 'none'))
+            else ' | 📵 Data Disabled'
+        ))
+    ) + (
+        (
+            B.format(' | 📡 Connected to {}', d['wifi_ssid'])
+            if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != ''))
+            else ' | 📡 Enabled'
+        )
+        if (d['wifi_enabled'] and d['wifi_connected'])
+        else ''
+    )) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level']))
 
 
 # spec: telecom.env.yaml:478
@@ -392,7 +411,15 @@ def check_network_status(ctx: Context) -> str:
     if s is None:
         raise ToolError("The user's surroundings are missing")
     return (B.format(
-        'Airplane Mode: {}\nSIM Card Status: {}\nCellular Connection: {}\nCellular Signal: {}\nCellular Network Type: {}\nMobile Data Enabled: {}\nData Roaming Enabled: {}\nWi-Fi Radio: {}\nWi-Fi Connected: {}',
+        'Airplane Mode: {}\n'
+        'SIM Card Status: {}\n'
+        'Cellular Connection: {}\n'
+        'Cellular Signal: {}\n'
+        'Cellular Network Type: {}\n'
+        'Mobile Data Enabled: {}\n'
+        'Data Roaming Enabled: {}\n'
+        'Wi-Fi Radio: {}\n'
+        'Wi-Fi Connected: {}',
         'ON' if d['airplane_mode'] else 'OFF',
         'missing' if d['sim_card_missing'] else B.str(d['sim_card_status']),
         B.str(d['network_connection_status']),
@@ -402,7 +429,11 @@ def check_network_status(ctx: Context) -> str:
         'Yes' if d['roaming_enabled'] else 'No',
         'ON' if d['wifi_enabled'] else 'OFF',
         'Yes' if d['wifi_connected'] else 'No',
-    ) + (B.format('\nConnected Wi-Fi Network: {}', B.coalesce(d['wifi_ssid'], 'None')) if d['wifi_connected'] else ''))
+    ) + (
+        B.format('\nConnected Wi-Fi Network: {}', B.coalesce(d['wifi_ssid'], 'None'))
+        if d['wifi_connected']
+        else ''
+    ))
 
 
 # spec: telecom.env.yaml:486
@@ -459,7 +490,26 @@ def run_speed_test(ctx: Context) -> str:
                         )
                     )
                 )
-            ) * B.float(Decimal('1.0') if (d['network_signal_strength'] == 'excellent') else (Decimal('0.8') if (d['network_signal_strength'] == 'good') else (Decimal('0.5') if (d['network_signal_strength'] == 'fair') else (Decimal('0.2') if (d['network_signal_strength'] == 'poor') else Decimal('0.0')))))) * B.float(Decimal('0.1') if ((d['vpn_connected'] and (d['vpn_details'] is not None)) and (d['vpn_details']['server_performance'] == 'poor')) else Decimal('1.0'))) * B.float(Decimal('0.2') if d['data_saver_mode'] else Decimal('1.0')),
+            ) * B.float(
+                Decimal('1.0')
+                if (d['network_signal_strength'] == 'excellent')
+                else (
+                    Decimal('0.8')
+                    if (d['network_signal_strength'] == 'good')
+                    else (
+                        Decimal('0.5')
+                        if (d['network_signal_strength'] == 'fair')
+                        else (Decimal('0.2') if (d['network_signal_strength'] == 'poor') else Decimal('0.0'))
+                    )
+                )
+            )) * B.float(
+                Decimal('0.1')
+                if (
+                    (d['vpn_connected'] and (d['vpn_details'] is not None))
+                    and (d['vpn_details']['server_performance'] == 'poor')
+                )
+                else Decimal('1.0')
+            )) * B.float(Decimal('0.2') if d['data_saver_mode'] else Decimal('1.0')),
             2,
         )
         if working
@@ -553,7 +603,9 @@ def check_apn_settings(ctx: Context) -> str:
     if s is None:
         raise ToolError("The user's surroundings are missing")
     return B.format(
-        'Current APN Name: {}\nMMSC URL (for picture messages): {}\n(These are technical settings, usually best left unchanged.)',
+        'Current APN Name: {}\n'
+        'MMSC URL (for picture messages): {}\n'
+        '(These are technical settings, usually best left unchanged.)',
         B.str(d['active_apn_settings']['apn_name']),
         B.coalesce(d['active_apn_settings']['mmsc_url'], 'Not Set'),
     )
@@ -607,7 +659,8 @@ def check_vpn_status(ctx: Context) -> str:
     return (
         (
             B.format(
-                "VPN is ON and connected. Details: {{'server_address': '{}', 'protocol': '{}', 'server_performance': '{}'}}",
+                "VPN is ON and connected. Details: {{'server_address': '{}', 'protocol': '{}', "
+                "'server_performance': '{}'}}",
                 d['vpn_details']['server_address'],
                 d['vpn_details']['protocol'],
                 B.str(d['vpn_details']['server_performance']),
@@ -914,8 +967,28 @@ def toggle_airplane_mode(ctx: Context) -> dict:
                         )
                     )
                 )
-            ) + ((' | ' + B.str(d['network_technology_connected'])) if (d['network_technology_connected'] != 'none') else '')) + ((' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else '')) if (d['data_enabled'] and (d['network_technology_connected'] != 'none')) else ' | 📵 Data Disabled'))
-        ) + ((B.format(' | 📡 Connected to {}', d['wifi_ssid']) if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != '')) else ' | 📡 Enabled') if (d['wifi_enabled'] and d['wifi_connected']) else '')) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level'])),
+            ) + (
+                (' | ' + B.str(d['network_technology_connected']))
+                if (d['network_technology_connected'] != 'none')
+                else ''
+            )) + (
+                (' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else ''))
+                if (d['data_enabled'] and (d['network_technology_connected'] != 'none'))
+                else ' | 📵 Data Disabled'
+            ))
+        ) + (
+            (
+                B.format(' | 📡 Connected to {}', d['wifi_ssid'])
+                if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != ''))
+                else ' | 📡 Enabled'
+            )
+            if (d['wifi_enabled'] and d['wifi_connected'])
+            else ''
+        )) + (
+            ' | 🔒 VPN Connected'
+            if d['vpn_connected']
+            else ''
+        )) + B.format(' | 🔋 {}%', d['battery_level'])),
     }
 
 
@@ -1029,8 +1102,28 @@ def reseat_sim_card(ctx: Context) -> dict:
                         )
                     )
                 )
-            ) + ((' | ' + B.str(d['network_technology_connected'])) if (d['network_technology_connected'] != 'none') else '')) + ((' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else '')) if (d['data_enabled'] and (d['network_technology_connected'] != 'none')) else ' | 📵 Data Disabled'))
-        ) + ((B.format(' | 📡 Connected to {}', d['wifi_ssid']) if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != '')) else ' | 📡 Enabled') if (d['wifi_enabled'] and d['wifi_connected']) else '')) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level'])),
+            ) + (
+                (' | ' + B.str(d['network_technology_connected']))
+                if (d['network_technology_connected'] != 'none')
+                else ''
+            )) + (
+                (' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else ''))
+                if (d['data_enabled'] and (d['network_technology_connected'] != 'none'))
+                else ' | 📵 Data Disabled'
+            ))
+        ) + (
+            (
+                B.format(' | 📡 Connected to {}', d['wifi_ssid'])
+                if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != ''))
+                else ' | 📡 Enabled'
+            )
+            if (d['wifi_enabled'] and d['wifi_connected'])
+            else ''
+        )) + (
+            ' | 🔒 VPN Connected'
+            if d['vpn_connected']
+            else ''
+        )) + B.format(' | 🔋 {}%', d['battery_level'])),
     }
 
 
@@ -1144,8 +1237,28 @@ def toggle_data(ctx: Context) -> dict:
                         )
                     )
                 )
-            ) + ((' | ' + B.str(d['network_technology_connected'])) if (d['network_technology_connected'] != 'none') else '')) + ((' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else '')) if (d['data_enabled'] and (d['network_technology_connected'] != 'none')) else ' | 📵 Data Disabled'))
-        ) + ((B.format(' | 📡 Connected to {}', d['wifi_ssid']) if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != '')) else ' | 📡 Enabled') if (d['wifi_enabled'] and d['wifi_connected']) else '')) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level'])),
+            ) + (
+                (' | ' + B.str(d['network_technology_connected']))
+                if (d['network_technology_connected'] != 'none')
+                else ''
+            )) + (
+                (' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else ''))
+                if (d['data_enabled'] and (d['network_technology_connected'] != 'none'))
+                else ' | 📵 Data Disabled'
+            ))
+        ) + (
+            (
+                B.format(' | 📡 Connected to {}', d['wifi_ssid'])
+                if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != ''))
+                else ' | 📡 Enabled'
+            )
+            if (d['wifi_enabled'] and d['wifi_connected'])
+            else ''
+        )) + (
+            ' | 🔒 VPN Connected'
+            if d['vpn_connected']
+            else ''
+        )) + B.format(' | 🔋 {}%', d['battery_level'])),
     }
 
 
@@ -1259,8 +1372,28 @@ def toggle_roaming(ctx: Context) -> dict:
                         )
                     )
                 )
-            ) + ((' | ' + B.str(d['network_technology_connected'])) if (d['network_technology_connected'] != 'none') else '')) + ((' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else '')) if (d['data_enabled'] and (d['network_technology_connected'] != 'none')) else ' | 📵 Data Disabled'))
-        ) + ((B.format(' | 📡 Connected to {}', d['wifi_ssid']) if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != '')) else ' | 📡 Enabled') if (d['wifi_enabled'] and d['wifi_connected']) else '')) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level'])),
+            ) + (
+                (' | ' + B.str(d['network_technology_connected']))
+                if (d['network_technology_connected'] != 'none')
+                else ''
+            )) + (
+                (' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else ''))
+                if (d['data_enabled'] and (d['network_technology_connected'] != 'none'))
+                else ' | 📵 Data Disabled'
+            ))
+        ) + (
+            (
+                B.format(' | 📡 Connected to {}', d['wifi_ssid'])
+                if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != ''))
+                else ' | 📡 Enabled'
+            )
+            if (d['wifi_enabled'] and d['wifi_connected'])
+            else ''
+        )) + (
+            ' | 🔒 VPN Connected'
+            if d['vpn_connected']
+            else ''
+        )) + B.format(' | 🔋 {}%', d['battery_level'])),
     }
 
 
@@ -1299,8 +1432,28 @@ def toggle_data_saver_mode(ctx: Context) -> dict:
                         )
                     )
                 )
-            ) + ((' | ' + B.str(d['network_technology_connected'])) if (d['network_technology_connected'] != 'none') else '')) + ((' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else '')) if (d['data_enabled'] and (d['network_technology_connected'] != 'none')) else ' | 📵 Data Disabled'))
-        ) + ((B.format(' | 📡 Connected to {}', d['wifi_ssid']) if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != '')) else ' | 📡 Enabled') if (d['wifi_enabled'] and d['wifi_connected']) else '')) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level'])),
+            ) + (
+                (' | ' + B.str(d['network_technology_connected']))
+                if (d['network_technology_connected'] != 'none')
+                else ''
+            )) + (
+                (' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else ''))
+                if (d['data_enabled'] and (d['network_technology_connected'] != 'none'))
+                else ' | 📵 Data Disabled'
+            ))
+        ) + (
+            (
+                B.format(' | 📡 Connected to {}', d['wifi_ssid'])
+                if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != ''))
+                else ' | 📡 Enabled'
+            )
+            if (d['wifi_enabled'] and d['wifi_connected'])
+            else ''
+        )) + (
+            ' | 🔒 VPN Connected'
+            if d['vpn_connected']
+            else ''
+        )) + B.format(' | 🔋 {}%', d['battery_level'])),
     }
 
 
@@ -1409,7 +1562,8 @@ def set_network_mode_preference(ctx: Context, *, mode: str) -> dict:
             B.format('Preferred Network Mode set to: {}', mode)
             if valid
             else B.format(
-                "Failed to set network mode: '{}' is not a valid option. Please use one of: 4g_5g_preferred, 4g_only, 3g_only, 2g_only",
+                "Failed to set network mode: '{}' is not a valid option. Please use one of: "
+                '4g_5g_preferred, 4g_only, 3g_only, 2g_only',
                 mode,
             )
         ),
@@ -1436,8 +1590,28 @@ def set_network_mode_preference(ctx: Context, *, mode: str) -> dict:
                         )
                     )
                 )
-            ) + ((' | ' + B.str(d['network_technology_connected'])) if (d['network_technology_connected'] != 'none') else '')) + ((' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else '')) if (d['data_enabled'] and (d['network_technology_connected'] != 'none')) else ' | 📵 Data Disabled'))
-        ) + ((B.format(' | 📡 Connected to {}', d['wifi_ssid']) if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != '')) else ' | 📡 Enabled') if (d['wifi_enabled'] and d['wifi_connected']) else '')) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level'])),
+            ) + (
+                (' | ' + B.str(d['network_technology_connected']))
+                if (d['network_technology_connected'] != 'none')
+                else ''
+            )) + (
+                (' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else ''))
+                if (d['data_enabled'] and (d['network_technology_connected'] != 'none'))
+                else ' | 📵 Data Disabled'
+            ))
+        ) + (
+            (
+                B.format(' | 📡 Connected to {}', d['wifi_ssid'])
+                if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != ''))
+                else ' | 📡 Enabled'
+            )
+            if (d['wifi_enabled'] and d['wifi_connected'])
+            else ''
+        )) + (
+            ' | 🔒 VPN Connected'
+            if d['vpn_connected']
+            else ''
+        )) + B.format(' | 🔋 {}%', d['battery_level'])),
     }
 
 
@@ -1551,8 +1725,28 @@ def set_apn_settings(ctx: Context, *, apn_settings: dict) -> dict:
                         )
                     )
                 )
-            ) + ((' | ' + B.str(d['network_technology_connected'])) if (d['network_technology_connected'] != 'none') else '')) + ((' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else '')) if (d['data_enabled'] and (d['network_technology_connected'] != 'none')) else ' | 📵 Data Disabled'))
-        ) + ((B.format(' | 📡 Connected to {}', d['wifi_ssid']) if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != '')) else ' | 📡 Enabled') if (d['wifi_enabled'] and d['wifi_connected']) else '')) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level'])),
+            ) + (
+                (' | ' + B.str(d['network_technology_connected']))
+                if (d['network_technology_connected'] != 'none')
+                else ''
+            )) + (
+                (' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else ''))
+                if (d['data_enabled'] and (d['network_technology_connected'] != 'none'))
+                else ' | 📵 Data Disabled'
+            ))
+        ) + (
+            (
+                B.format(' | 📡 Connected to {}', d['wifi_ssid'])
+                if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != ''))
+                else ' | 📡 Enabled'
+            )
+            if (d['wifi_enabled'] and d['wifi_connected'])
+            else ''
+        )) + (
+            ' | 🔒 VPN Connected'
+            if d['vpn_connected']
+            else ''
+        )) + B.format(' | 🔋 {}%', d['battery_level'])),
     }
 
 
@@ -1678,8 +1872,28 @@ def reset_apn_settings(ctx: Context) -> dict:
                         )
                     )
                 )
-            ) + ((' | ' + B.str(d['network_technology_connected'])) if (d['network_technology_connected'] != 'none') else '')) + ((' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else '')) if (d['data_enabled'] and (d['network_technology_connected'] != 'none')) else ' | 📵 Data Disabled'))
-        ) + ((B.format(' | 📡 Connected to {}', d['wifi_ssid']) if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != '')) else ' | 📡 Enabled') if (d['wifi_enabled'] and d['wifi_connected']) else '')) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level'])),
+            ) + (
+                (' | ' + B.str(d['network_technology_connected']))
+                if (d['network_technology_connected'] != 'none')
+                else ''
+            )) + (
+                (' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else ''))
+                if (d['data_enabled'] and (d['network_technology_connected'] != 'none'))
+                else ' | 📵 Data Disabled'
+            ))
+        ) + (
+            (
+                B.format(' | 📡 Connected to {}', d['wifi_ssid'])
+                if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != ''))
+                else ' | 📡 Enabled'
+            )
+            if (d['wifi_enabled'] and d['wifi_connected'])
+            else ''
+        )) + (
+            ' | 🔒 VPN Connected'
+            if d['vpn_connected']
+            else ''
+        )) + B.format(' | 🔋 {}%', d['battery_level'])),
     }
 
 
@@ -1728,8 +1942,28 @@ def toggle_wifi(ctx: Context) -> dict:
                         )
                     )
                 )
-            ) + ((' | ' + B.str(d['network_technology_connected'])) if (d['network_technology_connected'] != 'none') else '')) + ((' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else '')) if (d['data_enabled'] and (d['network_technology_connected'] != 'none')) else ' | 📵 Data Disabled'))
-        ) + ((B.format(' | 📡 Connected to {}', d['wifi_ssid']) if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != '')) else ' | 📡 Enabled') if (d['wifi_enabled'] and d['wifi_connected']) else '')) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level'])),
+            ) + (
+                (' | ' + B.str(d['network_technology_connected']))
+                if (d['network_technology_connected'] != 'none')
+                else ''
+            )) + (
+                (' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else ''))
+                if (d['data_enabled'] and (d['network_technology_connected'] != 'none'))
+                else ' | 📵 Data Disabled'
+            ))
+        ) + (
+            (
+                B.format(' | 📡 Connected to {}', d['wifi_ssid'])
+                if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != ''))
+                else ' | 📡 Enabled'
+            )
+            if (d['wifi_enabled'] and d['wifi_connected'])
+            else ''
+        )) + (
+            ' | 🔒 VPN Connected'
+            if d['vpn_connected']
+            else ''
+        )) + B.format(' | 🔋 {}%', d['battery_level'])),
     }
 
 
@@ -1769,8 +2003,28 @@ def toggle_wifi_calling(ctx: Context) -> dict:
                         )
                     )
                 )
-            ) + ((' | ' + B.str(d['network_technology_connected'])) if (d['network_technology_connected'] != 'none') else '')) + ((' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else '')) if (d['data_enabled'] and (d['network_technology_connected'] != 'none')) else ' | 📵 Data Disabled'))
-        ) + ((B.format(' | 📡 Connected to {}', d['wifi_ssid']) if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != '')) else ' | 📡 Enabled') if (d['wifi_enabled'] and d['wifi_connected']) else '')) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level'])),
+            ) + (
+                (' | ' + B.str(d['network_technology_connected']))
+                if (d['network_technology_connected'] != 'none')
+                else ''
+            )) + (
+                (' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else ''))
+                if (d['data_enabled'] and (d['network_technology_connected'] != 'none'))
+                else ' | 📵 Data Disabled'
+            ))
+        ) + (
+            (
+                B.format(' | 📡 Connected to {}', d['wifi_ssid'])
+                if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != ''))
+                else ' | 📡 Enabled'
+            )
+            if (d['wifi_enabled'] and d['wifi_connected'])
+            else ''
+        )) + (
+            ' | 🔒 VPN Connected'
+            if d['vpn_connected']
+            else ''
+        )) + B.format(' | 🔋 {}%', d['battery_level'])),
     }
 
 
@@ -1820,8 +2074,28 @@ def connect_vpn(ctx: Context) -> dict:
                         )
                     )
                 )
-            ) + ((' | ' + B.str(d['network_technology_connected'])) if (d['network_technology_connected'] != 'none') else '')) + ((' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else '')) if (d['data_enabled'] and (d['network_technology_connected'] != 'none')) else ' | 📵 Data Disabled'))
-        ) + ((B.format(' | 📡 Connected to {}', d['wifi_ssid']) if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != '')) else ' | 📡 Enabled') if (d['wifi_enabled'] and d['wifi_connected']) else '')) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level'])),
+            ) + (
+                (' | ' + B.str(d['network_technology_connected']))
+                if (d['network_technology_connected'] != 'none')
+                else ''
+            )) + (
+                (' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else ''))
+                if (d['data_enabled'] and (d['network_technology_connected'] != 'none'))
+                else ' | 📵 Data Disabled'
+            ))
+        ) + (
+            (
+                B.format(' | 📡 Connected to {}', d['wifi_ssid'])
+                if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != ''))
+                else ' | 📡 Enabled'
+            )
+            if (d['wifi_enabled'] and d['wifi_connected'])
+            else ''
+        )) + (
+            ' | 🔒 VPN Connected'
+            if d['vpn_connected']
+            else ''
+        )) + B.format(' | 🔋 {}%', d['battery_level'])),
     }
 
 
@@ -1859,8 +2133,28 @@ def disconnect_vpn(ctx: Context) -> dict:
                         )
                     )
                 )
-            ) + ((' | ' + B.str(d['network_technology_connected'])) if (d['network_technology_connected'] != 'none') else '')) + ((' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else '')) if (d['data_enabled'] and (d['network_technology_connected'] != 'none')) else ' | 📵 Data Disabled'))
-        ) + ((B.format(' | 📡 Connected to {}', d['wifi_ssid']) if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != '')) else ' | 📡 Enabled') if (d['wifi_enabled'] and d['wifi_connected']) else '')) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level'])),
+            ) + (
+                (' | ' + B.str(d['network_technology_connected']))
+                if (d['network_technology_connected'] != 'none')
+                else ''
+            )) + (
+                (' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else ''))
+                if (d['data_enabled'] and (d['network_technology_connected'] != 'none'))
+                else ' | 📵 Data Disabled'
+            ))
+        ) + (
+            (
+                B.format(' | 📡 Connected to {}', d['wifi_ssid'])
+                if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != ''))
+                else ' | 📡 Enabled'
+            )
+            if (d['wifi_enabled'] and d['wifi_connected'])
+            else ''
+        )) + (
+            ' | 🔒 VPN Connected'
+            if d['vpn_connected']
+            else ''
+        )) + B.format(' | 🔋 {}%', d['battery_level'])),
     }
 
 
@@ -1899,7 +2193,8 @@ def grant_app_permission(ctx: Context, *, app_name: str, permission: str) -> dic
             if (known_app and known_perm)
             else (
                 B.format(
-                    "Error. Permission '{}' not tracked for app '{}', available permissions: ['sms', 'storage', 'phone', 'network']",
+                    "Error. Permission '{}' not tracked for app '{}', available permissions: ['sms', "
+                    "'storage', 'phone', 'network']",
                     perm,
                     app_name,
                 )
@@ -1930,8 +2225,28 @@ def grant_app_permission(ctx: Context, *, app_name: str, permission: str) -> dic
                         )
                     )
                 )
-            ) + ((' | ' + B.str(d['network_technology_connected'])) if (d['network_technology_connected'] != 'none') else '')) + ((' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else '')) if (d['data_enabled'] and (d['network_technology_connected'] != 'none')) else ' | 📵 Data Disabled'))
-        ) + ((B.format(' | 📡 Connected to {}', d['wifi_ssid']) if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != '')) else ' | 📡 Enabled') if (d['wifi_enabled'] and d['wifi_connected']) else '')) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level'])),
+            ) + (
+                (' | ' + B.str(d['network_technology_connected']))
+                if (d['network_technology_connected'] != 'none')
+                else ''
+            )) + (
+                (' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else ''))
+                if (d['data_enabled'] and (d['network_technology_connected'] != 'none'))
+                else ' | 📵 Data Disabled'
+            ))
+        ) + (
+            (
+                B.format(' | 📡 Connected to {}', d['wifi_ssid'])
+                if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != ''))
+                else ' | 📡 Enabled'
+            )
+            if (d['wifi_enabled'] and d['wifi_connected'])
+            else ''
+        )) + (
+            ' | 🔒 VPN Connected'
+            if d['vpn_connected']
+            else ''
+        )) + B.format(' | 🔋 {}%', d['battery_level'])),
     }
 
 
@@ -2060,8 +2375,28 @@ def reboot_device(ctx: Context) -> dict:
                         )
                     )
                 )
-            ) + ((' | ' + B.str(d['network_technology_connected'])) if (d['network_technology_connected'] != 'none') else '')) + ((' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else '')) if (d['data_enabled'] and (d['network_technology_connected'] != 'none')) else ' | 📵 Data Disabled'))
-        ) + ((B.format(' | 📡 Connected to {}', d['wifi_ssid']) if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != '')) else ' | 📡 Enabled') if (d['wifi_enabled'] and d['wifi_connected']) else '')) + (' | 🔒 VPN Connected' if d['vpn_connected'] else '')) + B.format(' | 🔋 {}%', d['battery_level'])),
+            ) + (
+                (' | ' + B.str(d['network_technology_connected']))
+                if (d['network_technology_connected'] != 'none')
+                else ''
+            )) + (
+                (' | 📱 Data Enabled' + (' | 🔽 Data Saver' if d['data_saver_mode'] else ''))
+                if (d['data_enabled'] and (d['network_technology_connected'] != 'none'))
+                else ' | 📵 Data Disabled'
+            ))
+        ) + (
+            (
+                B.format(' | 📡 Connected to {}', d['wifi_ssid'])
+                if ((d['wifi_ssid'] is not None) and (d['wifi_ssid'] != ''))
+                else ' | 📡 Enabled'
+            )
+            if (d['wifi_enabled'] and d['wifi_connected'])
+            else ''
+        )) + (
+            ' | 🔒 VPN Connected'
+            if d['vpn_connected']
+            else ''
+        )) + B.format(' | 🔋 {}%', d['battery_level'])),
     }
 
 
@@ -3343,7 +3678,26 @@ def assert_internet_speed(ctx: Context, *, expected_speed: float, expected_desc:
                         )
                     )
                 )
-            ) * B.float(Decimal('1.0') if (d['network_signal_strength'] == 'excellent') else (Decimal('0.8') if (d['network_signal_strength'] == 'good') else (Decimal('0.5') if (d['network_signal_strength'] == 'fair') else (Decimal('0.2') if (d['network_signal_strength'] == 'poor') else Decimal('0.0')))))) * B.float(Decimal('0.1') if ((d['vpn_connected'] and (d['vpn_details'] is not None)) and (d['vpn_details']['server_performance'] == 'poor')) else Decimal('1.0'))) * B.float(Decimal('0.2') if d['data_saver_mode'] else Decimal('1.0')),
+            ) * B.float(
+                Decimal('1.0')
+                if (d['network_signal_strength'] == 'excellent')
+                else (
+                    Decimal('0.8')
+                    if (d['network_signal_strength'] == 'good')
+                    else (
+                        Decimal('0.5')
+                        if (d['network_signal_strength'] == 'fair')
+                        else (Decimal('0.2') if (d['network_signal_strength'] == 'poor') else Decimal('0.0'))
+                    )
+                )
+            )) * B.float(
+                Decimal('0.1')
+                if (
+                    (d['vpn_connected'] and (d['vpn_details'] is not None))
+                    and (d['vpn_details']['server_performance'] == 'poor')
+                )
+                else Decimal('1.0')
+            )) * B.float(Decimal('0.2') if d['data_saver_mode'] else Decimal('1.0')),
             2,
         )
         if working
@@ -3411,7 +3765,26 @@ def assert_internet_not_excellent(ctx: Context) -> bool:
                         )
                     )
                 )
-            ) * B.float(Decimal('1.0') if (d['network_signal_strength'] == 'excellent') else (Decimal('0.8') if (d['network_signal_strength'] == 'good') else (Decimal('0.5') if (d['network_signal_strength'] == 'fair') else (Decimal('0.2') if (d['network_signal_strength'] == 'poor') else Decimal('0.0')))))) * B.float(Decimal('0.1') if ((d['vpn_connected'] and (d['vpn_details'] is not None)) and (d['vpn_details']['server_performance'] == 'poor')) else Decimal('1.0'))) * B.float(Decimal('0.2') if d['data_saver_mode'] else Decimal('1.0')),
+            ) * B.float(
+                Decimal('1.0')
+                if (d['network_signal_strength'] == 'excellent')
+                else (
+                    Decimal('0.8')
+                    if (d['network_signal_strength'] == 'good')
+                    else (
+                        Decimal('0.5')
+                        if (d['network_signal_strength'] == 'fair')
+                        else (Decimal('0.2') if (d['network_signal_strength'] == 'poor') else Decimal('0.0'))
+                    )
+                )
+            )) * B.float(
+                Decimal('0.1')
+                if (
+                    (d['vpn_connected'] and (d['vpn_details'] is not None))
+                    and (d['vpn_details']['server_performance'] == 'poor')
+                )
+                else Decimal('1.0')
+            )) * B.float(Decimal('0.2') if d['data_saver_mode'] else Decimal('1.0')),
             2,
         )
         if working
@@ -3744,6 +4117,10 @@ RULES = {
 # Field checks, run by the runtime before every write: (field, the check as written, predicate over a row).
 CHECKS = {
     'phone': [
-        ('network_signal_strength', "network_signal_strength in ['none', 'poor', 'fair', 'good', 'excellent']", lambda row: (row['network_signal_strength'] in ['none', 'poor', 'fair', 'good', 'excellent'])),
+        (
+            'network_signal_strength',
+            "network_signal_strength in ['none', 'poor', 'fair', 'good', 'excellent']",
+            lambda row: (row['network_signal_strength'] in ['none', 'poor', 'fair', 'good', 'excellent']),
+        ),
     ],
 }

@@ -47,7 +47,9 @@ def get_applicant(ctx: Context, *, applicant_id: str) -> dict:
 def list_visa_types(ctx: Context, *, country: str) -> list[dict] | int:
     """List the visa types of a destination country with fees, processing days, maximum stay and required documents."""
     return ctx.sql(
-        'SELECT code, purpose, fee, processing_days, max_stay_days, passport_validity_days, required_docs,\n       exempt_nationalities, expedite_fee\nFROM visa_type WHERE country = upper($country) ORDER BY code',
+        'SELECT code, purpose, fee, processing_days, max_stay_days, passport_validity_days, required_docs,\n'
+        '       exempt_nationalities, expedite_fee\n'
+        'FROM visa_type WHERE country = upper($country) ORDER BY code',
         {'country': country},
     )
 
@@ -277,7 +279,8 @@ def reschedule_biometrics(ctx: Context, *, app_id: str, center_id: str, day: dt.
     # spec: travel_visa.env.yaml:267
     taken = ctx.count(
         'application',
-        '(((("bio_center" IS NOT DISTINCT FROM ?) AND ("bio_day" IS NOT DISTINCT FROM ?)) AND ("status" = ?)) AND ("app_id" <> ?))',
+        '(((("bio_center" IS NOT DISTINCT FROM ?) AND ("bio_day" IS NOT DISTINCT FROM ?)) AND ("status" = '
+        '?)) AND ("app_id" <> ?))',
         [center_id, day, 'biometrics_booked', app_id],
     )
     if taken >= c['places_per_day']:  # spec: travel_visa.env.yaml:274

@@ -37,7 +37,9 @@ def get_student(ctx: Context, *, student_id: str) -> dict:
 def search_courses(ctx: Context, *, dept: str, term: str) -> list[dict] | int:
     """Courses of a term by department, with seats left and waitlist length."""
     return ctx.sql(
-        'SELECT course_id, title, credits, capacity - len(enrolled) AS seats_left, len(waitlist) AS waitlisted, prereqs\nFROM course WHERE lower(dept) = lower($dept) AND term = $term ORDER BY course_id',
+        'SELECT course_id, title, credits, capacity - len(enrolled) AS seats_left, len(waitlist) AS '
+        'waitlisted, prereqs\n'
+        'FROM course WHERE lower(dept) = lower($dept) AND term = $term ORDER BY course_id',
         {'term': term, 'dept': dept},
     )
 
@@ -329,6 +331,10 @@ CHECKS = {
         ('balance', 'balance >= 0', lambda row: (row['balance'] >= 0)),
     ],
     'course': [
-        ('credits', 'credits >= 1 and credits <= 6', lambda row: ((row['credits'] >= 1) and (row['credits'] <= 6))),
+        (
+            'credits',
+            'credits >= 1 and credits <= 6',
+            lambda row: ((row['credits'] >= 1) and (row['credits'] <= 6)),
+        ),
     ],
 }

@@ -35,7 +35,8 @@ def verify_account(ctx: Context, *, account_no: str, zip: str) -> dict:
 def list_bills(ctx: Context, *, account_no: str) -> list[dict] | int:
     """An account's bills, newest first."""
     return ctx.sql(
-        'SELECT bill_id, issued, due, amount, status FROM bill WHERE account_no = $account_no ORDER BY issued DESC, bill_id',
+        'SELECT bill_id, issued, due, amount, status FROM bill WHERE account_no = $account_no ORDER BY '
+        'issued DESC, bill_id',
         {'account_no': account_no},
     )
 

@@ -64,7 +64,8 @@ def list_vets(ctx: Context, *, day: dt.date) -> list[dict]:
 def list_appointments(ctx: Context, *, pet_id: str) -> list[dict] | int:
     """List a pet's appointments, newest first."""
     return ctx.sql(
-        'SELECT appt_id, vet_id, day, time, reason, status, fee FROM appointment\nWHERE pet_id = $pet_id ORDER BY day DESC, time DESC',
+        'SELECT appt_id, vet_id, day, time, reason, status, fee FROM appointment\n'
+        'WHERE pet_id = $pet_id ORDER BY day DESC, time DESC',
         {'pet_id': pet_id},
     )
 
@@ -73,7 +74,8 @@ def list_appointments(ctx: Context, *, pet_id: str) -> list[dict] | int:
 def list_medications(ctx: Context, *, query: str) -> list[dict] | int:
     """Search the clinic's medications by name; shows price and stock."""
     return ctx.sql(
-        "SELECT med_id, name, price, stock FROM medication\nWHERE lower(name) LIKE '%' || lower($query) || '%' ORDER BY name",
+        'SELECT med_id, name, price, stock FROM medication\n'
+        "WHERE lower(name) LIKE '%' || lower($query) || '%' ORDER BY name",
         {'query': query},
     )
 
