@@ -7,7 +7,7 @@ functions of the same names in `ascc.runtime.builtins`.
 from __future__ import annotations
 
 from ascc.compiler import types as T
-from ascc.compiler.builtins import Builtin, _args, _arity, _nonnull, _want
+from ascc.compiler.builtins import Builtin, _args, _arity, _map_part, _nonnull, _want
 from ascc.compiler.types import Type
 from ascc.dsl import ast
 
@@ -82,18 +82,6 @@ def _remove_first(c, n, scope, expected):
     return got[0] if got is not None else None
 
 
-def _ordered(part: str):
-    def check(c, n, scope, expected):
-        types = _args(c, n, scope, 1, 1)
-        if not types or not _nonnull(c, n, types):
-            return None
-        if not _want(c, n, n.args[0], types[0], lambda t: t.kind == "map", "a map"):
-            return None
-        return T.list_of(T.STR if part == "keys" or types[0].kind == "any" else types[0].elem)
-
-    return check
-
-
 def _group_by(c, n, scope, expected):
     """`group_by(records, "field")`: map[str, list[record]], groups and their records in first-seen order."""
     if not _arity(c, n, 2, 2, scope):
@@ -161,8 +149,8 @@ DATA_BUILTINS = [
     Builtin("dirname", _path_fn(T.STR, 1, 1), "a `/` path without its last part (`/` for a top-level path)"),
     Builtin("index_of", _index_of, "the position of the first item equal to a value, or -1"),
     Builtin("remove_first", _remove_first, "a list without its first item equal to a value (unchanged if none)"),
-    Builtin("keys_in_order", _ordered("keys"), "the keys of a map in the order they were first put"),
-    Builtin("values_in_order", _ordered("values"), "the values of a map in the order their keys were first put"),
+    Builtin("keys_in_order", _map_part("keys"), "the keys of a map in the order they were first put"),
+    Builtin("values_in_order", _map_part("values"), "the values of a map in the order their keys were first put"),
     Builtin("group_by", _group_by, "a map from a string field's values to the records that have them, in the "
             "order first seen"),
     Builtin("merge", _merge, "the entries of several maps in one; a later map's value wins"),
