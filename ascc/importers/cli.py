@@ -14,6 +14,17 @@ out = Console(highlight=False)
 
 MAX_LISTED = 20
 
+# Options the two API importers (`openapi`, `tools`) share: one definition, so their flags cannot drift apart.
+MIN_TOOLS = typer.Option(4, "--min-tools", help="Smaller groups are merged with related ones.")
+MAX_TOOLS = typer.Option(40, "--max-tools", help="Larger APIs are split along tool-graph communities.")
+SEED = typer.Option(0, "--seed", help="Louvain's seed: the same input and seed give the same domains.")
+JOBS = typer.Option(0, "--jobs", "-j", help="Processes drafting and compiling domains (0: one per core).")
+LLM = typer.Option(None, "--llm", help="An OpenAI-compatible endpoint (e.g. http://127.0.0.1:8000/v1): a model "
+                   "refines each domain's names, descriptions, policy and preconditions; every edit is compiled.")
+MODEL = typer.Option(None, "--model", help="The model to ask (with --llm).")
+ROUNDS = typer.Option(2, "--rounds", help="Repair rounds per domain when an edit does not compile (with --llm).")
+LLM_TIMEOUT = typer.Option(120.0, "--llm-timeout", help="Seconds to wait for one answer.")
+
 
 def register(app: typer.Typer) -> None:
     imp = typer.Typer(name="import", no_args_is_help=True, help="Bring other benchmarks' data and tasks into ascc.")
@@ -68,23 +79,17 @@ def register(app: typer.Typer) -> None:
                                                                           "import_report.json go."),
         one_domain_per_api: bool = typer.Option(False, "--one-domain-per-api", help="Keep each API whole: one "
                                                 "domain per description, never split or merged."),
-        min_size: int = typer.Option(4, "--min-tools", help="Smaller groups are merged with related ones."),
-        max_size: int = typer.Option(40, "--max-tools", help="Larger APIs are split along tool-graph "
-                                                             "communities."),
-        seed: int = typer.Option(0, "--seed", help="Louvain's seed: the same input and seed give the same "
-                                                   "domains."),
+        min_size: int = MIN_TOOLS,
+        max_size: int = MAX_TOOLS,
+        seed: int = SEED,
         strict: bool = typer.Option(False, "--strict", help="Exit 1 when any operation is left out."),
         build_dir: Path | None = typer.Option(None, "--build-dir", help="Also write each domain's build here "
                                               "while checking it (a later `ascc compile` finds it cached)."),
-        jobs: int = typer.Option(0, "--jobs", "-j", help="Processes drafting and compiling domains (0: one per "
-                                                         "core)."),
-        llm: str | None = typer.Option(None, "--llm", help="An OpenAI-compatible endpoint (e.g. "
-                                       "http://127.0.0.1:8000/v1): a model refines each domain's names, "
-                                       "descriptions, policy and preconditions; every edit is compiled."),
-        model: str | None = typer.Option(None, "--model", help="The model to ask (with --llm)."),
-        rounds: int = typer.Option(2, "--rounds", help="Repair rounds per domain when an edit does not compile "
-                                                        "(with --llm)."),
-        llm_timeout: float = typer.Option(120.0, "--llm-timeout", help="Seconds to wait for one answer."),
+        jobs: int = JOBS,
+        llm: str | None = LLM,
+        model: str | None = MODEL,
+        rounds: int = ROUNDS,
+        llm_timeout: float = LLM_TIMEOUT,
     ) -> None:
         """Draft one compiled spec per domain from API descriptions; every operation is imported or reported."""
         from ascc.importers.openapi.run import import_openapi
@@ -100,19 +105,15 @@ def register(app: typer.Typer) -> None:
         out_dir: Path = typer.Option(Path("imported"), "--out", "-o", help="Where the specs and "
                                                                           "import_report.json go."),
         one_domain_per_api: bool = typer.Option(False, "--one-domain-per-api", help="One domain per file."),
-        min_size: int = typer.Option(4, "--min-tools"),
-        max_size: int = typer.Option(40, "--max-tools"),
-        seed: int = typer.Option(0, "--seed"),
+        min_size: int = MIN_TOOLS,
+        max_size: int = MAX_TOOLS,
+        seed: int = SEED,
         strict: bool = typer.Option(False, "--strict", help="Exit 1 when any tool is left out."),
-        jobs: int = typer.Option(0, "--jobs", "-j", help="Processes drafting and compiling domains (0: one per "
-                                                         "core)."),
-        llm: str | None = typer.Option(None, "--llm", help="An OpenAI-compatible endpoint (e.g. "
-                                       "http://127.0.0.1:8000/v1): a model refines each domain's names, "
-                                       "descriptions, policy and preconditions; every edit is compiled."),
-        model: str | None = typer.Option(None, "--model", help="The model to ask (with --llm)."),
-        rounds: int = typer.Option(2, "--rounds", help="Repair rounds per domain when an edit does not compile "
-                                                        "(with --llm)."),
-        llm_timeout: float = typer.Option(120.0, "--llm-timeout", help="Seconds to wait for one answer."),
+        jobs: int = JOBS,
+        llm: str | None = LLM,
+        model: str | None = MODEL,
+        rounds: int = ROUNDS,
+        llm_timeout: float = LLM_TIMEOUT,
     ) -> None:
         """Draft compiled specs from tool lists that carry no paths or HTTP methods."""
         from ascc.importers.openapi.run import import_tools
