@@ -468,7 +468,7 @@ def descendants(ctx, entity: _py.str, field: _py.str, root) -> list:
     from ascc.literals import quote_ident
 
     where = f"{quote_ident(field)} = ANY(?)"  # in DuckDB 2.0 faster than list_contains(?, field) on long lists
-    key = ctx.entities[entity]["key"]
+    key = ctx.entities[entity].key
     seen, level, out = {root}, [root], []
     while level:
         rows = [r for r in ctx.all(entity, where, [level]) if r[key] not in seen]

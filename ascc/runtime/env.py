@@ -216,7 +216,7 @@ class Environment:
         if e is None:
             e = self._backlog[pk] = [op[0] != "insert", set(), row]  # [DuckDB has the row, columns to set, row]
         elif op[0] == "insert" and e[0]:  # deleted earlier in the backlog, and DuckDB still has it
-            e[1].update(self.domain.meta["entities"][pk[0]]["fields"])
+            e[1].update(self.domain.info.entities[pk[0]].fields)
         if op[0] == "update":
             e[1].update(op[1])
         e[2] = row
@@ -237,7 +237,7 @@ class Environment:
             self._own()
         self._touched = True
         ctx = Context(self, raw=True)
-        entities = self.domain.meta["entities"]
+        entities = self.domain.info.entities
         for (entity, key), (in_db, cols, row) in backlog.items():
             if row is None:
                 if in_db:
@@ -245,9 +245,9 @@ class Environment:
             elif not in_db:
                 ctx.pending[(entity, key)] = ["insert", dict(row)]
             else:
-                cols.discard(entities[entity]["key"])
+                cols.discard(entities[entity].key)
                 if cols:
-                    ctx.pending[(entity, key)] = ["update", {c: row[c] for c in entities[entity]["fields"] if c in cols}]
+                    ctx.pending[(entity, key)] = ["update", {c: row[c] for c in entities[entity].fields if c in cols}]
         try:
             ctx.flush()
         except duckdb.Error:
@@ -258,9 +258,9 @@ class Environment:
 
     # ---- episode
     def _set_clock(self, today, now) -> None:
-        clock = self.domain.meta["clock"]
-        self.clock_today = dt.date.fromisoformat(str(today or clock["today"]))
-        default_now = f"{self.clock_today.isoformat()}T{clock['now'].split('T')[1]}" if today else clock["now"]
+        clock = self.domain.info.clock
+        self.clock_today = dt.date.fromisoformat(str(today or clock.today))
+        default_now = f"{self.clock_today.isoformat()}T{clock.now.split('T')[1]}" if today else clock.now
         self.clock_now = dt.datetime.fromisoformat(str(now or default_now))
 
     def reset(self, *, setup: list[tuple[str, dict]] | None = None, today=None, now=None, id_seed: int = 0) -> None:
@@ -295,7 +295,7 @@ class Environment:
         self.needs_replay_on_failure = False
         try:
             meta, fn = self.domain.tool(name)
-            kwargs = parse_arguments(meta, arguments, self.domain.meta["structs"], self.limits.max_argument_bytes)
+            kwargs = parse_arguments(meta, arguments, self.domain.info.structs, self.limits.max_argument_bytes)
             record_args = logged_args = _as_args(arguments)
             deadline = time.monotonic() + self.limits.call_seconds if self.limits.call_seconds else None
             ctx = Context(self, len(self.log))
@@ -337,7 +337,7 @@ class Environment:
         counter = self.id_counter
         try:
             meta, _ = self.domain.tool(name)
-            kwargs = parse_arguments(meta, arguments, self.domain.meta["structs"], self.limits.max_argument_bytes)
+            kwargs = parse_arguments(meta, arguments, self.domain.info.structs, self.limits.max_argument_bytes)
             return [tuple(x) for x in fn(Context(self, len(self.log)), **kwargs)]
         except ToolError:
             return []
@@ -421,7 +421,7 @@ class Environment:
             if rec.wrote:  # successes and calls that failed after their effects (KeptError): they changed state
                 meta, fn = self.domain.tool(rec.tool)
                 ctx = Context(self, 0, eager=rec.eager)
-                fn(ctx, **parse_arguments(meta, rec.arguments, self.domain.meta["structs"], 0))
+                fn(ctx, **parse_arguments(meta, rec.arguments, self.domain.info.structs, 0))
                 ctx.flush()
                 ctx.commit()
         self.id_counter = counter
@@ -453,13 +453,13 @@ class Environment:
         self.known.forget(entity)
 
     def rows(self, entity: str) -> list[dict]:
-        key = self.domain.meta["entities"][entity]["key"]
+        key = self.domain.info.entities[entity].key
         cur = self.reader.execute(f"SELECT * FROM {quote_ident(entity)} ORDER BY {quote_ident(key)}")
         cols = [d[0] for d in cur.description]
         return [dict(zip(cols, r)) for r in cur.fetchall()]
 
     def state(self) -> dict[str, list[dict]]:
-        return {e: self.rows(e) for e in self.domain.meta["entities"]}
+        return {e: self.rows(e) for e in self.domain.info.entities}
 
     def snapshot(self) -> Snapshot:
         return Snapshot(list(self.log), self.id_counter, self.id_seed, self.clock_today, self.clock_now,
