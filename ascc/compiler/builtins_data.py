@@ -1,7 +1,7 @@
 """Builtins for strings and paths, list and map order, grouping, and JSON values (issue #12, items 2, 4, 5, 6).
 
 Each entry types its call like those in `builtins.py`, whose table imports these at its end. They run as the
-functions of the same names in `ascc.runtime.builtins`.
+functions of the same names in `ascc.lang.builtins`.
 """
 
 from __future__ import annotations

@@ -108,7 +108,7 @@ def check_type_of(c, n, scope, expected):
 
 def stored_value(v, t: Type):
     """A default or seed value as a row holds it: JSON text for a json or union field."""
-    from ascc.runtime.builtins import to_json
+    from ascc.lang.builtins import to_json
 
     return to_json(v) if T.is_dynamic(t) else v
 

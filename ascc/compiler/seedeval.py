@@ -14,8 +14,8 @@ from decimal import Decimal
 from ascc.compiler.ir import Domain, Entity, SeedGenerator
 from ascc.compiler.resolve import convert_value
 from ascc.dsl import ast
-from ascc.runtime import builtins as B
-from ascc.runtime.errors import ToolError
+from ascc.lang import builtins as B
+from ascc.lang.errors import ToolError
 
 
 class EvalError(Exception):

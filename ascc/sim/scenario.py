@@ -22,7 +22,6 @@ import json
 import random
 import re
 
-from ascc.literals import quote_ident
 from ascc.runtime.domain import CompiledDomain
 from ascc.runtime.env import Environment, to_jsonable
 from ascc.sim import render
@@ -278,7 +277,4 @@ def _referenced(domain: CompiledDomain, rows, entity: str, key) -> list[tuple[st
 
 
 def _row(domain: CompiledDomain, env: Environment, entity: str, key) -> dict | None:
-    k = domain.info.entities[entity].key
-    cur = env.con.execute(f"SELECT * FROM {quote_ident(entity)} WHERE {quote_ident(k)} = ?", [key])
-    r = cur.fetchone()
-    return dict(zip([d[0] for d in cur.description], r)) if r else None
+    return env.row(entity, key)

@@ -49,7 +49,6 @@ import random
 from dataclasses import dataclass, field
 
 from ascc.lang.compiled import DomainInfo
-from ascc.literals import quote_ident as _q
 from ascc.runtime.domain import CompiledDomain
 from ascc.runtime.env import Environment, ToolResult, to_jsonable
 from ascc.runtime.errors import KEPT_ERROR
@@ -574,9 +573,7 @@ class TaskSampler:
     def _owned_rows(self) -> dict[object, dict[str, list]]:
         out: dict[object, dict[str, list]] = {}
         for entity, fld in self.owner.items():
-            k = self.domain.info.entities[entity].key
-            for owner, key in self.env.con.execute(
-                    f"SELECT {_q(fld)}, {_q(k)} FROM {_q(entity)} ORDER BY {_q(k)}").fetchall():
+            for owner, key in self.env.field_values(entity, fld):
                 out.setdefault(to_jsonable(owner), {}).setdefault(entity, []).append(to_jsonable(key))
         return out
 
@@ -585,21 +582,14 @@ class TaskSampler:
             return self._owned.get(self.persona, {}).get(entity, [])
         if ("own", entity) in self._live:
             return self._live[("own", entity)]
-        k, fld = self.domain.info.entities[entity].key, self.owner[entity]
-        rows = self.env.con.execute(f"SELECT {_q(k)} FROM {_q(entity)} WHERE {_q(fld)} = ? ORDER BY {_q(k)}",
-                                    [self.persona]).fetchall()
-        out = self._live[("own", entity)] = [to_jsonable(r[0]) for r in rows]
+        keys = self.env.keys(entity, self.owner[entity], [self.persona])
+        out = self._live[("own", entity)] = [to_jsonable(k) for k in keys]
         return out
 
     def _team_keys(self, entity: str, role: str, persona) -> list:
         """Keys of `entity` rows owned by persona-entity rows whose `role` field is `persona` (reports' requests)."""
-        meta = self.domain.info.entities
-        k, fld = meta[entity].key, self.owner[entity]
-        pk = meta[self.persona_entity].key
-        rows = self.env.con.execute(
-            f"SELECT o.{_q(k)} FROM {_q(entity)} o JOIN {_q(self.persona_entity)} p ON o.{_q(fld)} = p.{_q(pk)} "
-            f"WHERE p.{_q(role)} = ? ORDER BY o.{_q(k)}", [persona]).fetchall()
-        return [to_jsonable(r[0]) for r in rows]
+        team = self.env.keys(self.persona_entity, role, [persona])
+        return [to_jsonable(k) for k in self.env.keys(entity, self.owner[entity], team)]
 
     def _next(self, rng: random.Random, node: str, want: str, walk: Walk) -> str | None:
         options = [t for t in self.succ.get(node, ()) if want != "read" or self.tools[t].kind in READ_KINDS]
@@ -796,9 +786,7 @@ class TaskSampler:
             return self._initial_keys[entity]
         if not fresh and ("keys", entity) in self._live:
             return self._live[("keys", entity)]
-        key = self.domain.info.entities[entity].key
-        rows = self.env.con.execute(f"SELECT {_q(key)} FROM {_q(entity)} ORDER BY {_q(key)}").fetchall()
-        keys = [to_jsonable(r[0]) for r in rows]
+        keys = [to_jsonable(k) for k in self.env.keys(entity)]
         if fresh:
             self._initial_keys[entity] = keys
         else:
@@ -815,10 +803,7 @@ class TaskSampler:
         cached = self._live.get(("row", entity, _text_of(key)), False)
         if cached is not False:
             return cached
-        k = self.domain.info.entities[entity].key
-        cur = self.env.con.execute(f"SELECT * FROM {_q(entity)} WHERE {_q(k)} = ?", [key])
-        row = cur.fetchone()
-        out = self._live[("row", entity, _text_of(key))] = dict(zip([d[0] for d in cur.description], row)) if row else None
+        out = self._live[("row", entity, _text_of(key))] = self.env.row(entity, key)
         return out
 
     def _jsonable(self, entity: str, row: dict) -> dict:
