@@ -4,7 +4,8 @@
   compiled domain) lives in `ascc.lang`, which imports neither; `ascc.lang` imports no other ascc package;
 - `domain.json` is read in one place, `ascc/lang/compiled.py` (`read_domain_info`/`domain_info`), and every other
   module reads the typed `DomainInfo`: no module past the compiler touches the loaded JSON (`CompiledDomain.meta`)
-  or subscripts anything with a key only `domain.json` has.
+  or subscripts anything with a key only `domain.json` has;
+- the IR is typed: resolved references are read by field, effects told apart by class.
 
 `python3 tests/test_layers.py` prints the package-level import graph (docs/architecture.md shows it).
 """
@@ -109,6 +110,20 @@ def test_past_the_runtime_nothing_runs_sql_on_an_environment():
              if rel.startswith(("sim/", "eval/", "trainer/", "importers/"))
              for node in ast.walk(tree) if isinstance(node, ast.Attribute) and node.attr == "con"]
     assert not found, "SQL on an environment's connection:\n" + "\n".join(found)
+
+
+def test_the_ir_is_read_by_name_and_class():
+    """A resolved reference is read by field (`n.ref.entity`), not unpacked by position (`n.ref[1]`); an effect is
+    told apart by its class (`isinstance(e, ir.Delete)`), not by comparing its `verb` string."""
+    found = []
+    for rel, tree in modules().items():
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute) and node.value.attr == "ref":
+                found.append(f"{rel}:{node.lineno}: .ref[...]")
+            if (isinstance(node, ast.Compare) and isinstance(node.left, ast.Attribute) and node.left.attr == "verb"
+                    and rel.startswith("compiler/") and ast.unparse(node.left.value) != "r"):  # r: a RawEffect
+                found.append(f"{rel}:{node.lineno}: .verb compared")
+    assert not found, "\n".join(found)
 
 
 def test_the_check_finds_a_json_read():
