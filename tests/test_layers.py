@@ -126,6 +126,17 @@ def test_the_ir_is_read_by_name_and_class():
     assert not found, "\n".join(found)
 
 
+def test_each_builtin_has_its_signature_and_implementation_in_one_entry():
+    from ascc.compiler.builtins import BUILTINS
+    from ascc.lang import builtins as impl
+    from ascc.runtime import builtins as runtime_builtins
+
+    assert runtime_builtins is impl  # the runtime's name for it is the same module
+    for b in BUILTINS.values():
+        assert b.via_ctx or (callable(b.impl) and b.impl.__module__ == "ascc.lang.builtins"), b.name
+    assert BUILTINS["today"].impl is None and BUILTINS["len"].impl is impl.len
+
+
 def test_the_check_finds_a_json_read():
     """The scan is not vacuous: the reads this refactor removed are found."""
     tree = ast.parse('k = domain.meta["entities"][e]["key"]\nt = p["type"]["elem"]\nopen("domain.json")\n')
