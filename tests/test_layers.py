@@ -36,12 +36,28 @@ def modules() -> dict[str, ast.Module]:
             for p in sorted(ROOT.rglob("*.py"))}
 
 
+@functools.cache
+def all_nodes() -> tuple[tuple[str, ast.AST], ...]:
+    """(file, node) for every node of every module, walked once."""
+    return tuple((rel, node) for rel, tree in modules().items() for node in ast.walk(tree))
+
+
 def package_of(rel: str) -> str:
     return rel.split("/")[0] if "/" in rel else rel.removesuffix(".py")
 
 
-def imported(tree: ast.Module) -> set[str]:
-    """`ascc.x.y` modules a file imports, at module level or inside functions."""
+@functools.cache
+def imports_of() -> dict[str, set[str]]:
+    """{file: the `ascc.x.y` modules it imports, at module level or inside functions}."""
+    out: dict[str, set[str]] = {rel: set() for rel in modules()}
+    for rel, node in all_nodes():
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            out[rel] |= imported(node)
+    return out
+
+
+def imported(tree: ast.AST) -> set[str]:
+    """`ascc.x.y` modules an import statement (or a whole tree) imports."""
     out = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
@@ -54,9 +70,9 @@ def imported(tree: ast.Module) -> set[str]:
 
 def package_graph() -> dict[str, set[str]]:
     graph: dict[str, set[str]] = defaultdict(set)
-    for rel, tree in modules().items():
+    for rel, mods in imports_of().items():
         src = package_of(rel)
-        for m in imported(tree):
+        for m in mods:
             dst = m.split(".")[1]
             if dst != src and (ROOT / dst).is_dir():
                 graph[src].add(dst)
@@ -65,8 +81,8 @@ def package_graph() -> dict[str, set[str]]:
 
 def edges(src: str, dst: str) -> list[str]:
     """`file: module` for each import of package `dst` by a file of package `src`."""
-    return [f"{rel}: {m}" for rel, tree in modules().items() if package_of(rel) == src
-            for m in sorted(imported(tree)) if m.split(".")[1] == dst]
+    return [f"{rel}: {m}" for rel, mods in imports_of().items() if package_of(rel) == src
+            for m in sorted(mods) if m.split(".")[1] == dst]
 
 
 def test_compiler_and_runtime_do_not_import_each_other():
@@ -79,9 +95,9 @@ def test_lang_imports_no_other_ascc_package():
     assert package_graph().get("lang", set()) == set(), edges("lang", next(iter(package_graph()["lang"])))
 
 
-def _json_reads(rel: str, tree: ast.Module) -> list[str]:
+def _json_reads(rel: str, nodes) -> list[str]:
     found = []
-    for node in ast.walk(tree):
+    for node in nodes:
         key = None
         if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant):
             key = node.slice.value
@@ -98,17 +114,17 @@ def _json_reads(rel: str, tree: ast.Module) -> list[str]:
 
 
 def test_domain_json_is_read_only_by_the_loader():
-    found = [x for rel, tree in modules().items() if rel not in LOADER and not rel.startswith(SPEC_WRITERS)
-             for x in _json_reads(rel, tree)]
+    found = [x for rel, node in all_nodes() if rel not in LOADER and not rel.startswith(SPEC_WRITERS)
+             for x in _json_reads(rel, (node,))]
     assert not found, "domain.json read past the loader (use `CompiledDomain.info`):\n" + "\n".join(found)
 
 
 def test_past_the_runtime_nothing_runs_sql_on_an_environment():
     """The simulator, eval, the trainer and the importers read rows through `Environment.row`/`keys`/
     `field_values`/`rows`, never through its DuckDB connection."""
-    found = [f"{rel}:{node.lineno}" for rel, tree in modules().items()
+    found = [f"{rel}:{node.lineno}" for rel, node in all_nodes()
              if rel.startswith(("sim/", "eval/", "trainer/", "importers/"))
-             for node in ast.walk(tree) if isinstance(node, ast.Attribute) and node.attr == "con"]
+             and isinstance(node, ast.Attribute) and node.attr == "con"]
     assert not found, "SQL on an environment's connection:\n" + "\n".join(found)
 
 
@@ -116,13 +132,12 @@ def test_the_ir_is_read_by_name_and_class():
     """A resolved reference is read by field (`n.ref.entity`), not unpacked by position (`n.ref[1]`); an effect is
     told apart by its class (`isinstance(e, ir.Delete)`), not by comparing its `verb` string."""
     found = []
-    for rel, tree in modules().items():
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute) and node.value.attr == "ref":
-                found.append(f"{rel}:{node.lineno}: .ref[...]")
-            if (isinstance(node, ast.Compare) and isinstance(node.left, ast.Attribute) and node.left.attr == "verb"
-                    and rel.startswith("compiler/") and ast.unparse(node.left.value) != "r"):  # r: a RawEffect
-                found.append(f"{rel}:{node.lineno}: .verb compared")
+    for rel, node in all_nodes():
+        if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute) and node.value.attr == "ref":
+            found.append(f"{rel}:{node.lineno}: .ref[...]")
+        if (isinstance(node, ast.Compare) and isinstance(node.left, ast.Attribute) and node.left.attr == "verb"
+                and rel.startswith("compiler/") and ast.unparse(node.left.value) != "r"):  # r: a RawEffect
+            found.append(f"{rel}:{node.lineno}: .verb compared")
     assert not found, "\n".join(found)
 
 
@@ -140,7 +155,7 @@ def test_each_builtin_has_its_signature_and_implementation_in_one_entry():
 def test_the_check_finds_a_json_read():
     """The scan is not vacuous: the reads this refactor removed are found."""
     tree = ast.parse('k = domain.meta["entities"][e]["key"]\nt = p["type"]["elem"]\nopen("domain.json")\n')
-    assert len(_json_reads("sim/x.py", tree)) == 4
+    assert len(_json_reads("sim/x.py", ast.walk(tree))) == 4
 
 
 if __name__ == "__main__":
