@@ -176,7 +176,7 @@ def check_descendants(c, n: ast.Method, ent, scope) -> Type | None:
               f"give `{ent.name}` a field such as `parent: {{ref: {ent.name}, nullable: true}}`")
     c.expect(n.args[1], scope, ent.key_field.type.nonnull(), f"the key of `{ent.name}`")
     c.reads.add(ent.name)
-    n.ref = ("query", ent.name, "descendants")
+    n.ref = ast.EntityQuery(entity=ent.name, op="descendants")
     return T.list_of(row)
 
 

@@ -41,6 +41,13 @@ class EntityQuery(NamedTuple):
     op: str = ""
 
 
+class FakerCall(NamedTuple):
+    """`faker.name()` in a seed generator."""
+
+    kind: str = "faker"
+    name: str = ""
+
+
 @dataclass(eq=False)
 class Node:
     span: Span
@@ -92,7 +99,7 @@ class Method(Node):
     name: str
     name_span: Span
     args: list[Node]
-    ref: EntityQuery | None = field(default=None, init=False, repr=False)
+    ref: EntityQuery | FakerCall | None = field(default=None, init=False, repr=False)
 
 
 @dataclass(eq=False)
