@@ -17,6 +17,9 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ascc.lang import compiled
+from ascc.lang.types import Type
+
 DOC = Path(__file__).resolve().parents[1] / "docs" / "domains.md"
 
 HEADER = """# The domain library
@@ -71,53 +74,49 @@ class DomainInfo:
         return self.writes / self.tools if self.tools else 0.0
 
 
-def _kinds(t: dict) -> list[dict]:
+def _kinds(t: Type) -> list[Type]:
     """A type and every type nested in it."""
-    out = [t]
-    for k in ("elem", "value"):
-        if isinstance(t.get(k), dict):
-            out += _kinds(t[k])
-    return out
+    return [t, *(_kinds(t.elem) if t.elem is not None else ())]
 
 
 def domain_info(build_dir: Path, group: str = "") -> DomainInfo:
-    meta = json.loads((build_dir / "domain.json").read_text(encoding="utf-8"))
+    meta = compiled.read_domain_info(build_dir)
     manifest = json.loads((build_dir / "manifest.json").read_text(encoding="utf-8"))
     code = (build_dir / "tools.py").read_text(encoding="utf-8")
-    tools = meta["tools"]
-    fields = [f for e in meta["entities"].values() for f in e["fields"].values()]
-    types = [k for f in fields for k in _kinds(f["type"])]
-    struct_fields = [f for s in meta["structs"].values() for f in s.values()]
-    types += [k for f in struct_fields for k in _kinds(f["type"])]
+    tools = meta.tools
+    fields = [f for e in meta.entities.values() for f in e.fields.values()]
+    types = [k for f in fields for k in _kinds(f.type)]
+    struct_fields = [f for s in meta.structs.values() for f in s.values()]
+    types += [k for f in struct_fields for k in _kinds(f.type)]
 
     def has(kind: str, elem: str | None = None) -> bool:
-        return any(t["kind"] == kind and (elem is None or t.get("elem", {}).get("kind") == elem) for t in types)
+        return any(t.kind == kind and (elem is None or (t.elem is not None and t.elem.kind == elem)) for t in types)
 
     n_sql = len(re.findall(r"\bctx\.sql\(", code))
-    n_user = sum(1 for t in tools.values() if t["actor"] == "user")
-    n_rules = sum(len(t.get("rules") or ()) for t in tools.values())
+    n_user = sum(1 for t in tools.values() if t.actor == "user")
+    n_rules = sum(len(t.rules) for t in tools.values())
     feats: list[tuple[bool, str]] = [
         (has("list", "struct"), "nested lists"),
         (has("list") and not has("list", "struct"), "lists"),
         (has("map"), "maps"),
-        (any(t["kind"] == "struct" for t in (f["type"] for f in fields)), "nested records"),
-        (any("ref" in f for f in fields), "references"),
+        (any(f.type.kind == "struct" for f in fields), "nested records"),
+        (any(f.ref for f in fields), "references"),
         (has("enum"), "enums"),
-        (any("pattern" in f for f in fields), "patterns"),
-        (any("check" in f for f in fields), "checks"),
+        (any(f.pattern for f in fields), "patterns"),
+        (any(f.check for f in fields), "checks"),
         (n_sql > 0, f"SQL tools ({n_sql})"),
         (n_user > 0, f"user tools ({n_user})"),
         ("ctx.new_id(" in code, "generated ids"),
-        (any(t["kind"] == "generic" for t in tools.values()), "generic tools"),
-        (bool(meta["clock"].get("today")) and "ctx.today()" in code, "dates vs clock"),
+        (any(t.kind == "generic" for t in tools.values()), "generic tools"),
+        (bool(meta.clock.today) and "ctx.today()" in code, "dates vs clock"),
         (n_rules > 0, f"policy rules ({n_rules})"),
     ]
     return DomainInfo(
-        name=meta["domain"], group=group, description=(meta.get("description") or "").strip(),
-        tools=len(tools), writes=sum(1 for t in tools.values() if t["kind"] == "write"), user_tools=n_user,
-        entities=len(meta["entities"]), rows=sum(manifest.get("counts", {}).get("rows", {}).values()),
+        name=meta.name, group=group, description=(meta.description or "").strip(),
+        tools=len(tools), writes=sum(1 for t in tools.values() if t.kind == "write"), user_tools=n_user,
+        entities=len(meta.entities), rows=sum(manifest.get("counts", {}).get("rows", {}).values()),
         features=[label for cond, label in feats if cond],
-        setup_tools=sum(1 for t in tools.values() if t["actor"] == "env"),
+        setup_tools=sum(1 for t in tools.values() if t.actor == "env"),
     )
 
 

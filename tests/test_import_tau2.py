@@ -49,7 +49,7 @@ def gold_env(out: Path, domain: str, task_id: str) -> Environment:
 
 
 def row(env: Environment, entity: str, key: str) -> dict:
-    k = env.domain.meta["entities"][entity]["key"]
+    k = env.domain.info.entities[entity].key
     return next(r for r in env.rows(entity) if r[k] == key)
 
 

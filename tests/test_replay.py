@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from ascc.lang.compiled import domain_info
 from ascc.runtime.diff import diff_states, diff_values
 from ascc.runtime.domain import compile_and_load
 from ascc.runtime.env import Environment, to_jsonable
@@ -52,7 +53,7 @@ def test_diff_after_cancel_names_each_changed_field(env, domain):
     before = env.state()
     oid = _pending(env)
     assert env.call("cancel_pending_order", {"order_id": oid, "reason": "no longer needed"}).ok
-    d = diff_states(domain.meta, before, env.state())
+    d = diff_states(domain.info, before, env.state())
     order = d.tables["order"]
     assert not order.added and not order.removed and [c.key for c in order.changed] == [oid]
     paths = {c.path: (c.old, c.new) for c in order.changed[0].changes}
@@ -67,7 +68,8 @@ def test_diff_added_removed_and_nested_paths(domain):
     row = {"order_id": "#W1", "items": [{"sku": "A", "quantity": 1}], "m": {"a": 1}}
     changed = {**row, "items": [{"sku": "A", "quantity": 2}], "m": {"a": 1, "b": 2}}
     other = {**row, "order_id": "#W2"}
-    d = diff_states({"entities": {"order": {"key": "order_id"}}}, {"order": [row, other]},
+    info = domain_info({"domain": "d", "entities": {"order": {"key": "order_id", "fields": {}}}})
+    d = diff_states(info, {"order": [row, other]},
                     {"order": [changed, {**row, "order_id": "#W3"}]})
     t = d.tables["order"]
     assert [r["order_id"] for r in t.added] == ["#W3"] and [r["order_id"] for r in t.removed] == ["#W2"]
@@ -77,7 +79,7 @@ def test_diff_added_removed_and_nested_paths(domain):
 
 
 def test_no_diff_is_falsy(env, domain):
-    assert not diff_states(domain.meta, env.state(), env.state())
+    assert not diff_states(domain.info, env.state(), env.state())
 
 
 # ---- task files
@@ -118,17 +120,17 @@ def test_raw_json_arguments_are_accepted():
 def test_state_folder_round_trip_and_init_state(env, domain, tmp_path):
     assert env.call("cancel_pending_order", {"order_id": _pending(env), "reason": "no longer needed"}).ok
     write_state(env.state(), tmp_path)
-    assert not diff_states(domain.meta, env.state(), load_state(domain, {e: tmp_path / f"{e}.jsonl"
-                                                                         for e in domain.meta["entities"]}))
+    assert not diff_states(domain.info, env.state(), load_state(domain, {e: tmp_path / f"{e}.jsonl"
+                                                                         for e in domain.info.entities}))
     with Environment(with_initial_state(domain, tmp_path)) as e2:
         assert e2.digest() == env.digest()
 
 
 def test_parquet_state_files_load_in_the_sandbox(env, domain):
     """The compiled initial state is parquet; a state folder of parquet files loads with no file access in DuckDB."""
-    files = {e: domain.path / "state" / f"{e}.parquet" for e in domain.meta["entities"]}
+    files = {e: domain.path / "state" / f"{e}.parquet" for e in domain.info.entities}
     assert all(f.exists() for f in files.values())
-    assert not diff_states(domain.meta, env.state(), load_state(domain, files))
+    assert not diff_states(domain.info, env.state(), load_state(domain, files))
 
 
 def test_state_rows_are_checked_against_the_schema(domain):

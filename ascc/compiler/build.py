@@ -62,12 +62,13 @@ def _dumps(obj) -> str:
 
 
 def compiler_hash() -> str:
-    """The compiler's own source: a changed compiler invalidates cached builds even at the same version."""
+    """The compiler's own source (and the language it shares with the runtime, lang/): a changed compiler
+    invalidates cached builds even at the same version."""
     global _COMPILER_HASH
     if _COMPILER_HASH is None:
         root = Path(__file__).parents[1]
         h = hashlib.sha256()
-        for p in sorted([*root.glob("compiler/**/*"), *root.glob("dsl/**/*")]):
+        for p in sorted([*root.glob("compiler/**/*"), *root.glob("dsl/**/*"), *root.glob("lang/**/*")]):
             if p.suffix in (".py", ".jinja", ".lark"):
                 h.update(p.relative_to(root).as_posix().encode() + b"\0" + p.read_bytes())
         _COMPILER_HASH = h.hexdigest()

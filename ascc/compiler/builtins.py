@@ -1,4 +1,5 @@
-"""The builtin function table of the expression language: each entry types its call and says how it runs.
+"""The builtin function table of the expression language: each entry types its call and says how it runs (its
+implementation, `Builtin.impl`, is in `ascc.lang.builtins`, shared with the runtime).
 
 This table is the whole set of functions an expression can call. `sql` names the DuckDB function used when the
 call sits inside a query condition over a row's columns; builtins without one cannot appear there.
@@ -15,6 +16,7 @@ from ascc.compiler import types as T
 from ascc.compiler.regex import pattern_problem
 from ascc.compiler.types import Type
 from ascc.dsl import ast
+from ascc.lang import builtins as _impl
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,12 @@ class Builtin:
     sql: str | None = None
     contexts: tuple[str, ...] = ()  # empty: everywhere
     via_ctx: bool = False  # runs through the environment (clock, ids), not the pure builtin module
+
+    @property
+    def impl(self) -> Callable | None:
+        """What a call runs: the function of `ascc.lang.builtins` generated code calls as `B.<name>` (None for
+        one that runs through the environment's context)."""
+        return None if self.via_ctx else getattr(_impl, self.name)
 
 
 def _arity(c, n: ast.Call, lo: int, hi: int, scope) -> bool:

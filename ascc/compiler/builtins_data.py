@@ -1,7 +1,7 @@
 """Builtins for strings and paths, list and map order, grouping, and JSON values (issue #12, items 2, 4, 5, 6).
 
 Each entry types its call like those in `builtins.py`, whose table imports these at its end. They run as the
-functions of the same names in `ascc.runtime.builtins`.
+functions of the same names in `ascc.lang.builtins`.
 """
 
 from __future__ import annotations
@@ -176,7 +176,7 @@ def check_descendants(c, n: ast.Method, ent, scope) -> Type | None:
               f"give `{ent.name}` a field such as `parent: {{ref: {ent.name}, nullable: true}}`")
     c.expect(n.args[1], scope, ent.key_field.type.nonnull(), f"the key of `{ent.name}`")
     c.reads.add(ent.name)
-    n.ref = ("query", ent.name, "descendants")
+    n.ref = ast.EntityQuery(entity=ent.name, op="descendants")
     return T.list_of(row)
 
 

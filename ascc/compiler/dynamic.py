@@ -12,6 +12,7 @@ from __future__ import annotations
 from ascc.compiler import types as T
 from ascc.compiler.types import Type
 from ascc.dsl import ast
+from ascc.lang.values import _check_json, _kind, convert_dynamic  # noqa: F401 - their names here too
 
 KINDS = ("null", "bool", "int", "float", "str", "list", "map")  # what `type_of()` answers
 KIND_TYPE = Type("enum", values=KINDS)
@@ -105,39 +106,9 @@ def check_type_of(c, n, scope, expected):
     return KIND_TYPE
 
 
-def convert_dynamic(x, t: Type):
-    """A YAML/JSON value checked against `json` (any JSON value) or a union (one of its members)."""
-    from ascc.compiler.resolve import convert_value
-
-    if t.kind == "json":
-        _check_json(x, 0)
-        return x
-    for m in t.members:
-        if _kind(x) == ("str" if m.kind == "enum" else m.kind) or (m.kind == "float" and _kind(x) == "int"):
-            return convert_value(x, m)
-    raise TypeError(f"expected {t}, found {type(x).__name__}")
-
-
-def _kind(x) -> str:
-    return {bool: "bool", int: "int", float: "float", str: "str", list: "list", dict: "map"}.get(type(x), "other")
-
-
-def _check_json(x, depth: int) -> None:
-    if depth > 100:
-        raise ValueError("nested too deeply")
-    if isinstance(x, list):
-        for v in x:
-            _check_json(v, depth + 1)
-    elif isinstance(x, dict):
-        for v in x.values():
-            _check_json(v, depth + 1)
-    elif x is not None and _kind(x) == "other":
-        raise TypeError(f"a json value holds text, numbers, booleans, null, lists and maps, not {type(x).__name__}")
-
-
 def stored_value(v, t: Type):
     """A default or seed value as a row holds it: JSON text for a json or union field."""
-    from ascc.runtime.builtins import to_json
+    from ascc.lang.builtins import to_json
 
     return to_json(v) if T.is_dynamic(t) else v
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ascc.compiler import ir
 from ascc.compiler import types as T
 from ascc.compiler.exprcheck import ExprChecker, local_py
 from ascc.compiler.ir import Domain, Effect, Field
@@ -29,7 +30,7 @@ class EffectChecker:
             return self._for(r, scope)
         if r.verb == "if":
             self.c.expect_bool(r.cond, scope, "the condition of `if`")
-            return Effect("if", r.line, cond=r.cond,
+            return ir.If(r.line, cond=r.cond,
                           body=self.check_list(r.body, scope.narrowed(nonnull_facts(r.cond, True))),
                           orelse=self.check_list(r.orelse, scope.narrowed(nonnull_facts(r.cond, False))))
         return getattr(self, "_" + r.verb)(r, scope)
@@ -47,7 +48,7 @@ class EffectChecker:
         inner.bind(r.var.value, elem, var_py)
         body = self.check_list(r.body, inner)
         self.depth -= 1
-        return Effect("for", r.line, var=r.var.value, var_py=var_py, iterable=r.iterable, body=body)
+        return ir.For(r.line, var=r.var.value, var_py=var_py, iterable=r.iterable, body=body)
 
     # ---- targets
     def _row_target(self, node: ast.Node, scope: Scope, verb: str) -> str | None:
@@ -59,7 +60,7 @@ class EffectChecker:
             self.c.err("E280", f"`{verb}` needs a row of an entity, found {t}", node.span,
                        help="name a row: a `let` value, a lookup such as `order[$order_id]`, or a loop variable")
             return None
-        if t.nullable and not (isinstance(node, ast.Index) and node.ref and node.ref[0] == "entity"):
+        if t.nullable and not (isinstance(node, ast.Index) and isinstance(node.ref, ast.EntityLookup)):
             self.c.err("E237", "this row may be null here", node.span,
                        help="fail early with `else \"message\"` on its lookup")
             return None
@@ -123,7 +124,7 @@ class EffectChecker:
                     scope.forget(f"{base}.{a.field.name}")
                 if T.is_dynamic(a.field.type):  # `type_of(o.ref) == "int"` tested above: o.ref may be text now
                     scope.forget_kinds(f"{base}.{a.field.name}")
-        return Effect("update", r.line, entity=entity, target=head.target, assigns=assigns, elem_var=var)
+        return ir.Update(r.line, entity=entity, target=head.target, assigns=assigns, elem_var=var)
 
     def _is_lookup(self, node: ast.Node, scope: Scope) -> bool:
         return isinstance(node.obj, ast.Name) and node.obj.name in self.domain.entities and scope.lookup(node.obj.name) is None
@@ -144,7 +145,7 @@ class EffectChecker:
             self.c.err("E284", f"`update … where` needs a list of records; `{f.name}` is {f.type}", r.head.target.span)
             return None
         assigns, _ = self._assigns(r, fields, inner, f"type `{f.type.elem.name}`", partial=True)
-        return Effect("update_where", r.line, entity=entity, target=r.head.target.obj, field=f, cond=r.head.where,
+        return ir.UpdateWhere(r.line, entity=entity, target=r.head.target.obj, field=f, cond=r.head.where,
                       assigns=assigns, elem_var=var)
 
     def _map_target(self, r: RawEffect, scope: Scope, verb: str):
@@ -169,7 +170,7 @@ class EffectChecker:
             return None
         var = f"_e{self.depth}"
         assigns, _ = self._assigns(r, fields, self._elem_scope(f, scope, var), f"type `{f.type.elem.name}`", partial=True)
-        return Effect("update_entry", r.line, entity=entity, target=r.head.target.obj.obj, field=f,
+        return ir.UpdateEntry(r.line, entity=entity, target=r.head.target.obj.obj, field=f,
                       key=r.head.target.key, assigns=assigns, elem_var=var)
 
     def _insert(self, r: RawEffect, scope: Scope) -> Effect | None:
@@ -189,13 +190,13 @@ class EffectChecker:
         from ascc.compiler.dynamic import stored_value
 
         fill = {k: stored_value(v, ent.fields[k].type) for k, v in fill.items()}
-        return Effect("insert", r.line, entity=ent.name, assigns=assigns, fill=fill)
+        return ir.Insert(r.line, entity=ent.name, assigns=assigns, fill=fill)
 
     def _delete(self, r: RawEffect, scope: Scope) -> Effect | None:
         if r.assignments is not None or r.value is not None:
             self.c.err("E286", "`delete` takes no value", r.span)
         entity = self._row_target(r.head.target, scope, "delete")
-        return Effect("delete", r.line, entity=entity, target=r.head.target) if entity else None
+        return ir.Delete(r.line, entity=entity, target=r.head.target) if entity else None
 
     def _append(self, r: RawEffect, scope: Scope) -> Effect | None:
         found = self._nested(r.head.target, scope, "append", "list")
@@ -214,7 +215,7 @@ class EffectChecker:
         ok = T.assignable(t, f.type if extend else f.type.elem)
         if not ok:
             self.c.err("E230", f"cannot append {t} to `{f.name}` ({f.type})", value.span)
-        return Effect("append", r.line, entity=entity, target=r.head.target.obj, field=f, value=value, extend=extend)
+        return ir.Append(r.line, entity=entity, target=r.head.target.obj, field=f, value=value, extend=extend)
 
     def _remove(self, r: RawEffect, scope: Scope) -> Effect | None:
         t = r.head.target
@@ -224,7 +225,7 @@ class EffectChecker:
                 return None
             if (path := null_path(t)) is not None:  # a `k in m` (or `m[k] != null`) test no longer holds
                 scope.forget(path)
-            return Effect("remove_entry", r.line, entity=found[0], target=t.obj.obj, field=found[1], key=t.key)
+            return ir.RemoveEntry(r.line, entity=found[0], target=t.obj.obj, field=found[1], key=t.key)
         if r.head.where is None:
             self.c.err("E287", "`remove` needs `where` (list elements) or a map key", r.span,
                        help="write `remove o.items where item_id == $item_id` or `remove u.cards[$id]`")
@@ -235,7 +236,7 @@ class EffectChecker:
         entity, f = found
         var = f"_e{self.depth}"
         self.c.expect_bool(r.head.where, self._elem_scope(f, scope, var), "a `where` condition")
-        return Effect("remove_where", r.line, entity=entity, target=t.obj, field=f, cond=r.head.where, elem_var=var)
+        return ir.RemoveWhere(r.line, entity=entity, target=t.obj, field=f, cond=r.head.where, elem_var=var)
 
     def _put(self, r: RawEffect, scope: Scope) -> Effect | None:
         found = self._map_target(r, scope, "put")
@@ -249,7 +250,7 @@ class EffectChecker:
             self.c.err("E283", "`put` needs the entry's value", r.span)
             return None
         self.c.expect(value, scope, f.type.elem, f"an entry of `{f.name}`")
-        return Effect("put", r.line, entity=entity, target=r.head.target.obj.obj, field=f, key=r.head.target.key,
+        return ir.Put(r.line, entity=entity, target=r.head.target.obj.obj, field=f, key=r.head.target.key,
                       value=value)
 
 
@@ -262,7 +263,6 @@ def _local_name(node: ast.Node) -> str | None:
 
 # ---- writes to a row the same call deleted
 
-_ROW_WRITES = ("update", "delete", "append", "update_where", "remove_where", "put", "update_entry", "remove_entry")
 
 
 def check_writes_after_delete(effects: list[Effect], lets: dict[str, ast.Node], bag) -> None:
@@ -279,11 +279,12 @@ def check_writes_after_delete(effects: list[Effect], lets: dict[str, ast.Node], 
 def _deleted_then_written(effects: list[Effect], lets: dict, deleted: dict, bag) -> None:
     deleted = dict(deleted)
     for e in effects:
-        if e.verb in ("if", "for"):
-            for body in (e.body, e.orelse or []):
-                _deleted_then_written(body, lets, {k: v for k, v in deleted.items() if e.var not in k}, bag)
+        if isinstance(e, (ir.If, ir.For)):
+            var = e.var if isinstance(e, ir.For) else None
+            for body in (e.body, e.orelse if isinstance(e, ir.If) else []):
+                _deleted_then_written(body, lets, {k: v for k, v in deleted.items() if var not in k}, bag)
             continue
-        if e.verb not in _ROW_WRITES or e.target is None:
+        if not isinstance(e, ir.RowEffect) or e.target is None:
             continue
         key = _row_key(e.target, lets)
         if key is None:
@@ -292,7 +293,7 @@ def _deleted_then_written(effects: list[Effect], lets: dict, deleted: dict, bag)
             bag.error("E288", f"`{e.verb}` of a row this tool has already deleted", e.target.span,
                       labels=(_deleted_label(deleted[key]),),
                       help="write to the row before `delete`, or drop the write")
-        elif e.verb == "delete":
+        elif isinstance(e, ir.Delete):
             deleted[key] = e.target.span
 
 
@@ -304,8 +305,8 @@ def _deleted_label(span):
 
 def _row_key(node: ast.Node, lets: dict, depth: int = 0):
     """What names one row, comparable across effects: ("row", entity, key shape) or ("name", name); or None."""
-    if isinstance(node, ast.Index) and node.ref and node.ref[0] == "entity":
-        return ("row", node.ref[1], _shape(node.key))
+    if isinstance(node, ast.Index) and isinstance(node.ref, ast.EntityLookup):
+        return ("row", node.ref.entity, _shape(node.key))
     if isinstance(node, ast.Name):
         let = lets.get(node.name)
         if let is not None and depth < 8:

@@ -150,7 +150,7 @@ class ExprChecker:
             self.err("E236", f"{t} has no fields (looking for `{n.name}`)", n.name_span)
             return None
         if t.nullable:
-            help_ = _ENTRY_HELP if isinstance(n.obj, ast.Index) and n.obj.ref == ("map",) else _LOOKUP_HELP
+            help_ = _ENTRY_HELP if isinstance(n.obj, ast.Index) and isinstance(n.obj.ref, ast.MapKey) else _LOOKUP_HELP
             self.err("E237", f"`{_text(n.obj)}` may be null here", n.obj.span, help=help_)
             return None
         fields = self.domain.record_fields(t)
@@ -165,7 +165,7 @@ class ExprChecker:
     def _index(self, n: ast.Index, scope: Scope, expected):
         if isinstance(n.obj, ast.Name) and n.obj.name in self.domain.entities and scope.lookup(n.obj.name) is None:
             ent = self.domain.entities[n.obj.name]
-            n.ref = ("entity", ent.name)
+            n.ref = ast.EntityLookup(entity=ent.name)
             n.obj.type = T.ANY
             self.reads.add(ent.name)
             self.expect(n.key, scope, ent.key_field.type, f"the key of `{ent.name}`")
@@ -178,11 +178,11 @@ class ExprChecker:
             self.err("E237", f"`{_text(n.obj)}` may be null here", n.obj.span)
             return None
         if t.kind == "list":
-            n.ref = ("list",)
+            n.ref = ast.ListIndex()
             self.expect(n.key, scope, T.INT, "a list index")
             return t.elem
         if t.kind == "map":
-            n.ref = ("map",)
+            n.ref = ast.MapKey()
             self.expect(n.key, scope, T.STR, "a map key")
             return t.elem.as_nullable()
         if T.is_dynamic(t):
@@ -221,7 +221,7 @@ class ExprChecker:
             self.err("E242", f"`{n.name}` takes one condition", n.args[1].span,
                      help="combine conditions with `and`")
         self.reads.add(ent.name)
-        n.ref = ("query", ent.name, n.name)
+        n.ref = ast.EntityQuery(entity=ent.name, op=n.name)
         if n.args:
             inner = scope.child(record=(T.row(ent.name), ent.fields, "_r", True))
             self.expect_bool(n.args[0], inner, "a query condition")

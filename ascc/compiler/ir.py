@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from ascc.compiler.types import Type
 from ascc.diagnostics import Span
@@ -110,31 +111,111 @@ class Assign:
 
 @dataclass
 class Effect:
-    """One state change. `verb` picks the variant; the fields used depend on it.
+    """One state change; a subclass per verb holds just what that verb needs. `verb` names the variant (in
+    messages)."""
 
-    update/delete: `target` (a row), `entity`. insert: `entity`, `assigns`, `key_value`.
-    append: `target`, `field` (a list field), `value`, `extend`. update_where/remove_where: `target`, `field`,
-    `cond` (over the element's fields), `assigns` (for update_where). put/update_entry/remove_entry: `target`,
-    `field` (a map field), `key`, `value` / `assigns`. for: `var`, `iterable`, `body`. if: `cond`, `body`, `orelse`.
-    """
-
-    verb: str
     line: int
+    verb: ClassVar[str] = ""
+
+
+@dataclass(kw_only=True)
+class RowEffect(Effect):
+    """An effect on one row: `target` names it (a `let` value, a lookup, a loop variable), of `entity`."""
+
     entity: str | None = None
     target: ast.Node | None = None
-    field: Field | None = None
+
+
+@dataclass(kw_only=True)
+class Update(RowEffect):
+    verb: ClassVar[str] = "update"
     assigns: list[Assign] = dataclasses.field(default_factory=list)
-    value: ast.Node | None = None
+    elem_var: str = "_e"  # the Python name the row is bound to where `target` is not a local
+
+
+@dataclass(kw_only=True)
+class Insert(Effect):
+    verb: ClassVar[str] = "insert"
+    entity: str
+    assigns: list[Assign] = dataclasses.field(default_factory=list)
+    fill: dict = dataclasses.field(default_factory=dict)  # defaults of the fields not given
+
+
+@dataclass(kw_only=True)
+class Delete(RowEffect):
+    verb: ClassVar[str] = "delete"
+
+
+@dataclass(kw_only=True)
+class Append(RowEffect):
+    """`append` to a list field (`extend`: a list of items)."""
+
+    verb: ClassVar[str] = "append"
+    field: Field
+    value: ast.Node
     extend: bool = False
-    key: ast.Node | None = None
-    cond: ast.Node | None = None
-    var: str | None = None
-    var_py: str | None = None
-    iterable: ast.Node | None = None
+
+
+@dataclass(kw_only=True)
+class UpdateWhere(RowEffect):
+    """`update row.field[where cond]`: the list field's elements that meet `cond` (over the element's fields)."""
+
+    verb: ClassVar[str] = "update_where"
+    field: Field
+    cond: ast.Node
+    assigns: list[Assign] = dataclasses.field(default_factory=list)
+    elem_var: str = "_e"  # the Python name of the element
+
+
+@dataclass(kw_only=True)
+class RemoveWhere(RowEffect):
+    verb: ClassVar[str] = "remove_where"
+    field: Field
+    cond: ast.Node
+    elem_var: str = "_e"
+
+
+@dataclass(kw_only=True)
+class Put(RowEffect):
+    """`put row.field[key]: value` on a map field."""
+
+    verb: ClassVar[str] = "put"
+    field: Field
+    key: ast.Node
+    value: ast.Node
+
+
+@dataclass(kw_only=True)
+class UpdateEntry(RowEffect):
+    verb: ClassVar[str] = "update_entry"
+    field: Field
+    key: ast.Node
+    assigns: list[Assign] = dataclasses.field(default_factory=list)
+    elem_var: str = "_e"  # the Python name of the entry
+
+
+@dataclass(kw_only=True)
+class RemoveEntry(RowEffect):
+    verb: ClassVar[str] = "remove_entry"
+    field: Field
+    key: ast.Node
+
+
+@dataclass(kw_only=True)
+class For(Effect):
+    verb: ClassVar[str] = "for"
+    var: str
+    var_py: str
+    iterable: ast.Node
+    body: list[Effect] = dataclasses.field(default_factory=list)
+
+
+@dataclass(kw_only=True)
+class If(Effect):
+    verb: ClassVar[str] = "if"
+    cond: ast.Node
     body: list[Effect] = dataclasses.field(default_factory=list)
     orelse: list[Effect] = dataclasses.field(default_factory=list)
-    elem_var: str = "_e"  # the Python name of the element inside update_where/remove_where
-    fill: dict = dataclasses.field(default_factory=dict)  # insert: defaults of the fields not given
 
 
 @dataclass

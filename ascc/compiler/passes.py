@@ -94,7 +94,7 @@ def default_problem(domain: Domain, f) -> str | None:
     import random
 
     from ascc.compiler.seedeval import SeedEvaluator
-    from ascc.runtime import builtins as B
+    from ascc.lang import builtins as B
 
     if f.pattern and isinstance(f.default, str) and not B.regex(f.pattern).fullmatch(f.default):
         return f"does not match its pattern {f.pattern!r}"

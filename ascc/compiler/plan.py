@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ascc.compiler import ir
 from ascc.compiler.ir import Effect, Tool
 from ascc.compiler.pyexpr import _value_literal, bare, py, py_negated
 from ascc.dsl import ast
@@ -137,7 +138,7 @@ def message_py(message: str, params: list[str] | dict[str, str]) -> str:
 
 def _target(node: ast.Node, entity: str) -> str:
     """The row an effect changes; an entity lookup that finds nothing fails the call."""
-    if isinstance(node, ast.Index) and node.ref and node.ref[0] == "entity":
+    if isinstance(node, ast.Index) and isinstance(node.ref, ast.EntityLookup):
         return f"ctx.get_required({entity!r}, {py(node.key)})"
     return py(node)
 
@@ -145,11 +146,11 @@ def _target(node: ast.Node, entity: str) -> str:
 def effects_plan(effects: list[Effect]) -> list[Stmt]:
     out: list[Stmt] = []
     for e in effects:
-        out += _EFFECTS[e.verb](e)
+        out += _EFFECTS[type(e)](e)
     return out
 
 
-def _bind(e: Effect, var: str) -> tuple[list[Stmt], str]:
+def _bind(e: ir.RowEffect, var: str) -> tuple[list[Stmt], str]:
     """Statements that name the target row, and the name: none needed when it is already a local."""
     target = _target(e.target, e.entity)
     if target.isidentifier():
@@ -170,59 +171,59 @@ def _stored(a) -> str:
     return py(a.value)
 
 
-def _update(e: Effect) -> list[Stmt]:
+def _update(e: ir.Update) -> list[Stmt]:
     changes = ", ".join(f"{a.field.name!r}: {_stored(a)}" for a in e.assigns)
     pre, row = _bind(e, e.elem_var)
     return pre + [Stmt("call", e.line, f"ctx.update({e.entity!r}, {row}, {{{changes}}})")]
 
 
-def _insert(e: Effect) -> list[Stmt]:
+def _insert(e: ir.Insert) -> list[Stmt]:
     values = [f"{a.field.name!r}: {_stored(a)}" for a in e.assigns]
     values += [f"{k!r}: {_value_literal(v)}" for k, v in e.fill.items()]
     return [Stmt("call", e.line, f"ctx.insert({e.entity!r}, {{{', '.join(values)}}})")]
 
 
-def _delete(e: Effect) -> list[Stmt]:
+def _delete(e: ir.Delete) -> list[Stmt]:
     return [Stmt("call", e.line, f"ctx.delete({e.entity!r}, {_target(e.target, e.entity)})")]
 
 
-def _nested(e: Effect, new_value: str) -> list[Stmt]:
+def _nested(e: ir.RowEffect, new_value: str) -> list[Stmt]:
     """Set a nested list or map field of the target row to `new_value`, computed from `_row[field]`."""
     pre, row = _bind(e, "_row")
     return pre + [Stmt("call", e.line, f"ctx.update({e.entity!r}, {row}, {{{e.field.name!r}: {new_value}}})")]
 
 
-def _row(e: Effect) -> str:
+def _row(e: ir.RowEffect) -> str:
     target = _target(e.target, e.entity)
     return target if target.isidentifier() else "_row"
 
 
-def _append(e: Effect) -> list[Stmt]:
+def _append(e: ir.Append) -> list[Stmt]:
     cur = f"{_row(e)}[{e.field.name!r}]"
     value = py(e.value)
     return _nested(e, f"{cur} + {value}" if e.extend else f"{cur} + [{value}]")
 
 
-def _merge(e: Effect) -> str:
+def _merge(e: ir.Update | ir.UpdateWhere | ir.UpdateEntry) -> str:
     return "{**" + e.elem_var + ", " + ", ".join(f"{a.field.name!r}: {py(a.value)}" for a in e.assigns) + "}"
 
 
-def _update_where(e: Effect) -> list[Stmt]:
+def _update_where(e: ir.UpdateWhere) -> list[Stmt]:
     cur = f"{_row(e)}[{e.field.name!r}]"
     v = e.elem_var
     return _nested(e, f"[{_merge(e)} if {py(e.cond)} else {v} for {v} in {cur}]")
 
 
-def _remove_where(e: Effect) -> list[Stmt]:
+def _remove_where(e: ir.RemoveWhere) -> list[Stmt]:
     v = e.elem_var
     return _nested(e, f"[{v} for {v} in {_row(e)}[{e.field.name!r}] if not {py(e.cond)}]")
 
 
-def _put(e: Effect) -> list[Stmt]:
+def _put(e: ir.Put) -> list[Stmt]:
     return _nested(e, f"B.with_entry({_row(e)}[{e.field.name!r}], {py(e.key)}, {py(e.value)})")
 
 
-def _update_entry(e: Effect) -> list[Stmt]:
+def _update_entry(e: ir.UpdateEntry) -> list[Stmt]:
     pre, row = _bind(e, "_row")
     cur = f"{row}[{e.field.name!r}]"
     key = py(e.key)
@@ -231,19 +232,19 @@ def _update_entry(e: Effect) -> list[Stmt]:
                                        f"B.with_entry({cur}, {key}, {_merge(e)})}})")]
 
 
-def _remove_entry(e: Effect) -> list[Stmt]:
+def _remove_entry(e: ir.RemoveEntry) -> list[Stmt]:
     return _nested(e, f"B.without_entry({_row(e)}[{e.field.name!r}], {py(e.key)})")
 
 
-def _for(e: Effect) -> list[Stmt]:
+def _for(e: ir.For) -> list[Stmt]:
     return [Stmt("for", e.line, py(e.iterable), e.var_py, body=effects_plan(e.body) or [Stmt("pass", e.line)])]
 
 
-def _if(e: Effect) -> list[Stmt]:
+def _if(e: ir.If) -> list[Stmt]:
     return [Stmt("if", e.line, bare(py(e.cond)), body=effects_plan(e.body) or [Stmt("pass", e.line)],
                  orelse=effects_plan(e.orelse))]
 
 
-_EFFECTS = {"update": _update, "insert": _insert, "delete": _delete, "append": _append,
-            "update_where": _update_where, "remove_where": _remove_where, "put": _put,
-            "update_entry": _update_entry, "remove_entry": _remove_entry, "for": _for, "if": _if}
+_EFFECTS = {ir.Update: _update, ir.Insert: _insert, ir.Delete: _delete, ir.Append: _append,
+            ir.UpdateWhere: _update_where, ir.RemoveWhere: _remove_where, ir.Put: _put,
+            ir.UpdateEntry: _update_entry, ir.RemoveEntry: _remove_entry, ir.For: _for, ir.If: _if}

@@ -35,16 +35,15 @@ def _attr(n: ast.Attr) -> str:
 
 
 def _index(n: ast.Index) -> str:
-    kind = n.ref[0]
-    if kind == "entity":
-        return f"ctx.get({n.ref[1]!r}, {py(n.key)})"
-    if kind == "map":
+    if isinstance(n.ref, ast.EntityLookup):
+        return f"ctx.get({n.ref.entity!r}, {py(n.key)})"
+    if isinstance(n.ref, ast.MapKey):
         return f"B.entry_or_none({py(n.obj)}, {py(n.key)})"
     return f"B.item({py(n.obj)}, {py(n.key)})"
 
 
 def _method(n: ast.Method) -> str:
-    _, entity, op = n.ref
+    entity, op = n.ref.entity, n.ref.op
     if op == "descendants":
         return f"B.descendants(ctx, {entity!r}, {n.args[0].name!r}, {py(n.args[1])})"
     if not n.args:

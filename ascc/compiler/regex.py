@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import duckdb
 
 from ascc.duck import sandboxed
-from ascc.runtime.builtins import REGEX_FLAGS, regex
+from ascc.lang.builtins import REGEX_FLAGS, regex
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from ascc.compiler.seedeval import SeedEvaluator
 from ascc.diagnostics import DiagnosticBag, Label, Span
 from ascc.dsl.yamlnodes import YMap, YScalar, YSeq
 from ascc.inputs import InputProblem, load_json, read_text
-from ascc.runtime import builtins as B
+from ascc.lang import builtins as B
 
 MAX_ROW_ERRORS = 5
 MAX_SEED_SECONDS = 60.0  # all generators together; 100,000 rows of Faker values take a few seconds
@@ -65,7 +65,7 @@ class StateBuilder:
     def _generate(self, generators) -> None:
         """Run the generators under a deadline (the watchdog of tool calls): a generator whose rows take too long
         (a Faker provider asked for a billion characters, say) stops with E415 at its place."""
-        from ascc.runtime.env import WATCHDOG, CallTimeout
+        from ascc.watchdog import WATCHDOG, CallTimeout
 
         ev = self.ev
         g, i = None, 0

@@ -51,7 +51,7 @@ class SeedChecker(ExprChecker):
                 if not isinstance(a, ast.Literal):
                     self.err("E401", "Faker providers take literal arguments", a.span)
             n.obj.type = T.ANY
-            n.ref = ("faker", n.name)
+            n.ref = ast.FakerCall(name=n.name)
             return T.ANY
         return super()._method(n, scope, expected)
 

@@ -14,8 +14,8 @@ from decimal import Decimal
 from ascc.compiler.ir import Domain, Entity, SeedGenerator
 from ascc.compiler.resolve import convert_value
 from ascc.dsl import ast
-from ascc.runtime import builtins as B
-from ascc.runtime.errors import ToolError
+from ascc.lang import builtins as B
+from ascc.lang.errors import ToolError
 
 
 class EvalError(Exception):
@@ -107,13 +107,12 @@ class SeedEvaluator:
         return self.eval(n.obj, env, row)[n.name]
 
     def _index(self, n, env, row):
-        kind = n.ref[0]
         key = self.eval(n.key, env, row)
-        if kind == "entity":
-            ent = self.domain.entities[n.ref[1]]
+        if isinstance(n.ref, ast.EntityLookup):
+            ent = self.domain.entities[n.ref.entity]
             return next((r for r in self.rows[ent.name] if r[ent.key] == key), None)
         obj = self.eval(n.obj, env, row)
-        return B.entry_or_none(obj, key) if kind == "map" else B.item(obj, key)
+        return B.entry_or_none(obj, key) if isinstance(n.ref, ast.MapKey) else B.item(obj, key)
 
     def _method(self, n, env, row):
         if isinstance(n.obj, ast.Name) and n.obj.name == "faker":

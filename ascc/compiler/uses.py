@@ -13,7 +13,7 @@ Only what the expressions say: a SQL tool's parameters have no uses.
 
 from __future__ import annotations
 
-from ascc.compiler.ir import Domain, Tool
+from ascc.compiler.ir import Domain, For, If, RemoveEntry, Tool, UpdateEntry
 from ascc.dsl import ast
 
 
@@ -58,10 +58,12 @@ def param_uses(tool: Tool, domain: Domain) -> dict[str, dict[str, list[str]]]:
 
     def effects(body) -> None:
         for e in body:
-            if e.verb in ("update_entry", "remove_entry") and isinstance(e.key, ast.Param) and e.field is not None:
+            if isinstance(e, (UpdateEntry, RemoveEntry)) and isinstance(e.key, ast.Param) and e.field is not None:
                 add(e.key.name, "keys_of", f"{e.entity}.{e.field.name}" if e.entity in domain.entities else None)
-            effects(e.body)
-            effects(e.orelse)
+            if isinstance(e, (For, If)):
+                effects(e.body)
+            if isinstance(e, If):
+                effects(e.orelse)
 
     effects(tool.effects)
     return {p: {how: sorted(v) for how, v in sorted(hows.items())} for p, hows in sorted(found.items())}

@@ -7,9 +7,45 @@ resolved to). Code generation reads only these annotated nodes, never lark trees
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from ascc.diagnostics import Span
+
+
+# What the checker resolved an `Index` or a `Method` to (`Index.ref`, `Method.ref`). Named tuples: code reads
+# the fields by name (`ref.kind`, `ref.entity`); a tuple's equality keeps older code that compares them working.
+class EntityLookup(NamedTuple):
+    """`entity[key]`: the row of `entity` with that key, or null."""
+
+    kind: str = "entity"
+    entity: str = ""
+
+
+class ListIndex(NamedTuple):
+    """`list[i]`."""
+
+    kind: str = "list"
+
+
+class MapKey(NamedTuple):
+    """`map[key]`: the entry, or null."""
+
+    kind: str = "map"
+
+
+class EntityQuery(NamedTuple):
+    """`entity.op(cond)`: a query (`one`, `first`, `all`, `exists`, `count`) over `entity`'s rows."""
+
+    kind: str = "query"
+    entity: str = ""
+    op: str = ""
+
+
+class FakerCall(NamedTuple):
+    """`faker.name()` in a seed generator."""
+
+    kind: str = "faker"
+    name: str = ""
 
 
 @dataclass(eq=False)
@@ -47,7 +83,7 @@ class Attr(Node):
 class Index(Node):
     obj: Node
     key: Node
-    ref: Any = field(default=None, init=False, repr=False)  # entity lookup, list index or map key
+    ref: EntityLookup | ListIndex | MapKey | None = field(default=None, init=False, repr=False)
 
 
 @dataclass(eq=False)
@@ -63,7 +99,7 @@ class Method(Node):
     name: str
     name_span: Span
     args: list[Node]
-    ref: Any = field(default=None, init=False, repr=False)
+    ref: EntityQuery | FakerCall | None = field(default=None, init=False, repr=False)
 
 
 @dataclass(eq=False)

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from ascc.diagnostics import did_you_mean
+from ascc.lang.compiled import DOMAIN_JSON, is_build
 from ascc.runtime.domain import CompiledDomain, compile_and_load, load_domain
 from ascc.runtime.env import Environment
 from ascc.runtime.tasks import Task, load_tasks, write_tasks
@@ -116,14 +117,14 @@ def load_domains(items: list[str], build_dir: Path) -> dict[str, CompiledDomain]
 
 def _domains_of(item: str, build_dir: Path) -> list[CompiledDomain]:
     path = Path(item)
-    if (path / "domain.json").is_file():
+    if is_build(path):
         return [load_domain(str(path))]
     if path.is_dir():
         return [_compile(p, build_dir) for p in sorted(path.glob(f"*{SPEC_SUFFIX}"))]
     if path.is_file():
         return [_compile(path, build_dir)]
     for candidate in [build_dir / item, *(root / f"{item}{SPEC_SUFFIX}" for root in SPEC_ROOTS)]:
-        if (candidate / "domain.json").is_file():
+        if is_build(candidate):
             return [load_domain(str(candidate))]
         if candidate.is_file():
             return [_compile(candidate, build_dir)]
@@ -134,7 +135,7 @@ def _domains_of(item: str, build_dir: Path) -> list[CompiledDomain]:
 
 def known_domain_names(build_dir: Path) -> set[str]:
     """The domain names `ascc eval NAME` would find: compiled under `build_dir`, or a spec under specs/."""
-    built = {p.parent.name for p in build_dir.glob("*/domain.json")} if build_dir.is_dir() else set()
+    built = {p.parent.name for p in build_dir.glob(f"*/{DOMAIN_JSON}")} if build_dir.is_dir() else set()
     specs = {p.name.removesuffix(SPEC_SUFFIX) for root in SPEC_ROOTS if root.is_dir()
              for p in root.glob(f"*{SPEC_SUFFIX}")}
     return built | specs

@@ -34,6 +34,7 @@ from pathlib import Path
 import yaml
 
 from ascc.inputs import InputProblem, check_toml, load_json, load_yaml_data, read_text
+from ascc.lang.compiled import ToolInfo
 from ascc.runtime.tasks import InitialState, Task, ToolCall, write_tasks
 
 DOMAIN_NAMES = ("airline", "retail", "telecom")
@@ -383,7 +384,7 @@ def _actor_ok(actor: str, side: str) -> bool:
 def convert_tasks(tasks: list, domain, report: ImportReport, keep_failing: bool = False) -> list[Task]:
     from ascc.runtime.env import Environment
 
-    tools = domain.meta["tools"]
+    tools = domain.info.tools
     out: list[Task] = []
     seen: set[str] = set()
     with Environment(domain) as env:
@@ -441,10 +442,10 @@ def _convert_task(raw: dict, tid: str, domain, tools: dict, env):
         if name not in tools:
             fatal.append(f"gold action `{name}` ({side} side): no such tool in the ascc spec")
             continue
-        actor = tools[name].get("actor", "agent")
+        actor = tools[name].actor
         if not _actor_ok(actor, side):
             warnings.append(f"gold action `{name}` is called by τ²'s {side} but is an `actor: {actor}` tool in ascc")
-        args, dropped = tau2_arguments(tools[name], dict(args), domain.meta["structs"])
+        args, dropped = tau2_arguments(tools[name], dict(args), domain.info.structs)
         if dropped:
             warnings.append(f"gold action `{name}`: dropped {', '.join(dropped)} (τ²'s models drop unknown keys; "
                             "ascc's schema refuses them)")
@@ -470,7 +471,7 @@ def _convert_task(raw: dict, tid: str, domain, tools: dict, env):
         if not r.ok:
             fatal.append(f"~gold call `{c.tool}` {_short(c.arguments)} is refused in ascc "
                          f"({r.error_code}): {_message(r)}")
-        wrote |= tools[c.tool]["kind"] == "write"
+        wrote |= tools[c.tool].kind == "write"
     for a in ec.get("env_assertions") or []:
         name, args = a.get("func_name"), a.get("arguments") or {}
         want = a.get("assert_value", True)
@@ -496,24 +497,24 @@ def _convert_task(raw: dict, tid: str, domain, tools: dict, env):
     return task, fatal, warnings
 
 
-def tau2_arguments(tool: dict, args: dict, structs: dict) -> tuple[dict, list[str]]:
+def tau2_arguments(tool: ToolInfo, args: dict, structs: dict) -> tuple[dict, list[str]]:
     """Arguments as τ²'s tool sees them: where τ² turns a list of dicts (or a dict) into a pydantic model, keys
     the model lacks are dropped; ascc's argument check would refuse them. Returns (arguments, dropped paths)."""
     dropped: list[str] = []
     out = dict(args)
-    for p in tool.get("params", []):
-        t, v = p["type"], args.get(p["name"])
-        if t.get("kind") == "list" and t["elem"].get("kind") == "struct" and isinstance(v, list) \
+    for p in tool.params:
+        t, v = p.type, args.get(p.name)
+        if t.kind == "list" and t.elem.kind == "struct" and isinstance(v, list) \
                 and v and all(isinstance(x, dict) for x in v):
-            fields = structs.get(t["elem"]["name"], {})
-            out[p["name"]] = []
+            fields = structs.get(t.elem.name, {})
+            out[p.name] = []
             for i, x in enumerate(v):
-                dropped += [f"`{p['name']}[{i}].{k}`" for k in x if k not in fields]
-                out[p["name"]].append({k: y for k, y in x.items() if k in fields})
-        elif t.get("kind") == "struct" and isinstance(v, dict):
-            fields = structs.get(t["name"], {})
-            dropped += [f"`{p['name']}.{k}`" for k in v if k not in fields]
-            out[p["name"]] = {k: y for k, y in v.items() if k in fields}
+                dropped += [f"`{p.name}[{i}].{k}`" for k in x if k not in fields]
+                out[p.name].append({k: y for k, y in x.items() if k in fields})
+        elif t.kind == "struct" and isinstance(v, dict):
+            fields = structs.get(t.name, {})
+            dropped += [f"`{p.name}.{k}`" for k in v if k not in fields]
+            out[p.name] = {k: y for k, y in v.items() if k in fields}
     return out, dropped
 
 

@@ -12,21 +12,22 @@ from __future__ import annotations
 import json
 import time
 
+from ascc.lang.compiled import DomainInfo
 from ascc.runtime.env import Environment, ToolResult, printable
 from ascc.runtime.errors import ToolError
 
 SIDES = ("agent", "user")
 
 
-def actor_of(meta: dict, tool) -> str | None:
+def actor_of(info: DomainInfo, tool) -> str | None:
     """The actor of a tool of the domain (`agent`, `user`, `env`), or None for a tool it does not have."""
-    t = meta["tools"].get(tool) if isinstance(tool, str) else None
-    return None if t is None else t.get("actor") or "agent"
+    t = info.tools.get(tool) if isinstance(tool, str) else None
+    return None if t is None else t.actor
 
 
 def call_as(env: Environment, side: str, name, arguments) -> ToolResult:
     """`env.call(name, arguments)` when the tool is `side`'s own; else an `unknown_tool` error, nothing run."""
-    actor = actor_of(env.domain.meta, name)
+    actor = actor_of(env.domain.info, name)
     if actor is None or actor == side:
         return env.call(name, arguments)
     started = time.perf_counter()

@@ -19,6 +19,8 @@ import math
 import re
 from decimal import Decimal, InvalidOperation
 
+from ascc.lang.compiled import ToolInfo
+from ascc.lang.types import Type
 from ascc.runtime.errors import ToolError, escape_surrogates
 
 MAX_ARGUMENT_BYTES = 64 * 1024
@@ -53,15 +55,15 @@ def _kind_name(v) -> str:
     return "an object"
 
 
-def convert(v, t: dict, path: str, structs: dict, depth: int = 0):
-    """One JSON value → the runtime value of type `t` (the JSON form of a compiler Type)."""
+def convert(v, t: Type, path: str, structs: dict, depth: int = 0):
+    """One JSON value → the runtime value of type `t`; `structs`: `DomainInfo.structs`."""
     if depth > MAX_DEPTH:
         _fail(path, "nested too deeply")
-    k = t["kind"]
+    k = t.kind
     if k == "json":
         return v  # any JSON value, as given (parsed JSON: bounded by the caller's depth check)
     if v is None:
-        if t.get("nullable"):
+        if t.nullable:
             return None
         _fail(path, "must not be null")
     if k == "union":
@@ -69,8 +71,8 @@ def convert(v, t: dict, path: str, structs: dict, depth: int = 0):
     if k in ("str", "enum"):
         if not isinstance(v, str):
             _fail(path, f"expected a string, found {_kind_name(v)}")
-        if k == "enum" and v not in t["values"]:
-            _fail(path, f"expected one of {', '.join(map(repr, t['values']))}, found {shown(repr(v))}")
+        if k == "enum" and v not in t.values:
+            _fail(path, f"expected one of {', '.join(map(repr, t.values))}, found {shown(repr(v))}")
         return v
     if k == "bool":
         if not isinstance(v, bool):
@@ -89,29 +91,29 @@ def convert(v, t: dict, path: str, structs: dict, depth: int = 0):
     if k == "list":
         if not isinstance(v, list):
             _fail(path, f"expected an array, found {_kind_name(v)}")
-        return [convert(x, t["elem"], f"{path}[{i}]", structs, depth + 1) for i, x in enumerate(v)]
+        return [convert(x, t.elem, f"{path}[{i}]", structs, depth + 1) for i, x in enumerate(v)]
     if k == "map":
         if not isinstance(v, dict):
             _fail(path, f"expected an object, found {_kind_name(v)}")
-        return {str(key): convert(x, t["elem"], f"{path}.{key}", structs, depth + 1) for key, x in v.items()}
+        return {str(key): convert(x, t.elem, f"{path}.{key}", structs, depth + 1) for key, x in v.items()}
     if k == "struct":
-        return _record(v, structs[t["name"]], path, structs, depth)
+        return _record(v, structs[t.name], path, structs, depth)
     _fail(path, f"values of type {k} cannot be passed")
 
 
-def _union(v, t: dict, path: str, structs: dict, depth: int):
+def _union(v, t: Type, path: str, structs: dict, depth: int):
     """The first member of a union (`int | str`) that takes `v`."""
-    for m in t["members"]:
+    for m in t.members:
         try:
             return convert(v, m, path, structs, depth)
         except ToolError:
             continue
-    shown_types = " | ".join(m["kind"] for m in t["members"])
+    shown_types = " | ".join(m.kind for m in t.members)
     _fail(path, f"expected {shown_types}, found {_kind_name(v)}")
 
 
-def _number(v, t: dict, path: str):
-    k = t["kind"]
+def _number(v, t: Type, path: str):
+    k = t.kind
     if isinstance(v, bool) or not isinstance(v, (int, float)):
         _fail(path, f"expected a number, found {_kind_name(v)}")
     if isinstance(v, float) and not math.isfinite(v):
@@ -133,11 +135,11 @@ def _number(v, t: dict, path: str):
             _fail(path, "number out of range")
     try:
         d = Decimal(repr(v) if isinstance(v, float) else v)
-        q = d.quantize(Decimal(1).scaleb(-t["scale"]))
+        q = d.quantize(Decimal(1).scaleb(-t.scale))
     except InvalidOperation:
         _fail(path, "number out of range")
-    if q.adjusted() >= t["precision"] - t["scale"]:
-        _fail(path, f"number out of range for decimal({t['precision']},{t['scale']})")
+    if q.adjusted() >= t.precision - t.scale:
+        _fail(path, f"number out of range for decimal({t.precision},{t.scale})")
     return q
 
 
@@ -150,16 +152,17 @@ def _record(v, fields: dict, path: str, structs: dict, depth: int) -> dict:
     out = {}
     for name, f in fields.items():
         if name in v:
-            out[name] = convert(v[name], f["type"], f"{path}.{name}", structs, depth + 1)
-        elif "default" in f:
-            out[name] = f["default"]
+            out[name] = convert(v[name], f.type, f"{path}.{name}", structs, depth + 1)
+        elif f.has_default:
+            out[name] = f.default
         else:
             _fail(f"{path}.{name}", "missing field")
     return out
 
 
-def parse_arguments(tool: dict, arguments, structs: dict, max_bytes: int = MAX_ARGUMENT_BYTES) -> dict:
-    """Validated keyword arguments (by Python name) for a tool's generated function."""
+def parse_arguments(tool: ToolInfo, arguments, structs: dict, max_bytes: int = MAX_ARGUMENT_BYTES) -> dict:
+    """Validated keyword arguments (by Python name) for a tool's generated function; `structs`:
+    `DomainInfo.structs`."""
     if isinstance(arguments, (str, bytes)):
         if len(arguments) > max_bytes:
             raise ToolError(f"arguments are larger than {max_bytes} bytes", "too_large")
@@ -178,7 +181,7 @@ def parse_arguments(tool: dict, arguments, structs: dict, max_bytes: int = MAX_A
         raise ToolError(f"arguments must be a JSON object, found {_kind_name(arguments)}", "invalid_arguments")
     if max_bytes and _size(arguments) > max_bytes:
         raise ToolError(f"arguments are larger than {max_bytes} bytes", "too_large")
-    params = {p["name"]: p for p in tool["params"]}
+    params = {p.name: p for p in tool.params}
     for key in arguments:
         if key not in params:
             raise ToolError(f"unexpected argument `{shown(key)}`; this tool takes "
@@ -186,13 +189,12 @@ def parse_arguments(tool: dict, arguments, structs: dict, max_bytes: int = MAX_A
     out = {}
     for name, p in params.items():
         if name in arguments:
-            t = dict(p["type"], nullable=p["type"].get("nullable") or not p["required"])
-            value = convert(arguments[name], t, name, structs)
-            out[p["py_name"]] = p["default"] if value is None and p["default"] is not None else value
-        elif p["required"]:
+            value = convert(arguments[name], p.arg_type, name, structs)
+            out[p.py_name] = p.default if value is None and p.default is not None else value
+        elif p.required:
             raise ToolError(f"missing argument `{name}`", "invalid_arguments")
         else:
-            out[p["py_name"]] = p["default"]
+            out[p.py_name] = p.default
     return out
 
 

@@ -25,6 +25,8 @@ from decimal import Decimal
 
 import duckdb
 
+from ascc.lang.compiled import DomainInfo
+from ascc.lang.types import Type
 from ascc.literals import quote_ident as _q
 from ascc.runtime import builtins as B  # noqa: F401 - re-exported for generated modules
 from ascc.runtime import known as K
@@ -58,18 +60,18 @@ _SCALARS = (str, int, bool, Decimal, dt.date, type(None))  # types whose `==` me
 
 
 
-def _bindable(v, t: dict, structs: dict):
+def _bindable(v, t: Type, structs: dict):
     """`v` (of type `t`) with every map as DuckDB's {'key': [...], 'value': [...]} form."""
     if v is None:
         return None
-    k = t.get("kind")
+    k = t.kind
     if k == "map":
-        return {"key": list(v), "value": [_bindable(x, t["elem"], structs) for x in v.values()]}
+        return {"key": list(v), "value": [_bindable(x, t.elem, structs) for x in v.values()]}
     if k == "list":
-        return [_bindable(x, t["elem"], structs) for x in v]
-    if k == "struct" and t.get("name") in structs:
-        fields = structs[t["name"]]
-        return {n: (_bindable(x, fields[n]["type"], structs) if n in fields else x) for n, x in v.items()}
+        return [_bindable(x, t.elem, structs) for x in v]
+    if k == "struct" and t.name in structs:
+        fields = structs[t.name]
+        return {n: (_bindable(x, fields[n].type, structs) if n in fields else x) for n, x in v.items()}
     return v
 
 
@@ -89,8 +91,8 @@ class Context:
     def __init__(self, env, call_index: int = 0, *, eager: bool = False, raw: bool = False):
         self.env = env
         self.raw = raw  # env.py `sync`'s context: it writes the backlog itself, to the connection as it is
-        self.meta = env.domain.meta
-        self.entities = self.meta["entities"]
+        self.info = env.domain.info
+        self.entities = self.info.entities
         self.eager = eager
         self.cache: dict[tuple[str, object], dict | None] = {}
         # (entity, key) -> [op, values], in the order rows were first written; op is "insert" (DuckDB has no
@@ -115,7 +117,7 @@ class Context:
 
     # ---- reads
     def _fetch(self, entity: str, where: str, params: list, limit: int | None = None) -> list[dict]:
-        key = self.entities[entity]["key"]
+        key = self.entities[entity].key
         untouched = not any(pk[0] == entity for pk in self.after)
         whole = not where and limit is None and untouched
         test = self._equalities(entity, where, params) if where and untouched else None
@@ -169,15 +171,15 @@ class Context:
             cols = _EQUALITIES[where] = None if m is None else _EQ_TERM.findall(where)
         if cols is None or len(cols) != len(params):
             return None
-        fields = self.entities[entity]["fields"]
+        fields = self.entities[entity].fields
         for c, v in zip(cols, params):
             f = fields.get(c)
-            if f is None or _EQ_TYPES.get(f["type"]["kind"]) is not type(v):
+            if f is None or _EQ_TYPES.get(f.type.kind) is not type(v):
                 return None
         return list(zip(cols, params))
 
     def _remember(self, entity: str, row: dict) -> dict:
-        self.cache[(entity, row[self.entities[entity]["key"]])] = row
+        self.cache[(entity, row[self.entities[entity].key])] = row
         return row
 
     def get(self, entity: str, key) -> dict | None:
@@ -186,7 +188,7 @@ class Context:
         cache_key = (entity, key)
         if cache_key in self.cache:
             return self.cache[cache_key]
-        sql = _statement("get", entity, self.entities[entity]["key"])
+        sql = _statement("get", entity, self.entities[entity].key)
         row = self.env.known.get(entity, key)  # no statement for a row whose value is known (known.py)
         if row is not K.UNKNOWN:
             if K.CHECK:
@@ -303,22 +305,22 @@ class Context:
     # ---- writes
     def _check(self, entity: str, row: dict, changed, is_new: bool) -> None:
         meta = self.entities[entity]
-        keycol = meta["key"]
-        for name, f in meta["fields"].items():
+        keycol = meta.key
+        for name, f in meta.fields.items():
             if name not in changed:
                 continue
             v = row[name]
             if v is None:
-                if not f["type"].get("nullable"):
+                if not f.type.nullable:
                     raise ToolError(f"{entity}.{name} cannot be empty", "invalid_arguments")
                 continue
-            if f["type"]["kind"] == "enum" and v not in f["type"]["values"]:
+            if f.type.kind == "enum" and v not in f.type.values:
                 raise ToolError(f"{v!r} is not a valid {entity}.{name}", "invalid_arguments")
-            if f.get("pattern") and not self.env.domain.pattern(f["pattern"]).fullmatch(v):
+            if f.pattern and not self.env.domain.pattern(f.pattern).fullmatch(v):
                 raise ToolError(f"{v!r} is not a valid {entity}.{name}", "invalid_arguments")
-            if f.get("ref") and self.get(f["ref"], v) is None:
-                raise ToolError(f"{f['ref']} {v!r} not found", "not_found")
-            if (f.get("unique") or (name == keycol and is_new)) and self._taken(entity, name, v, row[keycol], is_new):
+            if f.ref and self.get(f.ref, v) is None:
+                raise ToolError(f"{f.ref} {v!r} not found", "not_found")
+            if (f.unique or (name == keycol and is_new)) and self._taken(entity, name, v, row[keycol], is_new):
                 raise ToolError(f"{entity} with {name} {v!r} already exists", "conflict")
         for _field, text, pred in self.env.domain.checks.get(entity, ()):
             try:
@@ -329,7 +331,7 @@ class Context:
                 raise ToolError(f"{entity} {row[keycol]!r} would violate `{text}`", "precondition")
 
     def _taken(self, entity: str, col: str, value, key, is_new: bool) -> bool:
-        keycol = self.entities[entity]["key"]
+        keycol = self.entities[entity].key
         if col == keycol:
             return self.get(entity, value) is not None
         if self.pending:
@@ -340,7 +342,7 @@ class Context:
     def insert(self, entity: str, row: dict) -> dict:
         self._check(entity, row, row, True)
         row = dict(row)
-        pk = (entity, row[self.entities[entity]["key"]])
+        pk = (entity, row[self.entities[entity].key])
         if pk not in self.before:
             self.before[pk] = None
         if pk in self.pending:  # deleted earlier in this call: delete, then insert, as written
@@ -353,7 +355,7 @@ class Context:
         return row
 
     def update(self, entity: str, row: dict, changes: dict) -> dict:
-        keycol = self.entities[entity]["key"]
+        keycol = self.entities[entity].key
         key = row[keycol]
         if keycol in changes and changes[keycol] != key:
             raise ToolError(f"the key of {entity} cannot change", "invalid_arguments")
@@ -377,7 +379,7 @@ class Context:
         return row
 
     def delete(self, entity: str, row: dict) -> None:
-        pk = (entity, row[self.entities[entity]["key"]])
+        pk = (entity, row[self.entities[entity].key])
         if pk not in self.before:
             self.before[pk] = dict(row)
         p = self.pending.get(pk)
@@ -402,7 +404,7 @@ class Context:
         self.flush_failed = True  # until every statement has run
         for pk, (op, values) in pending.items():
             entity, key = pk
-            keycol = self.entities[entity]["key"]
+            keycol = self.entities[entity].key
             if op != "delete" and mapped[entity]:
                 values = self._bindable(entity, values)
             batch = batches.get(pk)
@@ -432,7 +434,7 @@ class Context:
                 groups.setdefault((entity, tuple(values)), []).append((key, values))
         out = {}
         for (entity, cols), rows in groups.items():
-            if len(rows) > 1 and _column_types(self.meta, entity, cols) is not None:
+            if len(rows) > 1 and _column_types(self.info, entity, cols) is not None:
                 for key, _values in rows:
                     out[(entity, key)] = rows
         return out
@@ -441,7 +443,7 @@ class Context:
         """One UPDATE for several rows: `UPDATE t SET c = v.c … FROM (VALUES (?::T, …), …) v WHERE t.k = v.k`.
         Each parameter is cast to its column's type, so a value is converted exactly as `SET c = ?` would."""
         cols = tuple(rows[0][1])
-        types = (*_column_types(self.meta, entity, (keycol,)), *_column_types(self.meta, entity, cols))
+        types = (*_column_types(self.info, entity, (keycol,)), *_column_types(self.info, entity, cols))
         sql = _SQL.get(("update_rows", entity, keycol, cols, types, len(rows)))  # types too: domains share names
         if sql is None:
             row = "(" + ", ".join(f"?::{t}" for t in types) + ")"
@@ -482,7 +484,7 @@ class Context:
 
     def _bindable(self, entity: str, values: dict) -> dict:
         cols = self.env.domain.map_columns[entity]
-        structs = self.meta["structs"]
+        structs = self.info.structs
         return {c: (_bindable(v, cols[c], structs) if c in cols else v) for c, v in values.items()}
 
     def rollback(self) -> None:
@@ -490,7 +492,7 @@ class Context:
         rows written to DuckDB as they were before the call, newest first."""
         self.pending = {}
         for (entity, key), exists in reversed(self.flushed.items()):
-            keycol = self.entities[entity]["key"]
+            keycol = self.entities[entity].key
             before = self.before[(entity, key)]
             if before is not None and self.env.domain.map_columns[entity]:
                 before = self._bindable(entity, before)
@@ -510,11 +512,11 @@ _SCALAR_SQL = {"str": "VARCHAR", "enum": "VARCHAR", "int": "BIGINT", "float": "D
                "date": "DATE", "datetime": "TIMESTAMP"}  # as ddl.py declares the columns
 
 
-def _column_types(meta: dict, entity: str, cols: tuple) -> list[str] | None:
+def _column_types(info: DomainInfo, entity: str, cols: tuple) -> list[str] | None:
     """The columns' SQL types, or None where one is not a scalar (nested values are written one row each)."""
-    fields = meta["entities"][entity]["fields"]
-    types = [fields[c]["type"] for c in cols]
-    got = [f"DECIMAL({t['precision']},{t['scale']})" if t["kind"] == "decimal" else _SCALAR_SQL.get(t["kind"])
+    fields = info.entities[entity].fields
+    types = [fields[c].type for c in cols]
+    got = [f"DECIMAL({t.precision},{t.scale})" if t.kind == "decimal" else _SCALAR_SQL.get(t.kind)
            for t in types]
     return None if None in got else got
 

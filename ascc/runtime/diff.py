@@ -14,6 +14,7 @@ from rich.console import Group
 from rich.text import Text
 from rich.tree import Tree
 
+from ascc.lang.compiled import DomainInfo
 from ascc.runtime.env import to_jsonable
 
 _MISSING = object()
@@ -71,13 +72,13 @@ class StateDiff:
         return {"tables": {n: t.to_json() for n, t in self.tables.items()}, **self.counts}
 
 
-def diff_states(meta: dict, before: dict[str, list[dict]], after: dict[str, list[dict]]) -> StateDiff:
+def diff_states(info: DomainInfo, before: dict[str, list[dict]], after: dict[str, list[dict]]) -> StateDiff:
     """Compare two states (`Environment.state()` shapes); a table missing on one side is not compared."""
     out = StateDiff()
-    for entity, info in meta["entities"].items():
+    for entity, ent in info.entities.items():
         if entity not in before or entity not in after:
             continue
-        table = diff_rows(info["key"], before[entity], after[entity])
+        table = diff_rows(ent.key, before[entity], after[entity])
         if table:
             out.tables[entity] = table
     return out

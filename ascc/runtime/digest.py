@@ -19,6 +19,8 @@ import datetime as dt
 import hashlib
 from decimal import Decimal
 
+from ascc.lang.compiled import DomainInfo
+from ascc.lang.types import Type
 from ascc.literals import quote_ident as _q
 from ascc.literals import sql_literal as _sql_str
 
@@ -27,7 +29,7 @@ MASK = (1 << 64) - 1
 UNKNOWN = object()  # a touched row whose value must be read from DuckDB
 
 
-def canonical_sql(expr: str, t: dict, structs: dict, depth: int = 0, not_null: bool = False) -> str:
+def canonical_sql(expr: str, t: Type, structs: dict, depth: int = 0, not_null: bool = False) -> str:
     """SQL that renders `expr` (of type `t`) as its canonical text; never NULL. `not_null`: DuckDB enforces
     that `expr` is not NULL (a NOT NULL column), so no NULL test is needed."""
     return _concat(_parts(expr, t, structs, depth, not_null))
@@ -37,11 +39,11 @@ def _concat(parts: list[str]) -> str:
     return parts[0] if len(parts) == 1 else f"concat({', '.join(parts)})"
 
 
-def _parts(expr: str, t: dict, structs: dict, depth: int, not_null: bool) -> list[str]:
+def _parts(expr: str, t: Type, structs: dict, depth: int, not_null: bool) -> list[str]:
     """The canonical text as `concat` arguments, none NULL. The statement's cost grows with the number of
     expression nodes (DuckDB binds and initializes each one per statement, even for a single row), so the
     text is one flat `concat` where it can be, with a NULL test only where a NULL can occur."""
-    k = t["kind"]
+    k = t.kind
     v = f"x{depth}"
     if k in ("str", "enum"):
         return [f"strlen({expr})", "':'", expr] if not_null else [f"coalesce(strlen({expr})::VARCHAR || ':' || {expr}, '~')"]
@@ -55,15 +57,15 @@ def _parts(expr: str, t: dict, structs: dict, depth: int, not_null: bool) -> lis
     if scalar is not None:
         return [scalar] if not_null else [f"coalesce({scalar}, '~')"]
     if k == "list":
-        inner = canonical_sql(v, t["elem"], structs, depth + 1)
+        inner = canonical_sql(v, t.elem, structs, depth + 1)
         parts = ["'['", _joined(f"list_transform({expr}, lambda {v}: {inner})"), "']'"]
     elif k == "map":
-        inner = _concat([f"{v}.key", "'='", *_parts(f"{v}.value", t["elem"], structs, depth + 1, False)])
+        inner = _concat([f"{v}.key", "'='", *_parts(f"{v}.value", t.elem, structs, depth + 1, False)])
         parts = ["'{'", _joined(f"list_transform(list_sort(map_entries({expr})), lambda {v}: {inner})"), "'}'"]
     else:  # struct
         parts = ["'{'"]
-        for i, (name, f) in enumerate(structs[t["name"]].items()):
-            parts += [*([] if i == 0 else ["','"]), *_parts(f"{expr}.{_q(name)}", f["type"], structs, depth, False)]
+        for i, (name, f) in enumerate(structs[t.name].items()):
+            parts += [*([] if i == 0 else ["','"]), *_parts(f"{expr}.{_q(name)}", f.type, structs, depth, False)]
         parts.append("'}'")
     parts = _merge_literals(parts)
     return parts if not_null else [f"(CASE WHEN {expr} IS NULL THEN '~' ELSE {_concat(parts)} END)"]
@@ -95,7 +97,7 @@ def row_hash_sql(fields: dict, structs: dict) -> str:
     for i, (name, f) in enumerate(fields.items()):
         if i:
             parts.append("'|'")
-        parts += _parts(_q(name), f["type"], structs, 0, not f["type"].get("nullable"))
+        parts += _parts(_q(name), f.type, structs, 0, not f.type.nullable)
     parts = _merge_literals(parts)
     text = _concat(parts) if len(parts) > 1 else f"({parts[0]})::VARCHAR"  # a lone int key is not text yet
     return f"('0x' || left(md5({text}), 16))::UBIGINT"
@@ -106,10 +108,10 @@ def table_digest_sql(entity: str, fields: dict, structs: dict) -> str:
             f"FROM {_q(entity)}")
 
 
-def state_digest_sql(meta: dict, entities=None) -> str:
+def state_digest_sql(info: DomainInfo, entities=None) -> str:
     """One statement for the whole state (or for `entities`): a (table, count, sum) row per entity."""
-    parts = [f"SELECT {_sql_str(e)} AS t, * FROM ({table_digest_sql(e, m['fields'], meta['structs'])})"
-             for e, m in sorted(meta["entities"].items()) if entities is None or e in entities]
+    parts = [f"SELECT {_sql_str(e)} AS t, * FROM ({table_digest_sql(e, m.fields, info.structs)})"
+             for e, m in sorted(info.entities.items()) if entities is None or e in entities]
     return " UNION ALL ".join(parts)
 
 
@@ -123,16 +125,16 @@ def combine(tables: list[tuple[str, int, int]]) -> str:
 # ---- the same definition in Python, for tests and for states held outside DuckDB
 
 
-def canonical_text(v, t: dict, structs: dict) -> str:
+def canonical_text(v, t: Type, structs: dict) -> str:
     if v is None:
         return "~"
-    k = t["kind"]
+    k = t.kind
     if k in ("str", "enum"):
         return f"{len(v.encode('utf-8'))}:{v}"
     if k == "int":
         return str(int(v))
     if k == "decimal":  # fixed-point even where str() would write an exponent (0E-10)
-        return format(Decimal(v).quantize(Decimal(1).scaleb(-t["scale"])), "f")
+        return format(Decimal(v).quantize(Decimal(1).scaleb(-t.scale)), "f")
     if k == "float":
         return format(float(v), ".17g")
     if k == "bool":
@@ -142,39 +144,39 @@ def canonical_text(v, t: dict, structs: dict) -> str:
     if k == "datetime":
         return v.strftime("%Y-%m-%dT%H:%M:%S.%f")
     if k == "list":
-        return "[" + ",".join(canonical_text(x, t["elem"], structs) for x in v) + "]"
+        return "[" + ",".join(canonical_text(x, t.elem, structs) for x in v) + "]"
     if k == "map":
         items = sorted(v.items())
-        return "{" + ",".join(f"{key}={canonical_text(x, t['elem'], structs)}" for key, x in items) + "}"
-    fields = structs[t["name"]]
-    return "{" + ",".join(canonical_text(v.get(n), f["type"], structs) for n, f in fields.items()) + "}"
+        return "{" + ",".join(f"{key}={canonical_text(x, t.elem, structs)}" for key, x in items) + "}"
+    fields = structs[t.name]
+    return "{" + ",".join(canonical_text(v.get(n), f.type, structs) for n, f in fields.items()) + "}"
 
 
 def row_hash(row: dict, fields: dict, structs: dict) -> int:
-    text = "|".join(canonical_text(row[n], f["type"], structs) for n, f in fields.items())
+    text = "|".join(canonical_text(row[n], f.type, structs) for n, f in fields.items())
     return int(hashlib.md5(text.encode("utf-8")).hexdigest()[:16], 16)
 
 
-def python_digest(meta: dict, rows: dict[str, list[dict]]) -> str:
+def python_digest(info: DomainInfo, rows: dict[str, list[dict]]) -> str:
     tables = []
-    for entity, m in meta["entities"].items():
+    for entity, m in info.entities.items():
         rs = rows.get(entity, [])
-        tables.append((entity, len(rs), sum(row_hash(r, m["fields"], meta["structs"]) for r in rs)))
+        tables.append((entity, len(rs), sum(row_hash(r, m.fields, info.structs) for r in rs)))
     return combine(tables)
 
 
 # ---- the digest kept up to date row by row
 
 
-def row_hashes_sql(meta: dict, whole: tuple[str, ...], some: tuple[str, ...]) -> str:
+def row_hashes_sql(info: DomainInfo, whole: tuple[str, ...], some: tuple[str, ...]) -> str:
     """One statement with one column per table, a list of `{'k': key, 'h': row hash}`: every row of each table
     in `whole`, then, for each table in `some`, the rows whose keys are bound (as one list) to its `?`."""
     cols = []
     for e in (*whole, *some):
-        m = meta["entities"][e]
-        key = _q(m["key"])
+        m = info.entities[e]
+        key = _q(m.key)
         where = f" WHERE list_contains(?, {key})" if e in some else ""
-        h = row_hash_sql(m["fields"], meta["structs"])
+        h = row_hash_sql(m.fields, info.structs)
         cols.append(f"(SELECT list({{'k': {key}, 'h': {h}}}) FROM {_q(e)}{where})")
     return "SELECT " + ", ".join(cols)
 
@@ -183,10 +185,10 @@ class DigestBase:
     """A domain's initial state as row hashes per table (key → hash), shared read-only by its environments,
     and the row-hash statements, built once per set of tables."""
 
-    def __init__(self, meta: dict, con):
-        self.meta = meta
+    def __init__(self, info: DomainInfo, con):
+        self.info = info
         self._sql: dict[tuple, str] = {}
-        tables = tuple(sorted(meta["entities"]))
+        tables = tuple(sorted(info.entities))
         row = con.execute(self.statement(tables, ())).fetchone()
         self.initial = {t: {d["k"]: d["h"] for d in got or ()} for t, got in zip(tables, row)}
         self.totals = {t: (len(m), sum(m.values()) & MASK) for t, m in self.initial.items()}
@@ -194,7 +196,7 @@ class DigestBase:
     def statement(self, whole: tuple[str, ...], some: tuple[str, ...]) -> str:
         sql = self._sql.get((whole, some))
         if sql is None:
-            sql = self._sql[(whole, some)] = row_hashes_sql(self.meta, whole, some)
+            sql = self._sql[(whole, some)] = row_hashes_sql(self.info, whole, some)
         return sql
 
 
@@ -233,7 +235,7 @@ class RowDigests:
 
     def touch_table(self, table: str | None) -> None:
         """A table (None: every table) written in ways not reported row by row."""
-        self.whole.update(self.base.meta["entities"] if table is None else (table,))
+        self.whole.update(self.base.info.entities if table is None else (table,))
         self.value = None
 
     def digest(self, con) -> str:
@@ -255,10 +257,10 @@ class RowDigests:
             self.changed[t] = {}
             self.totals[t] = (len(m), sum(m.values()) & MASK)
         from_sql = dict(zip(some, got[len(whole):]))
-        meta, structs = self.base.meta["entities"], self.base.meta["structs"]
+        entities, structs = self.base.info.entities, self.base.info.structs
         for t in unknown:
             new = {d["k"]: d["h"] for d in from_sql.get(t) or ()}
-            fields = meta[t]["fields"]
+            fields = entities[t].fields
             for k, r in self.dirty[t].items():
                 if r is not UNKNOWN and r is not None:
                     new[k] = row_hash(r, fields, structs)

@@ -12,8 +12,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from ascc.compiler.resolve import convert_value
-from ascc.compiler.types import from_json
+from ascc.lang.compiled import DOMAIN_JSON, DomainInfo, ToolInfo, domain_info
 from ascc.runtime.builtins import Pattern, regex
 from ascc.runtime.digest import DigestBase, state_digest_sql
 from ascc.runtime.errors import ToolError
@@ -23,7 +22,7 @@ from ascc.runtime.errors import ToolError
 class CompiledDomain:
     name: str
     path: Path
-    meta: dict
+    meta: dict  # domain.json as read; the loader's alone: everything else reads `info`
     tools: dict  # name -> generated function
     checks: dict
     schema_sql: str
@@ -31,6 +30,7 @@ class CompiledDomain:
     schemas: list[dict]
     user_schemas: list[dict] = field(default_factory=list)
     rules: dict = field(default_factory=dict)  # tool name -> generated function: the policy rules a call meets
+    info: DomainInfo | None = None  # domain.json, typed
     _arrow: dict | None = None
     # the initial state's row hashes, read by the first environment (not copied by `dataclasses.replace`,
     # which gives a domain another initial state)
@@ -45,7 +45,7 @@ class CompiledDomain:
     def digest_base(self, con) -> DigestBase:
         """The initial state's row hashes; `con` must hold the initial state the first time."""
         if self._digest_base is None:
-            self._digest_base = DigestBase(self.meta, con)
+            self._digest_base = DigestBase(self.info, con)
         return self._digest_base
 
     @cached_property
@@ -53,42 +53,43 @@ class CompiledDomain:
         """{entity: {column: type}} of the columns whose type holds a map inside a list. DuckDB infers one element
         type for a bound list, so maps of different keys there would become one struct of all keys (null-filled);
         the runtime binds them as key/value lists. Held by the loaded domain, so it is never stale."""
-        structs = self.meta["structs"]
+        structs = self.info.structs
 
         def has(t, in_list, seen=()):
-            k = t.get("kind")
+            k = t.kind
             if k == "map":
-                return in_list or has(t["elem"], in_list, seen)
+                return in_list or has(t.elem, in_list, seen)
             if k == "list":
-                return has(t["elem"], True, seen)
-            if k == "struct" and t.get("name") in structs and t["name"] not in seen:
-                return any(has(f["type"], in_list, (*seen, t["name"])) for f in structs[t["name"]].values())
+                return has(t.elem, True, seen)
+            if k == "struct" and t.name in structs and t.name not in seen:
+                return any(has(f.type, in_list, (*seen, t.name)) for f in structs[t.name].values())
             return False
 
-        return {e: {c: f["type"] for c, f in ent["fields"].items() if has(f["type"], False)}
-                for e, ent in self.meta["entities"].items()}
+        return {e: {c: f.type for c, f in ent.fields.items() if has(f.type, False)}
+                for e, ent in self.info.entities.items()}
 
-    def tool(self, name: str) -> tuple[dict, object]:
-        meta = self.meta["tools"].get(name) if isinstance(name, str) else None
+    def tool(self, name: str) -> tuple[ToolInfo, object]:
+        meta = self.info.tools.get(name) if isinstance(name, str) else None
         if meta is None:
             shown = name if isinstance(name, str) and len(name) <= 60 else f"{str(name)[:60]}…"
             raise ToolError(f"unknown tool `{shown}`", "unknown_tool")
         return meta, self.tools[name]
 
-    def tool_rules(self, name: str) -> list[dict]:
-        """A tool's policy rules as domain.json records them (name, when, outcome, policy, message, ask, via)."""
-        return (self.meta["tools"].get(name) or {}).get("rules") or [] if isinstance(name, str) else []
+    def tool_rules(self, name: str) -> tuple:
+        """A tool's policy rules (`RuleInfo`: name, when, outcome, policy, message, ask, via)."""
+        tool = self.info.tools.get(name) if isinstance(name, str) else None
+        return tool.rules if tool else ()
 
     @property
     def policy(self) -> str:
-        return self.meta["policy"]
+        return self.info.policy
 
     def arrow_state(self) -> dict:
         """The initial state as Arrow tables, read once per process."""
         if self._arrow is None:
             import pyarrow.parquet as pq
 
-            self._arrow = {e: pq.read_table(self.path / "state" / f"{e}.parquet") for e in self.meta["entities"]}
+            self._arrow = {e: pq.read_table(self.path / "state" / f"{e}.parquet") for e in self.info.entities}
         return self._arrow
 
     @staticmethod
@@ -98,33 +99,6 @@ class CompiledDomain:
     @staticmethod
     def is_write_sql(text: str) -> bool:
         return not re.match(r"\s*(SELECT|WITH|\()", text, re.I)
-
-
-def _typed_defaults(meta: dict) -> None:
-    """JSON carries defaults as text (decimals, dates); make them runtime values again."""
-    structs = meta["structs"]
-
-    def records(t):
-        return {n: _FieldView(n, f) for n, f in structs[t.name].items()}
-
-    for fields in [*structs.values(), *(e["fields"] for e in meta["entities"].values())]:
-        for f in fields.values():
-            if "default" in f:
-                f["default"] = convert_value(f["default"], from_json(f["type"]).as_nullable(), records)
-    for t in meta["tools"].values():
-        for p in t["params"]:
-            if p["default"] is not None:
-                p["default"] = convert_value(p["default"], from_json(p["type"]), records)
-
-
-class _FieldView:
-    """Adapts a domain.json field to what `convert_value` reads for struct fields."""
-
-    def __init__(self, name: str, f: dict):
-        self.name = name
-        self.type = from_json(f["type"])
-        self.has_default = "default" in f
-        self.default = f.get("default")
 
 
 def _import_module(path: Path, name: str, build_key: str):
@@ -139,12 +113,6 @@ def _import_module(path: Path, name: str, build_key: str):
     return module
 
 
-def _fix_field_names(meta: dict) -> None:
-    for fields in [*meta["structs"].values(), *(e["fields"] for e in meta["entities"].values())]:
-        for n, f in fields.items():
-            f.setdefault("name", n)
-
-
 _LOADED: OrderedDict[tuple[str, str], CompiledDomain] = OrderedDict()
 _LOADED_MAX = 64
 
@@ -153,7 +121,7 @@ def build_key(path: Path) -> str:
     """What a build's content is, in 16 hex digits: its domain.json, tools.py and manifest (which holds the spec's
     and the seed files' hashes). A recompiled build of an edited spec has another key."""
     h = hashlib.sha256()
-    for name in ("domain.json", "tools.py", "manifest.json"):
+    for name in (DOMAIN_JSON, "tools.py", "manifest.json"):
         f = path / name
         h.update(f.read_bytes() if f.exists() else b"-")
         h.update(b"\0")
@@ -179,17 +147,16 @@ load_domain.cache_clear = _LOADED.clear  # type: ignore[attr-defined]
 
 
 def _load(path: Path, key: str) -> CompiledDomain:
-    meta = json.loads((path / "domain.json").read_text(encoding="utf-8"))
-    _fix_field_names(meta)
-    _typed_defaults(meta)
-    module = _import_module(path / "tools.py", meta["domain"], key)
+    meta = json.loads((path / DOMAIN_JSON).read_text(encoding="utf-8"))
+    info = domain_info(meta)
+    module = _import_module(path / "tools.py", info.name, key)
     user = path / "user_tools.json"
     return CompiledDomain(
-        name=meta["domain"], path=path, meta=meta, tools=module.TOOLS, checks=module.CHECKS,
-        schema_sql=(path / "schema.sql").read_text(encoding="utf-8"), digest_sql=state_digest_sql(meta),
+        name=info.name, path=path, meta=meta, tools=module.TOOLS, checks=module.CHECKS,
+        schema_sql=(path / "schema.sql").read_text(encoding="utf-8"), digest_sql=state_digest_sql(info),
         schemas=json.loads((path / "tools.json").read_text(encoding="utf-8")),
         user_schemas=json.loads(user.read_text(encoding="utf-8")) if user.exists() else [],
-        rules=getattr(module, "RULES", {}))
+        rules=getattr(module, "RULES", {}), info=info)
 
 
 def compile_and_load(spec: str | Path, out_root: str | Path = "build") -> CompiledDomain:

@@ -16,13 +16,10 @@ writes to `con` directly must call `written`.
 
 from __future__ import annotations
 
-import ctypes
 import datetime as dt
-import itertools
 import json
 import logging
 import os
-import queue
 import threading
 import time
 from dataclasses import dataclass
@@ -39,6 +36,7 @@ from ascc.runtime.digest import MASK, RowDigests, combine
 from ascc.runtime.domain import CompiledDomain
 from ascc.runtime.errors import KEPT_ERROR, KeptError, ToolError, escape_surrogates, internal_detail
 from ascc.runtime.known import KnownRowMismatch, KnownRows
+from ascc.watchdog import WATCHDOG, CallTimeout  # noqa: F401 - CallTimeout: its name here too
 
 log = logging.getLogger("ascc.runtime")
 LAZY_WRITES = os.environ.get("ASCC_LAZY_WRITES", "1") != "0"  # 0: every call's writes reach DuckDB at its end
@@ -216,7 +214,7 @@ class Environment:
         if e is None:
             e = self._backlog[pk] = [op[0] != "insert", set(), row]  # [DuckDB has the row, columns to set, row]
         elif op[0] == "insert" and e[0]:  # deleted earlier in the backlog, and DuckDB still has it
-            e[1].update(self.domain.meta["entities"][pk[0]]["fields"])
+            e[1].update(self.domain.info.entities[pk[0]].fields)
         if op[0] == "update":
             e[1].update(op[1])
         e[2] = row
@@ -237,7 +235,7 @@ class Environment:
             self._own()
         self._touched = True
         ctx = Context(self, raw=True)
-        entities = self.domain.meta["entities"]
+        entities = self.domain.info.entities
         for (entity, key), (in_db, cols, row) in backlog.items():
             if row is None:
                 if in_db:
@@ -245,9 +243,9 @@ class Environment:
             elif not in_db:
                 ctx.pending[(entity, key)] = ["insert", dict(row)]
             else:
-                cols.discard(entities[entity]["key"])
+                cols.discard(entities[entity].key)
                 if cols:
-                    ctx.pending[(entity, key)] = ["update", {c: row[c] for c in entities[entity]["fields"] if c in cols}]
+                    ctx.pending[(entity, key)] = ["update", {c: row[c] for c in entities[entity].fields if c in cols}]
         try:
             ctx.flush()
         except duckdb.Error:
@@ -258,9 +256,9 @@ class Environment:
 
     # ---- episode
     def _set_clock(self, today, now) -> None:
-        clock = self.domain.meta["clock"]
-        self.clock_today = dt.date.fromisoformat(str(today or clock["today"]))
-        default_now = f"{self.clock_today.isoformat()}T{clock['now'].split('T')[1]}" if today else clock["now"]
+        clock = self.domain.info.clock
+        self.clock_today = dt.date.fromisoformat(str(today or clock.today))
+        default_now = f"{self.clock_today.isoformat()}T{clock.now.split('T')[1]}" if today else clock.now
         self.clock_now = dt.datetime.fromisoformat(str(now or default_now))
 
     def reset(self, *, setup: list[tuple[str, dict]] | None = None, today=None, now=None, id_seed: int = 0) -> None:
@@ -295,7 +293,7 @@ class Environment:
         self.needs_replay_on_failure = False
         try:
             meta, fn = self.domain.tool(name)
-            kwargs = parse_arguments(meta, arguments, self.domain.meta["structs"], self.limits.max_argument_bytes)
+            kwargs = parse_arguments(meta, arguments, self.domain.info.structs, self.limits.max_argument_bytes)
             record_args = logged_args = _as_args(arguments)
             deadline = time.monotonic() + self.limits.call_seconds if self.limits.call_seconds else None
             ctx = Context(self, len(self.log))
@@ -337,7 +335,7 @@ class Environment:
         counter = self.id_counter
         try:
             meta, _ = self.domain.tool(name)
-            kwargs = parse_arguments(meta, arguments, self.domain.meta["structs"], self.limits.max_argument_bytes)
+            kwargs = parse_arguments(meta, arguments, self.domain.info.structs, self.limits.max_argument_bytes)
             return [tuple(x) for x in fn(Context(self, len(self.log)), **kwargs)]
         except ToolError:
             return []
@@ -376,7 +374,7 @@ class Environment:
 
     def _guarded(self, fn, ctx: Context, kwargs: dict, deadline: float | None):
         """The tool function and its writes, under the watchdog: past `deadline` DuckDB is interrupted and the
-        Python code of the call gets a `CallTimeout` (see `_Watchdog`). Nothing else runs while armed, so the
+        Python code of the call gets a `CallTimeout` (see ascc/watchdog.py). Nothing else runs while armed, so the
         bookkeeping before and after (commit, undo, recovery) is never cut in the middle."""
         if deadline is None:
             value = fn(ctx, **kwargs)
@@ -421,7 +419,7 @@ class Environment:
             if rec.wrote:  # successes and calls that failed after their effects (KeptError): they changed state
                 meta, fn = self.domain.tool(rec.tool)
                 ctx = Context(self, 0, eager=rec.eager)
-                fn(ctx, **parse_arguments(meta, rec.arguments, self.domain.meta["structs"], 0))
+                fn(ctx, **parse_arguments(meta, rec.arguments, self.domain.info.structs, 0))
                 ctx.flush()
                 ctx.commit()
         self.id_counter = counter
@@ -453,13 +451,39 @@ class Environment:
         self.known.forget(entity)
 
     def rows(self, entity: str) -> list[dict]:
-        key = self.domain.meta["entities"][entity]["key"]
+        key = self.domain.info.entities[entity].key
         cur = self.reader.execute(f"SELECT * FROM {quote_ident(entity)} ORDER BY {quote_ident(key)}")
         cols = [d[0] for d in cur.description]
         return [dict(zip(cols, r)) for r in cur.fetchall()]
 
+    # ---- row lookups for the simulator and tests (outside calls: nothing is pending; read as `reader_for` reads, so
+    # an environment that wrote nothing keeps reading the shared database)
+    def row(self, entity: str, key) -> dict | None:
+        """The row of `entity` whose key is `key`, or None."""
+        k = self.domain.info.entities[entity].key
+        cur = self.reader_for((entity,)).execute(f"SELECT * FROM {quote_ident(entity)} WHERE {quote_ident(k)} = ?", [key])
+        values = cur.fetchone()
+        return dict(zip([d[0] for d in cur.description], values)) if values else None
+
+    def keys(self, entity: str, field: str | None = None, values: list | None = None) -> list:
+        """The keys of `entity`'s rows in key order; with `field`, only of the rows whose `field` is one of
+        `values`."""
+        k = quote_ident(self.domain.info.entities[entity].key)
+        if field is None:
+            return [r[0] for r in self.reader_for((entity,)).execute(f"SELECT {k} FROM {quote_ident(entity)} ORDER BY {k}").fetchall()]
+        if not values:
+            return []
+        where = " OR ".join([f"{quote_ident(field)} = ?"] * len(values))
+        sql = f"SELECT {k} FROM {quote_ident(entity)} WHERE {where} ORDER BY {k}"
+        return [r[0] for r in self.reader_for((entity,)).execute(sql, list(values)).fetchall()]
+
+    def field_values(self, entity: str, field: str) -> list[tuple]:
+        """(value of `field`, key) of every row of `entity`, in key order."""
+        k = quote_ident(self.domain.info.entities[entity].key)
+        return self.reader_for((entity,)).execute(f"SELECT {quote_ident(field)}, {k} FROM {quote_ident(entity)} ORDER BY {k}").fetchall()
+
     def state(self) -> dict[str, list[dict]]:
-        return {e: self.rows(e) for e in self.domain.meta["entities"]}
+        return {e: self.rows(e) for e in self.domain.info.entities}
 
     def snapshot(self) -> Snapshot:
         return Snapshot(list(self.log), self.id_counter, self.id_seed, self.clock_today, self.clock_now,
@@ -475,6 +499,13 @@ class Environment:
         self.log = list(snap.calls)
         self.id_counter = snap.id_counter
 
+    def interrupt(self) -> None:
+        """Stop the DuckDB statement running on this environment's connections (the call watchdog's, from its
+        thread): its own database and the cursor on the domain's shared one, whichever exist."""
+        for con in (self._con, self._reader):
+            if con is not None:
+                con.interrupt()
+
     def close(self) -> None:
         self._backlog.clear()
         for con in (self._con, self._reader):
@@ -486,95 +517,6 @@ class Environment:
 
     def __exit__(self, *exc) -> None:
         self.close()
-
-
-class CallTimeout(BaseException):  # noqa: N818 - like KeyboardInterrupt: nothing but `_run` may catch it
-    """Raised in the thread of a tool call that ran past its time, wherever its Python code is."""
-
-
-@dataclass(eq=False)
-class _Armed:
-    token: int
-    deadline: float
-    env: Environment | None
-    thread: int
-    fired: bool = False
-
-
-class _Watchdog:
-    """One thread that stops calls running past their time, for every environment of the process.
-
-    At a call's deadline it interrupts the environment's DuckDB statement and raises `CallTimeout` in the
-    call's thread (`PyThreadState_SetAsyncExc`), which stops Python code between two bytecodes: a long
-    comprehension, a builtin's loop. (One C-level operation is not interruptible; the builtins bound the sizes
-    of those instead.) The calling thread never takes a lock while armed — an exception arriving inside a
-    lock's acquisition could leave it held — so arming is a dict store (and a put on a C-level queue when the
-    thread would otherwise sleep past the new deadline), and disarming a dict pop; a pop that finds the entry
-    gone means the watchdog took it, and the caller waits until it has fired, then clears any exception not yet
-    delivered. Either way none arrives after `disarm`.
-    """
-
-    def __init__(self):
-        self.active: dict[int, _Armed] = {}
-        self.wakeups: queue.SimpleQueue = queue.SimpleQueue()
-        self.tokens = itertools.count()
-        self.wake = float("inf")  # when the thread next looks at `active` by itself
-        self.started = threading.Lock()
-        self.thread: threading.Thread | None = None
-
-    def arm(self, env: Environment | None, deadline: float) -> _Armed:
-        if self.thread is None:
-            with self.started:
-                if self.thread is None:
-                    self.thread = threading.Thread(target=self._loop, name="ascc-call-watchdog", daemon=True)
-                    self.thread.start()
-        armed = _Armed(next(self.tokens), deadline, env, threading.get_ident())
-        self.active[armed.token] = armed
-        if deadline < self.wake:  # the thread would sleep past it: it recomputes its next wake-up
-            self.wakeups.put(None)
-        return armed
-
-    def disarm(self, armed: _Armed) -> None:
-        if self.active.pop(armed.token, None) is not None:
-            return
-        while not armed.fired:  # the watchdog took it and is firing: the exception may arrive in this loop
-            time.sleep(0.0001)
-        _async_raise(armed.thread, None)
-
-    def _loop(self) -> None:
-        while True:
-            self.wake = 0.0  # while this pass reads `active`, arming wakes nobody: the re-check below sees it
-            now = time.monotonic()
-            for token, armed in list(self.active.items()):
-                if armed.deadline <= now and self.active.pop(token, None) is not None:
-                    try:
-                        if armed.env is not None:  # None: the compiler's seed generation, Python only
-                            for con in (armed.env._con, armed.env._reader):
-                                if con is not None:
-                                    con.interrupt()
-                    except Exception:  # noqa: BLE001 - a closed connection: the Python side still stops
-                        pass
-                    try:
-                        _async_raise(armed.thread, CallTimeout)
-                    finally:
-                        armed.fired = True  # `disarm` waits for this
-            wake = min((a.deadline for a in list(self.active.values())), default=float("inf"))
-            self.wake = wake
-            if min((a.deadline for a in list(self.active.values())), default=wake) < wake:
-                continue  # armed while this pass ran
-            try:
-                self.wakeups.get(timeout=None if wake == float("inf") else max(0.0, wake - time.monotonic()))
-            except queue.Empty:
-                pass
-
-
-def _async_raise(thread: int, exc: type[BaseException] | None) -> None:
-    """Raise `exc` in another thread at its next bytecode (None: clear one not yet raised)."""
-    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread),
-                                               ctypes.py_object(exc) if exc is not None else None)
-
-
-WATCHDOG = _Watchdog()
 
 
 class _RunEagerly(Exception):

@@ -23,6 +23,7 @@ import datetime as dt
 import os
 from decimal import Decimal, InvalidOperation
 
+from ascc.lang.types import Type
 from ascc.runtime.digest import UNKNOWN  # a row whose value must be read from DuckDB
 
 CHECK = os.environ.get("ASCC_CHECK_KNOWN_ROWS", "") not in ("", "0")
@@ -49,11 +50,11 @@ def copy_value(v):
     return v
 
 
-def stored_form(v, t: dict, structs: dict):
+def stored_form(v, t: Type, structs: dict):
     """`v` (written to a column of type `t`) as DuckDB would return it; `NotStored` where that is not certain."""
     if v is None:
         return None
-    k = t["kind"]
+    k = t.kind
     tv = type(v)
     if k in ("str", "enum"):
         if tv is str:
@@ -77,26 +78,26 @@ def stored_form(v, t: dict, structs: dict):
             return v
     elif k == "list":
         if tv is list:
-            return [stored_form(x, t["elem"], structs) for x in v]
+            return [stored_form(x, t.elem, structs) for x in v]
     elif k == "map":
         if tv is dict and all(type(key) is str for key in v):
-            return {key: stored_form(x, t["elem"], structs) for key, x in v.items()}
+            return {key: stored_form(x, t.elem, structs) for key, x in v.items()}
     elif k == "struct":
-        fields = structs.get(t.get("name"))
+        fields = structs.get(t.name)
         if tv is dict and fields is not None and v.keys() == fields.keys():
-            return {n: stored_form(v[n], f["type"], structs) for n, f in fields.items()}
+            return {n: stored_form(v[n], f.type, structs) for n, f in fields.items()}
     raise NotStored
 
 
-def _decimal(v, t: dict) -> Decimal:
+def _decimal(v, t: Type) -> Decimal:
     """A decimal DuckDB stores exactly: no rounding, no overflow; zero without a sign, at the column's scale."""
     if type(v) is not Decimal or not v.is_finite():
         raise NotStored
     try:
-        q = v.quantize(_QUANTUM.get(t["scale"]) or _QUANTUM.setdefault(t["scale"], Decimal(1).scaleb(-t["scale"])))
+        q = v.quantize(_QUANTUM.get(t.scale) or _QUANTUM.setdefault(t.scale, Decimal(1).scaleb(-t.scale)))
     except InvalidOperation:
         raise NotStored from None
-    if q != v or len(q.as_tuple().digits) > t["precision"]:
+    if q != v or len(q.as_tuple().digits) > t.precision:
         raise NotStored
     return q.copy_abs() if q.is_zero() else q
 
@@ -105,7 +106,7 @@ class KnownRows:
     """One environment's known rows: the domain's initial rows plus what this episode wrote."""
 
     def __init__(self, domain):
-        self.meta = domain.meta
+        self.info = domain.info
         self.initial: dict[str, dict] = domain.initial_rows
         self.tables: dict[str, dict] = domain.initial_tables
         self.reset()
@@ -163,13 +164,13 @@ class KnownRows:
         call): kept as the domain's initial table when the table is as it was at reset."""
         if entity in self.stale or self.rows.get(entity) or entity in self.tables:
             return
-        key = self.meta["entities"][entity]["key"]
+        key = self.info.entities[entity].key
         if all(type(r[key]) in (str, int) for r in rows):
             self.tables[entity] = {r[key]: copy_value(r) for r in rows}
 
     def read(self, entity: str, key, row: dict | None) -> None:
         """`row` was just read from DuckDB (outside any write of the current call)."""
-        if type(key) not in (str, int) or (row is not None and row[self.meta["entities"][entity]["key"]] != key):
+        if type(key) not in (str, int) or (row is not None and row[self.info.entities[entity].key] != key):
             return
         written = self.rows.get(entity)
         if entity in self.stale or (written is not None and key in written):
@@ -188,18 +189,18 @@ class KnownRows:
     def stored(self, entity: str, row):
         """The row as DuckDB would store it (None: no row), or UNKNOWN where that is not certain."""
         if row is not None and row is not UNKNOWN:
-            fields = self.meta["entities"][entity]["fields"]
+            fields = self.info.entities[entity].fields
             try:
                 if row.keys() != fields.keys():
                     raise NotStored
-                row = {n: stored_form(row[n], f["type"], self.meta["structs"]) for n, f in fields.items()}
+                row = {n: stored_form(row[n], f.type, self.info.structs) for n, f in fields.items()}
             except Exception:  # NotStored, or a value of no column type at all: the row is read again
                 row = UNKNOWN
         return row
 
     def forget(self, entity: str | None) -> None:
         """A table (None: every table) was written other than row by row."""
-        for e in self.meta["entities"] if entity is None else (entity,):
+        for e in self.info.entities if entity is None else (entity,):
             self.stale.add(e)
             self.rows.pop(e, None)
 

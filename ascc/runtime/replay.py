@@ -52,12 +52,12 @@ def state_files(folder: Path) -> dict[str, Path]:
 
 def _typed_connection(domain: CompiledDomain, sources: dict[str, object]) -> duckdb.DuckDBPyConnection:
     """A fresh database with the domain's schema holding `sources` ({table: Path or list of row dicts})."""
-    unknown = sorted(set(sources) - set(domain.meta["entities"]))
+    unknown = sorted(set(sources) - set(domain.info.entities))
     if unknown:
-        raise StateError(f"unknown table `{unknown[0]}` (tables: {', '.join(domain.meta['entities'])})")
+        raise StateError(f"unknown table `{unknown[0]}` (tables: {', '.join(domain.info.entities)})")
     con = sandboxed()  # files are read in Python below; the database itself reaches nothing
     con.execute(domain.schema_sql)
-    for entity in domain.meta["entities"]:  # schema order, so references resolve
+    for entity in domain.info.entities:  # schema order, so references resolve
         if entity in sources:
             try:
                 _insert(con, entity, sources[entity])
@@ -108,13 +108,13 @@ def load_state(domain: CompiledDomain, sources: dict[str, object]) -> dict[str, 
     """Typed rows per table (as `Environment.state()` gives them) for some or all of the domain's tables."""
     con = _typed_connection(domain, sources)
     try:
-        return {e: _rows(con, domain, e) for e in domain.meta["entities"] if e in sources}
+        return {e: _rows(con, domain, e) for e in domain.info.entities if e in sources}
     finally:
         con.close()
 
 
 def _rows(con, domain: CompiledDomain, entity: str) -> list[dict]:
-    key = domain.meta["entities"][entity]["key"]
+    key = domain.info.entities[entity].key
     cur = con.execute(f"SELECT * FROM {_q(entity)} ORDER BY {_q(key)}")
     cols = [d[0] for d in cur.description]
     return [dict(zip(cols, r)) for r in cur.fetchall()]
@@ -124,7 +124,7 @@ def with_initial_state(domain: CompiledDomain, folder: Path) -> CompiledDomain:
     """A copy of `domain` whose initial state is the folder's tables (tables without a file start empty)."""
     con = _typed_connection(domain, state_files(folder))
     try:
-        arrow = {e: con.sql(f"SELECT * FROM {_q(e)}").to_arrow_table() for e in domain.meta["entities"]}
+        arrow = {e: con.sql(f"SELECT * FROM {_q(e)}").to_arrow_table() for e in domain.info.entities}
     finally:
         con.close()
     return dataclasses.replace(domain, _arrow=arrow)
@@ -226,7 +226,7 @@ def replay_task(env: Environment, task: Task, expected: dict | None = None) -> T
         except StateError as exc:
             out.setup_error = f"gold_state: {exc}"
             return out
-    state_diff = diff_states(env.domain.meta, out.state, typed) if typed is not None else None
+    state_diff = diff_states(env.domain.info, out.state, typed) if typed is not None else None
     if task.gold_digest is not None:
         out.match = out.digest == task.gold_digest
     elif state_diff is not None:
@@ -235,7 +235,7 @@ def replay_task(env: Environment, task: Task, expected: dict | None = None) -> T
         if state_diff is not None:
             out.diff, out.diff_against = state_diff, "gold_state"
         else:
-            out.diff, out.diff_against = diff_states(env.domain.meta, initial, out.state), "initial"
+            out.diff, out.diff_against = diff_states(env.domain.info, initial, out.state), "initial"
     return out
 
 

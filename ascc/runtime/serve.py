@@ -65,7 +65,8 @@ def mcp_tools(domain: CompiledDomain) -> list[types.Tool]:
     out = []
     for s in domain.schemas:
         fn = s["function"]
-        kind = domain.meta["tools"].get(fn["name"], {}).get("kind")
+        tool = domain.info.tools.get(fn["name"])
+        kind = tool.kind if tool else None
         out.append(types.Tool(name=fn["name"], description=fn.get("description"), input_schema=fn["parameters"],
                               annotations=types.ToolAnnotations(read_only_hint=kind == "read",
                                                                 destructive_hint=kind == "write")))
@@ -89,7 +90,7 @@ def build_server(domain: CompiledDomain, envs: SessionEnvironments, *, http: boo
         result = call_as(envs.get(key), "agent", params.name, params.arguments if params.arguments is not None else {})
         return types.CallToolResult(content=[types.TextContent(text=result.content)], is_error=not result.ok)
 
-    return Server(f"ascc-{domain.name}", version=__version__, description=domain.meta.get("description"),
+    return Server(f"ascc-{domain.name}", version=__version__, description=domain.info.description,
                   instructions=domain.policy, on_list_tools=list_tools, on_call_tool=call_tool,
                   get_tool_input_schema=schemas.get)
 

@@ -17,6 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ascc.diagnostics import did_you_mean
+from ascc.lang.types import Type
 from ascc.runtime.diff import diff_states, render_diff
 from ascc.runtime.domain import CompiledDomain
 from ascc.runtime.env import Environment, to_jsonable
@@ -37,22 +38,22 @@ domain has a tool of that name, and the command otherwise):
 QUIT = ("quit", "exit", "q")
 
 
-def type_text(t: dict) -> str:
+def type_text(t: Type) -> str:
     """A parameter or field type as the spec writes it: `str`, `decimal(10,2)`, `list[line_item]`, ..."""
-    k = t["kind"]
+    k = t.kind
     if k == "decimal":
-        s = f"decimal({t.get('precision')},{t.get('scale')})"
+        s = f"decimal({t.precision},{t.scale})"
     elif k == "enum":
-        s = "{" + "|".join(t.get("values", [])) + "}"
+        s = "{" + "|".join(t.values) + "}"
     elif k == "list":
-        s = f"list[{type_text(t['elem'])}]"
+        s = f"list[{type_text(t.elem)}]"
     elif k == "map":
-        s = f"map[{type_text(t['elem'])}]"
+        s = f"map[{type_text(t.elem)}]"
     elif k == "struct":
-        s = t["name"]
+        s = t.name
     else:
         s = k
-    return s + ("?" if t.get("nullable") else "")
+    return s + ("?" if t.nullable else "")
 
 
 class Shell:
@@ -66,15 +67,15 @@ class Shell:
                          "digest": self.digest, "diff": self.diff, "log": self.log, "reset": self.reset,
                          "help": self.help, "?": self.help}
         # tools that take a command's name: the bare word calls the tool, `:word` runs the command
-        self.shadowed = sorted(w for w in [*self.commands, *QUIT] if w in domain.meta["tools"])
+        self.shadowed = sorted(w for w in [*self.commands, *QUIT] if w in domain.info.tools)
 
     # ---- loop
     def run(self) -> None:
         interactive = self.stdin.isatty()
         if interactive:
             _enable_readline()
-            self.console.print(f"[bold]{self.domain.name}[/]: {len(self.domain.meta['tools'])} tools, "
-                               f"{len(self.domain.meta['entities'])} tables. Type `:help`.")
+            self.console.print(f"[bold]{self.domain.name}[/]: {len(self.domain.info.tools)} tools, "
+                               f"{len(self.domain.info.entities)} tables. Type `:help`.")
         if self.shadowed:
             self.console.print(Text(shadow_note(self.shadowed), style="yellow"))
         while True:
@@ -101,7 +102,7 @@ class Shell:
             return True
         word, _, rest = line.partition(" ")
         command = word[1:] if word.startswith(":") else None
-        tools = self.domain.meta["tools"]
+        tools = self.domain.info.tools
         if command is None and word not in tools:
             command = word  # a bare command word: no tool takes its name
         if command in QUIT:
@@ -134,19 +135,19 @@ class Shell:
         table = Table(title=f"{self.domain.name} tools", title_justify="left")
         for col in ("tool", "kind", "params", "description"):
             table.add_column(col)
-        for name, t in self.domain.meta["tools"].items():
-            params = ", ".join(f"{p['name']}: {type_text(p['type'])}" + ("" if p["required"] else " = …")
-                               for p in t["params"])
-            kind = Text(t["kind"], style="yellow" if t["kind"] == "write" else "cyan")
-            table.add_row(Text(name), kind, Text(params), Text(t.get("description") or ""))
+        for name, t in self.domain.info.tools.items():
+            params = ", ".join(f"{p.name}: {type_text(p.type)}" + ("" if p.required else " = …")
+                               for p in t.params)
+            kind = Text(t.kind, style="yellow" if t.kind == "write" else "cyan")
+            table.add_row(Text(name), kind, Text(params), Text(t.description or ""))
         self.console.print(table)
 
     def call(self, rest: str) -> None:
         name, _, raw = rest.strip().partition(" ")
         if not name:
             return self.error("usage: call TOOL {json arguments}")
-        if name not in self.domain.meta["tools"]:
-            hint = did_you_mean(name, self.domain.meta["tools"])
+        if name not in self.domain.info.tools:
+            hint = did_you_mean(name, self.domain.info.tools)
             return self.error(f"unknown tool `{name}`; " + (hint or "`tools` lists them"))
         r = self.env.call(name, raw.strip() or "{}")
         if r.ok:
@@ -162,20 +163,20 @@ class Shell:
         for col in ("table", "key", "rows", "fields"):
             table.add_column(col, justify="right" if col == "rows" else "left")
         counts = {t: c for t, (c, _) in self.env.table_digests().items()}
-        for name, e in self.domain.meta["entities"].items():
-            fields = ", ".join(f"{f}: {type_text(v['type'])}" for f, v in e["fields"].items())
-            table.add_row(Text(name), Text(e["key"]), str(counts.get(name, "?")), Text(fields))
+        for name, e in self.domain.info.entities.items():
+            fields = ", ".join(f"{f}: {type_text(v.type)}" for f, v in e.fields.items())
+            table.add_row(Text(name), Text(e.key), str(counts.get(name, "?")), Text(fields))
         self.console.print(table)
 
     def show(self, rest: str) -> None:
         args = shlex.split(rest)
-        if not args or args[0] not in self.domain.meta["entities"] or len(args) > 2:
-            hint = did_you_mean(args[0], self.domain.meta["entities"]) if args else None
-            return self.error(hint or f"usage: show TABLE [N]; tables: {', '.join(self.domain.meta['entities'])}")
+        if not args or args[0] not in self.domain.info.entities or len(args) > 2:
+            hint = did_you_mean(args[0], self.domain.info.entities) if args else None
+            return self.error(hint or f"usage: show TABLE [N]; tables: {', '.join(self.domain.info.entities)}")
         limit = int(args[1]) if len(args) == 2 else 10
         rows = self.env.rows(args[0])
         table = Table(title=f"{args[0]}: {min(limit, len(rows))} of {len(rows)} rows", title_justify="left")
-        for f in self.domain.meta["entities"][args[0]]["fields"]:
+        for f in self.domain.info.entities[args[0]].fields:
             table.add_column(f, overflow="fold")
         for r in rows[:limit]:
             table.add_row(*(Text(_cell(v)) for v in r.values()))
@@ -187,7 +188,7 @@ class Shell:
         self.console.print(Text(counts, style="dim"))
 
     def diff(self, _: str) -> None:
-        self.console.print(render_diff(diff_states(self.domain.meta, self.initial, self.env.state()),
+        self.console.print(render_diff(diff_states(self.domain.info, self.initial, self.env.state()),
                                        title="since reset"))
 
     def log(self, _: str) -> None:

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ascc.lang.compiled import DomainInfo
+
 PERSONA_FIELDS = ("name", "email", "phone")
 HANDOFF_PREFIX = "transfer_to_human"
 
@@ -41,9 +43,9 @@ class Hints:
         return any(p.lower() in low for p in self.consent)
 
 
-def hints(meta: dict) -> Hints:
-    """The hints of a domain's `domain.json` (its `meta`)."""
-    sim = meta.get("simulation") or {}
+def hints(info: DomainInfo) -> Hints:
+    """The hints of a compiled domain (`DomainInfo.simulation`: the spec's `simulation:` section)."""
+    sim = info.simulation
     return Hints(persona=sim.get("persona"), identify_by=tuple(sim.get("identify_by") or PERSONA_FIELDS),
                  money=frozenset(sim.get("money") or ()), handoff=tuple(sim.get("handoff") or ()),
                  skip=frozenset(sim.get("skip") or ()), consent=tuple(sim.get("consent") or ()))

@@ -23,6 +23,7 @@ import json
 import random
 import re
 
+from ascc.lang.compiled import RuleInfo
 from ascc.runtime.domain import CompiledDomain
 from ascc.runtime.tasks import Task, ToolCall
 from ascc.sim import render
@@ -92,7 +93,7 @@ class OracleAgent:
         self.own = own_facts(scenario)
         self.told = told(scenario.get("known") or {}, scenario.get("persona_row"))
         self.persona_entity = (scenario.get("persona_row") or {}).get("entity")
-        self.money = hints(domain.meta).money if domain is not None else frozenset()
+        self.money = hints(domain.info).money if domain is not None else frozenset()
         self.i = 0
         self.asked: dict[int, int] = {}  # call index -> times its arguments were asked for (a user may answer in pieces)
         self.requested: set[int] = set()  # user-side steps the user was asked to do
@@ -120,14 +121,14 @@ class OracleAgent:
                 continue
             if self.asked.get(self.i, 0) < MAX_ASKS:
                 self.asked[self.i] = self.asked.get(self.i, 0) + 1
-                ask = {**ask, **{r["ask"]: label(r["ask"]) for r, _ in self.rules(call) if r["outcome"] == "ask"
-                                 and r.get("ask") in call.arguments and r["ask"] not in ask}}
+                ask = {**ask, **{r.ask: label(r.ask) for r, _ in self.rules(call) if r.outcome == "ask"
+                                 and r.ask in call.arguments and r.ask not in ask}}
                 missing = [lab for p, lab in ask.items() if p in call.arguments and not _said(call.arguments[p], said)]
                 if missing:
                     identify = self.info[self.i].get("identify", False)
                     mine = {lab for p, lab in ask.items() if identify or (lab, show(call.arguments.get(p))) in self.own}
                     return self._say(self.ask_for(missing, mine))
-            decided = next(((r, m) for r, m in self.rules(call) if r["outcome"] in ("refuse", "transfer")), None)
+            decided = next(((r, m) for r, m in self.rules(call) if r.outcome in ("refuse", "transfer")), None)
             if decided is not None:
                 self.i += 1
                 turn = self.follow(call, *decided)
@@ -156,10 +157,10 @@ class OracleAgent:
         """The episode's environment, in which the oracle evaluates policy rules before calling (it only reads)."""
         self.env = env
 
-    def rules(self, call: ToolCall) -> list[tuple[dict, str]]:
+    def rules(self, call: ToolCall) -> list[tuple[RuleInfo, str]]:
         """The policy rules of the call's tool that it meets now, with their messages; without an environment, the
         rule the task says decides its forbidden call."""
-        rules = {r["name"]: r for r in self.domain.tool_rules(call.tool)}
+        rules = {r.name: r for r in self.domain.tool_rules(call.tool)}
         if not rules:
             return []
         if self.env is not None:
@@ -169,20 +170,20 @@ class OracleAgent:
             return [(rules[policy["rule"]], policy.get("message", ""))]
         return []
 
-    def follow(self, call: ToolCall, rule: dict, message: str) -> AgentTurn | None:
+    def follow(self, call: ToolCall, rule: RuleInfo, message: str) -> AgentTurn | None:
         """Do what a met rule prescribes instead of the call: refuse (said in the report), or transfer."""
         what = self.describe(call)
         said = message.strip() + ("" if message.strip().endswith((".", "!", "?")) else ".")
-        if rule["outcome"] == "refuse":
+        if rule.outcome == "refuse":
             self.policy_said.append(self.rng.choice(REFUSE).format(x=what, e=said))
             return None
         self.transferred = True
         self.policy_said.append(self.rng.choice(TRANSFER).format(x=what, e=said))
-        via = rule.get("via")
-        meta = self.domain.meta["tools"].get(via) if via else None
+        via = rule.via
+        meta = self.domain.info.tools.get(via) if via else None
         if meta is None:
             return None
-        texts = [p["name"] for p in meta["params"] if p["type"]["kind"] == "str"]
+        texts = [p.name for p in meta.params if p.type.kind == "str"]
         turn = self.tool_call(via, json.dumps({texts[0]: message} if texts else {}, ensure_ascii=False))
         self.handoffs.add(turn.message["tool_calls"][0]["id"])  # not a planned call: its result is not reported
         return turn
@@ -209,8 +210,8 @@ class OracleAgent:
         return self.rng.choice(templates).format(x=things)
 
     def is_write(self, tool: str) -> bool:
-        meta = self.domain.meta["tools"].get(tool)
-        return bool(meta and meta["kind"] == "write")
+        meta = self.domain.info.tools.get(tool)
+        return bool(meta and meta.kind == "write")
 
     def describe(self, call: ToolCall) -> str:
         return describe_call(self.domain, call.tool, call.arguments, self.persona_entity)

@@ -71,15 +71,16 @@ def violations(env: Environment, tool: str, arguments: dict | None, said: str) -
     user has not said (`said`: the user's words so far)."""
     if arguments is None:
         return []
-    rules = {r["name"]: r for r in env.domain.tool_rules(tool)}
+    rules = {r.name: r for r in env.domain.tool_rules(tool)}
     out = []
     for name, message in env.rules_met(tool, arguments):
-        rule = rules.get(name) or {}
-        if rule.get("outcome") in ("refuse", "transfer"):
-            out.append((name, f"{rule['outcome']}: {message}"))
-        elif rule.get("outcome") == "ask" and rule.get("ask") in arguments \
-                and show(arguments[rule["ask"]]) not in said:
-            out.append((name, f"ask: `{rule['ask']}` was not given by the user"))
+        rule = rules.get(name)
+        if rule is None:
+            continue
+        if rule.outcome in ("refuse", "transfer"):
+            out.append((name, f"{rule.outcome}: {message}"))
+        elif rule.outcome == "ask" and rule.ask in arguments and show(arguments[rule.ask]) not in said:
+            out.append((name, f"ask: `{rule.ask}` was not given by the user"))
     return out
 
 

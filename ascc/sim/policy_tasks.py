@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import random
 
+from ascc.lang.compiled import RuleInfo, ToolInfo
 from ascc.runtime.env import ToolResult
 from ascc.runtime.tasks import Task, ToolCall
 from ascc.sim.synth import READ_KINDS, Step, Walk, _collect, _mark_used, _Unbindable
@@ -36,7 +37,7 @@ REFUSAL_NOTE = " If the agent says this cannot be done and why, accept it and en
 def policy_tools(sampler) -> list[str]:
     """The user-requestable write tools with at least one rule that decides (refuses or transfers)."""
     return sorted(n for n in sampler.writes if n not in sampler.staff
-                  and any(r["outcome"] in DECIDES for r in sampler.domain.tool_rules(n)))
+                  and any(r.outcome in DECIDES for r in sampler.domain.tool_rules(n)))
 
 
 def decidable_tools(sampler) -> list[str]:
@@ -82,11 +83,11 @@ def forbidden(sampler, tool: str, arguments: dict) -> ToolResult | None:
     return ToolResult(tool, arguments, False, content, "policy")
 
 
-def decided(env, tool: str, arguments: dict) -> tuple[dict, str] | None:
+def decided(env, tool: str, arguments: dict) -> tuple[RuleInfo, str] | None:
     """The first `refuse` or `transfer` rule of `tool` that the call meets in `env`'s state, with its message."""
-    rules = {r["name"]: r for r in env.domain.tool_rules(tool)}
+    rules = {r.name: r for r in env.domain.tool_rules(tool)}
     for name, message in env.rules_met(tool, arguments):
-        if rules.get(name, {}).get("outcome") in DECIDES:
+        if name in rules and rules[name].outcome in DECIDES:
             return rules[name], message
     return None
 
@@ -131,7 +132,7 @@ def _read_goal(sampler, rng: random.Random, walk: Walk, pool: list) -> None:
     read segment from a read tool the walk has not made, as a read errand's goal; left out when it ends on a staff
     read nothing used."""
     made = {st.tool for st in walk.steps}
-    reads = sorted(n for n, t in sampler.tools.items() if t["kind"] in READ_KINDS and n not in sampler.staff
+    reads = sorted(n for n, t in sampler.tools.items() if t.kind in READ_KINDS and n not in sampler.staff
                    and n not in made and n not in (sampler.identify or ()))
     if not reads:
         return
@@ -151,42 +152,42 @@ def _lookups(sampler, tool: str, args: dict) -> list[tuple[str, dict]]:
     """Reads a careful agent makes before the write: those whose required parameters the write's arguments (or the
     persona's own key: a member's card) all give and that read what the write changes (at most two, the ones
     taking the most of its arguments first)."""
-    writes = set(sampler.tools[tool].get("writes", ()))
+    writes = set(sampler.tools[tool].writes)
     if sampler.persona is not None:
-        args = {sampler.domain.meta["entities"][sampler.persona_entity]["key"]: sampler.persona, **args}
+        args = {sampler.domain.info.entities[sampler.persona_entity].key: sampler.persona, **args}
     found = []
     for name, t in sampler.tools.items():
-        if t["kind"] != "read" or name in sampler.staff or not t["params"]:
+        if t.kind != "read" or name in sampler.staff or not t.params:
             continue
-        required = [p["name"] for p in t["params"] if p["required"]]
-        if not required or any(p not in args for p in required) or not writes & set(t.get("reads", ())):
+        required = [p.name for p in t.params if p.required]
+        if not required or any(p not in args for p in required) or not writes & set(t.reads):
             continue
-        given = {p["name"]: args[p["name"]] for p in t["params"] if p["name"] in args}
+        given = {p.name: args[p.name] for p in t.params if p.name in args}
         found.append((-len(given), name, given))
     return [(name, given) for _, name, given in sorted(found)[:2]]
 
 
-def _task(sampler, walk: Walk, rule: dict, index: int) -> Task:
-    via = rule.get("via")
+def _task(sampler, walk: Walk, rule: RuleInfo, index: int) -> Task:
+    via = rule.via
     handoff = None
-    if rule["outcome"] == "transfer" and via and via in sampler.domain.meta["tools"]:
-        handoff = ToolCall(via, _handoff_args(sampler.domain.meta["tools"][via], walk.refused.error))
+    if rule.outcome == "transfer" and via and via in sampler.domain.info.tools:
+        handoff = ToolCall(via, _handoff_args(sampler.domain.info.tools[via], walk.refused.error))
         sampler.call(handoff.tool, handoff.arguments)  # changes nothing; the gold calls include it
     task = sampler._task(walk, index)
     if handoff is not None:
         task.gold_calls.append(handoff)
     scenario = task.user
     refusal = scenario.pop("refusal")
-    scenario["policy"] = {"call": refusal["call"], "ask": refusal["ask"], "rule": rule["name"],
-                          "outcome": rule["outcome"], "message": walk.refused.error, "via": handoff and handoff.tool}
-    if rule["outcome"] == "transfer":
+    scenario["policy"] = {"call": refusal["call"], "ask": refusal["ask"], "rule": rule.name,
+                          "outcome": rule.outcome, "message": walk.refused.error, "via": handoff and handoff.tool}
+    if rule.outcome == "transfer":
         scenario["instructions"] = scenario["instructions"].replace(REFUSAL_NOTE, TRANSFER_NOTE)
     return task
 
 
-def _handoff_args(meta: dict, message: str) -> dict:
+def _handoff_args(tool: ToolInfo, message: str) -> dict:
     """The hand-off tool's arguments: the rule's message for its (first) text parameter."""
-    texts = [p["name"] for p in meta["params"] if p["type"]["kind"] == "str"]
+    texts = [p.name for p in tool.params if p.type.kind == "str"]
     return {texts[0]: message} if texts else {}
 
 

@@ -22,7 +22,6 @@ import json
 import random
 import re
 
-from ascc.literals import quote_ident
 from ascc.runtime.domain import CompiledDomain
 from ascc.runtime.env import Environment, to_jsonable
 from ascc.sim import render
@@ -113,7 +112,7 @@ def build_scenario(domain: CompiledDomain, env: Environment, walk, seed: int, ro
         "unknown": unknown,
         "instructions": " ".join(_instruction(w, i) for i, w in enumerate(wants)),
         "request": rng.choice(OPEN) + " ".join(_request(rng, w, i) for i, w in enumerate(wants)),
-        "facts": _facts(goals, walk, told(known, prow), hints(domain.meta).money),
+        "facts": _facts(goals, walk, told(known, prow), hints(domain.info).money),
         "plan": plan[: len(walk.steps)],
         "seed": seed,
     }
@@ -139,10 +138,10 @@ def _is_goal(step, walk) -> bool:
 # ---- what the user wants, in words
 def _want(domain: CompiledDomain, step, persona_entity: str | None) -> tuple[str, str]:
     """`("do", "cancel order #W1 because …")` from the tool's intent, or `("ask", "could you tell me …")`."""
-    tool = domain.meta["tools"][step.tool]
-    if tool.get("intent"):
-        return "do", intent_text(tool["intent"], step.arguments)
-    return "ask", request_from_description(tool["description"], persona_entity)
+    tool = domain.info.tools[step.tool]
+    if tool.intent:
+        return "do", intent_text(tool.intent, step.arguments)
+    return "ask", request_from_description(tool.description, persona_entity)
 
 
 def intent_text(intent: str, arguments: dict) -> str:
@@ -154,12 +153,12 @@ def intent_text(intent: str, arguments: dict) -> str:
 
 def describe_call(domain: CompiledDomain, tool: str, arguments: dict, persona_entity: str | None) -> str:
     """A call as the agent says it to the user: the tool's intent, else its description addressed to the user."""
-    meta = domain.meta["tools"].get(tool)
+    meta = domain.info.tools.get(tool)
     if meta is None:
         return f"use {tool}"
-    if meta.get("intent"):
-        return intent_text(meta["intent"], arguments)
-    out = request_from_description(meta["description"], persona_entity)
+    if meta.intent:
+        return intent_text(meta.intent, arguments)
+    out = request_from_description(meta.description, persona_entity)
     out = re.sub(r"^could you (tell me )?", "", out)
     out = re.sub(r"\bmy\b", "your", re.sub(r"\bme\b", "you", out))
     args = ", ".join(f"{label(k)} {show(v)}" for k, v in arguments.items() if not isinstance(v, (dict, list)))
@@ -243,7 +242,7 @@ def _describe_persona(domain: CompiledDomain, rows, entity: str, key) -> tuple[s
 
 def _persona_text(domain: CompiledDomain, entity: str, key, row: dict) -> tuple[str, dict]:
     ident = {}
-    identifying = hints(domain.meta).identify_by  # the spec's `simulation.identify_by`, else name, email, phone
+    identifying = hints(domain.info).identify_by  # the spec's `simulation.identify_by`, else name, email, phone
     for f, v in row.items():
         v = to_jsonable(v)
         if isinstance(v, str) and any(w in f for w in identifying):
@@ -253,16 +252,16 @@ def _persona_text(domain: CompiledDomain, entity: str, key, row: dict) -> tuple[
     name = ident.get("name") or " ".join(str(ident[k]) for k in ("first_name", "last_name") if k in ident) or str(key)
     extra = ", ".join(v for f, v in ident.items() if f not in ("name", "first_name", "last_name"))
     text = f"{name}{f' ({extra})' if extra else ''}, a {entity.replace('_', ' ')}"
-    key_field = domain.meta["entities"][entity]["key"]
+    key_field = domain.info.entities[entity].key
     return text, {"entity": entity, "key": to_jsonable(key), "key_field": key_field, **ident}
 
 
 def _persona(domain: CompiledDomain, rows, refs) -> tuple[str, dict | None]:
     """A person among the rows the task touches: an entity with a `name`, directly or one reference away."""
-    entities = domain.meta["entities"]
+    entities = domain.info.entities
     for entity, key in refs:
         for ent, k in [(entity, key), *_referenced(domain, rows, entity, key)]:
-            if "name" in entities[ent]["fields"]:
+            if "name" in entities[ent].fields:
                 row = rows(ent, k)
                 if row is not None:
                     return _persona_text(domain, ent, k, row)
@@ -273,12 +272,9 @@ def _referenced(domain: CompiledDomain, rows, entity: str, key) -> list[tuple[st
     row = rows(entity, key)
     if row is None:
         return []
-    return [(f["ref"], row[n]) for n, f in domain.meta["entities"][entity]["fields"].items()
-            if f.get("ref") and row.get(n) is not None]
+    return [(f.ref, row[n]) for n, f in domain.info.entities[entity].fields.items()
+            if f.ref and row.get(n) is not None]
 
 
 def _row(domain: CompiledDomain, env: Environment, entity: str, key) -> dict | None:
-    k = domain.meta["entities"][entity]["key"]
-    cur = env.con.execute(f"SELECT * FROM {quote_ident(entity)} WHERE {quote_ident(k)} = ?", [key])
-    r = cur.fetchone()
-    return dict(zip([d[0] for d in cur.description], r)) if r else None
+    return env.row(entity, key)

@@ -24,6 +24,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ascc.lang.compiled import ToolInfo, is_build
 from ascc.runtime.domain import CompiledDomain, load_domain
 from ascc.runtime.env import Environment, to_jsonable
 from ascc.runtime.tasks import Task, load_tasks
@@ -74,7 +75,7 @@ def report_run(run: str | Path, build: str | Path = "build") -> dict:
     tasks = load_tasks(run / "tasks.jsonl")
     domains: dict[str, CompiledDomain] = {}
     for name in sorted({t.domain for t in tasks}):
-        if not (build / name / "domain.json").exists():
+        if not is_build(build / name):
             raise FileNotFoundError(f"domain `{name}` is not compiled under {build} (run `ascc compile` or pass --build)")
         domains[name] = load_domain(build / name)
     traces = read_records(run / "traces.jsonl") + read_records(run / "rejected.jsonl")
@@ -100,7 +101,7 @@ def measure(tasks: list[Task], domains: dict[str, CompiledDomain], traces: list[
 
 
 def _task(shape: Shape, t: Task, domain: CompiledDomain, env: Environment, initial: dict) -> None:
-    tools = domain.meta["tools"]
+    tools = domain.info.tools
     shape.tasks += 1
     n = len(t.gold_calls)
     shape.total_calls += n
@@ -108,18 +109,18 @@ def _task(shape: Shape, t: Task, domain: CompiledDomain, env: Environment, initi
     user = t.user or {}
     env.reset(**t.initial_state.reset_kwargs())
     if t.domain not in initial:
-        initial[t.domain] = {e: {_s(r[ent["key"]]) for r in env.rows(e)} for e, ent in domain.meta["entities"].items()}
+        initial[t.domain] = {e: {_s(r[ent.key]) for r in env.rows(e)} for e, ent in domain.info.entities.items()}
     keys = initial[t.domain]
     persona = (user.get("persona_row") or {}).get("entity")
     seen: set[str] = set()
     writes = 0
     reads_before = 0
     for c in t.gold_calls:
-        meta = tools.get(c.tool) or {}
+        meta = tools.get(c.tool)
         refs = _refs(domain, meta, c.arguments)
-        if meta.get("kind") == "write":
+        if meta is not None and meta.kind == "write":
             writes += 1
-            targets = ([v for e, v in refs if e in meta.get("writes", ())] or [v for e, v in refs if e == persona]
+            targets = ([v for e, v in refs if e in meta.writes] or [v for e, v in refs if e == persona]
                        or [v for _, v in refs])
             ok = all(v in seen for v in targets) if targets else reads_before > 0
             shape.identified_writes += ok
@@ -143,7 +144,7 @@ def _task(shape: Shape, t: Task, domain: CompiledDomain, env: Environment, initi
     for c in calls:
         if c is None:
             continue
-        for entity, value in _refs(domain, tools.get(c[0]) or {}, c[1]):
+        for entity, value in _refs(domain, tools.get(c[0]), c[1]):
             if value not in keys.get(entity, ()) and value in request:
                 shape.unknown_id_openings += 1
                 if len(shape.examples) < 5:
@@ -156,13 +157,13 @@ def _call(extra) -> tuple[str, dict] | None:
     return (call["tool"], call.get("arguments") or {}) if "tool" in call else None
 
 
-def _refs(domain: CompiledDomain, meta: dict, arguments: dict) -> list[tuple[str, str]]:
+def _refs(domain: CompiledDomain, meta: ToolInfo | None, arguments: dict) -> list[tuple[str, str]]:
     """(entity, value as text) per argument that names a row: a `ref`, or a parameter named like an entity's key."""
-    key_of = {e["key"]: n for n, e in domain.meta["entities"].items()}
+    key_of = {e.key: n for n, e in domain.info.entities.items()}
     out = []
-    for p in meta.get("params", ()):
-        entity = p.get("ref") or (key_of.get(p["name"]) if p["type"]["kind"] in ("str", "int") else None)
-        v = arguments.get(p["name"])
+    for p in meta.params if meta is not None else ():
+        entity = p.ref or (key_of.get(p.name) if p.type.kind in ("str", "int") else None)
+        v = arguments.get(p.name)
         if entity and v is not None and not isinstance(v, (dict, list)):
             out.append((entity, _s(v)))
     return out

@@ -48,7 +48,7 @@ import json
 import random
 from dataclasses import dataclass, field
 
-from ascc.literals import quote_ident as _q
+from ascc.lang.compiled import DomainInfo
 from ascc.runtime.domain import CompiledDomain
 from ascc.runtime.env import Environment, ToolResult, to_jsonable
 from ascc.runtime.errors import KEPT_ERROR
@@ -133,32 +133,32 @@ class TaskSampler:
                  env: Environment | None = None):
         self.domain, self.seed, self.max_len, self.attempts = domain, seed, max_len, attempts
         self.env = env or Environment(domain)
-        self.hints = hints(domain.meta)  # the spec's `simulation:`, else the defaults
+        self.hints = hints(domain.info)  # the spec's `simulation:`, else the defaults
         # hand-offs end a conversation and skipped tools are no errand
-        self.tools = {n: t for n, t in domain.meta["tools"].items() if t.get("actor", "agent") == "agent"
-                      and not self.hints.no_errand(n) and (t["kind"] == "read" or not _staff(t))}
+        self.tools = {n: t for n, t in domain.info.tools.items() if t.actor == "agent"
+                      and not self.hints.no_errand(n) and (t.kind == "read" or not _staff(t))}
         # staff reads (a report across all customers) are never a goal: only a step whose result a later one uses
         self.staff = frozenset(n for n, t in self.tools.items() if _staff(t))
-        self.writes = frozenset(n for n, t in self.tools.items() if t["kind"] == "write")
+        self.writes = frozenset(n for n, t in self.tools.items() if t.kind == "write")
         self.succ, self.via = _graph(domain, self.tools)
         initial = _initial_values(domain)
         self.columns = _column_values(initial)
         self.texts = _text_values(initial)
         # a plain parameter named like an entity's key is a reference in all but name (`customer_id: str`)
-        self.key_of = {e["key"]: n for n, e in domain.meta["entities"].items()}
+        self.key_of = {e.key: n for n, e in domain.info.entities.items()}
         self._initial_keys: dict[str, list] = {}
         self._initial_rows: dict[str, dict] = {}
         self.dirty = False  # the walk has changed the state
         self._changed: set[str] = set()
         self._live: dict = {}
-        self.persona_entity, self.owner = _persona_entity(domain.meta, self.hints)
+        self.persona_entity, self.owner = _persona_entity(domain.info, self.hints)
         self.identify: list[str] | None = None  # found on the first walk (it needs the initial state)
         self._owned: dict[object, dict[str, list]] = {}  # persona key -> entity -> own keys, initial state
         self.persona: object = None  # the current walk's persona key
-        self.map_params = _map_params(domain.meta, self.tools)  # (tool, param) -> map fields it is a key of
+        self.map_params = _map_params(domain.info, self.tools)  # (tool, param) -> map fields it is a key of
         # (tool) -> (param, field): a reference to the persona compared with another field of the persona entity
         # (`e.manager_id == $manager_id`): the persona acts in that role, on the rows of those it is that field of
-        self.roles = _roles(domain.meta, self.tools, self.persona_entity)
+        self.roles = _roles(domain.info, self.tools, self.persona_entity)
         self._leads: list | None = None  # persona keys with rows in some role (managers with reports' requests)
         self.policy_tools: list[str] | None = None  # writes with rules that decide and that walks can meet
         self.rule_tools: frozenset | None = None  # writes with rules that decide (policy_tasks.py)
@@ -236,7 +236,7 @@ class TaskSampler:
     def call(self, tool: str, args: dict) -> ToolResult:
         """`env.call`, but a read in the initial state is made once per sampler: its result is the same in every
         walk (only written rows' ids depend on the walk's id seed), and reads are most of synthesis's time."""
-        if self._wrote or self.tools.get(tool, {}).get("kind") == "write":
+        if self._wrote or (tool in self.tools and self.tools[tool].kind == "write"):
             r = self.env.call(tool, args)
             self._wrote = self._wrote or r.wrote
             return r
@@ -252,7 +252,7 @@ class TaskSampler:
         """One errand: the persona and its identification, then `goals` segments (each a short walk on the tool
         graph from a fresh start), with the lookups of each write's targets made just before it."""
         self.begin(index)
-        allowed = [n for n in self.tools if want != "read" or self.tools[n]["kind"] in READ_KINDS]
+        allowed = [n for n in self.tools if want != "read" or self.tools[n].kind in READ_KINDS]
         if not allowed:
             return None
         goals = (errand or ERRAND_OF[want]).draw_goals(rng)
@@ -340,7 +340,7 @@ class TaskSampler:
                 looks = self._lookups(node, args, steps, pool) if is_write and (r.ok or want == "refusal") else []
                 if r.ok and is_write:  # only the entities it writes changed: the others' rows are still cached
                     self.dirty = True
-                    self._changed |= set(self.tools[node].get("writes", ())) or set(self.domain.meta["entities"])
+                    self._changed |= set(self.tools[node].writes) or set(self.domain.info.entities)
                     self._live.clear()
                 if r.ok:
                     break
@@ -426,9 +426,9 @@ class TaskSampler:
         """(entity, param, key) per argument naming a row the write acts on: a reference to an entity it writes;
         else (a write that creates a row) the persona it is for; else every reference."""
         meta = self.tools[tool]
-        refs = [(self._ref(p), p["name"], args[p["name"]]) for p in meta["params"]
-                if p["name"] in args and self._ref(p) and not isinstance(args[p["name"]], (dict, list))]
-        return ([r for r in refs if r[0] in meta.get("writes", ())] or [r for r in refs if r[0] == self.persona_entity]
+        refs = [(self._ref(p), p.name, args[p.name]) for p in meta.params
+                if p.name in args and self._ref(p) and not isinstance(args[p.name], (dict, list))]
+        return ([r for r in refs if r[0] in meta.writes] or [r for r in refs if r[0] == self.persona_entity]
                 or refs)
 
     def _reader(self, entity: str) -> tuple[str, str] | None:
@@ -436,9 +436,9 @@ class TaskSampler:
         if entity not in self._readers:
             found = []
             for n, t in sorted(self.tools.items()):
-                required = [p for p in t["params"] if p["required"]]
-                if t["kind"] == "read" and len(required) == 1 and self._ref(required[0]) == entity:
-                    found.append((n in self.staff, not n.startswith("get_"), n, required[0]["name"]))
+                required = [p for p in t.params if p.required]
+                if t.kind == "read" and len(required) == 1 and self._ref(required[0]) == entity:
+                    found.append((n in self.staff, not n.startswith("get_"), n, required[0].name))
             self._readers[entity] = min(found)[2:] if found else None
         return self._readers[entity]
 
@@ -451,16 +451,16 @@ class TaskSampler:
         if cache not in self._lookup_tools:
             own = self._reader(entity)
             found = [(0, own[0], {own[1]: param})] if own else []
-            wparams = {p["name"]: p for p in self.tools[tool]["params"]}
+            wparams = {p.name: p for p in self.tools[tool].params}
             for n, t in sorted(self.tools.items()):
-                if t["kind"] != "read" or n == (own or ("",))[0] or n in (self.identify or ()):
+                if t.kind != "read" or n == (own or ("",))[0] or n in (self.identify or ()):
                     continue
-                required = [p for p in t["params"] if p["required"]]
-                fields = self.domain.meta["entities"][entity]["fields"]
+                required = [p for p in t.params if p.required]
+                fields = self.domain.info.entities[entity].fields
                 # a parameter the write does not have may come from the row itself (`verify_account(account_no, zip)`)
-                if any(p["name"] not in wparams and p["name"] not in fields for p in required):
+                if any(p.name not in wparams and p.name not in fields for p in required):
                     continue
-                binds = {p["name"]: p["name"] if p["name"] in wparams else "." + p["name"] for p in required}
+                binds = {p.name: p.name if p.name in wparams else "." + p.name for p in required}
                 rank = 1 if param in binds else 2 if binds else 3  # a list of them all (`list_software()`) last
                 found.append((rank + 2 * (n in self.staff), n, binds))
             self._lookup_tools[cache] = [(n, b) for _, n, b in sorted(found, key=lambda x: (x[0], x[1]))][:4]
@@ -471,16 +471,16 @@ class TaskSampler:
         """Whether an argument names a row that was not there at the start (a write of this walk made it)."""
         if not self.dirty:
             return False
-        for p in self.tools[tool]["params"]:
+        for p in self.tools[tool].params:
             ref = self._ref(p)
-            v = args.get(p["name"])
+            v = args.get(p.name)
             if ref and v is not None and not isinstance(v, (dict, list)) and v not in self._initial_set(ref):
                 return True
         return False
 
     def _initial_set(self, entity: str) -> set:
         if entity not in self._initial_sets:
-            key = self.domain.meta["entities"][entity]["key"]
+            key = self.domain.info.entities[entity].key
             table = self.domain.arrow_state().get(entity)
             self._initial_sets[entity] = ({to_jsonable(v) for v in table.column(key).to_pylist()}
                                           if table is not None and key in table.column_names else set())
@@ -543,7 +543,7 @@ class TaskSampler:
         values = {}
         for s in found:
             values.setdefault(s.path, s.value)
-        return {p["name"]: values[p["name"]] for p in self.tools[tool]["params"] if p["name"] in values}
+        return {p.name: values[p.name] for p in self.tools[tool].params if p.name in values}
 
     def _identifying(self, sample_keys: list) -> list[str]:
         """Read tools whose parameters are all fields of the persona's row and that return the persona's key."""
@@ -556,10 +556,10 @@ class TaskSampler:
             names |= {s.path for s in found}
         out = []
         for n, t in sorted(self.tools.items()):
-            params = t["params"]
-            if t["kind"] != "read" or n in self.staff or not params or any(p["required"] and p["name"] not in names for p in params):
+            params = t.params
+            if t.kind != "read" or n in self.staff or not params or any(p.required and p.name not in names for p in params):
                 continue
-            if all(self._ref(p) for p in params if p["required"]):
+            if all(self._ref(p) for p in params if p.required):
                 continue  # a lookup by key alone is a `get`, not an identification (by key and zip it is one)
             ok = 0
             for k in sample_keys:
@@ -573,9 +573,7 @@ class TaskSampler:
     def _owned_rows(self) -> dict[object, dict[str, list]]:
         out: dict[object, dict[str, list]] = {}
         for entity, fld in self.owner.items():
-            k = self.domain.meta["entities"][entity]["key"]
-            for owner, key in self.env.con.execute(
-                    f"SELECT {_q(fld)}, {_q(k)} FROM {_q(entity)} ORDER BY {_q(k)}").fetchall():
+            for owner, key in self.env.field_values(entity, fld):
                 out.setdefault(to_jsonable(owner), {}).setdefault(entity, []).append(to_jsonable(key))
         return out
 
@@ -584,24 +582,17 @@ class TaskSampler:
             return self._owned.get(self.persona, {}).get(entity, [])
         if ("own", entity) in self._live:
             return self._live[("own", entity)]
-        k, fld = self.domain.meta["entities"][entity]["key"], self.owner[entity]
-        rows = self.env.con.execute(f"SELECT {_q(k)} FROM {_q(entity)} WHERE {_q(fld)} = ? ORDER BY {_q(k)}",
-                                    [self.persona]).fetchall()
-        out = self._live[("own", entity)] = [to_jsonable(r[0]) for r in rows]
+        keys = self.env.keys(entity, self.owner[entity], [self.persona])
+        out = self._live[("own", entity)] = [to_jsonable(k) for k in keys]
         return out
 
     def _team_keys(self, entity: str, role: str, persona) -> list:
         """Keys of `entity` rows owned by persona-entity rows whose `role` field is `persona` (reports' requests)."""
-        meta = self.domain.meta["entities"]
-        k, fld = meta[entity]["key"], self.owner[entity]
-        pk = meta[self.persona_entity]["key"]
-        rows = self.env.con.execute(
-            f"SELECT o.{_q(k)} FROM {_q(entity)} o JOIN {_q(self.persona_entity)} p ON o.{_q(fld)} = p.{_q(pk)} "
-            f"WHERE p.{_q(role)} = ? ORDER BY o.{_q(k)}", [persona]).fetchall()
-        return [to_jsonable(r[0]) for r in rows]
+        team = self.env.keys(self.persona_entity, role, [persona])
+        return [to_jsonable(k) for k in self.env.keys(entity, self.owner[entity], team)]
 
     def _next(self, rng: random.Random, node: str, want: str, walk: Walk) -> str | None:
-        options = [t for t in self.succ.get(node, ()) if want != "read" or self.tools[t]["kind"] in READ_KINDS]
+        options = [t for t in self.succ.get(node, ()) if want != "read" or self.tools[t].kind in READ_KINDS]
         if not options:
             return None
         if want != "read" and not any(s.tool in self.writes for s in walk.steps) and rng.random() < 0.6:
@@ -615,18 +606,18 @@ class TaskSampler:
         derived: dict[str, int] = {}
         local = list(pool)  # plus rows of the entities bound so far in this call
         rows: list[tuple[str, dict]] = []  # (entity, row) bound so far in this call
-        params = self.tools[tool]["params"]
+        params = self.tools[tool].params
         # a key of a map field (a household member, a device's name) is bound once the rows it belongs to are
-        for p in sorted(params, key=lambda p: (tool, p["name"]) in self.map_params):
-            if not p["required"] and rng.random() < 0.5:
+        for p in sorted(params, key=lambda p: (tool, p.name) in self.map_params):
+            if not p.required and rng.random() < 0.5:
                 continue
             if self._keyed(tool, p, local):
                 value, step = self._map_key(rng, tool, p, walk, rows, local)
             else:
                 value, step = self._value(rng, tool, p, local)
-            args[p["name"]] = value
+            args[p.name] = value
             if step is not None:
-                derived[p["name"]] = step
+                derived[p.name] = step
             ref = self._ref(p)
             if ref:
                 walk.refs.append((ref, value))
@@ -634,30 +625,30 @@ class TaskSampler:
                 if row is not None:
                     rows.append((ref, row))
                     self._add_row(ref, value, local)
-        order = [p["name"] for p in params]
+        order = [p.name for p in params]
         return {n: args[n] for n in order if n in args}, derived
 
     def _names(self, tool: str, p: dict) -> set[str]:
         """The field names a value for `p` is found under: its own, its plural, the graph edges'."""
-        return {p["name"], p["name"] + "s"} | set(self.via.get((tool, p["name"]), ()))
+        return {p.name, p.name + "s"} | set(self.via.get((tool, p.name), ()))
 
     def _keyed(self, tool: str, p: dict, pool: list[Source]) -> bool:
         """Bind `p` as a map key: always where a precondition says it is one; where only its name says so, unless
         the spec gives examples or a value under its name is at hand (a date of the persona's flights)."""
-        found = self.map_params.get((tool, p["name"]))
+        found = self.map_params.get((tool, p.name))
         if found is None:
             return False
         if found[1]:
             return True
         names = self._names(tool, p)
-        return not p.get("examples") and not any(s.path in names and _fits(s.value, p["type"]) for s in pool)
+        return not p.examples and not any(s.path in names and _fits(s.value, p.type) for s in pool)
 
     def _map_key(self, rng: random.Random, tool: str, p: dict, walk: Walk, rows: list[tuple[str, dict]],
                  pool: list[Source]):
         """An existing key of the map fields the parameter is a key of, in the rows that matter most: those of this
         call (and the rows they reference: a device's home), then the persona's own, then those the walk touched,
         then any. A made-up value where no such row has a key."""
-        fields = self.map_params[(tool, p["name"])][0]
+        fields = self.map_params[(tool, p.name)][0]
         entities = {e for e, _ in fields}
 
         def persona_rows() -> list:
@@ -681,27 +672,27 @@ class TaskSampler:
                     return s.value, s.step
                 return rng.choice(keys), None
             if i == 0 and found and self.persona is not None:
-                raise _Unbindable(p["name"])  # the user's own row has no such key (an account without devices)
-        return self._fresh(rng, p["name"], p["type"], tool=tool), None
+                raise _Unbindable(p.name)  # the user's own row has no such key (an account without devices)
+        return self._fresh(rng, p.name, p.type, tool=tool), None
 
     def _hop(self, rows: list[tuple[str, dict | None]]) -> list[tuple[str, dict]]:
         """The rows and those their references name (a device's home)."""
         out = [(e, r) for e, r in rows if r is not None]
-        fields = self.domain.meta["entities"]
+        fields = self.domain.info.entities
         for e, r in list(out):
-            for name, f in fields[e]["fields"].items():
-                if f.get("ref") and r.get(name) is not None:
-                    target = self._row(f["ref"], to_jsonable(r[name]))
+            for name, f in fields[e].fields.items():
+                if f.ref and r.get(name) is not None:
+                    target = self._row(f.ref, to_jsonable(r[name]))
                     if target is not None:
-                        out.append((f["ref"], target))
+                        out.append((f.ref, target))
         return out
 
     def _value(self, rng: random.Random, tool: str, p: dict, pool: list[Source]) -> tuple[object, int | None]:
-        t = p["type"]
+        t = p.type
         ref = self._ref(p)
         names = self._names(tool, p)
         if ref:
-            names.add(self.domain.meta["entities"][ref]["key"])
+            names.add(self.domain.info.entities[ref].key)
         if self.persona is not None and ref == self.persona_entity:
             seen = [s for s in pool if s.step is not None and s.value == self.persona]
             return (self.persona, seen[-1].step) if seen else (self.persona, None)
@@ -717,8 +708,8 @@ class TaskSampler:
                 s = rng.choice(from_results)
                 return s.value, s.step
             return rng.choice(own), None
-        if p.get("examples") and not ref:
-            return rng.choice(p["examples"]), None  # the spec's own words for what a user would say
+        if p.examples and not ref:
+            return rng.choice(p.examples), None  # the spec's own words for what a user would say
         found = [s for s in pool if s.path in names and _fits(s.value, t)]
         if ref:
             keys = set(self._keys(ref))
@@ -732,45 +723,46 @@ class TaskSampler:
             keys = self._keys(ref)
             if keys:
                 return rng.choice(keys), None
-        similar = [s for s in pool if s.step is None and _fits(s.value, t) and t["kind"] in ("int", "decimal", "float")]
+        similar = [s for s in pool if s.step is None and _fits(s.value, t) and t.kind in ("int", "decimal", "float")]
         if similar and rng.random() < 0.5:
             return rng.choice(similar).value, None
-        return self._fresh(rng, p["name"], t, tool=tool), None
+        return self._fresh(rng, p.name, t, tool=tool), None
 
     def _fresh(self, rng: random.Random, name: str, t: dict, depth: int = 0, tool: str | None = None):
-        kind = t["kind"]
+        kind = t.kind
         if kind == "union":  # `int | str`: a value of one member
-            return self._fresh(rng, name, t["members"][0], depth, tool)
+            return self._fresh(rng, name, t.members[0], depth, tool)
         if kind == "str":
             return self._text(rng, name, tool)
         column = [v for v in self.columns.get(name, ()) if _fits(v, t)]
         if column and kind not in ("bool", "enum"):
             return rng.choice(column)
         if kind == "enum":
-            return rng.choice(t["values"])
+            return rng.choice(t.values)
         if kind == "bool":
             return rng.random() < 0.5
         if kind == "int":
             return rng.randint(1, 5)
         if kind in ("decimal", "float"):
-            return round(rng.uniform(1, 100), min(t.get("scale", 2) or 2, 2))
+            return round(rng.uniform(1, 100), min(t.scale or 2, 2))
         if kind == "date":
             return (self.env.clock_today + dt.timedelta(days=rng.randint(-30, 30))).isoformat()
         if kind == "datetime":
             return (self.env.clock_now + dt.timedelta(hours=rng.randint(-72, 72))).isoformat()
         if kind == "list" and depth < 3:
-            return [self._fresh(rng, name, t["elem"], depth + 1, tool)]
+            return [self._fresh(rng, name, t.elem, depth + 1, tool)]
         if kind == "struct" and depth < 3:
-            fields = self.domain.meta["structs"][t["name"]]
-            return {n: self._fresh(rng, n, f["type"], depth + 1, tool) for n, f in fields.items()}
+            fields = self.domain.info.structs[t.name]
+            return {n: self._fresh(rng, n, f.type, depth + 1, tool) for n, f in fields.items()}
         return {} if kind == "map" else None
 
     def _text(self, rng: random.Random, name: str, tool: str | None) -> str:
         """A free string: a value of a field with the name in the entities the tool touches, one made up from the
         name (a person's name, a street, a reason), the field's values elsewhere, a word of the tool's data."""
-        meta = self.tools.get(tool) or {}
-        near = [*meta.get("writes", ()), *meta.get("reads", ())]
-        for entities in (meta.get("writes", ()), meta.get("reads", ())):  # what it writes says most: a pet's name
+        meta = self.tools.get(tool)
+        writes, reads = (meta.writes, meta.reads) if meta else ((), ())
+        near = [*writes, *reads]
+        for entities in (writes, reads):  # what it writes says most: a pet's name
             values = [v for e in entities for v in self.texts.fields.get(e, {}).get(name, ())]
             if values:
                 return rng.choice(values)
@@ -784,9 +776,9 @@ class TaskSampler:
         return rng.choice(words) if words else "help"
 
     def _ref(self, p: dict) -> str | None:
-        if p["ref"]:
-            return p["ref"]
-        return self.key_of.get(p["name"]) if p["type"]["kind"] in ("str", "int") else None
+        if p.ref:
+            return p.ref
+        return self.key_of.get(p.name) if p.type.kind in ("str", "int") else None
 
     def _keys(self, entity: str) -> list:
         fresh = entity not in self._changed
@@ -794,9 +786,7 @@ class TaskSampler:
             return self._initial_keys[entity]
         if not fresh and ("keys", entity) in self._live:
             return self._live[("keys", entity)]
-        key = self.domain.meta["entities"][entity]["key"]
-        rows = self.env.con.execute(f"SELECT {_q(key)} FROM {_q(entity)} ORDER BY {_q(key)}").fetchall()
-        keys = [to_jsonable(r[0]) for r in rows]
+        keys = [to_jsonable(k) for k in self.env.keys(entity)]
         if fresh:
             self._initial_keys[entity] = keys
         else:
@@ -807,16 +797,13 @@ class TaskSampler:
         if entity not in self._changed:
             rows = self._initial_rows.get(entity)
             if rows is None:
-                k = self.domain.meta["entities"][entity]["key"]
+                k = self.domain.info.entities[entity].key
                 rows = self._initial_rows[entity] = {to_jsonable(r[k]): r for r in self.env.rows(entity)}
             return rows.get(key)
         cached = self._live.get(("row", entity, _text_of(key)), False)
         if cached is not False:
             return cached
-        k = self.domain.meta["entities"][entity]["key"]
-        cur = self.env.con.execute(f"SELECT * FROM {_q(entity)} WHERE {_q(k)} = ?", [key])
-        row = cur.fetchone()
-        out = self._live[("row", entity, _text_of(key))] = dict(zip([d[0] for d in cur.description], row)) if row else None
+        out = self._live[("row", entity, _text_of(key))] = self.env.row(entity, key)
         return out
 
     def _jsonable(self, entity: str, row: dict) -> dict:
@@ -890,82 +877,82 @@ def _leaves(value) -> list:
     return [s.value for s in out]
 
 
-def _persona_entity(meta: dict, hints: Hints | None = None) -> tuple[str | None, dict[str, str]]:
+def _persona_entity(info: DomainInfo, hints: Hints | None = None) -> tuple[str | None, dict[str, str]]:
     """The entity users are (the spec's `simulation.persona`, else guessed: named, referenced by others: customer,
     guest, member) and, per entity it owns, the field that references it."""
     hints = hints or Hints()
-    entities = meta["entities"]
+    entities = info.entities
     incoming: dict[str, int] = {}
     for e in entities.values():
-        for f in e["fields"].values():
-            if f.get("ref"):
-                incoming[f["ref"]] = incoming.get(f["ref"], 0) + 1
+        for f in e.fields.values():
+            if f.ref:
+                incoming[f.ref] = incoming.get(f.ref, 0) + 1
     people = [n for n, e in entities.items() if incoming.get(n)
-              and any(w in f for f in e["fields"] for w in hints.identify_by)]
+              and any(w in f for f in e.fields for w in hints.identify_by)]
     if hints.persona is not None:
         people = [hints.persona]
     if not people:
         return None, {}
     # someone who can be reached (an email or a phone: an owner, a member) before something merely named (a vet,
     # a room, a parking lot), then the most referenced
-    reachable = {n for n in people if any(w in f for f in entities[n]["fields"] for w in ("email", "phone"))}
+    reachable = {n for n in people if any(w in f for f in entities[n].fields for w in ("email", "phone"))}
     person = max(people, key=lambda n: (n in reachable, incoming.get(n, 0), n))
     owner = {}
     for n, e in entities.items():
-        for fname, f in e["fields"].items():
-            if f.get("ref") == person and n != person:
+        for fname, f in e.fields.items():
+            if f.ref == person and n != person:
                 owner.setdefault(n, fname)
     return person, owner
 
 
-def _map_params(meta: dict, tools: dict) -> dict[tuple[str, str], tuple[list[tuple[str, str]], bool]]:
+def _map_params(info: DomainInfo, tools: dict) -> dict[tuple[str, str], tuple[list[tuple[str, str]], bool]]:
     """(tool, param) -> the (entity, map field) pairs a string parameter is an existing key of, and whether the
     tool says so: what the compiler found in its lets and preconditions (`param_uses.keys_of`: `$p in row.f`,
     `row.f[$p]`), else, for a parameter with no such use, map fields named like it (`member` ~ `members`,
     `device_name` ~ `devices`)."""
-    maps = sorted((e, f) for e, ent in meta["entities"].items() for f, fd in ent["fields"].items()
-                  if fd["type"]["kind"] == "map")
+    maps = sorted((e, f) for e, ent in info.entities.items() for f, fd in ent.fields.items()
+                  if fd.type.kind == "map")
     out: dict[tuple[str, str], tuple[list[tuple[str, str]], bool]] = {}
     for n, t in tools.items():
-        uses = t.get("param_uses") or {}
-        for p in t["params"]:
-            if p["type"]["kind"] != "str" or p["ref"]:
+        uses = t.param_uses
+        for p in t.params:
+            if p.type.kind != "str" or p.ref:
                 continue
-            use = uses.get(p["name"])
+            use = uses.get(p.name)
             if use is not None:
-                found = [tuple(x.split(".", 1)) for x in use.get("keys_of", ())]
+                found = [tuple(x.split(".", 1)) for x in use.keys_of]
             else:
-                base = p["name"].removesuffix("_name").removesuffix("_key")
+                base = p.name.removesuffix("_name").removesuffix("_key")
                 found = [(e, f) for e, f in maps if f in (base + "s", base + "es")]
             if found:
-                out[(n, p["name"])] = (found, use is not None)
+                out[(n, p.name)] = (found, use is not None)
     return out
 
 
-def _roles(meta: dict, tools: dict, persona: str | None) -> dict[str, tuple[str, str]]:
+def _roles(info: DomainInfo, tools: dict, persona: str | None) -> dict[str, tuple[str, str]]:
     """tool -> (param, field): a reference to the persona entity that the tool's preconditions compare with
     another field of that entity (`param_uses.equals`: `e.manager_id == $manager_id`)."""
     if persona is None:
         return {}
-    key = meta["entities"][persona]["key"]
+    key = info.entities[persona].key
     out = {}
     for n, t in tools.items():
-        for p in t["params"]:
-            if p["ref"] != persona:
+        for p in t.params:
+            if p.ref != persona:
                 continue
-            for x in ((t.get("param_uses") or {}).get(p["name"]) or {}).get("equals", ()):
+            for x in t.uses(p.name).equals:
                 e, _, f = x.partition(".")
                 if e == persona and f != key:
-                    out.setdefault(n, (p["name"], f))
+                    out.setdefault(n, (p.name, f))
     return out
 
 
 def _fits(v, t: dict) -> bool:
-    kind = t["kind"]
+    kind = t.kind
     if kind in ("str", "date", "datetime"):
         return isinstance(v, str)
     if kind == "enum":
-        return v in t["values"]
+        return v in t.values
     if kind == "bool":
         return isinstance(v, bool)
     if kind == "int":
@@ -1040,4 +1027,4 @@ def _text_values(initial: dict[str, dict[str, list]]) -> TextValues:
 
 
 def _staff(tool: dict) -> bool:
-    return tool.get("requested_by", "user") == "staff"
+    return tool.requested_by == "staff"

@@ -22,7 +22,7 @@ def build_id(domain: CompiledDomain) -> str:
     try:
         data = (Path(domain.path) / "manifest.json").read_bytes()
     except OSError:
-        data = repr(sorted(domain.meta.items())).encode()
+        data = repr(domain.info).encode()
     return hashlib.sha256(data).hexdigest()[:16]
 
 

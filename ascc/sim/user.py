@@ -69,7 +69,7 @@ class ScriptedUser:
         self.decline = decline.get("text")
         self.declined = False
         self.rng = random.Random(f"user:{scenario.get('seed')}:{scenario.get('request')}")
-        self.hints = hints(domain.meta) if domain is not None else Hints()
+        self.hints = hints(domain.info) if domain is not None else Hints()
 
     @classmethod
     def for_task(cls, task: Task, domain=None) -> ScriptedUser:
@@ -118,7 +118,8 @@ class ScriptedUser:
         words = _words(text)
         for i in pending:
             call = self.steps[i]
-            intent = (self.domain.meta["tools"].get(call.tool) or {}).get("intent") if self.domain else None
+            tool = self.domain.info.tools.get(call.tool) if self.domain else None
+            intent = tool.intent if tool else None
             said = describe_call(self.domain, call.tool, call.arguments, None).lower() if self.domain else None
             if said and said in text.lower():
                 return i

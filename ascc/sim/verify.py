@@ -40,6 +40,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from ascc.lang.compiled import DomainInfo
 from ascc.runtime.args import parse_arguments
 from ascc.runtime.diff import diff_states
 from ascc.runtime.env import Environment, to_jsonable
@@ -172,21 +173,21 @@ def state(ep: Episode, env: Environment) -> Verdict:
     env.reset(**ep.task.initial_state.reset_kwargs())
     for c in ep.task.gold_calls:
         env.call(c.tool, c.arguments)
-    diff = diff_states(env.domain.meta, final, env.state())
+    diff = diff_states(env.domain.info, final, env.state())
     return Verdict(False, {"digest": digest, "gold_digest": gold, "diff_to_gold": diff.to_json()})
 
 
 # ---- 3 exact match
 def calls(ep: Episode, env: Environment) -> Verdict:
     """The agent's calls against the agent's gold calls; the user's (dual control) against the user's."""
-    problems = _side_problems(env.domain.meta, ep.calls, ep.task.gold_calls_of("agent"))
-    user = _side_problems(env.domain.meta, ep.user_calls, ep.task.gold_calls_of("user"))
+    problems = _side_problems(env.domain.info, ep.calls, ep.task.gold_calls_of("agent"))
+    user = _side_problems(env.domain.info, ep.user_calls, ep.task.gold_calls_of("user"))
     problems += [{"user": p} for p in user]
     n = sum(c.ok for c in ep.calls) + sum(c.ok for c in ep.user_calls)
     return Verdict(not problems, problems or f"{n} successful calls match the gold calls")
 
 
-def _side_problems(meta: dict, made, gold_calls) -> list[dict]:
+def _side_problems(meta: DomainInfo, made, gold_calls) -> list[dict]:
     # calls that failed after their effects (`fails_after_effects:`) wrote too: they count as made
     done = [(c.tool, _normal(meta, c.tool, c.arguments)) for c in made if c.ok or c.wrote]
     gold = [(c.tool, _normal(meta, c.tool, c.arguments)) for c in gold_calls]
@@ -203,20 +204,21 @@ def _side_problems(meta: dict, made, gold_calls) -> list[dict]:
     return problems
 
 
-def normal_writes(meta: dict, calls) -> list[tuple[str, str]]:
+def normal_writes(meta: DomainInfo, calls) -> list[tuple[str, str]]:
     """The write calls among `calls` as (tool, arguments normalised by the tool's types), in order: what the
     `calls` filter compares (the GRPO reward's partial credit counts them too)."""
     return [(c.tool, _normal(meta, c.tool, c.arguments)) for c in calls if _is_write(meta, c.tool)]
 
 
-def _is_write(meta: dict, tool: str) -> bool:
-    return meta["tools"].get(tool, {}).get("kind") == "write"
+def _is_write(meta: DomainInfo, tool: str) -> bool:
+    t = meta.tools.get(tool)
+    return t is not None and t.kind == "write"
 
 
-def _normal(meta: dict, tool: str, arguments) -> str:
+def _normal(meta: DomainInfo, tool: str, arguments) -> str:
     """Arguments as the tool would receive them, as canonical JSON text (so calls compare and hash)."""
     try:
-        kwargs = parse_arguments(meta["tools"][tool], arguments, meta["structs"])
+        kwargs = parse_arguments(meta.tools[tool], arguments, meta.structs)
         value = to_jsonable(kwargs)
     except (ToolError, KeyError):
         value = tool_arguments(arguments)
@@ -267,8 +269,8 @@ _ASKS_CONSENT = re.compile(r"\b(to confirm[,:]|(please|can you|could you) confir
 def confirm(ep: Episode, env: Environment) -> Verdict:
     from ascc.sim.hints import hints
 
-    tools = env.domain.meta["tools"]
-    consent = hints(env.domain.meta)  # the spec's `simulation.consent` phrases ask for consent too
+    tools = env.domain.info.tools
+    consent = hints(env.domain.info)  # the spec's `simulation.consent` phrases ask for consent too
     problems, user_at = [], None
     for i, m in enumerate(ep.messages):
         if m.get("role") == "user":
@@ -277,7 +279,7 @@ def confirm(ep: Episode, env: Environment) -> Verdict:
             for tc in m.get("tool_calls") or []:
                 fn = tc.get("function") if isinstance(tc, dict) else None
                 name = fn.get("name") if isinstance(fn, dict) else None
-                if (isinstance(name, str) and tools.get(name, {}).get("confirm")
+                if (isinstance(name, str) and name in tools and tools[name].confirm
                         and not _confirmed(ep.messages, user_at, consent)):
                     problems.append(f"message {i}: {name} called without the user's explicit yes")
     return Verdict(not problems, problems[:5] or "every confirmed call followed a yes")

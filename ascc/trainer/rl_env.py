@@ -112,7 +112,7 @@ def _outcome(record) -> CallOutcome:
 
 def _share_of_gold_writes(episode: Episode, env: Environment) -> float:
     """0.9 x the share of the gold writes that the successful writes reproduce, in order from the first."""
-    meta = env.domain.meta
+    meta = env.domain.info
     gold = normal_writes(meta, episode.task.gold_calls_of("agent"))
     made = normal_writes(meta, [c for c in episode.calls if c.ok or c.wrote])  # kept errors wrote too
     if not gold:

@@ -17,5 +17,5 @@ def refused(env, tool, args, message):
 
 
 def row(env, entity, key):
-    k = env.domain.meta["entities"][entity]["key"]
+    k = env.domain.info.entities[entity].key
     return next(x for x in env.rows(entity) if x[k] == key)

@@ -23,7 +23,7 @@ def env(open_env):
 
 
 def row(env, entity, key):
-    k = env.domain.meta["entities"][entity]["key"]
+    k = env.domain.info.entities[entity].key
     return next(r for r in env.rows(entity) if r[k] == key)
 
 

@@ -14,7 +14,7 @@ def env(open_env):
 
 
 def row(env, entity, key):
-    k = env.domain.meta["entities"][entity]["key"]
+    k = env.domain.info.entities[entity].key
     return next((x for x in env.rows(entity) if x[k] == key), None)
 
 

@@ -12,6 +12,7 @@ import duckdb
 import pytest
 from statement_count import Counting
 
+from ascc.lang.compiled import ToolInfo
 from ascc.runtime import known
 from ascc.runtime.context import Context
 from ascc.runtime.digest import python_digest
@@ -40,8 +41,14 @@ TOOLS = {f.__name__.lstrip("_"): f for f in (_all_names, _all_entries, _name_in_
 
 @pytest.fixture(scope="module")
 def lab_all(lab):
-    tools_meta = {**lab.meta["tools"], **{n: {"params": []} for n in TOOLS}}
-    return dataclasses.replace(lab, meta={**lab.meta, "tools": tools_meta}, tools={**lab.tools, **TOOLS})
+    return _with_tools(lab, TOOLS)
+
+
+def _with_tools(domain, tools: dict):
+    """The domain with hand-written tools added (read tools without parameters)."""
+    infos = {**domain.info.tools, **{n: ToolInfo(n, "read", "agent", "", ()) for n in tools}}
+    return dataclasses.replace(domain, info=dataclasses.replace(domain.info, tools=infos),
+                               tools={**domain.tools, **tools})
 
 
 @pytest.fixture
@@ -86,7 +93,7 @@ def test_an_episode_with_the_backlog_is_the_one_without(lab_all, checked):
                 assert (a.ok, a.content) == (b.ok, b.content), name
                 assert lazy.digest() == eager.digest(), name
             assert lazy.state() == eager.state()
-            assert lazy.digest() == python_digest(lab_all.meta, lazy.state())
+            assert lazy.digest() == python_digest(lab_all.info, lazy.state())
             lazy.reset()
             eager.reset()
             assert lazy.state() == eager.state()
@@ -108,7 +115,7 @@ def test_writes_wait_until_a_statement_needs_them(lab_all):
         rows = env.rows("account")  # a statement: the backlog is written first
         assert [r["name"] for r in rows] == ["Ann2", "Bob", "Cid"]
         assert sorted(s.split()[0] for s in counting.statements if s.startswith(WRITES)) == ["DELETE", "UPDATE"]
-        assert d == env.full_digest() == python_digest(lab_all.meta, env.state())
+        assert d == env.full_digest() == python_digest(lab_all.info, env.state())
         env.reset()
         assert env.call("all_names").value == [["A001", "Ann"], ["A002", "Bob"], ["A003", "Cid"]]
         assert env.call("all_entries").value == ["E000001", "E000002"]
@@ -162,8 +169,7 @@ def _visits_text(ctx):
 
 
 def test_equality_queries_over_known_tables_run_no_statement(lab_all):
-    domain = dataclasses.replace(lab_all, tools={**lab_all.tools, "visits_text": _visits_text},
-                                 meta={**lab_all.meta, "tools": {**lab_all.meta["tools"], "visits_text": {"params": []}}})
+    domain = _with_tools(lab_all, {"visits_text": _visits_text})
     with Environment(domain) as env:
         assert env.call("find_by_name", {"name": "Bob"}).value == ["A002"]  # reads the table whole, once
         env.con = Counting(env.con)

@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 from statement_count import Counting
 
+from ascc.lang.compiled import ToolInfo
 from ascc.runtime.digest import python_digest
 from ascc.runtime.env import Environment
 from ascc.runtime.errors import ToolError
@@ -77,13 +78,13 @@ TOOLS = {f.__name__.lstrip("_"): f for f in (_reuse_key, _insert_update_delete, 
 @pytest.fixture(scope="module")
 def lab_plus(lab):
     """The lab domain with the tools above (a copy: its own initial digest)."""
-    tools_meta = {**lab.meta["tools"], **{n: {"params": []} for n in TOOLS}}
-    return dataclasses.replace(lab, meta={**lab.meta, "tools": tools_meta}, tools={**lab.tools, **TOOLS})
+    tools_info = {**lab.info.tools, **{n: ToolInfo(n, "write", "agent", "", ()) for n in TOOLS}}
+    return dataclasses.replace(lab, info=dataclasses.replace(lab.info, tools=tools_info), tools={**lab.tools, **TOOLS})
 
 
 def _agree(env: Environment, what: str) -> str:
     d = env.digest()
-    assert d == env.full_digest() == python_digest(env.domain.meta, env.state()), what
+    assert d == env.full_digest() == python_digest(env.domain.info, env.state()), what
     return d
 
 

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 import pytest
 
+from ascc.lang.types import Type
 from ascc.runtime.digest import python_digest
 from ascc.runtime.env import Environment
 
@@ -29,19 +30,19 @@ CALLS = [
 def test_digest_equals_python_on_every_domain(domains):
     for name, domain in domains.items():
         with Environment(domain) as env:
-            assert env.digest() == env.full_digest() == python_digest(domain.meta, env.state()), name
+            assert env.digest() == env.full_digest() == python_digest(domain.info, env.state()), name
 
 
 def test_digest_equals_python_after_writes(lab_env):
     for name, args in CALLS:
         assert lab_env.call(name, args).ok, name
-        assert lab_env.digest() == lab_env.full_digest() == python_digest(lab_env.domain.meta, lab_env.state()), name
+        assert lab_env.digest() == lab_env.full_digest() == python_digest(lab_env.domain.info, lab_env.state()), name
 
 
 def test_shop_digest_equals_python_after_writes(shop_env):
     for o in [o for o in shop_env.rows("order") if o["status"] == "pending"][:5]:
         assert shop_env.call("cancel_pending_order", {"order_id": o["order_id"], "reason": "no longer needed"}).ok
-    assert shop_env.digest() == shop_env.full_digest() == python_digest(shop_env.domain.meta, shop_env.state())
+    assert shop_env.digest() == shop_env.full_digest() == python_digest(shop_env.domain.info, shop_env.state())
 
 
 _CHILD = """
@@ -69,9 +70,9 @@ def test_two_processes_agree(lab, lab_env):
 
 def _reinsert_reversed(env: Environment) -> None:
     """Delete every row and insert it again in reverse order, inside the open transaction."""
-    for entity, meta in env.domain.meta["entities"].items():
+    for entity, meta in env.domain.info.entities.items():
         q = '"' + entity + '"'
-        rows = env.con.execute(f"SELECT * FROM {q} ORDER BY \"{meta['key']}\" DESC").fetchall()
+        rows = env.con.execute(f"SELECT * FROM {q} ORDER BY \"{meta.key}\" DESC").fetchall()
         env.con.execute(f"DELETE FROM {q}")
         for row in rows:
             env.con.execute(f"INSERT INTO {q} VALUES ({', '.join('?' * len(row))})", list(row))
@@ -82,16 +83,16 @@ def test_row_order_does_not_matter(domain_name, lab, shop):
     domain = {"lab": lab, "shop": shop}[domain_name]
     with Environment(domain) as a, Environment(domain) as b:
         _reinsert_reversed(b)
-        first = [r[0] for r in b.con.execute(f'SELECT * FROM "{sorted(domain.meta["entities"])[0]}"').fetchall()]
+        first = [r[0] for r in b.con.execute(f'SELECT * FROM "{sorted(domain.info.entities)[0]}"').fetchall()]
         assert first == sorted(first, reverse=True)  # the physical order really differs
         assert a.full_digest() == b.full_digest() == b.digest()
         assert a.table_digests() == b.table_digests()
 
 
-def _changed(value, t: dict):
+def _changed(value, t: Type):
     """A different value of the same type that still passes the field's pattern (digits stay digits)."""
-    if t["kind"] == "enum":
-        return next(x for x in t["values"] if x != value)
+    if t.kind == "enum":
+        return next(x for x in t.values if x != value)
     if isinstance(value, bool):
         return not value
     if isinstance(value, Decimal):
@@ -114,25 +115,25 @@ def _changed(value, t: dict):
 def _variants(row: dict, fields: dict, structs: dict, key: str):
     """(description, changed row) for a change of each single field, and of one nested value inside it."""
     for name, v in row.items():
-        t = fields[name]["type"]
+        t = fields[name].type
         if v is None or name == key:
             continue
-        if t["kind"] == "struct":
-            for fname, f in structs[t["name"]].items():
+        if t.kind == "struct":
+            for fname, f in structs[t.name].items():
                 if v[fname] is not None:
-                    yield f"{name}.{fname}", {**row, name: {**v, fname: _changed(v[fname], f["type"])}}
-        elif t["kind"] == "map":
+                    yield f"{name}.{fname}", {**row, name: {**v, fname: _changed(v[fname], f.type)}}
+        elif t.kind == "map":
             for k in v:
-                yield f"{name}[{k}]", {**row, name: {**v, k: _changed(v[k], t["elem"])}}
+                yield f"{name}[{k}]", {**row, name: {**v, k: _changed(v[k], t.elem)}}
                 yield f"{name} without {k}", {**row, name: {x: y for x, y in v.items() if x != k}}
-            yield f"{name} with a new key", {**row, name: {**v, "new": _changed("v", t["elem"])}}
-        elif t["kind"] == "list":
+            yield f"{name} with a new key", {**row, name: {**v, "new": _changed("v", t.elem)}}
+        elif t.kind == "list":
             if v:
                 yield f"{name} + first", {**row, name: v + v[:1]}
                 yield f"{name} without last", {**row, name: v[:-1]}
-            if v and t["elem"]["kind"] == "struct":
-                for fname, f in structs[t["elem"]["name"]].items():
-                    yield f"{name}[0].{fname}", {**row, name: [{**v[0], fname: _changed(v[0][fname], f["type"])},
+            if v and t.elem.kind == "struct":
+                for fname, f in structs[t.elem.name].items():
+                    yield f"{name}[0].{fname}", {**row, name: [{**v[0], fname: _changed(v[0][fname], f.type)},
                                                                *v[1:]]}
             if len(v) > 1 and v != v[::-1]:
                 yield f"{name} reversed", {**row, name: v[::-1]}
@@ -147,18 +148,18 @@ def test_any_single_field_change_changes_the_digest(domain_name, lab, shop):
         base = env.full_digest()
         seen = {base}
         tried = 0
-        for entity, meta in domain.meta["entities"].items():
-            q, key = f'"{entity}"', meta["key"]
-            cols = list(meta["fields"])
+        for entity, meta in domain.info.entities.items():
+            q, key = f'"{entity}"', meta.key
+            cols = list(meta.fields)
             for row in env.rows(entity)[:3]:
-                for what, new in _variants(row, meta["fields"], domain.meta["structs"], key):
+                for what, new in _variants(row, meta.fields, domain.info.structs, key):
                     if new == row:
                         continue
                     env.con.execute(f'DELETE FROM {q} WHERE "{key}" = ?', [row[key]])
                     env.con.execute(f"INSERT INTO {q} VALUES ({', '.join('?' * len(cols))})", [new[c] for c in cols])
                     d = env.full_digest()
                     assert d not in seen, f"{entity}.{what}"
-                    assert d == python_digest(domain.meta, env.state()), f"{entity}.{what}"
+                    assert d == python_digest(domain.info, env.state()), f"{entity}.{what}"
                     seen.add(d)
                     tried += 1
                     env.con.execute(f'DELETE FROM {q} WHERE "{key}" = ?', [new[key]])
@@ -196,5 +197,5 @@ def test_null_and_empty_are_distinct(lab_env):
     for city in ("", "~", None):
         lab_env.con.execute("UPDATE account SET address = {'city': ?, 'zip': '0150'} WHERE account_id = 'A001'", [city])
         d = lab_env.full_digest()
-        assert d not in seen and d == python_digest(lab_env.domain.meta, lab_env.state())
+        assert d not in seen and d == python_digest(lab_env.domain.info, lab_env.state())
         seen.add(d)

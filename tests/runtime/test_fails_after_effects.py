@@ -60,7 +60,7 @@ def test_snapshots_and_recovery_replay_kept_errors(env):
 
 
 def test_the_calls_filter_counts_a_kept_error_as_a_write(env):
-    meta = env.domain.meta
+    meta = env.domain.info
     gold = [CallOutcome("set_cruise_speed", FAST, True, None, True)]
     made = [CallOutcome("set_cruise_speed", FAST, False, "failed_with_changes", True)]
     assert _side_problems(meta, made, gold) == []

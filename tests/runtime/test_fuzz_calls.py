@@ -14,6 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ascc.lang.compiled import ToolInfo
+from ascc.lang.types import Type
 from ascc.runtime.env import Environment, Limits
 
 TOTAL_CALLS = int(os.environ.get("ASCC_FUZZ_CALLS", "500"))
@@ -31,13 +33,13 @@ json_values = st.recursive(json_scalars, lambda inner: st.one_of(st.lists(inner,
                            st.dictionaries(st.text(max_size=8), inner, max_size=4)), max_leaves=12)
 
 
-def typed(t: dict, structs: dict, keys: list[str]):
+def typed(t: Type, structs: dict, keys: list[str]):
     """Values of type `t`, mostly valid, with the strings an attacker would pick."""
-    k = t["kind"]
+    k = t.kind
     if k in ("str", "enum"):
         options = [st.sampled_from(keys + INJECTIONS), st.text(max_size=30)]
         if k == "enum":
-            options = [st.sampled_from(t["values"]), *options]
+            options = [st.sampled_from(t.values), *options]
         s = st.one_of(*options, st.sampled_from(NEAR_LIMIT)) if k == "str" else st.one_of(*options)
     elif k == "int":
         s = st.one_of(st.integers(-5, 50), st.integers(), st.sampled_from([2 ** 63, -(2 ** 63), 1.0, 2.5]))
@@ -51,20 +53,20 @@ def typed(t: dict, structs: dict, keys: list[str]):
     elif k == "datetime":
         s = st.one_of(st.datetimes().map(lambda d: d.isoformat()), st.text(max_size=20))
     elif k == "list":
-        s = st.lists(typed(t["elem"], structs, keys), max_size=4)
+        s = st.lists(typed(t.elem, structs, keys), max_size=4)
     elif k == "map":
-        s = st.dictionaries(st.text(max_size=6), typed(t["elem"], structs, keys), max_size=3)
+        s = st.dictionaries(st.text(max_size=6), typed(t.elem, structs, keys), max_size=3)
     elif k == "struct":
-        s = st.fixed_dictionaries({n: typed(f["type"], structs, keys) for n, f in structs[t["name"]].items()})
+        s = st.fixed_dictionaries({n: typed(f.type, structs, keys) for n, f in structs[t.name].items()})
     else:
         s = json_values
-    if t.get("nullable"):
+    if t.nullable:
         s = st.one_of(st.none(), s)
     return s
 
 
 @st.composite
-def arguments(draw, tool: dict, structs: dict, keys: list[str]):
+def arguments(draw, tool: ToolInfo, structs: dict, keys: list[str]):
     """A tool's arguments: well-typed, or with one thing wrong, or not an object at all."""
     shape = draw(st.sampled_from(["typed"] * 6 + ["wrong_value", "missing", "extra", "random", "text"]))
     if shape == "random":
@@ -72,9 +74,9 @@ def arguments(draw, tool: dict, structs: dict, keys: list[str]):
     if shape == "text":
         return draw(st.one_of(st.text(max_size=40), st.sampled_from(["{", "[1,", "{\"a\": NaN}", "nul", "{}}"])))
     args = {}
-    for p in tool["params"]:
-        if p["required"] or draw(st.booleans()):
-            args[p["name"]] = draw(typed(p["type"], structs, keys))
+    for p in tool.params:
+        if p.required or draw(st.booleans()):
+            args[p.name] = draw(typed(p.type, structs, keys))
     if shape == "wrong_value" and args:
         args[draw(st.sampled_from(sorted(args)))] = draw(json_values)
     if shape == "missing" and args:
@@ -88,10 +90,10 @@ def arguments(draw, tool: dict, structs: dict, keys: list[str]):
 
 def _keys(env: Environment) -> list[str]:
     out = []
-    for entity, meta in env.domain.meta["entities"].items():
+    for entity, meta in env.domain.info.entities.items():
         for row in env.rows(entity)[:8]:
-            for name, f in meta["fields"].items():
-                if f["type"]["kind"] in ("str", "enum") and row[name] is not None:
+            for name, f in meta.fields.items():
+                if f.type.kind in ("str", "enum") and row[name] is not None:
                     out.append(row[name])
     return sorted(set(out))
 
@@ -102,17 +104,17 @@ def test_fuzz_tool_calls(domains, lab, total_calls):
     all_domains = {**domains, "lab": lab}
     envs = {name: Environment(d, Limits(call_seconds=2.0)) for name, d in all_domains.items()}
     keys = {name: _keys(env) for name, env in envs.items()}
-    tools = [(d, t) for d, env in envs.items() for t in env.domain.meta["tools"] if (d, t) not in SLOW_BY_DESIGN]
+    tools = [(d, t) for d, env in envs.items() for t in env.domain.info.tools if (d, t) not in SLOW_BY_DESIGN]
     made = {"calls": 0, "failed": 0, "wrote": 0}
 
     def call_strategy():
         def for_tool(pair):
             d, t = pair
-            meta = envs[d].domain.meta
+            info = envs[d].domain.info
             name = st.one_of(st.just(t), st.sampled_from([t.upper(), t + " ", "", "__import__"])) \
                 if t else st.just(t)
             return st.tuples(st.just(d), st.one_of(*[st.just(t)] * 9, name),
-                             arguments(meta["tools"][t], meta["structs"], keys[d]))
+                             arguments(info.tools[t], info.structs, keys[d]))
         return st.sampled_from(tools).flatmap(for_tool)
 
     @settings(max_examples=max(1, total_calls // CALLS_PER_EXAMPLE), derandomize=True, deadline=None,

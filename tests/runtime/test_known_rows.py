@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from statement_count import Counting
 
+from ascc.lang.compiled import FieldInfo
+from ascc.lang.types import Type
 from ascc.runtime import known
 from ascc.runtime.context import Context
 from ascc.runtime.digest import python_digest
@@ -17,7 +19,7 @@ from ascc.runtime.domain import compile_and_load
 from ascc.runtime.env import Environment
 from ascc.runtime.known import NotStored, stored_form
 
-DEC = {"kind": "decimal", "precision": 10, "scale": 2}
+DEC = Type("decimal", precision=10, scale=2)
 
 
 @pytest.fixture
@@ -34,11 +36,11 @@ def test_stored_form_is_what_duckdb_returns():
         with pytest.raises(NotStored):
             stored_form(v, DEC, {})
     with pytest.raises(NotStored):
-        stored_form(True, {"kind": "int"}, {})
+        stored_form(True, Type("int"), {})
     with pytest.raises(NotStored):
-        stored_form(dt.datetime(2024, 1, 1), {"kind": "date"}, {})
-    structs = {"p": {"a": {"type": {"kind": "str"}}, "b": {"type": DEC}}}
-    t = {"kind": "list", "elem": {"kind": "struct", "name": "p"}}
+        stored_form(dt.datetime(2024, 1, 1), Type("date"), {})
+    structs = {"p": {"a": FieldInfo("a", Type("str")), "b": FieldInfo("b", DEC)}}
+    t = Type("list", elem=Type("struct", name="p"))
     got = stored_form([{"b": Decimal("1.5"), "a": "x"}], t, structs)
     assert got == [{"a": "x", "b": Decimal("1.50")}] and list(got[0]) == ["a", "b"]
     with pytest.raises(NotStored):
@@ -131,10 +133,10 @@ def test_library_domains_read_what_duckdb_holds(domains, spec, checked):
     """Every read tool on a sample of keys, twice (the second time from known rows), with the check on."""
     domain = domains[spec]
     with Environment(domain) as env:
-        for entity, meta in domain.meta["entities"].items():
+        for entity, meta in domain.info.entities.items():
             for row in env.rows(entity)[:5]:
                 for _ in range(2):
-                    ctx_row = _get(env, entity, row[meta["key"]])
+                    ctx_row = _get(env, entity, row[meta.key])
                     assert ctx_row == row
 
 
@@ -166,7 +168,7 @@ def test_updates_of_several_rows_share_one_statement(shop_retail, checked):
             ctx.flush()
             eager.written(None)
         assert env.state() == eager.state()
-        assert env.digest() == eager.digest() == python_digest(shop_retail.meta, eager.state())
+        assert env.digest() == eager.digest() == python_digest(shop_retail.info, eager.state())
 
 
 def test_a_row_of_unexpected_values_is_read_again(lab, monkeypatch):

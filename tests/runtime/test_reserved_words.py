@@ -63,13 +63,13 @@ def test_refusals_name_their_reason(env):
 
 def test_digest_diff_snapshot_and_reset(env):
     start, before = env.digest(), env.state()
-    assert start == env.full_digest() == python_digest(env.domain.meta, before)
+    assert start == env.full_digest() == python_digest(env.domain.info, before)
     env.call(*CALLS[2])
     snap, mid = env.snapshot(), env.digest()
     for name, args in CALLS[3:]:
         env.call(name, args)
-    assert env.digest() == env.full_digest() == python_digest(env.domain.meta, env.state())
-    diff = diff_states(env.domain.meta, before, env.state())
+    assert env.digest() == env.full_digest() == python_digest(env.domain.info, env.state())
+    diff = diff_states(env.domain.info, before, env.state())
     assert set(diff.tables) == {"group", "user", "order"}
     assert [r["select"] for r in diff.tables["order"].added] == ["O2"]
     assert [r["select"] for r in diff.tables["order"].removed] == ["O1"]
@@ -121,5 +121,5 @@ def test_every_duckdb_keyword_as_entity_and_field_name(tmp_path: Path):
             assert env.call(f"get_{w}", {"n": 1}).value == ["a"], w
             r = env.call(f"put_{w}", {"k": "b"})
             assert r.ok and r.value[w] == "b", (w, r.content)
-        assert env.digest() == python_digest(env.domain.meta, env.state()) != start
+        assert env.digest() == python_digest(env.domain.info, env.state()) != start
         assert all(env.rows(w) == [{w: "b", next(iter(set(env.rows(w)[0]) - {w})): 2}] for w in words)

@@ -43,12 +43,12 @@ def play(domains, env, task, agent):
 
 
 def test_confirm_flags_come_from_the_spec(domains):
-    shop, airline, library = (domains[n].meta["tools"] for n in ("shop", "airline", "library"))
-    assert shop["cancel_pending_order"]["confirm"] and not shop["get_order"]["confirm"]
-    assert airline["book_reservation"]["confirm"]
-    assert not airline["send_certificate"]["confirm"]  # `confirm: false` overrides `confirm_writes`
-    assert not airline["transfer_to_human_agents"]["confirm"]  # generic, not write
-    assert not any(t["confirm"] for t in library.values())  # no `confirm_writes` in the library's spec
+    shop, airline, library = (domains[n].info.tools for n in ("shop", "airline", "library"))
+    assert shop["cancel_pending_order"].confirm and not shop["get_order"].confirm
+    assert airline["book_reservation"].confirm
+    assert not airline["send_certificate"].confirm  # `confirm: false` overrides `confirm_writes`
+    assert not airline["transfer_to_human_agents"].confirm  # generic, not write
+    assert not any(t.confirm for t in library.values())  # no `confirm_writes` in the library's spec
 
 
 def test_the_oracle_passes_both(domains, shop_env, shop_tasks):

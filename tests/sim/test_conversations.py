@@ -49,7 +49,7 @@ def episodes(domains, sampled):
 
 
 def _is_write(domain, tool):
-    return domain.meta["tools"].get(tool, {}).get("kind") == "write"
+    return tool in domain.info.tools and domain.info.tools[tool].kind == "write"
 
 
 def test_every_episode_is_kept(episodes):
@@ -137,7 +137,7 @@ def test_opening_is_first_person_and_reveals_no_identity_facts(sampled):
 def test_calls_stay_within_the_personas_own_rows(domains, sampled):
     for name, (tasks, person, owner, sampler) in sampled.items():
         assert person, name
-        meta = domains[name].meta
+        info = domains[name].info
         env = sampler.env
         for t in tasks:
             key = t.user["persona_row"]["key"]
@@ -145,17 +145,17 @@ def test_calls_stay_within_the_personas_own_rows(domains, sampled):
             extra = [t.user[k]["call"] for k in ("refusal", "decline") if t.user.get(k)]
             calls = [(c.tool, c.arguments) for c in t.gold_calls] + [(c["tool"], c["arguments"]) for c in extra]
             for tool, args in calls:
-                for p in meta["tools"][tool]["params"]:
+                for p in info.tools[tool].params:
                     ref = sampler._ref(p)
-                    if p["name"] not in args or ref is None:
+                    if p.name not in args or ref is None:
                         continue
-                    value = args[p["name"]]
+                    value = args[p.name]
                     if ref == person:
-                        assert value == key, (t.id, tool, p["name"], value, key)
+                        assert value == key, (t.id, tool, p.name, value, key)
                     elif ref in owner:
-                        k, f = meta["entities"][ref]["key"], owner[ref]
+                        k, f = info.entities[ref].key, owner[ref]
                         row = env.con.execute(f'SELECT "{f}" FROM "{ref}" WHERE "{k}" = ?', [value]).fetchone()
-                        assert row and row[0] == key, (t.id, tool, p["name"], value, key)
+                        assert row and row[0] == key, (t.id, tool, p.name, value, key)
                 env.call(tool, args)
 
 

@@ -118,7 +118,7 @@ def test_hints_reach_domain_json_and_only_where_stated(pair):
     assert hinted.meta["simulation"] == {"persona": "client", "identify_by": ["label", "contact"], "money": ["due"],
                                          "handoff": ["escalate"], "skip": ["reopen_invoice"],
                                          "consent": ["are you happy for me to"]}
-    h = hints(plain.meta)
+    h = hints(plain.info)
     assert h.persona is None and h.identify_by == ("name", "email", "phone") and h.is_handoff("transfer_to_human_x")
 
 
@@ -143,10 +143,10 @@ def test_the_sampler_follows_the_hints(pair):
 def test_money_fields_and_consent_phrases(pair):
     _, hinted = pair
     assert render.fmt(12, "due") == "12"
-    with render.money_fields(hints(hinted.meta).money):
+    with render.money_fields(hints(hinted.info).money):
         assert render.fmt(12, "due") == "$12.00"
     assert render.fmt(12, "due") == "12"  # only within the setting
     msgs = [{"role": "assistant", "content": "Are you happy for me to pay invoice I001?"},
             {"role": "user", "content": "Yes please."}]
     assert not _confirmed(msgs, 1)
-    assert _confirmed(msgs, 1, hints(hinted.meta))
+    assert _confirmed(msgs, 1, hints(hinted.info))

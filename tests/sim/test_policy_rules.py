@@ -120,8 +120,8 @@ def rshop(tmp_path_factory):
 
 def test_rules_are_recorded_shown_and_not_enforced(rshop):
     rules = rshop.tool_rules("cancel_order")
-    assert [(r["name"], r["outcome"]) for r in rules] == [("big", "transfer"), ("tiny", "refuse"), ("why", "ask")]
-    assert rules[0]["via"] == "handoff" and rules[2]["ask"] == "reason" and rules[1]["when"] == "o.total < 5"
+    assert [(r.name, r.outcome) for r in rules] == [("big", "transfer"), ("tiny", "refuse"), ("why", "ask")]
+    assert rules[0].via == "handoff" and rules[2].ask == "reason" and rules[1].when == "o.total < 5"
     assert "Orders under 5 cannot be cancelled." in rshop.policy  # the agent's policy text
     with Environment(rshop) as env:
         r = env.call("cancel_order", {"order_id": "b", "reason": "x"})
@@ -166,10 +166,10 @@ def test_policy_tasks_are_decided_by_a_rule_and_no_gold_write_breaks_one(rshop, 
             env.reset(**t.initial_state.reset_kwargs())
             call = t.user["policy"]["call"]
             rule, message = decided(env, call["tool"], call["arguments"])
-            assert rule["name"] == t.user["policy"]["rule"] and message == t.user["policy"]["message"]
+            assert rule.name == t.user["policy"]["rule"] and message == t.user["policy"]["message"]
             assert t.kind == "refusal" and message in t.user["facts"]
-            writes = [c for c in t.gold_calls if rshop.meta["tools"][c.tool]["kind"] == "write"]
-            assert not writes and (t.gold_calls[-1].tool == "handoff") == (rule["outcome"] == "transfer")
+            writes = [c for c in t.gold_calls if rshop.info.tools[c.tool].kind == "write"]
+            assert not writes and (t.gold_calls[-1].tool == "handoff") == (rule.outcome == "transfer")
         for t in tasks:  # no task's gold makes a write a rule forbids
             env.reset(**t.initial_state.reset_kwargs())
             for c in t.gold_calls:

@@ -91,10 +91,10 @@ def test_refusal_and_read_tasks_leave_the_state_as_it_was(domains, envs, tasks):
                 policy = t.user["policy"]
                 envs[name].reset(**t.initial_state.reset_kwargs())
                 rule = decided(envs[name], policy["call"]["tool"], policy["call"]["arguments"])
-                assert rule is not None and rule[0]["name"] == policy["rule"] and "refusal" not in t.user, t.id
+                assert rule is not None and rule[0].name == policy["rule"] and "refusal" not in t.user, t.id
             elif t.kind == "refusal":
                 refusal = t.user["refusal"]
-                assert refusal["error"] and refusal["call"]["tool"] in domains[name].meta["tools"]
+                assert refusal["error"] and refusal["call"]["tool"] in domains[name].info.tools
                 r = envs[name].call(refusal["call"]["tool"], refusal["call"]["arguments"])
                 assert not r.ok and r.error_code == "precondition"
             else:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from ascc.compiler.build import compile_file
+from ascc.lang.compiled import ParamUses
 from ascc.runtime.domain import load_domain
 from ascc.runtime.env import Environment
 from ascc.sim import freetext
@@ -141,11 +142,11 @@ def _calls(task):
 
 
 def test_examples_and_requested_by_reach_the_domain_json_but_not_the_agent_schema(desk):
-    tools = desk.meta["tools"]
-    text = next(p for p in tools["comment_ticket"]["params"] if p["name"] == "text")
-    assert text["examples"] == ["It broke again.", "Any news?"]
-    assert tools["approve_ticket"]["requested_by"] == "staff"
-    assert tools["comment_ticket"]["requested_by"] == "user"
+    tools = desk.info.tools
+    text = next(p for p in tools["comment_ticket"].params if p.name == "text")
+    assert text.examples == ("It broke again.", "Any news?")
+    assert tools["approve_ticket"].requested_by == "staff"
+    assert tools["comment_ticket"].requested_by == "user"
     schema = (Path(desk.path) / "tools.json").read_text(encoding="utf-8")
     assert "examples" not in schema and "It broke again." not in schema and "requested_by" not in schema
     assert "approve_ticket" in schema  # the agent still has the staff tool
@@ -182,7 +183,7 @@ def test_synthesis_with_examples_and_staff_tools_is_deterministic(desk, desk_tas
 
 
 def test_library_staff_tools_are_marked_and_never_goals(domains):
-    staff = {n: {t for t, m in d.meta["tools"].items() if m.get("requested_by") == "staff"}
+    staff = {n: {t for t, m in d.info.tools.items() if m.requested_by == "staff"}
              for n, d in domains.items()}
     assert {"approve_claim", "reject_claim", "pay_claim", "list_open_claims"} <= staff["insurance_claims"]
     assert {"add_room_charge", "set_room_maintenance"} <= staff["hotel"]
@@ -199,15 +200,15 @@ def test_library_staff_tools_are_marked_and_never_goals(domains):
 
 
 def test_library_free_text_comes_from_the_specs_examples(domains):
-    meta = domains["retail"].meta["tools"]["cancel_pending_order"]
-    reason = next(p for p in meta["params"] if p["name"] == "reason")
-    assert reason["examples"] == ["no longer needed", "ordered by mistake"]
+    meta = domains["retail"].info.tools["cancel_pending_order"]
+    reason = next(p for p in meta.params if p.name == "reason")
+    assert reason.examples == ("no longer needed", "ordered by mistake")
     sampler = TaskSampler(domains["retail"], seed=0)
     try:
         reasons = [a["reason"] for t in sampler.tasks(40) for tool, a in _calls(t) if tool == "cancel_pending_order"]
     finally:
         sampler.close()
-    assert reasons and set(reasons) <= set(reason["examples"])
+    assert reasons and set(reasons) <= set(reason.examples)
 
 
 @pytest.mark.parametrize("name, check", [
@@ -244,13 +245,13 @@ def _gold(task):
 
 
 def test_the_compiler_records_how_preconditions_use_parameters(domains):
-    streaming = domains["streaming_subscriptions"].meta["tools"]
-    assert streaming["remove_device"]["param_uses"] == {"device_name": {"keys_of": ["account.devices"]}}
-    assert streaming["register_device"]["param_uses"] == {"device_name": {"new_key_of": ["account.devices"]}}
-    assert domains["smart_home"].meta["tools"]["set_mode"]["param_uses"]["member"] == {"keys_of": ["home.members"]}
-    hr = domains["hr_leave"].meta["tools"]
-    assert hr["approve_request"]["param_uses"] == {"manager_id": {"equals": ["employee.manager_id"]}}
-    assert hr["reject_request"]["param_uses"] == {"manager_id": {"equals": ["employee.manager_id"]}}
+    streaming = domains["streaming_subscriptions"].info.tools
+    assert streaming["remove_device"].param_uses == {"device_name": ParamUses(keys_of=("account.devices",))}
+    assert streaming["register_device"].param_uses == {"device_name": ParamUses(new_key_of=("account.devices",))}
+    assert domains["smart_home"].info.tools["set_mode"].uses("member") == ParamUses(keys_of=("home.members",))
+    hr = domains["hr_leave"].info.tools
+    assert hr["approve_request"].param_uses == {"manager_id": ParamUses(equals=("employee.manager_id",))}
+    assert hr["reject_request"].param_uses == {"manager_id": ParamUses(equals=("employee.manager_id",))}
 
 
 def test_map_keys_bind_to_the_personas_own_entries(domains):

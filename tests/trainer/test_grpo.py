@@ -78,7 +78,7 @@ def test_bad_calls_are_observations_and_change_nothing(shop):
     task = _write_task(shop)
     env = environment_class(shop)()
     env.reset(task=task.to_json())
-    write = next(c for c in task.gold_calls if shop.meta["tools"][c.tool]["kind"] == "write")
+    write = next(c for c in task.gold_calls if shop.info.tools[c.tool].kind == "write")
     before = env._env.digest()
     for args in ({}, {**write.arguments, "bogus": 1}, {k: [1, 2] for k in write.arguments},
                  {k: "x" * 100_000 for k in write.arguments}, {k: "'; DROP TABLE \"order\"; --" for k in write.arguments}):
@@ -89,7 +89,7 @@ def test_bad_calls_are_observations_and_change_nothing(shop):
 
 def test_partial_reward_counts_gold_writes_in_order(shop):
     task = next(t for t in _tasks(shop, 40) if t.kind == "write"
-                and sum(shop.meta["tools"][c.tool]["kind"] == "write" for c in t.gold_calls) >= 1)
+                and sum(shop.info.tools[c.tool].kind == "write" for c in t.gold_calls) >= 1)
     env = environment_class(shop, reward="partial")()
     env.reset(task=task.to_json())
     assert env.get_reward() == 0.0
@@ -240,7 +240,7 @@ def test_vllm_generation_on_cpu_is_refused_with_the_fix():
 
 def test_partial_reward_is_the_share_of_gold_writes_made_in_order(shop):
     def writes(t):
-        return [c for c in t.gold_calls if shop.meta["tools"][c.tool]["kind"] == "write"]
+        return [c for c in t.gold_calls if shop.info.tools[c.tool].kind == "write"]
     task = next((t for t in _tasks(shop, 80) if t.kind == "write" and len(writes(t)) >= 2), None)
     if task is None:
         pytest.skip("no synthesized shop task with two writes")
