@@ -1,6 +1,6 @@
 """Write the `# ~ CODE` annotations into a new diagnostic spec, from what the compiler reports for it today.
 
-    PYTHONPATH=. python3 tests/annotate_diagnostics.py tests/diagnostics/<name>.env.yaml ...
+    PYTHONPATH=. python3 tests/annotate_diagnostics.py tests/diagnostics/<stage>/<name>.env.yaml ...
 
 tests/test_diagnostics.py checks every spec's annotations against the compiler, independently of the `.stderr`
 golden file, so `--bless` cannot silently change a code or the line it points at. This script is for a spec

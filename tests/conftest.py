@@ -16,7 +16,7 @@ SLOW = os.environ.get("ASCC_SLOW") == "1"
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--bless", action="store_true", default=False,
-                     help="rewrite golden files (e.g. tests/diagnostics/*.stderr) from the current output")
+                     help="rewrite golden files (e.g. tests/diagnostics/*/*.stderr) from the current output")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

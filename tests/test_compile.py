@@ -143,7 +143,7 @@ seed:
 def test_env_tools_are_in_no_schema_file(tmp_path: Path) -> None:
     """`actor: env` tools (task setup and checks) are compiled and callable, but offered to nobody."""
     spec = tmp_path / "phone.env.yaml"
-    spec.write_text((Path(__file__).parent / "diagnostics" / "actor_env_misspelt.env.yaml").read_text()
+    spec.write_text((Path(__file__).parent / "diagnostics" / "e2_types" / "actor_env_misspelt.env.yaml").read_text()
                     .replace("actor: environment", "actor: env")
                     .replace("entities:", "seed: {rows: {device: [{device_id: phone}]}}\nentities:"))
     result = compile_file(spec, tmp_path / "out")
@@ -163,7 +163,7 @@ def test_env_tools_are_in_no_schema_file(tmp_path: Path) -> None:
 def test_error_messages_fill_parameter_holes(tmp_path: Path) -> None:
     """`{param}` holes of an error message are filled in; other braces and unknown names stay as written."""
     spec = tmp_path / "shop.env.yaml"
-    spec.write_text((Path(__file__).parent / "diagnostics" / "warn_message_holes.env.yaml").read_text()
+    spec.write_text((Path(__file__).parent / "diagnostics" / "e2_types" / "warn_message_holes.env.yaml").read_text()
                     + "seed: {rows: {order: [{order_id: A1, status: cancelled}]}}\n")
     result = compile_file(spec, tmp_path / "out")
     assert result.ok and [d.code for d in result.diagnostics] == ["W259"]

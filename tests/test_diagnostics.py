@@ -1,7 +1,12 @@
 """Golden diagnostic tests, the rustc `tests/ui` way.
 
-Each bad spec `tests/diagnostics/<name>.env.yaml` sits next to `<name>.stderr`: exactly what `ascc check`
-prints for it, with the folder written as `$DIR`. Specs named `warn_*` compile, with warnings only. `pytest tests/test_diagnostics.py --bless` rewrites them.
+Each bad spec `tests/diagnostics/<stage>/<name>.env.yaml` sits next to `<name>.stderr`: exactly what `ascc check`
+prints for it, with the folder written as `$DIR`. Specs named `warn_*` compile, with warnings only. `pytest
+tests/test_diagnostics.py --bless` rewrites them. The folders are the compiler's stages, as the codes' ranges are
+(ascc/codes.py `STAGES`): `e0_shape` (YAML and the spec's shape), `e1_expressions` (expression syntax), `e2_types`
+(names and types), `e3_sql`, `e4_seed` (seed data); a spec sits in the folder of the earliest stage it is annotated
+with, so a change to one pass is tested by one folder (`pytest tests/test_diagnostics.py -k e3_sql`), and
+`test_cases_sit_in_their_stage` keeps it so.
 
 The spec states its intent itself, as rustc's UI tests do: a YAML comment `# ~ E247` at the end of the line a
 diagnostic points at (`# ~ E247 W259` for several). Inside a block scalar, where a comment would be text, the
@@ -26,12 +31,24 @@ from ascc.compiler.build import compile_file
 from ascc.diagnostics import SourceCache, render_all
 
 HERE = Path(__file__).parent / "diagnostics"
-CASES = sorted(HERE.glob("*.env.yaml"))
+CASES = sorted(HERE.glob("*/*.env.yaml"))
+STAGE_FOLDERS = {"0": "e0_shape", "1": "e1_expressions", "2": "e2_types", "3": "e3_sql", "4": "e4_seed"}
 SOURCE = Path(__file__).parents[1] / "ascc"
 
 
 def case_name(path: Path) -> str:
     return path.name.removesuffix(".env.yaml")
+
+
+def case_id(path: Path) -> str:
+    return f"{path.parent.name}/{case_name(path)}"
+
+
+def case(name: str) -> Path:
+    """The spec of the case `name`, whichever stage's folder holds it."""
+    found = list(HERE.glob(f"*/{name}.env.yaml"))
+    assert len(found) == 1, f"{name}: {len(found)} cases of that name"
+    return found[0]
 
 
 def check_output(spec: Path) -> tuple[str, list]:
@@ -87,7 +104,18 @@ def test_annotations_are_read_as_written():
     assert annotations("description: a # tilde ~ is text E001\n") == Counter()
 
 
-@pytest.mark.parametrize("spec", CASES, ids=case_name)
+def test_cases_sit_in_their_stage():
+    """A case's folder is the stage of the earliest code it is annotated with (E2xx and W2xx: e2_types)."""
+    assert not list(HERE.glob("*.env.yaml")), "a case belongs in its stage's folder (see this module's docstring)"
+    misplaced = []
+    for spec in CASES:
+        stage = min(int(code[1:]) for _, code in annotations(spec.read_bytes().decode("utf-8", errors="replace")))
+        if spec.parent.name != STAGE_FOLDERS[str(stage // 100)]:
+            misplaced.append(f"{case_id(spec)} -> {STAGE_FOLDERS[str(stage // 100)]}")
+    assert not misplaced, misplaced
+
+
+@pytest.mark.parametrize("spec", CASES, ids=case_id)
 def test_golden(spec: Path, bless: bool):
     got, diags = check_output(spec)
     expected = spec.with_name(case_name(spec) + ".stderr")
@@ -107,10 +135,10 @@ def test_golden(spec: Path, bless: bool):
 
 def test_cli_exits_1():
     """The real command line, for a few cases: exit status 1 and the golden text on stderr."""
-    picks = [HERE / f"{n}.env.yaml" for n in ("yaml_syntax", "unknown_field_typo", "sql_read_csv")]
+    picks = [case(n) for n in ("yaml_syntax", "unknown_field_typo", "sql_read_csv")]
     for spec in picks:
         proc = subprocess.run([sys.executable, "-c", "from ascc.cli import main; main()", "check", spec.name],
-                              cwd=HERE, capture_output=True, text=True, timeout=120)
+                              cwd=spec.parent, capture_output=True, text=True, timeout=120)
         assert proc.returncode == 1, proc.stderr
         assert "Traceback" not in proc.stderr
         golden = spec.with_name(case_name(spec) + ".stderr").read_text(encoding="utf-8")
