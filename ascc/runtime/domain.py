@@ -39,6 +39,9 @@ class CompiledDomain:
     initial_rows: dict = field(default_factory=dict, init=False, repr=False, compare=False)
     # whole initial tables read so far, {entity: {key: row} in key order} (known.py `all`; not copied either)
     initial_tables: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+    # for each whole initial table, (the table, {columns: {values: [keys in key order]}}, {key: position}): the
+    # indexes of `col = ?` filters over it, built once each (known.py `_matching`; not copied either)
+    initial_indexes: dict = field(default_factory=dict, init=False, repr=False, compare=False)
     # a database holding the initial state, shared read-only by environments without their own (env.py)
     shared_db: object = field(default=None, init=False, repr=False, compare=False)
 
