@@ -1,6 +1,6 @@
 """τ²-bench's own environment and ascc side by side: gold replay + verify on the same imported tasks.
 
-    python benchmarks/bench_tau2_side.py --setup --tau2-src PATH     # once: τ²-bench from local source into a venv
+    python benchmarks/bench_tau2_side.py --setup --tau2-src PATH [--tau-bench-src PATH]  # once: τ² into a venv
     python benchmarks/bench_tau2_side.py [--repeats 3] [--domains retail airline] [--json out.json]
 
 `--setup` installs τ²-bench from a local copy of its repository (a checkout, or a git directory: its HEAD is
@@ -23,9 +23,12 @@ a task is, for both, what verifying a task's gold actions needs from one environ
 
 Reported per domain: medians per task of the total and of each part (reset, call, digest, compare) for both,
 the ratio of the medians per repeat, and the median of those ratios. A domain whose db is missing from the
-source (a snapshot may leave out large files) is skipped with the reason, unless `--airline-fixture-scale` is
-given: then airline runs on τ²'s fixture tasks (tests/fixtures/tau2/airline) over a db padded to τ²'s scale
-(300 flights of 30 dates, 500 users, 2,000 reservations: copies of the fixture's records under new ids).
+source (a snapshot may leave out large files) is skipped with the reason. For airline, `--setup
+--tau-bench-src PATH` assembles the missing db.json from τ-bench v1's airline data (τ²'s airline data are those
+records: τ²'s FlightDB validates them once each user carries its id, and τ²'s 50 airline tasks' gold actions run
+on them), checks it with τ²'s own FlightDB, and labels it (db.origin.json; `data_origin` in the output). Else,
+with `--airline-fixture-scale`, airline runs on τ²'s fixture tasks (tests/fixtures/tau2/airline) over a db
+padded to τ²'s scale (300 flights of 30 dates, 500 users, 2,000 reservations: copies of the fixture's records).
 """
 
 from __future__ import annotations
@@ -89,8 +92,43 @@ def copy_source(src: Path, dest: Path) -> list[str]:
     return missing
 
 
-def setup(src: Path, work: Path) -> None:
+TAU_BENCH_AIRLINE = "tau_bench/envs/airline/data"
+AIRLINE_DB = "data/tau2/domains/airline/db.json"
+ORIGIN = "db.origin.json"  # next to a db.json that is not τ²'s own file: where it came from
+
+
+def airline_from_tau_bench(src: Path, dest: Path) -> dict:
+    """τ²'s airline db.json assembled from τ-bench v1's airline data (a checkout or git directory of
+    sierra-research/tau-bench): τ²'s `FlightDB` is {"flights", "users", "reservations"} of the same records, each
+    user with its key as `user_id` too (v1 keys users by id only). Written to dest/db.json with dest/ORIGIN."""
+    git_dir = src if _is_git_dir(src) else src / ".git" if _is_git_dir(src / ".git") else None
+
+    def read(name: str) -> dict:
+        path = f"{TAU_BENCH_AIRLINE}/{name}.json"
+        if git_dir is None:
+            return json.loads((src / path).read_text())
+        return json.loads(subprocess.run(["git", "--git-dir", str(git_dir), "show", f"HEAD:{path}"],
+                                         capture_output=True, check=True).stdout)
+
+    db = {k: read(k) for k in ("flights", "users", "reservations")}
+    db["users"] = {uid: {"user_id": uid, **u} for uid, u in db["users"].items()}
+    commit = (subprocess.run(["git", "--git-dir", str(git_dir), "rev-parse", "HEAD"], capture_output=True,
+                             text=True).stdout.strip() if git_dir is not None else None)
+    origin = {"source": f"τ-bench v1 {TAU_BENCH_AIRLINE}/{{flights,users,reservations}}.json, assembled by "
+                        "bench_tau2_side.py --tau-bench-src (τ²'s own airline db.json was absent)",
+              "tau_bench": str(src), "commit": commit, **{k: len(v) for k, v in db.items()}}
+    dest.mkdir(parents=True, exist_ok=True)
+    (dest / "db.json").write_text(json.dumps(db, indent=2))
+    (dest / ORIGIN).write_text(json.dumps(origin, indent=2) + "\n")
+    return origin
+
+
+def setup(src: Path, work: Path, tau_bench: Path | None = None) -> None:
     missing = copy_source(src, work / "src")
+    assembled = None
+    if AIRLINE_DB in missing and tau_bench is not None:
+        assembled = airline_from_tau_bench(tau_bench, work / "src" / Path(AIRLINE_DB).parent)
+        missing.remove(AIRLINE_DB)
     venv = work / "venv"
     if venv.exists():
         shutil.rmtree(venv)
@@ -102,6 +140,16 @@ def setup(src: Path, work: Path) -> None:
     if r.returncode:
         sys.exit(f"τ²-bench's dependencies did not install from the pip index ({' '.join(deps)}): see pip's "
                  "output above; the benchmark cannot run τ² without them")
+    if assembled is not None:  # τ²'s own model must take it, or the benchmark would measure something else
+        check = ("import json, sys; from tau2.domains.airline.data_model import FlightDB; "
+                 "print(json.dumps(FlightDB.load(sys.argv[1]).get_statistics()))")
+        r = subprocess.run([str(venv / "bin" / "python"), "-c", check, str(work / "src" / AIRLINE_DB)],
+                           capture_output=True, text=True, env={**os.environ, "TAU2_DATA_DIR": str(work / "src" / "data")})
+        if r.returncode:
+            sys.exit(f"the airline db.json assembled from τ-bench v1 does not validate as τ²'s FlightDB:\n{r.stderr[-2000:]}")
+        print(f"airline db.json assembled from τ-bench v1 ({assembled['tau_bench']}"
+              f"{' @ ' + assembled['commit'][:12] if assembled['commit'] else ''}), validated by τ²'s FlightDB: "
+              f"{r.stdout.strip().splitlines()[-1]}")
     print(f"τ²-bench installed in {venv}" + (f"; absent from the source: {', '.join(missing)}" if missing else ""))
 
 
@@ -290,6 +338,9 @@ def main(argv=None) -> dict | None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--setup", action="store_true", help="install τ²-bench from --tau2-src into --work's venv")
     ap.add_argument("--tau2-src", type=Path, help="a local τ²-bench checkout or git directory (for --setup)")
+    ap.add_argument("--tau-bench-src", type=Path,
+                    help="with --setup: a local τ-bench (v1) checkout or git directory; when τ²'s airline db.json is "
+                         "absent from --tau2-src, it is assembled from τ-bench v1's airline data (labelled as such)")
     ap.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "ascc-bench-tau2")
     ap.add_argument("--domains", nargs="+", default=list(DOMAINS), choices=DOMAINS)
     ap.add_argument("--repeats", type=int, default=3)
@@ -305,7 +356,7 @@ def main(argv=None) -> dict | None:
     if opts.setup:
         if not opts.tau2_src:
             ap.error("--setup needs --tau2-src PATH (a local τ²-bench checkout or git directory)")
-        setup(opts.tau2_src, opts.work)
+        setup(opts.tau2_src, opts.work, opts.tau_bench_src)
         return None
     venv_python = opts.work / "venv" / "bin" / "python"
     if not venv_python.exists():
@@ -325,6 +376,9 @@ def main(argv=None) -> dict | None:
                 continue
         r = bench_domain(domain, data, opts.work, venv_python, opts.repeats, opts.limit)
         r["data"] = str(data)
+        if (data / ORIGIN).exists():
+            r["data_origin"] = json.loads((data / ORIGIN).read_text())
+            print(f"{domain}: db.json is not τ²'s own file: {r['data_origin']['source']}", file=sys.stderr)
         res["domains"][domain] = r
         last = r["repeats"][-1]
         print(f"{domain}: {r['tasks']} tasks, {r['gold_calls']} gold calls; τ² {last['tau2']['task_ms']} ms/task, "
