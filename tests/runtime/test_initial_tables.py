@@ -9,6 +9,8 @@ import dataclasses
 
 import pytest
 
+from ascc.lang.compiled import ParamInfo, ToolInfo
+from ascc.lang.types import Type
 from ascc.runtime import env as env_mod
 from ascc.runtime import known
 from ascc.runtime.digest import python_digest
@@ -34,11 +36,11 @@ PARAMS = {"entries_of": ["account_id"], "by_kind": ["kind"], "active_with": ["vi
 def _domain(lab):
     """A fresh copy of the lab domain (its own initial tables, indexes and shared database) with filter tools."""
     def param(name):
-        return {"name": name, "py_name": name, "type": {"kind": "int" if name == "visits" else "str"},
-                "required": True, "default": None}
+        return ParamInfo(name, name, Type("int" if name == "visits" else "str"), True)
 
-    tools_meta = {**lab.meta["tools"], **{n: {"params": [param(p) for p in ps]} for n, ps in PARAMS.items()}}
-    return dataclasses.replace(lab, meta={**lab.meta, "tools": tools_meta}, tools={**lab.tools, **TOOLS})
+    infos = {**lab.info.tools, **{n: ToolInfo(n, "read", "agent", "", tuple(param(p) for p in ps))
+                                  for n, ps in PARAMS.items()}}
+    return dataclasses.replace(lab, info=dataclasses.replace(lab.info, tools=infos), tools={**lab.tools, **TOOLS})
 
 
 @pytest.fixture
@@ -95,7 +97,7 @@ def test_filters_and_reads_follow_the_episodes_writes(lab, checked):
                     got = lazy.call("get_account", {"account_id": account})
                     assert got.content == eager.call("get_account", {"account_id": account}).content
             assert lazy.state() == eager.state()
-            assert lazy.digest() == python_digest(domain.meta, lazy.state())
+            assert lazy.digest() == python_digest(domain.info, lazy.state())
             lazy.reset()
             eager.reset()
         assert "entry" in domain.initial_indexes and "account" in domain.initial_indexes
@@ -126,3 +128,38 @@ def test_a_table_over_the_limit_is_kept_row_by_row(lab, checked, monkeypatch):
         assert env.call("by_kind", {"kind": "basic"}).value == ["A002", "A003"]  # read from DuckDB
         assert env.call("entries_of", {"account_id": "A002"}).value == ["E000002"]
         assert "entry" in domain.initial_tables  # 2 rows: within the limit
+
+
+def test_pure_queries_are_told_from_the_rest(lab):
+    from ascc.runtime.context import _pure
+
+    meta = lab.column_names
+    assert _pure("SELECT count(*) AS n, sum(amount) AS total FROM entry WHERE amount > $amount", meta)
+    assert _pure("SELECT a.name FROM account a JOIN entry e ON e.account_id = a.account_id ORDER BY a.name", meta)
+    for text in ("SELECT random() AS r FROM account", "SELECT current_date AS d, name FROM account",
+                 "SELECT now() AS t", "SELECT name FROM account ORDER BY random()", "SELECT nextval('s')",
+                 "SELECT name AS n FROM account ORDER BY n",  # an alias: not told from a value function
+                 "UPDATE account SET visits = 1", "not sql at all"):
+        assert not _pure(text, meta), text
+
+
+def test_query_results_over_tables_as_at_reset_are_shared(lab, checked):
+    """A `sql:` read over tables as at reset is answered from the domain's kept result (no statement); after a
+    write to a table it reads, the query runs again in DuckDB and sees the write."""
+    domain = _domain(lab)
+    with Environment(domain) as env, Environment(domain) as other:
+        first = env.call("total_over", {"amount": 1})
+        assert first.value == [{"n": 2, "total": 12.5}] and len(domain.query_results) == 1
+        assert other.call("total_over", {"amount": 1}).content == first.content
+        assert other._con is None
+        assert env.call("add_entry", {"account_id": "A001", "amount": 3}).ok
+        assert env.call("total_over", {"amount": 1}).value == [{"n": 3, "total": 15.5}]  # not the kept result
+        assert len(domain.query_results) == 1
+        assert other.call("total_over", {"amount": 1}).content == first.content
+        env.reset()
+        assert env.call("total_over", {"amount": 1}).content == first.content
+        assert env.call("total_over", {"amount": 5}).value == [{"n": 1, "total": 10.0}]  # another key
+        assert len(domain.query_results) == 2
+        assert env.call("bump_all", {"by": 1}).ok  # raw SQL writes every table
+        assert env.call("total_over", {"amount": 1}).content == first.content  # entry unchanged: right anyway
+        assert len(domain.query_results) == 2
