@@ -1,7 +1,7 @@
 """τ²-bench's own environment and ascc side by side: gold replay + verify on the same imported tasks.
 
     python benchmarks/bench_tau2_side.py --setup --tau2-src PATH [--tau-bench-src PATH]  # once: τ² into a venv
-    python benchmarks/bench_tau2_side.py [--repeats 3] [--domains retail airline] [--json out.json]
+    python benchmarks/bench_tau2_side.py [--repeats 3] [--domains retail airline] [--fidelity] [--json out.json]
 
 `--setup` installs τ²-bench from a local copy of its repository (a checkout, or a git directory: its HEAD is
 read with `git archive`) into a virtual environment under `--work` (default: <tmp>/ascc-bench-tau2): the
@@ -20,6 +20,10 @@ a task is, for both, what verifying a task's gold actions needs from one environ
   first run; its logger is silenced (which favours τ²).
 - ascc: reset = `env.reset(**initial_state)`, each gold call by `env.call`, digest = `env.digest()`, compare =
   equality with the task's `gold_digest` (every task must match: this is the fidelity check too).
+
+With `--fidelity`, each task's final state in ascc (after its gold calls) is also compared, row by row, with τ²'s
+own final DB after the same gold actions (its pydantic dump converted as `ascc import tau2` converts data; nulls
+left out, numbers compared as floats to 6 places), and the tasks that differ are listed.
 
 Reported per domain: medians per task of the total and of each part (reset, call, digest, compare) for both,
 the ratio of the medians per repeat, and the median of those ratios. A domain whose db is missing from the
@@ -44,6 +48,7 @@ import sys
 import tempfile
 import time
 import tomllib
+from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -179,6 +184,9 @@ def worker() -> None:
             out = {"tasks": len(state["tasks"])}
         elif req["op"] == "run":
             out = run_tau2_task(state, state["tasks"][req["task"]])
+        elif req["op"] == "final":  # τ²'s own DB after the gold actions, as its pydantic dump
+            run_tau2_task(state, state["tasks"][req["task"]])
+            out = {"db": state["env"].tools.db.model_dump(mode="json")}
         else:
             return
         sys.stdout.write(json.dumps(out) + "\n")
@@ -188,7 +196,7 @@ def worker() -> None:
 def run_tau2_task(state: dict, task) -> dict:
     pc = time.perf_counter
     t0 = pc()
-    env = state["get_environment"](db=state["db_class"].load(state["db_path"]))
+    env = state["env"] = state["get_environment"](db=state["db_class"].load(state["db_path"]))
     init = task.initial_state
     env.set_state(initialization_data=init.initialization_data if init else None,
                   initialization_actions=init.initialization_actions if init else None,
@@ -231,6 +239,34 @@ def run_ascc_task(env, task) -> dict:
     t4 = pc()
     return {"reset": t1 - t0, "calls": calls, "digest": t3 - t2, "compare": t4 - t3, "total": t4 - t0,
             "match": match}
+
+
+def _plain(v):
+    """A state value for comparing ascc with τ²: nulls left out of objects (τ²'s dump writes every optional
+    field, ascc's structs every field), numbers as floats rounded to 6 places (ascc's decimals, τ²'s floats)."""
+    if isinstance(v, dict):
+        return {str(k): _plain(x) for k, x in v.items() if x is not None}
+    if isinstance(v, list):
+        return [_plain(x) for x in v]
+    if isinstance(v, (int, float, Decimal)) and not isinstance(v, bool):
+        return round(float(v), 6)
+    return v
+
+
+def state_differences(domain: str, spec: Path, meta: dict, ascc_state: dict, tau2_db: dict) -> list[tuple[str, str]]:
+    """(entity, key) of every row where ascc's state differs from τ²'s DB, converted as `ascc import tau2`
+    converts τ²'s data (the same records, the same checks)."""
+    from ascc.importers.tau2 import DOMAINS as MAPS
+    from ascc.importers.tau2 import ImportReport, convert_records
+    from ascc.runtime.env import to_jsonable
+
+    theirs, _ = convert_records(tau2_db, None, MAPS[domain], spec, ImportReport(domain, "", str(spec)))
+    out = []
+    for entity, m in meta["entities"].items():
+        a = {str(r[m["key"]]): _plain(to_jsonable(r)) for r in ascc_state.get(entity, [])}
+        b = {str(r[m["key"]]): _plain(r) for r in theirs.get(entity, [])}
+        out += [(entity, k) for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)]
+    return out
 
 
 # ---- airline at τ²'s scale from the fixture (when the real db.json is not in the source)
@@ -287,7 +323,8 @@ def summarize(runs: list[dict]) -> dict:
             "mismatches": sum(not r["match"] for r in runs)}
 
 
-def bench_domain(domain: str, data: Path, work: Path, venv_python: Path, repeats: int, limit: int | None) -> dict:
+def bench_domain(domain: str, data: Path, work: Path, venv_python: Path, repeats: int, limit: int | None,
+                 fidelity: bool = False) -> dict:
     from ascc.importers.tau2 import import_tau2
     from ascc.runtime.domain import compile_and_load
     from ascc.runtime.env import Environment
@@ -313,6 +350,14 @@ def bench_domain(domain: str, data: Path, work: Path, venv_python: Path, repeats
     for t in tasks:  # warm both (imports, first reads, τ²'s first hashes)
         ask({"op": "run", "task": t.id})
         run_ascc_task(env, t)
+    differing = {}
+    if fidelity:  # every task's final state in ascc against τ²'s own final DB, row by row
+        for t in tasks:
+            theirs = ask({"op": "final", "task": t.id})["db"]
+            run_ascc_task(env, t)
+            diff = state_differences(domain, out / f"{domain}.env.yaml", env.domain.meta, env.state(), theirs)
+            if diff:
+                differing[t.id] = diff[:5]
     per_repeat = []
     for r in range(repeats):
         tau, asc = [], []
@@ -329,9 +374,13 @@ def bench_domain(domain: str, data: Path, work: Path, venv_python: Path, repeats
     proc.wait(timeout=30)
     env.close()
     ratios = [round(p["tau2"]["task_ms"] / p["ascc"]["task_ms"], 1) for p in per_repeat]
-    return {"tasks": len(tasks), "gold_calls": sum(len(t.gold_calls) for t in tasks), "repeats": per_repeat,
-            "ratio_per_repeat": ratios, "ratio_median": statistics.median(ratios),
-            "ascc_mismatches": sum(p["ascc"]["mismatches"] for p in per_repeat)}
+    res = {"tasks": len(tasks), "gold_calls": sum(len(t.gold_calls) for t in tasks), "repeats": per_repeat,
+           "ratio_per_repeat": ratios, "ratio_median": statistics.median(ratios),
+           "ascc_mismatches": sum(p["ascc"]["mismatches"] for p in per_repeat)}
+    if fidelity:
+        res["fidelity"] = {"tasks_checked": len(tasks), "tasks_reaching_tau2_final_state": len(tasks) - len(differing),
+                           "differing": differing}
+    return res
 
 
 def main(argv=None) -> dict | None:
@@ -347,6 +396,8 @@ def main(argv=None) -> dict | None:
     ap.add_argument("--limit", type=int, help="at most this many tasks per domain")
     ap.add_argument("--airline-fixture-scale", action="store_true",
                     help="without τ²'s airline db.json, run airline on the fixture padded to τ²'s scale")
+    ap.add_argument("--fidelity", action="store_true",
+                    help="also compare every task's final state in ascc with τ²'s own final DB, row by row")
     ap.add_argument("--json", type=Path)
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     opts = ap.parse_args(argv)
@@ -374,7 +425,7 @@ def main(argv=None) -> dict | None:
                 print(f"{domain}: {msg}", file=sys.stderr)
                 res["domains"][domain] = {"skipped": msg}
                 continue
-        r = bench_domain(domain, data, opts.work, venv_python, opts.repeats, opts.limit)
+        r = bench_domain(domain, data, opts.work, venv_python, opts.repeats, opts.limit, opts.fidelity)
         r["data"] = str(data)
         if (data / ORIGIN).exists():
             r["data_origin"] = json.loads((data / ORIGIN).read_text())
@@ -384,6 +435,11 @@ def main(argv=None) -> dict | None:
         print(f"{domain}: {r['tasks']} tasks, {r['gold_calls']} gold calls; τ² {last['tau2']['task_ms']} ms/task, "
               f"ascc {last['ascc']['task_ms']} ms/task; ratio per repeat {r['ratio_per_repeat']}, median "
               f"{r['ratio_median']}×; ascc digest mismatches {r['ascc_mismatches']}", file=sys.stderr)
+        if opts.fidelity:
+            f = r["fidelity"]
+            print(f"{domain}: {f['tasks_reaching_tau2_final_state']} of {f['tasks_checked']} tasks reach τ²'s own "
+                  f"final state" + (f"; differing: {sorted(f['differing'])}" if f["differing"] else ""),
+                  file=sys.stderr)
     print(json.dumps(res, indent=2))
     if opts.json:
         opts.json.write_text(json.dumps(res, indent=2) + "\n")
