@@ -253,7 +253,7 @@ def _plain(v):
     return v
 
 
-def state_differences(domain: str, spec: Path, meta: dict, ascc_state: dict, tau2_db: dict) -> list[tuple[str, str]]:
+def state_differences(domain: str, spec: Path, keys: dict, ascc_state: dict, tau2_db: dict) -> list[tuple[str, str]]:
     """(entity, key) of every row where ascc's state differs from τ²'s DB, converted as `ascc import tau2`
     converts τ²'s data (the same records, the same checks)."""
     from ascc.importers.tau2 import DOMAINS as MAPS
@@ -262,9 +262,9 @@ def state_differences(domain: str, spec: Path, meta: dict, ascc_state: dict, tau
 
     theirs, _ = convert_records(tau2_db, None, MAPS[domain], spec, ImportReport(domain, "", str(spec)))
     out = []
-    for entity, m in meta["entities"].items():
-        a = {str(r[m["key"]]): _plain(to_jsonable(r)) for r in ascc_state.get(entity, [])}
-        b = {str(r[m["key"]]): _plain(r) for r in theirs.get(entity, [])}
+    for entity, key in keys.items():
+        a = {str(r[key]): _plain(to_jsonable(r)) for r in ascc_state.get(entity, [])}
+        b = {str(r[key]): _plain(r) for r in theirs.get(entity, [])}
         out += [(entity, k) for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)]
     return out
 
@@ -351,11 +351,12 @@ def bench_domain(domain: str, data: Path, work: Path, venv_python: Path, repeats
         ask({"op": "run", "task": t.id})
         run_ascc_task(env, t)
     differing = {}
+    keys = {e: ent.key for e, ent in env.domain.info.entities.items()}  # the key column of each entity
     if fidelity:  # every task's final state in ascc against τ²'s own final DB, row by row
         for t in tasks:
             theirs = ask({"op": "final", "task": t.id})["db"]
             run_ascc_task(env, t)
-            diff = state_differences(domain, out / f"{domain}.env.yaml", env.domain.meta, env.state(), theirs)
+            diff = state_differences(domain, out / f"{domain}.env.yaml", keys, env.state(), theirs)
             if diff:
                 differing[t.id] = diff[:5]
     per_repeat = []
