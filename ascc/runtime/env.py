@@ -229,6 +229,8 @@ class Environment:
             return fn(*args)
         finally:
             armed.deadline = deadline + (time.monotonic() - started)
+            if armed.deadline < WATCHDOG.wake:  # it may have gone to sleep seeing no deadline: it looks again
+                WATCHDOG.wakeups.put(None)
 
     def _initial_table(self, entity: str) -> dict | None:
         """known.py's loader: the domain's whole initial table (see `initial_table`), read outside the call's time."""
