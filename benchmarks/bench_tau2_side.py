@@ -1,7 +1,7 @@
 """τ²-bench's own environment and ascc side by side: gold replay + verify on the same imported tasks.
 
-    python benchmarks/bench_tau2_side.py --setup --tau2-src PATH     # once: τ²-bench from local source into a venv
-    python benchmarks/bench_tau2_side.py [--repeats 3] [--domains retail airline] [--json out.json]
+    python benchmarks/bench_tau2_side.py --setup --tau2-src PATH [--tau-bench-src PATH]  # once: τ² into a venv
+    python benchmarks/bench_tau2_side.py [--repeats 3] [--domains retail airline] [--fidelity] [--json out.json]
 
 `--setup` installs τ²-bench from a local copy of its repository (a checkout, or a git directory: its HEAD is
 read with `git archive`) into a virtual environment under `--work` (default: <tmp>/ascc-bench-tau2): the
@@ -21,11 +21,18 @@ a task is, for both, what verifying a task's gold actions needs from one environ
 - ascc: reset = `env.reset(**initial_state)`, each gold call by `env.call`, digest = `env.digest()`, compare =
   equality with the task's `gold_digest` (every task must match: this is the fidelity check too).
 
+With `--fidelity`, each task's final state in ascc (after its gold calls) is also compared, row by row, with τ²'s
+own final DB after the same gold actions (its pydantic dump converted as `ascc import tau2` converts data; nulls
+left out, numbers compared as floats to 6 places), and the tasks that differ are listed.
+
 Reported per domain: medians per task of the total and of each part (reset, call, digest, compare) for both,
 the ratio of the medians per repeat, and the median of those ratios. A domain whose db is missing from the
-source (a snapshot may leave out large files) is skipped with the reason, unless `--airline-fixture-scale` is
-given: then airline runs on τ²'s fixture tasks (tests/fixtures/tau2/airline) over a db padded to τ²'s scale
-(300 flights of 30 dates, 500 users, 2,000 reservations: copies of the fixture's records under new ids).
+source (a snapshot may leave out large files) is skipped with the reason. For airline, `--setup
+--tau-bench-src PATH` assembles the missing db.json from τ-bench v1's airline data (τ²'s airline data are those
+records: τ²'s FlightDB validates them once each user carries its id, and τ²'s 50 airline tasks' gold actions run
+on them), checks it with τ²'s own FlightDB, and labels it (db.origin.json; `data_origin` in the output). Else,
+with `--airline-fixture-scale`, airline runs on τ²'s fixture tasks (tests/fixtures/tau2/airline) over a db
+padded to τ²'s scale (300 flights of 30 dates, 500 users, 2,000 reservations: copies of the fixture's records).
 """
 
 from __future__ import annotations
@@ -41,6 +48,7 @@ import sys
 import tempfile
 import time
 import tomllib
+from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -89,8 +97,43 @@ def copy_source(src: Path, dest: Path) -> list[str]:
     return missing
 
 
-def setup(src: Path, work: Path) -> None:
+TAU_BENCH_AIRLINE = "tau_bench/envs/airline/data"
+AIRLINE_DB = "data/tau2/domains/airline/db.json"
+ORIGIN = "db.origin.json"  # next to a db.json that is not τ²'s own file: where it came from
+
+
+def airline_from_tau_bench(src: Path, dest: Path) -> dict:
+    """τ²'s airline db.json assembled from τ-bench v1's airline data (a checkout or git directory of
+    sierra-research/tau-bench): τ²'s `FlightDB` is {"flights", "users", "reservations"} of the same records, each
+    user with its key as `user_id` too (v1 keys users by id only). Written to dest/db.json with dest/ORIGIN."""
+    git_dir = src if _is_git_dir(src) else src / ".git" if _is_git_dir(src / ".git") else None
+
+    def read(name: str) -> dict:
+        path = f"{TAU_BENCH_AIRLINE}/{name}.json"
+        if git_dir is None:
+            return json.loads((src / path).read_text())
+        return json.loads(subprocess.run(["git", "--git-dir", str(git_dir), "show", f"HEAD:{path}"],
+                                         capture_output=True, check=True).stdout)
+
+    db = {k: read(k) for k in ("flights", "users", "reservations")}
+    db["users"] = {uid: {"user_id": uid, **u} for uid, u in db["users"].items()}
+    commit = (subprocess.run(["git", "--git-dir", str(git_dir), "rev-parse", "HEAD"], capture_output=True,
+                             text=True).stdout.strip() if git_dir is not None else None)
+    origin = {"source": f"τ-bench v1 {TAU_BENCH_AIRLINE}/{{flights,users,reservations}}.json, assembled by "
+                        "bench_tau2_side.py --tau-bench-src (τ²'s own airline db.json was absent)",
+              "tau_bench": str(src), "commit": commit, **{k: len(v) for k, v in db.items()}}
+    dest.mkdir(parents=True, exist_ok=True)
+    (dest / "db.json").write_text(json.dumps(db, indent=2))
+    (dest / ORIGIN).write_text(json.dumps(origin, indent=2) + "\n")
+    return origin
+
+
+def setup(src: Path, work: Path, tau_bench: Path | None = None) -> None:
     missing = copy_source(src, work / "src")
+    assembled = None
+    if AIRLINE_DB in missing and tau_bench is not None:
+        assembled = airline_from_tau_bench(tau_bench, work / "src" / Path(AIRLINE_DB).parent)
+        missing.remove(AIRLINE_DB)
     venv = work / "venv"
     if venv.exists():
         shutil.rmtree(venv)
@@ -102,6 +145,16 @@ def setup(src: Path, work: Path) -> None:
     if r.returncode:
         sys.exit(f"τ²-bench's dependencies did not install from the pip index ({' '.join(deps)}): see pip's "
                  "output above; the benchmark cannot run τ² without them")
+    if assembled is not None:  # τ²'s own model must take it, or the benchmark would measure something else
+        check = ("import json, sys; from tau2.domains.airline.data_model import FlightDB; "
+                 "print(json.dumps(FlightDB.load(sys.argv[1]).get_statistics()))")
+        r = subprocess.run([str(venv / "bin" / "python"), "-c", check, str(work / "src" / AIRLINE_DB)],
+                           capture_output=True, text=True, env={**os.environ, "TAU2_DATA_DIR": str(work / "src" / "data")})
+        if r.returncode:
+            sys.exit(f"the airline db.json assembled from τ-bench v1 does not validate as τ²'s FlightDB:\n{r.stderr[-2000:]}")
+        print(f"airline db.json assembled from τ-bench v1 ({assembled['tau_bench']}"
+              f"{' @ ' + assembled['commit'][:12] if assembled['commit'] else ''}), validated by τ²'s FlightDB: "
+              f"{r.stdout.strip().splitlines()[-1]}")
     print(f"τ²-bench installed in {venv}" + (f"; absent from the source: {', '.join(missing)}" if missing else ""))
 
 
@@ -131,6 +184,9 @@ def worker() -> None:
             out = {"tasks": len(state["tasks"])}
         elif req["op"] == "run":
             out = run_tau2_task(state, state["tasks"][req["task"]])
+        elif req["op"] == "final":  # τ²'s own DB after the gold actions, as its pydantic dump
+            run_tau2_task(state, state["tasks"][req["task"]])
+            out = {"db": state["env"].tools.db.model_dump(mode="json")}
         else:
             return
         sys.stdout.write(json.dumps(out) + "\n")
@@ -140,7 +196,7 @@ def worker() -> None:
 def run_tau2_task(state: dict, task) -> dict:
     pc = time.perf_counter
     t0 = pc()
-    env = state["get_environment"](db=state["db_class"].load(state["db_path"]))
+    env = state["env"] = state["get_environment"](db=state["db_class"].load(state["db_path"]))
     init = task.initial_state
     env.set_state(initialization_data=init.initialization_data if init else None,
                   initialization_actions=init.initialization_actions if init else None,
@@ -183,6 +239,34 @@ def run_ascc_task(env, task) -> dict:
     t4 = pc()
     return {"reset": t1 - t0, "calls": calls, "digest": t3 - t2, "compare": t4 - t3, "total": t4 - t0,
             "match": match}
+
+
+def _plain(v):
+    """A state value for comparing ascc with τ²: nulls left out of objects (τ²'s dump writes every optional
+    field, ascc's structs every field), numbers as floats rounded to 6 places (ascc's decimals, τ²'s floats)."""
+    if isinstance(v, dict):
+        return {str(k): _plain(x) for k, x in v.items() if x is not None}
+    if isinstance(v, list):
+        return [_plain(x) for x in v]
+    if isinstance(v, (int, float, Decimal)) and not isinstance(v, bool):
+        return round(float(v), 6)
+    return v
+
+
+def state_differences(domain: str, spec: Path, keys: dict, ascc_state: dict, tau2_db: dict) -> list[tuple[str, str]]:
+    """(entity, key) of every row where ascc's state differs from τ²'s DB, converted as `ascc import tau2`
+    converts τ²'s data (the same records, the same checks)."""
+    from ascc.importers.tau2 import DOMAINS as MAPS
+    from ascc.importers.tau2 import ImportReport, convert_records
+    from ascc.runtime.env import to_jsonable
+
+    theirs, _ = convert_records(tau2_db, None, MAPS[domain], spec, ImportReport(domain, "", str(spec)))
+    out = []
+    for entity, key in keys.items():
+        a = {str(r[key]): _plain(to_jsonable(r)) for r in ascc_state.get(entity, [])}
+        b = {str(r[key]): _plain(r) for r in theirs.get(entity, [])}
+        out += [(entity, k) for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)]
+    return out
 
 
 # ---- airline at τ²'s scale from the fixture (when the real db.json is not in the source)
@@ -239,7 +323,8 @@ def summarize(runs: list[dict]) -> dict:
             "mismatches": sum(not r["match"] for r in runs)}
 
 
-def bench_domain(domain: str, data: Path, work: Path, venv_python: Path, repeats: int, limit: int | None) -> dict:
+def bench_domain(domain: str, data: Path, work: Path, venv_python: Path, repeats: int, limit: int | None,
+                 fidelity: bool = False) -> dict:
     from ascc.importers.tau2 import import_tau2
     from ascc.runtime.domain import compile_and_load
     from ascc.runtime.env import Environment
@@ -265,6 +350,15 @@ def bench_domain(domain: str, data: Path, work: Path, venv_python: Path, repeats
     for t in tasks:  # warm both (imports, first reads, τ²'s first hashes)
         ask({"op": "run", "task": t.id})
         run_ascc_task(env, t)
+    differing = {}
+    keys = {e: ent.key for e, ent in env.domain.info.entities.items()}  # the key column of each entity
+    if fidelity:  # every task's final state in ascc against τ²'s own final DB, row by row
+        for t in tasks:
+            theirs = ask({"op": "final", "task": t.id})["db"]
+            run_ascc_task(env, t)
+            diff = state_differences(domain, out / f"{domain}.env.yaml", keys, env.state(), theirs)
+            if diff:
+                differing[t.id] = diff[:5]
     per_repeat = []
     for r in range(repeats):
         tau, asc = [], []
@@ -281,21 +375,30 @@ def bench_domain(domain: str, data: Path, work: Path, venv_python: Path, repeats
     proc.wait(timeout=30)
     env.close()
     ratios = [round(p["tau2"]["task_ms"] / p["ascc"]["task_ms"], 1) for p in per_repeat]
-    return {"tasks": len(tasks), "gold_calls": sum(len(t.gold_calls) for t in tasks), "repeats": per_repeat,
-            "ratio_per_repeat": ratios, "ratio_median": statistics.median(ratios),
-            "ascc_mismatches": sum(p["ascc"]["mismatches"] for p in per_repeat)}
+    res = {"tasks": len(tasks), "gold_calls": sum(len(t.gold_calls) for t in tasks), "repeats": per_repeat,
+           "ratio_per_repeat": ratios, "ratio_median": statistics.median(ratios),
+           "ascc_mismatches": sum(p["ascc"]["mismatches"] for p in per_repeat)}
+    if fidelity:
+        res["fidelity"] = {"tasks_checked": len(tasks), "tasks_reaching_tau2_final_state": len(tasks) - len(differing),
+                           "differing": differing}
+    return res
 
 
 def main(argv=None) -> dict | None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--setup", action="store_true", help="install τ²-bench from --tau2-src into --work's venv")
     ap.add_argument("--tau2-src", type=Path, help="a local τ²-bench checkout or git directory (for --setup)")
+    ap.add_argument("--tau-bench-src", type=Path,
+                    help="with --setup: a local τ-bench (v1) checkout or git directory; when τ²'s airline db.json is "
+                         "absent from --tau2-src, it is assembled from τ-bench v1's airline data (labelled as such)")
     ap.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "ascc-bench-tau2")
     ap.add_argument("--domains", nargs="+", default=list(DOMAINS), choices=DOMAINS)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--limit", type=int, help="at most this many tasks per domain")
     ap.add_argument("--airline-fixture-scale", action="store_true",
                     help="without τ²'s airline db.json, run airline on the fixture padded to τ²'s scale")
+    ap.add_argument("--fidelity", action="store_true",
+                    help="also compare every task's final state in ascc with τ²'s own final DB, row by row")
     ap.add_argument("--json", type=Path)
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     opts = ap.parse_args(argv)
@@ -305,7 +408,7 @@ def main(argv=None) -> dict | None:
     if opts.setup:
         if not opts.tau2_src:
             ap.error("--setup needs --tau2-src PATH (a local τ²-bench checkout or git directory)")
-        setup(opts.tau2_src, opts.work)
+        setup(opts.tau2_src, opts.work, opts.tau_bench_src)
         return None
     venv_python = opts.work / "venv" / "bin" / "python"
     if not venv_python.exists():
@@ -323,13 +426,21 @@ def main(argv=None) -> dict | None:
                 print(f"{domain}: {msg}", file=sys.stderr)
                 res["domains"][domain] = {"skipped": msg}
                 continue
-        r = bench_domain(domain, data, opts.work, venv_python, opts.repeats, opts.limit)
+        r = bench_domain(domain, data, opts.work, venv_python, opts.repeats, opts.limit, opts.fidelity)
         r["data"] = str(data)
+        if (data / ORIGIN).exists():
+            r["data_origin"] = json.loads((data / ORIGIN).read_text())
+            print(f"{domain}: db.json is not τ²'s own file: {r['data_origin']['source']}", file=sys.stderr)
         res["domains"][domain] = r
         last = r["repeats"][-1]
         print(f"{domain}: {r['tasks']} tasks, {r['gold_calls']} gold calls; τ² {last['tau2']['task_ms']} ms/task, "
               f"ascc {last['ascc']['task_ms']} ms/task; ratio per repeat {r['ratio_per_repeat']}, median "
               f"{r['ratio_median']}×; ascc digest mismatches {r['ascc_mismatches']}", file=sys.stderr)
+        if opts.fidelity:
+            f = r["fidelity"]
+            print(f"{domain}: {f['tasks_reaching_tau2_final_state']} of {f['tasks_checked']} tasks reach τ²'s own "
+                  f"final state" + (f"; differing: {sorted(f['differing'])}" if f["differing"] else ""),
+                  file=sys.stderr)
     print(json.dumps(res, indent=2))
     if opts.json:
         opts.json.write_text(json.dumps(res, indent=2) + "\n")

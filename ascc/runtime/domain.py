@@ -39,6 +39,11 @@ class CompiledDomain:
     initial_rows: dict = field(default_factory=dict, init=False, repr=False, compare=False)
     # whole initial tables read so far, {entity: {key: row} in key order} (known.py `all`; not copied either)
     initial_tables: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+    # for each whole initial table, (the table, {columns: {values: [keys in key order]}}, {key: position}): the
+    # indexes of `col = ?` filters over it, built once each (known.py `_matching`; not copied either)
+    initial_indexes: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+    # results of `sql:` read queries over tables as at reset, {(query, repr(params)): rows} (context.py `sql`)
+    query_results: dict = field(default_factory=dict, init=False, repr=False, compare=False)
     # a database holding the initial state, shared read-only by environments without their own (env.py)
     shared_db: object = field(default=None, init=False, repr=False, compare=False)
 
@@ -47,6 +52,11 @@ class CompiledDomain:
         if self._digest_base is None:
             self._digest_base = DigestBase(self.info, con)
         return self._digest_base
+
+    @cached_property
+    def column_names(self) -> frozenset:
+        """Every entity's column names, lowercased (context.py `_pure`)."""
+        return frozenset(c.lower() for e in self.info.entities.values() for c in e.fields)
 
     @cached_property
     def map_columns(self) -> dict:

@@ -64,6 +64,37 @@ def shared_db(domain: CompiledDomain):
             if domain.shared_db is None:
                 domain.shared_db = seeded_db(domain)
     return domain.shared_db
+
+
+WHOLE_TABLE_ROWS = int(os.environ.get("ASCC_WHOLE_TABLE_ROWS", "100000"))  # larger tables: rows kept one by one
+
+
+def initial_table(domain: CompiledDomain, entity: str) -> dict | None:
+    """The domain's whole initial table, {key: row} in key order as DuckDB returns it, read once per process from
+    its shared database (never written, so it holds the initial state whatever any environment did) and kept in
+    `domain.initial_tables` for known.py: reads by key and `col = ?` filters are then served from it (with each
+    environment's written rows over it). None for a table of more than WHOLE_TABLE_ROWS rows or keys other than
+    text or integers."""
+    table = domain.initial_tables.get(entity)
+    if table is not None:
+        return table
+    ent = domain.info.entities[entity]
+    key = ent.key
+    if (ent.fields[key].type.kind not in ("str", "enum", "int")
+            or domain.arrow_state()[entity].num_rows > WHOLE_TABLE_ROWS):
+        return None
+    cur = shared_db(domain).cursor()
+    try:
+        cur.execute(f"SELECT * FROM {quote_ident(entity)} ORDER BY {quote_ident(key)}")
+        cols = [d[0] for d in cur.description]
+        rows = [dict(zip(cols, values)) for values in cur.fetchall()]
+    finally:
+        cur.close()
+    if not all(type(r[key]) in (str, int) for r in rows):
+        return None
+    return domain.initial_tables.setdefault(entity, {r[key]: r for r in rows})
+
+
 MAX_RESULT_BYTES = 1 << 20
 
 
@@ -139,7 +170,7 @@ class Environment:
         self._touched = False  # DuckDB may differ from the initial state
         self._armed = None  # the watchdog's entry for the call running now
         self.lazy_writes = LAZY_WRITES
-        self.known = KnownRows(domain)
+        self.known = KnownRows(domain, self._initial_table)
         self.digests = RowDigests(domain.digest_base(self.reader))
         self.log: list[CallRecord] = []
         self.id_counter = 0
@@ -186,17 +217,31 @@ class Environment:
         self._touched = True
         return self._con
 
+    def _untimed(self, fn, *args):
+        """`fn(*args)`, one-time work of the process or the environment: run during a call, its time does not
+        count against the call's limit (the watchdog waits meanwhile)."""
+        armed = self._armed
+        if armed is None:
+            return fn(*args)
+        deadline, armed.deadline = armed.deadline, float("inf")
+        started = time.monotonic()
+        try:
+            return fn(*args)
+        finally:
+            armed.deadline = deadline + (time.monotonic() - started)
+            if armed.deadline < WATCHDOG.wake:  # it may have gone to sleep seeing no deadline: it looks again
+                WATCHDOG.wakeups.put(None)
+
+    def _initial_table(self, entity: str) -> dict | None:
+        """known.py's loader: the domain's whole initial table (see `initial_table`), read outside the call's time."""
+        table = self.domain.initial_tables.get(entity)
+        return table if table is not None else self._untimed(initial_table, self.domain, entity)
+
     def _own(self) -> None:
         """This environment's own database: the initial state inside an open transaction (~35 ms for retail).
         Made during a call, its time does not count against the call's limit: the watchdog waits meanwhile."""
-        armed = self._armed
-        if armed is not None:
-            deadline, armed.deadline = armed.deadline, float("inf")
-            started = time.monotonic()
-        self._con = seeded_db(self.domain)
+        self._con = self._untimed(seeded_db, self.domain)
         self._con.execute("BEGIN TRANSACTION")
-        if armed is not None:
-            armed.deadline = deadline + (time.monotonic() - started)
         if self._reader is not None:
             self._reader.close()
             self._reader = None

@@ -20,6 +20,7 @@ every hit is compared with a real read and a mismatch raises `KnownRowMismatch` 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import os
 from decimal import Decimal, InvalidOperation
 
@@ -105,10 +106,12 @@ def _decimal(v, t: Type) -> Decimal:
 class KnownRows:
     """One environment's known rows: the domain's initial rows plus what this episode wrote."""
 
-    def __init__(self, domain):
+    def __init__(self, domain, load=None):
         self.info = domain.info
         self.initial: dict[str, dict] = domain.initial_rows
         self.tables: dict[str, dict] = domain.initial_tables
+        self.indexes: dict[str, list] = domain.initial_indexes
+        self.load = load  # entity -> the domain's whole initial table, read once per process (None: not kept)
         self.reset()
 
     def reset(self) -> None:
@@ -126,24 +129,34 @@ class KnownRows:
         elif entity in self.stale:
             return UNKNOWN
         else:
-            row = self.initial.get(entity, {}).get(key, UNKNOWN)
-            if row is UNKNOWN and entity in self.tables:  # the whole table is known: no such row
-                row = self.tables[entity].get(key)
+            table = self.table(entity)
+            row = self.initial.get(entity, {}).get(key, UNKNOWN) if table is None else table.get(key)
         return row if row is None or row is UNKNOWN else copy_value(row)
+
+    def table(self, entity: str) -> dict | None:
+        """The domain's whole initial table {key: row} in key order: read once per process (`load`), or None
+        where it is not kept (a table too large to hold, or no loader: then rows are kept one by one)."""
+        table = self.tables.get(entity)
+        if table is None and self.load is not None:
+            table = self.load(entity)
+        return table
 
     def all(self, entity: str, test: list | None = None):
         """Every row of the table in key order (DuckDB's `ORDER BY key`), or UNKNOWN: the domain's initial table
         (once read whole) with this episode's written rows over it. Each row is a new dict whose nested values
         are shared: generated code never changes a value in place (it builds new lists, maps and structs; a
         context's update replaces top-level fields of its own row dict), and a deep copy of a whole table would
-        cost more than the statement it saves. `test`: only the rows whose columns equal these [(column, value)]."""
-        table = self.tables.get(entity)
-        if table is None or entity in self.stale:
+        cost more than the statement it saves. `test`: only the rows whose columns equal these [(column, value)] (of
+        str, enum, int or bool columns, values of the column's type: context.py `_equalities`)."""
+        if entity in self.stale:
+            return UNKNOWN
+        table = self.table(entity)
+        if table is None:
             return UNKNOWN
         written = self.rows.get(entity)
+        if test is not None:
+            return self._matching(entity, table, test, written)
         if not written:
-            if test is not None:
-                return [dict(r) for r in table.values() if all(r[c] == v for c, v in test)]
             return [dict(r) for r in table.values()]
         if any(r is UNKNOWN for r in written.values()):
             return UNKNOWN
@@ -154,6 +167,40 @@ class KnownRows:
                 return UNKNOWN
             merged = {k: merged[k] for k in sorted(merged)}
         return [dict(r) for r in merged.values() if r is not None and (test is None or all(r[c] == v for c, v in test))]
+
+    def _matching(self, entity: str, table: dict, test: list, written: dict | None):
+        """`all` with a condition: the initial rows that match, found by an index of the table on the tested
+        columns (built once per domain), and this episode's written rows that match now, in `all`'s order: the
+        initial table's, or the keys' where rows were inserted."""
+        entry = self.indexes.get(entity)
+        if entry is None or entry[0] is not table:  # the index belongs to one table object (tests clear tables)
+            entry = self.indexes[entity] = [table, {}, None]
+        cols = tuple(c for c, _ in test)
+        index = entry[1].get(cols)
+        if index is None:
+            index = {}
+            for k, r in table.items():
+                index.setdefault(tuple(r[c] for c in cols), []).append(k)
+            entry[1][cols] = index
+        keys = index.get(tuple(v for _, v in test), ())
+        if not written:
+            return [dict(table[k]) for k in keys]
+        if any(r is UNKNOWN for r in written.values()):
+            return UNKNOWN
+        hits = {k: table[k] for k in keys if k not in written}
+        for k, r in written.items():
+            if r is not None and all(r[c] == v for c, v in test):
+                hits[k] = r
+        if any(k not in table for k in written):  # rows inserted: sorted as DuckDB sorts keys of one type
+            types = {type(k) for k in written} | {type(k) for k in itertools.islice(table, 1)}
+            if len(types) > 1 or not types <= {str, int}:
+                return UNKNOWN
+            order = sorted(hits)
+        else:
+            if entry[2] is None:
+                entry[2] = {k: i for i, k in enumerate(table)}
+            order = sorted(hits, key=entry[2].__getitem__)
+        return [dict(hits[k]) for k in order]
 
     def initial_table(self, entity: str) -> bool:
         """Whether the table is as at reset in this episode (a whole read of it may be kept for the domain)."""
