@@ -149,7 +149,7 @@ def intent_text(intent: str, arguments: dict, params: tuple[ParamInfo, ...] = ()
     """The intent phrase with the call's arguments filled in; an optional argument the call leaves out is filled
     with the parameter's default (else `{quantity}` would reach the user's words)."""
     text = intent
-    defaults = {p.name: p.default for p in params if p.default is not None}
+    defaults = {p.name: to_jsonable(p.default) for p in params if p.default is not None}  # runtime values
     for name, value in {**defaults, **arguments}.items():
         text = text.replace("{" + name + "}", show(value))
     return text.replace("{{", "{").replace("}}", "}")
