@@ -22,6 +22,7 @@ import json
 import random
 import re
 
+from ascc.lang.compiled import ParamInfo
 from ascc.runtime.domain import CompiledDomain
 from ascc.runtime.env import Environment, to_jsonable
 from ascc.sim import render
@@ -140,13 +141,16 @@ def _want(domain: CompiledDomain, step, persona_entity: str | None) -> tuple[str
     """`("do", "cancel order #W1 because …")` from the tool's intent, or `("ask", "could you tell me …")`."""
     tool = domain.info.tools[step.tool]
     if tool.intent:
-        return "do", intent_text(tool.intent, step.arguments)
+        return "do", intent_text(tool.intent, step.arguments, tool.params)
     return "ask", request_from_description(tool.description, persona_entity)
 
 
-def intent_text(intent: str, arguments: dict) -> str:
+def intent_text(intent: str, arguments: dict, params: tuple[ParamInfo, ...] = ()) -> str:
+    """The intent phrase with the call's arguments filled in; an optional argument the call leaves out is filled
+    with the parameter's default (else `{quantity}` would reach the user's words)."""
     text = intent
-    for name, value in arguments.items():
+    defaults = {p.name: to_jsonable(p.default) for p in params if p.default is not None}  # runtime values
+    for name, value in {**defaults, **arguments}.items():
         text = text.replace("{" + name + "}", show(value))
     return text.replace("{{", "{").replace("}}", "}")
 
@@ -157,7 +161,7 @@ def describe_call(domain: CompiledDomain, tool: str, arguments: dict, persona_en
     if meta is None:
         return f"use {tool}"
     if meta.intent:
-        return intent_text(meta.intent, arguments)
+        return intent_text(meta.intent, arguments, meta.params)
     out = request_from_description(meta.description, persona_entity)
     out = re.sub(r"^could you (tell me )?", "", out)
     out = re.sub(r"\bmy\b", "your", re.sub(r"\bme\b", "you", out))

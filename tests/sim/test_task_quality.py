@@ -333,3 +333,18 @@ def test_a_managers_tool_binds_the_persona_as_a_manager_of_the_requests_owner(do
     assert {"approve_request", "reject_request"} <= set(decided)
     assert len(decided) > len(refused)
     assert "Only the employee's manager can decide" not in refused, refused
+
+
+def test_an_intent_placeholder_of_a_left_out_optional_argument_takes_its_default(domains):
+    # food_delivery's place_order: "order {quantity} x {item_id} ..." with `quantity` defaulting to 1; a gold call
+    # that leaves it out used to reach the user's opening as "order {quantity} x m1" (seed 1000, task 2).
+    sampler = TaskSampler(domains["food_delivery"], seed=1000)
+    try:
+        tasks = sampler.tasks(4)
+    finally:
+        sampler.close()
+    orders = [t for t in tasks if any(c.tool == "place_order" and "quantity" not in c.arguments for c in t.gold_calls)]
+    assert orders, "no task of this seed orders without a quantity any more: pick another"
+    for task in orders:
+        for text in (task.user["request"], task.user["instructions"]):
+            assert "{quantity}" not in text and "order 1 x " in text, text

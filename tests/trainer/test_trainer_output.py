@@ -110,3 +110,15 @@ def test_the_tiny_cpu_config_in_the_docs_runs(tmp_path, tokenizer_dir, short_row
     config = replace(config, phases=tuple(replace(p, traces=("traces/*.jsonl",)) for p in config.phases))
     (outcome,) = train(config, log=lambda _: None)
     assert outcome.global_step == 2 and outcome.status == "done"
+
+
+def test_the_results_configs_parse_and_the_results_page_runs_them():
+    results = (ROOT / "docs" / "results.md").read_text()
+    assert "examples/call_anatomy.py" in results
+    sft = load_config(ROOT / "examples" / "results-holdout-sft.yaml")
+    assert "examples/results-holdout-sft.yaml" in results and "ascc train results-holdout-sft.yaml" in results
+    assert sft.model == "smollm2" and sft.threads == 1 and [p.method for p in sft.phases] == ["sft"]
+    grpo = load_config(ROOT / "examples" / "results-grpo.yaml")
+    assert "examples/results-grpo.yaml" in results and "ascc train results-grpo.yaml" in results
+    (rl,) = grpo.phases
+    assert rl.method == "grpo" and grpo.model == "sft" and grpo.batch_size % rl.num_generations == 0
