@@ -244,6 +244,11 @@ def index_by(records, field: str) -> dict:
 
 _CALC_CHARS = frozenset("0123456789+-*/(). ")
 _MAX_BITS = _py.int(MAX_DIGITS * 3.33) + 8  # MAX_DIGITS in bits, with room
+# Operators and parentheses one `calculate` takes. Beyond a few hundred, Python's parser nests deep enough to hit
+# CPython 3.11's AST recursion limit, which (depending on the stack depth at the call) is raised as a RecursionError
+# or, through a bug in its error path, as `SystemError: AST constructor recursion depth mismatch`; refusing such
+# expressions before parsing makes the answer the same every time. τ²'s tasks use a handful.
+MAX_CALC_OPERATORS = 200
 
 
 def calculate(expression: str) -> _py.str:
@@ -255,6 +260,10 @@ def calculate(expression: str) -> _py.str:
 
     if not _py.all(ch in _CALC_CHARS for ch in expression):
         raise ToolError("Invalid characters in expression", "invalid_arguments")
+    operators = _py.sum(expression.count(ch) for ch in "+-*/(")
+    if operators > MAX_CALC_OPERATORS:
+        raise ToolError(f"the expression has {operators} operators and parentheses: at most {MAX_CALC_OPERATORS}",
+                        "too_large")
     try:
         value = _arith(_ast.parse(expression.strip(), mode="eval").body)
         return _py.str(_py.round(_py.float(value), 2))
@@ -262,7 +271,8 @@ def calculate(expression: str) -> _py.str:
         raise ToolError("division by zero", "invalid_arguments") from None
     except _TooLarge:
         raise ToolError(f"a number in the expression has more than {MAX_DIGITS} digits", "too_large") from None
-    except (SyntaxError, ValueError, TypeError, RecursionError, OverflowError, MemoryError) as exc:
+    except (SyntaxError, ValueError, TypeError, RecursionError, OverflowError, MemoryError, SystemError) as exc:
+        # SystemError: CPython's mis-reported AST RecursionError (see MAX_CALC_OPERATORS), should one still occur
         raise ToolError(f"invalid expression: {_shown(expression)}", "invalid_arguments") from exc
 
 

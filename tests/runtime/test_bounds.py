@@ -169,3 +169,20 @@ def test_sql_results_are_bounded(env):
     t = time.perf_counter()
     refused(env, "many_rows", {"n": 1}, "too_large", "timeout")  # 50^4 rows
     assert time.perf_counter() - t < LIMIT + 1
+
+
+def test_calculate_refuses_long_chains_before_parsing(env):
+    """A chain of more operators than MAX_CALC_OPERATORS is refused by count, whatever the stack depth at the call:
+    parsing it could end in CPython 3.11's AST recursion limit, reported (flakily, under pytest-xdist) as a
+    SystemError. Deep recursion around the call must not change the answer."""
+    from ascc.lang.builtins import MAX_CALC_OPERATORS
+
+    chain = "9*" * (MAX_CALC_OPERATORS + 1) + "9"
+
+    def nested(depth):
+        return env.call("calc", {"expression": chain}) if depth == 0 else nested(depth - 1)
+
+    for depth in (0, 200, 600):
+        r = nested(depth)
+        assert not r.ok and r.error_code == "too_large", r.content
+    assert env.call("calc", {"expression": "9*" * 99 + "9"}).ok
