@@ -57,6 +57,8 @@ def _grpo_section(index: int, phase: dict[str, Any]) -> list[str]:
         f"{settings['num_generations']} generations per task, at most {settings['max_tool_calls']} tool rounds and "
         f"{settings['max_completion_length']} completion tokens",
         f"- mean reward per step: {', '.join(f'{r:.3g}' for r in rewards) or 'n/a'}",
+        *([f"- steps without a learning signal (all of a task's generations rewarded alike): "
+           f"{data['steps_without_signal']} of {len(rewards)}"] if "steps_without_signal" in data else []),
         f"- learning rate: {settings['learning_rate']}, steps: {phase['global_step']}",
         f"- time: {phase['seconds']} s this run, {_num(phase['seconds_per_step'])} s/step"
         + (f", resumed from `{phase['resumed_from']}`" if phase["resumed_from"] else ""),

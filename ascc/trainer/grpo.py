@@ -191,12 +191,25 @@ def run_grpo_phase(config: TrainConfig, phase: Phase, base: str, phase_dir: Path
     outcome.seconds = round(time.perf_counter() - started, 2)
     T._record_progress(outcome, trainer, result.metrics)
     outcome.data["reward_per_step"] = rewards_per_step(trainer.state.log_history)
+    flat = steps_without_signal(trainer.state.log_history)
+    outcome.data["steps_without_signal"] = flat
     T.save_final(trainer, tokenizer, phase_dir / "final", merge=config.method == "lora")
     outcome.status = "done"
     T.write_state(phase_dir, outcome)
     log(f"phase {phase.name}: done, {outcome.global_step} steps, mean reward per step "
         f"{outcome.data['reward_per_step']}")
+    steps = len(outcome.data["reward_per_step"])
+    if steps and flat == steps:
+        log(f"warning: phase {phase.name}: no learning signal in any of its {steps} steps: every generation of a "
+            "task got the same reward, so GRPO's advantages were 0 and the weights did not move. Look at what "
+            "the model does in one episode (docs/training.md, 'When GRPO does not learn').")
     return outcome
+
+
+def steps_without_signal(history: list[dict]) -> int:
+    """Steps in which every group's rewards were equal (TRL's `frac_reward_zero_std` of 1): GRPO's advantage is a
+    reward minus its group's mean, so such a step has a zero loss and leaves the weights as they were."""
+    return sum(1 for e in history if "step" in e and "reward" in e and e.get("frac_reward_zero_std") == 1.0)
 
 
 def rewards_per_step(history: list[dict]) -> list[float]:
@@ -205,4 +218,4 @@ def rewards_per_step(history: list[dict]) -> list[float]:
 
 
 __all__ = ["GrpoSetupError", "check_tasks", "check_template", "grpo_args", "grpo_dataset",
-           "load_phase_domains", "load_phase_tasks", "run_grpo_phase"]
+           "load_phase_domains", "load_phase_tasks", "run_grpo_phase", "steps_without_signal"]

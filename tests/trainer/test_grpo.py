@@ -212,12 +212,16 @@ def test_grpo_phase_runs_on_cpu_with_rewards_from_the_environments(tmp_path, tok
         f"  - name: rl\n    method: grpo\n    tasks: [lamp.jsonl, lamp2.jsonl]\n"
         f"    specs: [{LAMP}, specs]\n    num_generations: 2\n    max_completion_length: 48\n"
         f"    max_tool_calls: 1\n    generation_kwargs: {{sequence_bias: {json.dumps(bias)}}}\n")
-    outcomes = train(load_config(tmp_path / "train.yaml"), log=lambda _: None)
+    said = []
+    outcomes = train(load_config(tmp_path / "train.yaml"), log=said.append)
     phase = outcomes[0]
     assert phase.status == "done" and phase.global_step == 2
     assert phase.data["domains"] == {"lamp": 1, "lamp2": 1}
     # every rollout called the tool, the runtime ran it, and the final state is the gold one
     assert phase.data["reward_per_step"] == [1.0, 1.0]
+    # ... so both generations of each task were rewarded alike: no advantage, and the run says so
+    assert phase.data["steps_without_signal"] == 2
+    assert any(line.startswith("warning: phase rl: no learning signal in any of its 2 steps") for line in said)
     assert phase.last_loss is not None and math.isfinite(phase.last_loss)
     history = json.loads((tmp_path / "out" / "phases" / "rl" / "checkpoint-2" / "trainer_state.json").read_text())
     logged = {k: v for entry in history["log_history"] for k, v in entry.items()}
@@ -225,6 +229,20 @@ def test_grpo_phase_runs_on_cpu_with_rewards_from_the_environments(tmp_path, tok
     assert {"rewards/LampEnvironment/mean", "rewards/Lamp2Environment/mean"} <= set(logged)
     card = (tmp_path / "out" / "README.md").read_text()
     assert "(GRPO)" in card and "mean reward per step: 1, 1" in card
+    assert "steps without a learning signal (all of a task's generations rewarded alike): 2 of 2" in card
+
+
+def test_steps_without_signal_counts_the_steps_whose_groups_were_all_alike():
+    """TRL logs `frac_reward_zero_std` per step (the share of groups whose rewards were all equal): a step counts
+    when it is 1. Entries without a step or reward (the run's summary) do not count."""
+    from ascc.trainer.grpo import steps_without_signal
+
+    history = [{"step": 1, "reward": 0.0, "reward_std": 0.0, "frac_reward_zero_std": 1.0},
+               {"step": 2, "reward": 0.5, "reward_std": 0.5, "frac_reward_zero_std": 0.5},
+               {"step": 3, "reward": 1.0, "reward_std": 0.0, "frac_reward_zero_std": 1.0},
+               {"step": 3, "train_runtime": 9.0}]
+    assert steps_without_signal(history) == 2
+    assert steps_without_signal(history[1:2]) == 0
 
 
 def test_vllm_generation_on_cpu_is_refused_with_the_fix():
