@@ -9,7 +9,7 @@ The scenario is the task's free-form `user` object (docs/runtime.md), read by th
 | `known` | `{label: value}`: what the user can tell the agent when asked (`"order id": "#W0000001"`) |
 | `unknown` | labels the user does not know; the agent must look them up (`"customer id"`) |
 | `instructions` | the goal in the second person, for an LLM user, rendered from the tools' `intent` phrases |
-| `request` | the same goal in the first person: a scripted user's opening message (details come when asked) |
+| `request` | the same goal in the first person: a scripted user's opening message (details come when asked; in `VOLUNTEER` of the tasks that identify the user, the opening already says who they are) |
 | `facts` | texts the agent's answers must contain before the user is satisfied (`ascc.sim.render` phrasing); never a value the user gave or the persona's key |
 | `plan` | per gold call, `{"tool", "ask": {argument: label}, "goal", "identify"}`: which arguments come from the user, whether its result is reported, whether it identifies the user |
 | `refusal` | for refusal tasks: `{"call": {"tool", "arguments"}, "ask", "error"}`, the forbidden request |
@@ -39,6 +39,8 @@ _VERBS = _TELL + (
 OPEN = ("Hi! ", "Hello! ", "Hi there. ", "Good morning. ")
 FIRST_DO = ("I'd like to {x}.", "I need to {x}.", "Could you help me {x}?", "I want to {x}.")
 THEN_DO = ("I'd also like to {x}.", "After that, I want to {x}.", "Then I need to {x}.")
+VOLUNTEER = 0.3  # the share of identifying tasks whose opening says who the user is, as many customers do
+WHO = ("My {x}.", "For reference, my {x}.", "In case you need it, my {x}.")
 CHECK = ("Once that's done, {x}, so I can check it?", "When it's done, {x}? I'd like to see how it looks then.",
          "And afterwards, {x}, just to be sure?")
 
@@ -112,7 +114,8 @@ def build_scenario(domain: CompiledDomain, env: Environment, walk, seed: int, ro
         "known": {k: to_jsonable(v) for k, v in known.items()},
         "unknown": unknown,
         "instructions": " ".join(_instruction(w, i) for i, w in enumerate(wants)),
-        "request": rng.choice(OPEN) + " ".join(_request(rng, w, i) for i, w in enumerate(wants)),
+        "request": rng.choice(OPEN) + " ".join(_request(rng, w, i) for i, w in enumerate(wants))
+        + _volunteered(plan[: len(walk.steps)], known, random.Random(f"{domain.name}:{seed}:{getattr(walk, 'index', 0)}:who")),
         "facts": _facts(goals, walk, told(known, prow), hints(domain.info).money),
         "plan": plan[: len(walk.steps)],
         "seed": seed,
@@ -203,6 +206,19 @@ def _instruction(want: tuple[str, str], i: int) -> str:
     if kind == "check":
         return f"Once that is done, you want to check it: ask the agent \"{text[:1].upper() + text[1:]}?\""
     return f"{head} to ask the agent: \"{text[:1].upper() + text[1:]}?\""
+
+
+def _volunteered(plan: list[dict], known: dict, rng: random.Random) -> str:
+    """For some tasks whose walk identifies the user, who they are, said up front ("My email is ann@x.com."): then
+    the agent has what the identifying lookup needs without asking (the oracle asks only for what was not said),
+    so the traces show both an agent that asks and one that uses what it was given — the form a task takes where
+    the whole request is one message (GRPO's solo prompts, docs/training.md)."""
+    step = next((p for p in plan if p.get("identify") and p.get("ask")), None)
+    if step is None or rng.random() >= VOLUNTEER:
+        return ""
+    parts = [f"{'my ' if i else ''}{lab} is {say(to_jsonable(known[lab]))}"
+             for i, lab in enumerate(lab for lab in step["ask"].values() if lab in known)]
+    return " " + rng.choice(WHO).format(x=render.join(parts)) if parts else ""
 
 
 def _request(rng: random.Random, want: tuple[str, str], i: int) -> str:

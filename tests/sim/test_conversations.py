@@ -12,6 +12,7 @@ from ascc.runtime.env import Environment
 from ascc.sim.oracle import yes_or_no
 from ascc.sim.registry import make_agent_backend, make_user_backend
 from ascc.sim.rollout import rollout
+from ascc.sim.scenario import WHO
 from ascc.sim.synth import TaskSampler
 from ascc.sim.user import ScriptedUser
 from ascc.sim.verify import kept, verify
@@ -124,14 +125,36 @@ def test_the_report_is_sentences_that_say_every_fact(episodes):
         assert ep.messages[-1]["content"] == "###STOP###"
 
 
-def test_opening_is_first_person_and_reveals_no_identity_facts(sampled):
+def volunteered(request: str) -> str | None:
+    """The sentence in which an opening says who the user is (scenario.WHO), or None."""
+    heads = [w.split("{x}")[0] for w in WHO]
+    found = [request.rindex(h) for h in heads if h in request]
+    return request[max(found):] if found else None
+
+
+def test_opening_is_first_person_and_reveals_identity_only_when_it_volunteers_it(sampled):
+    """The request never leaks who the user is mid-sentence; some openings (scenario.VOLUNTEER) end by saying it
+    the way a customer does ("For reference, my email is ann@x.com."), with exactly what the identifying lookup
+    asks for, and the rest leave it for the agent to ask."""
+    said = unsaid = 0
     for name, (tasks, *_) in sampled.items():
         for t in tasks:
             request = t.user["request"]
             assert "the agent to" not in request and "I would like the agent" not in request, request
             row = t.user.get("persona_row") or {}
-            if name in IDENTIFY:
+            if name not in IDENTIFY:
+                continue
+            who = volunteered(request)
+            if who is None:
+                unsaid += 1
                 assert row.get("email") and row["email"] not in request, (t.id, request)
+                continue
+            said += 1
+            step = t.user["plan"][0]
+            assert step["identify"] and who.endswith(".") and request.index(who) == len(request) - len(who)
+            assert all(str(t.user["known"][lab]) in who for lab in step["ask"].values()), (t.id, who)
+            assert row["email"] not in request[: len(request) - len(who)], (t.id, request)
+    assert said and unsaid, (said, unsaid)
 
 
 def test_calls_stay_within_the_personas_own_rows(domains, sampled):
@@ -169,7 +192,10 @@ def test_identification_comes_first_where_the_domain_has_a_lookup(domains, sampl
             assert not t.user["plan"][0]["goal"]
             ep, _ = episodes[t.id]
             first_agent = next(m for m in ep.messages if m["role"] == "assistant")
-            assert "your" in first_agent["content"] and first_agent["content"].rstrip().endswith("?"), first_agent
+            if volunteered(t.user["request"]) is None:  # the agent asks who the user is
+                assert "your" in first_agent["content"] and first_agent["content"].rstrip().endswith("?"), first_agent
+            else:  # told up front: the agent looks the user up with it at once, asking nothing
+                assert first_agent.get("tool_calls") and not first_agent.get("content"), first_agent
             first_call = next(m for m in ep.messages if m.get("tool_calls"))
             assert first_call["tool_calls"][0]["function"]["name"] in tools
     assert set(IDENTIFY) & set(sampled)
