@@ -120,6 +120,19 @@ class Clock:
 
 
 @dataclass(frozen=True)
+class SimulationInfo:
+    """The spec's `simulation:` section: what the simulator would otherwise guess from names. Empty where the
+    spec does not say (sim/hints.py gives the defaults)."""
+
+    persona: str | None = None  # the entity users are
+    identify_by: tuple[str, ...] = ()  # fields (or parts of field names) that identify a user
+    money: tuple[str, ...] = ()  # money fields
+    handoff: tuple[str, ...] = ()  # hand-off tools
+    skip: tuple[str, ...] = ()  # tools no errand calls
+    consent: tuple[str, ...] = ()  # phrases that ask for consent
+
+
+@dataclass(frozen=True)
 class DomainInfo:
     """A compiled domain as `domain.json` describes it."""
 
@@ -132,7 +145,7 @@ class DomainInfo:
     structs: dict[str, dict[str, FieldInfo]]  # a struct's fields by name
     entities: dict[str, EntityInfo]
     tools: dict[str, ToolInfo]
-    simulation: dict = field(default_factory=dict)  # the spec's `simulation:` hints, as written (sim/hints.py)
+    simulation: SimulationInfo = field(default_factory=SimulationInfo)  # the spec's `simulation:` section
 
     def key_of(self, entity: str) -> str:
         return self.entities[entity].key
@@ -168,7 +181,12 @@ def domain_info(d: dict) -> DomainInfo:
         name=d["domain"], version=d.get("version"), description=d.get("description"), policy=d.get("policy") or "",
         clock=Clock(clock.get("today"), clock.get("now")), spec=d.get("spec") or "", structs=structs,
         entities=entities, tools={n: _tool(n, t, records) for n, t in (d.get("tools") or {}).items()},
-        simulation=d.get("simulation") or {})
+        simulation=_simulation(d.get("simulation") or {}))
+
+
+def _simulation(s: dict) -> SimulationInfo:
+    return SimulationInfo(s.get("persona"), *(tuple(s.get(k) or ()) for k in ("identify_by", "money", "handoff",
+                                                                              "skip", "consent")))
 
 
 def _field(name: str, f: dict, records=None) -> FieldInfo:

@@ -1,6 +1,6 @@
 """What the simulator needs to know about a domain that names alone suggest: the spec's `simulation:` section
-(docs/spec-language.md), else today's heuristics as defaults. The one place the simulator reads that section of
-`domain.json`.
+(docs/spec-language.md), else today's heuristics as defaults. The one place the simulator reads that section
+(`DomainInfo.simulation`, typed by the loader in ascc/lang/compiled.py).
 
 | hint | spec key | default |
 | --- | --- | --- |
@@ -46,6 +46,5 @@ class Hints:
 def hints(info: DomainInfo) -> Hints:
     """The hints of a compiled domain (`DomainInfo.simulation`: the spec's `simulation:` section)."""
     sim = info.simulation
-    return Hints(persona=sim.get("persona"), identify_by=tuple(sim.get("identify_by") or PERSONA_FIELDS),
-                 money=frozenset(sim.get("money") or ()), handoff=tuple(sim.get("handoff") or ()),
-                 skip=frozenset(sim.get("skip") or ()), consent=tuple(sim.get("consent") or ()))
+    return Hints(persona=sim.persona, identify_by=sim.identify_by or PERSONA_FIELDS, money=frozenset(sim.money),
+                 handoff=sim.handoff, skip=frozenset(sim.skip), consent=sim.consent)

@@ -89,8 +89,9 @@ def test_debug_lets_the_exception_through(domain, monkeypatch):
         assert r.ok, "an internal error was turned into a result under ASCC_DEBUG=1"
 
 
-def test_the_trace_carries_internal_errors(domain, monkeypatch, tmp_path):
-    """A simulate run whose tool raises: the rejected trace holds the error's type, message and spec line."""
+def test_the_trace_carries_internal_errors(domain, monkeypatch, tmp_path, caplog):
+    """A simulate run whose tool raises: the rejected trace and the log hold the error's type, message, traceback
+    and spec line."""
     from ascc.sim.run import SimConfig, simulate
 
     tool, builtin, _ = _raising_call(domain)
@@ -105,11 +106,15 @@ def test_the_trace_carries_internal_errors(domain, monkeypatch, tmp_path):
     def boom(*_a, **_k):
         raise RuntimeError("boom in a rollout")
     monkeypatch.setattr(B, builtin, boom)
-    simulate(cfg)  # the same tasks, read back; the episodes run again, now with the fault
+    with caplog.at_level(logging.ERROR, logger="ascc.runtime"):
+        simulate(cfg)  # the same tasks, read back; the episodes run again, now with the fault
     rows = [json.loads(x) for f in ("traces.jsonl", "rejected.jsonl")
             for x in (tmp_path / "sim" / f).read_text().splitlines() if x.strip()]
     assert all("internal_errors" in r for r in rows)
     errors = [e for r in rows for e in json.loads(r["internal_errors"])]
     assert errors, "no episode reached the raising builtin"
     assert all(e["message"] == "boom in a rollout" and e["spec"].startswith("library.env.yaml:") for e in errors)
-    assert all(e["tool"] == tool for e in errors)
+    assert all(e["tool"] == tool and e["type"] == "RuntimeError" for e in errors)
+    assert all("Traceback" in e["traceback"] and "boom in a rollout" in e["traceback"] for e in errors)
+    for e in errors:  # the log has each: message, spec line and traceback
+        assert f"at {e['spec']}: RuntimeError: boom in a rollout\nTraceback" in caplog.text
