@@ -105,8 +105,6 @@ def _walk(v, funcs: list, refs: list) -> None:
             _walk(x, funcs, refs)
 
 
-
-
 def _bindable(v, t: Type, structs: dict):
     """`v` (of type `t`) with every map as DuckDB's {'key': [...], 'value': [...]} form."""
     if v is None:
@@ -170,11 +168,8 @@ class Context:
         test = self._equalities(entity, where, params) if where and untouched else None
         if whole or test is not None:  # untouched by this call: no statement if the table is known (known.py)
             known = self.env.known
-            rows = known.all(entity, test)
-            if rows is K.UNKNOWN and test is not None and known.initial_table(entity):
-                rows = self._fetch(entity, "", [])  # read whole once: the domain keeps it
-                rows = [r for r in rows if all(r[c] == v for c, v in test)]
-            elif rows is not K.UNKNOWN:
+            rows = known.all(entity, test)  # UNKNOWN where the domain does not keep the table: DuckDB filters
+            if rows is not K.UNKNOWN:
                 if K.CHECK and test is None:
                     K.check_all(self.reader(entity), f"SELECT * FROM {_q(entity)} ORDER BY {_q(key)}", rows)
                 cache = self.cache

@@ -202,10 +202,6 @@ class KnownRows:
             order = sorted(hits, key=entry[2].__getitem__)
         return [dict(hits[k]) for k in order]
 
-    def initial_table(self, entity: str) -> bool:
-        """Whether the table is as at reset in this episode (a whole read of it may be kept for the domain)."""
-        return entity not in self.stale and not self.rows.get(entity) and entity not in self.tables
-
     def read_all(self, entity: str, rows: list[dict]) -> None:
         """`rows` is the whole table as just read from DuckDB in key order (outside any write of the current
         call): kept as the domain's initial table when the table is as it was at reset."""

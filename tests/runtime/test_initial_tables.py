@@ -126,6 +126,7 @@ def test_a_table_over_the_limit_is_kept_row_by_row(lab, checked, monkeypatch):
         assert env.call("get_account", {"account_id": "A002"}).value["name"] == "Bob"
         assert "account" not in domain.initial_tables and "A002" in domain.initial_rows["account"]
         assert env.call("by_kind", {"kind": "basic"}).value == ["A002", "A003"]  # read from DuckDB
+        assert "account" not in domain.initial_tables  # a filter did not read the table whole and keep it either
         assert env.call("entries_of", {"account_id": "A002"}).value == ["E000002"]
         assert "entry" in domain.initial_tables  # 2 rows: within the limit
 
