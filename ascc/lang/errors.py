@@ -8,7 +8,8 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def escape_surrogates(text: str) -> str:
-    """`text` with each lone surrogate (not text: UTF-8 cannot hold it) written out as `\\udXXX`."""
+    """`text` with each lone surrogate (not text: UTF-8 cannot hold it) written out as its escape: `\\u` and
+    four hex digits, such as `\\udc80`."""
     if text.isascii() or not _SURROGATE.search(text):
         return text
     return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)

@@ -34,7 +34,8 @@ def _fail(path: str, msg: str):
 
 
 def shown(text, limit: int = 60) -> str:
-    """The model's text for a message: cut to `limit` characters, lone surrogates written as `\\udXXX`."""
+    """The model's text for a message: cut to `limit` characters, lone surrogates written as escapes such as
+    `\\udc80`."""
     text = str(text)
     if len(text) > limit:
         text = text[:limit] + "…"

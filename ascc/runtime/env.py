@@ -505,8 +505,8 @@ class Environment:
     # an environment that wrote nothing keeps reading the shared database)
     def row(self, entity: str, key) -> dict | None:
         """The row of `entity` whose key is `key`, or None."""
-        k = self.domain.info.entities[entity].key
-        cur = self.reader_for((entity,)).execute(f"SELECT * FROM {quote_ident(entity)} WHERE {quote_ident(k)} = ?", [key])
+        k = quote_ident(self.domain.info.entities[entity].key)
+        cur = self.reader_for((entity,)).execute(f"SELECT * FROM {quote_ident(entity)} WHERE {k} = ?", [key])
         values = cur.fetchone()
         return dict(zip([d[0] for d in cur.description], values)) if values else None
 
@@ -514,18 +514,17 @@ class Environment:
         """The keys of `entity`'s rows in key order; with `field`, only of the rows whose `field` is one of
         `values`."""
         k = quote_ident(self.domain.info.entities[entity].key)
-        if field is None:
-            return [r[0] for r in self.reader_for((entity,)).execute(f"SELECT {k} FROM {quote_ident(entity)} ORDER BY {k}").fetchall()]
-        if not values:
+        if field is not None and not values:
             return []
-        where = " OR ".join([f"{quote_ident(field)} = ?"] * len(values))
-        sql = f"SELECT {k} FROM {quote_ident(entity)} WHERE {where} ORDER BY {k}"
-        return [r[0] for r in self.reader_for((entity,)).execute(sql, list(values)).fetchall()]
+        where = "" if field is None else " WHERE " + " OR ".join([f"{quote_ident(field)} = ?"] * len(values))
+        sql = f"SELECT {k} FROM {quote_ident(entity)}{where} ORDER BY {k}"
+        return [r[0] for r in self.reader_for((entity,)).execute(sql, list(values or ())).fetchall()]
 
     def field_values(self, entity: str, field: str) -> list[tuple]:
         """(value of `field`, key) of every row of `entity`, in key order."""
         k = quote_ident(self.domain.info.entities[entity].key)
-        return self.reader_for((entity,)).execute(f"SELECT {quote_ident(field)}, {k} FROM {quote_ident(entity)} ORDER BY {k}").fetchall()
+        sql = f"SELECT {quote_ident(field)}, {k} FROM {quote_ident(entity)} ORDER BY {k}"
+        return self.reader_for((entity,)).execute(sql).fetchall()
 
     def state(self) -> dict[str, list[dict]]:
         return {e: self.rows(e) for e in self.domain.info.entities}
@@ -570,8 +569,8 @@ class _RunEagerly(Exception):
 
 def printable(value, depth: int = 0):
     """`value` (a tool name or arguments as the model sent them) fit for a trace: every string valid UTF-8 (lone
-    surrogates written out as `\\udXXX`) and no number too long to print, so that traces, shells and messages
-    can print and store it."""
+    surrogates written out as escapes such as `\\udc80`) and no number too long to print, so that traces, shells
+    and messages can print and store it."""
     if isinstance(value, str):
         return escape_surrogates(value)
     if isinstance(value, int) and value.bit_length() > MAX_NUMBER_BITS:  # past what str() and JSON may print

@@ -77,7 +77,8 @@ def build_scenario(domain: CompiledDomain, env: Environment, walk, seed: int, ro
     """The scenario of a synthesised walk; `row(entity, key)`, where given, reads a row of the current state (the
     sampler's cached reads), else it is read from `env`."""
     row = row or (lambda entity, key: _row(domain, env, entity, key))
-    rng = random.Random(f"{domain.name}:{seed}:{getattr(walk, 'index', 0)}:text")
+    seeded = f"{domain.name}:{seed}:{getattr(walk, 'index', 0)}"  # the task's phrasing draws: reproducible
+    rng = random.Random(f"{seeded}:text")
     extra = [s for s in (walk.refused, getattr(walk, "declined", None)) if s is not None]
     steps = list(walk.steps) + extra
     known: dict[str, object] = {}
@@ -115,7 +116,7 @@ def build_scenario(domain: CompiledDomain, env: Environment, walk, seed: int, ro
         "unknown": unknown,
         "instructions": " ".join(_instruction(w, i) for i, w in enumerate(wants)),
         "request": rng.choice(OPEN) + " ".join(_request(rng, w, i) for i, w in enumerate(wants))
-        + _volunteered(plan[: len(walk.steps)], known, random.Random(f"{domain.name}:{seed}:{getattr(walk, 'index', 0)}:who")),
+        + _volunteered(plan[: len(walk.steps)], known, random.Random(f"{seeded}:who")),
         "facts": _facts(goals, walk, told(known, prow), hints(domain.info).money),
         "plan": plan[: len(walk.steps)],
         "seed": seed,
